@@ -1,0 +1,320 @@
+/*
+ * base.h -- the foundation every Tibra library builds on: error codes, the
+ * explicit allocator context for cold paths, the per-query arena, and the
+ * sticky-error wire cursor used by every decoder of untrusted bytes.
+ *
+ * This header is freestanding: it includes only compiler headers and
+ * <string.h>, so the same code compiles for the unix target (hosted libc)
+ * and for guests (platform/common/libc).  It never allocates on its own.
+ */
+#ifndef TB_BASE_H
+#define TB_BASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__GNUC__)
+#define TB_API __attribute__((visibility("default")))
+#define TB_LIKELY(x) __builtin_expect(!!(x), 1)
+#define TB_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define TB_UNUSED __attribute__((unused))
+#define TB_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define TB_API
+#define TB_LIKELY(x) (x)
+#define TB_UNLIKELY(x) (x)
+#define TB_UNUSED
+#define TB_PRINTF(f, a)
+#endif
+
+#define TB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define TB_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define TB_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/*
+ * Errors.  0 is success; every failure is a negative TB_E* from this one
+ * enum.  The first group mirrors errno values (so platform code can return
+ * -errno unchanged); domain errors sit below -1000.
+ */
+enum tb_err {
+    TB_OK = 0,
+    TB_EPERM = -1,
+    TB_ENOENT = -2,
+    TB_EIO = -5,
+    TB_EBADF = -9,
+    TB_EAGAIN = -11,
+    TB_ENOMEM = -12,
+    TB_EACCES = -13,
+    TB_EEXIST = -17,
+    TB_EINVAL = -22,
+    TB_ENOSPC = -28,
+    TB_ERANGE = -34,
+    TB_ENOSYS = -38,
+    TB_ETIMEDOUT = -110,
+    TB_EMALF = -1001,    /* malformed input (wire, text) */
+    TB_ETRUNC = -1002,   /* input ended early */
+    TB_ESPACE = -1003,   /* output buffer too small */
+    TB_ELOOP = -1004,    /* compression loop / too many hops */
+    TB_ENOTSUP = -1005,  /* valid but not supported */
+    TB_ESEMANTIC = -1006 /* well-formed but violates a rule (zone checks) */
+};
+
+/* Returns a static, human-readable string for (err).  Never NULL. */
+TB_API const char *tb_strerror(int err);
+
+/*
+ * Defensive checks in the style of SQLite: ALWAYS(x) / NEVER(x) evaluate to
+ * (x) in release builds, and assert that the branch is (not) taken in debug
+ * builds.  Use them where an impossible condition is still handled.
+ */
+#ifdef NDEBUG
+#define ALWAYS(x) (x)
+#define NEVER(x) (x)
+#else
+void tb_assert_fail(const char *expr, const char *file, int line)
+    __attribute__((noreturn));
+#define ALWAYS(x) ((x) ? 1 : (tb_assert_fail(#x, __FILE__, __LINE__), 0))
+#define NEVER(x) ((x) ? (tb_assert_fail(#x, __FILE__, __LINE__), 1) : 0)
+#endif
+
+/* Overflow-checked arithmetic (C23 ckd_* spelled with GCC builtins).
+ * Each returns true when the result overflowed (and *r is unspecified). */
+#define tb_ckd_add(r, a, b) __builtin_add_overflow((a), (b), (r))
+#define tb_ckd_sub(r, a, b) __builtin_sub_overflow((a), (b), (r))
+#define tb_ckd_mul(r, a, b) __builtin_mul_overflow((a), (b), (r))
+
+/* Big-endian loads and stores; never cast wire bytes to a struct. */
+static inline uint16_t tb_get16(const uint8_t *p)
+{
+    return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
+}
+static inline uint32_t tb_get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+           (uint32_t)p[2] << 8 | p[3];
+}
+static inline void tb_put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+static inline void tb_put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/*
+ * Allocator context for cold paths (zone load, config, tools).  The packet
+ * path never calls it.  (alloc) returns NULL on exhaustion; (free) accepts
+ * NULL.  (size) is passed to free so arena-like allocators can account.
+ */
+struct tb_alloc {
+    void *(*alloc)(void *ctx, size_t size);
+    void *(*realloc)(void *ctx, void *p, size_t old_size, size_t new_size);
+    void (*free)(void *ctx, void *p, size_t size);
+    void *ctx;
+};
+
+static inline void *tb_alloc(const struct tb_alloc *a, size_t n)
+{
+    return a->alloc(a->ctx, n);
+}
+static inline void *tb_realloc(const struct tb_alloc *a, void *p, size_t o,
+                               size_t n)
+{
+    return a->realloc(a->ctx, p, o, n);
+}
+static inline void tb_free(const struct tb_alloc *a, void *p, size_t n)
+{
+    a->free(a->ctx, p, n);
+}
+
+/*
+ * Growable byte buffer over a struct tb_alloc (cold paths only).  (err) is
+ * sticky: after an allocation failure every append does nothing and
+ * (err) stays TB_ENOMEM.
+ */
+struct tb_buf {
+    uint8_t *data;
+    size_t len;
+    size_t cap;
+    int err;
+    const struct tb_alloc *a;
+};
+
+TB_API void tb_buf_init(struct tb_buf *b, const struct tb_alloc *a);
+/* Ensures room for (n) more bytes.  Returns 0 or TB_ENOMEM (sticky). */
+TB_API int tb_buf_reserve(struct tb_buf *b, size_t n);
+TB_API int tb_buf_append(struct tb_buf *b, const void *p, size_t n);
+TB_API void tb_buf_free(struct tb_buf *b);
+
+/*
+ * Arena: bump allocation from one caller-provided block, reset as a whole.
+ * Used per query (reset after each answer) and for compiled zone data.
+ * tb_arena_alloc returns NULL when the block is exhausted; it never falls
+ * back to another allocator.  Alignment is 8 bytes (or (align), a power of
+ * two, with tb_arena_alloc_align).
+ */
+struct tb_arena {
+    uint8_t *base;  /* private */
+    size_t size;    /* private */
+    size_t used;    /* private */
+    size_t peak;    /* private: high-water mark, for tests and stats */
+};
+
+TB_API void tb_arena_init(struct tb_arena *ar, void *mem, size_t size);
+TB_API void *tb_arena_alloc(struct tb_arena *ar, size_t n);
+TB_API void *tb_arena_alloc_align(struct tb_arena *ar, size_t n, size_t align);
+static inline void tb_arena_reset(struct tb_arena *ar)
+{
+    ar->used = 0;
+}
+static inline size_t tb_arena_used(const struct tb_arena *ar)
+{
+    return ar->used;
+}
+
+/*
+ * Sticky-error read cursor over untrusted bytes [Knot wire_ctx].  After the
+ * first error every read returns 0 and does not move; callers check (err)
+ * once per group of reads.  (p) never passes (end).
+ */
+struct tb_rcur {
+    const uint8_t *start; /* private: beginning of the whole message */
+    const uint8_t *p;     /* private */
+    const uint8_t *end;   /* private */
+    int err;
+};
+
+static inline void tb_rcur_init(struct tb_rcur *c, const uint8_t *buf,
+                                size_t len)
+{
+    c->start = buf;
+    c->p = buf;
+    c->end = buf + len;
+    c->err = 0;
+}
+static inline size_t tb_rcur_left(const struct tb_rcur *c)
+{
+    return (size_t)(c->end - c->p);
+}
+static inline size_t tb_rcur_off(const struct tb_rcur *c)
+{
+    return (size_t)(c->p - c->start);
+}
+static inline bool tb_rcur_need(struct tb_rcur *c, size_t n)
+{
+    if (TB_UNLIKELY(c->err != 0))
+        return false;
+    if (TB_UNLIKELY(tb_rcur_left(c) < n)) {
+        c->err = TB_ETRUNC;
+        return false;
+    }
+    return true;
+}
+static inline uint8_t tb_rcur_u8(struct tb_rcur *c)
+{
+    if (!tb_rcur_need(c, 1))
+        return 0;
+    return *c->p++;
+}
+static inline uint16_t tb_rcur_u16(struct tb_rcur *c)
+{
+    if (!tb_rcur_need(c, 2))
+        return 0;
+    uint16_t v = tb_get16(c->p);
+    c->p += 2;
+    return v;
+}
+static inline uint32_t tb_rcur_u32(struct tb_rcur *c)
+{
+    if (!tb_rcur_need(c, 4))
+        return 0;
+    uint32_t v = tb_get32(c->p);
+    c->p += 4;
+    return v;
+}
+static inline void tb_rcur_bytes(struct tb_rcur *c, void *dst, size_t n)
+{
+    if (!tb_rcur_need(c, n)) {
+        if (n)
+            memset(dst, 0, n);
+        return;
+    }
+    memcpy(dst, c->p, n);
+    c->p += n;
+}
+static inline void tb_rcur_skip(struct tb_rcur *c, size_t n)
+{
+    if (tb_rcur_need(c, n))
+        c->p += n;
+}
+
+/*
+ * Sticky-error write cursor into a caller buffer sized to a protocol
+ * maximum.  On overflow (err) becomes TB_ESPACE and nothing more is written.
+ */
+struct tb_wcur {
+    uint8_t *start; /* private */
+    uint8_t *p;     /* private */
+    uint8_t *end;   /* private */
+    int err;
+};
+
+static inline void tb_wcur_init(struct tb_wcur *c, uint8_t *buf, size_t cap)
+{
+    c->start = buf;
+    c->p = buf;
+    c->end = buf + cap;
+    c->err = 0;
+}
+static inline size_t tb_wcur_len(const struct tb_wcur *c)
+{
+    return (size_t)(c->p - c->start);
+}
+static inline bool tb_wcur_need(struct tb_wcur *c, size_t n)
+{
+    if (TB_UNLIKELY(c->err != 0))
+        return false;
+    if (TB_UNLIKELY((size_t)(c->end - c->p) < n)) {
+        c->err = TB_ESPACE;
+        return false;
+    }
+    return true;
+}
+static inline void tb_wcur_u8(struct tb_wcur *c, uint8_t v)
+{
+    if (tb_wcur_need(c, 1))
+        *c->p++ = v;
+}
+static inline void tb_wcur_u16(struct tb_wcur *c, uint16_t v)
+{
+    if (tb_wcur_need(c, 2)) {
+        tb_put16(c->p, v);
+        c->p += 2;
+    }
+}
+static inline void tb_wcur_u32(struct tb_wcur *c, uint32_t v)
+{
+    if (tb_wcur_need(c, 4)) {
+        tb_put32(c->p, v);
+        c->p += 4;
+    }
+}
+static inline void tb_wcur_bytes(struct tb_wcur *c, const void *src, size_t n)
+{
+    if (tb_wcur_need(c, n)) {
+        memcpy(c->p, src, n);
+        c->p += n;
+    }
+}
+
+/* FNV-1a-free, fast 64-bit hash of (n) bytes with (seed); not for crypto. */
+TB_API uint64_t tb_hash64(const void *p, size_t n, uint64_t seed);
+
+#endif /* TB_BASE_H */
