@@ -87,8 +87,10 @@ endif
 
 # Sources of the portable libraries (never target code).
 LIB_SRC := $(sort $(wildcard lib/base/*.c lib/dns/*.c lib/net/*.c lib/svc/*.c))
-LIB_OBJ_U := $(LIB_SRC:%.c=$(U)/%.o)
-LIB_OBJ_T := $(LIB_SRC:%.c=$(T)/%.o)
+# Hosted library code (files, stdio): unix and check contexts only.
+HOSTED_SRC := $(sort $(wildcard lib/hosted/*.c))
+LIB_OBJ_U := $(LIB_SRC:%.c=$(U)/%.o) $(HOSTED_SRC:%.c=$(U)/%.o)
+LIB_OBJ_T := $(LIB_SRC:%.c=$(T)/%.o) $(HOSTED_SRC:%.c=$(T)/%.o)
 LIB_OBJ_G := $(LIB_SRC:%.c=$(G)/%.o)
 
 # Generated version header (the only place a version string comes from).
