@@ -139,7 +139,7 @@ $(G)/libtibra.a: $(LIB_OBJ_G)
 	$(Q)rm -f $@ && $(AR) rcD $@ $(sort $^)
 
 # Fragments append to these.
-ALL :=
+ALL := $(U)/libtibra.a $(G)/libtibra.a
 CHECK_BUILD :=
 INSTALL_BIN :=
 
