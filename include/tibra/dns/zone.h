@@ -42,12 +42,19 @@ struct dns_zone_src {
     size_t nrr;
     size_t rr_cap;          /* private */
     struct tb_buf data;     /* owner names and rdata */
-    const char *files[64];  /* file names, for messages; not owned */
+    const char *files[64];  /* file names, for messages; copies owned by
+                               (z), made by dns_zone_src_file() */
     unsigned nfiles;
+    uint32_t default_ttl;   /* private: parser state ($TTL / SOA minimum) */
+    uint32_t flags;         /* private: DNS_ZONE_F_* */
     const struct tb_alloc *a;
 };
 
-/* Initialises (z) for zone (origin) (trusted wire name). */
+/*
+ * Initialises (z) for zone (origin) (trusted wire name), class IN (set
+ * (z)->rclass after init for another class).  Never fails: memory is
+ * taken from (a) when records are added.
+ */
 TB_API void dns_zone_src_init(struct dns_zone_src *z, const uint8_t *origin,
                               const struct tb_alloc *a);
 /* Frees everything (z) owns. */
@@ -60,6 +67,16 @@ TB_API int dns_zone_src_add(struct dns_zone_src *z, const uint8_t *owner,
                             uint16_t type, uint16_t rclass, uint32_t ttl,
                             const uint8_t *rdata, uint16_t rdlen,
                             uint16_t file, uint32_t line);
+/*
+ * Records the file name (name) (copied) and returns its index for
+ * dns_zone_src_add(), or TB_ENOMEM, or TB_ENOSPC when 64 files are already
+ * recorded.  A name already recorded returns its existing index.
+ */
+TB_API int dns_zone_src_file(struct dns_zone_src *z, const char *name);
+/* The file name of record (r), or "-" if none was recorded. */
+TB_API const char *dns_zrr_file(const struct dns_zone_src *z,
+                                const struct dns_zrr *r);
+
 /* Accessors for a record of (z). */
 static inline const uint8_t *dns_zrr_owner(const struct dns_zone_src *z,
                                            const struct dns_zrr *r)
@@ -71,5 +88,75 @@ static inline const uint8_t *dns_zrr_rdata(const struct dns_zone_src *z,
 {
     return z->data.data + r->rdata;
 }
+
+
+/*
+ * $INCLUDE (RFC 1035 5.1).  lib/ never opens files: the parser asks
+ * (open) for the text of (path) as written in the file (NUL-terminated),
+ * included from the file named (from).  (open) returns 0 and the text in
+ * (*text, *len) (valid until (close) is called with it) and a display
+ * name for messages in (*name) (copied by the parser), or a negative
+ * TB_E* which the parser reports as an error at the $INCLUDE line.
+ * lib/hosted/zonefile.c provides the file-system version.
+ */
+struct dns_zone_include {
+    int (*open)(void *ctx, const char *path, const char *from,
+                const char **text, size_t *len, const char **name);
+    void (*close)(void *ctx, const char *text, size_t len);
+    void *ctx;
+};
+
+/* Nesting limit for $INCLUDE (NSD has none; Knot refuses loops by depth). */
+#define DNS_ZONE_INCLUDE_MAX_DEPTH 10
+
+/*
+ * Parses zone-file text (text, len), read from the file named (file) (for
+ * messages; MAY be NULL), appending its records to (z): $ORIGIN, $TTL,
+ * $INCLUDE (through (inc), which MAY be NULL: then $INCLUDE is an error),
+ * parentheses, comments, "@", relative names, blank owners, \DDD and \X
+ * escapes, quoted strings, TTL and class in either order, TTL units, RFC
+ * 3597 types and rdata.  A record without a TTL and no $TTL before it
+ * takes the SOA's minimum field (RFC 2308 4 as NSD and Knot do; a
+ * warning) or, before any SOA, is an error.  The class, when given, MUST
+ * be the zone's.  Every problem is reported through (d) as file:line:
+ * message, and parsing goes on to the end to report them all.
+ * Returns 0, or TB_EMALF when any error was reported, or TB_ENOMEM.  On
+ * error (z) holds an unspecified subset of the records: the caller frees
+ * it and MUST NOT use it.
+ */
+TB_API int dns_zone_parse(struct dns_zone_src *z, const char *text,
+                          size_t len, const char *file,
+                          const struct dns_zone_include *inc,
+                          struct dns_diag *d);
+
+/*
+ * Checks a parsed zone and puts it in canonical order, reporting through
+ * (d) (file:line of the offending record):
+ *   errors:  no SOA, or more than one, or SOA not at the apex; no NS at
+ *            the apex; data out of zone; a CNAME beside other data (RRSIG,
+ *            NSEC and KEY excepted, RFC 2181 10.1, RFC 4035 2.5), or two
+ *            CNAMEs at one name; a CNAME or DNAME at the apex beside the
+ *            SOA; a record of a meta type (OPT, TSIG, ANY...); rdata not
+ *            matching its type's layout (dns_rdata_check); a record whose
+ *            class is not the zone's;
+ *   warnings: TTLs differing inside an RRset (RFC 2181 5.2: all take the
+ *            first one's TTL), data below a delegation that is not glue
+ *            (occluded, served never), an in-zone NS target below a
+ *            delegation without an address (missing glue), and names below
+ *            a DNAME (RFC 6672 2.3: occluded).
+ * Exact duplicates are dropped silently (RFC 2181 5).  Returns 0 with
+ * (z)->rr sorted (RFC 4034 6.1 owner order, then type, then rdata bytes),
+ * TB_ESEMANTIC if any error was reported, or TB_ENOMEM.
+ */
+TB_API int dns_zone_check(struct dns_zone_src *z, struct dns_diag *d);
+
+/*
+ * Writes record (r) of (z) in presentation form, "owner TTL CLASS TYPE
+ * rdata" with single spaces and names absolute, NUL-terminated, into (buf,
+ * cap).  Returns the length or TB_ESPACE.
+ */
+TB_API int dns_zone_rr_to_text(const struct dns_zone_src *z,
+                               const struct dns_zrr *r, char *buf,
+                               size_t cap);
 
 #endif /* DNS_ZONE_H */
