@@ -1,0 +1,149 @@
+/*
+ * svc.h -- lib/svc, the service file: one declarative text file that says
+ * what a DNS service is (its zones, where it listens, how it runs, which
+ * target it is built for).  docs/service-file.md is the user's reference;
+ * this header is the parser's contract.
+ *
+ *   ns1.conf --svc_parse--> struct svc_conf --> tibra-dnsd / tibra build
+ *
+ * The syntax, in short (familiar to NSD and Knot users):
+ *
+ *   # comment
+ *   service: name ns1; target unix
+ *            listen 127.0.0.1@5353; listen ::1@5353
+ *   zone:    example.org; file zones/example.org.zone
+ *
+ * A statement starts with `section:` in column 0.  Items `key value...`
+ * follow, separated by `;` or newlines; an indented line continues the
+ * statement above it.  Values are bare words or "quoted strings" (with \"
+ * and \\ escapes).  Relative paths are relative to the service file.
+ *
+ * Freestanding: the parser reads a caller buffer, never opens files and
+ * allocates only through the struct tb_alloc given at init.  Problems are
+ * reported as file:line: message through a struct dns_diag; parsing goes
+ * on after an error so that one run reports every problem it can.
+ * lib/hosted/svc_file.c reads a file from disk and calls svc_parse().
+ */
+#ifndef TB_SVC_H
+#define TB_SVC_H
+
+#include <tibra/base.h>
+#include <tibra/dns.h>
+
+/* Limits that keep a configuration bounded (and the parser simple). */
+#define SVC_LISTEN_MAX 32      /* listen statements */
+#define SVC_ZONES_MAX 100000   /* zone statements */
+#define SVC_WORKERS_MAX 256
+#define SVC_TEXT_MAX (1u << 20) /* largest service file, bytes */
+#define SVC_DEFAULT_PORT 53
+#define SVC_DEFAULT_TCP_CLIENTS 1000
+#define SVC_DEFAULT_TCP_IDLE_S 10
+#define SVC_DEFAULT_TCP_MAX_QUERIES 0 /* 0: no limit per connection */
+#define SVC_DEFAULT_UDP_SIZE DNS_EDNS_DEFAULT_UDP
+
+enum svc_target { SVC_TARGET_UNIX = 0, SVC_TARGET_HVT, SVC_TARGET_SPT };
+enum svc_arch { SVC_ARCH_HOST = 0, SVC_ARCH_X86_64, SVC_ARCH_AARCH64 };
+
+/* An IP address with a port (listen) or a prefix length (address). */
+struct svc_addr {
+    uint8_t family;   /* 4 or 6 */
+    uint8_t plen;     /* prefix length (address), else 32 / 128 */
+    uint16_t port;    /* host order; listen only */
+    uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes */
+    unsigned line;    /* where it was written */
+};
+
+struct svc_zone {
+    uint8_t origin[DNS_NAME_MAXLEN]; /* wire form, lower case */
+    size_t origin_len;
+    char *name;     /* as written, for messages (NUL-terminated) */
+    char *file;     /* resolved path (relative to the service file) */
+    unsigned line;  /* line of its `zone:` statement */
+};
+
+/*
+ * A parsed service file.  Every string is NUL-terminated and owned by the
+ * conf (freed by svc_conf_free()).  Optional settings not given keep the
+ * defaults set by svc_conf_init(); the *_set flags say what was written.
+ */
+struct svc_conf {
+    const char *path;       /* the service file's name; not owned */
+    char *name;             /* service name, NULL if not given */
+    enum svc_target target; /* default unix */
+    enum svc_arch arch;     /* default: the host's */
+    uint64_t memory;        /* bytes, 0 = not given (guests only) */
+    struct svc_addr address4, address6; /* guests: family 0 if not given */
+    struct svc_addr gateway4, gateway6;
+    struct svc_addr listen[SVC_LISTEN_MAX];
+    size_t nlisten;
+    unsigned workers;           /* 0 = one per CPU */
+    unsigned tcp_clients;       /* open TCP connections, per server */
+    unsigned tcp_idle_timeout;  /* seconds */
+    unsigned tcp_max_queries;   /* per connection, 0 = no limit */
+    uint16_t udp_size;          /* largest UDP answer we send */
+    bool chaos;                 /* answer CH TXT id.server etc. */
+    char *identity;             /* NULL: the service name */
+    char *version;              /* NULL: "tibra " TB_VERSION */
+    char *pidfile;              /* resolved path, NULL if not given */
+    struct svc_zone *zones;
+    size_t nzones;
+    size_t zones_cap;           /* private */
+    const struct tb_alloc *a;   /* private */
+};
+
+/* Sets (c) to the defaults, with (a) for every allocation it will make. */
+TB_API void svc_conf_init(struct svc_conf *c, const struct tb_alloc *a);
+
+/*
+ * Parses the service file text (text, len), named (path) in messages and
+ * used to resolve relative paths (MAY be NULL: then "-" and the current
+ * directory), into (c), which MUST have been initialised by svc_conf_init()
+ * and not used since.  (text) need not be NUL-terminated and MAY contain
+ * any bytes (a NUL byte is an error).  Every problem is reported through
+ * (diag) with its line; warnings (settings meaningless for the target) do
+ * not fail.  After the syntax, the whole service is checked (duplicate
+ * zones, missing zone file, no listen address for target unix, ...).
+ * Returns 0 when no error was reported, TB_EMALF when at least one was,
+ * TB_ENOMEM if an allocation failed (also reported), TB_ERANGE if (len)
+ * exceeds SVC_TEXT_MAX.  On error (c) holds what was parsed so far and
+ * MUST still be freed with svc_conf_free().
+ */
+TB_API int svc_parse(struct svc_conf *c, const char *path, const char *text,
+                     size_t len, struct dns_diag *diag);
+
+/* Frees everything (c) owns and re-initialises it.  (c) MAY be empty. */
+TB_API void svc_conf_free(struct svc_conf *c);
+
+/*
+ * Parses an IP address "192.0.2.1" or "2001:db8::1" (RFC 4291 2.2 text
+ * forms, including "::ffff:192.0.2.1"), (len) bytes of (s), into (out):
+ * family, addr, plen = 32/128.  Returns 0 or TB_EMALF.
+ */
+TB_API int svc_parse_ip(const char *s, size_t len, struct svc_addr *out);
+
+/*
+ * Formats (a) as text, "192.0.2.1@53" or "[2001:db8::1]@53" when
+ * (with_port), into (buf, cap) with a NUL.  IPv6 is written in the
+ * RFC 5952 form.  Returns the length, or TB_ESPACE (SVC_ADDR_TEXT_MAX
+ * always suffices).
+ */
+#define SVC_ADDR_TEXT_MAX 56
+TB_API int svc_addr_to_text(const struct svc_addr *a, bool with_port,
+                            char *buf, size_t cap);
+
+/*
+ * Hosted only (lib/hosted/svc_file.c; not in guest images): reads the
+ * service file (path) and parses it with svc_parse() into (c), which MUST
+ * be freshly initialised.  A file that cannot be read is reported through
+ * (diag) as "path: cannot read: reason" (line 0).  Returns what svc_parse()
+ * returns, or TB_ENOENT / TB_EACCES / TB_EIO when the file cannot be read,
+ * TB_ERANGE when it is larger than SVC_TEXT_MAX.
+ */
+TB_API int svc_load_file(struct svc_conf *c, const char *path,
+                         struct dns_diag *diag);
+
+/* "unix", "hvt", "spt"; "x86_64", "aarch64", "host". */
+TB_API const char *svc_target_name(enum svc_target t);
+TB_API const char *svc_arch_name(enum svc_arch a);
+
+#endif /* TB_SVC_H */

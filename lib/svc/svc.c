@@ -1,0 +1,909 @@
+/*
+ * svc.c -- the service-file parser: text --> struct svc_conf (see svc.h
+ * for the syntax and docs/service-file.md for every key).
+ *
+ * One pass, line by line.  A line that starts in column 0 opens a
+ * statement (`section:`), an indented line continues the current one; each
+ * line is cut into tokens (bare words, "quoted strings", `;`), and the
+ * tokens between separators form one item `key value...`, dispatched
+ * through a table per section.  Errors are reported with file:line and
+ * parsing goes on with the next item or line, so one run shows every
+ * problem.  After the last line the service as a whole is checked.
+ *
+ * The parser never reads past (text + len), never needs a NUL, and bounds
+ * everything: line count by the text size, tokens per line, string sizes,
+ * numbers (overflow-checked).  It does not open the zone files it names:
+ * that is the loader's job (lib/hosted, app/dnsd).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <tibra/svc.h>
+
+#define TOK_MAX 64       /* tokens on one line */
+#define WORD_MAX 4096    /* bytes in one token (a path, a string) */
+#define ERRORS_MAX 100   /* stop reporting after this many errors */
+
+enum section { SEC_NONE, SEC_SERVICE, SEC_ZONE, SEC_SKIP };
+
+struct tok {
+    const char *p; /* raw text (for bare words) or the unescaped string */
+    size_t len;
+    bool quoted;
+    bool semi; /* a ';' separator */
+};
+
+/* Keys that may be given once per service, for "given twice" errors. */
+enum once_key {
+    K_NAME, K_TARGET, K_ARCH, K_MEMORY, K_WORKERS, K_TCP_CLIENTS,
+    K_TCP_IDLE, K_TCP_MAXQ, K_UDP_SIZE, K_CHAOS, K_IDENTITY, K_VERSION,
+    K_PIDFILE, K_ONCE_COUNT
+};
+
+struct parser {
+    struct svc_conf *c;
+    struct dns_diag *diag;
+    const char *file;     /* for messages */
+    const char *dir;      /* directory of the file with its final '/' */
+    size_t dirlen;
+    unsigned line;
+    enum section sec;
+    bool zone_named;      /* the current zone: statement has its name */
+    unsigned once[K_ONCE_COUNT];    /* line where given, 0 if not */
+    unsigned memory_line, address_line, gateway_line, service_line;
+    char strbuf[TOK_MAX][WORD_MAX / 16]; /* unescaped short strings */
+    char longbuf[WORD_MAX];              /* one unescaped long string */
+    bool longbuf_used;
+    int err;              /* TB_ENOMEM once allocation failed */
+};
+
+static void perr(struct parser *ps, const char *fmt, ...) TB_PRINTF(2, 3);
+
+static void perr(struct parser *ps, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (ps->diag->errors < ERRORS_MAX)
+        dns_diag(ps->diag, DNS_DIAG_ERROR, ps->file, ps->line, "%s", msg);
+    else
+        ps->diag->errors++;
+}
+
+static void pwarn(struct parser *ps, unsigned line, const char *msg)
+{
+    dns_diag(ps->diag, DNS_DIAG_WARNING, ps->file, line, "%s", msg);
+}
+
+/* ---- strings --------------------------------------------------------- */
+
+static char *dup_str(struct parser *ps, const char *s, size_t n)
+{
+    char *d;
+
+    if (n >= SIZE_MAX)
+        return NULL;
+    d = tb_alloc(ps->c->a, n + 1);
+    if (d == NULL) {
+        if (ps->err == 0)
+            perr(ps, "out of memory");
+        ps->err = TB_ENOMEM;
+        return NULL;
+    }
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+static void free_str(const struct tb_alloc *a, char *s)
+{
+    if (s != NULL)
+        tb_free(a, s, strlen(s) + 1);
+}
+
+/* A path value: absolute stays, relative is joined to the file's dir. */
+static char *dup_path(struct parser *ps, const struct tok *t)
+{
+    char *d;
+    size_t n;
+
+    if (t->len > 0 && t->p[0] == '/')
+        return dup_str(ps, t->p, t->len);
+    if (ps->dirlen == 0)
+        return dup_str(ps, t->p, t->len);
+    n = ps->dirlen + t->len;
+    d = tb_alloc(ps->c->a, n + 1);
+    if (d == NULL) {
+        ps->err = TB_ENOMEM;
+        perr(ps, "out of memory");
+        return NULL;
+    }
+    memcpy(d, ps->dir, ps->dirlen);
+    memcpy(d + ps->dirlen, t->p, t->len);
+    d[n] = '\0';
+    return d;
+}
+
+static bool tok_is(const struct tok *t, const char *s)
+{
+    size_t n = strlen(s);
+    return !t->quoted && t->len == n && memcmp(t->p, s, n) == 0;
+}
+
+/* Quotes (t) for a message: at most 40 bytes, unprintables as '?'. */
+static const char *show(const struct tok *t, char *buf, size_t cap)
+{
+    size_t n = TB_MIN(t->len, cap - 4), i;
+
+    for (i = 0; i < n; i++) {
+        char ch = t->p[i];
+        buf[i] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+    }
+    if (n < t->len) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+#define SHOW(t) show((t), showbuf, sizeof(showbuf))
+
+/* ---- values ---------------------------------------------------------- */
+
+/* Decimal (no sign, no leading '+'), overflow-checked, within [lo, hi]. */
+static bool num(struct parser *ps, const char *key, const struct tok *t,
+                uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char showbuf[48];
+    uint64_t v = 0;
+
+    if (t->len == 0 || t->len > 20)
+        goto bad;
+    for (size_t i = 0; i < t->len; i++) {
+        char ch = t->p[i];
+        if (ch < '0' || ch > '9' || tb_ckd_mul(&v, v, 10) ||
+            tb_ckd_add(&v, v, (uint64_t)(ch - '0')))
+            goto bad;
+    }
+    if (v < lo || v > hi) {
+        perr(ps, "%s %s is out of range (%llu..%llu)", key, SHOW(t),
+             (unsigned long long)lo, (unsigned long long)hi);
+        return false;
+    }
+    *out = v;
+    return true;
+bad:
+    perr(ps, "%s: '%s' is not a number", key, SHOW(t));
+    return false;
+}
+
+/* SIZE with an optional K, M or G suffix (binary multiples). */
+static bool size_val(struct parser *ps, const char *key, const struct tok *t,
+                     uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char showbuf[48];
+    struct tok d = *t;
+    uint64_t mul = 1, v;
+
+    if (d.len > 1) {
+        switch (d.p[d.len - 1]) {
+        case 'k': case 'K': mul = 1ull << 10; d.len--; break;
+        case 'm': case 'M': mul = 1ull << 20; d.len--; break;
+        case 'g': case 'G': mul = 1ull << 30; d.len--; break;
+        default: break;
+        }
+    }
+    if (!num(ps, key, &d, 0, UINT64_MAX >> 30, &v))
+        return false;
+    v *= mul;
+    if (v < lo || v > hi) {
+        perr(ps, "%s %s is out of range (%lluK..%lluM)", key, SHOW(t),
+             (unsigned long long)(lo >> 10), (unsigned long long)(hi >> 20));
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool onoff(struct parser *ps, const char *key, const struct tok *t,
+                  bool *out)
+{
+    char showbuf[48];
+
+    if (tok_is(t, "on") || tok_is(t, "yes")) {
+        *out = true;
+        return true;
+    }
+    if (tok_is(t, "off") || tok_is(t, "no")) {
+        *out = false;
+        return true;
+    }
+    perr(ps, "%s: expected on or off, not '%s'", key, SHOW(t));
+    return false;
+}
+
+/* ADDR[@PORT] or [ADDR6]@PORT; (port) is used when none is given. */
+static bool addr_port(struct parser *ps, const char *key, const struct tok *t,
+                      struct svc_addr *out)
+{
+    char showbuf[48];
+    const char *p = t->p, *at;
+    size_t len = t->len, alen;
+    uint64_t port = SVC_DEFAULT_PORT;
+
+    at = NULL;
+    for (size_t i = len; i > 0; i--)
+        if (p[i - 1] == '@') {
+            at = p + i - 1;
+            break;
+        }
+    alen = at ? (size_t)(at - p) : len;
+    if (at != NULL) {
+        struct tok pt = {at + 1, len - alen - 1, false, false};
+        if (!num(ps, key, &pt, 1, 65535, &port))
+            return false;
+    }
+    if (alen >= 2 && p[0] == '[' && p[alen - 1] == ']') {
+        p++;
+        alen -= 2;
+        if (memchr(p, ':', alen) == NULL)
+            goto bad;
+    }
+    out->line = ps->line;
+    if (svc_parse_ip(p, alen, out) != 0)
+        goto bad;
+    out->port = (uint16_t)port;
+    return true;
+bad:
+    perr(ps, "%s: '%s' is not an IP address (ADDR or ADDR@PORT)", key,
+         SHOW(t));
+    return false;
+}
+
+/* ---- service: keys --------------------------------------------------- */
+
+static bool once(struct parser *ps, enum once_key k, const char *key)
+{
+    if (ps->once[k] != 0) {
+        perr(ps, "%s given twice (first on line %u)", key, ps->once[k]);
+        return false;
+    }
+    ps->once[k] = ps->line;
+    return true;
+}
+
+static void service_item(struct parser *ps, const struct tok *t, size_t n)
+{
+    struct svc_conf *c = ps->c;
+    char showbuf[48];
+    const struct tok *v = t + 1;
+    const char *key;
+    uint64_t x;
+
+    static const struct {
+        const char *key;
+        signed char once; /* enum once_key, or -1 */
+    } keys[] = {
+        {"name", K_NAME}, {"target", K_TARGET}, {"arch", K_ARCH},
+        {"memory", K_MEMORY}, {"address", -1}, {"gateway", -1},
+        {"listen", -1}, {"workers", K_WORKERS},
+        {"tcp-clients", K_TCP_CLIENTS}, {"tcp-idle-timeout", K_TCP_IDLE},
+        {"tcp-max-queries", K_TCP_MAXQ}, {"udp-size", K_UDP_SIZE},
+        {"chaos", K_CHAOS}, {"identity", K_IDENTITY},
+        {"version", K_VERSION}, {"pidfile", K_PIDFILE},
+    };
+    size_t k;
+
+    for (k = 0; k < TB_ARRAY_SIZE(keys); k++)
+        if (tok_is(&t[0], keys[k].key))
+            break;
+    if (k == TB_ARRAY_SIZE(keys)) {
+        perr(ps, "unknown service key '%s'", SHOW(&t[0]));
+        return;
+    }
+    key = keys[k].key;
+    if (n != 2) {
+        perr(ps, n < 2 ? "%s needs a value" :
+             "%s takes one value (separate items with ';' or a newline)",
+             key);
+        return;
+    }
+    if (keys[k].once >= 0 && !once(ps, (enum once_key)keys[k].once, key))
+        return;
+
+    switch (k) {
+    case 0: /* name: a label-like word, used in logs and image names */
+        for (size_t i = 0; i < v->len; i++) {
+            char ch = v->p[i];
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+                  ch == '.') || v->len > 63) {
+                perr(ps, "name '%s': use up to 63 letters, digits, '-', "
+                     "'_' or '.'", SHOW(v));
+                return;
+            }
+        }
+        if (v->len == 0) {
+            perr(ps, "name is empty");
+            return;
+        }
+        c->name = dup_str(ps, v->p, v->len);
+        break;
+    case 1:
+        if (tok_is(v, "unix"))
+            c->target = SVC_TARGET_UNIX;
+        else if (tok_is(v, "hvt"))
+            c->target = SVC_TARGET_HVT;
+        else if (tok_is(v, "spt"))
+            c->target = SVC_TARGET_SPT;
+        else
+            perr(ps, "unknown target '%s' (unix, hvt or spt)", SHOW(v));
+        break;
+    case 2:
+        if (tok_is(v, "x86_64"))
+            c->arch = SVC_ARCH_X86_64;
+        else if (tok_is(v, "aarch64"))
+            c->arch = SVC_ARCH_AARCH64;
+        else
+            perr(ps, "unknown arch '%s' (x86_64 or aarch64)", SHOW(v));
+        break;
+    case 3:
+        if (size_val(ps, key, v, 1ull << 20, 64ull << 30, &x)) {
+            c->memory = x;
+            ps->memory_line = ps->line;
+        }
+        break;
+    case 4: { /* address PREFIX: ADDR/LEN */
+        const char *sl = memchr(v->p, '/', v->len);
+        struct svc_addr a = {0};
+        size_t alen = sl ? (size_t)(sl - v->p) : v->len;
+        uint64_t plen;
+
+        a.line = ps->line;
+        if (sl == NULL || svc_parse_ip(v->p, alen, &a) != 0) {
+            perr(ps, "address: '%s' is not ADDR/PREFIXLEN", SHOW(v));
+            return;
+        }
+        struct tok pt = {sl + 1, v->len - alen - 1, false, false};
+        if (!num(ps, "address prefix length", &pt, 1,
+                 a.family == 4 ? 32 : 128, &plen))
+            return;
+        a.plen = (uint8_t)plen;
+        struct svc_addr *dst = a.family == 4 ? &c->address4 : &c->address6;
+        if (dst->family != 0) {
+            perr(ps, "a second IPv%u address (first on line %u)", a.family,
+                 dst->line);
+            return;
+        }
+        *dst = a;
+        ps->address_line = ps->line;
+        break;
+    }
+    case 5: { /* gateway ADDR */
+        struct svc_addr a = {0};
+        a.line = ps->line;
+        if (svc_parse_ip(v->p, v->len, &a) != 0) {
+            perr(ps, "gateway: '%s' is not an IP address", SHOW(v));
+            return;
+        }
+        struct svc_addr *dst = a.family == 4 ? &c->gateway4 : &c->gateway6;
+        if (dst->family != 0) {
+            perr(ps, "a second IPv%u gateway (first on line %u)", a.family,
+                 dst->line);
+            return;
+        }
+        *dst = a;
+        ps->gateway_line = ps->line;
+        break;
+    }
+    case 6: { /* listen ADDR[@PORT] */
+        struct svc_addr a = {0};
+        if (!addr_port(ps, key, v, &a))
+            return;
+        for (size_t i = 0; i < c->nlisten; i++)
+            if (c->listen[i].family == a.family &&
+                c->listen[i].port == a.port &&
+                memcmp(c->listen[i].addr, a.addr, 16) == 0) {
+                perr(ps, "listen %s given twice (first on line %u)",
+                     SHOW(v), c->listen[i].line);
+                return;
+            }
+        if (c->nlisten == SVC_LISTEN_MAX) {
+            perr(ps, "too many listen addresses (at most %d)",
+                 SVC_LISTEN_MAX);
+            return;
+        }
+        c->listen[c->nlisten++] = a;
+        break;
+    }
+    case 7:
+        if (num(ps, key, v, 1, SVC_WORKERS_MAX, &x))
+            c->workers = (unsigned)x;
+        break;
+    case 8:
+        if (num(ps, key, v, 1, 1000000, &x))
+            c->tcp_clients = (unsigned)x;
+        break;
+    case 9:
+        if (num(ps, key, v, 1, 86400, &x))
+            c->tcp_idle_timeout = (unsigned)x;
+        break;
+    case 10:
+        if (num(ps, key, v, 0, 1000000000, &x))
+            c->tcp_max_queries = (unsigned)x;
+        break;
+    case 11: /* RFC 6891 6.2.5: below 512 is treated as 512; we refuse it */
+        if (num(ps, key, v, DNS_UDP_MINLEN, 65535, &x))
+            c->udp_size = (uint16_t)x;
+        break;
+    case 12:
+        onoff(ps, key, v, &c->chaos);
+        break;
+    case 13: /* identity, version: TXT strings of at most 255 bytes */
+    case 14:
+        if (v->len > 255) {
+            perr(ps, "%s is longer than 255 bytes", key);
+            return;
+        }
+        if (k == 13)
+            c->identity = dup_str(ps, v->p, v->len);
+        else
+            c->version = dup_str(ps, v->p, v->len);
+        break;
+    case 15:
+        if (v->len == 0) {
+            perr(ps, "pidfile is empty");
+            return;
+        }
+        c->pidfile = dup_path(ps, v);
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- zone: ----------------------------------------------------------- */
+
+static struct svc_zone *cur_zone(struct parser *ps)
+{
+    return ps->c->nzones ? &ps->c->zones[ps->c->nzones - 1] : NULL;
+}
+
+static void zone_name(struct parser *ps, const struct tok *t)
+{
+    struct svc_conf *c = ps->c;
+    struct svc_zone *z;
+    char showbuf[48];
+    static const uint8_t root[1] = {0};
+
+    if (tok_is(t, "file")) {
+        perr(ps, "zone: expected the zone name first");
+        ps->sec = SEC_SKIP;
+        return;
+    }
+    if (c->nzones == SVC_ZONES_MAX) {
+        perr(ps, "too many zones (at most %d)", SVC_ZONES_MAX);
+        ps->sec = SEC_SKIP;
+        return;
+    }
+    if (c->nzones == c->zones_cap) {
+        size_t ncap = c->zones_cap ? c->zones_cap * 2 : 8;
+        struct svc_zone *nz = tb_realloc(c->a, c->zones,
+                                         c->zones_cap * sizeof(*nz),
+                                         ncap * sizeof(*nz));
+        if (nz == NULL) {
+            ps->err = TB_ENOMEM;
+            perr(ps, "out of memory");
+            ps->sec = SEC_SKIP;
+            return;
+        }
+        c->zones = nz;
+        c->zones_cap = ncap;
+    }
+    z = &c->zones[c->nzones];
+    memset(z, 0, sizeof(*z));
+    z->line = ps->line;
+    if (t->len == 0 ||
+        dns_name_from_text(t->p, t->len, root, z->origin, &z->origin_len) !=
+            0) {
+        perr(ps, "zone: '%s' is not a domain name", SHOW(t));
+        ps->sec = SEC_SKIP;
+        return;
+    }
+    dns_name_lower(z->origin);
+    z->name = dup_str(ps, t->p, t->len);
+    if (z->name == NULL) {
+        ps->sec = SEC_SKIP;
+        return;
+    }
+    c->nzones++;
+    ps->zone_named = true;
+}
+
+static void zone_item(struct parser *ps, const struct tok *t, size_t n)
+{
+    struct svc_zone *z = cur_zone(ps);
+    char showbuf[48];
+
+    if (tok_is(&t[0], "file")) {
+        if (n != 2) {
+            perr(ps, "file needs exactly one value (a path)");
+            return;
+        }
+        if (z->file != NULL) {
+            perr(ps, "zone %s: file given twice", z->name);
+            return;
+        }
+        if (t[1].len == 0) {
+            perr(ps, "file is empty");
+            return;
+        }
+        z->file = dup_path(ps, &t[1]);
+    } else if (tok_is(&t[0], "primary") || tok_is(&t[0], "notify") ||
+               tok_is(&t[0], "allow-transfer")) {
+        perr(ps, "zone %s: '%s' (zone transfers) is not supported yet",
+             z->name, SHOW(&t[0]));
+    } else {
+        perr(ps, "unknown zone key '%s'", SHOW(&t[0]));
+    }
+}
+
+/* ---- lines and tokens ------------------------------------------------ */
+
+static void item(struct parser *ps, const struct tok *t, size_t n)
+{
+    char showbuf[48];
+
+    if (n == 0)
+        return;
+    switch (ps->sec) {
+    case SEC_SERVICE:
+        if (t[0].quoted) {
+            perr(ps, "expected a key, not the string \"%s\"", SHOW(&t[0]));
+            return;
+        }
+        service_item(ps, t, n);
+        break;
+    case SEC_ZONE:
+        if (!ps->zone_named) {
+            zone_name(ps, &t[0]);
+            if (ps->sec == SEC_ZONE && n > 1)
+                zone_item(ps, t + 1, n - 1);
+            return;
+        }
+        zone_item(ps, t, n);
+        break;
+    case SEC_NONE:
+        perr(ps, "'%s' outside a section (start one with 'service:' or "
+             "'zone:' in column 0)", SHOW(&t[0]));
+        ps->sec = SEC_SKIP;
+        break;
+    case SEC_SKIP:
+        break;
+    }
+}
+
+/* Unescapes the string whose body is [p, q) into a line-local buffer. */
+static const char *unescape(struct parser *ps, size_t ntok, const char *p,
+                            const char *q, size_t *outlen)
+{
+    char *dst;
+    size_t cap, n = 0;
+
+    if ((size_t)(q - p) < sizeof(ps->strbuf[0])) {
+        dst = ps->strbuf[ntok];
+        cap = sizeof(ps->strbuf[0]);
+    } else if (!ps->longbuf_used && (size_t)(q - p) <= sizeof(ps->longbuf)) {
+        dst = ps->longbuf;
+        cap = sizeof(ps->longbuf);
+        ps->longbuf_used = true;
+    } else {
+        return NULL;
+    }
+    while (p < q && n < cap) {
+        if (*p == '\\' && p + 1 < q)
+            p++;
+        dst[n++] = *p++;
+    }
+    *outlen = n;
+    return dst;
+}
+
+/* Cuts [p, end) -- one line without its newline -- into tokens. */
+static size_t tokenize(struct parser *ps, const char *p, const char *end,
+                       struct tok *t)
+{
+    size_t n = 0;
+
+    ps->longbuf_used = false;
+    while (p < end) {
+        char ch = *p;
+        if (ch == ' ' || ch == '\t' || ch == '\r') {
+            p++;
+            continue;
+        }
+        if (ch == '#')
+            break;
+        if (n == TOK_MAX) {
+            perr(ps, "too many words on one line (at most %d)", TOK_MAX);
+            return (size_t)-1;
+        }
+        if (ch == ';') {
+            t[n++] = (struct tok){p, 1, false, true};
+            p++;
+        } else if (ch == '"') {
+            const char *q = ++p;
+            while (q < end && *q != '"') {
+                if (*q == '\\' && q + 1 < end)
+                    q++;
+                q++;
+            }
+            if (q >= end) {
+                perr(ps, "unterminated string");
+                return (size_t)-1;
+            }
+            t[n].p = unescape(ps, n, p, q, &t[n].len);
+            if (t[n].p == NULL) {
+                perr(ps, "string too long (at most %d bytes)", WORD_MAX);
+                return (size_t)-1;
+            }
+            t[n].quoted = true;
+            t[n].semi = false;
+            n++;
+            p = q + 1;
+        } else {
+            const char *q = p;
+            while (q < end && *q != ' ' && *q != '\t' && *q != '\r' &&
+                   *q != ';' && *q != '#' && *q != '"')
+                q++;
+            if ((size_t)(q - p) > WORD_MAX) {
+                perr(ps, "word too long (at most %d bytes)", WORD_MAX);
+                return (size_t)-1;
+            }
+            t[n++] = (struct tok){p, (size_t)(q - p), false, false};
+            p = q;
+        }
+    }
+    return n;
+}
+
+/* A statement's head: `word:` in column 0.  Returns the bytes consumed. */
+static size_t section_head(struct parser *ps, const char *p, const char *end)
+{
+    const char *q = p;
+    char showbuf[48];
+
+    while (q < end && ((*q >= 'a' && *q <= 'z') || *q == '-'))
+        q++;
+    if (q == end || *q != ':' || q == p) {
+        const char *w = p;
+        while (w < end && *w != ' ' && *w != '\t' && *w != ';')
+            w++;
+        struct tok t = {p, (size_t)(w - p), false, false};
+        perr(ps, "expected 'section:' in column 0, not '%s' (indent lines "
+             "that continue a statement)", SHOW(&t));
+        ps->sec = SEC_SKIP;
+        return (size_t)(end - p);
+    }
+    struct tok h = {p, (size_t)(q - p), false, false};
+    ps->zone_named = false;
+    if (tok_is(&h, "service")) {
+        if (ps->service_line != 0) {
+            perr(ps, "a second service: statement (first on line %u)",
+                 ps->service_line);
+            ps->sec = SEC_SKIP;
+        } else {
+            ps->service_line = ps->line;
+            ps->sec = SEC_SERVICE;
+        }
+    } else if (tok_is(&h, "zone")) {
+        ps->sec = SEC_ZONE;
+    } else if (tok_is(&h, "key") || tok_is(&h, "resolver") ||
+               tok_is(&h, "acl")) {
+        perr(ps, "'%s:' statements are not supported yet", SHOW(&h));
+        ps->sec = SEC_SKIP;
+    } else {
+        perr(ps, "unknown section '%s:' (service: or zone:)", SHOW(&h));
+        ps->sec = SEC_SKIP;
+    }
+    return (size_t)(q + 1 - p);
+}
+
+static void parse_line(struct parser *ps, const char *p, const char *end)
+{
+    struct tok t[TOK_MAX];
+    size_t n, start = 0;
+
+    if (p < end && *p != ' ' && *p != '\t' && *p != '#' && *p != '\r') {
+        if (ps->sec == SEC_ZONE && !ps->zone_named)
+            perr(ps, "zone: statement above has no zone name");
+        p += section_head(ps, p, end);
+    }
+    n = tokenize(ps, p, end, t);
+    if (n == (size_t)-1)
+        return;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || t[i].semi) {
+            item(ps, t + start, i - start);
+            start = i + 1;
+        }
+    }
+}
+
+/* ---- the whole service ----------------------------------------------- */
+
+static void check_zones(struct parser *ps)
+{
+    struct svc_conf *c = ps->c;
+
+    for (size_t i = 0; i < c->nzones; i++) {
+        if (c->zones[i].file == NULL) {
+            ps->line = c->zones[i].line;
+            perr(ps, "zone %s has no file (add: file PATH)",
+                 c->zones[i].name);
+        }
+    }
+    if (c->nzones < 2)
+        return;
+    /* Duplicates through an open-addressing table of zone indexes. */
+    size_t cap = 16;
+    while (cap < c->nzones * 2)
+        cap *= 2;
+    uint32_t *tab = tb_alloc(c->a, cap * sizeof(*tab));
+    if (tab == NULL) {
+        ps->err = TB_ENOMEM;
+        perr(ps, "out of memory");
+        return;
+    }
+    memset(tab, 0xff, cap * sizeof(*tab));
+    for (size_t i = 0; i < c->nzones; i++) {
+        const struct svc_zone *z = &c->zones[i];
+        size_t h = (size_t)tb_hash64(z->origin, z->origin_len, 0) & (cap - 1);
+        while (tab[h] != UINT32_MAX) {
+            const struct svc_zone *o = &c->zones[tab[h]];
+            if (o->origin_len == z->origin_len &&
+                memcmp(o->origin, z->origin, z->origin_len) == 0) {
+                ps->line = z->line;
+                perr(ps, "zone %s given twice (first on line %u)", z->name,
+                     o->line);
+                break;
+            }
+            h = (h + 1) & (cap - 1);
+        }
+        if (tab[h] == UINT32_MAX)
+            tab[h] = (uint32_t)i;
+    }
+    tb_free(c->a, tab, cap * sizeof(*tab));
+}
+
+static void check_service(struct parser *ps)
+{
+    struct svc_conf *c = ps->c;
+
+    check_zones(ps);
+    if (c->target == SVC_TARGET_UNIX) {
+        /* Guest-only settings mean nothing to a Linux process. */
+        if (ps->memory_line)
+            pwarn(ps, ps->memory_line, "memory is ignored for target unix");
+        if (ps->address_line)
+            pwarn(ps, ps->address_line,
+                  "address is ignored for target unix (use listen)");
+        if (ps->gateway_line)
+            pwarn(ps, ps->gateway_line, "gateway is ignored for target unix");
+        if (c->nlisten == 0) {
+            ps->line = ps->service_line;
+            perr(ps, "no listen address (add e.g. 'listen 127.0.0.1@5353' "
+                 "to the service: statement)");
+        }
+    } else {
+        if (c->address4.family == 0 && c->address6.family == 0) {
+            ps->line = ps->service_line;
+            perr(ps, "target %s needs an address (e.g. 'address "
+                 "10.0.0.2/24')", svc_target_name(c->target));
+        }
+    }
+}
+
+void svc_conf_init(struct svc_conf *c, const struct tb_alloc *a)
+{
+    memset(c, 0, sizeof(*c));
+    c->a = a;
+    c->target = SVC_TARGET_UNIX;
+    c->arch = SVC_ARCH_HOST;
+    c->tcp_clients = SVC_DEFAULT_TCP_CLIENTS;
+    c->tcp_idle_timeout = SVC_DEFAULT_TCP_IDLE_S;
+    c->tcp_max_queries = SVC_DEFAULT_TCP_MAX_QUERIES;
+    c->udp_size = SVC_DEFAULT_UDP_SIZE;
+    c->chaos = true;
+}
+
+void svc_conf_free(struct svc_conf *c)
+{
+    const struct tb_alloc *a = c->a;
+
+    free_str(a, c->name);
+    free_str(a, c->identity);
+    free_str(a, c->version);
+    free_str(a, c->pidfile);
+    for (size_t i = 0; i < c->nzones; i++) {
+        free_str(a, c->zones[i].name);
+        free_str(a, c->zones[i].file);
+    }
+    if (c->zones != NULL)
+        tb_free(a, c->zones, c->zones_cap * sizeof(*c->zones));
+    svc_conf_init(c, a);
+}
+
+int svc_parse(struct svc_conf *c, const char *path, const char *text,
+              size_t len, struct dns_diag *diag)
+{
+    /* The parser state holds line buffers (20 KiB): static would not be
+     * reentrant, and this runs on cold paths of hosted programs. */
+    struct parser ps;
+    const char *p = text, *end = text + len;
+    unsigned errors0 = diag->errors;
+
+    memset(&ps, 0, sizeof(ps));
+    ps.c = c;
+    ps.diag = diag;
+    ps.file = path ? path : "-";
+    c->path = path;
+    if (path != NULL) {
+        const char *slash = NULL;
+        for (const char *q = path; *q; q++)
+            if (*q == '/')
+                slash = q;
+        if (slash != NULL) {
+            ps.dir = path;
+            ps.dirlen = (size_t)(slash - path) + 1;
+        }
+    }
+    if (len > SVC_TEXT_MAX) {
+        perr(&ps, "service file is larger than %u bytes", SVC_TEXT_MAX);
+        return TB_ERANGE;
+    }
+    if (memchr(text, '\0', len) != NULL) {
+        ps.line = 1;
+        for (const char *q = text; *q; q++)
+            ps.line += *q == '\n';
+        perr(&ps, "NUL byte in the service file (is it a text file?)");
+        return TB_EMALF;
+    }
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        ps.line++;
+        parse_line(&ps, p, eol);
+        p = nl ? nl + 1 : end;
+        if (ps.err != 0)
+            return ps.err;
+    }
+    if (ps.sec == SEC_ZONE && !ps.zone_named)
+        perr(&ps, "zone: statement has no zone name");
+    check_service(&ps);
+    if (ps.err != 0)
+        return ps.err;
+    return diag->errors != errors0 ? TB_EMALF : 0;
+}
+
+const char *svc_target_name(enum svc_target t)
+{
+    switch (t) {
+    case SVC_TARGET_UNIX: return "unix";
+    case SVC_TARGET_HVT: return "hvt";
+    case SVC_TARGET_SPT: return "spt";
+    }
+    return "?";
+}
+
+const char *svc_arch_name(enum svc_arch a)
+{
+    switch (a) {
+    case SVC_ARCH_HOST: return "host";
+    case SVC_ARCH_X86_64: return "x86_64";
+    case SVC_ARCH_AARCH64: return "aarch64";
+    }
+    return "?";
+}

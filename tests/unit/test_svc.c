@@ -1,0 +1,399 @@
+/*
+ * test_svc.c -- unit tests for the service-file parser (lib/svc): the
+ * syntax (statements, continuation lines, `;`, comments, quoted strings),
+ * every service and zone key with its bounds, file:line of every error,
+ * relative paths, the whole-service checks, IP address text forms, and
+ * that every allocation is freed (a counting allocator).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <tibra/svc.h>
+
+#include "check.h"
+
+static size_t live_bytes;
+static long fail_after = -1; /* fail the Nth allocation (0-based), -1 never */
+
+static void *t_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    if (fail_after == 0)
+        return NULL;
+    if (fail_after > 0)
+        fail_after--;
+    live_bytes += n;
+    return malloc(n ? n : 1);
+}
+static void *t_realloc(void *ctx, void *p, size_t o, size_t n)
+{
+    (void)ctx;
+    if (fail_after == 0)
+        return NULL;
+    if (fail_after > 0)
+        fail_after--;
+    void *q = realloc(p, n ? n : 1);
+    if (q != NULL)
+        live_bytes = live_bytes - o + n;
+    return q;
+}
+static void t_free(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    if (p != NULL)
+        live_bytes -= n;
+    free(p);
+}
+static const struct tb_alloc ta = {t_alloc, t_realloc, t_free, NULL};
+
+/* Diagnostics collected as "line: message\n" lines. */
+static char diag_text[8192];
+static void collect(void *ctx, int level, const char *file, unsigned line,
+                    const char *msg)
+{
+    size_t n = strlen(diag_text);
+    (void)ctx;
+    snprintf(diag_text + n, sizeof(diag_text) - n, "%s%s:%u: %s\n",
+             level == DNS_DIAG_WARNING ? "warning: " : "", file, line, msg);
+}
+
+static int parse(struct svc_conf *c, const char *path, const char *text,
+                 struct dns_diag *d)
+{
+    diag_text[0] = '\0';
+    memset(d, 0, sizeof(*d));
+    d->report = collect;
+    svc_conf_init(c, &ta);
+    return svc_parse(c, path, text, strlen(text), d);
+}
+
+/* Parses (text) expecting failure with (want) in the messages. */
+static void expect_error(const char *text, const char *want)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+    int rc = parse(&c, "t.conf", text, &d);
+
+    CHECK_EQ(rc, TB_EMALF);
+    CHECK(d.errors > 0);
+    if (strstr(diag_text, want) == NULL) {
+        CHECK(!"expected message not found");
+        fprintf(stderr, "  wanted: %s\n  got:    %s", want, diag_text);
+    }
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+}
+
+static const char example[] =
+    "# ns1: the README's example\n"
+    "service: name ns1; target unix\n"
+    "         listen 127.0.0.1@5353; listen ::1@5353\n"
+    "zone:    example.org; file zones/example.org.zone\n";
+
+static void test_example(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+    char buf[SVC_ADDR_TEXT_MAX];
+
+    REQUIRE(parse(&c, "examples/ns1.conf", example, &d) == 0);
+    CHECK_EQ(d.errors, 0);
+    CHECK_EQ(d.warnings, 0);
+    CHECK_STR(c.name, "ns1");
+    CHECK_EQ(c.target, SVC_TARGET_UNIX);
+    REQUIRE(c.nlisten == 2);
+    CHECK_EQ(c.listen[0].family, 4);
+    CHECK_EQ(c.listen[0].port, 5353);
+    CHECK_EQ(c.listen[0].line, 3);
+    CHECK(svc_addr_to_text(&c.listen[0], true, buf, sizeof(buf)) > 0);
+    CHECK_STR(buf, "127.0.0.1@5353");
+    CHECK_EQ(c.listen[1].family, 6);
+    CHECK(svc_addr_to_text(&c.listen[1], true, buf, sizeof(buf)) > 0);
+    CHECK_STR(buf, "[::1]@5353");
+    REQUIRE(c.nzones == 1);
+    CHECK_STR(c.zones[0].name, "example.org");
+    CHECK_MEM(c.zones[0].origin, "\7example\3org", 13);
+    CHECK_EQ(c.zones[0].origin_len, 13);
+    CHECK_STR(c.zones[0].file, "examples/zones/example.org.zone");
+    CHECK_EQ(c.zones[0].line, 4);
+    /* Defaults. */
+    CHECK_EQ(c.workers, 0);
+    CHECK_EQ(c.tcp_clients, SVC_DEFAULT_TCP_CLIENTS);
+    CHECK_EQ(c.tcp_idle_timeout, SVC_DEFAULT_TCP_IDLE_S);
+    CHECK_EQ(c.udp_size, DNS_EDNS_DEFAULT_UDP);
+    CHECK(c.chaos);
+    CHECK(c.identity == NULL);
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+}
+
+static void test_all_keys(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+    const char *text =
+        "service:\n"
+        "    name \"ns-2\" ; workers 4; tcp-clients 50\n"
+        "\ttcp-idle-timeout 3   # seconds\n"
+        "    tcp-max-queries 100; udp-size 1400; chaos off\n"
+        "    identity \"ns2 \\\"east\\\"\"; version \"\"\n"
+        "    pidfile /run/ns2.pid\n"
+        "    listen [2001:db8::53]@53; listen 192.0.2.53\n"
+        "\n"
+        "zone: Example.COM. file /srv/example.com.zone\n"
+        "zone: a.example\n"
+        "      file a.zone\n"
+        "zone: .; file root.zone\n";
+
+    REQUIRE(parse(&c, "/etc/tibra/ns2.conf", text, &d) == 0);
+    CHECK_STR(c.name, "ns-2");
+    CHECK_EQ(c.workers, 4);
+    CHECK_EQ(c.tcp_clients, 50);
+    CHECK_EQ(c.tcp_idle_timeout, 3);
+    CHECK_EQ(c.tcp_max_queries, 100);
+    CHECK_EQ(c.udp_size, 1400);
+    CHECK(!c.chaos);
+    CHECK_STR(c.identity, "ns2 \"east\"");
+    CHECK_STR(c.version, "");
+    CHECK_STR(c.pidfile, "/run/ns2.pid");
+    REQUIRE(c.nlisten == 2);
+    CHECK_EQ(c.listen[0].port, 53);
+    CHECK_EQ(c.listen[1].port, 53);
+    CHECK_EQ(c.listen[1].family, 4);
+    REQUIRE(c.nzones == 3);
+    CHECK_MEM(c.zones[0].origin, "\7example\3com", 13);
+    CHECK_STR(c.zones[0].file, "/srv/example.com.zone");
+    CHECK_STR(c.zones[1].file, "/etc/tibra/a.zone");
+    CHECK_EQ(c.zones[1].line, 10);
+    CHECK_EQ(c.zones[2].origin_len, 1);
+    CHECK_STR(c.zones[2].file, "/etc/tibra/root.zone");
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+}
+
+static void test_guest_keys(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+    const char *text =
+        "service:  name ns1; target hvt; arch aarch64; memory 16M\n"
+        "          address 10.0.0.2/24; gateway 10.0.0.1\n"
+        "          address 2001:db8::2/64\n"
+        "zone:     example.org   file zones/example.org.zone\n";
+
+    REQUIRE(parse(&c, "ns1.conf", text, &d) == 0);
+    CHECK_EQ(c.target, SVC_TARGET_HVT);
+    CHECK_EQ(c.arch, SVC_ARCH_AARCH64);
+    CHECK_EQ(c.memory, 16u << 20);
+    CHECK_EQ(c.address4.family, 4);
+    CHECK_EQ(c.address4.plen, 24);
+    CHECK_EQ(c.address6.plen, 64);
+    CHECK_EQ(c.gateway4.addr[3], 1);
+    CHECK_STR(c.zones[0].file, "zones/example.org.zone");
+    svc_conf_free(&c);
+
+    /* The same keys for target unix are warnings, not errors. */
+    REQUIRE(parse(&c, "ns1.conf",
+                  "service: memory 1G; listen 127.0.0.1\n"
+                  "  address 10.0.0.2/24\n",
+                  &d) == 0);
+    CHECK_EQ(d.warnings, 2);
+    CHECK(strstr(diag_text, "warning: ns1.conf:1: memory is ignored") != 0);
+    CHECK(strstr(diag_text, "ns1.conf:2: address is ignored") != 0);
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+}
+
+static void test_errors(void)
+{
+    expect_error("service: listen 127.0.0.1\n  bogus 1\n",
+                 "t.conf:2: unknown service key 'bogus'");
+    expect_error("service: listen 127.0.0.1\nzone: x.; file f; colour red\n",
+                 "t.conf:2: unknown zone key 'colour'");
+    expect_error("service: listen 127.0.0.1\nlisten ::1\n",
+                 "t.conf:2: expected 'section:' in column 0");
+    expect_error("  listen ::1\n", "t.conf:1: 'listen' outside a section");
+    expect_error("service: listen 127.0.0.1\nserver: x\n",
+                 "t.conf:2: unknown section 'server:'");
+    expect_error("service: listen 127.0.0.1\nkey: k1 hmac-sha256\n",
+                 "t.conf:2: 'key:' statements are not supported yet");
+    expect_error("service: listen 127.0.0.1\n"
+                 "zone: x.; file f; primary 192.0.2.1\n",
+                 "t.conf:2: zone x.: 'primary' (zone transfers) is not "
+                 "supported yet");
+    expect_error("service: name a b\n", "name takes one value");
+    expect_error("service: name\n", "name needs a value");
+    expect_error("service: name a; name b\n",
+                 "t.conf:1: name given twice (first on line 1)");
+    expect_error("service: listen 127.0.0.1\nservice: name x\n",
+                 "t.conf:2: a second service: statement");
+    expect_error("service: workers 0; listen ::1\n",
+                 "workers 0 is out of range (1..256)");
+    expect_error("service: workers -1; listen ::1\n",
+                 "workers: '-1' is not a number");
+    expect_error("service: workers 99999999999999999999999; listen ::1\n",
+                 "is not a number");
+    expect_error("service: udp-size 511; listen ::1\n", "out of range");
+    expect_error("service: chaos maybe; listen ::1\n",
+                 "chaos: expected on or off, not 'maybe'");
+    expect_error("service: listen 127.0.0.1@0\n", "out of range (1..65535)");
+    expect_error("service: listen 127.0.0.1@65536\n", "out of range");
+    expect_error("service: listen 127.0.0.256\n",
+                 "listen: '127.0.0.256' is not an IP address");
+    expect_error("service: listen localhost@53\n", "is not an IP address");
+    expect_error("service: listen [127.0.0.1]@53\n", "is not an IP address");
+    expect_error("service: listen ::1@53; listen [::1]@53\n",
+                 "listen [::1]@53 given twice (first on line 1)");
+    expect_error("service: name ns1\n",
+                 "t.conf:1: no listen address (add e.g.");
+    expect_error("service: target hvt\n",
+                 "target hvt needs an address");
+    expect_error("service: target kvm; listen ::1\n", "unknown target 'kvm'");
+    expect_error("service: arch riscv; listen ::1\n", "unknown arch 'riscv'");
+    expect_error("service: memory 12Q; listen ::1\n", "is not a number");
+    expect_error("service: memory 1K; listen ::1\n", "out of range");
+    expect_error("service: address 10.0.0.2; listen ::1\n",
+                 "address: '10.0.0.2' is not ADDR/PREFIXLEN");
+    expect_error("service: address 10.0.0.2/33; listen ::1\n",
+                 "out of range (1..32)");
+    expect_error("service: identity \"abc; listen ::1\n",
+                 "t.conf:1: unterminated string");
+    expect_error("service: listen ::1\nzone: example.org\n",
+                 "t.conf:2: zone example.org has no file");
+    expect_error("service: listen ::1\nzone: a..b; file f\n",
+                 "t.conf:2: zone: 'a..b' is not a domain name");
+    expect_error("service: listen ::1\nzone: Example.org; file f\n"
+                 "zone: example.ORG.; file g\n",
+                 "t.conf:3: zone example.ORG. given twice (first on line 2)");
+    expect_error("service: listen ::1\nzone:\n", "has no zone name");
+    expect_error("service: listen ::1\nzone: file f\n",
+                 "expected the zone name first");
+    expect_error("service: \"name\" x; listen ::1\n", "expected a key");
+    /* Errors on several lines are all reported. */
+    expect_error("service: listen ::1\n  workers x\n  chaos y\n",
+                 "t.conf:2: workers: 'x' is not a number\n"
+                 "t.conf:3: chaos: expected on or off");
+}
+
+static void test_bytes(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+    const char text[] = "service: listen ::1\n\0zone: x\n";
+
+    diag_text[0] = '\0';
+    memset(&d, 0, sizeof(d));
+    d.report = collect;
+    svc_conf_init(&c, &ta);
+    CHECK_EQ(svc_parse(&c, "t.conf", text, sizeof(text) - 1, &d), TB_EMALF);
+    CHECK(strstr(diag_text, "t.conf:2: NUL byte") != NULL);
+    svc_conf_free(&c);
+
+    /* No final newline, CRLF line ends, a lone ';', empty items. */
+    REQUIRE(parse(&c, NULL,
+                  "service: ;; listen 127.0.0.1@1 ;\r\n"
+                  "zone: a.; file \"my zone\"", &d) == 0);
+    CHECK_STR(c.zones[0].file, "my zone");
+    svc_conf_free(&c);
+
+    /* Large input: bounded by SVC_TEXT_MAX. */
+    {
+        size_t n = SVC_TEXT_MAX + 1;
+        char *big = malloc(n);
+        REQUIRE(big != NULL);
+        memset(big, '#', n);
+        svc_conf_init(&c, &ta);
+        CHECK_EQ(svc_parse(&c, "t.conf", big, n, &d), TB_ERANGE);
+        svc_conf_free(&c);
+        free(big);
+    }
+    CHECK_EQ(live_bytes, 0);
+}
+
+static void test_alloc_failure(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+    const char *text =
+        "service: name n; listen ::1; identity x; pidfile p\n"
+        "zone: a.; file a\nzone: b.; file b\nzone: c.; file c\n";
+    int failures = 0;
+
+    /* Fail each allocation in turn: never a crash, never a leak. */
+    for (long n = 0; n < 40; n++) {
+        fail_after = n;
+        int rc = parse(&c, "t.conf", text, &d);
+        if (rc == TB_ENOMEM)
+            failures++;
+        else
+            CHECK_EQ(rc, 0);
+        svc_conf_free(&c);
+        CHECK_EQ(live_bytes, 0);
+    }
+    fail_after = -1;
+    CHECK(failures > 5);
+}
+
+static void ip_round(const char *in, const char *out)
+{
+    struct svc_addr a = {0};
+    char buf[SVC_ADDR_TEXT_MAX];
+
+    if (svc_parse_ip(in, strlen(in), &a) != 0) {
+        CHECK(!"parse failed");
+        fprintf(stderr, "  input: %s\n", in);
+        return;
+    }
+    CHECK(svc_addr_to_text(&a, false, buf, sizeof(buf)) > 0);
+    if (strcmp(buf, out) != 0) {
+        CHECK(!"round trip differs");
+        fprintf(stderr, "  %s -> %s, wanted %s\n", in, buf, out);
+    }
+}
+
+static void test_ip(void)
+{
+    static const char *bad[] = {
+        "", "1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.4 ", "256.1.1.1",
+        ":", ":::", "1:::2", "1::2::3", "1:2:3:4:5:6:7:8:9", "12345::",
+        "::1.2.3", "1:2:3:4:5:6:7:1.2.3.4", "g::1", "1:", ":1", "1::2:",
+        "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8",
+    };
+    struct svc_addr a = {0};
+    char buf[8];
+
+    ip_round("0.0.0.0", "0.0.0.0");
+    ip_round("192.0.2.255", "192.0.2.255");
+    ip_round("::", "::");
+    ip_round("::1", "::1");
+    ip_round("1::", "1::");
+    ip_round("2001:DB8:0:0:0:0:0:1", "2001:db8::1");
+    ip_round("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1");
+    ip_round("2001:0db8:0000:0001:0001:0001:0001:0001",
+             "2001:db8:0:1:1:1:1:1");
+    ip_round("::ffff:192.0.2.1", "::ffff:c000:201");
+    ip_round("1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0");
+    ip_round("fe80::1:2", "fe80::1:2");
+    for (size_t i = 0; i < TB_ARRAY_SIZE(bad); i++) {
+        int rc = svc_parse_ip(bad[i], strlen(bad[i]), &a);
+        if (rc != TB_EMALF) {
+            CHECK(!"accepted a bad address");
+            fprintf(stderr, "  input: '%s'\n", bad[i]);
+        }
+    }
+    REQUIRE(svc_parse_ip("2001:db8::1", 11, &a) == 0);
+    CHECK_EQ(svc_addr_to_text(&a, false, buf, sizeof(buf)), TB_ESPACE);
+    CHECK_STR(svc_target_name(SVC_TARGET_SPT), "spt");
+    CHECK_STR(svc_arch_name(SVC_ARCH_X86_64), "x86_64");
+}
+
+int main(void)
+{
+    RUN(test_example);
+    RUN(test_all_keys);
+    RUN(test_guest_keys);
+    RUN(test_errors);
+    RUN(test_bytes);
+    RUN(test_alloc_failure);
+    RUN(test_ip);
+    return check_done();
+}
