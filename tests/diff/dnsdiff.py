@@ -1,0 +1,436 @@
+#!/usr/bin/python3
+# tests/diff/dnsdiff.py -- the query sender, normaliser and comparator of the
+# differential test (tests/diff/run.sh starts the servers and calls this).
+#
+# Reads the query corpus (tests/diff/queries, format below), sends every query
+# to every server over UDP or TCP, turns each answer into a canonical text
+# form (normalise()) and compares Tibra's with each reference (NSD, Knot).
+# Every divergence must be listed in tests/diff/KNOWN with its reason; where
+# NSD and Knot disagree with each other Tibra must match at least one of
+# them.  Prints a readable diff for each unaccepted divergence and exits 1.
+#
+# Corpus format, one query per line ('#' starts a comment):
+#   ID  NAME TYPE [CLASS] [+flag ...]
+#   ID  raw HEX... [+tcp]             (HEX: whole message, spaces allowed)
+# Flags: +rec +norec (default: RD clear)  +edns[=VERSION]  +bufsize=N  +do
+#   +nsid  +tcp  +cd  +ad  +z  +tc  +qr  +opcode=N  +id=N
+# (+bufsize, +do and +nsid imply EDNS version 0).  Names are sent with the
+# case they are written in.
+#
+# KNOWN format, one accepted divergence per line:
+#   ID  PEER  REASON...     (PEER is nsd or knot; REASON cites the RFC or
+#                            says why Tibra's behaviour is the one we want)
+#
+# Normalisation (what is NOT compared, and why it may differ):
+#   - the message ID: only "matches the query" is compared;
+#   - the order of RRs within each section (RFC 1035 does not fix it);
+#   - the case of owner names and rdata names (RFC 4343), but NOT the case
+#     of the question, which servers echo (resolvers rely on it, 0x20);
+#   - the EDNS UDP payload size a server advertises and the options NSID,
+#     COOKIE and PADDING (RFC 6891 6.2.3, 5001, 7873, 7830: per server);
+#   - with TC=1, the content of answer/authority/additional (RFC 2181 9:
+#     a truncated message may hold any subset);
+#   - compression and other byte-level encoding (we compare parsed form).
+# TTLs are compared: all servers load the same zone files.
+# One sanity rule is added for every server: a UDP answer fits the limit
+# the query allowed (512 octets, or the EDNS payload size; RFC 6891 6.2.5).
+
+import argparse
+import concurrent.futures
+import difflib
+import os
+import socket
+import struct
+import sys
+import time
+
+try:
+    import dns.exception
+    import dns.flags
+    import dns.message
+    import dns.name
+    import dns.opcode
+    import dns.rcode
+    import dns.rdataclass
+    import dns.rdatatype
+except ImportError:
+    print("FAIL: python3-dnspython missing (deps.txt group test); "
+          "apt-get install python3-dnspython", file=sys.stderr)
+    sys.exit(2)
+
+UDP_TIMEOUT = 1.0
+TCP_TIMEOUT = 2.0
+IGNORED_OPTIONS = {3: "NSID", 10: "COOKIE", 12: "PADDING"}
+
+
+class Query:
+    def __init__(self, qid, line_no):
+        self.qid = qid
+        self.line_no = line_no
+        self.wire = b""
+        self.tcp = False
+        self.udp_limit = 512   # None: the query is not valid enough to say
+        self.text = ""
+
+
+def parse_corpus(path):
+    queries = []
+    seen = set()
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            tok = line.split()
+            q = Query(tok[0], n)
+            if q.qid in seen:
+                raise SystemExit("%s:%d: duplicate id %s" % (path, n, q.qid))
+            seen.add(q.qid)
+            try:
+                build_query(q, tok[1:])
+            except (ValueError, dns.exception.DNSException) as e:
+                raise SystemExit("%s:%d: %s" % (path, n, e))
+            q.text = " ".join(tok[1:])
+            queries.append(q)
+    return queries
+
+
+def build_query(q, tok):
+    flags = [t for t in tok if t.startswith("+")]
+    words = [t for t in tok if not t.startswith("+")]
+    opt = {"rd": False, "edns": None, "bufsize": 1232, "do": False,
+           "nsid": False, "cd": False, "ad": False, "z": False, "tc": False,
+           "qr": False, "opcode": 0, "id": None}
+    for fl in flags:
+        k, _, v = fl[1:].partition("=")
+        if k == "tcp":
+            q.tcp = True
+        elif k == "rec":
+            opt["rd"] = True
+        elif k == "norec":
+            opt["rd"] = False
+        elif k == "edns":
+            opt["edns"] = int(v) if v else 0
+        elif k == "bufsize":
+            opt["bufsize"] = int(v)
+            opt["edns"] = 0 if opt["edns"] is None else opt["edns"]
+        elif k in ("do", "nsid"):
+            opt[k] = True
+            opt["edns"] = 0 if opt["edns"] is None else opt["edns"]
+        elif k in ("cd", "ad", "z", "tc", "qr"):
+            opt[k] = True
+        elif k in ("opcode", "id"):
+            opt[k] = int(v, 0)
+        else:
+            raise ValueError("unknown flag " + fl)
+    if words and words[0] == "raw":
+        q.wire = bytes.fromhex("".join(words[1:]))
+        q.udp_limit = None
+        return
+    if len(words) not in (2, 3):
+        raise ValueError("want NAME TYPE [CLASS]")
+    name = dns.name.from_text(words[0])
+    rdtype = dns.rdatatype.from_text(words[1])
+    rdclass = dns.rdataclass.from_text(words[2]) if len(words) == 3 else 1
+    msgid = opt["id"] if opt["id"] is not None else (
+        (hash_id(q.qid)) & 0xffff)
+    fl = (opt["opcode"] & 0xf) << 11
+    fl |= 0x8000 if opt["qr"] else 0
+    fl |= 0x0200 if opt["tc"] else 0
+    fl |= 0x0100 if opt["rd"] else 0
+    fl |= 0x0040 if opt["z"] else 0
+    fl |= 0x0020 if opt["ad"] else 0
+    fl |= 0x0010 if opt["cd"] else 0
+    arcount = 1 if opt["edns"] is not None else 0
+    w = struct.pack(">HHHHHH", msgid, fl, 1, 0, 0, arcount)
+    w += name.to_wire() + struct.pack(">HH", rdtype, rdclass)
+    if opt["edns"] is not None:
+        opts = b""
+        if opt["nsid"]:
+            opts += struct.pack(">HH", 3, 0)
+        ttl = (opt["edns"] & 0xff) << 16 | (0x8000 if opt["do"] else 0)
+        w += b"\x00" + struct.pack(">HHIH", 41, opt["bufsize"], ttl,
+                                   len(opts)) + opts
+        q.udp_limit = max(512, opt["bufsize"]) if opt["edns"] == 0 else None
+    q.wire = w
+
+
+def hash_id(s):
+    h = 5381
+    for c in s.encode():
+        h = (h * 33 + c) & 0xffffffff
+    return h
+
+
+# ---- transport --------------------------------------------------------------
+
+def ask(addr, q):
+    """Returns the answer's bytes, or a string saying why there is none."""
+    host, port = addr
+    if q.tcp:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.settimeout(TCP_TIMEOUT)
+        try:
+            s.connect((host, port))
+            s.sendall(struct.pack(">H", len(q.wire)) + q.wire)
+            hdr = recv_exact(s, 2)
+            if hdr is None:
+                return "connection closed without an answer"
+            body = recv_exact(s, struct.unpack(">H", hdr)[0])
+            if body is None:
+                return "connection closed inside an answer"
+            return body
+        except socket.timeout:
+            return "no answer (TCP, %.1f s)" % TCP_TIMEOUT
+        except ConnectionError as e:
+            return "connection error: %s" % type(e).__name__
+        finally:
+            s.close()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(UDP_TIMEOUT)
+    try:
+        s.connect((host, port))
+        s.send(q.wire)
+        return s.recv(65535)
+    except socket.timeout:
+        return "no answer (UDP, %.1f s)" % UDP_TIMEOUT
+    except ConnectionError as e:
+        return "connection error: %s" % type(e).__name__
+    finally:
+        s.close()
+
+
+def recv_exact(s, n):
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return buf
+
+
+# ---- normalisation ----------------------------------------------------------
+
+def flag_text(fl):
+    names = [("qr", 0x8000), ("aa", 0x0400), ("tc", 0x0200), ("rd", 0x0100),
+             ("ra", 0x0080), ("z", 0x0040), ("ad", 0x0020), ("cd", 0x0010)]
+    return " ".join(n for n, b in names if fl & b) or "-"
+
+
+def rr_lines(section):
+    out = []
+    for rrset in section:
+        owner = rrset.name.to_text().lower()
+        for rd in rrset:
+            out.append("%s %d %s %s %s" % (
+                owner, rrset.ttl, dns.rdataclass.to_text(rrset.rdclass),
+                dns.rdatatype.to_text(rrset.rdtype),
+                rd.to_text().lower() if has_names(rrset.rdtype)
+                else rd.to_text()))
+    return sorted(out)
+
+
+def has_names(rdtype):
+    # Types whose rdata holds domain names (compared case-insensitively).
+    return rdtype in (2, 5, 6, 12, 15, 17, 33, 35, 36, 39, 43, 47, 59, 64,
+                      65)
+
+
+def normalise(q, raw):
+    if isinstance(raw, str):
+        return [raw]
+    out = []
+    if len(raw) < 12:
+        return ["short message (%d octets): %s" % (len(raw), raw.hex())]
+    mid, fl, qd, an, ns, ar = struct.unpack(">HHHHHH", raw[:12])
+    qmid = struct.unpack(">H", q.wire[:2])[0] if len(q.wire) >= 2 else None
+    out.append("id %s" % ("matches" if mid == qmid else "DIFFERS"))
+    out.append("opcode %s" % dns.opcode.to_text((fl >> 11) & 0xf))
+    out.append("flags %s" % flag_text(fl))
+    if not q.tcp and q.udp_limit is not None and len(raw) > q.udp_limit:
+        out.append("UDP ANSWER OVER LIMIT: %d > %d" % (len(raw), q.udp_limit))
+    try:
+        m = dns.message.from_wire(raw, ignore_trailing=False,
+                                  question_only=False)
+    except Exception as e:  # dnspython raises many types
+        out.append("rcode %s (header)" % dns.rcode.to_text(fl & 0xf))
+        out.append("counts qd=%d an=%d ns=%d ar=%d" % (qd, an, ns, ar))
+        out.append("unparseable: %s" % type(e).__name__)
+        return out
+    out.append("rcode %s" % dns.rcode.to_text(m.rcode()))
+    if m.edns < 0:
+        out.append("edns none")
+    else:
+        opts = sorted("%d" % o.otype for o in m.options
+                      if o.otype not in IGNORED_OPTIONS)
+        out.append("edns version %d do=%d%s" % (
+            m.edns, 1 if m.ednsflags & dns.flags.DO else 0,
+            (" options " + ",".join(opts)) if opts else ""))
+    for rrset in m.question:
+        out.append("question %s %s %s" % (
+            rrset.name.to_text(), dns.rdataclass.to_text(rrset.rdclass),
+            dns.rdatatype.to_text(rrset.rdtype)))
+    if fl & 0x0200:
+        out.append("(TC=1: sections not compared, RFC 2181 9)")
+        return out
+    for title, sec in (("answer", m.answer), ("authority", m.authority),
+                       ("additional", m.additional)):
+        lines = rr_lines(sec)
+        out.append("%s: %d" % (title, len(lines)))
+        out.extend("  " + l for l in lines)
+    return out
+
+
+# ---- comparison -------------------------------------------------------------
+
+def load_known(path):
+    known = {}
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            s = line.strip()
+            if not s or s.startswith("#"):
+                continue
+            tok = s.split(None, 2)
+            if len(tok) < 3 or tok[1] not in ("nsd", "knot"):
+                raise SystemExit("%s:%d: want 'ID nsd|knot REASON'"
+                                 % (path, n))
+            known[(tok[0], tok[1])] = tok[2]
+    return known
+
+
+def udiff(a, b, na, nb):
+    return "\n".join("    " + l for l in difflib.unified_diff(
+        a, b, na, nb, lineterm="", n=20))
+
+
+def run(args):
+    queries = parse_corpus(args.corpus)
+    servers = []
+    for spec in args.server:
+        name, _, hp = spec.partition("=")
+        h, _, p = hp.rpartition(":")
+        servers.append((name, (h, int(p))))
+    names = [s[0] for s in servers]
+    known = load_known(args.known) if args.known else {}
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(len(servers)) as ex:
+        for q in queries:
+            futs = [ex.submit(ask, addr, q) for _, addr in servers]
+            results[q.qid] = {n: normalise(q, f.result())
+                              for n, f in zip(names, futs)}
+    rep = open(args.report, "w") if args.report else None
+    for q in queries:
+        if rep:
+            rep.write("== %s: %s\n" % (q.qid, q.text))
+            for n in names:
+                rep.write("-- %s\n" % n)
+                rep.write("".join("   %s\n" % l for l in results[q.qid][n]))
+    if rep:
+        rep.close()
+
+    failures = 0
+    accepted = 0
+    used = set()
+    peer_disagree = []
+    tib = args.subject
+    for q in queries:
+        r = results[q.qid]
+        if "nsd" in r and "knot" in r and r["nsd"] != r["knot"]:
+            peer_disagree.append(q)
+        if tib not in r:
+            continue
+        differs = [p for p in ("nsd", "knot") if p in r and r[tib] != r[p]]
+        if len(differs) == 2 and r["nsd"] != r["knot"]:
+            failures += 1
+            print("FAIL %s (%s, line %d): NSD and Knot disagree and %s "
+                  "matches neither" % (q.qid, q.text, q.line_no, tib))
+            for p in differs:
+                print(udiff(r[p], r[tib], p, tib))
+            continue
+        for p in differs:
+            if (q.qid, p) in known:
+                accepted += 1
+                used.add((q.qid, p))
+                continue
+            failures += 1
+            print("FAIL %s (%s, line %d): %s differs from %s, not in KNOWN"
+                  % (q.qid, q.text, q.line_no, tib, p))
+            print(udiff(r[p], r[tib], p, tib))
+    if args.peers_verbose or tib not in names:
+        for q in peer_disagree:
+            print("PEERS %s (%s): NSD and Knot disagree" % (q.qid, q.text))
+            print(udiff(results[q.qid]["nsd"], results[q.qid]["knot"],
+                        "nsd", "knot"))
+    stale = sorted(k for k in known if k not in used) if tib in names else []
+    for k in stale:
+        print("NOTE stale KNOWN entry (no longer diverges): %s %s" % k)
+    print("diff: %d queries, %d servers (%s); NSD/Knot disagree on %d; "
+          "%d accepted divergences (KNOWN), %d failures" % (
+              len(queries), len(names), ",".join(names), len(peer_disagree),
+              accepted, failures))
+    return 1 if failures else 0
+
+
+def wait(args):
+    """Polls (addr) with an SOA query for (zone) until it answers."""
+    h, _, p = args.addr.rpartition(":")
+    q = Query("wait", 0)
+    build_query(q, [args.zone, "SOA"])
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        r = ask((h, int(p)), q)
+        if not isinstance(r, str) and len(r) >= 12 and (r[3] & 0xf) == 0:
+            return 0
+        time.sleep(0.1)
+    print("server at %s did not answer %s SOA within %d s"
+          % (args.addr, args.zone, args.timeout), file=sys.stderr)
+    return 1
+
+
+def free_ports(args):
+    """Prints (n) loopback ports free for both UDP and TCP right now."""
+    ports = []
+    held = []
+    while len(ports) < args.n:
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        t.bind(("127.0.0.1", 0))
+        p = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", p))
+        except OSError:
+            t.close()
+            u.close()
+            continue
+        held += [t, u]
+        ports.append(p)
+    for s in held:
+        s.close()
+    print(" ".join(str(p) for p in ports))
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("--corpus", required=True)
+    r.add_argument("--known")
+    r.add_argument("--report")
+    r.add_argument("--subject", default="tibra")
+    r.add_argument("--peers-verbose", action="store_true")
+    r.add_argument("--server", action="append", required=True,
+                   help="NAME=HOST:PORT")
+    w = sub.add_parser("wait")
+    w.add_argument("addr")
+    w.add_argument("zone")
+    w.add_argument("--timeout", type=int, default=15)
+    f = sub.add_parser("ports")
+    f.add_argument("n", type=int)
+    args = ap.parse_args()
+    return {"run": run, "wait": wait, "ports": free_ports}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
