@@ -1,0 +1,106 @@
+# mk/platform.mk -- the platform area: the guest runtime (platform/common:
+# libc subset, log, panic, stack protector, cmdline, init-time allocator),
+# the unix target (platform/unix), the spt target (platform/spt and its
+# tender tibra-spt), the stub link test (platform/stub) and the platform
+# test applications (tests/platform/apps), built for unix, spt and stub.
+#
+# Exported for other fragments:
+#   PLAT_UNIX_LIB    $(U) archive: main() + plat.h for a Linux process.
+#                    Link: $(TCC) $(HOST_LDFLAGS) -o X APP.o... $(PLAT_UNIX_LIB)
+#   PLAT_GUEST_RT    $(G) archive: guest libc + platform/common runtime,
+#                    for every guest platform (spt, hvt).
+#   GUEST_LDFLAGS    flags for a static guest link (add -T SCRIPT).
+#   GUEST_LDLIBS     libraries after everything else (-lgcc).
+#   plat_spt_link    recipe: $(call plat_spt_link,OBJS) links $@.dbg (with
+#                    debug info) and strips it into $@ (the image).
+#   PLAT_APPS        names of the test applications; their guest objects
+#                    are $(G)/tests/platform/apps/NAME.o (hvt links them
+#                    as NAME.hvt beside NAME.spt).
+
+PLAT_LIBC_SRC := $(sort $(wildcard platform/common/libc/*.c))
+PLAT_RT_SRC := $(sort $(wildcard platform/common/*.c))
+# The hosted plat.h implementation, shared by unix programs and tibra-spt.
+PLAT_HOST_SRC := platform/unix/block.c platform/unix/console.c \
+	platform/unix/dev.c platform/unix/fault.c platform/unix/net.c \
+	platform/unix/time.c tender/common/attach.c
+PLAT_UNIX_SRC := platform/unix/start.c $(PLAT_HOST_SRC) $(PLAT_RT_SRC)
+PLAT_SPT_SRC := platform/spt/start.c platform/spt/spt.c
+
+# The libc must not be compiled into calls to itself.
+CFLAGS_libc_string := -fno-builtin -fno-tree-loop-distribute-patterns
+CFLAGS_libc_printf := -fno-tree-loop-distribute-patterns
+
+# Guests have no TLS: the stack protector's canary is the global
+# __stack_chk_guard (platform/common/ssp.c), seeded at boot.  aarch64 GCC
+# uses the global by default.
+ifeq ($(ARCH),x86_64)
+GUEST_CFLAGS += -mstack-protector-guard=global
+endif
+
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections \
+	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,-z,norelro \
+	-Wl,--build-id=none -Wl,--no-warn-rwx-segments
+GUEST_LDLIBS := -lgcc
+
+PLAT_UNIX_LIB := $(U)/platform/libtbplat_unix.a
+PLAT_GUEST_RT := $(G)/platform/libtbrt.a
+PLAT_SPT_OBJ := $(PLAT_SPT_SRC:%.c=$(G)/%.o)
+PLAT_SPT_LD := $(SRCDIR)/platform/spt/spt.ld
+
+$(PLAT_UNIX_LIB): $(PLAT_UNIX_SRC:%.c=$(U)/%.o)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcD $@ $(sort $^)
+
+$(PLAT_GUEST_RT): $(PLAT_LIBC_SRC:%.c=$(G)/%.o) $(PLAT_RT_SRC:%.c=$(G)/%.o)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcD $@ $(sort $^)
+
+define plat_spt_link
+	$(call msg,LD-SPT,$@)
+	$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) -T $(PLAT_SPT_LD) -o $@.dbg \
+		$(1) $(PLAT_SPT_OBJ) $(PLAT_GUEST_RT) $(GUEST_LDLIBS)
+	$(Q)$(OBJCOPY) --strip-all $@.dbg $@
+endef
+
+ALL += $(PLAT_UNIX_LIB) $(PLAT_GUEST_RT) $(PLAT_SPT_OBJ)
+
+# ---- tibra-spt: the seccomp tender (host context, never crossed) ---------
+SPT_TENDER_SRC := tender/spt/spt_main.c tender/spt/seccomp.c \
+	tender/common/elf.c $(PLAT_HOST_SRC) platform/common/cmdline.c \
+	platform/common/log.c
+SPT_TENDER := $(H)/tender/spt/tibra-spt
+$(SPT_TENDER): $(SPT_TENDER_SRC:%.c=$(H)/%.o)
+	$(call msg,LD,$@)
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^
+ALL += $(SPT_TENDER)
+INSTALL_BIN += $(SPT_TENDER)
+
+# ---- test applications ----------------------------------------------------
+PLAT_APPS := hello clock net block syscall fault ssp
+PLAT_APP_UNIX := $(PLAT_APPS:%=$(U)/tests/platform/apps/%)
+PLAT_APP_SPT := $(PLAT_APPS:%=$(G)/tests/platform/apps/%.spt)
+PLAT_APP_STUB := $(PLAT_APPS:%=$(G)/tests/platform/stub/%)
+# The hello image is what boot benchmarks time: optimise it for size.
+CFLAGS_hello := -Os
+
+$(PLAT_APP_UNIX): $(U)/tests/platform/apps/%: $(U)/tests/platform/apps/%.o \
+		$(PLAT_UNIX_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $< $(PLAT_UNIX_LIB)
+
+$(PLAT_APP_SPT): $(G)/tests/platform/apps/%.spt: \
+		$(G)/tests/platform/apps/%.o $(PLAT_SPT_OBJ) $(PLAT_GUEST_RT) \
+		platform/spt/spt.ld
+	$(call plat_spt_link,$<)
+
+# The stub link: application + guest runtime + stub, nothing else.  An
+# application needing anything beyond plat.h and the libc subset fails
+# here (undefined symbol); tests/platform/stub_link.sh checks the result.
+$(PLAT_APP_STUB): $(G)/tests/platform/stub/%: $(G)/tests/platform/apps/%.o \
+		$(G)/platform/stub/stub.o $(PLAT_GUEST_RT)
+	$(call msg,LD-STUB,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) -o $@ $< $(G)/platform/stub/stub.o \
+		$(PLAT_GUEST_RT) $(GUEST_LDLIBS)
+
+CHECK_BUILD += $(PLAT_APP_UNIX) $(PLAT_APP_SPT) $(PLAT_APP_STUB)

@@ -1,0 +1,201 @@
+/*
+ * libc_string.c -- the memory and string functions of the guest C library
+ * subset (platform/common/libc/include/string.h).  Linked into every guest
+ * image (hvt, spt) and into the stub link test; the unix target uses the
+ * host C library instead.  lib/ calls memcpy and memcmp on the packet path,
+ * so the copies move a word at a time when both pointers allow it (x86_64
+ * uses `rep movsb`, fast on every CPU with ERMS).  Compiled with
+ * -fno-builtin and -fno-tree-loop-distribute-patterns so the compiler never
+ * turns these loops back into calls to themselves.  No locale: the case
+ * functions know ASCII only, which is all DNS needs (RFC 4343).
+ */
+#include <stdint.h>
+#include <string.h>
+
+typedef uint64_t __attribute__((may_alias)) word_t;
+#define WSIZE sizeof(word_t)
+#define WMASK (WSIZE - 1)
+
+void *memcpy(void *restrict d, const void *restrict s, size_t n)
+{
+#if defined(__x86_64__)
+    void *ret = d;
+    __asm__ volatile("rep movsb"
+                     : "+D"(d), "+S"(s), "+c"(n)
+                     :
+                     : "memory");
+    return ret;
+#else
+    unsigned char *dp = d;
+    const unsigned char *sp = s;
+
+    if ((((uintptr_t)dp | (uintptr_t)sp) & WMASK) == 0) {
+        for (; n >= WSIZE; n -= WSIZE, dp += WSIZE, sp += WSIZE)
+            *(word_t *)(void *)dp = *(const word_t *)(const void *)sp;
+    }
+    while (n--)
+        *dp++ = *sp++;
+    return d;
+#endif
+}
+
+void *memmove(void *d, const void *s, size_t n)
+{
+    unsigned char *dp = d;
+    const unsigned char *sp = s;
+
+    if (dp == sp || n == 0)
+        return d;
+    /* Forward copy is safe unless the destination starts inside source. */
+    if ((uintptr_t)dp - (uintptr_t)sp >= n)
+        return memcpy(d, s, n);
+    dp += n;
+    sp += n;
+    if ((((uintptr_t)dp | (uintptr_t)sp) & WMASK) == 0) {
+        for (; n >= WSIZE; n -= WSIZE) {
+            dp -= WSIZE;
+            sp -= WSIZE;
+            *(word_t *)(void *)dp = *(const word_t *)(const void *)sp;
+        }
+    }
+    while (n--)
+        *--dp = *--sp;
+    return d;
+}
+
+void *memset(void *d, int c, size_t n)
+{
+    unsigned char *dp = d;
+    unsigned char b = (unsigned char)c;
+
+    if (((uintptr_t)dp & WMASK) == 0 && n >= WSIZE) {
+        word_t w = (word_t)b * 0x0101010101010101ull;
+        for (; n >= WSIZE; n -= WSIZE, dp += WSIZE)
+            *(word_t *)(void *)dp = w;
+    }
+    while (n--)
+        *dp++ = b;
+    return d;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const unsigned char *ap = a, *bp = b;
+
+    if ((((uintptr_t)ap | (uintptr_t)bp) & WMASK) == 0) {
+        /* Skip equal words; the byte loop finds the first difference. */
+        while (n >= WSIZE && *(const word_t *)(const void *)ap ==
+                                 *(const word_t *)(const void *)bp) {
+            ap += WSIZE;
+            bp += WSIZE;
+            n -= WSIZE;
+        }
+    }
+    for (; n; n--, ap++, bp++) {
+        if (*ap != *bp)
+            return *ap - *bp;
+    }
+    return 0;
+}
+
+void *memchr(const void *s, int c, size_t n)
+{
+    const unsigned char *p = s;
+    unsigned char b = (unsigned char)c;
+
+    for (; n; n--, p++) {
+        if (*p == b)
+            return (void *)(uintptr_t)p;
+    }
+    return NULL;
+}
+
+size_t strlen(const char *s)
+{
+    const char *p = s;
+
+    while (*p)
+        p++;
+    return (size_t)(p - s);
+}
+
+size_t strnlen(const char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && s[i])
+        i++;
+    return i;
+}
+
+int strcmp(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+    for (; n; n--, a++, b++) {
+        if (*a != *b || *a == '\0')
+            return (unsigned char)*a - (unsigned char)*b;
+    }
+    return 0;
+}
+
+static int lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+int strcasecmp(const char *a, const char *b)
+{
+    int ca, cb;
+
+    do {
+        ca = lower((unsigned char)*a++);
+        cb = lower((unsigned char)*b++);
+    } while (ca && ca == cb);
+    return ca - cb;
+}
+
+int strncasecmp(const char *a, const char *b, size_t n)
+{
+    int ca, cb;
+
+    for (; n; n--) {
+        ca = lower((unsigned char)*a++);
+        cb = lower((unsigned char)*b++);
+        if (ca != cb || ca == 0)
+            return ca - cb;
+    }
+    return 0;
+}
+
+char *strchr(const char *s, int c)
+{
+    char ch = (char)c;
+
+    for (;; s++) {
+        if (*s == ch)
+            return (char *)(uintptr_t)s;
+        if (*s == '\0')
+            return NULL;
+    }
+}
+
+char *strrchr(const char *s, int c)
+{
+    char ch = (char)c;
+    const char *last = NULL;
+
+    for (;; s++) {
+        if (*s == ch)
+            last = s;
+        if (*s == '\0')
+            return (char *)(uintptr_t)last;
+    }
+}

@@ -1,0 +1,91 @@
+/*
+ * start.c -- entry point of a unix-target program: parses the platform's
+ * options, attaches the devices they name (checked against the manifest
+ * the program was linked with), reserves the application heap and calls
+ * tb_app_main() with the remaining arguments joined into its command
+ * line, exactly as a tender would for a guest image.
+ *
+ *     PROG [--mem=MIB] [--net:NAME=TAP] [--block:NAME=FILE] [--] [ARGS]
+ *
+ * Unlike the tenders, a declared device may be left unattached (its
+ * acquire then returns TB_ENOENT): the unix target can serve through host
+ * sockets instead of a TAP device.
+ */
+#include <err.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../common/rt.h"
+#include "host.h"
+
+#define DEFAULT_MEM_MIB 32u
+#define MAX_MEM_MIB (64u * 1024u)
+
+/* Defined by TB_MANIFEST() in the application, if it declares devices. */
+extern const struct tb_mft_note tb_manifest_note __attribute__((weak));
+
+static const struct tb_mft empty_mft = {.abi_version = TB_ABI_VERSION};
+
+static void usage(const char *prog)
+{
+    fprintf(stderr,
+            "usage: %s [--mem=MIB] [--net:NAME=TAP] [--block:NAME=FILE] "
+            "[--] [ARGS]\n",
+            prog);
+    exit(1);
+}
+
+static size_t parse_mem(const char *s)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+
+    if (*s == '\0' || *end != '\0' || v == 0 || v > MAX_MEM_MIB)
+        errx(1, "--mem=%s: expected MiB between 1 and %u", s, MAX_MEM_MIB);
+    return (size_t)v << 20;
+}
+
+int main(int argc, char *argv[])
+{
+    const struct tb_mft *mft =
+        &tb_manifest_note != NULL ? &tb_manifest_note.desc : &empty_mft;
+    size_t mem = (size_t)DEFAULT_MEM_MIB << 20, cmdline_cap = 1;
+    struct tb_start_info si;
+    char *cmdline;
+    void *heap;
+    int i;
+
+    tb_host_check_mft(mft, argv[0]);
+    tb_host_init();
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            i++;
+            break;
+        }
+        if (strncmp(argv[i], "--mem=", 6) == 0)
+            mem = parse_mem(argv[i] + 6);
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            usage(argv[0]);
+        else if (!tb_host_attach_opt(mft, argv[i]))
+            break;
+    }
+    for (int j = i; j < argc; j++)
+        cmdline_cap += strlen(argv[j]) + 1;
+    cmdline = malloc(cmdline_cap);
+    if (cmdline == NULL)
+        err(1, "malloc");
+    if (tb_cmdline_join(cmdline, cmdline_cap, argc - i, argv + i) != TB_OK)
+        errx(1, "command line too long");
+    /* The heap: lazily backed, so an unused megabyte costs nothing. */
+    heap = mmap(NULL, mem, PROT_READ | PROT_WRITE,
+                MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (heap == MAP_FAILED)
+        err(1, "mmap %zu MiB heap", mem >> 20);
+    tb_host_fault_install("tibra");
+    si.cmdline = cmdline;
+    si.heap_start = (uintptr_t)heap;
+    si.heap_size = mem;
+    tb_exit(tb_app_main(&si));
+}
