@@ -1,0 +1,108 @@
+/*
+ * dnsd.h -- private header of tibra-dnsd, the authoritative DNS server as
+ * a Linux process (the unix target of app/dnsd).  Three parts:
+ *
+ *   main.c    options, logging, signals, startup and shutdown
+ *   zones.c   the engine glue: zone files -> compiled blobs -> zone set,
+ *             and reload with per-zone fallback (the only file that calls
+ *             the zone parser and the authoritative engine, besides the
+ *             one inline call dnsd_answer() below)
+ *   server.c  sockets and worker threads: UDP with recvmmsg/sendmmsg,
+ *             TCP with epoll, zone-set publication (RCU style)
+ *
+ *   service file --svc_load_file--> svc_conf --dnsd_zones_load--> zones
+ *     --dnsd_server_publish--> workers: recvmmsg -> dnsd_answer -> sendmmsg
+ */
+#ifndef DNSD_H
+#define DNSD_H
+
+#include <stdatomic.h>
+#include <tibra/dns.h>
+#include <tibra/svc.h>
+
+/* ---- logging (main.c) ---------------------------------------------- */
+
+extern int dnsd_verbose;
+/* "tibra-dnsd: message" on stderr, one write(2) per line. */
+void dnsd_log(const char *fmt, ...) TB_PRINTF(1, 2);
+/* Only with -v. */
+void dnsd_debug(const char *fmt, ...) TB_PRINTF(1, 2);
+/* A struct dns_diag that prints "file:line: [warning: ]message". */
+void dnsd_diag_init(struct dns_diag *d);
+/* malloc/realloc/free as a struct tb_alloc, for cold paths. */
+extern const struct tb_alloc dnsd_alloc;
+
+/* ---- zones (zones.c) ----------------------------------------------- */
+
+/* One compiled zone, shared by successive zone sets (main thread only). */
+struct dnsd_blob {
+    unsigned ref;
+    uint32_t serial;
+    size_t nrr;     /* records after the zone checks */
+    size_t len;
+    uint8_t *data;
+};
+
+/* An immutable zone set and the blobs under it; what workers read. */
+struct dnsd_zones {
+    struct dns_zoneset *zs;
+    size_t n;                 /* = conf->nzones */
+    struct dnsd_blob **blob;  /* [n]; NULL: zone not loaded (not served) */
+};
+
+/*
+ * Loads every zone of (c): read, parse, check, compile.  With (old) NULL
+ * (startup) any zone that fails is an error: it is reported and the
+ * function returns TB_EMALF after trying every zone (so all problems are
+ * shown).  With (old) (reload), a zone that fails keeps its compiled form
+ * from (old) (an error is logged), and only the build of the set itself
+ * can fail.  (opts) is copied into the set.  Logs one line per zone.
+ * Returns 0 with the new set in (*out), or a TB_E*.
+ */
+int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
+                    const struct dns_auth_opts *opts,
+                    struct dnsd_zones **out);
+/* Frees (z) (MAY be NULL) and drops its references to blobs. */
+void dnsd_zones_free(struct dnsd_zones *z);
+
+/* The query path: one call into the engine.  See dns_auth_answer(). */
+static inline size_t dnsd_answer(const struct dnsd_zones *z,
+                                 const uint8_t *q, size_t qlen,
+                                 uint8_t *resp, size_t cap, unsigned flags,
+                                 struct dns_auth_stats *st)
+{
+    return dns_auth_answer(z->zs, q, qlen, resp, cap, flags, st);
+}
+
+/* ---- server (server.c) --------------------------------------------- */
+
+struct dnsd_server;
+
+/*
+ * Opens every socket of (c) -- per listen address one UDP socket per
+ * worker (SO_REUSEPORT) and one TCP listener shared by the workers -- and
+ * prepares (workers) workers with their buffers.  A socket that cannot be
+ * opened or bound is logged with its address and fails the call.  Returns
+ * 0 with the server in (*out), or a TB_E*.
+ */
+int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
+                     unsigned workers);
+/*
+ * Publishes (z) to the workers (an atomic pointer swap) and returns the
+ * set it replaced (NULL the first time) once no worker can still be
+ * reading it: every worker has passed a quiescent point since the swap.
+ * Call from the main thread only.
+ */
+struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
+                                       struct dnsd_zones *z);
+/* The published set (main thread only: it is the only writer). */
+struct dnsd_zones *dnsd_server_current(struct dnsd_server *s);
+/* Starts the worker threads (a set MUST have been published). */
+int dnsd_server_start(struct dnsd_server *s);
+/* Stops and joins the workers, sums their counters into (st), closes
+ * every socket and frees (s).  Returns the published set for the caller
+ * to free. */
+struct dnsd_zones *dnsd_server_stop(struct dnsd_server *s,
+                                    struct dns_auth_stats *st);
+
+#endif /* DNSD_H */

@@ -1,0 +1,376 @@
+/*
+ * main.c -- tibra-dnsd, Tibra's authoritative DNS server as a Linux
+ * process (the unix target): command line, logging, the startup sequence
+ * (service file -> zones -> sockets -> workers), and the main thread's
+ * signal loop (SIGHUP reload, SIGTERM/SIGINT clean exit).  The main thread
+ * never answers queries; server.c's workers do.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <tibra/version.h>
+
+#include "dnsd.h"
+
+#define PROG "tibra-dnsd"
+
+int dnsd_verbose;
+
+static void vlog(const char *fmt, va_list ap)
+{
+    char line[1024];
+    int n = snprintf(line, sizeof(line), PROG ": ");
+    int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    size_t len = (size_t)n + (m < 0 ? 0 : TB_MIN((size_t)m,
+                                                 sizeof(line) - n - 2));
+    line[len++] = '\n';
+    /* One write per line: lines from threads never interleave. */
+    if (write(STDERR_FILENO, line, len) < 0)
+        return;
+}
+
+void dnsd_log(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(fmt, ap);
+    va_end(ap);
+}
+
+void dnsd_debug(const char *fmt, ...)
+{
+    va_list ap;
+    if (!dnsd_verbose)
+        return;
+    va_start(ap, fmt);
+    vlog(fmt, ap);
+    va_end(ap);
+}
+
+static void diag_print(void *ctx, int level, const char *file, unsigned line,
+                       const char *msg)
+{
+    char loc[32] = "";
+    (void)ctx;
+    if (line != 0)
+        snprintf(loc, sizeof(loc), ":%u", line);
+    dnsd_log("%s%s: %s%s", file ? file : "-", loc,
+             level == DNS_DIAG_WARNING ? "warning: " : "", msg);
+}
+
+void dnsd_diag_init(struct dns_diag *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->report = diag_print;
+}
+
+static void *a_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    return malloc(n ? n : 1);
+}
+static void *a_realloc(void *ctx, void *p, size_t o, size_t n)
+{
+    (void)ctx;
+    (void)o;
+    return realloc(p, n ? n : 1);
+}
+static void a_free(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    (void)n;
+    free(p);
+}
+const struct tb_alloc dnsd_alloc = {a_alloc, a_realloc, a_free, NULL};
+
+static const char usage_text[] =
+"NAME\n"
+"    tibra-dnsd - Tibra's authoritative DNS server as a Linux process\n"
+"\n"
+"SYNOPSIS\n"
+"    tibra-dnsd [-v] [-w N] [-f] SERVICE-FILE\n"
+"    tibra-dnsd -c [-v] SERVICE-FILE\n"
+"    tibra-dnsd -h | -V\n"
+"\n"
+"DESCRIPTION\n"
+"    Reads the service file (docs/service-file.md), loads, checks and\n"
+"    compiles every zone it names, and answers DNS queries for them over\n"
+"    UDP and TCP on every 'listen' address, IPv4 and IPv6.  One worker\n"
+"    thread per CPU (of those the process may run on, see taskset(1))\n"
+"    unless 'workers' or -w says otherwise; each worker has its own UDP\n"
+"    socket per address and answers in batches.  Logs go to stderr.\n"
+"    It runs in the foreground; use a service manager to run it in the\n"
+"    background.\n"
+"\n"
+"OPTIONS\n"
+"    -c, --check       Load and check the service file and every zone,\n"
+"                      print each problem as FILE:LINE: MESSAGE, and exit:\n"
+"                      0 if all is well, 1 if not.  Opens no socket.\n"
+"    -f, --foreground  Run in the foreground (the default and only mode).\n"
+"    -w, --workers N   Run N worker threads (1-256), overriding 'workers'.\n"
+"    -v, --verbose     Log more (unchanged zones on reload, worker count).\n"
+"    -h, --help        Print this help and exit.\n"
+"    -V, --version     Print the version and exit.\n"
+"\n"
+"SIGNALS\n"
+"    SIGHUP   Reload every zone file.  A new zone set is built aside and\n"
+"             published atomically; a zone whose file fails to load keeps\n"
+"             serving its previous version (the error is logged with\n"
+"             FILE:LINE).  The service file itself is not re-read.\n"
+"    SIGTERM, SIGINT\n"
+"             Stop answering, close every socket, exit with status 0.\n"
+"\n"
+"EXIT STATUS\n"
+"    0  clean exit (SIGTERM or SIGINT), or --check found no problem\n"
+"    1  the service file or a zone is bad, an address cannot be bound,\n"
+"       or another startup error (the message says which)\n"
+"    2  wrong command-line usage\n"
+"\n"
+"FILES\n"
+"    SERVICE-FILE      the service: 'service:' (listen addresses, workers,\n"
+"                      TCP limits, chaos, identity, version, pidfile) and\n"
+"                      one 'zone:' per zone.  Relative paths in it are\n"
+"                      relative to its own directory.\n"
+"    pidfile           written after the sockets are bound, removed at exit\n"
+"                      (only if 'pidfile' is set).\n"
+"\n"
+"EXAMPLE\n"
+"    tibra-dnsd examples/ns1.conf\n"
+"    dig @127.0.0.1 -p 5353 www.example.org A\n"
+"    kill -HUP $(pidof tibra-dnsd)      # reload the zones\n";
+
+static void usage(FILE *f)
+{
+    fputs(usage_text, f);
+}
+
+/* CPUs this process may run on (taskset), at least 1. */
+static unsigned cpu_count(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return (unsigned)CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+/* Enough descriptors for every TCP client, socket and worker. */
+static void raise_nofile(const struct svc_conf *c, unsigned workers)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)c->tcp_clients +
+                  (rlim_t)(workers + 1) * (c->nlisten + 1) + 64;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
+                      ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+        dnsd_log("warning: only %llu file descriptors for %u tcp-clients",
+                 (unsigned long long)rl.rlim_cur, c->tcp_clients);
+}
+
+static void auth_opts(const struct svc_conf *c, struct dns_auth_opts *o)
+{
+    static char version[300];
+    memset(o, 0, sizeof(*o));
+    o->chaos = c->chaos;
+    o->identity = c->identity ? c->identity : c->name ? c->name : "tibra";
+    if (c->version != NULL) {
+        o->version = c->version;
+    } else {
+        snprintf(version, sizeof(version), "tibra %s", TB_VERSION);
+        o->version = version;
+    }
+    o->udp_max = c->udp_size;
+}
+
+static int write_pidfile(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 ||
+        fclose(f) != 0) {
+        dnsd_log("cannot write pidfile %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* The main thread's life after startup: wait for signals. */
+static int signal_loop(struct dnsd_server *srv, const struct svc_conf *c,
+                       const struct dns_auth_opts *opts, sigset_t *set)
+{
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(set, &si);
+        if (sig < 0)
+            continue; /* EINTR */
+        if (sig == SIGHUP) {
+            struct dnsd_zones *cur = dnsd_server_current(srv), *nz, *old;
+            dnsd_log("SIGHUP: reloading %zu zone%s", c->nzones,
+                     c->nzones == 1 ? "" : "s");
+            if (dnsd_zones_load(c, cur, opts, &nz) != 0) {
+                dnsd_log("reload failed; still serving the previous zones");
+                continue;
+            }
+            old = dnsd_server_publish(srv, nz);
+            dnsd_zones_free(old); /* no worker can still be reading it */
+            dnsd_log("reload done");
+            continue;
+        }
+        dnsd_log("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        return 0;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option lopts[] = {
+        {"check", no_argument, NULL, 'c'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"workers", required_argument, NULL, 'w'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct svc_conf conf;
+    struct dns_diag diag;
+    struct dns_auth_opts opts;
+    struct dnsd_zones *zones = NULL;
+    struct dnsd_server *srv = NULL;
+    struct dns_auth_stats st;
+    bool check = false;
+    unsigned workers = 0;
+    sigset_t set;
+    int opt, rc;
+
+    while ((opt = getopt_long(argc, argv, "cfw:vhV", lopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': check = true; break;
+        case 'f': break;
+        case 'v': dnsd_verbose = 1; break;
+        case 'w': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || n < 1 ||
+                n > SVC_WORKERS_MAX) {
+                fprintf(stderr, PROG ": -w: '%s' is not a number of "
+                        "workers (1-%d)\n", optarg, SVC_WORKERS_MAX);
+                return 2;
+            }
+            workers = (unsigned)n;
+            break;
+        }
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("tibra-dnsd %s\n", TB_VERSION); return 0;
+        default:
+            fprintf(stderr, "usage: tibra-dnsd [-cfv] [-w N] SERVICE-FILE "
+                    "(tibra-dnsd --help for more)\n");
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, PROG ": %s\nusage: tibra-dnsd [-cfv] [-w N] "
+                "SERVICE-FILE (tibra-dnsd --help for more)\n",
+                optind == argc ? "no service file given"
+                               : "more than one service file given");
+        return 2;
+    }
+
+    dnsd_diag_init(&diag);
+    svc_conf_init(&conf, &dnsd_alloc);
+    if (svc_load_file(&conf, argv[optind], &diag) != 0) {
+        dnsd_log("%s: %u error%s; nothing started", argv[optind],
+                 diag.errors, diag.errors == 1 ? "" : "s");
+        svc_conf_free(&conf);
+        return 1;
+    }
+    if (!check && conf.target != SVC_TARGET_UNIX) {
+        dnsd_log("%s: the service's target is %s, and tibra-dnsd runs "
+                 "target unix only (see tibra run)", argv[optind],
+                 svc_target_name(conf.target));
+        svc_conf_free(&conf);
+        return 1;
+    }
+    if (workers == 0)
+        workers = conf.workers ? conf.workers : cpu_count();
+    auth_opts(&conf, &opts);
+    if (dnsd_zones_load(&conf, NULL, &opts, &zones) != 0) {
+        dnsd_log("%s: zones failed to load; nothing started",
+                 argv[optind]);
+        svc_conf_free(&conf);
+        return 1;
+    }
+    if (check) {
+        dnsd_log("%s: ok (%zu zone%s)", argv[optind], conf.nzones,
+                 conf.nzones == 1 ? "" : "s");
+        dnsd_zones_free(zones);
+        svc_conf_free(&conf);
+        return 0;
+    }
+
+    /* Signals are handled by this thread alone, synchronously: block them
+     * before any worker exists so every worker inherits the mask. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    raise_nofile(&conf, workers);
+
+    rc = dnsd_server_open(&srv, &conf, workers);
+    if (rc != 0) {
+        dnsd_log("%s: cannot listen; nothing started", argv[optind]);
+        goto out_zones;
+    }
+    dnsd_server_publish(srv, zones);
+    zones = NULL;
+    if (conf.pidfile != NULL && write_pidfile(conf.pidfile) != 0) {
+        rc = 1;
+        goto out_server;
+    }
+    for (size_t i = 0; i < conf.nlisten; i++) {
+        char txt[SVC_ADDR_TEXT_MAX];
+        svc_addr_to_text(&conf.listen[i], true, txt, sizeof(txt));
+        dnsd_log("listening on %s (udp, tcp)", txt);
+    }
+    rc = dnsd_server_start(srv);
+    if (rc != 0)
+        goto out_server;
+    dnsd_log("%s: serving %zu zone%s with %u worker%s (tibra %s)",
+             conf.name ? conf.name : argv[optind], conf.nzones,
+             conf.nzones == 1 ? "" : "s", workers, workers == 1 ? "" : "s",
+             TB_VERSION);
+    rc = signal_loop(srv, &conf, &opts, &set);
+out_server:
+    zones = dnsd_server_stop(srv, &st);
+    if (rc == 0)
+        dnsd_log("answered %llu queries: %llu noerror, %llu nxdomain, "
+                 "%llu refused, %llu formerr, %llu notimp, %llu servfail, "
+                 "%llu truncated, %llu dropped",
+                 (unsigned long long)st.queries,
+                 (unsigned long long)st.noerror,
+                 (unsigned long long)st.nxdomain,
+                 (unsigned long long)st.refused,
+                 (unsigned long long)st.formerr,
+                 (unsigned long long)st.notimp,
+                 (unsigned long long)st.servfail,
+                 (unsigned long long)st.truncated,
+                 (unsigned long long)st.dropped);
+    if (conf.pidfile != NULL)
+        unlink(conf.pidfile);
+out_zones:
+    dnsd_zones_free(zones);
+    svc_conf_free(&conf);
+    return rc == 0 ? 0 : 1;
+}

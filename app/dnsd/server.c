@@ -1,0 +1,750 @@
+/*
+ * server.c -- tibra-dnsd's sockets and worker threads.
+ *
+ *   kernel --recvmmsg(64)--> worker: dnsd_answer() x n --sendmmsg--> kernel
+ *
+ * Every worker owns an epoll set, one UDP socket per listen address
+ * (SO_REUSEPORT: the kernel spreads datagrams over the workers), a share of
+ * the TCP connection pool and every buffer it uses, all allocated before
+ * it starts: the query path makes no allocation and takes no lock.  TCP
+ * listeners are shared (EPOLLEXCLUSIVE wakes one worker per connection).
+ *
+ * UDP: a readable socket is drained with recvmmsg(MSG_DONTWAIT) in batches
+ * of UDP_BATCH; each query is answered into its slot's response buffer
+ * and the answers go out with one sendmmsg.  Sockets bound to a wildcard
+ * address receive the destination address (IP_PKTINFO, IPV6_RECVPKTINFO)
+ * and answer from it.
+ *
+ * TCP (RFC 7766): 2-byte length prefix, queries pipelined and answered in
+ * order, partial reads and writes resumed on epoll readiness, a length
+ * below a DNS header or above TCP_QUERY_MAX closes the connection, idle
+ * connections are closed after tcp-idle-timeout, a connection is closed
+ * after tcp-max-queries answers (when set).  Back-pressure: a connection
+ * stops reading while its pending output leaves no room for one more
+ * maximum-size answer.
+ *
+ * Zone sets are published RCU style: the main thread swaps the pointer
+ * (seq_cst), bumps a generation, and frees the old set once every worker
+ * is offline (blocked in epoll_wait, holding no set) or has seen the new
+ * generation.  A worker reloads the pointer after every epoll_wait.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dnsd.h"
+
+#define UDP_BATCH 64           /* datagrams per recvmmsg/sendmmsg */
+#define UDP_QUERY_MAX 4096     /* larger datagrams are dropped (counted) */
+#define UDP_ROUNDS 16          /* batches per readiness before epoll again */
+#define TCP_QUERY_MAX 4096     /* a longer length prefix closes */
+#define TCP_RBUF (2 + TCP_QUERY_MAX)
+#define TCP_ANSWER_MAX (2 + DNS_MSG_MAXLEN)
+#define TCP_WBUF (TCP_ANSWER_MAX + 4096)
+#define EVENTS_MAX 64
+#define CTRL_LEN 64            /* room for one in(6)_pktinfo cmsg */
+#define OFFLINE UINT64_MAX
+
+enum ev_kind { EV_STOP = 0, EV_UDP = 1, EV_LISTEN = 2, EV_CONN = 3 };
+#define EV(kind, idx) ((uint64_t)(kind) << 32 | (uint32_t)(idx))
+
+struct conn {
+    int fd;           /* -1: free */
+    uint32_t roff;    /* rbuf: [roff, rlen) unprocessed */
+    uint32_t rlen;
+    uint32_t woff;    /* wbuf: [woff, wlen) not yet sent */
+    uint32_t wlen;
+    uint32_t events;  /* epoll interest now registered */
+    uint32_t answered;
+    bool eof;         /* no more reading: peer closed or query limit */
+    time_t last;      /* monotonic seconds of the last progress */
+    uint8_t *rbuf;    /* TCP_RBUF */
+    uint8_t *wbuf;    /* TCP_WBUF */
+};
+
+struct listener {
+    int fd;
+    bool pktinfo;     /* wildcard UDP: learn and answer from dst address */
+    uint8_t family;
+};
+
+struct worker {
+    struct dnsd_server *srv;
+    unsigned id;
+    pthread_t thread;
+    bool started;
+    int ep;
+    struct listener *udp;            /* [nlisten] */
+    _Atomic uint64_t seen;           /* generation seen, or OFFLINE */
+    const struct dnsd_zones *cur;    /* valid between quiescent points */
+    struct dns_auth_stats st;
+    uint64_t udp_oversize, udp_send_err, tcp_refused, tcp_bad;
+    /* UDP batch state */
+    struct mmsghdr rmsg[UDP_BATCH], smsg[UDP_BATCH];
+    struct iovec riov[UDP_BATCH], siov[UDP_BATCH];
+    struct sockaddr_storage from[UDP_BATCH];
+    uint8_t ctrl[UDP_BATCH][CTRL_LEN];
+    uint8_t *qbuf;                   /* UDP_BATCH * UDP_QUERY_MAX */
+    uint8_t *abuf;                   /* UDP_BATCH * udp_cap */
+    /* TCP */
+    struct conn *conns;
+    uint32_t nconns, nopen;
+    uint32_t *freelist;
+    uint32_t nfree;
+    uint8_t *tcpmem;
+    size_t tcpmem_len;
+};
+
+struct dnsd_server {
+    _Atomic(struct dnsd_zones *) cur;
+    _Atomic uint64_t gen;
+    _Atomic bool stopping;
+    int stopfd;
+    const struct svc_conf *c;
+    size_t nlisten;
+    int *tcp_listen;                 /* [nlisten] */
+    unsigned nworkers;
+    struct worker *w;
+    size_t udp_cap;                  /* response buffer per UDP slot */
+};
+
+static time_t now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return ts.tv_sec;
+}
+
+/* ---- sockets --------------------------------------------------------- */
+
+static socklen_t to_sockaddr(const struct svc_addr *a,
+                             struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (a->family == 4) {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(a->port);
+        memcpy(&s4->sin_addr, a->addr, 4);
+        return sizeof(*s4);
+    }
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(a->port);
+    memcpy(&s6->sin6_addr, a->addr, 16);
+    return sizeof(*s6);
+}
+
+static bool is_wildcard(const struct svc_addr *a)
+{
+    static const uint8_t zero[16];
+    return memcmp(a->addr, zero, a->family == 4 ? 4 : 16) == 0;
+}
+
+/* Opens, configures and binds one socket; logs and returns -1 on error. */
+static int open_socket(const struct svc_addr *a, int type, bool *pktinfo)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = to_sockaddr(a, &ss);
+    char txt[SVC_ADDR_TEXT_MAX];
+    const char *proto = type == SOCK_DGRAM ? "udp" : "tcp";
+    int one = 1, fd, e;
+
+    svc_addr_to_text(a, true, txt, sizeof(txt));
+    fd = socket(a->family == 4 ? AF_INET : AF_INET6,
+                type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        e = errno;
+        dnsd_log("cannot listen on %s (%s): socket: %s", txt, proto,
+                 strerror(e));
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (type == SOCK_DGRAM &&
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0)
+        goto fail_opt;
+    if (a->family == 6 &&
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
+        goto fail_opt;
+    if (pktinfo != NULL) {
+        *pktinfo = is_wildcard(a);
+        if (*pktinfo &&
+            (a->family == 4
+                 ? setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one))
+                 : setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one,
+                              sizeof(one))) != 0)
+            goto fail_opt;
+    }
+    if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+        e = errno;
+        dnsd_log("cannot listen on %s (%s): %s%s", txt, proto, strerror(e),
+                 e == EACCES ? " (ports below 1024 need privileges)" :
+                 e == EADDRNOTAVAIL ? " (no interface has this address)" :
+                 "");
+        close(fd);
+        return -1;
+    }
+    if (type == SOCK_STREAM && listen(fd, 1024) != 0) {
+        e = errno;
+        dnsd_log("cannot listen on %s (%s): listen: %s", txt, proto,
+                 strerror(e));
+        close(fd);
+        return -1;
+    }
+    return fd;
+fail_opt:
+    e = errno;
+    dnsd_log("cannot listen on %s (%s): setsockopt: %s", txt, proto,
+             strerror(e));
+    close(fd);
+    return -1;
+}
+
+static int ep_add(int ep, int fd, uint32_t events, uint64_t data)
+{
+    struct epoll_event ev = {.events = events, .data.u64 = data};
+    return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* ---- RCU-style publication ------------------------------------------- */
+
+/* Quiescent point: the worker holds no set until it calls online(). */
+static inline void offline(struct worker *w)
+{
+    w->cur = NULL;
+    atomic_store_explicit(&w->seen, OFFLINE, memory_order_release);
+}
+
+static inline void online(struct worker *w)
+{
+    struct dnsd_server *s = w->srv;
+    /* seq_cst store then seq_cst load: see dnsd_server_publish(). */
+    atomic_store(&w->seen, atomic_load(&s->gen));
+    w->cur = atomic_load(&s->cur);
+}
+
+struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
+                                       struct dnsd_zones *z)
+{
+    struct dnsd_zones *old = atomic_exchange(&s->cur, z);
+    uint64_t g = atomic_fetch_add(&s->gen, 1) + 1;
+    unsigned waited_ms = 0;
+
+    /* A worker that loaded (old) stored seen < g before loading it, and
+     * that store precedes our loads below in the seq_cst order; it stays
+     * until the worker goes offline, after its last use of (old). */
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        struct worker *w = &s->w[i];
+        for (;;) {
+            uint64_t seen = atomic_load(&w->seen);
+            if (!w->started || seen == OFFLINE || seen >= g)
+                break;
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+            if (++waited_ms == 5000)
+                dnsd_log("reload: worker %u has not passed a quiescent "
+                         "point for 5 s; still waiting", i);
+        }
+    }
+    return old;
+}
+
+struct dnsd_zones *dnsd_server_current(struct dnsd_server *s)
+{
+    return atomic_load(&s->cur);
+}
+
+/* ---- UDP ------------------------------------------------------------- */
+
+/* Answers from the address the query was sent to (wildcard sockets). */
+static void reply_from_dst(struct msghdr *rh, struct msghdr *sh)
+{
+    struct cmsghdr *cm;
+
+    sh->msg_control = NULL;
+    sh->msg_controllen = 0;
+    for (cm = CMSG_FIRSTHDR(rh); cm != NULL; cm = CMSG_NXTHDR(rh, cm)) {
+        if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+            pi.ipi_spec_dst = pi.ipi_addr;
+            pi.ipi_ifindex = 0;
+            memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+        } else if (!(cm->cmsg_level == IPPROTO_IPV6 &&
+                     cm->cmsg_type == IPV6_PKTINFO)) {
+            continue;
+        }
+        sh->msg_control = cm;
+        sh->msg_controllen = cm->cmsg_len;
+        return;
+    }
+}
+
+static void udp_drain(struct worker *w, const struct listener *l)
+{
+    const size_t cap = w->srv->udp_cap;
+
+    for (int round = 0; round < UDP_ROUNDS; round++) {
+        int n = recvmmsg(l->fd, w->rmsg, UDP_BATCH, MSG_DONTWAIT, NULL);
+        int k = 0;
+
+        if (n <= 0)
+            return; /* EAGAIN, or an error the next readiness repeats */
+        for (int i = 0; i < n; i++) {
+            struct msghdr *rh = &w->rmsg[i].msg_hdr;
+            uint8_t *ans = w->abuf + (size_t)i * cap;
+            size_t len;
+
+            if (TB_UNLIKELY(rh->msg_flags & MSG_TRUNC)) {
+                w->udp_oversize++;
+                len = 0;
+            } else {
+                len = dnsd_answer(w->cur, w->qbuf + i * UDP_QUERY_MAX,
+                                  w->rmsg[i].msg_len, ans, cap, 0, &w->st);
+            }
+            if (len != 0) {
+                struct msghdr *sh = &w->smsg[k].msg_hdr;
+                sh->msg_name = &w->from[i];
+                sh->msg_namelen = rh->msg_namelen;
+                w->siov[k].iov_base = ans;
+                w->siov[k].iov_len = len;
+                if (l->pktinfo)
+                    reply_from_dst(rh, sh);
+                else
+                    sh->msg_controllen = 0;
+                k++;
+            }
+            /* Value-result fields back to their sizes for the next call. */
+            rh->msg_namelen = sizeof(w->from[i]);
+            rh->msg_controllen = CTRL_LEN;
+        }
+        for (int sent = 0; sent < k;) {
+            int m = sendmmsg(l->fd, w->smsg + sent, (unsigned)(k - sent),
+                             MSG_DONTWAIT);
+            if (m <= 0) {
+                /* Socket buffer full or the peer unreachable: drop the
+                 * rest of the batch (counted), as a router would. */
+                w->udp_send_err += (uint64_t)(k - sent);
+                break;
+            }
+            sent += m;
+        }
+        if (n < UDP_BATCH)
+            return;
+    }
+}
+
+/* ---- TCP ------------------------------------------------------------- */
+
+static void conn_close(struct worker *w, uint32_t idx)
+{
+    struct conn *c = &w->conns[idx];
+
+    close(c->fd); /* also removes it from the epoll set */
+    c->fd = -1;
+    w->freelist[w->nfree++] = idx;
+    w->nopen--;
+}
+
+static void tcp_accept(struct worker *w, int lfd)
+{
+    for (int i = 0; i < 64; i++) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return; /* EAGAIN: another worker took it, or nothing left */
+        if (w->nfree == 0) {
+            w->tcp_refused++; /* over this worker's share of tcp-clients */
+            close(fd);
+            continue;
+        }
+        uint32_t idx = w->freelist[--w->nfree];
+        struct conn *c = &w->conns[idx];
+        c->fd = fd;
+        c->roff = c->rlen = c->woff = c->wlen = 0;
+        c->answered = 0;
+        c->eof = false;
+        c->last = now_s();
+        c->events = EPOLLIN;
+        w->nopen++;
+        if (ep_add(w->ep, fd, EPOLLIN, EV(EV_CONN, idx)) != 0)
+            conn_close(w, idx);
+    }
+}
+
+/* Answers the complete queries in rbuf while wbuf has room.
+ * Returns false if the connection must be closed (malformed length). */
+static bool conn_process(struct worker *w, struct conn *c)
+{
+    const unsigned maxq = w->srv->c->tcp_max_queries;
+
+    while (!(maxq && c->answered >= maxq) && c->rlen - c->roff >= 2) {
+        uint32_t mlen = tb_get16(c->rbuf + c->roff);
+        if (mlen < DNS_HDR_LEN || mlen > TCP_QUERY_MAX) {
+            w->tcp_bad++;
+            return false;
+        }
+        if (c->rlen - c->roff < 2 + mlen)
+            break;
+        if (c->woff == c->wlen)
+            c->woff = c->wlen = 0;
+        if (TCP_WBUF - c->wlen < TCP_ANSWER_MAX)
+            break; /* back-pressure: resume when output drains */
+        size_t len = dnsd_answer(w->cur, c->rbuf + c->roff + 2, mlen,
+                                 c->wbuf + c->wlen + 2, DNS_MSG_MAXLEN,
+                                 DNS_AUTH_TCP, &w->st);
+        c->roff += 2 + mlen;
+        if (len != 0) {
+            tb_put16(c->wbuf + c->wlen, (uint16_t)len);
+            c->wlen += 2 + (uint32_t)len;
+            c->answered++;
+        }
+    }
+    if (maxq && c->answered >= maxq)
+        c->eof = true;
+    /* Keep the unprocessed tail at the start of rbuf. */
+    if (c->roff != 0) {
+        memmove(c->rbuf, c->rbuf + c->roff, c->rlen - c->roff);
+        c->rlen -= c->roff;
+        c->roff = 0;
+    }
+    return true;
+}
+
+/* Sends pending output.  Returns false if the connection is dead. */
+static bool conn_flush(struct conn *c, time_t now)
+{
+    while (c->woff < c->wlen) {
+        ssize_t n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0)
+            return errno == EAGAIN || errno == EINTR;
+        c->woff += (uint32_t)n;
+        c->last = now;
+    }
+    return true;
+}
+
+static void conn_service(struct worker *w, uint32_t idx, time_t now)
+{
+    struct conn *c = &w->conns[idx];
+    uint32_t want;
+
+    if (!conn_flush(c, now))
+        goto close;
+    for (;;) {
+        if (!conn_process(w, c))
+            goto close;
+        if (c->eof || TCP_WBUF - c->wlen < TCP_ANSWER_MAX ||
+            c->rlen == TCP_RBUF)
+            break;
+        ssize_t n = recv(c->fd, c->rbuf + c->rlen, TCP_RBUF - c->rlen,
+                         MSG_DONTWAIT);
+        if (n > 0) {
+            c->rlen += (uint32_t)n;
+            c->last = now;
+            continue;
+        }
+        if (n == 0) {
+            c->eof = true; /* answer what is complete, then close */
+            continue;
+        }
+        if (errno == EAGAIN || errno == EINTR)
+            break;
+        goto close;
+    }
+    if (!conn_flush(c, now))
+        goto close;
+    if (c->eof && c->woff == c->wlen)
+        goto close;
+    want = 0;
+    if (c->woff < c->wlen)
+        want |= EPOLLOUT;
+    if (!c->eof && TCP_WBUF - c->wlen >= TCP_ANSWER_MAX)
+        want |= EPOLLIN;
+    if (want != c->events) {
+        struct epoll_event ev = {.events = want, .data.u64 = EV(EV_CONN, idx)};
+        if (epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
+            goto close;
+        c->events = want;
+    }
+    return;
+close:
+    conn_close(w, idx);
+}
+
+static void tcp_sweep(struct worker *w, time_t now)
+{
+    const time_t idle = (time_t)w->srv->c->tcp_idle_timeout;
+
+    for (uint32_t i = 0; i < w->nconns; i++)
+        if (w->conns[i].fd >= 0 && now - w->conns[i].last >= idle)
+            conn_close(w, i);
+}
+
+/* ---- the worker loop ------------------------------------------------- */
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct dnsd_server *s = w->srv;
+    struct epoll_event ev[EVENTS_MAX];
+    time_t last_sweep = now_s();
+
+    for (;;) {
+        offline(w);
+        int n = epoll_wait(w->ep, ev, EVENTS_MAX, w->nopen ? 1000 : -1);
+        online(w);
+        if (atomic_load_explicit(&s->stopping, memory_order_relaxed))
+            break;
+        time_t now = 0;
+        for (int i = 0; i < n; i++) {
+            uint32_t idx = (uint32_t)ev[i].data.u64;
+            switch ((enum ev_kind)(ev[i].data.u64 >> 32)) {
+            case EV_UDP:
+                udp_drain(w, &w->udp[idx]);
+                break;
+            case EV_LISTEN:
+                tcp_accept(w, s->tcp_listen[idx]);
+                break;
+            case EV_CONN:
+                if (now == 0)
+                    now = now_s();
+                if (w->conns[idx].fd >= 0)
+                    conn_service(w, idx, now);
+                break;
+            case EV_STOP:
+                break;
+            }
+        }
+        if (w->nopen != 0) {
+            now = now_s();
+            if (now != last_sweep) {
+                tcp_sweep(w, now);
+                last_sweep = now;
+            }
+        }
+    }
+    offline(w);
+    return NULL;
+}
+
+/* ---- setup and teardown ---------------------------------------------- */
+
+static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
+                       uint32_t nconns)
+{
+    const size_t per = TCP_RBUF + TCP_WBUF;
+
+    w->srv = s;
+    w->id = id;
+    w->seen = OFFLINE;
+    w->ep = epoll_create1(EPOLL_CLOEXEC);
+    w->udp = calloc(s->nlisten, sizeof(*w->udp));
+    w->qbuf = malloc((size_t)UDP_BATCH * UDP_QUERY_MAX);
+    w->abuf = malloc((size_t)UDP_BATCH * s->udp_cap);
+    w->conns = calloc(nconns, sizeof(*w->conns));
+    w->freelist = calloc(nconns, sizeof(*w->freelist));
+    if (w->udp != NULL)
+        for (size_t i = 0; i < s->nlisten; i++)
+            w->udp[i].fd = -1;
+    if (w->ep < 0 || !w->udp || !w->qbuf || !w->abuf || !w->conns ||
+        !w->freelist) {
+        dnsd_log("worker %u: out of memory", id);
+        return TB_ENOMEM;
+    }
+    /* Connection buffers: reserved, touched only when used. */
+    w->tcpmem_len = per * nconns;
+    w->tcpmem = mmap(NULL, w->tcpmem_len, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (w->tcpmem == MAP_FAILED) {
+        w->tcpmem = NULL;
+        dnsd_log("worker %u: cannot reserve TCP buffers: %s", id,
+                 strerror(errno));
+        return TB_ENOMEM;
+    }
+    w->nconns = nconns;
+    for (uint32_t i = 0; i < nconns; i++) {
+        w->conns[i].fd = -1;
+        w->conns[i].rbuf = w->tcpmem + per * i;
+        w->conns[i].wbuf = w->conns[i].rbuf + TCP_RBUF;
+        w->freelist[i] = nconns - 1 - i;
+    }
+    w->nfree = nconns;
+    for (unsigned i = 0; i < UDP_BATCH; i++) {
+        w->riov[i].iov_base = w->qbuf + (size_t)i * UDP_QUERY_MAX;
+        w->riov[i].iov_len = UDP_QUERY_MAX;
+        w->rmsg[i].msg_hdr.msg_name = &w->from[i];
+        w->rmsg[i].msg_hdr.msg_namelen = sizeof(w->from[i]);
+        w->rmsg[i].msg_hdr.msg_iov = &w->riov[i];
+        w->rmsg[i].msg_hdr.msg_iovlen = 1;
+        w->rmsg[i].msg_hdr.msg_control = w->ctrl[i];
+        w->rmsg[i].msg_hdr.msg_controllen = CTRL_LEN;
+        w->smsg[i].msg_hdr.msg_iov = &w->siov[i];
+        w->smsg[i].msg_hdr.msg_iovlen = 1;
+    }
+    for (size_t i = 0; i < s->nlisten; i++) {
+        const struct svc_addr *a = &s->c->listen[i];
+        struct listener *l = &w->udp[i];
+        l->family = a->family;
+        l->fd = open_socket(a, SOCK_DGRAM, &l->pktinfo);
+        if (l->fd < 0)
+            return TB_EIO;
+        if (ep_add(w->ep, l->fd, EPOLLIN, EV(EV_UDP, i)) != 0 ||
+            ep_add(w->ep, s->tcp_listen[i], EPOLLIN | EPOLLEXCLUSIVE,
+                   EV(EV_LISTEN, i)) != 0)
+            return TB_EIO;
+    }
+    if (ep_add(w->ep, s->stopfd, EPOLLIN, EV(EV_STOP, 0)) != 0)
+        return TB_EIO;
+    return 0;
+}
+
+static void worker_free(struct worker *w)
+{
+    if (w->udp != NULL)
+        for (size_t i = 0; i < w->srv->nlisten; i++)
+            if (w->udp[i].fd >= 0)
+                close(w->udp[i].fd);
+    for (uint32_t i = 0; i < w->nconns; i++)
+        if (w->conns[i].fd >= 0)
+            close(w->conns[i].fd);
+    if (w->ep >= 0)
+        close(w->ep);
+    if (w->tcpmem != NULL)
+        munmap(w->tcpmem, w->tcpmem_len);
+    free(w->udp);
+    free(w->qbuf);
+    free(w->abuf);
+    free(w->conns);
+    free(w->freelist);
+}
+
+static void server_free(struct dnsd_server *s)
+{
+    for (unsigned i = 0; i < s->nworkers; i++)
+        worker_free(&s->w[i]);
+    for (size_t i = 0; i < s->nlisten; i++)
+        if (s->tcp_listen[i] >= 0)
+            close(s->tcp_listen[i]);
+    if (s->stopfd >= 0)
+        close(s->stopfd);
+    free(s->tcp_listen);
+    free(s->w);
+    free(s);
+}
+
+int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
+                     unsigned workers)
+{
+    struct dnsd_server *s = calloc(1, sizeof(*s));
+    uint32_t per_worker;
+    int rc;
+
+    if (s == NULL)
+        return TB_ENOMEM;
+    s->c = c;
+    s->nlisten = c->nlisten;
+    s->udp_cap = TB_MAX((size_t)c->udp_size, (size_t)DNS_UDP_MINLEN);
+    s->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    s->tcp_listen = malloc(s->nlisten * sizeof(int) + 1);
+    s->w = calloc(workers, sizeof(*s->w));
+    if (s->stopfd < 0 || s->tcp_listen == NULL || s->w == NULL) {
+        rc = TB_ENOMEM;
+        goto fail;
+    }
+    for (size_t i = 0; i < s->nlisten; i++)
+        s->tcp_listen[i] = -1;
+    for (unsigned i = 0; i < workers; i++) {
+        s->w[i].ep = -1;
+        s->w[i].srv = s;
+    }
+    s->nworkers = workers;
+    /* TCP first: it fails cleanly when the port is taken, while a second
+     * SO_REUSEPORT UDP socket of the same user would silently share it. */
+    for (size_t i = 0; i < s->nlisten; i++) {
+        s->tcp_listen[i] = open_socket(&c->listen[i], SOCK_STREAM, NULL);
+        if (s->tcp_listen[i] < 0) {
+            rc = TB_EIO;
+            goto fail;
+        }
+    }
+    per_worker = (uint32_t)((c->tcp_clients + workers - 1) / workers);
+    for (unsigned i = 0; i < workers; i++) {
+        rc = worker_init(s, &s->w[i], i, per_worker);
+        if (rc != 0)
+            goto fail;
+    }
+    *out = s;
+    return 0;
+fail:
+    server_free(s);
+    return rc;
+}
+
+int dnsd_server_start(struct dnsd_server *s)
+{
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        /* Mark it online-capable before it runs: publish() waits for it. */
+        s->w[i].started = true;
+        int e = pthread_create(&s->w[i].thread, NULL, worker_main, &s->w[i]);
+        if (e != 0) {
+            s->w[i].started = false;
+            dnsd_log("cannot start worker %u: %s", i, strerror(e));
+            return TB_ENOMEM;
+        }
+    }
+    return 0;
+}
+
+static void add_stats(struct dns_auth_stats *a, const struct dns_auth_stats *b)
+{
+    a->queries += b->queries;
+    a->noerror += b->noerror;
+    a->nxdomain += b->nxdomain;
+    a->refused += b->refused;
+    a->formerr += b->formerr;
+    a->notimp += b->notimp;
+    a->servfail += b->servfail;
+    a->truncated += b->truncated;
+    a->dropped += b->dropped;
+}
+
+struct dnsd_zones *dnsd_server_stop(struct dnsd_server *s,
+                                    struct dns_auth_stats *st)
+{
+    uint64_t one = 1, oversize = 0, senderr = 0, refused = 0, bad = 0;
+    struct dnsd_zones *z;
+
+    atomic_store(&s->stopping, true);
+    if (write(s->stopfd, &one, sizeof(one)) < 0)
+        dnsd_log("stop: eventfd: %s", strerror(errno));
+    memset(st, 0, sizeof(*st));
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        struct worker *w = &s->w[i];
+        if (!w->started)
+            continue;
+        pthread_join(w->thread, NULL);
+        add_stats(st, &w->st);
+        oversize += w->udp_oversize;
+        senderr += w->udp_send_err;
+        refused += w->tcp_refused;
+        bad += w->tcp_bad;
+    }
+    if (oversize | senderr | refused | bad)
+        dnsd_log("dropped: %llu oversized UDP queries, %llu UDP answers "
+                 "not sent, %llu TCP connections over the limit, %llu "
+                 "closed for a bad length",
+                 (unsigned long long)oversize, (unsigned long long)senderr,
+                 (unsigned long long)refused, (unsigned long long)bad);
+    z = atomic_load(&s->cur);
+    server_free(s);
+    return z;
+}
