@@ -382,7 +382,7 @@ def wait(args):
         r = ask((h, int(p)), q)
         if not isinstance(r, str) and len(r) >= 12 and (r[3] & 0xf) == 0:
             return 0
-        time.sleep(0.1)
+        time.sleep(args.interval)
     print("server at %s did not answer %s SOA within %d s"
           % (args.addr, args.zone, args.timeout), file=sys.stderr)
     return 1
@@ -426,6 +426,7 @@ def main():
     w.add_argument("addr")
     w.add_argument("zone")
     w.add_argument("--timeout", type=int, default=15)
+    w.add_argument("--interval", type=float, default=0.1)
     f = sub.add_parser("ports")
     f.add_argument("n", type=int)
     args = ap.parse_args()
