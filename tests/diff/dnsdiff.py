@@ -299,6 +299,26 @@ def load_known(path):
     return known
 
 
+def brief(lines):
+    """One-line summary of a normalised answer, for the peers table."""
+    if len(lines) == 1:
+        return lines[0]
+    d = {}
+    for l in lines:
+        k, _, v = l.partition(" ")
+        d.setdefault(k.rstrip(":"), v)
+    s = "%s, flags %s" % (d.get("rcode", "?"), d.get("flags", "?"))
+    if "counts" in d:
+        return s + ", " + d["counts"]
+    if "question" not in d:
+        s += ", no question"
+    if "(TC=1:" in d:
+        return s
+    return s + ", an %s ns %s ar %s" % (
+        d.get("answer", "?"), d.get("authority", "?"),
+        d.get("additional", "?"))
+
+
 def udiff(a, b, na, nb):
     return "\n".join("    " + l for l in difflib.unified_diff(
         a, b, na, nb, lineterm="", n=20))
@@ -362,6 +382,12 @@ def run(args):
             print("PEERS %s (%s): NSD and Knot disagree" % (q.qid, q.text))
             print(udiff(results[q.qid]["nsd"], results[q.qid]["knot"],
                         "nsd", "knot"))
+    if args.peers_summary:
+        with open(args.peers_summary, "w") as f:
+            for q in peer_disagree:
+                f.write("%s (%s)\n    nsd:  %s\n    knot: %s\n" % (
+                    q.qid, q.text, brief(results[q.qid]["nsd"]),
+                    brief(results[q.qid]["knot"])))
     stale = sorted(k for k in known if k not in used) if tib in names else []
     for k in stale:
         print("NOTE stale KNOWN entry (no longer diverges): %s %s" % k)
@@ -420,6 +446,8 @@ def main():
     r.add_argument("--report")
     r.add_argument("--subject", default="tibra")
     r.add_argument("--peers-verbose", action="store_true")
+    r.add_argument("--peers-summary", metavar="FILE",
+                   help="write where NSD and Knot disagree, one brief each")
     r.add_argument("--server", action="append", required=True,
                    help="NAME=HOST:PORT")
     w = sub.add_parser("wait")

@@ -206,11 +206,12 @@ fi
 
 mkdir -p "$build/diff"
 args=(run --corpus "$here/queries" --known "$here/KNOWN"
-    --report "$build/diff/report.txt" "${servers[@]}")
+    --report "$build/diff/report.txt"
+    --peers-summary "$build/diff/peers.txt" "${servers[@]}")
 [ "$peers_only" = 1 ] && args+=(--peers-verbose)
 "$py" "$here/dnsdiff.py" "${args[@]}"
 rc=$?
-echo "report: $build/diff/report.txt"
+echo "report: $build/diff/report.txt; NSD/Knot: $build/diff/peers.txt"
 if [ "$peers_only" = 1 ]; then
     echo "DIFF_PEERS_ONLY=1: NSD and Knot only; this is not a pass of $name"
     exit 1
