@@ -1,0 +1,45 @@
+/*
+ * zonefile.h -- zone files from the file system (lib/hosted/zonefile.c):
+ * reads a zone file, serves $INCLUDE from files relative to the including
+ * file, and parses and checks the zone in one call.  Hosted only (unix
+ * target, tools, tests): guests get zones already compiled.
+ */
+#ifndef TB_ZONEFILE_H
+#define TB_ZONEFILE_H
+
+#include <tibra/dns.h>
+
+/* A struct tb_alloc over malloc/realloc/free. */
+TB_API extern const struct tb_alloc dns_zonefile_heap;
+
+/*
+ * A dns_diag report function printing "file:line: error: msg" (or
+ * "warning:") to the FILE * given as (ctx) (stderr when NULL).
+ */
+TB_API void dns_zonefile_report(void *ctx, int level, const char *file,
+                                unsigned line, const char *msg);
+
+/*
+ * Loads the zone (origin) (trusted wire name) of class (rclass) from the
+ * file (path): initialises (z) with allocator (a), reads the file,
+ * dns_zone_parse() with $INCLUDE served from files (a relative include
+ * path is taken relative to the including file's directory; at most
+ * DNS_ZONE_INCLUDE_MAX_DEPTH deep), then dns_zone_check().  Problems are
+ * reported through (d).  Returns 0 with (z) parsed, checked and sorted
+ * (the caller frees it with dns_zone_src_free()), or TB_ENOENT / TB_EIO /
+ * TB_EACCES (the file could not be read), TB_EMALF (syntax errors),
+ * TB_ESEMANTIC (check errors), TB_ENOMEM; on error nothing is returned:
+ * (z) is left empty (freeing it again is harmless).
+ */
+TB_API int dns_zone_load_file(struct dns_zone_src *z, const char *path,
+                              const uint8_t *origin, uint16_t rclass,
+                              const struct tb_alloc *a, struct dns_diag *d);
+
+/*
+ * Reads the whole file (path) into a malloc'd, NUL-terminated buffer:
+ * (*text, *len).  Returns 0 or a negative TB_E* (errno mapped).  The
+ * caller frees (*text) with free().
+ */
+TB_API int dns_zonefile_read(const char *path, char **text, size_t *len);
+
+#endif /* TB_ZONEFILE_H */

@@ -1,0 +1,152 @@
+/*
+ * zonefile.c -- zone files from the file system, for the unix target and
+ * host tools: reads the file, serves $INCLUDE (relative to the including
+ * file's directory, depth-limited by the parser), and runs
+ * dns_zone_parse() then dns_zone_check().  lib/dns itself never opens a
+ * file; this is its hosted edge.  Cold path, plain libc.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <tibra/zonefile.h>
+
+static void *heap_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    return malloc(n ? n : 1);
+}
+
+static void *heap_realloc(void *ctx, void *p, size_t o, size_t n)
+{
+    (void)ctx;
+    (void)o;
+    return realloc(p, n ? n : 1);
+}
+
+static void heap_free(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    (void)n;
+    free(p);
+}
+
+const struct tb_alloc dns_zonefile_heap = {heap_alloc, heap_realloc,
+                                           heap_free, NULL};
+
+void dns_zonefile_report(void *ctx, int level, const char *file,
+                         unsigned line, const char *msg)
+{
+    FILE *f = ctx != NULL ? ctx : stderr;
+    const char *what = level == DNS_DIAG_ERROR ? "error" : "warning";
+
+    if (file != NULL && line > 0)
+        fprintf(f, "%s:%u: %s: %s\n", file, line, what, msg);
+    else if (file != NULL)
+        fprintf(f, "%s: %s: %s\n", file, what, msg);
+    else
+        fprintf(f, "%s: %s\n", what, msg);
+}
+
+int dns_zonefile_read(const char *path, char **text, size_t *len)
+{
+    struct stat st;
+    char *buf;
+    size_t got = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st) != 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return TB_EINVAL;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (buf == NULL) {
+        close(fd);
+        return TB_ENOMEM;
+    }
+    while (got < (size_t)st.st_size) {
+        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *text = buf;
+    *len = got;
+    return 0;
+}
+
+/* $INCLUDE from the file system: (name) holds the resolved path. */
+struct inc_ctx {
+    char name[4096];
+};
+
+static int inc_open(void *ctx, const char *path, const char *from,
+                    const char **text, size_t *len, const char **name)
+{
+    struct inc_ctx *c = ctx;
+    const char *slash = strrchr(from, '/');
+    char *buf = NULL;
+    int rc, n;
+
+    if (path[0] == '/' || slash == NULL)
+        n = snprintf(c->name, sizeof(c->name), "%s", path);
+    else
+        n = snprintf(c->name, sizeof(c->name), "%.*s/%s",
+                     (int)(slash - from), from, path);
+    if (n < 0 || (size_t)n >= sizeof(c->name))
+        return TB_ERANGE;
+    rc = dns_zonefile_read(c->name, &buf, len);
+    if (rc != 0)
+        return rc;
+    *text = buf;
+    *name = c->name;
+    return 0;
+}
+
+static void inc_close(void *ctx, const char *text, size_t len)
+{
+    (void)ctx;
+    (void)len;
+    free((void *)(uintptr_t)text);
+}
+
+int dns_zone_load_file(struct dns_zone_src *z, const char *path,
+                       const uint8_t *origin, uint16_t rclass,
+                       const struct tb_alloc *a, struct dns_diag *d)
+{
+    struct inc_ctx ic;
+    struct dns_zone_include inc = {inc_open, inc_close, &ic};
+    char *text = NULL;
+    size_t len = 0;
+    int rc;
+
+    dns_zone_src_init(z, origin, a);
+    z->rclass = rclass;
+    rc = dns_zonefile_read(path, &text, &len);
+    if (rc != 0) {
+        dns_diag(d, DNS_DIAG_ERROR, path, 0, "cannot read: %s",
+                 tb_strerror(rc));
+        return rc;
+    }
+    rc = dns_zone_parse(z, text, len, path, &inc, d);
+    free(text);
+    if (rc == 0)
+        rc = dns_zone_check(z, d);
+    if (rc != 0)
+        dns_zone_src_free(z);
+    return rc;
+}
