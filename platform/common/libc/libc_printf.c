@@ -65,6 +65,7 @@ static void emit_num(struct out *o, const struct spec *sp, uintmax_t v,
     int nd = 0, nz, total;
     char sign = 0;
     const char *prefix = "";
+    bool nonzero = v != 0;
 
     while (v) {
         tmp[nd++] = digits[v % base];
@@ -79,7 +80,7 @@ static void emit_num(struct out *o, const struct spec *sp, uintmax_t v,
         sign = '+';
     else if (sp->space)
         sign = ' ';
-    if (sp->alt && base == 16 && !(nd == 1 && tmp[0] == '0'))
+    if (sp->alt && base == 16 && nonzero)
         prefix = upper ? "0X" : "0x";
     nz = sp->prec > nd ? sp->prec - nd : 0;
     if (sp->alt && base == 8 && nz == 0 && (nd == 0 || tmp[nd - 1] != '0'))
