@@ -1,5 +1,121 @@
-/* dns/auth.h -- see dns.h; owned by its module. */
+/*
+ * dns/auth.h -- compiled zones, zone sets and the authoritative engine.
+ *
+ *   struct dns_zone_src --dns_zone_compile--> blob (bytes: store it, bake
+ *   it into an image, mmap it)  --dns_zoneset_build--> struct dns_zoneset
+ *   (immutable)  --dns_auth_answer(query bytes)--> response bytes
+ *
+ * A compiled zone ("blob") is one position-independent read-only byte
+ * string: a versioned header with a magic, canonical node table, name hash
+ * table and, for every (name, type), the response sections already in
+ * wire form.  Answering is: parse the question, hash the name, memcpy the
+ * prepared sections, patch a few compression pointers.  Blobs are
+ * little-endian and need no alignment; the format is described in
+ * lib/dns/zonedb.h.
+ *
+ * lib/dns/zonedb_compile.c (compiler, cold), zonedb.c (blob validation),
+ * zoneset.c, auth.c (the answer path: no allocation, no global state,
+ * reentrant; one zone set MAY be used by several threads at once).
+ */
 #ifndef DNS_AUTH_H
 #define DNS_AUTH_H
 #include <tibra/dns.h>
-#endif
+
+struct dns_zone_src;
+
+/*
+ * Compiles zone (z) into a blob appended to (out) (a struct tb_buf whose
+ * allocator the caller set).  (z) SHOULD have passed dns_zone_check(); the
+ * compiler sorts and groups the records itself and needs only: an SOA at
+ * the origin, every owner at or below the origin, class IN (or CH), rdata
+ * well-formed for the types whose names it reads (NS, CNAME, DNAME, SOA,
+ * MX, SRV, PTR, ...).  Anything else is reported through (diag) (MAY be
+ * NULL) and fails.  Returns 0, TB_ESEMANTIC (zone unusable, see diag),
+ * TB_EMALF (bad rdata), TB_ERANGE (a prepared response exceeds 65535
+ * bytes or the zone exceeds 4 GiB), or TB_ENOMEM; on error (out) keeps its
+ * previous length.  Deterministic: the same zone gives the same bytes.
+ */
+TB_API int dns_zone_compile(const struct dns_zone_src *z, struct tb_buf *out,
+                            struct dns_diag *diag);
+
+/*
+ * Validates blob (blob, len), not trusted (it may come from a file or an
+ * image), and returns its origin: a pointer into (blob) to the lowercased
+ * wire name in (*origin) (MAY be NULL) and the serial in (*serial) (MAY be
+ * NULL).  Returns 0, TB_EMALF (not a blob or any offset out of bounds),
+ * TB_ENOTSUP (a blob of another format version).  O(len).
+ */
+TB_API int dns_zone_open(const void *blob, size_t len, const uint8_t **origin,
+                         uint32_t *serial);
+
+/* Server options copied into a zone set. */
+struct dns_auth_opts {
+    bool chaos;           /* answer CH TXT id.server etc.; else REFUSED */
+    const char *identity; /* id.server / hostname.bind (NULL: "tibra") */
+    const char *version;  /* version.server / version.bind (NULL: "") */
+    uint16_t udp_max;     /* largest UDP response with EDNS; 0 = 1232;
+                             values below 512 count as 512 */
+};
+
+struct dns_zoneset;
+
+/*
+ * Builds an immutable zone set over (n) compiled zones (blobs[i], lens[i]),
+ * validating each (dns_zone_open).  The blobs are NOT copied: they are
+ * owned by the caller and MUST stay unchanged and alive until
+ * dns_zoneset_free.  (opts) (MAY be NULL for defaults) is copied, strings
+ * included.  Memory comes from (a).  Returns 0 with the set in (*zs), or
+ * TB_EMALF / TB_ENOTSUP (blob (i) invalid; nothing is built), TB_EEXIST
+ * (two zones with the same origin), TB_EINVAL (n > 65535 or a string over
+ * 255 bytes), TB_ENOMEM.  n == 0 is allowed (everything is REFUSED).
+ */
+TB_API int dns_zoneset_build(struct dns_zoneset **zs,
+                             const void *const *blobs, const size_t *lens,
+                             size_t n, const struct dns_auth_opts *opts,
+                             const struct tb_alloc *a);
+
+/* Frees (zs) (MAY be NULL), with the allocator it was built with. */
+TB_API void dns_zoneset_free(struct dns_zoneset *zs,
+                             const struct tb_alloc *a);
+
+/* Counters dns_auth_answer adds to; the caller owns and sums them
+ * (one per thread needs no locking). */
+struct dns_auth_stats {
+    uint64_t queries; /* every call */
+    uint64_t noerror, nxdomain, refused, formerr, notimp, servfail;
+    uint64_t truncated; /* responses sent with TC */
+    uint64_t dropped;   /* no response (QR set, shorter than a header) */
+};
+
+#define DNS_AUTH_TCP 0x1u /* the query came over TCP: no UDP size limit */
+
+/*
+ * Answers query (q, qlen) (untrusted bytes, without the TCP length prefix)
+ * into (resp, cap) and returns the response length, or 0 when nothing must
+ * be sent (QR set, shorter than 12 bytes, (cap) < 512).  Never allocates
+ * and never reads (zs) beyond its blobs.  The response never exceeds
+ * (cap): over UDP it is limited to 512 bytes, or with EDNS to
+ * max(512, min(client's size, udp_max)), and what does not fit is handled
+ * per RFC 2181 9 (TC set, whole RRsets dropped) and RFC 9471 (an
+ * additional RRset that does not fit is left out without TC, unless it is
+ * glue of a referral).  (flags) is DNS_AUTH_TCP or 0; for TCP (cap) SHOULD
+ * be 65535.  (st) MUST NOT be NULL.
+ *
+ * Semantics (RFC 1034 4.3.2 and the issue "The authoritative engine"):
+ * longest-match zone; exact answers with AA; CNAME chains followed inside
+ * the zone; RFC 4592 wildcards; RFC 6672 DNAME synthesis; referrals (AA
+ * clear, NS in authority, glue below the cut in additional; DS answered
+ * from the parent side); RFC 2308 negative answers with the SOA (TTL =
+ * min(SOA TTL, SOA minimum)); additional A/AAAA for NS, MX and SRV
+ * targets in the zone; EDNS(0) (OPT echoed with udp_max, DO echoed and
+ * RRSIGs added when set, BADVERS for version > 0, FORMERR for two OPTs);
+ * REFUSED outside our zones and for class other than IN (CH: CHAOS TXT);
+ * FORMERR for malformed queries; NOTIMP for opcodes other than QUERY;
+ * AXFR/IXFR: REFUSED (transfers come later); ANY: every RRset of the
+ * name (as NSD does).
+ */
+TB_API size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
+                              size_t qlen, uint8_t *resp, size_t cap,
+                              unsigned flags, struct dns_auth_stats *st);
+
+#endif /* DNS_AUTH_H */

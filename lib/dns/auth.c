@@ -1,0 +1,518 @@
+/*
+ * auth.c -- the authoritative answer path: query bytes -> dns_auth_answer()
+ * -> response bytes, between the server's receive and send (app/dnsd:
+ * recvmmsg -> dns_auth_answer -> sendmmsg).
+ *
+ * Per query: parse the header and question (the name is copied,
+ * lowercased 8 bytes at a time and its label offsets noted), pick the zone
+ * whose origin is the longest suffix, hash the name and find its node; a
+ * prepared entry (zonedb.h) then becomes the response by one memcpy and a
+ * few pointer fixups.  A miss walks up the name (RFC 1034 4.3.2 step 3c,
+ * RFC 4592 closest encloser) with one hash lookup per label.  Only DNAME
+ * synthesis (RFC 6672) writes RRs here.
+ *
+ * Nothing here allocates or keeps state: everything comes from the
+ * arguments, so one zone set serves any number of threads.  Untrusted
+ * query bytes are checked once, here; the zone set was validated when
+ * built.  Not done here yet: zone transfers, NOTIFY, UPDATE, TSIG, NSEC
+ * denial, DNS COOKIEs (later issues).
+ */
+#include "zoneset.h"
+
+/* What the parse of a query found. */
+struct qctx {
+    const uint8_t *q;
+    size_t qlen;
+    size_t qend;       /* offset after the question */
+    size_t nlen;       /* query name length */
+    unsigned nl;       /* labels */
+    uint16_t qtype, qclass, flags;
+    bool opt, dnssec;
+    uint8_t edns_version;
+    uint16_t udp;
+    uint8_t offs[128]; /* label offsets in the name; offs[nl] = root */
+    uint8_t name[DNS_NAME_MAXLEN + 9]; /* lowercased, zero-padded */
+};
+
+/* Skips an RR's owner name (compression allowed) from (p); returns the
+ * offset after it or 0 if malformed. */
+static size_t skip_name(const uint8_t *q, size_t len, size_t p)
+{
+    for (unsigned n = 0; n < 128 && p < len; n++) {
+        unsigned c = q[p];
+        if (c == 0)
+            return p + 1;
+        if ((c & 0xc0) == 0xc0)
+            return p + 2 <= len ? p + 2 : 0;
+        if (c > DNS_LABEL_MAXLEN)
+            return 0;
+        p += c + 1;
+    }
+    return 0;
+}
+
+/*
+ * The additional section of a query (RFC 6891 6.1.1): at most one OPT,
+ * owner root.  Other RRs are refused as NSD does (TSIG comes later).
+ * Returns false if malformed.
+ */
+static bool parse_additional(struct qctx *x, unsigned ar)
+{
+    const uint8_t *q = x->q;
+    size_t p = x->qend;
+
+    for (unsigned i = 0; i < ar; i++) {
+        size_t o = p;
+        if ((p = skip_name(q, x->qlen, p)) == 0 || x->qlen - p < 10)
+            return false;
+        uint16_t type = tb_get16(q + p), rdlen = tb_get16(q + p + 8);
+        if (x->qlen - p - 10 < rdlen)
+            return false;
+        if (type != DNS_TYPE_OPT || q[o] != 0 || x->opt)
+            return false;
+        x->opt = true;
+        x->udp = tb_get16(q + p + 2);
+        x->edns_version = q[p + 5];
+        x->dnssec = (tb_get16(q + p + 6) & DNS_EDNS_DO) != 0;
+        /* Options are TLVs filling the rdata exactly (RFC 6891 6.1.2). */
+        for (size_t r = p + 10, e = p + 10 + rdlen; r < e;) {
+            if (e - r < 4 || e - r - 4 < tb_get16(q + r + 2))
+                return false;
+            r += 4 + (size_t)tb_get16(q + r + 2);
+        }
+        p += 10 + (size_t)rdlen;
+    }
+    return true; /* trailing bytes are ignored, as NSD does */
+}
+
+/* Parses the question; false if malformed.  (x->q, x->qlen) set. */
+static bool parse_question(struct qctx *x)
+{
+    const uint8_t *q = x->q;
+    size_t p = DNS_HDR_LEN;
+    unsigned nl = 0;
+
+    for (;;) {
+        if (TB_UNLIKELY(p >= x->qlen))
+            return false;
+        unsigned c = q[p];
+        if (c == 0)
+            break;
+        if (TB_UNLIKELY(c > DNS_LABEL_MAXLEN))
+            return false; /* compression or extended label type */
+        x->offs[nl++] = (uint8_t)(p - DNS_HDR_LEN);
+        p += c + 1;
+        if (TB_UNLIKELY(p - DNS_HDR_LEN >= DNS_NAME_MAXLEN))
+            return false;
+    }
+    x->nl = nl;
+    x->nlen = p - DNS_HDR_LEN + 1;
+    x->offs[nl] = (uint8_t)(x->nlen - 1);
+    if (TB_UNLIKELY(x->qlen - p - 1 < 4))
+        return false;
+    x->qtype = tb_get16(q + p + 1);
+    x->qclass = tb_get16(q + p + 3);
+    x->qend = p + 5;
+    memcpy(x->name, q + DNS_HDR_LEN, x->nlen);
+    memset(x->name + x->nlen, 0, 8);
+    zdb_lower(x->name, x->nlen);
+    return true;
+}
+
+/* Response limit (RFC 1035 4.2.1, RFC 6891 6.2.5). */
+static size_t limit(const struct dns_zoneset *zs, const struct qctx *x,
+                    size_t cap, unsigned flags)
+{
+    size_t l;
+
+    if (flags & DNS_AUTH_TCP)
+        l = DNS_MSG_MAXLEN;
+    else if (!x->opt)
+        l = DNS_UDP_MINLEN;
+    else
+        l = TB_MAX(DNS_UDP_MINLEN, TB_MIN(x->udp, zs->udp_max));
+    return TB_MIN(l, cap);
+}
+
+/* Header + question; returns the offset after them. */
+static size_t put_head(const struct qctx *x, uint8_t *resp, uint16_t flags,
+                       bool question)
+{
+    memcpy(resp, x->q, 2);
+    tb_put16(resp + 2, flags);
+    memset(resp + 4, 0, 8);
+    if (!question)
+        return DNS_HDR_LEN;
+    resp[5] = 1;
+    memcpy(resp + DNS_HDR_LEN, x->q + DNS_HDR_LEN, x->qend - DNS_HDR_LEN);
+    return x->qend;
+}
+
+/* Appends our OPT RR (RFC 6891 6.1.2) if the query had one. */
+static size_t put_opt(const struct dns_zoneset *zs, const struct qctx *x,
+                      uint8_t *resp, size_t pos, uint8_t ext_rcode)
+{
+    uint8_t *o = resp + pos;
+
+    if (!x->opt)
+        return pos;
+    o[0] = 0;
+    tb_put16(o + 1, DNS_TYPE_OPT);
+    tb_put16(o + 3, zs->udp_max);
+    o[5] = ext_rcode;
+    o[6] = 0;
+    tb_put16(o + 7, x->dnssec ? DNS_EDNS_DO : 0);
+    tb_put16(o + 9, 0);
+    tb_put16(resp + 10, (uint16_t)(tb_get16(resp + 10) + 1));
+    return pos + 11;
+}
+
+static void count(struct dns_auth_stats *st, unsigned rcode)
+{
+    switch (rcode) {
+    case DNS_RCODE_NOERROR: st->noerror++; break;
+    case DNS_RCODE_NXDOMAIN: st->nxdomain++; break;
+    case DNS_RCODE_REFUSED: st->refused++; break;
+    case DNS_RCODE_FORMERR:
+    case DNS_RCODE_BADVERS: st->formerr++; break;
+    case DNS_RCODE_NOTIMP: st->notimp++; break;
+    default: st->servfail++; break;
+    }
+}
+
+/* A response without records: error or REFUSED. */
+static size_t answer_error(const struct dns_zoneset *zs,
+                           const struct qctx *x, uint8_t *resp,
+                           unsigned rcode, bool question, bool opt,
+                           struct dns_auth_stats *st)
+{
+    uint16_t f = DNS_FLAG_QR | (x->flags & (0x7800 | DNS_FLAG_RD |
+                                            DNS_FLAG_CD));
+    size_t pos = put_head(x, resp, (uint16_t)(f | (rcode & 0xf)), question);
+
+    count(st, rcode);
+    if (opt)
+        pos = put_opt(zs, x, resp, pos, (uint8_t)(rcode >> 4));
+    return pos;
+}
+
+/*
+ * Copies entry (e) of zone (z) after the question and finishes the
+ * response within (lim) bytes: RFC 2181 9 (answer or authority that does
+ * not fit: TC, no records) and RFC 9471 (additional RRsets that do not fit
+ * are left out; TC only if required glue is among them).
+ */
+static size_t put_entry(const struct dns_zoneset *zs, const struct zdb *z,
+                        const struct qctx *x, const uint8_t *e,
+                        uint8_t *resp, size_t lim,
+                        struct dns_auth_stats *st)
+{
+    uint16_t f = DNS_FLAG_QR | (x->flags & (DNS_FLAG_RD | DNS_FLAG_CD));
+    size_t pos, len = zdb_ld32(e + ZE_LEN), room;
+    unsigned rcode = e[ZE_RCODE], nfix = zdb_ld16(e + ZE_NFIX);
+    const uint8_t *src = z->data + zdb_ld32(e + ZE_OFF);
+    uint8_t *dst;
+
+    if (e[ZE_FLAGS] & ZEF_AA)
+        f |= DNS_FLAG_AA;
+    pos = put_head(x, resp, (uint16_t)(f | rcode), true);
+    room = lim - pos - (x->opt ? 11 : 0); /* lim >= 512 > pos + 11 */
+    dst = resp + pos;
+    if (TB_LIKELY(len <= room)) {
+        memcpy(dst, src, len);
+        tb_put16(resp + 6, zdb_ld16(e + ZE_AN));
+        tb_put16(resp + 8, zdb_ld16(e + ZE_NS));
+        tb_put16(resp + 10, zdb_ld16(e + ZE_AR));
+    } else {
+        size_t min = zdb_ld32(e + ZE_MINLEN), ncut = zdb_ld16(e + ZE_NCUT);
+        size_t nreq = zdb_ld16(e + ZE_NREQ), k = 0, ar = 0;
+        const uint8_t *cuts = z->data + zdb_ld32(e + ZE_CUTS);
+        if (min > room) {
+            resp[2] |= DNS_FLAG_TC >> 8;
+            st->truncated++;
+            len = 0;
+        } else {
+            for (len = min; k < ncut && zdb_ld32(cuts + 8 * k) <= room; k++) {
+                len = zdb_ld32(cuts + 8 * k);
+                ar = zdb_ld16(cuts + 8 * k + 4);
+            }
+            if (k < nreq) {
+                resp[2] |= DNS_FLAG_TC >> 8;
+                st->truncated++;
+            }
+            memcpy(dst, src, len);
+            tb_put16(resp + 6, zdb_ld16(e + ZE_AN));
+            tb_put16(resp + 8, zdb_ld16(e + ZE_NS));
+            tb_put16(resp + 10, (uint16_t)ar);
+        }
+    }
+    if (nfix != 0) {
+        const uint8_t *fx = z->data + zdb_ld32(e + ZE_FIX);
+        for (unsigned i = 0; i < nfix; i++, fx += 4) {
+            size_t off = zdb_ld16(fx);
+            uint16_t v = (uint16_t)(x->nlen + (size_t)(int16_t)zdb_ld16(fx + 2));
+            if (off + 2 <= len)
+                tb_put16(dst + off, (uint16_t)(0xc000 | (v & 0x3fff)));
+        }
+    }
+    count(st, rcode);
+    return put_opt(zs, x, resp, pos + len, 0);
+}
+
+/* The entry of node (nd) for the query type, or the zone's NODATA. */
+static const uint8_t *node_entry(const struct zdb *z, const uint8_t *nd,
+                                 uint16_t qtype)
+{
+    uint32_t i = zdb_ld32(nd + ZN_ENT), n = zdb_ld16(nd + ZN_NENT);
+
+    for (const uint8_t *e = zdb_ent(z, i); n > 0; n--, e += ZDB_ENT_LEN) {
+        uint16_t t = zdb_ld16(e + ZE_TYPE);
+        if (t == qtype || t == 0)
+            return e;
+    }
+    return zdb_ent(z, z->nodata);
+}
+
+/*
+ * RFC 6672 2.2/3.2: the query name (x) is below the DNAME at node (d):
+ * answer with the DNAME RR and a CNAME to the name with the DNAME's owner
+ * suffix replaced by its target (TTL of the DNAME).  The new name is not
+ * looked up further (XXX: NSD and Knot chase it inside the zone).
+ */
+static size_t answer_dname(const struct dns_zoneset *zs, const struct zdb *z,
+                           const struct qctx *x, const uint8_t *d,
+                           uint8_t *resp, size_t lim,
+                           struct dns_auth_stats *st)
+{
+    const uint8_t *e = node_entry(z, d, DNS_TYPE_DNAME);
+    const uint8_t *rr = z->data + zdb_ld32(e + ZE_OFF);
+    size_t elen = zdb_ld32(e + ZE_LEN), dlen = d[ZN_NLEN] + 1u;
+    size_t prefix = x->nlen - dlen, tlen, pos, need;
+    unsigned rcode = DNS_RCODE_NOERROR;
+    uint8_t *o;
+
+    if (zdb_ld16(e + ZE_TYPE) != DNS_TYPE_DNAME || elen < 12 ||
+        (tlen = tb_get16(rr + 10)) + 12 > elen || tlen == 0)
+        return answer_error(zs, x, resp, DNS_RCODE_SERVFAIL, true, true, st);
+    if (prefix + tlen > DNS_NAME_MAXLEN)
+        rcode = DNS_RCODE_YXDOMAIN; /* RFC 6672 2.2 */
+    pos = put_head(x, resp, (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | rcode |
+                                       (x->flags & (DNS_FLAG_RD |
+                                                    DNS_FLAG_CD))),
+                   true);
+    need = 12 + tlen + (rcode ? 0 : 12 + prefix + 2) + (x->opt ? 11 : 0);
+    if (pos + need > lim) {
+        resp[2] |= DNS_FLAG_TC >> 8;
+        st->truncated++;
+        count(st, rcode);
+        return put_opt(zs, x, resp, pos, 0);
+    }
+    o = resp + pos;
+    tb_put16(o, (uint16_t)(0xc000 | (DNS_HDR_LEN + prefix)));
+    memcpy(o + 2, rr + 2, 10 + tlen); /* type class ttl rdlen target */
+    o += 12 + tlen;
+    resp[7] = 1;
+    if (rcode == DNS_RCODE_NOERROR) {
+        tb_put16(o, 0xc00c);
+        tb_put16(o + 2, DNS_TYPE_CNAME);
+        memcpy(o + 4, rr + 4, 6); /* class, the DNAME's TTL */
+        tb_put16(o + 10, (uint16_t)(prefix + 2));
+        memcpy(o + 12, x->q + DNS_HDR_LEN, prefix);
+        tb_put16(o + 12 + prefix,
+                 (uint16_t)(0xc000 | (pos + 12))); /* the DNAME target */
+        o += 12 + prefix + 2;
+        resp[7] = 2;
+    }
+    count(st, rcode);
+    return put_opt(zs, x, resp, (size_t)(o - resp), 0);
+}
+
+/* A cut or DNAME above the query name redirects it; node (r). */
+static size_t redirect(const struct dns_zoneset *zs, const struct zdb *z,
+                       const struct qctx *x, const uint8_t *r, uint8_t *resp,
+                       size_t lim, struct dns_auth_stats *st)
+{
+    if (zdb_ld16(r + ZN_FLAGS) & ZNF_REFERRAL)
+        return put_entry(zs, z, x,
+                         zdb_ent(z, zdb_ld32(r + ZN_ENT) +
+                                        zdb_ld16(r + ZN_NENT)),
+                         resp, lim, st);
+    return answer_dname(zs, z, x, r, resp, lim, st);
+}
+
+static const uint8_t *pick(const struct zdb *z, const struct qctx *x,
+                           const uint8_t *e)
+{
+    return x->dnssec ? zdb_ent(z, zdb_ld32(e + ZE_DO)) : e;
+}
+
+/* RFC 1034 4.3.2 step 3 inside zone (z). */
+static size_t answer_zone(const struct dns_zoneset *zs, const struct zdb *z,
+                          const struct qctx *x, uint8_t *resp, size_t lim,
+                          struct dns_auth_stats *st)
+{
+    uint32_t idx = zdb_find(z, x->name, x->nlen, zdb_hash(x->name, x->nlen));
+    const uint8_t *nd;
+    uint32_t r;
+
+    if (TB_LIKELY(idx != ZDB_NONE)) {
+        nd = zdb_node(z, idx);
+        r = zdb_ld32(nd + ZN_REDIR);
+        if (TB_UNLIKELY(r != ZDB_NONE) &&
+            !(r == idx && (x->qtype == DNS_TYPE_DS ||
+                           x->qtype == DNS_TYPE_NSEC)))
+            return redirect(zs, z, x, zdb_node(z, r), resp, lim, st);
+        return put_entry(zs, z, x, pick(z, x, node_entry(z, nd, x->qtype)),
+                         resp, lim, st);
+    }
+    /* Step 3c: the closest encloser, one label at a time. */
+    for (unsigned i = 1; i + z->olabels <= x->nl; i++) {
+        const uint8_t *s = x->name + x->offs[i];
+        size_t sl = x->nlen - x->offs[i];
+        if ((idx = zdb_find(z, s, sl, zdb_hash(s, sl))) == ZDB_NONE)
+            continue;
+        nd = zdb_node(z, idx);
+        r = zdb_ld32(nd + ZN_REDIR);
+        if (r != ZDB_NONE)
+            return redirect(zs, z, x, zdb_node(z, r), resp, lim, st);
+        if (zdb_ld16(nd + ZN_FLAGS) & ZNF_DNAME)
+            return answer_dname(zs, z, x, nd, resp, lim, st);
+        r = zdb_ld32(nd + ZN_WILD);
+        if (r != ZDB_NONE) { /* RFC 4592 3.3.1 */
+            nd = zdb_node(z, r);
+            if (zdb_ld32(nd + ZN_REDIR) == r)
+                return redirect(zs, z, x, nd, resp, lim, st);
+            return put_entry(zs, z, x,
+                             pick(z, x, node_entry(z, nd, x->qtype)), resp,
+                             lim, st);
+        }
+        break;
+    }
+    return put_entry(zs, z, x, pick(z, x, zdb_ent(z, z->nxdomain)), resp, lim,
+                     st);
+}
+
+/* CHAOS TXT (id.server, hostname.bind: identity; version.server,
+ * version.bind: version), as NSD and Knot answer them. */
+static size_t answer_chaos(const struct dns_zoneset *zs, const struct qctx *x,
+                           uint8_t *resp, size_t lim,
+                           struct dns_auth_stats *st)
+{
+    static const uint8_t id1[] = "\2id\6server", id2[] = "\10hostname\4bind";
+    static const uint8_t v1[] = "\7version\6server", v2[] = "\7version\4bind";
+    const char *txt;
+    size_t tl, pos;
+
+#define IS(n) (x->nlen == sizeof(n) && memcmp(x->name, n, sizeof(n)) == 0)
+    if (!zs->chaos)
+        return answer_error(zs, x, resp, DNS_RCODE_REFUSED, true, true, st);
+    if (IS(id1) || IS(id2)) {
+        txt = zs->identity;
+        tl = zs->identity_len;
+    } else if (IS(v1) || IS(v2)) {
+        txt = zs->version;
+        tl = zs->version_len;
+    } else {
+        return answer_error(zs, x, resp, DNS_RCODE_REFUSED, true, true, st);
+    }
+#undef IS
+    pos = put_head(x, resp, (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA |
+                                       (x->flags & (DNS_FLAG_RD |
+                                                    DNS_FLAG_CD))),
+                   true);
+    if ((x->qtype == DNS_TYPE_TXT || x->qtype == DNS_TYPE_ANY) &&
+        pos + 13 + tl + 11 <= lim) {
+        uint8_t *o = resp + pos;
+        tb_put16(o, 0xc00c);
+        tb_put16(o + 2, DNS_TYPE_TXT);
+        tb_put16(o + 4, DNS_CLASS_CH);
+        tb_put32(o + 6, 0);
+        tb_put16(o + 10, (uint16_t)(tl + 1));
+        o[12] = (uint8_t)tl;
+        memcpy(o + 13, txt, tl);
+        pos += 13 + tl;
+        resp[7] = 1;
+    }
+    st->noerror++;
+    return put_opt(zs, x, resp, pos, 0);
+}
+
+size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
+                       size_t qlen, uint8_t *resp, size_t cap,
+                       unsigned flags, struct dns_auth_stats *st)
+{
+    struct qctx x;
+    size_t lim;
+    bool ok;
+
+    st->queries++;
+    if (TB_UNLIKELY(qlen < DNS_HDR_LEN || cap < DNS_UDP_MINLEN ||
+                    (q[2] & (DNS_FLAG_QR >> 8)))) {
+        st->dropped++;
+        return 0;
+    }
+    x.q = q;
+    x.qlen = qlen;
+    x.flags = tb_get16(q + 2);
+    x.opt = x.dnssec = false;
+    x.qend = 0;
+    /* QDCOUNT 1, ANCOUNT and NSCOUNT 0 (RFC 1035 4.1.2; NSD). */
+    ok = tb_get32(q + 4) == 0x00010000u && tb_get16(q + 8) == 0 &&
+         parse_question(&x);
+    if (TB_UNLIKELY(DNS_OPCODE(x.flags) != DNS_OPCODE_QUERY)) {
+        if (ok && !parse_additional(&x, tb_get16(q + 10)))
+            x.opt = false;
+        return answer_error(zs, &x, resp, DNS_RCODE_NOTIMP, ok, true, st);
+    }
+    if (TB_UNLIKELY(!ok))
+        return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, false, false,
+                            st);
+    if (tb_get16(q + 10) != 0 &&
+        TB_UNLIKELY(!parse_additional(&x, tb_get16(q + 10)))) {
+        x.opt = false;
+        return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, true, false,
+                            st);
+    }
+    if (TB_UNLIKELY(DNS_RCODE(x.flags) != 0))
+        return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, true, true, st);
+    if (TB_UNLIKELY(x.opt && x.edns_version != 0)) {
+        /* RFC 6891 6.1.3: BADVERS (16) = ext 1, header 0. */
+        x.dnssec = false;
+        return answer_error(zs, &x, resp, DNS_RCODE_BADVERS, true, true, st);
+    }
+    lim = limit(zs, &x, cap, flags);
+    if (TB_UNLIKELY(x.qclass != DNS_CLASS_IN)) {
+        if (x.qclass == DNS_CLASS_CH)
+            return answer_chaos(zs, &x, resp, lim, st);
+        return answer_error(zs, &x, resp, DNS_RCODE_REFUSED, true, true, st);
+    }
+    if (TB_UNLIKELY(x.qtype == DNS_TYPE_AXFR || x.qtype == DNS_TYPE_IXFR))
+        return answer_error(zs, &x, resp, DNS_RCODE_REFUSED, true, true, st);
+    /* The most specific zone: origins by decreasing label count.  A DS
+     * query for a zone's apex belongs to the parent (RFC 4035 3.1.4.1). */
+    for (size_t i = 0; i < zs->n; i++) {
+        const struct zdb *z = &zs->z[i];
+        size_t off;
+        if (z->olabels > x.nl)
+            continue;
+        off = x.offs[x.nl - z->olabels];
+        if (x.nlen - off != z->olen ||
+            memcmp(x.name + off, z->origin, z->olen) != 0)
+            continue;
+        if (TB_UNLIKELY(x.qtype == DNS_TYPE_DS && off == 0 &&
+                        x.nl > 0)) {
+            for (size_t j = i + 1; j < zs->n; j++) {
+                const struct zdb *p = &zs->z[j];
+                size_t po;
+                if (p->olabels > x.nl)
+                    continue;
+                po = x.offs[x.nl - p->olabels];
+                if (x.nlen - po == p->olen &&
+                    memcmp(x.name + po, p->origin, p->olen) == 0)
+                    return answer_zone(zs, p, &x, resp, lim, st);
+            }
+        }
+        return answer_zone(zs, z, &x, resp, lim, st);
+    }
+    return answer_error(zs, &x, resp, DNS_RCODE_REFUSED, true, true, st);
+}

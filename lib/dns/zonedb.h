@@ -1,0 +1,239 @@
+/*
+ * zonedb.h -- private to lib/dns/zonedb*.c, zoneset.c and auth.c: the
+ * layout of a compiled zone blob, its little-endian accessors, the name
+ * hash, and the validated view the answer path reads.
+ *
+ * A compiled zone is one position-independent, read-only byte string (no
+ * pointers, only offsets from its start; every integer little-endian, read
+ * with memcpy so the blob needs no alignment):
+ *
+ *   +--------------------+ 0
+ *   | header (96 bytes)  |  magic "TBZB", version, offsets of the rest
+ *   +--------------------+
+ *   | nodes[nnodes]      |  24 bytes each, canonical (RFC 4034 6.1) order:
+ *   |                    |  every owner name and every empty non-terminal
+ *   +--------------------+
+ *   | hash[hmask + 1]    |  8 bytes each: node index + 1 (0 = empty) and
+ *   |                    |  the high 32 bits of the name hash
+ *   +--------------------+
+ *   | ents[nents]        |  40 bytes each: one prepared response part
+ *   +--------------------+
+ *   | data[datalen]      |  lowercased wire names, prepared sections,
+ *   |                    |  fixup lists, additional-section cut lists
+ *   +--------------------+
+ *
+ * An "entry" is everything after the question of one response: answer,
+ * authority and additional RRs in wire form, placed right after the
+ * question, whose name the client sent at offset 12.  RR owners equal to
+ * the query name are the pointer 0xC00C; other names are compressed against
+ * suffixes of the query name and against earlier names of the entry.  For
+ * an entry whose query name length is not fixed (wildcards, negative
+ * answers, referrals from below the cut) those pointers depend on the query
+ * name length qlen and are listed as fixups: (u16 offset in the entry, i16
+ * add), and the pointer written is 0xC000 | (qlen + add).
+ *
+ * dns_zone_open() validates every offset, count and index of a blob it did
+ * not build; after that the answer path only reads in bounds, whatever the
+ * bytes say (a hostile blob can make wrong answers, never a crash).
+ */
+#ifndef DNS_ZONEDB_H
+#define DNS_ZONEDB_H
+
+#include <tibra/dns.h>
+
+#define ZDB_MAGIC 0x425a4254u /* "TBZB" as little-endian bytes */
+#define ZDB_VERSION 1
+#define ZDB_HDR_LEN 96
+#define ZDB_NODE_LEN 24
+#define ZDB_SLOT_LEN 8
+#define ZDB_ENT_LEN 40
+#define ZDB_NONE 0xffffffffu
+#define ZDB_SEED 0x7469627261646e73ull /* "tibradns" */
+
+/* Header fields (byte offsets). */
+enum {
+    ZH_MAGIC = 0,    /* u32 */
+    ZH_VERSION = 4,  /* u16 */
+    ZH_HDRLEN = 6,   /* u16, >= 96; later versions may grow it */
+    ZH_TOTAL = 8,    /* u32, length of the whole blob */
+    ZH_FLAGS = 12,   /* u32, ZF_* */
+    ZH_ORIGIN = 16,  /* u32, data offset of the lowercased origin */
+    ZH_OLEN = 20,    /* u16 origin length */
+    ZH_CLASS = 22,   /* u16 */
+    ZH_NNODES = 24,  /* u32 */
+    ZH_NODES = 28,   /* u32 offset */
+    ZH_HMASK = 32,   /* u32, slots - 1, slots a power of two */
+    ZH_HASH = 36,    /* u32 offset */
+    ZH_NENTS = 40,   /* u32 */
+    ZH_ENTS = 44,    /* u32 offset */
+    ZH_DATA = 48,    /* u32 offset */
+    ZH_DATALEN = 52, /* u32 */
+    ZH_NXDOMAIN = 56, /* u32 entry: the zone's NXDOMAIN (variable) */
+    ZH_NODATA = 60,  /* u32 entry: the zone's NODATA (variable) */
+    ZH_SERIAL = 64,  /* u32 SOA serial, for transfers later */
+    ZH_OLABELS = 68, /* u8 labels of the origin */
+    /* 69..95 reserved, zero (NSEC3 parameters, chains: later versions) */
+};
+#define ZF_SIGNED 0x1u /* the zone holds RRSIGs: DO entries differ */
+
+/* Node fields. */
+enum {
+    ZN_NAME = 0,  /* u32 data offset of the lowercased wire name */
+    ZN_NLEN = 4,  /* u8 name length - 1 (names are 1..255 bytes) */
+    ZN_LABELS = 5, /* u8 */
+    ZN_FLAGS = 6, /* u16 ZNF_* */
+    ZN_ENT = 8,   /* u32 first entry */
+    ZN_NENT = 12, /* u16 entries, by type; type 0 = any other type */
+    ZN_PAD = 14,  /* u16 zero */
+    ZN_REDIR = 16, /* u32 topmost cut or DNAME redirecting this node */
+    ZN_WILD = 20, /* u32 node "*.<this name>", or ZDB_NONE */
+};
+#define ZNF_APEX 0x1u
+#define ZNF_CUT 0x2u   /* NS here and not the apex: a delegation */
+#define ZNF_DNAME 0x4u
+#define ZNF_CNAME 0x8u
+#define ZNF_WILD 0x10u /* first label is "*" */
+#define ZNF_ENT 0x20u  /* empty non-terminal: no RRs */
+#define ZNF_REFERRAL 0x40u /* a cut: entry (ZN_ENT + ZN_NENT) is its referral */
+
+/* Entry fields. */
+enum {
+    ZE_TYPE = 0,   /* u16 qtype it answers, 0 = default */
+    ZE_RCODE = 2,  /* u8 */
+    ZE_FLAGS = 3,  /* u8 ZEF_* */
+    ZE_AN = 4,     /* u16 */
+    ZE_NS = 6,     /* u16 */
+    ZE_AR = 8,     /* u16 */
+    ZE_NFIX = 10,  /* u16 */
+    ZE_OFF = 12,   /* u32 data offset of the sections */
+    ZE_LEN = 16,   /* u32 their length */
+    ZE_MINLEN = 20, /* u32 answer + authority length */
+    ZE_FIX = 24,   /* u32 data offset of nfix (u16 off, i16 add) */
+    ZE_CUTS = 28,  /* u32 data offset of ncut (u32 end, u16 rrs, u16 0) */
+    ZE_NCUT = 32,  /* u16 additional RRsets, in order */
+    ZE_NREQ = 34,  /* u16 of which the first nreq are required (glue) */
+    ZE_DO = 36,    /* u32 entry to use instead when DO is set */
+};
+#define ZEF_AA 0x1u
+
+/* Little-endian loads and stores, alignment-free. */
+static inline uint16_t zdb_ld16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (uint16_t)p[1] << 8);
+}
+static inline uint32_t zdb_ld32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
+static inline uint64_t zdb_ld64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+static inline void zdb_st16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static inline void zdb_st32(uint8_t *p, uint32_t v)
+{
+    zdb_st16(p, (uint16_t)v);
+    zdb_st16(p + 2, (uint16_t)(v >> 16));
+}
+
+/*
+ * The name hash of the blob format (part of it: never change it without a
+ * version bump).  (p) holds (n) bytes followed by zero bytes up to the next
+ * multiple of 8; words are read little-endian.
+ */
+static inline uint64_t zdb_hash(const uint8_t *p, size_t n)
+{
+    uint64_t h = ZDB_SEED ^ n;
+
+    for (size_t i = 0; i < n; i += 8) {
+        h ^= zdb_ld64(p + i);
+        h *= 0x9e3779b97f4a7c15ull;
+        h ^= h >> 32;
+    }
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 29;
+    return h;
+}
+
+/* Lowercases ASCII A-Z in (n) bytes of a wire name, 8 at a time.  Label
+ * length bytes are < 64 and never letters, so the whole name can be
+ * treated as text.  (p) MUST be padded to a multiple of 8. */
+static inline void zdb_lower(uint8_t *p, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull;
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t x, h, a, z;
+        memcpy(&x, p + i, 8);
+        h = x & (0x7f * ones);
+        a = h + (0x80 - 'A') * ones; /* high bit: >= 'A' */
+        z = h + (0x80 - 'Z' - 1) * ones; /* high bit: > 'Z' */
+        x |= ((a ^ z) & ~x & (0x80 * ones)) >> 2;
+        memcpy(p + i, &x, 8);
+    }
+}
+
+/* A validated compiled zone (see dns_zone_open); fields are private. */
+struct zdb {
+    const uint8_t *blob;
+    const uint8_t *nodes;
+    const uint8_t *hash;
+    const uint8_t *ents;
+    const uint8_t *data;
+    const uint8_t *origin; /* lowercased wire name, in data */
+    uint32_t total, nnodes, hmask, nents, datalen, nxdomain, nodata;
+    uint32_t flags;
+    uint16_t olen, rclass;
+    uint8_t olabels;
+};
+
+/* Node (idx) of (z) whose name equals the lowercased, zero-padded (name,
+ * len) with hash (h), or ZDB_NONE. */
+static inline uint32_t zdb_find(const struct zdb *z, const uint8_t *name,
+                                size_t len, uint64_t h)
+{
+    uint32_t i = (uint32_t)h & z->hmask, tag = (uint32_t)(h >> 32);
+
+    for (uint32_t n = 0; n <= z->hmask; n++) {
+        uint64_t s = zdb_ld64(z->hash + (size_t)i * ZDB_SLOT_LEN);
+        uint32_t idx = (uint32_t)s;
+        if (idx == 0)
+            return ZDB_NONE;
+        if ((uint32_t)(s >> 32) == tag) {
+            const uint8_t *nd = z->nodes + (size_t)(idx - 1) * ZDB_NODE_LEN;
+            if ((size_t)nd[ZN_NLEN] + 1 == len &&
+                memcmp(z->data + zdb_ld32(nd + ZN_NAME), name, len) == 0)
+                return idx - 1;
+        }
+        i = (i + 1) & z->hmask;
+    }
+    return ZDB_NONE;
+}
+
+static inline const uint8_t *zdb_node(const struct zdb *z, uint32_t i)
+{
+    return z->nodes + (size_t)i * ZDB_NODE_LEN;
+}
+static inline const uint8_t *zdb_ent(const struct zdb *z, uint32_t i)
+{
+    return z->ents + (size_t)i * ZDB_ENT_LEN;
+}
+
+/* Validates (blob, len) and fills (z).  0, TB_EMALF, TB_ENOTSUP (other
+ * version). */
+int zdb_open(struct zdb *z, const void *blob, size_t len);
+
+#endif /* DNS_ZONEDB_H */

@@ -1,0 +1,630 @@
+/*
+ * zonedb_answer.c -- the ahead-of-time half of the authoritative engine:
+ * for every node of a zone being compiled, decides what each query type
+ * gets (RFC 1034 4.3.2: data, CNAME chains inside the zone, referrals,
+ * RFC 2308 negative answers, additional A/AAAA for NS/MX/SRV targets) and
+ * renders it as wire bytes with name compression (RFC 1035 4.1.4).
+ * dns_zone_compile() -> cc_answers() (here) -> entries + data of the blob.
+ *
+ * A plan lists the RRsets of each section; render() writes them once
+ * without and, for signed zones, once with RRSIGs (the DO variant).
+ * Compression targets are suffixes of the query name (known from the
+ * node, or only as a suffix of it: wildcards, negative answers, referrals)
+ * and names earlier in the entry; see zonedb.h for the pointer fixups
+ * that make an entry usable for query names of any length.
+ */
+#include "zonedb_int.h"
+
+#define PLAN_MAX 64
+#define CHAIN_MAX 16
+
+#define RF_QOWNER 0x1u /* owner is the query name: 0xC00C */
+#define RF_NEGTTL 0x2u /* TTL min(TTL, SOA minimum): RFC 2308 5 */
+#define RF_DOONLY 0x4u /* only in the DO variant (DS in referrals) */
+
+struct rref {
+    uint32_t node;
+    uint16_t type;
+    uint8_t flags;
+    uint8_t owner; /* index into plan.names, or 0xff: the node's name */
+};
+
+struct plan {
+    uint16_t type; /* the qtype this entry answers; 0 = any other */
+    uint8_t rcode;
+    bool aa, any, var;
+    uint8_t known[DNS_NAME_MAXLEN]; /* a suffix of every query name */
+    size_t known_len;
+    struct rref r[3][PLAN_MAX];
+    unsigned n[3];
+    unsigned nreq;
+    uint8_t names[CHAIN_MAX][DNS_NAME_MAXLEN];
+    unsigned nnames;
+};
+
+struct rctx {
+    struct cc *c;
+    const struct plan *p;
+    struct tb_buf b, fix, cuts;
+    size_t qlen; /* exact query name length (not var) */
+    size_t qmax; /* largest query name length this entry serves */
+    int err;
+};
+
+static void rd_byte(struct rctx *r, const void *p, size_t n)
+{
+    tb_buf_append(&r->b, p, n);
+}
+static void rd_u16(struct rctx *r, uint16_t v)
+{
+    uint8_t b[2];
+    tb_put16(b, v);
+    rd_byte(r, b, 2);
+}
+static void rd_u32(struct rctx *r, uint32_t v)
+{
+    uint8_t b[4];
+    tb_put32(b, v);
+    rd_byte(r, b, 4);
+}
+
+/* Remembers (name, len) (lowercased) at pointer value qlen + (add). */
+static void ct_add(struct rctx *r, const uint8_t *name, size_t len,
+                   int32_t add)
+{
+    struct ctab *t = r->c->ctab;
+
+    if (len <= 1 || t->n == CT_MAX || (int64_t)r->qmax + add >= 0x3fff ||
+        (int64_t)r->qmax + add < DNS_HDR_LEN)
+        return;
+    memcpy(t->e[t->n].name, name, len);
+    t->e[t->n].len = (uint8_t)len;
+    t->e[t->n].add = add;
+    t->n++;
+}
+
+static bool ct_find(const struct rctx *r, const uint8_t *name, size_t len,
+                    int32_t *add)
+{
+    const struct ctab *t = r->c->ctab;
+
+    for (unsigned i = 0; i < t->n; i++)
+        if (t->e[i].len == len && memcmp(t->e[i].name, name, len) == 0) {
+            *add = t->e[i].add;
+            return true;
+        }
+    return false;
+}
+
+static void put_ptr(struct rctx *r, int32_t add)
+{
+    if (r->p->var) {
+        uint8_t f[4];
+        zdb_st16(f, (uint16_t)r->b.len);
+        zdb_st16(f + 2, (uint16_t)(int16_t)add);
+        tb_buf_append(&r->fix, f, 4);
+        rd_u16(r, 0xc000);
+    } else {
+        rd_u16(r, (uint16_t)(0xc000 | (r->qlen + (size_t)add)));
+    }
+}
+
+/* Writes the trusted name (name), compressed if (compress), and makes
+ * its suffixes written in full available as targets. */
+static void put_name(struct rctx *r, const uint8_t *name, bool compress)
+{
+    uint8_t ln[DNS_NAME_MAXLEN];
+    size_t len = dns_name_len(name), off = 0, start = r->b.len;
+    int32_t add = 0;
+    bool hit = false;
+
+    memcpy(ln, name, len);
+    dns_name_lower(ln);
+    for (off = 0; ln[off] != 0; off += ln[off] + 1u)
+        if (compress && ct_find(r, ln + off, len - off, &add)) {
+            hit = true;
+            break;
+        }
+    rd_byte(r, name, hit ? off : len);
+    if (hit)
+        put_ptr(r, add);
+    for (size_t s = 0; s < off && ln[s] != 0; s += ln[s] + 1u)
+        ct_add(r, ln + s, len - s, (int32_t)(16 + start + s));
+}
+
+/* Writes (rdata) of (type), compressing the names RFC 3597 4 allows. */
+static int put_rdata(struct rctx *r, uint16_t type, const uint8_t *rd,
+                     size_t n)
+{
+    size_t pre = 0;
+    unsigned names = 1;
+    int l1, l2;
+
+    switch (type) {
+    case DNS_TYPE_NS: case DNS_TYPE_MD: case DNS_TYPE_MF:
+    case DNS_TYPE_CNAME: case DNS_TYPE_MB: case DNS_TYPE_MG:
+    case DNS_TYPE_MR: case DNS_TYPE_PTR:
+        break;
+    case DNS_TYPE_SOA: case DNS_TYPE_MINFO:
+        names = 2;
+        break;
+    case DNS_TYPE_MX:
+        pre = 2;
+        break;
+    default:
+        rd_byte(r, rd, n);
+        return 0;
+    }
+    if (n < pre + 1)
+        return TB_EMALF;
+    rd_byte(r, rd, pre);
+    l1 = dns_name_check(rd + pre, n - pre);
+    if (l1 < 0)
+        return TB_EMALF;
+    put_name(r, rd + pre, true);
+    pre += (size_t)l1;
+    if (names == 2) {
+        l2 = dns_name_check(rd + pre, n - pre);
+        if (l2 < 0)
+            return TB_EMALF;
+        put_name(r, rd + pre, true);
+        pre += (size_t)l2;
+    }
+    if (type == DNS_TYPE_SOA ? n - pre != 20 : n != pre)
+        return TB_EMALF;
+    rd_byte(r, rd + pre, n - pre);
+    return 0;
+}
+
+static uint32_t soa_min(const struct cc *c)
+{
+    const struct crs *s = cc_rrset(c, 0, DNS_TYPE_SOA);
+    const struct dns_zrr *rr = cc_rr(c, s->first);
+    uint32_t m = rr->rdlen >= 20 ? tb_get32(dns_zrr_rdata(c->z, rr) +
+                                            rr->rdlen - 4)
+                                 : 0;
+    return TB_MIN(m, rr->ttl);
+}
+
+static void put_rr(struct rctx *r, const struct rref *f, const uint8_t *own,
+                   const struct dns_zrr *rr)
+{
+    size_t lenpos;
+    int err;
+
+    if (f->flags & RF_QOWNER)
+        rd_u16(r, 0xc00c);
+    else
+        put_name(r, own, true);
+    rd_u16(r, rr->type);
+    rd_u16(r, r->c->rclass);
+    rd_u32(r, (f->flags & RF_NEGTTL) ? TB_MIN(rr->ttl, soa_min(r->c))
+                                     : rr->ttl);
+    lenpos = r->b.len;
+    rd_u16(r, 0);
+    err = put_rdata(r, rr->type, dns_zrr_rdata(r->c->z, rr), rr->rdlen);
+    if (err != 0 && r->err == 0) {
+        r->err = err;
+        dns_diag(r->c->diag, DNS_DIAG_ERROR, dns_zrr_file(r->c->z, rr),
+                 rr->line, "malformed rdata");
+    }
+    if (r->b.err == 0)
+        tb_put16(r->b.data + lenpos, (uint16_t)(r->b.len - lenpos - 2));
+}
+
+/* Writes one RRset (and its RRSIGs when (dnssec)); returns RRs written. */
+static unsigned put_rrset(struct rctx *r, const struct rref *f, bool dnssec)
+{
+    struct cc *c = r->c;
+    const struct crs *rs = cc_rrset(c, f->node, f->type);
+    const struct crs *sig;
+    const uint8_t *own;
+    unsigned n = 0;
+
+    if (rs == NULL || ((f->flags & RF_DOONLY) && !dnssec) ||
+        (dnssec && r->p->any && f->type == DNS_TYPE_RRSIG))
+        return 0;
+    own = f->owner != 0xff ? r->p->names[f->owner]
+                           : cc_name(c, &c->nodes[f->node]);
+    for (uint32_t i = 0; i < rs->n; i++, n++)
+        put_rr(r, f, own, cc_rr(c, rs->first + i));
+    if (!dnssec || f->type == DNS_TYPE_RRSIG ||
+        (sig = cc_rrset(c, f->node, DNS_TYPE_RRSIG)) == NULL)
+        return n;
+    for (uint32_t i = 0; i < sig->n; i++) {
+        const struct dns_zrr *rr = cc_rr(c, sig->first + i);
+        if (rr->rdlen >= 2 &&
+            tb_get16(dns_zrr_rdata(c->z, rr)) == f->type) {
+            put_rr(r, f, own, rr);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Renders (p) as one entry; returns its index in (*idx). */
+static int render(struct cc *c, const struct plan *p, bool dnssec,
+                  uint32_t *idx)
+{
+    struct rctx r = {.c = c, .p = p};
+    uint8_t e[ZDB_ENT_LEN] = {0};
+    unsigned cnt[3] = {0}, ncut = 0;
+    size_t minlen = 0;
+    int err;
+
+    tb_buf_init(&r.b, c->a);
+    tb_buf_init(&r.fix, c->a);
+    tb_buf_init(&r.cuts, c->a);
+    r.qlen = p->known_len;
+    r.qmax = p->var ? DNS_NAME_MAXLEN : p->known_len;
+    c->ctab->n = 0;
+    /* Every suffix of (known) is a suffix of the query name at 12. */
+    for (size_t s = 0; p->known[s] != 0; s += p->known[s] + 1u)
+        ct_add(&r, p->known + s, p->known_len - s,
+               (int32_t)(DNS_HDR_LEN - (p->known_len - s)));
+    for (unsigned sec = 0; sec < 3; sec++) {
+        for (unsigned i = 0; i < p->n[sec]; i++) {
+            cnt[sec] += put_rrset(&r, &p->r[sec][i], dnssec);
+            if (sec == 2) {
+                uint8_t cut[8] = {0};
+                zdb_st32(cut, (uint32_t)r.b.len);
+                zdb_st16(cut + 4, (uint16_t)cnt[2]);
+                tb_buf_append(&r.cuts, cut, 8);
+                ncut++;
+            }
+        }
+        if (sec == 1)
+            minlen = r.b.len;
+    }
+    err = r.err ? r.err : (r.b.err | r.fix.err | r.cuts.err);
+    if (err == 0 && (r.b.len > DNS_MSG_MAXLEN - DNS_HDR_LEN || cnt[0] > 0xffff ||
+                     cnt[1] > 0xffff || cnt[2] > 0xffff)) {
+        dns_diag(c->diag, DNS_DIAG_ERROR, NULL, 0,
+                 "a response exceeds 65535 bytes");
+        err = TB_ERANGE;
+    }
+    if (err == 0) {
+        zdb_st16(e + ZE_TYPE, p->type);
+        e[ZE_RCODE] = p->rcode;
+        e[ZE_FLAGS] = p->aa ? ZEF_AA : 0;
+        zdb_st16(e + ZE_AN, (uint16_t)cnt[0]);
+        zdb_st16(e + ZE_NS, (uint16_t)cnt[1]);
+        zdb_st16(e + ZE_AR, (uint16_t)cnt[2]);
+        zdb_st16(e + ZE_NFIX, (uint16_t)(r.fix.len / 4));
+        zdb_st32(e + ZE_OFF, (uint32_t)c->data.len);
+        zdb_st32(e + ZE_LEN, (uint32_t)r.b.len);
+        zdb_st32(e + ZE_MINLEN, (uint32_t)minlen);
+        tb_buf_append(&c->data, r.b.data, r.b.len);
+        zdb_st32(e + ZE_FIX, (uint32_t)c->data.len);
+        tb_buf_append(&c->data, r.fix.data, r.fix.len);
+        zdb_st32(e + ZE_CUTS, (uint32_t)c->data.len);
+        tb_buf_append(&c->data, r.cuts.data, r.cuts.len);
+        zdb_st16(e + ZE_NCUT, (uint16_t)ncut);
+        zdb_st16(e + ZE_NREQ, (uint16_t)TB_MIN(p->nreq, ncut));
+        zdb_st32(e + ZE_DO, c->nents);
+        tb_buf_append(&c->ents, e, sizeof(e));
+        *idx = c->nents++;
+        if (c->data.len > 0x7fffffff)
+            err = TB_ERANGE;
+        err = err ? err : (c->data.err | c->ents.err);
+    }
+    tb_buf_free(&r.b);
+    tb_buf_free(&r.fix);
+    tb_buf_free(&r.cuts);
+    return err;
+}
+
+static void plan_init(struct plan *p, uint16_t type, const uint8_t *known,
+                      bool var)
+{
+    p->type = type;
+    p->rcode = DNS_RCODE_NOERROR;
+    p->aa = true;
+    p->any = false;
+    p->var = var;
+    p->known_len = dns_name_len(known);
+    memcpy(p->known, known, p->known_len);
+    p->n[0] = p->n[1] = p->n[2] = 0;
+    p->nreq = 0;
+    p->nnames = 0;
+}
+
+static void plan_add(struct plan *p, unsigned sec, uint32_t node,
+                     uint16_t type, uint8_t flags, uint8_t owner)
+{
+    for (unsigned i = 0; i < p->n[sec]; i++)
+        if (p->r[sec][i].node == node && p->r[sec][i].type == type &&
+            p->r[sec][i].owner == owner)
+            return;
+    if (p->n[sec] < PLAN_MAX)
+        p->r[sec][p->n[sec]++] =
+            (struct rref){.node = node, .type = type, .flags = flags,
+                          .owner = owner};
+}
+
+/* Additional-section processing (RFC 1035 3.3.2, 3.3.9, RFC 2782): A and
+ * AAAA of in-zone targets of (node, type).  (cut) != ZDB_NONE: a referral
+ * from that cut, glue only (targets at or below it, RFC 9471). */
+static void plan_additional(struct cc *c, struct plan *p, uint32_t node,
+                            uint16_t type, uint32_t cut)
+{
+    const struct crs *rs = cc_rrset(c, node, type);
+    size_t skip = type == DNS_TYPE_MX ? 2 : type == DNS_TYPE_SRV ? 6 : 0;
+
+    if (rs == NULL || (type != DNS_TYPE_NS && type != DNS_TYPE_MX &&
+                       type != DNS_TYPE_SRV))
+        return;
+    for (uint32_t i = 0; i < rs->n; i++) {
+        const struct dns_zrr *rr = cc_rr(c, rs->first + i);
+        uint8_t t[DNS_NAME_MAXLEN];
+        int len;
+        uint32_t tn;
+
+        if (rr->rdlen <= skip ||
+            (len = dns_name_check(dns_zrr_rdata(c->z, rr) + skip,
+                                  rr->rdlen - skip)) < 0)
+            continue;
+        memcpy(t, dns_zrr_rdata(c->z, rr) + skip, (size_t)len);
+        dns_name_lower(t);
+        if ((tn = cc_find(c, t, (size_t)len)) == ZDB_NONE)
+            continue;
+        if (cut != ZDB_NONE) {
+            if (!dns_name_is_sub(t, cc_name(c, &c->nodes[cut])))
+                continue;
+        } else if (c->nodes[tn].redir != ZDB_NONE) {
+            continue; /* occluded: glue of a child zone */
+        }
+        plan_add(p, 2, tn, DNS_TYPE_A, 0, 0xff);
+        plan_add(p, 2, tn, DNS_TYPE_AAAA, 0, 0xff);
+    }
+    if (cut != ZDB_NONE)
+        p->nreq = p->n[2];
+}
+
+static void plan_negative(struct plan *p)
+{
+    plan_add(p, 1, 0, DNS_TYPE_SOA, RF_NEGTTL, 0xff);
+}
+
+/* What a name resolves to inside the zone at compile time. */
+enum { RES_NODE, RES_NODATA, RES_NX, RES_OUT };
+
+static int resolve(struct cc *c, const uint8_t *name, size_t len,
+                   uint32_t *node)
+{
+    uint32_t n;
+
+    if (!dns_name_is_sub(name, c->origin))
+        return RES_OUT;
+    if ((n = cc_find(c, name, len)) != ZDB_NONE) {
+        *node = n;
+        if (c->nodes[n].redir != ZDB_NONE)
+            return RES_OUT; /* referral or DNAME: the chain stops */
+        return (c->nodes[n].flags & ZNF_ENT) ? RES_NODATA : RES_NODE;
+    }
+    for (const uint8_t *p = name + *name + 1;; p += *p + 1) {
+        n = cc_find(c, p, len - (size_t)(p - name));
+        if (n == ZDB_NONE)
+            continue;
+        const struct cnode *ce = &c->nodes[n];
+        if (ce->redir != ZDB_NONE || (ce->flags & (ZNF_CUT | ZNF_DNAME)))
+            return RES_OUT;
+        if (ce->wild == ZDB_NONE)
+            return RES_NX;
+        *node = ce->wild;
+        return (c->nodes[ce->wild].flags & ZNF_ENT) ? RES_NODATA : RES_NODE;
+    }
+}
+
+/* Plans collected for one node, rendered together so that its entries
+ * are contiguous and the DO variants follow. */
+struct plans {
+    struct plan *v;
+    size_t n, cap;
+};
+
+static struct plan *plans_new(struct cc *c, struct plans *ps)
+{
+    if (ps->n == ps->cap) {
+        size_t nc = ps->cap ? ps->cap * 2 : 8;
+        struct plan *nv = tb_realloc(c->a, ps->v, ps->cap * sizeof(*nv),
+                                     nc * sizeof(*nv));
+        if (nv == NULL)
+            return NULL;
+        ps->v = nv;
+        ps->cap = nc;
+    }
+    return &ps->v[ps->n++];
+}
+
+static bool has_type(const struct plans *ps, uint16_t type)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        if (ps->v[i].type == type)
+            return true;
+    return false;
+}
+
+/* RFC 1034 4.3.2 step 3b: a CNAME chain from node (n), inside the zone. */
+static int plan_cname(struct cc *c, struct plans *ps, uint32_t n,
+                      const uint8_t *known, bool var)
+{
+    struct plan *base, *p;
+    uint32_t cur = n, fin = ZDB_NONE, seen[CHAIN_MAX];
+    unsigned nseen = 0;
+    int res = RES_OUT;
+
+    if ((base = plans_new(c, ps)) == NULL)
+        return TB_ENOMEM;
+    plan_init(base, 0, known, var);
+    plan_add(base, 0, n, DNS_TYPE_CNAME, RF_QOWNER, 0xff);
+    seen[nseen++] = n;
+    while (nseen < CHAIN_MAX) {
+        const struct crs *cn = cc_rrset(c, cur, DNS_TYPE_CNAME);
+        const struct dns_zrr *rr = cc_rr(c, cn->first);
+        uint8_t *t = base->names[base->nnames];
+        int len = dns_name_check(dns_zrr_rdata(c->z, rr), rr->rdlen);
+        uint32_t nx = ZDB_NONE;
+        bool loop = false;
+
+        if (len < 0)
+            return TB_EMALF;
+        memcpy(t, dns_zrr_rdata(c->z, rr), (size_t)len);
+        dns_name_lower(t);
+        res = resolve(c, t, (size_t)len, &nx);
+        for (unsigned i = 0; i < nseen; i++)
+            loop |= seen[i] == nx;
+        if (res == RES_OUT || res == RES_NX || loop) {
+            res = loop ? RES_OUT : res;
+            break;
+        }
+        base->nnames++;
+        fin = nx;
+        if (res == RES_NODATA || !(c->nodes[nx].flags & ZNF_CNAME))
+            break;
+        plan_add(base, 0, nx, DNS_TYPE_CNAME, 0,
+                 (uint8_t)(base->nnames - 1));
+        seen[nseen++] = cur = nx;
+        fin = ZDB_NONE;
+    }
+    /* One entry per type at the end of the chain. */
+    if (fin != ZDB_NONE && res == RES_NODE) {
+        const struct cnode *f = &c->nodes[fin];
+        for (uint32_t i = 0; i < f->nrs; i++) {
+            uint16_t t = c->rs[f->rs + i].type;
+            if (has_type(ps, t))
+                continue;
+            if ((p = plans_new(c, ps)) == NULL)
+                return TB_ENOMEM;
+            base = &ps->v[ps->n - 2]; /* the vector may have moved */
+            *p = *base;
+            p->type = t;
+            plan_add(p, 0, fin, t, 0, (uint8_t)(p->nnames - 1));
+            plan_additional(c, p, fin, t, ZDB_NONE);
+            /* keep the default plan last */
+            struct plan tmp = *p;
+            *p = *base;
+            *base = tmp;
+        }
+    }
+    base = &ps->v[ps->n - 1];
+    if (res == RES_NX)
+        base->rcode = DNS_RCODE_NXDOMAIN;
+    if (res != RES_OUT)
+        plan_negative(base);
+    return 0;
+}
+
+static int node_plans(struct cc *c, uint32_t n, struct plans *ps)
+{
+    const struct cnode *nd = &c->nodes[n];
+    const uint8_t *name = cc_name(c, nd);
+    bool var = (nd->flags & ZNF_WILD) != 0;
+    const uint8_t *known = var ? dns_name_skip(name, 1) : name;
+    struct plan *p;
+
+    if (nd->redir != ZDB_NONE && nd->redir != n)
+        return 0; /* below a cut or DNAME: never answered from here */
+    for (uint32_t i = 0; i < nd->nrs; i++) {
+        uint16_t t = c->rs[nd->rs + i].type;
+        if ((nd->flags & ZNF_CUT) && t != DNS_TYPE_DS &&
+            t != DNS_TYPE_NSEC)
+            continue; /* parent side of a cut: DS and NSEC only */
+        if ((p = plans_new(c, ps)) == NULL)
+            return TB_ENOMEM;
+        plan_init(p, t, known, var);
+        plan_add(p, 0, n, t, RF_QOWNER, 0xff);
+        plan_additional(c, p, n, t, ZDB_NONE);
+    }
+    if (nd->flags & ZNF_CUT)
+        return 0;
+    if (nd->nrs > 0) {
+        /* ANY: every RRset, as NSD answers it (RFC 8482 allows less). */
+        if ((p = plans_new(c, ps)) == NULL)
+            return TB_ENOMEM;
+        plan_init(p, DNS_TYPE_ANY, known, var);
+        p->any = true;
+        for (uint32_t i = 0; i < nd->nrs; i++)
+            plan_add(p, 0, n, c->rs[nd->rs + i].type, RF_QOWNER, 0xff);
+    }
+    if (nd->flags & ZNF_CNAME)
+        return plan_cname(c, ps, n, known, var);
+    return 0;
+}
+
+static int render_all(struct cc *c, struct plans *ps, uint32_t *first)
+{
+    uint32_t base = c->nents, idx;
+    int err;
+
+    *first = base;
+    for (size_t i = 0; i < ps->n; i++)
+        if ((err = render(c, &ps->v[i], false, &idx)) != 0)
+            return err;
+    if (!(c->zflags & ZF_SIGNED))
+        return 0;
+    for (size_t i = 0; i < ps->n; i++) {
+        if ((err = render(c, &ps->v[i], true, &idx)) != 0)
+            return err;
+        zdb_st32(c->ents.data + (size_t)(base + i) * ZDB_ENT_LEN + ZE_DO,
+                 idx);
+    }
+    return 0;
+}
+
+int cc_answers(struct cc *c)
+{
+    struct plans ps = {0};
+    struct plan *p;
+    uint32_t first;
+    int err = 0;
+
+    for (uint32_t n = 0; n < c->nn && err == 0; n++) {
+        struct cnode *nd = &c->nodes[n];
+        ps.n = 0;
+        if ((err = node_plans(c, n, &ps)) != 0)
+            break;
+        nd->nent = (uint16_t)ps.n;
+        if (ps.n > 0xfff0) {
+            err = TB_ERANGE;
+            break;
+        }
+        if (nd->flags & ZNF_CUT) {
+            /* The referral (RFC 1034 4.3.2 3b): NS in authority, DS
+             * with DO (RFC 4035 3.1.4), glue in additional. */
+            if ((p = plans_new(c, &ps)) == NULL) {
+                err = TB_ENOMEM;
+                break;
+            }
+            plan_init(p, 0, cc_name(c, nd), true);
+            p->aa = false;
+            plan_add(p, 1, n, DNS_TYPE_NS, 0, 0xff);
+            plan_add(p, 1, n, DNS_TYPE_DS, RF_DOONLY, 0xff);
+            plan_additional(c, p, n, DNS_TYPE_NS, n);
+        }
+        err = render_all(c, &ps, &first);
+        nd->ent = first;
+    }
+    if (err == 0) {
+        /* The zone's negative answers (RFC 2308 2.1, 2.2). */
+        ps.n = 0;
+        if ((p = plans_new(c, &ps)) == NULL) {
+            err = TB_ENOMEM;
+        } else {
+            plan_init(p, 0, c->origin, true);
+            p->rcode = DNS_RCODE_NXDOMAIN;
+            plan_negative(p);
+            if ((p = plans_new(c, &ps)) == NULL) {
+                err = TB_ENOMEM;
+            } else {
+                plan_init(p, 0, c->origin, true);
+                plan_negative(p);
+                err = render_all(c, &ps, &first);
+                c->nxdomain = first;
+                c->nodata = first + 1;
+            }
+        }
+    }
+    tb_free(c->a, ps.v, ps.cap * sizeof(*ps.v));
+    return err;
+}

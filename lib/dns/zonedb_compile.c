@@ -1,0 +1,444 @@
+/*
+ * zonedb_compile.c -- turns a loaded zone (struct dns_zone_src) into the
+ * compiled blob of zonedb.h: zone text -> dns_zone_parse -> dns_zone_check
+ * -> dns_zone_compile (here) -> blob -> dns_zoneset_build -> auth.c.
+ *
+ * Cold path, O(n log n).  Steps: sort and group the records (owner,
+ * type), make one node per owner and per empty non-terminal, hash them,
+ * link wildcards and the topmost cut/DNAME above each node, then decide
+ * every answer the runtime can give from an exact name match -- RFC 1034
+ * 4.3.2 run ahead of time, CNAME chains inside the zone included -- and
+ * render each as wire bytes (zonedb_render.c).  What depends on the query
+ * name beyond its length (DNAME synthesis) stays in auth.c.
+ *
+ * It does not re-check everything dns_zone_check() does; it checks what it
+ * relies on (SOA at the apex, owners inside the zone, one class, names in
+ * rdata well-formed) and otherwise compiles what it is given.
+ */
+#include "zonedb_int.h"
+
+/* Bottom-up merge sort of (n) indices; lib/ has no qsort. */
+static int msort(uint32_t *v, size_t n, const struct tb_alloc *a,
+                 int (*cmp)(const void *, uint32_t, uint32_t),
+                 const void *ctx)
+{
+    uint32_t *tmp, *src = v, *dst;
+
+    if (n < 2)
+        return 0;
+    if (n > SIZE_MAX / 4 || (tmp = tb_alloc(a, n * 4)) == NULL)
+        return TB_ENOMEM;
+    dst = tmp;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = TB_MIN(lo + w, n), hi = TB_MIN(lo + 2 * w, n);
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                dst[k++] = cmp(ctx, src[i], src[j]) <= 0 ? src[i++] : src[j++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < hi)
+                dst[k++] = src[j++];
+        }
+        uint32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * 4);
+    tb_free(a, tmp, n * 4);
+    return 0;
+}
+
+static int rr_cmp(const void *ctx, uint32_t x, uint32_t y)
+{
+    const struct dns_zone_src *z = ctx;
+    const struct dns_zrr *a = &z->rr[x], *b = &z->rr[y];
+    int c = dns_name_cmp(dns_zrr_owner(z, a), dns_zrr_owner(z, b));
+    size_t m;
+
+    if (c != 0)
+        return c;
+    if (a->type != b->type)
+        return a->type < b->type ? -1 : 1;
+    m = TB_MIN(a->rdlen, b->rdlen);
+    c = memcmp(dns_zrr_rdata(z, a), dns_zrr_rdata(z, b), m);
+    if (c != 0)
+        return c;
+    return a->rdlen == b->rdlen ? 0 : (a->rdlen < b->rdlen ? -1 : 1);
+}
+
+static int name_cmp(const void *ctx, uint32_t x, uint32_t y)
+{
+    const uint8_t *base = ctx;
+    return dns_name_cmp(base + x, base + y);
+}
+
+/* Node (index) with lowercased name (name, len), or ZDB_NONE. */
+uint32_t cc_find(const struct cc *c, const uint8_t *name, size_t len)
+{
+    uint8_t pad[DNS_NAME_MAXLEN + 8] = {0};
+    uint64_t h;
+    uint32_t i;
+
+    memcpy(pad, name, len);
+    h = zdb_hash(pad, len);
+    for (i = (uint32_t)h & c->hmask;; i = (i + 1) & c->hmask) {
+        uint32_t idx = c->slots[i];
+        if (idx == 0)
+            return ZDB_NONE;
+        const struct cnode *n = &c->nodes[idx - 1];
+        if (n->nlen == len && memcmp(cc_name(c, n), name, len) == 0)
+            return idx - 1;
+    }
+}
+
+/* The RRset (type) at node (n), or NULL. */
+const struct crs *cc_rrset(const struct cc *c, uint32_t n, uint16_t type)
+{
+    const struct cnode *nd = &c->nodes[n];
+    for (uint32_t i = 0; i < nd->nrs; i++)
+        if (c->rs[nd->rs + i].type == type)
+            return &c->rs[nd->rs + i];
+    return NULL;
+}
+
+/* Steps 1-2: check, sort and de-duplicate the records. */
+static int load_records(struct cc *c)
+{
+    const struct dns_zone_src *z = c->z;
+    size_t n = 0;
+    int err;
+
+    if (z->nrr == 0 || z->nrr > 0x7fffffff) {
+        dns_diag(c->diag, DNS_DIAG_ERROR, NULL, 0, "zone has no records");
+        return TB_ESEMANTIC;
+    }
+    c->ord = tb_alloc(c->a, z->nrr * 4);
+    if (c->ord == NULL)
+        return TB_ENOMEM;
+    for (size_t i = 0; i < z->nrr; i++) {
+        const struct dns_zrr *r = &z->rr[i];
+        const uint8_t *own = dns_zrr_owner(z, r);
+        if (!dns_name_is_sub(own, c->origin)) {
+            dns_diag(c->diag, DNS_DIAG_ERROR, dns_zrr_file(z, r), r->line,
+                     "record out of zone");
+            return TB_ESEMANTIC;
+        }
+        if (r->rclass != c->rclass) {
+            dns_diag(c->diag, DNS_DIAG_ERROR, dns_zrr_file(z, r), r->line,
+                     "record class differs from the zone's");
+            return TB_ESEMANTIC;
+        }
+        c->ord[i] = (uint32_t)i;
+    }
+    if ((err = msort(c->ord, z->nrr, c->a, rr_cmp, z)) != 0)
+        return err;
+    for (size_t i = 0; i < z->nrr; i++)
+        if (n == 0 || rr_cmp(z, c->ord[n - 1], c->ord[i]) != 0)
+            c->ord[n++] = c->ord[i];
+    c->nrr = n;
+    return 0;
+}
+
+/* Step 3: one node per owner and per empty non-terminal (RFC 4592 2.2.2),
+ * canonical order; the names become the start of the data section. */
+static int make_nodes(struct cc *c)
+{
+    const struct dns_zone_src *z = c->z;
+    struct tb_buf nb;
+    uint32_t *ref = NULL;
+    size_t nref = 0, cap = 0, nn = 0;
+    int err = 0;
+
+    tb_buf_init(&nb, c->a);
+    for (size_t i = 0; i < c->nrr; i++) {
+        uint8_t own[DNS_NAME_MAXLEN];
+        const struct dns_zrr *r = &z->rr[c->ord[i]];
+        size_t len = dns_name_len(dns_zrr_owner(z, r));
+        if (i > 0 && dns_name_equal(dns_zrr_owner(z, r),
+                                    dns_zrr_owner(z, &z->rr[c->ord[i - 1]])))
+            continue;
+        memcpy(own, dns_zrr_owner(z, r), len);
+        dns_name_lower(own);
+        /* The owner and each ancestor down to the origin. */
+        for (const uint8_t *p = own;; p += *p + 1) {
+            size_t l = len - (size_t)(p - own);
+            if (nref == cap) {
+                size_t nc = cap ? cap * 2 : 256;
+                uint32_t *nr = tb_realloc(c->a, ref, cap * 4, nc * 4);
+                if (nr == NULL) {
+                    err = TB_ENOMEM;
+                    goto out;
+                }
+                ref = nr;
+                cap = nc;
+            }
+            ref[nref++] = (uint32_t)nb.len;
+            tb_buf_append(&nb, p, l);
+            if (l == c->olen)
+                break;
+        }
+        if (nb.err != 0 || nb.len > 0x7fffffff) {
+            err = TB_ENOMEM;
+            goto out;
+        }
+    }
+    if ((err = msort(ref, nref, c->a, name_cmp, nb.data)) != 0)
+        goto out;
+    for (size_t i = 0; i < nref; i++)
+        if (nn == 0 || dns_name_cmp(nb.data + ref[nn - 1], nb.data + ref[i]))
+            ref[nn++] = ref[i];
+    c->nodes = tb_alloc(c->a, nn * sizeof(*c->nodes));
+    if (c->nodes == NULL) {
+        err = TB_ENOMEM;
+        goto out;
+    }
+    memset(c->nodes, 0, nn * sizeof(*c->nodes));
+    c->nn = nn;
+    for (size_t i = 0; i < nn; i++) {
+        struct cnode *nd = &c->nodes[i];
+        const uint8_t *nm = nb.data + ref[i];
+        nd->name = (uint32_t)c->data.len;
+        nd->nlen = (uint16_t)dns_name_len(nm);
+        nd->labels = (uint8_t)dns_name_labels(nm);
+        nd->redir = nd->wild = ZDB_NONE;
+        tb_buf_append(&c->data, nm, nd->nlen);
+    }
+    err = c->data.err;
+out:
+    tb_free(c->a, ref, cap * 4);
+    tb_buf_free(&nb);
+    return err;
+}
+
+/* Step 4: attach RRsets to nodes; flags; hash table. */
+static int group(struct cc *c)
+{
+    const struct dns_zone_src *z = c->z;
+    size_t ni = 0, cap = 0;
+
+    for (size_t i = 0; i < c->nrr; i++) {
+        const struct dns_zrr *r = &z->rr[c->ord[i]];
+        const uint8_t *own = dns_zrr_owner(z, r);
+        while (ni < c->nn && !dns_name_equal(cc_name(c, &c->nodes[ni]), own))
+            ni++;
+        if (ni == c->nn)
+            return TB_EINVAL; /* NOTREACHED: every owner is a node */
+        struct cnode *nd = &c->nodes[ni];
+        if (nd->nrs > 0 && c->rs[nd->rs + nd->nrs - 1].type == r->type) {
+            c->rs[nd->rs + nd->nrs - 1].n++;
+            continue;
+        }
+        if (c->nrs == cap) {
+            size_t nc = cap ? cap * 2 : 256;
+            struct crs *n2 = tb_realloc(c->a, c->rs, cap * sizeof(*c->rs),
+                                        nc * sizeof(*c->rs));
+            if (n2 == NULL)
+                return TB_ENOMEM;
+            c->rs = n2;
+            cap = nc;
+        }
+        if (nd->nrs == 0)
+            nd->rs = (uint32_t)c->nrs;
+        c->rs[c->nrs++] = (struct crs){.type = r->type, .first = (uint32_t)i,
+                                      .n = 1};
+        nd->nrs++;
+    }
+    c->rs_cap = cap;
+    for (size_t i = 0; i < c->nn; i++) {
+        struct cnode *nd = &c->nodes[i];
+        if (i == 0)
+            nd->flags |= ZNF_APEX;
+        if (nd->nrs == 0)
+            nd->flags |= ZNF_ENT;
+        if (dns_name_is_wildcard(cc_name(c, nd)))
+            nd->flags |= ZNF_WILD;
+        if (cc_rrset(c, (uint32_t)i, DNS_TYPE_NS) && i != 0)
+            nd->flags |= ZNF_CUT | ZNF_REFERRAL;
+        if (cc_rrset(c, (uint32_t)i, DNS_TYPE_DNAME))
+            nd->flags |= ZNF_DNAME;
+        if (cc_rrset(c, (uint32_t)i, DNS_TYPE_CNAME))
+            nd->flags |= ZNF_CNAME;
+        if (cc_rrset(c, (uint32_t)i, DNS_TYPE_RRSIG))
+            c->zflags |= ZF_SIGNED;
+    }
+    if (!dns_name_equal(cc_name(c, &c->nodes[0]), c->origin) ||
+        cc_rrset(c, 0, DNS_TYPE_SOA) == NULL) {
+        dns_diag(c->diag, DNS_DIAG_ERROR, NULL, 0, "no SOA at the apex");
+        return TB_ESEMANTIC;
+    }
+    /* Hash table: a power of two >= 2n slots, so one is always empty. */
+    size_t slots = 2;
+    while (slots < 2 * c->nn)
+        slots *= 2;
+    if (slots > 0x40000000u)
+        return TB_ERANGE;
+    c->hmask = (uint32_t)(slots - 1);
+    c->slots = tb_alloc(c->a, slots * 4);
+    c->tags = tb_alloc(c->a, slots * 4);
+    if (c->slots == NULL || c->tags == NULL)
+        return TB_ENOMEM;
+    memset(c->slots, 0, slots * 4);
+    memset(c->tags, 0, slots * 4);
+    for (size_t i = 0; i < c->nn; i++) {
+        uint8_t pad[DNS_NAME_MAXLEN + 8] = {0};
+        const struct cnode *nd = &c->nodes[i];
+        memcpy(pad, cc_name(c, nd), nd->nlen);
+        uint64_t h = zdb_hash(pad, nd->nlen);
+        uint32_t s = (uint32_t)h & c->hmask;
+        while (c->slots[s] != 0)
+            s = (s + 1) & c->hmask;
+        c->slots[s] = (uint32_t)i + 1;
+        c->tags[s] = (uint32_t)(h >> 32);
+    }
+    return 0;
+}
+
+/* Step 5: wildcard children; topmost cut or DNAME above each node. */
+static void link_nodes(struct cc *c)
+{
+    for (size_t i = 0; i < c->nn; i++) {
+        struct cnode *nd = &c->nodes[i];
+        const uint8_t *nm = cc_name(c, nd);
+        if (nd->flags & ZNF_WILD) {
+            const uint8_t *p = dns_name_skip(nm, 1);
+            uint32_t parent = cc_find(c, p, nd->nlen - 2);
+            if (parent != ZDB_NONE)
+                c->nodes[parent].wild = (uint32_t)i;
+        }
+        /* Ancestors from just below the apex down to the node itself: the
+         * first cut (the node included) or DNAME (strictly above) wins. */
+        for (unsigned k = nd->labels - c->olabels; k-- > 0;) {
+            const uint8_t *p = dns_name_skip(nm, k);
+            uint32_t a = cc_find(c, p, nd->nlen - (size_t)(p - nm));
+            if (a == ZDB_NONE)
+                continue;
+            if ((c->nodes[a].flags & ZNF_CUT) ||
+                ((c->nodes[a].flags & ZNF_DNAME) && k > 0)) {
+                nd->redir = a;
+                break;
+            }
+        }
+    }
+}
+
+static void cc_free(struct cc *c)
+{
+    const struct tb_alloc *a = c->a;
+
+    tb_free(a, c->ord, c->z->nrr * 4);
+    tb_free(a, c->nodes, c->nn * sizeof(*c->nodes));
+    tb_free(a, c->rs, c->rs_cap * sizeof(*c->rs));
+    tb_free(a, c->slots, (size_t)(c->hmask + 1) * 4);
+    tb_free(a, c->tags, (size_t)(c->hmask + 1) * 4);
+    tb_buf_free(&c->ents);
+    tb_buf_free(&c->data);
+    tb_free(a, c->ctab, sizeof(*c->ctab));
+}
+
+/* Step 7: the blob. */
+static int emit(struct cc *c, struct tb_buf *out)
+{
+    uint8_t hdr[ZDB_HDR_LEN] = {0};
+    uint64_t nodes = ZDB_HDR_LEN, hash, ents, data, total;
+    const struct crs *soa = cc_rrset(c, 0, DNS_TYPE_SOA);
+    const struct dns_zrr *sr = &c->z->rr[c->ord[soa->first]];
+
+    hash = nodes + (uint64_t)c->nn * ZDB_NODE_LEN;
+    ents = hash + ((uint64_t)c->hmask + 1) * ZDB_SLOT_LEN;
+    data = ents + c->ents.len;
+    total = data + c->data.len;
+    if (total > 0xffffffffu)
+        return TB_ERANGE;
+    zdb_st32(hdr + ZH_MAGIC, ZDB_MAGIC);
+    zdb_st16(hdr + ZH_VERSION, ZDB_VERSION);
+    zdb_st16(hdr + ZH_HDRLEN, ZDB_HDR_LEN);
+    zdb_st32(hdr + ZH_TOTAL, (uint32_t)total);
+    zdb_st32(hdr + ZH_FLAGS, c->zflags);
+    zdb_st32(hdr + ZH_ORIGIN, c->nodes[0].name);
+    zdb_st16(hdr + ZH_OLEN, (uint16_t)c->olen);
+    zdb_st16(hdr + ZH_CLASS, c->rclass);
+    zdb_st32(hdr + ZH_NNODES, (uint32_t)c->nn);
+    zdb_st32(hdr + ZH_NODES, (uint32_t)nodes);
+    zdb_st32(hdr + ZH_HMASK, c->hmask);
+    zdb_st32(hdr + ZH_HASH, (uint32_t)hash);
+    zdb_st32(hdr + ZH_NENTS, c->nents);
+    zdb_st32(hdr + ZH_ENTS, (uint32_t)ents);
+    zdb_st32(hdr + ZH_DATA, (uint32_t)data);
+    zdb_st32(hdr + ZH_DATALEN, (uint32_t)c->data.len);
+    zdb_st32(hdr + ZH_NXDOMAIN, c->nxdomain);
+    zdb_st32(hdr + ZH_NODATA, c->nodata);
+    if (sr->rdlen >= 20)
+        zdb_st32(hdr + ZH_SERIAL,
+                 tb_get32(dns_zrr_rdata(c->z, sr) + sr->rdlen - 20));
+    hdr[ZH_OLABELS] = (uint8_t)c->olabels;
+    if (tb_buf_reserve(out, (size_t)total) != 0)
+        return TB_ENOMEM;
+    tb_buf_append(out, hdr, sizeof(hdr));
+    for (size_t i = 0; i < c->nn; i++) {
+        const struct cnode *nd = &c->nodes[i];
+        uint8_t b[ZDB_NODE_LEN] = {0};
+        zdb_st32(b + ZN_NAME, nd->name);
+        b[ZN_NLEN] = (uint8_t)(nd->nlen - 1);
+        b[ZN_LABELS] = nd->labels;
+        zdb_st16(b + ZN_FLAGS, nd->flags);
+        zdb_st32(b + ZN_ENT, nd->ent);
+        zdb_st16(b + ZN_NENT, nd->nent);
+        zdb_st32(b + ZN_REDIR, nd->redir);
+        zdb_st32(b + ZN_WILD, nd->wild);
+        tb_buf_append(out, b, sizeof(b));
+    }
+    for (size_t i = 0; i <= c->hmask; i++) {
+        uint8_t b[ZDB_SLOT_LEN];
+        zdb_st32(b, c->slots[i]);
+        zdb_st32(b + 4, c->tags[i]);
+        tb_buf_append(out, b, sizeof(b));
+    }
+    tb_buf_append(out, c->ents.data, c->ents.len);
+    tb_buf_append(out, c->data.data, c->data.len);
+    return out->err;
+}
+
+int dns_zone_compile(const struct dns_zone_src *z, struct tb_buf *out,
+                     struct dns_diag *diag)
+{
+    struct dns_diag quiet = {0};
+    struct cc c;
+    size_t keep = out->len;
+    int err;
+
+    memset(&c, 0, sizeof(c));
+    c.z = z;
+    c.a = z->a;
+    c.diag = diag != NULL ? diag : &quiet;
+    c.rclass = z->rclass != 0 ? z->rclass : DNS_CLASS_IN;
+    if (dns_name_check(z->origin, sizeof(z->origin)) <= 0) {
+        dns_diag(c.diag, DNS_DIAG_ERROR, NULL, 0, "bad origin");
+        return TB_ESEMANTIC;
+    }
+    memcpy(c.origin, z->origin, sizeof(c.origin));
+    dns_name_lower(c.origin);
+    c.olen = dns_name_len(c.origin);
+    c.olabels = dns_name_labels(c.origin);
+    tb_buf_init(&c.ents, c.a);
+    tb_buf_init(&c.data, c.a);
+    c.ctab = tb_alloc(c.a, sizeof(*c.ctab));
+    if (c.ctab == NULL) {
+        err = TB_ENOMEM;
+        goto out;
+    }
+    if ((err = load_records(&c)) != 0 || (err = make_nodes(&c)) != 0 ||
+        (err = group(&c)) != 0)
+        goto out;
+    link_nodes(&c);
+    if ((err = cc_answers(&c)) != 0 || (err = emit(&c, out)) != 0)
+        goto out;
+out:
+    if (err != 0)
+        out->len = keep;
+    if (out->err != 0)
+        out->err = 0, err = TB_ENOMEM;
+    cc_free(&c);
+    return err;
+}

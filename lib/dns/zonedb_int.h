@@ -1,0 +1,79 @@
+/*
+ * zonedb_int.h -- private to the zone compiler (zonedb_compile.c builds
+ * the node table, zonedb_answer.c decides and renders the prepared
+ * responses).  Cold path: everything here allocates through the zone's
+ * struct tb_alloc.
+ */
+#ifndef DNS_ZONEDB_INT_H
+#define DNS_ZONEDB_INT_H
+
+#include "zonedb.h"
+
+/* A node being compiled: a name of the zone (owner or empty
+ * non-terminal) with its RRsets rs[rs .. rs + nrs). */
+struct cnode {
+    uint32_t name; /* offset of the lowercased name in cc.data */
+    uint16_t nlen;
+    uint8_t labels;
+    uint16_t flags; /* ZNF_* */
+    uint32_t rs, nrs;
+    uint32_t redir, wild; /* node indices or ZDB_NONE */
+    uint32_t ent;
+    uint16_t nent;
+};
+
+/* An RRset: records ord[first .. first + n) of the sorted zone. */
+struct crs {
+    uint16_t type;
+    uint32_t first, n;
+};
+
+/* The compression table of the entry being rendered: names already in
+ * the message and where they are (pointer = qlen + add). */
+#define CT_MAX 128
+struct ctab {
+    struct {
+        uint8_t name[DNS_NAME_MAXLEN]; /* lowercased */
+        uint8_t len;
+        int32_t add;
+    } e[CT_MAX];
+    unsigned n;
+};
+
+struct cc {
+    const struct dns_zone_src *z;
+    struct dns_diag *diag;
+    const struct tb_alloc *a;
+    uint8_t origin[DNS_NAME_MAXLEN]; /* lowercased */
+    size_t olen;
+    unsigned olabels;
+    uint16_t rclass;
+    uint32_t zflags;
+    uint32_t *ord; /* record indices, sorted, duplicates removed */
+    size_t nrr;
+    struct cnode *nodes;
+    size_t nn;
+    struct crs *rs;
+    size_t nrs, rs_cap;
+    uint32_t *slots, *tags, hmask;
+    struct tb_buf ents, data;
+    uint32_t nents, nxdomain, nodata;
+    struct ctab *ctab;
+};
+
+static inline const uint8_t *cc_name(const struct cc *c,
+                                     const struct cnode *n)
+{
+    return c->data.data + n->name;
+}
+static inline const struct dns_zrr *cc_rr(const struct cc *c, uint32_t i)
+{
+    return &c->z->rr[c->ord[i]];
+}
+
+uint32_t cc_find(const struct cc *c, const uint8_t *name, size_t len);
+const struct crs *cc_rrset(const struct cc *c, uint32_t n, uint16_t type);
+/* Decides and renders every entry; sets node ranges, nxdomain, nodata. */
+int cc_answers(struct cc *c);
+
+#endif /* DNS_ZONEDB_INT_H */

@@ -1,0 +1,19 @@
+/*
+ * zoneset.h -- private to zoneset.c and auth.c: the layout of struct
+ * dns_zoneset (immutable after dns_zoneset_build()).
+ */
+#ifndef DNS_ZONESET_H
+#define DNS_ZONESET_H
+
+#include "zonedb.h"
+
+struct dns_zoneset {
+    size_t n;
+    bool chaos;
+    uint16_t udp_max;
+    uint8_t identity_len, version_len;
+    char identity[256], version[256];
+    struct zdb z[]; /* by decreasing origin label count */
+};
+
+#endif /* DNS_ZONESET_H */
