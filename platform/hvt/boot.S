@@ -2,11 +2,8 @@
  * boot.S -- first instructions of an hvt guest, and the exception entry
  * stubs.  tibra-hvt enters _start in 64-bit long mode with paging on,
  * interrupts off, %rdi = boot info and %rsp = top of guest memory (the
- * stack, with a guard page below it).  _start clears .bss (the tender has
- * zeroed it too; we do not rely on that), points %fs at a small block
- * whose word at 0x28 holds a canary (for code built with the default
- * TLS-based stack protector guard) and calls hvt_start(), which never
- * returns.
+ * stack, with a guard page below it).  _start calls hvt_start(), which
+ * never returns; .bss is zero already (the tender's loader zeroes it).
  *
  * Each exception vector 0..31 has a stub that pushes an error code (0
  * when the CPU pushes none) and the vector number, then exc_common saves
@@ -14,35 +11,19 @@
  * (fault.c) and calls hvt_trap(frame), which never returns.  Stubs run on
  * IST1, a dedicated stack, so a stack overflow still reports.
  */
-#define MSR_FS_BASE 0xc0000100
-
     .section .text.boot, "ax"
     .globl _start
     .type _start, @function
 _start:
-    movq %rdi, %rbx                 /* boot info, callee-saved */
-    leaq __bss_start(%rip), %rdi
-    leaq _ebss(%rip), %rcx
-    subq %rdi, %rcx
-    xorl %eax, %eax
-    cld
-    rep stosb
-    /* %fs base -> hvt_fs_block; canary at %fs:0x28 from boot entropy. */
-    leaq hvt_fs_block(%rip), %rax
-    movq %rax, %rdx
-    shrq $32, %rdx
-    movl $MSR_FS_BASE, %ecx
-    wrmsr
-    movq 48(%rbx), %rax             /* hvt_boot_info.entropy[0] */
-    xorb %al, %al
-    movq %rax, hvt_fs_block+0x28(%rip)
-    movq %rbx, %rdi
+    /* .bss is already zero: the tender zeroes every segment's
+     * [filesz, memsz) (hvt_abi.h), and clearing it again here would cost
+     * ~10 ms where KVM emulates the guest (PVM hosts). */
     xorl %ebp, %ebp
     call hvt_start
     ud2
     .size _start, . - _start
 
-    .text
+    .section .text.traps, "ax"
 .macro EXC vec, has_err
     .align 16
 exc_\vec:
@@ -53,6 +34,10 @@ exc_\vec:
     jmp exc_common
 .endm
 
+    /* At HVT_TRAP_ENTRY (hvt.ld places .text.traps there), 16 bytes per
+     * stub: fault.c's IDT is a constant table built from that address. */
+    .globl hvt_trap_entry
+hvt_trap_entry:
     EXC 0, 0
     EXC 1, 0
     EXC 2, 0
@@ -106,19 +91,5 @@ exc_common:
     andq $-16, %rsp
     call hvt_trap
     ud2
-
-    .section .rodata
-    .align 8
-    .globl hvt_trap_stubs
-hvt_trap_stubs:
-    .irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-    .quad exc_\v
-    .endr
-
-    .bss
-    .align 64
-    .globl hvt_fs_block
-hvt_fs_block:
-    .skip 64
 
     .section .note.GNU-stack, "", @progbits
