@@ -30,7 +30,11 @@
 #     COOKIE and PADDING (RFC 6891 6.2.3, 5001, 7873, 7830: per server);
 #   - with TC=1, the content of answer/authority/additional (RFC 2181 9:
 #     a truncated message may hold any subset);
-#   - compression and other byte-level encoding (we compare parsed form).
+#   - compression and other byte-level encoding (we compare parsed form);
+#   - whether an error response (FORMERR, SERVFAIL, NOTIMP, REFUSED,
+#     NOTAUTH, BADVERS) with empty sections copies the question: RFC 1035
+#     4.1.1 does not require it and the references differ (NSD drops it
+#     from FORMERR and NOTIMP, Knot copies it when it could parse it).
 # TTLs are compared: all servers load the same zone files.
 # One sanity rule is added for every server: a UDP answer fits the limit
 # the query allowed (512 octets, or the EDNS payload size; RFC 6891 6.2.5).
@@ -61,6 +65,9 @@ except ImportError:
 UDP_TIMEOUT = 1.0
 TCP_TIMEOUT = 2.0
 IGNORED_OPTIONS = {3: "NSID", 10: "COOKIE", 12: "PADDING"}
+# Error responses whose question section is not compared (see the top).
+ERROR_RCODES = {1, 2, 4, 5, 9, 16}   # FORMERR SERVFAIL NOTIMP REFUSED
+                                     # NOTAUTH BADVERS
 
 
 class Query:
@@ -237,6 +244,12 @@ def has_names(rdtype):
                       65)
 
 
+def opt_text(o):
+    if o.otype == 15 and getattr(o, "code", None) is not None:
+        return "EDE(%d)" % o.code          # RFC 8914 info-code
+    return "%d" % o.otype
+
+
 def normalise(q, raw):
     if isinstance(raw, str):
         return [raw]
@@ -254,19 +267,25 @@ def normalise(q, raw):
         m = dns.message.from_wire(raw, ignore_trailing=False,
                                   question_only=False)
     except Exception as e:  # dnspython raises many types
-        out.append("rcode %s (header)" % dns.rcode.to_text(fl & 0xf))
-        out.append("counts qd=%d an=%d ns=%d ar=%d" % (qd, an, ns, ar))
+        rc = fl & 0xf
+        out.append("rcode %s (header)" % dns.rcode.to_text(rc))
+        out.append("counts %san=%d ns=%d ar=%d" % (
+            "" if rc in ERROR_RCODES else "qd=%d " % qd, an, ns, ar))
         out.append("unparseable: %s" % type(e).__name__)
         return out
     out.append("rcode %s" % dns.rcode.to_text(m.rcode()))
     if m.edns < 0:
         out.append("edns none")
     else:
-        opts = sorted("%d" % o.otype for o in m.options
+        opts = sorted(opt_text(o) for o in m.options
                       if o.otype not in IGNORED_OPTIONS)
         out.append("edns version %d do=%d%s" % (
             m.edns, 1 if m.ednsflags & dns.flags.DO else 0,
             (" options " + ",".join(opts)) if opts else ""))
+    if m.rcode() in ERROR_RCODES and not (m.answer or m.authority or
+                                           m.additional):
+        out.append("(question not compared in an error response)")
+        return out + ["answer: 0", "authority: 0", "additional: 0"]
     for rrset in m.question:
         out.append("question %s %s %s" % (
             rrset.name.to_text(), dns.rdataclass.to_text(rrset.rdclass),

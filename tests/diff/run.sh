@@ -155,7 +155,7 @@ EOF
 {
     printf 'service: name diff; target unix\n'
     printf '         listen 127.0.0.1@%s\n' "$p_tibra"
-    printf '         workers 1\n'
+    printf '         workers 1; identity "tibra-diff"; version "tibra-diff"\n'
     for z in $zone_names; do
         printf 'zone:    %s; file %s/%s.zone\n' "$z" "$zones" "$z"
     done

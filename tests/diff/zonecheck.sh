@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# zonecheck.sh -- differential accept/reject: every golden zone in
+# tests/data/zone/*.in is checked by Tibra's zonecheck, nsd-checkzone and
+# Knot (knotc zone-check with a throw-away configuration: Debian's knot
+# package ships no kzonecheck).  Any peer that accepts what we reject, or
+# rejects what we accept, is a failure unless tests/diff/KNOWN-zonecheck
+# lists it as "FILE PEER VERDICT  # reason" (VERDICT = the peer's).
+# NSD resolves $INCLUDE relative to its working directory, so it runs in
+# tests/data/zone; Knot and Tibra resolve relative to the including file.
+# Skips (77) when neither peer is installed.
+set -u
+src=${TIBRA_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${TIBRA_BUILD:-$src/build}
+ours=${TIBRA_UNIX:-$build/unix-$(uname -m)}/tests/diff/zonecheck
+known=$src/tests/diff/KNOWN-zonecheck
+dir=$src/tests/data/zone
+
+if [ ! -x "$ours" ]; then
+    echo "zonecheck.sh: $ours not built (make check-build)" >&2
+    exit 1
+fi
+have_nsd=0 have_knot=0
+command -v nsd-checkzone >/dev/null 2>&1 && have_nsd=1
+command -v knotc >/dev/null 2>&1 && have_knot=1
+if [ $have_nsd = 0 ] && [ $have_knot = 0 ]; then
+    echo "SKIP zonecheck: neither nsd-checkzone nor knotc installed"
+    exit 77
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/tibra-zonecheck.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+knot_check() { # origin file
+    local d
+    d=$(mktemp -d "$tmp/k.XXXXXX")
+    cat >"$d/knot.conf" <<EOC
+server:
+    rundir: "$d"
+database:
+    storage: "$d/db"
+template:
+  - id: default
+    storage: "$d"
+    semantic-checks: on
+zone:
+  - domain: "$1"
+    file: "$2"
+EOC
+    timeout 20 knotc -c "$d/knot.conf" zone-check "$1" >"$d/log" 2>&1
+}
+
+verdict() { [ "$1" -eq 0 ] && echo accept || echo reject; }
+
+fail=0 n=0 divergent=0
+for f in "$dir"/*.in; do
+    b=$(basename "$f")
+    origin=example.org.
+    first=$(head -n1 "$f")
+    case "$first" in "; origin: "*) origin=${first#; origin: } ;; esac
+    n=$((n + 1))
+    "$ours" -q "$origin" "$f" >/dev/null 2>&1
+    us=$(verdict $?)
+    peers=""
+    if [ $have_nsd = 1 ]; then
+        (cd "$dir" && timeout 20 nsd-checkzone "$origin" "$b") \
+            >/dev/null 2>&1
+        peers="$peers nsd:$(verdict $?)"
+    fi
+    if [ $have_knot = 1 ]; then
+        knot_check "$origin" "$f"
+        peers="$peers knot:$(verdict $?)"
+    fi
+    for p in $peers; do
+        peer=${p%%:*} v=${p#*:}
+        [ "$v" = "$us" ] && continue
+        if grep -Eq "^$b[[:space:]]+$peer[[:space:]]+$v([[:space:]]|$)" \
+            "$known" 2>/dev/null; then
+            divergent=$((divergent + 1))
+            continue
+        fi
+        echo "DIFF $b: tibra ${us}s, $peer ${v}s (not in KNOWN-zonecheck)"
+        fail=1
+    done
+done
+# A KNOWN line that no longer matches a divergence is stale.
+while read -r b peer v _; do
+    case "$b" in '' | '#'*) continue ;; esac
+    [ -f "$dir/$b" ] || { echo "STALE KNOWN-zonecheck: $b missing"; fail=1; }
+done <"$known"
+echo "zonecheck: $n zones, $divergent known divergences"
+exit $fail
