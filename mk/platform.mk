@@ -104,3 +104,10 @@ $(PLAT_APP_STUB): $(G)/tests/platform/stub/%: $(G)/tests/platform/apps/%.o \
 		$(PLAT_GUEST_RT) $(GUEST_LDLIBS)
 
 CHECK_BUILD += $(PLAT_APP_UNIX) $(PLAT_APP_SPT) $(PLAT_APP_STUB)
+
+# Everything tests/platform/unix_aarch64.sh builds with CROSS set: the unix
+# test applications and unit tests (run under qemu-user), and the guest
+# runtime with the spt and stub links (built, not run: tibra-spt runs
+# images for the host's architecture).
+.PHONY: platform-cross
+platform-cross: $(PLAT_APP_UNIX) $(UNIT_BIN) $(PLAT_APP_SPT) $(PLAT_APP_STUB)

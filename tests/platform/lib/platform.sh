@@ -9,7 +9,8 @@
 #         (guest ARCH == host ARCH)
 #   hvt   $TIBRA_HOST/tender/hvt/tibra-hvt, $TIBRA_GUEST/.../APP.hvt and a
 #         usable /dev/kvm
-# PLAT_TARGETS (space-separated) restricts the list.
+# PLAT_TARGETS (space-separated) restricts the list; PLAT_UNIX_RUNNER
+# (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu") prefixes unix commands.
 
 : "${TIBRA_BUILD:?run me through tests/run}"
 PLAT_TIMEOUT=${PLAT_TIMEOUT:-30}
@@ -53,7 +54,10 @@ plat_cmd() {
     done
     [ $# -gt 0 ] && shift
     case $target in
-    unix) CMD=("$APPS_U/$app" "${opts[@]}" -- "$@") ;;
+    unix)
+        # shellcheck disable=SC2206
+        local runner=(${PLAT_UNIX_RUNNER:-})
+        CMD=("${runner[@]}" "$APPS_U/$app" "${opts[@]}" -- "$@") ;;
     spt) CMD=("$SPT" "${opts[@]}" "$APPS_G/$app.spt" "$@") ;;
     hvt) CMD=("$HVT" "${opts[@]}" "$APPS_G/$app.hvt" "$@") ;;
     esac
