@@ -60,6 +60,12 @@ $(HVT_APP_IMG): $(G)/tests/platform/apps/%.hvt: \
 		$$(PLAT_GUEST_RT) platform/hvt/hvt.ld
 	$(call plat_hvt_link,$<)
 
+# A misbehaving guest that only makes sense on hvt (raw hypercalls).
+HVT_BADCALL := $(G)/tests/platform/hvt_apps/badcall.hvt
+$(HVT_BADCALL): $(G)/tests/platform/hvt_apps/badcall.o $(PLAT_HVT_OBJ) \
+		$(PLAT_HVT_LIB) $$(PLAT_GUEST_RT) platform/hvt/hvt.ld
+	$(call plat_hvt_link,$<)
+
 ALL += $(PLAT_HVT_OBJ) $(PLAT_HVT_LIB)
-CHECK_BUILD += $(HVT_APP_IMG)
+CHECK_BUILD += $(HVT_APP_IMG) $(HVT_BADCALL)
 endif
