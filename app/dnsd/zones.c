@@ -1,6 +1,6 @@
 /*
  * zones.c -- tibra-dnsd's engine glue: every zone of the service file goes
- * text --dns_zone_parse--> dns_zone_src --dns_zone_check--> (checked)
+ * file --dns_zone_load_file (read, $INCLUDE, parse, check)--> dns_zone_src
  * --dns_zone_compile--> blob, and the blobs --dns_zoneset_build--> one
  * immutable zone set, which server.c publishes to the workers.
  *
@@ -11,10 +11,10 @@
  * dnsd_server_publish() has waited out every worker.  Cold path: this file
  * allocates freely (malloc through dnsd_alloc).
  */
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <tibra/zonefile.h>
 
 #include "dnsd.h"
 
@@ -26,50 +26,6 @@ static void blob_put(struct dnsd_blob *b)
     }
 }
 
-/* Reads the whole of (path) into a malloc'd buffer (*text, *len). */
-static int read_file(const char *path, char **text, size_t *len,
-                     struct dns_diag *d)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-
-    if (f == NULL) {
-        dns_diag(d, DNS_DIAG_ERROR, path, 0, "cannot read: %s",
-                 strerror(errno));
-        return TB_ENOENT;
-    }
-    for (;;) {
-        if (cap - n < 65536) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            char *nb = ncap < cap ? NULL : realloc(buf, ncap);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                dns_diag(d, DNS_DIAG_ERROR, path, 0, "out of memory");
-                return TB_ENOMEM;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        dns_diag(d, DNS_DIAG_ERROR, path, 0, "cannot read: %s",
-                 strerror(errno));
-        free(buf);
-        fclose(f);
-        return TB_EIO;
-    }
-    fclose(f);
-    *text = buf;
-    *len = n;
-    return 0;
-}
-
 /* Parses, checks and compiles one zone.  Problems go to (d). */
 static int load_one(const struct svc_zone *sz, struct dnsd_blob **out,
                     struct dns_diag *d)
@@ -77,22 +33,15 @@ static int load_one(const struct svc_zone *sz, struct dnsd_blob **out,
     struct dns_zone_src src;
     struct tb_buf buf;
     struct dnsd_blob *b;
-    char *text = NULL;
-    size_t len = 0;
     int rc;
 
-    rc = read_file(sz->file, &text, &len, d);
+    /* Reads the file, serves $INCLUDE relative to it, parses, checks. */
+    rc = dns_zone_load_file(&src, sz->file, sz->origin, DNS_CLASS_IN,
+                            &dnsd_alloc, d);
     if (rc != 0)
-        return rc;
-    dns_zone_src_init(&src, sz->origin, &dnsd_alloc);
+        return rc; /* (src) is left empty */
     tb_buf_init(&buf, &dnsd_alloc);
-    /* TODO(server): $INCLUDE through lib/hosted/zonefile.c once "zone"
-     * lands it; until then $INCLUDE is reported as an error. */
-    rc = dns_zone_parse(&src, text, len, sz->file, NULL, d);
-    if (rc == 0)
-        rc = dns_zone_check(&src, d);
-    if (rc == 0)
-        rc = dns_zone_compile(&src, &buf, d);
+    rc = dns_zone_compile(&src, &buf, d);
     if (rc == 0 && buf.err != 0)
         rc = buf.err;
     if (rc != 0)
@@ -119,7 +68,6 @@ out:
     if (buf.data != NULL)
         tb_buf_free(&buf);
     dns_zone_src_free(&src);
-    free(text);
     return rc;
 }
 

@@ -1,0 +1,27 @@
+# mk/dnsd.mk -- tibra-dnsd (app/dnsd, the unix target: a Linux process
+# with host sockets), the tibra CLI (tool/), and `make run`.
+#
+#   make O=build/x                 builds $(U)/tibra-dnsd and $(H)/tibra
+#   make run                       runs tibra-dnsd on examples/ns1.conf
+#   make install PREFIX=DIR        installs both into DIR/bin
+
+DNSD_SRC := $(sort $(wildcard app/dnsd/*.c))
+DNSD_OBJ := $(DNSD_SRC:%.c=$(U)/%.o)
+DNSD_BIN := $(U)/tibra-dnsd
+
+$(DNSD_BIN): $(DNSD_OBJ) $(U)/libtibra.a
+	$(call msg,LD,$@)
+	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $(DNSD_OBJ) $(U)/libtibra.a
+
+ALL += $(DNSD_BIN)
+INSTALL_BIN += $(DNSD_BIN)
+
+# The README's first command: build, say how to query, serve in the
+# foreground until Ctrl-C.
+RUN_CONF ?= examples/ns1.conf
+.PHONY: run
+run: $(DNSD_BIN)
+	@echo "tibra-dnsd: serving $(RUN_CONF); in another terminal try:"
+	@echo "    dig @127.0.0.1 -p 5353 www.example.org A"
+	@echo "Ctrl-C stops it (kill -HUP <pid> reloads the zones)."
+	$(Q)exec $(DNSD_BIN) $(RUN_CONF)
