@@ -293,8 +293,10 @@ static void rw_escaped(struct rw *w, const uint8_t *p, size_t n, bool list)
 
     for (i = 0; i < n; i++) {
         uint8_t c = p[i];
-        if (list && (c == ',' || c == '\\'))
-            rw_fmt(w, "\\\\%c", c); /* two layers: A.1 */
+        if (list && c == ',')
+            rw_str(w, "\\\\,"); /* two layers of escaping: A.1 */
+        else if (list && c == '\\')
+            rw_str(w, "\\\\\\\\");
         else if (c < 0x20 || c > 0x7e)
             rw_fmt(w, "\\%03u", c);
         else if (c == '"' || c == '\\')

@@ -239,8 +239,8 @@ int dns_class_to_text(uint16_t rclass, char *buf, size_t cap)
 /*
  * RFC 1035 gives TTLs as decimal seconds; BIND introduced units (w d h m s,
  * any case, in any order, each optional) and NSD and Knot accept them too.
- * A unit must follow digits; a number without a unit at the end counts as
- * seconds ("1h30" = 5430).
+ * A unit must follow digits; either every number has a unit or there is
+ * one bare number ("1h30" is refused, as Knot does; NSD reads 5430).
  */
 int dns_ttl_from_text(const char *txt, size_t len, uint32_t *ttl)
 {
@@ -278,7 +278,8 @@ int dns_ttl_from_text(const char *txt, size_t len, uint32_t *ttl)
         digits = false;
         any_unit = true;
     }
-    if (!digits && !any_unit)
+    /* "1h1": a bare number after a unit is refused, as Knot does. */
+    if ((!digits && !any_unit) || (digits && any_unit))
         return TB_EINVAL;
     total += num;
     if (total > UINT32_MAX)

@@ -70,8 +70,8 @@ static int name_err(struct zp *zp, const char *f, uint32_t line,
 
     dns_diag(zp->d, DNS_DIAG_ERROR, f, line, "%s '%s': %s", what,
              show(t, b, sizeof(b)),
-             rc == TB_ERANGE  ? "name too long"
-             : rc == TB_EINVAL ? "relative name without an origin"
+             rc == TB_ERANGE  ? "label or name too long"
+             : rc == TB_EINVAL ? "name must be absolute here"
                                : "bad domain name");
     return rc;
 }
@@ -90,7 +90,8 @@ static void directive(struct zp *zp, const struct dns_tok *t, size_t n,
                      "$ORIGIN takes one domain name");
             return;
         }
-        rc = dns_name_from_text(t[1].s, t[1].len, zp->origin, o, &len);
+        /* NSD and Knot both require an absolute name here. */
+        rc = dns_name_from_text(t[1].s, t[1].len, NULL, o, &len);
         if (rc != 0) {
             name_err(zp, f, line, "$ORIGIN", &t[1], rc);
             return;
@@ -128,7 +129,7 @@ static void directive(struct zp *zp, const struct dns_tok *t, size_t n,
         memcpy(save_owner, zp->owner, sizeof(save_owner));
         if (n == 3) {
             uint8_t o[DNS_NAME_MAXLEN];
-            rc = dns_name_from_text(t[2].s, t[2].len, zp->origin, o, &len);
+            rc = dns_name_from_text(t[2].s, t[2].len, NULL, o, &len);
             if (rc != 0) {
                 name_err(zp, f, line, "$INCLUDE origin", &t[2], rc);
                 return;
