@@ -63,6 +63,7 @@ except ImportError:
     sys.exit(2)
 
 UDP_TIMEOUT = 1.0
+UDP_TRIES = 2
 TCP_TIMEOUT = 2.0
 IGNORED_OPTIONS = {3: "NSID", 10: "COOKIE", 12: "PADDING"}
 # Error responses whose question section is not compared (see the top).
@@ -193,18 +194,22 @@ def ask(addr, q):
             return "connection error: %s" % type(e).__name__
         finally:
             s.close()
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.settimeout(UDP_TIMEOUT)
-    try:
-        s.connect((host, port))
-        s.send(q.wire)
-        return s.recv(65535)
-    except socket.timeout:
-        return "no answer (UDP, %.1f s)" % UDP_TIMEOUT
-    except ConnectionError as e:
-        return "connection error: %s" % type(e).__name__
-    finally:
-        s.close()
+    # UDP: one retry after a silence, so that a busy machine does not turn
+    # a slow answer into "no answer" (a server that drops stays silent).
+    for attempt in range(UDP_TRIES):
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(UDP_TIMEOUT)
+        try:
+            s.connect((host, port))
+            s.send(q.wire)
+            return s.recv(65535)
+        except socket.timeout:
+            continue
+        except ConnectionError as e:
+            return "connection error: %s" % type(e).__name__
+        finally:
+            s.close()
+    return "no answer (UDP, %d x %.1f s)" % (UDP_TRIES, UDP_TIMEOUT)
 
 
 def recv_exact(s, n):
