@@ -11,6 +11,9 @@
  *   impair=LOSS,DUP,REORDER  per-mille rates applied to frames in both
  *   directions (a stand-in for tc netem where the kernel lacks it)
  *   seed=N
+ *   A UDP datagram "QUIT!" ends the run (after echoing it).
+ *   hello4=A.B.C.D hello6=HEX16 hello_port=5555: send "hello" there once a
+ *   second (5 times) so the test sees the stack resolve its peer itself
  *
  * Prints "READY" once the stack is up, and on exit a line of counters and
  * "SUCCESS".  TCP echo keeps per-connection backlog when the send buffer
@@ -209,6 +212,7 @@ struct conn {
 
 static struct conn conns[MAXC];
 static uint64_t udp_n, tcp_bytes, tcp_accepted;
+static bool quit;
 
 static void conn_close(struct tb_stack *s, int ep, struct conn *c)
 {
@@ -261,6 +265,9 @@ static void handle(struct tb_stack *s, int uep, int lep, int rlep,
     if (e->ep == uep) {
         struct tb_dgram d[32];
         int n = tb_udp_recv(s, uep, d, 32);
+        for (int i = 0; i < n; i++)
+            if (d[i].len == 5 && memcmp(d[i].data, "QUIT!", 5) == 0)
+                quit = true;
         if (n > 0) {
             udp_n += (uint64_t)n;
             tb_udp_send(s, uep, d, (size_t)n);
@@ -337,6 +344,41 @@ static int setup(struct net_config *c, const char *cmd)
     return 0;
 }
 
+static struct tb_dgram hello[2];
+static int nhello, hello_sent;
+static tb_time_t hello_next;
+
+static void hello_init(const char *cmd)
+{
+    const char *v;
+    uint16_t port = (uint16_t)arg_u64(cmd, "hello_port", 5555);
+
+    if ((v = arg(cmd, "hello4")) && parse_ip4(v, hello[nhello].peer.ip, 0))
+        hello[nhello++].peer.af = TB_AF_INET;
+    if ((v = arg(cmd, "hello6")) && parse_ip6(v, hello[nhello].peer.ip, 0))
+        hello[nhello++].peer.af = TB_AF_INET6;
+    for (int i = 0; i < nhello; i++) {
+        hello[i].peer.port = port;
+        hello[i].data = (const uint8_t *)"hello";
+        hello[i].len = 5;
+    }
+    hello_next = tb_clock_monotonic() + 1500000000ull; /* after DAD */
+}
+
+static tb_time_t hello_due(void)
+{
+    return nhello && hello_sent < 5 ? hello_next : UINT64_MAX;
+}
+
+static void hello_tick(struct tb_stack *s, int uep)
+{
+    if (nhello == 0 || hello_sent >= 5 || tb_clock_monotonic() < hello_next)
+        return;
+    tb_udp_send(s, uep, hello, (size_t)nhello);
+    hello_sent++;
+    hello_next += 1000000000ull;
+}
+
 int tb_app_main(const struct tb_start_info *si)
 {
     struct bump b = {(uint8_t *)si->heap_start,
@@ -389,8 +431,9 @@ int tb_app_main(const struct tb_start_info *si)
     if (any.port && (err = tb_tcp_listen(s, &any, 16, &rlep)) != 0)
         return 1;
     say("READY\n");
+    hello_init(si->cmdline);
     end = run_ns ? tb_clock_monotonic() + run_ns : UINT64_MAX;
-    while (tb_clock_monotonic() < end) {
+    while (!quit && tb_clock_monotonic() < end) {
         int n;
         if (dev_impaired())
             impair_rx(s);
@@ -399,16 +442,17 @@ int tb_app_main(const struct tb_start_info *si)
                            : tb_stack_poll(s, ev, 256);
         for (int i = 0; i < n; i++)
             handle(s, uep, lep, rlep, &ev[i]);
+        hello_tick(s, uep);
         if (dev_impaired()) {
             net_flush(s);
             tb_time_t d = tb_stack_deadline(s);
             tb_handle_set_t ready;
             if (d != 0)
-                tb_yield(TB_MIN(d, end), &ready);
+                tb_yield(TB_MIN(TB_MIN(d, end), hello_due()), &ready);
         } else {
             tb_time_t d = tb_stack_deadline(s);
             if (n == 0 && d != 0)
-                tb_stack_wait(s, TB_MIN(d, end));
+                tb_stack_wait(s, TB_MIN(TB_MIN(d, end), hello_due()));
         }
     }
     const struct net_stats *st = net_stats(s);
