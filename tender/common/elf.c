@@ -188,7 +188,7 @@ static int check_load(const Elf64_Phdr *ph, unsigned i, size_t len,
                     "segment %u: both writable and executable", i);
     if (tb_ckd_add(&end, ph->p_vaddr, ph->p_memsz) ||
         tb_ckd_add(&s->page_end, end, mask))
-        return fail(err, errlen, TB_ERANGE,
+        return fail(err, errlen, TB_EMALF,
                     "segment %u: vaddr 0x%llx + memsz %llu overflows", i,
                     (unsigned long long)ph->p_vaddr,
                     (unsigned long long)ph->p_memsz);
@@ -260,7 +260,7 @@ static int check_phdrs(const uint8_t *img, size_t len, const Elf64_Ehdr *eh,
     }
     for (unsigned i = 1; i < info->nsegs; i++)
         if (info->seg[i].page_start < info->seg[i - 1].page_end)
-            return fail(err, errlen, TB_ERANGE,
+            return fail(err, errlen, TB_EMALF,
                         "segments at 0x%llx and 0x%llx share a page or "
                         "overlap",
                         (unsigned long long)info->seg[i - 1].vaddr,

@@ -74,12 +74,12 @@ struct tender_elf_info {
  * guest range [min_addr, mem_size) page-rounded.  Fills (*info) and returns
  * 0, or writes a one-line message (no trailing newline) into (err, errlen)
  * and returns:
- *   TB_EMALF    the image is not a well-formed ELF64 file, or a header,
- *               segment or note lies outside the file or overflows;
+ *   TB_EMALF    the image is not a well-formed ELF64 file: a header,
+ *               segment or note lies outside the file or overflows, or
+ *               two segments share a page;
  *   TB_ENOTSUP  well-formed but not loadable here: another machine or
  *               class, not ET_EXEC, dynamic, TLS, W+X, too many segments;
- *   TB_ERANGE   a segment lies outside [min_addr, mem_size) or two
- *               segments share a page;
+ *   TB_ERANGE   a segment lies outside [min_addr, mem_size);
  *   TB_ENOENT   no Tibra manifest note;
  *   TB_EINVAL   the manifest is malformed (size, entry count, a name not
  *               NUL-terminated or not [A-Za-z0-9_.-]+, a duplicate name,
