@@ -21,7 +21,8 @@ INSTALL_BIN += $(DNSD_BIN)
 RUN_CONF ?= examples/ns1.conf
 .PHONY: run
 run: $(DNSD_BIN)
-	@echo "tibra-dnsd: serving $(RUN_CONF); in another terminal try:"
+	@echo "Serving $(RUN_CONF) with $(DNSD_BIN)."
+	@echo "In another terminal, ask it:"
 	@echo "    dig @127.0.0.1 -p 5353 www.example.org A"
-	@echo "Ctrl-C stops it (kill -HUP <pid> reloads the zones)."
+	@echo "Ctrl-C stops it; kill -HUP <pid> reloads the zones."
 	$(Q)exec $(DNSD_BIN) $(RUN_CONF)

@@ -52,6 +52,7 @@
 #define EVENTS_MAX 64
 #define CTRL_LEN 64            /* room for one in(6)_pktinfo cmsg */
 #define OFFLINE UINT64_MAX
+#define SWEEP_MS 250           /* idle TCP check period */
 
 enum ev_kind { EV_STOP = 0, EV_UDP = 1, EV_LISTEN = 2, EV_CONN = 3 };
 #define EV(kind, idx) ((uint64_t)(kind) << 32 | (uint32_t)(idx))
@@ -65,7 +66,7 @@ struct conn {
     uint32_t events;  /* epoll interest now registered */
     uint32_t answered;
     bool eof;         /* no more reading: peer closed or query limit */
-    time_t last;      /* monotonic seconds of the last progress */
+    uint64_t last;    /* monotonic ms of the last progress */
     uint8_t *rbuf;    /* TCP_RBUF */
     uint8_t *wbuf;    /* TCP_WBUF */
 };
@@ -116,11 +117,12 @@ struct dnsd_server {
     size_t udp_cap;                  /* response buffer per UDP slot */
 };
 
-static time_t now_s(void)
+/* Milliseconds, from the coarse clock (vDSO, a few ns; ~4 ms steps). */
+static uint64_t now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return ts.tv_sec;
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* ---- sockets --------------------------------------------------------- */
@@ -371,7 +373,7 @@ static void tcp_accept(struct worker *w, int lfd)
         c->roff = c->rlen = c->woff = c->wlen = 0;
         c->answered = 0;
         c->eof = false;
-        c->last = now_s();
+        c->last = now_ms();
         c->events = EPOLLIN;
         w->nopen++;
         if (ep_add(w->ep, fd, EPOLLIN, EV(EV_CONN, idx)) != 0)
@@ -419,7 +421,7 @@ static bool conn_process(struct worker *w, struct conn *c)
 }
 
 /* Sends pending output.  Returns false if the connection is dead. */
-static bool conn_flush(struct conn *c, time_t now)
+static bool conn_flush(struct conn *c, uint64_t now)
 {
     while (c->woff < c->wlen) {
         ssize_t n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff,
@@ -432,7 +434,7 @@ static bool conn_flush(struct conn *c, time_t now)
     return true;
 }
 
-static void conn_service(struct worker *w, uint32_t idx, time_t now)
+static void conn_service(struct worker *w, uint32_t idx, uint64_t now)
 {
     struct conn *c = &w->conns[idx];
     uint32_t want;
@@ -480,9 +482,9 @@ close:
     conn_close(w, idx);
 }
 
-static void tcp_sweep(struct worker *w, time_t now)
+static void tcp_sweep(struct worker *w, uint64_t now)
 {
-    const time_t idle = (time_t)w->srv->c->tcp_idle_timeout;
+    const uint64_t idle = (uint64_t)w->srv->c->tcp_idle_timeout * 1000;
 
     for (uint32_t i = 0; i < w->nconns; i++)
         if (w->conns[i].fd >= 0 && now - w->conns[i].last >= idle)
@@ -496,15 +498,16 @@ static void *worker_main(void *arg)
     struct worker *w = arg;
     struct dnsd_server *s = w->srv;
     struct epoll_event ev[EVENTS_MAX];
-    time_t last_sweep = now_s();
+    uint64_t last_sweep = now_ms();
 
     for (;;) {
         offline(w);
-        int n = epoll_wait(w->ep, ev, EVENTS_MAX, w->nopen ? 1000 : -1);
+        int n = epoll_wait(w->ep, ev, EVENTS_MAX,
+                           w->nopen ? SWEEP_MS : -1);
         online(w);
         if (atomic_load_explicit(&s->stopping, memory_order_relaxed))
             break;
-        time_t now = 0;
+        uint64_t now = 0;
         for (int i = 0; i < n; i++) {
             uint32_t idx = (uint32_t)ev[i].data.u64;
             switch ((enum ev_kind)(ev[i].data.u64 >> 32)) {
@@ -516,7 +519,7 @@ static void *worker_main(void *arg)
                 break;
             case EV_CONN:
                 if (now == 0)
-                    now = now_s();
+                    now = now_ms();
                 if (w->conns[idx].fd >= 0)
                     conn_service(w, idx, now);
                 break;
@@ -525,8 +528,8 @@ static void *worker_main(void *arg)
             }
         }
         if (w->nopen != 0) {
-            now = now_s();
-            if (now != last_sweep) {
+            now = now_ms();
+            if (now - last_sweep >= SWEEP_MS) {
                 tcp_sweep(w, now);
                 last_sweep = now;
             }
