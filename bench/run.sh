@@ -288,7 +288,7 @@ for s in $servers; do
         rm -rf "$d"
     done
     R[$s.load_ms]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
-    log "$s: zone load (1M names): ${times[*]} ms, median ${R[$s.load_ms]:-n/a}"
+    log "$s: zone load ($load_names names): ${times[*]} ms, median ${R[$s.load_ms]:-n/a}"
     log "=== $s done (load $(cut -d' ' -f1-3 /proc/loadavg))"
 done
 
