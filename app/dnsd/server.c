@@ -87,7 +87,8 @@ struct worker {
     _Atomic uint64_t seen;           /* generation seen, or OFFLINE */
     const struct dnsd_zones *cur;    /* valid between quiescent points */
     struct dns_auth_stats st;
-    uint64_t udp_oversize, udp_send_err, tcp_refused, tcp_bad;
+    uint64_t udp_oversize, udp_send_err, tcp_refused, tcp_bad, tcp_emfile;
+    bool accept_paused;
     /* UDP batch state */
     struct mmsghdr rmsg[UDP_BATCH], smsg[UDP_BATCH];
     struct iovec riov[UDP_BATCH], siov[UDP_BATCH];
@@ -356,12 +357,40 @@ static void conn_close(struct worker *w, uint32_t idx)
     w->nopen--;
 }
 
+/* Out of descriptors: a level-triggered listener would wake us forever,
+ * so this worker stops watching the listeners until the next sweep. */
+static void accept_pause(struct worker *w)
+{
+    struct dnsd_server *s = w->srv;
+
+    if (w->accept_paused)
+        return;
+    for (size_t i = 0; i < s->nlisten; i++)
+        epoll_ctl(w->ep, EPOLL_CTL_DEL, s->tcp_listen[i], NULL);
+    w->accept_paused = true;
+    w->tcp_emfile++;
+}
+
+static void accept_resume(struct worker *w)
+{
+    struct dnsd_server *s = w->srv;
+
+    for (size_t i = 0; i < s->nlisten; i++)
+        ep_add(w->ep, s->tcp_listen[i], EPOLLIN | EPOLLEXCLUSIVE,
+               EV(EV_LISTEN, i));
+    w->accept_paused = false;
+}
+
 static void tcp_accept(struct worker *w, int lfd)
 {
     for (int i = 0; i < 64; i++) {
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+                errno == ENOMEM)
+                accept_pause(w);
             return; /* EAGAIN: another worker took it, or nothing left */
+        }
         if (w->nfree == 0) {
             w->tcp_refused++; /* over this worker's share of tcp-clients */
             close(fd);
@@ -503,7 +532,7 @@ static void *worker_main(void *arg)
     for (;;) {
         offline(w);
         int n = epoll_wait(w->ep, ev, EVENTS_MAX,
-                           w->nopen ? SWEEP_MS : -1);
+                           w->nopen || w->accept_paused ? SWEEP_MS : -1);
         online(w);
         if (atomic_load_explicit(&s->stopping, memory_order_relaxed))
             break;
@@ -527,9 +556,11 @@ static void *worker_main(void *arg)
                 break;
             }
         }
-        if (w->nopen != 0) {
+        if (w->nopen != 0 || w->accept_paused) {
             now = now_ms();
             if (now - last_sweep >= SWEEP_MS) {
+                if (w->accept_paused)
+                    accept_resume(w);
                 tcp_sweep(w, now);
                 last_sweep = now;
             }
@@ -724,6 +755,7 @@ struct dnsd_zones *dnsd_server_stop(struct dnsd_server *s,
                                     struct dns_auth_stats *st)
 {
     uint64_t one = 1, oversize = 0, senderr = 0, refused = 0, bad = 0;
+    uint64_t emfile = 0;
     struct dnsd_zones *z;
 
     atomic_store(&s->stopping, true);
@@ -740,7 +772,11 @@ struct dnsd_zones *dnsd_server_stop(struct dnsd_server *s,
         senderr += w->udp_send_err;
         refused += w->tcp_refused;
         bad += w->tcp_bad;
+        emfile += w->tcp_emfile;
     }
+    if (emfile != 0)
+        dnsd_log("TCP accepts paused %llu times: out of file descriptors",
+                 (unsigned long long)emfile);
     if (oversize | senderr | refused | bad)
         dnsd_log("dropped: %llu oversized UDP queries, %llu UDP answers "
                  "not sent, %llu TCP connections over the limit, %llu "
