@@ -83,6 +83,7 @@ static const char *value(struct rp *r, uint16_t key, const uint8_t *v,
                          size_t n, bool has)
 {
     uint8_t item[256];
+    uint8_t *vstart = r->w.p;
     size_t pos = 0;
     bool more;
     int len;
@@ -158,6 +159,16 @@ static const char *value(struct rp *r, uint16_t key, const uint8_t *v,
         }
         default:
             return "bad key";
+        }
+    }
+    if (key == KEY_MANDATORY && r->w.err == 0) {
+        /* RFC 9460 8: keys in strictly increasing order on the wire. */
+        size_t a, b, cnt = (size_t)(r->w.p - vstart) / 2;
+        for (a = 1; a < cnt; a++) {
+            uint16_t k = tb_get16(vstart + 2 * a);
+            for (b = a; b > 0 && tb_get16(vstart + 2 * (b - 1)) > k; b--)
+                tb_put16(vstart + 2 * b, tb_get16(vstart + 2 * (b - 1)));
+            tb_put16(vstart + 2 * b, k);
         }
     }
     return NULL;
@@ -347,6 +358,9 @@ int rw_svcparams(struct rw *w, const uint8_t *p, size_t n)
         case KEY_MANDATORY:
             if (l == 0 || l % 2)
                 return TB_EMALF;
+            for (i = 2; i < l; i += 2)
+                if (tb_get16(v + i) <= tb_get16(v + i - 2))
+                    return TB_EMALF;
             for (i = 0; i < l; i += 2) {
                 rw_str(w, i ? "," : "=");
                 rw_key(w, tb_get16(v + i));
