@@ -30,6 +30,7 @@ struct qctx {
     bool opt, dnssec;
     uint8_t edns_version;
     uint16_t udp;
+    uint64_t hash;     /* zdb_hash of the name */
     uint8_t offs[128]; /* label offsets in the name; offs[nl] = root */
     uint8_t name[DNS_NAME_MAXLEN + 9]; /* lowercased, zero-padded */
 };
@@ -85,26 +86,51 @@ static bool parse_additional(struct qctx *x, unsigned ar)
     return true; /* trailing bytes are ignored, as NSD does */
 }
 
-/* Parses the question; false if malformed.  (x->q, x->qlen) set. */
+/* Copies (n) bytes; inline for the short copies of the answer path
+ * (overlapping 8-byte words, never past dst + n). */
+static inline void copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    uint64_t a, b, c, d;
+
+    if (TB_LIKELY(n >= 8 && n <= 32)) {
+        memcpy(&a, src, 8);
+        memcpy(&b, src + (n > 16 ? 8 : n - 8), 8);
+        memcpy(&c, src + (n > 16 ? n - 16 : 0), 8);
+        memcpy(&d, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + (n > 16 ? 8 : n - 8), &b, 8);
+        memcpy(dst + (n > 16 ? n - 16 : 0), &c, 8);
+        memcpy(dst + n - 8, &d, 8);
+        return;
+    }
+    memcpy(dst, src, n);
+}
+
+/*
+ * Parses the question (RFC 1035 4.1.2): labels of at most 63 bytes, no
+ * compression (NSD and Knot refuse it there), at most 255 bytes.  Copies
+ * the name lowercased and zero-padded into (x->name) and hashes it in the
+ * same pass (zdb_hash).  False if malformed.
+ */
 static bool parse_question(struct qctx *x)
 {
     const uint8_t *q = x->q;
     size_t p = DNS_HDR_LEN;
-    unsigned nl = 0;
+    size_t lim = TB_MIN(x->qlen, DNS_HDR_LEN + DNS_NAME_MAXLEN);
+    unsigned nl = 0, c;
+    uint64_t h;
 
-    for (;;) {
-        if (TB_UNLIKELY(p >= x->qlen))
-            return false;
-        unsigned c = q[p];
-        if (c == 0)
-            break;
+    if (TB_UNLIKELY(p >= lim))
+        return false;
+    for (c = q[p]; c != 0; c = q[p]) {
         if (TB_UNLIKELY(c > DNS_LABEL_MAXLEN))
             return false; /* compression or extended label type */
         x->offs[nl++] = (uint8_t)(p - DNS_HDR_LEN);
         p += c + 1;
-        if (TB_UNLIKELY(p - DNS_HDR_LEN >= DNS_NAME_MAXLEN))
+        if (TB_UNLIKELY(p >= lim))
             return false;
     }
+    /* p < 12 + 255: the name is at most 255 bytes. */
     x->nl = nl;
     x->nlen = p - DNS_HDR_LEN + 1;
     x->offs[nl] = (uint8_t)(x->nlen - 1);
@@ -113,9 +139,25 @@ static bool parse_question(struct qctx *x)
     x->qtype = tb_get16(q + p + 1);
     x->qclass = tb_get16(q + p + 3);
     x->qend = p + 5;
-    memcpy(x->name, q + DNS_HDR_LEN, x->nlen);
+    copy(x->name, q + DNS_HDR_LEN, x->nlen);
     memset(x->name + x->nlen, 0, 8);
-    zdb_lower(x->name, x->nlen);
+    /* zdb_lower() and zdb_hash() fused. */
+    h = ZDB_SEED ^ x->nlen;
+    for (size_t i = 0; i < x->nlen; i += 8) {
+        const uint64_t ones = 0x0101010101010101ull;
+        uint64_t w, m, a, z;
+        memcpy(&w, x->name + i, 8);
+        m = w & (0x7f * ones);
+        a = m + (0x80 - 'A') * ones;
+        z = m + (0x80 - 'Z' - 1) * ones;
+        w |= ((a ^ z) & ~w & (0x80 * ones)) >> 2;
+        memcpy(x->name + i, &w, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        w = __builtin_bswap64(w);
+#endif
+        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+    }
+    x->hash = zdb_hash_final(h);
     return true;
 }
 
@@ -144,11 +186,12 @@ static size_t put_head(const struct qctx *x, uint8_t *resp, uint16_t flags,
     if (!question)
         return DNS_HDR_LEN;
     resp[5] = 1;
-    memcpy(resp + DNS_HDR_LEN, x->q + DNS_HDR_LEN, x->qend - DNS_HDR_LEN);
+    copy(resp + DNS_HDR_LEN, x->q + DNS_HDR_LEN, x->qend - DNS_HDR_LEN);
     return x->qend;
 }
 
-/* Appends our OPT RR (RFC 6891 6.1.2) if the query had one. */
+/* Appends our OPT RR (RFC 6891 6.1.2) if the query had one: the
+ * zone set's template with our UDP size, DO echoed (RFC 3225 3). */
 static size_t put_opt(const struct dns_zoneset *zs, const struct qctx *x,
                       uint8_t *resp, size_t pos, uint8_t ext_rcode)
 {
@@ -156,28 +199,29 @@ static size_t put_opt(const struct dns_zoneset *zs, const struct qctx *x,
 
     if (!x->opt)
         return pos;
-    o[0] = 0;
-    tb_put16(o + 1, DNS_TYPE_OPT);
-    tb_put16(o + 3, zs->udp_max);
+    memcpy(o, zs->opt, 8);
+    memcpy(o + 8, zs->opt + 8, 3);
     o[5] = ext_rcode;
-    o[6] = 0;
-    tb_put16(o + 7, x->dnssec ? DNS_EDNS_DO : 0);
-    tb_put16(o + 9, 0);
+    o[7] = x->dnssec ? DNS_EDNS_DO >> 8 : 0;
     tb_put16(resp + 10, (uint16_t)(tb_get16(resp + 10) + 1));
     return pos + 11;
 }
 
+/* The counter of each RCODE (BADVERS folds into formerr, anything else
+ * into servfail). */
 static void count(struct dns_auth_stats *st, unsigned rcode)
 {
-    switch (rcode) {
-    case DNS_RCODE_NOERROR: st->noerror++; break;
-    case DNS_RCODE_NXDOMAIN: st->nxdomain++; break;
-    case DNS_RCODE_REFUSED: st->refused++; break;
-    case DNS_RCODE_FORMERR:
-    case DNS_RCODE_BADVERS: st->formerr++; break;
-    case DNS_RCODE_NOTIMP: st->notimp++; break;
-    default: st->servfail++; break;
-    }
+#define C(f) (uint8_t)(offsetof(struct dns_auth_stats, f) / 8)
+    static const uint8_t ctr[32] = {
+        C(noerror), C(formerr), C(servfail), C(nxdomain), C(notimp),
+        C(refused), C(servfail), C(servfail), C(servfail), C(servfail),
+        C(servfail), C(servfail), C(servfail), C(servfail), C(servfail),
+        C(servfail), C(formerr), C(servfail), C(servfail), C(servfail),
+        C(servfail), C(servfail), C(servfail), C(servfail), C(servfail),
+        C(servfail), C(servfail), C(servfail), C(servfail), C(servfail),
+        C(servfail), C(servfail)};
+#undef C
+    (*(uint64_t *)(void *)((char *)st + 8 * ctr[rcode & 31]))++;
 }
 
 /* A response without records: error or REFUSED. */
@@ -197,70 +241,79 @@ static size_t answer_error(const struct dns_zoneset *zs,
 }
 
 /*
- * Copies entry (e) of zone (z) after the question and finishes the
- * response within (lim) bytes: RFC 2181 9 (answer or authority that does
- * not fit: TC, no records) and RFC 9471 (additional RRsets that do not fit
- * are left out; TC only if required glue is among them).
+ * The part of entry (e) that fits in (room) bytes at (dst): RFC 2181 9
+ * (answer or authority that does not fit: TC, no records) and RFC 9471
+ * (additional RRsets that do not fit are left out, TC only if required
+ * glue is among them).  Fixes ARCOUNT; returns the length copied.
  */
-static size_t put_entry(const struct dns_zoneset *zs, const struct zdb *z,
-                        const struct qctx *x, const uint8_t *e,
-                        uint8_t *resp, size_t lim,
-                        struct dns_auth_stats *st)
+static size_t put_partial(const struct zdb *z, const uint8_t *e,
+                          uint8_t *resp, uint8_t *dst, size_t room,
+                          struct dns_auth_stats *st)
 {
-    uint16_t f = DNS_FLAG_QR | (x->flags & (DNS_FLAG_RD | DNS_FLAG_CD));
-    size_t pos, len = zdb_ld32(e + ZE_LEN), room;
-    unsigned rcode = e[ZE_RCODE], nfix = zdb_ld16(e + ZE_NFIX);
-    const uint8_t *src = z->data + zdb_ld32(e + ZE_OFF);
-    uint8_t *dst;
+    size_t min = zdb_ld32(e + ZE_MINLEN), ncut = zdb_ld16(e + ZE_NCUT);
+    size_t nreq = zdb_ld16(e + ZE_NREQ), k = 0, ar = 0, len;
+    const uint8_t *cuts = z->data + zdb_ld32(e + ZE_CUTS);
 
-    if (e[ZE_FLAGS] & ZEF_AA)
-        f |= DNS_FLAG_AA;
-    pos = put_head(x, resp, (uint16_t)(f | rcode), true);
-    room = lim - pos - (x->opt ? 11 : 0); /* lim >= 512 > pos + 11 */
-    dst = resp + pos;
-    if (TB_LIKELY(len <= room)) {
-        memcpy(dst, src, len);
-        tb_put16(resp + 6, zdb_ld16(e + ZE_AN));
-        tb_put16(resp + 8, zdb_ld16(e + ZE_NS));
-        tb_put16(resp + 10, zdb_ld16(e + ZE_AR));
-    } else {
-        size_t min = zdb_ld32(e + ZE_MINLEN), ncut = zdb_ld16(e + ZE_NCUT);
-        size_t nreq = zdb_ld16(e + ZE_NREQ), k = 0, ar = 0;
-        const uint8_t *cuts = z->data + zdb_ld32(e + ZE_CUTS);
-        if (min > room) {
-            resp[2] |= DNS_FLAG_TC >> 8;
-            st->truncated++;
-            len = 0;
-        } else {
-            for (len = min; k < ncut && zdb_ld32(cuts + 8 * k) <= room; k++) {
-                len = zdb_ld32(cuts + 8 * k);
-                ar = zdb_ld16(cuts + 8 * k + 4);
-            }
-            if (k < nreq) {
-                resp[2] |= DNS_FLAG_TC >> 8;
-                st->truncated++;
-            }
-            memcpy(dst, src, len);
-            tb_put16(resp + 6, zdb_ld16(e + ZE_AN));
-            tb_put16(resp + 8, zdb_ld16(e + ZE_NS));
-            tb_put16(resp + 10, (uint16_t)ar);
-        }
+    if (min > room) {
+        resp[2] |= DNS_FLAG_TC >> 8;
+        st->truncated++;
+        memset(resp + 6, 0, 6);
+        return 0;
     }
+    for (len = min; k < ncut && zdb_ld32(cuts + 8 * k) <= room; k++) {
+        len = zdb_ld32(cuts + 8 * k);
+        ar = zdb_ld16(cuts + 8 * k + 4);
+    }
+    if (k < nreq) {
+        resp[2] |= DNS_FLAG_TC >> 8;
+        st->truncated++;
+    }
+    memcpy(dst, z->data + zdb_ld32(e + ZE_OFF), len);
+    tb_put16(resp + 10, (uint16_t)ar);
+    return len;
+}
+
+/*
+ * Makes the response from entry (e) of zone (z): header (the entry's
+ * counts and flags, the query's ID, RD and CD), the question as received,
+ * the entry's sections with their pointers fixed for this query name's
+ * length, and OPT.  Within (lim) bytes.
+ */
+static inline size_t put_entry(const struct dns_zoneset *zs,
+                               const struct zdb *z, const struct qctx *x,
+                               const uint8_t *e, uint8_t *resp, size_t lim,
+                               struct dns_auth_stats *st)
+{
+    size_t pos = x->qend, len = zdb_ld32(e + ZE_LEN);
+    size_t room = lim - pos - (x->opt ? 11 : 0); /* lim >= 512 > pos + 11 */
+    unsigned nfix = zdb_ld16(e + ZE_NFIX);
+    uint16_t hf = tb_get16(e + ZE_HFLAGS);
+    uint8_t *dst = resp + pos;
+
+    memcpy(resp, x->q, 2);
+    tb_put16(resp + 2,
+             (uint16_t)(hf | (x->flags & (DNS_FLAG_RD | DNS_FLAG_CD))));
+    memcpy(resp + 4, e + ZE_COUNTS, 8);
+    copy(resp + DNS_HDR_LEN, x->q + DNS_HDR_LEN, pos - DNS_HDR_LEN);
+    if (TB_LIKELY(len <= room))
+        copy(dst, z->data + zdb_ld32(e + ZE_OFF), len);
+    else
+        len = put_partial(z, e, resp, dst, room, st);
     if (nfix != 0) {
         const uint8_t *fx = z->data + zdb_ld32(e + ZE_FIX);
         for (unsigned i = 0; i < nfix; i++, fx += 4) {
             size_t off = zdb_ld16(fx);
-            uint16_t v = (uint16_t)(x->nlen + (size_t)(int16_t)zdb_ld16(fx + 2));
+            size_t v = x->nlen + (size_t)(int16_t)zdb_ld16(fx + 2);
             if (off + 2 <= len)
                 tb_put16(dst + off, (uint16_t)(0xc000 | (v & 0x3fff)));
         }
     }
-    count(st, rcode);
+    count(st, hf & 0xf);
     return put_opt(zs, x, resp, pos + len, 0);
 }
 
 /* The entry of node (nd) for the query type, or the zone's NODATA. */
-static const uint8_t *node_entry(const struct zdb *z, const uint8_t *nd,
+static inline const uint8_t *node_entry(const struct zdb *z, const uint8_t *nd,
                                  uint16_t qtype)
 {
     uint32_t i = zdb_ld32(nd + ZN_ENT), n = zdb_ld16(nd + ZN_NENT);
@@ -327,33 +380,16 @@ static size_t answer_dname(const struct dns_zoneset *zs, const struct zdb *z,
     return put_opt(zs, x, resp, (size_t)(o - resp), 0);
 }
 
-/* A cut or DNAME above the query name redirects it; node (r). */
-static size_t redirect(const struct dns_zoneset *zs, const struct zdb *z,
-                       const struct qctx *x, const uint8_t *r, uint8_t *resp,
-                       size_t lim, struct dns_auth_stats *st)
+/*
+ * RFC 1034 4.3.2 step 3 inside zone (z): returns the entry to answer
+ * with, or NULL when the answer is a DNAME synthesis from node (*dname).
+ */
+static inline const uint8_t *lookup(const struct zdb *z,
+                                    const struct qctx *x,
+                                    const uint8_t **dname)
 {
-    if (zdb_ld16(r + ZN_FLAGS) & ZNF_REFERRAL)
-        return put_entry(zs, z, x,
-                         zdb_ent(z, zdb_ld32(r + ZN_ENT) +
-                                        zdb_ld16(r + ZN_NENT)),
-                         resp, lim, st);
-    return answer_dname(zs, z, x, r, resp, lim, st);
-}
-
-static const uint8_t *pick(const struct zdb *z, const struct qctx *x,
-                           const uint8_t *e)
-{
-    return x->dnssec ? zdb_ent(z, zdb_ld32(e + ZE_DO)) : e;
-}
-
-/* RFC 1034 4.3.2 step 3 inside zone (z). */
-static size_t answer_zone(const struct dns_zoneset *zs, const struct zdb *z,
-                          const struct qctx *x, uint8_t *resp, size_t lim,
-                          struct dns_auth_stats *st)
-{
-    uint32_t idx = zdb_find(z, x->name, x->nlen, zdb_hash(x->name, x->nlen));
-    const uint8_t *nd;
-    uint32_t r;
+    uint32_t idx = zdb_find(z, x->name, x->nlen, x->hash), r;
+    const uint8_t *nd, *e;
 
     if (TB_LIKELY(idx != ZDB_NONE)) {
         nd = zdb_node(z, idx);
@@ -361,9 +397,8 @@ static size_t answer_zone(const struct dns_zoneset *zs, const struct zdb *z,
         if (TB_UNLIKELY(r != ZDB_NONE) &&
             !(r == idx && (x->qtype == DNS_TYPE_DS ||
                            x->qtype == DNS_TYPE_NSEC)))
-            return redirect(zs, z, x, zdb_node(z, r), resp, lim, st);
-        return put_entry(zs, z, x, pick(z, x, node_entry(z, nd, x->qtype)),
-                         resp, lim, st);
+            goto redirect;
+        goto found;
     }
     /* Step 3c: the closest encloser, one label at a time. */
     for (unsigned i = 1; i + z->olabels <= x->nl; i++) {
@@ -374,22 +409,48 @@ static size_t answer_zone(const struct dns_zoneset *zs, const struct zdb *z,
         nd = zdb_node(z, idx);
         r = zdb_ld32(nd + ZN_REDIR);
         if (r != ZDB_NONE)
-            return redirect(zs, z, x, zdb_node(z, r), resp, lim, st);
-        if (zdb_ld16(nd + ZN_FLAGS) & ZNF_DNAME)
-            return answer_dname(zs, z, x, nd, resp, lim, st);
-        r = zdb_ld32(nd + ZN_WILD);
-        if (r != ZDB_NONE) { /* RFC 4592 3.3.1 */
-            nd = zdb_node(z, r);
-            if (zdb_ld32(nd + ZN_REDIR) == r)
-                return redirect(zs, z, x, nd, resp, lim, st);
-            return put_entry(zs, z, x,
-                             pick(z, x, node_entry(z, nd, x->qtype)), resp,
-                             lim, st);
+            goto redirect;
+        if (zdb_ld16(nd + ZN_FLAGS) & ZNF_DNAME) {
+            *dname = nd;
+            return NULL;
         }
-        break;
+        r = zdb_ld32(nd + ZN_WILD);
+        if (r == ZDB_NONE)
+            break;
+        /* RFC 4592 3.3.1: the source of synthesis answers. */
+        nd = zdb_node(z, r);
+        if (zdb_ld32(nd + ZN_REDIR) == r)
+            goto redirect;
+        goto found;
     }
-    return put_entry(zs, z, x, pick(z, x, zdb_ent(z, z->nxdomain)), resp, lim,
-                     st);
+    e = zdb_ent(z, z->nxdomain);
+    goto pick;
+redirect:
+    nd = zdb_node(z, r);
+    if (!(zdb_ld16(nd + ZN_FLAGS) & ZNF_REFERRAL)) {
+        *dname = nd;
+        return NULL;
+    }
+    /* The referral follows the cut's own entries. */
+    e = zdb_ent(z, zdb_ld32(nd + ZN_ENT) + zdb_ld16(nd + ZN_NENT));
+    goto pick;
+found:
+    e = node_entry(z, nd, x->qtype);
+pick:
+    return x->dnssec ? zdb_ent(z, zdb_ld32(e + ZE_DO)) : e;
+}
+
+/* Answers from zone (z). */
+static inline size_t answer_zone(const struct dns_zoneset *zs,
+                                 const struct zdb *z, const struct qctx *x,
+                                 uint8_t *resp, size_t lim,
+                                 struct dns_auth_stats *st)
+{
+    const uint8_t *dname = NULL, *e = lookup(z, x, &dname);
+
+    if (TB_UNLIKELY(e == NULL))
+        return answer_dname(zs, z, x, dname, resp, lim, st);
+    return put_entry(zs, z, x, e, resp, lim, st);
 }
 
 /* CHAOS TXT (id.server, hostname.bind: identity; version.server,
@@ -467,8 +528,16 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
     if (TB_UNLIKELY(!ok))
         return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, false, false,
                             st);
-    if (tb_get16(q + 10) != 0 &&
-        TB_UNLIKELY(!parse_additional(&x, tb_get16(q + 10)))) {
+    if (tb_get16(q + 10) == 1 && qlen - x.qend == 11 && q[x.qend] == 0 &&
+        tb_get16(q + x.qend + 1) == DNS_TYPE_OPT &&
+        tb_get16(q + x.qend + 9) == 0) {
+        /* The usual OPT without options, alone (RFC 6891 6.1.2). */
+        x.opt = true;
+        x.udp = tb_get16(q + x.qend + 3);
+        x.edns_version = q[x.qend + 6];
+        x.dnssec = (q[x.qend + 7] & (DNS_EDNS_DO >> 8)) != 0;
+    } else if (tb_get16(q + 10) != 0 &&
+               TB_UNLIKELY(!parse_additional(&x, tb_get16(q + 10)))) {
         x.opt = false;
         return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, true, false,
                             st);
@@ -496,8 +565,7 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
         if (z->olabels > x.nl)
             continue;
         off = x.offs[x.nl - z->olabels];
-        if (x.nlen - off != z->olen ||
-            memcmp(x.name + off, z->origin, z->olen) != 0)
+        if (x.nlen - off != z->olen || !zdb_eq(x.name + off, z->origin, z->olen))
             continue;
         if (TB_UNLIKELY(x.qtype == DNS_TYPE_DS && off == 0 &&
                         x.nl > 0)) {
@@ -508,7 +576,7 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
                     continue;
                 po = x.offs[x.nl - p->olabels];
                 if (x.nlen - po == p->olen &&
-                    memcmp(x.name + po, p->origin, p->olen) == 0)
+                    zdb_eq(x.name + po, p->origin, p->olen))
                     return answer_zone(zs, p, &x, resp, lim, st);
             }
         }

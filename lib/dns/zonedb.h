@@ -16,9 +16,10 @@
  *   | hash[hmask + 1]    |  8 bytes each: node index + 1 (0 = empty) and
  *   |                    |  the high 32 bits of the name hash
  *   +--------------------+
- *   | ents[nents]        |  40 bytes each: one prepared response part
+ *   | ents[nents]        |  48 bytes each: one prepared response part
  *   +--------------------+
- *   | data[datalen]      |  lowercased wire names, prepared sections,
+ *   | data[datalen]      |  lowercased wire names (zero-padded to a
+ *   |                    |  multiple of 8 bytes), prepared sections,
  *   |                    |  fixup lists, additional-section cut lists
  *   +--------------------+
  *
@@ -46,7 +47,7 @@
 #define ZDB_HDR_LEN 96
 #define ZDB_NODE_LEN 24
 #define ZDB_SLOT_LEN 8
-#define ZDB_ENT_LEN 40
+#define ZDB_ENT_LEN 48
 #define ZDB_NONE 0xffffffffu
 #define ZDB_SEED 0x7469627261646e73ull /* "tibradns" */
 
@@ -96,25 +97,27 @@ enum {
 #define ZNF_ENT 0x20u  /* empty non-terminal: no RRs */
 #define ZNF_REFERRAL 0x40u /* a cut: entry (ZN_ENT + ZN_NENT) is its referral */
 
-/* Entry fields. */
+/* Entry fields.  The first 10 bytes are ready-made header bytes (big-
+ * endian, as on the wire): QDCOUNT..ARCOUNT, then the flags. */
 enum {
-    ZE_TYPE = 0,   /* u16 qtype it answers, 0 = default */
-    ZE_RCODE = 2,  /* u8 */
-    ZE_FLAGS = 3,  /* u8 ZEF_* */
-    ZE_AN = 4,     /* u16 */
-    ZE_NS = 6,     /* u16 */
-    ZE_AR = 8,     /* u16 */
-    ZE_NFIX = 10,  /* u16 */
+    ZE_COUNTS = 0, /* 8 bytes BE: QDCOUNT 1, ANCOUNT, NSCOUNT, ARCOUNT */
+    ZE_HFLAGS = 8, /* u16 BE: QR, AA, RCODE */
+    ZE_TYPE = 10,  /* u16 qtype it answers, 0 = default */
     ZE_OFF = 12,   /* u32 data offset of the sections */
     ZE_LEN = 16,   /* u32 their length */
     ZE_MINLEN = 20, /* u32 answer + authority length */
     ZE_FIX = 24,   /* u32 data offset of nfix (u16 off, i16 add) */
     ZE_CUTS = 28,  /* u32 data offset of ncut (u32 end, u16 rrs, u16 0) */
-    ZE_NCUT = 32,  /* u16 additional RRsets, in order */
-    ZE_NREQ = 34,  /* u16 of which the first nreq are required (glue) */
-    ZE_DO = 36,    /* u32 entry to use instead when DO is set */
+    ZE_NFIX = 32,  /* u16 */
+    ZE_NCUT = 34,  /* u16 additional RRsets, in order */
+    ZE_NREQ = 36,  /* u16 of which the first nreq are required (glue) */
+    ZE_PAD = 38,   /* u16 zero */
+    ZE_DO = 40,    /* u32 entry to use instead when DO is set */
+    ZE_RESERVED = 44, /* u32 zero */
 };
-#define ZEF_AA 0x1u
+
+/* Names in the blob are followed by zeros up to a multiple of 8. */
+#define ZDB_PAD(n) (((size_t)(n) + 7) & ~(size_t)7)
 
 /* Little-endian loads and stores, alignment-free. */
 static inline uint16_t zdb_ld16(const uint8_t *p)
@@ -155,18 +158,19 @@ static inline void zdb_st32(uint8_t *p, uint32_t v)
  * version bump).  (p) holds (n) bytes followed by zero bytes up to the next
  * multiple of 8; words are read little-endian.
  */
+static inline uint64_t zdb_hash_final(uint64_t h)
+{
+    h ^= h >> 32;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 29);
+}
 static inline uint64_t zdb_hash(const uint8_t *p, size_t n)
 {
     uint64_t h = ZDB_SEED ^ n;
 
-    for (size_t i = 0; i < n; i += 8) {
-        h ^= zdb_ld64(p + i);
-        h *= 0x9e3779b97f4a7c15ull;
-        h ^= h >> 32;
-    }
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 29;
-    return h;
+    for (size_t i = 0; i < n; i += 8)
+        h = (h ^ zdb_ld64(p + i)) * 0x9e3779b97f4a7c15ull;
+    return zdb_hash_final(h);
 }
 
 /* Lowercases ASCII A-Z in (n) bytes of a wire name, 8 at a time.  Label
@@ -186,6 +190,20 @@ static inline void zdb_lower(uint8_t *p, size_t n)
     }
 }
 
+/* True if the zero-padded names (a) and (b) of length (n) are equal:
+ * padded to whole words, they compare a word at a time. */
+static inline bool zdb_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    uint64_t d = 0, x, y;
+
+    for (size_t i = 0; i < n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        d |= x ^ y;
+    }
+    return d == 0;
+}
+
 /* A validated compiled zone (see dns_zone_open); fields are private. */
 struct zdb {
     const uint8_t *blob;
@@ -201,7 +219,8 @@ struct zdb {
 };
 
 /* Node (idx) of (z) whose name equals the lowercased, zero-padded (name,
- * len) with hash (h), or ZDB_NONE. */
+ * len) with hash (h), or ZDB_NONE.  Probing ends: zdb_open() made sure
+ * that a slot is empty, and the count bounds it anyway. */
 static inline uint32_t zdb_find(const struct zdb *z, const uint8_t *name,
                                 size_t len, uint64_t h)
 {
@@ -215,7 +234,7 @@ static inline uint32_t zdb_find(const struct zdb *z, const uint8_t *name,
         if ((uint32_t)(s >> 32) == tag) {
             const uint8_t *nd = z->nodes + (size_t)(idx - 1) * ZDB_NODE_LEN;
             if ((size_t)nd[ZN_NLEN] + 1 == len &&
-                memcmp(z->data + zdb_ld32(nd + ZN_NAME), name, len) == 0)
+                zdb_eq(z->data + zdb_ld32(nd + ZN_NAME), name, len))
                 return idx - 1;
         }
         i = (i + 1) & z->hmask;

@@ -284,12 +284,13 @@ static int render(struct cc *c, const struct plan *p, bool dnssec,
         err = TB_ERANGE;
     }
     if (err == 0) {
+        tb_put16(e + ZE_COUNTS, 1);
+        tb_put16(e + ZE_COUNTS + 2, (uint16_t)cnt[0]);
+        tb_put16(e + ZE_COUNTS + 4, (uint16_t)cnt[1]);
+        tb_put16(e + ZE_COUNTS + 6, (uint16_t)cnt[2]);
+        tb_put16(e + ZE_HFLAGS, (uint16_t)(DNS_FLAG_QR | p->rcode |
+                                           (p->aa ? DNS_FLAG_AA : 0)));
         zdb_st16(e + ZE_TYPE, p->type);
-        e[ZE_RCODE] = p->rcode;
-        e[ZE_FLAGS] = p->aa ? ZEF_AA : 0;
-        zdb_st16(e + ZE_AN, (uint16_t)cnt[0]);
-        zdb_st16(e + ZE_NS, (uint16_t)cnt[1]);
-        zdb_st16(e + ZE_AR, (uint16_t)cnt[2]);
         zdb_st16(e + ZE_NFIX, (uint16_t)(r.fix.len / 4));
         zdb_st32(e + ZE_OFF, (uint32_t)c->data.len);
         zdb_st32(e + ZE_LEN, (uint32_t)r.b.len);

@@ -204,6 +204,9 @@ static int make_nodes(struct cc *c)
         nd->labels = (uint8_t)dns_name_labels(nm);
         nd->redir = nd->wild = ZDB_NONE;
         tb_buf_append(&c->data, nm, nd->nlen);
+        /* Zero padding to 8 bytes: the answer path compares words. */
+        tb_buf_append(&c->data, "\0\0\0\0\0\0\0",
+                      ZDB_PAD(nd->nlen) - nd->nlen);
     }
     err = c->data.err;
 out:

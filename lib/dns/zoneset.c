@@ -51,6 +51,8 @@ int dns_zoneset_build(struct dns_zoneset **zsp, const void *const *blobs,
                                                        : DNS_EDNS_DEFAULT_UDP;
     if (zs->udp_max < DNS_UDP_MINLEN)
         zs->udp_max = DNS_UDP_MINLEN;
+    zs->opt[2] = DNS_TYPE_OPT;
+    tb_put16(zs->opt + 3, zs->udp_max);
     if ((err = copy_str(zs->identity, &zs->identity_len,
                         opts ? opts->identity : NULL, "tibra")) != 0 ||
         (err = copy_str(zs->version, &zs->version_len,

@@ -145,7 +145,7 @@ static void ta_rr(struct dns_zone_src *z, const char *line)
 
 /* Builds and compiles zone (origin) from (lines), NULL-terminated, into a
  * malloc'd blob; returns it and its length in (*len). */
-static uint8_t *ta_zone(const char *origin, const char *const *lines,
+TB_UNUSED static uint8_t *ta_zone(const char *origin, const char *const *lines,
                         size_t *len)
 {
     struct dns_zone_src z;
@@ -205,7 +205,7 @@ static const char *ta_rcode(unsigned r)
 
 /* Prints response (r, len) into (out): a header line, then one line per
  * RR "SEC owner ttl TYPE rdata".  Returns false if it does not parse. */
-static bool ta_print(const uint8_t *r, size_t len, char *out, size_t cap)
+TB_UNUSED static bool ta_print(const uint8_t *r, size_t len, char *out, size_t cap)
 {
     static const char *sec[] = {"QD", "AN", "NS", "AR"};
     struct dns_msg m;
