@@ -374,6 +374,7 @@ def run(args):
         rep.close()
 
     failures = 0
+    failed_ids = []
     accepted = 0
     used = set()
     peer_disagree = []
@@ -387,6 +388,7 @@ def run(args):
         differs = [p for p in ("nsd", "knot") if p in r and r[tib] != r[p]]
         if len(differs) == 2 and r["nsd"] != r["knot"]:
             failures += 1
+            failed_ids.append(q.qid + "(neither)")
             print("FAIL %s (%s, line %d): NSD and Knot disagree and %s "
                   "matches neither" % (q.qid, q.text, q.line_no, tib))
             for p in differs:
@@ -398,6 +400,7 @@ def run(args):
                 used.add((q.qid, p))
                 continue
             failures += 1
+            failed_ids.append("%s(%s)" % (q.qid, p))
             print("FAIL %s (%s, line %d): %s differs from %s, not in KNOWN"
                   % (q.qid, q.text, q.line_no, tib, p))
             print(udiff(r[p], r[tib], p, tib))
@@ -415,6 +418,8 @@ def run(args):
     stale = sorted(k for k in known if k not in used) if tib in names else []
     for k in stale:
         print("NOTE stale KNOWN entry (no longer diverges): %s %s" % k)
+    if failed_ids:
+        print("failing: " + " ".join(failed_ids))
     print("diff: %d queries, %d servers (%s); NSD/Knot disagree on %d; "
           "%d accepted divergences (KNOWN), %d failures" % (
               len(queries), len(names), ",".join(names), len(peer_disagree),

@@ -216,5 +216,12 @@ if [ "$peers_only" = 1 ]; then
     echo "DIFF_PEERS_ONLY=1: NSD and Knot only; this is not a pass of $name"
     exit 1
 fi
-[ $rc -ne 0 ] && show_logs
+# A server that died during the run explains everything after it.
+for p in "${pids[@]}"; do
+    if ! kill -0 "$p" 2>/dev/null; then
+        echo "FAIL $name: server pid $p exited during the run"
+        show_logs
+        rc=1
+    fi
+done
 exit $rc
