@@ -32,16 +32,16 @@
 
 #define MAX_SOCKS 64
 #define MAX_BATCH 256
-#define MSG_MAX 512          /* our queries: header + name + OPT < 512 */
-#define ANS_MAX 4096
-#define NIDS 65536
-#define HIST_US 1000000      /* 1 us buckets up to 1 s */
-#define FIFO_N (1u << 22)    /* send-time FIFO: > max QPS x timeout */
+#define MSG_MAX   512 /* our queries: header + name + OPT < 512 */
+#define ANS_MAX   4096
+#define NIDS      65536
+#define HIST_US   1000000 /* 1 us buckets up to 1 s */
+#define FIFO_N    (1u << 22) /* send-time FIFO: > max QPS x timeout */
 
 struct query {
-    uint32_t off;            /* into qbuf */
+    uint32_t off; /* into qbuf */
     uint16_t len;
-    uint16_t qlen;           /* question section length (after header) */
+    uint16_t qlen; /* question section length (after header) */
 };
 
 struct slot {
@@ -95,9 +95,9 @@ static int type_code(const char *t)
     static const struct {
         const char *name;
         int code;
-    } tab[] = {{"A", 1},     {"NS", 2},      {"CNAME", 5}, {"SOA", 6},
-               {"PTR", 12},  {"MX", 15},     {"TXT", 16},  {"AAAA", 28},
-               {"SRV", 33},  {"NAPTR", 35},  {"DS", 43},   {"DNSKEY", 48},
+    } tab[] = {{"A", 1},     {"NS", 2},     {"CNAME", 5}, {"SOA", 6},
+               {"PTR", 12},  {"MX", 15},    {"TXT", 16},  {"AAAA", 28},
+               {"SRV", 33},  {"NAPTR", 35}, {"DS", 43},   {"DNSKEY", 48},
                {"ANY", 255}, {"CAA", 257}};
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
         if (strcasecmp(t, tab[i].name) == 0)
@@ -175,17 +175,17 @@ static struct query *load_queries(const char *path, int edns, int rd,
         /* RFC 1035 4.1.1 header: ID set at send time. */
         memset(m, 0, 12);
         m[2] = rd ? 0x01 : 0x00;
-        m[5] = 1;                    /* QDCOUNT */
+        m[5] = 1; /* QDCOUNT */
         size_t l = 12 + (size_t)nl;
         m[l++] = (uint8_t)(t >> 8);
         m[l++] = (uint8_t)t;
         m[l++] = 0;
-        m[l++] = 1;                  /* class IN */
+        m[l++] = 1; /* class IN */
         q[nq].qlen = (uint16_t)(l - 12);
-        if (edns) {                  /* RFC 6891 6.1.2 OPT, payload 1232 */
-            static const uint8_t opt[11] = {0, 0, 41, 0x04, 0xd0,
-                                            0, 0, 0, 0, 0, 0};
-            m[11] = 1;               /* ARCOUNT */
+        if (edns) { /* RFC 6891 6.1.2 OPT, payload 1232 */
+            static const uint8_t opt[11] = {0, 0, 41, 0x04, 0xd0, 0,
+                                            0, 0, 0,  0,    0};
+            m[11] = 1; /* ARCOUNT */
             memcpy(m + l, opt, sizeof opt);
             l += sizeof opt;
         }
@@ -227,17 +227,38 @@ int main(int argc, char **argv)
     uint64_t count = 0;
     while ((opt = getopt(argc, argv, "s:p:d:n:c:b:S:t:er")) != -1) {
         switch (opt) {
-        case 's': addr = optarg; break;
-        case 'p': port = atoi(optarg); break;
-        case 'd': duration = atof(optarg); break;
-        case 'n': count = strtoull(optarg, NULL, 10); break;
-        case 'c': inflight = atoi(optarg); break;
-        case 'b': batch = atoi(optarg); break;
-        case 'S': nsock = atoi(optarg); break;
-        case 't': timeout_ms = atoi(optarg); break;
-        case 'e': edns = 1; break;
-        case 'r': rd = 1; break;
-        default: usage();
+        case 's':
+            addr = optarg;
+            break;
+        case 'p':
+            port = atoi(optarg);
+            break;
+        case 'd':
+            duration = atof(optarg);
+            break;
+        case 'n':
+            count = strtoull(optarg, NULL, 10);
+            break;
+        case 'c':
+            inflight = atoi(optarg);
+            break;
+        case 'b':
+            batch = atoi(optarg);
+            break;
+        case 'S':
+            nsock = atoi(optarg);
+            break;
+        case 't':
+            timeout_ms = atoi(optarg);
+            break;
+        case 'e':
+            edns = 1;
+            break;
+        case 'r':
+            rd = 1;
+            break;
+        default:
+            usage();
         }
     }
     if (optind + 1 != argc || inflight < 1 || inflight > NIDS - 1 ||
@@ -271,7 +292,7 @@ int main(int argc, char **argv)
     }
     for (uint32_t i = 0; i < NIDS; i++)
         free_ids[i] = (uint16_t)i;
-    uint32_t free_head = 0, free_n = NIDS;     /* ring of free IDs */
+    uint32_t free_head = 0, free_n = NIDS; /* ring of free IDs */
     uint32_t fifo_head = 0, fifo_n = 0;
 
     static uint8_t sbuf[MAX_BATCH][MSG_MAX];
@@ -299,7 +320,7 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru0);
     uint64_t t0 = now_ns();
     uint64_t t_end = t0 + (uint64_t)(duration * 1e9);
-    uint64_t t_stop = t_end;       /* when sending stopped */
+    uint64_t t_stop = t_end; /* when sending stopped */
     int sending = 1;
 
     for (;;) {
@@ -331,8 +352,8 @@ int main(int argc, char **argv)
             fifo_n--;
         }
         /* Send: fill the window, one batch per socket in turn. */
-        while (sending && out < (uint32_t)inflight && fifo_n < FIFO_N - MAX_BATCH &&
-               (!count || sent < count)) {
+        while (sending && out < (uint32_t)inflight &&
+               fifo_n < FIFO_N - MAX_BATCH && (!count || sent < count)) {
             int n = 0, want = inflight - (int)out;
             if (want > batch)
                 want = batch;
@@ -362,7 +383,7 @@ int main(int argc, char **argv)
             uint64_t ts = now_ns();
             for (int k = 0; k < n; k++) {
                 uint16_t id = (uint16_t)(sbuf[k][0] << 8 | sbuf[k][1]);
-                if (k >= r) {        /* not sent: give the ID back */
+                if (k >= r) { /* not sent: give the ID back */
                     free_head = (free_head + NIDS - 1) % NIDS;
                     free_ids[free_head] = id;
                     free_n++;
@@ -381,8 +402,8 @@ int main(int argc, char **argv)
                 /* The IDs given back above were pushed at the head in
                  * reverse, so the query order is only approximately kept;
                  * the query index is rewound to resend them next. */
-                next_q = (next_q + (uint32_t)nq - (uint32_t)(n - r)) %
-                         (uint32_t)nq;
+                next_q =
+                    (next_q + (uint32_t)nq - (uint32_t)(n - r)) % (uint32_t)nq;
                 send_err++;
                 break;
             }
@@ -395,8 +416,8 @@ int main(int argc, char **argv)
             if (!(pfd[i].revents & POLLIN))
                 continue;
             for (;;) {
-                int r = recvmmsg(socks[i], rmsg, (unsigned)batch,
-                                 MSG_DONTWAIT, NULL);
+                int r = recvmmsg(socks[i], rmsg, (unsigned)batch, MSG_DONTWAIT,
+                                 NULL);
                 if (r <= 0)
                     break;
                 uint64_t ts = now_ns();
@@ -410,7 +431,7 @@ int main(int argc, char **argv)
                     uint16_t id = (uint16_t)(m[0] << 8 | m[1]);
                     struct slot *s = &slots[id];
                     if (!s->busy || s->sock != i) {
-                        bad++;   /* late (already timed out) or foreign */
+                        bad++; /* late (already timed out) or foreign */
                         continue;
                     }
                     const struct query *q = &qs[s->query];
@@ -469,8 +490,8 @@ int main(int argc, char **argv)
     printf("qps %.0f\n", qps);
     printf("latency us: p50 %u p90 %u p99 %u p99.9 %u max %u%s\n", p50, p90,
            p99, p999, pmax, hist_over ? " (some > 1 s)" : "");
-    static const char *rc[16] = {"NOERROR", "FORMERR", "SERVFAIL",
-                                 "NXDOMAIN", "NOTIMP", "REFUSED"};
+    static const char *rc[16] = {"NOERROR",  "FORMERR", "SERVFAIL",
+                                 "NXDOMAIN", "NOTIMP",  "REFUSED"};
     printf("rcodes:");
     for (int i = 0; i < 16; i++)
         if (rcodes[i])
