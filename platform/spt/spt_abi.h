@@ -5,7 +5,10 @@
  * which the tender checks in the image's manifest before loading it and
  * the guest checks again at entry.
  *
- * The guest is a static, non-PIE ELF linked at TB_SPT_BASE (spt.ld).  The
+ * The guest is a static, non-PIE ELF linked at TB_SPT_BASE (spt.ld), whose
+ * first bytes are a struct tb_spt_header: the manifest says which ABI an
+ * image speaks but not which target it was linked for, and an hvt image
+ * entered as spt would only crash.  The
  * tender maps guest memory [TB_SPT_BASE, mem_size) at those same
  * addresses in its own process (refusing if anything of its own is
  * there), copies the segments in, and calls the entry point on a stack at
@@ -34,6 +37,14 @@
 #define TB_SPT_BASE 0x100000u
 #define TB_SPT_STACK_SIZE (256u * 1024u)
 #define TB_SPT_PAGE 4096u
+
+/* At TB_SPT_BASE, first in the image's text segment (section .tibra.spt). */
+#define TB_SPT_MAGIC "TIBRASPT"
+struct tb_spt_header {
+    char magic[8];        /* TB_SPT_MAGIC, no NUL */
+    uint32_t abi_version; /* TB_ABI_VERSION */
+    uint32_t reserved;    /* 0 */
+};
 
 /* The plat.h calls, in the order of plat.h; signatures identical. */
 struct tb_spt_ops {

@@ -121,6 +121,29 @@ static uint8_t *read_image(const char *path, size_t *len)
     return img;
 }
 
+/*
+ * The image must start with the spt header (spt_abi.h): an image linked
+ * for another target (hvt) has the same ELF shape and manifest.
+ */
+static void check_spt_header(const char *path, const uint8_t *img,
+                             const struct tender_elf_info *info)
+{
+    const struct tender_elf_seg *s = &info->seg[0]; /* lowest vaddr */
+    struct tb_spt_header h;
+
+    if (s->vaddr != TB_SPT_BASE || s->filesz < sizeof(h) ||
+        !(s->flags & TENDER_ELF_R))
+        errx(1, "%s: not an spt image (it is not linked at %#x; an hvt "
+                "image?)", path, TB_SPT_BASE);
+    memcpy(&h, img + s->offset, sizeof(h));
+    if (memcmp(h.magic, TB_SPT_MAGIC, sizeof(h.magic)) != 0)
+        errx(1, "%s: not an spt image (no spt header at %#x; an hvt "
+                "image?)", path, TB_SPT_BASE);
+    if (h.abi_version != TB_ABI_VERSION)
+        errx(1, "%s: spt header says ABI version %u, this tender implements "
+                "version %u", path, h.abi_version, TB_ABI_VERSION);
+}
+
 /* Maps guest memory [lo, top) where the image asks for it. */
 static void map_guest(const char *path, uint64_t lo, uint64_t top)
 {
@@ -204,6 +227,7 @@ int main(int argc, char *argv[])
                          msg, sizeof(msg));
     if (r != 0)
         errx(1, "%s: %s", path, msg);
+    check_spt_header(path, img, &info);
     /* Room for the image, a guard page and the stack. */
     if (info.end + TB_SPT_PAGE + TB_SPT_STACK_SIZE > mem)
         errx(1, "%s: --mem=%zu is too small for this image (it needs "

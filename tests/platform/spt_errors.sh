@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # spt_errors.sh -- tibra-spt refuses what it must, with a clear message and
 # exit status 1, before running any guest code: no image, a missing or
-# non-ELF image, an image built for another Tibra ABI (the message names
+# non-ELF image, an image linked for another target (stub, hvt), an
+# image built for another Tibra ABI (the message names
 # both versions), a device the manifest does not declare, a declared
 # device left unattached, a missing block file, a missing TAP interface.
 . "$(dirname "$0")/lib/platform.sh"
@@ -49,6 +50,15 @@ open(sys.argv[2], "wb").write(data)
 PY
 refused "ABI mismatch" 'version 99.*version 1|version 1.*version 99' \
     "$SPT" "$tmp/abi99.spt"
+
+# An image linked for another target: the stub link (default address).
+if [ -f "$TIBRA_GUEST/tests/platform/stub/hello" ]; then
+    refused "not an spt image" 'not an spt image' \
+        "$SPT" "$TIBRA_GUEST/tests/platform/stub/hello"
+fi
+if [ -f "$APPS_G/hello.hvt" ]; then
+    refused "hvt image" 'not an spt image' "$SPT" "$APPS_G/hello.hvt"
+fi
 
 truncate -s 64K "$tmp/disk.img"
 refused "undeclared device" "'nosuch'" \
