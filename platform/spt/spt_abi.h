@@ -34,16 +34,16 @@
 
 #include <tibra/plat.h>
 
-#define TB_SPT_BASE 0x100000u
+#define TB_SPT_BASE       0x100000u
 #define TB_SPT_STACK_SIZE (256u * 1024u)
-#define TB_SPT_PAGE 4096u
+#define TB_SPT_PAGE       4096u
 
 /* At TB_SPT_BASE, first in the image's text segment (section .tibra.spt). */
 #define TB_SPT_MAGIC "TIBRASPT"
 struct tb_spt_header {
-    char magic[8];        /* TB_SPT_MAGIC, no NUL */
+    char magic[8]; /* TB_SPT_MAGIC, no NUL */
     uint32_t abi_version; /* TB_ABI_VERSION */
-    uint32_t reserved;    /* 0 */
+    uint32_t reserved; /* 0 */
 };
 
 /* The plat.h calls, in the order of plat.h; signatures identical. */
@@ -69,9 +69,9 @@ struct tb_spt_ops {
 /* Passed to the entry point; lives in tender memory until exit. */
 struct tb_spt_boot {
     uint32_t abi_version; /* TB_ABI_VERSION */
-    uint32_t ops_size;    /* sizeof(struct tb_spt_ops) */
+    uint32_t ops_size; /* sizeof(struct tb_spt_ops) */
     const struct tb_spt_ops *ops;
-    const char *cmdline;  /* NUL-terminated */
+    const char *cmdline; /* NUL-terminated */
     uintptr_t heap_start; /* page-aligned */
     size_t heap_size;
 };

@@ -11,8 +11,9 @@
 const struct tb_spt_ops *tb_spt_ops;
 
 /* Marks the image as an spt image for the tender (spt_abi.h). */
-__attribute__((used, section(".tibra.spt"))) const struct tb_spt_header
-    tb_spt_header = {.magic = TB_SPT_MAGIC, .abi_version = TB_ABI_VERSION};
+__attribute__((used, section(".tibra.spt")))
+const struct tb_spt_header tb_spt_header = {.magic = TB_SPT_MAGIC,
+                                            .abi_version = TB_ABI_VERSION};
 
 void _start(const struct tb_spt_boot *boot) __attribute__((noreturn));
 

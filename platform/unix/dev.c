@@ -26,27 +26,28 @@ void tb_host_init(void)
     if (tb_host.epfd < 0)
         err(1, "epoll_create1");
     /* Nanosecond deadlines need epoll_pwait2 (Linux 5.11); else ms. */
-    tb_host.pwait2 = syscall(SYS_epoll_pwait2, tb_host.epfd, &ev, 1, &ts,
-                             NULL, 0) >= 0;
+    tb_host.pwait2 =
+        syscall(SYS_epoll_pwait2, tb_host.epfd, &ev, 1, &ts, NULL, 0) >= 0;
 }
 
 void tb_host_check_mft(const struct tb_mft *mft, const char *what)
 {
     if (mft->abi_version != TB_ABI_VERSION)
-        errx(1, "%s: built for Tibra ABI version %u, this platform "
-                "implements version %u", what, mft->abi_version,
-             TB_ABI_VERSION);
+        errx(1,
+             "%s: built for Tibra ABI version %u, this platform "
+             "implements version %u",
+             what, mft->abi_version, TB_ABI_VERSION);
     if (mft->entries > TB_MFT_ENTRIES_MAX)
-        errx(1, "%s: bad manifest: %u entries (at most %u)", what,
-             mft->entries, TB_MFT_ENTRIES_MAX);
+        errx(1, "%s: bad manifest: %u entries (at most %u)", what, mft->entries,
+             TB_MFT_ENTRIES_MAX);
     for (uint32_t i = 0; i < mft->entries; i++) {
         const struct tb_mft_entry *e = &mft->e[i];
         size_t l = strnlen(e->name, TB_MFT_NAME_MAX);
         if (l == 0 || l == TB_MFT_NAME_MAX)
             errx(1, "%s: bad manifest: entry %u has no valid name", what, i);
         if (e->type != TB_MFT_NET_DEV && e->type != TB_MFT_BLOCK_DEV)
-            errx(1, "%s: bad manifest: device '%s' has unknown type %u",
-                 what, e->name, e->type);
+            errx(1, "%s: bad manifest: device '%s' has unknown type %u", what,
+                 e->name, e->type);
         for (uint32_t j = 0; j < i; j++) {
             if (strcmp(mft->e[j].name, e->name) == 0)
                 errx(1, "%s: bad manifest: device '%s' declared twice", what,
@@ -98,8 +99,10 @@ void tb_host_attach(const struct tb_mft *mft, uint32_t type, const char *name,
             e = &mft->e[i];
     }
     if (e == NULL)
-        errx(1, "--%s:%s: device '%s' is not declared in the image's "
-                "manifest", type_name(type), name, name);
+        errx(1,
+             "--%s:%s: device '%s' is not declared in the image's "
+             "manifest",
+             type_name(type), name, name);
     if (e->type != type)
         errx(1, "--%s:%s: the manifest declares '%s' as a %s device",
              type_name(type), name, name, type_name(e->type));
@@ -153,9 +156,11 @@ void tb_host_require_all(const struct tb_mft *mft)
         for (unsigned j = 0; j < tb_host.ndev; j++)
             found |= strcmp(tb_host.dev[j].name, mft->e[i].name) == 0;
         if (!found)
-            errx(1, "the image declares %s device '%s' but it is not "
-                    "attached (use --%s:%s=%s)", type_name(mft->e[i].type),
-                 mft->e[i].name, type_name(mft->e[i].type), mft->e[i].name,
+            errx(1,
+                 "the image declares %s device '%s' but it is not "
+                 "attached (use --%s:%s=%s)",
+                 type_name(mft->e[i].type), mft->e[i].name,
+                 type_name(mft->e[i].type), mft->e[i].name,
                  mft->e[i].type == TB_MFT_NET_DEV ? "TAP" : "FILE");
     }
 }

@@ -47,25 +47,34 @@ static void put_reg(struct dump *d, const char *name, uint64_t v, bool nl)
 static const char *sig_name(int sig)
 {
     switch (sig) {
-    case SIGSEGV: return "SIGSEGV (page fault)";
-    case SIGBUS: return "SIGBUS (bus error)";
-    case SIGILL: return "SIGILL (illegal instruction)";
-    case SIGFPE: return "SIGFPE (arithmetic exception)";
-    case SIGTRAP: return "SIGTRAP (breakpoint)";
-    default: return "signal";
+    case SIGSEGV:
+        return "SIGSEGV (page fault)";
+    case SIGBUS:
+        return "SIGBUS (bus error)";
+    case SIGILL:
+        return "SIGILL (illegal instruction)";
+    case SIGFPE:
+        return "SIGFPE (arithmetic exception)";
+    case SIGTRAP:
+        return "SIGTRAP (breakpoint)";
+    default:
+        return "signal";
     }
 }
 
 static void dump_regs(struct dump *d, const ucontext_t *uc)
 {
 #if defined(__x86_64__)
-    static const struct { const char *n; int r; } regs[] = {
-        {"rip", REG_RIP}, {"rsp", REG_RSP}, {"rbp", REG_RBP},
-        {"rax", REG_RAX}, {"rbx", REG_RBX}, {"rcx", REG_RCX},
-        {"rdx", REG_RDX}, {"rsi", REG_RSI}, {"rdi", REG_RDI},
-        {"r8 ", REG_R8},  {"r9 ", REG_R9},  {"r10", REG_R10},
-        {"r11", REG_R11}, {"r12", REG_R12}, {"r13", REG_R13},
-        {"r14", REG_R14}, {"r15", REG_R15}, {"efl", REG_EFL},
+    static const struct {
+        const char *n;
+        int r;
+    } regs[] = {
+        {"rip", REG_RIP}, {"rsp", REG_RSP},    {"rbp", REG_RBP},
+        {"rax", REG_RAX}, {"rbx", REG_RBX},    {"rcx", REG_RCX},
+        {"rdx", REG_RDX}, {"rsi", REG_RSI},    {"rdi", REG_RDI},
+        {"r8 ", REG_R8},  {"r9 ", REG_R9},     {"r10", REG_R10},
+        {"r11", REG_R11}, {"r12", REG_R12},    {"r13", REG_R13},
+        {"r14", REG_R14}, {"r15", REG_R15},    {"efl", REG_EFL},
         {"err", REG_ERR}, {"trp", REG_TRAPNO}, {"cr2", REG_CR2},
     };
     for (size_t i = 0; i < TB_ARRAY_SIZE(regs); i++)

@@ -24,12 +24,12 @@
 /* One attached device.  Handles are indices into tb_host.dev. */
 struct tb_host_dev {
     char name[TB_MFT_NAME_MAX];
-    uint32_t type;     /* enum tb_mft_type */
+    uint32_t type; /* enum tb_mft_type */
     int fd;
     bool acquired;
-    struct tb_net_info net;   /* net only */
+    struct tb_net_info net; /* net only */
     struct tb_block_info blk; /* block only */
-    uint64_t rx_oversize;     /* frames dropped: larger than the buffer */
+    uint64_t rx_oversize; /* frames dropped: larger than the buffer */
 };
 
 struct tb_host {

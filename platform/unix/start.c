@@ -21,7 +21,7 @@
 #include "host.h"
 
 #define DEFAULT_MEM_MIB 32u
-#define MAX_MEM_MIB (64u * 1024u)
+#define MAX_MEM_MIB     (64u * 1024u)
 
 /* Defined by TB_MANIFEST() in the application, if it declares devices. */
 extern const struct tb_mft_note tb_manifest_note __attribute__((weak));

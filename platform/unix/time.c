@@ -43,8 +43,8 @@ void tb_yield(tb_time_t deadline, tb_handle_set_t *ready)
     if (tb_host.pwait2) {
         struct timespec ts = {.tv_sec = (time_t)(wait / 1000000000u),
                               .tv_nsec = (long)(wait % 1000000000u)};
-        n = syscall(SYS_epoll_pwait2, tb_host.epfd, ev, TB_MFT_ENTRIES_MAX,
-                    &ts, NULL, 0);
+        n = syscall(SYS_epoll_pwait2, tb_host.epfd, ev, TB_MFT_ENTRIES_MAX, &ts,
+                    NULL, 0);
     } else {
         /* Round up so that we never wake before the deadline. */
         tb_time_t ms = (wait + 999999u) / 1000000u;

@@ -36,8 +36,8 @@
 #include <linux/filter.h>
 
 #define DEFAULT_MEM_MIB 32u
-#define MAX_MEM_MIB (64u * 1024u)
-#define MAX_DEV_OPTS 32
+#define MAX_MEM_MIB     (64u * 1024u)
+#define MAX_DEV_OPTS    32
 
 #if defined(__x86_64__)
 #define HOST_MACHINE TENDER_ELF_X86_64
@@ -71,8 +71,8 @@ static void usage(void)
 }
 
 /* Switches to (sp) and jumps to (entry) with (b) as its argument. */
-static void __attribute__((noreturn)) enter(uint64_t entry, uint64_t sp,
-                                            const struct tb_spt_boot *b)
+static void __attribute__((noreturn))
+enter(uint64_t entry, uint64_t sp, const struct tb_spt_boot *b)
 {
 #if defined(__x86_64__)
     /* A zero return address: the guest's entry looks called, and a
@@ -133,30 +133,37 @@ static void check_spt_header(const char *path, const uint8_t *img,
 
     if (s->vaddr != TB_SPT_BASE || s->filesz < sizeof(h) ||
         !(s->flags & TENDER_ELF_R))
-        errx(1, "%s: not an spt image (it is not linked at %#x; an hvt "
-                "image?)", path, TB_SPT_BASE);
+        errx(1,
+             "%s: not an spt image (it is not linked at %#x; an hvt "
+             "image?)",
+             path, TB_SPT_BASE);
     memcpy(&h, img + s->offset, sizeof(h));
     if (memcmp(h.magic, TB_SPT_MAGIC, sizeof(h.magic)) != 0)
-        errx(1, "%s: not an spt image (no spt header at %#x; an hvt "
-                "image?)", path, TB_SPT_BASE);
+        errx(1,
+             "%s: not an spt image (no spt header at %#x; an hvt "
+             "image?)",
+             path, TB_SPT_BASE);
     if (h.abi_version != TB_ABI_VERSION)
-        errx(1, "%s: spt header says ABI version %u, this tender implements "
-                "version %u", path, h.abi_version, TB_ABI_VERSION);
+        errx(1,
+             "%s: spt header says ABI version %u, this tender implements "
+             "version %u",
+             path, h.abi_version, TB_ABI_VERSION);
 }
 
 /* Maps guest memory [lo, top) where the image asks for it. */
 static void map_guest(const char *path, uint64_t lo, uint64_t top)
 {
     void *want = (void *)(uintptr_t)lo;
-    void *p = mmap(want, top - lo, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE |
-                       MAP_FIXED_NOREPLACE,
-                   -1, 0);
+    void *p =
+        mmap(want, top - lo, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE,
+             -1, 0);
 
     if (p == MAP_FAILED)
-        err(1, "%s: cannot map guest memory [%#llx, %#llx) (it overlaps "
-               "the tender, or exceeds the address space)", path,
-            (unsigned long long)lo, (unsigned long long)top);
+        err(1,
+            "%s: cannot map guest memory [%#llx, %#llx) (it overlaps "
+            "the tender, or exceeds the address space)",
+            path, (unsigned long long)lo, (unsigned long long)top);
     if (p != want) {
         /* Kernels before 4.17 ignore MAP_FIXED_NOREPLACE. */
         munmap(p, top - lo);
@@ -223,16 +230,18 @@ int main(int argc, char *argv[])
     path = argv[i++];
 
     img = read_image(path, &len);
-    r = tender_elf_check(img, len, HOST_MACHINE, TB_SPT_BASE, mem, &info,
-                         msg, sizeof(msg));
+    r = tender_elf_check(img, len, HOST_MACHINE, TB_SPT_BASE, mem, &info, msg,
+                         sizeof(msg));
     if (r != 0)
         errx(1, "%s: %s", path, msg);
     check_spt_header(path, img, &info);
     /* Room for the image, a guard page and the stack. */
     if (info.end + TB_SPT_PAGE + TB_SPT_STACK_SIZE > mem)
-        errx(1, "%s: --mem=%zu is too small for this image (it needs "
-                "%llu KiB plus a %u KiB stack)", path, mem >> 20,
-             (unsigned long long)(info.end >> 10), TB_SPT_STACK_SIZE >> 10);
+        errx(1,
+             "%s: --mem=%zu is too small for this image (it needs "
+             "%llu KiB plus a %u KiB stack)",
+             path, mem >> 20, (unsigned long long)(info.end >> 10),
+             TB_SPT_STACK_SIZE >> 10);
 
     tb_host_init();
     for (unsigned j = 0; j < n_dev_opts; j++)

@@ -18,7 +18,7 @@
 /* Declared before the sources so they have prototypes under their new
  * names; <stdio.h> and <string.h> are already included, so the
  * sources' own includes add nothing. */
-#define snprintf g_snprintf
+#define snprintf  g_snprintf
 #define vsnprintf g_vsnprintf
 int g_snprintf(char *restrict buf, size_t n, const char *restrict fmt, ...);
 int g_vsnprintf(char *restrict buf, size_t n, const char *restrict fmt,
@@ -27,19 +27,19 @@ int g_vsnprintf(char *restrict buf, size_t n, const char *restrict fmt,
 #undef snprintf
 #undef vsnprintf
 
-#define memcpy g_memcpy
-#define memmove g_memmove
-#define memset g_memset
-#define memcmp g_memcmp
-#define memchr g_memchr
-#define strlen g_strlen
-#define strnlen g_strnlen
-#define strcmp g_strcmp
-#define strncmp g_strncmp
-#define strcasecmp g_strcasecmp
+#define memcpy      g_memcpy
+#define memmove     g_memmove
+#define memset      g_memset
+#define memcmp      g_memcmp
+#define memchr      g_memchr
+#define strlen      g_strlen
+#define strnlen     g_strnlen
+#define strcmp      g_strcmp
+#define strncmp     g_strncmp
+#define strcasecmp  g_strcasecmp
 #define strncasecmp g_strncasecmp
-#define strchr g_strchr
-#define strrchr g_strrchr
+#define strchr      g_strchr
+#define strrchr     g_strrchr
 void *g_memcpy(void *restrict d, const void *restrict s, size_t n);
 void *g_memmove(void *d, const void *s, size_t n);
 void *g_memset(void *d, int c, size_t n);
@@ -77,19 +77,19 @@ static int sign(int v)
 }
 
 /* Formats with both implementations and compares output and length. */
-#define SAME(...)                                                             \
-    do {                                                                      \
-        char a_[256], b_[256];                                                \
-        memset(a_, 0x55, sizeof(a_));                                         \
-        memset(b_, 0x55, sizeof(b_));                                         \
-        int ra_ = g_snprintf(a_, sizeof(a_), __VA_ARGS__);                    \
-        int rb_ = snprintf(b_, sizeof(b_), __VA_ARGS__);                      \
-        CHECK_EQ(ra_, rb_);                                                   \
-        if (strcmp(a_, b_) != 0) {                                            \
-            CHECK(!"format differs");                                         \
-            fprintf(stderr, "  %s: got '%s' want '%s'\n", #__VA_ARGS__, a_,   \
-                    b_);                                                      \
-        }                                                                     \
+#define SAME(...)                                                              \
+    do {                                                                       \
+        char a_[256], b_[256];                                                 \
+        memset(a_, 0x55, sizeof(a_));                                          \
+        memset(b_, 0x55, sizeof(b_));                                          \
+        int ra_ = g_snprintf(a_, sizeof(a_), __VA_ARGS__);                     \
+        int rb_ = snprintf(b_, sizeof(b_), __VA_ARGS__);                       \
+        CHECK_EQ(ra_, rb_);                                                    \
+        if (strcmp(a_, b_) != 0) {                                             \
+            CHECK(!"format differs");                                          \
+            fprintf(stderr, "  %s: got '%s' want '%s'\n", #__VA_ARGS__, a_,    \
+                    b_);                                                       \
+        }                                                                      \
     } while (0)
 
 static void test_printf_formats(void)
@@ -110,8 +110,7 @@ static void test_printf_formats(void)
     SAME("[%.0x] [%#.0x] [%.0o] [%#.0o]", 0u, 0u, 0u, 0u);
     SAME("[%s] [%10s] [%-10s] [%.2s] [%10.2s]", "abc", "abc", "abc", "abc",
          "abc");
-    SAME("[%*d] [%-*d] [%*d] [%.*d] [%.*s]", 6, 1, 6, 1, -6, 1, 4, 3, 2,
-         "xyz");
+    SAME("[%*d] [%-*d] [%*d] [%.*d] [%.*s]", 6, 1, 6, 1, -6, 1, 4, 3, 2, "xyz");
     SAME("[%c] [%3c] [%-3c]", 'a', 'b', 'c');
     SAME("%p %p", (void *)0x1234, (void *)UINTPTR_MAX);
     SAME("%%d");
@@ -201,8 +200,8 @@ static void test_mem(void)
 
 static void test_str(void)
 {
-    static const char *const w[] = {"", "a", "A", "ab", "abc", "abd", "ABC",
-                                    "b", "\x80", "aBc", "abcdefgh"};
+    static const char *const w[] = {"",    "a", "A",    "ab",  "abc",     "abd",
+                                    "ABC", "b", "\x80", "aBc", "abcdefgh"};
 
     for (size_t i = 0; i < TB_ARRAY_SIZE(w); i++) {
         CHECK_EQ(g_strlen(w[i]), strlen(w[i]));

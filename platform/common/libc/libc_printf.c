@@ -103,33 +103,58 @@ static void emit_num(struct out *o, const struct spec *sp, uintmax_t v,
         pad(o, ' ', sp->width - total);
 }
 
-enum len { L_INT, L_CHAR, L_SHORT, L_LONG, L_LLONG, L_INTMAX, L_SIZE, L_PTRDIFF };
+enum len {
+    L_INT,
+    L_CHAR,
+    L_SHORT,
+    L_LONG,
+    L_LLONG,
+    L_INTMAX,
+    L_SIZE,
+    L_PTRDIFF
+};
 
 static uintmax_t get_unsigned(va_list *ap, enum len l)
 {
     switch (l) {
-    case L_CHAR: return (unsigned char)va_arg(*ap, unsigned int);
-    case L_SHORT: return (unsigned short)va_arg(*ap, unsigned int);
-    case L_LONG: return va_arg(*ap, unsigned long);
-    case L_LLONG: return va_arg(*ap, unsigned long long);
-    case L_INTMAX: return va_arg(*ap, uintmax_t);
-    case L_SIZE: return va_arg(*ap, size_t);
-    case L_PTRDIFF: return (uintmax_t)va_arg(*ap, ptrdiff_t);
-    default: return va_arg(*ap, unsigned int);
+    case L_CHAR:
+        return (unsigned char)va_arg(*ap, unsigned int);
+    case L_SHORT:
+        return (unsigned short)va_arg(*ap, unsigned int);
+    case L_LONG:
+        return va_arg(*ap, unsigned long);
+    case L_LLONG:
+        return va_arg(*ap, unsigned long long);
+    case L_INTMAX:
+        return va_arg(*ap, uintmax_t);
+    case L_SIZE:
+        return va_arg(*ap, size_t);
+    case L_PTRDIFF:
+        return (uintmax_t)va_arg(*ap, ptrdiff_t);
+    default:
+        return va_arg(*ap, unsigned int);
     }
 }
 
 static intmax_t get_signed(va_list *ap, enum len l)
 {
     switch (l) {
-    case L_CHAR: return (signed char)va_arg(*ap, int);
-    case L_SHORT: return (short)va_arg(*ap, int);
-    case L_LONG: return va_arg(*ap, long);
-    case L_LLONG: return va_arg(*ap, long long);
-    case L_INTMAX: return va_arg(*ap, intmax_t);
-    case L_SIZE: return (intmax_t)va_arg(*ap, size_t);
-    case L_PTRDIFF: return va_arg(*ap, ptrdiff_t);
-    default: return va_arg(*ap, int);
+    case L_CHAR:
+        return (signed char)va_arg(*ap, int);
+    case L_SHORT:
+        return (short)va_arg(*ap, int);
+    case L_LONG:
+        return va_arg(*ap, long);
+    case L_LLONG:
+        return va_arg(*ap, long long);
+    case L_INTMAX:
+        return va_arg(*ap, intmax_t);
+    case L_SIZE:
+        return (intmax_t)va_arg(*ap, size_t);
+    case L_PTRDIFF:
+        return va_arg(*ap, ptrdiff_t);
+    default:
+        return va_arg(*ap, int);
     }
 }
 
@@ -142,12 +167,18 @@ static enum len parse_spec(const char **fp, struct spec *sp, va_list *ap)
     memset(sp, 0, sizeof(*sp));
     sp->prec = -1;
     for (;; f++) {
-        if (*f == '-') sp->left = true;
-        else if (*f == '+') sp->plus = true;
-        else if (*f == ' ') sp->space = true;
-        else if (*f == '#') sp->alt = true;
-        else if (*f == '0') sp->zero = true;
-        else break;
+        if (*f == '-')
+            sp->left = true;
+        else if (*f == '+')
+            sp->plus = true;
+        else if (*f == ' ')
+            sp->space = true;
+        else if (*f == '#')
+            sp->alt = true;
+        else if (*f == '0')
+            sp->zero = true;
+        else
+            break;
     }
     if (*f == '*') {
         sp->width = va_arg(*ap, int);
@@ -188,10 +219,20 @@ static enum len parse_spec(const char **fp, struct spec *sp, va_list *ap)
         l = f[1] == 'l' ? L_LLONG : L_LONG;
         f += f[1] == 'l' ? 2 : 1;
         break;
-    case 'j': l = L_INTMAX; f++; break;
-    case 'z': l = L_SIZE; f++; break;
-    case 't': l = L_PTRDIFF; f++; break;
-    default: break;
+    case 'j':
+        l = L_INTMAX;
+        f++;
+        break;
+    case 'z':
+        l = L_SIZE;
+        f++;
+        break;
+    case 't':
+        l = L_PTRDIFF;
+        f++;
+        break;
+    default:
+        break;
     }
     *fp = f;
     return l;
@@ -220,10 +261,18 @@ int vsnprintf(char *restrict buf, size_t n, const char *restrict fmt,
             emit_num(&o, &sp, u, v < 0, 10, false);
             break;
         }
-        case 'u': emit_num(&o, &sp, get_unsigned(&ap, l), false, 10, false); break;
-        case 'o': emit_num(&o, &sp, get_unsigned(&ap, l), false, 8, false); break;
-        case 'x': emit_num(&o, &sp, get_unsigned(&ap, l), false, 16, false); break;
-        case 'X': emit_num(&o, &sp, get_unsigned(&ap, l), false, 16, true); break;
+        case 'u':
+            emit_num(&o, &sp, get_unsigned(&ap, l), false, 10, false);
+            break;
+        case 'o':
+            emit_num(&o, &sp, get_unsigned(&ap, l), false, 8, false);
+            break;
+        case 'x':
+            emit_num(&o, &sp, get_unsigned(&ap, l), false, 16, false);
+            break;
+        case 'X':
+            emit_num(&o, &sp, get_unsigned(&ap, l), false, 16, true);
+            break;
         case 'p':
             sp.alt = true;
             emit_num(&o, &sp, (uintptr_t)va_arg(ap, void *), false, 16, false);
@@ -235,8 +284,12 @@ int vsnprintf(char *restrict buf, size_t n, const char *restrict fmt,
             if (sp.left)
                 pad(&o, ' ', sp.width - 1);
             break;
-        case 's': emit_str(&o, &sp, va_arg(ap, const char *)); break;
-        case '%': put(&o, '%'); break;
+        case 's':
+            emit_str(&o, &sp, va_arg(ap, const char *));
+            break;
+        case '%':
+            put(&o, '%');
+            break;
         default:
             /* Unknown or truncated: copy the directive through verbatim. */
             for (const char *p = start; p <= f && *p; p++)

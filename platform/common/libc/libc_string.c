@@ -20,10 +20,7 @@ void *memcpy(void *restrict d, const void *restrict s, size_t n)
 {
 #if defined(__x86_64__)
     void *ret = d;
-    __asm__ volatile("rep movsb"
-                     : "+D"(d), "+S"(s), "+c"(n)
-                     :
-                     : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
     return ret;
 #else
     unsigned char *dp = d;

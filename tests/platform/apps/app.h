@@ -36,28 +36,36 @@ static inline void say(const char *fmt, ...)
 static inline const char *app_strerror(int err)
 {
     switch (err) {
-    case TB_OK: return "ok";
-    case TB_ENOENT: return "TB_ENOENT";
-    case TB_EIO: return "TB_EIO";
-    case TB_EBADF: return "TB_EBADF";
-    case TB_EAGAIN: return "TB_EAGAIN";
-    case TB_EEXIST: return "TB_EEXIST";
-    case TB_EINVAL: return "TB_EINVAL";
-    default: return "other error";
+    case TB_OK:
+        return "ok";
+    case TB_ENOENT:
+        return "TB_ENOENT";
+    case TB_EIO:
+        return "TB_EIO";
+    case TB_EBADF:
+        return "TB_EBADF";
+    case TB_EAGAIN:
+        return "TB_EAGAIN";
+    case TB_EEXIST:
+        return "TB_EEXIST";
+    case TB_EINVAL:
+        return "TB_EINVAL";
+    default:
+        return "other error";
     }
 }
 
 /* Failed checks are counted; check_end() turns the count into a verdict. */
 static int app_failures;
 
-#define APP_CHECK(cond, ...)                                                  \
-    do {                                                                      \
-        if (!(cond)) {                                                        \
-            app_failures++;                                                   \
-            say("FAILURE: %s (line %d): ", #cond, __LINE__);                  \
-            say(__VA_ARGS__);                                                 \
-            say("\n");                                                        \
-        }                                                                     \
+#define APP_CHECK(cond, ...)                                                   \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            app_failures++;                                                    \
+            say("FAILURE: %s (line %d): ", #cond, __LINE__);                   \
+            say(__VA_ARGS__);                                                  \
+            say("\n");                                                         \
+        }                                                                      \
     } while (0)
 
 static inline int check_end(void)

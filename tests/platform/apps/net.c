@@ -12,7 +12,7 @@
 
 TB_MANIFEST(1, TB_MFT_NET("service0"));
 
-#define BATCH 8
+#define BATCH     8
 #define FRAME_CAP 2048
 
 static uint8_t bufs[BATCH][FRAME_CAP];
@@ -46,9 +46,10 @@ int tb_app_main(const struct tb_start_info *si)
     APP_CHECK(tb_net_acquire("nosuch", &h2, &info2) == TB_ENOENT,
               "unknown device not refused");
     APP_CHECK(tb_net_read(h + 1, fr, 1) == TB_EBADF, "bad handle read");
-    APP_CHECK(info.mtu >= 576 && info.mtu + TB_NET_HLEN <= FRAME_CAP,
-              "mtu %zu", info.mtu);
-    fr[0] = (struct tb_frame){.buf = bufs[0], .len = info.mtu + TB_NET_HLEN + 1};
+    APP_CHECK(info.mtu >= 576 && info.mtu + TB_NET_HLEN <= FRAME_CAP, "mtu %zu",
+              info.mtu);
+    fr[0] =
+        (struct tb_frame){.buf = bufs[0], .len = info.mtu + TB_NET_HLEN + 1};
     APP_CHECK(tb_net_write(h, fr, 1) == TB_EINVAL, "oversize write");
     say("READY mac %02x:%02x:%02x:%02x:%02x:%02x mtu %zu\n", info.mac[0],
         info.mac[1], info.mac[2], info.mac[3], info.mac[4], info.mac[5],

@@ -38,19 +38,21 @@ static long raw_syscall(long nr, long a0, long a1, long a2)
 }
 
 #if defined(__x86_64__)
-#define NR_GETPID 39
-#define NR_WRITE 1
+#define NR_GETPID        39
+#define NR_WRITE         1
 #define NR_CLOCK_GETTIME 228
 #elif defined(__aarch64__)
-#define NR_GETPID 172
-#define NR_WRITE 64
+#define NR_GETPID        172
+#define NR_WRITE         64
 #define NR_CLOCK_GETTIME 113
 #endif
 
 int tb_app_main(const struct tb_start_info *si)
 {
     static char msg[] = "forbidden write\n";
-    struct { long s, ns; } ts;
+    struct {
+        long s, ns;
+    } ts;
     long r;
 
     say("syscall: trying '%s'\n", si->cmdline);
