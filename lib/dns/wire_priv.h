@@ -33,6 +33,21 @@ int dns_wire_rr_check(const uint8_t *msg, size_t len, size_t *pos,
                       unsigned sec, bool last, struct dns_wire_walk *wk,
                       struct dns_wire_rr *rr);
 
+/*
+ * Lowercases the 8 bytes packed in (w) (SWAR): a byte gets 0x20 added iff
+ * it is in 'A'..'Z'.  With h the low 7 bits of a byte, h + 0x3f has bit 7
+ * set iff h >= 'A', h + 0x25 iff h > 'Z' (no carries: h + 0x3f < 0x100);
+ * bytes with bit 7 set are not letters.  Label length bytes (<= 63) are
+ * never letters, so a whole wire name can be folded this way.
+ */
+static inline uint64_t dns_wire_lower8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
+    uint64_t h = w & ~high;
+    uint64_t m = ((h + ones * 0x3f) ^ (h + ones * 0x25)) & ~w & high;
+    return w | (m >> 2);
+}
+
 /* RFC 1035 types whose rdata names are compressed on send (RFC 3597 4). */
 static inline bool dns_wire_type_compresses(uint16_t type)
 {

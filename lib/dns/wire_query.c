@@ -13,66 +13,100 @@
 
 #include "wire_priv.h"
 
-/*
- * Lowercases the 8 ASCII bytes packed in (w) (SWAR): a byte gets 0x20
- * added iff it is in 'A'..'Z'.  Label length bytes (<= 63) are never
- * letters, so a whole wire name can be folded this way.
- */
-static inline uint64_t lower8(uint64_t w)
+static inline void lower_word(uint8_t *dst, const uint8_t *src)
 {
-    const uint64_t ones = 0x0101010101010101ull, high = ones * 0x80;
-    uint64_t h = w & ~high;                  /* low 7 bits of each byte */
-    uint64_t ge_a = h + ones * (0x80 - 'A'); /* high bit: h >= 'A' */
-    uint64_t gt_z = h + ones * (0x7f - 'Z'); /* high bit: h > 'Z' */
-    uint64_t upper = ge_a & ~gt_z & ~w & high;
-    return w | (upper >> 2);
-}
-
-/* Copies the (n)-byte wire name (src) into (dst), folding ASCII case. */
-static inline void copy_lower(uint8_t *dst, const uint8_t *src, size_t n)
-{
-    size_t i = 0;
     uint64_t w;
 
-    for (; i + 8 <= n; i += 8) {
-        memcpy(&w, src + i, 8);
-        w = lower8(w);
-        memcpy(dst + i, &w, 8);
+    memcpy(&w, src, 8);
+    w = dns_wire_lower8(w);
+    memcpy(dst, &w, 8);
+}
+
+/*
+ * Copies the (n)-byte wire name at (src) into (dst), folding ASCII case,
+ * a word at a time; the last word overlaps the one before (folding is
+ * idempotent), so there is no byte loop unless the name is under 8 bytes.
+ */
+static inline void copy_lower(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    if (TB_LIKELY(n >= 8)) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            lower_word(dst + i, src + i);
+        lower_word(dst + n - 8, src + n - 8);
+        return;
     }
-    for (; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         uint8_t c = src[i];
         dst[i] = (uint8_t)((unsigned)(c - 'A') < 26u ? c + 32 : c);
     }
 }
 
-/* Reads the OPT RR just validated at (rr) into (q) (RFC 6891 6.1.3). */
-static void read_opt(struct dns_query *q, const struct dns_wire_rr *rr)
+/* Stores the OPT RR fields (RFC 6891 6.1.3) of an RR at (off). */
+static inline void set_opt(struct dns_query *q, size_t off, uint16_t rclass,
+                           uint32_t ttl, size_t end)
 {
     q->has_opt = true;
-    q->udp_size = rr->rclass;
-    q->ext_rcode = (uint8_t)(rr->ttl >> 24);
-    q->edns_version = (uint8_t)(rr->ttl >> 16);
-    q->edns_flags = (uint16_t)rr->ttl;
-    q->opt_off = rr->off;
-    q->opt_len = rr->rdoff + rr->rdlen - rr->off;
+    q->udp_size = rclass;
+    q->ext_rcode = (uint8_t)(ttl >> 24);
+    q->edns_version = (uint8_t)(ttl >> 16);
+    q->edns_flags = (uint16_t)ttl;
+    q->opt_off = off;
+    q->opt_len = end - off;
+}
+
+/*
+ * The common case: the only RR is an OPT right after the question.  Same
+ * checks as dns_wire_rr_check() makes for it (root owner, RDLENGTH,
+ * option TLVs filling the rdata), without the general walk.  Returns the
+ * offset after the OPT RR, or 0 if malformed.
+ */
+static inline size_t fast_opt(struct dns_query *q, const uint8_t *buf,
+                              size_t len, size_t p)
+{
+    size_t o = p + DNS_RR_MIN_LEN, e = o + tb_get16(buf + p + 9);
+
+    if (TB_UNLIKELY(e > len))
+        return 0;
+    while (e - o >= 4) {
+        size_t l = tb_get16(buf + o + 2);
+        if (TB_UNLIKELY(l > e - o - 4))
+            return 0;
+        o += 4 + l;
+    }
+    if (TB_UNLIKELY(o != e))
+        return 0;
+    set_opt(q, p, tb_get16(buf + p + 3), tb_get32(buf + p + 5), e);
+    return e;
+}
+
+/* Every other case: walk all RRs with the shared validator. */
+static __attribute__((noinline)) int slow_rrs(struct dns_query *q, const uint8_t *buf, size_t len,
+                    size_t p, size_t nrr)
+{
+    struct dns_wire_walk wk = {0, 0};
+    struct dns_wire_rr rr;
+    unsigned counts[4] = {0, q->ancount, q->nscount, q->arcount};
+
+    for (unsigned s = DNS_SEC_ANSWER; s <= DNS_SEC_ADDITIONAL; s++) {
+        for (unsigned i = 0; i < counts[s]; i++) {
+            nrr--;
+            if (dns_wire_rr_check(buf, len, &p, s, nrr == 0, &wk, &rr) < 0)
+                return TB_EMALF;
+            if (rr.type == DNS_TYPE_OPT)
+                set_opt(q, rr.off, rr.rclass, rr.ttl, rr.rdoff + rr.rdlen);
+        }
+    }
+    q->tsig_off = wk.tsig_off;
+    q->end = p;
+    return 0;
 }
 
 int dns_query_parse(struct dns_query *q, const uint8_t *buf, size_t len)
 {
-    struct dns_wire_walk wk = {0, 0};
-    struct dns_wire_rr rr;
     size_t p = DNS_HDR_LEN, nrr;
-    unsigned counts[4];
 
-    q->qname_len = 0;
-    q->question_end = 0;
-    q->end = 0;
-    q->has_opt = false;
-    q->opt_off = q->opt_len = q->tsig_off = 0;
-    q->udp_size = 0;
-    q->edns_version = q->ext_rcode = 0;
-    q->edns_flags = 0;
-    q->qtype = q->qclass = 0;
+    memset(&q->qtype, 0, offsetof(struct dns_query, qname) -
+                             offsetof(struct dns_query, qtype));
     if (TB_UNLIKELY(len < DNS_HDR_LEN))
         return TB_ETRUNC;
     q->id = tb_get16(buf);
@@ -87,17 +121,14 @@ int dns_query_parse(struct dns_query *q, const uint8_t *buf, size_t len)
     if (TB_LIKELY(q->qdcount == 1)) {
         /* RFC 1035 4.1.2.  Compression is refused here, as NSD and Knot
          * refuse it: the only earlier bytes are the header. */
-        size_t s = p;
-        for (;;) {
-            if (TB_UNLIKELY(s >= len))
-                return TB_EMALF;
-            unsigned c = buf[s];
-            if (c == 0)
-                break;
-            if (TB_UNLIKELY(c > DNS_LABEL_MAXLEN))
-                return TB_EMALF;
+        size_t s = p, lim = TB_MIN(len, p + DNS_NAME_MAXLEN);
+        unsigned c;
+        if (TB_UNLIKELY(p >= len))
+            return TB_EMALF;
+        /* lim bounds the message and the name length (255) at once */
+        while ((c = buf[s]) != 0) {
             s += c + 1;
-            if (TB_UNLIKELY(s - p > DNS_NAME_MAXLEN - 1))
+            if (TB_UNLIKELY(c > DNS_LABEL_MAXLEN || s >= lim))
                 return TB_EMALF;
         }
         size_t n = s - p + 1;
@@ -113,22 +144,19 @@ int dns_query_parse(struct dns_query *q, const uint8_t *buf, size_t len)
         return TB_EMALF; /* RFC 9619: exactly one question */
     }
 
-    counts[1] = q->ancount;
-    counts[2] = q->nscount;
-    counts[3] = q->arcount;
-    nrr = (size_t)counts[1] + counts[2] + counts[3];
-    if (TB_UNLIKELY(nrr > (len - p) / DNS_RR_MIN_LEN))
+    /* Counts bounded by the bytes left (an RR is at least 11 bytes). */
+    nrr = (size_t)q->ancount + q->nscount + q->arcount;
+    if (nrr == 0) {
+        q->end = p;
+    } else if (TB_UNLIKELY(nrr * DNS_RR_MIN_LEN > len - p)) {
         return TB_EMALF;
-    for (unsigned s = DNS_SEC_ANSWER; s <= DNS_SEC_ADDITIONAL; s++) {
-        for (unsigned i = 0; i < counts[s]; i++) {
-            nrr--;
-            if (dns_wire_rr_check(buf, len, &p, s, nrr == 0, &wk, &rr) < 0)
-                return TB_EMALF;
-            if (rr.type == DNS_TYPE_OPT)
-                read_opt(q, &rr);
-        }
+    } else if (TB_LIKELY(q->arcount == 1 && nrr == 1 && buf[p] == 0 &&
+                         tb_get16(buf + p + 1) == DNS_TYPE_OPT)) {
+        q->end = fast_opt(q, buf, len, p);
+        if (TB_UNLIKELY(q->end == 0))
+            return TB_EMALF;
+    } else if (slow_rrs(q, buf, len, p, nrr) < 0) {
+        return TB_EMALF;
     }
-    q->tsig_off = wk.tsig_off;
-    q->end = p;
     return q->qdcount == 1 ? 0 : DNS_QUERY_NOQUESTION;
 }

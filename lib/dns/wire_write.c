@@ -9,11 +9,10 @@
  *
  * Compression table: an open-addressing hash table of DNS_WRITER_SLOTS
  * slots, one per name suffix written uncompressed at an offset below
- * 0x4000 (the pointer range), keyed by a hash of the lowercased suffix.
- * A lookup hashes every suffix of the new name (right to left, so each
- * label is hashed once), probes longest suffix first, and confirms a
- * candidate by walking the written name (through its own pointers)
- * case-insensitively.  Insertions are logged in order, so a rollback
+ * 0x4000 (the pointer range), keyed by a cheap hash of the suffix (its
+ * size, label count and first 8 bytes, case folded).  A lookup probes the
+ * new name's suffixes longest first and confirms a candidate by walking
+ * the written name (through its own pointers) case-insensitively.  Insertions are logged in order, so a rollback
  * removes them last-in first-out, which restores linear probing exactly.
  */
 #include <tibra/dns.h>
@@ -41,6 +40,7 @@ void dns_writer_init(struct dns_writer *w, uint8_t *buf, size_t cap,
     memset(w->count, 0, sizeof(w->count));
     w->sec = DNS_SEC_ANSWER;
     w->nnames = 0;
+    w->qlen = 0;
     memset(w->slot, 0, sizeof(w->slot));
     tb_put16(buf, id);
     tb_put16(buf + 2, flags);
@@ -66,7 +66,8 @@ void dns_writer_section(struct dns_writer *w, enum dns_section sec)
         w->sec = (unsigned)sec;
 }
 
-/* True if the name written at (off) in (buf) equals (s), ignoring case. */
+/* True if the name written at (off) in (buf) equals (s), ignoring case:
+ * label by label, exact bytes first (the usual case), folded if not. */
 static bool match(const uint8_t *buf, size_t off, const uint8_t *s)
 {
     for (;;) {
@@ -79,12 +80,42 @@ static bool match(const uint8_t *buf, size_t off, const uint8_t *s)
             return false;
         if (c == 0)
             return true;
-        for (unsigned i = 1; i <= c; i++)
-            if (lower(buf[off + i]) != lower(s[i]))
-                return false;
+        if (memcmp(buf + off + 1, s + 1, c) != 0)
+            for (unsigned i = 1; i <= c; i++)
+                if (lower(buf[off + i]) != lower(s[i]))
+                    return false;
         off += c + 1;
         s += c + 1;
     }
+}
+
+/*
+ * Hash of a name suffix (s) of (slen) bytes and (labels) labels, with
+ * (before) bytes of its name readable before it: its first (up to) 8
+ * bytes folded to lower case, mixed with its size.  Cheap, and
+ * the same for every spelling of the suffix; match() settles collisions.
+ */
+static inline uint32_t suffix_hash(const uint8_t *s, size_t slen,
+                                   size_t before, unsigned labels)
+{
+    uint64_t w = 0;
+
+    if (slen >= 8) {
+        memcpy(&w, s, 8);
+    } else if (before + slen >= 8) {
+        /* the 8 bytes ending with the suffix, the earlier ones shifted
+         * out: the same value as the loop below on little-endian hosts
+         * (elsewhere only tiny names hash differently: less compression,
+         * never a wrong pointer) */
+        memcpy(&w, s + slen - 8, 8);
+        w >>= 8 * (8 - slen);
+    } else {
+        for (size_t i = 0; i < slen; i++)
+            w |= (uint64_t)s[i] << (8 * i);
+    }
+    w = dns_wire_lower8(w) ^ ((uint64_t)slen << 56 | (uint64_t)labels << 48);
+    w *= 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(w >> 32);
 }
 
 /* Remembers that the suffix hashed to (h) starts at (off). */
@@ -117,42 +148,47 @@ static size_t find(const struct dns_writer *w, uint32_t h, const uint8_t *s)
 
 /*
  * Writes the trusted wire name (name) at w->len, compressed, within
- * (limit).  Returns 0 or TB_ESPACE (then w->len is unchanged, but suffixes
- * may have been remembered: the caller rolls back).
+ * (limit): the longest suffix already in the message becomes a pointer.
+ * Returns 0 or TB_ESPACE (then nothing was written or remembered).
  */
 static int put_name(struct dns_writer *w, const uint8_t *name, size_t limit)
 {
     uint8_t lab[128];
     uint32_t h[128];
     unsigned k = 0, i;
-    size_t pos = 0, target = 0, n;
+    size_t len = 0, target = 0, n;
 
-    while (name[pos] != 0) {
-        lab[k++] = (uint8_t)pos;
-        pos += name[pos] + 1u;
+    while (name[len] != 0) {
+        lab[k++] = (uint8_t)len;
+        len += name[len] + 1u;
     }
-    /* FNV-1a over the lowercased suffix, right to left by label. */
-    uint32_t acc = 2166136261u;
-    for (i = k; i-- > 0;) {
-        const uint8_t *l = name + lab[i];
-        for (unsigned j = 0; j <= l[0]; j++)
-            acc = (acc ^ lower(l[j])) * 16777619u;
-        h[i] = acc;
+    len++; /* the root label */
+    if (len == w->qlen && k > 0 &&
+        memcmp(name, w->buf + DNS_HDR_LEN, len) == 0) {
+        /* the most common owner: the question name, byte for byte */
+        if (limit - w->len < 2)
+            return TB_ESPACE;
+        tb_put16(w->buf + w->len, 0xc000 | DNS_HDR_LEN);
+        w->len += 2;
+        return 0;
     }
     for (i = 0; i < k; i++) {
-        target = find(w, h[i], name + lab[i]);
-        if (target != 0)
+        h[i] = suffix_hash(name + lab[i], len - lab[i], lab[i], k - i);
+        if (w->nnames > 0 && (target = find(w, h[i], name + lab[i])) != 0)
             break;
     }
-    n = i < k ? lab[i] : pos + 1u; /* literal bytes to copy */
-    if (limit - w->len < n + (i < k ? 2 : 0))
+    n = i < k ? lab[i] + 2u : len; /* bytes to write */
+    if (limit - w->len < n)
         return TB_ESPACE;
-    memcpy(w->buf + w->len, name, n);
-    if (i < k)
-        tb_put16(w->buf + w->len + n, (uint16_t)(0xc000 | target));
+    if (i < k) {
+        memcpy(w->buf + w->len, name, lab[i]);
+        tb_put16(w->buf + w->len + lab[i], (uint16_t)(0xc000 | target));
+    } else {
+        memcpy(w->buf + w->len, name, len);
+    }
     for (unsigned j = 0; j < i; j++)
         remember(w, h[j], w->len + lab[j]);
-    w->len += n + (i < k ? 2 : 0);
+    w->len += n;
     return 0;
 }
 
@@ -176,6 +212,8 @@ int dns_writer_question(struct dns_writer *w, const uint8_t *qname,
         rollback(w, len, nnames);
         return TB_ESPACE;
     }
+    if (len == DNS_HDR_LEN)
+        w->qlen = (uint16_t)(w->len - len); /* written uncompressed */
     tb_put16(w->buf + w->len, qtype);
     tb_put16(w->buf + w->len + 2, qclass);
     w->len += 4;

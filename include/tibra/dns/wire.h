@@ -36,24 +36,25 @@
 struct dns_query {
     uint16_t id, flags;  /* header; flags as on the wire (QR..RCODE) */
     uint16_t qdcount, ancount, nscount, arcount;
-    uint8_t qname[DNS_NAME_MAXLEN]; /* lowercased (RFC 4343) */
-    uint8_t qname_len;   /* 0 if there is no (valid) question */
+    /* From here to (tsig_off): zero unless the parse got that far. */
     uint16_t qtype, qclass;
-    size_t question_end; /* offset after the question; the question as
-                            received (original case, never compressed) is
-                            buf[DNS_HDR_LEN .. question_end) */
-    size_t end;          /* offset after the last RR; < len means
-                            trailing bytes, which are ignored */
+    uint8_t qname_len;   /* 0 if there is no (valid) question */
     bool has_opt;        /* an EDNS(0) OPT RR was present */
     uint8_t edns_version;
     uint8_t ext_rcode;   /* upper 8 bits of the extended RCODE */
     uint16_t udp_size;   /* OPT CLASS as sent: callers MUST treat values
                             below 512 as 512 (RFC 6891 6.2.3) */
     uint16_t edns_flags; /* DNS_EDNS_DO | Z bits */
+    size_t question_end; /* offset after the question; the question as
+                            received (original case, never compressed) is
+                            buf[DNS_HDR_LEN .. question_end) */
+    size_t end;          /* offset after the last RR; < len means
+                            trailing bytes, which are ignored */
     size_t opt_off;      /* offset of the OPT RR (its root owner byte) */
     size_t opt_len;      /* whole OPT RR length; its options are at
                             opt_off + 11, opt_len - 11 bytes */
     size_t tsig_off;     /* offset of the TSIG RR's owner, 0 if none */
+    uint8_t qname[DNS_NAME_MAXLEN]; /* lowercased (RFC 4343) */
 };
 
 /* A successful parse of a message with QDCOUNT 0 (see dns_query_parse). */
@@ -196,8 +197,8 @@ TB_API int dns_rdata_unpack(const uint8_t *msg, size_t msglen, size_t rdoff,
  */
 
 /* Compression table: slots (a power of two) and names remembered. */
-#define DNS_WRITER_SLOTS 128
-#define DNS_WRITER_NAMES 96
+#define DNS_WRITER_SLOTS 64
+#define DNS_WRITER_NAMES 48
 
 /* Caller-placed writer state; every field is private. */
 struct dns_writer {
@@ -208,6 +209,7 @@ struct dns_writer {
     uint16_t count[4];
     unsigned sec;
     unsigned nnames;
+    uint16_t qlen;   /* length of the first question name, at offset 12 */
     struct {
         uint16_t off;  /* offset of a name suffix in buf; 0 = empty */
         uint16_t tag;  /* hash bits, to skip most false candidates */
