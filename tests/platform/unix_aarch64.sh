@@ -27,7 +27,7 @@ if [ -z "$QEMU" ]; then
 fi
 XB="$TIBRA_BUILD/cross"
 echo "building into $XB"
-if ! make -C "$TIBRA_SRC" --no-print-directory -j"$(nproc)" O="$XB" \
+if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$TIBRA_SRC" --no-print-directory -j"$(nproc)" O="$XB" \
     CROSS=$CROSS platform-cross >"$TIBRA_BUILD/cross-build.log" 2>&1; then
     tail -n 40 "$TIBRA_BUILD/cross-build.log"
     echo "FAIL unix_aarch64: cross build failed (log: $TIBRA_BUILD/cross-build.log)"
