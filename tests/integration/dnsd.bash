@@ -47,6 +47,20 @@ dnsd_setup() {
     DNSD_PID=
     trap dnsd_cleanup EXIT
     trap 'exit 1' INT TERM
+    # A cross build (CROSS=aarch64-linux-gnu-) runs under qemu-user,
+    # through a wrapper that execs it (so the PID is tibra-dnsd's).
+    local arch=${TIBRA_ARCH:-$(uname -m)}
+    if [ "$arch" != "$(uname -m)" ]; then
+        local qemu
+        qemu=$(command -v "qemu-$arch" || command -v "qemu-$arch-static") ||
+            skip "no qemu-user for $arch"
+        printf '#!/bin/sh\nexec %s -L /usr/%s-linux-gnu %s "$@"\n' \
+            "$qemu" "$arch" "$(cd "$(dirname "$DNSD")" && pwd)/tibra-dnsd" \
+            >"$TMP/tibra-dnsd"
+        chmod +x "$TMP/tibra-dnsd"
+        DNSD=$TMP/tibra-dnsd
+        CROSS_RUN=1
+    fi
     PORT=$(dnsd_free_port)
     [ -n "$PORT" ] || fail "no free loopback port"
 }
