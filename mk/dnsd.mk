@@ -26,3 +26,12 @@ run: $(DNSD_BIN)
 	@echo "    dig @127.0.0.1 -p 5353 www.example.org A"
 	@echo "Ctrl-C stops it; kill -HUP <pid> reloads the zones."
 	$(Q)exec $(DNSD_BIN) $(RUN_CONF)
+
+# The same server under ASan+UBSan: the integration tests run it (when
+# built) so that real traffic, reloads and shutdown are checked for
+# memory errors and leaks.
+DNSD_SAN := $(T)/tibra-dnsd
+$(DNSD_SAN): $(DNSD_SRC:%.c=$(T)/%.o) $(T)/libtibra.a
+	$(call msg,LD,$@)
+	$(Q)$(TCC) $(CHECK_LDFLAGS) -o $@ $(DNSD_SRC:%.c=$(T)/%.o) $(T)/libtibra.a
+CHECK_BUILD += $(DNSD_SAN)
