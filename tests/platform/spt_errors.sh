@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # spt_errors.sh -- tibra-spt refuses what it must, with a clear message and
 # exit status 1, before running any guest code: no image, a missing or
-# non-ELF image, an image linked for another target (stub, hvt), an
-# image built for another Tibra ABI (the message names
-# both versions), a device the manifest does not declare, a declared
-# device left unattached, a missing block file, a missing TAP interface.
+# non-ELF image, an image outside guest memory, an image linked for
+# another target (stub, hvt), an image built for another Tibra ABI (the
+# message names both versions), a device the manifest does not declare, a
+# declared device left unattached, a missing block file, a missing TAP
+# interface.
 . "$(dirname "$0")/lib/platform.sh"
 
 if ! plat_available spt hello; then
@@ -37,6 +38,9 @@ refused "missing image" 'nosuch.spt' "$SPT" "$tmp/nosuch.spt"
 echo "not an image" >"$tmp/text.spt"
 refused "not ELF" 'text.spt: ' "$SPT" "$tmp/text.spt"
 refused "bad --mem" 'mem=0' "$SPT" --mem=0 "$APPS_G/hello.spt"
+# Guest memory of 1 MiB ends where the image starts (0x100000).
+refused "image outside memory" 'outside guest memory' \
+    "$SPT" --mem=1 "$APPS_G/hello.spt"
 
 # The same image with the manifest's ABI version (first word of the note's
 # descriptor, after 12 header bytes and the 8-byte name) changed to 99.
