@@ -2,6 +2,7 @@
 # fault.sh -- a NULL structure dereference (address 0x10) on every
 # available target: the platform prints a fault line naming the faulting
 # address, a register dump, and exits non-zero; the load never returns.
+# Then a stack overflow, which must be caught the same way.
 . "$(dirname "$0")/lib/platform.sh"
 
 for t in $(plat_targets fault); do
@@ -18,5 +19,14 @@ for t in $(plat_targets fault); do
         bad "fault/$t register dump" "only $n register values"; fi
     if printf '%s\n' "$OUT" | grep -q 'NOT CAUGHT'; then
         bad "fault/$t" "the faulting load returned"; fi
+
+    # A stack overflow: caught like any fault (the guard page), not a hang.
+    plat_run "$t" fault -- recurse
+    if [ "$RC" -eq 0 ] || [ "$RC" -eq 124 ] || [ "$RC" -eq 137 ] ||
+        printf '%s\n' "$OUT" | grep -q 'NOT CAUGHT'; then
+        bad "fault/$t stack overflow" "exit status $RC"
+    else
+        expect_output "fault/$t stack overflow (exit $RC)" '[Ff]ault'
+    fi
 done
 finish fault
