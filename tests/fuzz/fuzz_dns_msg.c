@@ -32,16 +32,21 @@ static void fold(uint8_t *p, size_t n)
             p[i] += 32;
 }
 
-/* Re-encodes (m) into (out); returns the length, or 0 if it did not fit
- * (decompressed rdata of the never-compressed types can grow). */
-static size_t reencode(const struct dns_msg *m)
+/*
+ * Re-encodes (m) into (out) under the size limit (cap); returns the
+ * length, or 0 if it did not fit (decompressed rdata of the
+ * never-compressed types can grow).  With (trunc), stops at the first RR
+ * that does not fit, as a server setting TC does, and returns what was
+ * written; the writer MUST be unchanged by the failed RR.
+ */
+static size_t reencode(const struct dns_msg *m, size_t cap, bool trunc)
 {
-    struct dns_writer w;
+    static struct dns_writer w, before;
     struct dns_rr_iter it;
     struct dns_rr rr;
     size_t n;
 
-    dns_writer_init(&w, out, sizeof(out), m->id, m->flags);
+    dns_writer_init(&w, out, cap, m->id, m->flags);
     dns_rr_iter_init(&it, m, DNS_SEC_QUESTION);
     while (dns_rr_next(&it, &rr)) {
         if (rr.section == DNS_SEC_QUESTION) {
@@ -59,9 +64,18 @@ static size_t reencode(const struct dns_msg *m)
             REQUIRE(rr.rdlen == 0 && rr.rclass != DNS_CLASS_IN);
             n = 0;
         }
-        if (n > 65535 || dns_writer_rr(&w, rr.owner, rr.type, rr.rclass,
-                                       rr.ttl, rd1, (uint16_t)n) != 0)
+        if (n > 65535)
             return 0;
+        before = w;
+        if (dns_writer_rr(&w, rr.owner, rr.type, rr.rclass, rr.ttl, rd1,
+                          (uint16_t)n) != 0) {
+            if (!trunc)
+                return 0;
+            REQUIRE(w.len == before.len && w.nnames == before.nnames);
+            REQUIRE(memcmp(w.count, before.count, sizeof(w.count)) == 0);
+            REQUIRE(memcmp(w.slot, before.slot, sizeof(w.slot)) == 0);
+            return dns_writer_finish(&w);
+        }
     }
     if (m->opt_off != 0) {
         const uint8_t *o = m->buf + m->opt_off;
@@ -137,6 +151,21 @@ static void compare(const struct dns_msg *a, const struct dns_msg *b)
     }
 }
 
+/* Every entry of (b) equals the entry of (a) at the same position. */
+static void prefix(const struct dns_msg *a, const struct dns_msg *b)
+{
+    struct dns_rr_iter ia, ib;
+    static struct dns_rr ra, rb;
+
+    dns_rr_iter_init(&ia, a, DNS_SEC_QUESTION);
+    dns_rr_iter_init(&ib, b, DNS_SEC_QUESTION);
+    while (next_plain(&ib, b, &rb)) {
+        REQUIRE(next_plain(&ia, a, &ra));
+        REQUIRE(ra.section == rb.section && ra.type == rb.type);
+        REQUIRE(dns_name_equal(ra.owner, rb.owner));
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -189,7 +218,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (unsigned s = 0; s < 4; s++)
         REQUIRE(seen[s] == m.count[s]);
 
-    n = reencode(&m);
+    /* a truncated re-encoding (TC-style) parses, and is a prefix */
+    n = reencode(&m, DNS_HDR_LEN + (size_t)data[size - 1] * 4, true);
+    if (n > 0) {
+        REQUIRE(dns_msg_parse(&m2, out, n) == 0);
+        REQUIRE(m2.end == n);
+        prefix(&m, &m2);
+    }
+    n = reencode(&m, sizeof(out), false);
     if (n == 0)
         return 0;
     REQUIRE(dns_msg_parse(&m2, out, n) == 0);
