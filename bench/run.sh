@@ -268,7 +268,9 @@ for s in $servers; do
             "$out/logs/$s.callgrind-load")
         R[$s.ir]=$(awk -v i="$ir" -v a="${ans:-0}" \
             'BEGIN { if (a > 0) printf "%.0f", i / a; else print "n/a" }')
-        log "$s: callgrind: $ir Ir for $ans answered queries = ${R[$s.ir]} Ir/query"
+        R[$s.cg_rcodes]=$(sed -n 's/^rcodes: *//p' "$out/logs/$s.callgrind-load" |
+            tr ' ' ',')
+        log "$s: callgrind: $ir Ir for $ans answered queries = ${R[$s.ir]} Ir/query (${R[$s.cg_rcodes]})"
     else
         stop "$d"
         R[$s.ir]=n/a
@@ -303,7 +305,7 @@ ratio() { # a b -> a/b with 2 decimals, or n/a
     echo
     echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; kernel $(uname -r)"
     echo "- $(nsd -v 2>&1 | head -1); $(knotd -V 2>&1 | head -1); dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ {print $2}'); $(valgrind --version)"
-    echo "- tibra: $(git -C "$src" describe --always --dirty 2>/dev/null) ($tibra)"
+    echo "- tibra: $("$tibra" -V 2>/dev/null | head -1) ($tibra)"
     echo "- $secs s per server per tool; $inflight queries in flight; servers on CPU $srv_cpu, generators on CPU $gen_cpu"
     echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
@@ -316,7 +318,7 @@ ratio() { # a b -> a/b with 2 decimals, or n/a
     if [[ " $servers " == *" tibra "* ]]; then printf -- '---:|---:|\n'
     else printf -- '---:|\n'; fi
     for key in dp_qps tl_qps dp_lat tl_p50_us tl_p99_us ir load_ms rss pss \
-        tl_lost tl_cpu_pct; do
+        tl_lost tl_cpu_pct cg_rcodes; do
         case $key in
         dp_qps) label="QPS (dnsperf)" ;;
         tl_qps) label="QPS (tibra-load)" ;;
@@ -329,6 +331,7 @@ ratio() { # a b -> a/b with 2 decimals, or n/a
         pss) label="PSS kB, $names names" ;;
         tl_lost) label="lost queries (tibra-load)" ;;
         tl_cpu_pct) label="generator CPU % (tibra-load)" ;;
+        cg_rcodes) label="rcodes of the $cg_queries callgrind queries" ;;
         esac
         printf '| %s |' "$label"
         for s in $servers; do printf ' %s |' "${R[$s.$key]:-n/a}"; done
