@@ -195,8 +195,11 @@ static int put_name(struct dns_writer *w, const uint8_t *name, size_t limit)
 /* Undoes everything written and remembered since (len, nnames). */
 static void rollback(struct dns_writer *w, size_t len, unsigned nnames)
 {
-    while (w->nnames > nnames)
-        w->slot[w->ins[--w->nnames]].off = 0;
+    while (w->nnames > nnames) {
+        unsigned i = w->ins[--w->nnames];
+        w->slot[i].off = 0;
+        w->slot[i].tag = 0; /* as dns_writer_init left it */
+    }
     w->len = len;
 }
 

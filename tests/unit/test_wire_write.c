@@ -185,6 +185,20 @@ static void test_rollback(void)
                                  "AAAABBBBCCCCDDDDEEEE"), 44), TB_ESPACE);
     CHECK(same_state(&w, &w2));
 
+    /* an owner that fits exactly (so its suffix is remembered) followed
+     * by no room for the fixed part */
+    size_t room = 300 - dns_writer_len(&w);
+    REQUIRE(room >= 3 && room <= 65);
+    uint8_t big[70];
+    big[0] = (uint8_t)(room - 2);
+    memset(big + 1, 'q', room - 2);
+    big[room - 1] = 0;
+    memcpy(&w2, &w, sizeof(w));
+    CHECK_EQ(dns_writer_rr(&w, big, DNS_TYPE_A, 1, 60, N("\x01\x02\x03\x04"),
+                           4), TB_ESPACE);
+    CHECK(same_state(&w, &w2));
+    CHECK(memcmp(w.slot, w2.slot, sizeof(w.slot)) == 0);
+
     /* the same message written by a writer that never failed */
     dns_writer_init(&w2, ref, 300, 7, DNS_FLAG_QR);
     dns_writer_question(&w2, org, DNS_TYPE_MX, DNS_CLASS_IN);
