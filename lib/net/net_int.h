@@ -106,7 +106,7 @@ struct tcb {
     bool fin_rcvd;
     bool ack_now;    /* send an ACK at the next flush */
     bool ws_ok;      /* window scaling agreed (RFC 7323 2.2) */
-    bool ts_ok;      /* timestamps agreed (RFC 7323 3) */
+    bool sack_ok;    /* SACK permitted both ways (RFC 2018) */
     bool in_recovery;
     bool rtt_active;
     uint8_t snd_ws, rcv_ws;
@@ -124,7 +124,12 @@ struct tcb {
     uint32_t max_snd_wnd;
     uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge advertised */
     uint16_t mss;     /* send MSS (peer's option, capped by our MTU) */
-    uint32_t ts_recent, ts_recent_age;
+
+    /* SACK scoreboard: ranges the peer holds above snd_una, and how far
+     * this recovery has retransmitted (RFC 6675, simplified). */
+    uint8_t nsack;
+    struct { uint32_t start, end; } sack[4];
+    uint32_t rtx_hi;
 
     /* Congestion control (RFC 5681, NewReno RFC 6582). */
     uint32_t cwnd, ssthresh, recover;

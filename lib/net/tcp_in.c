@@ -20,6 +20,9 @@ struct seg {
     uint8_t flags;
     uint16_t mss;  /* 0: absent */
     int ws;        /* -1: absent */
+    bool sack_perm;
+    uint8_t nsack;
+    uint32_t sack[4][2];
     const uint8_t *data;
 };
 
@@ -40,6 +43,8 @@ static bool parse(const uint8_t *l4, uint32_t len, struct seg *g)
     g->dlen = len - doff;
     g->mss = 0;
     g->ws = -1;
+    g->sack_perm = false;
+    g->nsack = 0;
     while (o < end) {
         if (*o == 0)
             break;
@@ -53,6 +58,14 @@ static bool parse(const uint8_t *l4, uint32_t len, struct seg *g)
             g->mss = tb_get16(o + 2);
         else if (o[0] == 3 && o[1] == 3)
             g->ws = TB_MIN(o[2], 14); /* RFC 7323 2.3 */
+        else if (o[0] == 4 && o[1] == 2)
+            g->sack_perm = true;
+        else if (o[0] == 5 && o[1] >= 10 && (o[1] - 2) % 8 == 0)
+            for (int i = 0; i < (o[1] - 2) / 8 && i < 4; i++) {
+                g->sack[i][0] = tb_get32(o + 2 + 8 * i);
+                g->sack[i][1] = tb_get32(o + 6 + 8 * i);
+                g->nsack = (uint8_t)(i + 1);
+            }
         o += o[1];
     }
     return g->sport != 0 && g->dport != 0;
@@ -122,6 +135,8 @@ static void apply_syn_options(struct tb_stack *s, struct tcb *t,
         t->snd_ws = 0;
         t->rcv_ws = 0;
     }
+    /* RFC 2018 2: SACK only if both SYNs carried SACK-permitted. */
+    t->sack_ok = g->sack_perm && (t->state == TCP_SYN_SENT || t->sack_ok);
     t->cwnd = TB_MIN(10u * t->mss, TB_MAX(2u * t->mss, 14600u)); /* RFC 6928 */
     t->ssthresh = 0xffffffffu;
     t->irs = g->seq;
@@ -222,6 +237,7 @@ static void listen_input(struct tb_stack *s, int li, uint8_t af,
     t->state = TCP_SYN_RCVD;
     tcb_open_common(s, t);
     t->ws_ok = true; /* provisional: apply_syn_options decides */
+    t->sack_ok = true;
     apply_syn_options(s, t, g);
     t->snd_wnd = g->win; /* RFC 7323 2.2: SYN windows are not scaled */
     t->max_snd_wnd = t->snd_wnd;
@@ -269,6 +285,80 @@ static void established(struct tb_stack *s, struct tcb *t)
     }
 }
 
+/* Merges the peer's SACK blocks into the scoreboard (blocks outside
+ * (snd_una, snd_max] are ignored: RFC 2018 / RFC 6675 validity). */
+static void sack_update(struct tcb *t, const struct seg *g)
+{
+    for (uint8_t k = 0; k < g->nsack; k++) {
+        uint32_t a = g->sack[k][0], b = g->sack[k][1];
+        uint8_t i = 0;
+        if (!seq_lt(a, b) || !seq_gt(a, t->snd_una) || seq_gt(b, t->snd_max))
+            continue;
+        while (i < t->nsack) {
+            if (seq_le(a, t->sack[i].end) && seq_ge(b, t->sack[i].start)) {
+                if (seq_lt(t->sack[i].start, a))
+                    a = t->sack[i].start;
+                if (seq_gt(t->sack[i].end, b))
+                    b = t->sack[i].end;
+                t->sack[i] = t->sack[--t->nsack];
+            } else {
+                i++;
+            }
+        }
+        if (t->nsack == TB_ARRAY_SIZE(t->sack))
+            t->nsack--;
+        t->sack[t->nsack].start = a;
+        t->sack[t->nsack].end = b;
+        t->nsack++;
+    }
+}
+
+static void sack_trim(struct tcb *t)
+{
+    for (uint8_t i = 0; i < t->nsack;) {
+        if (seq_le(t->sack[i].end, t->snd_una)) {
+            t->sack[i] = t->sack[--t->nsack];
+            continue;
+        }
+        if (seq_lt(t->sack[i].start, t->snd_una))
+            t->sack[i].start = t->snd_una;
+        i++;
+    }
+}
+
+/* Retransmits the first segment from max(snd_una, rtx_hi) the peer does
+ * not hold, if it lies below data the peer does hold (a hole).  Without
+ * SACK information that is the segment at snd_una, once. */
+static void retransmit_hole(struct tb_stack *s, struct tcb *t)
+{
+    uint32_t h = seq_gt(t->rtx_hi, t->snd_una) ? t->rtx_hi : t->snd_una;
+    uint32_t top = t->snd_una, n;
+    bool moved = true;
+
+    for (uint8_t i = 0; i < t->nsack; i++)
+        if (seq_gt(t->sack[i].end, top))
+            top = t->sack[i].end;
+    while (moved) {
+        moved = false;
+        for (uint8_t i = 0; i < t->nsack; i++)
+            if (seq_ge(h, t->sack[i].start) && seq_lt(h, t->sack[i].end)) {
+                h = t->sack[i].end;
+                moved = true;
+            }
+    }
+    if (t->nsack ? !seq_lt(h, top) : h != t->snd_una)
+        return;
+    n = TB_MIN((uint32_t)t->mss, t->slen - (h - t->snd_una));
+    for (uint8_t i = 0; i < t->nsack; i++)
+        if (seq_gt(t->sack[i].start, h) && t->sack[i].start - h < n)
+            n = t->sack[i].start - h;
+    if (n == 0 || !seq_lt(h, t->snd_una + t->slen))
+        return;
+    s->st.tcp_retrans++;
+    tcp_send_segment(s, t, h, n, TCP_ACK);
+    t->rtx_hi = h + n;
+}
+
 static void fast_retransmit(struct tb_stack *s, struct tcb *t)
 {
     uint32_t flight = t->snd_max - t->snd_una;
@@ -279,8 +369,8 @@ static void fast_retransmit(struct tb_stack *s, struct tcb *t)
     t->recover = t->snd_max;
     t->in_recovery = true;
     t->rtt_active = false;
-    tcp_send_segment(s, t, t->snd_una, TB_MIN((uint32_t)t->mss, t->slen),
-                     TCP_ACK);
+    t->rtx_hi = t->snd_una;
+    retransmit_hole(s, t);
     tcp_rto_arm(s, t);
 }
 
@@ -291,6 +381,8 @@ static bool process_ack(struct tb_stack *s, struct tcb *t,
     uint32_t acked, dacked;
     uint32_t win = (uint32_t)g->win << t->snd_ws;
 
+    if (t->sack_ok)
+        sack_update(t, g);
     /* RFC 5961 5.2: too old or not yet sent: ACK and drop. */
     if (seq_gt(g->ack, t->snd_max) ||
         seq_lt(g->ack, t->snd_una - t->max_snd_wnd)) {
@@ -298,14 +390,23 @@ static bool process_ack(struct tb_stack *s, struct tcb *t,
         return false;
     }
     if (seq_le(g->ack, t->snd_una)) {
-        /* RFC 5681 2: a duplicate ACK carries no data, does not move the
-         * window, and comes while data is outstanding. */
-        if (g->ack == t->snd_una && g->dlen == 0 && win == t->snd_wnd &&
+        /* RFC 5681 2 defines a duplicate ACK as carrying no data and
+         * not changing the window.  Without SACK that hides every loss in
+         * a bidirectional flow (the peer's dupacks ride on its data) and
+         * behind receivers that shrink their window while holding
+         * out-of-order data (Linux), leaving only the RTO.  So any
+         * segment that repeats snd_una while data is outstanding counts;
+         * a spurious fast retransmit costs one segment and a halved cwnd.
+         */
+        if (g->ack == t->snd_una &&
             t->snd_max != t->snd_una && !(g->flags & (TCP_SYN | TCP_FIN))) {
-            if (++t->dupacks == 3 && !t->in_recovery)
+            if (++t->dupacks == 3 && !t->in_recovery) {
                 fast_retransmit(s, t);
-            else if (t->dupacks > 3 && t->in_recovery)
+            } else if (t->dupacks > 3 && t->in_recovery) {
                 t->cwnd += t->mss;
+                if (t->nsack) /* each dupack: one more hole (RFC 6675) */
+                    retransmit_hole(s, t);
+            }
         }
     } else {
         acked = g->ack - t->snd_una;
@@ -324,8 +425,10 @@ static bool process_ack(struct tb_stack *s, struct tcb *t,
                 t->shead = (t->shead + dacked) % t->scap;
                 t->slen -= dacked;
                 t->snd_una = g->ack;
-                tcp_send_segment(s, t, t->snd_una,
-                                 TB_MIN((uint32_t)t->mss, t->slen), TCP_ACK);
+                sack_trim(t);
+                if (!t->nsack)
+                    t->rtx_hi = t->snd_una;
+                retransmit_hole(s, t);
                 dacked = 0;
             }
         } else if (t->cwnd < t->ssthresh) {
@@ -336,6 +439,7 @@ static bool process_ack(struct tb_stack *s, struct tcb *t,
         t->shead = (t->shead + dacked) % t->scap;
         t->slen -= dacked;
         t->snd_una = g->ack;
+        sack_trim(t);
         if (seq_lt(t->snd_nxt, t->snd_una))
             t->snd_nxt = t->snd_una;
         t->dupacks = 0;
@@ -376,40 +480,36 @@ static void ring_put(struct tcb *t, uint32_t seq, const uint8_t *d,
     memcpy(t->rbuf, d + k, n - k);
 }
 
+/* Records [a, b) as held out of order, merged with what it touches, and
+ * puts it first: SACK blocks report the most recent first (RFC 2018 4).
+ * When the table is full the oldest range is forgotten (the data stays
+ * in the ring; the peer retransmits it: reneging is allowed, RFC 2018 8).
+ */
 static void ooo_add(struct tb_stack *s, struct tcb *t, uint32_t a,
                     uint32_t b)
 {
-    uint8_t i, j;
+    uint8_t i = 0;
 
     s->st.tcp_ooo++;
-    for (i = 0; i < t->nooo; i++) {
+    while (i < t->nooo) {
         if (seq_le(a, t->ooo[i].end) && seq_ge(b, t->ooo[i].start)) {
-            /* Merge, then absorb any following overlapping range. */
-            if (seq_lt(a, t->ooo[i].start))
-                t->ooo[i].start = a;
-            if (seq_gt(b, t->ooo[i].end))
-                t->ooo[i].end = b;
-            for (j = 0; j < t->nooo; j++) {
-                if (j == i || !(seq_le(t->ooo[j].start, t->ooo[i].end) &&
-                                seq_ge(t->ooo[j].end, t->ooo[i].start)))
-                    continue;
-                if (seq_lt(t->ooo[j].start, t->ooo[i].start))
-                    t->ooo[i].start = t->ooo[j].start;
-                if (seq_gt(t->ooo[j].end, t->ooo[i].end))
-                    t->ooo[i].end = t->ooo[j].end;
-                t->ooo[j] = t->ooo[--t->nooo];
-                if (i == t->nooo)
-                    i = j;
-                j = (uint8_t)-1;
-            }
-            return;
+            if (seq_lt(t->ooo[i].start, a))
+                a = t->ooo[i].start;
+            if (seq_gt(t->ooo[i].end, b))
+                b = t->ooo[i].end;
+            memmove(&t->ooo[i], &t->ooo[i + 1],
+                    (size_t)(t->nooo - i - 1) * sizeof(t->ooo[0]));
+            t->nooo--;
+        } else {
+            i++;
         }
     }
-    if (t->nooo < TCP_OOO_MAX) {
-        t->ooo[t->nooo].start = a;
-        t->ooo[t->nooo].end = b;
-        t->nooo++;
-    }
+    if (t->nooo == TCP_OOO_MAX)
+        t->nooo--;
+    memmove(&t->ooo[1], &t->ooo[0], (size_t)t->nooo * sizeof(t->ooo[0]));
+    t->ooo[0].start = a;
+    t->ooo[0].end = b;
+    t->nooo++;
 }
 
 static void data_in(struct tb_stack *s, struct tcb *t, uint32_t seq,
@@ -434,7 +534,9 @@ static void data_in(struct tb_stack *s, struct tcb *t, uint32_t seq,
                 t->rlen += t->ooo[i].end - t->rcv_nxt;
                 t->rcv_nxt = t->ooo[i].end;
             }
-            t->ooo[i] = t->ooo[--t->nooo];
+            memmove(&t->ooo[i], &t->ooo[i + 1],
+                    (size_t)(t->nooo - i - 1) * sizeof(t->ooo[0]));
+            t->nooo--;
             moved = true;
             break;
         }

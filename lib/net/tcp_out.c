@@ -1,11 +1,12 @@
 /*
  * tcp_out.c -- building and sending TCP segments (RFC 9293 3.1): the
- * header with options on SYNs (MSS, window scale RFC 7323 2), payload
+ * header with options on SYNs (MSS, window scale RFC 7323 2, SACK permitted)
+ * and SACK blocks on pure ACKs while out-of-order data is held (RFC 2018), payload
  * copied from the connection's send ring, the checksum over the pseudo
  * header; tcp_output() sends what the send window, the congestion window
  * (RFC 5681) and the queue allow, then the FIN; RSTs for segments that
  * have no connection (RFC 9293 3.10.7.1).  No Nagle (applications write
- * whole messages), no SACK, no timestamps, no urgent data.
+ * whole messages), no timestamps, no urgent data.
  */
 #include "net_int.h"
 
@@ -29,7 +30,7 @@ int tcp_send_segment(struct tb_stack *s, struct tcb *t, uint32_t seq,
 {
     uint8_t af = t->local.af, *h;
     uint32_t hl = TCP_HLEN, off, sum;
-    struct pkt *p = pkt_alloc_tx(s, ETH_HLEN + IP6_HLEN + TCP_HLEN + 20);
+    struct pkt *p = pkt_alloc_tx(s, ETH_HLEN + IP6_HLEN + TCP_HLEN + 40);
 
     if (p == NULL)
         return TB_ENOMEM;
@@ -47,6 +48,26 @@ int tcp_send_segment(struct tb_stack *s, struct tcb *t, uint32_t seq,
             h[27] = t->rcv_ws;
             hl += 4;
         }
+        if (t->sack_ok || t->state == TCP_SYN_SENT) {
+            h[hl] = 1; /* NOP, NOP, SACK permitted (RFC 2018 2) */
+            h[hl + 1] = 1;
+            h[hl + 2] = 4;
+            h[hl + 3] = 2;
+            hl += 4;
+        }
+    } else if (len == 0 && t->sack_ok && t->nooo > 0 &&
+               (flags & TCP_ACK)) {
+        /* RFC 2018 3/4: up to 4 blocks, the most recent first. */
+        uint8_t n = (uint8_t)TB_MIN(t->nooo, 4);
+        h[20] = 1;
+        h[21] = 1;
+        h[22] = 5;
+        h[23] = (uint8_t)(2 + 8 * n);
+        for (uint8_t i = 0; i < n; i++) {
+            tb_put32(h + 24 + 8 * i, t->ooo[i].start);
+            tb_put32(h + 28 + 8 * i, t->ooo[i].end);
+        }
+        hl += 4 + 8u * n;
     }
     tb_put16(h, t->local.port);
     tb_put16(h + 2, t->remote.port);
