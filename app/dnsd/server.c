@@ -410,28 +410,29 @@ static void tcp_accept(struct worker *w, int lfd)
     }
 }
 
-/* Answers the complete queries in rbuf while wbuf has room.
- * Returns false if the connection must be closed (malformed length). */
-static bool conn_process(struct worker *w, struct conn *c)
+/* Answers the complete queries in rbuf while wbuf has room.  Returns the
+ * number of queries consumed, or -1 if the connection must be closed (a
+ * malformed length). */
+static int conn_process(struct worker *w, struct conn *c)
 {
     const unsigned maxq = w->srv->c->tcp_max_queries;
+    int done = 0;
 
     while (!(maxq && c->answered >= maxq) && c->rlen - c->roff >= 2) {
         uint32_t mlen = tb_get16(c->rbuf + c->roff);
         if (mlen < DNS_HDR_LEN || mlen > TCP_QUERY_MAX) {
             w->tcp_bad++;
-            return false;
+            return -1;
         }
         if (c->rlen - c->roff < 2 + mlen)
             break;
-        if (c->woff == c->wlen)
-            c->woff = c->wlen = 0;
         if (TCP_WBUF - c->wlen < TCP_ANSWER_MAX)
             break; /* back-pressure: resume when output drains */
         size_t len = dnsd_answer(w->cur, c->rbuf + c->roff + 2, mlen,
                                  c->wbuf + c->wlen + 2, DNS_MSG_MAXLEN,
                                  DNS_AUTH_TCP, &w->st);
         c->roff += 2 + mlen;
+        done++;
         if (len != 0) {
             tb_put16(c->wbuf + c->wlen, (uint16_t)len);
             c->wlen += 2 + (uint32_t)len;
@@ -439,14 +440,14 @@ static bool conn_process(struct worker *w, struct conn *c)
         }
     }
     if (maxq && c->answered >= maxq)
-        c->eof = true;
+        c->eof = true; /* read no more; close once the answers are out */
     /* Keep the unprocessed tail at the start of rbuf. */
     if (c->roff != 0) {
         memmove(c->rbuf, c->rbuf + c->roff, c->rlen - c->roff);
         c->rlen -= c->roff;
         c->roff = 0;
     }
-    return true;
+    return done;
 }
 
 /* Sends pending output.  Returns false if the connection is dead. */
@@ -460,46 +461,46 @@ static bool conn_flush(struct conn *c, uint64_t now)
         c->woff += (uint32_t)n;
         c->last = now;
     }
+    c->woff = c->wlen = 0; /* all sent: the whole buffer is free again */
     return true;
 }
 
+/*
+ * Moves a connection as far as it can go without blocking: answer what is
+ * buffered, send, read more.  While answers are pending (the peer reads
+ * slowly) nothing more is read: the peer's own window then stops it.
+ */
 static void conn_service(struct worker *w, uint32_t idx, uint64_t now)
 {
     struct conn *c = &w->conns[idx];
     uint32_t want;
 
-    if (!conn_flush(c, now))
-        goto close;
     for (;;) {
-        if (!conn_process(w, c))
+        int done = conn_process(w, c);
+        if (done < 0 || !conn_flush(c, now))
             goto close;
-        if (c->eof || TCP_WBUF - c->wlen < TCP_ANSWER_MAX ||
-            c->rlen == TCP_RBUF)
-            break;
+        if (c->woff < c->wlen)
+            break; /* wait for EPOLLOUT */
+        if (done > 0)
+            continue; /* output drained: more may be buffered */
+        if (c->eof || NEVER(c->rlen == TCP_RBUF))
+            break; /* (a full rbuf always holds a whole query) */
         ssize_t n = recv(c->fd, c->rbuf + c->rlen, TCP_RBUF - c->rlen,
                          MSG_DONTWAIT);
         if (n > 0) {
             c->rlen += (uint32_t)n;
             c->last = now;
-            continue;
-        }
-        if (n == 0) {
+        } else if (n == 0) {
             c->eof = true; /* answer what is complete, then close */
-            continue;
-        }
-        if (errno == EAGAIN || errno == EINTR)
+        } else if (errno == EAGAIN || errno == EINTR) {
             break;
-        goto close;
+        } else {
+            goto close;
+        }
     }
-    if (!conn_flush(c, now))
-        goto close;
     if (c->eof && c->woff == c->wlen)
         goto close;
-    want = 0;
-    if (c->woff < c->wlen)
-        want |= EPOLLOUT;
-    if (!c->eof && TCP_WBUF - c->wlen >= TCP_ANSWER_MAX)
-        want |= EPOLLIN;
+    want = c->woff < c->wlen ? EPOLLOUT : c->eof ? 0 : EPOLLIN;
     if (want != c->events) {
         struct epoll_event ev = {.events = want, .data.u64 = EV(EV_CONN, idx)};
         if (epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)

@@ -99,6 +99,13 @@ for b in query(200, "www.example.test"):
 if answer(s) != (200, 0):
     raise SystemExit("byte-by-byte query: wrong answer")
 print("ok   a query written byte by byte")
+# Pipelined queries whose answers (~1.7 KB each) outgrow the output
+# buffer's slack: the server must resume reading once it has flushed.
+s.sendall(b"".join(query(300 + i, "big.example.test", 16) for i in range(8)))
+got = [answer(s) for _ in range(8)]
+if got != [(300 + i, 0) for i in range(8)]:
+    raise SystemExit("large pipelined answers: got %r" % got)
+print("ok   8 pipelined queries with large answers")
 # A length shorter than a DNS header is malformed: the server closes.
 s.sendall(struct.pack(">H", 3) + b"abc")
 s.settimeout(5)
