@@ -13,9 +13,11 @@ HVT_TENDER_SRC := tender/common/elf.c tender/common/attach.c \
 	tender/hvt/hvt_main.c tender/hvt/hvt_kvm_x86_64.c \
 	tender/hvt/hvt_seccomp.c
 HVT_TENDER := $(H)/tender/hvt/tibra-hvt
+# Static PIE with libseccomp's archive: no dynamic loader or shared
+# library lookups at start-up, which is part of every boot-to-exit.
 $(HVT_TENDER): $(HVT_TENDER_SRC:%.c=$(H)/%.o)
 	$(call msg,LD,$@)
-	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $^ -lseccomp
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -static-pie -o $@ $^ -l:libseccomp.a
 ALL += $(HVT_TENDER)
 INSTALL_BIN += $(HVT_TENDER)
 endif
