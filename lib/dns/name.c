@@ -22,8 +22,8 @@ static inline uint8_t lower(uint8_t c)
     return (uint8_t)((unsigned)(c - 'A') < 26u ? c + 32 : c);
 }
 
-int dns_name_unpack(const uint8_t *msg, size_t msglen, size_t off,
-                    uint8_t *out, size_t *outlen, size_t *next)
+int dns_name_unpack(const uint8_t *msg, size_t msglen, size_t off, uint8_t *out,
+                    size_t *outlen, size_t *next)
 {
     size_t pos = off, len = 0, nxt = 0;
     unsigned hops = 0;

@@ -18,8 +18,8 @@
 
 #include "wire_priv.h"
 
-int dns_wire_rr_check(const uint8_t *msg, size_t len, size_t *pos,
-                      unsigned sec, bool last, struct dns_wire_walk *wk,
+int dns_wire_rr_check(const uint8_t *msg, size_t len, size_t *pos, unsigned sec,
+                      bool last, struct dns_wire_walk *wk,
                       struct dns_wire_rr *rr)
 {
     size_t p = *pos;
@@ -65,8 +65,7 @@ int dns_wire_rr_check(const uint8_t *msg, size_t len, size_t *pos,
         *pos = p;
         return 0;
     }
-    if (dns_rdata_unpack(msg, len, p, rr->rdlen, rr->type, NULL, 0, NULL) <
-        0)
+    if (dns_rdata_unpack(msg, len, p, rr->rdlen, rr->type, NULL, 0, NULL) < 0)
         return TB_EMALF;
     *pos = p + rr->rdlen;
     return 0;

@@ -10,8 +10,8 @@
 
 /* What dns_wire_rr_check() learnt about one RR. */
 struct dns_wire_rr {
-    size_t off;      /* offset of the owner */
-    size_t rdoff;    /* offset of the rdata */
+    size_t off; /* offset of the owner */
+    size_t rdoff; /* offset of the rdata */
     uint16_t type, rclass;
     uint32_t ttl;
     uint16_t rdlen;
@@ -19,7 +19,7 @@ struct dns_wire_rr {
 
 /* State of a walk over the RR sections (OPT and TSIG placement). */
 struct dns_wire_walk {
-    size_t opt_off;  /* 0 if no OPT seen yet */
+    size_t opt_off; /* 0 if no OPT seen yet */
     size_t tsig_off; /* 0 if no TSIG seen */
 };
 
@@ -29,8 +29,8 @@ struct dns_wire_walk {
  * past it, fills (rr) and records OPT/TSIG in (wk).  Returns 0 or
  * TB_EMALF (every failure, truncation included, is a malformed message).
  */
-int dns_wire_rr_check(const uint8_t *msg, size_t len, size_t *pos,
-                      unsigned sec, bool last, struct dns_wire_walk *wk,
+int dns_wire_rr_check(const uint8_t *msg, size_t len, size_t *pos, unsigned sec,
+                      bool last, struct dns_wire_walk *wk,
                       struct dns_wire_rr *rr);
 
 /*
@@ -52,10 +52,17 @@ static inline uint64_t dns_wire_lower8(uint64_t w)
 static inline bool dns_wire_type_compresses(uint16_t type)
 {
     switch (type) {
-    case DNS_TYPE_NS: case DNS_TYPE_MD: case DNS_TYPE_MF:
-    case DNS_TYPE_CNAME: case DNS_TYPE_SOA: case DNS_TYPE_MB:
-    case DNS_TYPE_MG: case DNS_TYPE_MR: case DNS_TYPE_PTR:
-    case DNS_TYPE_MINFO: case DNS_TYPE_MX:
+    case DNS_TYPE_NS:
+    case DNS_TYPE_MD:
+    case DNS_TYPE_MF:
+    case DNS_TYPE_CNAME:
+    case DNS_TYPE_SOA:
+    case DNS_TYPE_MB:
+    case DNS_TYPE_MG:
+    case DNS_TYPE_MR:
+    case DNS_TYPE_PTR:
+    case DNS_TYPE_MINFO:
+    case DNS_TYPE_MX:
         return true;
     default:
         return false;

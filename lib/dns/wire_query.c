@@ -80,8 +80,9 @@ static inline size_t fast_opt(struct dns_query *q, const uint8_t *buf,
 }
 
 /* Every other case: walk all RRs with the shared validator. */
-static __attribute__((noinline)) int slow_rrs(struct dns_query *q, const uint8_t *buf, size_t len,
-                    size_t p, size_t nrr)
+static __attribute__((noinline)) int slow_rrs(struct dns_query *q,
+                                              const uint8_t *buf, size_t len,
+                                              size_t p, size_t nrr)
 {
     struct dns_wire_walk wk = {0, 0};
     struct dns_wire_rr rr;
@@ -105,8 +106,9 @@ int dns_query_parse(struct dns_query *q, const uint8_t *buf, size_t len)
 {
     size_t p = DNS_HDR_LEN, nrr;
 
-    memset(&q->qtype, 0, offsetof(struct dns_query, qname) -
-                             offsetof(struct dns_query, qtype));
+    memset(&q->qtype, 0,
+           offsetof(struct dns_query, qname) -
+               offsetof(struct dns_query, qtype));
     if (TB_UNLIKELY(len < DNS_HDR_LEN))
         return TB_ETRUNC;
     q->id = tb_get16(buf);

@@ -19,15 +19,15 @@
 enum {
     R_END = 0,
     R_NAMEC, /* name, compression met on receipt (RFC 3597 4) */
-    R_NAME,  /* name, MUST NOT be compressed */
-    R_STR,   /* <character-string>: length byte + bytes */
-    R_STR1,  /* <character-string> of at least one byte */
-    R_STRS,  /* rest: one or more <character-string>s */
-    R_REM,   /* rest: any bytes, possibly none */
-    R_REM1,  /* rest: at least one byte */
-    R_B16,   /* 16-bit length + bytes (TSIG/TKEY MAC, key, other) */
-    R_A6,    /* RFC 2874 3.1: prefix length, suffix, prefix name */
-    R_OPT,   /* RFC 6891 6.1.2: option TLVs */
+    R_NAME, /* name, MUST NOT be compressed */
+    R_STR, /* <character-string>: length byte + bytes */
+    R_STR1, /* <character-string> of at least one byte */
+    R_STRS, /* rest: one or more <character-string>s */
+    R_REM, /* rest: any bytes, possibly none */
+    R_REM1, /* rest: at least one byte */
+    R_B16, /* 16-bit length + bytes (TSIG/TKEY MAC, key, other) */
+    R_A6, /* RFC 2874 3.1: prefix length, suffix, prefix name */
+    R_OPT, /* RFC 6891 6.1.2: option TLVs */
     R_FIX0 = 0x40
 };
 #define R_FIX(n) (R_FIX0 | (n))
@@ -52,8 +52,8 @@ static const uint8_t L_AAAA[] = {R_FIX(16), R_END};
 static const uint8_t L_NXT[] = {R_NAMEC, R_REM, R_END};
 static const uint8_t L_NSEC[] = {R_NAME, R_REM, R_END};
 static const uint8_t L_SRV[] = {R_FIX(6), R_NAMEC, R_END};
-static const uint8_t L_NAPTR[] = {R_FIX(4), R_STR, R_STR, R_STR, R_NAMEC,
-                                  R_END};
+static const uint8_t L_NAPTR[] = {R_FIX(4), R_STR,   R_STR,
+                                  R_STR,    R_NAMEC, R_END};
 static const uint8_t L_CERT[] = {R_FIX(5), R_REM, R_END};
 static const uint8_t L_A6[] = {R_A6, R_END};
 static const uint8_t L_OPT[] = {R_OPT, R_END};
@@ -69,8 +69,8 @@ static const uint8_t L_F8[] = {R_FIX(8), R_END};
 static const uint8_t L_F10[] = {R_FIX(10), R_END};
 static const uint8_t L_LP[] = {R_FIX(2), R_NAME, R_END};
 static const uint8_t L_TKEY[] = {R_NAME, R_FIX(12), R_B16, R_B16, R_END};
-static const uint8_t L_TSIG[] = {R_NAME, R_FIX(8), R_B16, R_FIX(4), R_B16,
-                                 R_END};
+static const uint8_t L_TSIG[] = {R_NAME,   R_FIX(8), R_B16,
+                                 R_FIX(4), R_B16,    R_END};
 static const uint8_t L_URI[] = {R_FIX(4), R_REM1, R_END};
 static const uint8_t L_CAA[] = {R_FIX(1), R_STR1, R_REM, R_END};
 
@@ -78,55 +78,112 @@ static const uint8_t L_CAA[] = {R_FIX(1), R_STR1, R_REM, R_END};
 static const uint8_t *layout(uint16_t type)
 {
     switch (type) {
-    case DNS_TYPE_A: return L_A;
-    case DNS_TYPE_NS: case DNS_TYPE_MD: case DNS_TYPE_MF:
-    case DNS_TYPE_CNAME: case DNS_TYPE_MB: case DNS_TYPE_MG:
-    case DNS_TYPE_MR: case DNS_TYPE_PTR: case DNS_TYPE_DNAME:
+    case DNS_TYPE_A:
+        return L_A;
+    case DNS_TYPE_NS:
+    case DNS_TYPE_MD:
+    case DNS_TYPE_MF:
+    case DNS_TYPE_CNAME:
+    case DNS_TYPE_MB:
+    case DNS_TYPE_MG:
+    case DNS_TYPE_MR:
+    case DNS_TYPE_PTR:
+    case DNS_TYPE_DNAME:
         return L_NAMEC;
-    case DNS_TYPE_SOA: return L_SOA;
-    case DNS_TYPE_NULL: return L_REM;
-    case DNS_TYPE_WKS: return L_WKS;
-    case DNS_TYPE_HINFO: return L_STR2;
-    case DNS_TYPE_MINFO: case DNS_TYPE_RP: return L_2NAMEC;
-    case DNS_TYPE_MX: case DNS_TYPE_AFSDB: case DNS_TYPE_RT:
+    case DNS_TYPE_SOA:
+        return L_SOA;
+    case DNS_TYPE_NULL:
+        return L_REM;
+    case DNS_TYPE_WKS:
+        return L_WKS;
+    case DNS_TYPE_HINFO:
+        return L_STR2;
+    case DNS_TYPE_MINFO:
+    case DNS_TYPE_RP:
+        return L_2NAMEC;
+    case DNS_TYPE_MX:
+    case DNS_TYPE_AFSDB:
+    case DNS_TYPE_RT:
     case DNS_TYPE_KX:
         return L_MX;
-    case DNS_TYPE_TXT: case DNS_TYPE_SPF: case DNS_TYPE_ISDN:
+    case DNS_TYPE_TXT:
+    case DNS_TYPE_SPF:
+    case DNS_TYPE_ISDN:
         return L_STRS;
-    case DNS_TYPE_X25: return L_STR;
-    case DNS_TYPE_NSAP: return L_REM1;
-    case DNS_TYPE_SIG: return L_SIG;
-    case DNS_TYPE_KEY: case DNS_TYPE_DNSKEY: case DNS_TYPE_CDNSKEY:
-    case DNS_TYPE_DS: case DNS_TYPE_CDS:
+    case DNS_TYPE_X25:
+        return L_STR;
+    case DNS_TYPE_NSAP:
+        return L_REM1;
+    case DNS_TYPE_SIG:
+        return L_SIG;
+    case DNS_TYPE_KEY:
+    case DNS_TYPE_DNSKEY:
+    case DNS_TYPE_CDNSKEY:
+    case DNS_TYPE_DS:
+    case DNS_TYPE_CDS:
         return L_KEY;
-    case DNS_TYPE_PX: return L_PX;
-    case DNS_TYPE_GPOS: return L_STR3;
-    case DNS_TYPE_AAAA: case DNS_TYPE_LOC: return L_AAAA;
-    case DNS_TYPE_NXT: return L_NXT;
-    case DNS_TYPE_SRV: return L_SRV;
-    case DNS_TYPE_NAPTR: return L_NAPTR;
-    case DNS_TYPE_CERT: return L_CERT;
-    case DNS_TYPE_A6: return L_A6;
-    case DNS_TYPE_OPT: return L_OPT;
-    case DNS_TYPE_SSHFP: return L_SSHFP;
-    case DNS_TYPE_RRSIG: return L_RRSIG;
-    case DNS_TYPE_NSEC: return L_NSEC;
-    case DNS_TYPE_DHCID: case DNS_TYPE_OPENPGPKEY: return L_REM1;
-    case DNS_TYPE_NSEC3: return L_NSEC3;
-    case DNS_TYPE_NSEC3PARAM: return L_NSEC3P;
-    case DNS_TYPE_TLSA: case DNS_TYPE_SMIMEA: return L_TLSA;
-    case DNS_TYPE_CSYNC: return L_CSYNC;
-    case DNS_TYPE_ZONEMD: return L_ZONEMD;
-    case DNS_TYPE_SVCB: case DNS_TYPE_HTTPS: return L_SVCB;
-    case DNS_TYPE_NID: case DNS_TYPE_L64: return L_F10;
-    case DNS_TYPE_L32: case DNS_TYPE_EUI48: return L_F6;
-    case DNS_TYPE_EUI64: return L_F8;
-    case DNS_TYPE_LP: return L_LP;
-    case DNS_TYPE_TKEY: return L_TKEY;
-    case DNS_TYPE_TSIG: return L_TSIG;
-    case DNS_TYPE_URI: return L_URI;
-    case DNS_TYPE_CAA: return L_CAA;
-    default: return NULL;
+    case DNS_TYPE_PX:
+        return L_PX;
+    case DNS_TYPE_GPOS:
+        return L_STR3;
+    case DNS_TYPE_AAAA:
+    case DNS_TYPE_LOC:
+        return L_AAAA;
+    case DNS_TYPE_NXT:
+        return L_NXT;
+    case DNS_TYPE_SRV:
+        return L_SRV;
+    case DNS_TYPE_NAPTR:
+        return L_NAPTR;
+    case DNS_TYPE_CERT:
+        return L_CERT;
+    case DNS_TYPE_A6:
+        return L_A6;
+    case DNS_TYPE_OPT:
+        return L_OPT;
+    case DNS_TYPE_SSHFP:
+        return L_SSHFP;
+    case DNS_TYPE_RRSIG:
+        return L_RRSIG;
+    case DNS_TYPE_NSEC:
+        return L_NSEC;
+    case DNS_TYPE_DHCID:
+    case DNS_TYPE_OPENPGPKEY:
+        return L_REM1;
+    case DNS_TYPE_NSEC3:
+        return L_NSEC3;
+    case DNS_TYPE_NSEC3PARAM:
+        return L_NSEC3P;
+    case DNS_TYPE_TLSA:
+    case DNS_TYPE_SMIMEA:
+        return L_TLSA;
+    case DNS_TYPE_CSYNC:
+        return L_CSYNC;
+    case DNS_TYPE_ZONEMD:
+        return L_ZONEMD;
+    case DNS_TYPE_SVCB:
+    case DNS_TYPE_HTTPS:
+        return L_SVCB;
+    case DNS_TYPE_NID:
+    case DNS_TYPE_L64:
+        return L_F10;
+    case DNS_TYPE_L32:
+    case DNS_TYPE_EUI48:
+        return L_F6;
+    case DNS_TYPE_EUI64:
+        return L_F8;
+    case DNS_TYPE_LP:
+        return L_LP;
+    case DNS_TYPE_TKEY:
+        return L_TKEY;
+    case DNS_TYPE_TSIG:
+        return L_TSIG;
+    case DNS_TYPE_URI:
+        return L_URI;
+    case DNS_TYPE_CAA:
+        return L_CAA;
+    default:
+        return NULL;
     }
 }
 

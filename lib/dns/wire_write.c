@@ -12,8 +12,9 @@
  * 0x4000 (the pointer range), keyed by a cheap hash of the suffix (its
  * size, label count and first 8 bytes, case folded).  A lookup probes the
  * new name's suffixes longest first and confirms a candidate by walking
- * the written name (through its own pointers) case-insensitively.  Insertions are logged in order, so a rollback
- * removes them last-in first-out, which restores linear probing exactly.
+ * the written name (through its own pointers) case-insensitively.  Insertions
+ * are logged in order, so a rollback removes them last-in first-out, which
+ * restores linear probing exactly.
  */
 #include <tibra/dns.h>
 
@@ -95,8 +96,8 @@ static bool match(const uint8_t *buf, size_t off, const uint8_t *s)
  * bytes folded to lower case, mixed with its size.  Cheap, and
  * the same for every spelling of the suffix; match() settles collisions.
  */
-static inline uint32_t suffix_hash(const uint8_t *s, size_t slen,
-                                   size_t before, unsigned labels)
+static inline uint32_t suffix_hash(const uint8_t *s, size_t slen, size_t before,
+                                   unsigned labels)
 {
     uint64_t w = 0;
 
@@ -301,9 +302,9 @@ out_rollback:
     return r;
 }
 
-int dns_writer_opt(struct dns_writer *w, uint16_t udp_size,
-                   uint8_t ext_rcode, uint8_t version, uint16_t flags,
-                   const uint8_t *opts, uint16_t optlen)
+int dns_writer_opt(struct dns_writer *w, uint16_t udp_size, uint8_t ext_rcode,
+                   uint8_t version, uint16_t flags, const uint8_t *opts,
+                   uint16_t optlen)
 {
     uint8_t *p;
 

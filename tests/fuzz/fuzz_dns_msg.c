@@ -16,10 +16,10 @@
 #include <string.h>
 #include <tibra/dns.h>
 
-#define REQUIRE(x)                                                         \
-    do {                                                                   \
-        if (!(x))                                                          \
-            abort();                                                       \
+#define REQUIRE(x)                                                             \
+    do {                                                                       \
+        if (!(x))                                                              \
+            abort();                                                           \
     } while (0)
 
 #define RDMAX (65535 + 256)
@@ -137,10 +137,10 @@ static void compare(const struct dns_msg *a, const struct dns_msg *b)
         REQUIRE(ra.ttl == rb.ttl);
         if (ra.section == DNS_SEC_QUESTION)
             continue;
-        int r1 = dns_rdata_unpack(a->buf, a->len, ra.rdoff, ra.rdlen,
-                                  ra.type, rd1, sizeof(rd1), &na);
-        int r2 = dns_rdata_unpack(b->buf, b->len, rb.rdoff, rb.rdlen,
-                                  rb.type, rd2, sizeof(rd2), &nb);
+        int r1 = dns_rdata_unpack(a->buf, a->len, ra.rdoff, ra.rdlen, ra.type,
+                                  rd1, sizeof(rd1), &na);
+        int r2 = dns_rdata_unpack(b->buf, b->len, rb.rdoff, rb.rdlen, rb.type,
+                                  rd2, sizeof(rd2), &nb);
         REQUIRE(r1 == r2);
         if (r1 == 0) {
             REQUIRE(na == nb);
@@ -187,8 +187,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         REQUIRE(q.has_opt == (m.opt_off != 0));
         REQUIRE(!q.has_opt || q.opt_off == m.opt_off);
         REQUIRE(q.tsig_off == m.tsig_off);
-        REQUIRE(q.qname_len == 0 || dns_name_check(q.qname, q.qname_len) ==
-                                        (int)q.qname_len);
+        REQUIRE(q.qname_len == 0 ||
+                dns_name_check(q.qname, q.qname_len) == (int)q.qname_len);
         if (rq == 0)
             REQUIRE(q.question_end > DNS_HDR_LEN && q.question_end <= size);
     }
@@ -202,13 +202,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (dns_rr_next(&it, &rr)) {
         seen[rr.section]++;
         REQUIRE(rr.owner_len <= DNS_NAME_MAXLEN);
-        REQUIRE(dns_name_check(rr.owner, rr.owner_len) ==
-                (int)rr.owner_len);
+        REQUIRE(dns_name_check(rr.owner, rr.owner_len) == (int)rr.owner_len);
         if (rr.section != DNS_SEC_QUESTION) {
             REQUIRE(rr.rdoff + rr.rdlen <= m.end);
             last = rr.rdoff + rr.rdlen;
-            if (dns_rdata_unpack(data, size, rr.rdoff, rr.rdlen, rr.type,
-                                 rd1, sizeof(rd1), &n) == 0)
+            if (dns_rdata_unpack(data, size, rr.rdoff, rr.rdlen, rr.type, rd1,
+                                 sizeof(rd1), &n) == 0)
                 REQUIRE(n <= sizeof(rd1));
         } else {
             last = it.pos;

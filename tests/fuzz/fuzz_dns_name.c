@@ -12,10 +12,10 @@
 #include <string.h>
 #include <tibra/dns.h>
 
-#define REQUIRE(x)                                                         \
-    do {                                                                   \
-        if (!(x))                                                          \
-            abort();                                                       \
+#define REQUIRE(x)                                                             \
+    do {                                                                       \
+        if (!(x))                                                              \
+            abort();                                                           \
     } while (0)
 
 static void check_name(const uint8_t *out, size_t n)
@@ -63,8 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (prevn > 0) {
             /* canonical order is antisymmetric */
             int a = dns_name_cmp(prev, out), b = dns_name_cmp(out, prev);
-            REQUIRE((a < 0 && b > 0) || (a > 0 && b < 0) ||
-                    (a == 0 && b == 0));
+            REQUIRE((a < 0 && b > 0) || (a > 0 && b < 0) || (a == 0 && b == 0));
             REQUIRE((a == 0) == dns_name_equal(prev, out));
         }
         memcpy(prev, out, n);

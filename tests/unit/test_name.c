@@ -18,7 +18,8 @@ static int unpack(const uint8_t *msg, size_t len, size_t off, uint8_t *out,
 
 static void test_unpack_plain(void)
 {
-    static const uint8_t msg[] = "\x03www\x07" "example\x03org\x00";
+    static const uint8_t msg[] = "\x03www\x07"
+                                 "example\x03org\x00";
     uint8_t out[DNS_NAME_MAXLEN];
     size_t n, next;
 
@@ -40,13 +41,17 @@ static void test_unpack_plain(void)
     CHECK_EQ(unpack(msg, 0, 0, out, &n, &next), TB_ETRUNC);
     CHECK_EQ(unpack(msg, 17, 17, out, &n, &next), TB_ETRUNC);
     /* label ending exactly at the end, no root */
-    CHECK_EQ(unpack(N("\x03" "abc"), 4, 0, out, &n, &next), TB_ETRUNC);
+    CHECK_EQ(unpack(N("\x03"
+                      "abc"),
+                    4, 0, out, &n, &next),
+             TB_ETRUNC);
 }
 
 static void test_unpack_pointers(void)
 {
     /* 0: example.org.  13: www + ptr(0)  19: mail + ptr(13) */
-    static const uint8_t msg[] = "\x07" "example\x03org\x00"
+    static const uint8_t msg[] = "\x07"
+                                 "example\x03org\x00"
                                  "\x03www\xc0\x00"
                                  "\x04mail\xc0\x0d";
     size_t len = sizeof(msg) - 1;
@@ -57,13 +62,19 @@ static void test_unpack_pointers(void)
     CHECK_EQ(unpack(msg, len, 13, out, &n, &next), 0);
     CHECK_EQ(n, 17);
     CHECK_EQ(next, 19);
-    CHECK_MEM(out, "\x03www\x07" "example\x03org\x00", 17);
+    CHECK_MEM(out,
+              "\x03www\x07"
+              "example\x03org\x00",
+              17);
 
     /* two hops; the pointer is the last two bytes of the message */
     CHECK_EQ(unpack(msg, len, 19, out, &n, &next), 0);
     CHECK_EQ(n, 22);
     CHECK_EQ(next, 26);
-    CHECK_MEM(out, "\x04mail\x03www\x07" "example\x03org\x00", 22);
+    CHECK_MEM(out,
+              "\x04mail\x03www\x07"
+              "example\x03org\x00",
+              22);
 
     /* pointer cut in half by the end of the message */
     CHECK_EQ(unpack(msg, len - 1, 19, out, &n, &next), TB_ETRUNC);
@@ -93,7 +104,9 @@ static void test_unpack_bad_pointers(void)
     /* a loop through a backward pointer: "a" then a pointer back to it,
      * a second name at 3 jumps to 0 which reads a, then pointer at 2
      * -> 0 again; the 255-byte limit or the hop limit ends it */
-    CHECK(unpack(N("\x01" "a\xc0\x00\xc0\x00"), 6, 4, out, &n, &next) < 0);
+    CHECK(unpack(N("\x01"
+                   "a\xc0\x00\xc0\x00"),
+                 6, 4, out, &n, &next) < 0);
 
     /* a chain of 128 pointers each pointing to the previous one */
     uint8_t m[1 + 2 * 130];
@@ -176,23 +189,34 @@ static void test_limits(void)
     CHECK_EQ(unpack(m, a + b + 2, a, out, &n, &next), TB_EMALF);
 
     /* dns_name_check maxlen seam */
-    CHECK_EQ(dns_name_check(N("\x01" "a\x00"), 3), 3);
-    CHECK_EQ(dns_name_check(N("\x01" "a\x00"), 2), TB_ETRUNC);
+    CHECK_EQ(dns_name_check(N("\x01"
+                              "a\x00"),
+                            3),
+             3);
+    CHECK_EQ(dns_name_check(N("\x01"
+                              "a\x00"),
+                            2),
+             TB_ETRUNC);
     CHECK_EQ(dns_name_check(N("\x00"), 0), TB_ETRUNC);
     CHECK_EQ(dns_name_check(N("\xc0\x00"), 2), TB_EMALF);
 }
 
 static void test_compare(void)
 {
-    const uint8_t *a = N("\x03www\x07" "Example\x03ORG\x00");
-    const uint8_t *b = N("\x03WWW\x07" "example\x03org\x00");
+    const uint8_t *a = N("\x03www\x07"
+                         "Example\x03ORG\x00");
+    const uint8_t *b = N("\x03WWW\x07"
+                         "example\x03org\x00");
     const uint8_t *org = N("\x03org\x00");
     const uint8_t *root = N("\x00");
 
     CHECK(dns_name_equal(a, b));
     CHECK(!dns_name_equal(a, org));
     CHECK(dns_name_equal(root, root));
-    CHECK(!dns_name_equal(N("\x01" "a\x00"), N("\x01" "b\x00")));
+    CHECK(!dns_name_equal(N("\x01"
+                            "a\x00"),
+                          N("\x01"
+                            "b\x00")));
     CHECK(dns_name_is_sub(a, org));
     CHECK(dns_name_is_sub(a, root));
     CHECK(dns_name_is_sub(a, b));
@@ -209,7 +233,10 @@ static void test_compare(void)
     uint8_t c[32];
     memcpy(c, a, 17);
     dns_name_lower(c);
-    CHECK_MEM(c, "\x03www\x07" "example\x03org\x00", 17);
+    CHECK_MEM(c,
+              "\x03www\x07"
+              "example\x03org\x00",
+              17);
     /* non-ASCII bytes are not letters */
     memcpy(c, "\x02\xc4\x5b\x00", 4);
     dns_name_lower(c);
@@ -221,15 +248,28 @@ static void test_canonical_order(void)
 {
     /* RFC 4034 6.1 example, in order */
     static const char *const order[] = {
-        "\x07" "example\x00",
-        "\x01" "a\x07" "example\x00",
-        "\x08yljkjljk\x01" "a\x07" "example\x00",
-        "\x01Z\x01" "a\x07" "example\x00",
-        "\x04zABC\x01" "a\x07" "example\x00",
-        "\x01z\x07" "example\x00",
-        "\x01\x01\x01z\x07" "example\x00",
-        "\x01*\x01z\x07" "example\x00",
-        "\x01\xc8\x01z\x07" "example\x00",
+        "\x07"
+        "example\x00",
+        "\x01"
+        "a\x07"
+        "example\x00",
+        "\x08yljkjljk\x01"
+        "a\x07"
+        "example\x00",
+        "\x01Z\x01"
+        "a\x07"
+        "example\x00",
+        "\x04zABC\x01"
+        "a\x07"
+        "example\x00",
+        "\x01z\x07"
+        "example\x00",
+        "\x01\x01\x01z\x07"
+        "example\x00",
+        "\x01*\x01z\x07"
+        "example\x00",
+        "\x01\xc8\x01z\x07"
+        "example\x00",
     };
     size_t n = TB_ARRAY_SIZE(order);
     for (size_t i = 0; i < n; i++) {
@@ -239,11 +279,22 @@ static void test_canonical_order(void)
             CHECK(dns_name_cmp(N(order[j]), N(order[i])) > 0);
         }
     }
-    CHECK_EQ(dns_name_cmp(N("\x01" "A\x00"), N("\x01" "a\x00")), 0);
-    CHECK(dns_name_cmp(N("\x00"), N("\x01" "a\x00")) < 0);
+    CHECK_EQ(dns_name_cmp(N("\x01"
+                            "A\x00"),
+                          N("\x01"
+                            "a\x00")),
+             0);
+    CHECK(dns_name_cmp(N("\x00"), N("\x01"
+                                    "a\x00")) < 0);
     /* shorter label that is a prefix sorts first */
-    CHECK(dns_name_cmp(N("\x01" "a\x00"), N("\x02" "aa\x00")) < 0);
-    CHECK(dns_name_cmp(N("\x02" "ab\x00"), N("\x01" "b\x00")) < 0);
+    CHECK(dns_name_cmp(N("\x01"
+                         "a\x00"),
+                       N("\x02"
+                         "aa\x00")) < 0);
+    CHECK(dns_name_cmp(N("\x02"
+                         "ab\x00"),
+                       N("\x01"
+                         "b\x00")) < 0);
 }
 
 int main(void)

@@ -49,7 +49,8 @@ static void one(const char *dir, const char *name)
     while (dns_rr_next(&it, &rr)) {
         size_t ol;
         CHECK_EQ(dns_rdata_unpack(msg, n, rr.rdoff, rr.rdlen, rr.type, rd,
-                                  sizeof(rd), &ol), 0);
+                                  sizeof(rd), &ol),
+                 0);
         nrr++;
     }
 }
@@ -69,8 +70,8 @@ static void test_real(void)
         if (strncmp(e->d_name, "real-", 5) == 0)
             one(dir, e->d_name);
     closedir(d);
-    printf("%u queries, %u responses, %u RRs, %u OPT, %u TSIG\n", nq, nr,
-           nrr, nopt, ntsig);
+    printf("%u queries, %u responses, %u RRs, %u OPT, %u TSIG\n", nq, nr, nrr,
+           nopt, ntsig);
     CHECK(nq >= 50);
     CHECK(nr >= 50);
     CHECK(ntsig >= 1);
@@ -79,7 +80,8 @@ static void test_real(void)
 int main(void)
 {
     if (getenv("TIBRA_SRC") == NULL) {
-        printf("SKIP test_wire_corpus: TIBRA_SRC not set (run via tests/run)\n");
+        printf(
+            "SKIP test_wire_corpus: TIBRA_SRC not set (run via tests/run)\n");
         return 77;
     }
     RUN(test_real);

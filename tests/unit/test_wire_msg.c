@@ -16,7 +16,8 @@
 static const uint8_t resp[] =
     "\xbe\xef\x84\x00\x00\x01\x00\x02\x00\x01\x00\x02"
     /* 12: question */
-    "\x03www\x07" "example\x03org\x00\x00\x01\x00\x01"
+    "\x03www\x07"
+    "example\x03org\x00\x00\x01\x00\x01"
     /* 33: CNAME, owner ptr 12, rdata web + ptr to example.org (16) */
     "\xc0\x0c\x00\x05\x00\x01\x00\x00\x0e\x10\x00\x06\x03web\xc0\x10"
     /* 51: A for web (ptr 45) */
@@ -55,11 +56,21 @@ static void test_response(void)
         uint8_t sec;
         const char *owner;
     } want[] = {
-        {1, 0, "\x03www\x07" "example\x03org"},
-        {5, 1, "\x03www\x07" "example\x03org"},
-        {1, 1, "\x03web\x07" "example\x03org"},
-        {2, 2, "\x07" "example\x03org"},
-        {1, 3, "\x03ns1\x07" "example\x03org"},
+        {1, 0,
+         "\x03www\x07"
+         "example\x03org"},
+        {5, 1,
+         "\x03www\x07"
+         "example\x03org"},
+        {1, 1,
+         "\x03web\x07"
+         "example\x03org"},
+        {2, 2,
+         "\x07"
+         "example\x03org"},
+        {1, 3,
+         "\x03ns1\x07"
+         "example\x03org"},
         {41, 3, ""},
     };
     dns_rr_iter_init(&it, &m, DNS_SEC_QUESTION);
@@ -84,13 +95,18 @@ static void test_response(void)
     size_t n;
     memset(out, 0xAA, sizeof(out));
     CHECK_EQ(dns_rdata_unpack(resp, len, rr.rdoff, rr.rdlen, rr.type, out,
-                              sizeof(out), &n), 0);
+                              sizeof(out), &n),
+             0);
     CHECK_EQ(n, 17);
-    CHECK_MEM(out, "\x03web\x07" "example\x03org\x00", 17);
+    CHECK_MEM(out,
+              "\x03web\x07"
+              "example\x03org\x00",
+              17);
     CHECK_EQ(out[17], 0xAA);
     /* too small an output buffer */
-    CHECK_EQ(dns_rdata_unpack(resp, len, rr.rdoff, rr.rdlen, rr.type, out,
-                              16, &n), TB_ESPACE);
+    CHECK_EQ(
+        dns_rdata_unpack(resp, len, rr.rdoff, rr.rdlen, rr.type, out, 16, &n),
+        TB_ESPACE);
     /* an empty additional section start */
     dns_rr_iter_init(&it, &m, DNS_SEC_ADDITIONAL);
     REQUIRE(dns_rr_next(&it, &rr));
@@ -135,15 +151,21 @@ static void test_msg_rules(void)
      * header is odd but backwards) */
     static const uint8_t cq[] =
         "\x00\x01\x80\x00\x00\x02\x00\x00\x00\x00\x00\x00"
-        "\x01" "a\x00\x00\x01\x00\x01"
-        "\x01" "b\xc0\x0c\x00\x01\x00\x01";
+        "\x01"
+        "a\x00\x00\x01\x00\x01"
+        "\x01"
+        "b\xc0\x0c\x00\x01\x00\x01";
     CHECK_EQ(dns_msg_parse(&m, L(cq)), 0);
     struct dns_rr_iter it;
     struct dns_rr rr;
     dns_rr_iter_init(&it, &m, DNS_SEC_QUESTION);
     CHECK(dns_rr_next(&it, &rr));
     CHECK(dns_rr_next(&it, &rr));
-    CHECK_MEM(rr.owner, "\x01" "b\x01" "a\x00", 5);
+    CHECK_MEM(rr.owner,
+              "\x01"
+              "b\x01"
+              "a\x00",
+              5);
     CHECK(!dns_rr_next(&it, &rr));
     /* trailing bytes: ignored, end reported */
     memcpy(b, resp, 112);
@@ -163,7 +185,10 @@ static int rd(uint16_t type, const uint8_t *data, size_t n, uint8_t *out,
               size_t *outlen)
 {
     uint8_t msg[600];
-    memcpy(msg, "\x07" "example\x03org\x00\x00\x00\x00\x00", 17);
+    memcpy(msg,
+           "\x07"
+           "example\x03org\x00\x00\x00\x00\x00",
+           17);
     memcpy(msg + 17, data, n);
     return dns_rdata_unpack(msg, 17 + n, 17, n, type, out, 600, outlen);
 }
@@ -186,44 +211,74 @@ static void test_rdata(void)
     /* MX: preference + compressed name */
     CHECK_EQ(RD(DNS_TYPE_MX, "\x00\x0a\x04mail\xc0\x00", out, &n), 0);
     CHECK_EQ(n, 2 + 18);
-    CHECK_MEM(out, "\x00\x0a\x04mail\x07" "example\x03org\x00", 20);
+    CHECK_MEM(out,
+              "\x00\x0a\x04mail\x07"
+              "example\x03org\x00",
+              20);
     CHECK_EQ(RD(DNS_TYPE_MX, "\x00\x0a", out, &n), TB_EMALF);
     CHECK_EQ(RD(DNS_TYPE_MX, "\x00\x0a\x00\x00", out, &n), TB_EMALF);
 
     /* SOA: two names + 20 bytes */
-    CHECK_EQ(RD(DNS_TYPE_SOA, "\x02ns\xc0\x00\x04host\xc0\x00"
-                              "11112222333344445555", out, &n), 0);
+    CHECK_EQ(RD(DNS_TYPE_SOA,
+                "\x02ns\xc0\x00\x04host\xc0\x00"
+                "11112222333344445555",
+                out, &n),
+             0);
     CHECK_EQ(n, 16 + 18 + 20);
-    CHECK_EQ(RD(DNS_TYPE_SOA, "\x02ns\xc0\x00\x04host\xc0\x00"
-                              "1111222233334444555", out, &n), TB_EMALF);
+    CHECK_EQ(RD(DNS_TYPE_SOA,
+                "\x02ns\xc0\x00\x04host\xc0\x00"
+                "1111222233334444555",
+                out, &n),
+             TB_EMALF);
 
     /* SRV and NAPTR, RP, PX, AFSDB, KX, RT, DNAME accept compression */
-    CHECK_EQ(RD(DNS_TYPE_SRV, "\x00\x01\x00\x02\x00\x35\xc0\x00", out, &n),
-             0);
+    CHECK_EQ(RD(DNS_TYPE_SRV, "\x00\x01\x00\x02\x00\x35\xc0\x00", out, &n), 0);
     CHECK_EQ(n, 6 + 13);
     CHECK_EQ(RD(DNS_TYPE_NAPTR, "\x00\x01\x00\x02\x01S\x07SIP+D2U\x00\xc0\x00",
-                out, &n), 0);
+                out, &n),
+             0);
     CHECK_EQ(RD(DNS_TYPE_RP, "\xc0\x00\x00", out, &n), 0);
     CHECK_EQ(n, 14);
     CHECK_EQ(RD(DNS_TYPE_DNAME, "\xc0\x00", out, &n), 0);
     CHECK_EQ(RD(DNS_TYPE_KX, "\x00\x01\xc0\x00", out, &n), 0);
 
     /* names that MUST NOT be compressed: RRSIG signer, NSEC next */
-    CHECK_EQ(RD(DNS_TYPE_NSEC, "\x01" "a\x00\x00\x01\x40", out, &n), 0);
+    CHECK_EQ(RD(DNS_TYPE_NSEC,
+                "\x01"
+                "a\x00\x00\x01\x40",
+                out, &n),
+             0);
     CHECK_EQ(RD(DNS_TYPE_NSEC, "\xc0\x00\x00\x01\x40", out, &n), TB_EMALF);
-    CHECK_EQ(RD(DNS_TYPE_RRSIG, "\x00\x01\x08\x02\x00\x00\x0e\x10"
-                                "\x00\x00\x00\x01\x00\x00\x00\x00\x12\x34"
-                                "\x00sig", out, &n), 0);
-    CHECK_EQ(RD(DNS_TYPE_RRSIG, "\x00\x01\x08\x02\x00\x00\x0e\x10"
-                                "\x00\x00\x00\x01\x00\x00\x00\x00\x12\x34"
-                                "\xc0\x00sig", out, &n), TB_EMALF);
-    CHECK_EQ(RD(DNS_TYPE_RRSIG, "\x00\x01\x08\x02\x00\x00\x0e\x10"
-                                "\x00\x00\x00\x01\x00\x00\x00\x00\x12\x34"
-                                "\x00", out, &n), TB_EMALF);
+    CHECK_EQ(RD(DNS_TYPE_RRSIG,
+                "\x00\x01\x08\x02\x00\x00\x0e\x10"
+                "\x00\x00\x00\x01\x00\x00\x00\x00\x12\x34"
+                "\x00sig",
+                out, &n),
+             0);
+    CHECK_EQ(RD(DNS_TYPE_RRSIG,
+                "\x00\x01\x08\x02\x00\x00\x0e\x10"
+                "\x00\x00\x00\x01\x00\x00\x00\x00\x12\x34"
+                "\xc0\x00sig",
+                out, &n),
+             TB_EMALF);
+    CHECK_EQ(RD(DNS_TYPE_RRSIG,
+                "\x00\x01\x08\x02\x00\x00\x0e\x10"
+                "\x00\x00\x00\x01\x00\x00\x00\x00\x12\x34"
+                "\x00",
+                out, &n),
+             TB_EMALF);
 
     /* TXT: one or more strings exactly */
-    CHECK_EQ(RD(DNS_TYPE_TXT, "\x03" "abc\x00\x01x", out, &n), 0);
-    CHECK_EQ(RD(DNS_TYPE_TXT, "\x03" "ab", out, &n), TB_EMALF);
+    CHECK_EQ(RD(DNS_TYPE_TXT,
+                "\x03"
+                "abc\x00\x01x",
+                out, &n),
+             0);
+    CHECK_EQ(RD(DNS_TYPE_TXT,
+                "\x03"
+                "ab",
+                out, &n),
+             TB_EMALF);
     CHECK_EQ(RD(DNS_TYPE_TXT, "", out, &n), TB_EMALF);
 
     /* unknown types are opaque, even empty */
@@ -233,11 +288,23 @@ static void test_rdata(void)
     CHECK_EQ(n, 0);
 
     /* A6: prefix 0 -> 16 bytes, no name; 64 -> 8 bytes + name */
-    CHECK_EQ(RD(DNS_TYPE_A6, "\x00" "0123456789abcdef", out, &n), 0);
-    CHECK_EQ(RD(DNS_TYPE_A6, "\x40" "01234567\xc0\x00", out, &n), 0);
+    CHECK_EQ(RD(DNS_TYPE_A6,
+                "\x00"
+                "0123456789abcdef",
+                out, &n),
+             0);
+    CHECK_EQ(RD(DNS_TYPE_A6,
+                "\x40"
+                "01234567\xc0\x00",
+                out, &n),
+             0);
     CHECK_EQ(n, 9 + 13);
     CHECK_EQ(RD(DNS_TYPE_A6, "\x81", out, &n), TB_EMALF);
-    CHECK_EQ(RD(DNS_TYPE_A6, "\x40" "01234567", out, &n), TB_EMALF);
+    CHECK_EQ(RD(DNS_TYPE_A6,
+                "\x40"
+                "01234567",
+                out, &n),
+             TB_EMALF);
 
     /* a name in rdata running past RDLENGTH (into the next bytes) */
     uint8_t msg[40];

@@ -48,12 +48,13 @@ static void mb_hdr(struct mb *m, unsigned flags, unsigned qd, unsigned an,
 #define NAME(m, s) mb_bytes((m), (s), sizeof(s) - 1)
 static void mb_q(struct mb *m, unsigned type, unsigned cls)
 {
-    NAME(m, "\x03WwW\x07" "ExAmple\x03org\x00");
+    NAME(m, "\x03WwW\x07"
+            "ExAmple\x03org\x00");
     mb_u16(m, type);
     mb_u16(m, cls);
 }
-static void mb_opt(struct mb *m, unsigned udp, uint32_t ttl,
-                   const void *opts, unsigned optlen)
+static void mb_opt(struct mb *m, unsigned udp, uint32_t ttl, const void *opts,
+                   unsigned optlen)
 {
     mb_u8(m, 0);
     mb_u16(m, DNS_TYPE_OPT);
@@ -88,14 +89,20 @@ static void test_typical(void)
     mb_hdr(&m, DNS_FLAG_RD, 1, 0, 0, 1);
     mb_q(&m, DNS_TYPE_AAAA, DNS_CLASS_IN);
     size_t qend = m.n;
-    mb_opt(&m, 1232, DNS_EDNS_DO, "\x00\x0a\x00\x08" "abcdefgh", 12);
+    mb_opt(&m, 1232, DNS_EDNS_DO,
+           "\x00\x0a\x00\x08"
+           "abcdefgh",
+           12);
     CHECK_EQ(parse(&q, &m), 0);
     CHECK_EQ(q.id, 0x1234);
     CHECK_EQ(q.flags, DNS_FLAG_RD);
     CHECK_EQ(q.qdcount, 1);
     CHECK_EQ(q.arcount, 1);
     CHECK_EQ(q.qname_len, 17);
-    CHECK_MEM(q.qname, "\x03www\x07" "example\x03org\x00", 17);
+    CHECK_MEM(q.qname,
+              "\x03www\x07"
+              "example\x03org\x00",
+              17);
     CHECK_EQ(q.qtype, DNS_TYPE_AAAA);
     CHECK_EQ(q.qclass, DNS_CLASS_IN);
     CHECK_EQ(q.question_end, qend);
@@ -256,9 +263,13 @@ static void test_qname(void)
 
     /* non-ASCII bytes are not folded */
     mb_hdr(&m, 0, 1, 0, 0, 0);
-    NAME(&m, "\x0a\xc1\xda\xdbZ\x80\xff" "ABCD\x00\x00\x01\x00\x01");
+    NAME(&m, "\x0a\xc1\xda\xdbZ\x80\xff"
+             "ABCD\x00\x00\x01\x00\x01");
     CHECK_EQ(parse(&q, &m), 0);
-    CHECK_MEM(q.qname, "\x0a\xc1\xda\xdbz\x80\xff" "abcd\x00", 12);
+    CHECK_MEM(q.qname,
+              "\x0a\xc1\xda\xdbz\x80\xff"
+              "abcd\x00",
+              12);
 }
 
 static void test_counts(void)
@@ -294,7 +305,10 @@ static void test_counts(void)
     mb_hdr(&m, 0, 1, 1, 1, 0);
     mb_q(&m, DNS_TYPE_A, DNS_CLASS_IN);
     mb_rr(&m, "\xc0\x0c", 2, DNS_TYPE_A, 1, "\x01\x02\x03\x04", 4);
-    mb_rr(&m, "\x00", 1, DNS_TYPE_NS, 1, "\x01" "a\xc0\x0c", 4);
+    mb_rr(&m, "\x00", 1, DNS_TYPE_NS, 1,
+          "\x01"
+          "a\xc0\x0c",
+          4);
     CHECK_EQ(parse(&q, &m), 0);
     CHECK_EQ(q.end, m.n);
     /* rdata of the wrong shape: A of 5 bytes */
@@ -345,7 +359,10 @@ static void test_opt_rules(void)
     /* options that do not fill the rdata exactly */
     mb_hdr(&m, 0, 1, 0, 0, 1);
     mb_q(&m, DNS_TYPE_A, DNS_CLASS_IN);
-    mb_opt(&m, 512, 0, "\x00\x0a\x00\x05" "abcd", 8);
+    mb_opt(&m, 512, 0,
+           "\x00\x0a\x00\x05"
+           "abcd",
+           8);
     CHECK_EQ(parse(&q, &m), TB_EMALF);
     mb_hdr(&m, 0, 1, 0, 0, 1);
     mb_q(&m, DNS_TYPE_A, DNS_CLASS_IN);
@@ -370,13 +387,13 @@ static void test_opt_rules(void)
 
 static void tsig_rr(struct mb *mm)
 {
-    static const uint8_t rd[] =
-        "\x0bhmac-sha256\x00"       /* algorithm */
-        "\x00\x00\x5f\x00\x00\x00" /* time signed */
-        "\x01\x2c"                 /* fudge */
-        "\x00\x04" "MAC!"          /* MAC */
-        "\x12\x34\x00\x00"         /* original id, error */
-        "\x00\x00";                /* other */
+    static const uint8_t rd[] = "\x0bhmac-sha256\x00" /* algorithm */
+                                "\x00\x00\x5f\x00\x00\x00" /* time signed */
+                                "\x01\x2c" /* fudge */
+                                "\x00\x04"
+                                "MAC!" /* MAC */
+                                "\x12\x34\x00\x00" /* original id, error */
+                                "\x00\x00"; /* other */
     mb_rr(mm, "\x03key\x00", 5, DNS_TYPE_TSIG, DNS_CLASS_ANY, rd,
           sizeof(rd) - 1);
 }

@@ -18,30 +18,43 @@ static uint8_t buf[70000];
 static void test_basic(void)
 {
     struct dns_writer w;
-    const uint8_t *qn = N("\x03www\x07" "Example\x03org\x00");
+    const uint8_t *qn = N("\x03www\x07"
+                          "Example\x03org\x00");
 
     memset(buf, SENT, sizeof(buf));
     dns_writer_init(&w, buf, 512, 0xabcd, DNS_FLAG_QR | DNS_FLAG_AA);
     CHECK_EQ(dns_writer_len(&w), 12);
     CHECK_EQ(dns_writer_question(&w, qn, DNS_TYPE_A, DNS_CLASS_IN), 0);
-    CHECK_EQ(dns_writer_rr(&w, N("\x03WWW\x07" "example\x03ORG\x00"),
-                           DNS_TYPE_A, DNS_CLASS_IN, 300,
-                           N("\xc0\x00\x02\x01"), 4), 0);
+    CHECK_EQ(dns_writer_rr(&w,
+                           N("\x03WWW\x07"
+                             "example\x03ORG\x00"),
+                           DNS_TYPE_A, DNS_CLASS_IN, 300, N("\xc0\x00\x02\x01"),
+                           4),
+             0);
     dns_writer_section(&w, DNS_SEC_AUTHORITY);
     /* NS rdata compresses: ns1 + pointer to example.org (16) */
-    CHECK_EQ(dns_writer_rr(&w, N("\x07" "example\x03org\x00"), DNS_TYPE_NS,
-                           DNS_CLASS_IN, 86400,
-                           N("\x03ns1\x07" "example\x03org\x00"), 17), 0);
+    CHECK_EQ(dns_writer_rr(&w,
+                           N("\x07"
+                             "example\x03org\x00"),
+                           DNS_TYPE_NS, DNS_CLASS_IN, 86400,
+                           N("\x03ns1\x07"
+                             "example\x03org\x00"),
+                           17),
+             0);
     dns_writer_section(&w, DNS_SEC_ADDITIONAL);
-    CHECK_EQ(dns_writer_rr(&w, N("\x03ns1\x07" "example\x03org\x00"),
+    CHECK_EQ(dns_writer_rr(&w,
+                           N("\x03ns1\x07"
+                             "example\x03org\x00"),
                            DNS_TYPE_A, DNS_CLASS_IN, 86400,
-                           N("\xc0\x00\x02\x35"), 4), 0);
+                           N("\xc0\x00\x02\x35"), 4),
+             0);
     CHECK_EQ(dns_writer_opt(&w, 1232, 0, 0, DNS_EDNS_DO, NULL, 0), 0);
     size_t n = dns_writer_finish(&w);
 
     static const uint8_t want[] =
         "\xab\xcd\x84\x00\x00\x01\x00\x01\x00\x01\x00\x02"
-        "\x03www\x07" "Example\x03org\x00\x00\x01\x00\x01"
+        "\x03www\x07"
+        "Example\x03org\x00\x00\x01\x00\x01"
         "\xc0\x0c\x00\x01\x00\x01\x00\x00\x01\x2c\x00\x04\xc0\x00\x02\x01"
         "\xc0\x10\x00\x02\x00\x01\x00\x01\x51\x80\x00\x06\x03ns1\xc0\x10"
         "\xc0\x3d\x00\x01\x00\x01\x00\x01\x51\x80\x00\x04\xc0\x00\x02\x35"
@@ -62,7 +75,8 @@ static void test_basic(void)
 static void test_rdata_compression_rules(void)
 {
     struct dns_writer w;
-    const uint8_t *org = N("\x07" "example\x03org\x00");
+    const uint8_t *org = N("\x07"
+                           "example\x03org\x00");
     size_t n;
 
     /* SRV (RFC 2782) never compressed, though the name was written */
@@ -70,29 +84,41 @@ static void test_rdata_compression_rules(void)
     dns_writer_question(&w, org, DNS_TYPE_SRV, DNS_CLASS_IN);
     n = dns_writer_len(&w);
     CHECK_EQ(dns_writer_rr(&w, org, DNS_TYPE_SRV, 1, 60,
-                           N("\x00\x01\x00\x02\x00\x03\x07" "example\x03org"
-                             "\x00"), 19), 0);
+                           N("\x00\x01\x00\x02\x00\x03\x07"
+                             "example\x03org"
+                             "\x00"),
+                           19),
+             0);
     CHECK_EQ(dns_writer_len(&w), n + 2 + 10 + 19);
-    CHECK_MEM(buf + n + 12, "\x00\x01\x00\x02\x00\x03\x07" "example", 14);
+    CHECK_MEM(buf + n + 12,
+              "\x00\x01\x00\x02\x00\x03\x07"
+              "example",
+              14);
 
     /* MX, SOA, MINFO, CNAME, PTR compress */
     n = dns_writer_len(&w);
     CHECK_EQ(dns_writer_rr(&w, org, DNS_TYPE_MX, 1, 60,
-                           N("\x00\x0a\x04mail\x07" "EXAMPLE\x03org\x00"), 20),
+                           N("\x00\x0a\x04mail\x07"
+                             "EXAMPLE\x03org\x00"),
+                           20),
              0);
     CHECK_EQ(dns_writer_len(&w), n + 2 + 10 + 2 + 5 + 2);
     CHECK_MEM(buf + n + 12, "\x00\x0a\x04mail\xc0\x0c", 9);
     n = dns_writer_len(&w);
     CHECK_EQ(dns_writer_rr(&w, org, DNS_TYPE_SOA, 1, 60,
-                           N("\x02ns\x07" "example\x03org\x00"
-                             "\x04mail\x07" "example\x03org\x00"
-                             "AAAABBBBCCCCDDDDEEEE"), 16 + 18 + 20), 0);
+                           N("\x02ns\x07"
+                             "example\x03org\x00"
+                             "\x04mail\x07"
+                             "example\x03org\x00"
+                             "AAAABBBBCCCCDDDDEEEE"),
+                           16 + 18 + 20),
+             0);
     /* ns + ptr, then mail.example.org is already written (by the MX) */
     CHECK_EQ(dns_writer_len(&w), n + 2 + 10 + 5 + 2 + 20);
     CHECK_MEM(buf + n + 12, "\x02ns\xc0\x0c\xc0", 6);
     CHECK_MEM(buf + n + 19, "AAAABBBBCCCCDDDDEEEE", 20);
-    CHECK_EQ(dns_writer_rr(&w, org, DNS_TYPE_MINFO, 1, 60,
-                           N("\x00\x00"), 2), 0);
+    CHECK_EQ(dns_writer_rr(&w, org, DNS_TYPE_MINFO, 1, 60, N("\x00\x00"), 2),
+             0);
     n = dns_writer_len(&w);
     CHECK_EQ(dns_writer_rr(&w, org, DNS_TYPE_PTR, 1, 60, org, 13), 0);
     CHECK_EQ(dns_writer_len(&w), n + 2 + 10 + 2);
@@ -114,13 +140,18 @@ static void test_rdata_compression_rules(void)
     REQUIRE(dns_rr_next(&it, &rr)); /* SRV */
     REQUIRE(dns_rr_next(&it, &rr)); /* MX */
     CHECK_EQ(dns_rdata_unpack(buf, n, rr.rdoff, rr.rdlen, rr.type, out,
-                              sizeof(out), &ol), 0);
+                              sizeof(out), &ol),
+             0);
     CHECK_EQ(ol, 20);
     /* the pointer target keeps the case first written */
-    CHECK_MEM(out, "\x00\x0a\x04mail\x07" "example\x03org\x00", 20);
+    CHECK_MEM(out,
+              "\x00\x0a\x04mail\x07"
+              "example\x03org\x00",
+              20);
     REQUIRE(dns_rr_next(&it, &rr)); /* SOA */
     CHECK_EQ(dns_rdata_unpack(buf, n, rr.rdoff, rr.rdlen, rr.type, out,
-                              sizeof(out), &ol), 0);
+                              sizeof(out), &ol),
+             0);
     CHECK_EQ(ol, 16 + 18 + 20);
 }
 
@@ -131,12 +162,17 @@ static unsigned fill(struct dns_writer *w, unsigned start)
     unsigned i;
 
     for (i = start;; i++) {
-        memcpy(owner, "\x04host\x07" "example\x03org\x00", 19);
+        memcpy(owner,
+               "\x04host\x07"
+               "example\x03org\x00",
+               19);
         owner[4] = (uint8_t)('a' + i % 26);
         owner[3] = (uint8_t)('a' + i / 26 % 26);
         if (dns_writer_rr(w, owner, DNS_TYPE_MX, 1, 60,
-                          N("\x00\x01\x04mail\x04host\x07" "example\x03org"
-                            "\x00"), 25) != 0)
+                          N("\x00\x01\x04mail\x04host\x07"
+                            "example\x03org"
+                            "\x00"),
+                          25) != 0)
             return i - start;
     }
 }
@@ -155,7 +191,8 @@ static void test_rollback(void)
 {
     static uint8_t ref[600];
     struct dns_writer w, w2;
-    const uint8_t *org = N("\x07" "example\x03org\x00");
+    const uint8_t *org = N("\x07"
+                           "example\x03org\x00");
 
     memset(buf, SENT, sizeof(buf));
     dns_writer_init(&w, buf, 300, 7, DNS_FLAG_QR);
@@ -173,16 +210,19 @@ static void test_rollback(void)
      * compared field by field with a copy taken before the attempt */
     memcpy(&w2, &w, sizeof(w));
     static uint8_t txt[250] = {249};
-    CHECK_EQ(dns_writer_rr(&w, N("\x05other\x04zone\x00"), DNS_TYPE_TXT, 1,
-                           60, txt, 250), TB_ESPACE);
+    CHECK_EQ(dns_writer_rr(&w, N("\x05other\x04zone\x00"), DNS_TYPE_TXT, 1, 60,
+                           txt, 250),
+             TB_ESPACE);
     CHECK_EQ(dns_writer_len(&w), len);
     CHECK(same_state(&w, &w2));
     /* compressible rdata failing half way (names remembered, then no
      * room): still restored exactly */
     memcpy(&w2, &w, sizeof(w));
-    CHECK_EQ(dns_writer_rr(&w, N("\x05other\x04zone\x00"), DNS_TYPE_SOA, 1,
-                           60, N("\x05other\x04zone\x00\x05other\x04zone\x00"
-                                 "AAAABBBBCCCCDDDDEEEE"), 44), TB_ESPACE);
+    CHECK_EQ(dns_writer_rr(&w, N("\x05other\x04zone\x00"), DNS_TYPE_SOA, 1, 60,
+                           N("\x05other\x04zone\x00\x05other\x04zone\x00"
+                             "AAAABBBBCCCCDDDDEEEE"),
+                           44),
+             TB_ESPACE);
     CHECK(same_state(&w, &w2));
 
     /* an owner that fits exactly (so its suffix is remembered) followed
@@ -194,8 +234,9 @@ static void test_rollback(void)
     memset(big + 1, 'q', room - 2);
     big[room - 1] = 0;
     memcpy(&w2, &w, sizeof(w));
-    CHECK_EQ(dns_writer_rr(&w, big, DNS_TYPE_A, 1, 60, N("\x01\x02\x03\x04"),
-                           4), TB_ESPACE);
+    CHECK_EQ(
+        dns_writer_rr(&w, big, DNS_TYPE_A, 1, 60, N("\x01\x02\x03\x04"), 4),
+        TB_ESPACE);
     CHECK(same_state(&w, &w2));
     CHECK(memcmp(w.slot, w2.slot, sizeof(w.slot)) == 0);
 
@@ -218,7 +259,8 @@ static void test_rollback(void)
 static void test_reserve_and_opt(void)
 {
     struct dns_writer w;
-    const uint8_t *org = N("\x07" "example\x03org\x00");
+    const uint8_t *org = N("\x07"
+                           "example\x03org\x00");
 
     dns_writer_init(&w, buf, 200, 7, DNS_FLAG_QR);
     dns_writer_question(&w, org, DNS_TYPE_MX, DNS_CLASS_IN);
@@ -227,8 +269,11 @@ static void test_reserve_and_opt(void)
     unsigned k = fill(&w, 0);
     CHECK(200 - dns_writer_len(&w) >= 19);
     /* the OPT RR with one option fits in what was reserved */
-    CHECK_EQ(dns_writer_opt(&w, 1232, 1, 0, 0, N("\x00\x0a\x00\x04" "abcd"),
-                            8), 0);
+    CHECK_EQ(dns_writer_opt(&w, 1232, 1, 0, 0,
+                            N("\x00\x0a\x00\x04"
+                              "abcd"),
+                            8),
+             0);
     size_t n = dns_writer_finish(&w);
     CHECK(n <= 200);
     struct dns_msg m;
@@ -272,7 +317,9 @@ static uint32_t rnd(void)
 /* A random name below a few shared suffixes, mixed case. */
 static size_t rand_name(uint8_t *out)
 {
-    static const char *const tails[] = {"\x03org", "\x03" "com\x01x",
+    static const char *const tails[] = {"\x03org",
+                                        "\x03"
+                                        "com\x01x",
                                         "\x02nl"};
     size_t p = 0;
     unsigned labels = rnd() % 4;
@@ -306,8 +353,7 @@ static void test_round_trip(void)
         memset(rd, 0, 6);
         memcpy(rd + (types[i] == DNS_TYPE_MX ? 2 : 6), targets[i], tl);
         size_t rl = tl + (types[i] == DNS_TYPE_MX ? 2 : 6);
-        if (dns_writer_rr(&w, owners[i], types[i], 1, i, rd,
-                          (uint16_t)rl) != 0)
+        if (dns_writer_rr(&w, owners[i], types[i], 1, i, rd, (uint16_t)rl) != 0)
             break;
     }
     unsigned written = i;
@@ -378,7 +424,8 @@ static void test_compression_seams(void)
     /* more distinct names than the table holds: still correct */
     dns_writer_init(&w, buf, 65535, 1, 0);
     for (unsigned i = 0; i < 300; i++) {
-        uint8_t o[16] = "\x03" "a00\x02zz\x00";
+        uint8_t o[16] = "\x03"
+                        "a00\x02zz\x00";
         o[2] = (uint8_t)('a' + i % 26);
         o[3] = (uint8_t)('a' + i / 26);
         o[5] = (uint8_t)('a' + i % 7);

@@ -34,26 +34,26 @@
 
 /* What dns_query_parse() found.  Filled by the parser; read-only after. */
 struct dns_query {
-    uint16_t id, flags;  /* header; flags as on the wire (QR..RCODE) */
+    uint16_t id, flags; /* header; flags as on the wire (QR..RCODE) */
     uint16_t qdcount, ancount, nscount, arcount;
     /* From here to (tsig_off): zero unless the parse got that far. */
     uint16_t qtype, qclass;
-    uint8_t qname_len;   /* 0 if there is no (valid) question */
-    bool has_opt;        /* an EDNS(0) OPT RR was present */
+    uint8_t qname_len; /* 0 if there is no (valid) question */
+    bool has_opt; /* an EDNS(0) OPT RR was present */
     uint8_t edns_version;
-    uint8_t ext_rcode;   /* upper 8 bits of the extended RCODE */
-    uint16_t udp_size;   /* OPT CLASS as sent: callers MUST treat values
-                            below 512 as 512 (RFC 6891 6.2.3) */
+    uint8_t ext_rcode; /* upper 8 bits of the extended RCODE */
+    uint16_t udp_size; /* OPT CLASS as sent: callers MUST treat values
+                          below 512 as 512 (RFC 6891 6.2.3) */
     uint16_t edns_flags; /* DNS_EDNS_DO | Z bits */
     size_t question_end; /* offset after the question; the question as
                             received (original case, never compressed) is
                             buf[DNS_HDR_LEN .. question_end) */
-    size_t end;          /* offset after the last RR; < len means
-                            trailing bytes, which are ignored */
-    size_t opt_off;      /* offset of the OPT RR (its root owner byte) */
-    size_t opt_len;      /* whole OPT RR length; its options are at
-                            opt_off + 11, opt_len - 11 bytes */
-    size_t tsig_off;     /* offset of the TSIG RR's owner, 0 if none */
+    size_t end; /* offset after the last RR; < len means
+                   trailing bytes, which are ignored */
+    size_t opt_off; /* offset of the OPT RR (its root owner byte) */
+    size_t opt_len; /* whole OPT RR length; its options are at
+                       opt_off + 11, opt_len - 11 bytes */
+    size_t tsig_off; /* offset of the TSIG RR's owner, 0 if none */
     uint8_t qname[DNS_NAME_MAXLEN]; /* lowercased (RFC 4343) */
 };
 
@@ -89,8 +89,7 @@ struct dns_query {
  * answers FORMERR to anything but OPT and TSIG there, Knot accepts them),
  * EDNS version (BADVERS).
  */
-TB_API int dns_query_parse(struct dns_query *q, const uint8_t *buf,
-                           size_t len);
+TB_API int dns_query_parse(struct dns_query *q, const uint8_t *buf, size_t len);
 
 static inline bool dns_query_drop(int rc)
 {
@@ -117,11 +116,11 @@ struct dns_msg {
     const uint8_t *buf; /* the message; not owned, MUST outlive (m) */
     size_t len;
     uint16_t id, flags;
-    uint16_t count[4];  /* indexed by enum dns_section */
-    size_t sec_off[4];  /* offset of each section's first entry */
-    size_t end;         /* offset after the last RR (trailing ignored) */
-    size_t opt_off;     /* offset of the OPT RR, 0 if none */
-    size_t tsig_off;    /* offset of the TSIG RR, 0 if none */
+    uint16_t count[4]; /* indexed by enum dns_section */
+    size_t sec_off[4]; /* offset of each section's first entry */
+    size_t end; /* offset after the last RR (trailing ignored) */
+    size_t opt_off; /* offset of the OPT RR, 0 if none */
+    size_t tsig_off; /* offset of the TSIG RR, 0 if none */
 };
 
 /*
@@ -141,9 +140,9 @@ struct dns_rr {
     uint8_t owner[DNS_NAME_MAXLEN]; /* decompressed, case as received */
     size_t owner_len;
     uint16_t type, rclass;
-    uint32_t ttl;    /* 0 for questions */
-    size_t off;      /* offset of the entry's owner name */
-    size_t rdoff;    /* offset of the rdata (0 for questions) */
+    uint32_t ttl; /* 0 for questions */
+    size_t off; /* offset of the entry's owner name */
+    size_t rdoff; /* offset of the rdata (0 for questions) */
     uint16_t rdlen;
     uint8_t section; /* enum dns_section */
 };
@@ -203,16 +202,16 @@ TB_API int dns_rdata_unpack(const uint8_t *msg, size_t msglen, size_t rdoff,
 /* Caller-placed writer state; every field is private. */
 struct dns_writer {
     uint8_t *buf;
-    size_t cap;      /* size limit (UDP payload, or 65535) */
-    size_t reserve;  /* bytes held back (dns_writer_reserve) */
+    size_t cap; /* size limit (UDP payload, or 65535) */
+    size_t reserve; /* bytes held back (dns_writer_reserve) */
     size_t len;
     uint16_t count[4];
     unsigned sec;
     unsigned nnames;
-    uint16_t qlen;   /* length of the first question name, at offset 12 */
+    uint16_t qlen; /* length of the first question name, at offset 12 */
     struct {
-        uint16_t off;  /* offset of a name suffix in buf; 0 = empty */
-        uint16_t tag;  /* hash bits, to skip most false candidates */
+        uint16_t off; /* offset of a name suffix in buf; 0 = empty */
+        uint16_t tag; /* hash bits, to skip most false candidates */
     } slot[DNS_WRITER_SLOTS];
     uint8_t ins[DNS_WRITER_NAMES]; /* slots in insertion order (undo) */
 };
