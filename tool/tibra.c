@@ -23,6 +23,7 @@
 #include <tibra/svc.h>
 #include <tibra/version.h>
 
+/* clang-format off */
 static const char usage_text[] =
 "NAME\n"
 "    tibra - check and run Tibra DNS services\n"
@@ -52,6 +53,7 @@ static const char usage_text[] =
 "    tibra check examples/ns1.conf\n"
 "    tibra run examples/ns1.conf\n"
 "    dig @127.0.0.1 -p 5353 www.example.org A\n";
+/* clang-format on */
 
 static void *a_alloc(void *ctx, size_t n)
 {
@@ -104,8 +106,8 @@ static void exec_dnsd(char **args)
              * $(O)/unix-ARCH/tibra-dnsd. */
             struct utsname u;
             if (uname(&u) == 0) {
-                snprintf(path, sizeof(path), "%s/../unix-%s/tibra-dnsd",
-                         self, u.machine);
+                snprintf(path, sizeof(path), "%s/../unix-%s/tibra-dnsd", self,
+                         u.machine);
                 if (access(path, X_OK) == 0) {
                     execv(path, args);
                     err(1, "cannot run %s", path);
@@ -135,9 +137,10 @@ static int cmd_run(char *file)
     t = c.target;
     svc_conf_free(&c);
     if (t != SVC_TARGET_UNIX)
-        errx(1, "%s: target %s is not built yet: Tibra runs services as "
-                "Linux processes (target unix) for now; set 'target unix' "
-                "and a 'listen' address to run this one with tibra-dnsd",
+        errx(1,
+             "%s: target %s is not built yet: Tibra runs services as "
+             "Linux processes (target unix) for now; set 'target unix' "
+             "and a 'listen' address to run this one with tibra-dnsd",
              file, svc_target_name(t));
     static char prog[] = "tibra-dnsd";
     char *args[] = {prog, file, NULL};
@@ -152,8 +155,8 @@ int main(int argc, char **argv)
         fputs(usage_text, stdout);
         return 0;
     }
-    if (argc == 2 && (!strcmp(argv[1], "-V") ||
-                      !strcmp(argv[1], "--version"))) {
+    if (argc == 2 &&
+        (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version"))) {
         printf("tibra %s\n", TB_VERSION);
         return 0;
     }
@@ -164,12 +167,13 @@ int main(int argc, char **argv)
     }
     if (argc == 3 && !strcmp(argv[1], "run"))
         return cmd_run(argv[2]);
-    if (argc >= 2 && (!strcmp(argv[1], "build") ||
-                      !strcmp(argv[1], "verify") ||
+    if (argc >= 2 && (!strcmp(argv[1], "build") || !strcmp(argv[1], "verify") ||
                       !strcmp(argv[1], "deploy")))
-        errx(1, "'%s' is not built yet (it comes with the unikernel "
-                "images); use 'tibra run' for target unix", argv[1]);
+        errx(1,
+             "'%s' is not built yet (it comes with the unikernel "
+             "images); use 'tibra run' for target unix",
+             argv[1]);
     fprintf(stderr, "usage: tibra check|run SERVICE-FILE (tibra --help for "
-            "more)\n");
+                    "more)\n");
     return 2;
 }

@@ -38,7 +38,7 @@ extern const struct tb_alloc dnsd_alloc;
 struct dnsd_blob {
     unsigned ref;
     uint32_t serial;
-    size_t nrr;     /* records after the zone checks */
+    size_t nrr; /* records after the zone checks */
     size_t len;
     uint8_t *data;
 };
@@ -46,8 +46,8 @@ struct dnsd_blob {
 /* An immutable zone set and the blobs under it; what workers read. */
 struct dnsd_zones {
     struct dns_zoneset *zs;
-    size_t n;                 /* = conf->nzones */
-    struct dnsd_blob **blob;  /* [n]; NULL: zone not loaded (not served) */
+    size_t n; /* = conf->nzones */
+    struct dnsd_blob **blob; /* [n]; NULL: zone not loaded (not served) */
 };
 
 /*
@@ -60,16 +60,14 @@ struct dnsd_zones {
  * Returns 0 with the new set in (*out), or a TB_E*.
  */
 int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
-                    const struct dns_auth_opts *opts,
-                    struct dnsd_zones **out);
+                    const struct dns_auth_opts *opts, struct dnsd_zones **out);
 /* Frees (z) (MAY be NULL) and drops its references to blobs. */
 void dnsd_zones_free(struct dnsd_zones *z);
 
 /* The query path: one call into the engine.  See dns_auth_answer(). */
-static inline size_t dnsd_answer(const struct dnsd_zones *z,
-                                 const uint8_t *q, size_t qlen,
-                                 uint8_t *resp, size_t cap, unsigned flags,
-                                 struct dns_auth_stats *st)
+static inline size_t dnsd_answer(const struct dnsd_zones *z, const uint8_t *q,
+                                 size_t qlen, uint8_t *resp, size_t cap,
+                                 unsigned flags, struct dns_auth_stats *st)
 {
     return dns_auth_answer(z->zs, q, qlen, resp, cap, flags, st);
 }

@@ -29,8 +29,8 @@ static void vlog(const char *fmt, va_list ap)
     char line[1024];
     int n = snprintf(line, sizeof(line), PROG ": ");
     int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-    size_t len = (size_t)n + (m < 0 ? 0 : TB_MIN((size_t)m,
-                                                 sizeof(line) - n - 2));
+    size_t len =
+        (size_t)n + (m < 0 ? 0 : TB_MIN((size_t)m, sizeof(line) - n - 2));
     line[len++] = '\n';
     /* One write per line: lines from threads never interleave. */
     if (write(STDERR_FILENO, line, len) < 0)
@@ -91,6 +91,7 @@ static void a_free(void *ctx, void *p, size_t n)
 }
 const struct tb_alloc dnsd_alloc = {a_alloc, a_realloc, a_free, NULL};
 
+/* clang-format off */
 static const char usage_text[] =
 "NAME\n"
 "    tibra-dnsd - Tibra's authoritative DNS server as a Linux process\n"
@@ -146,6 +147,7 @@ static const char usage_text[] =
 "    tibra-dnsd examples/ns1.conf\n"
 "    dig @127.0.0.1 -p 5353 www.example.org A\n"
 "    kill -HUP $(pidof tibra-dnsd)      # reload the zones\n";
+/* clang-format on */
 
 static void usage(FILE *f)
 {
@@ -166,13 +168,14 @@ static unsigned cpu_count(void)
 static void raise_nofile(const struct svc_conf *c, unsigned workers)
 {
     struct rlimit rl;
-    rlim_t want = (rlim_t)c->tcp_clients +
-                  (rlim_t)(workers + 1) * (c->nlisten + 1) + 64;
+    rlim_t want =
+        (rlim_t)c->tcp_clients + (rlim_t)(workers + 1) * (c->nlisten + 1) + 64;
 
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
         return;
     rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
-                      ? want : rl.rlim_max;
+                      ? want
+                      : rl.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
         dnsd_log("warning: only %llu file descriptors for %u tcp-clients",
                  (unsigned long long)rl.rlim_cur, c->tcp_clients);
@@ -255,32 +258,44 @@ int main(int argc, char **argv)
 
     while ((opt = getopt_long(argc, argv, "cfw:vhV", lopts, NULL)) != -1) {
         switch (opt) {
-        case 'c': check = true; break;
-        case 'f': break;
-        case 'v': dnsd_verbose = 1; break;
+        case 'c':
+            check = true;
+            break;
+        case 'f':
+            break;
+        case 'v':
+            dnsd_verbose = 1;
+            break;
         case 'w': {
             char *end;
             long n = strtol(optarg, &end, 10);
             if (*optarg == '\0' || *end != '\0' || n < 1 ||
                 n > SVC_WORKERS_MAX) {
-                fprintf(stderr, PROG ": -w: '%s' is not a number of "
-                        "workers (1-%d)\n", optarg, SVC_WORKERS_MAX);
+                fprintf(stderr,
+                        PROG ": -w: '%s' is not a number of "
+                             "workers (1-%d)\n",
+                        optarg, SVC_WORKERS_MAX);
                 return 2;
             }
             workers = (unsigned)n;
             break;
         }
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("tibra-dnsd %s\n", TB_VERSION); return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("tibra-dnsd %s\n", TB_VERSION);
+            return 0;
         default:
             fprintf(stderr, "usage: tibra-dnsd [-cfv] [-w N] SERVICE-FILE "
-                    "(tibra-dnsd --help for more)\n");
+                            "(tibra-dnsd --help for more)\n");
             return 2;
         }
     }
     if (optind != argc - 1) {
-        fprintf(stderr, PROG ": %s\nusage: tibra-dnsd [-cfv] [-w N] "
-                "SERVICE-FILE (tibra-dnsd --help for more)\n",
+        fprintf(stderr,
+                PROG ": %s\nusage: tibra-dnsd [-cfv] [-w N] "
+                     "SERVICE-FILE (tibra-dnsd --help for more)\n",
                 optind == argc ? "no service file given"
                                : "more than one service file given");
         return 2;
@@ -289,15 +304,15 @@ int main(int argc, char **argv)
     dnsd_diag_init(&diag);
     svc_conf_init(&conf, &dnsd_alloc);
     if (svc_load_file(&conf, argv[optind], &diag) != 0) {
-        dnsd_log("%s: %u error%s; nothing started", argv[optind],
-                 diag.errors, diag.errors == 1 ? "" : "s");
+        dnsd_log("%s: %u error%s; nothing started", argv[optind], diag.errors,
+                 diag.errors == 1 ? "" : "s");
         svc_conf_free(&conf);
         return 1;
     }
     if (!check && conf.target != SVC_TARGET_UNIX) {
         dnsd_log("%s: the service's target is %s, and tibra-dnsd runs "
-                 "target unix only (see tibra run)", argv[optind],
-                 svc_target_name(conf.target));
+                 "target unix only (see tibra run)",
+                 argv[optind], svc_target_name(conf.target));
         svc_conf_free(&conf);
         return 1;
     }
@@ -305,8 +320,7 @@ int main(int argc, char **argv)
         workers = conf.workers ? conf.workers : cpu_count();
     auth_opts(&conf, &opts);
     if (dnsd_zones_load(&conf, NULL, &opts, &zones) != 0) {
-        dnsd_log("%s: zones failed to load; nothing started",
-                 argv[optind]);
+        dnsd_log("%s: zones failed to load; nothing started", argv[optind]);
         svc_conf_free(&conf);
         return 1;
     }
@@ -358,13 +372,10 @@ out_server:
         dnsd_log("answered %llu queries: %llu noerror, %llu nxdomain, "
                  "%llu refused, %llu formerr, %llu notimp, %llu servfail, "
                  "%llu truncated, %llu dropped",
-                 (unsigned long long)st.queries,
-                 (unsigned long long)st.noerror,
+                 (unsigned long long)st.queries, (unsigned long long)st.noerror,
                  (unsigned long long)st.nxdomain,
-                 (unsigned long long)st.refused,
-                 (unsigned long long)st.formerr,
-                 (unsigned long long)st.notimp,
-                 (unsigned long long)st.servfail,
+                 (unsigned long long)st.refused, (unsigned long long)st.formerr,
+                 (unsigned long long)st.notimp, (unsigned long long)st.servfail,
                  (unsigned long long)st.truncated,
                  (unsigned long long)st.dropped);
     if (conf.pidfile != NULL)

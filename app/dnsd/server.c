@@ -42,38 +42,38 @@
 
 #include "dnsd.h"
 
-#define UDP_BATCH 64           /* datagrams per recvmmsg/sendmmsg */
-#define UDP_QUERY_MAX 4096     /* larger datagrams are dropped (counted) */
-#define UDP_ROUNDS 16          /* batches per readiness before epoll again */
-#define TCP_QUERY_MAX 4096     /* a longer length prefix closes */
-#define TCP_RBUF (2 + TCP_QUERY_MAX)
+#define UDP_BATCH      64 /* datagrams per recvmmsg/sendmmsg */
+#define UDP_QUERY_MAX  4096 /* larger datagrams are dropped (counted) */
+#define UDP_ROUNDS     16 /* batches per readiness before epoll again */
+#define TCP_QUERY_MAX  4096 /* a longer length prefix closes */
+#define TCP_RBUF       (2 + TCP_QUERY_MAX)
 #define TCP_ANSWER_MAX (2 + DNS_MSG_MAXLEN)
-#define TCP_WBUF (TCP_ANSWER_MAX + 4096)
-#define EVENTS_MAX 64
-#define CTRL_LEN 64            /* room for one in(6)_pktinfo cmsg */
-#define OFFLINE UINT64_MAX
-#define SWEEP_MS 250           /* idle TCP check period */
+#define TCP_WBUF       (TCP_ANSWER_MAX + 4096)
+#define EVENTS_MAX     64
+#define CTRL_LEN       64 /* room for one in(6)_pktinfo cmsg */
+#define OFFLINE        UINT64_MAX
+#define SWEEP_MS       250 /* idle TCP check period */
 
 enum ev_kind { EV_STOP = 0, EV_UDP = 1, EV_LISTEN = 2, EV_CONN = 3 };
 #define EV(kind, idx) ((uint64_t)(kind) << 32 | (uint32_t)(idx))
 
 struct conn {
-    int fd;           /* -1: free */
-    uint32_t roff;    /* rbuf: [roff, rlen) unprocessed */
+    int fd; /* -1: free */
+    uint32_t roff; /* rbuf: [roff, rlen) unprocessed */
     uint32_t rlen;
-    uint32_t woff;    /* wbuf: [woff, wlen) not yet sent */
+    uint32_t woff; /* wbuf: [woff, wlen) not yet sent */
     uint32_t wlen;
-    uint32_t events;  /* epoll interest now registered */
+    uint32_t events; /* epoll interest now registered */
     uint32_t answered;
-    bool eof;         /* no more reading: peer closed or query limit */
-    uint64_t last;    /* monotonic ms of the last progress */
-    uint8_t *rbuf;    /* TCP_RBUF */
-    uint8_t *wbuf;    /* TCP_WBUF */
+    bool eof; /* no more reading: peer closed or query limit */
+    uint64_t last; /* monotonic ms of the last progress */
+    uint8_t *rbuf; /* TCP_RBUF */
+    uint8_t *wbuf; /* TCP_WBUF */
 };
 
 struct listener {
     int fd;
-    bool pktinfo;     /* wildcard UDP: learn and answer from dst address */
+    bool pktinfo; /* wildcard UDP: learn and answer from dst address */
     uint8_t family;
 };
 
@@ -83,9 +83,9 @@ struct worker {
     pthread_t thread;
     bool started;
     int ep;
-    struct listener *udp;            /* [nlisten] */
-    _Atomic uint64_t seen;           /* generation seen, or OFFLINE */
-    const struct dnsd_zones *cur;    /* valid between quiescent points */
+    struct listener *udp; /* [nlisten] */
+    _Atomic uint64_t seen; /* generation seen, or OFFLINE */
+    const struct dnsd_zones *cur; /* valid between quiescent points */
     struct dns_auth_stats st;
     uint64_t udp_oversize, udp_send_err, tcp_refused, tcp_bad, tcp_emfile;
     bool accept_paused;
@@ -94,8 +94,8 @@ struct worker {
     struct iovec riov[UDP_BATCH], siov[UDP_BATCH];
     struct sockaddr_storage from[UDP_BATCH];
     uint8_t ctrl[UDP_BATCH][CTRL_LEN];
-    uint8_t *qbuf;                   /* UDP_BATCH * UDP_QUERY_MAX */
-    uint8_t *abuf;                   /* UDP_BATCH * udp_cap */
+    uint8_t *qbuf; /* UDP_BATCH * UDP_QUERY_MAX */
+    uint8_t *abuf; /* UDP_BATCH * udp_cap */
     /* TCP */
     struct conn *conns;
     uint32_t nconns, nopen;
@@ -112,10 +112,10 @@ struct dnsd_server {
     int stopfd;
     const struct svc_conf *c;
     size_t nlisten;
-    int *tcp_listen;                 /* [nlisten] */
+    int *tcp_listen; /* [nlisten] */
     unsigned nworkers;
     struct worker *w;
-    size_t udp_cap;                  /* response buffer per UDP slot */
+    size_t udp_cap; /* response buffer per UDP slot */
 };
 
 /* Milliseconds, from the coarse clock (vDSO, a few ns; ~4 ms steps). */
@@ -189,9 +189,9 @@ static int open_socket(const struct svc_addr *a, int type, bool *pktinfo)
     if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
         e = errno;
         dnsd_log("cannot listen on %s (%s): %s%s", txt, proto, strerror(e),
-                 e == EACCES ? " (ports below 1024 need privileges)" :
-                 e == EADDRNOTAVAIL ? " (no interface has this address)" :
-                 "");
+                 e == EACCES          ? " (ports below 1024 need privileges)"
+                 : e == EADDRNOTAVAIL ? " (no interface has this address)"
+                                      : "");
         close(fd);
         return -1;
     }
@@ -254,7 +254,8 @@ struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
             nanosleep(&ts, NULL);
             if (++waited_ms == 5000)
                 dnsd_log("reload: worker %u has not passed a quiescent "
-                         "point for 5 s; still waiting", i);
+                         "point for 5 s; still waiting",
+                         i);
         }
     }
     return old;
@@ -485,8 +486,8 @@ static void conn_service(struct worker *w, uint32_t idx, uint64_t now)
             continue; /* output drained: more may be buffered */
         if (c->eof || NEVER(c->rlen == TCP_RBUF))
             break; /* (a full rbuf always holds a whole query) */
-        ssize_t n = recv(c->fd, c->rbuf + c->rlen, TCP_RBUF - c->rlen,
-                         MSG_DONTWAIT);
+        ssize_t n =
+            recv(c->fd, c->rbuf + c->rlen, TCP_RBUF - c->rlen, MSG_DONTWAIT);
         if (n > 0) {
             c->rlen += (uint32_t)n;
             c->last = now;

@@ -109,15 +109,15 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
         int r = load_one(sz, &b, &d);
 
         if (r != 0 && d.errors == e0) /* make sure it is said */
-            dns_diag(&d, DNS_DIAG_ERROR, sz->file, 0, "%s",
-                     tb_strerror(r));
+            dns_diag(&d, DNS_DIAG_ERROR, sz->file, 0, "%s", tb_strerror(r));
         if (r != 0) {
             failed++;
             if (old != NULL && old->blob[i] != NULL) {
                 b = old->blob[i];
                 b->ref++;
                 dnsd_log("zone %s: not reloaded (errors above); still "
-                         "serving serial %u", sz->name, b->serial);
+                         "serving serial %u",
+                         sz->name, b->serial);
             } else {
                 dnsd_log("zone %s: not loaded (errors above)", sz->name);
             }
@@ -125,8 +125,7 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
                    old->blob[i]->serial == b->serial &&
                    old->blob[i]->len == b->len &&
                    memcmp(old->blob[i]->data, b->data, b->len) == 0) {
-            dnsd_debug("zone %s: unchanged (serial %u)", sz->name,
-                       b->serial);
+            dnsd_debug("zone %s: unchanged (serial %u)", sz->name, b->serial);
         } else {
             dnsd_log("zone %s: serial %u, %zu records, %zu bytes compiled%s",
                      sz->name, b->serial, b->nrr, b->len,

@@ -31,34 +31,34 @@
 #include <tibra/dns.h>
 
 /* Limits that keep a configuration bounded (and the parser simple). */
-#define SVC_LISTEN_MAX 32      /* listen statements */
-#define SVC_ZONES_MAX 100000   /* zone statements */
-#define SVC_WORKERS_MAX 256
-#define SVC_TEXT_MAX (1u << 20) /* largest service file, bytes */
-#define SVC_DEFAULT_PORT 53
-#define SVC_DEFAULT_TCP_CLIENTS 1000
-#define SVC_DEFAULT_TCP_IDLE_S 10
+#define SVC_LISTEN_MAX              32 /* listen statements */
+#define SVC_ZONES_MAX               100000 /* zone statements */
+#define SVC_WORKERS_MAX             256
+#define SVC_TEXT_MAX                (1u << 20) /* largest service file, bytes */
+#define SVC_DEFAULT_PORT            53
+#define SVC_DEFAULT_TCP_CLIENTS     1000
+#define SVC_DEFAULT_TCP_IDLE_S      10
 #define SVC_DEFAULT_TCP_MAX_QUERIES 0 /* 0: no limit per connection */
-#define SVC_DEFAULT_UDP_SIZE DNS_EDNS_DEFAULT_UDP
+#define SVC_DEFAULT_UDP_SIZE        DNS_EDNS_DEFAULT_UDP
 
 enum svc_target { SVC_TARGET_UNIX = 0, SVC_TARGET_HVT, SVC_TARGET_SPT };
 enum svc_arch { SVC_ARCH_HOST = 0, SVC_ARCH_X86_64, SVC_ARCH_AARCH64 };
 
 /* An IP address with a port (listen) or a prefix length (address). */
 struct svc_addr {
-    uint8_t family;   /* 4 or 6 */
-    uint8_t plen;     /* prefix length (address), else 32 / 128 */
-    uint16_t port;    /* host order; listen only */
+    uint8_t family; /* 4 or 6 */
+    uint8_t plen; /* prefix length (address), else 32 / 128 */
+    uint16_t port; /* host order; listen only */
     uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes */
-    unsigned line;    /* where it was written */
+    unsigned line; /* where it was written */
 };
 
 struct svc_zone {
     uint8_t origin[DNS_NAME_MAXLEN]; /* wire form, lower case */
     size_t origin_len;
-    char *name;     /* as written, for messages (NUL-terminated) */
-    char *file;     /* resolved path (relative to the service file) */
-    unsigned line;  /* line of its `zone:` statement */
+    char *name; /* as written, for messages (NUL-terminated) */
+    char *file; /* resolved path (relative to the service file) */
+    unsigned line; /* line of its `zone:` statement */
 };
 
 /*
@@ -67,28 +67,28 @@ struct svc_zone {
  * defaults set by svc_conf_init(); the *_set flags say what was written.
  */
 struct svc_conf {
-    const char *path;       /* the service file's name; not owned */
-    char *name;             /* service name, NULL if not given */
+    const char *path; /* the service file's name; not owned */
+    char *name; /* service name, NULL if not given */
     enum svc_target target; /* default unix */
-    enum svc_arch arch;     /* default: the host's */
-    uint64_t memory;        /* bytes, 0 = not given (guests only) */
+    enum svc_arch arch; /* default: the host's */
+    uint64_t memory; /* bytes, 0 = not given (guests only) */
     struct svc_addr address4, address6; /* guests: family 0 if not given */
     struct svc_addr gateway4, gateway6;
     struct svc_addr listen[SVC_LISTEN_MAX];
     size_t nlisten;
-    unsigned workers;           /* 0 = one per CPU */
-    unsigned tcp_clients;       /* open TCP connections, per server */
-    unsigned tcp_idle_timeout;  /* seconds */
-    unsigned tcp_max_queries;   /* per connection, 0 = no limit */
-    uint16_t udp_size;          /* largest UDP answer we send */
-    bool chaos;                 /* answer CH TXT id.server etc. */
-    char *identity;             /* NULL: the service name */
-    char *version;              /* NULL: "tibra " TB_VERSION */
-    char *pidfile;              /* resolved path, NULL if not given */
+    unsigned workers; /* 0 = one per CPU */
+    unsigned tcp_clients; /* open TCP connections, per server */
+    unsigned tcp_idle_timeout; /* seconds */
+    unsigned tcp_max_queries; /* per connection, 0 = no limit */
+    uint16_t udp_size; /* largest UDP answer we send */
+    bool chaos; /* answer CH TXT id.server etc. */
+    char *identity; /* NULL: the service name */
+    char *version; /* NULL: "tibra " TB_VERSION */
+    char *pidfile; /* resolved path, NULL if not given */
     struct svc_zone *zones;
     size_t nzones;
-    size_t zones_cap;           /* private */
-    const struct tb_alloc *a;   /* private */
+    size_t zones_cap; /* private */
+    const struct tb_alloc *a; /* private */
 };
 
 /* Sets (c) to the defaults, with (a) for every allocation it will make. */
@@ -128,8 +128,8 @@ TB_API int svc_parse_ip(const char *s, size_t len, struct svc_addr *out);
  * always suffices).
  */
 #define SVC_ADDR_TEXT_MAX 56
-TB_API int svc_addr_to_text(const struct svc_addr *a, bool with_port,
-                            char *buf, size_t cap);
+TB_API int svc_addr_to_text(const struct svc_addr *a, bool with_port, char *buf,
+                            size_t cap);
 
 /*
  * Hosted only (lib/hosted/svc_file.c; not in guest images): reads the

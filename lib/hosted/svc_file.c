@@ -13,10 +13,14 @@
 static int errno_to_tb(int e)
 {
     switch (e) {
-    case ENOENT: return TB_ENOENT;
-    case EACCES: return TB_EACCES;
-    case ENOMEM: return TB_ENOMEM;
-    default: return TB_EIO;
+    case ENOENT:
+        return TB_ENOENT;
+    case EACCES:
+        return TB_EACCES;
+    case ENOMEM:
+        return TB_ENOMEM;
+    default:
+        return TB_EIO;
     }
 }
 
@@ -50,8 +54,7 @@ int svc_load_file(struct svc_conf *c, const char *path, struct dns_diag *diag)
     }
     if (n > SVC_TEXT_MAX) {
         dns_diag(diag, DNS_DIAG_ERROR, path, 0,
-                 "larger than %u bytes: is this a service file?",
-                 SVC_TEXT_MAX);
+                 "larger than %u bytes: is this a service file?", SVC_TEXT_MAX);
         rc = TB_ERANGE;
         goto out_free;
     }

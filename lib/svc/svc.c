@@ -19,9 +19,9 @@
 #include <stdio.h>
 #include <tibra/svc.h>
 
-#define TOK_MAX 64       /* tokens on one line */
-#define WORD_MAX 4096    /* bytes in one token (a path, a string) */
-#define ERRORS_MAX 100   /* stop reporting after this many errors */
+#define TOK_MAX    64 /* tokens on one line */
+#define WORD_MAX   4096 /* bytes in one token (a path, a string) */
+#define ERRORS_MAX 100 /* stop reporting after this many errors */
 
 enum section { SEC_NONE, SEC_SERVICE, SEC_ZONE, SEC_SKIP };
 
@@ -34,26 +34,37 @@ struct tok {
 
 /* Keys that may be given once per service, for "given twice" errors. */
 enum once_key {
-    K_NAME, K_TARGET, K_ARCH, K_MEMORY, K_WORKERS, K_TCP_CLIENTS,
-    K_TCP_IDLE, K_TCP_MAXQ, K_UDP_SIZE, K_CHAOS, K_IDENTITY, K_VERSION,
-    K_PIDFILE, K_ONCE_COUNT
+    K_NAME,
+    K_TARGET,
+    K_ARCH,
+    K_MEMORY,
+    K_WORKERS,
+    K_TCP_CLIENTS,
+    K_TCP_IDLE,
+    K_TCP_MAXQ,
+    K_UDP_SIZE,
+    K_CHAOS,
+    K_IDENTITY,
+    K_VERSION,
+    K_PIDFILE,
+    K_ONCE_COUNT
 };
 
 struct parser {
     struct svc_conf *c;
     struct dns_diag *diag;
-    const char *file;     /* for messages */
-    const char *dir;      /* directory of the file with its final '/' */
+    const char *file; /* for messages */
+    const char *dir; /* directory of the file with its final '/' */
     size_t dirlen;
     unsigned line;
     enum section sec;
-    bool zone_named;      /* the current zone: statement has its name */
-    unsigned once[K_ONCE_COUNT];    /* line where given, 0 if not */
+    bool zone_named; /* the current zone: statement has its name */
+    unsigned once[K_ONCE_COUNT]; /* line where given, 0 if not */
     unsigned memory_line, address_line, gateway_line, service_line;
     char strbuf[TOK_MAX][WORD_MAX / 16]; /* unescaped short strings */
-    char longbuf[WORD_MAX];              /* one unescaped long string */
+    char longbuf[WORD_MAX]; /* one unescaped long string */
     bool longbuf_used;
-    int err;              /* TB_ENOMEM once allocation failed */
+    int err; /* TB_ENOMEM once allocation failed */
 };
 
 static void perr(struct parser *ps, const char *fmt, ...) TB_PRINTF(2, 3);
@@ -189,10 +200,23 @@ static bool size_val(struct parser *ps, const char *key, const struct tok *t,
 
     if (d.len > 1) {
         switch (d.p[d.len - 1]) {
-        case 'k': case 'K': mul = 1ull << 10; d.len--; break;
-        case 'm': case 'M': mul = 1ull << 20; d.len--; break;
-        case 'g': case 'G': mul = 1ull << 30; d.len--; break;
-        default: break;
+        case 'k':
+        case 'K':
+            mul = 1ull << 10;
+            d.len--;
+            break;
+        case 'm':
+        case 'M':
+            mul = 1ull << 20;
+            d.len--;
+            break;
+        case 'g':
+        case 'G':
+            mul = 1ull << 30;
+            d.len--;
+            break;
+        default:
+            break;
         }
     }
     if (!num(ps, key, &d, 0, UINT64_MAX >> 30, &v))
@@ -257,8 +281,7 @@ static bool addr_port(struct parser *ps, const char *key, const struct tok *t,
     out->port = (uint16_t)port;
     return true;
 bad:
-    perr(ps, "%s: '%s' is not an IP address (ADDR or ADDR@PORT)", key,
-         SHOW(t));
+    perr(ps, "%s: '%s' is not an IP address (ADDR or ADDR@PORT)", key, SHOW(t));
     return false;
 }
 
@@ -286,13 +309,22 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         const char *key;
         signed char once; /* enum once_key, or -1 */
     } keys[] = {
-        {"name", K_NAME}, {"target", K_TARGET}, {"arch", K_ARCH},
-        {"memory", K_MEMORY}, {"address", -1}, {"gateway", -1},
-        {"listen", -1}, {"workers", K_WORKERS},
-        {"tcp-clients", K_TCP_CLIENTS}, {"tcp-idle-timeout", K_TCP_IDLE},
-        {"tcp-max-queries", K_TCP_MAXQ}, {"udp-size", K_UDP_SIZE},
-        {"chaos", K_CHAOS}, {"identity", K_IDENTITY},
-        {"version", K_VERSION}, {"pidfile", K_PIDFILE},
+        {"name", K_NAME},
+        {"target", K_TARGET},
+        {"arch", K_ARCH},
+        {"memory", K_MEMORY},
+        {"address", -1},
+        {"gateway", -1},
+        {"listen", -1},
+        {"workers", K_WORKERS},
+        {"tcp-clients", K_TCP_CLIENTS},
+        {"tcp-idle-timeout", K_TCP_IDLE},
+        {"tcp-max-queries", K_TCP_MAXQ},
+        {"udp-size", K_UDP_SIZE},
+        {"chaos", K_CHAOS},
+        {"identity", K_IDENTITY},
+        {"version", K_VERSION},
+        {"pidfile", K_PIDFILE},
     };
     size_t k;
 
@@ -305,8 +337,10 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
     }
     key = keys[k].key;
     if (n != 2) {
-        perr(ps, n < 2 ? "%s needs a value" :
-             "%s takes one value (separate items with ';' or a newline)",
+        perr(ps,
+             n < 2
+                 ? "%s needs a value"
+                 : "%s takes one value (separate items with ';' or a newline)",
              key);
         return;
     }
@@ -319,9 +353,12 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
             char ch = v->p[i];
             if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
                   (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
-                  ch == '.') || v->len > 63) {
-                perr(ps, "name '%s': use up to 63 letters, digits, '-', "
-                     "'_' or '.'", SHOW(v));
+                  ch == '.') ||
+                v->len > 63) {
+                perr(ps,
+                     "name '%s': use up to 63 letters, digits, '-', "
+                     "'_' or '.'",
+                     SHOW(v));
                 return;
             }
         }
@@ -367,8 +404,8 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
             return;
         }
         struct tok pt = {sl + 1, v->len - alen - 1, false, false};
-        if (!num(ps, "address prefix length", &pt, 1,
-                 a.family == 4 ? 32 : 128, &plen))
+        if (!num(ps, "address prefix length", &pt, 1, a.family == 4 ? 32 : 128,
+                 &plen))
             return;
         a.plen = (uint8_t)plen;
         struct svc_addr *dst = a.family == 4 ? &c->address4 : &c->address6;
@@ -406,13 +443,12 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
             if (c->listen[i].family == a.family &&
                 c->listen[i].port == a.port &&
                 memcmp(c->listen[i].addr, a.addr, 16) == 0) {
-                perr(ps, "listen %s given twice (first on line %u)",
-                     SHOW(v), c->listen[i].line);
+                perr(ps, "listen %s given twice (first on line %u)", SHOW(v),
+                     c->listen[i].line);
                 return;
             }
         if (c->nlisten == SVC_LISTEN_MAX) {
-            perr(ps, "too many listen addresses (at most %d)",
-                 SVC_LISTEN_MAX);
+            perr(ps, "too many listen addresses (at most %d)", SVC_LISTEN_MAX);
             return;
         }
         c->listen[c->nlisten++] = a;
@@ -490,9 +526,8 @@ static void zone_name(struct parser *ps, const struct tok *t)
     }
     if (c->nzones == c->zones_cap) {
         size_t ncap = c->zones_cap ? c->zones_cap * 2 : 8;
-        struct svc_zone *nz = tb_realloc(c->a, c->zones,
-                                         c->zones_cap * sizeof(*nz),
-                                         ncap * sizeof(*nz));
+        struct svc_zone *nz = tb_realloc(
+            c->a, c->zones, c->zones_cap * sizeof(*nz), ncap * sizeof(*nz));
         if (nz == NULL) {
             ps->err = TB_ENOMEM;
             perr(ps, "out of memory");
@@ -505,9 +540,8 @@ static void zone_name(struct parser *ps, const struct tok *t)
     z = &c->zones[c->nzones];
     memset(z, 0, sizeof(*z));
     z->line = ps->line;
-    if (t->len == 0 ||
-        dns_name_from_text(t->p, t->len, root, z->origin, &z->origin_len) !=
-            0) {
+    if (t->len == 0 || dns_name_from_text(t->p, t->len, root, z->origin,
+                                          &z->origin_len) != 0) {
         perr(ps, "zone: '%s' is not a domain name", SHOW(t));
         ps->sec = SEC_SKIP;
         return;
@@ -543,8 +577,8 @@ static void zone_item(struct parser *ps, const struct tok *t, size_t n)
         z->file = dup_path(ps, &t[1]);
     } else if (tok_is(&t[0], "primary") || tok_is(&t[0], "notify") ||
                tok_is(&t[0], "allow-transfer")) {
-        perr(ps, "zone %s: '%s' (zone transfers) is not supported yet",
-             z->name, SHOW(&t[0]));
+        perr(ps, "zone %s: '%s' (zone transfers) is not supported yet", z->name,
+             SHOW(&t[0]));
     } else {
         perr(ps, "unknown zone key '%s'", SHOW(&t[0]));
     }
@@ -576,8 +610,10 @@ static void item(struct parser *ps, const struct tok *t, size_t n)
         zone_item(ps, t, n);
         break;
     case SEC_NONE:
-        perr(ps, "'%s' outside a section (start one with 'service:' or "
-             "'zone:' in column 0)", SHOW(&t[0]));
+        perr(ps,
+             "'%s' outside a section (start one with 'service:' or "
+             "'zone:' in column 0)",
+             SHOW(&t[0]));
         ps->sec = SEC_SKIP;
         break;
     case SEC_SKIP:
@@ -682,8 +718,10 @@ static size_t section_head(struct parser *ps, const char *p, const char *end)
         while (w < end && *w != ' ' && *w != '\t' && *w != ';')
             w++;
         struct tok t = {p, (size_t)(w - p), false, false};
-        perr(ps, "expected 'section:' in column 0, not '%s' (indent lines "
-             "that continue a statement)", SHOW(&t));
+        perr(ps,
+             "expected 'section:' in column 0, not '%s' (indent lines "
+             "that continue a statement)",
+             SHOW(&t));
         ps->sec = SEC_SKIP;
         return (size_t)(end - p);
     }
@@ -741,8 +779,7 @@ static void check_zones(struct parser *ps)
     for (size_t i = 0; i < c->nzones; i++) {
         if (c->zones[i].file == NULL) {
             ps->line = c->zones[i].line;
-            perr(ps, "zone %s has no file (add: file PATH)",
-                 c->zones[i].name);
+            perr(ps, "zone %s has no file (add: file PATH)", c->zones[i].name);
         }
     }
     if (c->nzones < 2)
@@ -795,13 +832,15 @@ static void check_service(struct parser *ps)
         if (c->nlisten == 0) {
             ps->line = ps->service_line;
             perr(ps, "no listen address (add e.g. 'listen 127.0.0.1@5353' "
-                 "to the service: statement)");
+                     "to the service: statement)");
         }
     } else {
         if (c->address4.family == 0 && c->address6.family == 0) {
             ps->line = ps->service_line;
-            perr(ps, "target %s needs an address (e.g. 'address "
-                 "10.0.0.2/24')", svc_target_name(c->target));
+            perr(ps,
+                 "target %s needs an address (e.g. 'address "
+                 "10.0.0.2/24')",
+                 svc_target_name(c->target));
         }
     }
 }
@@ -891,9 +930,12 @@ int svc_parse(struct svc_conf *c, const char *path, const char *text,
 const char *svc_target_name(enum svc_target t)
 {
     switch (t) {
-    case SVC_TARGET_UNIX: return "unix";
-    case SVC_TARGET_HVT: return "hvt";
-    case SVC_TARGET_SPT: return "spt";
+    case SVC_TARGET_UNIX:
+        return "unix";
+    case SVC_TARGET_HVT:
+        return "hvt";
+    case SVC_TARGET_SPT:
+        return "spt";
     }
     return "?";
 }
@@ -901,9 +943,12 @@ const char *svc_target_name(enum svc_target t)
 const char *svc_arch_name(enum svc_arch a)
 {
     switch (a) {
-    case SVC_ARCH_HOST: return "host";
-    case SVC_ARCH_X86_64: return "x86_64";
-    case SVC_ARCH_AARCH64: return "aarch64";
+    case SVC_ARCH_HOST:
+        return "host";
+    case SVC_ARCH_X86_64:
+        return "x86_64";
+    case SVC_ARCH_AARCH64:
+        return "aarch64";
     }
     return "?";
 }

@@ -130,19 +130,18 @@ static void test_all_keys(void)
 {
     struct svc_conf c;
     struct dns_diag d;
-    const char *text =
-        "service:\n"
-        "    name \"ns-2\" ; workers 4; tcp-clients 50\n"
-        "\ttcp-idle-timeout 3   # seconds\n"
-        "    tcp-max-queries 100; udp-size 1400; chaos off\n"
-        "    identity \"ns2 \\\"east\\\"\"; version \"\"\n"
-        "    pidfile /run/ns2.pid\n"
-        "    listen [2001:db8::53]@53; listen 192.0.2.53\n"
-        "\n"
-        "zone: Example.COM. file /srv/example.com.zone\n"
-        "zone: a.example\n"
-        "      file a.zone\n"
-        "zone: .; file root.zone\n";
+    const char *text = "service:\n"
+                       "    name \"ns-2\" ; workers 4; tcp-clients 50\n"
+                       "\ttcp-idle-timeout 3   # seconds\n"
+                       "    tcp-max-queries 100; udp-size 1400; chaos off\n"
+                       "    identity \"ns2 \\\"east\\\"\"; version \"\"\n"
+                       "    pidfile /run/ns2.pid\n"
+                       "    listen [2001:db8::53]@53; listen 192.0.2.53\n"
+                       "\n"
+                       "zone: Example.COM. file /srv/example.com.zone\n"
+                       "zone: a.example\n"
+                       "      file a.zone\n"
+                       "zone: .; file root.zone\n";
 
     REQUIRE(parse(&c, "/etc/tibra/ns2.conf", text, &d) == 0);
     CHECK_STR(c.name, "ns-2");
@@ -245,8 +244,7 @@ static void test_errors(void)
                  "listen [::1]@53 given twice (first on line 1)");
     expect_error("service: name ns1\n",
                  "t.conf:1: no listen address (add e.g.");
-    expect_error("service: target hvt\n",
-                 "target hvt needs an address");
+    expect_error("service: target hvt\n", "target hvt needs an address");
     expect_error("service: target kvm; listen ::1\n", "unknown target 'kvm'");
     expect_error("service: arch riscv; listen ::1\n", "unknown arch 'riscv'");
     expect_error("service: memory 12Q; listen ::1\n", "is not a number");
@@ -291,7 +289,8 @@ static void test_bytes(void)
     /* No final newline, CRLF line ends, a lone ';', empty items. */
     REQUIRE(parse(&c, NULL,
                   "service: ;; listen 127.0.0.1@1 ;\r\n"
-                  "zone: a.; file \"my zone\"", &d) == 0);
+                  "zone: a.; file \"my zone\"",
+                  &d) == 0);
     CHECK_STR(c.zones[0].file, "my zone");
     svc_conf_free(&c);
 
@@ -313,9 +312,8 @@ static void test_alloc_failure(void)
 {
     struct svc_conf c;
     struct dns_diag d;
-    const char *text =
-        "service: name n; listen ::1; identity x; pidfile p\n"
-        "zone: a.; file a\nzone: b.; file b\nzone: c.; file c\n";
+    const char *text = "service: name n; listen ::1; identity x; pidfile p\n"
+                       "zone: a.; file a\nzone: b.; file b\nzone: c.; file c\n";
     int failures = 0;
 
     /* Fail each allocation in turn: never a crash, never a leak. */
@@ -353,10 +351,27 @@ static void ip_round(const char *in, const char *out)
 static void test_ip(void)
 {
     static const char *bad[] = {
-        "", "1", "1.2.3", "1.2.3.4.5", "01.2.3.4", "1.2.3.4 ", "256.1.1.1",
-        ":", ":::", "1:::2", "1::2::3", "1:2:3:4:5:6:7:8:9", "12345::",
-        "::1.2.3", "1:2:3:4:5:6:7:1.2.3.4", "g::1", "1:", ":1", "1::2:",
-        "1:2:3:4:5:6:7:8::", "::1:2:3:4:5:6:7:8",
+        "",
+        "1",
+        "1.2.3",
+        "1.2.3.4.5",
+        "01.2.3.4",
+        "1.2.3.4 ",
+        "256.1.1.1",
+        ":",
+        ":::",
+        "1:::2",
+        "1::2::3",
+        "1:2:3:4:5:6:7:8:9",
+        "12345::",
+        "::1.2.3",
+        "1:2:3:4:5:6:7:1.2.3.4",
+        "g::1",
+        "1:",
+        ":1",
+        "1::2:",
+        "1:2:3:4:5:6:7:8::",
+        "::1:2:3:4:5:6:7:8",
     };
     struct svc_addr a = {0};
     char buf[8];
@@ -368,8 +383,7 @@ static void test_ip(void)
     ip_round("1::", "1::");
     ip_round("2001:DB8:0:0:0:0:0:1", "2001:db8::1");
     ip_round("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1");
-    ip_round("2001:0db8:0000:0001:0001:0001:0001:0001",
-             "2001:db8:0:1:1:1:1:1");
+    ip_round("2001:0db8:0000:0001:0001:0001:0001:0001", "2001:db8:0:1:1:1:1:1");
     ip_round("::ffff:192.0.2.1", "::ffff:c000:201");
     ip_round("1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0");
     ip_round("fe80::1:2", "fe80::1:2");
