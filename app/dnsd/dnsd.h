@@ -95,8 +95,9 @@ struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
                                        struct dnsd_zones *z);
 /* The published set (main thread only: it is the only writer). */
 struct dnsd_zones *dnsd_server_current(struct dnsd_server *s);
-/* Starts the worker threads (a set MUST have been published). */
-int dnsd_server_start(struct dnsd_server *s);
+/* Starts the worker threads (a set MUST have been published); with (pin),
+ * worker i runs only on the i-th CPU of the process's affinity mask. */
+int dnsd_server_start(struct dnsd_server *s, bool pin);
 /* Stops and joins the workers, sums their counters into (st), closes
  * every socket and frees (s).  Returns the published set for the caller
  * to free. */

@@ -97,7 +97,7 @@ static const char usage_text[] =
 "    tibra-dnsd - Tibra's authoritative DNS server as a Linux process\n"
 "\n"
 "SYNOPSIS\n"
-"    tibra-dnsd [-v] [-w N] [-f] SERVICE-FILE\n"
+"    tibra-dnsd [-pv] [-w N] [-f] SERVICE-FILE\n"
 "    tibra-dnsd -c [-v] SERVICE-FILE\n"
 "    tibra-dnsd -h | -V\n"
 "\n"
@@ -117,7 +117,9 @@ static const char usage_text[] =
 "                      0 if all is well, 1 if not.  Opens no socket.\n"
 "    -f, --foreground  Run in the foreground (the default and only mode).\n"
 "    -w, --workers N   Run N worker threads (1-256), overriding 'workers'.\n"
-"    -v, --verbose     Log more (unchanged zones on reload, worker count).\n"
+"    -p, --pin         Pin worker i to the i-th CPU the process may run on\n"
+"                      (see taskset(1)); without it the kernel schedules.\n"
+"    -v, --verbose     Log more (unchanged zones on reload, pinning).\n"
 "    -h, --help        Print this help and exit.\n"
 "    -V, --version     Print the version and exit.\n"
 "\n"
@@ -241,6 +243,7 @@ int main(int argc, char **argv)
         {"foreground", no_argument, NULL, 'f'},
         {"workers", required_argument, NULL, 'w'},
         {"verbose", no_argument, NULL, 'v'},
+        {"pin", no_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -251,17 +254,20 @@ int main(int argc, char **argv)
     struct dnsd_zones *zones = NULL;
     struct dnsd_server *srv = NULL;
     struct dns_auth_stats st;
-    bool check = false;
+    bool check = false, pin = false;
     unsigned workers = 0;
     sigset_t set;
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "cfw:vhV", lopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "cfw:pvhV", lopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
             check = true;
             break;
         case 'f':
+            break;
+        case 'p':
+            pin = true;
             break;
         case 'v':
             dnsd_verbose = 1;
@@ -287,14 +293,14 @@ int main(int argc, char **argv)
             printf("tibra-dnsd %s\n", TB_VERSION);
             return 0;
         default:
-            fprintf(stderr, "usage: tibra-dnsd [-cfv] [-w N] SERVICE-FILE "
+            fprintf(stderr, "usage: tibra-dnsd [-cfpv] [-w N] SERVICE-FILE "
                             "(tibra-dnsd --help for more)\n");
             return 2;
         }
     }
     if (optind != argc - 1) {
         fprintf(stderr,
-                PROG ": %s\nusage: tibra-dnsd [-cfv] [-w N] "
+                PROG ": %s\nusage: tibra-dnsd [-cfpv] [-w N] "
                      "SERVICE-FILE (tibra-dnsd --help for more)\n",
                 optind == argc ? "no service file given"
                                : "more than one service file given");
@@ -358,7 +364,7 @@ int main(int argc, char **argv)
         svc_addr_to_text(&conf.listen[i], true, txt, sizeof(txt));
         dnsd_log("listening on %s (udp, tcp)", txt);
     }
-    rc = dnsd_server_start(srv);
+    rc = dnsd_server_start(srv, pin);
     if (rc != 0)
         goto out_server;
     dnsd_log("%s: serving %zu zone%s with %u worker%s (tibra %s)",

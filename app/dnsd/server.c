@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -725,12 +726,31 @@ fail:
     return rc;
 }
 
-int dnsd_server_start(struct dnsd_server *s)
+int dnsd_server_start(struct dnsd_server *s, bool pin)
 {
+    cpu_set_t allowed;
+    int ncpu = 0, cpus[CPU_SETSIZE];
+
+    if (pin && sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+        for (int c = 0; c < CPU_SETSIZE; c++)
+            if (CPU_ISSET(c, &allowed))
+                cpus[ncpu++] = c;
     for (unsigned i = 0; i < s->nworkers; i++) {
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        if (ncpu > 0) {
+            /* Worker i on the i-th CPU the process may use (round robin). */
+            cpu_set_t one;
+            CPU_ZERO(&one);
+            CPU_SET(cpus[i % (unsigned)ncpu], &one);
+            pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
+            dnsd_debug("worker %u pinned to CPU %d", i,
+                       cpus[i % (unsigned)ncpu]);
+        }
         /* Mark it online-capable before it runs: publish() waits for it. */
         s->w[i].started = true;
-        int e = pthread_create(&s->w[i].thread, NULL, worker_main, &s->w[i]);
+        int e = pthread_create(&s->w[i].thread, &attr, worker_main, &s->w[i]);
+        pthread_attr_destroy(&attr);
         if (e != 0) {
             s->w[i].started = false;
             dnsd_log("cannot start worker %u: %s", i, strerror(e));
