@@ -81,7 +81,8 @@ class Query:
         self.text = ""
 
 
-def parse_corpus(path):
+def parse_corpus(path, plain=False):
+    """Reads the corpus; (plain): dnsperf's "NAME TYPE" lines, id qLINE."""
     queries = []
     seen = set()
     with open(path) as f:
@@ -90,6 +91,8 @@ def parse_corpus(path):
             if not line:
                 continue
             tok = line.split()
+            if plain:
+                tok = ["q%d" % n] + tok
             q = Query(tok[0], n)
             if q.qid in seen:
                 raise SystemExit("%s:%d: duplicate id %s" % (path, n, q.qid))
@@ -255,6 +258,10 @@ def opt_text(o):
     return "%d" % o.otype
 
 
+# Sections compared (--sections); "additional" may be limited to referrals.
+SECTIONS = {"answer", "authority", "additional"}
+
+
 def normalise(q, raw):
     if isinstance(raw, str):
         return [raw]
@@ -298,8 +305,13 @@ def normalise(q, raw):
     if fl & 0x0200:
         out.append("(TC=1: sections not compared, RFC 2181 9)")
         return out
+    referral = not (fl & 0x0400) and not m.answer and m.rcode() == 0
     for title, sec in (("answer", m.answer), ("authority", m.authority),
                        ("additional", m.additional)):
+        if title not in SECTIONS and not (
+                title == "additional" and referral and
+                "additional-in-referrals" in SECTIONS):
+            continue
         lines = rr_lines(sec)
         out.append("%s: %d" % (title, len(lines)))
         out.extend("  " + l for l in lines)
@@ -349,7 +361,9 @@ def udiff(a, b, na, nb):
 
 
 def run(args):
-    queries = parse_corpus(args.corpus)
+    global SECTIONS
+    SECTIONS = set(args.sections.split(","))
+    queries = parse_corpus(args.corpus, args.plain)
     servers = []
     for spec in args.server:
         name, _, hp = spec.partition("=")
@@ -472,6 +486,11 @@ def main():
     r = sub.add_parser("run")
     r.add_argument("--corpus", required=True)
     r.add_argument("--known")
+    r.add_argument("--plain", action="store_true",
+                   help="corpus in dnsperf's NAME TYPE format")
+    r.add_argument("--sections", default="answer,authority,additional",
+                   help="sections to compare; additional-in-referrals "
+                   "compares the additional section of referrals only")
     r.add_argument("--report")
     r.add_argument("--subject", default="tibra")
     r.add_argument("--peers-verbose", action="store_true")

@@ -15,7 +15,9 @@
 # be passed.  DIFF_PEERS_ONLY=1 compares NSD with Knot alone and prints
 # where they disagree (a tool for writing KNOWN, never a pass of this test).
 # The report with every normalised answer is written to
-# $TIBRA_BUILD/diff/report.txt.
+# $TIBRA_BUILD/diff/run-report.txt, where NSD and Knot disagree to
+# run-peers.txt.  DIFF_NAME, DIFF_ZONE_DIR, DIFF_ZONES, DIFF_CORPUS,
+# DIFF_KNOWN and DIFF_ARGS let another test reuse this one (genzone.sh).
 #
 # Only PIDs started here are stopped; every wait is bounded.
 set -u
@@ -24,7 +26,13 @@ src=${TIBRA_SRC:-$(cd "$here/../.." && pwd)}
 build=${TIBRA_BUILD:-$src/build}
 unix=${TIBRA_UNIX:-$build/unix-$(uname -m)}
 py=/usr/bin/python3
-name=diff/run
+# Another test (genzone.sh) reuses this one with its own zones and corpus.
+name=${DIFF_NAME:-diff/run}
+zone_src=${DIFF_ZONE_DIR:-$here/zones}
+zone_names=${DIFF_ZONES:-example.org child.example.org example.net}
+corpus=${DIFF_CORPUS:-$here/queries}
+known=${DIFF_KNOWN:-$here/KNOWN}
+out_name=${name#diff/}
 
 nsd_bin=$(command -v nsd || echo /usr/sbin/nsd)
 knot_bin=$(command -v knotd || echo /usr/sbin/knotd)
@@ -83,8 +91,7 @@ trap 'exit 1' INT TERM HUP
 
 zones="$tmp/zones"
 mkdir -p "$zones" "$tmp/nsd" "$tmp/knot" "$tmp/tibra"
-cp "$here"/zones/*.zone "$zones/"
-zone_names="example.org child.example.org example.net"
+for z in $zone_names; do cp "$zone_src/$z.zone" "$zones/"; done
 
 read -r p_nsd p_knot p_tibra <<EOF
 $("$py" "$here/dnsdiff.py" ports 3)
@@ -205,13 +212,16 @@ if [ $ready = 0 ]; then
 fi
 
 mkdir -p "$build/diff"
-args=(run --corpus "$here/queries" --known "$here/KNOWN"
-    --report "$build/diff/report.txt"
-    --peers-summary "$build/diff/peers.txt" "${servers[@]}")
+args=(run --corpus "$corpus" --known "$known"
+    --report "$build/diff/$out_name-report.txt"
+    --peers-summary "$build/diff/$out_name-peers.txt" "${servers[@]}")
+# shellcheck disable=SC2206
+args+=(${DIFF_ARGS:-})
 [ "$peers_only" = 1 ] && args+=(--peers-verbose)
 "$py" "$here/dnsdiff.py" "${args[@]}"
 rc=$?
-echo "report: $build/diff/report.txt; NSD/Knot: $build/diff/peers.txt"
+echo "report: $build/diff/$out_name-report.txt; NSD/Knot:" \
+    "$build/diff/$out_name-peers.txt"
 if [ "$peers_only" = 1 ]; then
     echo "DIFF_PEERS_ONLY=1: NSD and Knot only; this is not a pass of $name"
     exit 1
