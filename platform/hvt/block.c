@@ -29,8 +29,7 @@ static int block_io(tb_handle_t h, uint64_t off, uintptr_t buf, size_t len,
     if (!hvt_dev_ok(h, TB_MFT_BLOCK_DEV))
         return TB_EBADF;
     if (off % HVT_BLOCK_SIZE != 0 || len % HVT_BLOCK_SIZE != 0 ||
-        tb_ckd_add(&end, off, (uint64_t)len) ||
-        end > hvt_bi->dev[h].capacity)
+        tb_ckd_add(&end, off, (uint64_t)len) || end > hvt_bi->dev[h].capacity)
         return TB_EINVAL;
     hvt_hypercall(nr, &a);
     return (int)a.ret;

@@ -12,8 +12,8 @@
 
 /* The frame boot.S builds on the trap stack (lowest address first). */
 struct hvt_trap_frame {
-    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx,
-        rbx, rax;
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx,
+        rax;
     uint64_t vector, error;
     uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
@@ -23,7 +23,7 @@ void hvt_trap(struct hvt_trap_frame *f) __attribute__((noreturn, used));
 #define TRAP_ENTRY 0x100200ull
 
 #define TRAP_STACK_SIZE 16384
-#define GDT_TSS 0x18
+#define GDT_TSS         0x18
 
 /* 64-bit TSS (SDM vol. 3A, 8.7): IST1 at byte 36. */
 struct tss64 {
@@ -52,10 +52,10 @@ static uint64_t gdt[5] __attribute__((aligned(16))) = {
  * would cost ~250 instructions, about a microsecond each where KVM
  * emulates the guest (PVM hosts).
  */
-#define GATE(v)                                                               \
-    (((TRAP_ENTRY + 16 * (v)) & 0xffff) | (uint64_t)HVT_GDT_CODE << 16 |      \
-     1ull << 32 | 0x8eull << 40 |                                             \
-     (((TRAP_ENTRY + 16 * (v)) >> 16) & 0xffff) << 48),                       \
+#define GATE(v)                                                                \
+    (((TRAP_ENTRY + 16 * (v)) & 0xffff) | (uint64_t)HVT_GDT_CODE << 16 |       \
+     1ull << 32 | 0x8eull << 40 |                                              \
+     (((TRAP_ENTRY + 16 * (v)) >> 16) & 0xffff) << 48),                        \
         0
 #define GATE4(v) GATE(v), GATE(v + 1), GATE(v + 2), GATE(v + 3)
 static const uint64_t idt[2 * 32] __attribute__((aligned(16))) = {
@@ -65,13 +65,24 @@ static const uint64_t idt[2 * 32] __attribute__((aligned(16))) = {
 static volatile int in_trap;
 
 static const char *const names[32] = {
-    [0] = "divide error", [1] = "debug", [2] = "NMI", [3] = "breakpoint",
-    [4] = "overflow", [5] = "bound range", [6] = "invalid opcode",
-    [7] = "device not available", [8] = "double fault",
-    [10] = "invalid TSS", [11] = "segment not present",
-    [12] = "stack fault", [13] = "general protection",
-    [14] = "page fault", [16] = "x87 FP error", [17] = "alignment check",
-    [18] = "machine check", [19] = "SIMD FP error",
+    [0] = "divide error",
+    [1] = "debug",
+    [2] = "NMI",
+    [3] = "breakpoint",
+    [4] = "overflow",
+    [5] = "bound range",
+    [6] = "invalid opcode",
+    [7] = "device not available",
+    [8] = "double fault",
+    [10] = "invalid TSS",
+    [11] = "segment not present",
+    [12] = "stack fault",
+    [13] = "general protection",
+    [14] = "page fault",
+    [16] = "x87 FP error",
+    [17] = "alignment check",
+    [18] = "machine check",
+    [19] = "SIMD FP error",
     [21] = "control protection",
 };
 
@@ -85,9 +96,8 @@ void hvt_traps_init(void)
     } __attribute__((packed)) gdtr, idtr;
 
     /* Available 64-bit TSS descriptor, 16 bytes (SDM vol. 3A, 8.2.3). */
-    gdt[3] = (tss_lim & 0xffff) | (tss_base & 0xffffff) << 16 |
-             0x89ull << 40 | ((tss_lim >> 16) & 0xf) << 48 |
-             ((tss_base >> 24) & 0xff) << 56;
+    gdt[3] = (tss_lim & 0xffff) | (tss_base & 0xffffff) << 16 | 0x89ull << 40 |
+             ((tss_lim >> 16) & 0xf) << 48 | ((tss_base >> 24) & 0xff) << 56;
     gdt[4] = tss_base >> 32;
     gdtr.limit = sizeof(gdt) - 1;
     gdtr.base = (uint64_t)(uintptr_t)gdt;
@@ -123,8 +133,9 @@ void hvt_trap(struct hvt_trap_frame *f)
         tb_log("tibra: page fault at address 0x%llx (%s, %s)\n",
                (unsigned long long)cr2,
                (f->error & 1) ? "protection violation" : "page not present",
-               (f->error & 16) ? "instruction fetch"
-               : (f->error & 2) ? "write" : "read");
+               (f->error & 16)  ? "instruction fetch"
+               : (f->error & 2) ? "write"
+                                : "read");
     reg("rip", f->rip, " ");
     reg("rsp", f->rsp, " ");
     reg("rflags", f->rflags, "\n");

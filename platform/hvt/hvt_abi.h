@@ -39,19 +39,19 @@
 
 #include <tibra/plat.h>
 
-#define HVT_PAGE_SIZE 0x1000u
-#define HVT_GDT_BASE 0x1000u
-#define HVT_PML4_BASE 0x2000u
-#define HVT_PDPT_BASE 0x3000u
-#define HVT_PD_BASE 0x4000u /* four pages: up to 4 GiB */
+#define HVT_PAGE_SIZE      0x1000u
+#define HVT_GDT_BASE       0x1000u
+#define HVT_PML4_BASE      0x2000u
+#define HVT_PDPT_BASE      0x3000u
+#define HVT_PD_BASE        0x4000u /* four pages: up to 4 GiB */
 #define HVT_BOOT_INFO_BASE 0x8000u
-#define HVT_CMDLINE_BASE 0x9000u
-#define HVT_CMDLINE_MAX 0x1000u /* including the NUL */
-#define HVT_PT_BASE 0x10000u    /* page tables for 4 KiB mappings */
-#define HVT_IMAGE_BASE 0x100000u
-#define HVT_STACK_SIZE 0x10000u /* below mem_size, guard page under it */
-#define HVT_MEM_MIN (2u << 20)
-#define HVT_MEM_MAX (4096ull << 20) /* 32-bit hypercall pointers */
+#define HVT_CMDLINE_BASE   0x9000u
+#define HVT_CMDLINE_MAX    0x1000u /* including the NUL */
+#define HVT_PT_BASE        0x10000u /* page tables for 4 KiB mappings */
+#define HVT_IMAGE_BASE     0x100000u
+#define HVT_STACK_SIZE     0x10000u /* below mem_size, guard page under it */
+#define HVT_MEM_MIN        (2u << 20)
+#define HVT_MEM_MAX        (4096ull << 20) /* 32-bit hypercall pointers */
 
 /* GDT selectors set up by the tender. */
 #define HVT_GDT_CODE 0x08
@@ -79,22 +79,22 @@ enum hvt_hc {
 /* One device, indexed like the manifest's entries (index == handle). */
 struct hvt_dev_info {
     uint32_t type; /* enum tb_mft_type; 0 if the entry does not exist */
-    uint32_t mtu;  /* net: payload MTU, not counting the Ethernet header */
-    uint8_t mac[8];        /* net: first 6 bytes */
-    uint64_t capacity;     /* block: bytes, a multiple of block_size */
-    uint64_t block_size;   /* block: HVT_BLOCK_SIZE */
+    uint32_t mtu; /* net: payload MTU, not counting the Ethernet header */
+    uint8_t mac[8]; /* net: first 6 bytes */
+    uint64_t capacity; /* block: bytes, a multiple of block_size */
+    uint64_t block_size; /* block: HVT_BLOCK_SIZE */
 };
 
 /* Filled by the tender at HVT_BOOT_INFO_BASE before the guest starts. */
 struct hvt_boot_info {
-    uint64_t mem_size;   /* bytes of guest memory (a multiple of 2 MiB) */
+    uint64_t mem_size; /* bytes of guest memory (a multiple of 2 MiB) */
     uint64_t kernel_end; /* first page after the loaded image */
-    uint64_t cmdline;    /* gpa of the NUL-terminated command line */
-    uint64_t tsc_hz;     /* guest TSC frequency, from KVM_GET_TSC_KHZ */
-    uint64_t wall_ns;    /* CLOCK_REALTIME (ns) when the guest TSC read ... */
-    uint64_t wall_tsc;   /* ... this value (taken just before entry) */
+    uint64_t cmdline; /* gpa of the NUL-terminated command line */
+    uint64_t tsc_hz; /* guest TSC frequency, from KVM_GET_TSC_KHZ */
+    uint64_t wall_ns; /* CLOCK_REALTIME (ns) when the guest TSC read ... */
+    uint64_t wall_tsc; /* ... this value (taken just before entry) */
     uint64_t entropy[4]; /* 32 random bytes: stack canary, early seeds */
-    uint64_t ndevs;      /* number of entries in dev[] (== manifest's) */
+    uint64_t ndevs; /* number of entries in dev[] (== manifest's) */
     struct hvt_dev_info dev[TB_MFT_ENTRIES_MAX];
 };
 

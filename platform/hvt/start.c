@@ -31,8 +31,8 @@ TB_NO_SSP void hvt_start(const struct hvt_boot_info *bi)
     guard = bi->mem_size - HVT_STACK_SIZE - HVT_PAGE_SIZE;
     si.cmdline = (const char *)(uintptr_t)bi->cmdline;
     si.heap_start = (uintptr_t)bi->kernel_end;
-    si.heap_size = guard > bi->kernel_end ? (size_t)(guard - bi->kernel_end)
-                                          : 0;
+    si.heap_size =
+        guard > bi->kernel_end ? (size_t)(guard - bi->kernel_end) : 0;
     tb_exit(tb_app_main(&si));
 }
 

@@ -25,13 +25,17 @@ int tender_tap_open(const char *ifname, char *err, size_t errlen)
     int fd, e;
 
     if (strlen(ifname) >= IFNAMSIZ || ifname[0] == 0) {
-        snprintf(err, errlen, "TAP interface name '%s': empty or longer "
-                 "than %d characters", ifname, IFNAMSIZ - 1);
+        snprintf(err, errlen,
+                 "TAP interface name '%s': empty or longer "
+                 "than %d characters",
+                 ifname, IFNAMSIZ - 1);
         return -1;
     }
     if (if_nametoindex(ifname) == 0) {
-        snprintf(err, errlen, "TAP interface '%s' does not exist (create "
-                 "it: ip tuntap add %s mode tap)", ifname, ifname);
+        snprintf(err, errlen,
+                 "TAP interface '%s' does not exist (create "
+                 "it: ip tuntap add %s mode tap)",
+                 ifname, ifname);
         return -1;
     }
     fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -46,16 +50,21 @@ int tender_tap_open(const char *ifname, char *err, size_t errlen)
         e = errno;
         close(fd);
         if (e == EPERM)
-            snprintf(err, errlen, "TAP interface '%s': permission denied "
+            snprintf(err, errlen,
+                     "TAP interface '%s': permission denied "
                      "(need root or CAP_NET_ADMIN, or an interface created "
                      "with 'ip tuntap add %s mode tap user $USER')",
                      ifname, ifname);
         else if (e == EBUSY)
-            snprintf(err, errlen, "TAP interface '%s' is busy (attached "
-                     "to another process?)", ifname);
+            snprintf(err, errlen,
+                     "TAP interface '%s' is busy (attached "
+                     "to another process?)",
+                     ifname);
         else if (e == EINVAL)
-            snprintf(err, errlen, "'%s' is not a TAP interface (a TUN, or "
-                     "another kind of interface?)", ifname);
+            snprintf(err, errlen,
+                     "'%s' is not a TAP interface (a TUN, or "
+                     "another kind of interface?)",
+                     ifname);
         else
             snprintf(err, errlen, "TAP interface '%s': %s", ifname,
                      strerror(e));
@@ -101,9 +110,10 @@ int tender_block_open(const char *path, uint64_t *capacity, char *err,
         goto out_close;
     }
     if (size == 0 || size % TENDER_BLOCK_SIZE != 0) {
-        snprintf(err, errlen, "block file '%s': size %llu is not a non-zero "
-                 "multiple of %u bytes", path, (unsigned long long)size,
-                 TENDER_BLOCK_SIZE);
+        snprintf(err, errlen,
+                 "block file '%s': size %llu is not a non-zero "
+                 "multiple of %u bytes",
+                 path, (unsigned long long)size, TENDER_BLOCK_SIZE);
         goto out_close;
     }
     *capacity = size;

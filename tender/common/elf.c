@@ -125,8 +125,7 @@ static int check_ehdr(const uint8_t *img, size_t len, uint16_t machine,
                     "file too short for an ELF64 header (%zu bytes)", len);
     memcpy(eh, img, sizeof(*eh));
     if (eh->e_ident[EI_VERSION] != EV_CURRENT || eh->e_version != EV_CURRENT)
-        return fail(err, errlen, TB_EMALF, "bad ELF version %u",
-                    eh->e_version);
+        return fail(err, errlen, TB_EMALF, "bad ELF version %u", eh->e_version);
     if (eh->e_type != ET_EXEC)
         return fail(err, errlen, TB_ENOTSUP,
                     "ELF type %u not supported (need a static ET_EXEC image, "
@@ -143,11 +142,9 @@ static int check_ehdr(const uint8_t *img, size_t len, uint16_t machine,
         return fail(err, errlen, TB_EMALF, "bad e_phentsize %u",
                     eh->e_phentsize);
     if (eh->e_phnum == 0 || eh->e_phnum > TENDER_ELF_PHDRS_MAX)
-        return fail(err, errlen, TB_EMALF,
-                    "%u program headers (need 1..%u)", eh->e_phnum,
-                    TENDER_ELF_PHDRS_MAX);
-    if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr),
-                 len))
+        return fail(err, errlen, TB_EMALF, "%u program headers (need 1..%u)",
+                    eh->e_phnum, TENDER_ELF_PHDRS_MAX);
+    if (!in_file(eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr), len))
         return fail(err, errlen, TB_EMALF,
                     "program headers at offset %llu outside the file",
                     (unsigned long long)eh->e_phoff);
@@ -175,8 +172,8 @@ static int check_load(const Elf64_Phdr *ph, unsigned i, size_t len,
                     i, (unsigned long long)ph->p_offset,
                     (unsigned long long)ph->p_filesz, len);
     if (ph->p_align > 1 &&
-        (!is_pow2(ph->p_align) ||
-         (ph->p_vaddr & (ph->p_align - 1)) != (ph->p_offset & (ph->p_align - 1))))
+        (!is_pow2(ph->p_align) || (ph->p_vaddr & (ph->p_align - 1)) !=
+                                      (ph->p_offset & (ph->p_align - 1))))
         return fail(err, errlen, TB_EMALF,
                     "segment %u: bad alignment %llu for vaddr 0x%llx offset "
                     "0x%llx",
@@ -198,9 +195,8 @@ static int check_load(const Elf64_Phdr *ph, unsigned i, size_t len,
         return fail(err, errlen, TB_ERANGE,
                     "segment %u: [0x%llx, 0x%llx) outside guest memory "
                     "[0x%llx, 0x%llx)",
-                    i, (unsigned long long)ph->p_vaddr,
-                    (unsigned long long)end, (unsigned long long)min_addr,
-                    (unsigned long long)mem_size);
+                    i, (unsigned long long)ph->p_vaddr, (unsigned long long)end,
+                    (unsigned long long)min_addr, (unsigned long long)mem_size);
     s->vaddr = ph->p_vaddr;
     s->memsz = ph->p_memsz;
     s->filesz = ph->p_filesz;
@@ -285,9 +281,8 @@ static int check_phdrs(const uint8_t *img, size_t len, const Elf64_Ehdr *eh,
 static int check_mft(const struct tb_mft *m, char *err, size_t errlen)
 {
     if (m->entries > TB_MFT_ENTRIES_MAX)
-        return fail(err, errlen, TB_EINVAL,
-                    "manifest: %u entries (at most %u)", m->entries,
-                    TB_MFT_ENTRIES_MAX);
+        return fail(err, errlen, TB_EINVAL, "manifest: %u entries (at most %u)",
+                    m->entries, TB_MFT_ENTRIES_MAX);
     for (uint32_t i = 0; i < m->entries; i++) {
         const struct tb_mft_entry *e = &m->e[i];
         size_t n = strnlen(e->name, TB_MFT_NAME_MAX);
@@ -296,8 +291,8 @@ static int check_mft(const struct tb_mft *m, char *err, size_t errlen)
             return fail(err, errlen, TB_EINVAL,
                         "manifest entry %u: name not NUL-terminated", i);
         if (n == 0)
-            return fail(err, errlen, TB_EINVAL,
-                        "manifest entry %u: empty name", i);
+            return fail(err, errlen, TB_EINVAL, "manifest entry %u: empty name",
+                        i);
         for (size_t k = 0; k < n; k++) {
             char c = e->name[k];
             if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -392,8 +387,7 @@ static int scan_notes(const uint8_t *img, uint64_t off, uint64_t size,
 }
 
 static int find_manifest(const uint8_t *img, size_t len, const Elf64_Ehdr *eh,
-                         struct tender_elf_info *info, char *err,
-                         size_t errlen)
+                         struct tender_elf_info *info, char *err, size_t errlen)
 {
     unsigned found = 0, note_segs = 0;
     int rc;
@@ -407,8 +401,8 @@ static int find_manifest(const uint8_t *img, size_t len, const Elf64_Ehdr *eh,
         if (!in_file(ph.p_offset, ph.p_filesz, len))
             return fail(err, errlen, TB_EMALF,
                         "note segment %u outside the file", i);
-        rc = scan_notes(img, ph.p_offset, ph.p_filesz, ph.p_align, info,
-                        &found, err, errlen);
+        rc = scan_notes(img, ph.p_offset, ph.p_filesz, ph.p_align, info, &found,
+                        err, errlen);
         if (rc != 0)
             return rc;
     }

@@ -37,7 +37,7 @@
 #define TENDER_ELF_ERRLEN 256
 
 /* ELF e_machine values accepted (EM_X86_64, EM_AARCH64). */
-#define TENDER_ELF_X86_64 62
+#define TENDER_ELF_X86_64  62
 #define TENDER_ELF_AARCH64 183
 
 /* Segment permission bits (the ELF PF_* values). */
@@ -47,21 +47,21 @@
 
 /* One loadable segment. */
 struct tender_elf_seg {
-    uint64_t vaddr;      /* first guest byte */
-    uint64_t memsz;      /* bytes in memory (>= filesz) */
-    uint64_t filesz;     /* bytes taken from the file */
-    uint64_t offset;     /* file offset of those bytes */
+    uint64_t vaddr; /* first guest byte */
+    uint64_t memsz; /* bytes in memory (>= filesz) */
+    uint64_t filesz; /* bytes taken from the file */
+    uint64_t offset; /* file offset of those bytes */
     uint64_t page_start; /* vaddr rounded down to TENDER_ELF_PAGE */
-    uint64_t page_end;   /* vaddr + memsz rounded up to TENDER_ELF_PAGE */
-    uint32_t flags;      /* TENDER_ELF_R/W/X */
+    uint64_t page_end; /* vaddr + memsz rounded up to TENDER_ELF_PAGE */
+    uint32_t flags; /* TENDER_ELF_R/W/X */
 };
 
 /* What tender_elf_check learnt about an image. */
 struct tender_elf_info {
     uint16_t machine; /* TENDER_ELF_X86_64 or TENDER_ELF_AARCH64 */
-    uint64_t entry;   /* guest address of the entry point */
-    uint64_t lo;      /* lowest page_start of any segment */
-    uint64_t end;     /* highest page_end of any segment */
+    uint64_t entry; /* guest address of the entry point */
+    uint64_t lo; /* lowest page_start of any segment */
+    uint64_t end; /* highest page_end of any segment */
     unsigned nsegs;
     struct tender_elf_seg seg[TENDER_ELF_SEGS_MAX]; /* sorted by vaddr */
     struct tb_mft mft; /* validated manifest: entries, names, types */

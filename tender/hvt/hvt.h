@@ -23,14 +23,14 @@ struct kvm_run;
 
 /* One attached device (index == manifest entry == guest handle). */
 struct hvt_dev {
-    int fd;             /* TAP or block file; -1 if not attached */
-    uint32_t type;      /* enum tb_mft_type */
-    const char *path;   /* TAP name or file name, from the command line */
+    int fd; /* TAP or block file; -1 if not attached */
+    uint32_t type; /* enum tb_mft_type */
+    const char *path; /* TAP name or file name, from the command line */
     struct hvt_dev_info info;
 };
 
 struct hvt {
-    uint8_t *mem;      /* guest memory: gpa X is mem + X */
+    uint8_t *mem; /* guest memory: gpa X is mem + X */
     uint64_t mem_size; /* bytes, a multiple of 2 MiB */
     int kvm_fd, vm_fd, vcpu_fd;
     struct kvm_run *run;

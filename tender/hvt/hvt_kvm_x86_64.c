@@ -27,27 +27,27 @@
 #include "hvt.h"
 
 /* CR0, CR4, EFER bits (Intel SDM vol. 3A, 2.5 and 2.2.1). */
-#define CR0_PE (1ull << 0)
-#define CR0_MP (1ull << 1)
-#define CR0_ET (1ull << 4)
-#define CR0_NE (1ull << 5)
-#define CR0_WP (1ull << 16)
-#define CR0_PG (1ull << 31)
-#define CR4_PAE (1ull << 5)
-#define CR4_OSFXSR (1ull << 9)
+#define CR0_PE         (1ull << 0)
+#define CR0_MP         (1ull << 1)
+#define CR0_ET         (1ull << 4)
+#define CR0_NE         (1ull << 5)
+#define CR0_WP         (1ull << 16)
+#define CR0_PG         (1ull << 31)
+#define CR4_PAE        (1ull << 5)
+#define CR4_OSFXSR     (1ull << 9)
 #define CR4_OSXMMEXCPT (1ull << 10)
-#define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
-#define EFER_NXE (1ull << 11)
+#define EFER_LME       (1ull << 8)
+#define EFER_LMA       (1ull << 10)
+#define EFER_NXE       (1ull << 11)
 
 /* Page-table entry bits (SDM vol. 3A, 4.5). */
-#define PTE_P (1ull << 0)
+#define PTE_P  (1ull << 0)
 #define PTE_RW (1ull << 1)
 #define PTE_PS (1ull << 7)
 #define PTE_NX (1ull << 63)
 
-#define MB2 (2ull << 20)
-#define GB1 (1ull << 30)
+#define MB2          (2ull << 20)
+#define GB1          (1ull << 30)
 #define MSR_IA32_TSC 0x10
 
 /* Where the guest's stack and the guard page under it are. */
@@ -64,12 +64,14 @@ void hvt_vm_create(struct hvt *h)
     h->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (h->kvm_fd < 0) {
         if (errno == ENOENT)
-            hvt_die(h, 1, "/dev/kvm does not exist: KVM is not available "
-                          "(no hardware virtualization, or the kvm module "
-                          "is not loaded); try tibra-spt instead");
+            hvt_die(h, 1,
+                    "/dev/kvm does not exist: KVM is not available "
+                    "(no hardware virtualization, or the kvm module "
+                    "is not loaded); try tibra-spt instead");
         if (errno == EACCES || errno == EPERM)
-            hvt_die(h, 1, "/dev/kvm: permission denied (add your user to "
-                          "group 'kvm', or run as root)");
+            hvt_die(h, 1,
+                    "/dev/kvm: permission denied (add your user to "
+                    "group 'kvm', or run as root)");
         hvt_die(h, 1, "/dev/kvm: %s", strerror(errno));
     }
     rc = ioctl(h->kvm_fd, KVM_GET_API_VERSION, 0);
@@ -176,8 +178,7 @@ static void setup_pagetables(struct hvt *h, const struct tender_elf_info *img)
     }
 }
 
-static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type,
-                    int code)
+static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code)
 {
     *s = (struct kvm_segment){
         .base = 0,
@@ -263,8 +264,7 @@ void hvt_vm_dump(struct hvt *h)
     char buf[128];
     int n = snprintf(buf, sizeof(buf),
                      "tibra-hvt: guest rip=0x%llx rsp=0x%llx cr2=0x%llx\n",
-                     (unsigned long long)regs.rip,
-                     (unsigned long long)regs.rsp,
+                     (unsigned long long)regs.rip, (unsigned long long)regs.rsp,
                      (unsigned long long)sregs.cr2);
     if (n > 0 && write(2, buf, (size_t)n) < 0)
         return;
@@ -320,13 +320,11 @@ void hvt_vm_run(struct hvt *h, unsigned *nr, uint32_t *gpa)
                         run->fail_entry.hardware_entry_failure_reason);
         case KVM_EXIT_INTERNAL_ERROR:
             hvt_vm_dump(h);
-            hvt_die(h, HVT_EXIT_GUEST_FAULT,
-                    "KVM: internal error, suberror %u",
+            hvt_die(h, HVT_EXIT_GUEST_FAULT, "KVM: internal error, suberror %u",
                     run->internal.suberror);
         default:
             hvt_vm_dump(h);
-            hvt_die(h, 1, "KVM: unexpected exit reason %u",
-                    run->exit_reason);
+            hvt_die(h, 1, "KVM: unexpected exit reason %u", run->exit_reason);
         }
     }
 }

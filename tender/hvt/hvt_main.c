@@ -30,8 +30,8 @@
 #include "hvt.h"
 
 #define MEM_DEFAULT_MB 32
-#define NET_MTU 1500
-#define SCRATCH_SIZE 65536 /* tail of an oversized frame lands here */
+#define NET_MTU        1500
+#define SCRATCH_SIZE   65536 /* tail of an oversized frame lands here */
 
 _Static_assert(HVT_BLOCK_SIZE == TENDER_BLOCK_SIZE, "one block size");
 
@@ -166,8 +166,7 @@ static void hc_yield(struct hvt *h, uint32_t gpa)
         for (unsigned i = 0; i < n; i++)
             if (fds[i].revents & POLLIN)
                 a.ready |= 1ull << idx[i];
-    memcpy(p + offsetof(struct hvt_hc_yield, ready), &a.ready,
-           sizeof(a.ready));
+    memcpy(p + offsetof(struct hvt_hc_yield, ready), &a.ready, sizeof(a.ready));
 }
 
 /* The guest's frame descriptors: struct tb_frame on x86_64. */
@@ -234,8 +233,7 @@ static void hc_net_write(struct hvt *h, uint32_t gpa)
         a.ret = TB_EBADF;
         goto out;
     }
-    memcpy(fd, guest_ptr(h, a.frames, n * sizeof(fd[0]), "net_write",
-                         "frames"),
+    memcpy(fd, guest_ptr(h, a.frames, n * sizeof(fd[0]), "net_write", "frames"),
            n * sizeof(fd[0]));
     a.ret = 0;
     for (uint64_t i = 0; i < n; i++) {
@@ -251,7 +249,7 @@ static void hc_net_write(struct hvt *h, uint32_t gpa)
             continue;
         if (r < 0 && errno == EAGAIN)
             break; /* queue full: the guest retries after yielding */
-        sent++;    /* sent, or dropped by the host like a lost frame */
+        sent++; /* sent, or dropped by the host like a lost frame */
     }
     a.ret = (int64_t)sent;
 out:
@@ -280,10 +278,10 @@ static void hc_block(struct hvt *h, uint32_t gpa, int write_op)
     buf = guest_ptr(h, a.buf, a.len, hc, "buffer");
     a.ret = TB_OK;
     while (done < a.len) {
-        ssize_t r = write_op ? pwrite(d->fd, buf + done, a.len - done,
-                                      (off_t)(a.off + done))
-                             : pread(d->fd, buf + done, a.len - done,
-                                     (off_t)(a.off + done));
+        ssize_t r =
+            write_op
+                ? pwrite(d->fd, buf + done, a.len - done, (off_t)(a.off + done))
+                : pread(d->fd, buf + done, a.len - done, (off_t)(a.off + done));
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
@@ -317,7 +315,8 @@ static void hc_entropy(struct hvt *h, uint32_t gpa)
     memcpy(p + offsetof(struct hvt_hc_entropy, ret), &a.ret, sizeof(a.ret));
 }
 
-/* ---- options and devices -------------------------------------------------- */
+/* ---- options and devices --------------------------------------------------
+ */
 
 struct attach {
     uint32_t type;
@@ -363,8 +362,7 @@ static const char *declared(const struct tb_mft *m, char *buf, size_t cap)
     buf[0] = 0;
     for (uint32_t i = 0; i < m->entries && n < cap; i++)
         n += (size_t)snprintf(buf + n, cap - n, "%s%s (%s)", i ? ", " : "",
-                              m->e[i].name,
-                              tender_mft_type_name(m->e[i].type));
+                              m->e[i].name, tender_mft_type_name(m->e[i].type));
     return m->entries ? buf : "none";
 }
 
@@ -385,8 +383,9 @@ static void attach_devices(struct hvt *h, const char *image,
     for (unsigned k = 0; k < nat; k++) {
         int i = tender_mft_find(m, at[k].name, at[k].type);
         if (i < 0)
-            hvt_die(h, 1, "%s: device '%s' (%s) is not declared in the "
-                          "image's manifest (declared: %s)",
+            hvt_die(h, 1,
+                    "%s: device '%s' (%s) is not declared in the "
+                    "image's manifest (declared: %s)",
                     image, at[k].name, tender_mft_type_name(at[k].type),
                     declared(m, list, sizeof(list)));
         if (h->dev[i].path != NULL)
@@ -396,8 +395,9 @@ static void attach_devices(struct hvt *h, const char *image,
     for (unsigned i = 0; i < h->ndevs; i++) {
         struct hvt_dev *d = &h->dev[i];
         if (d->path == NULL)
-            hvt_die(h, 1, "%s: image needs %s device '%s': attach it with "
-                          "--%s:%s=%s",
+            hvt_die(h, 1,
+                    "%s: image needs %s device '%s': attach it with "
+                    "--%s:%s=%s",
                     image, tender_mft_type_name(d->type), m->e[i].name,
                     tender_mft_type_name(d->type), m->e[i].name,
                     d->type == TB_MFT_NET_DEV ? "TAP" : "FILE");
@@ -407,8 +407,8 @@ static void attach_devices(struct hvt *h, const char *image,
                 hvt_die(h, 1, "getrandom: %s", strerror(errno));
             d->info.mtu = NET_MTU;
         } else {
-            d->fd = tender_block_open(d->path, &d->info.capacity, err,
-                                      sizeof(err));
+            d->fd =
+                tender_block_open(d->path, &d->info.capacity, err, sizeof(err));
             d->info.block_size = HVT_BLOCK_SIZE;
         }
         if (d->fd < 0)

@@ -16,8 +16,8 @@
 
 #include "hvt.h"
 
-static void allow(struct hvt *h, scmp_filter_ctx ctx, int nr,
-                  unsigned nargs, const struct scmp_arg_cmp *args)
+static void allow(struct hvt *h, scmp_filter_ctx ctx, int nr, unsigned nargs,
+                  const struct scmp_arg_cmp *args)
 {
     int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, nargs, args);
 
