@@ -10,17 +10,21 @@
  *
  * Sorting a million records must take well under a second: each distinct
  * owner gets a byte key (labels from the root, lower-cased, so memcmp is
- * canonical order), owners are sorted once, and records are then sorted
- * by (owner rank, type, rdata) with a stable merge sort that first checks
- * whether the input is already in order (zone files usually are).
+ * canonical order) and an 8-byte integer prefix of the key past the
+ * origin, so most comparisons are one integer compare; owners are sorted
+ * once with a merge sort that first checks whether the input is already
+ * in order, ranked, and records are then bucketed by owner rank (counting
+ * sort) and ordered by (type, rdata) inside each small bucket.
  */
 #include <stdio.h>
 #include <tibra/dns.h>
 
 /* Per distinct owner. */
 struct own {
+    uint64_t pfx[2]; /* key bytes [okl, okl + 16) big-endian, 0-padded */
     uint32_t key;    /* offset of its key in the key buffer */
     uint16_t keylen;
+    uint8_t inzone;  /* key starts with the origin's key */
     uint32_t rank;   /* position in canonical order (equal names share) */
 };
 
@@ -32,8 +36,9 @@ struct ck {
     uint32_t *rown;  /* per record: its owner index */
     struct tb_buf keys;
     uint32_t *ord;   /* record indices, sorted */
-    uint32_t *byrank; /* per rank: first position in ord */
+    uint32_t *ordrank; /* owner rank of ord[i] */
     size_t nrank;
+    size_t okl;      /* length of the origin's key */
 };
 
 /*
@@ -79,26 +84,85 @@ static bool key_is_sub(const uint8_t *a, size_t al, const uint8_t *b,
     return al >= bl && memcmp(a, b, bl) == 0;
 }
 
+/*
+ * Canonical owner order.  In-zone keys all start with the origin's key,
+ * so their prefixes (the next 16 bytes; a real key never holds two 0
+ * bytes in a row, so the 0 padding sorts like the end of the key) decide
+ * most comparisons; ties and out-of-zone keys fall back to memcmp.
+ */
 static int cmp_owner(const struct ck *c, uint32_t x, uint32_t y)
 {
     const struct own *a = &c->own[x], *b = &c->own[y];
-    size_t n = TB_MIN(a->keylen, b->keylen);
-    int r = memcmp(c->keys.data + a->key, c->keys.data + b->key, n);
+    size_t n;
+    int r;
 
+    if (a->inzone && b->inzone) {
+        if (a->pfx[0] != b->pfx[0])
+            return a->pfx[0] < b->pfx[0] ? -1 : 1;
+        if (a->pfx[1] != b->pfx[1])
+            return a->pfx[1] < b->pfx[1] ? -1 : 1;
+    }
+    n = TB_MIN(a->keylen, b->keylen);
+    r = memcmp(c->keys.data + a->key, c->keys.data + b->key, n);
     if (r != 0)
         return r;
     return (int)a->keylen - (int)b->keylen;
 }
 
+/*
+ * Owner sort entries: the prefixes sit in the array being sorted, so a
+ * merge pass streams through memory instead of chasing indices.
+ */
+struct oent {
+    uint64_t p0, p1;
+    uint32_t idx;
+    uint32_t inzone;
+};
+
+static int cmp_oent(const struct ck *c, const struct oent *a,
+                    const struct oent *b)
+{
+    if (a->inzone && b->inzone) {
+        if (a->p0 != b->p0)
+            return a->p0 < b->p0 ? -1 : 1;
+        if (a->p1 != b->p1)
+            return a->p1 < b->p1 ? -1 : 1;
+    }
+    return cmp_owner(c, a->idx, b->idx);
+}
+
+static void msort_oent(const struct ck *c, struct oent *v, struct oent *tmp,
+                       size_t n)
+{
+    size_t width, i;
+
+    for (i = 1; i < n; i++)
+        if (cmp_oent(c, &v[i - 1], &v[i]) > 0)
+            break;
+    if (i >= n)
+        return;
+    for (width = 1; width < n; width *= 2) {
+        for (i = 0; i < n; i += 2 * width) {
+            size_t lo = i, mid = TB_MIN(i + width, n),
+                   hi = TB_MIN(i + 2 * width, n), a = lo, b = mid, o = lo;
+            while (a < mid && b < hi)
+                tmp[o++] = cmp_oent(c, &v[b], &v[a]) < 0 ? v[b++] : v[a++];
+            while (a < mid)
+                tmp[o++] = v[a++];
+            while (b < hi)
+                tmp[o++] = v[b++];
+        }
+        memcpy(v, tmp, n * sizeof(*v));
+    }
+}
+
+/* Records of one owner: type, then rdata bytes (RFC 4034 6.3). */
 static int cmp_rr(const struct ck *c, uint32_t x, uint32_t y)
 {
     const struct dns_zrr *a = &c->z->rr[x], *b = &c->z->rr[y];
-    uint32_t ra = c->own[c->rown[x]].rank, rb = c->own[c->rown[y]].rank;
     size_t n;
     int r;
 
-    if (ra != rb)
-        return ra < rb ? -1 : 1;
     if (a->type != b->type)
         return a->type < b->type ? -1 : 1;
     n = TB_MIN(a->rdlen, b->rdlen);
@@ -178,6 +242,10 @@ static int index_owners(struct ck *c)
     uint32_t last = UINT32_MAX;
     char nb[DNS_NAME_TEXT_MAX], ob[DNS_NAME_TEXT_MAX], tb[16];
 
+    uint8_t okey[2 * DNS_NAME_MAXLEN];
+    size_t okl = canon_key(z->origin, okey);
+
+    c->okl = okl;
     c->rown = xalloc(c, z->nrr, sizeof(*c->rown));
     c->own = xalloc(c, z->nrr, sizeof(*c->own));
     if (c->rown == NULL || c->own == NULL)
@@ -189,9 +257,15 @@ static int index_owners(struct ck *c)
             const uint8_t *on = dns_zrr_owner(z, r);
             size_t kl = canon_key(on, key);
             struct own *o = &c->own[c->nown];
+            size_t b;
             o->key = (uint32_t)c->keys.len;
             o->keylen = (uint16_t)kl;
             o->rank = 0;
+            o->inzone = kl >= okl && memcmp(key, okey, okl) == 0;
+            o->pfx[0] = o->pfx[1] = 0;
+            for (b = 0; b < 16; b++)
+                o->pfx[b / 8] = o->pfx[b / 8] << 8 |
+                                (okl + b < kl ? key[okl + b] : 0);
             if (tb_buf_append(&c->keys, key, kl) != 0)
                 return TB_ENOMEM;
             c->nown++;
@@ -210,14 +284,11 @@ static int index_owners(struct ck *c)
     }
     /* Out-of-zone owners (RFC 1035 5.2: NSD refuses, Knot ignores). */
     {
-        size_t okl = canon_key(z->origin, key);
-        uint8_t okey[2 * DNS_NAME_MAXLEN];
-        memcpy(okey, key, okl);
         for (i = 0; i < z->nrr; i++) {
             const struct own *o = &c->own[c->rown[i]];
             if (i > 0 && c->rown[i] == c->rown[i - 1])
                 continue;
-            if (!key_is_sub(c->keys.data + o->key, o->keylen, okey, okl))
+            if (!o->inzone)
                 ERR(c, &z->rr[i], "out of zone data: %s is outside %s",
                     name_text(dns_zrr_owner(z, &z->rr[i]), nb, sizeof(nb)),
                     name_text(z->origin, ob, sizeof(ob)));
@@ -226,35 +297,83 @@ static int index_owners(struct ck *c)
     return 0;
 }
 
-/* Sorts owners, ranks them, sorts records; drops duplicates. */
+/*
+ * Sorts owners and ranks them, then records: a counting sort by owner
+ * rank (stable: file order inside a name), then (type, rdata) inside each
+ * rank's bucket (insertion sort; merge sort for large buckets).
+ */
 static int sort_all(struct ck *c)
 {
     struct dns_zone_src *z = c->z;
-    uint32_t *ov, *tmp;
+    uint32_t *ov, *tmp, *cnt;
+    struct oent *oe, *otmp;
     size_t i, n = TB_MAX(c->nown, z->nrr);
 
     ov = xalloc(c, c->nown, sizeof(*ov));
     tmp = xalloc(c, n, sizeof(*tmp));
     c->ord = xalloc(c, z->nrr, sizeof(*c->ord));
-    if (ov == NULL || tmp == NULL || c->ord == NULL) {
+    c->ordrank = xalloc(c, z->nrr, sizeof(*c->ordrank));
+    oe = xalloc(c, c->nown, sizeof(*oe));
+    otmp = xalloc(c, c->nown, sizeof(*otmp));
+    if (ov == NULL || tmp == NULL || c->ord == NULL || c->ordrank == NULL ||
+        oe == NULL || otmp == NULL) {
         xfree(c, ov, c->nown, sizeof(*ov));
         xfree(c, tmp, n, sizeof(*tmp));
+        xfree(c, oe, c->nown, sizeof(*oe));
+        xfree(c, otmp, c->nown, sizeof(*otmp));
         return TB_ENOMEM;
     }
-    for (i = 0; i < c->nown; i++)
-        ov[i] = (uint32_t)i;
-    msort(c, ov, tmp, c->nown, cmp_owner);
+    for (i = 0; i < c->nown; i++) {
+        oe[i].p0 = c->own[i].pfx[0];
+        oe[i].p1 = c->own[i].pfx[1];
+        oe[i].idx = (uint32_t)i;
+        oe[i].inzone = c->own[i].inzone;
+    }
+    msort_oent(c, oe, otmp, c->nown);
     c->nrank = 0;
     for (i = 0; i < c->nown; i++) {
-        if (i > 0 && cmp_owner(c, ov[i - 1], ov[i]) != 0)
+        if (i > 0 && cmp_oent(c, &oe[i - 1], &oe[i]) != 0)
             c->nrank++;
-        c->own[ov[i]].rank = (uint32_t)c->nrank;
+        c->own[oe[i].idx].rank = (uint32_t)c->nrank;
     }
     if (c->nown > 0)
         c->nrank++;
+    xfree(c, oe, c->nown, sizeof(*oe));
+    xfree(c, otmp, c->nown, sizeof(*otmp));
+    /* Counting sort by rank; (ov) is reused as the counts (nrank <= nown). */
+    cnt = ov;
+    memset(cnt, 0, (c->nown ? c->nown : 1) * sizeof(*cnt));
     for (i = 0; i < z->nrr; i++)
-        c->ord[i] = (uint32_t)i;
-    msort(c, c->ord, tmp, z->nrr, cmp_rr);
+        cnt[c->own[c->rown[i]].rank]++;
+    {
+        uint32_t sum = 0;
+        for (i = 0; i < c->nrank; i++) {
+            uint32_t k = cnt[i];
+            cnt[i] = sum;
+            sum += k;
+        }
+    }
+    for (i = 0; i < z->nrr; i++) {
+        uint32_t rk = c->own[c->rown[i]].rank;
+        c->ord[cnt[rk]] = (uint32_t)i;
+        c->ordrank[cnt[rk]++] = rk;
+    }
+    for (i = 0; i < z->nrr;) {
+        size_t j = i + 1, a, b;
+        while (j < z->nrr && c->ordrank[j] == c->ordrank[i])
+            j++;
+        if (j - i > 16) {
+            msort(c, c->ord + i, tmp, j - i, cmp_rr);
+        } else {
+            for (a = i + 1; a < j; a++) {
+                uint32_t v = c->ord[a];
+                for (b = a; b > i && cmp_rr(c, c->ord[b - 1], v) > 0; b--)
+                    c->ord[b] = c->ord[b - 1];
+                c->ord[b] = v;
+            }
+        }
+        i = j;
+    }
     xfree(c, ov, c->nown, sizeof(*ov));
     xfree(c, tmp, n, sizeof(*tmp));
     return 0;
@@ -285,15 +404,33 @@ static size_t find_name(const struct ck *c, const uint8_t *key, size_t kl)
     return SIZE_MAX;
 }
 
+/*
+ * As find_name(), but first looks at the few positions from (pos) on:
+ * glue usually sorts right after its delegation.
+ */
+static size_t find_near(const struct ck *c, size_t pos, const uint8_t *key,
+                        size_t kl)
+{
+    size_t k;
+
+    for (k = pos; k < c->z->nrr && k < pos + 8; k++) {
+        const struct own *o = &c->own[c->rown[c->ord[k]]];
+        if (o->keylen == kl && memcmp(c->keys.data + o->key, key, kl) == 0)
+            return k > 0 && c->ordrank[k - 1] == c->ordrank[k]
+                       ? find_name(c, key, kl)
+                       : k;
+    }
+    return find_name(c, key, kl);
+}
+
 static bool has_addr(const struct ck *c, size_t pos)
 {
     uint32_t rank;
 
     if (pos == SIZE_MAX)
         return false;
-    rank = c->own[c->rown[c->ord[pos]]].rank;
-    for (; pos < c->z->nrr && c->own[c->rown[c->ord[pos]]].rank == rank;
-         pos++) {
+    rank = c->ordrank[pos];
+    for (; pos < c->z->nrr && c->ordrank[pos] == rank; pos++) {
         uint16_t t = c->z->rr[c->ord[pos]].type;
         if (t == DNS_TYPE_A || t == DNS_TYPE_AAAA)
             return true;
@@ -302,7 +439,7 @@ static bool has_addr(const struct ck *c, size_t pos)
 }
 
 /* Warns about NS targets inside the zone that have no address. */
-static void check_glue(struct ck *c, const struct dns_zrr *r,
+static void check_glue(struct ck *c, size_t pos, const struct dns_zrr *r,
                        const uint8_t *okey, size_t okl)
 {
     uint8_t key[2 * DNS_NAME_MAXLEN];
@@ -312,7 +449,7 @@ static void check_glue(struct ck *c, const struct dns_zrr *r,
 
     if (!key_is_sub(key, kl, okey, okl))
         return;
-    if (!has_addr(c, find_name(c, key, kl)))
+    if (!has_addr(c, find_near(c, pos, key, kl)))
         WARN(c, r, "missing glue: NS target %s has no A or AAAA record",
              name_text(target, nb, sizeof(nb)));
 }
@@ -338,7 +475,7 @@ static void check_names(struct ck *c)
         unsigned ncname = 0, nother = 0, ndname = 0, nns = 0;
         const struct dns_zrr *cname = NULL;
 
-        while (j < z->nrr && c->own[c->rown[c->ord[j]]].rank == o->rank)
+        while (j < z->nrr && c->ordrank[j] == c->ordrank[i])
             j++;
         for (k = i; k < j; k++) {
             const struct dns_zrr *r = &z->rr[c->ord[k]];
@@ -419,7 +556,7 @@ static void check_names(struct ck *c)
         if (inzone)
             for (k = i; k < j; k++)
                 if (z->rr[c->ord[k]].type == DNS_TYPE_NS)
-                    check_glue(c, &z->rr[c->ord[k]], okey, okl);
+                    check_glue(c, j, &z->rr[c->ord[k]], okey, okl);
         i = j;
     }
     if (nsoa == 0)
@@ -448,10 +585,10 @@ static int rebuild(struct ck *c)
     while (i < z->nrr) {
         size_t j = i + 1, firstidx = c->ord[i];
         const struct dns_zrr *a = &z->rr[c->ord[i]];
-        uint32_t rank = c->own[c->rown[c->ord[i]]].rank;
+        uint32_t rank = c->ordrank[i];
         bool warned = false;
         while (j < z->nrr && z->rr[c->ord[j]].type == a->type &&
-               c->own[c->rown[c->ord[j]]].rank == rank) {
+               c->ordrank[j] == rank) {
             if (c->ord[j] < firstidx)
                 firstidx = c->ord[j];
             j++;
@@ -504,6 +641,7 @@ int dns_zone_check(struct dns_zone_src *z, struct dns_diag *d)
     xfree(&c, c.rown, z->nrr, sizeof(*c.rown));
     xfree(&c, c.own, z->nrr, sizeof(*c.own));
     xfree(&c, c.ord, z->nrr, sizeof(*c.ord));
+    xfree(&c, c.ordrank, z->nrr, sizeof(*c.ordrank));
     tb_buf_free(&c.keys);
     if (rc != 0)
         return rc;
