@@ -43,7 +43,8 @@ have_kvm=0
 [ -r /dev/kvm ] && [ -w /dev/kvm ] && have_kvm=1
 if [ $have_kvm = 1 ]; then
     add "tibra-hvt hello (--mem=$HVT_MEM)" \
-        "$H/tender/hvt/tibra-hvt --mem=$HVT_MEM $G/tests/platform/apps/hello.hvt"
+        "$H/tender/hvt/tibra-hvt --mem=$HVT_MEM \
+$G/tests/platform/apps/hello.hvt"
 fi
 add "tibra-spt hello" \
     "$H/tender/spt/tibra-spt $G/tests/platform/apps/hello.spt"
@@ -70,7 +71,8 @@ done
 
 declare -A mean sd med min
 if command -v hyperfine >/dev/null; then
-    tool="hyperfine $(hyperfine --version | awk '{print $2}') -N, $WARMUP warmup, $RUNS runs"
+    hv=$(hyperfine --version | awk '{print $2}')
+    tool="hyperfine $hv -N, $WARMUP warmup, $RUNS runs"
     for i in "${!cmds[@]}"; do
         hyperfine -N -w "$WARMUP" -r "$RUNS" --output=null \
             --export-json "$out/$i.json" "${cmds[$i]}" >/dev/null 2>&1
@@ -100,10 +102,12 @@ print(*("%.3f" % x for x in (statistics.mean(v), statistics.pstdev(v),
     done
 fi
 
-echo "Machine: $(uname -srm), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+echo "Machine: $(uname -srm), $cpu, $(nproc) CPUs"
 kvm="none"
 [ $have_kvm = 1 ] && kvm="/dev/kvm"
-[ -d /sys/module/kvm_pvm ] && kvm="$kvm (kvm_pvm: PVM, guests emulated until PVM-aware)"
+[ -d /sys/module/kvm_pvm ] &&
+    kvm="$kvm (kvm_pvm: PVM; guests not PVM-aware run emulated)"
 [ -d /sys/module/kvm_intel ] && kvm="$kvm (kvm_intel)"
 [ -d /sys/module/kvm_amd ] && kvm="$kvm (kvm_amd)"
 echo "KVM: $kvm"

@@ -19,7 +19,9 @@ if [ "$(dd if="$tmp/disk.img" bs=1 skip=512 count=14 2>/dev/null)" = \
     bad "marker in file" "not at offset 512"; fi
 # The pattern of block 7 (written by a 7-block write) reached the file.
 want=$(python3 -c 'import sys
-b=7; sys.stdout.write("".join("%02x" % ((b*131 + i*7 + (b >> 8)) & 255) for i in range(16)))')
+b = 7
+sys.stdout.write("".join("%02x" % ((b * 131 + i * 7 + (b >> 8)) & 255)
+                         for i in range(16)))')
 got=$(od -An -tx1 -j $((7 * 512)) -N 16 "$tmp/disk.img" | tr -d ' \n')
 if [ "$got" = "$want" ]; then ok "block 7 pattern in file"; else
     bad "block 7 pattern in file" "got $got want $want"; fi

@@ -39,11 +39,14 @@ hc_case() { # NAME REGEX
     if printf '%s\n' "$OUT" | grep -q 'NOT STOPPED'; then
         bad "hypercall $c" "the guest went on"; fi
 }
-hc_case console_oob 'console hypercall: buffer \[0x1ffff0, \+0x40\) outside guest memory'
-hc_case console_wrap 'console hypercall: buffer \[0xfffffffffffffff0, \+0x20\) outside'
+hc_case console_oob \
+    'console hypercall: buffer \[0x1ffff0, \+0x40\) outside guest memory'
+hc_case console_wrap \
+    'console hypercall: buffer \[0xfffffffffffffff0, \+0x20\) outside'
 hc_case console_low 'console hypercall: buffer \[0x2000, \+0x40\) outside'
 hc_case arg_oob 'console hypercall: argument \[0x201000, \+0x10\) outside'
-hc_case arg_unaligned 'exit hypercall: argument at 0x[0-9a-f]+ not 8-byte aligned'
+hc_case arg_unaligned \
+    'exit hypercall: argument at 0x[0-9a-f]+ not 8-byte aligned'
 hc_case block_oob 'block_read hypercall: buffer \[0x1ffe00, \+0x400\) outside'
 hc_case frames_oob 'net_write hypercall: frames \[0x1fffe8, \+0x60\) outside'
 hc_case bad_port 'bad port access \(port 0x50f'
@@ -67,7 +70,8 @@ pf_case stack_overflow '0x1effff8|0x1ef[0-9a-f]{3}' 'page not present, write'
 hvt_run --mem=2 "$HVT_APPS/fault.hvt"
 expect_rc "fault.hvt" 255
 expect_output "fault.hvt CR2" '^ *cr2 0x0000000000000010 '
-expect_output "fault.hvt register dump" '^ *rip 0x[0-9a-f]{16} +rsp 0x[0-9a-f]{16}'
+expect_output "fault.hvt register dump" \
+    '^ *rip 0x[0-9a-f]{16} +rsp 0x[0-9a-f]{16}'
 hvt_run --mem=2 "$HVT_APPS/syscall.hvt" getpid
 expect_rc "syscall.hvt" 255
 expect_output "syscall.hvt is #UD" 'exception 6 \(invalid opcode\)'

@@ -44,10 +44,12 @@ expect_output "missing device message" \
 hvt_run --net:service0=tbnosuch0 --block:storage="$tmp/disk.img" \
     --block:extra="$tmp/disk.img" "$ok_img"
 expect_output "undeclared device refused" \
-    "device 'extra' \\(block\\) is not declared.*declared: service0 \\(net\\), storage \\(block\\)"
+    "device 'extra' \\(block\\) is not declared.*declared: service0 \\(net\\), \
+storage \\(block\\)"
 hvt_run --block:service0="$tmp/disk.img" --block:storage="$tmp/disk.img" \
     "$ok_img"
-expect_output "wrong device type refused" "device 'service0' \\(block\\) is not declared"
+expect_output "wrong device type refused" \
+    "device 'service0' \\(block\\) is not declared"
 hvt_run --net:service0=tbnosuch0 --block:storage="$tmp/disk.img" "$ok_img"
 expect_rc "missing TAP refused" 1
 expect_output "missing TAP message" "TAP interface 'tbnosuch0' does not exist"
