@@ -33,7 +33,8 @@ if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$TIBRA_SRC" --no-print-dir
     echo "FAIL unix_aarch64: cross build failed (log: $TIBRA_BUILD/cross-build.log)"
     exit 1
 fi
-file "$XB/unix-aarch64/tests/platform/apps/hello" | grep -q 'ARM aarch64' || {
+readelf -h "$XB/unix-aarch64/tests/platform/apps/hello" |
+    grep -q 'Machine:.*AArch64' || {
     echo "FAIL unix_aarch64: hello is not an aarch64 executable"
     exit 1
 }
