@@ -3,7 +3,8 @@
  * and advances; the wall clock is sane (after 2020, before 2100); a yield
  * with no devices returns no earlier than its deadline and soon after it
  * (within slack=MS, default 100 ms, generous for a loaded host); a
- * deadline in the past polls and returns at once.
+ * deadline in the past polls and returns at once.  It also checks
+ * tb_entropy(): two 32-byte draws are not all zero and differ.
  */
 #include "app.h"
 
@@ -56,6 +57,13 @@ int tb_app_main(const struct tb_start_info *si)
     APP_CHECK(after - before < slack, "past deadline took %llu us",
               (unsigned long long)((after - before) / 1000));
     APP_CHECK(after > t0, "monotonic did not advance");
+    uint8_t e1[32], e2[32], any = 0;
+    APP_CHECK(tb_entropy(e1, sizeof(e1)) == TB_OK, "entropy");
+    APP_CHECK(tb_entropy(e2, sizeof(e2)) == TB_OK, "entropy");
+    for (size_t i = 0; i < sizeof(e1); i++)
+        any |= e1[i];
+    APP_CHECK(any != 0 && memcmp(e1, e2, sizeof(e1)) != 0,
+              "entropy is all zero or repeats");
     say("monotonic advanced %llu us, wall %llu s\n",
         (unsigned long long)((after - t0) / 1000),
         (unsigned long long)(wall / 1000000000u));
