@@ -454,7 +454,8 @@ static inline size_t answer_zone(const struct dns_zoneset *zs,
 }
 
 /* CHAOS TXT (id.server, hostname.bind: identity; version.server,
- * version.bind: version), as NSD and Knot answer them. */
+ * version.bind: version), as NSD and Knot answer them: without AA, TXT
+ * only, REFUSED for anything else. */
 static size_t answer_chaos(const struct dns_zoneset *zs, const struct qctx *x,
                            uint8_t *resp, size_t lim,
                            struct dns_auth_stats *st)
@@ -465,7 +466,7 @@ static size_t answer_chaos(const struct dns_zoneset *zs, const struct qctx *x,
     size_t tl, pos;
 
 #define IS(n) (x->nlen == sizeof(n) && memcmp(x->name, n, sizeof(n)) == 0)
-    if (!zs->chaos)
+    if (!zs->chaos || x->qtype != DNS_TYPE_TXT)
         return answer_error(zs, x, resp, DNS_RCODE_REFUSED, true, true, st);
     if (IS(id1) || IS(id2)) {
         txt = zs->identity;
@@ -477,12 +478,11 @@ static size_t answer_chaos(const struct dns_zoneset *zs, const struct qctx *x,
         return answer_error(zs, x, resp, DNS_RCODE_REFUSED, true, true, st);
     }
 #undef IS
-    pos = put_head(x, resp, (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA |
-                                       (x->flags & (DNS_FLAG_RD |
-                                                    DNS_FLAG_CD))),
+    pos = put_head(x, resp, (uint16_t)(DNS_FLAG_QR | (x->flags &
+                                                      (DNS_FLAG_RD |
+                                                       DNS_FLAG_CD))),
                    true);
-    if ((x->qtype == DNS_TYPE_TXT || x->qtype == DNS_TYPE_ANY) &&
-        pos + 13 + tl + 11 <= lim) {
+    if (pos + 13 + tl + 11 <= lim) {
         uint8_t *o = resp + pos;
         tb_put16(o, 0xc00c);
         tb_put16(o + 2, DNS_TYPE_TXT);
@@ -521,9 +521,14 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
     ok = tb_get32(q + 4) == 0x00010000u && tb_get16(q + 8) == 0 &&
          parse_question(&x);
     if (TB_UNLIKELY(DNS_OPCODE(x.flags) != DNS_OPCODE_QUERY)) {
+        /* NOTIFY: no primary is allowed to send one yet, REFUSED as NSD
+         * says to an unlisted sender (RFC 1996); the rest: NOTIMP. */
+        unsigned rc = DNS_OPCODE(x.flags) == DNS_OPCODE_NOTIFY
+                          ? DNS_RCODE_REFUSED
+                          : DNS_RCODE_NOTIMP;
         if (ok && !parse_additional(&x, tb_get16(q + 10)))
             x.opt = false;
-        return answer_error(zs, &x, resp, DNS_RCODE_NOTIMP, ok, true, st);
+        return answer_error(zs, &x, resp, rc, ok, true, st);
     }
     if (TB_UNLIKELY(!ok))
         return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, false, false,
@@ -550,13 +555,21 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
         return answer_error(zs, &x, resp, DNS_RCODE_BADVERS, true, true, st);
     }
     lim = limit(zs, &x, cap, flags);
-    if (TB_UNLIKELY(x.qclass != DNS_CLASS_IN)) {
+    /* Class IN, or ANY (RFC 1035 3.2.5) answered as IN like Knot. */
+    if (TB_UNLIKELY(x.qclass != DNS_CLASS_IN && x.qclass != DNS_CLASS_ANY)) {
         if (x.qclass == DNS_CLASS_CH)
             return answer_chaos(zs, &x, resp, lim, st);
         return answer_error(zs, &x, resp, DNS_RCODE_REFUSED, true, true, st);
     }
+    /* Zone transfers: AXFR not over UDP (RFC 5936 4.2: NOTIMP as NSD and
+     * Knot answer); over TCP, and IXFR, not yet: REFUSED, as NSD says when
+     * no transfer is allowed. */
     if (TB_UNLIKELY(x.qtype == DNS_TYPE_AXFR || x.qtype == DNS_TYPE_IXFR))
-        return answer_error(zs, &x, resp, DNS_RCODE_REFUSED, true, true, st);
+        return answer_error(zs, &x, resp,
+                            x.qtype == DNS_TYPE_AXFR && !(flags & DNS_AUTH_TCP)
+                                ? DNS_RCODE_NOTIMP
+                                : DNS_RCODE_REFUSED,
+                            true, true, st);
     /* The most specific zone: origins by decreasing label count.  A DS
      * query for a zone's apex belongs to the parent (RFC 4035 3.1.4.1). */
     for (size_t i = 0; i < zs->n; i++) {

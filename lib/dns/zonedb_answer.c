@@ -21,6 +21,8 @@
 #define RF_QOWNER 0x1u /* owner is the query name: 0xC00C */
 #define RF_NEGTTL 0x2u /* TTL min(TTL, SOA minimum): RFC 2308 5 */
 #define RF_DOONLY 0x4u /* only in the DO variant (DS in referrals) */
+#define RF_SYNTH 0x8u  /* CNAME synthesized from the DNAME at (node) to
+                          names[owner + 1] (RFC 6672 2.2) */
 
 struct rref {
     uint32_t node;
@@ -216,7 +218,9 @@ static void put_rr(struct rctx *r, const struct rref *f, const uint8_t *own,
 static unsigned put_rrset(struct rctx *r, const struct rref *f, bool dnssec)
 {
     struct cc *c = r->c;
-    const struct crs *rs = cc_rrset(c, f->node, f->type);
+    const struct crs *rs = cc_rrset(c, f->node, (f->flags & RF_SYNTH)
+                                                    ? DNS_TYPE_DNAME
+                                                    : f->type);
     const struct crs *sig;
     const uint8_t *own;
     unsigned n = 0;
@@ -226,6 +230,21 @@ static unsigned put_rrset(struct rctx *r, const struct rref *f, bool dnssec)
         return 0;
     own = f->owner != 0xff ? r->p->names[f->owner]
                            : cc_name(c, &c->nodes[f->node]);
+    if (f->flags & RF_SYNTH) {
+        /* owner, CNAME, class, the DNAME's TTL, the new name */
+        const struct dns_zrr *d = cc_rr(c, rs->first);
+        size_t lenpos;
+        put_name(r, own, true);
+        rd_u16(r, DNS_TYPE_CNAME);
+        rd_u16(r, c->rclass);
+        rd_u32(r, d->ttl);
+        lenpos = r->b.len;
+        rd_u16(r, 0);
+        put_name(r, r->p->names[f->owner + 1], true);
+        if (r->b.err == 0)
+            tb_put16(r->b.data + lenpos, (uint16_t)(r->b.len - lenpos - 2));
+        return 1;
+    }
     for (uint32_t i = 0; i < rs->n; i++, n++)
         put_rr(r, f, own, cc_rr(c, rs->first + i));
     if (!dnssec || f->type == DNS_TYPE_RRSIG ||
@@ -355,31 +374,38 @@ static void plan_additional(struct cc *c, struct plan *p, uint32_t node,
     if (rs == NULL || (type != DNS_TYPE_NS && type != DNS_TYPE_MX &&
                        type != DNS_TYPE_SRV))
         return;
-    for (uint32_t i = 0; i < rs->n; i++) {
-        const struct dns_zrr *rr = cc_rr(c, rs->first + i);
-        uint8_t t[DNS_NAME_MAXLEN];
-        int len;
-        uint32_t tn;
+    /* Pass 0: glue below the cut (referrals only); pass 1: the rest. */
+    for (int pass = cut == ZDB_NONE; pass < 2; pass++) {
+        for (uint32_t i = 0; i < rs->n; i++) {
+            const struct dns_zrr *rr = cc_rr(c, rs->first + i);
+            uint8_t t[DNS_NAME_MAXLEN];
+            int len;
+            uint32_t tn;
+            bool below;
 
-        if (rr->rdlen <= skip ||
-            (len = dns_name_check(dns_zrr_rdata(c->z, rr) + skip,
-                                  rr->rdlen - skip)) < 0)
-            continue;
-        memcpy(t, dns_zrr_rdata(c->z, rr) + skip, (size_t)len);
-        dns_name_lower(t);
-        if ((tn = cc_find(c, t, (size_t)len)) == ZDB_NONE)
-            continue;
-        if (cut != ZDB_NONE) {
-            if (!dns_name_is_sub(t, cc_name(c, &c->nodes[cut])))
+            if (rr->rdlen <= skip ||
+                (len = dns_name_check(dns_zrr_rdata(c->z, rr) + skip,
+                                      rr->rdlen - skip)) < 0)
                 continue;
-        } else if (c->nodes[tn].redir != ZDB_NONE) {
-            continue; /* occluded: glue of a child zone */
+            memcpy(t, dns_zrr_rdata(c->z, rr) + skip, (size_t)len);
+            dns_name_lower(t);
+            if ((tn = cc_find(c, t, (size_t)len)) == ZDB_NONE)
+                continue;
+            below = cut != ZDB_NONE &&
+                    dns_name_is_sub(t, cc_name(c, &c->nodes[cut]));
+            if (pass == 0 && !below)
+                continue;
+            if (pass == 1 && below)
+                continue;
+            /* Occluded data is served only as glue of a referral. */
+            if (cut == ZDB_NONE && c->nodes[tn].redir != ZDB_NONE)
+                continue;
+            plan_add(p, 2, tn, DNS_TYPE_A, 0, 0xff);
+            plan_add(p, 2, tn, DNS_TYPE_AAAA, 0, 0xff);
         }
-        plan_add(p, 2, tn, DNS_TYPE_A, 0, 0xff);
-        plan_add(p, 2, tn, DNS_TYPE_AAAA, 0, 0xff);
+        if (pass == 0)
+            p->nreq = p->n[2];
     }
-    if (cut != ZDB_NONE)
-        p->nreq = p->n[2];
 }
 
 static void plan_negative(struct plan *p)
@@ -387,8 +413,15 @@ static void plan_negative(struct plan *p)
     plan_add(p, 1, 0, DNS_TYPE_SOA, RF_NEGTTL, 0xff);
 }
 
-/* What a name resolves to inside the zone at compile time. */
-enum { RES_NODE, RES_NODATA, RES_NX, RES_OUT };
+/* What a name resolves to inside the zone at compile time: (*node) is
+ * the node with the data, the cut (RES_CUT) or the DNAME (RES_DNAME). */
+enum { RES_NODE, RES_NODATA, RES_NX, RES_OUT, RES_CUT, RES_DNAME };
+
+static int redirected(const struct cc *c, uint32_t r, uint32_t *node)
+{
+    *node = r;
+    return (c->nodes[r].flags & ZNF_CUT) ? RES_CUT : RES_DNAME;
+}
 
 static int resolve(struct cc *c, const uint8_t *name, size_t len,
                    uint32_t *node)
@@ -400,7 +433,7 @@ static int resolve(struct cc *c, const uint8_t *name, size_t len,
     if ((n = cc_find(c, name, len)) != ZDB_NONE) {
         *node = n;
         if (c->nodes[n].redir != ZDB_NONE)
-            return RES_OUT; /* referral or DNAME: the chain stops */
+            return redirected(c, c->nodes[n].redir, node);
         return (c->nodes[n].flags & ZNF_ENT) ? RES_NODATA : RES_NODE;
     }
     for (const uint8_t *p = name + *name + 1;; p += *p + 1) {
@@ -408,13 +441,29 @@ static int resolve(struct cc *c, const uint8_t *name, size_t len,
         if (n == ZDB_NONE)
             continue;
         const struct cnode *ce = &c->nodes[n];
-        if (ce->redir != ZDB_NONE || (ce->flags & (ZNF_CUT | ZNF_DNAME)))
-            return RES_OUT;
+        if (ce->redir != ZDB_NONE)
+            return redirected(c, ce->redir, node);
+        if (ce->flags & ZNF_DNAME)
+            return redirected(c, n, node);
         if (ce->wild == ZDB_NONE)
             return RES_NX;
         *node = ce->wild;
+        if (c->nodes[ce->wild].redir == ce->wild)
+            return RES_CUT;
         return (c->nodes[ce->wild].flags & ZNF_ENT) ? RES_NODATA : RES_NODE;
     }
+}
+
+/* The referral from cut (n) (RFC 1034 4.3.2 3b): NS in authority, DS
+ * with DO (RFC 4035 3.1.4), addresses of the NS targets in additional:
+ * glue below the cut is required (RFC 9471), sibling glue and other
+ * addresses in the zone are added after it when they fit, as NSD and
+ * Knot do. */
+static void plan_referral(struct cc *c, struct plan *p, uint32_t n)
+{
+    plan_add(p, 1, n, DNS_TYPE_NS, 0, 0xff);
+    plan_add(p, 1, n, DNS_TYPE_DS, RF_DOONLY, 0xff);
+    plan_additional(c, p, n, DNS_TYPE_NS, n);
 }
 
 /* Plans collected for one node, rendered together so that its entries
@@ -446,62 +495,112 @@ static bool has_type(const struct plans *ps, uint16_t type)
     return false;
 }
 
-/* RFC 1034 4.3.2 step 3b: a CNAME chain from node (n), inside the zone. */
+/* Copies the first name of the rdata of (type) at node (n), lowercased,
+ * into (out); returns its length or 0. */
+static size_t rdata_name(struct cc *c, uint32_t n, uint16_t type,
+                         uint8_t *out)
+{
+    const struct crs *rs = cc_rrset(c, n, type);
+    const struct dns_zrr *rr;
+    int len;
+
+    if (rs == NULL)
+        return 0;
+    rr = cc_rr(c, rs->first);
+    if ((len = dns_name_check(dns_zrr_rdata(c->z, rr), rr->rdlen)) <= 0)
+        return 0;
+    memcpy(out, dns_zrr_rdata(c->z, rr), (size_t)len);
+    dns_name_lower(out);
+    return (size_t)len;
+}
+
+/*
+ * RFC 1034 4.3.2 step 3b: a CNAME chain from node (n), followed inside the
+ * zone as NSD and Knot do: through wildcards, DNAMEs (RFC 6672 3.2: the
+ * DNAME and a synthesized CNAME) and into a delegation (the chain, then
+ * the referral).  One plan per type at the end of the chain, and a
+ * default plan (last) for the other types: the chain and, when it ends
+ * inside the zone, the negative answer of its last name (RFC 6604).
+ */
 static int plan_cname(struct cc *c, struct plans *ps, uint32_t n,
                       const uint8_t *known, bool var)
 {
     struct plan *base, *p;
-    uint32_t cur = n, fin = ZDB_NONE, seen[CHAIN_MAX];
+    uint32_t fin = ZDB_NONE, seen[CHAIN_MAX];
     unsigned nseen = 0;
     int res = RES_OUT;
+    uint8_t *t;
+    size_t tlen;
 
     if ((base = plans_new(c, ps)) == NULL)
         return TB_ENOMEM;
     plan_init(base, 0, known, var);
     plan_add(base, 0, n, DNS_TYPE_CNAME, RF_QOWNER, 0xff);
     seen[nseen++] = n;
-    while (nseen < CHAIN_MAX) {
-        const struct crs *cn = cc_rrset(c, cur, DNS_TYPE_CNAME);
-        const struct dns_zrr *rr = cc_rr(c, cn->first);
-        uint8_t *t = base->names[base->nnames];
-        int len = dns_name_check(dns_zrr_rdata(c->z, rr), rr->rdlen);
+    t = base->names[0];
+    if ((tlen = rdata_name(c, n, DNS_TYPE_CNAME, t)) == 0)
+        return TB_EMALF;
+    while (base->nnames + 2 < CHAIN_MAX) {
         uint32_t nx = ZDB_NONE;
         bool loop = false;
 
-        if (len < 0)
-            return TB_EMALF;
-        memcpy(t, dns_zrr_rdata(c->z, rr), (size_t)len);
-        dns_name_lower(t);
-        res = resolve(c, t, (size_t)len, &nx);
-        for (unsigned i = 0; i < nseen; i++)
-            loop |= seen[i] == nx;
-        if (res == RES_OUT || res == RES_NX || loop) {
-            res = loop ? RES_OUT : res;
+        res = resolve(c, t, tlen, &nx);
+        if (res == RES_OUT || res == RES_NX)
+            break;
+        base->nnames++; /* (t) is the owner of what follows */
+        if (res == RES_CUT) {
+            plan_referral(c, base, nx);
             break;
         }
-        base->nnames++;
+        if (res == RES_DNAME) {
+            uint8_t *nt = base->names[base->nnames];
+            size_t dl = c->nodes[nx].nlen, pre = tlen - dl;
+            size_t ntl = rdata_name(c, nx, DNS_TYPE_DNAME, nt + pre);
+            if (ntl == 0 || pre + ntl > DNS_NAME_MAXLEN) {
+                res = RES_OUT; /* YXDOMAIN is the runtime's business */
+                break;
+            }
+            memcpy(nt, t, pre);
+            plan_add(base, 0, nx, DNS_TYPE_DNAME, 0, 0xff);
+            plan_add(base, 0, nx, DNS_TYPE_CNAME, RF_SYNTH,
+                     (uint8_t)(base->nnames - 1));
+            t = nt;
+            tlen = pre + ntl;
+            continue;
+        }
         fin = nx;
         if (res == RES_NODATA || !(c->nodes[nx].flags & ZNF_CNAME))
             break;
+        for (unsigned i = 0; i < nseen; i++)
+            loop |= seen[i] == nx;
+        if (loop || nseen == CHAIN_MAX) {
+            res = RES_OUT;
+            break;
+        }
         plan_add(base, 0, nx, DNS_TYPE_CNAME, 0,
                  (uint8_t)(base->nnames - 1));
-        seen[nseen++] = cur = nx;
+        seen[nseen++] = nx;
         fin = ZDB_NONE;
+        t = base->names[base->nnames];
+        if ((tlen = rdata_name(c, nx, DNS_TYPE_CNAME, t)) == 0)
+            return TB_EMALF;
     }
+    if (fin == ZDB_NONE && (res == RES_NODE || res == RES_DNAME))
+        res = RES_OUT; /* too long */
     /* One entry per type at the end of the chain. */
     if (fin != ZDB_NONE && res == RES_NODE) {
         const struct cnode *f = &c->nodes[fin];
         for (uint32_t i = 0; i < f->nrs; i++) {
-            uint16_t t = c->rs[f->rs + i].type;
-            if (has_type(ps, t))
+            uint16_t ty = c->rs[f->rs + i].type;
+            if (has_type(ps, ty))
                 continue;
             if ((p = plans_new(c, ps)) == NULL)
                 return TB_ENOMEM;
             base = &ps->v[ps->n - 2]; /* the vector may have moved */
             *p = *base;
-            p->type = t;
-            plan_add(p, 0, fin, t, 0, (uint8_t)(p->nnames - 1));
-            plan_additional(c, p, fin, t, ZDB_NONE);
+            p->type = ty;
+            plan_add(p, 0, fin, ty, 0, (uint8_t)(p->nnames - 1));
+            plan_additional(c, p, fin, ty, ZDB_NONE);
             /* keep the default plan last */
             struct plan tmp = *p;
             *p = *base;
@@ -511,7 +610,7 @@ static int plan_cname(struct cc *c, struct plans *ps, uint32_t n,
     base = &ps->v[ps->n - 1];
     if (res == RES_NX)
         base->rcode = DNS_RCODE_NXDOMAIN;
-    if (res != RES_OUT)
+    if (res == RES_NX || res == RES_NODE || res == RES_NODATA)
         plan_negative(base);
     return 0;
 }
@@ -540,13 +639,17 @@ static int node_plans(struct cc *c, uint32_t n, struct plans *ps)
     if (nd->flags & ZNF_CUT)
         return 0;
     if (nd->nrs > 0) {
-        /* ANY: every RRset, as NSD answers it (RFC 8482 allows less). */
+        /* ANY: one RRset, the first in type order, RRSIG only if there is
+         * nothing else (RFC 8482 4.1, as Knot; NSD picks another). */
+        uint16_t t = c->rs[nd->rs].type;
+        for (uint32_t i = 0; t == DNS_TYPE_RRSIG && i < nd->nrs; i++)
+            if (c->rs[nd->rs + i].type != DNS_TYPE_RRSIG)
+                t = c->rs[nd->rs + i].type;
         if ((p = plans_new(c, ps)) == NULL)
             return TB_ENOMEM;
         plan_init(p, DNS_TYPE_ANY, known, var);
         p->any = true;
-        for (uint32_t i = 0; i < nd->nrs; i++)
-            plan_add(p, 0, n, c->rs[nd->rs + i].type, RF_QOWNER, 0xff);
+        plan_add(p, 0, n, t, RF_QOWNER, 0xff);
     }
     if (nd->flags & ZNF_CNAME)
         return plan_cname(c, ps, n, known, var);
@@ -599,9 +702,7 @@ int cc_answers(struct cc *c)
             }
             plan_init(p, 0, cc_name(c, nd), true);
             p->aa = false;
-            plan_add(p, 1, n, DNS_TYPE_NS, 0, 0xff);
-            plan_add(p, 1, n, DNS_TYPE_DS, RF_DOONLY, 0xff);
-            plan_additional(c, p, n, DNS_TYPE_NS, n);
+            plan_referral(c, p, n);
         }
         err = render_all(c, &ps, &first);
         nd->ent = first;

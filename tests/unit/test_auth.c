@@ -40,6 +40,12 @@ static const char *const zone_com[] = {
     "ns1.sub 3600 A 192.0.2.100",
     "nods 3600 NS ns.other.net.",
     "dn 3600 DNAME example.net.",
+    "dnin 3600 DNAME tgt",
+    "www.tgt 3600 A 192.0.2.111",
+    "cdn 300 CNAME www.dnin",
+    "cdeleg 300 CNAME host.sub",
+    "sib 3600 NS ns1.sub",
+    "sib 3600 NS ns1",
     "_sip._udp 3600 SRV 0 5 5060 sip",
     "sip 3600 A 192.0.2.60",
     "big 3600 TXT _ _ _",
@@ -286,6 +292,32 @@ static void test_referral(void)
            "NS nods.example.com. 3600 NS ns.other.net.\n");
 }
 
+static void test_chase(void)
+{
+    /* A chain into a delegation ends with the referral, AA kept. */
+    EXPECT(ask("cdeleg.example.com.", "A", -1, false),
+           "NOERROR aa qd=1 an=1 ns=2 ar=1\n"
+           "AN cdeleg.example.com. 300 CNAME host.sub.example.com.\n"
+           "NS sub.example.com. 3600 NS ns.other.net.\n"
+           "NS sub.example.com. 3600 NS ns1.sub.example.com.\n"
+           "AR ns1.sub.example.com. 3600 A 192.0.2.100\n");
+    /* A chain through a DNAME: DNAME, synthesized CNAME, data. */
+    EXPECT(ask("cdn.example.com.", "A", -1, false),
+           "NOERROR aa qd=1 an=4 ns=0 ar=0\n"
+           "AN cdn.example.com. 300 CNAME www.dnin.example.com.\n"
+           "AN dnin.example.com. 3600 DNAME tgt.example.com.\n"
+           "AN www.dnin.example.com. 3600 CNAME www.tgt.example.com.\n"
+           "AN www.tgt.example.com. 3600 A 192.0.2.111\n");
+    /* Sibling glue follows the required glue in a referral. */
+    EXPECT(ask("x.sib.example.com.", "A", -1, false),
+           "NOERROR qd=1 an=0 ns=2 ar=3\n"
+           "NS sib.example.com. 3600 NS ns1.sub.example.com.\n"
+           "NS sib.example.com. 3600 NS ns1.example.com.\n"
+           "AR ns1.sub.example.com. 3600 A 192.0.2.100\n"
+           "AR ns1.example.com. 3600 A 192.0.2.53\n"
+           "AR ns1.example.com. 3600 AAAA 2001:db8::53\n");
+}
+
 static void test_dname(void)
 {
     EXPECT(ask("www.dn.example.com.", "A", -1, false),
@@ -299,11 +331,14 @@ static void test_dname(void)
 
 static void test_any(void)
 {
+    /* RFC 8482 4.1: one RRset, the first in type order (as Knot). */
     EXPECT(ask("www.example.com.", "ANY", -1, false),
-           "NOERROR aa qd=1 an=3 ns=0 ar=0\n"
+           "NOERROR aa qd=1 an=2 ns=0 ar=0\n"
            "AN www.example.com. 3600 A 192.0.2.80\n"
-           "AN www.example.com. 3600 A 192.0.2.81\n"
-           "AN www.example.com. 3600 AAAA 2001:db8::80\n");
+           "AN www.example.com. 3600 A 192.0.2.81\n");
+    EXPECT(ask("alias.example.com.", "ANY", -1, false),
+           "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
+           "AN alias.example.com. 300 CNAME www.example.com.\n");
 }
 
 static void test_refused_chaos(void)
@@ -314,19 +349,32 @@ static void test_refused_chaos(void)
     EXPECT(ask("www.example.org.", "A", -1, false),
            "REFUSED qd=1 an=0 ns=0 ar=0\n");
     EXPECT(ask("com.", "A", -1, false), "REFUSED qd=1 an=0 ns=0 ar=0\n");
+    /* Transfers: NOTIMP over UDP (NSD, Knot), REFUSED over TCP (none
+     * allowed yet). */
     EXPECT(ask("example.com.", "AXFR", -1, false),
-           "REFUSED qd=1 an=0 ns=0 ar=0\n");
+           "NOTIMP qd=1 an=0 ns=0 ar=0\n");
+    ql = ta_query(q, "example.com.", DNS_TYPE_IXFR, DNS_CLASS_IN, -1, 0);
+    ask_raw(zs, q, ql, DNS_AUTH_TCP, 65535);
+    EXPECT(txt, "REFUSED qd=1 an=0 ns=0 ar=0\n");
+    /* Class ANY is answered as IN (as Knot). */
+    ql = ta_query(q, "www.example.com.", DNS_TYPE_AAAA, DNS_CLASS_ANY, -1, 0);
+    ask_raw(zs, q, ql, 0, 512);
+    EXPECT(txt, "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
+                "AN www.example.com. 3600 AAAA 2001:db8::80\n");
     ql = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_HS, -1, 0);
     ask_raw(zs, q, ql, 0, 512);
     EXPECT(txt, "REFUSED qd=1 an=0 ns=0 ar=0\n");
     ql = ta_query(q, "ID.server.", DNS_TYPE_TXT, DNS_CLASS_CH, -1, 0);
     ask_raw(zs, q, ql, 0, 512);
-    EXPECT(txt, "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
+    EXPECT(txt, "NOERROR qd=1 an=1 ns=0 ar=0\n"
                 "AN ID.server. 0 TXT \"ns1.test\"\n");
     ql = ta_query(q, "version.bind.", DNS_TYPE_TXT, DNS_CLASS_CH, -1, 0);
     ask_raw(zs, q, ql, 0, 512);
-    EXPECT(txt, "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
+    EXPECT(txt, "NOERROR qd=1 an=1 ns=0 ar=0\n"
                 "AN version.bind. 0 TXT \"tibra-test\"\n");
+    ql = ta_query(q, "version.bind.", DNS_TYPE_A, DNS_CLASS_CH, -1, 0);
+    ask_raw(zs, q, ql, 0, 512);
+    EXPECT(txt, "REFUSED qd=1 an=0 ns=0 ar=0\n");
     ql = ta_query(q, "foo.bind.", DNS_TYPE_TXT, DNS_CLASS_CH, -1, 0);
     ask_raw(zs, q, ql, 0, 512);
     EXPECT(txt, "REFUSED qd=1 an=0 ns=0 ar=0\n");
@@ -379,6 +427,9 @@ static void test_malformed(void)
     n = ask_raw(zs, q, ql, 0, 512);
     EXPECT(txt, "NOTIMP qd=1 an=0 ns=0 ar=0\n");
     CHECK(n >= 3 && resp[2] == 0xa8);
+    q[2] = (uint8_t)(DNS_OPCODE_NOTIFY << 3);
+    n = ask_raw(zs, q, ql, 0, 512);
+    EXPECT(txt, "REFUSED qd=1 an=0 ns=0 ar=0\n");
     q[2] = (uint8_t)(DNS_OPCODE_STATUS << 3);
     n = ask_raw(zs, q, 12, 0, 512);
     EXPECT(txt, "NOTIMP qd=0 an=0 ns=0 ar=0\n");
@@ -605,6 +656,7 @@ int main(void)
     RUN(test_cname);
     RUN(test_wildcard);
     RUN(test_referral);
+    RUN(test_chase);
     RUN(test_dname);
     RUN(test_any);
     RUN(test_refused_chaos);

@@ -46,7 +46,7 @@ static size_t ta_name(const char *txt, const uint8_t *origin, uint8_t *out)
     return len;
 }
 
-static uint16_t ta_type(const char *t)
+TB_UNUSED static uint16_t ta_type(const char *t)
 {
     static const struct { const char *n; uint16_t t; } tt[] = {
         {"A", 1}, {"NS", 2}, {"CNAME", 5}, {"SOA", 6}, {"PTR", 12},
@@ -61,7 +61,7 @@ static uint16_t ta_type(const char *t)
 }
 
 /* Adds one record from a line "owner ttl TYPE rdata...". */
-static void ta_rr(struct dns_zone_src *z, const char *line)
+TB_UNUSED static void ta_rr(struct dns_zone_src *z, const char *line)
 {
     char buf[2048], *tok[64];
     unsigned n = 0;
@@ -170,7 +170,7 @@ TB_UNUSED static uint8_t *ta_zone(const char *origin, const char *const *lines,
 
 /* Query for (name, type, class); (edns) < 0: no OPT, else OPT with that
  * payload size; (do_bit) sets DO.  Returns the length. */
-static size_t ta_query(uint8_t *q, const char *name, uint16_t type,
+TB_UNUSED static size_t ta_query(uint8_t *q, const char *name, uint16_t type,
                        uint16_t qclass, int edns, bool do_bit)
 {
     size_t n;
@@ -196,7 +196,7 @@ static size_t ta_query(uint8_t *q, const char *name, uint16_t type,
     return n;
 }
 
-static const char *ta_rcode(unsigned r)
+TB_UNUSED static const char *ta_rcode(unsigned r)
 {
     static const char *n[] = {"NOERROR", "FORMERR", "SERVFAIL",
                               "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN"};
