@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -510,6 +511,9 @@ int main(int argc, char **argv)
         bi->dev[k] = h.dev[k].info;
     set_cmdline(&h, argc - i, argv + i);
     hvt_vm_boot(&h, &info, bi);
+    /* A closed console pipe must not kill us with SIGPIPE: console
+     * output is best effort (plat.h), the guest keeps running. */
+    signal(SIGPIPE, SIG_IGN);
     hvt_seccomp_confine(&h);
 
     for (;;) {
