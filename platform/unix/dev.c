@@ -7,8 +7,11 @@
  * paths in net.c and block.c only use the descriptors.
  */
 #include <err.h>
+#include <net/if.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -61,6 +64,27 @@ static const char *type_name(uint32_t type)
     return type == TB_MFT_NET_DEV ? "net" : "block";
 }
 
+/*
+ * The interface's MTU, so that frames the host may send fit the buffers
+ * the application sizes from tb_net_info.mtu.  1500 if it cannot be read;
+ * clamped to [576, 9000] (RFC 791 minimum, jumbo frames).
+ */
+static size_t tap_mtu(const char *tap)
+{
+    struct ifreq ifr;
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    size_t mtu = 1500;
+
+    if (s < 0)
+        return mtu;
+    memset(&ifr, 0, sizeof(ifr));
+    memcpy(ifr.ifr_name, tap, strnlen(tap, IFNAMSIZ - 1));
+    if (ioctl(s, SIOCGIFMTU, &ifr) == 0 && ifr.ifr_mtu > 0)
+        mtu = TB_MAX(576u, TB_MIN(9000u, (unsigned)ifr.ifr_mtu));
+    close(s);
+    return mtu;
+}
+
 static void attach_tap(struct tb_host_dev *d, const char *tap)
 {
     char msg[256];
@@ -71,7 +95,7 @@ static void attach_tap(struct tb_host_dev *d, const char *tap)
         errx(1, "--net:%s: %s", d->name, msg);
     if (tender_mac_random(d->net.mac) < 0)
         err(1, "getrandom");
-    d->net.mtu = 1500;
+    d->net.mtu = tap_mtu(tap);
     ev.events = EPOLLIN;
     ev.data.u64 = (uint64_t)(d - tb_host.dev);
     if (epoll_ctl(tb_host.epfd, EPOLL_CTL_ADD, d->fd, &ev) < 0)
