@@ -233,6 +233,10 @@ void icmp6_input(struct tb_stack *s, struct pkt *p, const uint8_t *src,
         s->st.icmp_drop++;
         goto out;
     }
+    /* RFC 4862 5.4: a tentative address takes only NS and NA. */
+    if (l4[0] != ND_NS && l4[0] != ND_NA && ip6_local_index(s, dst) >= 0 &&
+        !ip6_is_local(s, dst))
+        goto out;
     switch (l4[0]) {
     case ICMP6_ECHO: {
         /* RFC 4443 4.2: reply to unicast and to multicast echoes. */
