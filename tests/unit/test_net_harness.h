@@ -255,8 +255,10 @@ static inline size_t h_tcp4(uint8_t *f, uint16_t sport, uint16_t dport,
     t[12] = (uint8_t)(((20 + olen) / 4) << 4);
     t[13] = flags;
     h_put16(t + 14, win);
-    memcpy(t + 20, opt, olen);
-    memcpy(t + 20 + olen, data, n);
+    if (olen)
+        memcpy(t + 20, opt, olen);
+    if (n)
+        memcpy(t + 20 + olen, data, n);
     h_l4sum(t, 20 + olen + n, 16, 4, P_IP4, H_IP4, 6);
     return h_ip4(f, 6, 7, 0x4000, 20 + olen + n);
 }
