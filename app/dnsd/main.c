@@ -307,6 +307,12 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    /* A SIGHUP while zones load must not kill us: hold it (the reload it
+     * asks for then runs once the server is up). */
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
     dnsd_diag_init(&diag);
     svc_conf_init(&conf, &dnsd_alloc);
     if (svc_load_file(&conf, argv[optind], &diag) != 0) {
@@ -340,8 +346,6 @@ int main(int argc, char **argv)
 
     /* Signals are handled by this thread alone, synchronously: block them
      * before any worker exists so every worker inherits the mask. */
-    sigemptyset(&set);
-    sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
