@@ -20,9 +20,9 @@
 PLAT_LIBC_SRC := $(sort $(wildcard platform/common/libc/*.c))
 PLAT_RT_SRC := $(sort $(wildcard platform/common/*.c))
 # The hosted plat.h implementation, shared by unix programs and tibra-spt.
-PLAT_HOST_SRC := platform/unix/block.c platform/unix/console.c \
-	platform/unix/dev.c platform/unix/fault.c platform/unix/net.c \
-	platform/unix/time.c tender/common/attach.c
+PLAT_HOST_SRC := platform/unix/args.c platform/unix/block.c \
+	platform/unix/console.c platform/unix/dev.c platform/unix/fault.c \
+	platform/unix/net.c platform/unix/time.c tender/common/attach.c
 PLAT_UNIX_SRC := platform/unix/start.c $(PLAT_HOST_SRC) $(PLAT_RT_SRC)
 PLAT_SPT_SRC := platform/spt/start.c platform/spt/spt.c
 

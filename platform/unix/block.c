@@ -32,16 +32,13 @@ static struct tb_host_dev *check(tb_handle_t h, uint64_t off, size_t len,
     return d;
 }
 
-int tb_block_read(tb_handle_t h, uint64_t off, void *buf, size_t len)
+/* One pread/pwrite, repeated only on a short transfer or EINTR. */
+static int xfer(struct tb_host_dev *d, uint64_t off, uint8_t *p, size_t len,
+                bool write)
 {
-    int r;
-    struct tb_host_dev *d = check(h, off, len, &r);
-    uint8_t *p = buf;
-
-    if (d == NULL)
-        return r;
     while (len > 0) {
-        ssize_t n = pread(d->fd, p, len, (off_t)off);
+        ssize_t n = write ? pwrite(d->fd, p, len, (off_t)off)
+                          : pread(d->fd, p, len, (off_t)off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -53,23 +50,19 @@ int tb_block_read(tb_handle_t h, uint64_t off, void *buf, size_t len)
     return TB_OK;
 }
 
+int tb_block_read(tb_handle_t h, uint64_t off, void *buf, size_t len)
+{
+    int r;
+    struct tb_host_dev *d = check(h, off, len, &r);
+
+    return d == NULL ? r : xfer(d, off, buf, len, false);
+}
+
 int tb_block_write(tb_handle_t h, uint64_t off, const void *buf, size_t len)
 {
     int r;
     struct tb_host_dev *d = check(h, off, len, &r);
-    const uint8_t *p = buf;
 
-    if (d == NULL)
-        return r;
-    while (len > 0) {
-        ssize_t n = pwrite(d->fd, p, len, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return TB_EIO;
-        p += n;
-        off += (uint64_t)n;
-        len -= (size_t)n;
-    }
-    return TB_OK;
+    /* xfer() only reads from (buf) when (write) is true. */
+    return d == NULL ? r : xfer(d, off, (uint8_t *)(uintptr_t)buf, len, true);
 }

@@ -86,6 +86,23 @@ void tb_host_check_mft(const struct tb_mft *mft, const char *what);
  */
 void tb_host_fault_install(const char *who);
 
+/* Default and largest memory (--mem=MIB) for an application or guest. */
+#define TB_HOST_MEM_DEFAULT_MIB 32u
+#define TB_HOST_MEM_MAX_MIB     (64u * 1024u)
+
+/*
+ * Parses the MIB of a --mem=MIB option (1..TB_HOST_MEM_MAX_MIB) and
+ * returns it in bytes.  Fatal on anything else.
+ */
+size_t tb_host_parse_mem(const char *s);
+
+/*
+ * Joins (argc) arguments of (argv) with spaces into a new NUL-terminated
+ * string (malloc'd, kept until exit): the application's command line.
+ * Fatal on allocation failure.
+ */
+char *tb_host_cmdline(int argc, char *const argv[]);
+
 /* Exits the process at once with (status) (exit_group). */
 void tb_host_exit(int status) __attribute__((noreturn));
 

@@ -37,21 +37,11 @@ static void usage(const char *prog)
     exit(1);
 }
 
-static size_t parse_mem(const char *s)
-{
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-
-    if (*s == '\0' || *end != '\0' || v == 0 || v > MAX_MEM_MIB)
-        errx(1, "--mem=%s: expected MiB between 1 and %u", s, MAX_MEM_MIB);
-    return (size_t)v << 20;
-}
-
 int main(int argc, char *argv[])
 {
     const struct tb_mft *mft =
         &tb_manifest_note != NULL ? &tb_manifest_note.desc : &empty_mft;
-    size_t mem = (size_t)DEFAULT_MEM_MIB << 20, cmdline_cap = 1;
+    size_t mem = (size_t)TB_HOST_MEM_DEFAULT_MIB << 20;
     struct tb_start_info si;
     char *cmdline;
     void *heap;
@@ -65,19 +55,13 @@ int main(int argc, char *argv[])
             break;
         }
         if (strncmp(argv[i], "--mem=", 6) == 0)
-            mem = parse_mem(argv[i] + 6);
+            mem = tb_host_parse_mem(argv[i] + 6);
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             usage(argv[0]);
         else if (!tb_host_attach_opt(mft, argv[i]))
             break;
     }
-    for (int j = i; j < argc; j++)
-        cmdline_cap += strlen(argv[j]) + 1;
-    cmdline = malloc(cmdline_cap);
-    if (cmdline == NULL)
-        err(1, "malloc");
-    if (tb_cmdline_join(cmdline, cmdline_cap, argc - i, argv + i) != TB_OK)
-        errx(1, "command line too long");
+    cmdline = tb_host_cmdline(argc - i, argv + i);
     /* The heap: lazily backed, so an unused megabyte costs nothing. */
     heap = mmap(NULL, mem, PROT_READ | PROT_WRITE,
                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -97,16 +97,6 @@ enter(uint64_t entry, uint64_t sp, const struct tb_spt_boot *b)
     __builtin_unreachable();
 }
 
-static size_t parse_mem(const char *s)
-{
-    char *end;
-    unsigned long v = strtoul(s, &end, 10);
-
-    if (*s == '\0' || *end != '\0' || v < 1 || v > MAX_MEM_MIB)
-        errx(1, "--mem=%s: expected MiB between 1 and %u", s, MAX_MEM_MIB);
-    return (size_t)v << 20;
-}
-
 static uint8_t *read_image(const char *path, size_t *len)
 {
     char msg[TENDER_ELF_ERRLEN];
@@ -194,7 +184,7 @@ int main(int argc, char *argv[])
     static struct sock_filter filter[SPT_FILTER_MAX];
     const char *dev_opts[MAX_DEV_OPTS];
     unsigned n_dev_opts = 0;
-    size_t mem = (size_t)DEFAULT_MEM_MIB << 20, len, cmdline_cap = 1, flen;
+    size_t mem = (size_t)TB_HOST_MEM_DEFAULT_MIB << 20, len, flen;
     struct tender_elf_info info;
     struct spt_allow allow;
     char msg[TENDER_ELF_ERRLEN];
@@ -211,7 +201,7 @@ int main(int argc, char *argv[])
             break;
         }
         if (strncmp(argv[i], "--mem=", 6) == 0) {
-            mem = parse_mem(argv[i] + 6);
+            mem = tb_host_parse_mem(argv[i] + 6);
         } else if (strncmp(argv[i], "--net:", 6) == 0 ||
                    strncmp(argv[i], "--block:", 8) == 0) {
             if (n_dev_opts == MAX_DEV_OPTS)
@@ -248,13 +238,7 @@ int main(int argc, char *argv[])
         tb_host_attach_opt(&info.mft, dev_opts[j]);
     tb_host_require_all(&info.mft);
 
-    for (int j = i; j < argc; j++)
-        cmdline_cap += strlen(argv[j]) + 1;
-    cmdline = malloc(cmdline_cap);
-    if (cmdline == NULL)
-        err(1, "malloc");
-    if (tb_cmdline_join(cmdline, cmdline_cap, argc - i, argv + i) != TB_OK)
-        errx(1, "command line too long");
+    cmdline = tb_host_cmdline(argc - i, argv + i);
 
     map_guest(path, info.lo, mem);
     load(img, &info);
