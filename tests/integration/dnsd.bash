@@ -11,7 +11,7 @@
 #   dnsd_start [ARGS]      starts tibra-dnsd $TMP/ns.conf; waits until it
 #                          answers; PID in DNSD_PID, stderr in $TMP/log
 #   dnsd_stop              SIGTERM, wait; exit status in DNSD_RC
-#   q ARGS...              dig @127.0.0.1 -p $PORT +time=1 +tries=1 ARGS
+#   q ARGS...              dig @127.0.0.1 -p $PORT +time=2 +tries=2 ARGS
 #   expect WHAT GOT WANT   fails the test with a message unless equal
 set -u
 
@@ -139,7 +139,7 @@ dnsd_conf() {
 }
 
 q() {
-    dig @127.0.0.1 -p "$PORT" +time=1 +tries=1 "$@"
+    dig @127.0.0.1 -p "$PORT" +time=2 +tries=2 "$@"
 }
 
 dnsd_start() {

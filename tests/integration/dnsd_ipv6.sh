@@ -11,7 +11,7 @@ dnsd_zone "$TMP/zones/example.test.zone" 7
 IPV6=1 dnsd_conf
 dnsd_start
 
-q6() { dig @::1 -p "$PORT" +time=1 +tries=1 "$@"; }
+q6() { dig @::1 -p "$PORT" +time=2 +tries=2 "$@"; }
 expect "IPv6 UDP A" "$(q6 +short www.example.test A)" "192.0.2.10"
 expect "IPv6 TCP AAAA" "$(q6 +tcp +short www.example.test AAAA)" \
     "2001:db8::10"
