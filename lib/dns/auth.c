@@ -327,60 +327,6 @@ static inline const uint8_t *node_entry(const struct zdb *z, const uint8_t *nd,
 }
 
 /*
- * RFC 6672 2.2/3.2: the query name (x) is below the DNAME at node (d):
- * answer with the DNAME RR and a CNAME to the name with the DNAME's owner
- * suffix replaced by its target (TTL of the DNAME).  The new name is not
- * looked up further (XXX: NSD and Knot chase it inside the zone).
- */
-static size_t answer_dname(const struct dns_zoneset *zs, const struct zdb *z,
-                           const struct qctx *x, const uint8_t *d,
-                           uint8_t *resp, size_t lim,
-                           struct dns_auth_stats *st)
-{
-    const uint8_t *e = node_entry(z, d, DNS_TYPE_DNAME);
-    const uint8_t *rr = z->data + zdb_ld32(e + ZE_OFF);
-    size_t elen = zdb_ld32(e + ZE_LEN), dlen = d[ZN_NLEN] + 1u;
-    size_t prefix = x->nlen - dlen, tlen, pos, need;
-    unsigned rcode = DNS_RCODE_NOERROR;
-    uint8_t *o;
-
-    if (zdb_ld16(e + ZE_TYPE) != DNS_TYPE_DNAME || elen < 12 ||
-        (tlen = tb_get16(rr + 10)) + 12 > elen || tlen == 0)
-        return answer_error(zs, x, resp, DNS_RCODE_SERVFAIL, true, true, st);
-    if (prefix + tlen > DNS_NAME_MAXLEN)
-        rcode = DNS_RCODE_YXDOMAIN; /* RFC 6672 2.2 */
-    pos = put_head(x, resp, (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | rcode |
-                                       (x->flags & (DNS_FLAG_RD |
-                                                    DNS_FLAG_CD))),
-                   true);
-    need = 12 + tlen + (rcode ? 0 : 12 + prefix + 2) + (x->opt ? 11 : 0);
-    if (pos + need > lim) {
-        resp[2] |= DNS_FLAG_TC >> 8;
-        st->truncated++;
-        count(st, rcode);
-        return put_opt(zs, x, resp, pos, 0);
-    }
-    o = resp + pos;
-    tb_put16(o, (uint16_t)(0xc000 | (DNS_HDR_LEN + prefix)));
-    memcpy(o + 2, rr + 2, 10 + tlen); /* type class ttl rdlen target */
-    o += 12 + tlen;
-    resp[7] = 1;
-    if (rcode == DNS_RCODE_NOERROR) {
-        tb_put16(o, 0xc00c);
-        tb_put16(o + 2, DNS_TYPE_CNAME);
-        memcpy(o + 4, rr + 4, 6); /* class, the DNAME's TTL */
-        tb_put16(o + 10, (uint16_t)(prefix + 2));
-        memcpy(o + 12, x->q + DNS_HDR_LEN, prefix);
-        tb_put16(o + 12 + prefix,
-                 (uint16_t)(0xc000 | (pos + 12))); /* the DNAME target */
-        o += 12 + prefix + 2;
-        resp[7] = 2;
-    }
-    count(st, rcode);
-    return put_opt(zs, x, resp, (size_t)(o - resp), 0);
-}
-
-/*
  * RFC 1034 4.3.2 step 3 inside zone (z): returns the entry to answer
  * with, or NULL when the answer is a DNAME synthesis from node (*dname).
  */
@@ -438,6 +384,288 @@ found:
     e = node_entry(z, nd, x->qtype);
 pick:
     return x->dnssec ? zdb_ent(z, zdb_ld32(e + ZE_DO)) : e;
+}
+
+/*
+ * DNAME chase (RFC 6672 3.2): after the synthesized CNAME, the answer for
+ * the new name is appended when it is inside the same zone, as NSD and
+ * Knot do.  Prepared entries assume their query name at offset 12, so the
+ * entry is read as if it sat in a message for the new name (a "virtual
+ * message": header, new name, type/class, entry with its fixups applied)
+ * and every RR is rewritten with its names uncompressed, except the new
+ * name itself, which becomes a pointer to the CNAME's rdata.
+ */
+struct vmsg {
+    const uint8_t *n; /* the new name */
+    size_t nlen;
+    const uint8_t *e; /* the entry, fixups applied */
+    size_t elen;
+};
+
+static int vget(const struct vmsg *v, size_t pos)
+{
+    if (pos >= DNS_HDR_LEN && pos - DNS_HDR_LEN < v->nlen)
+        return v->n[pos - DNS_HDR_LEN];
+    if (pos >= 16 + v->nlen && pos - 16 - v->nlen < v->elen)
+        return v->e[pos - 16 - v->nlen];
+    return -1;
+}
+
+/* The name at virtual (pos), uncompressed into (out); its length, 0 if
+ * malformed; (*after) the position after it. */
+static size_t vname(const struct vmsg *v, size_t pos, uint8_t *out,
+                    size_t *after)
+{
+    size_t len = 0;
+    bool jumped = false;
+
+    for (unsigned hops = 0; hops < 64;) {
+        int c = vget(v, pos), c2;
+        if (c < 0)
+            return 0;
+        if ((c & 0xc0) == 0xc0) {
+            if ((c2 = vget(v, pos + 1)) < 0)
+                return 0;
+            if (!jumped)
+                *after = pos + 2;
+            jumped = true;
+            pos = ((size_t)(c & 0x3f) << 8) | (size_t)c2;
+            hops++;
+            continue;
+        }
+        if (c > DNS_LABEL_MAXLEN || len + (size_t)c + 1 > DNS_NAME_MAXLEN)
+            return 0;
+        out[len++] = (uint8_t)c;
+        for (int i = 1; i <= c; i++) {
+            int b = vget(v, pos + (size_t)i);
+            if (b < 0)
+                return 0;
+            out[len++] = (uint8_t)b;
+        }
+        pos += (size_t)c + 1;
+        if (c == 0) {
+            if (!jumped)
+                *after = pos;
+            return len;
+        }
+    }
+    return 0;
+}
+
+/* Writes (n) RRs of (v) starting at virtual (pos) into [*o, end); names
+ * uncompressed, the new name as a pointer to (npos).  False if malformed
+ * or out of room. */
+static bool relocate(const struct vmsg *v, size_t *pos, unsigned n,
+                     size_t npos, uint8_t **o, const uint8_t *end)
+{
+    uint8_t nm[DNS_NAME_MAXLEN + 8], low[DNS_NAME_MAXLEN + 8];
+    uint8_t *w = *o;
+
+    for (unsigned i = 0; i < n; i++) {
+        size_t l = vname(v, *pos, nm, pos), rdlen, rstart, names = 0, pre;
+        uint16_t type;
+        uint8_t *lenp;
+        if (l == 0)
+            return false;
+        memcpy(low, nm, l);
+        memset(low + l, 0, 8);
+        zdb_lower(low, l);
+        if (l == v->nlen && memcmp(low, v->n, l) == 0) {
+            if (end - w < 2)
+                return false;
+            tb_put16(w, (uint16_t)(0xc000 | npos));
+            w += 2;
+        } else {
+            if ((size_t)(end - w) < l)
+                return false;
+            memcpy(w, nm, l);
+            w += l;
+        }
+        if (end - w < 10)
+            return false;
+        for (int k = 0; k < 10; k++) {
+            int b = vget(v, *pos + (size_t)k);
+            if (b < 0)
+                return false;
+            w[k] = (uint8_t)b;
+        }
+        type = tb_get16(w);
+        rdlen = tb_get16(w + 8);
+        lenp = w + 8;
+        w += 10;
+        *pos += 10;
+        rstart = *pos;
+        switch (type) { /* the types zonedb_answer.c compresses */
+        case DNS_TYPE_NS: case DNS_TYPE_MD: case DNS_TYPE_MF:
+        case DNS_TYPE_CNAME: case DNS_TYPE_MB: case DNS_TYPE_MG:
+        case DNS_TYPE_MR: case DNS_TYPE_PTR:
+            names = 1, pre = 0;
+            break;
+        case DNS_TYPE_SOA: case DNS_TYPE_MINFO:
+            names = 2, pre = 0;
+            break;
+        case DNS_TYPE_MX:
+            names = 1, pre = 2;
+            break;
+        default:
+            pre = rdlen;
+            break;
+        }
+        for (size_t k = 0; k < pre; k++, w++) {
+            int b = vget(v, *pos + k);
+            if (b < 0 || w >= end)
+                return false;
+            *w = (uint8_t)b;
+        }
+        *pos += pre;
+        for (size_t k = 0; k < names; k++) {
+            if ((l = vname(v, *pos, nm, pos)) == 0 || (size_t)(end - w) < l)
+                return false;
+            memcpy(w, nm, l);
+            w += l;
+        }
+        /* the rest of the rdata (SOA's 20 bytes), as it is */
+        for (; *pos < rstart + rdlen; (*pos)++, w++) {
+            int b = vget(v, *pos);
+            if (b < 0 || w >= end)
+                return false;
+            *w = (uint8_t)b;
+        }
+        if (*pos != rstart + rdlen)
+            return false;
+        tb_put16(lenp, (uint16_t)(w - lenp - 2));
+    }
+    *o = w;
+    return true;
+}
+
+/* Appends the answer for the new name (name, len) (lowercased) found in
+ * zone (z) at (*o); (npos) is where the name sits in (resp).  Updates
+ * the counts and the RCODE; leaves (*o) alone if it cannot. */
+static void dname_chase(const struct zdb *z, const struct qctx *x,
+                        const uint8_t *name, size_t len, size_t npos,
+                        uint8_t *resp, uint8_t **o, const uint8_t *end)
+{
+    struct qctx y;
+    struct vmsg v;
+    uint8_t sc[1024];
+    const uint8_t *e, *dn = NULL;
+    size_t pos, elen, off;
+    unsigned nfix;
+    uint8_t *w = *o;
+
+    memcpy(y.name, name, len);
+    memset(y.name + len, 0, 8);
+    y.nlen = len;
+    y.nl = 0;
+    /* (name) comes from the blob's DNAME rdata: check its labels. */
+    for (off = 0; off < len && name[off] != 0; off += name[off] + 1u) {
+        if (name[off] > DNS_LABEL_MAXLEN || y.nl >= 127)
+            return;
+        y.offs[y.nl++] = (uint8_t)off;
+    }
+    if (off != len - 1)
+        return;
+    y.offs[y.nl] = (uint8_t)off;
+    if (y.nl < z->olabels)
+        return;
+    off = y.offs[y.nl - z->olabels];
+    if (len - off != z->olen || !zdb_eq(y.name + off, z->origin, z->olen))
+        return; /* outside the zone: the resolver goes on */
+    y.hash = zdb_hash(y.name, len);
+    y.qtype = x->qtype;
+    y.dnssec = x->dnssec;
+    if ((e = lookup(z, &y, &dn)) == NULL ||
+        !(tb_get16(e + ZE_HFLAGS) & DNS_FLAG_AA))
+        return; /* another DNAME, or a referral: stop here */
+    if ((elen = zdb_ld32(e + ZE_LEN)) > sizeof(sc))
+        return;
+    memcpy(sc, z->data + zdb_ld32(e + ZE_OFF), elen);
+    nfix = zdb_ld16(e + ZE_NFIX);
+    for (unsigned i = 0; i < nfix; i++) {
+        const uint8_t *fx = z->data + zdb_ld32(e + ZE_FIX) + 4 * i;
+        size_t fo = zdb_ld16(fx);
+        size_t val = len + (size_t)(int16_t)zdb_ld16(fx + 2);
+        if (fo + 2 <= elen)
+            tb_put16(sc + fo, (uint16_t)(0xc000 | (val & 0x3fff)));
+    }
+    v = (struct vmsg){.n = name, .nlen = len, .e = sc, .elen = elen};
+    pos = 16 + len;
+    if (!relocate(&v, &pos,
+                  (unsigned)tb_get16(e + 2) + tb_get16(e + 4) +
+                      tb_get16(e + 6),
+                  npos, &w, end))
+        return;
+    for (int k = 0; k < 3; k++)
+        tb_put16(resp + 6 + 2 * k, (uint16_t)(tb_get16(resp + 6 + 2 * k) +
+                                              tb_get16(e + 2 + 2 * k)));
+    resp[3] = (uint8_t)((resp[3] & 0xf0) | (tb_get16(e + ZE_HFLAGS) & 0xf));
+    *o = w;
+}
+
+/*
+ * RFC 6672 2.2/3.2: the query name (x) is below the DNAME at node (d):
+ * answer with the DNAME RR and a CNAME to the name with the DNAME's owner
+ * suffix replaced by its target (TTL of the DNAME), then what the new
+ * name has inside the zone (dname_chase).
+ */
+static size_t answer_dname(const struct dns_zoneset *zs, const struct zdb *z,
+                           const struct qctx *x, const uint8_t *d,
+                           uint8_t *resp, size_t lim,
+                           struct dns_auth_stats *st)
+{
+    const uint8_t *e = node_entry(z, d, DNS_TYPE_DNAME);
+    const uint8_t *rr = z->data + zdb_ld32(e + ZE_OFF);
+    size_t elen = zdb_ld32(e + ZE_LEN), dlen = d[ZN_NLEN] + 1u;
+    size_t prefix = x->nlen - dlen, tlen, pos, need;
+    unsigned rcode = DNS_RCODE_NOERROR;
+    uint8_t *o;
+
+    if (zdb_ld16(e + ZE_TYPE) != DNS_TYPE_DNAME || elen < 12 ||
+        (tlen = tb_get16(rr + 10)) + 12 > elen || tlen == 0)
+        return answer_error(zs, x, resp, DNS_RCODE_SERVFAIL, true, true, st);
+    if (prefix + tlen > DNS_NAME_MAXLEN)
+        rcode = DNS_RCODE_YXDOMAIN; /* RFC 6672 2.2 */
+    pos = put_head(x, resp, (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | rcode |
+                                       (x->flags & (DNS_FLAG_RD |
+                                                    DNS_FLAG_CD))),
+                   true);
+    need = 12 + tlen + (rcode ? 0 : 12 + prefix + 2) + (x->opt ? 11 : 0);
+    if (pos + need > lim) {
+        resp[2] |= DNS_FLAG_TC >> 8;
+        st->truncated++;
+        count(st, rcode);
+        return put_opt(zs, x, resp, pos, 0);
+    }
+    o = resp + pos;
+    tb_put16(o, (uint16_t)(0xc000 | (DNS_HDR_LEN + prefix)));
+    memcpy(o + 2, rr + 2, 10 + tlen); /* type class ttl rdlen target */
+    o += 12 + tlen;
+    resp[7] = 1;
+    if (rcode == DNS_RCODE_NOERROR) {
+        tb_put16(o, 0xc00c);
+        tb_put16(o + 2, DNS_TYPE_CNAME);
+        memcpy(o + 4, rr + 4, 6); /* class, the DNAME's TTL */
+        tb_put16(o + 10, (uint16_t)(prefix + 2));
+        memcpy(o + 12, x->q + DNS_HDR_LEN, prefix);
+        tb_put16(o + 12 + prefix,
+                 (uint16_t)(0xc000 | (pos + 12))); /* the DNAME target */
+        resp[7] = 2;
+        {
+            uint8_t nn[DNS_NAME_MAXLEN + 8];
+            memcpy(nn, x->name, prefix);
+            memcpy(nn + prefix, rr + 12, tlen);
+            memset(nn + prefix + tlen, 0, 8);
+            zdb_lower(nn, prefix + tlen);
+            o += 12 + prefix + 2;
+            dname_chase(z, x, nn, prefix + tlen,
+                        (size_t)(o - resp) - prefix - 2, resp, &o,
+                        resp + lim - (x->opt ? 11 : 0));
+            rcode = resp[3] & 0xf;
+        }
+    }
+    count(st, rcode);
+    return put_opt(zs, x, resp, (size_t)(o - resp), 0);
 }
 
 /* Answers from zone (z). */

@@ -324,6 +324,26 @@ static void test_dname(void)
            "NOERROR aa qd=1 an=2 ns=0 ar=0\n"
            "AN dn.example.com. 3600 DNAME example.net.\n"
            "AN www.dn.example.com. 3600 CNAME www.example.net.\n");
+    /* Inside the zone the new name is chased (NSD, Knot), to data or to
+     * a negative answer with its RCODE (RFC 6604). */
+    EXPECT(ask("www.dnin.example.com.", "A", -1, false),
+           "NOERROR aa qd=1 an=3 ns=0 ar=0\n"
+           "AN dnin.example.com. 3600 DNAME tgt.example.com.\n"
+           "AN www.dnin.example.com. 3600 CNAME www.tgt.example.com.\n"
+           "AN www.tgt.example.com. 3600 A 192.0.2.111\n");
+    EXPECT(ask("NoNe.dnin.example.com.", "A", 1232, false),
+           "NXDOMAIN aa qd=1 an=2 ns=1 ar=1\n"
+           "AN dnin.example.com. 3600 DNAME tgt.example.com.\n"
+           "AN NoNe.dnin.example.com. 3600 CNAME NoNe.tgt.example.com.\n"
+           "NS example.com. 300 SOA ns1.example.com. hostmaster.example.com."
+           " 2024010101 7200 3600 1209600 300\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    EXPECT(ask("www.dnin.example.com.", "MX", -1, false),
+           "NOERROR aa qd=1 an=2 ns=1 ar=0\n"
+           "AN dnin.example.com. 3600 DNAME tgt.example.com.\n"
+           "AN www.dnin.example.com. 3600 CNAME www.tgt.example.com.\n"
+           "NS example.com. 300 SOA ns1.example.com. hostmaster.example.com."
+           " 2024010101 7200 3600 1209600 300\n");
     EXPECT(ask("dn.example.com.", "DNAME", -1, false),
            "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
            "AN dn.example.com. 3600 DNAME example.net.\n");
