@@ -3,7 +3,8 @@
  *
  *   dns_query_parse   the authoritative hot path: header, one question
  *                     (qname copied and lowercased), every other RR
- *                     checked, EDNS(0) OPT and TSIG located.  ~1M/s.
+ *                     checked, EDNS(0) OPT and TSIG located; no call,
+ *                     no copy but the qname on the common path.
  *   dns_msg_parse     any message (responses, transfers, tests): every RR
  *                     validated, section offsets kept, walked with
  *                     dns_rr_next().
@@ -54,7 +55,8 @@ struct dns_query {
     size_t opt_len; /* whole OPT RR length; its options are at
                        opt_off + 11, opt_len - 11 bytes */
     size_t tsig_off; /* offset of the TSIG RR's owner, 0 if none */
-    uint8_t qname[DNS_NAME_MAXLEN]; /* lowercased (RFC 4343) */
+    uint8_t qname[DNS_NAME_MAXLEN]; /* the first qname_len bytes: the
+                                       name lowercased (RFC 4343) */
 };
 
 /* A successful parse of a message with QDCOUNT 0 (see dns_query_parse). */
