@@ -68,6 +68,14 @@ $(HVT_BADCALL): $(G)/tests/platform/hvt_apps/badcall.o $(PLAT_HVT_OBJ) \
 		$(PLAT_HVT_LIB) $$(PLAT_GUEST_RT) platform/hvt/hvt.ld
 	$(call plat_hvt_link,$<)
 
+# The net area's echo server (tests/net/echo.c) on the direct stack.
+HVT_NET_ECHO := $(G)/tests/net/echo.hvt
+$(HVT_NET_ECHO): $(G)/tests/net/echo.o $(G)/lib/net/plat/netif.o \
+		$(G)/libtibra.a $(PLAT_HVT_OBJ) $(PLAT_HVT_LIB) \
+		$$(PLAT_GUEST_RT) platform/hvt/hvt.ld
+	$(call plat_hvt_link,$(G)/tests/net/echo.o $(G)/lib/net/plat/netif.o \
+		$(G)/libtibra.a)
+
 ALL += $(PLAT_HVT_OBJ) $(PLAT_HVT_LIB)
-CHECK_BUILD += $(HVT_APP_IMG) $(HVT_BADCALL)
+CHECK_BUILD += $(HVT_APP_IMG) $(HVT_BADCALL) $(HVT_NET_ECHO)
 endif
