@@ -243,11 +243,19 @@ static size_t name_len(const uint8_t *p, size_t n)
     return 0;
 }
 
+/* Where the names of one rdata sit (for canonical comparison). */
+struct spans {
+    size_t n;
+    size_t off[DNS_RDF_MAX], len[DNS_RDF_MAX];
+};
+
 /*
  * Walks (rdata, n) along layout (rdf), writing to (w) (which MAY be NULL:
- * validation only).  Returns 0 or TB_EMALF.
+ * validation only) and noting name fields in (sp) (MAY be NULL).  Returns
+ * 0 or TB_EMALF.
  */
-static int walk(const uint8_t *rdf, const uint8_t *p, size_t n, struct rw *w)
+static int walk(const uint8_t *rdf, const uint8_t *p, size_t n, struct rw *w,
+                struct spans *sp)
 {
     size_t o = 0, k, l;
     char nb[DNS_NAME_TEXT_MAX];
@@ -264,6 +272,10 @@ static int walk(const uint8_t *rdf, const uint8_t *p, size_t n, struct rw *w)
             l = name_len(v, left);
             if (l == 0)
                 return TB_EMALF;
+            if (sp != NULL) {
+                sp->off[sp->n] = o;
+                sp->len[sp->n++] = l;
+            }
             if (w != NULL) {
                 uint8_t tmp[DNS_NAME_MAXLEN];
                 memcpy(tmp, v, l);
@@ -431,7 +443,7 @@ int dns_rdata_check(uint16_t type, const uint8_t *rdata, size_t rdlen)
         return TB_EMALF;
     if (t == NULL || t->rdf[0] == DNS_RDF_END)
         return 0;
-    return walk(t->rdf, rdata, rdlen, NULL);
+    return walk(t->rdf, rdata, rdlen, NULL, NULL);
 }
 
 int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, size_t rdlen,
@@ -443,7 +455,7 @@ int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, size_t rdlen,
     if (cap == 0)
         return TB_ESPACE;
     if (t != NULL && t->rdf[0] != DNS_RDF_END && rdlen <= DNS_RDATA_MAXLEN &&
-        walk(t->rdf, rdata, rdlen, &w) == 0) {
+        walk(t->rdf, rdata, rdlen, &w, NULL) == 0) {
         if (w.err != 0)
             return TB_ESPACE;
         buf[w.len] = '\0';
@@ -460,4 +472,40 @@ int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, size_t rdlen,
         return TB_ESPACE;
     buf[w.len] = '\0';
     return (int)w.len;
+}
+
+/* Byte (i) of (p) in canonical form: lower-cased inside a name span. */
+static uint8_t canon_at(const uint8_t *p, size_t i, const struct spans *sp)
+{
+    uint8_t c = p[i];
+    size_t k;
+
+    if (c < 'A' || c > 'Z')
+        return c;
+    for (k = 0; k < sp->n; k++)
+        if (i >= sp->off[k] && i < sp->off[k] + sp->len[k])
+            return (uint8_t)(c + 32);
+    return c;
+}
+
+int dns_rdata_cmp(uint16_t type, const uint8_t *a, size_t alen,
+                  const uint8_t *b, size_t blen)
+{
+    const struct dns_rrtype *t = dns_rrtype_get(type);
+    struct spans sa = {0, {0}, {0}}, sb = {0, {0}, {0}};
+    size_t n = TB_MIN(alen, blen), i;
+    int r;
+
+    if (t == NULL || !(t->flags & DNS_RRT_CANON) ||
+        t->rdf[0] == DNS_RDF_END || walk(t->rdf, a, alen, NULL, &sa) != 0 ||
+        walk(t->rdf, b, blen, NULL, &sb) != 0 || (sa.n == 0 && sb.n == 0)) {
+        r = memcmp(a, b, n);
+    } else {
+        r = 0;
+        for (i = 0; i < n && r == 0; i++)
+            r = (int)canon_at(a, i, &sa) - (int)canon_at(b, i, &sb);
+    }
+    if (r != 0)
+        return r < 0 ? -1 : 1;
+    return alen < blen ? -1 : alen > blen;
 }

@@ -156,20 +156,15 @@ static void msort_oent(const struct ck *c, struct oent *v, struct oent *tmp,
     }
 }
 
-/* Records of one owner: type, then rdata bytes (RFC 4034 6.3). */
+/* Records of one owner: type, then canonical rdata (RFC 4034 6.3). */
 static int cmp_rr(const struct ck *c, uint32_t x, uint32_t y)
 {
     const struct dns_zrr *a = &c->z->rr[x], *b = &c->z->rr[y];
-    size_t n;
-    int r;
 
     if (a->type != b->type)
         return a->type < b->type ? -1 : 1;
-    n = TB_MIN(a->rdlen, b->rdlen);
-    r = memcmp(dns_zrr_rdata(c->z, a), dns_zrr_rdata(c->z, b), n);
-    if (r != 0)
-        return r;
-    return (int)a->rdlen - (int)b->rdlen;
+    return dns_rdata_cmp(a->type, dns_zrr_rdata(c->z, a), a->rdlen,
+                         dns_zrr_rdata(c->z, b), b->rdlen);
 }
 
 /* Stable merge sort of (v, n) with scratch (tmp), by (cmp). */
@@ -480,6 +475,8 @@ static void check_names(struct ck *c)
         for (k = i; k < j; k++) {
             const struct dns_zrr *r = &z->rr[c->ord[k]];
             const struct dns_rrtype *rt = dns_rrtype_get(r->type);
+            if (k > i && cmp_rr(c, c->ord[k - 1], c->ord[k]) == 0)
+                continue; /* a duplicate (RFC 2181 5) counts once */
             switch (r->type) {
             case DNS_TYPE_CNAME:
                 if (++ncname == 2)

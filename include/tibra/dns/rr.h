@@ -165,4 +165,14 @@ TB_API int dns_rdata_to_text(uint16_t type, const uint8_t *rdata,
  */
 TB_API int dns_rdata_check(uint16_t type, const uint8_t *rdata, size_t rdlen);
 
+/*
+ * Compares the rdata (a, alen) and (b, blen) of (type) in canonical order
+ * (RFC 4034 6.3): as octet strings, with the embedded names of the types
+ * RFC 4034 6.2 lists (as RFC 6840 5.1 amends it) lower-cased.  Rdata not
+ * matching its layout compares as plain bytes.  Returns -1, 0 or 1; 0
+ * means the two are the same record (RFC 2181 5 duplicates).
+ */
+TB_API int dns_rdata_cmp(uint16_t type, const uint8_t *a, size_t alen,
+                         const uint8_t *b, size_t blen);
+
 #endif /* DNS_RR_H */
