@@ -39,6 +39,7 @@ struct hvt {
     unsigned ndevs;
     struct hvt_dev dev[TB_MFT_ENTRIES_MAX];
     bool confined; /* seccomp is on: report errors without stdio */
+    uint64_t rx_oversize; /* frames dropped: larger than the guest buffer */
 };
 
 /* A guest-caused stop: the message names what the guest did wrong. */

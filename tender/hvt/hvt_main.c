@@ -52,8 +52,9 @@ void hvt_die(struct hvt *h, int status, const char *fmt, ...)
     if (n > (int)sizeof(buf) - 2)
         n = (int)sizeof(buf) - 2;
     buf[n++] = '\n';
-    if (write(2, buf, (size_t)n) < 0)
-        _exit(status);
+    if (write(2, buf, (size_t)n) != n) {
+        /* Nothing more to do: stderr is gone. */
+    }
     _exit(status);
 }
 
@@ -143,6 +144,11 @@ static void hc_exit(struct hvt *h, uint32_t gpa)
     struct hvt_hc_exit a;
 
     get_arg(h, gpa, &a, sizeof(a), "exit");
+    if (h->rx_oversize > 0)
+        hvt_die(h, (int)(a.status & 0xff),
+                "note: %llu received frames were larger than the guest's "
+                "buffers and dropped",
+                (unsigned long long)h->rx_oversize);
     _exit((int)(a.status & 0xff));
 }
 
@@ -198,7 +204,9 @@ static void hc_net_read(struct hvt *h, uint32_t gpa)
     }
     descs = guest_ptr(h, a.frames, n * sizeof(fd[0]), "net_read", "frames");
     memcpy(fd, descs, n * sizeof(fd[0]));
-    while (got < n) {
+    /* Bounded: oversize frames arriving without end cannot pin us here. */
+    for (unsigned tries = 0; got < n && tries < 4 * HVT_NET_BATCH_MAX;
+         tries++) {
         struct iovec iov[2] = {
             {guest_ptr(h, fd[got].buf, fd[got].cap, "net_read", "frame"),
              fd[got].cap},
@@ -209,8 +217,10 @@ static void hc_net_read(struct hvt *h, uint32_t gpa)
             continue;
         if (r <= 0)
             break; /* EAGAIN: queue empty; other errors: as empty */
-        if ((uint64_t)r > fd[got].cap)
-            continue; /* larger than its buffer: dropped (plat.h) */
+        if ((uint64_t)r > fd[got].cap) {
+            h->rx_oversize++; /* larger than its buffer: dropped (plat.h) */
+            continue;
+        }
         fd[got].len = (uint64_t)r;
         memcpy(descs + got * sizeof(fd[0]) + offsetof(struct frame_desc, len),
                &fd[got].len, sizeof(fd[got].len));
