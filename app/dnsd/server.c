@@ -52,6 +52,7 @@
 #define TCP_WBUF       (TCP_ANSWER_MAX + 4096)
 #define EVENTS_MAX     64
 #define CTRL_LEN       64 /* room for one in(6)_pktinfo cmsg */
+#define UDP_SOCKBUF    (4 << 20) /* per UDP socket, each direction */
 #define OFFLINE        UINT64_MAX
 #define SWEEP_MS       250 /* idle TCP check period */
 
@@ -153,6 +154,30 @@ static bool is_wildcard(const struct svc_addr *a)
     return memcmp(a->addr, zero, a->family == 4 ? 4 : 16) == 0;
 }
 
+/*
+ * Best effort, as NSD does: socket buffers that absorb bursts between two
+ * batches (SO_RCVBUFFORCE works for root beyond net.core.rmem_max), and
+ * IPv4 answers never fragmented by path-MTU state an off-path attacker can
+ * plant (IP_PMTUDISC_OMIT: send with DF clear, ignore ICMP "too big").
+ */
+static void tune_udp(int fd, uint8_t family)
+{
+    int buf = UDP_SOCKBUF;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) != 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+#ifdef IP_PMTUDISC_OMIT
+    if (family == 4) {
+        int omit = IP_PMTUDISC_OMIT;
+        setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &omit, sizeof(omit));
+    }
+#else
+    (void)family;
+#endif
+}
+
 /* Opens, configures and binds one socket; logs and returns -1 on error. */
 static int open_socket(const struct svc_addr *a, int type, bool *pktinfo)
 {
@@ -178,6 +203,8 @@ static int open_socket(const struct svc_addr *a, int type, bool *pktinfo)
     if (a->family == 6 &&
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0)
         goto fail_opt;
+    if (type == SOCK_DGRAM)
+        tune_udp(fd, a->family);
     if (pktinfo != NULL) {
         *pktinfo = is_wildcard(a);
         if (*pktinfo &&
