@@ -68,6 +68,8 @@ static void usage(int status)
             "  --net:NAME=TAP     attach TAP interface TAP as net device "
             "NAME\n"
             "  --block:NAME=FILE  attach FILE as block device NAME\n"
+            "  --net-mac:NAME=MAC set net device NAME's MAC (default: "
+            "random 02:...)\n"
             "Every device the image declares must be attached; ARGS are "
             "joined into its command line.\n",
             prog, MEM_DEFAULT_MB);
@@ -330,9 +332,11 @@ static void hc_entropy(struct hvt *h, uint32_t gpa)
  */
 
 struct attach {
-    uint32_t type;
+    uint32_t type; /* enum tb_mft_type, or ATTACH_MAC */
     const char *name, *path;
 };
+
+#define ATTACH_MAC 0x100 /* --net-mac:NAME=MAC; (path) is the MAC */
 
 static uint64_t parse_mem(const char *s)
 {
@@ -354,10 +358,12 @@ static void parse_attach(const char *arg, uint32_t type, struct attach *at,
 
     if (eq == NULL || eq == arg || eq[1] == 0)
         hvt_die(NULL, 1, "bad device option '%s' (want --%s:NAME=%s)", arg,
-                tender_mft_type_name(type),
-                type == TB_MFT_NET_DEV ? "TAP" : "FILE");
-    if (*nat == TB_MFT_ENTRIES_MAX)
-        hvt_die(NULL, 1, "too many devices (at most %d)", TB_MFT_ENTRIES_MAX);
+                type == ATTACH_MAC ? "net-mac" : tender_mft_type_name(type),
+                type == TB_MFT_NET_DEV ? "TAP"
+                : type == ATTACH_MAC   ? "MAC"
+                                       : "FILE");
+    if (*nat == 2 * TB_MFT_ENTRIES_MAX)
+        hvt_die(NULL, 1, "too many device options");
     char *name = strndup(arg, (size_t)(eq - arg));
     if (name == NULL)
         hvt_die(NULL, 1, "out of memory");
@@ -377,6 +383,23 @@ static const char *declared(const struct tb_mft *m, char *buf, size_t cap)
     return m->entries ? buf : "none";
 }
 
+/* Parses "xx:xx:xx:xx:xx:xx" (a unicast, non-zero MAC) into (mac). */
+static void parse_mac(const char *name, const char *s, uint8_t mac[6])
+{
+    unsigned v[6];
+    int n = -1;
+
+    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3],
+               &v[4], &v[5], &n) != 6 ||
+        n < 0 || s[n] != 0 || (v[0] & 1) != 0 ||
+        (v[0] | v[1] | v[2] | v[3] | v[4] | v[5]) == 0)
+        hvt_die(NULL, 1,
+                "--net-mac:%s=%s: want a unicast MAC like 02:00:00:00:00:01",
+                name, s);
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)v[i];
+}
+
 /* Binds each attach to its manifest entry, then opens the devices. */
 static void attach_devices(struct hvt *h, const char *image,
                            const struct tb_mft *m, const struct attach *at,
@@ -392,6 +415,8 @@ static void attach_devices(struct hvt *h, const char *image,
         h->dev[i].info.type = m->e[i].type;
     }
     for (unsigned k = 0; k < nat; k++) {
+        if (at[k].type == ATTACH_MAC)
+            continue;
         int i = tender_mft_find(m, at[k].name, at[k].type);
         if (i < 0)
             hvt_die(h, 1,
@@ -425,6 +450,15 @@ static void attach_devices(struct hvt *h, const char *image,
         if (d->fd < 0)
             hvt_die(h, 1, "%s", err);
     }
+    for (unsigned k = 0; k < nat; k++) {
+        if (at[k].type != ATTACH_MAC)
+            continue;
+        int i = tender_mft_find(m, at[k].name, TB_MFT_NET_DEV);
+        if (i < 0)
+            hvt_die(h, 1, "--net-mac:%s: no net device '%s' in the manifest",
+                    at[k].name, at[k].name);
+        parse_mac(at[k].name, at[k].path, h->dev[i].info.mac);
+    }
 }
 
 /* Joins ARGS with spaces into the guest's command-line page. */
@@ -449,7 +483,7 @@ static void set_cmdline(struct hvt *h, int argc, char **argv)
 int main(int argc, char **argv)
 {
     static struct hvt h;
-    struct attach at[TB_MFT_ENTRIES_MAX];
+    struct attach at[2 * TB_MFT_ENTRIES_MAX];
     struct tender_elf_info info;
     struct hvt_boot_info *bi;
     char err[TENDER_ELF_ERRLEN];
@@ -466,6 +500,8 @@ int main(int argc, char **argv)
             break;
         } else if (strncmp(a, "--mem=", 6) == 0) {
             h.mem_size = parse_mem(a + 6);
+        } else if (strncmp(a, "--net-mac:", 10) == 0) {
+            parse_attach(a + 10, ATTACH_MAC, at, &nat);
         } else if (strncmp(a, "--net:", 6) == 0) {
             parse_attach(a + 6, TB_MFT_NET_DEV, at, &nat);
         } else if (strncmp(a, "--block:", 8) == 0) {
