@@ -110,8 +110,17 @@ $(PLAT_APP_STUB): $(G)/tests/platform/stub/%: $(G)/tests/platform/apps/%.o \
 CHECK_BUILD += $(PLAT_APP_UNIX) $(PLAT_APP_SPT) $(PLAT_APP_STUB)
 
 # Everything tests/platform/unix_aarch64.sh builds with CROSS set: the unix
-# test applications and unit tests (run under qemu-user), and the guest
-# runtime with the spt and stub links (built, not run: tibra-spt runs
-# images for the host's architecture).
+# test applications and unit tests, the spt images with a filterless
+# tender to run them (all under qemu-user), and the stub links.
+# tibra-spt-nofilter (tender/spt/spt_nofilter.c) is the tender built for
+# the target architecture without its seccomp filter, so that qemu-user
+# can run the aarch64 spt images; it exists only for that test.
+SPT_NOFILTER := $(U)/tender/spt/tibra-spt-nofilter
+$(SPT_NOFILTER): $(patsubst %.c,$(U)/%.o,tender/spt/spt_nofilter.c \
+		$(filter-out tender/spt/spt_main.c,$(SPT_TENDER_SRC)))
+	$(call msg,LD,$@)
+	$(Q)$(TCC) $(HOST_LDFLAGS) -static-pie -o $@ $^
+
 .PHONY: platform-cross
-platform-cross: $(PLAT_APP_UNIX) $(UNIT_BIN) $(PLAT_APP_SPT) $(PLAT_APP_STUB)
+platform-cross: $(PLAT_APP_UNIX) $(UNIT_BIN) $(PLAT_APP_SPT) $(PLAT_APP_STUB) \
+	$(SPT_NOFILTER)

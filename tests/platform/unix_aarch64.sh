@@ -4,7 +4,9 @@
 # $TIBRA_BUILD/cross (the unix test applications, every unit test, and
 # the guest runtime with the spt and stub links), runs every unit test
 # under qemu-aarch64, then runs the platform test scripts (hello, clock,
-# block, fault, ssp, net) on the cross-built unix target.  Skips when the
+# block, fault, ssp, net) on the cross-built unix target and on the
+# aarch64 spt images (under tibra-spt-nofilter: qemu-user cannot apply a
+# seccomp filter, so the filter is tested natively only).  Skips when the
 # cross compiler or qemu-aarch64 is absent, or when this build is itself
 # the cross build.  LeakSanitizer cannot run under qemu-user (it needs
 # ptrace-like thread control), so leaks are checked natively only.
@@ -67,6 +69,24 @@ for s in hello clock block fault ssp net; do
     else
         fail=$((fail + 1))
         echo "FAIL platform/$s (unix-aarch64 under qemu)"
+        printf '%s\n' "$out" | tail -n 20 | sed 's/^/    | /'
+    fi
+done
+# The aarch64 spt images, under the filterless test tender (qemu-user
+# cannot apply seccomp filters; the filter itself is tested natively).
+for s in hello clock block fault ssp net; do
+    out=$(TIBRA_GUEST="$XB/guest-aarch64" TIBRA_ARCH=aarch64 PLAT_TARGETS=spt \
+        PLAT_SPT="$XB/unix-aarch64/tender/spt/tibra-spt-nofilter" \
+        PLAT_SPT_RUNNER="$QEMU" bash "$here/$s.sh" 2>&1)
+    rc=$?
+    if [ $rc -eq 0 ]; then
+        pass=$((pass + 1))
+        echo "ok   platform/$s (spt-aarch64 under qemu, no filter)"
+    elif [ $rc -eq 77 ]; then
+        echo "skip platform/$s: $(printf '%s\n' "$out" | grep -m1 '^SKIP')"
+    else
+        fail=$((fail + 1))
+        echo "FAIL platform/$s (spt-aarch64 under qemu, no filter)"
         printf '%s\n' "$out" | tail -n 20 | sed 's/^/    | /'
     fi
 done

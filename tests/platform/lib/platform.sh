@@ -10,13 +10,15 @@
 #   hvt   $TIBRA_HOST/tender/hvt/tibra-hvt, $TIBRA_GUEST/.../APP.hvt and a
 #         usable /dev/kvm
 # PLAT_TARGETS (space-separated) restricts the list; PLAT_UNIX_RUNNER
-# (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu") prefixes unix commands.
+# (e.g. "qemu-aarch64 -L /usr/aarch64-linux-gnu") prefixes unix commands;
+# PLAT_SPT names another tender and PLAT_SPT_RUNNER prefixes it (the
+# aarch64 test runs a filterless tender under qemu-user).
 
 : "${TIBRA_BUILD:?run me through tests/run}"
 PLAT_TIMEOUT=${PLAT_TIMEOUT:-30}
 APPS_U="$TIBRA_UNIX/tests/platform/apps"
 APPS_G="$TIBRA_GUEST/tests/platform/apps"
-SPT="$TIBRA_HOST/tender/spt/tibra-spt"
+SPT=${PLAT_SPT:-$TIBRA_HOST/tender/spt/tibra-spt}
 HVT="$TIBRA_HOST/tender/hvt/tibra-hvt"
 npass=0
 nfail=0
@@ -27,7 +29,8 @@ plat_available() {
     case $1 in
     unix) [ -x "$APPS_U/$2" ] ;;
     spt) [ -x "$SPT" ] && [ -f "$APPS_G/$2.spt" ] &&
-        [ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] ;;
+        { [ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] ||
+            [ -n "${PLAT_SPT_RUNNER:-}" ]; } ;;
     hvt) [ -x "$HVT" ] && [ -f "$APPS_G/$2.hvt" ] && [ -r /dev/kvm ] &&
         [ -w /dev/kvm ] ;;
     *) return 1 ;;
@@ -58,7 +61,10 @@ plat_cmd() {
         # shellcheck disable=SC2206
         local runner=(${PLAT_UNIX_RUNNER:-})
         CMD=("${runner[@]}" "$APPS_U/$app" "${opts[@]}" -- "$@") ;;
-    spt) CMD=("$SPT" "${opts[@]}" "$APPS_G/$app.spt" "$@") ;;
+    spt)
+        # shellcheck disable=SC2206
+        local sptrun=(${PLAT_SPT_RUNNER:-})
+        CMD=("${sptrun[@]}" "$SPT" "${opts[@]}" "$APPS_G/$app.spt" "$@") ;;
     hvt) CMD=("$HVT" "${opts[@]}" "$APPS_G/$app.hvt" "$@") ;;
     esac
 }
