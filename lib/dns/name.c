@@ -12,6 +12,8 @@
 #include <assert.h>
 #include <tibra/dns.h>
 
+#include "wire_priv.h"
+
 /* RFC 1035 4.1.4: at most this many compression pointers per name.  A name
  * has at most 127 labels, so an honest encoder never needs more. */
 #define NAME_MAX_HOPS 127
@@ -22,8 +24,9 @@ static inline uint8_t lower(uint8_t c)
     return (uint8_t)((unsigned)(c - 'A') < 26u ? c + 32 : c);
 }
 
-int dns_name_unpack(const uint8_t *msg, size_t msglen, size_t off, uint8_t *out,
-                    size_t *outlen, size_t *next)
+int dns_wire_name_unpack(const uint8_t *msg, size_t msglen, size_t off,
+                         uint8_t *out, size_t *outlen, size_t *next,
+                         size_t *budget)
 {
     size_t pos = off, len = 0, nxt = 0;
     unsigned hops = 0;
@@ -60,6 +63,11 @@ int dns_name_unpack(const uint8_t *msg, size_t msglen, size_t off, uint8_t *out,
             return TB_EMALF;
         if (TB_UNLIKELY(++hops > NAME_MAX_HOPS))
             return TB_ELOOP;
+        if (budget != NULL) {
+            if (TB_UNLIKELY(*budget == 0))
+                return TB_ELOOP;
+            --*budget;
+        }
         if (nxt == 0)
             nxt = pos + 2;
         pos = target;
@@ -67,6 +75,12 @@ int dns_name_unpack(const uint8_t *msg, size_t msglen, size_t off, uint8_t *out,
     *outlen = len;
     *next = nxt ? nxt : pos + 1;
     return 0;
+}
+
+int dns_name_unpack(const uint8_t *msg, size_t msglen, size_t off, uint8_t *out,
+                    size_t *outlen, size_t *next)
+{
+    return dns_wire_name_unpack(msg, msglen, off, out, outlen, next, NULL);
 }
 
 int dns_name_check(const uint8_t *name, size_t maxlen)

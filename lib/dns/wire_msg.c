@@ -34,7 +34,7 @@ int dns_wire_rr_check(const uint8_t *msg, size_t len, size_t *pos, unsigned sec,
     } else {
         uint8_t tmp[DNS_NAME_MAXLEN];
         size_t n;
-        if (dns_name_unpack(msg, len, p, tmp, &n, &p) < 0)
+        if (dns_wire_name_unpack(msg, len, p, tmp, &n, &p, &wk->hops) < 0)
             return TB_EMALF;
     }
     if (TB_UNLIKELY(len - p < DNS_RR_FIXED_LEN))
@@ -65,7 +65,8 @@ int dns_wire_rr_check(const uint8_t *msg, size_t len, size_t *pos, unsigned sec,
         *pos = p;
         return 0;
     }
-    if (dns_rdata_unpack(msg, len, p, rr->rdlen, rr->type, NULL, 0, NULL) < 0)
+    if (dns_wire_rdata_unpack(msg, len, p, rr->rdlen, rr->type, NULL, 0, NULL,
+                              &wk->hops) < 0)
         return TB_EMALF;
     *pos = p + rr->rdlen;
     return 0;
@@ -73,7 +74,7 @@ int dns_wire_rr_check(const uint8_t *msg, size_t len, size_t *pos, unsigned sec,
 
 int dns_msg_parse(struct dns_msg *m, const uint8_t *buf, size_t len)
 {
-    struct dns_wire_walk wk = {0, 0};
+    struct dns_wire_walk wk = {0, 0, SIZE_MAX};
     struct dns_wire_rr rr;
     size_t p = DNS_HDR_LEN, nrr;
 

@@ -17,11 +17,41 @@ struct dns_wire_rr {
     uint16_t rdlen;
 };
 
-/* State of a walk over the RR sections (OPT and TSIG placement). */
+/*
+ * State of a walk over the RR sections: OPT and TSIG placement, and the
+ * compression pointers the message may still make us follow.  Every name
+ * costs at most 127 hops (RFC 1035 4.1.4 bounds nothing more), so a small
+ * message of pointer chains could cost 100 times an honest one; a budget
+ * per message (dns_wire_hop_budget) keeps the hot path linear in the
+ * message size.
+ */
 struct dns_wire_walk {
     size_t opt_off; /* 0 if no OPT seen yet */
     size_t tsig_off; /* 0 if no TSIG seen */
+    size_t hops; /* pointer hops left; SIZE_MAX = unlimited */
 };
+
+/*
+ * Hops a query of (len) bytes may make: a name needs a hop per level of
+ * nesting at most, and costs at least 2 bytes, so this is far above
+ * honest queries (a few hops per name) and far below a chain attack (127
+ * hops per 2-byte pointer).
+ */
+static inline size_t dns_wire_hop_budget(size_t len)
+{
+    return 2 * (size_t)DNS_NAME_MAXLEN + len / 2;
+}
+
+/* dns_name_unpack() charging each pointer followed to (*budget) (MAY be
+ * NULL); TB_ELOOP when it runs out. */
+int dns_wire_name_unpack(const uint8_t *msg, size_t msglen, size_t off,
+                         uint8_t *out, size_t *outlen, size_t *next,
+                         size_t *budget);
+
+/* dns_rdata_unpack() charging pointers to (*budget) (MAY be NULL). */
+int dns_wire_rdata_unpack(const uint8_t *msg, size_t msglen, size_t rdoff,
+                          size_t rdlen, uint16_t type, uint8_t *out, size_t cap,
+                          size_t *outlen, size_t *budget);
 
 /*
  * Validates the RR at (*pos) of (msg, len), an entry of section (sec);

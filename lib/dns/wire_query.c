@@ -84,7 +84,7 @@ static __attribute__((noinline)) int slow_rrs(struct dns_query *q,
                                               const uint8_t *buf, size_t len,
                                               size_t p, size_t nrr)
 {
-    struct dns_wire_walk wk = {0, 0};
+    struct dns_wire_walk wk = {0, 0, dns_wire_hop_budget(len)};
     struct dns_wire_rr rr;
     unsigned counts[4] = {0, q->ancount, q->nscount, q->arcount};
 

@@ -187,10 +187,11 @@ static const uint8_t *layout(uint16_t type)
     }
 }
 
-/* Output cursor: (out) NULL means validate only. */
+/* Output cursor: (out) NULL means validate only; (budget) MAY be NULL. */
 struct rdout {
     uint8_t *out;
     size_t cap, len;
+    size_t *budget;
 };
 
 static int put(struct rdout *o, const uint8_t *src, size_t n)
@@ -223,7 +224,7 @@ static int name_field(const uint8_t *msg, size_t *p, size_t end, bool compr,
     }
     /* Pointers may reach anywhere earlier in the message, but the name
      * itself (up to its first pointer) must lie inside the rdata. */
-    r = dns_name_unpack(msg, end, *p, tmp, &n, &next);
+    r = dns_wire_name_unpack(msg, end, *p, tmp, &n, &next, o->budget);
     if (r < 0)
         return TB_EMALF;
     *p = next;
@@ -312,11 +313,11 @@ static int walk(const uint8_t *msg, size_t p, size_t end, const uint8_t *l,
     return r;
 }
 
-int dns_rdata_unpack(const uint8_t *msg, size_t msglen, size_t rdoff,
-                     size_t rdlen, uint16_t type, uint8_t *out, size_t cap,
-                     size_t *outlen)
+int dns_wire_rdata_unpack(const uint8_t *msg, size_t msglen, size_t rdoff,
+                          size_t rdlen, uint16_t type, uint8_t *out, size_t cap,
+                          size_t *outlen, size_t *budget)
 {
-    struct rdout o = {out, cap, 0};
+    struct rdout o = {out, cap, 0, budget};
     const uint8_t *l;
     int r;
 
@@ -330,6 +331,14 @@ int dns_rdata_unpack(const uint8_t *msg, size_t msglen, size_t rdoff,
     if (r == 0 && outlen != NULL)
         *outlen = o.len;
     return r;
+}
+
+int dns_rdata_unpack(const uint8_t *msg, size_t msglen, size_t rdoff,
+                     size_t rdlen, uint16_t type, uint8_t *out, size_t cap,
+                     size_t *outlen)
+{
+    return dns_wire_rdata_unpack(msg, msglen, rdoff, rdlen, type, out, cap,
+                                 outlen, NULL);
 }
 
 bool dns_opt_find(const uint8_t *opts, size_t optlen, uint16_t code,

@@ -436,6 +436,57 @@ static void test_tsig_rules(void)
     CHECK_EQ(parse(&q, &m), TB_EMALF);
 }
 
+/*
+ * A chain of 126 pointers (each to the one before) in the rdata of one RR,
+ * then (n) RRs whose owners point at its top: 127 hops each.  Honest
+ * messages never need that; the query parser's hop budget refuses it in
+ * time linear in the message, dns_msg_parse() (no budget) accepts it.
+ */
+static size_t chain_msg(struct mb *mm, unsigned n)
+{
+    mb_hdr(mm, 0, 1, 0, 0, 0);
+    mb_q(mm, DNS_TYPE_A, DNS_CLASS_IN);
+    size_t start = mm->n + 2 + 10; /* rdata of the first RR */
+    uint8_t rd[1 + 2 * 126];
+    size_t prev = start;
+    rd[0] = 0;
+    for (int i = 0; i < 126; i++) {
+        rd[1 + 2 * i] = (uint8_t)(0xc0 | prev >> 8);
+        rd[2 + 2 * i] = (uint8_t)prev;
+        prev = start + 1 + 2 * (size_t)i;
+    }
+    mb_rr(mm, "\xc0\x0c", 2, DNS_TYPE_NULL, 1, rd, sizeof(rd));
+    for (unsigned i = 0; i < n; i++) {
+        uint8_t o[2] = {(uint8_t)(0xc0 | prev >> 8), (uint8_t)prev};
+        mb_rr(mm, o, 2, DNS_TYPE_NULL, 1, NULL, 0);
+    }
+    mm->b[11] = (uint8_t)(n + 1);
+    mm->b[10] = (uint8_t)((n + 1) >> 8);
+    return mm->n;
+}
+
+static void test_hop_budget(void)
+{
+    struct dns_query q;
+    struct dns_msg dm;
+
+    /* a few such RRs pass (the budget is far above honest needs) */
+    chain_msg(&m, 2);
+    CHECK_EQ(parse(&q, &m), 0);
+    CHECK_EQ(dns_msg_parse(&dm, m.b, m.n), 0);
+    /* 80 of them in 1.2 KB: 10000 hops, refused by the query parser */
+    chain_msg(&m, 80);
+    CHECK(m.n < 1300);
+    CHECK_EQ(parse(&q, &m), TB_EMALF);
+    CHECK_EQ(dns_msg_parse(&dm, m.b, m.n), 0);
+    /* honest compression: 200 RRs each pointing at the question name */
+    mb_hdr(&m, 0, 1, 0, 0, 200);
+    mb_q(&m, DNS_TYPE_A, DNS_CLASS_IN);
+    for (int i = 0; i < 200; i++)
+        mb_rr(&m, "\x01x\xc0\x0c", 4, DNS_TYPE_A, 1, "\x01\x02\x03\x04", 4);
+    CHECK_EQ(parse(&q, &m), 0);
+}
+
 int main(void)
 {
     RUN(test_typical);
@@ -444,5 +495,6 @@ int main(void)
     RUN(test_counts);
     RUN(test_opt_rules);
     RUN(test_tsig_rules);
+    RUN(test_hop_budget);
     return check_done();
 }
