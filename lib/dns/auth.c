@@ -28,6 +28,8 @@ struct qctx {
     unsigned nl;       /* labels */
     uint16_t qtype, qclass, flags;
     bool opt, dnssec;
+    size_t tsig;       /* offset of a TSIG RR's owner, 0 if none */
+    size_t tsig_rd;    /* offset of its rdata */
     uint8_t edns_version;
     uint16_t udp;
     uint64_t hash;     /* zdb_hash of the name */
@@ -35,21 +37,26 @@ struct qctx {
     uint8_t name[DNS_NAME_MAXLEN + 9]; /* lowercased, zero-padded */
 };
 
-/* Skips an RR's owner name (compression allowed) from (p); returns the
+/* Skips a name (compression allowed if (ptr)) from (p); returns the
  * offset after it or 0 if malformed. */
-static size_t skip_name(const uint8_t *q, size_t len, size_t p)
+static size_t skip_name2(const uint8_t *q, size_t len, size_t p, bool ptr)
 {
     for (unsigned n = 0; n < 128 && p < len; n++) {
         unsigned c = q[p];
         if (c == 0)
             return p + 1;
         if ((c & 0xc0) == 0xc0)
-            return p + 2 <= len ? p + 2 : 0;
+            return ptr && p + 2 <= len ? p + 2 : 0;
         if (c > DNS_LABEL_MAXLEN)
             return 0;
         p += c + 1;
     }
     return 0;
+}
+
+static size_t skip_name(const uint8_t *q, size_t len, size_t p)
+{
+    return skip_name2(q, len, p, true);
 }
 
 /*
@@ -69,6 +76,25 @@ static bool parse_additional(struct qctx *x, unsigned ar)
         uint16_t type = tb_get16(q + p), rdlen = tb_get16(q + p + 8);
         if (x->qlen - p - 10 < rdlen)
             return false;
+        if (type == DNS_TYPE_TSIG && i + 1 == ar) {
+            /* RFC 8945 5.1: last, class ANY, TTL 0, owner uncompressed;
+             * rdata: algorithm, time, fudge, MAC, original ID, error,
+             * other data. */
+            size_t r = p + 10, e = r + rdlen, n;
+            if (tb_get16(q + p + 2) != DNS_CLASS_ANY ||
+                tb_get32(q + p + 4) != 0 ||
+                skip_name2(q, x->qlen, o, false) != p ||
+                (n = skip_name2(q, e, r, false)) == 0 ||
+                e - n < 10 || e - n - 10 < tb_get16(q + n + 8) ||
+                e - n - 10 - tb_get16(q + n + 8) < 6 ||
+                tb_get16(q + n + 14 + tb_get16(q + n + 8)) !=
+                    e - n - 16 - tb_get16(q + n + 8))
+                return false;
+            x->tsig = o;
+            x->tsig_rd = r;
+            p = e;
+            continue;
+        }
         if (type != DNS_TYPE_OPT || q[o] != 0 || x->opt)
             return false;
         x->opt = true;
@@ -238,6 +264,45 @@ static size_t answer_error(const struct dns_zoneset *zs,
     if (opt)
         pos = put_opt(zs, x, resp, pos, (uint8_t)(rcode >> 4));
     return pos;
+}
+
+/*
+ * RFC 8945 5.2.1: no key is configured (TSIG comes in a later issue), so a
+ * signed request gets NOTAUTH and an unsigned TSIG RR with error BADKEY:
+ * the request's key name, algorithm, time and fudge, no MAC, its original
+ * ID, error 17, no other data.  As NSD and Knot answer.
+ */
+static size_t answer_badkey(const struct dns_zoneset *zs,
+                            const struct qctx *x, uint8_t *resp,
+                            struct dns_auth_stats *st)
+{
+    const uint8_t *q = x->q;
+    size_t pos = answer_error(zs, x, resp, DNS_RCODE_NOTAUTH, true, true, st);
+    size_t own = x->tsig_rd - 10 - x->tsig, alg, r = x->tsig_rd;
+    size_t mac;
+    uint8_t *o = resp + pos;
+
+    alg = skip_name(q, x->qlen, r) - r;
+    mac = tb_get16(q + r + alg + 8);
+    /* owner + fixed + alg + time/fudge + MAC size + ID/error/other */
+    if (pos + own + 10 + alg + 8 + 6 + 2 > DNS_UDP_MINLEN)
+        return pos;
+    memcpy(o, q + x->tsig, own);
+    o += own;
+    tb_put16(o, DNS_TYPE_TSIG);
+    tb_put16(o + 2, DNS_CLASS_ANY);
+    tb_put32(o + 4, 0);
+    tb_put16(o + 8, (uint16_t)(alg + 8 + 6 + 2));
+    o += 10;
+    memcpy(o, q + r, alg + 8); /* algorithm, time signed, fudge */
+    o += alg + 8;
+    tb_put16(o, 0);                                     /* MAC size */
+    memcpy(o + 2, q + r + alg + 10 + mac, 2);           /* original ID */
+    tb_put16(o + 4, 17);                                /* BADKEY */
+    tb_put16(o + 6, 0);                                 /* other len */
+    o += 8;
+    tb_put16(resp + 10, (uint16_t)(tb_get16(resp + 10) + 1));
+    return (size_t)(o - resp);
 }
 
 /*
@@ -745,6 +810,7 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
     x.flags = tb_get16(q + 2);
     x.opt = x.dnssec = false;
     x.qend = 0;
+    x.tsig = 0;
     /* QDCOUNT 1, ANCOUNT and NSCOUNT 0 (RFC 1035 4.1.2; NSD). */
     ok = tb_get32(q + 4) == 0x00010000u && tb_get16(q + 8) == 0 &&
          parse_question(&x);
@@ -777,6 +843,8 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
     }
     if (TB_UNLIKELY(DNS_RCODE(x.flags) != 0))
         return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, true, true, st);
+    if (TB_UNLIKELY(x.tsig != 0))
+        return answer_badkey(zs, &x, resp, st);
     if (TB_UNLIKELY(x.opt && x.edns_version != 0)) {
         /* RFC 6891 6.1.3: BADVERS (16) = ext 1, header 0. */
         x.dnssec = false;

@@ -459,6 +459,28 @@ static void test_malformed(void)
     ask_raw(zs, q, ql + 1, 0, 512);
     EXPECT(txt, "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
                 "AN www.example.com. 3600 AAAA 2001:db8::80\n");
+    /* TSIG without a key (RFC 8945 5.2.1): NOTAUTH, TSIG error BADKEY,
+     * no MAC, the original ID kept. */
+    ql = ta_query(q, "example.com.", DNS_TYPE_SOA, DNS_CLASS_IN, -1, 0);
+    {
+        static const uint8_t tsig[] =
+            "\2k1\0\0\xfa\0\xff\0\0\0\0\0\x21"
+            "\x0bhmac-sha256\0\0\0\x65\x53\xf1\0\1\x2c"
+            "\0\4abcd\xab\xcd\0\0\0\0";
+        memcpy(q + ql, tsig, sizeof(tsig) - 1);
+        q[11] = 1;
+        n = ask_raw(zs, q, ql + sizeof(tsig) - 1, 0, 512);
+        REQUIRE(n == ql + 43); /* the request's TSIG less its MAC */
+        CHECK(DNS_RCODE(resp[3]) == DNS_RCODE_NOTAUTH);
+        CHECK(resp[11] == 1);
+        CHECK_MEM(resp + ql, "\2k1\0\0\xfa\0\xff\0\0\0\0\0\x1d", 14);
+        CHECK_MEM(resp + n - 8, "\0\0\xab\xcd\0\x11\0\0", 8);
+        /* A compressed owner: FORMERR. */
+        memcpy(q + ql, "\xc0\x0c", 2);
+        memcpy(q + ql + 2, tsig + 4, sizeof(tsig) - 1 - 4);
+        ask_raw(zs, q, ql + sizeof(tsig) - 1 - 2, 0, 512);
+        CHECK(strstr(txt, "FORMERR") == txt);
+    }
     /* cap < 512: nothing. */
     CHECK_EQ(ask_raw(zs, q, ql, 0, 511), 0);
 }
