@@ -275,6 +275,30 @@ static void test_big_txt(void)
              TB_ESPACE);
 }
 
+static void test_cmp(void)
+{
+    uint8_t a[64], b[64];
+    size_t al = 0, bl = 0;
+
+    REQUIRE(parse(DNS_TYPE_MX, "10 Mail.Example.org.", a, &al) == 0);
+    REQUIRE(parse(DNS_TYPE_MX, "10 mail.example.ORG.", b, &bl) == 0);
+    CHECK_EQ(dns_rdata_cmp(DNS_TYPE_MX, a, al, b, bl), 0);
+    REQUIRE(parse(DNS_TYPE_MX, "9 z.example.org.", b, &bl) == 0);
+    CHECK_EQ(dns_rdata_cmp(DNS_TYPE_MX, a, al, b, bl), 1);
+    CHECK_EQ(dns_rdata_cmp(DNS_TYPE_MX, b, bl, a, al), -1);
+    /* TXT is not case-folded; a prefix sorts first. */
+    REQUIRE(parse(DNS_TYPE_TXT, "ABC", a, &al) == 0);
+    REQUIRE(parse(DNS_TYPE_TXT, "abc", b, &bl) == 0);
+    CHECK_EQ(dns_rdata_cmp(DNS_TYPE_TXT, a, al, b, bl), -1);
+    CHECK_EQ(dns_rdata_cmp(DNS_TYPE_A, (const uint8_t *)"\1\2", 2,
+                           (const uint8_t *)"\1\2\3", 3),
+             -1);
+    /* RFC 6840 5.1: NSEC's next name is not lowered. */
+    REQUIRE(parse(DNS_TYPE_NSEC, "A.example.org. A", a, &al) == 0);
+    REQUIRE(parse(DNS_TYPE_NSEC, "a.example.org. A", b, &bl) == 0);
+    CHECK_EQ(dns_rdata_cmp(DNS_TYPE_NSEC, a, al, b, bl), -1);
+}
+
 int main(void)
 {
     RUN(test_basic);
@@ -285,5 +309,6 @@ int main(void)
     RUN(test_wire_check);
     RUN(test_short_buffers);
     RUN(test_big_txt);
+    RUN(test_cmp);
     return check_done();
 }

@@ -60,7 +60,8 @@ enum dns_rdf {
                                  (RFC 4034 6.2, RFC 6840 5.1) */
 #define DNS_RRT_META 0x04     /* meta/query type: never in a zone */
 #define DNS_RRT_OBSOLETE 0x08 /* obsolete; accepted, generic layout */
-#define DNS_RRT_DNSSEC 0x10   /* may sit beside a CNAME (RFC 4035 2.5) */
+#define DNS_RRT_DNSSEC 0x10   /* RRSIG, NSEC: may sit beside a CNAME
+                                 (RFC 4035 2.5) */
 
 #define DNS_RDF_MAX 10
 struct dns_rrtype {

@@ -132,20 +132,21 @@ TB_API int dns_zone_parse(struct dns_zone_src *z, const char *text,
 /*
  * Checks a parsed zone and puts it in canonical order, reporting through
  * (d) (file:line of the offending record):
- *   errors:  no SOA, or more than one, or SOA not at the apex; no NS at
- *            the apex; data out of zone; a CNAME beside other data (RRSIG,
- *            NSEC and KEY excepted, RFC 2181 10.1, RFC 4035 2.5), or two
- *            CNAMEs at one name; a CNAME or DNAME at the apex beside the
- *            SOA; a record of a meta type (OPT, TSIG, ANY...); rdata not
- *            matching its type's layout (dns_rdata_check); a record whose
- *            class is not the zone's;
- *   warnings: TTLs differing inside an RRset (RFC 2181 5.2: all take the
- *            first one's TTL), data below a delegation that is not glue
- *            (occluded, served never), an in-zone NS target below a
- *            delegation without an address (missing glue), and names below
- *            a DNAME (RFC 6672 2.3: occluded).
- * Exact duplicates are dropped silently (RFC 2181 5).  Returns 0 with
- * (z)->rr sorted (RFC 4034 6.1 owner order, then type, then rdata bytes),
+ *   errors:  no SOA, a second (different) SOA, an SOA below the apex;
+ *            data out of zone; a CNAME beside other data (only RRSIG and
+ *            NSEC may, RFC 2181 10.1, RFC 4035 2.5, so the apex can have
+ *            no CNAME), two CNAMEs at one name; a DNAME beside a CNAME or
+ *            with names below it (RFC 6672 2.3, 2.4); a record of a meta
+ *            type (OPT, TSIG, ANY...); rdata not matching its type's
+ *            layout (dns_rdata_check); a class other than the zone's;
+ *   warnings: no NS at the apex; TTLs differing inside an RRset (RFC
+ *            2181 5.2: all take the TTL of the record read first); data
+ *            below a delegation that is not an address (occluded, never
+ *            served); an in-zone NS target without an A or AAAA record
+ *            (missing glue).
+ * Duplicates (equal in canonical form, dns_rdata_cmp) are dropped
+ * silently (RFC 2181 5).  Returns 0 with
+ * (z)->rr sorted (RFC 4034 6.1 owner order, then type, then canonical rdata),
  * TB_ESEMANTIC if any error was reported, or TB_ENOMEM.
  */
 TB_API int dns_zone_check(struct dns_zone_src *z, struct dns_diag *d);
