@@ -79,3 +79,9 @@ $(HVT_NET_ECHO): $(G)/tests/net/echo.o $(G)/lib/net/plat/netif.o \
 ALL += $(PLAT_HVT_OBJ) $(PLAT_HVT_LIB)
 CHECK_BUILD += $(HVT_APP_IMG) $(HVT_BADCALL) $(HVT_NET_ECHO)
 endif
+
+# Unit test of tender/common (loader guarantees, attach refusals).  As for
+# fuzz_elf, the objects are named explicitly (see the XXX above).
+UNIT_EXTRA_tender_common := tender/common/elf.c tender/common/attach.c
+$(T)/tests/unit/test_tender_common: $(T)/tender/common/elf.o \
+	$(T)/tender/common/attach.o
