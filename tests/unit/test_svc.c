@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tibra/svc.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -400,6 +401,41 @@ static void test_ip(void)
     CHECK_STR(svc_arch_name(SVC_ARCH_X86_64), "x86_64");
 }
 
+/* svc_load_file (lib/hosted): reads, parses, reports unreadable files. */
+static void test_load_file(void)
+{
+    char dir[] = "/tmp/test_svc.XXXXXX", path[64];
+    struct svc_conf c;
+    struct dns_diag d = {collect, NULL, 0, 0};
+    FILE *f;
+
+    REQUIRE(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/ns.conf", dir);
+    f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fputs(example, f);
+    fclose(f);
+    svc_conf_init(&c, &ta);
+    CHECK_EQ(svc_load_file(&c, path, &d), 0);
+    REQUIRE(c.nzones == 1);
+    /* Relative to the file's directory, wherever we run from. */
+    CHECK(strncmp(c.zones[0].file, dir, strlen(dir)) == 0);
+    CHECK(strstr(c.zones[0].file, "/zones/example.org.zone") != NULL);
+    svc_conf_free(&c);
+
+    diag_text[0] = '\0';
+    svc_conf_init(&c, &ta);
+    snprintf(path, sizeof(path), "%s/none.conf", dir);
+    CHECK_EQ(svc_load_file(&c, path, &d), TB_ENOENT);
+    CHECK(strstr(diag_text, "none.conf:0: cannot read: No such file") != NULL);
+    svc_conf_free(&c);
+    remove(path);
+    snprintf(path, sizeof(path), "%s/ns.conf", dir);
+    remove(path);
+    rmdir(dir);
+    CHECK_EQ(live_bytes, 0);
+}
+
 int main(void)
 {
     RUN(test_example);
@@ -409,5 +445,6 @@ int main(void)
     RUN(test_bytes);
     RUN(test_alloc_failure);
     RUN(test_ip);
+    RUN(test_load_file);
     return check_done();
 }
