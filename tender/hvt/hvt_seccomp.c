@@ -4,7 +4,9 @@
  * file descriptor pinned wherever the system call takes one: KVM_RUN and
  * the register reads for fault reports on the vCPU fd; read/readv/write
  * on the TAP fds; pread64/pwrite64 on the block fds; write on stdout and
- * stderr; ppoll; clock_gettime; getrandom without flags; exit_group.
+ * stderr; ppoll on at most as many fds as there are net devices, without
+ * a signal mask; getrandom without flags; exit_group.  No clock: yield
+ * takes a relative timeout, and the guest reads the TSC itself.
  * Anything else kills the process.  Solo5's hvt_seccomp_linux.c allows a
  * longer list without argument checks (it keeps a net I/O thread); we
  * have no threads, so no futex, mmap or mprotect.
@@ -63,8 +65,15 @@ void hvt_seccomp_confine(struct hvt *h)
     }
     struct scmp_arg_cmp noflags = SCMP_A2(SCMP_CMP_EQ, 0);
     allow(h, ctx, SCMP_SYS(getrandom), 1, &noflags);
-    allow(h, ctx, SCMP_SYS(ppoll), 0, NULL);
-    allow(h, ctx, SCMP_SYS(clock_gettime), 0, NULL);
+    /* ppoll: at most one pollfd per net device, no signal mask. */
+    unsigned nnet = 0;
+    for (unsigned i = 0; i < h->ndevs; i++)
+        nnet += h->dev[i].type == TB_MFT_NET_DEV;
+    struct scmp_arg_cmp pp[2] = {
+        SCMP_A1(SCMP_CMP_LE, (scmp_datum_t)nnet),
+        SCMP_A3(SCMP_CMP_EQ, 0),
+    };
+    allow(h, ctx, SCMP_SYS(ppoll), 2, pp);
     allow(h, ctx, SCMP_SYS(exit_group), 0, NULL);
     rc = seccomp_load(ctx);
     seccomp_release(ctx);
