@@ -8,7 +8,11 @@
  * tables and struct hvt_boot_info below it, and enters the ELF entry point
  * in 64-bit long mode with paging on, interrupts off, %rdi = guest-physical
  * address of the boot info and %rsp = top of guest memory.  Guest memory
- * is identity-mapped: guest virtual == guest physical.
+ * is identity-mapped: guest virtual == guest physical.  Every byte of
+ * guest memory the tender does not write is zero, and the loader zeroes
+ * each segment's [filesz, memsz) tail, so the guest MAY rely on a zeroed
+ * .bss without clearing it (where KVM emulates the guest, as on PVM hosts,
+ * clearing it again would cost milliseconds).
  *
  * Hypercalls: the guest writes the 32-bit guest-physical address of an
  * argument struct with `outl` to port HVT_PIO_BASE + nr.  Every struct
