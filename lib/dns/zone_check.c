@@ -592,7 +592,10 @@ static int rebuild(struct ck *c)
         }
         for (k = i; k < j; k++) {
             const struct dns_zrr *r = &z->rr[c->ord[k]];
-            if (r->ttl != z->rr[firstidx].ttl && !warned) {
+            /* RFC 4034 3: each RRSIG has the TTL of the RRset it covers,
+             * so RRSIGs at one name legitimately differ. */
+            bool sig = r->type == DNS_TYPE_RRSIG || r->type == DNS_TYPE_SIG;
+            if (!sig && r->ttl != z->rr[firstidx].ttl && !warned) {
                 WARN(c, r, "%s %s: TTL %lu differs from the RRset's TTL "
                            "%lu (RFC 2181 5.2), using %lu",
                      name_text(dns_zrr_owner(z, r), nb, sizeof(nb)),
@@ -605,7 +608,8 @@ static int rebuild(struct ck *c)
             if (k > i && cmp_rr(c, c->ord[k - 1], c->ord[k]) == 0)
                 continue; /* RFC 2181 5: duplicates are one record */
             out[n] = *r;
-            out[n].ttl = z->rr[firstidx].ttl;
+            if (!sig)
+                out[n].ttl = z->rr[firstidx].ttl;
             n++;
         }
         i = j;

@@ -140,7 +140,8 @@ TB_API int dns_zone_parse(struct dns_zone_src *z, const char *text,
  *            type (OPT, TSIG, ANY...); rdata not matching its type's
  *            layout (dns_rdata_check); a class other than the zone's;
  *   warnings: no NS at the apex; TTLs differing inside an RRset (RFC
- *            2181 5.2: all take the TTL of the record read first); data
+ *            2181 5.2: all take the TTL of the record read first; RRSIGs
+ *            keep theirs, RFC 4034 3); data
  *            below a delegation that is not an address (occluded, never
  *            served); an in-zone NS target without an A or AAAA record
  *            (missing glue).
