@@ -30,11 +30,16 @@ static const struct tb_mft empty_mft = {.abi_version = TB_ABI_VERSION};
 
 static void usage(const char *prog)
 {
-    fprintf(stderr,
-            "usage: %s [--mem=MIB] [--net:NAME=TAP] [--block:NAME=FILE] "
-            "[--] [ARGS]\n",
-            prog);
-    exit(1);
+    printf("usage: %s [--mem=MIB] [--net:NAME=TAP] [--block:NAME=FILE] "
+           "[--] [ARGS]\n"
+           "  --mem=MIB          application heap, default %u MiB\n"
+           "  --net:NAME=TAP     attach TAP interface TAP as net device NAME\n"
+           "  --block:NAME=FILE  attach FILE as block device NAME\n"
+           "Devices must be declared in the program's manifest.  The first "
+           "other argument,\nor all after --, form the application's "
+           "command line.\n",
+           prog, TB_HOST_MEM_DEFAULT_MIB);
+    exit(0);
 }
 
 int main(int argc, char *argv[])

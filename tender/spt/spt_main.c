@@ -63,11 +63,20 @@ static const struct tb_spt_ops ops = {
 
 static struct tb_spt_boot boot;
 
-static void usage(void)
+/* Prints the usage; to stdout and status 0 when asked for (--help). */
+static void usage(int status)
 {
-    fprintf(stderr, "usage: tibra-spt [--mem=MIB] [--net:NAME=TAP] "
-                    "[--block:NAME=FILE] IMAGE [ARGS]\n");
-    exit(1);
+    fprintf(status ? stderr : stdout,
+            "usage: tibra-spt [--mem=MIB] [--net:NAME=TAP] "
+            "[--block:NAME=FILE] IMAGE [ARGS]\n"
+            "  --mem=MIB          guest memory, default %u MiB\n"
+            "  --net:NAME=TAP     attach TAP interface TAP as net device "
+            "NAME\n"
+            "  --block:NAME=FILE  attach FILE as block device NAME\n"
+            "Every device the image's manifest declares must be attached, "
+            "and only those.\n",
+            TB_HOST_MEM_DEFAULT_MIB);
+    exit(status);
 }
 
 /* Switches to (sp) and jumps to (entry) with (b) as its argument. */
@@ -207,16 +216,18 @@ int main(int argc, char *argv[])
             if (n_dev_opts == MAX_DEV_OPTS)
                 errx(1, "too many devices");
             dev_opts[n_dev_opts++] = argv[i];
+        } else if (strcmp(argv[i], "--help") == 0 ||
+                   strcmp(argv[i], "-h") == 0) {
+            usage(0);
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
-            if (strcmp(argv[i], "--help") != 0)
-                warnx("unknown option '%s'", argv[i]);
-            usage();
+            warnx("unknown option '%s'", argv[i]);
+            usage(1);
         } else {
             break;
         }
     }
     if (i >= argc)
-        usage();
+        usage(1);
     path = argv[i++];
 
     img = read_image(path, &len);
