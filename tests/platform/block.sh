@@ -10,6 +10,7 @@
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
 
 for t in $(plat_targets block); do
     img="$tmp/disk-$t.img"

@@ -14,6 +14,7 @@ if ! plat_available spt hello; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' INT TERM
 
 # refused NAME REGEX CMD...: CMD exits 1 and prints REGEX.
 refused() {
