@@ -2,8 +2,9 @@
 # bench/boot/run.sh -- boot-to-exit time of the hello unikernel on Tibra's
 # tenders (tibra-hvt, tibra-spt) side by side with Solo5's (solo5-hvt,
 # solo5-spt running Solo5's own test_hello) and /bin/true, in one run, with
-# hyperfine (or a timed loop of N runs when hyperfine is missing); then
-# the image sizes.  Prints a Markdown table for docs/BENCHMARKS-boot.md.
+# hyperfine (or a timed loop of N runs when hyperfine is missing), then
+# all commands again round-robin (bench/boot/interleave.py) so that a
+# shared machine's load falls on each alike; then the image sizes.  Prints a Markdown table for docs/BENCHMARKS-boot.md.
 #
 #   bench/boot/run.sh            (from the repository root)
 #
@@ -103,6 +104,9 @@ print(*("%.3f" % x for x in (statistics.mean(v), statistics.pstdev(v),
 fi
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+# The same commands round-robin, so that load changes hit all alike.
+mapfile -t inter < <(python3 bench/boot/interleave.py "$RUNS" "${cmds[@]}")
+
 echo "Machine: $(uname -srm), $cpu, $(nproc) CPUs"
 kvm="none"
 [ $have_kvm = 1 ] && kvm="/dev/kvm"
@@ -119,6 +123,15 @@ echo "|---|---:|---:|---:|---:|"
 for i in "${!cmds[@]}"; do
     printf '| %s | %s | %s | %s | %s |\n' "${names[$i]}" "${mean[$i]}" \
         "${sd[$i]}" "${med[$i]}" "${min[$i]}"
+done
+echo
+echo "Interleaved (bench/boot/interleave.py, $RUNS rounds, posix_spawn):"
+echo
+echo "| command | median (ms) | min | p90 |"
+echo "|---|---:|---:|---:|"
+for i in "${!cmds[@]}"; do
+    read -r a b c <<<"${inter[$i]}"
+    printf '| %s | %s | %s | %s |\n' "${names[$i]}" "$a" "$b" "$c"
 done
 echo
 echo "| image | bytes | stripped bytes |"
