@@ -4,7 +4,8 @@
 # solo5-spt running Solo5's own test_hello) and /bin/true, in one run, with
 # hyperfine (or a timed loop of N runs when hyperfine is missing), then
 # all commands again round-robin (bench/boot/interleave.py) so that a
-# shared machine's load falls on each alike; then the image sizes.  Prints a Markdown table for docs/BENCHMARKS-boot.md.
+# shared machine's load falls on each alike; then the image sizes.
+# Prints Markdown tables for docs/BENCHMARKS-boot.md.
 #
 #   bench/boot/run.sh            (from the repository root)
 #
