@@ -2,7 +2,8 @@
 # fault.sh -- a NULL structure dereference (address 0x10) on every
 # available target: the platform prints a fault line naming the faulting
 # address, a register dump, and exits non-zero; the load never returns.
-# Then a stack overflow, which must be caught the same way.
+# Then a stack overflow, which must be caught the same way, and the two
+# deliberate ends, tb_abort() and a failed NEVER(): exit 255 with a message.
 . "$(dirname "$0")/lib/platform.sh"
 
 for t in $(plat_targets fault); do
@@ -28,5 +29,18 @@ for t in $(plat_targets fault); do
     else
         expect_output "fault/$t stack overflow (exit $RC)" '[Ff]ault'
     fi
+
+    for mode in abort never; do
+        plat_run "$t" fault -- $mode
+        if [ "$RC" -ne 255 ]; then
+            bad "fault/$t $mode" "exit status $RC, expected 255"
+        elif printf '%s\n' "$OUT" | grep -q 'NOT CAUGHT'; then
+            bad "fault/$t $mode" "went on"
+        else
+            ok "fault/$t $mode (exit 255)"
+        fi
+    done
+    expect_output "fault/$t never message" \
+        'assertion failed: .*heap_size.*fault\.c:[0-9]+'
 done
 finish fault

@@ -4,6 +4,8 @@
  * recurses until the stack overflows into the guard page below it.  The
  * platform MUST catch the fault, print a fault line and a register dump
  * (with the faulting address for the NULL case), and exit non-zero (255).
+ * Two deliberate ends take the same exit: "abort" calls tb_abort(), and
+ * "never" fails a NEVER() check (tb_assert_fail, as lib/ code would).
  * Printing "NOT CAUGHT" means the program went on, which is a failure.
  */
 #include "app.h"
@@ -31,6 +33,16 @@ static __attribute__((noinline)) uint64_t recurse(uint64_t n)
 
 int tb_app_main(const struct tb_start_info *si)
 {
+    if (arg_has(si->cmdline, "abort")) {
+        say("fault: calling tb_abort()\n");
+        tb_abort();
+    }
+    if (arg_has(si->cmdline, "never")) {
+        say("fault: failing NEVER()\n");
+        if (NEVER(si->heap_size != 0xdead))
+            say("NOT CAUGHT: NEVER() returned\n");
+        return 1;
+    }
     if (arg_has(si->cmdline, "recurse")) {
         say("fault: recursing until the stack overflows\n");
         uint64_t r = recurse(0);
