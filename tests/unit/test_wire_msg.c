@@ -320,10 +320,106 @@ static void test_rdata(void)
     CHECK_EQ(dns_rdata_unpack(msg, 8, 0, 8, DNS_TYPE_NS, NULL, 0, NULL), 0);
 }
 
+/*
+ * One valid rdata per layout.  (exact) marks layouts with no open-ended
+ * field: one byte more or less is malformed.  For the rest, one byte less
+ * is still checked to be rejected where the layout needs that byte.
+ */
+static void test_layouts(void)
+{
+    static const struct {
+        uint16_t type;
+        const char *rd;
+        size_t len;
+        bool exact;
+    } t[] = {
+        {DNS_TYPE_A, "\x01\x02\x03\x04", 4, true},
+        {DNS_TYPE_NS, "\x02ns\x00", 4, true},
+        {DNS_TYPE_SOA,
+         "\x00\x00"
+         "11112222333344445555",
+         22, true},
+        {DNS_TYPE_HINFO, "\x02PC\x05Linux", 9, true},
+        {DNS_TYPE_MINFO, "\x00\x00", 2, true},
+        {DNS_TYPE_MX, "\x00\x0a\x00", 3, true},
+        {DNS_TYPE_AAAA, "0123456789abcdef", 16, true},
+        {DNS_TYPE_LOC, "0123456789abcdef", 16, true},
+        {DNS_TYPE_SRV, "\x00\x01\x00\x02\x00\x03\x00", 7, true},
+        {DNS_TYPE_NAPTR, "\x00\x01\x00\x02\x01S\x00\x00\x00", 9, true},
+        {DNS_TYPE_PX, "\x00\x01\x00\x00", 4, true},
+        {DNS_TYPE_GPOS,
+         "\x01"
+         "1\x01"
+         "2\x01"
+         "3",
+         6, true},
+        {DNS_TYPE_NSEC3PARAM, "\x01\x00\x00\x0a\x02\xab\xcd", 7, true},
+        {DNS_TYPE_EUI48, "\x00\x11\x22\x33\x44\x55", 6, true},
+        {DNS_TYPE_EUI64, "\x00\x11\x22\x33\x44\x55\x66\x77", 8, true},
+        {DNS_TYPE_NID, "\x00\x0a\x00\x11\x22\x33\x44\x55\x66\x77", 10, true},
+        {DNS_TYPE_L32, "\x00\x0a\x0a\x00\x00\x01", 6, true},
+        {DNS_TYPE_LP, "\x00\x0a\x01x\x00", 5, true},
+        {DNS_TYPE_TSIG,
+         "\x00"
+         "\x00\x00\x5f\x00\x00\x00\x01\x2c"
+         "\x00\x02MA\x12\x34\x00\x00\x00\x00",
+         19, true},
+        {DNS_TYPE_TKEY,
+         "\x00"
+         "\x00\x00\x00\x01\x00\x00\x00\x02\x00\x03\x00\x00"
+         "\x00\x01K\x00\x00",
+         18, true},
+        {DNS_TYPE_WKS, "\x01\x02\x03\x04\x06\x40", 6, false},
+        {DNS_TYPE_DS, "\x12\x34\x08\x02\xaa", 5, false},
+        {DNS_TYPE_DNSKEY, "\x01\x01\x03\x08\xaa", 5, false},
+        {DNS_TYPE_SSHFP, "\x01\x01\xaa", 3, false},
+        {DNS_TYPE_TLSA, "\x03\x01\x01\xaa", 4, false},
+        {DNS_TYPE_NSEC3, "\x01\x00\x00\x0a\x00\x01\xaa", 7, false},
+        {DNS_TYPE_ZONEMD, "\x00\x00\x00\x01\x01\x01\xaa", 7, false},
+        {DNS_TYPE_CSYNC, "\x00\x00\x00\x01\x00\x03", 6, false},
+        {DNS_TYPE_URI, "\x00\x0a\x00\x01x", 5, false},
+        {DNS_TYPE_CAA, "\x00\x05issuex", 8, false},
+        {DNS_TYPE_HTTPS, "\x00\x01\x00", 3, false},
+        {DNS_TYPE_CERT, "\x00\x01\x00\x02\x08", 5, false},
+        {DNS_TYPE_OPT, "\x00\x0a\x00\x01x", 5, false},
+    };
+    uint8_t msg[64], out[600];
+    size_t n;
+
+    for (size_t i = 0; i < TB_ARRAY_SIZE(t); i++) {
+        memcpy(msg, t[i].rd, t[i].len);
+        msg[t[i].len] = 0;
+        int r = dns_rdata_unpack(msg, t[i].len + 1, 0, t[i].len, t[i].type, out,
+                                 sizeof(out), &n);
+        if (r != 0)
+            fprintf(stderr, "type %u rejected\n", t[i].type);
+        CHECK_EQ(r, 0);
+        CHECK_EQ(n, t[i].len);
+        CHECK_MEM(out, t[i].rd, t[i].len);
+        /* one byte short: the last field is incomplete (WKS bitmaps and
+         * CAA values may be empty: one byte less is still valid) */
+        if (t[i].type == DNS_TYPE_WKS || t[i].type == DNS_TYPE_CAA)
+            continue;
+        r = dns_rdata_unpack(msg, t[i].len + 1, 0, t[i].len - 1, t[i].type,
+                             NULL, 0, NULL);
+        if (r != TB_EMALF)
+            fprintf(stderr, "type %u: short accepted\n", t[i].type);
+        CHECK_EQ(r, TB_EMALF);
+        if (t[i].exact) {
+            r = dns_rdata_unpack(msg, t[i].len + 1, 0, t[i].len + 1, t[i].type,
+                                 NULL, 0, NULL);
+            if (r != TB_EMALF)
+                fprintf(stderr, "type %u: long accepted\n", t[i].type);
+            CHECK_EQ(r, TB_EMALF);
+        }
+    }
+}
+
 int main(void)
 {
     RUN(test_response);
     RUN(test_msg_rules);
     RUN(test_rdata);
+    RUN(test_layouts);
     return check_done();
 }
