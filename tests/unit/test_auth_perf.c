@@ -75,7 +75,7 @@ static void make_queries(void)
         char name[128];
         uint16_t type = DNS_TYPE_A;
         int k = (i * 7919) % 100; /* spread the kinds */
-        if (only >= 0) /* one kind only: 0 existing .. 4 referral */
+        if (only >= 0 && only <= 4) /* one kind: 0 existing .. 4 referral */
             k = (int[]){0, 70, 85, 90, 95}[only];
         unsigned h = (unsigned)(i * 2654435761u) % 2000;
 
