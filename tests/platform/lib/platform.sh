@@ -22,6 +22,13 @@ SPT=${PLAT_SPT:-$TIBRA_HOST/tender/spt/tibra-spt}
 HVT="$TIBRA_HOST/tender/hvt/tibra-hvt"
 npass=0
 nfail=0
+# A cross build (make check CROSS=...) runs its unix programs under
+# qemu-user, as tests/run does for unit tests.
+if [ -z "${PLAT_UNIX_RUNNER:-}" ] &&
+    [ "${TIBRA_ARCH:-$(uname -m)}" != "$(uname -m)" ]; then
+    q=$(command -v "qemu-$TIBRA_ARCH" || command -v "qemu-$TIBRA_ARCH-static")
+    [ -n "$q" ] && PLAT_UNIX_RUNNER="$q -L /usr/$TIBRA_ARCH-linux-gnu"
+fi
 
 # plat_available TARGET APP: true if TARGET can run APP here.
 plat_available() {
