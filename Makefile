@@ -78,8 +78,12 @@ GUEST_CFLAGS := $(BASE_CFLAGS) -O2 -ffreestanding -nostdinc \
 	-I$(GUEST_LIBC_INC) -fstack-protector-strong -fno-pie -fno-pic \
 	-fno-asynchronous-unwind-tables -fno-plt -ffunction-sections \
 	-fdata-sections -DTB_GUEST=1
+# Guests have no TLS: the stack protector's canary is the global
+# __stack_chk_guard (platform/common/ssp.c), seeded at boot.  aarch64 GCC
+# uses the global by default.
 ifeq ($(ARCH),x86_64)
-GUEST_CFLAGS += -mno-red-zone -mno-sse -mno-mmx -mno-avx -mgeneral-regs-only
+GUEST_CFLAGS += -mno-red-zone -mno-sse -mno-mmx -mno-avx -mgeneral-regs-only \
+	-mstack-protector-guard=global
 endif
 ifeq ($(ARCH),aarch64)
 GUEST_CFLAGS += -mgeneral-regs-only -mstrict-align

@@ -30,13 +30,6 @@ PLAT_SPT_SRC := platform/spt/start.c platform/spt/spt.c
 CFLAGS_libc_string := -fno-builtin -fno-tree-loop-distribute-patterns
 CFLAGS_libc_printf := -fno-tree-loop-distribute-patterns
 
-# Guests have no TLS: the stack protector's canary is the global
-# __stack_chk_guard (platform/common/ssp.c), seeded at boot.  aarch64 GCC
-# uses the global by default.
-ifeq ($(ARCH),x86_64)
-GUEST_CFLAGS += -mstack-protector-guard=global
-endif
-
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--gc-sections \
 	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,-z,norelro \
 	-Wl,--build-id=none -Wl,--no-warn-rwx-segments
