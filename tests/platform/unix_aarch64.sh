@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# test-timeout: 900
 # unix_aarch64.sh -- the aarch64 cross build, tested under qemu-user:
 # builds `make platform-cross` with CROSS=aarch64-linux-gnu- into
 # $TIBRA_BUILD/cross (the unix test applications, every unit test, and
