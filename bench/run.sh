@@ -226,6 +226,7 @@ declare -A R
 for s in $servers; do
     d="$tmp/$s"
     log ""
+    R[$s.load0]=$(cut -d' ' -f1 /proc/loadavg)
     log "=== $s ($(date -u +%H:%M:%S), load $(cut -d' ' -f1-3 /proc/loadavg))"
     # 1-3: memory, dnsperf, tibra-load on the 100k-name zone.
     start "$s" "$tmp/z100k/$origin.zone" "$d"
@@ -291,6 +292,7 @@ for s in $servers; do
     done
     R[$s.load_ms]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
     log "$s: zone load ($load_names names): ${times[*]} ms, median ${R[$s.load_ms]:-n/a}"
+    R[$s.load1]=$(cut -d' ' -f1 /proc/loadavg)
     log "=== $s done (load $(cut -d' ' -f1-3 /proc/loadavg))"
 done
 
@@ -318,7 +320,7 @@ ratio() { # a b -> a/b with 2 decimals, or n/a
     if [[ " $servers " == *" tibra "* ]]; then printf -- '---:|---:|\n'
     else printf -- '---:|\n'; fi
     for key in dp_qps tl_qps dp_lat tl_p50_us tl_p99_us ir load_ms rss pss \
-        tl_lost tl_cpu_pct cg_rcodes; do
+        tl_lost tl_cpu_pct cg_rcodes load0 load1; do
         case $key in
         dp_qps) label="QPS (dnsperf)" ;;
         tl_qps) label="QPS (tibra-load)" ;;
@@ -332,6 +334,8 @@ ratio() { # a b -> a/b with 2 decimals, or n/a
         tl_lost) label="lost queries (tibra-load)" ;;
         tl_cpu_pct) label="generator CPU % (tibra-load)" ;;
         cg_rcodes) label="rcodes of the $cg_queries callgrind queries" ;;
+        load0) label="load average (1 min) before this server" ;;
+        load1) label="load average (1 min) after this server" ;;
         esac
         printf '| %s |' "$label"
         for s in $servers; do printf ' %s |' "${R[$s.$key]:-n/a}"; done
