@@ -3,24 +3,32 @@
 # reflector test application (tests/platform/apps/net.c: one tb_net_read
 # and one tb_net_write per batch of up to 8) under tibra-hvt and
 # tibra-spt, on a TAP interface in a network namespace created and removed
-# here; bench/boot/net_fps.py drives it.  Root only.  Solo5 has no
-# equivalent reflector among its tests, so it is not compared here.
+# here; bench/boot/net_fps.py drives it.  Then ICMP echo through a whole
+# stack, `ping -f -c PINGS`, against Tibra's tests/net/echo.c (lib/net)
+# and Solo5's tests/test_net (its minimal ARP/ICMP responder), each on
+# hvt and spt: Solo5 has no reflector, so this is the side-by-side.  Root
+# only.
 #
 #   bench/boot/net_fps.sh        (from the repository root)
 # Environment: O (build dir, default build), TOTAL (frames, default
-# 20000), WINDOW (frames in flight, default 8).
+# 20000), WINDOW (frames in flight, default 8), PINGS (default 500),
+# SOLO5 (a Solo5 tree built outside this repository, default
+# /work/peers/solo5; skipped if absent).
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$src"
 O=${O:-build}
 TOTAL=${TOTAL:-20000}
 WINDOW=${WINDOW:-8}
+PINGS=${PINGS:-500}
+SOLO5=${SOLO5:-/work/peers/solo5}
 arch=$(uname -m)
 H="$O/host-$arch"
 G="$O/guest-$arch"
 [ "$(id -u)" -eq 0 ] || { echo "net_fps.sh: needs root" >&2; exit 1; }
 make -s -j2 O="$O" "$H/tender/hvt/tibra-hvt" "$H/tender/spt/tibra-spt" \
-    "$G/tests/platform/apps/net.hvt" "$G/tests/platform/apps/net.spt"
+    "$G/tests/platform/apps/net.hvt" "$G/tests/platform/apps/net.spt" \
+    "$G/tests/net/echo.hvt" "$G/tests/net/echo.spt"
 
 ns="tibra-fps-$$"
 log=$(mktemp)
@@ -59,3 +67,41 @@ run() { # NAME CMD...
     --mem=2 --net:service0=tap0 "$G/tests/platform/apps/net.hvt"
 run "tibra-spt net" "$H/tender/spt/tibra-spt" --net:service0=tap0 \
     "$G/tests/platform/apps/net.spt"
+
+ping_run() { # NAME CMD...
+    local name=$1
+    shift
+    ip netns add "$ns"
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip -n "$ns" tuntap add dev tap0 mode tap
+    ip -n "$ns" addr add 10.0.0.1/24 dev tap0
+    ip -n "$ns" link set tap0 up
+    ip netns exec "$ns" timeout 300 "$@" >"$log" 2>&1 </dev/null &
+    pid=$!
+    sleep 1
+    printf '%s: ' "$name"
+    ip netns exec "$ns" ping -q -f -c "$PINGS" -w 120 10.0.0.2 |
+        sed -n 's/.*received.* time \([0-9]*\)ms/\1 ms total/p;
+            s/^rtt [^=]*= //p' | tr '\n' ' '
+    echo
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=""
+    ip netns del "$ns"
+}
+echo "ICMP echo, ping -f -c $PINGS (rtt min/avg/max/mdev):"
+EARGS="ip4=10.0.0.2/24 conns=8 rcvbuf=32768 sndbuf=32768 pkts=256"
+[ -r /dev/kvm ] && ping_run "tibra-hvt echo (lib/net)" \
+    "$H/tender/hvt/tibra-hvt" --net:service0=tap0 \
+    "$G/tests/net/echo.hvt" $EARGS
+ping_run "tibra-spt echo (lib/net)" "$H/tender/spt/tibra-spt" \
+    --mem=32 --net:service0=tap0 "$G/tests/net/echo.spt" $EARGS
+S5="$SOLO5/tests/test_net/test_net"
+if [ -f "$S5.hvt" ] && [ -r /dev/kvm ]; then
+    ping_run "solo5-hvt test_net" "$SOLO5/tenders/hvt/solo5-hvt" \
+        --mem=4 --net:service0=tap0 "$S5.hvt"
+fi
+if [ -f "$S5.spt" ]; then
+    ping_run "solo5-spt test_net" "$SOLO5/tenders/spt/solo5-spt" \
+        --mem=4 --net:service0=tap0 "$S5.spt"
+fi
