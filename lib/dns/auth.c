@@ -403,12 +403,12 @@ static inline const uint8_t *node_entry(const struct zdb *z, const uint8_t *nd,
  * RFC 1034 4.3.2 step 3 inside zone (z): returns the entry to answer
  * with, or NULL when the answer is a DNAME synthesis from node (*dname).
  */
-HOT_INLINE const uint8_t *lookup(const struct zdb *z,
-                                    const struct qctx *x,
-                                    const uint8_t **dname)
+HOT_INLINE const uint8_t *lookup_at(const struct zdb *z,
+                                     const struct qctx *x, uint32_t idx,
+                                     const uint8_t **dname)
 {
-    uint32_t idx = zdb_find(z, x->name, x->nlen, x->hash), r;
     const uint8_t *nd, *e;
+    uint32_t r;
 
     if (TB_LIKELY(idx != ZDB_NONE)) {
         nd = zdb_node(z, idx);
@@ -457,6 +457,12 @@ found:
     e = node_entry(z, nd, x->qtype);
 pick:
     return x->dnssec ? zdb_ent(z, zdb_ld32(e + ZE_DO)) : e;
+}
+
+HOT_INLINE const uint8_t *lookup(const struct zdb *z, const struct qctx *x,
+                                 const uint8_t **dname)
+{
+    return lookup_at(z, x, zdb_find(z, x->name, x->nlen, x->hash), dname);
 }
 
 /*
@@ -741,17 +747,25 @@ static size_t answer_dname(const struct dns_zoneset *zs, const struct zdb *z,
     return put_opt(zs, x, resp, (size_t)(o - resp), 0);
 }
 
-/* Answers from zone (z). */
-HOT_INLINE size_t answer_zone(const struct dns_zoneset *zs,
+/* Answers from zone (z); (idx) is the query name's node, if known. */
+HOT_INLINE size_t answer_zone_at(const struct dns_zoneset *zs,
                                  const struct zdb *z, const struct qctx *x,
-                                 uint8_t *resp, size_t lim,
+                                 uint32_t idx, uint8_t *resp, size_t lim,
                                  struct dns_auth_stats *st)
 {
-    const uint8_t *dname = NULL, *e = lookup(z, x, &dname);
+    const uint8_t *dname = NULL, *e = lookup_at(z, x, idx, &dname);
 
     if (TB_UNLIKELY(e == NULL))
         return answer_dname(zs, z, x, dname, resp, lim, st);
     return put_entry(zs, z, x, e, resp, lim, st);
+}
+
+static size_t answer_zone(const struct dns_zoneset *zs, const struct zdb *z,
+                          const struct qctx *x, uint8_t *resp, size_t lim,
+                          struct dns_auth_stats *st)
+{
+    return answer_zone_at(zs, z, x, zdb_find(z, x->name, x->nlen, x->hash),
+                          resp, lim, st);
 }
 
 /* CHAOS TXT (id.server, hostname.bind: identity; version.server,
@@ -877,6 +891,20 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
                                 ? DNS_RCODE_NOTIMP
                                 : DNS_RCODE_REFUSED,
                             true, true, st);
+    /* One zone (the usual server): a name found in it is in it, so the
+     * origin is compared only on a miss. */
+    if (zs->n == 1) {
+        const struct zdb *z = &zs->z[0];
+        uint32_t idx = zdb_find(z, x.name, x.nlen, x.hash);
+        size_t off;
+        if (TB_LIKELY(idx != ZDB_NONE))
+            return answer_zone_at(zs, z, &x, idx, resp, lim, st);
+        if (z->olabels <= x.nl &&
+            x.nlen - (off = x.offs[x.nl - z->olabels]) == z->olen &&
+            zdb_eq(x.name + off, z->origin, z->olen))
+            return answer_zone_at(zs, z, &x, ZDB_NONE, resp, lim, st);
+        return answer_error(zs, &x, resp, DNS_RCODE_REFUSED, true, true, st);
+    }
     /* The most specific zone: origins by decreasing label count.  A DS
      * query for a zone's apex belongs to the parent (RFC 4035 3.1.4.1). */
     for (size_t i = 0; i < zs->n; i++) {
