@@ -339,6 +339,12 @@ ratio() { # a b -> a/b with 2 decimals, or n/a
         esac
         printf '| %s |' "$label"
         for s in $servers; do printf ' %s |' "${R[$s.$key]:-n/a}"; done
+        case $key in
+        tl_lost | tl_cpu_pct | cg_rcodes | load0 | load1)
+            if [[ " $servers " == *" tibra "* ]]; then printf ' | |\n'
+            else printf ' |\n'; fi
+            continue ;;
+        esac
         if [[ " $servers " == *" tibra "* ]]; then
             printf ' %s | %s |\n' \
                 "$(ratio "${R[tibra.$key]:-}" "${R[nsd.$key]:-}")" \
