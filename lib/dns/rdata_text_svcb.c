@@ -22,8 +22,8 @@ enum {
     KEY_ECH = 5,
     KEY_IPV6HINT = 6,
     KEY_DOHPATH = 7,
-    KEY_OHTTP = 8,
-    KEY_INVALID = 65535 /* RFC 9460 14.3.2: reserved */
+    KEY_OHTTP = 8
+    /* 65535 is reserved (RFC 9460 14.3.2) but NSD and Knot take it. */
 };
 
 static const char *const key_names[] = {
@@ -44,7 +44,7 @@ static int key_from_text(const char *s, size_t n, uint16_t *key)
         }
     }
     if (n > 3 && memcmp(s, "key", 3) == 0 &&
-        rp_number(s + 3, n - 3, 65535, &v) == 0 && v != KEY_INVALID &&
+        rp_number(s + 3, n - 3, 65535, &v) == 0 &&
         !(n > 4 && s[3] == '0')) {
         *key = (uint16_t)v;
         return 0;
@@ -343,7 +343,7 @@ int rw_svcparams(struct rw *w, const uint8_t *p, size_t n)
         k = tb_get16(p + a);
         l = tb_get16(p + a + 2);
         v = p + a + 4;
-        if ((int)k <= prev || k == KEY_INVALID || n - a - 4 < l)
+        if ((int)k <= prev || n - a - 4 < l)
             return TB_EMALF;
         prev = k;
         a += 4 + (size_t)l;
