@@ -303,6 +303,9 @@ int rp_ip4(const char *s, size_t len, uint8_t out[4])
     for (part = 0; part < 4; part++) {
         unsigned v = 0, digits = 0;
         while (i < len && s[i] >= '0' && s[i] <= '9') {
+            /* No leading zeros: inet_pton() (NSD, Knot) refuses them. */
+            if (digits == 1 && v == 0)
+                return TB_EMALF;
             v = v * 10 + (unsigned)(s[i++] - '0');
             if (++digits > 3 || v > 255)
                 return TB_EMALF;

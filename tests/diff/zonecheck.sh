@@ -4,7 +4,9 @@
 # Knot (knotc zone-check with a throw-away configuration: Debian's knot
 # package ships no kzonecheck).  Any peer that accepts what we reject, or
 # rejects what we accept, is a failure unless tests/diff/KNOWN-zonecheck
-# lists it as "FILE PEER VERDICT  # reason" (VERDICT = the peer's).
+# lists it as "FILE PEER VERDICT  # reason" (VERDICT = the peer's), or
+# "FILE nsd content  # reason" for a zone whose records NSD reads
+# differently (see below).
 # NSD resolves $INCLUDE relative to its working directory, so it runs in
 # tests/data/zone; Knot and Tibra resolve relative to the including file.
 # Content, not just verdicts: for every zone both accept, NSD's own dump
@@ -74,7 +76,11 @@ for f in "$dir"/*.in; do
         knot_check "$origin" "$f"
         peers="$peers knot:$(verdict $?)"
     fi
-    if [ $have_nsd = 1 ] && [ "$us" = accept ] &&
+    skip_content=0
+    grep -Eq "^$b[[:space:]]+nsd[[:space:]]+content([[:space:]]|$)" \
+        "$known" 2>/dev/null && skip_content=1
+    [ $skip_content = 1 ] && divergent=$((divergent + 1))
+    if [ $have_nsd = 1 ] && [ "$us" = accept ] && [ $skip_content = 0 ] &&
         [ "${peers#* nsd:}" != "$peers" ] &&
         [ "${peers#* nsd:accept}" != "$peers" ]; then
         (cd "$dir" && nsd-checkzone -p "$origin" "$b") >"$tmp/nsd.txt" \
