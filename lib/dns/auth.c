@@ -913,7 +913,8 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
         if (z->olabels > x.nl)
             continue;
         off = x.offs[x.nl - z->olabels];
-        if (x.nlen - off != z->olen || !zdb_eq(x.name + off, z->origin, z->olen))
+        if (x.nlen - off != z->olen ||
+            !zdb_eq(x.name + off, z->origin, z->olen))
             continue;
         if (TB_UNLIKELY(x.qtype == DNS_TYPE_DS && off == 0 &&
                         x.nl > 0)) {

@@ -296,7 +296,8 @@ static int render(struct cc *c, const struct plan *p, bool dnssec,
             minlen = r.b.len;
     }
     err = r.err ? r.err : (r.b.err | r.fix.err | r.cuts.err);
-    if (err == 0 && (r.b.len > DNS_MSG_MAXLEN - DNS_HDR_LEN || cnt[0] > 0xffff ||
+    if (err == 0 &&
+        (r.b.len > DNS_MSG_MAXLEN - DNS_HDR_LEN || cnt[0] > 0xffff ||
                      cnt[1] > 0xffff || cnt[2] > 0xffff)) {
         dns_diag(c->diag, DNS_DIAG_ERROR, NULL, 0,
                  "a response exceeds 65535 bytes");

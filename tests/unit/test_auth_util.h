@@ -205,7 +205,8 @@ TB_UNUSED static const char *ta_rcode(unsigned r)
 
 /* Prints response (r, len) into (out): a header line, then one line per
  * RR "SEC owner ttl TYPE rdata".  Returns false if it does not parse. */
-TB_UNUSED static bool ta_print(const uint8_t *r, size_t len, char *out, size_t cap)
+TB_UNUSED static bool ta_print(const uint8_t *r, size_t len, char *out,
+                               size_t cap)
 {
     static const char *sec[] = {"QD", "AN", "NS", "AR"};
     struct dns_msg m;

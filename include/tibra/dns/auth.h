@@ -101,18 +101,24 @@ struct dns_auth_stats {
  * glue of a referral).  (flags) is DNS_AUTH_TCP or 0; for TCP (cap) SHOULD
  * be 65535.  (st) MUST NOT be NULL.
  *
- * Semantics (RFC 1034 4.3.2 and the issue "The authoritative engine"):
- * longest-match zone; exact answers with AA; CNAME chains followed inside
- * the zone; RFC 4592 wildcards; RFC 6672 DNAME synthesis; referrals (AA
- * clear, NS in authority, glue below the cut in additional; DS answered
- * from the parent side); RFC 2308 negative answers with the SOA (TTL =
- * min(SOA TTL, SOA minimum)); additional A/AAAA for NS, MX and SRV
- * targets in the zone; EDNS(0) (OPT echoed with udp_max, DO echoed and
- * RRSIGs added when set, BADVERS for version > 0, FORMERR for two OPTs);
- * REFUSED outside our zones and for class other than IN (CH: CHAOS TXT);
- * FORMERR for malformed queries; NOTIMP for opcodes other than QUERY;
- * AXFR/IXFR: REFUSED (transfers come later); ANY: every RRset of the
- * name (as NSD does).
+ * Semantics (RFC 1034 4.3.2 and the issue "The authoritative engine";
+ * choices between NSD and Knot in docs/DESIGN.md, "auth"): longest-match
+ * zone; exact answers with AA; CNAME chains followed inside the zone
+ * (through wildcards and DNAMEs, into delegations); RFC 4592 wildcards;
+ * RFC 6672 DNAME synthesis, the new name chased inside the zone;
+ * referrals (AA clear, NS in authority, glue below the cut required in
+ * additional, sibling glue after it; DS answered from the parent side,
+ * also at a child apex when the parent is in the set); RFC 2308 negative
+ * answers with the SOA (TTL = min(SOA TTL, SOA minimum)); additional
+ * A/AAAA for NS, MX and SRV targets in the zone; EDNS(0) (OPT echoed with
+ * udp_max, DO echoed and RRSIGs added when set, BADVERS for version > 0,
+ * FORMERR for two OPTs); REFUSED outside our zones and for classes other
+ * than IN and ANY (CH: CHAOS TXT, without AA); FORMERR (with the question
+ * when it parsed) for malformed queries; NOTIFY REFUSED, any other
+ * opcode but QUERY NOTIMP; AXFR over UDP NOTIMP, other transfers REFUSED
+ * (transfers come later); TSIG-signed queries NOTAUTH with a BADKEY TSIG
+ * (no keys yet); ANY: one RRset, the first in type order (RFC 8482).
+ * (st->servfail) counts every RCODE without a counter of its own.
  */
 TB_API size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
                               size_t qlen, uint8_t *resp, size_t cap,
