@@ -41,6 +41,7 @@ int zlex_entry(struct zlex *lx, struct dns_tok *t, size_t max, size_t *n,
                uint32_t *line, bool *blank)
 {
     const char *p = lx->p, *end = lx->end, *prev_end = NULL;
+    const char *ls = p; /* start of the entry's first line */
     unsigned paren = 0;
     uint32_t open_line = 0;
     size_t k = 0;
@@ -67,6 +68,7 @@ int zlex_entry(struct zlex *lx, struct dns_tok *t, size_t max, size_t *n,
                 /* Empty or comment-only line: start afresh. */
                 *blank = p < end && cls[(uint8_t)*p] == C_BLANK;
                 *line = lx->line;
+                ls = p;
             }
             continue;
         case C_SEMI:
@@ -91,6 +93,10 @@ int zlex_entry(struct zlex *lx, struct dns_tok *t, size_t max, size_t *n,
             continue;
         case C_QUOTE:
             fl = DNS_TOK_QUOTED | (prev_end == p ? DNS_TOK_JOINED : 0);
+            /* RFC 1035 5.1: the owner starts in the first column; after
+             * a '(' it is blank (as NSD and Knot read it). */
+            if (k == 0 && p != ls)
+                *blank = true;
             s = ++p;
             {
                 uint32_t l0 = lx->line;
@@ -121,6 +127,8 @@ int zlex_entry(struct zlex *lx, struct dns_tok *t, size_t max, size_t *n,
             continue;
         default:
             fl = prev_end == p ? DNS_TOK_JOINED : 0;
+            if (k == 0 && p != ls)
+                *blank = true;
             s = p;
             while (p < end) {
                 uint8_t c = cls[(uint8_t)*p];
