@@ -729,6 +729,93 @@ bad:
     rp_fail(r, TB_EMALF, "bad 64-bit locator");
 }
 
+/*
+ * RFC 3123 4: APL items "[!]afi:address/prefix", AFI 1 (IPv4) or 2
+ * (IPv6); the address is stored without its trailing zero bytes.
+ */
+static void field_apl(struct rp *r)
+{
+    for (; r->err == 0 && r->i < r->n; r->i++) {
+        const struct dns_tok *t = &r->t[r->i];
+        const char *s = t->s, *end = t->s + t->len, *colon, *slash;
+        uint64_t afi, pfx;
+        uint8_t a[16];
+        size_t alen, k = 0;
+        bool neg = false;
+
+        if (s < end && *s == '!') {
+            neg = true;
+            s++;
+        }
+        colon = memchr(s, ':', (size_t)(end - s));
+        slash = colon ? memchr(colon, '/', (size_t)(end - colon)) : NULL;
+        if (colon == NULL || slash == NULL ||
+            rp_number(s, (size_t)(colon - s), 65535, &afi) != 0 ||
+            (afi != 1 && afi != 2) ||
+            rp_number(slash + 1, (size_t)(end - slash - 1),
+                      afi == 1 ? 32 : 128, &pfx) != 0 ||
+            (afi == 1 ? rp_ip4(colon + 1, (size_t)(slash - colon - 1), a)
+                      : rp_ip6(colon + 1, (size_t)(slash - colon - 1),
+                               a)) != 0) {
+            rp_fail(r, TB_EMALF, "bad APL item");
+            return;
+        }
+        alen = afi == 1 ? 4 : 16;
+        while (alen > 0 && a[alen - 1] == 0)
+            alen--;
+        tb_wcur_u16(&r->w, (uint16_t)afi);
+        tb_wcur_u8(&r->w, (uint8_t)pfx);
+        tb_wcur_u8(&r->w, (uint8_t)((neg ? 0x80 : 0) | alen));
+        for (k = 0; k < alen; k++)
+            tb_wcur_u8(&r->w, a[k]);
+    }
+}
+
+/*
+ * RFC 4025 2: gateway type, algorithm, gateway ("." for none, an IPv4 or
+ * IPv6 address, or a domain name) and an optional base64 public key.
+ */
+static void field_ipseckey(struct rp *r)
+{
+    const struct dns_tok *t;
+    uint8_t gtype = 0, a[16];
+    uint64_t v;
+
+    t = rp_next(r, "missing gateway type");
+    if (t == NULL)
+        return;
+    if (rp_number(t->s, t->len, 3, &v) != 0) {
+        r->i--;
+        rp_fail(r, TB_EMALF, "bad gateway type (0-3)");
+        return;
+    }
+    gtype = (uint8_t)v;
+    tb_wcur_u8(&r->w, gtype);
+    field_uint(r, 1, 255); /* algorithm */
+    t = rp_next(r, "missing gateway");
+    if (t == NULL)
+        return;
+    if (gtype == 0) {
+        if (t->len != 1 || t->s[0] != '.') {
+            r->i--;
+            rp_fail(r, TB_EMALF, "gateway type 0 needs \".\"");
+        }
+    } else if (gtype == 1 || gtype == 2) {
+        if ((gtype == 1 ? rp_ip4(t->s, t->len, a)
+                        : rp_ip6(t->s, t->len, a)) != 0) {
+            r->i--;
+            rp_fail(r, TB_EMALF, "bad gateway address");
+            return;
+        }
+        tb_wcur_bytes(&r->w, a, gtype == 1 ? 4 : 16);
+    } else {
+        r->i--;
+        rp_name(r);
+    }
+    if (r->err == 0 && r->i < r->n)
+        field_b64(r);
+}
+
 static void field(struct rp *r, uint8_t kind)
 {
     switch (kind) {
@@ -763,6 +850,8 @@ static void field(struct rp *r, uint8_t kind)
     case DNS_RDF_EUI48: field_eui(r, 6); break;
     case DNS_RDF_EUI64: field_eui(r, 8); break;
     case DNS_RDF_ILNP64: field_ilnp64(r); break;
+    case DNS_RDF_APL: field_apl(r); break;
+    case DNS_RDF_IPSECKEY: field_ipseckey(r); break;
     default: rp_fail(r, TB_EMALF, "unsupported field"); break;
     }
 }

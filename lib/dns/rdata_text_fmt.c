@@ -427,6 +427,80 @@ static int walk(const uint8_t *rdf, const uint8_t *p, size_t n, struct rw *w,
             rw_fmt(w, "%04x:%04x:%04x:%04x", tb_get16(v), tb_get16(v + 2),
                    tb_get16(v + 4), tb_get16(v + 6));
             break;
+        case DNS_RDF_APL:
+            for (l = 0; l < left;) {
+                uint8_t a[16];
+                unsigned afi, pfx, alen;
+                if (left - l < 4)
+                    return TB_EMALF;
+                afi = tb_get16(v + l);
+                pfx = v[l + 2];
+                alen = v[l + 3] & 0x7f;
+                if ((afi != 1 && afi != 2) || pfx > (afi == 1 ? 32 : 128) ||
+                    alen > (afi == 1 ? 4u : 16u) || left - l - 4 < alen ||
+                    (alen > 0 && v[l + 3 + alen] == 0))
+                    return TB_EMALF;
+                memset(a, 0, sizeof(a));
+                memcpy(a, v + l + 4, alen);
+                if (l > 0)
+                    rw_str(w, " ");
+                rw_fmt(w, "%s%u:", v[l + 3] & 0x80 ? "!" : "", afi);
+                if (w != NULL) {
+                    if (afi == 1)
+                        rw_ip4(w, a);
+                    else
+                        rw_ip6(w, a);
+                }
+                rw_fmt(w, "/%u", pfx);
+                l += 4 + alen;
+            }
+            break;
+        case DNS_RDF_IPSECKEY: {
+            unsigned gt;
+            if (left < 2)
+                return TB_EMALF;
+            gt = v[0];
+            rw_fmt(w, "%u %u ", gt, v[1]);
+            l = 2;
+            if (gt == 0) {
+                rw_str(w, ".");
+            } else if (gt == 1 || gt == 2) {
+                size_t al = gt == 1 ? 4 : 16;
+                if (left - l < al)
+                    return TB_EMALF;
+                if (w != NULL) {
+                    if (gt == 1)
+                        rw_ip4(w, v + l);
+                    else
+                        rw_ip6(w, v + l);
+                }
+                l += al;
+            } else if (gt == 3) {
+                size_t nl = name_len(v + l, left - l);
+                if (nl == 0)
+                    return TB_EMALF;
+                if (sp != NULL) {
+                    sp->off[sp->n] = o + l;
+                    sp->len[sp->n++] = nl;
+                }
+                if (w != NULL) {
+                    uint8_t tmp[DNS_NAME_MAXLEN];
+                    memcpy(tmp, v + l, nl);
+                    dns_name_to_text(tmp, nb, sizeof(nb));
+                    rw_str(w, nb);
+                }
+                l += nl;
+            } else {
+                return TB_EMALF;
+            }
+            if (l < left) {
+                rw_str(w, " ");
+                if (w != NULL)
+                    rw_b64(w, v + l, left - l);
+            }
+            l = left;
+            break;
+        }
         default:
             return TB_EMALF;
         }

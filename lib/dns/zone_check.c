@@ -669,5 +669,7 @@ int dns_zone_rr_to_text(const struct dns_zone_src *z,
                           cap - (size_t)n);
     if (m < 0)
         return TB_ESPACE;
+    if (m == 0) /* empty rdata (APL): no trailing blank */
+        buf[--n] = '\0';
     return n + m;
 }

@@ -51,6 +51,8 @@ enum dns_rdf {
     DNS_RDF_EUI48,    /* 6 bytes xx-xx-xx-xx-xx-xx (RFC 7043) */
     DNS_RDF_EUI64,    /* 8 bytes xx-...-xx */
     DNS_RDF_ILNP64,   /* 8 bytes xxxx:xxxx:xxxx:xxxx (RFC 6742) */
+    DNS_RDF_APL,      /* rest: APL items [!]afi:address/prefix (RFC 3123) */
+    DNS_RDF_IPSECKEY, /* gateway type, algorithm, gateway, key (RFC 4025) */
     DNS_RDF_COUNT
 };
 
