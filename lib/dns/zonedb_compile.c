@@ -68,12 +68,6 @@ static int rr_cmp(const void *ctx, uint32_t x, uint32_t y)
     return a->rdlen == b->rdlen ? 0 : (a->rdlen < b->rdlen ? -1 : 1);
 }
 
-static int name_cmp(const void *ctx, uint32_t x, uint32_t y)
-{
-    const uint8_t *base = ctx;
-    return dns_name_cmp(base + x, base + y);
-}
-
 /* Node (index) with lowercased name (name, len), or ZDB_NONE. */
 uint32_t cc_find(const struct cc *c, const uint8_t *name, size_t len)
 {
@@ -132,8 +126,13 @@ static int load_records(struct cc *c)
         }
         c->ord[i] = (uint32_t)i;
     }
-    if ((err = msort(c->ord, z->nrr, c->a, rr_cmp, z)) != 0)
-        return err;
+    /* dns_zone_check() leaves the records sorted: sort only if not. */
+    for (size_t i = 1; i < z->nrr; i++)
+        if (rr_cmp(z, c->ord[i - 1], c->ord[i]) > 0) {
+            if ((err = msort(c->ord, z->nrr, c->a, rr_cmp, z)) != 0)
+                return err;
+            break;
+        }
     for (size_t i = 0; i < z->nrr; i++)
         if (n == 0 || rr_cmp(z, c->ord[n - 1], c->ord[i]) != 0)
             c->ord[n++] = c->ord[i];
@@ -141,77 +140,92 @@ static int load_records(struct cc *c)
     return 0;
 }
 
-/* Step 3: one node per owner and per empty non-terminal (RFC 4592 2.2.2),
- * canonical order; the names become the start of the data section. */
+/* Number of trailing labels the lowercased names (a) and (b) share. */
+static unsigned common_labels(const uint8_t *a, const uint8_t *b)
+{
+    uint8_t la[128], lb[128];
+    unsigned na = 0, nb = 0, k = 0;
+
+    for (unsigned p = 0; a[p] != 0; p += a[p] + 1u)
+        la[na++] = (uint8_t)p;
+    for (unsigned p = 0; b[p] != 0; p += b[p] + 1u)
+        lb[nb++] = (uint8_t)p;
+    while (k < na && k < nb) {
+        const uint8_t *x = a + la[na - 1 - k], *y = b + lb[nb - 1 - k];
+        if (x[0] != y[0] || memcmp(x + 1, y + 1, x[0]) != 0)
+            break;
+        k++;
+    }
+    return k;
+}
+
+static int add_node(struct cc *c, const uint8_t *name, size_t *cap)
+{
+    struct cnode *nd;
+
+    if (c->nn == *cap) {
+        size_t nc = *cap ? *cap * 2 : 256;
+        struct cnode *nv = tb_realloc(c->a, c->nodes, *cap * sizeof(*nv),
+                                      nc * sizeof(*nv));
+        if (nv == NULL)
+            return TB_ENOMEM;
+        c->nodes = nv;
+        *cap = nc;
+    }
+    nd = &c->nodes[c->nn++];
+    memset(nd, 0, sizeof(*nd));
+    nd->name = (uint32_t)c->data.len;
+    nd->nlen = (uint16_t)dns_name_len(name);
+    nd->labels = (uint8_t)dns_name_labels(name);
+    nd->redir = nd->wild = ZDB_NONE;
+    tb_buf_append(&c->data, name, nd->nlen);
+    /* Zero padding to 8 bytes: the answer path compares words. */
+    tb_buf_append(&c->data, "\0\0\0\0\0\0\0", ZDB_PAD(nd->nlen) - nd->nlen);
+    if (c->data.err != 0 || c->data.len > 0x7fffffff)
+        return TB_ENOMEM;
+    return 0;
+}
+
+/*
+ * Step 3: one node per owner and per empty non-terminal (RFC 4592 2.2.2),
+ * in canonical order, without sorting: with the owners in canonical order,
+ * the names to insert before an owner O are its ancestors below the
+ * deepest one it shares with the previous owner (those sort after the
+ * previous owner and before O).  The origin is node 0.  The names become
+ * the start of the data section.
+ */
 static int make_nodes(struct cc *c)
 {
     const struct dns_zone_src *z = c->z;
-    struct tb_buf nb;
-    uint32_t *ref = NULL;
-    size_t nref = 0, cap = 0, nn = 0;
-    int err = 0;
+    uint8_t prev[DNS_NAME_MAXLEN];
+    size_t cap = 0;
+    int err;
 
-    tb_buf_init(&nb, c->a);
+    c->nn = 0;
+    if ((err = add_node(c, c->origin, &cap)) != 0)
+        goto out;
+    memcpy(prev, c->origin, c->olen);
     for (size_t i = 0; i < c->nrr; i++) {
         uint8_t own[DNS_NAME_MAXLEN];
-        const struct dns_zrr *r = &z->rr[c->ord[i]];
-        size_t len = dns_name_len(dns_zrr_owner(z, r));
-        if (i > 0 && dns_name_equal(dns_zrr_owner(z, r),
-                                    dns_zrr_owner(z, &z->rr[c->ord[i - 1]])))
-            continue;
-        memcpy(own, dns_zrr_owner(z, r), len);
+        const uint8_t *o = dns_zrr_owner(z, &z->rr[c->ord[i]]);
+        size_t len = dns_name_len(o);
+        unsigned k, labels;
+
+        memcpy(own, o, len);
         dns_name_lower(own);
-        /* The owner and each ancestor down to the origin. */
-        for (const uint8_t *p = own;; p += *p + 1) {
-            size_t l = len - (size_t)(p - own);
-            if (nref == cap) {
-                size_t nc = cap ? cap * 2 : 256;
-                uint32_t *nr = tb_realloc(c->a, ref, cap * 4, nc * 4);
-                if (nr == NULL) {
-                    err = TB_ENOMEM;
-                    goto out;
-                }
-                ref = nr;
-                cap = nc;
-            }
-            ref[nref++] = (uint32_t)nb.len;
-            tb_buf_append(&nb, p, l);
-            if (l == c->olen)
-                break;
-        }
-        if (nb.err != 0 || nb.len > 0x7fffffff) {
-            err = TB_ENOMEM;
+        if (dns_name_len(prev) == len && memcmp(prev, own, len) == 0)
+            continue;
+        k = common_labels(own, prev);
+        labels = dns_name_labels(own);
+        for (unsigned j = k + 1; j < labels; j++)
+            if ((err = add_node(c, dns_name_skip(own, labels - j), &cap)) != 0)
+                goto out;
+        if ((err = add_node(c, own, &cap)) != 0)
             goto out;
-        }
+        memcpy(prev, own, len);
     }
-    if ((err = msort(ref, nref, c->a, name_cmp, nb.data)) != 0)
-        goto out;
-    for (size_t i = 0; i < nref; i++)
-        if (nn == 0 || dns_name_cmp(nb.data + ref[nn - 1], nb.data + ref[i]))
-            ref[nn++] = ref[i];
-    c->nodes = tb_alloc(c->a, nn * sizeof(*c->nodes));
-    if (c->nodes == NULL) {
-        err = TB_ENOMEM;
-        goto out;
-    }
-    memset(c->nodes, 0, nn * sizeof(*c->nodes));
-    c->nn = nn;
-    for (size_t i = 0; i < nn; i++) {
-        struct cnode *nd = &c->nodes[i];
-        const uint8_t *nm = nb.data + ref[i];
-        nd->name = (uint32_t)c->data.len;
-        nd->nlen = (uint16_t)dns_name_len(nm);
-        nd->labels = (uint8_t)dns_name_labels(nm);
-        nd->redir = nd->wild = ZDB_NONE;
-        tb_buf_append(&c->data, nm, nd->nlen);
-        /* Zero padding to 8 bytes: the answer path compares words. */
-        tb_buf_append(&c->data, "\0\0\0\0\0\0\0",
-                      ZDB_PAD(nd->nlen) - nd->nlen);
-    }
-    err = c->data.err;
 out:
-    tb_free(c->a, ref, cap * 4);
-    tb_buf_free(&nb);
+    c->nodes_cap = cap;
     return err;
 }
 
@@ -331,7 +345,7 @@ static void cc_free(struct cc *c)
     const struct tb_alloc *a = c->a;
 
     tb_free(a, c->ord, c->z->nrr * 4);
-    tb_free(a, c->nodes, c->nn * sizeof(*c->nodes));
+    tb_free(a, c->nodes, c->nodes_cap * sizeof(*c->nodes));
     tb_free(a, c->rs, c->rs_cap * sizeof(*c->rs));
     tb_free(a, c->slots, (size_t)(c->hmask + 1) * 4);
     tb_free(a, c->tags, (size_t)(c->hmask + 1) * 4);

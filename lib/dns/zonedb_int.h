@@ -52,7 +52,7 @@ struct cc {
     uint32_t *ord; /* record indices, sorted, duplicates removed */
     size_t nrr;
     struct cnode *nodes;
-    size_t nn;
+    size_t nn, nodes_cap;
     struct crs *rs;
     size_t nrs, rs_cap;
     uint32_t *slots, *tags, hmask;
