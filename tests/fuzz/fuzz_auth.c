@@ -3,7 +3,9 @@
  * A fixed zone set (two zones with CNAME chains, wildcards, a DNAME, a
  * delegation with glue, RRSIGs, an RRset too big for UDP, and the root) is
  * compiled once; each input is then answered as a UDP query (first byte
- * even) or a TCP query (odd), the rest of the input being the query.
+ * bit 0 clear) or a TCP query (set), by the two-zone set (bit 1 clear) or
+ * by a set of example.com alone (set: the one-zone path), the rest of the
+ * input being the query.
  *
  * Invariants: the response fits (cap) and, over UDP, the largest size the
  * engine may choose (udp_max); it is empty (dropped) or parses with
@@ -58,7 +60,7 @@ static const char *const zone_root[] = {
     "a.root. 86400 A 198.41.0.4",
     NULL};
 
-static struct dns_zoneset *zs;
+static struct dns_zoneset *zs, *zs1;
 static uint8_t resp[65536 + 1];
 
 static void init(void)
@@ -70,7 +72,8 @@ static void init(void)
 
     b[0] = ta_zone("example.com.", zone_a, &l[0]);
     b[1] = ta_zone(".", zone_root, &l[1]);
-    if (dns_zoneset_build(&zs, b, l, 2, &o, &ta) != 0)
+    if (dns_zoneset_build(&zs, b, l, 2, &o, &ta) != 0 ||
+        dns_zoneset_build(&zs1, b, l, 1, &o, &ta) != 0)
         abort();
     /* the blobs stay alive for the process: the set points into them */
 }
@@ -93,7 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++;
     size--;
     resp[cap] = 0x5a;
-    n = dns_auth_answer(zs, data, size, resp, cap, flags, &st);
+    n = dns_auth_answer(data[-1] & 2 ? zs1 : zs, data, size, resp, cap,
+                        flags, &st);
     REQUIRE(resp[cap] == 0x5a);
     REQUIRE(n <= cap);
     REQUIRE(st.queries == 1);
