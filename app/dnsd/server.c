@@ -90,6 +90,7 @@ struct worker {
     const struct dnsd_zones *cur; /* valid between quiescent points */
     struct dns_auth_stats st;
     uint64_t udp_oversize, udp_send_err, tcp_refused, tcp_bad, tcp_emfile;
+    uint64_t tcp_blocked; /* sends that found the socket buffer full */
     bool accept_paused;
     /* UDP batch state */
     struct mmsghdr rmsg[UDP_BATCH], smsg[UDP_BATCH];
@@ -480,13 +481,15 @@ static int conn_process(struct worker *w, struct conn *c)
 }
 
 /* Sends pending output.  Returns false if the connection is dead. */
-static bool conn_flush(struct conn *c, uint64_t now)
+static bool conn_flush(struct worker *w, struct conn *c, uint64_t now)
 {
     while (c->woff < c->wlen) {
         ssize_t n = send(c->fd, c->wbuf + c->woff, c->wlen - c->woff,
                          MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n < 0)
+        if (n < 0) {
+            w->tcp_blocked++;
             return errno == EAGAIN || errno == EINTR;
+        }
         c->woff += (uint32_t)n;
         c->last = now;
     }
@@ -506,7 +509,7 @@ static void conn_service(struct worker *w, uint32_t idx, uint64_t now)
 
     for (;;) {
         int done = conn_process(w, c);
-        if (done < 0 || !conn_flush(c, now))
+        if (done < 0 || !conn_flush(w, c, now))
             goto close;
         if (c->woff < c->wlen)
             break; /* wait for EPOLLOUT */
@@ -804,7 +807,7 @@ struct dnsd_zones *dnsd_server_stop(struct dnsd_server *s,
                                     struct dns_auth_stats *st)
 {
     uint64_t one = 1, oversize = 0, senderr = 0, refused = 0, bad = 0;
-    uint64_t emfile = 0;
+    uint64_t emfile = 0, blocked = 0;
     struct dnsd_zones *z;
 
     atomic_store(&s->stopping, true);
@@ -822,7 +825,10 @@ struct dnsd_zones *dnsd_server_stop(struct dnsd_server *s,
         refused += w->tcp_refused;
         bad += w->tcp_bad;
         emfile += w->tcp_emfile;
+        blocked += w->tcp_blocked;
     }
+    dnsd_debug("TCP: %llu sends waited for a full socket buffer",
+               (unsigned long long)blocked);
     if (emfile != 0)
         dnsd_log("TCP accepts paused %llu times: out of file descriptors",
                  (unsigned long long)emfile);

@@ -20,7 +20,7 @@ trap 'rm -rf "$dir"' EXIT
 ln -s "$(cd "$(dirname "$san")" && pwd)/tibra-dnsd" "$dir/tibra-dnsd"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:exitcode=99
 rc=0
-for t in dnsd_query dnsd_reload dnsd_options; do
+for t in dnsd_query dnsd_reload dnsd_options dnsd_tcp; do
     echo "== $t (ASan+UBSan)"
     TIBRA_UNIX=$dir bash "$here/$t.sh" || rc=1
 done

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# dnsd_tcp -- the TCP state machine under pressure: a reader that stalls
+# while ~7 MB of answers pile up (the server's socket buffer fills: partial
+# writes, EPOLLOUT, back-pressure), then 24 concurrent connections, each
+# pipelining 60 queries (large and small answers) in random-sized pieces
+# and reading in random-sized pieces with pauses.  Every answer must arrive
+# complete, in order, with its query's ID; then the server still answers
+# and exits 0.
+. "$(dirname "$0")/dnsd.bash"
+dnsd_setup dnsd_tcp
+
+mkdir -p "$TMP/zones"
+dnsd_zone "$TMP/zones/example.test.zone" 9
+dnsd_conf "tcp-idle-timeout 20"
+dnsd_start -v
+
+/usr/bin/python3 - "$PORT" <<'PY' || fail "TCP stress (see above)"
+import random, selectors, socket, struct, sys, time
+port = int(sys.argv[1])
+rnd = random.Random(1234)
+
+def query(qid, name, qtype):
+    q = struct.pack(">HHHHHH", qid, 0, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\0" + struct.pack(">HH", qtype, 1)
+    return struct.pack(">H", len(q)) + q
+
+# (Receive buffers stay at their defaults: one smaller than loopback's
+# 64 KB MSS makes the kernel's zero-window probing back off for seconds.)
+# A reader that stops reading: 4000 large answers (~7 MB) pile up, the
+# server's socket buffer fills, it must wait for EPOLLOUT and go on.
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect(("127.0.0.1", port))
+s.sendall(b"".join(query(i, "big.example.test", 16) for i in range(4000)))
+time.sleep(1.0)
+s.settimeout(10)
+buf, got = b"", []
+while len(got) < 4000:
+    chunk = s.recv(65536)
+    if not chunk:
+        raise SystemExit("stalled reader: closed after %d answers" % len(got))
+    buf += chunk
+    while len(buf) >= 2 and len(buf) >= 2 + struct.unpack(">H", buf[:2])[0]:
+        (l,) = struct.unpack(">H", buf[:2])
+        got.append(struct.unpack(">H", buf[2:4])[0])
+        buf = buf[2 + l:]
+if got != list(range(4000)):
+    raise SystemExit("stalled reader: answers out of order")
+s.close()
+print("ok   a stalled reader gets all 4000 large answers after resuming")
+
+NCONN, NQ = 24, 60
+sel = selectors.DefaultSelector()
+conns = []
+for c in range(NCONN):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.connect(("127.0.0.1", port))
+    s.setblocking(False)
+    ids, out = [], b""
+    for i in range(NQ):
+        qid = (c * NQ + i) & 0xffff
+        big = rnd.random() < 0.5
+        out += query(qid, "big.example.test" if big else "www.example.test",
+                     16 if big else 1)
+        ids.append(qid)
+    st = {"s": s, "out": out, "in": b"", "ids": ids, "got": []}
+    conns.append(st)
+    sel.register(s, selectors.EVENT_READ | selectors.EVENT_WRITE, st)
+
+deadline = time.time() + 60
+open_ = NCONN
+while open_ and time.time() < deadline:
+    for key, ev in sel.select(timeout=1):
+        st = key.data
+        s = st["s"]
+        if ev & selectors.EVENT_WRITE and st["out"]:
+            n = rnd.randint(1, 700)
+            try:
+                sent = s.send(st["out"][:n])
+                st["out"] = st["out"][sent:]
+            except BlockingIOError:
+                pass
+        if ev & selectors.EVENT_READ:
+            try:
+                chunk = s.recv(rnd.randint(1, 3000))
+            except BlockingIOError:
+                chunk = None
+            if chunk == b"":
+                raise SystemExit("server closed a connection early")
+            if chunk:
+                st["in"] += chunk
+                while len(st["in"]) >= 2:
+                    (l,) = struct.unpack(">H", st["in"][:2])
+                    if len(st["in"]) < 2 + l:
+                        break
+                    msg, st["in"] = st["in"][2:2 + l], st["in"][2 + l:]
+                    qid, flags = struct.unpack(">HH", msg[:4])
+                    if flags & 0xf != 0 or flags & 0x0200:
+                        raise SystemExit("answer %d: rcode %d, flags %#x"
+                                         % (qid, flags & 0xf, flags))
+                    st["got"].append(qid)
+        if not st["out"]:
+            sel.modify(s, selectors.EVENT_READ, st)
+        if len(st["got"]) == NQ:
+            if st["got"] != st["ids"]:
+                raise SystemExit("answers out of order on a connection")
+            sel.unregister(s)
+            s.close()
+            open_ -= 1
+        # Slow reader: let the server's output back up now and then.
+        if rnd.random() < 0.02:
+            time.sleep(0.01)
+if open_:
+    raise SystemExit("%d connections unfinished after 60 s" % open_)
+print("ok   %d connections x %d pipelined queries, all answered in order"
+      % (NCONN, NQ))
+PY
+
+expect "still answers" "$(q +tcp +short www.example.test A)" "192.0.2.10"
+dnsd_stop
+expect "SIGTERM exit status" "$DNSD_RC" "0"
+# The slow readers must have made the server wait on full socket buffers
+# (else this test did not exercise partial writes and EPOLLOUT).
+n=$(sed -n 's/.*TCP: \([0-9]*\) sends waited.*/\1/p' "$TMP/log")
+[ "${n:-0}" -gt 0 ] || fail "no partial write happened (${n:-none})"
+echo "ok   $n sends waited for EPOLLOUT"
+echo SUCCESS
