@@ -820,6 +820,9 @@ static void check_service(struct parser *ps)
     struct svc_conf *c = ps->c;
 
     check_zones(ps);
+    if (c->nzones == 0)
+        pwarn(ps, ps->service_line,
+              "no zone: statements; every query will be refused");
     if (c->target == SVC_TARGET_UNIX) {
         /* Guest-only settings mean nothing to a Linux process. */
         if (ps->memory_line)

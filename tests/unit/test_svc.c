@@ -196,7 +196,8 @@ static void test_guest_keys(void)
                   "service: memory 1G; listen 127.0.0.1\n"
                   "  address 10.0.0.2/24\n",
                   &d) == 0);
-    CHECK_EQ(d.warnings, 2);
+    CHECK_EQ(d.warnings, 3); /* memory, address, no zone */
+    CHECK(strstr(diag_text, "ns1.conf:1: no zone: statements") != 0);
     CHECK(strstr(diag_text, "warning: ns1.conf:1: memory is ignored") != 0);
     CHECK(strstr(diag_text, "ns1.conf:2: address is ignored") != 0);
     svc_conf_free(&c);
