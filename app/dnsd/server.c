@@ -321,55 +321,66 @@ static void reply_from_dst(struct msghdr *rh, struct msghdr *sh)
     }
 }
 
+/* Sends answers [from, to) of the batch with as few sendmmsg as it takes. */
+static void udp_send(struct worker *w, const struct listener *l, int from,
+                     int to)
+{
+    while (from < to) {
+        int m = sendmmsg(l->fd, w->smsg + from, (unsigned)(to - from),
+                         MSG_DONTWAIT);
+        if (m <= 0) {
+            /* Socket buffer full or the peer unreachable: drop the rest
+             * of the batch (counted), as a router would. */
+            w->udp_send_err += (uint64_t)(to - from);
+            return;
+        }
+        from += m;
+    }
+}
+
+/*
+ * Slot i of the batch is fixed: query buffer, client address, answer
+ * buffer and send header are wired together once (worker_init), so each
+ * query costs two stores besides the engine.  A query without an answer
+ * (rare: QR set, oversized) splits the batch into two sendmmsg runs.
+ */
 static void udp_drain(struct worker *w, const struct listener *l)
 {
     const size_t cap = w->srv->udp_cap;
 
     for (int round = 0; round < UDP_ROUNDS; round++) {
         int n = recvmmsg(l->fd, w->rmsg, UDP_BATCH, MSG_DONTWAIT, NULL);
-        int k = 0;
+        int run = 0; /* first answer not yet sent */
 
         if (n <= 0)
             return; /* EAGAIN, or an error the next readiness repeats */
         for (int i = 0; i < n; i++) {
             struct msghdr *rh = &w->rmsg[i].msg_hdr;
-            uint8_t *ans = w->abuf + (size_t)i * cap;
-            size_t len;
+            struct msghdr *sh = &w->smsg[i].msg_hdr;
+            size_t len = 0;
 
-            if (TB_UNLIKELY(rh->msg_flags & MSG_TRUNC)) {
+            if (TB_LIKELY(!(rh->msg_flags & MSG_TRUNC)))
+                len =
+                    dnsd_answer(w->cur, w->riov[i].iov_base, w->rmsg[i].msg_len,
+                                w->siov[i].iov_base, cap, 0, &w->st);
+            else
                 w->udp_oversize++;
-                len = 0;
-            } else {
-                len = dnsd_answer(w->cur, w->qbuf + i * UDP_QUERY_MAX,
-                                  w->rmsg[i].msg_len, ans, cap, 0, &w->st);
-            }
-            if (len != 0) {
-                struct msghdr *sh = &w->smsg[k].msg_hdr;
-                sh->msg_name = &w->from[i];
+            if (TB_LIKELY(len != 0)) {
                 sh->msg_namelen = rh->msg_namelen;
-                w->siov[k].iov_base = ans;
-                w->siov[k].iov_len = len;
+                w->siov[i].iov_len = len;
                 if (l->pktinfo)
                     reply_from_dst(rh, sh);
                 else
                     sh->msg_controllen = 0;
-                k++;
+            } else {
+                udp_send(w, l, run, i);
+                run = i + 1;
             }
             /* Value-result fields back to their sizes for the next call. */
             rh->msg_namelen = sizeof(w->from[i]);
             rh->msg_controllen = CTRL_LEN;
         }
-        for (int sent = 0; sent < k;) {
-            int m = sendmmsg(l->fd, w->smsg + sent, (unsigned)(k - sent),
-                             MSG_DONTWAIT);
-            if (m <= 0) {
-                /* Socket buffer full or the peer unreachable: drop the
-                 * rest of the batch (counted), as a router would. */
-                w->udp_send_err += (uint64_t)(k - sent);
-                break;
-            }
-            sent += m;
-        }
+        udp_send(w, l, run, n);
         if (n < UDP_BATCH)
             return;
     }
@@ -654,8 +665,10 @@ static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
         w->rmsg[i].msg_hdr.msg_iovlen = 1;
         w->rmsg[i].msg_hdr.msg_control = w->ctrl[i];
         w->rmsg[i].msg_hdr.msg_controllen = CTRL_LEN;
+        w->smsg[i].msg_hdr.msg_name = &w->from[i];
         w->smsg[i].msg_hdr.msg_iov = &w->siov[i];
         w->smsg[i].msg_hdr.msg_iovlen = 1;
+        w->siov[i].iov_base = w->abuf + (size_t)i * s->udp_cap;
     }
     for (size_t i = 0; i < s->nlisten; i++) {
         const struct svc_addr *a = &s->c->listen[i];

@@ -84,6 +84,35 @@ def answer(s):
     qid, flags = struct.unpack(">HH", msg[:4])
     return qid, flags & 0xf
 
+# UDP: a burst (one recvmmsg batch, most likely) mixing queries with
+# datagrams that get no answer (QR set; larger than 4096 bytes): every
+# query is answered, nothing else is.
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+want = set()
+for i in range(40):
+    q = query(500 + i, "www.example.test")[2:]
+    if i % 7 == 3:
+        q = q[:2] + bytes([q[2] | 0x80]) + q[3:]  # QR set: a response
+    elif i % 11 == 5:
+        q = q + b"\0" * 5000                       # oversized
+    else:
+        want.add(500 + i)
+    u.sendto(q, ("127.0.0.1", port))
+got = set()
+u.settimeout(2)
+try:
+    while len(got) < len(want):
+        got.add(struct.unpack(">H", u.recv(4096)[:2])[0])
+    u.settimeout(0.3)
+    got.add(struct.unpack(">H", u.recv(4096)[:2])[0])  # nothing more
+except socket.timeout:
+    pass
+if got != want:
+    raise SystemExit("UDP burst: answered %s, wanted %s"
+                     % (sorted(got), sorted(want)))
+print("ok   UDP burst with unanswerable datagrams: %d answered" % len(got))
+
 s = socket.create_connection(("127.0.0.1", port), timeout=5)
 names = ["www.example.test", "nope.example.test", "mail.example.test",
          "alias.example.test", "www.example.test"]
