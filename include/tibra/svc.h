@@ -32,7 +32,7 @@
 
 /* Limits that keep a configuration bounded (and the parser simple). */
 #define SVC_LISTEN_MAX              32 /* listen statements */
-#define SVC_ZONES_MAX               100000 /* zone statements */
+#define SVC_ZONES_MAX               65535 /* zone statements (a zone set) */
 #define SVC_WORKERS_MAX             256
 #define SVC_TEXT_MAX                (1u << 20) /* largest service file, bytes */
 #define SVC_DEFAULT_PORT            53
