@@ -9,19 +9,23 @@
 # load generators get CPU 0.  For each server:
 #   1. resident memory once the 100k-name zone is loaded (RSS and PSS,
 #      summed over the server's processes);
-#   2. QPS and latency with dnsperf (-l SECONDS, 100 outstanding);
-#   3. QPS and latency percentiles with bench/tibra-load (-d SECONDS);
+#   2. QPS and latency with dnsperf (100 outstanding);
+#   3. QPS and latency percentiles with bench/tibra-load;
+#      for 2 and 3 all servers are up at once (on their own ports) and
+#      measured in ROUNDS (3) interleaved rounds of SECONDS/ROUNDS each, so
+#      a shared machine's changing load falls on all alike; medians;
 #   4. user-space instructions per answered query: the server runs under
 #      valgrind --tool=callgrind with instrumentation off until it answers,
 #      on for CG_QUERIES queries, off again; total Ir / answered queries;
 #   5. zone-load time: start with the 1M-name zone until it answers the
-#      zone's SOA with NOERROR (median of 3).
+#      zone's SOA with NOERROR (median of 3 interleaved rounds).
 # Prints a table (Markdown) with the ratios Tibra/NSD and Tibra/Knot and
 # writes it, the machine, the versions and the load average to
 # OUTDIR/results.md; raw tool output stays in OUTDIR/logs/.
 #
 # Environment: O (build dir, default build), TIBRA_DNSD (tibra-dnsd path),
-# NAMES (100000), LOAD_NAMES (1000000), CG_QUERIES (20000), INFLIGHT (100).
+# NAMES (100000), LOAD_NAMES (1000000), CG_QUERIES (20000), INFLIGHT (100),
+# ROUNDS (3).
 # Servers listen on 127.0.0.1 only; every wait is bounded; only the PIDs
 # started here are stopped.
 set -u
@@ -93,14 +97,17 @@ log "generating zones ($names and $load_names names) in $tmp"
 origin=bench.example
 queries="$tmp/z100k/queries.txt"
 
-read -r port <<EOF
-$("$py" "$dnsdiff" ports 1)
+declare -A PORT SP
+read -r -a ports <<EOF
+$("$py" "$dnsdiff" ports 3)
 EOF
+i=0
+for s in $servers; do PORT[$s]=${ports[$i]}; i=$((i + 1)); done
 
 # --- per-server configuration -------------------------------------------------
 # conf NAME ZONEFILE DIR -> prints the command line that starts the server
 conf() {
-    local name=$1 zf=$2 d=$3
+    local name=$1 zf=$2 d=$3 port=${PORT[$1]}
     mkdir -p "$d"
     case $name in
     nsd)
@@ -172,8 +179,7 @@ tree() {
     done
 }
 
-SPID=""
-# start NAME ZONEFILE DIR [WRAPPER...]: starts on CPU $srv_cpu; sets SPID.
+# start NAME ZONEFILE DIR [WRAPPER...]: starts on CPU $srv_cpu; sets SP[NAME].
 start() {
     local name=$1 zf=$2 d=$3
     shift 3
@@ -181,39 +187,39 @@ start() {
     cmd=$(conf "$name" "$zf" "$d")
     # shellcheck disable=SC2086
     taskset -c $srv_cpu "$@" $cmd >"$d/stdout.log" 2>&1 </dev/null &
-    SPID=$!
-    started+=("$SPID")
+    SP[$name]=$!
+    started+=("$!")
 }
 # ready NAME DIR TIMEOUT: waits for NOERROR to SOA, then re-pins threads.
 ready() {
     local name=$1 d=$2 to=$3 p
-    if ! "$py" "$dnsdiff" wait "127.0.0.1:$port" "$origin" --timeout "$to" \
-        --interval 0.02; then
+    if ! "$py" "$dnsdiff" wait "127.0.0.1:${PORT[$name]}" "$origin" \
+        --timeout "$to" --interval 0.02; then
         log "bench: $name did not answer; its log:"
         tail -n 20 "$d"/*.log
         return 1
     fi
-    for p in $(tree "$SPID"); do
+    for p in $(tree "${SP[$name]}"); do
         taskset -a -p -c $srv_cpu "$p" >/dev/null 2>&1
     done
 }
+# stop NAME DIR: NSD through its pidfile, then the tree we started.
 stop() {
-    local d=$1 p i
-    local all
-    all=$(tree "$SPID")
+    local name=$1 d=$2 p i all
+    all=$(tree "${SP[$name]}")
     if [ -s "$d/nsd.pid" ]; then
         kill -TERM "$(cat "$d/nsd.pid")" 2>/dev/null
     fi
-    kill -TERM "$SPID" 2>/dev/null
+    kill -TERM "${SP[$name]}" 2>/dev/null
     for p in $all; do
         for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
         kill -KILL "$p" 2>/dev/null
     done
-    wait "$SPID" 2>/dev/null
+    wait "${SP[$name]}" 2>/dev/null
 }
-mem_kb() { # RSS PSS (kB), summed over the tree
+mem_kb() { # NAME -> "RSS PSS" (kB), summed over its process tree
     local p rss=0 pss=0 r s
-    for p in $(tree "$SPID"); do
+    for p in $(tree "${SP[$1]}"); do
         r=$(awk '/^Rss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
         s=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null)
         rss=$((rss + ${r:-0}))
@@ -221,49 +227,75 @@ mem_kb() { # RSS PSS (kB), summed over the tree
     done
     echo "$rss $pss"
 }
+median() { # numbers on stdin -> the median (lower middle), or nothing
+    sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
+}
 
 declare -A R
+rounds=${ROUNDS:-3}
+per=$(( secs / rounds ))
+[ "$per" -ge 1 ] || per=1
+for s in $servers; do R[$s.load0]=$(cut -d' ' -f1 /proc/loadavg); done
+
+# 1-3: all servers up at once on the 100k-name zone (an idle server costs
+# nothing), then ROUNDS interleaved rounds of SECONDS/ROUNDS per server and
+# tool -- nsd knot tibra nsd knot tibra ... -- so that the shared machine's
+# changing load falls on every server alike; medians are reported.
+log ""
+log "=== QPS: $rounds rounds of $per s per server and tool ($(date -u +%H:%M:%S), load $(cut -d' ' -f1-3 /proc/loadavg))"
+for s in $servers; do start "$s" "$tmp/z100k/$origin.zone" "$tmp/$s"; done
+for s in $servers; do ready "$s" "$tmp/$s" 60 || exit 1; done
+for s in $servers; do
+    read -r R[$s.rss] R[$s.pss] <<<"$(mem_kb "$s")"
+    log "$s: memory after load: RSS ${R[$s.rss]} kB, PSS ${R[$s.pss]} kB"
+done
+for r in $(seq "$rounds"); do
+    for s in $servers; do
+        f="$out/logs/$s.dnsperf.$r"
+        taskset -c $gen_cpu dnsperf -s 127.0.0.1 -p "${PORT[$s]}" \
+            -d "$queries" -l "$per" -q "$inflight" >"$f" 2>&1
+        log "$s: dnsperf round $r: $(awk '/Queries per second/ {q = $4}
+            /Average Latency/ {l = $4 * 1e6} /Queries lost/ {x = $3}
+            END {printf "%.0f qps, avg latency %.0f us, lost %s", q, l, x}' "$f")"
+    done
+done
+for r in $(seq "$rounds"); do
+    for s in $servers; do
+        f="$out/logs/$s.tibra-load.$r"
+        taskset -c $gen_cpu "$load" -p "${PORT[$s]}" -d "$per" \
+            -c "$inflight" -S 1 "$queries" >"$f" 2>&1
+        log "$s: tibra-load round $r: $(grep '^RESULT' "$f")"
+    done
+done
+for s in $servers; do
+    R[$s.dp_qps]=$(cat "$out/logs/$s".dnsperf.* |
+        awk '/Queries per second/ {printf "%.0f\n", $4}' | median)
+    R[$s.dp_lat]=$(cat "$out/logs/$s".dnsperf.* |
+        awk '/Average Latency/ {printf "%.0f\n", $4 * 1e6}' | median)
+    for k in qps p50_us p99_us cpu_pct; do
+        R[$s.tl_$k]=$(sed -n "s/^RESULT.* $k=\([0-9]*\).*/\1/p" \
+            "$out/logs/$s".tibra-load.* | median)
+    done
+    R[$s.tl_lost]=$(sed -n 's/^RESULT.* lost=\([0-9]*\).*/\1/p' \
+        "$out/logs/$s".tibra-load.* | awk '{ t += $1 } END { print t + 0 }')
+done
+for s in $servers; do stop "$s" "$tmp/$s"; rm -rf "${tmp:?}/$s"; done
+
+# 4: instructions per query under callgrind (independent of the load).
 for s in $servers; do
     d="$tmp/$s"
-    log ""
-    R[$s.load0]=$(cut -d' ' -f1 /proc/loadavg)
-    log "=== $s ($(date -u +%H:%M:%S), load $(cut -d' ' -f1-3 /proc/loadavg))"
-    # 1-3: memory, dnsperf, tibra-load on the 100k-name zone.
-    start "$s" "$tmp/z100k/$origin.zone" "$d"
-    ready "$s" "$d" 60 || exit 1
-    read -r R[$s.rss] R[$s.pss] <<<"$(mem_kb)"
-    log "$s: memory after load: RSS ${R[$s.rss]} kB, PSS ${R[$s.pss]} kB"
-    taskset -c $gen_cpu dnsperf -s 127.0.0.1 -p "$port" -d "$queries" \
-        -l "$secs" -q "$inflight" >"$out/logs/$s.dnsperf" 2>&1
-    R[$s.dp_qps]=$(awk '/Queries per second/ {printf "%.0f", $4}' \
-        "$out/logs/$s.dnsperf")
-    R[$s.dp_lat]=$(awk '/Average Latency/ {printf "%.0f", $4 * 1e6}' \
-        "$out/logs/$s.dnsperf")
-    R[$s.dp_lost]=$(awk '/Queries lost/ {print $3}' "$out/logs/$s.dnsperf")
-    log "$s: dnsperf: ${R[$s.dp_qps]} qps, avg latency ${R[$s.dp_lat]} us, lost ${R[$s.dp_lost]}"
-    taskset -c $gen_cpu "$load" -p "$port" -d "$secs" -c "$inflight" -S 1 \
-        "$queries" >"$out/logs/$s.tibra-load" 2>&1
-    line=$(grep '^RESULT' "$out/logs/$s.tibra-load")
-    for kv in $line; do
-        case $kv in *=*) R[$s.tl_${kv%%=*}]=${kv#*=} ;; esac
-    done
-    log "$s: tibra-load: $line"
-    stop "$d"
-    rm -rf "$d"
-
-    # 4: instructions per query under callgrind.
     start "$s" "$tmp/z100k/$origin.zone" "$d" valgrind --tool=callgrind \
         --trace-children=yes --instr-atstart=no \
         "--callgrind-out-file=$tmp/cg.$s.%p"
     if ready "$s" "$d" 300; then
-        pids=$(tree "$SPID" | tr '\n' ' ')
+        pids=$(tree "${SP[$s]}" | tr '\n' ' ')
         # shellcheck disable=SC2086
         callgrind_control -i on $pids >/dev/null 2>&1
-        taskset -c $gen_cpu "$load" -p "$port" -n "$cg_queries" -c 20 \
+        taskset -c $gen_cpu "$load" -p "${PORT[$s]}" -n "$cg_queries" -c 20 \
             -t 5000 "$queries" >"$out/logs/$s.callgrind-load" 2>&1
         # shellcheck disable=SC2086
         callgrind_control -i off $pids >/dev/null 2>&1
-        stop "$d"
+        stop "$s" "$d"
         ir=$(cat "$tmp"/cg."$s".* | awk '/^totals:/ {t += $2} END {print t + 0}')
         ans=$(sed -n 's/^RESULT.* answered=\([0-9]*\).*/\1/p' \
             "$out/logs/$s.callgrind-load")
@@ -273,28 +305,33 @@ for s in $servers; do
             tr ' ' ',')
         log "$s: callgrind: $ir Ir for $ans answered queries = ${R[$s.ir]} Ir/query (${R[$s.cg_rcodes]})"
     else
-        stop "$d"
+        stop "$s" "$d"
         R[$s.ir]=n/a
     fi
     rm -rf "$d" "$tmp"/cg."$s".*
+done
 
-    # 5: zone-load time for the 1M-name zone (median of 3).
-    times=()
-    for i in 1 2 3; do
+# 5: zone-load time for the 1M-name zone, 3 interleaved rounds, median.
+for i in 1 2 3; do
+    for s in $servers; do
+        d="$tmp/$s"
         t0=$(date +%s%N)
         start "$s" "$tmp/z1m/$origin.zone" "$d"
         if ready "$s" "$d" 120; then
             t1=$(date +%s%N)
-            times+=($(( (t1 - t0) / 1000000 )))
+            R[$s.load_all]="${R[$s.load_all]:-} $(( (t1 - t0) / 1000000 ))"
         fi
-        stop "$d"
+        stop "$s" "$d"
         rm -rf "$d"
     done
-    R[$s.load_ms]=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)
-    log "$s: zone load ($load_names names): ${times[*]} ms, median ${R[$s.load_ms]:-n/a}"
-    R[$s.load1]=$(cut -d' ' -f1 /proc/loadavg)
-    log "=== $s done (load $(cut -d' ' -f1-3 /proc/loadavg))"
 done
+for s in $servers; do
+    # shellcheck disable=SC2086
+    R[$s.load_ms]=$(printf '%s\n' ${R[$s.load_all]:-} | median)
+    log "$s: zone load ($load_names names):${R[$s.load_all]:-} ms, median ${R[$s.load_ms]:-n/a}"
+    R[$s.load1]=$(cut -d' ' -f1 /proc/loadavg)
+done
+log "=== done (load $(cut -d' ' -f1-3 /proc/loadavg))"
 
 # --- table --------------------------------------------------------------------
 ratio() { # a b -> a/b with 2 decimals, or n/a
@@ -308,7 +345,7 @@ ratio() { # a b -> a/b with 2 decimals, or n/a
     echo "- CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores; kernel $(uname -r)"
     echo "- $(nsd -v 2>&1 | head -1); $(knotd -V 2>&1 | head -1); dnsperf $(dnsperf -h 2>&1 | awk '/^Version/ {print $2}'); $(valgrind --version)"
     echo "- tibra: $("$tibra" -V 2>/dev/null | head -1) ($tibra)"
-    echo "- $secs s per server per tool; $inflight queries in flight; servers on CPU $srv_cpu, generators on CPU $gen_cpu"
+    echo "- $secs s per server per tool in $rounds interleaved rounds (medians); $inflight queries in flight; servers on CPU $srv_cpu, generators on CPU $gen_cpu"
     echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo
     printf '| metric |'
@@ -334,8 +371,8 @@ ratio() { # a b -> a/b with 2 decimals, or n/a
         tl_lost) label="lost queries (tibra-load)" ;;
         tl_cpu_pct) label="generator CPU % (tibra-load)" ;;
         cg_rcodes) label="rcodes of the $cg_queries callgrind queries" ;;
-        load0) label="load average (1 min) before this server" ;;
-        load1) label="load average (1 min) after this server" ;;
+        load0) label="load average (1 min) at the start" ;;
+        load1) label="load average (1 min) at the end" ;;
         esac
         printf '| %s |' "$label"
         for s in $servers; do printf ' %s |' "${R[$s.$key]:-n/a}"; done
