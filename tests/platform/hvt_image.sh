@@ -67,7 +67,7 @@ hvt_run --mem=4097 "$HVT_APPS/hello.hvt"
 expect_output "--mem=4097 refused" 'need a number of MiB in 2..4096'
 # The largest guest: hello touches both ends of a ~4 GiB heap.
 hvt_run --mem=4096 "$HVT_APPS/hello.hvt"
-expect_success "hello in 4096 MiB'
+expect_success "hello in 4096 MiB"
 hvt_run "$tmp/nosuch.hvt"
 expect_output "missing image" 'nosuch.hvt: No such file'
 
