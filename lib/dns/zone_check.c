@@ -37,6 +37,7 @@ struct ck {
     struct tb_buf keys;
     uint32_t *ord;   /* record indices, sorted */
     uint32_t *ordrank; /* owner rank of ord[i] */
+    uint8_t *hasaddr; /* per rank: 1 if the name has an A or AAAA */
     size_t nrank;
     size_t okl;      /* length of the origin's key */
 };
@@ -400,8 +401,9 @@ static size_t find_name(const struct ck *c, const uint8_t *key, size_t kl)
 }
 
 /*
- * As find_name(), but first looks at the few positions from (pos) on:
- * glue usually sorts right after its delegation.
+ * A position of the name with key (key, kl) (not necessarily its first),
+ * or SIZE_MAX: first the few positions from (pos) on, since glue usually
+ * sorts right after its delegation, then find_name().
  */
 static size_t find_near(const struct ck *c, size_t pos, const uint8_t *key,
                         size_t kl)
@@ -411,26 +413,14 @@ static size_t find_near(const struct ck *c, size_t pos, const uint8_t *key,
     for (k = pos; k < c->z->nrr && k < pos + 8; k++) {
         const struct own *o = &c->own[c->rown[c->ord[k]]];
         if (o->keylen == kl && memcmp(c->keys.data + o->key, key, kl) == 0)
-            return k > 0 && c->ordrank[k - 1] == c->ordrank[k]
-                       ? find_name(c, key, kl)
-                       : k;
+            return k;
     }
     return find_name(c, key, kl);
 }
 
 static bool has_addr(const struct ck *c, size_t pos)
 {
-    uint32_t rank;
-
-    if (pos == SIZE_MAX)
-        return false;
-    rank = c->ordrank[pos];
-    for (; pos < c->z->nrr && c->ordrank[pos] == rank; pos++) {
-        uint16_t t = c->z->rr[c->ord[pos]].type;
-        if (t == DNS_TYPE_A || t == DNS_TYPE_AAAA)
-            return true;
-    }
-    return false;
+    return pos != SIZE_MAX && (c->hasaddr[c->ordrank[pos]] & 1);
 }
 
 /* Warns about NS targets inside the zone that have no address. */
@@ -635,6 +625,19 @@ int dns_zone_check(struct dns_zone_src *z, struct dns_diag *d)
     if (rc == 0)
         rc = sort_all(&c);
     if (rc == 0) {
+        size_t i;
+        c.hasaddr = xalloc(&c, c.nrank, 1);
+        if (c.hasaddr == NULL)
+            rc = TB_ENOMEM;
+        else
+            memset(c.hasaddr, 0, c.nrank ? c.nrank : 1);
+        for (i = 0; rc == 0 && i < z->nrr; i++) {
+            uint16_t t = z->rr[c.ord[i]].type;
+            if (t == DNS_TYPE_A || t == DNS_TYPE_AAAA)
+                c.hasaddr[c.ordrank[i]] = 1;
+        }
+    }
+    if (rc == 0) {
         check_names(&c);
         if (d->errors == errors)
             rc = rebuild(&c);
@@ -643,6 +646,7 @@ int dns_zone_check(struct dns_zone_src *z, struct dns_diag *d)
     xfree(&c, c.own, z->nrr, sizeof(*c.own));
     xfree(&c, c.ord, z->nrr, sizeof(*c.ord));
     xfree(&c, c.ordrank, z->nrr, sizeof(*c.ordrank));
+    xfree(&c, c.hasaddr, c.nrank, 1);
     tb_buf_free(&c.keys);
     if (rc != 0)
         return rc;
