@@ -87,7 +87,7 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
 {
     struct dnsd_zones *z = calloc(1, sizeof(*z));
     const void **blobs = NULL;
-    size_t *lens = NULL, nb = 0, failed = 0;
+    size_t *lens = NULL, nb = 0, failed = 0, unchanged = 0;
     struct dns_diag d;
     int rc = 0;
 
@@ -126,6 +126,7 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
                    old->blob[i]->len == b->len &&
                    memcmp(old->blob[i]->data, b->data, b->len) == 0) {
             dnsd_debug("zone %s: unchanged (serial %u)", sz->name, b->serial);
+            unchanged++;
         } else {
             dnsd_log("zone %s: serial %u, %zu records, %zu bytes compiled%s",
                      sz->name, b->serial, b->nrr, b->len,
@@ -147,6 +148,11 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
         dnsd_log("cannot build the zone set: %s", tb_strerror(rc));
         goto out;
     }
+    if (old != NULL)
+        dnsd_log("reload: %zu zone%s changed, %zu unchanged, %zu failed",
+                 c->nzones - unchanged - failed,
+                 c->nzones - unchanged - failed == 1 ? "" : "s", unchanged,
+                 failed);
 out:
     free(blobs);
     free(lens);
