@@ -20,8 +20,9 @@
  * below a DNS header or above TCP_QUERY_MAX closes the connection, idle
  * connections are closed after tcp-idle-timeout, a connection is closed
  * after tcp-max-queries answers (when set).  Back-pressure: a connection
- * stops reading while its pending output leaves no room for one more
- * maximum-size answer.
+ * answers buffered queries only while its output buffer has room for one
+ * more maximum-size answer, and reads nothing while answers wait for the
+ * socket (the peer's TCP window then stops the peer).
  *
  * Zone sets are published RCU style: the main thread swaps the pointer
  * (seq_cst), bumps a generation, and frees the old set once every worker
