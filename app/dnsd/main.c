@@ -254,7 +254,7 @@ int main(int argc, char **argv)
     struct dnsd_zones *zones = NULL;
     struct dnsd_server *srv = NULL;
     struct dns_auth_stats st;
-    bool check = false, pin = false;
+    bool check = false, pin = false, pid_written = false;
     unsigned workers = 0;
     sigset_t set;
     int opt, rc;
@@ -359,9 +359,12 @@ int main(int argc, char **argv)
     }
     dnsd_server_publish(srv, zones);
     zones = NULL;
-    if (conf.pidfile != NULL && write_pidfile(conf.pidfile) != 0) {
-        rc = 1;
-        goto out_server;
+    if (conf.pidfile != NULL) {
+        if (write_pidfile(conf.pidfile) != 0) {
+            rc = 1;
+            goto out_server;
+        }
+        pid_written = true;
     }
     for (size_t i = 0; i < conf.nlisten; i++) {
         char txt[SVC_ADDR_TEXT_MAX];
@@ -379,7 +382,7 @@ int main(int argc, char **argv)
 out_server:
     zones = dnsd_server_stop(srv, &st);
     if (rc == 0)
-        dnsd_log("answered %llu queries: %llu noerror, %llu nxdomain, "
+        dnsd_log("%llu queries: %llu noerror, %llu nxdomain, "
                  "%llu refused, %llu formerr, %llu notimp, %llu servfail, "
                  "%llu truncated, %llu dropped",
                  (unsigned long long)st.queries, (unsigned long long)st.noerror,
@@ -388,7 +391,7 @@ out_server:
                  (unsigned long long)st.notimp, (unsigned long long)st.servfail,
                  (unsigned long long)st.truncated,
                  (unsigned long long)st.dropped);
-    if (conf.pidfile != NULL)
+    if (pid_written)
         unlink(conf.pidfile);
 out_zones:
     dnsd_zones_free(zones);
