@@ -700,7 +700,15 @@ static size_t answer_dname(const struct dns_zoneset *zs, const struct zdb *z,
     unsigned rcode = DNS_RCODE_NOERROR;
     uint8_t *o;
 
-    if (zdb_ld16(e + ZE_TYPE) != DNS_TYPE_DNAME || elen < 12 ||
+    bool suffix = false;
+
+    /* (d) must own a proper suffix of the query name at a label boundary
+     * (always so in a blob we compiled; a forged one is refused here). */
+    for (unsigned i = 1; i <= x->nl && dlen < x->nlen; i++)
+        if (x->offs[i] == prefix)
+            suffix = zdb_eq(x->name + prefix, z->data + zdb_ld32(d + ZN_NAME),
+                            dlen);
+    if (!suffix || zdb_ld16(e + ZE_TYPE) != DNS_TYPE_DNAME || elen < 12 ||
         (tlen = tb_get16(rr + 10)) + 12 > elen || tlen == 0)
         return answer_error(zs, x, resp, DNS_RCODE_SERVFAIL, true, true, st);
     if (prefix + tlen > DNS_NAME_MAXLEN)
