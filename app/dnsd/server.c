@@ -44,18 +44,19 @@
 
 #include "dnsd.h"
 
-#define UDP_BATCH      64 /* datagrams per recvmmsg/sendmmsg */
-#define UDP_QUERY_MAX  4096 /* larger datagrams are dropped (counted) */
-#define UDP_ROUNDS     16 /* batches per readiness before epoll again */
-#define TCP_QUERY_MAX  4096 /* a longer length prefix closes */
-#define TCP_RBUF       (2 + TCP_QUERY_MAX)
-#define TCP_ANSWER_MAX (2 + DNS_MSG_MAXLEN)
-#define TCP_WBUF       (TCP_ANSWER_MAX + 4096)
-#define EVENTS_MAX     64
-#define CTRL_LEN       64 /* room for one in(6)_pktinfo cmsg */
-#define UDP_SOCKBUF    (4 << 20) /* per UDP socket, each direction */
-#define OFFLINE        UINT64_MAX
-#define SWEEP_MS       250 /* idle TCP check period */
+#define UDP_BATCH          64 /* datagrams per recvmmsg/sendmmsg */
+#define UDP_QUERY_MAX      4096 /* larger datagrams are dropped (counted) */
+#define UDP_ROUNDS         16 /* batches per readiness before epoll again */
+#define TCP_QUERY_MAX      4096 /* a longer length prefix closes */
+#define TCP_RBUF           (2 + TCP_QUERY_MAX)
+#define TCP_ANSWER_MAX     (2 + DNS_MSG_MAXLEN)
+#define TCP_WBUF           (TCP_ANSWER_MAX + 4096)
+#define EVENTS_MAX         64
+#define CTRL_LEN           64 /* room for one in(6)_pktinfo cmsg */
+#define UDP_SOCKBUF        (4 << 20) /* per UDP socket, each direction */
+#define OFFLINE            UINT64_MAX
+#define SWEEP_MS           250 /* idle TCP check period */
+#define TCP_READS_PER_TURN 16 /* recv calls per connection per loop turn */
 
 enum ev_kind { EV_STOP = 0, EV_UDP = 1, EV_LISTEN = 2, EV_CONN = 3 };
 #define EV(kind, idx) ((uint64_t)(kind) << 32 | (uint32_t)(idx))
@@ -69,6 +70,7 @@ struct conn {
     uint32_t events; /* epoll interest now registered */
     uint32_t answered;
     bool eof; /* no more reading: peer closed or query limit */
+    bool queued; /* on the worker's ready list */
     uint64_t last; /* monotonic ms of the last progress */
     uint8_t *rbuf; /* TCP_RBUF */
     uint8_t *wbuf; /* TCP_WBUF */
@@ -105,6 +107,9 @@ struct worker {
     uint32_t nconns, nopen;
     uint32_t *freelist;
     uint32_t nfree;
+    uint32_t *ready; /* connections to service without waiting for epoll */
+    uint32_t *ready_next; /* the other half of the double buffer */
+    uint32_t nready;
     uint8_t *tcpmem;
     size_t tcpmem_len;
 };
@@ -443,7 +448,7 @@ static void tcp_accept(struct worker *w, int lfd)
         c->fd = fd;
         c->roff = c->rlen = c->woff = c->wlen = 0;
         c->answered = 0;
-        c->eof = false;
+        c->eof = false; /* (queued stays: the slot may be on the list) */
         c->last = now_ms();
         c->events = EPOLLIN;
         w->nopen++;
@@ -517,6 +522,7 @@ static bool conn_flush(struct worker *w, struct conn *c, uint64_t now)
 static void conn_service(struct worker *w, uint32_t idx, uint64_t now)
 {
     struct conn *c = &w->conns[idx];
+    unsigned reads = 0;
     uint32_t want;
 
     for (;;) {
@@ -529,6 +535,15 @@ static void conn_service(struct worker *w, uint32_t idx, uint64_t now)
             continue; /* output drained: more may be buffered */
         if (c->eof || NEVER(c->rlen == TCP_RBUF))
             break; /* (a full rbuf always holds a whole query) */
+        if (++reads > TCP_READS_PER_TURN) {
+            /* Fairness: a client that writes as fast as we answer gets
+             * another turn after the others, not the whole worker. */
+            if (!c->queued) {
+                c->queued = true;
+                w->ready[w->nready++] = idx;
+            }
+            break;
+        }
         ssize_t n =
             recv(c->fd, c->rbuf + c->rlen, TCP_RBUF - c->rlen, MSG_DONTWAIT);
         if (n > 0) {
@@ -556,6 +571,24 @@ close:
     conn_close(w, idx);
 }
 
+/* Gives the connections that used up their turn another one.  Those
+ * that use it up again queue themselves anew (for the next loop turn). */
+static void service_ready(struct worker *w, uint64_t now)
+{
+    uint32_t *list = w->ready, n = w->nready;
+
+    /* Swap halves: conn_service() queues into the other one.  A slot is
+     * on a list at most once (its queued flag), so n <= nconns. */
+    w->ready = w->ready_next;
+    w->ready_next = list;
+    w->nready = 0;
+    for (uint32_t i = 0; i < n; i++)
+        w->conns[list[i]].queued = false;
+    for (uint32_t i = 0; i < n; i++)
+        if (w->conns[list[i]].fd >= 0 && !w->conns[list[i]].queued)
+            conn_service(w, list[i], now);
+}
+
 static void tcp_sweep(struct worker *w, uint64_t now)
 {
     const uint64_t idle = (uint64_t)w->srv->c->tcp_idle_timeout * 1000;
@@ -577,7 +610,9 @@ static void *worker_main(void *arg)
     for (;;) {
         offline(w);
         int n = epoll_wait(w->ep, ev, EVENTS_MAX,
-                           w->nopen || w->accept_paused ? SWEEP_MS : -1);
+                           w->nready                      ? 0
+                           : w->nopen || w->accept_paused ? SWEEP_MS
+                                                          : -1);
         online(w);
         if (atomic_load_explicit(&s->stopping, memory_order_relaxed))
             break;
@@ -601,6 +636,8 @@ static void *worker_main(void *arg)
                 break;
             }
         }
+        if (w->nready != 0)
+            service_ready(w, now ? now : now_ms());
         if (w->nopen != 0 || w->accept_paused) {
             now = now_ms();
             if (now - last_sweep >= SWEEP_MS) {
@@ -631,11 +668,13 @@ static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
     w->abuf = malloc((size_t)UDP_BATCH * s->udp_cap);
     w->conns = calloc(nconns, sizeof(*w->conns));
     w->freelist = calloc(nconns, sizeof(*w->freelist));
+    w->ready = calloc(nconns, sizeof(*w->ready));
+    w->ready_next = calloc(nconns, sizeof(*w->ready_next));
     if (w->udp != NULL)
         for (size_t i = 0; i < s->nlisten; i++)
             w->udp[i].fd = -1;
     if (w->ep < 0 || !w->udp || !w->qbuf || !w->abuf || !w->conns ||
-        !w->freelist) {
+        !w->freelist || !w->ready || !w->ready_next) {
         dnsd_log("worker %u: out of memory", id);
         return TB_ENOMEM;
     }
@@ -706,6 +745,8 @@ static void worker_free(struct worker *w)
     free(w->abuf);
     free(w->conns);
     free(w->freelist);
+    free(w->ready);
+    free(w->ready_next);
 }
 
 static void server_free(struct dnsd_server *s)
