@@ -3,7 +3,9 @@
 #   tests/fuzz/fuzz_NAME.c   -> $(T)/tests/fuzz/replay_NAME (corpus replay)
 #                               $(O)/fuzz/fuzz_NAME         (`make fuzz`)
 # A test or target needing objects beyond libtibra.a lists them (as source
-# paths) in UNIT_EXTRA_NAME or FUZZ_EXTRA_NAME in its own fragment.
+# paths) in UNIT_EXTRA_NAME or FUZZ_EXTRA_NAME in its own fragment.  (No
+# patsubst with % below: in a pattern rule's prerequisites every % becomes
+# the stem, even inside a second-expanded function call.)
 
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:%.c=$(T)/%)
@@ -16,13 +18,13 @@ CHECK_BUILD += $(UNIT_BIN) $(FUZZ_REPLAY)
 
 .SECONDEXPANSION:
 $(T)/tests/unit/test_%: $(T)/tests/unit/test_%.o \
-		$$(patsubst %.c,$(T)/%.o,$$(UNIT_EXTRA_$$*)) $(T)/libtibra.a
+		$$(addprefix $(T)/,$$(addsuffix .o,$$(basename $$(UNIT_EXTRA_$$*)))) $(T)/libtibra.a
 	$(call msg,LD,$@)
 	$(Q)$(TCC) $(CHECK_LDFLAGS) -o $@ $(filter %.o,$^) $(T)/libtibra.a \
 		$(UNIT_LIBS_$*) $(LIBS_CHECK)
 
 $(T)/tests/fuzz/replay_%: $(T)/tests/fuzz/fuzz_%.o $(T)/tests/fuzz/replay.o \
-		$$(patsubst %.c,$(T)/%.o,$$(FUZZ_EXTRA_$$*)) $(T)/libtibra.a
+		$$(addprefix $(T)/,$$(addsuffix .o,$$(basename $$(FUZZ_EXTRA_$$*)))) $(T)/libtibra.a
 	$(call msg,LD,$@)
 	$(Q)$(TCC) $(CHECK_LDFLAGS) -o $@ $(filter %.o,$^) $(T)/libtibra.a \
 		$(FUZZ_LIBS_$*)

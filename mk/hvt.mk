@@ -2,10 +2,6 @@
 # with tibra-spt, the KVM tender tibra-hvt, the hvt guest platform and the
 # hvt links of the test applications.
 FUZZ_EXTRA_elf := tender/common/elf.c
-# XXX check.mk's $$(patsubst %.c,...) has its % replaced by the stem in
-# the secondary expansion, so FUZZ_EXTRA objects are not linked into the
-# replay binary; name the object explicitly until that is fixed.
-$(T)/tests/fuzz/replay_elf: $(T)/tender/common/elf.o
 
 # ---- tibra-hvt: the KVM tender (host context, x86_64 hosts only) --------
 ifeq ($(HOSTARCH),x86_64)
@@ -80,8 +76,5 @@ ALL += $(PLAT_HVT_OBJ) $(PLAT_HVT_LIB)
 CHECK_BUILD += $(HVT_APP_IMG) $(HVT_BADCALL) $(HVT_NET_ECHO)
 endif
 
-# Unit test of tender/common (loader guarantees, attach refusals).  As for
-# fuzz_elf, the objects are named explicitly (see the XXX above).
+# Unit test of tender/common (loader guarantees, attach refusals).
 UNIT_EXTRA_tender_common := tender/common/elf.c tender/common/attach.c
-$(T)/tests/unit/test_tender_common: $(T)/tender/common/elf.o \
-	$(T)/tender/common/attach.o
