@@ -27,6 +27,7 @@
 
 #include <tibra/version.h>
 
+#include "../../platform/spt/spt_abi.h"
 #include "../common/attach.h"
 #include "hvt.h"
 
@@ -535,6 +536,14 @@ int main(int argc, char **argv)
                 (unsigned long long)(h.mem_size >> 20));
     if (rc != 0)
         hvt_die(&h, 1, "%s: %s", image, err);
+    /*
+     * An spt image has the same ELF shape and manifest as an hvt image but
+     * would triple-fault here; its first bytes are the spt header.
+     */
+    if (info.nsegs > 0 && info.seg[0].filesz >= sizeof(TB_SPT_MAGIC) - 1 &&
+        memcmp(img + info.seg[0].offset, TB_SPT_MAGIC,
+               sizeof(TB_SPT_MAGIC) - 1) == 0)
+        hvt_die(&h, 1, "%s: an spt image (run it with tibra-spt)", image);
     attach_devices(&h, image, &info.mft, at, nat);
 
     hvt_vm_create(&h);

@@ -34,6 +34,14 @@ hvt_run "$tmp/ok_aarch64.elf"
 expect_rc "aarch64 image refused" 1
 expect_output "aarch64 image message" 'image is for aarch64.*runs x86_64'
 
+# An spt image has the same ELF shape; entered as hvt it would crash.
+spt_hello="$TIBRA_GUEST/tests/platform/apps/hello.spt"
+if [ -f "$spt_hello" ]; then
+    hvt_run "$spt_hello"
+    expect_rc "spt image refused" 1
+    expect_output "spt image message" 'an spt image \(run it with tibra-spt\)'
+fi
+
 # Device attaches against the manifest (service0: net, storage: block).
 ok_img="$tmp/ok_x86_64.elf"
 truncate -s 64K "$tmp/disk.img"
