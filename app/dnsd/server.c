@@ -526,13 +526,17 @@ static void conn_service(struct worker *w, uint32_t idx, uint64_t now)
     uint32_t want;
 
     for (;;) {
-        int done = conn_process(w, c);
-        if (done < 0 || !conn_flush(w, c, now))
+        /* Flush first: answers waiting for room may be buffered already,
+         * and no readiness event will come for them. */
+        if (!conn_flush(w, c, now))
             goto close;
         if (c->woff < c->wlen)
             break; /* wait for EPOLLOUT */
+        int done = conn_process(w, c);
+        if (done < 0)
+            goto close;
         if (done > 0)
-            continue; /* output drained: more may be buffered */
+            continue; /* send them; more may be buffered */
         if (c->eof || NEVER(c->rlen == TCP_RBUF))
             break; /* (a full rbuf always holds a whole query) */
         if (++reads > TCP_READS_PER_TURN) {

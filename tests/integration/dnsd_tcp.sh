@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # dnsd_tcp -- the TCP state machine under pressure: a reader that stalls
-# while ~7 MB of answers pile up (the server's socket buffer fills: partial
+# while ~12 MB of answers pile up (the server's socket buffer fills: partial
 # writes, EPOLLOUT, back-pressure), then 24 concurrent connections, each
 # pipelining 60 queries (large and small answers) in random-sized pieces
 # and reading in random-sized pieces with pauses.  Every answer must arrive
@@ -26,17 +26,22 @@ def query(qid, name, qtype):
     q += b"\0" + struct.pack(">HH", qtype, 1)
     return struct.pack(">H", len(q)) + q
 
-# (Receive buffers stay at their defaults: one smaller than loopback's
-# 64 KB MSS makes the kernel's zero-window probing back off for seconds.)
-# A reader that stops reading: 4000 large answers (~7 MB) pile up, the
+# (Receive buffers are set to 1 MB: with one not much larger than
+# loopback's 64 KB MSS, the receiver never reopens a full segment of
+# window and the sender falls back to zero-window probes that back off
+# for many seconds -- a kernel stall, not the server's.)
+NSTALL = 7000
+# A reader that stops reading: 7000 large answers (~12 MB) pile up, the
 # server's socket buffer fills, it must wait for EPOLLOUT and go on.
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
 s.connect(("127.0.0.1", port))
-s.sendall(b"".join(query(i, "big.example.test", 16) for i in range(4000)))
+s.sendall(b"".join(query(i % 65536, "big.example.test", 16)
+                   for i in range(NSTALL)))
 time.sleep(1.0)
 s.settimeout(10)
 buf, got = b"", []
-while len(got) < 4000:
+while len(got) < NSTALL:
     chunk = s.recv(65536)
     if not chunk:
         raise SystemExit("stalled reader: closed after %d answers" % len(got))
@@ -45,16 +50,18 @@ while len(got) < 4000:
         (l,) = struct.unpack(">H", buf[:2])
         got.append(struct.unpack(">H", buf[2:4])[0])
         buf = buf[2 + l:]
-if got != list(range(4000)):
+if got != [i % 65536 for i in range(NSTALL)]:
     raise SystemExit("stalled reader: answers out of order")
 s.close()
-print("ok   a stalled reader gets all 4000 large answers after resuming")
+print("ok   a stalled reader gets all %d large answers after resuming"
+      % NSTALL)
 
 NCONN, NQ = 24, 60
 sel = selectors.DefaultSelector()
 conns = []
 for c in range(NCONN):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     s.connect(("127.0.0.1", port))
     s.setblocking(False)
     ids, out = [], b""
