@@ -419,11 +419,14 @@ HOT_INLINE const uint8_t *lookup_at(const struct zdb *z,
             goto redirect;
         goto found;
     }
-    /* Step 3c: the closest encloser, one label at a time. */
+    /* Step 3c: the closest encloser, one label at a time; the origin
+     * (the caller checked that the name is in the zone) is node 0. */
     for (unsigned i = 1; i + z->olabels <= x->nl; i++) {
         const uint8_t *s = x->name + x->offs[i];
         size_t sl = x->nlen - x->offs[i];
-        if ((idx = zdb_find(z, s, sl, zdb_hash(s, sl))) == ZDB_NONE)
+        if (i + z->olabels == x->nl)
+            idx = 0;
+        else if ((idx = zdb_find(z, s, sl, zdb_hash(s, sl))) == ZDB_NONE)
             continue;
         nd = zdb_node(z, idx);
         r = zdb_ld32(nd + ZN_REDIR);
