@@ -20,6 +20,7 @@
 #define NQ 1000
 
 static int only = -1;
+static int names = 2000; /* hosts in the zone; argv[3] to time compiling */
 
 struct pq {
     uint8_t q[300];
@@ -51,7 +52,7 @@ static uint8_t *build(size_t *len)
     ta_rr(&z, "ns1 3600 A 192.0.2.1");
     ta_rr(&z, "ns2 3600 A 192.0.2.2");
     ta_rr(&z, "*.w 3600 A 192.0.2.3");
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < names; i++) {
         add(&z, "host%d 3600 A 10.0.%d.%d", i);
         if (i % 4 == 0)
             add(&z, "host%d 3600 AAAA 2001:db8::%d:%d", i);
@@ -77,7 +78,7 @@ static void make_queries(void)
         int k = (i * 7919) % 100; /* spread the kinds */
         if (only >= 0 && only <= 4) /* one kind: 0 existing .. 4 referral */
             k = (int[]){0, 70, 85, 90, 95}[only];
-        unsigned h = (unsigned)(i * 2654435761u) % 2000;
+        unsigned h = (unsigned)(i * 2654435761u) % 2000; /* < names */
 
         p->rcode = DNS_RCODE_NOERROR;
         p->aa = 1;
@@ -146,6 +147,8 @@ int main(int argc, char **argv)
         rounds = strtoul(argv[1], NULL, 10) / NQ + 1;
     if (argc > 2)
         only = atoi(argv[2]);
+    if (argc > 3 && atoi(argv[3]) >= 2000)
+        names = atoi(argv[3]);
     RUN(test_mix);
     return check_done();
 }
