@@ -396,6 +396,9 @@ static inline const uint8_t *node_entry(const struct zdb *z, const uint8_t *nd,
         if (t == qtype || t == 0)
             return e;
     }
+    /* ANY without an entry of its own: the first RRset (RFC 8482 4.1). */
+    if (qtype == DNS_TYPE_ANY && zdb_ld16(nd + ZN_NENT) > 0)
+        return zdb_ent(z, i);
     return zdb_ent(z, z->nodata);
 }
 

@@ -646,11 +646,18 @@ static int node_plans(struct cc *c, uint32_t n, struct plans *ps)
         for (uint32_t i = 0; t == DNS_TYPE_RRSIG && i < nd->nrs; i++)
             if (c->rs[nd->rs + i].type != DNS_TYPE_RRSIG)
                 t = c->rs[nd->rs + i].type;
-        if ((p = plans_new(c, ps)) == NULL)
-            return TB_ENOMEM;
-        plan_init(p, DNS_TYPE_ANY, known, var);
-        p->any = true;
-        plan_add(p, 0, n, t, RF_QOWNER, 0xff);
+        /* Usually that is the node's first entry as it stands, and the
+         * answer path uses it for ANY (auth.c node_entry); an entry of its
+         * own only when it would differ: no additional data for ANY (as
+         * NSD), a CNAME node, RRSIG first. */
+        if ((nd->flags & ZNF_CNAME) || t != c->rs[nd->rs].type ||
+            t == DNS_TYPE_NS || t == DNS_TYPE_MX || t == DNS_TYPE_SRV) {
+            if ((p = plans_new(c, ps)) == NULL)
+                return TB_ENOMEM;
+            plan_init(p, DNS_TYPE_ANY, known, var);
+            p->any = true;
+            plan_add(p, 0, n, t, RF_QOWNER, 0xff);
+        }
     }
     if (nd->flags & ZNF_CNAME)
         return plan_cname(c, ps, n, known, var);

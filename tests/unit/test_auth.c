@@ -356,6 +356,17 @@ static void test_any(void)
            "NOERROR aa qd=1 an=2 ns=0 ar=0\n"
            "AN www.example.com. 3600 A 192.0.2.80\n"
            "AN www.example.com. 3600 A 192.0.2.81\n");
+    /* No additional data for ANY (as NSD): SRV's own entry has it. */
+    EXPECT(ask("_sip._udp.example.com.", "ANY", -1, false),
+           "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
+           "AN _sip._udp.example.com. 3600 SRV 0 5 5060 sip.example.com.\n");
+    EXPECT(ask("foo.wild.example.com.", "ANY", -1, false),
+           "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
+           "AN foo.wild.example.com. 600 A 192.0.2.99\n");
+    EXPECT(ask("c.example.com.", "ANY", -1, false),
+           "NOERROR aa qd=1 an=0 ns=1 ar=0\n"
+           "NS example.com. 300 SOA ns1.example.com. hostmaster.example.com."
+           " 2024010101 7200 3600 1209600 300\n");
     EXPECT(ask("alias.example.com.", "ANY", -1, false),
            "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
            "AN alias.example.com. 300 CNAME www.example.com.\n");
