@@ -14,6 +14,9 @@
 #      for 2 and 3 all servers are up at once (on their own ports) and
 #      measured in ROUNDS (3) interleaved rounds of SECONDS/ROUNDS each, so
 #      a shared machine's changing load falls on all alike; medians;
+#      during the tibra-load rounds, the server's CPU time (utime+stime of
+#      all its processes, /proc/PID/stat) per answered query and its user
+#      share: what a query costs, kernel included, whatever the QPS;
 #   4. user-space instructions per answered query: the server runs under
 #      valgrind --tool=callgrind with instrumentation off until it answers,
 #      on for CG_QUERIES queries, off again; total Ir / answered queries;
@@ -227,6 +230,18 @@ mem_kb() { # NAME -> "RSS PSS" (kB), summed over its process tree
     done
     echo "$rss $pss"
 }
+cpu_ticks() { # NAME -> "UTIME STIME" (clock ticks) summed over its processes
+    local p u=0 k=0 f
+    for p in $(tree "${SP[$1]}"); do
+        # Fields 14 and 15 of /proc/PID/stat, counted after the ")" that
+        # ends the command name (which may hold spaces).
+        f=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null) || continue
+        set -- $f
+        u=$((u + ${12:-0}))
+        k=$((k + ${13:-0}))
+    done
+    echo "$u $k"
+}
 median() { # numbers on stdin -> the median (lower middle), or nothing
     sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
 }
@@ -262,9 +277,17 @@ done
 for r in $(seq "$rounds"); do
     for s in $servers; do
         f="$out/logs/$s.tibra-load.$r"
+        read -r u0 k0 <<<"$(cpu_ticks "$s")"
         taskset -c $gen_cpu "$load" -p "${PORT[$s]}" -d "$per" \
             -c "$inflight" -S 1 "$queries" >"$f" 2>&1
-        log "$s: tibra-load round $r: $(grep '^RESULT' "$f")"
+        read -r u1 k1 <<<"$(cpu_ticks "$s")"
+        ans=$(sed -n 's/^RESULT.* answered=\([0-9]*\).*/\1/p' "$f")
+        # Server CPU time per answered query, and its user-space share.
+        awk -v u=$((u1 - u0)) -v k=$((k1 - k0)) -v a="${ans:-0}" \
+            -v hz="$(getconf CLK_TCK)" 'BEGIN { if (a > 0 && u + k > 0)
+            printf "%.2f %.0f\n", (u + k) * 1e6 / hz / a, 100 * u / (u + k) }' \
+            >"$f.cpu"
+        log "$s: tibra-load round $r: $(grep '^RESULT' "$f"); server CPU us/query, user %: $(cat "$f.cpu")"
     done
 done
 for s in $servers; do
@@ -276,6 +299,10 @@ for s in $servers; do
         R[$s.tl_$k]=$(sed -n "s/^RESULT.* $k=\([0-9]*\).*/\1/p" \
             "$out/logs/$s".tibra-load.* | median)
     done
+    R[$s.cpu_us]=$(cat "$out/logs/$s".tibra-load.*.cpu | awk '{print $1}' |
+        median)
+    R[$s.cpu_user]=$(cat "$out/logs/$s".tibra-load.*.cpu | awk '{print $2}' |
+        median)
     R[$s.tl_lost]=$(sed -n 's/^RESULT.* lost=\([0-9]*\).*/\1/p' \
         "$out/logs/$s".tibra-load.* | awk '{ t += $1 } END { print t + 0 }')
 done
@@ -356,7 +383,8 @@ ratio() { # a b -> a/b with 2 decimals, or n/a
     for s in $servers; do printf -- '---:|'; done
     if [[ " $servers " == *" tibra "* ]]; then printf -- '---:|---:|\n'
     else printf -- '---:|\n'; fi
-    for key in dp_qps tl_qps dp_lat tl_p50_us tl_p99_us ir load_ms rss pss \
+    for key in dp_qps tl_qps dp_lat tl_p50_us tl_p99_us ir cpu_us cpu_user \
+        load_ms rss pss \
         tl_lost tl_cpu_pct cg_rcodes load0 load1; do
         case $key in
         dp_qps) label="QPS (dnsperf)" ;;
@@ -365,6 +393,8 @@ ratio() { # a b -> a/b with 2 decimals, or n/a
         tl_p50_us) label="p50 latency us (tibra-load)" ;;
         tl_p99_us) label="p99 latency us (tibra-load)" ;;
         ir) label="user instructions/query (callgrind)" ;;
+        cpu_us) label="server CPU us/query, user+sys (during tibra-load)" ;;
+        cpu_user) label="user share of server CPU, % (during tibra-load)" ;;
         load_ms) label="zone load, $load_names names, ms" ;;
         rss) label="RSS kB, $names names" ;;
         pss) label="PSS kB, $names names" ;;
@@ -377,7 +407,7 @@ ratio() { # a b -> a/b with 2 decimals, or n/a
         printf '| %s |' "$label"
         for s in $servers; do printf ' %s |' "${R[$s.$key]:-n/a}"; done
         case $key in
-        tl_lost | tl_cpu_pct | cg_rcodes | load0 | load1)
+        tl_lost | tl_cpu_pct | cg_rcodes | load0 | load1 | cpu_user)
             if [[ " $servers " == *" tibra "* ]]; then printf ' | |\n'
             else printf ' |\n'; fi
             continue ;;
