@@ -536,8 +536,26 @@ static void check_names(struct ck *c)
             }
             cut = SIZE_MAX;
         }
-        if (inzone && !apex && nns > 0)
+        if (inzone && !apex && nns > 0) {
             cut = i;
+            /* At the cut the parent holds only NS, DS, their DNSSEC
+             * records and glue (RFC 4035 2.2, RFC 1034 4.2.1). */
+            for (k = i; k < j; k++) {
+                const struct dns_zrr *r = &z->rr[c->ord[k]];
+                switch (r->type) {
+                case DNS_TYPE_NS: case DNS_TYPE_DS: case DNS_TYPE_RRSIG:
+                case DNS_TYPE_NSEC: case DNS_TYPE_A: case DNS_TYPE_AAAA:
+                    continue;
+                default:
+                    break;
+                }
+                WARN(c, r, "%s %s at a delegation point (occluded, not "
+                           "served)",
+                     name_text(dns_zrr_owner(z, r), nb, sizeof(nb)),
+                     type_name(r->type, tb, sizeof(tb)));
+                break;
+            }
+        }
         if (ndname > 0 && inzone && dname == SIZE_MAX)
             dname = i;
         if (inzone)
