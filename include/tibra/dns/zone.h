@@ -142,8 +142,8 @@ TB_API int dns_zone_parse(struct dns_zone_src *z, const char *text,
  *   warnings: no NS at the apex; TTLs differing inside an RRset (RFC
  *            2181 5.2: all take the TTL of the record read first; RRSIGs
  *            keep theirs, RFC 4034 3); data
- *            below a delegation that is not an address (occluded, never
- *            served); an in-zone NS target without an A or AAAA record
+ *            at a delegation other than NS, DS and addresses, and data
+ *            below one other than addresses (occluded, never served); an in-zone NS target without an A or AAAA record
  *            (missing glue).
  * Duplicates (equal in canonical form, dns_rdata_cmp) are dropped
  * silently (RFC 2181 5).  Returns 0 with
