@@ -185,6 +185,12 @@ static void tune_udp(int fd, uint8_t family)
 #endif
 }
 
+static bool is_ip6_loopback(const struct svc_addr *a)
+{
+    static const uint8_t one[16] = {[15] = 1};
+    return a->family == 6 && memcmp(a->addr, one, 16) == 0;
+}
+
 /* Opens, configures and binds one socket; logs and returns -1 on error. */
 static int open_socket(const struct svc_addr *a, int type, bool *pktinfo)
 {
@@ -199,8 +205,11 @@ static int open_socket(const struct svc_addr *a, int type, bool *pktinfo)
                 type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         e = errno;
-        dnsd_log("cannot listen on %s (%s): socket: %s", txt, proto,
-                 strerror(e));
+        dnsd_log("cannot listen on %s (%s): socket: %s%s", txt, proto,
+                 strerror(e),
+                 e == EAFNOSUPPORT ? " (no IPv6 here? remove this listen "
+                                     "address from the service file)"
+                                   : "");
         return -1;
     }
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -224,7 +233,10 @@ static int open_socket(const struct svc_addr *a, int type, bool *pktinfo)
     if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
         e = errno;
         dnsd_log("cannot listen on %s (%s): %s%s", txt, proto, strerror(e),
-                 e == EACCES          ? " (ports below 1024 need privileges)"
+                 e == EACCES ? " (ports below 1024 need privileges)"
+                 : e == EADDRNOTAVAIL && is_ip6_loopback(a)
+                     ? " (no interface has this address; no IPv6 here? "
+                       "remove this listen address from the service file)"
                  : e == EADDRNOTAVAIL ? " (no interface has this address)"
                                       : "");
         close(fd);
