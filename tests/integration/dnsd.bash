@@ -73,7 +73,8 @@ for _ in range(200):
     p = random.randint(20000, 60000)
     socks = []
     try:
-        for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        for fam, addr in ((socket.AF_INET, "127.0.0.1"),
+                          (socket.AF_INET6, "::1")):
             for typ in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
                 try:
                     s = socket.socket(fam, typ)
@@ -97,7 +98,9 @@ PY
 }
 
 have_ipv6() {
-    /usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::1", 0))' 2>/dev/null
+    /usr/bin/python3 -c 'import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::1", 0))' 2>/dev/null
 }
 
 # The test zone: every answer kind the tests look for.

@@ -37,8 +37,10 @@ expect "CNAME" "$(q +short web.example.org A | tr '\n' ' ')" \
     "www.example.org. 192.0.2.10 "
 expect "wildcard" "$(q +short anything.apps.example.org A)" "192.0.2.80"
 out=$(q host.lab.example.org A)
-expect_match "delegation: NS" "$out" "^lab\.example\.org\..*NS.*ns\.lab\.example\.org\."
-expect_match "delegation: glue" "$out" "^ns\.lab\.example\.org\..*A.*192\.0\.2\.200"
+expect_match "delegation: NS" "$out" \
+    "^lab\.example\.org\..*NS.*ns\.lab\.example\.org\."
+expect_match "delegation: glue" "$out" \
+    "^ns\.lab\.example\.org\..*A.*192\.0\.2\.200"
 expect_match "CHAOS version" "$(q +short CH TXT version.server)" '^"tibra '
 dnsd_stop
 expect "SIGTERM exit status" "$DNSD_RC" "0"

@@ -65,7 +65,8 @@ s = conn()
 s.sendall(msg * 3)
 data, closed = recv_all(s)
 if count(data) != 2 or not closed:
-    raise SystemExit("max-queries: %d answers, closed=%s" % (count(data), closed))
+    raise SystemExit("max-queries: %d answers, closed=%s"
+                     % (count(data), closed))
 print("ok   tcp-max-queries 2: two answers, then closed")
 s.close()
 

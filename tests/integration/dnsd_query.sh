@@ -29,7 +29,8 @@ expect "\$INCLUDE'd record" "$(q +short included.example.test A)" \
 expect "wildcard" "$(q +short anything.wild.example.test A)" "192.0.2.99"
 out=$(q www.sub.example.test A)
 expect_match "referral: NS in authority" "$out" "^sub\.example\.test\..*NS"
-expect_match "referral: glue" "$out" "^ns\.sub\.example\.test\..*A.*192\.0\.2\.53"
+expect_match "referral: glue" "$out" \
+    "^ns\.sub\.example\.test\..*A.*192\.0\.2\.53"
 expect_match "NXDOMAIN" "$(q nope.example.test A)" "status: NXDOMAIN"
 out=$(q www.example.test MX)
 expect_match "NODATA: NOERROR" "$out" "status: NOERROR.*"
@@ -74,7 +75,8 @@ def read_exact(s, n):
     while len(buf) < n:
         chunk = s.recv(n - len(buf))
         if not chunk:
-            raise SystemExit("connection closed after %d of %d bytes" % (len(buf), n))
+            raise SystemExit("connection closed after %d of %d bytes"
+                             % (len(buf), n))
         buf += chunk
     return buf
 

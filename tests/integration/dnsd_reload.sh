@@ -113,7 +113,10 @@ print("ok   answers stay complete during repeated reloads under load")
 PY
 
 kill -INT "$DNSD_PID"
-for _ in $(seq 100); do kill -0 "$DNSD_PID" 2>/dev/null || break; sleep 0.1; done
+for _ in $(seq 100); do
+    kill -0 "$DNSD_PID" 2>/dev/null || break
+    sleep 0.1
+done
 wait "$DNSD_PID"
 rc=$?
 DNSD_PID=

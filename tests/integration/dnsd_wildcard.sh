@@ -8,7 +8,8 @@
 if [ -z "${TIBRA_IN_NETNS:-}" ]; then
     if ! command -v unshare >/dev/null ||
         ! unshare -n true 2>/dev/null; then
-        echo "SKIP dnsd_wildcard: cannot create a network namespace (needs root or user namespaces)"
+        echo "SKIP dnsd_wildcard: cannot create a network namespace" \
+            "(needs root or user namespaces)"
         exit 77
     fi
     TIBRA_IN_NETNS=1 exec unshare -n bash "$0" "$@"
@@ -34,7 +35,8 @@ for a in 127.0.0.1 127.0.0.2 127.1.2.3; do
         "192.0.2.10"
 done
 expect "TCP to 127.0.0.2" \
-    "$(dig @127.0.0.2 -p "$PORT" +tcp +time=2 +tries=1 +short www.example.test A)" \
+    "$(dig @127.0.0.2 -p "$PORT" +tcp +time=2 +tries=1 +short \
+        www.example.test A)" \
     "192.0.2.10"
 if [ $v6 = 1 ]; then
     expect "UDP to ::1 (wildcard ::)" \

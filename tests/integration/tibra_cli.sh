@@ -28,9 +28,11 @@ expect_match "check good: zone" "$OUT" "zone example.test: serial 11"
 printf 'service: listen 127.0.0.1@%s\nzone: x.test\n' "$PORT" >"$TMP/bad.conf"
 OUT=$("$TIBRA" check "$TMP/bad.conf" 2>&1); RC=$?
 expect "check bad: status" "$RC" "1"
-expect_match "check bad: file:line" "$OUT" "bad\.conf:2: zone x\.test has no file"
+expect_match "check bad: file:line" "$OUT" \
+    "bad\.conf:2: zone x\.test has no file"
 
-printf 'service: target hvt; address 10.0.0.2/24\nzone: example.test; file zones/example.test.zone\n' >"$TMP/hvt.conf"
+printf '%s\n' 'service: target hvt; address 10.0.0.2/24' \
+    'zone: example.test; file zones/example.test.zone' >"$TMP/hvt.conf"
 OUT=$("$TIBRA" run "$TMP/hvt.conf" 2>&1); RC=$?
 expect "run hvt: status" "$RC" "1"
 expect_match "run hvt: says why" "$OUT" "target hvt is not built yet"
