@@ -28,6 +28,9 @@ fi
 have_nsd=0 have_knot=0
 command -v nsd-checkzone >/dev/null 2>&1 && have_nsd=1
 command -v knotc >/dev/null 2>&1 && have_knot=1
+have_kdig=0
+command -v knotd >/dev/null 2>&1 && command -v kdig >/dev/null 2>&1 &&
+    have_kdig=1
 if [ $have_nsd = 0 ] && [ $have_knot = 0 ]; then
     echo "SKIP zonecheck: neither nsd-checkzone nor knotc installed"
     exit 77
@@ -55,9 +58,48 @@ EOC
     timeout 20 knotc -c "$d/knot.conf" zone-check "$1" >"$d/log" 2>&1
 }
 
+# Serves (origin, file) with a throw-away knotd on loopback and writes
+# its AXFR to $tmp/knot.txt.  The daemon is ours: stopped through its own
+# control socket (knotc -c ... stop), never by name.
+kport=$((20000 + $$ % 20000))
+knot_axfr() { # origin file
+    local d i
+    d=$(mktemp -d "$tmp/kd.XXXXXX")
+    kport=$((kport + 1)) # a fresh port per daemon: no wait for the last
+    cat >"$d/knot.conf" <<EOC
+server:
+    rundir: "$d"
+    listen: 127.0.0.1@$kport
+database:
+    storage: "$d/db"
+acl:
+  - id: axfr
+    address: 127.0.0.1
+    action: transfer
+template:
+  - id: default
+    storage: "$d"
+    acl: axfr
+zone:
+  - domain: "$1"
+    file: "$2"
+EOC
+    : >"$tmp/knot.txt"
+    knotd -c "$d/knot.conf" -d >/dev/null 2>&1 || return 1
+    # Bounded wait until the zone transfers (the daemon loads it async).
+    for i in $(seq 1 50); do
+        timeout 5 kdig @127.0.0.1 -p $kport "$1" AXFR +noall +answer \
+            +time=1 +tries=1 >"$tmp/knot.txt" 2>/dev/null
+        grep -q SOA "$tmp/knot.txt" && break
+        sleep 0.1
+    done
+    timeout 10 knotc -c "$d/knot.conf" stop >/dev/null 2>&1
+    return 0
+}
+
 verdict() { [ "$1" -eq 0 ] && echo accept || echo reject; }
 
-fail=0 n=0 divergent=0 ncmp=0 used=""
+fail=0 n=0 divergent=0 ncmp=0 kcmp=0 used=""
 for f in "$dir"/*.in; do
     b=$(basename "$f")
     origin=example.org.
@@ -98,6 +140,25 @@ for f in "$dir"/*.in; do
             fail=1
         fi
     fi
+    # The same content check against Knot, through an AXFR of the zone
+    # a throw-away knotd serves (when kdig is there too).
+    skip_kc=0
+    grep -Eq "^$b[[:space:]]+knot[[:space:]]+content([[:space:]]|$)" \
+        "$known" 2>/dev/null && skip_kc=1
+    [ $skip_kc = 1 ] && { divergent=$((divergent + 1)); used="$used $b:knot:content"; }
+    if [ $have_knot = 1 ] && [ $have_kdig = 1 ] && [ "$us" = accept ] &&
+        [ $skip_kc = 0 ] && [ "${peers#* knot:accept}" != "$peers" ]; then
+        kcmp=$((kcmp + 1))
+        knot_axfr "$origin" "$f"
+        "$ours" -p "$origin" "$f" 2>/dev/null | tr A-Z a-z >"$tmp/a.txt"
+        if ! "$ours" -p "$origin" "$tmp/knot.txt" 2>/dev/null |
+            tr A-Z a-z >"$tmp/b.txt" ||
+            ! cmp -s "$tmp/a.txt" "$tmp/b.txt"; then
+            echo "DIFF $b: Knot serves it differently (AXFR):"
+            diff "$tmp/a.txt" "$tmp/b.txt" | head -10
+            fail=1
+        fi
+    fi
     for p in $peers; do
         peer=${p%%:*} v=${p#*:}
         [ "$v" = "$us" ] && continue
@@ -123,5 +184,5 @@ while read -r b peer v _; do
     esac
 done <"$known"
 echo "zonecheck: $n zones, $divergent known divergences," \
-    "$ncmp dumps identical to NSD's reading"
+    "$ncmp dumps identical to NSD's reading, $kcmp to Knot's AXFR"
 exit $fail
