@@ -81,8 +81,10 @@ class Query:
         self.text = ""
 
 
-def parse_corpus(path, plain=False):
-    """Reads the corpus; (plain): dnsperf's "NAME TYPE" lines, id qLINE."""
+def parse_corpus(path, plain=False, variants=("",)):
+    """Reads the corpus; (plain): dnsperf's "NAME TYPE" lines, id qLINE.
+    Each line is sent once per variant (extra flags, e.g. "+edns +do"); the
+    variant's flags joined by "" suffix the id (q12, q12+edns+do)."""
     queries = []
     seen = set()
     with open(path) as f:
@@ -90,19 +92,23 @@ def parse_corpus(path, plain=False):
             line = line.split("#", 1)[0].strip()
             if not line:
                 continue
-            tok = line.split()
-            if plain:
-                tok = ["q%d" % n] + tok
-            q = Query(tok[0], n)
-            if q.qid in seen:
-                raise SystemExit("%s:%d: duplicate id %s" % (path, n, q.qid))
-            seen.add(q.qid)
-            try:
-                build_query(q, tok[1:])
-            except (ValueError, dns.exception.DNSException) as e:
-                raise SystemExit("%s:%d: %s" % (path, n, e))
-            q.text = " ".join(tok[1:])
-            queries.append(q)
+            for var in variants:
+                tok = line.split()
+                if plain:
+                    tok = ["q%d" % n] + tok
+                tok[0] += "".join(var.split())
+                tok += var.split()
+                q = Query(tok[0], n)
+                if q.qid in seen:
+                    raise SystemExit("%s:%d: duplicate id %s"
+                                     % (path, n, q.qid))
+                seen.add(q.qid)
+                try:
+                    build_query(q, tok[1:])
+                except (ValueError, dns.exception.DNSException) as e:
+                    raise SystemExit("%s:%d: %s" % (path, n, e))
+                q.text = " ".join(tok[1:])
+                queries.append(q)
     return queries
 
 
@@ -363,7 +369,8 @@ def udiff(a, b, na, nb):
 def run(args):
     global SECTIONS
     SECTIONS = set(args.sections.split(","))
-    queries = parse_corpus(args.corpus, args.plain)
+    queries = parse_corpus(args.corpus, args.plain,
+                           args.variants.replace("_", " ").split(";"))
     servers = []
     for spec in args.server:
         name, _, hp = spec.partition("=")
@@ -488,6 +495,9 @@ def main():
     r.add_argument("--known")
     r.add_argument("--plain", action="store_true",
                    help="corpus in dnsperf's NAME TYPE format")
+    r.add_argument("--variants", default="",
+                   help="';'-separated flag sets ('_' for a space); every "
+                   "query is sent once per set (default: once, as written)")
     r.add_argument("--sections", default="answer,authority,additional",
                    help="sections to compare; additional-in-referrals "
                    "compares the additional section of referrals only")

@@ -2,8 +2,9 @@
 # tests/diff/genzone.sh -- the differential test at scale: a zone made by
 # bench/gen-zone (5,000 names of mixed types, wildcards, delegations with
 # glue; seeded, so always the same) and 2,000 queries in the benchmark's
-# mix (existing, NXDOMAIN, NODATA, wildcard, referral), served by NSD, Knot
-# and tibra-dnsd through tests/diff/run.sh.  Compares the header, answer
+# mix (existing, NXDOMAIN, NODATA, wildcard, referral), each sent three
+# times -- plain UDP, UDP with EDNS and DO, TCP -- to NSD, Knot and
+# tibra-dnsd through tests/diff/run.sh.  Compares the header, answer
 # and authority sections, and the additional section of referrals (glue);
 # the additional data of MX/SRV answers is left out because NSD, run
 # minimal, omits it (tests/diff/KNOWN says why that is accepted).
@@ -22,5 +23,6 @@ if ! /usr/bin/python3 "$src/bench/gen-zone" -n 5000 -q 2000 --seed 7 \
 fi
 DIFF_NAME=diff/genzone DIFF_ZONE_DIR=$tmp DIFF_ZONES=bench.example \
     DIFF_CORPUS=$tmp/queries.txt DIFF_KNOWN=$here/KNOWN-genzone \
-    DIFF_ARGS="--plain --sections answer,authority,additional-in-referrals" \
+    DIFF_ARGS="--plain --variants ;+edns_+do;+tcp
+        --sections answer,authority,additional-in-referrals" \
     bash "$here/run.sh"
