@@ -89,8 +89,8 @@ EOC
     # Bounded wait until the zone transfers (the daemon loads it async).
     for i in $(seq 1 50); do
         timeout 5 kdig @127.0.0.1 -p $kport "$1" AXFR +noall +answer \
-            +time=1 +tries=1 >"$tmp/knot.txt" 2>/dev/null
-        grep -q SOA "$tmp/knot.txt" && break
+            +time=1 +retry=0 >"$tmp/knot.txt" 2>/dev/null
+        grep -q "[[:space:]]SOA[[:space:]]" "$tmp/knot.txt" && break
         sleep 0.1
     done
     timeout 10 knotc -c "$d/knot.conf" stop >/dev/null 2>&1
