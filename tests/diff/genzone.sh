@@ -25,4 +25,9 @@ DIFF_NAME=diff/genzone DIFF_ZONE_DIR=$tmp DIFF_ZONES=bench.example \
     DIFF_CORPUS=$tmp/queries.txt DIFF_KNOWN=$here/KNOWN-genzone \
     DIFF_ARGS="--plain --variants ;+edns_+do;+tcp
         --sections answer,authority,additional-in-referrals" \
-    bash "$here/run.sh"
+    bash "$here/run.sh" &
+child=$!
+# A TERM (the runner's timeout) goes to run.sh too, whose trap stops the
+# servers it started.
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 1' INT TERM HUP
+wait "$child"

@@ -80,14 +80,16 @@ cleanup() {
     # NSD: the pidfile names the main process (the one we started).
     if [ -s "$tmp/nsd/nsd.pid" ]; then
         local np
-        np=$(cat "$tmp/nsd/nsd.pid")
+        np=$(cat "$tmp/nsd/nsd.pid" 2>/dev/null)
         case " ${pids[*]} " in *" $np "*) ;; *) kill -TERM "$np" 2>/dev/null ;; esac
     fi
     stop_all
     rm -rf "$tmp"
 }
+cmp_pid=""
 trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap '[ -n "$cmp_pid" ] && kill -TERM "$cmp_pid" 2>/dev/null; exit 1' \
+    INT TERM HUP
 
 zones="$tmp/zones"
 mkdir -p "$zones" "$tmp/nsd" "$tmp/knot" "$tmp/tibra"
@@ -218,8 +220,13 @@ args=(run --corpus "$corpus" --known "$known"
 # shellcheck disable=SC2206
 args+=(${DIFF_ARGS:-})
 [ "$peers_only" = 1 ] && args+=(--peers-verbose)
-"$py" "$here/dnsdiff.py" "${args[@]}"
+# In the background, so that a TERM from the test runner's timeout is
+# handled at once (bash runs traps only between foreground commands).
+"$py" "$here/dnsdiff.py" "${args[@]}" &
+cmp_pid=$!
+wait "$cmp_pid"
 rc=$?
+cmp_pid=""
 echo "report: $build/diff/$out_name-report.txt; NSD/Knot:" \
     "$build/diff/$out_name-peers.txt"
 if [ "$peers_only" = 1 ]; then

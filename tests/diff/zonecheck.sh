@@ -37,7 +37,8 @@ if [ $have_nsd = 0 ] && [ $have_knot = 0 ]; then
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tibra-zonecheck.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+kpid=
+trap '[ -n "$kpid" ] && kill "$kpid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 knot_check() { # origin file
     local d
@@ -59,8 +60,8 @@ EOC
 }
 
 # Serves (origin, file) with a throw-away knotd on loopback and writes
-# its AXFR to $tmp/knot.txt.  The daemon is ours: stopped through its own
-# control socket (knotc -c ... stop), never by name.
+# its AXFR to $tmp/knot.txt.  The daemon is ours: started as a job and
+# stopped by its PID (also on exit), never by name.
 kport=$((20000 + $$ % 20000))
 knot_axfr() { # origin file
     local d i
@@ -85,7 +86,9 @@ zone:
     file: "$2"
 EOC
     : >"$tmp/knot.txt"
-    knotd -c "$d/knot.conf" -d >/dev/null 2>&1 || return 1
+    # In the foreground of a background job: $! is the daemon itself.
+    knotd -c "$d/knot.conf" >/dev/null 2>&1 &
+    kpid=$!
     # Bounded wait until the zone transfers (the daemon loads it async).
     for i in $(seq 1 50); do
         timeout 5 kdig @127.0.0.1 -p $kport "$1" AXFR +noall +answer \
@@ -93,7 +96,9 @@ EOC
         grep -q "[[:space:]]SOA[[:space:]]" "$tmp/knot.txt" && break
         sleep 0.1
     done
-    timeout 10 knotc -c "$d/knot.conf" stop >/dev/null 2>&1
+    kill "$kpid" 2>/dev/null
+    wait "$kpid" 2>/dev/null
+    kpid=
     return 0
 }
 
