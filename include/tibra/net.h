@@ -135,7 +135,7 @@ struct net_stats {
     uint64_t icmp_rx, icmp_drop, icmp_err_tx, icmp_rate_limited;
     uint64_t udp_rx, udp_drop_csum, udp_drop_noport, udp_drop_full;
     uint64_t tcp_rx, tcp_drop_csum, tcp_drop_hdr, tcp_rst_tx;
-    uint64_t tcp_retrans, tcp_fast_retrans, tcp_challenge_ack;
+    uint64_t tcp_retrans, tcp_fast_retrans, tcp_rto, tcp_challenge_ack;
     uint64_t tcp_syn_evict, tcp_accept_overflow, tcp_ooo;
     uint64_t nomem; /* a pool was empty */
 };

@@ -130,6 +130,8 @@ struct tcb {
     uint8_t nsack;
     struct { uint32_t start, end; } sack[4];
     uint32_t rtx_hi;
+    bool tlp_done;          /* a tail loss probe is out (RFC 8985 7) */
+    tb_time_t tlp_deadline; /* TIME_NEVER if not armed */
 
     /* Congestion control (RFC 5681, NewReno RFC 6582). */
     uint32_t cwnd, ssthresh, recover;
@@ -354,6 +356,7 @@ void tcb_free(struct tb_stack *s, struct tcb *t);
 void tcb_reset(struct tb_stack *s, struct tcb *t, int err);
 uint32_t tcp_rcv_window(const struct tcb *t);
 void tcp_rto_arm(struct tb_stack *s, struct tcb *t);
+void tcp_send_tlp(struct tb_stack *s, struct tcb *t);
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02

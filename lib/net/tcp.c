@@ -35,6 +35,7 @@ static void tcb_clear(struct tcb *t)
     t->listener = -1;
     t->rtx_deadline = TIME_NEVER;
     t->tw_deadline = TIME_NEVER;
+    t->tlp_deadline = TIME_NEVER;
 }
 
 struct tcb *tcb_alloc(struct tb_stack *s)
@@ -105,6 +106,7 @@ void tcb_reset(struct tb_stack *s, struct tcb *t, int err)
     t->state = TCP_CLOSED;
     t->err = err;
     t->rtx_deadline = TIME_NEVER;
+    t->tlp_deadline = TIME_NEVER;
     t->tw_deadline = TIME_NEVER;
     t->slen = 0;
 }
@@ -115,15 +117,21 @@ static void on_rtx_timer(struct tb_stack *s, struct tcb *t)
                       ? TCP_MAX_SYN_RETRIES : TCP_MAX_RETRIES;
 
     t->rtx_deadline = TIME_NEVER;
+    t->tlp_deadline = TIME_NEVER;
     if (t->snd_una == t->snd_max) {
         /* Persist timer (RFC 9293 3.8.6.1): probe a zero window with one
-         * byte beyond it; backoff as for retransmissions. */
-        if (t->slen > 0 && t->snd_wnd == 0 &&
-            tcp_send_segment(s, t, t->snd_nxt, 1, TCP_ACK) == 0) {
-            t->snd_nxt++;
-            t->snd_max = t->snd_nxt;
-            t->rto = TB_MIN(t->rto * 2, TCP_MAX_RTO);
-            tcp_rto_arm(s, t);
+         * byte beyond it, or send what a small window allows (the SWS
+         * override); backoff as for retransmissions. */
+        uint32_t sent = t->snd_nxt - t->snd_una, n;
+        if (t->slen > sent) {
+            n = t->snd_wnd == 0 ? 1 : TB_MIN(t->snd_wnd, (uint32_t)t->mss);
+            n = TB_MIN(n, t->slen - sent);
+            if (tcp_send_segment(s, t, t->snd_nxt, n, TCP_ACK) == 0) {
+                t->snd_nxt += n;
+                t->snd_max = t->snd_nxt;
+                t->rto = TB_MIN(t->rto * 2, TCP_MAX_RTO);
+                tcp_rto_arm(s, t);
+            }
         }
         return;
     }
@@ -136,6 +144,7 @@ static void on_rtx_timer(struct tb_stack *s, struct tcb *t)
         return;
     }
     s->st.tcp_retrans++;
+    s->st.tcp_rto++;
     /* RFC 6298 5.5-5.7 (backoff), RFC 5681 3.1 (loss window), Karn. */
     t->rto = TB_MIN(t->rto * 2, TCP_MAX_RTO);
     t->rtt_active = false;
@@ -159,6 +168,8 @@ void tcp_timers(struct tb_stack *s)
         struct tcb *t = &s->tcb[i];
         if (t->state == TCP_CLOSED)
             continue;
+        if (t->tlp_deadline <= s->now)
+            tcp_send_tlp(s, t);
         if (t->rtx_deadline <= s->now)
             on_rtx_timer(s, t);
         if (t->state != TCP_CLOSED && t->tw_deadline <= s->now)
@@ -177,6 +188,7 @@ tb_time_t tcp_deadline(const struct tb_stack *s)
         if (t->ack_now)
             return 0;
         d = TB_MIN(d, TB_MIN(t->rtx_deadline, t->tw_deadline));
+        d = TB_MIN(d, t->tlp_deadline);
     }
     return d;
 }

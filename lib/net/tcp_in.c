@@ -177,6 +177,7 @@ void tcb_open_common(struct tb_stack *s, struct tcb *t)
     t->srtt = 0;
     t->rtx_deadline = TIME_NEVER;
     t->tw_deadline = TIME_NEVER;
+    t->tlp_deadline = TIME_NEVER;
     t->born = s->now;
     t->mss = TCP_MSS_DEFAULT4;
 }
@@ -313,6 +314,15 @@ static void sack_update(struct tcb *t, const struct seg *g)
     }
 }
 
+static uint32_t sacked_bytes(const struct tcb *t)
+{
+    uint32_t n = 0;
+
+    for (uint8_t i = 0; i < t->nsack; i++)
+        n += t->sack[i].end - t->sack[i].start;
+    return n;
+}
+
 static void sack_trim(struct tcb *t)
 {
     for (uint8_t i = 0; i < t->nsack;) {
@@ -391,16 +401,22 @@ static bool process_ack(struct tb_stack *s, struct tcb *t,
     }
     if (seq_le(g->ack, t->snd_una)) {
         /* RFC 5681 2 defines a duplicate ACK as carrying no data and
-         * not changing the window.  Without SACK that hides every loss in
-         * a bidirectional flow (the peer's dupacks ride on its data) and
-         * behind receivers that shrink their window while holding
-         * out-of-order data (Linux), leaving only the RTO.  So any
-         * segment that repeats snd_una while data is outstanding counts;
-         * a spurious fast retransmit costs one segment and a halved cwnd.
-         */
-        if (g->ack == t->snd_una &&
-            t->snd_max != t->snd_una && !(g->flags & (TCP_SYN | TCP_FIN))) {
-            if (++t->dupacks == 3 && !t->in_recovery) {
+         * not changing the window.  With SACK, an ACK of snd_una that
+         * reports data held above it is the loss signal, data or not
+         * (in a bidirectional flow the peer's dupacks ride on its data;
+         * RFC 6675 5).  Without SACK, pure ACKs count even if the window
+         * moved: receivers holding out-of-order data (Linux) shrink it
+         * with every dupack, which would hide the loss. */
+        if (g->ack == t->snd_una && t->snd_max != t->snd_una &&
+            !(g->flags & (TCP_SYN | TCP_FIN)) &&
+            (g->dlen == 0 || (t->sack_ok && g->nsack > 0))) {
+            ++t->dupacks;
+            /* Loss: DupThresh dupacks, or SACK of our tail loss probe,
+             * or DupThresh segments SACKed above snd_una (RFC 6675 4,
+             * RFC 8985 7.4). */
+            if (!t->in_recovery &&
+                (t->dupacks >= 3 || (t->nsack && t->tlp_done) ||
+                 sacked_bytes(t) >= 3u * t->mss)) {
                 fast_retransmit(s, t);
             } else if (t->dupacks > 3 && t->in_recovery) {
                 t->cwnd += t->mss;
@@ -444,6 +460,7 @@ static bool process_ack(struct tb_stack *s, struct tcb *t,
             t->snd_nxt = t->snd_una;
         t->dupacks = 0;
         t->retries = 0;
+        t->tlp_done = false;
         if (t->srtt)
             t->rto = TB_MAX(t->srtt + 4 * t->rttvar, 200 * NS_PER_MS);
         if (t->snd_una == t->snd_max)
@@ -594,10 +611,12 @@ static bool acceptable(const struct tcb *t, const struct seg *g,
 {
     uint32_t wnd = tcp_rcv_window(t), nxt = t->rcv_nxt;
 
-    /* RFC 9293 3.10.7.4, the four cases. */
+    /* RFC 9293 3.10.7.4, the four cases, except that an empty segment
+     * exactly at the right edge is accepted (as Linux does): a peer that
+     * filled our window sends its ACKs there, and refusing them while we
+     * hold out-of-order data starves both sides of ACKs. */
     if (slen == 0)
-        return wnd == 0 ? g->seq == nxt
-                        : seq_ge(g->seq, nxt) && seq_lt(g->seq, nxt + wnd);
+        return seq_ge(g->seq, nxt) && seq_le(g->seq, nxt + wnd);
     if (wnd == 0)
         return false;
     return (seq_ge(g->seq, nxt) && seq_lt(g->seq, nxt + wnd)) ||

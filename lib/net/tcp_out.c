@@ -144,6 +144,42 @@ void tcp_send_rst(struct tb_stack *s, uint8_t af, const uint8_t *src,
 void tcp_rto_arm(struct tb_stack *s, struct tcb *t)
 {
     t->rtx_deadline = s->now + t->rto;
+    /* RFC 8985 7.2: a tail loss probe after PTO = 2 SRTT (at least 2 ms
+     * here), once per episode, so a loss at the end of a flight is
+     * reported by SACK instead of waiting for the RTO. */
+    if (t->sack_ok && t->srtt && !t->tlp_done && !t->in_recovery &&
+        t->state == TCP_ESTABLISHED) {
+        tb_time_t pto = TB_MAX(2 * t->srtt, 2 * NS_PER_MS);
+        t->tlp_deadline = s->now + pto < t->rtx_deadline ? s->now + pto
+                                                        : TIME_NEVER;
+    } else {
+        t->tlp_deadline = TIME_NEVER;
+    }
+}
+
+void tcp_send_tlp(struct tb_stack *s, struct tcb *t)
+{
+    /* The probe repeats the highest segment sent (never beyond snd_max,
+     * never the FIN's sequence number). */
+    uint32_t end = seq_lt(t->snd_max, t->snd_una + t->slen)
+                       ? t->snd_max : t->snd_una + t->slen, seq, n;
+
+    t->tlp_deadline = TIME_NEVER;
+    if (t->snd_una == t->snd_max || t->in_recovery || t->tlp_done)
+        return;
+    t->tlp_done = true;
+    s->st.tcp_retrans++;
+    /* New data if the window allows, else the last segment again. */
+    if (seq_lt(t->snd_nxt, t->snd_una + t->slen) &&
+        seq_lt(t->snd_nxt - t->snd_una, TB_MIN(t->snd_wnd, t->cwnd))) {
+        tcp_output(s, t);
+        return;
+    }
+    if (!seq_lt(t->snd_una, end))
+        return;
+    seq = seq_gt(end - t->mss, t->snd_una) ? end - t->mss : t->snd_una;
+    n = end - seq;
+    tcp_send_segment(s, t, seq, n, TCP_ACK);
 }
 
 static bool can_send(const struct tcb *t)
@@ -159,6 +195,8 @@ static bool can_send(const struct tcb *t)
 
 void tcp_output(struct tb_stack *s, struct tcb *t)
 {
+    bool sws = false;
+
     if (!can_send(t))
         return;
     for (;;) {
@@ -171,9 +209,12 @@ void tcp_output(struct tb_stack *s, struct tcb *t)
                 break;
             n = TB_MIN(TB_MIN(avail, wnd - inflight), (uint32_t)t->mss);
             /* Sender SWS avoidance (RFC 9293 3.8.6.2.1): a short segment
-             * only if it is all we have or half the peer's max window. */
-            if (n < t->mss && n < avail && n < t->max_snd_wnd / 2)
+             * only if it is all we have or half the peer's max window;
+             * the persist timer overrides it when nothing is in flight. */
+            if (n < t->mss && n < avail && n < t->max_snd_wnd / 2) {
+                sws = true;
                 break;
+            }
             if (tcp_send_segment(s, t, t->snd_nxt, n,
                                  TCP_ACK | (n == avail ? TCP_PSH : 0)) != 0)
                 break;
@@ -196,8 +237,10 @@ void tcp_output(struct tb_stack *s, struct tcb *t)
         if (t->rtx_deadline == TIME_NEVER)
             tcp_rto_arm(s, t);
     }
-    /* Zero window with data waiting: the persist timer probes it. */
-    if (t->snd_una == t->snd_max && t->slen > 0 && t->snd_wnd == 0 &&
-        t->rtx_deadline == TIME_NEVER)
+    /* Data waiting behind a zero or too small window with nothing in
+     * flight: the persist timer probes it (RFC 9293 3.8.6.1), so a lost
+     * window update cannot stall the connection. */
+    if (t->snd_una == t->snd_max && t->slen > 0 &&
+        (t->snd_wnd == 0 || sws) && t->rtx_deadline == TIME_NEVER)
         tcp_rto_arm(s, t);
 }

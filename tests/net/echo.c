@@ -457,11 +457,12 @@ int tb_app_main(const struct tb_start_info *si)
     }
     const struct net_stats *st = net_stats(s);
     say("STATS udp=%llu tcp_bytes=%llu accepted=%llu retrans=%llu "
-        "fast=%llu ooo=%llu rx=%llu tx=%llu nomem=%llu txdrop=%llu "
+        "fast=%llu rto=%llu ooo=%llu rx=%llu tx=%llu nomem=%llu txdrop=%llu "
         "impair_drop=%llu dup=%llu reorder=%llu\n",
         (unsigned long long)udp_n, (unsigned long long)tcp_bytes,
         (unsigned long long)tcp_accepted, (unsigned long long)st->tcp_retrans,
         (unsigned long long)st->tcp_fast_retrans,
+        (unsigned long long)st->tcp_rto,
         (unsigned long long)st->tcp_ooo, (unsigned long long)st->rx_frames,
         (unsigned long long)st->tx_frames, (unsigned long long)st->nomem,
         (unsigned long long)st->tx_dropped, (unsigned long long)imp_drop,

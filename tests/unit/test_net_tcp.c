@@ -470,6 +470,74 @@ static void test_zero_window_probe(void)
     finish(h);
 }
 
+/* A window smaller than the MSS that never grows (its update was lost):
+ * the persist timer sends what fits (SWS override), not nothing. */
+static void test_small_window_override(void)
+{
+    struct harness *h = start();
+    struct peer p;
+    struct tseg o;
+    static uint8_t d[3000];
+    int lep = listen7(h), ep = open_passive(h, &p, lep, 5006);
+
+    REQUIRE(ep >= 0);
+    p.win = 100; /* scaled by 4 (the peer's window scale 2): 400 bytes */
+    send_seg(&p, ACK, NULL, 0);
+    h->nf = 0;
+    CHECK_EQ(tb_tcp_write(h->s, ep, d, sizeof(d)), 3000);
+    net_flush(h->s);
+    CHECK_EQ(count_tcp(h), 0); /* SWS avoidance holds it back */
+    h_time(h, 1000);
+    REQUIRE(last(h, &o));
+    CHECK_EQ(o.len, 400);
+    CHECK_EQ(o.seq, p.ack);
+    p.ack += 400;
+    p.win = 65535;
+    send_seg(&p, ACK, NULL, 0); /* the window opens: the rest goes */
+    CHECK_EQ(count_tcp(h), 4);
+    p.ack += 2600;
+    send_seg(&p, ACK, NULL, 0);
+    tb_tcp_abort(h->s, ep);
+    tb_tcp_close(h->s, lep);
+    finish(h);
+}
+
+/* Tail loss probe (RFC 8985 7): after 2 SRTT without an ACK, the last
+ * segment sent is sent again -- never data beyond it. */
+static void test_tail_loss_probe(void)
+{
+    struct harness *h = start();
+    struct peer p;
+    struct tseg o;
+    static uint8_t d[8000];
+    int lep = listen7(h), ep = open_passive(h, &p, lep, 5007);
+
+    REQUIRE(ep >= 0);
+    CHECK_EQ(tb_tcp_write(h->s, ep, d, 1000), 1000);
+    net_flush(h->s);
+    h_time(h, 10);
+    p.ack += 1000;
+    send_seg(&p, ACK, NULL, 0); /* SRTT 10 ms */
+    p.win = 750; /* x4: 3000 bytes */
+    send_seg(&p, ACK, NULL, 0);
+    h->nf = 0;
+    CHECK_EQ(tb_tcp_write(h->s, ep, d, 8000), 8000);
+    net_flush(h->s);
+    CHECK_EQ(count_tcp(h), 3); /* the window allows 3 segments */
+    h_time(h, 19);
+    CHECK_EQ(count_tcp(h), 3);
+    h_time(h, 2);
+    CHECK_EQ(count_tcp(h), 4);
+    REQUIRE(last(h, &o));
+    CHECK_EQ(o.seq, p.ack + 2000);
+    CHECK_EQ(o.len, 1000);
+    p.ack += 3000;
+    send_seg(&p, ACK, NULL, 0);
+    tb_tcp_abort(h->s, ep);
+    tb_tcp_close(h->s, lep);
+    finish(h);
+}
+
 static void test_fast_retransmit(void)
 {
     struct harness *h = start();
@@ -483,12 +551,36 @@ static void test_fast_retransmit(void)
     CHECK_EQ(tb_tcp_write(h->s, ep, d, 5000), 5000);
     net_flush(h->s);
     CHECK_EQ(count_tcp(h), 5); /* MSS 1000 from the peer's option */
+    /* With SACK agreed, dupacks report what the peer holds above the
+     * loss: segments 2..4 arrive, segment 1 does not. */
     h->nf = 0;
-    for (int i = 0; i < 3; i++)
-        send_seg(&p, ACK, NULL, 0);
+    for (int i = 0; i < 3; i++) {
+        uint8_t opt[12] = {1, 1, 5, 10};
+        h_put32(opt + 4, p.ack + 1000);
+        h_put32(opt + 8, p.ack + 2000 + 1000u * (uint32_t)i);
+        h_in(h, F, h_tcp4(F, p.port, 7, p.seq, p.ack, ACK, 65535, opt, 12,
+                          NULL, 0));
+    }
     REQUIRE(last(h, &o));
     CHECK_EQ(o.seq, p.ack);
     CHECK_EQ(o.len, 1000);
+    CHECK_EQ(net_stats(h->s)->tcp_fast_retrans, 1);
+    /* A fourth dupack: the next hole is past the SACKed range (4000). */
+    {
+        uint8_t opt[12] = {1, 1, 5, 10};
+        h_put32(opt + 4, p.ack + 1000);
+        h_put32(opt + 8, p.ack + 4000);
+        h->nf = 0;
+        h_in(h, F, h_tcp4(F, p.port, 7, p.seq, p.ack, ACK, 65535, opt, 12,
+                          NULL, 0));
+        CHECK_EQ(count_tcp(h), 0); /* nothing below 4000 is missing */
+    }
+    /* Data-carrying segments without SACK are not dupacks. */
+    h->nf = 0;
+    for (int i = 0; i < 3; i++) {
+        send_seg(&p, ACK, "d", 1);
+        p.seq++;
+    }
     CHECK_EQ(net_stats(h->s)->tcp_fast_retrans, 1);
     p.ack += 5000;
     send_seg(&p, ACK, NULL, 0);
@@ -602,6 +694,8 @@ int main(void)
     RUN(test_rto_backoff_and_giveup);
     RUN(test_ooo_sack_and_window);
     RUN(test_zero_window_probe);
+    RUN(test_small_window_override);
+    RUN(test_tail_loss_probe);
     RUN(test_fast_retransmit);
     RUN(test_syn_queue_eviction);
     RUN(test_active_open_and_time_wait);
