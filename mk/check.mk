@@ -32,7 +32,8 @@ $(T)/tests/fuzz/replay_%: $(T)/tests/fuzz/fuzz_%.o $(T)/tests/fuzz/replay.o \
 # Real fuzzing with clang/libFuzzer: `make fuzz`, then run e.g.
 #   build/fuzz/fuzz_dns_msg tests/fuzz/corpus/dns_msg -max_total_time=60
 FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -I$(SRCDIR)/include -I$(O)/gen \
-	-fsanitize=fuzzer,address,undefined -DTB_CHECK=1
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-DTB_CHECK=1
 fuzz: $(FUZZ_BIN)
 $(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_EXTRA_$$*) $(LIB_SRC) | $(O)/gen/tibra/version.h
 	$(call msg,FUZZ,$@)
