@@ -29,3 +29,10 @@ $(NET_ECHO_SPT): $(G)/tests/net/echo.o $(G)/lib/net/plat/netif.o \
 		$(G)/libtibra.a)
 
 CHECK_BUILD += $(NET_ECHO_UNIX) $(NET_ECHO_SPT)
+
+# bench/net: the load generator (hosted; bench/net/run.sh drives it).
+NET_LOAD := $(U)/bench/net/netload
+$(NET_LOAD): $(U)/bench/net/netload.o
+	$(call msg,LD,$@)
+	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $^
+ALL += $(NET_LOAD)
