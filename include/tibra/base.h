@@ -314,7 +314,22 @@ static inline void tb_wcur_bytes(struct tb_wcur *c, const void *src, size_t n)
     }
 }
 
-/* FNV-1a-free, fast 64-bit hash of (n) bytes with (seed); not for crypto. */
+/*
+ * IP addresses in text (lib/base/inet.c).  (s, len) is not NUL-terminated.
+ * tb_inet_pton4 takes exactly a.b.c.d, each part 0..255 without leading
+ * zeros; tb_inet_pton6 the RFC 4291 2.2 forms ("::" once, an embedded
+ * dotted quad last), no scope id.  Both return 0 with the address in (out),
+ * or TB_EMALF.  tb_inet_ntop6 writes (a) as glibc's inet_ntop() does (RFC
+ * 5952 compression; ::a.b.c.d and ::ffff:a.b.c.d with a dotted tail) into
+ * (buf, cap) with a NUL, and returns the length, or TB_ESPACE;
+ * TB_INET6_TEXT_MAX always suffices.
+ */
+#define TB_INET6_TEXT_MAX 46
+TB_API int tb_inet_pton4(const char *s, size_t len, uint8_t out[4]);
+TB_API int tb_inet_pton6(const char *s, size_t len, uint8_t out[16]);
+TB_API int tb_inet_ntop6(const uint8_t a[16], char *buf, size_t cap);
+
+/* Fast 64-bit hash of (n) bytes with (seed); not for cryptography. */
 TB_API uint64_t tb_hash64(const void *p, size_t n, uint64_t seed);
 
 #endif /* TB_BASE_H */

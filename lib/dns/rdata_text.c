@@ -295,33 +295,6 @@ static void field_ttl(struct rp *r)
     tb_wcur_u32(&r->w, v);
 }
 
-int rp_ip4(const char *s, size_t len, uint8_t out[4])
-{
-    size_t i = 0;
-    unsigned part;
-
-    for (part = 0; part < 4; part++) {
-        unsigned v = 0, digits = 0;
-        while (i < len && s[i] >= '0' && s[i] <= '9') {
-            /* No leading zeros: inet_pton() (NSD, Knot) refuses them. */
-            if (digits == 1 && v == 0)
-                return TB_EMALF;
-            v = v * 10 + (unsigned)(s[i++] - '0');
-            if (++digits > 3 || v > 255)
-                return TB_EMALF;
-        }
-        if (digits == 0)
-            return TB_EMALF;
-        out[part] = (uint8_t)v;
-        if (part < 3) {
-            if (i >= len || s[i] != '.')
-                return TB_EMALF;
-            i++;
-        }
-    }
-    return i == len ? 0 : TB_EMALF;
-}
-
 static int hexval(int c)
 {
     if (c >= '0' && c <= '9')
@@ -331,69 +304,6 @@ static int hexval(int c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
-}
-
-/* RFC 4291 2.2: x:x:x:x:x:x:x:x, "::" once, dotted quad at the end. */
-int rp_ip6(const char *s, size_t len, uint8_t out[16])
-{
-    uint16_t g[8];
-    int ng = 0, gap = -1;
-    size_t i = 0;
-
-    if (len >= 2 && s[0] == ':' && s[1] == ':') {
-        gap = 0;
-        i = 2;
-    } else if (len >= 1 && s[0] == ':') {
-        return TB_EMALF;
-    }
-    while (i < len) {
-        unsigned v = 0, digits = 0;
-        size_t st = i;
-        while (i < len && hexval(s[i]) >= 0 && digits < 5) {
-            v = v * 16 + (unsigned)hexval(s[i++]);
-            digits++;
-        }
-        if (i < len && s[i] == '.') {
-            /* Embedded IPv4 in the last 32 bits. */
-            uint8_t q[4];
-            if (ng > 6 || rp_ip4(s + st, len - st, q) != 0)
-                return TB_EMALF;
-            g[ng++] = (uint16_t)(q[0] << 8 | q[1]);
-            g[ng++] = (uint16_t)(q[2] << 8 | q[3]);
-            i = len;
-            break;
-        }
-        if (digits == 0 || digits > 4 || ng >= 8)
-            return TB_EMALF;
-        g[ng++] = (uint16_t)v;
-        if (i == len)
-            break;
-        if (s[i] != ':')
-            return TB_EMALF;
-        i++;
-        if (i < len && s[i] == ':') {
-            if (gap >= 0)
-                return TB_EMALF;
-            gap = ng;
-            i++;
-        } else if (i == len) {
-            return TB_EMALF; /* trailing single ':' */
-        }
-    }
-    if (gap < 0 && ng != 8)
-        return TB_EMALF;
-    if (gap >= 0 && ng > 7)
-        return TB_EMALF;
-    memset(out, 0, 16);
-    {
-        int k, tail = gap < 0 ? 0 : ng - gap;
-        for (k = 0; k < ng; k++) {
-            int pos = (gap < 0 || k < gap) ? k : 8 - tail + (k - gap);
-            out[2 * pos] = (uint8_t)(g[k] >> 8);
-            out[2 * pos + 1] = (uint8_t)g[k];
-        }
-    }
-    return 0;
 }
 
 static void field_addr(struct rp *r, bool six)
@@ -406,7 +316,7 @@ static void field_addr(struct rp *r, bool six)
 
     if (t == NULL || (n = plain(r, t, &s, tmp, sizeof(tmp))) < 0)
         return;
-    if ((six ? rp_ip6(s, (size_t)n, a) : rp_ip4(s, (size_t)n, a)) != 0) {
+    if ((six ? tb_inet_pton6(s, (size_t)n, a) : tb_inet_pton4(s, (size_t)n, a)) != 0) {
         r->i--;
         rp_fail(r, TB_EMALF, six ? "bad IPv6 address" : "bad IPv4 address");
         return;
@@ -754,8 +664,8 @@ static void field_apl(struct rp *r)
             (afi != 1 && afi != 2) ||
             rp_number(slash + 1, (size_t)(end - slash - 1),
                       afi == 1 ? 32 : 128, &pfx) != 0 ||
-            (afi == 1 ? rp_ip4(colon + 1, (size_t)(slash - colon - 1), a)
-                      : rp_ip6(colon + 1, (size_t)(slash - colon - 1),
+            (afi == 1 ? tb_inet_pton4(colon + 1, (size_t)(slash - colon - 1), a)
+                      : tb_inet_pton6(colon + 1, (size_t)(slash - colon - 1),
                                a)) != 0) {
             rp_fail(r, TB_EMALF, "bad APL item");
             return;
@@ -801,8 +711,8 @@ static void field_ipseckey(struct rp *r)
             rp_fail(r, TB_EMALF, "gateway type 0 needs \".\"");
         }
     } else if (gtype == 1 || gtype == 2) {
-        if ((gtype == 1 ? rp_ip4(t->s, t->len, a)
-                        : rp_ip6(t->s, t->len, a)) != 0) {
+        if ((gtype == 1 ? tb_inet_pton4(t->s, t->len, a)
+                        : tb_inet_pton6(t->s, t->len, a)) != 0) {
             r->i--;
             rp_fail(r, TB_EMALF, "bad gateway address");
             return;

@@ -53,48 +53,13 @@ void rw_ip4(struct rw *w, const uint8_t *a)
     rw_fmt(w, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
 }
 
-/* As glibc inet_ntop: RFC 5952 zero compression, dotted IPv4 tail for
- * ::a.b.c.d and ::ffff:a.b.c.d (what NSD and Knot print). */
+/* As glibc inet_ntop (what NSD and Knot print): lib/base/inet.c. */
 void rw_ip6(struct rw *w, const uint8_t *a)
 {
-    uint16_t g[8];
-    int best = -1, bestlen = 0, cur = -1, curlen = 0, i;
+    char buf[TB_INET6_TEXT_MAX];
 
-    for (i = 0; i < 8; i++) {
-        g[i] = tb_get16(a + 2 * i);
-        if (g[i] == 0) {
-            if (cur < 0) {
-                cur = i;
-                curlen = 0;
-            }
-            curlen++;
-            if (curlen > bestlen) {
-                best = cur;
-                bestlen = curlen;
-            }
-        } else {
-            cur = -1;
-        }
-    }
-    if (bestlen < 2)
-        best = -1;
-    for (i = 0; i < 8; i++) {
-        if (best >= 0 && i >= best && i < best + bestlen) {
-            if (i == best)
-                rw_str(w, ":");
-            continue;
-        }
-        if (i > 0)
-            rw_str(w, ":");
-        if (i == 6 && best == 0 &&
-            (bestlen == 6 || (bestlen == 5 && g[5] == 0xffff))) {
-            rw_ip4(w, a + 12);
-            return;
-        }
-        rw_fmt(w, "%x", g[i]);
-    }
-    if (best >= 0 && best + bestlen == 8)
-        rw_str(w, ":");
+    if (tb_inet_ntop6(a, buf, sizeof(buf)) >= 0)
+        rw_str(w, buf);
 }
 
 static const char hexd[] = "0123456789ABCDEF";

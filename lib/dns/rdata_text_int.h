@@ -28,8 +28,6 @@ void rp_fail(struct rp *r, int err, const char *msg);
 const struct dns_tok *rp_next(struct rp *r, const char *what);
 int rp_unescape(const struct dns_tok *t, uint8_t *buf, size_t cap);
 int rp_number(const char *s, size_t len, uint64_t max, uint64_t *v);
-int rp_ip4(const char *s, size_t len, uint8_t out[4]);
-int rp_ip6(const char *s, size_t len, uint8_t out[16]);
 void rp_name(struct rp *r);
 void rp_svcparams(struct rp *r);
 void rp_loc(struct rp *r);

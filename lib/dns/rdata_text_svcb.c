@@ -145,14 +145,14 @@ static const char *value(struct rp *r, uint16_t key, const uint8_t *v,
             break;
         case KEY_IPV4HINT: {
             uint8_t a[4];
-            if (rp_ip4((const char *)item, (size_t)len, a) != 0)
+            if (tb_inet_pton4((const char *)item, (size_t)len, a) != 0)
                 return "bad IPv4 address in ipv4hint";
             tb_wcur_bytes(&r->w, a, 4);
             break;
         }
         case KEY_IPV6HINT: {
             uint8_t a[16];
-            if (rp_ip6((const char *)item, (size_t)len, a) != 0)
+            if (tb_inet_pton6((const char *)item, (size_t)len, a) != 0)
                 return "bad IPv6 address in ipv6hint";
             tb_wcur_bytes(&r->w, a, 16);
             break;

@@ -182,6 +182,66 @@ static void test_ckd(void)
     CHECK(tb_ckd_mul(&r16, (uint16_t)300, (uint16_t)300));
 }
 
+static void test_inet(void)
+{
+    static const struct {
+        const char *in, *out; /* out NULL: refused */
+    } v6[] = {
+        {"::", "::"},
+        {"::1", "::1"},
+        {"1::", "1::"},
+        {"2001:db8::1", "2001:db8::1"},
+        {"2001:DB8:0:0:0:0:0:1", "2001:db8::1"},
+        {"2001:db8:0:1:0:0:0:1", "2001:db8:0:1::1"}, /* longest run */
+        {"2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"}, /* first on a tie */
+        {"2001:db8:1:1:1:1:0:1", "2001:db8:1:1:1:1:0:1"}, /* one zero */
+        {"::ffff:192.0.2.1", "::ffff:192.0.2.1"},
+        {"::192.0.2.1", "::192.0.2.1"},
+        {"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"},
+        {":::", NULL},
+        {"1:2:3:4:5:6:7:8:9", NULL},
+        {"1::2::3", NULL},
+        {"12345::", NULL},
+        {"1:", NULL},
+        {":1", NULL},
+        {"1:2:3:4:5:6:7::8", NULL}, /* "::" must stand for a group */
+        {"::ffff:1.2.3", NULL},
+        {"g::", NULL},
+        {"", NULL},
+    };
+    for (size_t i = 0; i < TB_ARRAY_SIZE(v6); i++) {
+        uint8_t a[16];
+        char buf[TB_INET6_TEXT_MAX];
+        int rc = tb_inet_pton6(v6[i].in, strlen(v6[i].in), a);
+        if (v6[i].out == NULL) {
+            CHECK_EQ(rc, TB_EMALF);
+            continue;
+        }
+        CHECK_EQ(rc, 0);
+        CHECK_EQ(tb_inet_ntop6(a, buf, sizeof(buf)), strlen(v6[i].out));
+        CHECK_STR(buf, v6[i].out);
+    }
+    uint8_t a4[4];
+    CHECK_EQ(tb_inet_pton4("192.0.2.255", 11, a4), 0);
+    CHECK(a4[0] == 192 && a4[3] == 255);
+    CHECK_EQ(tb_inet_pton4("192.0.2.256", 11, a4), TB_EMALF);
+    CHECK_EQ(tb_inet_pton4("192.0.02.1", 10, a4), TB_EMALF);
+    CHECK_EQ(tb_inet_pton4("192.0.2", 7, a4), TB_EMALF);
+    CHECK_EQ(tb_inet_pton4("192.0.2.1.", 10, a4), TB_EMALF);
+    CHECK_EQ(tb_inet_pton4("10.0.0.1x", 8, a4), 0); /* length-delimited */
+    CHECK_EQ(a4[3], 1);
+    /* Exact-size output buffers: one byte short is TB_ESPACE. */
+    uint8_t full[16];
+    memset(full, 0xab, sizeof(full));
+    char small[40];
+    CHECK_EQ(tb_inet_ntop6(full, small, 40), 39);
+    CHECK_EQ(tb_inet_ntop6(full, small, 39), TB_ESPACE);
+    uint8_t tail[16] = {0x20, 1, 0xd, 0xb8};
+    CHECK_EQ(tb_inet_ntop6(tail, small, 11), 10); /* "2001:db8::" */
+    CHECK_STR(small, "2001:db8::");
+    CHECK_EQ(tb_inet_ntop6(tail, small, 10), TB_ESPACE);
+}
+
 int main(void)
 {
     RUN(test_strerror);
@@ -191,5 +251,6 @@ int main(void)
     RUN(test_buf_faults);
     RUN(test_hash);
     RUN(test_ckd);
+    RUN(test_inet);
     return check_done();
 }
