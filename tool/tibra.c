@@ -20,6 +20,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <tibra/hosted.h>
 #include <tibra/svc.h>
 #include <tibra/version.h>
 
@@ -55,24 +56,6 @@ static const char usage_text[] =
 "    dig @127.0.0.1 -p 5353 www.example.org A\n";
 /* clang-format on */
 
-static void *a_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n ? n : 1);
-}
-static void *a_realloc(void *ctx, void *p, size_t o, size_t n)
-{
-    (void)ctx;
-    (void)o;
-    return realloc(p, n ? n : 1);
-}
-static void a_free(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-static const struct tb_alloc libc_alloc = {a_alloc, a_realloc, a_free, NULL};
 
 static void report(void *ctx, int level, const char *file, unsigned line,
                    const char *msg)
@@ -128,7 +111,7 @@ static int cmd_run(char *file)
     struct dns_diag d = {report, NULL, 0, 0};
     enum svc_target t;
 
-    svc_conf_init(&c, &libc_alloc);
+    svc_conf_init(&c, &tb_heap);
     if (svc_load_file(&c, file, &d) != 0) {
         svc_conf_free(&c);
         errx(1, "%s: %u error%s; not started", file, d.errors,

@@ -18,6 +18,7 @@
 
 #include <stdatomic.h>
 #include <tibra/dns.h>
+#include <tibra/hosted.h>
 #include <tibra/svc.h>
 
 /* ---- logging (main.c) ---------------------------------------------- */
@@ -30,7 +31,6 @@ void dnsd_debug(const char *fmt, ...) TB_PRINTF(1, 2);
 /* A struct dns_diag that prints "file:line: [warning: ]message". */
 void dnsd_diag_init(struct dns_diag *d);
 /* malloc/realloc/free as a struct tb_alloc, for cold paths. */
-extern const struct tb_alloc dnsd_alloc;
 
 /* ---- zones (zones.c) ----------------------------------------------- */
 

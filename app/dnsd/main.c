@@ -72,24 +72,6 @@ void dnsd_diag_init(struct dns_diag *d)
     d->report = diag_print;
 }
 
-static void *a_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n ? n : 1);
-}
-static void *a_realloc(void *ctx, void *p, size_t o, size_t n)
-{
-    (void)ctx;
-    (void)o;
-    return realloc(p, n ? n : 1);
-}
-static void a_free(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-const struct tb_alloc dnsd_alloc = {a_alloc, a_realloc, a_free, NULL};
 
 /* clang-format off */
 static const char usage_text[] =
@@ -314,7 +296,7 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     dnsd_diag_init(&diag);
-    svc_conf_init(&conf, &dnsd_alloc);
+    svc_conf_init(&conf, &tb_heap);
     if (svc_load_file(&conf, argv[optind], &diag) != 0) {
         dnsd_log("%s: %u error%s; nothing started", argv[optind], diag.errors,
                  diag.errors == 1 ? "" : "s");

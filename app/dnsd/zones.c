@@ -9,7 +9,7 @@
  * main thread is the only one that touches the counts), so one broken
  * file never takes a zone down.  The old set is freed by the caller after
  * dnsd_server_publish() has waited out every worker.  Cold path: this file
- * allocates freely (malloc through dnsd_alloc).
+ * allocates freely (malloc through tb_heap).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +37,10 @@ static int load_one(const struct svc_zone *sz, struct dnsd_blob **out,
 
     /* Reads the file, serves $INCLUDE relative to it, parses, checks. */
     rc = dns_zone_load_file(&src, sz->file, sz->origin, DNS_CLASS_IN,
-                            &dnsd_alloc, d);
+                            &tb_heap, d);
     if (rc != 0)
         return rc; /* (src) is left empty */
-    tb_buf_init(&buf, &dnsd_alloc);
+    tb_buf_init(&buf, &tb_heap);
     rc = dns_zone_compile(&src, &buf, d);
     if (rc == 0 && buf.err != 0)
         rc = buf.err;
@@ -54,7 +54,7 @@ static int load_one(const struct svc_zone *sz, struct dnsd_blob **out,
     b->ref = 1;
     b->nrr = src.nrr;
     b->len = buf.len;
-    b->data = buf.data; /* dnsd_alloc is malloc: free() releases it */
+    b->data = buf.data; /* tb_heap is malloc: free() releases it */
     buf.data = NULL;
     rc = dns_zone_open(b->data, b->len, NULL, &b->serial);
     if (rc != 0) {
@@ -75,7 +75,7 @@ void dnsd_zones_free(struct dnsd_zones *z)
 {
     if (z == NULL)
         return;
-    dns_zoneset_free(z->zs, &dnsd_alloc);
+    dns_zoneset_free(z->zs, &tb_heap);
     for (size_t i = 0; i < z->n; i++)
         blob_put(z->blob[i]);
     free(z->blob);
@@ -143,7 +143,7 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
         rc = TB_EMALF;
         goto out;
     }
-    rc = dns_zoneset_build(&z->zs, blobs, lens, nb, opts, &dnsd_alloc);
+    rc = dns_zoneset_build(&z->zs, blobs, lens, nb, opts, &tb_heap);
     if (rc != 0) {
         dnsd_log("cannot build the zone set: %s", tb_strerror(rc));
         goto out;

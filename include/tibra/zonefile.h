@@ -8,9 +8,7 @@
 #define TB_ZONEFILE_H
 
 #include <tibra/dns.h>
-
-/* A struct tb_alloc over malloc/realloc/free. */
-TB_API extern const struct tb_alloc dns_zonefile_heap;
+#include <tibra/hosted.h> /* tb_heap, the allocator to pass */
 
 /*
  * A dns_diag report function printing "file:line: error: msg" (or

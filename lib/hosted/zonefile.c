@@ -14,29 +14,6 @@
 #include <unistd.h>
 #include <tibra/zonefile.h>
 
-static void *heap_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n ? n : 1);
-}
-
-static void *heap_realloc(void *ctx, void *p, size_t o, size_t n)
-{
-    (void)ctx;
-    (void)o;
-    return realloc(p, n ? n : 1);
-}
-
-static void heap_free(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-
-const struct tb_alloc dns_zonefile_heap = {heap_alloc, heap_realloc,
-                                           heap_free, NULL};
-
 void dns_zonefile_report(void *ctx, int level, const char *file,
                          unsigned line, const char *msg)
 {

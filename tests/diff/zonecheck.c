@@ -48,7 +48,7 @@ int main(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = dns_zone_load_file(&z, argv[optind + 1], origin, DNS_CLASS_IN,
-                            &dns_zonefile_heap, &d);
+                            &tb_heap, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (timing)
         fprintf(stderr, "zonecheck: %zu records in %.3f s\n",

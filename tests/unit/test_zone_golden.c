@@ -86,7 +86,7 @@ static void run_case(const char *dir, const char *name, bool update)
     free(text);
     REQUIRE(dns_name_from_text(origin_txt, strlen(origin_txt),
                                (const uint8_t *)"", origin, &olen) == 0);
-    rc = dns_zone_load_file(&z, in, origin, DNS_CLASS_IN, &dns_zonefile_heap,
+    rc = dns_zone_load_file(&z, in, origin, DNS_CLASS_IN, &tb_heap,
                             &d);
     if (rc == 0) {
         buf = malloc(DNS_RDATA_TEXT_MAX + DNS_NAME_TEXT_MAX + 64);
