@@ -448,6 +448,71 @@ def run(args):
     return 1 if failures else 0
 
 
+def mutate(args):
+    """Robustness: sends (count) seeded mutations of the corpus's queries
+    to one server and checks every answer is a response to that query (QR
+    set, same ID) and that the server still answers (zone) SOA at the
+    end.  No reference is involved: a malformed query may be answered or
+    dropped, but it must never take the server down or be answered with
+    garbage."""
+    import random
+    rng = random.Random(args.seed)
+    base = [q for q in parse_corpus(args.corpus) if len(q.wire) >= 12]
+    h, _, p = args.addr.rpartition(":")
+    addr = (h, int(p))
+    global UDP_TIMEOUT, UDP_TRIES, TCP_TIMEOUT
+    UDP_TIMEOUT, UDP_TRIES, TCP_TIMEOUT = 0.15, 1, 0.5
+    bad = answered = 0
+    for i in range(args.count):
+        src = rng.choice(base)
+        w = bytearray(src.wire)
+        op = rng.randrange(6)
+        if op == 0:                      # flip bytes
+            for _ in range(rng.randrange(1, 4)):
+                j = rng.randrange(len(w))
+                w[j] ^= 1 << rng.randrange(8)
+        elif op == 1:                    # cut short
+            w = w[:rng.randrange(len(w))]
+        elif op == 2:                    # header counts lie
+            j = 4 + 2 * rng.randrange(4)
+            w[j:j + 2] = rng.randrange(65536).to_bytes(2, "big")
+        elif op == 3:                    # random bytes inserted
+            j = rng.randrange(12, len(w) + 1)
+            w[j:j] = bytes(rng.randrange(256)
+                           for _ in range(rng.randrange(1, 9)))
+        elif op == 4:                    # a compression pointer anywhere
+            j = rng.randrange(12, len(w)) if len(w) > 12 else 12
+            w[j:j + 2] = (0xc000 | rng.randrange(len(w) + 16)).to_bytes(
+                2, "big")
+        else:                            # random flags and opcode
+            w[2] = rng.randrange(256) & 0x7f     # QR stays clear
+            w[3] = rng.randrange(256)
+        q = Query("m%d" % i, 0)
+        q.wire = bytes(w)
+        q.tcp = rng.randrange(10) == 0
+        r = ask(addr, q)
+        if isinstance(r, str):
+            if "connection error" in r and not q.tcp:
+                bad += 1
+                print("FAIL m%d: %s after %s" % (i, r, q.wire.hex()))
+            continue
+        answered += 1
+        if len(r) < 12 or not (r[2] & 0x80) or \
+                (len(q.wire) >= 2 and r[:2] != q.wire[:2]):
+            bad += 1
+            print("FAIL m%d: answer is not a response to the query\n"
+                  "  query  %s\n  answer %s" % (i, q.wire.hex(),
+                                                 r[:64].hex()))
+    ok = wait(argparse.Namespace(addr=args.addr, zone=args.zone,
+                                 timeout=5, interval=0.1)) == 0
+    if not ok:
+        bad += 1
+        print("FAIL: the server no longer answers %s SOA" % args.zone)
+    print("mutate: %d mutated queries (seed %d), %d answered, %d failures"
+          % (args.count, args.seed, answered, bad))
+    return 1 if bad else 0
+
+
 def wait(args):
     """Polls (addr) with an SOA query for (zone) until it answers."""
     h, _, p = args.addr.rpartition(":")
@@ -513,10 +578,17 @@ def main():
     w.add_argument("zone")
     w.add_argument("--timeout", type=int, default=15)
     w.add_argument("--interval", type=float, default=0.1)
+    m = sub.add_parser("mutate")
+    m.add_argument("--corpus", required=True)
+    m.add_argument("--count", type=int, default=2000)
+    m.add_argument("--seed", type=int, default=1)
+    m.add_argument("addr")
+    m.add_argument("zone")
     f = sub.add_parser("ports")
     f.add_argument("n", type=int)
     args = ap.parse_args()
-    return {"run": run, "wait": wait, "ports": free_ports}[args.cmd](args)
+    return {"run": run, "wait": wait, "ports": free_ports,
+            "mutate": mutate}[args.cmd](args)
 
 
 if __name__ == "__main__":
