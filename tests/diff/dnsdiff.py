@@ -38,11 +38,15 @@
 # TTLs are compared: all servers load the same zone files.
 # One sanity rule is added for every server: a UDP answer fits the limit
 # the query allowed (512 octets, or the EDNS payload size; RFC 6891 6.2.5).
+#
+# Subcommands: run (the comparison; --plain reads dnsperf's "NAME TYPE"
+# files, --variants sends each query once per flag set, --sections limits
+# what is compared: genzone.sh), mutate (robustness: mutate.sh), wait (poll
+# a server until it answers a zone's SOA), ports (free loopback ports).
 
 import argparse
 import concurrent.futures
 import difflib
-import os
 import socket
 import struct
 import sys
