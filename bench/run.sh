@@ -219,6 +219,12 @@ stop() {
         kill -KILL "$p" 2>/dev/null
     done
     wait "${SP[$name]}" 2>/dev/null
+    # Forget the PID, so that the exit trap never signals a reused one.
+    local keep=() x
+    for x in "${started[@]}"; do
+        [ "$x" = "${SP[$name]}" ] || keep+=("$x")
+    done
+    started=("${keep[@]}")
 }
 mem_kb() { # NAME -> "RSS PSS" (kB), summed over its process tree
     local p rss=0 pss=0 r s
