@@ -78,12 +78,17 @@ fi
 mkdir -p "$out/logs"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tibra-bench.XXXXXX")
 started=()     # every PID this script started, for the trap
+# ours PID: true while PID runs one of our servers (its command line names
+# our temporary directory): a reused PID is never signalled.
+ours() {
+    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "$tmp/"
+}
 cleanup() {
     local p i
-    for p in "${started[@]}"; do kill -TERM "$p" 2>/dev/null; done
+    for p in "${started[@]}"; do ours "$p" && kill -TERM "$p" 2>/dev/null; done
     for p in "${started[@]}"; do
-        for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null
+        for i in $(seq 50); do ours "$p" || break; sleep 0.1; done
+        ours "$p" && kill -KILL "$p" 2>/dev/null
     done
     rm -rf "$tmp"
 }
@@ -211,12 +216,13 @@ stop() {
     local name=$1 d=$2 p i all
     all=$(tree "${SP[$name]}")
     if [ -s "$d/nsd.pid" ]; then
-        kill -TERM "$(cat "$d/nsd.pid")" 2>/dev/null
+        p=$(cat "$d/nsd.pid" 2>/dev/null)
+        [ -n "$p" ] && ours "$p" && kill -TERM "$p" 2>/dev/null
     fi
-    kill -TERM "${SP[$name]}" 2>/dev/null
+    ours "${SP[$name]}" && kill -TERM "${SP[$name]}" 2>/dev/null
     for p in $all; do
-        for i in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$p" 2>/dev/null
+        for i in $(seq 100); do ours "$p" || break; sleep 0.1; done
+        ours "$p" && kill -KILL "$p" 2>/dev/null
     done
     wait "${SP[$name]}" 2>/dev/null
     # Forget the PID, so that the exit trap never signals a reused one.

@@ -35,12 +35,16 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tibra-mutate.XXXXXX")
 pid=""
 cmp_pid=""
+# ours: true while $pid runs our server (its command line names $tmp).
+ours() {
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$tmp/"
+}
 cleanup() {
     local i
     if [ -n "$pid" ]; then
-        kill -TERM "$pid" 2>/dev/null
-        for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$pid" 2>/dev/null
+        ours && kill -TERM "$pid" 2>/dev/null
+        for i in $(seq 50); do ours || break; sleep 0.1; done
+        ours && kill -KILL "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     fi
     rm -rf "$tmp"

@@ -61,17 +61,23 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tibra-diff.XXXXXX")
 pids=()
+# ours PID: true while PID runs one of our servers (its command line names
+# our temporary directory), so that a PID reused by someone else is never
+# signalled.
+ours() {
+    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "$tmp/"
+}
 stop_all() {
     local p i
     for p in "${pids[@]}"; do
-        kill -TERM "$p" 2>/dev/null
+        ours "$p" && kill -TERM "$p" 2>/dev/null
     done
     for p in "${pids[@]}"; do
         for i in $(seq 50); do
-            kill -0 "$p" 2>/dev/null || break
+            ours "$p" || break
             sleep 0.1
         done
-        kill -KILL "$p" 2>/dev/null
+        ours "$p" && kill -KILL "$p" 2>/dev/null
         wait "$p" 2>/dev/null
     done
     pids=()
@@ -81,7 +87,7 @@ cleanup() {
     if [ -s "$tmp/nsd/nsd.pid" ]; then
         local np
         np=$(cat "$tmp/nsd/nsd.pid" 2>/dev/null)
-        case " ${pids[*]} " in *" $np "*) ;; *) kill -TERM "$np" 2>/dev/null ;; esac
+        [ -n "$np" ] && ours "$np" && kill -TERM "$np" 2>/dev/null
     fi
     stop_all
     rm -rf "$tmp"
