@@ -211,6 +211,8 @@ struct tb_stack {
     struct tcp_listener *lst;
     struct tcb *tcb;
     uint8_t *tcp_mem;
+    uint32_t chack_count; /* challenge ACKs sent in this second */
+    tb_time_t chack_second;
     uint16_t eph_next;
 
     /* Set by the plat glue (lib/net/plat/netif.c). */

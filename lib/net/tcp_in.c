@@ -248,8 +248,20 @@ static void listen_input(struct tb_stack *s, int li, uint8_t af,
     tcp_send_syn(s, t);
 }
 
+/* RFC 5961 7: challenge ACKs are throttled (stack-wide, per second), so
+ * they cannot be used to amplify traffic or probe for sequence numbers
+ * faster than the limit. */
+#define TCP_CHACK_PER_S 1000
+
 static void challenge_ack(struct tb_stack *s, struct tcb *t)
 {
+    if (s->now >= s->chack_second + NS_PER_S) {
+        s->chack_second = s->now;
+        s->chack_count = 0;
+    }
+    if (s->chack_count >= TCP_CHACK_PER_S)
+        return;
+    s->chack_count++;
     s->st.tcp_challenge_ack++;
     tcp_send_ack(s, t);
 }

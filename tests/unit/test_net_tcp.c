@@ -314,6 +314,16 @@ static void test_rfc5961(void)
     REQUIRE(last(h, &o));
     CHECK_EQ(o.ack, p.seq);
     CHECK_EQ(tb_tcp_read(h->s, ep, buf, 8), TB_EAGAIN);
+    /* Challenge ACKs are throttled: 1000 per second (RFC 5961 7). */
+    h->nf = 0;
+    for (int k = 0; k < 1200; k++) {
+        send_seg(&p, SYN, NULL, 0);
+        h->nf = 0;
+    }
+    CHECK_EQ(net_stats(h->s)->tcp_challenge_ack, ch + 1000);
+    h_time(h, 1000);
+    send_seg(&p, SYN, NULL, 0);
+    CHECK_EQ(net_stats(h->s)->tcp_challenge_ack, ch + 1001);
     /* Exact RST: reset. */
     send_seg(&p, RST, NULL, 0);
     CHECK_EQ(tb_tcp_read(h->s, ep, buf, 8), TB_ECONNRESET);
