@@ -95,7 +95,8 @@ static int find_listener(struct tb_stack *s, uint8_t af, const uint8_t *dst,
 
     for (uint32_t i = 0; i < s->cfg.tcp_listeners; i++) {
         struct tcp_listener *l = &s->lst[i];
-        if (!l->used || l->local.port != port || !addr_match(&l->local, af, dst))
+        if (!l->used || l->local.port != port ||
+            !addr_match(&l->local, af, dst))
             continue;
         if (!ip_zero(l->local.ip, 16))
             return (int)i;

@@ -1,8 +1,8 @@
 /*
  * tcp_out.c -- building and sending TCP segments (RFC 9293 3.1): the
- * header with options on SYNs (MSS, window scale RFC 7323 2, SACK permitted)
- * and SACK blocks on pure ACKs while out-of-order data is held (RFC 2018), payload
- * copied from the connection's send ring, the checksum over the pseudo
+ * header with options on SYNs (MSS, window scale RFC 7323 2, SACK
+ * permitted) and SACK blocks on pure ACKs while out-of-order data is held
+ * (RFC 2018), the payload copied from the connection's send ring, the checksum over the pseudo
  * header; tcp_output() sends what the send window, the congestion window
  * (RFC 5681) and the queue allow, then the FIN; RSTs for segments that
  * have no connection (RFC 9293 3.10.7.1).  No Nagle (applications write

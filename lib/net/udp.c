@@ -18,7 +18,8 @@ static struct udp_ep *find_ep(struct tb_stack *s, uint8_t af,
 
     for (uint32_t i = 0; i < s->cfg.udp_eps; i++) {
         struct udp_ep *e = &s->udp[i];
-        if (!e->used || e->local.port != port || !addr_match(&e->local, af, dst))
+        if (!e->used || e->local.port != port ||
+            !addr_match(&e->local, af, dst))
             continue;
         if (!ip_zero(e->local.ip, 16))
             return e;

@@ -169,7 +169,8 @@ static inline size_t h_eth(uint8_t *f, const uint8_t *dst, uint16_t type)
 }
 
 /* IPv4 header at f+14 around (l4, n) already placed at f+34. */
-static inline size_t h_ip4(uint8_t *f, uint8_t proto, uint16_t id, uint16_t frag,
+static inline size_t h_ip4(uint8_t *f, uint8_t proto, uint16_t id,
+                           uint16_t frag,
                     size_t n)
 {
     uint8_t *ip = f + 14;
