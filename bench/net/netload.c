@@ -176,9 +176,10 @@ static int serve(int port, double secs)
             if (fd == u) {
                 for (int k = 0; k < 64; k++) {
                     iov[k] = (struct iovec){bufs[k], sizeof(bufs[k])};
-                    m[k].msg_hdr = (struct msghdr){
-                        .msg_name = &peers[k], .msg_namelen = sizeof(sa),
-                        .msg_iov = &iov[k], .msg_iovlen = 1};
+                    m[k].msg_hdr = (struct msghdr){.msg_name = &peers[k],
+                                                   .msg_namelen = sizeof(sa),
+                                                   .msg_iov = &iov[k],
+                                                   .msg_iovlen = 1};
                 }
                 int r = recvmmsg(u, m, 64, MSG_DONTWAIT, NULL);
                 for (int k = 0; k < r; k++)

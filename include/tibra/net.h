@@ -52,19 +52,19 @@ struct net_config {
     bool ip6_dad; /* run DAD (RFC 4862 5.4) before using addresses */
 
     /* Pools and limits. */
-    uint32_t pkts;          /* frame buffers (mtu + 14 bytes each) */
-    uint32_t neigh;         /* ARP + ND cache entries */
+    uint32_t pkts; /* frame buffers (mtu + 14 bytes each) */
+    uint32_t neigh; /* ARP + ND cache entries */
     uint32_t neigh_pending; /* frames waiting for resolution, total */
-    uint32_t reasm_slots;   /* datagrams being reassembled at once */
-    uint32_t reasm_max;     /* largest reassembled datagram (bytes) */
-    uint32_t udp_eps;       /* UDP endpoints */
-    uint32_t udp_queue;     /* datagrams queued per UDP endpoint */
+    uint32_t reasm_slots; /* datagrams being reassembled at once */
+    uint32_t reasm_max; /* largest reassembled datagram (bytes) */
+    uint32_t udp_eps; /* UDP endpoints */
+    uint32_t udp_queue; /* datagrams queued per UDP endpoint */
     uint32_t tcp_listeners;
-    uint32_t tcp_conns;     /* TCP connections incl. half-open, TIME_WAIT */
-    uint32_t tcp_rcvbuf;    /* per connection receive buffer (bytes) */
-    uint32_t tcp_sndbuf;    /* per connection send buffer (bytes) */
-    uint32_t tcp_msl_ms;    /* maximum segment lifetime; TIME_WAIT = 2 MSL */
-    uint32_t icmp_rate;     /* ICMP errors per second (token bucket) */
+    uint32_t tcp_conns; /* TCP connections incl. half-open, TIME_WAIT */
+    uint32_t tcp_rcvbuf; /* per connection receive buffer (bytes) */
+    uint32_t tcp_sndbuf; /* per connection send buffer (bytes) */
+    uint32_t tcp_msl_ms; /* maximum segment lifetime; TIME_WAIT = 2 MSL */
+    uint32_t icmp_rate; /* ICMP errors per second (token bucket) */
 
     uint64_t secret; /* from tb_entropy(): ISNs, ephemeral ports, ids */
 
@@ -127,7 +127,7 @@ TB_API int net_events(struct tb_stack *s, struct tb_event *ev, size_t n);
 /* The stack's counters: every drop has one.  Read-only snapshot. */
 struct net_stats {
     uint64_t rx_frames, tx_frames, tx_dropped;
-    uint64_t eth_drop;     /* short, not for us, unknown type */
+    uint64_t eth_drop; /* short, not for us, unknown type */
     uint64_t arp_rx, arp_drop, arp_pending_drop;
     uint64_t ip4_rx, ip4_drop_hdr, ip4_drop_csum, ip4_drop_addr;
     uint64_t ip6_rx, ip6_drop_hdr, ip6_drop_addr, ip6_drop_ext;

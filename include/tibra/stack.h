@@ -30,11 +30,11 @@
 #include <tibra/plat.h>
 
 /* Errors beyond base.h, errno-valued like the rest. */
-#define TB_EPIPE (-32)        /* write after shutdown */
-#define TB_EADDRINUSE (-98)   /* bind/listen: address taken */
-#define TB_ENETUNREACH (-101) /* no route / unresolvable next hop */
-#define TB_ECONNRESET (-104)  /* peer reset the connection */
-#define TB_ENOTCONN (-107)    /* not (yet) connected */
+#define TB_EPIPE        (-32) /* write after shutdown */
+#define TB_EADDRINUSE   (-98) /* bind/listen: address taken */
+#define TB_ENETUNREACH  (-101) /* no route / unresolvable next hop */
+#define TB_ECONNRESET   (-104) /* peer reset the connection */
+#define TB_ENOTCONN     (-107) /* not (yet) connected */
 #define TB_ECONNREFUSED (-111) /* connect answered with RST */
 
 struct tb_stack; /* opaque */
@@ -55,10 +55,10 @@ struct tb_addr {
 
 /* ---- events ----------------------------------------------------------- */
 
-#define TB_EV_READ 0x1u  /* data, a datagram, a connection to accept, EOF */
+#define TB_EV_READ  0x1u /* data, a datagram, a connection to accept, EOF */
 #define TB_EV_WRITE 0x2u /* connected and send space available */
-#define TB_EV_ERR 0x4u   /* reset, refused or timed out (always reported) */
-#define TB_EV_HUP 0x8u   /* peer closed its side (always reported) */
+#define TB_EV_ERR   0x4u /* reset, refused or timed out (always reported) */
+#define TB_EV_HUP   0x8u /* peer closed its side (always reported) */
 
 struct tb_event {
     int ep;

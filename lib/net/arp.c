@@ -12,9 +12,9 @@
  */
 #include "net_int.h"
 
-#define ARP_LEN 28
+#define ARP_LEN     28
 #define ARP_REQUEST 1
-#define ARP_REPLY 2
+#define ARP_REPLY   2
 
 static void arp_send(struct tb_stack *s, uint16_t op, const uint8_t *tha,
                      const uint8_t *tpa, const uint8_t *dst_mac)
@@ -43,8 +43,7 @@ static void arp_send(struct tb_stack *s, uint16_t op, const uint8_t *tha,
 
 void arp_request(struct tb_stack *s, const uint8_t *tip, bool gratuitous)
 {
-    static const uint8_t zero[6], bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff,
-                                           0xff};
+    static const uint8_t zero[6], bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     struct neigh *n;
 
     if (s->cfg.ip4_prefix == 0)

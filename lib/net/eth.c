@@ -30,9 +30,15 @@ void eth_input(struct tb_stack *s, struct pkt *p)
     p->data += ETH_HLEN;
     p->len -= ETH_HLEN;
     switch (type) {
-    case ETH_P_ARP: arp_input(s, p); break;
-    case ETH_P_IP: ip4_input(s, p); break;
-    case ETH_P_IPV6: ip6_input(s, p); break;
+    case ETH_P_ARP:
+        arp_input(s, p);
+        break;
+    case ETH_P_IP:
+        ip4_input(s, p);
+        break;
+    case ETH_P_IPV6:
+        ip6_input(s, p);
+        break;
     default:
         s->st.eth_drop++;
         pkt_free(s, p);

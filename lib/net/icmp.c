@@ -10,12 +10,12 @@
  */
 #include "net_int.h"
 
-#define ICMP_ECHO_REPLY 0
-#define ICMP_UNREACH 3
-#define ICMP_ECHO 8
+#define ICMP_ECHO_REPLY    0
+#define ICMP_UNREACH       3
+#define ICMP_ECHO          8
 #define ICMP_TIME_EXCEEDED 11
-#define ICMP_PARAM 12
-#define ICMP_QUOTE_MAX 548 /* reply fits in 576 bytes (RFC 1812 4.3.2.3) */
+#define ICMP_PARAM         12
+#define ICMP_QUOTE_MAX     548 /* reply fits in 576 bytes (RFC 1812 4.3.2.3) */
 
 static void send_icmp(struct tb_stack *s, const uint8_t *dst, uint8_t type,
                       uint8_t code, uint32_t rest, const uint8_t *body,
@@ -40,8 +40,8 @@ static void send_icmp(struct tb_stack *s, const uint8_t *dst, uint8_t type,
     ip4_output(s, p, s->cfg.ip4, dst, PROTO_ICMP, 64);
 }
 
-void icmp_error(struct tb_stack *s, uint8_t type, uint8_t code,
-                uint32_t param, const uint8_t *ip, uint32_t iplen)
+void icmp_error(struct tb_stack *s, uint8_t type, uint8_t code, uint32_t param,
+                const uint8_t *ip, uint32_t iplen)
 {
     uint32_t hl = (uint32_t)(ip[0] & 15) * 4;
     const uint8_t *src = ip + 12;

@@ -13,13 +13,13 @@
  */
 #include "net_int.h"
 
-#define ICMP6_ECHO 128
+#define ICMP6_ECHO       128
 #define ICMP6_ECHO_REPLY 129
-#define ND_NS 135
-#define ND_NA 136
-#define OPT_SLLA 1
-#define OPT_TLLA 2
-#define ICMP6_QUOTE_MAX (1280 - IP6_HLEN - 8)
+#define ND_NS            135
+#define ND_NA            136
+#define OPT_SLLA         1
+#define OPT_TLLA         2
+#define ICMP6_QUOTE_MAX  (1280 - IP6_HLEN - 8)
 
 static const uint8_t all_nodes[16] = {0xff, 2, [15] = 1};
 
@@ -47,8 +47,8 @@ static void send6(struct tb_stack *s, struct pkt *p, const uint8_t *src,
     eth_output(s, p, ETH_P_IPV6, mac);
 }
 
-void icmp6_error(struct tb_stack *s, uint8_t type, uint8_t code,
-                 uint32_t param, const uint8_t *ip, uint32_t iplen)
+void icmp6_error(struct tb_stack *s, uint8_t type, uint8_t code, uint32_t param,
+                 const uint8_t *ip, uint32_t iplen)
 {
     const uint8_t *src = ip + 8, *dst = ip + 24;
     uint8_t me[16];
@@ -172,9 +172,8 @@ static void dad_failed(struct tb_stack *s, int i)
     s->st.ip6_drop_addr++;
 }
 
-static void nd_input(struct tb_stack *s, const uint8_t *src,
-                     const uint8_t *dst, const uint8_t *m, uint32_t len,
-                     uint8_t hlim)
+static void nd_input(struct tb_stack *s, const uint8_t *src, const uint8_t *dst,
+                     const uint8_t *m, uint32_t len, uint8_t hlim)
 {
     const uint8_t *target = m + 8, *ll;
     bool bad, unspec = ip_zero(src, 16);

@@ -10,8 +10,8 @@
  */
 #include "net_int.h"
 
-#define IP4_DF 0x4000
-#define IP4_MF 0x2000
+#define IP4_DF      0x4000
+#define IP4_MF      0x2000
 #define IP4_OFFMASK 0x1fff
 
 bool ip4_is_local(const struct tb_stack *s, const uint8_t *a)
@@ -95,9 +95,9 @@ void ip4_input(struct tb_stack *s, struct pkt *p)
             s->st.frag_drop++; /* RFC 791: non-last fragments: 8n bytes */
             goto drop;
         }
-        whole = reasm_add(s, TB_AF_INET, ip + 12, ip + 16, tb_get16(ip + 4),
-                          ip[9], ip, hl, off, ip + hl, tot - hl,
-                          (fl & IP4_MF) != 0);
+        whole =
+            reasm_add(s, TB_AF_INET, ip + 12, ip + 16, tb_get16(ip + 4), ip[9],
+                      ip, hl, off, ip + hl, tot - hl, (fl & IP4_MF) != 0);
         pkt_free(s, p);
         if (whole == NULL)
             return;
@@ -127,8 +127,8 @@ int ip4_route(const struct tb_stack *s, const uint8_t *dst, uint8_t *nh)
 }
 
 static void put_hdr(struct tb_stack *s, uint8_t *h, uint32_t tot, uint16_t id,
-                    uint16_t fl, uint8_t proto, uint8_t ttl,
-                    const uint8_t *src, const uint8_t *dst)
+                    uint16_t fl, uint8_t proto, uint8_t ttl, const uint8_t *src,
+                    const uint8_t *dst)
 {
     h[0] = 0x45;
     h[1] = 0;
@@ -145,8 +145,8 @@ static void put_hdr(struct tb_stack *s, uint8_t *h, uint32_t tot, uint16_t id,
 }
 
 /* Copies [off, off + n) of the concatenation (a, an) ++ (b, bn) to (to). */
-static void gather(uint8_t *to, const uint8_t *a, uint32_t an,
-                   const uint8_t *b, uint32_t off, uint32_t n)
+static void gather(uint8_t *to, const uint8_t *a, uint32_t an, const uint8_t *b,
+                   uint32_t off, uint32_t n)
 {
     if (off < an) {
         uint32_t k = TB_MIN(n, an - off);
@@ -161,9 +161,9 @@ static void gather(uint8_t *to, const uint8_t *a, uint32_t an,
 
 /* RFC 791 3.2: sends (h, hl) ++ (d, dl) (transport header and payload) as
  * fragments of at most mtu bytes, each in its own frame buffer. */
-int ip4_output_frags(struct tb_stack *s, const uint8_t *src,
-                     const uint8_t *dst, uint8_t proto, const uint8_t *h,
-                     uint32_t hl, const uint8_t *d, uint32_t dl)
+int ip4_output_frags(struct tb_stack *s, const uint8_t *src, const uint8_t *dst,
+                     uint8_t proto, const uint8_t *h, uint32_t hl,
+                     const uint8_t *d, uint32_t dl)
 {
     uint32_t per = (s->cfg.mtu - IP4_HLEN) & ~7u, off = 0, total = hl + dl;
     uint16_t id = s->ip4_id++;

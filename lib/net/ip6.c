@@ -14,11 +14,11 @@
  */
 #include "net_int.h"
 
-#define NH_HOP 0
+#define NH_HOP     0
 #define NH_ROUTING 43
-#define NH_FRAG 44
-#define NH_NONE 59
-#define NH_DSTOPT 60
+#define NH_FRAG    44
+#define NH_NONE    59
+#define NH_DSTOPT  60
 
 void net_ip6_linklocal(const uint8_t mac[6], uint8_t out[16])
 {
@@ -142,8 +142,10 @@ static long walk_options(const uint8_t *h, uint32_t n, uint32_t base,
             return -1;
         if (t != 1) { /* not PadN: unrecognised */
             switch (t >> 6) {
-            case 0: break;
-            case 1: return -1;
+            case 0:
+                break;
+            case 1:
+                return -1;
             case 3:
                 if (mcast)
                     return -1;
@@ -352,9 +354,9 @@ int ip6_output(struct tb_stack *s, struct pkt *p, const uint8_t *src,
 }
 
 /* RFC 8200 4.5: (h, hl) ++ (d, dl) in fragments behind a fragment header. */
-int ip6_output_frags(struct tb_stack *s, const uint8_t *src,
-                     const uint8_t *dst, uint8_t proto, const uint8_t *h,
-                     uint32_t hl, const uint8_t *d, uint32_t dl)
+int ip6_output_frags(struct tb_stack *s, const uint8_t *src, const uint8_t *dst,
+                     uint8_t proto, const uint8_t *h, uint32_t hl,
+                     const uint8_t *d, uint32_t dl)
 {
     uint32_t per = (s->cfg.mtu - IP6_HLEN - 8) & ~7u, off = 0, total = hl + dl;
     uint32_t id = ++s->frag6_id;

@@ -9,9 +9,9 @@
  */
 #include "net_int.h"
 
-#define NB_REACHABLE_NS (30 * NS_PER_S) /* RFC 4861 REACHABLE_TIME */
-#define NB_RETRANS_NS (1 * NS_PER_S)    /* RFC 4861 RETRANS_TIMER */
-#define NB_MAX_PROBES 3
+#define NB_REACHABLE_NS   (30 * NS_PER_S) /* RFC 4861 REACHABLE_TIME */
+#define NB_RETRANS_NS     (1 * NS_PER_S) /* RFC 4861 RETRANS_TIMER */
+#define NB_MAX_PROBES     3
 #define NB_PEND_PER_ENTRY 4
 
 struct neigh *neigh_find(struct tb_stack *s, uint8_t af, const uint8_t *ip)
@@ -85,8 +85,7 @@ void neigh_update(struct tb_stack *s, uint8_t af, const uint8_t *ip,
             return;
         e = neigh_new(s, af, ip);
     }
-    if (e->state == NB_INCOMPLETE || confirmed ||
-        memcmp(e->mac, mac, 6) != 0) {
+    if (e->state == NB_INCOMPLETE || confirmed || memcmp(e->mac, mac, 6) != 0) {
         memcpy(e->mac, mac, 6);
         e->state = confirmed ? NB_REACHABLE : NB_STALE;
         e->expires = s->now + (confirmed ? NB_REACHABLE_NS : 0);

@@ -17,21 +17,21 @@
 
 #include <tibra/net.h>
 
-#define ETH_HLEN 14
-#define ETH_P_IP 0x0800
-#define ETH_P_ARP 0x0806
-#define ETH_P_IPV6 0x86dd
-#define IP4_HLEN 20
-#define IP6_HLEN 40
-#define UDP_HLEN 8
-#define TCP_HLEN 20
-#define PROTO_ICMP 1
-#define PROTO_TCP 6
-#define PROTO_UDP 17
+#define ETH_HLEN    14
+#define ETH_P_IP    0x0800
+#define ETH_P_ARP   0x0806
+#define ETH_P_IPV6  0x86dd
+#define IP4_HLEN    20
+#define IP6_HLEN    40
+#define UDP_HLEN    8
+#define TCP_HLEN    20
+#define PROTO_ICMP  1
+#define PROTO_TCP   6
+#define PROTO_UDP   17
 #define PROTO_ICMP6 58
-#define NS_PER_MS 1000000ull
-#define NS_PER_S 1000000000ull
-#define TIME_NEVER UINT64_MAX
+#define NS_PER_MS   1000000ull
+#define NS_PER_S    1000000000ull
+#define TIME_NEVER  UINT64_MAX
 
 /*
  * A packet buffer: (buf, cap) is the storage; (data, len) the bytes in use.
@@ -63,8 +63,8 @@ struct neigh {
     uint8_t ip[16];
     uint8_t mac[6];
     tb_time_t expires; /* REACHABLE/STALE: entry timeout; INCOMPLETE: retry */
-    tb_time_t used;    /* LRU for eviction */
-    struct pkt *pend;  /* frames waiting for resolution (linked) */
+    tb_time_t used; /* LRU for eviction */
+    struct pkt *pend; /* frames waiting for resolution (linked) */
 };
 
 /* Reassembly slot: RFC 791 3.2 / RFC 815, RFC 8200 4.5. */
@@ -74,11 +74,11 @@ struct reasm {
     uint32_t id;
     uint8_t src[16], dst[16];
     tb_time_t expires;
-    uint32_t total;   /* payload length once the last fragment came; 0 */
-    uint32_t have;    /* payload bytes received */
-    uint32_t hdrlen;  /* unfragmentable header bytes copied in front */
-    uint8_t *map;     /* one bit per 8-byte block received */
-    struct pkt *p;    /* big buffer: header + payload */
+    uint32_t total; /* payload length once the last fragment came; 0 */
+    uint32_t have; /* payload bytes received */
+    uint32_t hdrlen; /* unfragmentable header bytes copied in front */
+    uint8_t *map; /* one bit per 8-byte block received */
+    struct pkt *p; /* big buffer: header + payload */
 };
 
 struct udp_ep {
@@ -91,29 +91,37 @@ struct udp_ep {
 };
 
 enum tcp_state {
-    TCP_CLOSED, TCP_LISTEN, TCP_SYN_SENT, TCP_SYN_RCVD, TCP_ESTABLISHED,
-    TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CLOSE_WAIT, TCP_CLOSING,
-    TCP_LAST_ACK, TCP_TIME_WAIT
+    TCP_CLOSED,
+    TCP_LISTEN,
+    TCP_SYN_SENT,
+    TCP_SYN_RCVD,
+    TCP_ESTABLISHED,
+    TCP_FIN_WAIT_1,
+    TCP_FIN_WAIT_2,
+    TCP_CLOSE_WAIT,
+    TCP_CLOSING,
+    TCP_LAST_ACK,
+    TCP_TIME_WAIT
 };
 
 #define TCP_OOO_MAX 8
 
 struct tcb {
     uint8_t state;
-    bool app;        /* the application holds an endpoint for it */
+    bool app; /* the application holds an endpoint for it */
     bool fin_queued; /* shutdown: FIN follows the queued data */
     bool fin_sent;
     bool fin_rcvd;
-    bool ack_now;    /* send an ACK at the next flush */
-    bool ws_ok;      /* window scaling agreed (RFC 7323 2.2) */
-    bool sack_ok;    /* SACK permitted both ways (RFC 2018) */
+    bool ack_now; /* send an ACK at the next flush */
+    bool ws_ok; /* window scaling agreed (RFC 7323 2.2) */
+    bool sack_ok; /* SACK permitted both ways (RFC 2018) */
     bool in_recovery;
     bool rtt_active;
     uint8_t snd_ws, rcv_ws;
     uint8_t retries;
-    int err;         /* sticky: TB_ECONNRESET, TB_ECONNREFUSED, ... */
+    int err; /* sticky: TB_ECONNRESET, TB_ECONNREFUSED, ... */
     uint32_t interest;
-    int listener;    /* listener index while unaccepted, else -1 */
+    int listener; /* listener index while unaccepted, else -1 */
     struct tcb *aq_next; /* accept queue / syn queue link */
     tb_time_t born;
 
@@ -123,14 +131,16 @@ struct tcb {
     uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
     uint32_t max_snd_wnd;
     uint32_t irs, rcv_nxt, rcv_adv; /* rcv_adv: right edge advertised */
-    uint16_t mss;     /* send MSS (peer's option, capped by our MTU) */
+    uint16_t mss; /* send MSS (peer's option, capped by our MTU) */
 
     /* SACK scoreboard: ranges the peer holds above snd_una, and how far
      * this recovery has retransmitted (RFC 6675, simplified). */
     uint8_t nsack;
-    struct { uint32_t start, end; } sack[4];
+    struct {
+        uint32_t start, end;
+    } sack[4];
     uint32_t rtx_hi;
-    bool tlp_done;          /* a tail loss probe is out (RFC 8985 7) */
+    bool tlp_done; /* a tail loss probe is out (RFC 8985 7) */
     tb_time_t tlp_deadline; /* TIME_NEVER if not armed */
 
     /* Congestion control (RFC 5681, NewReno RFC 6582). */
@@ -142,14 +152,16 @@ struct tcb {
     uint32_t rtt_seq;
     tb_time_t rtt_start;
     tb_time_t rtx_deadline; /* retransmit / persist; TIME_NEVER if off */
-    tb_time_t tw_deadline;  /* TIME_WAIT end; also SYN_RCVD/FIN_WAIT_2 */
+    tb_time_t tw_deadline; /* TIME_WAIT end; also SYN_RCVD/FIN_WAIT_2 */
 
     /* Receive ring: (rcap) bytes; in-order unread data [rhead, rhead+rlen);
      * out-of-order ranges (absolute sequence numbers) beyond it. */
     uint8_t *rbuf;
     uint32_t rcap, rhead, rlen;
     uint8_t nooo;
-    struct { uint32_t start, end; } ooo[TCP_OOO_MAX];
+    struct {
+        uint32_t start, end;
+    } ooo[TCP_OOO_MAX];
 
     /* Send ring: data from snd_una on, [shead, shead + slen). */
     uint8_t *sbuf;
@@ -161,7 +173,7 @@ struct tcp_listener {
     struct tb_addr local;
     uint32_t interest;
     uint32_t backlog;
-    uint32_t nsyn, nacc;       /* half-open, completed */
+    uint32_t nsyn, nacc; /* half-open, completed */
     struct tcb *acc_head, *acc_tail;
 };
 
@@ -286,9 +298,9 @@ int ip4_output(struct tb_stack *s, struct pkt *p, const uint8_t *src,
                const uint8_t *dst, uint8_t proto, uint8_t ttl);
 int ip4_route(const struct tb_stack *s, const uint8_t *dst, uint8_t *nh);
 /* Sends (h, hl) ++ (d, dl) as IPv4 fragments (RFC 791 3.2). */
-int ip4_output_frags(struct tb_stack *s, const uint8_t *src,
-                     const uint8_t *dst, uint8_t proto, const uint8_t *h,
-                     uint32_t hl, const uint8_t *d, uint32_t dl);
+int ip4_output_frags(struct tb_stack *s, const uint8_t *src, const uint8_t *dst,
+                     uint8_t proto, const uint8_t *h, uint32_t hl,
+                     const uint8_t *d, uint32_t dl);
 
 /* reasm.c: returns a (big) pkt holding the whole datagram, or NULL. */
 struct pkt *reasm_add(struct tb_stack *s, uint8_t af, const uint8_t *src,
@@ -302,8 +314,8 @@ tb_time_t reasm_deadline(const struct tb_stack *s);
 void icmp_input(struct tb_stack *s, struct pkt *p, const uint8_t *src,
                 const uint8_t *dst, const uint8_t *l4, uint32_t len);
 /* Sends an ICMP error quoting IPv4 datagram (ip, iplen). */
-void icmp_error(struct tb_stack *s, uint8_t type, uint8_t code,
-                uint32_t param, const uint8_t *ip, uint32_t iplen);
+void icmp_error(struct tb_stack *s, uint8_t type, uint8_t code, uint32_t param,
+                const uint8_t *ip, uint32_t iplen);
 
 /* ip6.c */
 void ip6_input(struct tb_stack *s, struct pkt *p);
@@ -312,9 +324,9 @@ bool ip6_is_local(const struct tb_stack *s, const uint8_t *a);
 void ip6_pick_src(const struct tb_stack *s, const uint8_t *dst, uint8_t *src);
 int ip6_output(struct tb_stack *s, struct pkt *p, const uint8_t *src,
                const uint8_t *dst, uint8_t proto, uint8_t hlim);
-int ip6_output_frags(struct tb_stack *s, const uint8_t *src,
-                     const uint8_t *dst, uint8_t proto, const uint8_t *h,
-                     uint32_t hl, const uint8_t *d, uint32_t dl);
+int ip6_output_frags(struct tb_stack *s, const uint8_t *src, const uint8_t *dst,
+                     uint8_t proto, const uint8_t *h, uint32_t hl,
+                     const uint8_t *d, uint32_t dl);
 void ip6_dad_timer(struct tb_stack *s);
 void ip6_start(struct tb_stack *s);
 
@@ -322,8 +334,8 @@ void ip6_start(struct tb_stack *s);
 void icmp6_input(struct tb_stack *s, struct pkt *p, const uint8_t *src,
                  const uint8_t *dst, const uint8_t *l4, uint32_t len,
                  uint8_t hlim);
-void icmp6_error(struct tb_stack *s, uint8_t type, uint8_t code,
-                 uint32_t param, const uint8_t *ip, uint32_t iplen);
+void icmp6_error(struct tb_stack *s, uint8_t type, uint8_t code, uint32_t param,
+                 const uint8_t *ip, uint32_t iplen);
 void nd_solicit(struct tb_stack *s, const uint8_t *target, bool dad,
                 const uint8_t *unicast_mac);
 void nd_advert_unsolicited(struct tb_stack *s, const uint8_t *ip);

@@ -15,7 +15,7 @@
  */
 #include "net_int.h"
 
-#define RS_ROOM 128
+#define RS_ROOM     128
 #define RS_TIMEOUT4 (30 * NS_PER_S)
 #define RS_TIMEOUT6 (60 * NS_PER_S) /* RFC 8200 4.5 */
 
@@ -102,8 +102,9 @@ struct pkt *reasm_add(struct tb_stack *s, uint8_t af, const uint8_t *src,
     end = off + len;
     if (len == 0 || end > s->cfg.reasm_max || hdrlen > RS_ROOM ||
         (r->total != 0 && (end > r->total || (!more && end != r->total))) ||
-        (!more && r->have > 0 && map_check(r->map, end / 8 + (end % 8 != 0),
-                                           s->cfg.reasm_max / 8) != 0)) {
+        (!more && r->have > 0 &&
+         map_check(r->map, end / 8 + (end % 8 != 0), s->cfg.reasm_max / 8) !=
+             0)) {
         s->st.frag_drop++;
         slot_free(s, r);
         return NULL;

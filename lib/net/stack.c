@@ -40,8 +40,8 @@ static bool add_size(size_t *total, size_t count, size_t each)
 }
 
 struct layout {
-    size_t pkt_hdrs, pkt_mem, big_hdrs, big_mem, txq, nb, rs, rs_maps, udp,
-        lst, tcb, tcp_mem, total;
+    size_t pkt_hdrs, pkt_mem, big_hdrs, big_mem, txq, nb, rs, rs_maps, udp, lst,
+        tcb, tcp_mem, total;
 };
 
 static bool plan(const struct net_config *c, uint32_t frame_cap,
@@ -51,20 +51,28 @@ static bool plan(const struct net_config *c, uint32_t frame_cap,
     bool ok = true;
 
     memset(l, 0, sizeof(*l));
-    l->pkt_hdrs = t; ok &= add_size(&t, c->pkts, sizeof(struct pkt));
-    l->pkt_mem = t; ok &= add_size(&t, c->pkts, frame_cap);
-    l->big_hdrs = t; ok &= add_size(&t, c->reasm_slots, sizeof(struct pkt));
+    l->pkt_hdrs = t;
+    ok &= add_size(&t, c->pkts, sizeof(struct pkt));
+    l->pkt_mem = t;
+    ok &= add_size(&t, c->pkts, frame_cap);
+    l->big_hdrs = t;
+    ok &= add_size(&t, c->reasm_slots, sizeof(struct pkt));
     l->big_mem = t;
     ok &= add_size(&t, c->reasm_slots, (size_t)c->reasm_max + 128);
-    l->txq = t; ok &= add_size(&t, c->pkts, sizeof(struct pkt *));
-    l->nb = t; ok &= add_size(&t, c->neigh, sizeof(struct neigh));
-    l->rs = t; ok &= add_size(&t, c->reasm_slots, sizeof(struct reasm));
+    l->txq = t;
+    ok &= add_size(&t, c->pkts, sizeof(struct pkt *));
+    l->nb = t;
+    ok &= add_size(&t, c->neigh, sizeof(struct neigh));
+    l->rs = t;
+    ok &= add_size(&t, c->reasm_slots, sizeof(struct reasm));
     l->rs_maps = t;
     ok &= add_size(&t, c->reasm_slots, (size_t)c->reasm_max / 64 + 1);
-    l->udp = t; ok &= add_size(&t, c->udp_eps, sizeof(struct udp_ep));
+    l->udp = t;
+    ok &= add_size(&t, c->udp_eps, sizeof(struct udp_ep));
     l->lst = t;
     ok &= add_size(&t, c->tcp_listeners, sizeof(struct tcp_listener));
-    l->tcb = t; ok &= add_size(&t, c->tcp_conns, sizeof(struct tcb));
+    l->tcb = t;
+    ok &= add_size(&t, c->tcp_conns, sizeof(struct tcb));
     l->tcp_mem = t;
     ok &= !tb_ckd_add(&bufs, (size_t)c->tcp_rcvbuf, (size_t)c->tcp_sndbuf);
     ok &= add_size(&t, c->tcp_conns, bufs);
@@ -74,14 +82,13 @@ static bool plan(const struct net_config *c, uint32_t frame_cap,
 
 static bool config_ok(const struct net_config *c)
 {
-    return c->tx != NULL && c->mtu >= 576 && c->mtu <= 9000 &&
-           c->pkts >= 8 && c->neigh > 0 && c->reasm_slots > 0 &&
-           c->reasm_max >= 1500 && c->reasm_max <= 65535 + 40 &&
-           c->udp_queue > 0 && c->tcp_rcvbuf >= 1024 &&
-           c->tcp_rcvbuf <= (1u << 30) && c->tcp_sndbuf >= 1024 &&
-           c->tcp_sndbuf <= (1u << 30) && c->icmp_rate > 0 &&
-           c->ip4_prefix <= 32 && c->ip6_count <= NET_IP6_ADDRS_MAX &&
-           c->tcp_msl_ms > 0;
+    return c->tx != NULL && c->mtu >= 576 && c->mtu <= 9000 && c->pkts >= 8 &&
+           c->neigh > 0 && c->reasm_slots > 0 && c->reasm_max >= 1500 &&
+           c->reasm_max <= 65535 + 40 && c->udp_queue > 0 &&
+           c->tcp_rcvbuf >= 1024 && c->tcp_rcvbuf <= (1u << 30) &&
+           c->tcp_sndbuf >= 1024 && c->tcp_sndbuf <= (1u << 30) &&
+           c->icmp_rate > 0 && c->ip4_prefix <= 32 &&
+           c->ip6_count <= NET_IP6_ADDRS_MAX && c->tcp_msl_ms > 0;
 }
 
 static void setup_pools(struct tb_stack *s, uint8_t *m, const struct layout *l)
@@ -164,8 +171,8 @@ int net_stack_create(struct tb_stack **sp, const struct net_config *c,
     s->frag6_id = (uint32_t)(c->secret >> 16);
     s->eph_next = (uint16_t)(49152 + (c->secret >> 32) % 16384);
     if (c->ip4_prefix > 0) {
-        uint32_t mask = c->ip4_prefix == 32 ? 0xffffffffu
-                                            : ~(0xffffffffu >> c->ip4_prefix);
+        uint32_t mask =
+            c->ip4_prefix == 32 ? 0xffffffffu : ~(0xffffffffu >> c->ip4_prefix);
         uint32_t a4 = tb_get32(c->ip4);
         s->ip4_mask = mask;
         tb_put32(s->ip4_bcast, a4 | ~mask);

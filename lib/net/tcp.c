@@ -12,9 +12,9 @@
  */
 #include "net_int.h"
 
-#define TCP_MAX_RETRIES 12     /* data: about 15 minutes with backoff */
+#define TCP_MAX_RETRIES     12 /* data: about 15 minutes with backoff */
 #define TCP_MAX_SYN_RETRIES 6
-#define TCP_MAX_RTO (60 * NS_PER_S) /* RFC 6298 2.5 */
+#define TCP_MAX_RTO         (60 * NS_PER_S) /* RFC 6298 2.5 */
 
 
 uint32_t tcp_rcv_window(const struct tcb *t)
@@ -114,7 +114,8 @@ void tcb_reset(struct tb_stack *s, struct tcb *t, int err)
 static void on_rtx_timer(struct tb_stack *s, struct tcb *t)
 {
     uint8_t max = t->state == TCP_SYN_SENT || t->state == TCP_SYN_RCVD
-                      ? TCP_MAX_SYN_RETRIES : TCP_MAX_RETRIES;
+                      ? TCP_MAX_SYN_RETRIES
+                      : TCP_MAX_RETRIES;
 
     t->rtx_deadline = TIME_NEVER;
     t->tlp_deadline = TIME_NEVER;
@@ -138,8 +139,7 @@ static void on_rtx_timer(struct tb_stack *s, struct tcb *t)
     if (++t->retries > max) {
         if (t->state != TCP_SYN_SENT && t->state != TCP_SYN_RCVD)
             tcp_send_rst(s, t->local.af, t->local.ip, t->remote.ip,
-                         t->local.port, t->remote.port, t->snd_nxt, 0,
-                         false);
+                         t->local.port, t->remote.port, t->snd_nxt, 0, false);
         tcb_reset(s, t, TB_ETIMEDOUT);
         return;
     }
@@ -238,14 +238,14 @@ int tcp_events(struct tb_stack *s, struct tb_event *ev, size_t n)
 
 /* ---- stack.h ---------------------------------------------------------- */
 
-int tb_tcp_listen(struct tb_stack *s, const struct tb_addr *local,
-                  int backlog, int *ep)
+int tb_tcp_listen(struct tb_stack *s, const struct tb_addr *local, int backlog,
+                  int *ep)
 {
     struct tcp_listener *f = NULL;
 
-    if (local->port == 0 || (local->af != TB_AF_UNSPEC &&
-                             local->af != TB_AF_INET &&
-                             local->af != TB_AF_INET6))
+    if (local->port == 0 ||
+        (local->af != TB_AF_UNSPEC && local->af != TB_AF_INET &&
+         local->af != TB_AF_INET6))
         return TB_EINVAL;
     for (uint32_t i = 0; i < s->cfg.tcp_listeners; i++) {
         struct tcp_listener *l = &s->lst[i];
@@ -412,9 +412,14 @@ static void queue_fin(struct tb_stack *s, struct tcb *t)
 {
     switch (t->state) {
     case TCP_SYN_RCVD:
-    case TCP_ESTABLISHED: t->state = TCP_FIN_WAIT_1; break;
-    case TCP_CLOSE_WAIT: t->state = TCP_LAST_ACK; break;
-    default: return;
+    case TCP_ESTABLISHED:
+        t->state = TCP_FIN_WAIT_1;
+        break;
+    case TCP_CLOSE_WAIT:
+        t->state = TCP_LAST_ACK;
+        break;
+    default:
+        return;
     }
     t->fin_queued = true;
     tcp_output(s, t);
@@ -435,10 +440,13 @@ int tb_tcp_shutdown(struct tb_stack *s, int ep)
 static void abort_tcb(struct tb_stack *s, struct tcb *t)
 {
     switch (t->state) {
-    case TCP_SYN_RCVD: case TCP_ESTABLISHED: case TCP_FIN_WAIT_1:
-    case TCP_FIN_WAIT_2: case TCP_CLOSE_WAIT:
-        tcp_send_rst(s, t->local.af, t->local.ip, t->remote.ip,
-                     t->local.port, t->remote.port, t->snd_nxt, 0, false);
+    case TCP_SYN_RCVD:
+    case TCP_ESTABLISHED:
+    case TCP_FIN_WAIT_1:
+    case TCP_FIN_WAIT_2:
+    case TCP_CLOSE_WAIT:
+        tcp_send_rst(s, t->local.af, t->local.ip, t->remote.ip, t->local.port,
+                     t->remote.port, t->snd_nxt, 0, false);
         break;
     }
     t->app = false;

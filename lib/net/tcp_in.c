@@ -11,15 +11,15 @@
  */
 #include "net_int.h"
 
-#define TCP_MSS_DEFAULT4 536  /* RFC 9293 3.7.1 */
+#define TCP_MSS_DEFAULT4 536 /* RFC 9293 3.7.1 */
 #define TCP_MSS_DEFAULT6 1220 /* RFC 8200 5: 1280 - 60 */
 
 struct seg {
     uint32_t seq, ack, dlen;
     uint16_t sport, dport, win;
     uint8_t flags;
-    uint16_t mss;  /* 0: absent */
-    int ws;        /* -1: absent */
+    uint16_t mss; /* 0: absent */
+    int ws; /* -1: absent */
     bool sack_perm;
     uint8_t nsack;
     uint32_t sack[4][2];
@@ -71,9 +71,8 @@ static bool parse(const uint8_t *l4, uint32_t len, struct seg *g)
     return g->sport != 0 && g->dport != 0;
 }
 
-static struct tcb *find_tcb(struct tb_stack *s, uint8_t af,
-                            const uint8_t *src, const uint8_t *dst,
-                            const struct seg *g)
+static struct tcb *find_tcb(struct tb_stack *s, uint8_t af, const uint8_t *src,
+                            const uint8_t *dst, const struct seg *g)
 {
     size_t n = af_len(af);
 
@@ -124,8 +123,8 @@ static void apply_syn_options(struct tb_stack *s, struct tcb *t,
 {
     uint32_t mine = s->cfg.mtu - TCP_HLEN -
                     (t->local.af == TB_AF_INET ? IP4_HLEN : IP6_HLEN);
-    uint32_t dflt = t->local.af == TB_AF_INET ? TCP_MSS_DEFAULT4
-                                              : TCP_MSS_DEFAULT6;
+    uint32_t dflt =
+        t->local.af == TB_AF_INET ? TCP_MSS_DEFAULT4 : TCP_MSS_DEFAULT6;
 
     t->mss = (uint16_t)TB_MIN(mine, g->mss ? TB_MAX(g->mss, 64u) : dflt);
     if (g->ws >= 0 && (t->state == TCP_SYN_SENT || t->ws_ok)) {
@@ -398,8 +397,7 @@ static void fast_retransmit(struct tb_stack *s, struct tcb *t)
 }
 
 /* Returns false if the segment must be dropped. */
-static bool process_ack(struct tb_stack *s, struct tcb *t,
-                        const struct seg *g)
+static bool process_ack(struct tb_stack *s, struct tcb *t, const struct seg *g)
 {
     uint32_t acked, dacked;
     uint32_t win = (uint32_t)g->win << t->snd_ws;
@@ -500,8 +498,7 @@ static bool fin_acked(const struct tcb *t)
 }
 
 /* Copies (d, n) into the receive ring at sequence (seq) (in window). */
-static void ring_put(struct tcb *t, uint32_t seq, const uint8_t *d,
-                     uint32_t n)
+static void ring_put(struct tcb *t, uint32_t seq, const uint8_t *d, uint32_t n)
 {
     uint32_t pos = (t->rhead + t->rlen + (seq - t->rcv_nxt)) % t->rcap;
     uint32_t k = TB_MIN(n, t->rcap - pos);
@@ -515,8 +512,7 @@ static void ring_put(struct tcb *t, uint32_t seq, const uint8_t *d,
  * When the table is full the oldest range is forgotten (the data stays
  * in the ring; the peer retransmits it: reneging is allowed, RFC 2018 8).
  */
-static void ooo_add(struct tb_stack *s, struct tcb *t, uint32_t a,
-                    uint32_t b)
+static void ooo_add(struct tb_stack *s, struct tcb *t, uint32_t a, uint32_t b)
 {
     uint8_t i = 0;
 
@@ -619,8 +615,7 @@ static void syn_sent_input(struct tb_stack *s, struct tcb *t,
     }
 }
 
-static bool acceptable(const struct tcb *t, const struct seg *g,
-                       uint32_t slen)
+static bool acceptable(const struct tcb *t, const struct seg *g, uint32_t slen)
 {
     uint32_t wnd = tcp_rcv_window(t), nxt = t->rcv_nxt;
 
@@ -661,8 +656,9 @@ static void conn_input(struct tb_stack *s, struct tcb *t, struct seg *g)
             challenge_ack(s, t);
             return;
         }
-        tcb_reset(s, t, t->state == TCP_SYN_RCVD && t->listener < 0
-                            ? TB_ECONNREFUSED : TB_ECONNRESET);
+        tcb_reset(s, t,
+                  t->state == TCP_SYN_RCVD && t->listener < 0 ? TB_ECONNREFUSED
+                                                              : TB_ECONNRESET);
         return;
     }
     if (g->flags & TCP_SYN) {
@@ -728,7 +724,9 @@ static void conn_input(struct tb_stack *s, struct tcb *t, struct seg *g)
         fin = false;
     }
     switch (t->state) {
-    case TCP_ESTABLISHED: case TCP_FIN_WAIT_1: case TCP_FIN_WAIT_2:
+    case TCP_ESTABLISHED:
+    case TCP_FIN_WAIT_1:
+    case TCP_FIN_WAIT_2:
         data_in(s, t, g->seq, g->data, g->dlen);
         break;
     default:
@@ -741,14 +739,18 @@ static void conn_input(struct tb_stack *s, struct tcb *t, struct seg *g)
         t->rcv_nxt++;
         tcp_send_ack(s, t);
         switch (t->state) {
-        case TCP_ESTABLISHED: t->state = TCP_CLOSE_WAIT; break;
+        case TCP_ESTABLISHED:
+            t->state = TCP_CLOSE_WAIT;
+            break;
         case TCP_FIN_WAIT_1:
             if (fin_acked(t))
                 enter_time_wait(s, t);
             else
                 t->state = TCP_CLOSING;
             break;
-        case TCP_FIN_WAIT_2: enter_time_wait(s, t); break;
+        case TCP_FIN_WAIT_2:
+            enter_time_wait(s, t);
+            break;
         }
     } else if (fin && !t->fin_rcvd) {
         t->ack_now = true;

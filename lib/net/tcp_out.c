@@ -2,11 +2,11 @@
  * tcp_out.c -- building and sending TCP segments (RFC 9293 3.1): the
  * header with options on SYNs (MSS, window scale RFC 7323 2, SACK
  * permitted) and SACK blocks on pure ACKs while out-of-order data is held
- * (RFC 2018), the payload copied from the connection's send ring, the checksum over the pseudo
- * header; tcp_output() sends what the send window, the congestion window
- * (RFC 5681) and the queue allow, then the FIN; RSTs for segments that
- * have no connection (RFC 9293 3.10.7.1).  No Nagle (applications write
- * whole messages), no timestamps, no urgent data.
+ * (RFC 2018), the payload copied from the connection's send ring, the checksum
+ * over the pseudo header; tcp_output() sends what the send window, the
+ * congestion window (RFC 5681) and the queue allow, then the FIN; RSTs for
+ * segments that have no connection (RFC 9293 3.10.7.1).  No Nagle (applications
+ * write whole messages), no timestamps, no urgent data.
  */
 #include "net_int.h"
 
@@ -55,8 +55,7 @@ int tcp_send_segment(struct tb_stack *s, struct tcb *t, uint32_t seq,
             h[hl + 3] = 2;
             hl += 4;
         }
-    } else if (len == 0 && t->sack_ok && t->nooo > 0 &&
-               (flags & TCP_ACK)) {
+    } else if (len == 0 && t->sack_ok && t->nooo > 0 && (flags & TCP_ACK)) {
         /* RFC 2018 3/4: up to 4 blocks, the most recent first. */
         uint8_t n = (uint8_t)TB_MIN(t->nooo, 4);
         h[20] = 1;
@@ -150,8 +149,8 @@ void tcp_rto_arm(struct tb_stack *s, struct tcb *t)
     if (t->sack_ok && t->srtt && !t->tlp_done && !t->in_recovery &&
         t->state == TCP_ESTABLISHED) {
         tb_time_t pto = TB_MAX(2 * t->srtt, 2 * NS_PER_MS);
-        t->tlp_deadline = s->now + pto < t->rtx_deadline ? s->now + pto
-                                                        : TIME_NEVER;
+        t->tlp_deadline =
+            s->now + pto < t->rtx_deadline ? s->now + pto : TIME_NEVER;
     } else {
         t->tlp_deadline = TIME_NEVER;
     }
@@ -162,7 +161,9 @@ void tcp_send_tlp(struct tb_stack *s, struct tcb *t)
     /* The probe repeats the highest segment sent (never beyond snd_max,
      * never the FIN's sequence number). */
     uint32_t end = seq_lt(t->snd_max, t->snd_una + t->slen)
-                       ? t->snd_max : t->snd_una + t->slen, seq, n;
+                       ? t->snd_max
+                       : t->snd_una + t->slen,
+             seq, n;
 
     t->tlp_deadline = TIME_NEVER;
     if (t->snd_una == t->snd_max || t->in_recovery || t->tlp_done)
@@ -185,8 +186,11 @@ void tcp_send_tlp(struct tb_stack *s, struct tcb *t)
 static bool can_send(const struct tcb *t)
 {
     switch (t->state) {
-    case TCP_ESTABLISHED: case TCP_CLOSE_WAIT: case TCP_FIN_WAIT_1:
-    case TCP_CLOSING: case TCP_LAST_ACK:
+    case TCP_ESTABLISHED:
+    case TCP_CLOSE_WAIT:
+    case TCP_FIN_WAIT_1:
+    case TCP_CLOSING:
+    case TCP_LAST_ACK:
         return true;
     default:
         return false;
@@ -240,7 +244,7 @@ void tcp_output(struct tb_stack *s, struct tcb *t)
     /* Data waiting behind a zero or too small window with nothing in
      * flight: the persist timer probes it (RFC 9293 3.8.6.1), so a lost
      * window update cannot stall the connection. */
-    if (t->snd_una == t->snd_max && t->slen > 0 &&
-        (t->snd_wnd == 0 || sws) && t->rtx_deadline == TIME_NEVER)
+    if (t->snd_una == t->snd_max && t->slen > 0 && (t->snd_wnd == 0 || sws) &&
+        t->rtx_deadline == TIME_NEVER)
         tcp_rto_arm(s, t);
 }

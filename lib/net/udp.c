@@ -127,8 +127,7 @@ int tb_udp_bind(struct tb_stack *s, const struct tb_addr *local, int *ep)
         if (!e->used) {
             if (free_ep == NULL)
                 free_ep = e;
-        } else if (e->local.port == local->port &&
-                   overlaps(&e->local, local)) {
+        } else if (e->local.port == local->port && overlaps(&e->local, local)) {
             return TB_EADDRINUSE;
         }
     }
@@ -228,8 +227,8 @@ static int send_one(struct tb_stack *s, struct udp_ep *e,
     tb_put16(h + 6, csum_fold(sum) ? csum_fold(sum) : 0xffff);
     if (ulen + iph > s->cfg.mtu) {
         if (af == TB_AF_INET)
-            return ip4_output_frags(s, src, d->peer.ip, PROTO_UDP, h,
-                                    UDP_HLEN, d->data, (uint32_t)d->len);
+            return ip4_output_frags(s, src, d->peer.ip, PROTO_UDP, h, UDP_HLEN,
+                                    d->data, (uint32_t)d->len);
         return ip6_output_frags(s, src, d->peer.ip, PROTO_UDP, h, UDP_HLEN,
                                 d->data, (uint32_t)d->len);
     }
@@ -244,8 +243,7 @@ static int send_one(struct tb_stack *s, struct udp_ep *e,
     return ip6_output(s, p, src, d->peer.ip, PROTO_UDP, 64);
 }
 
-int tb_udp_send(struct tb_stack *s, int ep, const struct tb_dgram *d,
-                size_t n)
+int tb_udp_send(struct tb_stack *s, int ep, const struct tb_dgram *d, size_t n)
 {
     int i = ep_udp(s, ep), err;
     size_t k;

@@ -16,13 +16,21 @@
 #include <string.h>
 #include <tibra/net.h>
 
-static void *f_alloc(void *c, size_t n) { (void)c; return malloc(n); }
+static void *f_alloc(void *c, size_t n)
+{
+    (void)c;
+    return malloc(n);
+}
 static void *f_realloc(void *c, void *p, size_t o, size_t n)
 {
     (void)c, (void)o;
     return realloc(p, n);
 }
-static void f_free(void *c, void *p, size_t n) { (void)c, (void)n; free(p); }
+static void f_free(void *c, void *p, size_t n)
+{
+    (void)c, (void)n;
+    free(p);
+}
 static const struct tb_alloc heap = {f_alloc, f_realloc, f_free, NULL};
 
 static int tx(void *ctx, const struct tb_frame *f, size_t n)

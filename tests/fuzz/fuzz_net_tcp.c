@@ -18,13 +18,21 @@
 #include <string.h>
 #include <tibra/net.h>
 
-static void *f_alloc(void *c, size_t n) { (void)c; return malloc(n); }
+static void *f_alloc(void *c, size_t n)
+{
+    (void)c;
+    return malloc(n);
+}
 static void *f_realloc(void *c, void *p, size_t o, size_t n)
 {
     (void)c, (void)o;
     return realloc(p, n);
 }
-static void f_free(void *c, void *p, size_t n) { (void)c, (void)n; free(p); }
+static void f_free(void *c, void *p, size_t n)
+{
+    (void)c, (void)n;
+    free(p);
+}
 static const struct tb_alloc heap = {f_alloc, f_realloc, f_free, NULL};
 
 static const uint8_t ME[4] = {10, 0, 0, 2}, PEER[4] = {10, 0, 0, 1};
@@ -90,8 +98,7 @@ static void put32(uint8_t *p, uint32_t v)
 
 static void segment(struct tb_stack *s, uint16_t sport, uint32_t seq,
                     uint32_t ack, uint8_t flags, uint16_t win,
-                    const uint8_t *opt, size_t olen, const uint8_t *d,
-                    size_t n)
+                    const uint8_t *opt, size_t olen, const uint8_t *d, size_t n)
 {
     static uint8_t f[1600];
     uint8_t *ip = f + 14, *t = f + 34;
@@ -128,9 +135,10 @@ static void segment(struct tb_stack *s, uint16_t sport, uint32_t seq,
 static struct tb_stack *setup(int *lep, int *ep, uint32_t *pseq)
 {
     static const uint8_t opt[12] = {2, 4, 5, 0xb4, 1, 3, 3, 7, 1, 1, 4, 2};
-    uint8_t arp[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 0, 2,
-                       8, 6, 0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 2,
-                       10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2};
+    uint8_t arp[42] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2,  0, 0, 0, 0,
+                       2,    8,    6,    0,    1,    8,    0,  6, 4, 0, 1,
+                       2,    0,    0,    0,    0,    2,    10, 0, 0, 1, 0,
+                       0,    0,    0,    0,    0,    10,   0,  0, 2};
     struct net_config c;
     struct tb_stack *s;
     struct tb_addr any = {.port = 7};
@@ -177,7 +185,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tb_stack *s = setup(&lep, &ep, &pseq);
     size_t i = 0;
 
-#define NEED(k) if (size - i < (k)) goto out
+#define NEED(k)                                                                \
+    if (size - i < (k))                                                        \
+    goto out
     while (i < size) {
         uint8_t op = data[i++] % 8;
         switch (op) {

@@ -399,8 +399,14 @@ int tb_app_main(const struct tb_start_info *si)
     }
     if ((v = arg(si->cmdline, "impair")) != NULL) {
         loss_pm = (uint32_t)num(&v);
-        if (*v == ',') { v++; dup_pm = (uint32_t)num(&v); }
-        if (*v == ',') { v++; reorder_pm = (uint32_t)num(&v); }
+        if (*v == ',') {
+            v++;
+            dup_pm = (uint32_t)num(&v);
+        }
+        if (*v == ',') {
+            v++;
+            reorder_pm = (uint32_t)num(&v);
+        }
         rng += arg_u64(si->cmdline, "seed", 1);
     }
     if (loss_pm || dup_pm || reorder_pm) {
@@ -462,11 +468,11 @@ int tb_app_main(const struct tb_start_info *si)
         (unsigned long long)udp_n, (unsigned long long)tcp_bytes,
         (unsigned long long)tcp_accepted, (unsigned long long)st->tcp_retrans,
         (unsigned long long)st->tcp_fast_retrans,
-        (unsigned long long)st->tcp_rto,
-        (unsigned long long)st->tcp_ooo, (unsigned long long)st->rx_frames,
-        (unsigned long long)st->tx_frames, (unsigned long long)st->nomem,
-        (unsigned long long)st->tx_dropped, (unsigned long long)imp_drop,
-        (unsigned long long)imp_dup, (unsigned long long)imp_reorder);
+        (unsigned long long)st->tcp_rto, (unsigned long long)st->tcp_ooo,
+        (unsigned long long)st->rx_frames, (unsigned long long)st->tx_frames,
+        (unsigned long long)st->nomem, (unsigned long long)st->tx_dropped,
+        (unsigned long long)imp_drop, (unsigned long long)imp_dup,
+        (unsigned long long)imp_reorder);
     say("SUCCESS\n");
     return 0;
 }

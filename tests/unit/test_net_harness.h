@@ -12,7 +12,7 @@
 #include <string.h>
 #include <tibra/net.h>
 
-#define H_MAXF 512
+#define H_MAXF  512
 #define H_FRAME 9100
 
 struct harness {
@@ -24,8 +24,8 @@ struct harness {
     size_t accept; /* frames the link takes per call (SIZE_MAX: all) */
 };
 
-static const uint8_t H_MAC[6] = {0x02, 0, 0, 0, 0, 0x01};   /* the stack */
-static const uint8_t P_MAC[6] = {0x02, 0, 0, 0, 0, 0x02};   /* the peer */
+static const uint8_t H_MAC[6] = {0x02, 0, 0, 0, 0, 0x01}; /* the stack */
+static const uint8_t P_MAC[6] = {0x02, 0, 0, 0, 0, 0x02}; /* the peer */
 static const uint8_t H_IP4[4] = {10, 0, 0, 2};
 static const uint8_t P_IP4[4] = {10, 0, 0, 1};
 static const uint8_t H_IP6[16] = {0xfd, 0, [15] = 2};
@@ -170,8 +170,7 @@ static inline size_t h_eth(uint8_t *f, const uint8_t *dst, uint16_t type)
 
 /* IPv4 header at f+14 around (l4, n) already placed at f+34. */
 static inline size_t h_ip4(uint8_t *f, uint8_t proto, uint16_t id,
-                           uint16_t frag,
-                    size_t n)
+                           uint16_t frag, size_t n)
 {
     uint8_t *ip = f + 14;
     h_eth(f, H_MAC, 0x0800);
@@ -190,7 +189,7 @@ static inline size_t h_ip4(uint8_t *f, uint8_t proto, uint16_t id,
 }
 
 static inline size_t h_ip6(uint8_t *f, uint8_t nh, size_t n, const uint8_t *src,
-                    const uint8_t *dst, uint8_t hlim)
+                           const uint8_t *dst, uint8_t hlim)
 {
     uint8_t *ip = f + 14;
     uint8_t mac[6] = {0x33, 0x33, dst[12], dst[13], dst[14], dst[15]};
@@ -207,7 +206,8 @@ static inline size_t h_ip6(uint8_t *f, uint8_t nh, size_t n, const uint8_t *src,
 
 /* Transport checksum at (ck_off) inside (l4, n) with the pseudo header. */
 static inline void h_l4sum(uint8_t *l4, size_t n, size_t ck_off, int af,
-                    const uint8_t *src, const uint8_t *dst, uint8_t proto)
+                           const uint8_t *src, const uint8_t *dst,
+                           uint8_t proto)
 {
     size_t al = af == 6 ? 16 : 4;
     uint32_t s = h_sum(0, src, al);
@@ -218,7 +218,7 @@ static inline void h_l4sum(uint8_t *l4, size_t n, size_t ck_off, int af,
 }
 
 static inline size_t h_udp4(uint8_t *f, uint16_t sport, uint16_t dport,
-                     const void *data, size_t n)
+                            const void *data, size_t n)
 {
     uint8_t *u = f + 34;
     h_put16(u, sport);
@@ -230,7 +230,7 @@ static inline size_t h_udp4(uint8_t *f, uint16_t sport, uint16_t dport,
 }
 
 static inline size_t h_udp6(uint8_t *f, uint16_t sport, uint16_t dport,
-                     const void *data, size_t n)
+                            const void *data, size_t n)
 {
     uint8_t *u = f + 54;
     h_put16(u, sport);
@@ -243,9 +243,9 @@ static inline size_t h_udp6(uint8_t *f, uint16_t sport, uint16_t dport,
 
 /* A TCP segment from the peer (v4) with optional options (olen % 4 == 0). */
 static inline size_t h_tcp4(uint8_t *f, uint16_t sport, uint16_t dport,
-                     uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win,
-                     const uint8_t *opt, size_t olen, const void *data,
-                     size_t n)
+                            uint32_t seq, uint32_t ack, uint8_t flags,
+                            uint16_t win, const uint8_t *opt, size_t olen,
+                            const void *data, size_t n)
 {
     uint8_t *t = f + 34;
     memset(t, 0, 20);

@@ -22,8 +22,7 @@ static size_t icmp6(uint8_t *f, const uint8_t *src, const uint8_t *dst,
  * addresses, so the stack knows its MAC for both families. */
 static void learn(struct harness *h)
 {
-    uint8_t ns[32] = {135}, sn[16] = {0xff, 2, [11] = 1, [12] = 0xff,
-                                      [15] = 2};
+    uint8_t ns[32] = {135}, sn[16] = {0xff, 2, [11] = 1, [12] = 0xff, [15] = 2};
     memcpy(ns + 8, H_IP6, 16);
     ns[24] = 1;
     ns[25] = 1;
@@ -122,9 +121,10 @@ static void test_arp_pending_and_timeout(void)
 {
     struct harness *h = h_new();
     struct tb_addr local = {.af = TB_AF_INET, .port = 53};
-    struct tb_dgram d = {.peer = {.af = TB_AF_INET, .port = 99,
-                                  .ip = {10, 0, 0, 7}},
-                         .data = (const uint8_t *)"x", .len = 1};
+    struct tb_dgram d = {
+        .peer = {.af = TB_AF_INET, .port = 99, .ip = {10, 0, 0, 7}},
+        .data = (const uint8_t *)"x",
+        .len = 1};
     int ep, arps = 0;
 
     REQUIRE(tb_udp_bind(h->s, &local, &ep) == 0);
@@ -351,7 +351,8 @@ static void test_udp_send_fragments(void)
     struct tb_addr any = {.port = 7};
     static uint8_t big[4000];
     struct tb_dgram d = {.peer = {.af = TB_AF_INET, .port = 1000},
-                         .data = big, .len = sizeof(big)};
+                         .data = big,
+                         .len = sizeof(big)};
     int ep;
     size_t total = 0;
 
@@ -388,8 +389,7 @@ static size_t icmp6(uint8_t *f, const uint8_t *src, const uint8_t *dst,
 static void test_ndp(void)
 {
     struct harness *h = h_new();
-    uint8_t ns[32] = {135}, sn[16] = {0xff, 2, [11] = 1, [12] = 0xff,
-                                      [15] = 2};
+    uint8_t ns[32] = {135}, sn[16] = {0xff, 2, [11] = 1, [12] = 0xff, [15] = 2};
     int i;
 
     memcpy(ns + 8, H_IP6, 16);
@@ -424,8 +424,7 @@ static void test_dad(void)
 {
     struct net_config c;
     struct harness *h;
-    uint8_t ns[24] = {135}, sn[16] = {0xff, 2, [11] = 1, [12] = 0xff,
-                                      [15] = 2};
+    uint8_t ns[24] = {135}, sn[16] = {0xff, 2, [11] = 1, [12] = 0xff, [15] = 2};
     uint8_t e[8] = {128};
     const uint8_t unspec[16] = {0};
 
@@ -473,8 +472,14 @@ static void test_ip6_ext_headers(void)
         n = h_udp6(F, 1000, 7, "ok", 2);
         memcpy(u, F + 54, 10);
         memmove(F + 54 + 16, u, 10);
-        F[54] = 60; F[55] = 0; F[56] = 1; F[57] = 4; memset(F + 58, 0, 4);
-        F[62] = 17; F[63] = 0; memset(F + 64, 0, 6);
+        F[54] = 60;
+        F[55] = 0;
+        F[56] = 1;
+        F[57] = 4;
+        memset(F + 58, 0, 4);
+        F[62] = 17;
+        F[63] = 0;
+        memset(F + 64, 0, 6);
         n = h_ip6(F, 0, 26, P_IP6, H_IP6, 64);
         h_in(h, F, n);
         REQUIRE(tb_udp_recv(h->s, ep, &d, 1) == 1);
@@ -492,7 +497,10 @@ static void test_ip6_ext_headers(void)
     /* Routing type 0 with segments left: refused, pointer to its type. */
     h->nf = 0;
     memset(F + 54, 0, 24);
-    F[54] = 59; F[55] = 2; F[56] = 0; F[57] = 1;
+    F[54] = 59;
+    F[55] = 2;
+    F[56] = 0;
+    F[57] = 1;
     h_in(h, F, h_ip6(F, 43, 24, P_IP6, H_IP6, 64));
     REQUIRE((i = h_find(h, 0x86dd, 58)) >= 0);
     CHECK_EQ(h->f[i][54], 4);
@@ -510,7 +518,9 @@ static void test_ip6_ext_headers(void)
     /* Unknown option with action 10: parameter problem code 2. */
     h->nf = 0;
     memset(F + 54, 0, 8);
-    F[54] = 59; F[56] = 0x80; F[57] = 4;
+    F[54] = 59;
+    F[56] = 0x80;
+    F[57] = 4;
     h_in(h, F, h_ip6(F, 60, 8, P_IP6, H_IP6, 64));
     REQUIRE((i = h_find(h, 0x86dd, 58)) >= 0);
     CHECK_EQ(h->f[i][55], 2);

@@ -176,7 +176,10 @@ static void test_passive_open_data_close(void)
     struct harness *h = start();
     struct tb_event ev[8];
     struct tb_addr peer;
-    struct peer p = {.h = h, .port = 5000, .lport = 7, .seq = 1000,
+    struct peer p = {.h = h,
+                     .port = 5000,
+                     .lport = 7,
+                     .seq = 1000,
                      .win = 65535};
     struct tseg o;
     char buf[64];
@@ -568,8 +571,8 @@ static void test_fast_retransmit(void)
         uint8_t opt[12] = {1, 1, 5, 10};
         h_put32(opt + 4, p.ack + 1000);
         h_put32(opt + 8, p.ack + 2000 + 1000u * (uint32_t)i);
-        h_in(h, F, h_tcp4(F, p.port, 7, p.seq, p.ack, ACK, 65535, opt, 12,
-                          NULL, 0));
+        h_in(h, F,
+             h_tcp4(F, p.port, 7, p.seq, p.ack, ACK, 65535, opt, 12, NULL, 0));
     }
     REQUIRE(last(h, &o));
     CHECK_EQ(o.seq, p.ack);
@@ -581,8 +584,8 @@ static void test_fast_retransmit(void)
         h_put32(opt + 4, p.ack + 1000);
         h_put32(opt + 8, p.ack + 4000);
         h->nf = 0;
-        h_in(h, F, h_tcp4(F, p.port, 7, p.seq, p.ack, ACK, 65535, opt, 12,
-                          NULL, 0));
+        h_in(h, F,
+             h_tcp4(F, p.port, 7, p.seq, p.ack, ACK, 65535, opt, 12, NULL, 0));
         CHECK_EQ(count_tcp(h), 0); /* nothing below 4000 is missing */
     }
     /* Data-carrying segments without SACK are not dupacks. */
@@ -686,11 +689,13 @@ static void test_connect_refused(void)
     net_flush(h->s);
     REQUIRE(last(h, &o));
     /* An unacceptable RST (wrong ack) is ignored, a matching one refuses. */
-    h_in(h, F, h_tcp4(F, 81, h_get16(h->f[h_find(h, 0x0800, 6)] + 34), 0,
-                      o.seq + 7, RST | ACK, 0, NULL, 0, NULL, 0));
+    h_in(h, F,
+         h_tcp4(F, 81, h_get16(h->f[h_find(h, 0x0800, 6)] + 34), 0, o.seq + 7,
+                RST | ACK, 0, NULL, 0, NULL, 0));
     CHECK_EQ(tb_tcp_read(h->s, ep, buf, 4), TB_ENOTCONN);
-    h_in(h, F, h_tcp4(F, 81, h_get16(h->f[h_find(h, 0x0800, 6)] + 34), 0,
-                      o.seq + 1, RST | ACK, 0, NULL, 0, NULL, 0));
+    h_in(h, F,
+         h_tcp4(F, 81, h_get16(h->f[h_find(h, 0x0800, 6)] + 34), 0, o.seq + 1,
+                RST | ACK, 0, NULL, 0, NULL, 0));
     CHECK_EQ(tb_tcp_read(h->s, ep, buf, 4), TB_ECONNREFUSED);
     CHECK_EQ(tb_tcp_close(h->s, ep), 0);
     finish(h);

@@ -10,7 +10,7 @@
  */
 #include "../net_int.h"
 
-#define RX_BATCH 32
+#define RX_BATCH  32
 #define RX_ROUNDS 8 /* bounded work per poll: at most 256 frames */
 
 static int plat_tx(void *ctx, const struct tb_frame *frames, size_t n)
@@ -20,8 +20,8 @@ static int plat_tx(void *ctx, const struct tb_frame *frames, size_t n)
     return tb_net_write(s->plat_handle, frames, n);
 }
 
-int net_plat_open(struct tb_stack **sp, const char *name,
-                  struct net_config *c, const struct tb_alloc *a)
+int net_plat_open(struct tb_stack **sp, const char *name, struct net_config *c,
+                  const struct tb_alloc *a)
 {
     struct tb_net_info info;
     tb_handle_t h;
