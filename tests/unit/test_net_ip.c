@@ -194,6 +194,45 @@ static void test_ip4_header_checks(void)
     done(h);
 }
 
+/* IPv4 options are skipped (IHL 6); an unknown protocol gets ICMP
+ * protocol unreachable (RFC 1122 3.2.2.1); a broadcast one does not. */
+static void test_ip4_options_and_proto_unreach(void)
+{
+    struct harness *h = h_new();
+    struct tb_addr any = {.port = 7};
+    struct tb_dgram d;
+    uint8_t *ip = F + 14;
+    int ep, i;
+
+    learn(h);
+    REQUIRE(tb_udp_bind(h->s, &any, &ep) == 0);
+    h_udp4(F, 1000, 7, "opt", 3);
+    memmove(F + 38, F + 34, 11); /* make room for 4 option bytes */
+    memset(F + 34, 1, 4); /* NOPs */
+    ip[0] = 0x46;
+    h_put16(ip + 2, 24 + 11);
+    h_put16(ip + 10, 0);
+    h_put16(ip + 10, h_fold(h_sum(0, ip, 24)));
+    h_in(h, F, 14 + 24 + 11);
+    REQUIRE(tb_udp_recv(h->s, ep, &d, 1) == 1);
+    CHECK(d.len == 3 && memcmp(d.data, "opt", 3) == 0);
+    memset(F + 34, 0, 8);
+    h_in(h, F, h_ip4(F, 99, 5, 0, 8));
+    REQUIRE((i = h_find(h, 0x0800, 1)) >= 0);
+    CHECK_EQ(h->f[i][34], 3);
+    CHECK_EQ(h->f[i][35], 2);
+    CHECK(h_ok4(h->f[i], h->len[i]));
+    h->nf = 0;
+    h_ip4(F, 99, 6, 0, 8);
+    memset(ip + 16, 0xff, 4); /* limited broadcast */
+    h_put16(ip + 10, 0);
+    h_put16(ip + 10, h_fold(h_sum(0, ip, 20)));
+    h_in(h, F, 42);
+    CHECK_EQ(h->nf, 0);
+    tb_udp_close(h->s, ep);
+    done(h);
+}
+
 static void test_udp_recv_send(void)
 {
     struct harness *h = h_new();
@@ -572,6 +611,7 @@ int main(void)
     RUN(test_arp_reply_and_learn);
     RUN(test_arp_pending_and_timeout);
     RUN(test_ip4_header_checks);
+    RUN(test_ip4_options_and_proto_unreach);
     RUN(test_udp_recv_send);
     RUN(test_udp_port_unreachable_rate_limited);
     RUN(test_ip4_reassembly);
