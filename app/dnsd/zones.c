@@ -36,8 +36,8 @@ static int load_one(const struct svc_zone *sz, struct dnsd_blob **out,
     int rc;
 
     /* Reads the file, serves $INCLUDE relative to it, parses, checks. */
-    rc = dns_zone_load_file(&src, sz->file, sz->origin, DNS_CLASS_IN,
-                            &tb_heap, d);
+    rc = dns_zone_load_file(&src, sz->file, sz->origin, DNS_CLASS_IN, &tb_heap,
+                            d);
     if (rc != 0)
         return rc; /* (src) is left empty */
     tb_buf_init(&buf, &tb_heap);

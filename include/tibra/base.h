@@ -16,22 +16,22 @@
 #include <string.h>
 
 #if defined(__GNUC__)
-#define TB_API __attribute__((visibility("default")))
-#define TB_LIKELY(x) __builtin_expect(!!(x), 1)
-#define TB_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define TB_UNUSED __attribute__((unused))
+#define TB_API          __attribute__((visibility("default")))
+#define TB_LIKELY(x)    __builtin_expect(!!(x), 1)
+#define TB_UNLIKELY(x)  __builtin_expect(!!(x), 0)
+#define TB_UNUSED       __attribute__((unused))
 #define TB_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define TB_API
-#define TB_LIKELY(x) (x)
+#define TB_LIKELY(x)   (x)
 #define TB_UNLIKELY(x) (x)
 #define TB_UNUSED
 #define TB_PRINTF(f, a)
 #endif
 
 #define TB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define TB_MIN(a, b) ((a) < (b) ? (a) : (b))
-#define TB_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define TB_MIN(a, b)     ((a) < (b) ? (a) : (b))
+#define TB_MAX(a, b)     ((a) > (b) ? (a) : (b))
 
 /*
  * Errors.  0 is success; every failure is a negative TB_E* from this one
@@ -53,11 +53,11 @@ enum tb_err {
     TB_ERANGE = -34,
     TB_ENOSYS = -38,
     TB_ETIMEDOUT = -110,
-    TB_EMALF = -1001,    /* malformed input (wire, text) */
-    TB_ETRUNC = -1002,   /* input ended early */
-    TB_ESPACE = -1003,   /* output buffer too small */
-    TB_ELOOP = -1004,    /* compression loop / too many hops */
-    TB_ENOTSUP = -1005,  /* valid but not supported */
+    TB_EMALF = -1001, /* malformed input (wire, text) */
+    TB_ETRUNC = -1002, /* input ended early */
+    TB_ESPACE = -1003, /* output buffer too small */
+    TB_ELOOP = -1004, /* compression loop / too many hops */
+    TB_ENOTSUP = -1005, /* valid but not supported */
     TB_ESEMANTIC = -1006 /* well-formed but violates a rule (zone checks) */
 };
 
@@ -71,12 +71,12 @@ TB_API const char *tb_strerror(int err);
  */
 #ifdef NDEBUG
 #define ALWAYS(x) (x)
-#define NEVER(x) (x)
+#define NEVER(x)  (x)
 #else
 void tb_assert_fail(const char *expr, const char *file, int line)
     __attribute__((noreturn));
 #define ALWAYS(x) ((x) ? 1 : (tb_assert_fail(#x, __FILE__, __LINE__), 0))
-#define NEVER(x) ((x) ? (tb_assert_fail(#x, __FILE__, __LINE__), 1) : 0)
+#define NEVER(x)  ((x) ? (tb_assert_fail(#x, __FILE__, __LINE__), 1) : 0)
 #endif
 
 /* Overflow-checked arithmetic (C23 ckd_* spelled with GCC builtins).
@@ -92,8 +92,8 @@ static inline uint16_t tb_get16(const uint8_t *p)
 }
 static inline uint32_t tb_get32(const uint8_t *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | p[3];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
 }
 static inline void tb_put16(uint8_t *p, uint16_t v)
 {
@@ -161,10 +161,10 @@ TB_API void tb_buf_free(struct tb_buf *b);
  * two, with tb_arena_alloc_align).
  */
 struct tb_arena {
-    uint8_t *base;  /* private */
-    size_t size;    /* private */
-    size_t used;    /* private */
-    size_t peak;    /* private: high-water mark, for tests and stats */
+    uint8_t *base; /* private */
+    size_t size; /* private */
+    size_t used; /* private */
+    size_t peak; /* private: high-water mark, for tests and stats */
 };
 
 TB_API void tb_arena_init(struct tb_arena *ar, void *mem, size_t size);
@@ -186,8 +186,8 @@ static inline size_t tb_arena_used(const struct tb_arena *ar)
  */
 struct tb_rcur {
     const uint8_t *start; /* private: beginning of the whole message */
-    const uint8_t *p;     /* private */
-    const uint8_t *end;   /* private */
+    const uint8_t *p; /* private */
+    const uint8_t *end; /* private */
     int err;
 };
 
@@ -261,8 +261,8 @@ static inline void tb_rcur_skip(struct tb_rcur *c, size_t n)
  */
 struct tb_wcur {
     uint8_t *start; /* private */
-    uint8_t *p;     /* private */
-    uint8_t *end;   /* private */
+    uint8_t *p; /* private */
+    uint8_t *end; /* private */
     int err;
 };
 

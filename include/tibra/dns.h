@@ -22,27 +22,27 @@
 #include <tibra/base.h>
 
 /* RFC 1035 2.3.4, 4.1.1 */
-#define DNS_NAME_MAXLEN 255
+#define DNS_NAME_MAXLEN  255
 #define DNS_LABEL_MAXLEN 63
-#define DNS_HDR_LEN 12
-#define DNS_MSG_MAXLEN 65535
-#define DNS_UDP_MINLEN 512
+#define DNS_HDR_LEN      12
+#define DNS_MSG_MAXLEN   65535
+#define DNS_UDP_MINLEN   512
 #define DNS_RR_FIXED_LEN 10 /* type, class, ttl, rdlength */
-#define DNS_RR_MIN_LEN 11   /* root owner + fixed part */
+#define DNS_RR_MIN_LEN   11 /* root owner + fixed part */
 /* RFC 6891: what we advertise and accept by default (DNS flag day 2020). */
 #define DNS_EDNS_DEFAULT_UDP 1232
 
 /* Header flag bits (in the 16-bit flags word). RFC 1035 4.1.1, RFC 4035 */
-#define DNS_FLAG_QR 0x8000
-#define DNS_FLAG_AA 0x0400
-#define DNS_FLAG_TC 0x0200
-#define DNS_FLAG_RD 0x0100
-#define DNS_FLAG_RA 0x0080
-#define DNS_FLAG_Z 0x0040
-#define DNS_FLAG_AD 0x0020
-#define DNS_FLAG_CD 0x0010
+#define DNS_FLAG_QR       0x8000
+#define DNS_FLAG_AA       0x0400
+#define DNS_FLAG_TC       0x0200
+#define DNS_FLAG_RD       0x0100
+#define DNS_FLAG_RA       0x0080
+#define DNS_FLAG_Z        0x0040
+#define DNS_FLAG_AD       0x0020
+#define DNS_FLAG_CD       0x0010
 #define DNS_OPCODE(flags) (((flags) >> 11) & 0xf)
-#define DNS_RCODE(flags) ((flags)&0xf)
+#define DNS_RCODE(flags)  ((flags)&0xf)
 /* EDNS flags (in the OPT TTL's low 16 bits). RFC 3225 */
 #define DNS_EDNS_DO 0x8000
 
@@ -67,7 +67,7 @@ enum dns_rcode {
     DNS_RCODE_NOTAUTH = 9,
     DNS_RCODE_NOTZONE = 10,
     DNS_RCODE_BADVERS = 16, /* extended, RFC 6891 */
-    DNS_RCODE_BADSIG = 16,  /* TSIG, RFC 8945 */
+    DNS_RCODE_BADSIG = 16, /* TSIG, RFC 8945 */
     DNS_RCODE_BADKEY = 17,
     DNS_RCODE_BADTIME = 18,
     DNS_RCODE_BADCOOKIE = 23

@@ -137,7 +137,7 @@ int tb_net_write(tb_handle_t h, const struct tb_frame *frames, size_t n);
 /* ---- block ------------------------------------------------------------ */
 
 struct tb_block_info {
-    uint64_t capacity;   /* bytes; a multiple of block_size */
+    uint64_t capacity; /* bytes; a multiple of block_size */
     uint64_t block_size; /* bytes; a power of two, at least 512 */
 };
 
@@ -178,43 +178,49 @@ int tb_entropy(void *buf, size_t len);
  *
  *     TB_MANIFEST(2, TB_MFT_NET("service0"), TB_MFT_BLOCK("storage"));
  */
-#define TB_MFT_NOTE_TYPE 0x5442u /* "TB" */
-#define TB_MFT_NAME_MAX 32
+#define TB_MFT_NOTE_TYPE   0x5442u /* "TB" */
+#define TB_MFT_NAME_MAX    32
 #define TB_MFT_ENTRIES_MAX 16
 
 enum tb_mft_type { TB_MFT_NET_DEV = 1, TB_MFT_BLOCK_DEV = 2 };
 
 struct tb_mft_entry {
     char name[TB_MFT_NAME_MAX]; /* NUL-terminated */
-    uint32_t type;              /* enum tb_mft_type */
-    uint32_t reserved;          /* 0 */
+    uint32_t type; /* enum tb_mft_type */
+    uint32_t reserved; /* 0 */
 };
 
 struct tb_mft {
     uint32_t abi_version; /* TB_ABI_VERSION */
-    uint32_t entries;     /* <= TB_MFT_ENTRIES_MAX */
+    uint32_t entries; /* <= TB_MFT_ENTRIES_MAX */
     struct tb_mft_entry e[TB_MFT_ENTRIES_MAX];
 };
 
 struct tb_mft_note {
     uint32_t namesz; /* 6: "Tibra\0" */
     uint32_t descsz; /* sizeof(struct tb_mft) */
-    uint32_t type;   /* TB_MFT_NOTE_TYPE */
-    char name[8];    /* "Tibra\0" padded to 4 */
+    uint32_t type; /* TB_MFT_NOTE_TYPE */
+    char name[8]; /* "Tibra\0" padded to 4 */
     struct tb_mft desc;
 };
 
-#define TB_MFT_NET(n) { .name = n, .type = TB_MFT_NET_DEV }
-#define TB_MFT_BLOCK(n) { .name = n, .type = TB_MFT_BLOCK_DEV }
-#define TB_MANIFEST(count, ...)                                               \
-    __attribute__((used, section(".note.tibra.manifest"), aligned(4)))        \
-    const struct tb_mft_note tb_manifest_note = {                             \
-        .namesz = 6,                                                          \
-        .descsz = sizeof(struct tb_mft),                                      \
-        .type = TB_MFT_NOTE_TYPE,                                             \
-        .name = "Tibra",                                                      \
-        .desc = {.abi_version = TB_ABI_VERSION,                               \
-                 .entries = (count),                                          \
+#define TB_MFT_NET(n)                                                          \
+    {                                                                          \
+        .name = n, .type = TB_MFT_NET_DEV                                      \
+    }
+#define TB_MFT_BLOCK(n)                                                        \
+    {                                                                          \
+        .name = n, .type = TB_MFT_BLOCK_DEV                                    \
+    }
+#define TB_MANIFEST(count, ...)                                                \
+    __attribute__((used, section(".note.tibra.manifest"), aligned(4)))         \
+    const struct tb_mft_note tb_manifest_note = {                              \
+        .namesz = 6,                                                           \
+        .descsz = sizeof(struct tb_mft),                                       \
+        .type = TB_MFT_NOTE_TYPE,                                              \
+        .name = "Tibra",                                                       \
+        .desc = {.abi_version = TB_ABI_VERSION,                                \
+                 .entries = (count),                                           \
                  .e = {__VA_ARGS__}}}
 
 #endif /* TB_PLAT_H */

@@ -8,27 +8,48 @@
 const char *tb_strerror(int err)
 {
     switch (err) {
-    case TB_OK: return "success";
-    case TB_EPERM: return "operation not permitted";
-    case TB_ENOENT: return "no such file or entry";
-    case TB_EIO: return "input/output error";
-    case TB_EBADF: return "bad handle";
-    case TB_EAGAIN: return "try again";
-    case TB_ENOMEM: return "out of memory";
-    case TB_EACCES: return "permission denied";
-    case TB_EEXIST: return "already exists";
-    case TB_EINVAL: return "invalid argument";
-    case TB_ENOSPC: return "no space left";
-    case TB_ERANGE: return "value out of range";
-    case TB_ENOSYS: return "not implemented";
-    case TB_ETIMEDOUT: return "timed out";
-    case TB_EMALF: return "malformed input";
-    case TB_ETRUNC: return "input truncated";
-    case TB_ESPACE: return "output buffer too small";
-    case TB_ELOOP: return "compression loop";
-    case TB_ENOTSUP: return "not supported";
-    case TB_ESEMANTIC: return "semantic error";
-    default: return "unknown error";
+    case TB_OK:
+        return "success";
+    case TB_EPERM:
+        return "operation not permitted";
+    case TB_ENOENT:
+        return "no such file or entry";
+    case TB_EIO:
+        return "input/output error";
+    case TB_EBADF:
+        return "bad handle";
+    case TB_EAGAIN:
+        return "try again";
+    case TB_ENOMEM:
+        return "out of memory";
+    case TB_EACCES:
+        return "permission denied";
+    case TB_EEXIST:
+        return "already exists";
+    case TB_EINVAL:
+        return "invalid argument";
+    case TB_ENOSPC:
+        return "no space left";
+    case TB_ERANGE:
+        return "value out of range";
+    case TB_ENOSYS:
+        return "not implemented";
+    case TB_ETIMEDOUT:
+        return "timed out";
+    case TB_EMALF:
+        return "malformed input";
+    case TB_ETRUNC:
+        return "input truncated";
+    case TB_ESPACE:
+        return "output buffer too small";
+    case TB_ELOOP:
+        return "compression loop";
+    case TB_ENOTSUP:
+        return "not supported";
+    case TB_ESEMANTIC:
+        return "semantic error";
+    default:
+        return "unknown error";
     }
 }
 
@@ -37,8 +58,7 @@ const char *tb_strerror(int err)
  * strong definition that prints the expression and location before aborting.
  */
 __attribute__((weak, noreturn)) void tb_assert_fail(const char *expr,
-                                                    const char *file,
-                                                    int line)
+                                                    const char *file, int line)
 {
     (void)expr;
     (void)file;

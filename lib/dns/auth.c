@@ -31,16 +31,16 @@
 struct qctx {
     const uint8_t *q;
     size_t qlen;
-    size_t qend;       /* offset after the question */
-    size_t nlen;       /* query name length */
-    unsigned nl;       /* labels */
+    size_t qend; /* offset after the question */
+    size_t nlen; /* query name length */
+    unsigned nl; /* labels */
     uint16_t qtype, qclass, flags;
     bool opt, dnssec;
-    size_t tsig;       /* offset of a TSIG RR's owner, 0 if none */
-    size_t tsig_rd;    /* offset of its rdata */
+    size_t tsig; /* offset of a TSIG RR's owner, 0 if none */
+    size_t tsig_rd; /* offset of its rdata */
     uint8_t edns_version;
     uint16_t udp;
-    uint64_t hash;     /* zdb_hash of the name */
+    uint64_t hash; /* zdb_hash of the name */
     uint8_t offs[128]; /* label offsets in the name; offs[nl] = root */
     uint8_t name[DNS_NAME_MAXLEN + 9]; /* lowercased, zero-padded */
 };
@@ -92,8 +92,8 @@ static bool parse_additional(struct qctx *x, unsigned ar)
             if (tb_get16(q + p + 2) != DNS_CLASS_ANY ||
                 tb_get32(q + p + 4) != 0 ||
                 skip_name2(q, x->qlen, o, false) != p ||
-                (n = skip_name2(q, e, r, false)) == 0 ||
-                e - n < 10 || e - n - 10 < tb_get16(q + n + 8) ||
+                (n = skip_name2(q, e, r, false)) == 0 || e - n < 10 ||
+                e - n - 10 < tb_get16(q + n + 8) ||
                 e - n - 10 - tb_get16(q + n + 8) < 6 ||
                 tb_get16(q + n + 14 + tb_get16(q + n + 8)) !=
                     e - n - 16 - tb_get16(q + n + 8))
@@ -227,7 +227,7 @@ static size_t put_head(const struct qctx *x, uint8_t *resp, uint16_t flags,
 /* Appends our OPT RR (RFC 6891 6.1.2) if the query had one: the
  * zone set's template with our UDP size, DO echoed (RFC 3225 3). */
 HOT_INLINE size_t put_opt(const struct dns_zoneset *zs, const struct qctx *x,
-                      uint8_t *resp, size_t pos, uint8_t ext_rcode)
+                          uint8_t *resp, size_t pos, uint8_t ext_rcode)
 {
     uint8_t *o = resp + pos;
 
@@ -247,10 +247,10 @@ HOT_INLINE void count(struct dns_auth_stats *st, unsigned rcode)
 {
 #define C(f) (uint8_t)(offsetof(struct dns_auth_stats, f) / 8)
     static const uint8_t ctr[32] = {
-        C(noerror), C(formerr), C(servfail), C(nxdomain), C(notimp),
-        C(refused), C(servfail), C(servfail), C(servfail), C(servfail),
+        C(noerror),  C(formerr),  C(servfail), C(nxdomain), C(notimp),
+        C(refused),  C(servfail), C(servfail), C(servfail), C(servfail),
         C(servfail), C(servfail), C(servfail), C(servfail), C(servfail),
-        C(servfail), C(formerr), C(servfail), C(servfail), C(servfail),
+        C(servfail), C(formerr),  C(servfail), C(servfail), C(servfail),
         C(servfail), C(servfail), C(servfail), C(servfail), C(servfail),
         C(servfail), C(servfail), C(servfail), C(servfail), C(servfail),
         C(servfail), C(servfail)};
@@ -259,13 +259,12 @@ HOT_INLINE void count(struct dns_auth_stats *st, unsigned rcode)
 }
 
 /* A response without records: error or REFUSED. */
-static size_t answer_error(const struct dns_zoneset *zs,
-                           const struct qctx *x, uint8_t *resp,
-                           unsigned rcode, bool question, bool opt,
-                           struct dns_auth_stats *st)
+static size_t answer_error(const struct dns_zoneset *zs, const struct qctx *x,
+                           uint8_t *resp, unsigned rcode, bool question,
+                           bool opt, struct dns_auth_stats *st)
 {
-    uint16_t f = DNS_FLAG_QR | (x->flags & (0x7800 | DNS_FLAG_RD |
-                                            DNS_FLAG_CD));
+    uint16_t f =
+        DNS_FLAG_QR | (x->flags & (0x7800 | DNS_FLAG_RD | DNS_FLAG_CD));
     size_t pos = put_head(x, resp, (uint16_t)(f | (rcode & 0xf)), question);
 
     count(st, rcode);
@@ -280,9 +279,8 @@ static size_t answer_error(const struct dns_zoneset *zs,
  * the request's key name, algorithm, time and fudge, no MAC, its original
  * ID, error 17, no other data.  As NSD and Knot answer.
  */
-static size_t answer_badkey(const struct dns_zoneset *zs,
-                            const struct qctx *x, uint8_t *resp,
-                            struct dns_auth_stats *st)
+static size_t answer_badkey(const struct dns_zoneset *zs, const struct qctx *x,
+                            uint8_t *resp, struct dns_auth_stats *st)
 {
     const uint8_t *q = x->q;
     size_t pos = answer_error(zs, x, resp, DNS_RCODE_NOTAUTH, true, true, st);
@@ -304,10 +302,10 @@ static size_t answer_badkey(const struct dns_zoneset *zs,
     o += 10;
     memcpy(o, q + r, alg + 8); /* algorithm, time signed, fudge */
     o += alg + 8;
-    tb_put16(o, 0);                                     /* MAC size */
-    memcpy(o + 2, q + r + alg + 10 + mac, 2);           /* original ID */
-    tb_put16(o + 4, 17);                                /* BADKEY */
-    tb_put16(o + 6, 0);                                 /* other len */
+    tb_put16(o, 0); /* MAC size */
+    memcpy(o + 2, q + r + alg + 10 + mac, 2); /* original ID */
+    tb_put16(o + 4, 17); /* BADKEY */
+    tb_put16(o + 6, 0); /* other len */
     o += 8;
     tb_put16(resp + 10, (uint16_t)(tb_get16(resp + 10) + 1));
     return (size_t)(o - resp);
@@ -319,9 +317,8 @@ static size_t answer_badkey(const struct dns_zoneset *zs,
  * (additional RRsets that do not fit are left out, TC only if required
  * glue is among them).  Fixes ARCOUNT; returns the length copied.
  */
-static size_t put_partial(const struct zdb *z, const uint8_t *e,
-                          uint8_t *resp, uint8_t *dst, size_t room,
-                          struct dns_auth_stats *st)
+static size_t put_partial(const struct zdb *z, const uint8_t *e, uint8_t *resp,
+                          uint8_t *dst, size_t room, struct dns_auth_stats *st)
 {
     size_t min = zdb_ld32(e + ZE_MINLEN), ncut = zdb_ld16(e + ZE_NCUT);
     size_t nreq = zdb_ld16(e + ZE_NREQ), k = 0, ar = 0, len;
@@ -352,10 +349,10 @@ static size_t put_partial(const struct zdb *z, const uint8_t *e,
  * the entry's sections with their pointers fixed for this query name's
  * length, and OPT.  Within (lim) bytes.
  */
-HOT_INLINE size_t put_entry(const struct dns_zoneset *zs,
-                               const struct zdb *z, const struct qctx *x,
-                               const uint8_t *e, uint8_t *resp, size_t lim,
-                               struct dns_auth_stats *st)
+HOT_INLINE size_t put_entry(const struct dns_zoneset *zs, const struct zdb *z,
+                            const struct qctx *x, const uint8_t *e,
+                            uint8_t *resp, size_t lim,
+                            struct dns_auth_stats *st)
 {
     size_t pos = x->qend, len = zdb_ld32(e + ZE_LEN);
     size_t room = lim - pos - (x->opt ? 11 : 0); /* lim >= 512 > pos + 11 */
@@ -387,7 +384,7 @@ HOT_INLINE size_t put_entry(const struct dns_zoneset *zs,
 
 /* The entry of node (nd) for the query type, or the zone's NODATA. */
 static inline const uint8_t *node_entry(const struct zdb *z, const uint8_t *nd,
-                                 uint16_t qtype)
+                                        uint16_t qtype)
 {
     uint32_t i = zdb_ld32(nd + ZN_ENT), n = zdb_ld16(nd + ZN_NENT);
 
@@ -406,9 +403,8 @@ static inline const uint8_t *node_entry(const struct zdb *z, const uint8_t *nd,
  * RFC 1034 4.3.2 step 3 inside zone (z): returns the entry to answer
  * with, or NULL when the answer is a DNAME synthesis from node (*dname).
  */
-HOT_INLINE const uint8_t *lookup_at(const struct zdb *z,
-                                     const struct qctx *x, uint32_t idx,
-                                     const uint8_t **dname)
+HOT_INLINE const uint8_t *lookup_at(const struct zdb *z, const struct qctx *x,
+                                    uint32_t idx, const uint8_t **dname)
 {
     const uint8_t *nd, *e;
     uint32_t r;
@@ -417,8 +413,8 @@ HOT_INLINE const uint8_t *lookup_at(const struct zdb *z,
         nd = zdb_node(z, idx);
         r = zdb_ld32(nd + ZN_REDIR);
         if (TB_UNLIKELY(r != ZDB_NONE) &&
-            !(r == idx && (x->qtype == DNS_TYPE_DS ||
-                           x->qtype == DNS_TYPE_NSEC)))
+            !(r == idx &&
+              (x->qtype == DNS_TYPE_DS || x->qtype == DNS_TYPE_NSEC)))
             goto redirect;
         goto found;
     }
@@ -540,8 +536,8 @@ static size_t vname(const struct vmsg *v, size_t pos, uint8_t *out,
 /* Writes (n) RRs of (v) starting at virtual (pos) into [*o, end); names
  * uncompressed, the new name as a pointer to (npos).  False if malformed
  * or out of room. */
-static bool relocate(const struct vmsg *v, size_t *pos, unsigned n,
-                     size_t npos, uint8_t **o, const uint8_t *end)
+static bool relocate(const struct vmsg *v, size_t *pos, unsigned n, size_t npos,
+                     uint8_t **o, const uint8_t *end)
 {
     uint8_t nm[DNS_NAME_MAXLEN + 8], low[DNS_NAME_MAXLEN + 8];
     uint8_t *w = *o;
@@ -581,12 +577,18 @@ static bool relocate(const struct vmsg *v, size_t *pos, unsigned n,
         *pos += 10;
         rstart = *pos;
         switch (type) { /* the types zonedb_answer.c compresses */
-        case DNS_TYPE_NS: case DNS_TYPE_MD: case DNS_TYPE_MF:
-        case DNS_TYPE_CNAME: case DNS_TYPE_MB: case DNS_TYPE_MG:
-        case DNS_TYPE_MR: case DNS_TYPE_PTR:
+        case DNS_TYPE_NS:
+        case DNS_TYPE_MD:
+        case DNS_TYPE_MF:
+        case DNS_TYPE_CNAME:
+        case DNS_TYPE_MB:
+        case DNS_TYPE_MG:
+        case DNS_TYPE_MR:
+        case DNS_TYPE_PTR:
             names = 1, pre = 0;
             break;
-        case DNS_TYPE_SOA: case DNS_TYPE_MINFO:
+        case DNS_TYPE_SOA:
+        case DNS_TYPE_MINFO:
             names = 2, pre = 0;
             break;
         case DNS_TYPE_MX:
@@ -677,8 +679,7 @@ static void dname_chase(const struct zdb *z, const struct qctx *x,
     v = (struct vmsg){.n = name, .nlen = len, .e = sc, .elen = elen};
     pos = 16 + len;
     if (!relocate(&v, &pos,
-                  (unsigned)tb_get16(e + 2) + tb_get16(e + 4) +
-                      tb_get16(e + 6),
+                  (unsigned)tb_get16(e + 2) + tb_get16(e + 4) + tb_get16(e + 6),
                   npos, &w, end))
         return;
     for (int k = 0; k < 3; k++)
@@ -696,8 +697,7 @@ static void dname_chase(const struct zdb *z, const struct qctx *x,
  */
 static size_t answer_dname(const struct dns_zoneset *zs, const struct zdb *z,
                            const struct qctx *x, const uint8_t *d,
-                           uint8_t *resp, size_t lim,
-                           struct dns_auth_stats *st)
+                           uint8_t *resp, size_t lim, struct dns_auth_stats *st)
 {
     const uint8_t *e = node_entry(z, d, DNS_TYPE_DNAME);
     const uint8_t *rr = z->data + zdb_ld32(e + ZE_OFF);
@@ -712,16 +712,16 @@ static size_t answer_dname(const struct dns_zoneset *zs, const struct zdb *z,
      * (always so in a blob we compiled; a forged one is refused here). */
     for (unsigned i = 1; i <= x->nl && dlen < x->nlen; i++)
         if (x->offs[i] == prefix)
-            suffix = zdb_eq(x->name + prefix, z->data + zdb_ld32(d + ZN_NAME),
-                            dlen);
+            suffix =
+                zdb_eq(x->name + prefix, z->data + zdb_ld32(d + ZN_NAME), dlen);
     if (!suffix || zdb_ld16(e + ZE_TYPE) != DNS_TYPE_DNAME || elen < 12 ||
         (tlen = tb_get16(rr + 10)) + 12 > elen || tlen == 0)
         return answer_error(zs, x, resp, DNS_RCODE_SERVFAIL, true, true, st);
     if (prefix + tlen > DNS_NAME_MAXLEN)
         rcode = DNS_RCODE_YXDOMAIN; /* RFC 6672 2.2 */
-    pos = put_head(x, resp, (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | rcode |
-                                       (x->flags & (DNS_FLAG_RD |
-                                                    DNS_FLAG_CD))),
+    pos = put_head(x, resp,
+                   (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | rcode |
+                              (x->flags & (DNS_FLAG_RD | DNS_FLAG_CD))),
                    true);
     need = 12 + tlen + (rcode ? 0 : 12 + prefix + 2) + (x->opt ? 11 : 0);
     if (pos + need > lim) {
@@ -786,8 +786,7 @@ static size_t answer_zone(const struct dns_zoneset *zs, const struct zdb *z,
  * version.bind: version), as NSD and Knot answer them: without AA, TXT
  * only, REFUSED for anything else. */
 static size_t answer_chaos(const struct dns_zoneset *zs, const struct qctx *x,
-                           uint8_t *resp, size_t lim,
-                           struct dns_auth_stats *st)
+                           uint8_t *resp, size_t lim, struct dns_auth_stats *st)
 {
     static const uint8_t id1[] = "\2id\6server", id2[] = "\10hostname\4bind";
     static const uint8_t v1[] = "\7version\6server", v2[] = "\7version\4bind";
@@ -807,10 +806,10 @@ static size_t answer_chaos(const struct dns_zoneset *zs, const struct qctx *x,
         return answer_error(zs, x, resp, DNS_RCODE_REFUSED, true, true, st);
     }
 #undef IS
-    pos = put_head(x, resp, (uint16_t)(DNS_FLAG_QR | (x->flags &
-                                                      (DNS_FLAG_RD |
-                                                       DNS_FLAG_CD))),
-                   true);
+    pos = put_head(
+        x, resp,
+        (uint16_t)(DNS_FLAG_QR | (x->flags & (DNS_FLAG_RD | DNS_FLAG_CD))),
+        true);
     if (pos + 13 + tl + 11 <= lim) {
         uint8_t *o = resp + pos;
         tb_put16(o, 0xc00c);
@@ -828,8 +827,8 @@ static size_t answer_chaos(const struct dns_zoneset *zs, const struct qctx *x,
 }
 
 size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
-                       size_t qlen, uint8_t *resp, size_t cap,
-                       unsigned flags, struct dns_auth_stats *st)
+                       size_t qlen, uint8_t *resp, size_t cap, unsigned flags,
+                       struct dns_auth_stats *st)
 {
     struct qctx x;
     uint64_t hw;
@@ -864,8 +863,7 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
         return answer_error(zs, &x, resp, rc, ok, true, st);
     }
     if (TB_UNLIKELY(!ok))
-        return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, false, false,
-                            st);
+        return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, false, false, st);
     if (tb_get16(q + 10) == 1 && qlen - x.qend == 11 && q[x.qend] == 0 &&
         tb_get16(q + x.qend + 1) == DNS_TYPE_OPT &&
         tb_get16(q + x.qend + 9) == 0) {
@@ -877,8 +875,7 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
     } else if (tb_get16(q + 10) != 0 &&
                TB_UNLIKELY(!parse_additional(&x, tb_get16(q + 10)))) {
         x.opt = false;
-        return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, true, false,
-                            st);
+        return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, true, false, st);
     }
     if (TB_UNLIKELY(DNS_RCODE(x.flags) != 0))
         return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, true, true, st);
@@ -930,8 +927,7 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
         if (x.nlen - off != z->olen ||
             !zdb_eq(x.name + off, z->origin, z->olen))
             continue;
-        if (TB_UNLIKELY(x.qtype == DNS_TYPE_DS && off == 0 &&
-                        x.nl > 0)) {
+        if (TB_UNLIKELY(x.qtype == DNS_TYPE_DS && off == 0 && x.nl > 0)) {
             for (size_t j = i + 1; j < zs->n; j++) {
                 const struct zdb *p = &zs->z[j];
                 size_t po;

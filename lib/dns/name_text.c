@@ -30,8 +30,7 @@ static size_t unescape(const char *p, const char *end, uint8_t *c)
         return 0;
     if (*p >= '0' && *p <= '9') {
         unsigned v;
-        if (end - p < 3 || p[1] < '0' || p[1] > '9' || p[2] < '0' ||
-            p[2] > '9')
+        if (end - p < 3 || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9')
             return 0;
         v = (unsigned)(p[0] - '0') * 100 + (unsigned)(p[1] - '0') * 10 +
             (unsigned)(p[2] - '0');
@@ -120,8 +119,15 @@ int dns_name_from_text(const char *txt, size_t len, const uint8_t *origin,
 static bool special(uint8_t c)
 {
     switch (c) {
-    case '.': case '\\': case '"': case '(': case ')': case ';':
-    case '@': case '$': case ' ':
+    case '.':
+    case '\\':
+    case '"':
+    case '(':
+    case ')':
+    case ';':
+    case '@':
+    case '$':
+    case ' ':
         return true;
     default:
         return false;

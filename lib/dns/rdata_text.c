@@ -54,8 +54,8 @@ int rp_unescape(const struct dns_tok *t, uint8_t *buf, size_t cap)
                 if (end - p < 3 || p[1] < '0' || p[1] > '9' || p[2] < '0' ||
                     p[2] > '9')
                     return -1;
-                v = (unsigned)(p[0] - '0') * 100 +
-                    (unsigned)(p[1] - '0') * 10 + (unsigned)(p[2] - '0');
+                v = (unsigned)(p[0] - '0') * 100 + (unsigned)(p[1] - '0') * 10 +
+                    (unsigned)(p[2] - '0');
                 if (v > 255)
                     return -1;
                 c = (uint8_t)v;
@@ -125,8 +125,7 @@ static void field_uint(struct rp *r, unsigned bytes, uint64_t max)
     rc = rp_number(s, (size_t)n, max, &v);
     if (rc != 0) {
         r->i--;
-        rp_fail(r, rc, rc == TB_ERANGE ? "number out of range"
-                                       : "bad number");
+        rp_fail(r, rc, rc == TB_ERANGE ? "number out of range" : "bad number");
         return;
     }
     if (bytes == 1)
@@ -141,18 +140,26 @@ static void field_uint(struct rp *r, unsigned bytes, uint64_t max)
 static const struct mnem {
     const char *name;
     uint16_t v;
-} algs[] = {
-    {"RSAMD5", 1}, {"DH", 2}, {"DSA", 3}, {"RSASHA1", 5},
-    {"DSA-NSEC3-SHA1", 6}, {"RSASHA1-NSEC3-SHA1", 7}, {"RSASHA256", 8},
-    {"RSASHA512", 10}, {"ECC-GOST", 12}, {"ECDSAP256SHA256", 13},
-    {"ECDSAP384SHA384", 14}, {"ED25519", 15}, {"ED448", 16},
-    {"INDIRECT", 252}, {"PRIVATEDNS", 253}, {"PRIVATEOID", 254},
-    {NULL, 0}
-}, certtypes[] = {
-    {"PKIX", 1}, {"SPKI", 2}, {"PGP", 3}, {"IPKIX", 4}, {"ISPKI", 5},
-    {"IPGP", 6}, {"ACPKIX", 7}, {"IACPKIX", 8}, {"URI", 253}, {"OID", 254},
-    {NULL, 0}
-};
+} algs[] = {{"RSAMD5", 1},
+            {"DH", 2},
+            {"DSA", 3},
+            {"RSASHA1", 5},
+            {"DSA-NSEC3-SHA1", 6},
+            {"RSASHA1-NSEC3-SHA1", 7},
+            {"RSASHA256", 8},
+            {"RSASHA512", 10},
+            {"ECC-GOST", 12},
+            {"ECDSAP256SHA256", 13},
+            {"ECDSAP384SHA384", 14},
+            {"ED25519", 15},
+            {"ED448", 16},
+            {"INDIRECT", 252},
+            {"PRIVATEDNS", 253},
+            {"PRIVATEOID", 254},
+            {NULL, 0}},
+  certtypes[] = {{"PKIX", 1},  {"SPKI", 2},  {"PGP", 3},    {"IPKIX", 4},
+                 {"ISPKI", 5}, {"IPGP", 6},  {"ACPKIX", 7}, {"IACPKIX", 8},
+                 {"URI", 253}, {"OID", 254}, {NULL, 0}};
 
 static void field_mnem(struct rp *r, const struct mnem *m, unsigned bytes)
 {
@@ -198,8 +205,7 @@ void rp_name(struct rp *r)
     if (rc != 0) {
         r->i--;
         rp_fail(r, rc == TB_ERANGE ? TB_ERANGE : TB_EMALF,
-                rc == TB_ERANGE ? "domain name too long"
-                                : "bad domain name");
+                rc == TB_ERANGE ? "domain name too long" : "bad domain name");
         return;
     }
     tb_wcur_bytes(&r->w, name, len);
@@ -263,8 +269,7 @@ static void field_time(struct rp *r)
             rp_fail(r, TB_EMALF, "bad time (YYYYMMDDHHmmSS)");
             return;
         }
-        secs = days_from_civil((int64_t)y, (unsigned)mo, (unsigned)d) *
-                   86400 +
+        secs = days_from_civil((int64_t)y, (unsigned)mo, (unsigned)d) * 86400 +
                (int64_t)(h * 3600 + mi * 60 + se);
         tb_wcur_u32(&r->w, (uint32_t)(uint64_t)secs);
         return;
@@ -316,7 +321,8 @@ static void field_addr(struct rp *r, bool six)
 
     if (t == NULL || (n = plain(r, t, &s, tmp, sizeof(tmp))) < 0)
         return;
-    if ((six ? tb_inet_pton6(s, (size_t)n, a) : tb_inet_pton4(s, (size_t)n, a)) != 0) {
+    if ((six ? tb_inet_pton6(s, (size_t)n, a)
+             : tb_inet_pton4(s, (size_t)n, a)) != 0) {
         r->i--;
         rp_fail(r, TB_EMALF, six ? "bad IPv6 address" : "bad IPv4 address");
         return;
@@ -662,11 +668,11 @@ static void field_apl(struct rp *r)
         if (colon == NULL || slash == NULL ||
             rp_number(s, (size_t)(colon - s), 65535, &afi) != 0 ||
             (afi != 1 && afi != 2) ||
-            rp_number(slash + 1, (size_t)(end - slash - 1),
-                      afi == 1 ? 32 : 128, &pfx) != 0 ||
+            rp_number(slash + 1, (size_t)(end - slash - 1), afi == 1 ? 32 : 128,
+                      &pfx) != 0 ||
             (afi == 1 ? tb_inet_pton4(colon + 1, (size_t)(slash - colon - 1), a)
                       : tb_inet_pton6(colon + 1, (size_t)(slash - colon - 1),
-                               a)) != 0) {
+                                      a)) != 0) {
             rp_fail(r, TB_EMALF, "bad APL item");
             return;
         }
@@ -730,39 +736,95 @@ static void field(struct rp *r, uint8_t kind)
 {
     switch (kind) {
     case DNS_RDF_NAME:
-    case DNS_RDF_NAME_NC: rp_name(r); break;
-    case DNS_RDF_U8: field_uint(r, 1, 255); break;
-    case DNS_RDF_U16: field_uint(r, 2, 65535); break;
-    case DNS_RDF_U32: field_uint(r, 4, UINT32_MAX); break;
-    case DNS_RDF_TTL: field_ttl(r); break;
-    case DNS_RDF_ALG: field_mnem(r, algs, 1); break;
-    case DNS_RDF_CERTTYPE: field_mnem(r, certtypes, 2); break;
-    case DNS_RDF_TYPE: field_type(r); break;
-    case DNS_RDF_TIME: field_time(r); break;
-    case DNS_RDF_A: field_addr(r, false); break;
-    case DNS_RDF_AAAA: field_addr(r, true); break;
-    case DNS_RDF_STR: field_str(r, true); break;
+    case DNS_RDF_NAME_NC:
+        rp_name(r);
+        break;
+    case DNS_RDF_U8:
+        field_uint(r, 1, 255);
+        break;
+    case DNS_RDF_U16:
+        field_uint(r, 2, 65535);
+        break;
+    case DNS_RDF_U32:
+        field_uint(r, 4, UINT32_MAX);
+        break;
+    case DNS_RDF_TTL:
+        field_ttl(r);
+        break;
+    case DNS_RDF_ALG:
+        field_mnem(r, algs, 1);
+        break;
+    case DNS_RDF_CERTTYPE:
+        field_mnem(r, certtypes, 2);
+        break;
+    case DNS_RDF_TYPE:
+        field_type(r);
+        break;
+    case DNS_RDF_TIME:
+        field_time(r);
+        break;
+    case DNS_RDF_A:
+        field_addr(r, false);
+        break;
+    case DNS_RDF_AAAA:
+        field_addr(r, true);
+        break;
+    case DNS_RDF_STR:
+        field_str(r, true);
+        break;
     case DNS_RDF_STRS:
         field_str(r, true);
         while (r->err == 0 && r->i < r->n)
             field_str(r, true);
         break;
-    case DNS_RDF_STR_REST: field_str(r, false); break;
-    case DNS_RDF_CAATAG: field_caatag(r); break;
-    case DNS_RDF_HEX: field_hex(r, false); break;
-    case DNS_RDF_HEX0: field_hex(r, true); break;
-    case DNS_RDF_B64: field_b64(r); break;
-    case DNS_RDF_SALT: field_salt(r); break;
-    case DNS_RDF_B32: field_b32(r); break;
-    case DNS_RDF_BITMAP: field_bitmap(r); break;
-    case DNS_RDF_SVCPARAMS: rp_svcparams(r); break;
-    case DNS_RDF_LOC: rp_loc(r); break;
-    case DNS_RDF_EUI48: field_eui(r, 6); break;
-    case DNS_RDF_EUI64: field_eui(r, 8); break;
-    case DNS_RDF_ILNP64: field_ilnp64(r); break;
-    case DNS_RDF_APL: field_apl(r); break;
-    case DNS_RDF_IPSECKEY: field_ipseckey(r); break;
-    default: rp_fail(r, TB_EMALF, "unsupported field"); break;
+    case DNS_RDF_STR_REST:
+        field_str(r, false);
+        break;
+    case DNS_RDF_CAATAG:
+        field_caatag(r);
+        break;
+    case DNS_RDF_HEX:
+        field_hex(r, false);
+        break;
+    case DNS_RDF_HEX0:
+        field_hex(r, true);
+        break;
+    case DNS_RDF_B64:
+        field_b64(r);
+        break;
+    case DNS_RDF_SALT:
+        field_salt(r);
+        break;
+    case DNS_RDF_B32:
+        field_b32(r);
+        break;
+    case DNS_RDF_BITMAP:
+        field_bitmap(r);
+        break;
+    case DNS_RDF_SVCPARAMS:
+        rp_svcparams(r);
+        break;
+    case DNS_RDF_LOC:
+        rp_loc(r);
+        break;
+    case DNS_RDF_EUI48:
+        field_eui(r, 6);
+        break;
+    case DNS_RDF_EUI64:
+        field_eui(r, 8);
+        break;
+    case DNS_RDF_ILNP64:
+        field_ilnp64(r);
+        break;
+    case DNS_RDF_APL:
+        field_apl(r);
+        break;
+    case DNS_RDF_IPSECKEY:
+        field_ipseckey(r);
+        break;
+    default:
+        rp_fail(r, TB_EMALF, "unsupported field");
+        break;
     }
 }
 
@@ -821,8 +883,7 @@ int dns_rdata_from_text(uint16_t type, const struct dns_tok *t, size_t ntok,
             rp_fail(&r, TB_EMALF, "\\# rdata is not valid for its type");
         }
     } else if (rt == NULL || rt->rdf[0] == DNS_RDF_END) {
-        rp_fail(&r, TB_EMALF,
-                "type has no text form here: use \\# (RFC 3597)");
+        rp_fail(&r, TB_EMALF, "type has no text form here: use \\# (RFC 3597)");
     } else {
         for (k = 0; k < DNS_RDF_MAX && rt->rdf[k] != DNS_RDF_END; k++)
             field(&r, rt->rdf[k]);

@@ -228,8 +228,7 @@ static int walk(const uint8_t *rdf, const uint8_t *p, size_t n, struct rw *w,
     for (k = 0; k < DNS_RDF_MAX && rdf[k] != DNS_RDF_END; k++) {
         const uint8_t *v = p + o;
         size_t left = n - o;
-        if (k > 0 && rdf[k] != DNS_RDF_BITMAP &&
-            !(rdf[k] == DNS_RDF_SVCPARAMS))
+        if (k > 0 && rdf[k] != DNS_RDF_BITMAP && !(rdf[k] == DNS_RDF_SVCPARAMS))
             rw_str(w, " ");
         switch (rdf[k]) {
         case DNS_RDF_NAME:
@@ -535,8 +534,8 @@ int dns_rdata_cmp(uint16_t type, const uint8_t *a, size_t alen,
     size_t n = TB_MIN(alen, blen), i;
     int r;
 
-    if (t == NULL || !(t->flags & DNS_RRT_CANON) ||
-        t->rdf[0] == DNS_RDF_END || walk(t->rdf, a, alen, NULL, &sa) != 0 ||
+    if (t == NULL || !(t->flags & DNS_RRT_CANON) || t->rdf[0] == DNS_RDF_END ||
+        walk(t->rdf, a, alen, NULL, &sa) != 0 ||
         walk(t->rdf, b, blen, NULL, &sb) != 0 || (sa.n == 0 && sb.n == 0)) {
         r = memcmp(a, b, n);
     } else {

@@ -9,7 +9,7 @@
 /* Parser state over one record's rdata tokens; (err) is sticky. */
 struct rp {
     const struct dns_tok *t;
-    size_t n, i;            /* tokens, next token */
+    size_t n, i; /* tokens, next token */
     const uint8_t *origin;
     struct tb_wcur w;
     struct dns_rdata_err *e;

@@ -58,8 +58,8 @@ static int decimal(const struct dns_tok *t, unsigned frac, bool neg_ok,
 
 static bool is_dir(const struct dns_tok *t, char a, char b)
 {
-    return t->len == 1 && (t->s[0] == a || t->s[0] == b ||
-                           t->s[0] == a + 32 || t->s[0] == b + 32);
+    return t->len == 1 && (t->s[0] == a || t->s[0] == b || t->s[0] == a + 32 ||
+                           t->s[0] == b + 32);
 }
 
 /*
@@ -78,8 +78,7 @@ static uint32_t coord(struct rp *r, unsigned maxdeg, char pos, char neg)
             return 0;
         if (k > 0 && (is_dir(t, pos, neg)))
             break;
-        if (k == 3 ||
-            decimal(t, k == 2 ? 3 : 0, false, false, &part[k]) != 0) {
+        if (k == 3 || decimal(t, k == 2 ? 3 : 0, false, false, &part[k]) != 0) {
             r->i--;
             rp_fail(r, TB_EMALF, "LOC: bad coordinate");
             return 0;
@@ -183,8 +182,8 @@ static void rw_coord(struct rw *w, uint32_t v, char pos, char neg)
 
     rw_fmt(w, "%llu %llu %llu.%03llu %c", (unsigned long long)(a / 3600000),
            (unsigned long long)(a / 60000 % 60),
-           (unsigned long long)(a / 1000 % 60),
-           (unsigned long long)(a % 1000), dir);
+           (unsigned long long)(a / 1000 % 60), (unsigned long long)(a % 1000),
+           dir);
 }
 
 int rw_loc(struct rw *w, const uint8_t *p, size_t n)

@@ -44,8 +44,7 @@ static int key_from_text(const char *s, size_t n, uint16_t *key)
         }
     }
     if (n > 3 && memcmp(s, "key", 3) == 0 &&
-        rp_number(s + 3, n - 3, 65535, &v) == 0 &&
-        !(n > 4 && s[3] == '0')) {
+        rp_number(s + 3, n - 3, 65535, &v) == 0 && !(n > 4 && s[3] == '0')) {
         *key = (uint16_t)v;
         return 0;
     }
@@ -79,8 +78,8 @@ static int next_item(const uint8_t *v, size_t n, size_t *pos, uint8_t *item,
     return (int)o;
 }
 
-static const char *value(struct rp *r, uint16_t key, const uint8_t *v,
-                         size_t n, bool has)
+static const char *value(struct rp *r, uint16_t key, const uint8_t *v, size_t n,
+                         bool has)
 {
     uint8_t item[256];
     uint8_t *vstart = r->w.p;
@@ -105,8 +104,7 @@ static const char *value(struct rp *r, uint16_t key, const uint8_t *v,
         size_t got = 0;
         if (!has || n == 0 ||
             dns_rdata_from_text(DNS_TYPE_DHCID, &t, 1, NULL, r->w.p,
-                                (size_t)(r->w.end - r->w.p), &got,
-                                NULL) != 0)
+                                (size_t)(r->w.end - r->w.p), &got, NULL) != 0)
             return "bad ech value (base64)";
         r->w.p += got;
         return NULL;
@@ -115,9 +113,8 @@ static const char *value(struct rp *r, uint16_t key, const uint8_t *v,
         break;
     }
     if (!has)
-        return key == KEY_MANDATORY || key == KEY_ALPN ||
-                       key == KEY_IPV4HINT || key == KEY_IPV6HINT ||
-                       key == KEY_DOHPATH
+        return key == KEY_MANDATORY || key == KEY_ALPN || key == KEY_IPV4HINT ||
+                       key == KEY_IPV6HINT || key == KEY_DOHPATH
                    ? "this SvcParam needs a value"
                    : NULL;
     if (key >= 9 || key == KEY_DOHPATH) {
@@ -249,8 +246,7 @@ void rp_svcparams(struct rp *r)
         int vlen = 0;
         uint8_t *lenp;
 
-        if (t->flags & DNS_TOK_QUOTED ||
-            key_from_text(t->s, klen, &key) != 0) {
+        if (t->flags & DNS_TOK_QUOTED || key_from_text(t->s, klen, &key) != 0) {
             rp_fail(r, TB_EMALF, "bad SvcParam key");
             return;
         }

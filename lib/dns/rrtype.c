@@ -17,15 +17,15 @@
 #define S DNS_RRT_DNSSEC
 
 #define NAME DNS_RDF_NAME
-#define NNC DNS_RDF_NAME_NC
-#define U8 DNS_RDF_U8
-#define U16 DNS_RDF_U16
-#define U32 DNS_RDF_U32
-#define TTL DNS_RDF_TTL
-#define ALG DNS_RDF_ALG
-#define STR DNS_RDF_STR
-#define B64 DNS_RDF_B64
-#define HEX DNS_RDF_HEX
+#define NNC  DNS_RDF_NAME_NC
+#define U8   DNS_RDF_U8
+#define U16  DNS_RDF_U16
+#define U32  DNS_RDF_U32
+#define TTL  DNS_RDF_TTL
+#define ALG  DNS_RDF_ALG
+#define STR  DNS_RDF_STR
+#define B64  DNS_RDF_B64
+#define HEX  DNS_RDF_HEX
 
 /* Sorted by code: dns_rrtype_get() searches it by bisection. */
 static const struct dns_rrtype types[] = {
@@ -53,9 +53,9 @@ static const struct dns_rrtype types[] = {
     {21, K | O, {U16, NNC}, "RT"},
     {22, O, {0}, "NSAP"},
     {23, K | O, {0}, "NSAP-PTR"},
-    {24, K | O,
-     {DNS_RDF_TYPE, ALG, U8, TTL, DNS_RDF_TIME, DNS_RDF_TIME, U16, NNC,
-      B64},
+    {24,
+     K | O,
+     {DNS_RDF_TYPE, ALG, U8, TTL, DNS_RDF_TIME, DNS_RDF_TIME, U16, NNC, B64},
      "SIG"},
     {25, O, {U16, U8, ALG, B64}, "KEY"},
     {26, K | O, {U16, NNC, NNC}, "PX"},
@@ -74,15 +74,14 @@ static const struct dns_rrtype types[] = {
     {43, 0, {U16, ALG, U8, HEX}, "DS"},
     {44, 0, {U8, U8, HEX}, "SSHFP"},
     {45, 0, {U8, DNS_RDF_IPSECKEY}, "IPSECKEY"},
-    {46, K | S,
-     {DNS_RDF_TYPE, ALG, U8, TTL, DNS_RDF_TIME, DNS_RDF_TIME, U16, NNC,
-      B64},
+    {46,
+     K | S,
+     {DNS_RDF_TYPE, ALG, U8, TTL, DNS_RDF_TIME, DNS_RDF_TIME, U16, NNC, B64},
      "RRSIG"},
     {47, S, {NNC, DNS_RDF_BITMAP}, "NSEC"},
     {48, 0, {U16, U8, ALG, B64}, "DNSKEY"},
     {49, 0, {B64}, "DHCID"},
-    {50, 0, {U8, U8, U16, DNS_RDF_SALT, DNS_RDF_B32, DNS_RDF_BITMAP},
-     "NSEC3"},
+    {50, 0, {U8, U8, U16, DNS_RDF_SALT, DNS_RDF_B32, DNS_RDF_BITMAP}, "NSEC3"},
     {51, 0, {U8, U8, U16, DNS_RDF_SALT}, "NSEC3PARAM"},
     {52, 0, {U8, U8, U8, HEX}, "TLSA"},
     {53, 0, {U8, U8, U8, HEX}, "SMIMEA"},
@@ -146,8 +145,7 @@ static bool eq_ci(const char *txt, size_t len, const char *name)
 }
 
 /* Parses "PFXnnn" (nnn decimal 0..65535).  Returns 0 or TB_EINVAL. */
-static int generic(const char *txt, size_t len, const char *pfx,
-                   uint16_t *out)
+static int generic(const char *txt, size_t len, const char *pfx, uint16_t *out)
 {
     size_t n = strlen(pfx), i;
     uint32_t v = 0;
@@ -203,9 +201,8 @@ static const struct {
     uint16_t code;
     const char *name;
 } classes[] = {
-    {DNS_CLASS_IN, "IN"},     {DNS_CLASS_CH, "CH"},
-    {DNS_CLASS_HS, "HS"},     {DNS_CLASS_NONE, "NONE"},
-    {DNS_CLASS_ANY, "ANY"},
+    {DNS_CLASS_IN, "IN"},     {DNS_CLASS_CH, "CH"},   {DNS_CLASS_HS, "HS"},
+    {DNS_CLASS_NONE, "NONE"}, {DNS_CLASS_ANY, "ANY"},
 };
 
 int dns_class_from_text(const char *txt, size_t len, uint16_t *rclass)
@@ -262,12 +259,23 @@ int dns_ttl_from_text(const char *txt, size_t len, uint32_t *ttl)
             continue;
         }
         switch (upper((unsigned char)c)) {
-        case 'S': mul = 1; break;
-        case 'M': mul = 60; break;
-        case 'H': mul = 3600; break;
-        case 'D': mul = 86400; break;
-        case 'W': mul = 604800; break;
-        default: return TB_EINVAL;
+        case 'S':
+            mul = 1;
+            break;
+        case 'M':
+            mul = 60;
+            break;
+        case 'H':
+            mul = 3600;
+            break;
+        case 'D':
+            mul = 86400;
+            break;
+        case 'W':
+            mul = 604800;
+            break;
+        default:
+            return TB_EINVAL;
         }
         if (!digits)
             return TB_EINVAL;

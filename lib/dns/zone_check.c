@@ -22,10 +22,10 @@
 /* Per distinct owner. */
 struct own {
     uint64_t pfx[2]; /* key bytes [okl, okl + 16) big-endian, 0-padded */
-    uint32_t key;    /* offset of its key in the key buffer */
+    uint32_t key; /* offset of its key in the key buffer */
     uint16_t keylen;
-    uint8_t inzone;  /* key starts with the origin's key */
-    uint32_t rank;   /* position in canonical order (equal names share) */
+    uint8_t inzone; /* key starts with the origin's key */
+    uint32_t rank; /* position in canonical order (equal names share) */
 };
 
 struct ck {
@@ -33,13 +33,13 @@ struct ck {
     struct dns_diag *d;
     struct own *own;
     size_t nown;
-    uint32_t *rown;  /* per record: its owner index */
+    uint32_t *rown; /* per record: its owner index */
     struct tb_buf keys;
-    uint32_t *ord;   /* record indices, sorted */
+    uint32_t *ord; /* record indices, sorted */
     uint32_t *ordrank; /* owner rank of ord[i] */
     uint8_t *hasaddr; /* per rank: 1 if the name has an A or AAAA */
     size_t nrank;
-    size_t okl;      /* length of the origin's key */
+    size_t okl; /* length of the origin's key */
 };
 
 /*
@@ -79,8 +79,7 @@ static size_t canon_key(const uint8_t *name, uint8_t *key)
 }
 
 /* Is the key (a, al) equal to or below (b, bl)?  Keys are label-wise. */
-static bool key_is_sub(const uint8_t *a, size_t al, const uint8_t *b,
-                       size_t bl)
+static bool key_is_sub(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
     return al >= bl && memcmp(a, b, bl) == 0;
 }
@@ -222,12 +221,12 @@ static const char *name_text(const uint8_t *n, char *b, size_t cap)
     return b;
 }
 
-#define ERR(c, r, ...)                                                      \
-    dns_diag((c)->d, DNS_DIAG_ERROR, dns_zrr_file((c)->z, (r)), (r)->line, \
+#define ERR(c, r, ...)                                                         \
+    dns_diag((c)->d, DNS_DIAG_ERROR, dns_zrr_file((c)->z, (r)), (r)->line,     \
              __VA_ARGS__)
-#define WARN(c, r, ...)                                                     \
-    dns_diag((c)->d, DNS_DIAG_WARNING, dns_zrr_file((c)->z, (r)),          \
-             (r)->line, __VA_ARGS__)
+#define WARN(c, r, ...)                                                        \
+    dns_diag((c)->d, DNS_DIAG_WARNING, dns_zrr_file((c)->z, (r)), (r)->line,   \
+             __VA_ARGS__)
 
 /* Builds owners and keys; reports out-of-zone and per-record errors. */
 static int index_owners(struct ck *c)
@@ -260,8 +259,8 @@ static int index_owners(struct ck *c)
             o->inzone = kl >= okl && memcmp(key, okey, okl) == 0;
             o->pfx[0] = o->pfx[1] = 0;
             for (b = 0; b < 16; b++)
-                o->pfx[b / 8] = o->pfx[b / 8] << 8 |
-                                (okl + b < kl ? key[okl + b] : 0);
+                o->pfx[b / 8] =
+                    o->pfx[b / 8] << 8 | (okl + b < kl ? key[okl + b] : 0);
             if (tb_buf_append(&c->keys, key, kl) != 0)
                 return TB_ENOMEM;
             c->nown++;
@@ -269,14 +268,13 @@ static int index_owners(struct ck *c)
         }
         c->rown[i] = (uint32_t)(c->nown - 1);
         if (r->rclass != z->rclass)
-            ERR(c, r, "class %u differs from the zone's class %u",
-                r->rclass, z->rclass);
+            ERR(c, r, "class %u differs from the zone's class %u", r->rclass,
+                z->rclass);
         if (rt != NULL && (rt->flags & DNS_RRT_META))
             ERR(c, r, "%s is a meta type and cannot be in a zone",
                 type_name(r->type, tb, sizeof(tb)));
         else if (dns_rdata_check(r->type, dns_zrr_rdata(z, r), r->rdlen))
-            ERR(c, r, "malformed %s rdata",
-                type_name(r->type, tb, sizeof(tb)));
+            ERR(c, r, "malformed %s rdata", type_name(r->type, tb, sizeof(tb)));
     }
     /* Out-of-zone owners (RFC 1035 5.2: NSD refuses, Knot ignores). */
     {
@@ -505,8 +503,7 @@ static void check_names(struct ck *c)
         /* Below a DNAME: RFC 6672 2.3; NSD and Knot both refuse. */
         if (dname != SIZE_MAX && inzone) {
             const struct own *d = &c->own[c->rown[c->ord[dname]]];
-            if (key_is_sub(key, o->keylen, c->keys.data + d->key,
-                           d->keylen))
+            if (key_is_sub(key, o->keylen, c->keys.data + d->key, d->keylen))
                 ERR(c, first, "%s is below the DNAME at %s",
                     name_text(dns_zrr_owner(z, first), nb, sizeof(nb)),
                     name_text(dns_zrr_owner(z, &z->rr[c->ord[dname]]), cb,
@@ -517,18 +514,18 @@ static void check_names(struct ck *c)
         /* Below a zone cut: only glue (addresses) belongs there. */
         if (cut != SIZE_MAX) {
             const struct own *d = &c->own[c->rown[c->ord[cut]]];
-            if (key_is_sub(key, o->keylen, c->keys.data + d->key,
-                           d->keylen)) {
+            if (key_is_sub(key, o->keylen, c->keys.data + d->key, d->keylen)) {
                 for (k = i; k < j; k++) {
                     const struct dns_zrr *r = &z->rr[c->ord[k]];
                     if (r->type == DNS_TYPE_A || r->type == DNS_TYPE_AAAA)
                         continue;
-                    WARN(c, r, "%s %s is below the delegation at %s "
-                               "(occluded, not served)",
+                    WARN(c, r,
+                         "%s %s is below the delegation at %s "
+                         "(occluded, not served)",
                          name_text(dns_zrr_owner(z, r), nb, sizeof(nb)),
                          type_name(r->type, tb, sizeof(tb)),
-                         name_text(dns_zrr_owner(z, &z->rr[c->ord[cut]]),
-                                   cb, sizeof(cb)));
+                         name_text(dns_zrr_owner(z, &z->rr[c->ord[cut]]), cb,
+                                   sizeof(cb)));
                     break;
                 }
                 i = j;
@@ -543,14 +540,19 @@ static void check_names(struct ck *c)
             for (k = i; k < j; k++) {
                 const struct dns_zrr *r = &z->rr[c->ord[k]];
                 switch (r->type) {
-                case DNS_TYPE_NS: case DNS_TYPE_DS: case DNS_TYPE_RRSIG:
-                case DNS_TYPE_NSEC: case DNS_TYPE_A: case DNS_TYPE_AAAA:
+                case DNS_TYPE_NS:
+                case DNS_TYPE_DS:
+                case DNS_TYPE_RRSIG:
+                case DNS_TYPE_NSEC:
+                case DNS_TYPE_A:
+                case DNS_TYPE_AAAA:
                     continue;
                 default:
                     break;
                 }
-                WARN(c, r, "%s %s at a delegation point (occluded, not "
-                           "served)",
+                WARN(c, r,
+                     "%s %s at a delegation point (occluded, not "
+                     "served)",
                      name_text(dns_zrr_owner(z, r), nb, sizeof(nb)),
                      type_name(r->type, tb, sizeof(tb)));
                 break;
@@ -604,11 +606,11 @@ static int rebuild(struct ck *c)
              * so RRSIGs at one name legitimately differ. */
             bool sig = r->type == DNS_TYPE_RRSIG || r->type == DNS_TYPE_SIG;
             if (!sig && r->ttl != z->rr[firstidx].ttl && !warned) {
-                WARN(c, r, "%s %s: TTL %lu differs from the RRset's TTL "
-                           "%lu (RFC 2181 5.2), using %lu",
+                WARN(c, r,
+                     "%s %s: TTL %lu differs from the RRset's TTL "
+                     "%lu (RFC 2181 5.2), using %lu",
                      name_text(dns_zrr_owner(z, r), nb, sizeof(nb)),
-                     type_name(r->type, tb, sizeof(tb)),
-                     (unsigned long)r->ttl,
+                     type_name(r->type, tb, sizeof(tb)), (unsigned long)r->ttl,
                      (unsigned long)z->rr[firstidx].ttl,
                      (unsigned long)z->rr[firstidx].ttl);
                 warned = true;
@@ -675,8 +677,8 @@ int dns_zone_check(struct dns_zone_src *z, struct dns_diag *d)
     return d->errors > errors ? TB_ESEMANTIC : 0;
 }
 
-int dns_zone_rr_to_text(const struct dns_zone_src *z,
-                        const struct dns_zrr *r, char *buf, size_t cap)
+int dns_zone_rr_to_text(const struct dns_zone_src *z, const struct dns_zrr *r,
+                        char *buf, size_t cap)
 {
     char cls[16], ty[16];
     int n, m;
@@ -686,8 +688,8 @@ int dns_zone_rr_to_text(const struct dns_zone_src *z,
         return TB_ESPACE;
     dns_class_to_text(r->rclass, cls, sizeof(cls));
     dns_type_to_text(r->type, ty, sizeof(ty));
-    m = snprintf(buf + n, cap - (size_t)n, " %lu %s %s ",
-                 (unsigned long)r->ttl, cls, ty);
+    m = snprintf(buf + n, cap - (size_t)n, " %lu %s %s ", (unsigned long)r->ttl,
+                 cls, ty);
     if (m < 0 || (size_t)m >= cap - (size_t)n)
         return TB_ESPACE;
     n += m;

@@ -10,8 +10,8 @@
 
 struct zlex {
     const char *p, *end; /* private: what is left of the text */
-    uint32_t line;       /* current line, from 1 */
-    const char *errmsg;  /* set when zlex_entry returns -1 */
+    uint32_t line; /* current line, from 1 */
+    const char *errmsg; /* set when zlex_entry returns -1 */
     uint32_t errline;
 };
 

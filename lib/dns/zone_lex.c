@@ -15,9 +15,9 @@
 enum { C_TXT = 0, C_BLANK, C_NL, C_SEMI, C_OPEN, C_CLOSE, C_QUOTE, C_BSL };
 
 static const uint8_t cls[256] = {
-    [' '] = C_BLANK, ['\t'] = C_BLANK, ['\r'] = C_BLANK, ['\n'] = C_NL,
-    [';'] = C_SEMI,  ['('] = C_OPEN,   [')'] = C_CLOSE,  ['"'] = C_QUOTE,
-    ['\\'] = C_BSL,
+    [' '] = C_BLANK, ['\t'] = C_BLANK, ['\r'] = C_BLANK,
+    ['\n'] = C_NL,   [';'] = C_SEMI,   ['('] = C_OPEN,
+    [')'] = C_CLOSE, ['"'] = C_QUOTE,  ['\\'] = C_BSL,
 };
 
 /* Skips to the end of the current line (not past its '\n'). */

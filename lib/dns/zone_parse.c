@@ -70,7 +70,7 @@ static int name_err(struct zp *zp, const char *f, uint32_t line,
 
     dns_diag(zp->d, DNS_DIAG_ERROR, f, line, "%s '%s': %s", what,
              show(t, b, sizeof(b)),
-             rc == TB_ERANGE  ? "label or name too long"
+             rc == TB_ERANGE   ? "label or name too long"
              : rc == TB_EINVAL ? "name must be absolute here"
                                : "bad domain name");
     return rc;
@@ -98,8 +98,7 @@ static void directive(struct zp *zp, const struct dns_tok *t, size_t n,
         }
         memcpy(zp->origin, o, len);
     } else if (tok_is(&t[0], "$TTL")) {
-        if (n != 2 ||
-            dns_ttl_from_text(t[1].s, t[1].len, &zp->dttl) != 0) {
+        if (n != 2 || dns_ttl_from_text(t[1].s, t[1].len, &zp->dttl) != 0) {
             dns_diag(zp->d, DNS_DIAG_ERROR, f, line,
                      "$TTL takes one TTL value");
             return;
@@ -120,8 +119,7 @@ static void directive(struct zp *zp, const struct dns_tok *t, size_t n,
         }
         plen = rp_unescape(&t[1], (uint8_t *)path, sizeof(path) - 1);
         if (plen <= 0) {
-            dns_diag(zp->d, DNS_DIAG_ERROR, f, line,
-                     "$INCLUDE: bad file name");
+            dns_diag(zp->d, DNS_DIAG_ERROR, f, line, "$INCLUDE: bad file name");
             return;
         }
         path[plen] = '\0';
@@ -147,11 +145,11 @@ static void directive(struct zp *zp, const struct dns_tok *t, size_t n,
                      DNS_ZONE_INCLUDE_MAX_DEPTH);
             return;
         }
-        rc = zp->inc->open(zp->inc->ctx, path, f ? f : "-", &text, &tlen,
-                           &name);
+        rc =
+            zp->inc->open(zp->inc->ctx, path, f ? f : "-", &text, &tlen, &name);
         if (rc != 0) {
-            dns_diag(zp->d, DNS_DIAG_ERROR, f, line, "$INCLUDE %s: %s",
-                     path, tb_strerror(rc));
+            dns_diag(zp->d, DNS_DIAG_ERROR, f, line, "$INCLUDE %s: %s", path,
+                     tb_strerror(rc));
         } else {
             idx = dns_zone_src_file(zp->z, name ? name : path);
             if (idx == TB_ENOMEM) {
@@ -181,8 +179,8 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static void record(struct zp *zp, const struct dns_tok *t, size_t n,
-                   bool blank, const char *f, uint16_t fidx, uint32_t line)
+static void record(struct zp *zp, const struct dns_tok *t, size_t n, bool blank,
+                   const char *f, uint16_t fidx, uint32_t line)
 {
     size_t i = 0, len = 0, k;
     uint32_t ttl = 0;
@@ -197,8 +195,7 @@ static void record(struct zp *zp, const struct dns_tok *t, size_t n,
             dns_diag(zp->d, DNS_DIAG_ERROR, f, line, "quoted owner name");
             return;
         }
-        rc = dns_name_from_text(t[0].s, t[0].len, zp->origin, zp->owner,
-                                &len);
+        rc = dns_name_from_text(t[0].s, t[0].len, zp->origin, zp->owner, &len);
         if (rc != 0) {
             zp->have_owner = false;
             name_err(zp, f, line, "owner", &t[0], rc);
@@ -258,11 +255,10 @@ static void record(struct zp *zp, const struct dns_tok *t, size_t n,
         uint32_t l = e.tok < n - i ? t[i + e.tok].line : line;
         dns_type_to_text(type, tb, sizeof(tb));
         if (e.tok < n - i)
-            dns_diag(zp->d, DNS_DIAG_ERROR, f, l, "%s record: %s at '%s'",
-                     tb, e.msg, show(&t[i + e.tok], b, sizeof(b)));
+            dns_diag(zp->d, DNS_DIAG_ERROR, f, l, "%s record: %s at '%s'", tb,
+                     e.msg, show(&t[i + e.tok], b, sizeof(b)));
         else
-            dns_diag(zp->d, DNS_DIAG_ERROR, f, l, "%s record: %s", tb,
-                     e.msg);
+            dns_diag(zp->d, DNS_DIAG_ERROR, f, l, "%s record: %s", tb, e.msg);
         return;
     }
     if (!have_ttl) {
@@ -292,12 +288,10 @@ static int parse_text(struct zp *zp, const char *text, size_t len,
     int rc;
 
     zlex_init(&lx, text, len);
-    while (!zp->nomem &&
-           (rc = zlex_entry(&lx, zp->toks, ZP_MAXTOK, &n, &line, &blank)) !=
-               0) {
+    while (!zp->nomem && (rc = zlex_entry(&lx, zp->toks, ZP_MAXTOK, &n, &line,
+                                          &blank)) != 0) {
         if (rc < 0) {
-            dns_diag(zp->d, DNS_DIAG_ERROR, fname, lx.errline, "%s",
-                     lx.errmsg);
+            dns_diag(zp->d, DNS_DIAG_ERROR, fname, lx.errline, "%s", lx.errmsg);
             continue;
         }
         if (!blank && zp->toks[0].len > 0 && zp->toks[0].s[0] == '$' &&

@@ -34,8 +34,7 @@ void dns_zone_src_free(struct dns_zone_src *z)
     z->nrr = z->rr_cap = 0;
     tb_buf_free(&z->data);
     for (i = 0; i < z->nfiles; i++)
-        tb_free(z->a, (void *)(uintptr_t)z->files[i],
-                strlen(z->files[i]) + 1);
+        tb_free(z->a, (void *)(uintptr_t)z->files[i], strlen(z->files[i]) + 1);
     z->nfiles = 0;
 }
 
@@ -59,8 +58,7 @@ int dns_zone_src_file(struct dns_zone_src *z, const char *name)
     return (int)z->nfiles++;
 }
 
-const char *dns_zrr_file(const struct dns_zone_src *z,
-                         const struct dns_zrr *r)
+const char *dns_zrr_file(const struct dns_zone_src *z, const struct dns_zrr *r)
 {
     return r->file < z->nfiles ? z->files[r->file] : "-";
 }

@@ -69,8 +69,7 @@ static int check_node(const struct zdb *z, uint32_t i)
     uint32_t ent = zdb_ld32(nd + ZN_ENT), nent = zdb_ld16(nd + ZN_NENT);
     uint32_t redir = zdb_ld32(nd + ZN_REDIR), wild = zdb_ld32(nd + ZN_WILD);
 
-    if (!in(name, ZDB_PAD(nlen), z->datalen) ||
-        !name_ok(z->data + name, nlen))
+    if (!in(name, ZDB_PAD(nlen), z->datalen) || !name_ok(z->data + name, nlen))
         return TB_EMALF;
     /* A cut keeps its referral entry just after its own entries. */
     if (zdb_ld16(nd + ZN_FLAGS) & ZNF_REFERRAL)
@@ -131,8 +130,7 @@ int zdb_open(struct zdb *z, const void *blob, size_t len)
     z->data = b + data;
     if (z->nxdomain >= z->nents || z->nodata >= z->nents ||
         !in(zdb_ld32(b + ZH_ORIGIN), ZDB_PAD(z->olen), z->datalen) ||
-        z->olen == 0 ||
-        z->olen > DNS_NAME_MAXLEN)
+        z->olen == 0 || z->olen > DNS_NAME_MAXLEN)
         return TB_EMALF;
     z->origin = z->data + zdb_ld32(b + ZH_ORIGIN);
     if (!name_ok(z->origin, z->olen))

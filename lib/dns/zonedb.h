@@ -42,36 +42,36 @@
 
 #include <tibra/dns.h>
 
-#define ZDB_MAGIC 0x425a4254u /* "TBZB" as little-endian bytes */
-#define ZDB_VERSION 1
-#define ZDB_HDR_LEN 96
+#define ZDB_MAGIC    0x425a4254u /* "TBZB" as little-endian bytes */
+#define ZDB_VERSION  1
+#define ZDB_HDR_LEN  96
 #define ZDB_NODE_LEN 24
 #define ZDB_SLOT_LEN 8
-#define ZDB_ENT_LEN 48
-#define ZDB_NONE 0xffffffffu
-#define ZDB_SEED 0x7469627261646e73ull /* "tibradns" */
+#define ZDB_ENT_LEN  48
+#define ZDB_NONE     0xffffffffu
+#define ZDB_SEED     0x7469627261646e73ull /* "tibradns" */
 
 /* Header fields (byte offsets). */
 enum {
-    ZH_MAGIC = 0,    /* u32 */
-    ZH_VERSION = 4,  /* u16 */
-    ZH_HDRLEN = 6,   /* u16, >= 96; later versions may grow it */
-    ZH_TOTAL = 8,    /* u32, length of the whole blob */
-    ZH_FLAGS = 12,   /* u32, ZF_* */
-    ZH_ORIGIN = 16,  /* u32, data offset of the lowercased origin */
-    ZH_OLEN = 20,    /* u16 origin length */
-    ZH_CLASS = 22,   /* u16 */
-    ZH_NNODES = 24,  /* u32 */
-    ZH_NODES = 28,   /* u32 offset */
-    ZH_HMASK = 32,   /* u32, slots - 1, slots a power of two */
-    ZH_HASH = 36,    /* u32 offset */
-    ZH_NENTS = 40,   /* u32 */
-    ZH_ENTS = 44,    /* u32 offset */
-    ZH_DATA = 48,    /* u32 offset */
+    ZH_MAGIC = 0, /* u32 */
+    ZH_VERSION = 4, /* u16 */
+    ZH_HDRLEN = 6, /* u16, >= 96; later versions may grow it */
+    ZH_TOTAL = 8, /* u32, length of the whole blob */
+    ZH_FLAGS = 12, /* u32, ZF_* */
+    ZH_ORIGIN = 16, /* u32, data offset of the lowercased origin */
+    ZH_OLEN = 20, /* u16 origin length */
+    ZH_CLASS = 22, /* u16 */
+    ZH_NNODES = 24, /* u32 */
+    ZH_NODES = 28, /* u32 offset */
+    ZH_HMASK = 32, /* u32, slots - 1, slots a power of two */
+    ZH_HASH = 36, /* u32 offset */
+    ZH_NENTS = 40, /* u32 */
+    ZH_ENTS = 44, /* u32 offset */
+    ZH_DATA = 48, /* u32 offset */
     ZH_DATALEN = 52, /* u32 */
     ZH_NXDOMAIN = 56, /* u32 entry: the zone's NXDOMAIN (variable) */
-    ZH_NODATA = 60,  /* u32 entry: the zone's NODATA (variable) */
-    ZH_SERIAL = 64,  /* u32 SOA serial, for transfers later */
+    ZH_NODATA = 60, /* u32 entry: the zone's NODATA (variable) */
+    ZH_SERIAL = 64, /* u32 SOA serial, for transfers later */
     ZH_OLABELS = 68, /* u8 labels of the origin */
     /* 69..95 reserved, zero (NSEC3 parameters, chains: later versions) */
 };
@@ -79,40 +79,41 @@ enum {
 
 /* Node fields. */
 enum {
-    ZN_NAME = 0,  /* u32 data offset of the lowercased wire name */
-    ZN_NLEN = 4,  /* u8 name length - 1 (names are 1..255 bytes) */
+    ZN_NAME = 0, /* u32 data offset of the lowercased wire name */
+    ZN_NLEN = 4, /* u8 name length - 1 (names are 1..255 bytes) */
     ZN_LABELS = 5, /* u8 */
     ZN_FLAGS = 6, /* u16 ZNF_* */
-    ZN_ENT = 8,   /* u32 first entry */
+    ZN_ENT = 8, /* u32 first entry */
     ZN_NENT = 12, /* u16 entries, by type; type 0 = any other type */
-    ZN_PAD = 14,  /* u16 zero */
+    ZN_PAD = 14, /* u16 zero */
     ZN_REDIR = 16, /* u32 topmost cut or DNAME redirecting this node */
     ZN_WILD = 20, /* u32 node "*.<this name>", or ZDB_NONE */
 };
-#define ZNF_APEX 0x1u
-#define ZNF_CUT 0x2u   /* NS here and not the apex: a delegation */
-#define ZNF_DNAME 0x4u
-#define ZNF_CNAME 0x8u
-#define ZNF_WILD 0x10u /* first label is "*" */
-#define ZNF_ENT 0x20u  /* empty non-terminal: no RRs */
-#define ZNF_REFERRAL 0x40u /* a cut: entry (ZN_ENT + ZN_NENT) is its referral */
+#define ZNF_APEX     0x1u
+#define ZNF_CUT      0x2u /* NS here and not the apex: a delegation */
+#define ZNF_DNAME    0x4u
+#define ZNF_CNAME    0x8u
+#define ZNF_WILD     0x10u /* first label is "*" */
+#define ZNF_ENT      0x20u /* empty non-terminal: no RRs */
+#define ZNF_REFERRAL 0x40u /* a cut: entry (ZN_ENT + ZN_NENT) is its referral  \
+                            */
 
 /* Entry fields.  The first 10 bytes are ready-made header bytes (big-
  * endian, as on the wire): QDCOUNT..ARCOUNT, then the flags. */
 enum {
     ZE_COUNTS = 0, /* 8 bytes BE: QDCOUNT 1, ANCOUNT, NSCOUNT, ARCOUNT */
     ZE_HFLAGS = 8, /* u16 BE: QR, AA, RCODE */
-    ZE_TYPE = 10,  /* u16 qtype it answers, 0 = default */
-    ZE_OFF = 12,   /* u32 data offset of the sections */
-    ZE_LEN = 16,   /* u32 their length */
+    ZE_TYPE = 10, /* u16 qtype it answers, 0 = default */
+    ZE_OFF = 12, /* u32 data offset of the sections */
+    ZE_LEN = 16, /* u32 their length */
     ZE_MINLEN = 20, /* u32 answer + authority length */
-    ZE_FIX = 24,   /* u32 data offset of nfix (u16 off, i16 add) */
-    ZE_CUTS = 28,  /* u32 data offset of ncut (u32 end, u16 rrs, u16 0) */
-    ZE_NFIX = 32,  /* u16 */
-    ZE_NCUT = 34,  /* u16 additional RRsets, in order */
-    ZE_NREQ = 36,  /* u16 of which the first nreq are required (glue) */
-    ZE_PAD = 38,   /* u16 zero */
-    ZE_DO = 40,    /* u32 entry to use instead when DO is set */
+    ZE_FIX = 24, /* u32 data offset of nfix (u16 off, i16 add) */
+    ZE_CUTS = 28, /* u32 data offset of ncut (u32 end, u16 rrs, u16 0) */
+    ZE_NFIX = 32, /* u16 */
+    ZE_NCUT = 34, /* u16 additional RRsets, in order */
+    ZE_NREQ = 36, /* u16 of which the first nreq are required (glue) */
+    ZE_PAD = 38, /* u16 zero */
+    ZE_DO = 40, /* u32 entry to use instead when DO is set */
     ZE_RESERVED = 44, /* u32 zero */
 };
 

@@ -15,14 +15,15 @@
  */
 #include "zonedb_int.h"
 
-#define PLAN_MAX 64
+#define PLAN_MAX  64
 #define CHAIN_MAX 16
 
 #define RF_QOWNER 0x1u /* owner is the query name: 0xC00C */
 #define RF_NEGTTL 0x2u /* TTL min(TTL, SOA minimum): RFC 2308 5 */
 #define RF_DOONLY 0x4u /* only in the DO variant (DS in referrals) */
-#define RF_SYNTH 0x8u  /* CNAME synthesized from the DNAME at (node) to
-                          names[owner + 1] (RFC 6672 2.2) */
+#define RF_SYNTH                                                               \
+    0x8u /* CNAME synthesized from the DNAME at (node) to                      \
+            names[owner + 1] (RFC 6672 2.2) */
 
 struct rref {
     uint32_t node;
@@ -71,8 +72,7 @@ static void rd_u32(struct rctx *r, uint32_t v)
 }
 
 /* Remembers (name, len) (lowercased) at pointer value qlen + (add). */
-static void ct_add(struct rctx *r, const uint8_t *name, size_t len,
-                   int32_t add)
+static void ct_add(struct rctx *r, const uint8_t *name, size_t len, int32_t add)
 {
     struct ctab *t = r->c->ctab;
 
@@ -135,19 +135,24 @@ static void put_name(struct rctx *r, const uint8_t *name, bool compress)
 }
 
 /* Writes (rdata) of (type), compressing the names RFC 3597 4 allows. */
-static int put_rdata(struct rctx *r, uint16_t type, const uint8_t *rd,
-                     size_t n)
+static int put_rdata(struct rctx *r, uint16_t type, const uint8_t *rd, size_t n)
 {
     size_t pre = 0;
     unsigned names = 1;
     int l1, l2;
 
     switch (type) {
-    case DNS_TYPE_NS: case DNS_TYPE_MD: case DNS_TYPE_MF:
-    case DNS_TYPE_CNAME: case DNS_TYPE_MB: case DNS_TYPE_MG:
-    case DNS_TYPE_MR: case DNS_TYPE_PTR:
+    case DNS_TYPE_NS:
+    case DNS_TYPE_MD:
+    case DNS_TYPE_MF:
+    case DNS_TYPE_CNAME:
+    case DNS_TYPE_MB:
+    case DNS_TYPE_MG:
+    case DNS_TYPE_MR:
+    case DNS_TYPE_PTR:
         break;
-    case DNS_TYPE_SOA: case DNS_TYPE_MINFO:
+    case DNS_TYPE_SOA:
+    case DNS_TYPE_MINFO:
         names = 2;
         break;
     case DNS_TYPE_MX:
@@ -182,9 +187,8 @@ static uint32_t soa_min(const struct cc *c)
 {
     const struct crs *s = cc_rrset(c, 0, DNS_TYPE_SOA);
     const struct dns_zrr *rr = cc_rr(c, s->first);
-    uint32_t m = rr->rdlen >= 20 ? tb_get32(dns_zrr_rdata(c->z, rr) +
-                                            rr->rdlen - 4)
-                                 : 0;
+    uint32_t m =
+        rr->rdlen >= 20 ? tb_get32(dns_zrr_rdata(c->z, rr) + rr->rdlen - 4) : 0;
     return TB_MIN(m, rr->ttl);
 }
 
@@ -200,8 +204,8 @@ static void put_rr(struct rctx *r, const struct rref *f, const uint8_t *own,
         put_name(r, own, true);
     rd_u16(r, rr->type);
     rd_u16(r, r->c->rclass);
-    rd_u32(r, (f->flags & RF_NEGTTL) ? TB_MIN(rr->ttl, soa_min(r->c))
-                                     : rr->ttl);
+    rd_u32(r,
+           (f->flags & RF_NEGTTL) ? TB_MIN(rr->ttl, soa_min(r->c)) : rr->ttl);
     lenpos = r->b.len;
     rd_u16(r, 0);
     err = put_rdata(r, rr->type, dns_zrr_rdata(r->c->z, rr), rr->rdlen);
@@ -218,9 +222,8 @@ static void put_rr(struct rctx *r, const struct rref *f, const uint8_t *own,
 static unsigned put_rrset(struct rctx *r, const struct rref *f, bool dnssec)
 {
     struct cc *c = r->c;
-    const struct crs *rs = cc_rrset(c, f->node, (f->flags & RF_SYNTH)
-                                                    ? DNS_TYPE_DNAME
-                                                    : f->type);
+    const struct crs *rs =
+        cc_rrset(c, f->node, (f->flags & RF_SYNTH) ? DNS_TYPE_DNAME : f->type);
     const struct crs *sig;
     const uint8_t *own;
     unsigned n = 0;
@@ -252,8 +255,7 @@ static unsigned put_rrset(struct rctx *r, const struct rref *f, bool dnssec)
         return n;
     for (uint32_t i = 0; i < sig->n; i++) {
         const struct dns_zrr *rr = cc_rr(c, sig->first + i);
-        if (rr->rdlen >= 2 &&
-            tb_get16(dns_zrr_rdata(c->z, rr)) == f->type) {
+        if (rr->rdlen >= 2 && tb_get16(dns_zrr_rdata(c->z, rr)) == f->type) {
             put_rr(r, f, own, rr);
             n++;
         }
@@ -296,9 +298,8 @@ static int render(struct cc *c, const struct plan *p, bool dnssec,
             minlen = r.b.len;
     }
     err = r.err ? r.err : (r.b.err | r.fix.err | r.cuts.err);
-    if (err == 0 &&
-        (r.b.len > DNS_MSG_MAXLEN - DNS_HDR_LEN || cnt[0] > 0xffff ||
-                     cnt[1] > 0xffff || cnt[2] > 0xffff)) {
+    if (err == 0 && (r.b.len > DNS_MSG_MAXLEN - DNS_HDR_LEN ||
+                     cnt[0] > 0xffff || cnt[1] > 0xffff || cnt[2] > 0xffff)) {
         dns_diag(c->diag, DNS_DIAG_ERROR, NULL, 0,
                  "a response exceeds 65535 bytes");
         err = TB_ERANGE;
@@ -350,17 +351,18 @@ static void plan_init(struct plan *p, uint16_t type, const uint8_t *known,
     p->nnames = 0;
 }
 
-static void plan_add(struct plan *p, unsigned sec, uint32_t node,
-                     uint16_t type, uint8_t flags, uint8_t owner)
+static void plan_add(struct plan *p, unsigned sec, uint32_t node, uint16_t type,
+                     uint8_t flags, uint8_t owner)
 {
     for (unsigned i = 0; i < p->n[sec]; i++)
         if (p->r[sec][i].node == node && p->r[sec][i].type == type &&
             p->r[sec][i].owner == owner)
             return;
     if (p->n[sec] < PLAN_MAX)
-        p->r[sec][p->n[sec]++] =
-            (struct rref){.node = node, .type = type, .flags = flags,
-                          .owner = owner};
+        p->r[sec][p->n[sec]++] = (struct rref){.node = node,
+                                               .type = type,
+                                               .flags = flags,
+                                               .owner = owner};
 }
 
 /* Additional-section processing (RFC 1035 3.3.2, 3.3.9, RFC 2782): A and
@@ -372,8 +374,8 @@ static void plan_additional(struct cc *c, struct plan *p, uint32_t node,
     const struct crs *rs = cc_rrset(c, node, type);
     size_t skip = type == DNS_TYPE_MX ? 2 : type == DNS_TYPE_SRV ? 6 : 0;
 
-    if (rs == NULL || (type != DNS_TYPE_NS && type != DNS_TYPE_MX &&
-                       type != DNS_TYPE_SRV))
+    if (rs == NULL ||
+        (type != DNS_TYPE_NS && type != DNS_TYPE_MX && type != DNS_TYPE_SRV))
         return;
     /* Pass 0: glue below the cut (referrals only); pass 1: the rest. */
     for (int pass = cut == ZDB_NONE; pass < 2; pass++) {
@@ -478,8 +480,8 @@ static struct plan *plans_new(struct cc *c, struct plans *ps)
 {
     if (ps->n == ps->cap) {
         size_t nc = ps->cap ? ps->cap * 2 : 8;
-        struct plan *nv = tb_realloc(c->a, ps->v, ps->cap * sizeof(*nv),
-                                     nc * sizeof(*nv));
+        struct plan *nv =
+            tb_realloc(c->a, ps->v, ps->cap * sizeof(*nv), nc * sizeof(*nv));
         if (nv == NULL)
             return NULL;
         ps->v = nv;
@@ -498,8 +500,7 @@ static bool has_type(const struct plans *ps, uint16_t type)
 
 /* Copies the first name of the rdata of (type) at node (n), lowercased,
  * into (out); returns its length or 0. */
-static size_t rdata_name(struct cc *c, uint32_t n, uint16_t type,
-                         uint8_t *out)
+static size_t rdata_name(struct cc *c, uint32_t n, uint16_t type, uint8_t *out)
 {
     const struct crs *rs = cc_rrset(c, n, type);
     const struct dns_zrr *rr;
@@ -578,8 +579,7 @@ static int plan_cname(struct cc *c, struct plans *ps, uint32_t n,
             res = RES_OUT;
             break;
         }
-        plan_add(base, 0, nx, DNS_TYPE_CNAME, 0,
-                 (uint8_t)(base->nnames - 1));
+        plan_add(base, 0, nx, DNS_TYPE_CNAME, 0, (uint8_t)(base->nnames - 1));
         seen[nseen++] = nx;
         fin = ZDB_NONE;
         t = base->names[base->nnames];
@@ -628,8 +628,7 @@ static int node_plans(struct cc *c, uint32_t n, struct plans *ps)
         return 0; /* below a cut or DNAME: never answered from here */
     for (uint32_t i = 0; i < nd->nrs; i++) {
         uint16_t t = c->rs[nd->rs + i].type;
-        if ((nd->flags & ZNF_CUT) && t != DNS_TYPE_DS &&
-            t != DNS_TYPE_NSEC)
+        if ((nd->flags & ZNF_CUT) && t != DNS_TYPE_DS && t != DNS_TYPE_NSEC)
             continue; /* parent side of a cut: DS and NSEC only */
         if ((p = plans_new(c, ps)) == NULL)
             return TB_ENOMEM;
@@ -678,8 +677,7 @@ static int render_all(struct cc *c, struct plans *ps, uint32_t *first)
     for (size_t i = 0; i < ps->n; i++) {
         if ((err = render(c, &ps->v[i], true, &idx)) != 0)
             return err;
-        zdb_st32(c->ents.data + (size_t)(base + i) * ZDB_ENT_LEN + ZE_DO,
-                 idx);
+        zdb_st32(c->ents.data + (size_t)(base + i) * ZDB_ENT_LEN + ZE_DO, idx);
     }
     return 0;
 }

@@ -19,8 +19,7 @@
 
 /* Bottom-up merge sort of (n) indices; lib/ has no qsort. */
 static int msort(uint32_t *v, size_t n, const struct tb_alloc *a,
-                 int (*cmp)(const void *, uint32_t, uint32_t),
-                 const void *ctx)
+                 int (*cmp)(const void *, uint32_t, uint32_t), const void *ctx)
 {
     uint32_t *tmp, *src = v, *dst;
 
@@ -165,8 +164,8 @@ static int add_node(struct cc *c, const uint8_t *name, size_t *cap)
 
     if (c->nn == *cap) {
         size_t nc = *cap ? *cap * 2 : 256;
-        struct cnode *nv = tb_realloc(c->a, c->nodes, *cap * sizeof(*nv),
-                                      nc * sizeof(*nv));
+        struct cnode *nv =
+            tb_realloc(c->a, c->nodes, *cap * sizeof(*nv), nc * sizeof(*nv));
         if (nv == NULL)
             return TB_ENOMEM;
         c->nodes = nv;
@@ -258,8 +257,8 @@ static int group(struct cc *c)
         }
         if (nd->nrs == 0)
             nd->rs = (uint32_t)c->nrs;
-        c->rs[c->nrs++] = (struct crs){.type = r->type, .first = (uint32_t)i,
-                                      .n = 1};
+        c->rs[c->nrs++] =
+            (struct crs){.type = r->type, .first = (uint32_t)i, .n = 1};
         nd->nrs++;
     }
     c->rs_cap = cap;

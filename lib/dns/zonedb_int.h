@@ -61,8 +61,7 @@ struct cc {
     struct ctab *ctab;
 };
 
-static inline const uint8_t *cc_name(const struct cc *c,
-                                     const struct cnode *n)
+static inline const uint8_t *cc_name(const struct cc *c, const struct cnode *n)
 {
     return c->data.data + n->name;
 }

@@ -15,8 +15,7 @@ static size_t set_size(size_t n)
     return sizeof(struct dns_zoneset) + n * sizeof(struct zdb);
 }
 
-static int copy_str(char *dst, uint8_t *len, const char *src,
-                    const char *dflt)
+static int copy_str(char *dst, uint8_t *len, const char *src, const char *dflt)
 {
     size_t n;
 
@@ -48,7 +47,7 @@ int dns_zoneset_build(struct dns_zoneset **zsp, const void *const *blobs,
     zs->n = n;
     zs->chaos = opts != NULL && opts->chaos;
     zs->udp_max = opts != NULL && opts->udp_max != 0 ? opts->udp_max
-                                                       : DNS_EDNS_DEFAULT_UDP;
+                                                     : DNS_EDNS_DEFAULT_UDP;
     if (zs->udp_max < DNS_UDP_MINLEN)
         zs->udp_max = DNS_UDP_MINLEN;
     zs->opt[2] = DNS_TYPE_OPT;

@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <tibra/zonefile.h>
 
-void dns_zonefile_report(void *ctx, int level, const char *file,
-                         unsigned line, const char *msg)
+void dns_zonefile_report(void *ctx, int level, const char *file, unsigned line,
+                         const char *msg)
 {
     FILE *f = ctx != NULL ? ctx : stderr;
     const char *what = level == DNS_DIAG_ERROR ? "error" : "warning";
@@ -82,8 +82,8 @@ static int inc_open(void *ctx, const char *path, const char *from,
     if (path[0] == '/' || slash == NULL)
         n = snprintf(c->name, sizeof(c->name), "%s", path);
     else
-        n = snprintf(c->name, sizeof(c->name), "%.*s/%s",
-                     (int)(slash - from), from, path);
+        n = snprintf(c->name, sizeof(c->name), "%.*s/%s", (int)(slash - from),
+                     from, path);
     if (n < 0 || (size_t)n >= sizeof(c->name))
         return TB_ERANGE;
     rc = dns_zonefile_read(c->name, &buf, len);

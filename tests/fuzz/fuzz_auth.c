@@ -18,10 +18,10 @@
 #include <string.h>
 #include "../unit/test_auth_util.h"
 
-#define REQUIRE(x)                                                         \
-    do {                                                                   \
-        if (!(x))                                                          \
-            abort();                                                       \
+#define REQUIRE(x)                                                             \
+    do {                                                                       \
+        if (!(x))                                                              \
+            abort();                                                           \
     } while (0)
 
 static const char *const zone_a[] = {
@@ -55,10 +55,8 @@ static const char *const zone_a[] = {
     "big 3600 TXT _ _ x",
     NULL};
 static const char *const zone_root[] = {
-    "@ 86400 SOA a.root. n. 1 1800 900 604800 86400",
-    "@ 86400 NS a.root.",
-    "a.root. 86400 A 198.41.0.4",
-    NULL};
+    "@ 86400 SOA a.root. n. 1 1800 900 604800 86400", "@ 86400 NS a.root.",
+    "a.root. 86400 A 198.41.0.4", NULL};
 
 static struct dns_zoneset *zs, *zs1;
 static uint8_t resp[65536 + 1];
@@ -67,8 +65,10 @@ static void init(void)
 {
     const void *b[2];
     size_t l[2];
-    struct dns_auth_opts o = {.chaos = true, .identity = "fuzz",
-                              .version = "1", .udp_max = 1232};
+    struct dns_auth_opts o = {.chaos = true,
+                              .identity = "fuzz",
+                              .version = "1",
+                              .udp_max = 1232};
 
     b[0] = ta_zone("example.com.", zone_a, &l[0]);
     b[1] = ta_zone(".", zone_root, &l[1]);
@@ -96,8 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++;
     size--;
     resp[cap] = 0x5a;
-    n = dns_auth_answer(data[-1] & 2 ? zs1 : zs, data, size, resp, cap,
-                        flags, &st);
+    n = dns_auth_answer(data[-1] & 2 ? zs1 : zs, data, size, resp, cap, flags,
+                        &st);
     REQUIRE(resp[cap] == 0x5a);
     REQUIRE(n <= cap);
     REQUIRE(st.queries == 1);

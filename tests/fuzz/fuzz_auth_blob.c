@@ -15,30 +15,29 @@
 #include <string.h>
 #include "../unit/test_auth_util.h"
 
-#define REQUIRE(x)                                                         \
-    do {                                                                   \
-        if (!(x))                                                          \
-            abort();                                                       \
+#define REQUIRE(x)                                                             \
+    do {                                                                       \
+        if (!(x))                                                              \
+            abort();                                                           \
     } while (0)
 
-static const char *const seed[] = {
-    "@ 3600 SOA ns1 h 1 7200 3600 1209600 300",
-    "@ 3600 NS ns1",
-    "ns1 3600 A 192.0.2.53",
-    "www 3600 A 192.0.2.80",
-    "alias 300 CNAME www",
-    "*.wild 600 MX 5 ns1",
-    "a.b.c 3600 A 192.0.2.7",
-    "sub 3600 NS ns1.sub",
-    "ns1.sub 3600 A 192.0.2.100",
-    "dn 3600 DNAME example.net.",
-    "www 3600 RRSIG A",
-    NULL};
+static const char *const seed[] = {"@ 3600 SOA ns1 h 1 7200 3600 1209600 300",
+                                   "@ 3600 NS ns1",
+                                   "ns1 3600 A 192.0.2.53",
+                                   "www 3600 A 192.0.2.80",
+                                   "alias 300 CNAME www",
+                                   "*.wild 600 MX 5 ns1",
+                                   "a.b.c 3600 A 192.0.2.7",
+                                   "sub 3600 NS ns1.sub",
+                                   "ns1.sub 3600 A 192.0.2.100",
+                                   "dn 3600 DNAME example.net.",
+                                   "www 3600 RRSIG A",
+                                   NULL};
 
 static const char *const qnames[] = {
-    "example.com.", "www.example.com.", "alias.example.com.",
-    "x.wild.example.com.", "nx.example.com.", "a.sub.example.com.",
-    "q.dn.example.com.", "b.c.example.com.", "."};
+    "example.com.",        "www.example.com.", "alias.example.com.",
+    "x.wild.example.com.", "nx.example.com.",  "a.sub.example.com.",
+    "q.dn.example.com.",   "b.c.example.com.", "."};
 
 static uint8_t resp[65536];
 

@@ -62,8 +62,8 @@ static char *dump(const struct dns_zone_src *z, size_t *len)
     if (out == NULL || line == NULL)
         abort();
     for (i = 0; i < z->nrr; i++) {
-        int l = dns_zone_rr_to_text(z, &z->rr[i], line,
-                                    DNS_RDATA_TEXT_MAX + 1024);
+        int l =
+            dns_zone_rr_to_text(z, &z->rr[i], line, DNS_RDATA_TEXT_MAX + 1024);
         if (l < 0)
             abort();
         while (n + (size_t)l + 2 > cap) {
@@ -93,8 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 65536)
         return 0;
     dns_zone_src_init(&z, origin, &heap);
-    if (dns_zone_parse(&z, (const char *)data, size, "fuzz.zone", &inc,
-                       &d) != 0 ||
+    if (dns_zone_parse(&z, (const char *)data, size, "fuzz.zone", &inc, &d) !=
+            0 ||
         dns_zone_check(&z, &d) != 0) {
         dns_zone_src_free(&z);
         return 0;
@@ -104,8 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dns_zone_src_init(&z2, origin, &heap);
     if (dns_zone_parse(&z2, text, dl, "dump", NULL, &d2) != 0 ||
         dns_zone_check(&z2, &d2) != 0) {
-        fprintf(stderr, "re-parse of the dump failed:\n%.*s\n", (int)dl,
-                text);
+        fprintf(stderr, "re-parse of the dump failed:\n%.*s\n", (int)dl, text);
         abort();
     }
     if (z2.nrr != z.nrr)

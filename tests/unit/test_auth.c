@@ -51,21 +51,36 @@ static const char *const zone_com[] = {
     "big 3600 TXT _ _ _",
     "big 3600 TXT _ _ x",
     "many 3600 MX 10 hosts",
-    "hosts 3600 A 10.0.0.1", "hosts 3600 A 10.0.0.2",
-    "hosts 3600 A 10.0.0.3", "hosts 3600 A 10.0.0.4",
-    "hosts 3600 A 10.0.0.5", "hosts 3600 A 10.0.0.6",
-    "hosts 3600 A 10.0.0.7", "hosts 3600 A 10.0.0.8",
-    "hosts 3600 A 10.0.0.9", "hosts 3600 A 10.0.0.10",
-    "hosts 3600 A 10.0.0.11", "hosts 3600 A 10.0.0.12",
-    "hosts 3600 A 10.0.0.13", "hosts 3600 A 10.0.0.14",
-    "hosts 3600 A 10.0.0.15", "hosts 3600 A 10.0.0.16",
-    "hosts 3600 A 10.0.0.17", "hosts 3600 A 10.0.0.18",
-    "hosts 3600 A 10.0.0.19", "hosts 3600 A 10.0.0.20",
-    "hosts 3600 A 10.0.0.21", "hosts 3600 A 10.0.0.22",
-    "hosts 3600 A 10.0.0.23", "hosts 3600 A 10.0.0.24",
-    "hosts 3600 A 10.0.0.25", "hosts 3600 A 10.0.0.26",
-    "hosts 3600 A 10.0.0.27", "hosts 3600 A 10.0.0.28",
-    "hosts 3600 A 10.0.0.29", "hosts 3600 A 10.0.0.30",
+    "hosts 3600 A 10.0.0.1",
+    "hosts 3600 A 10.0.0.2",
+    "hosts 3600 A 10.0.0.3",
+    "hosts 3600 A 10.0.0.4",
+    "hosts 3600 A 10.0.0.5",
+    "hosts 3600 A 10.0.0.6",
+    "hosts 3600 A 10.0.0.7",
+    "hosts 3600 A 10.0.0.8",
+    "hosts 3600 A 10.0.0.9",
+    "hosts 3600 A 10.0.0.10",
+    "hosts 3600 A 10.0.0.11",
+    "hosts 3600 A 10.0.0.12",
+    "hosts 3600 A 10.0.0.13",
+    "hosts 3600 A 10.0.0.14",
+    "hosts 3600 A 10.0.0.15",
+    "hosts 3600 A 10.0.0.16",
+    "hosts 3600 A 10.0.0.17",
+    "hosts 3600 A 10.0.0.18",
+    "hosts 3600 A 10.0.0.19",
+    "hosts 3600 A 10.0.0.20",
+    "hosts 3600 A 10.0.0.21",
+    "hosts 3600 A 10.0.0.22",
+    "hosts 3600 A 10.0.0.23",
+    "hosts 3600 A 10.0.0.24",
+    "hosts 3600 A 10.0.0.25",
+    "hosts 3600 A 10.0.0.26",
+    "hosts 3600 A 10.0.0.27",
+    "hosts 3600 A 10.0.0.28",
+    "hosts 3600 A 10.0.0.29",
+    "hosts 3600 A 10.0.0.30",
     NULL};
 
 static struct dns_zoneset *zs;
@@ -100,24 +115,27 @@ static const char *ask(const char *name, const char *type, int edns,
     return txt;
 }
 
-#define EXPECT(got, want)                                                    \
-    do {                                                                     \
-        const char *g_ = (got), *w_ = (want);                                \
-        check_total++;                                                       \
-        if (strcmp(g_, w_) != 0) {                                           \
-            check_failed++;                                                  \
-            fprintf(stderr, "%s:%d: %s: response differs\n--- want\n%s"      \
-                    "--- got\n%s---\n", __FILE__, __LINE__, check_current,   \
-                    w_, g_);                                                 \
-        }                                                                    \
+#define EXPECT(got, want)                                                      \
+    do {                                                                       \
+        const char *g_ = (got), *w_ = (want);                                  \
+        check_total++;                                                         \
+        if (strcmp(g_, w_) != 0) {                                             \
+            check_failed++;                                                    \
+            fprintf(stderr,                                                    \
+                    "%s:%d: %s: response differs\n--- want\n%s"                \
+                    "--- got\n%s---\n",                                        \
+                    __FILE__, __LINE__, check_current, w_, g_);                \
+        }                                                                      \
     } while (0)
 
 static void setup(void)
 {
     const void *b[1];
     size_t l[1];
-    struct dns_auth_opts o = {.chaos = true, .identity = "ns1.test",
-                              .version = "tibra-test", .udp_max = 1232};
+    struct dns_auth_opts o = {.chaos = true,
+                              .identity = "ns1.test",
+                              .version = "tibra-test",
+                              .udp_max = 1232};
 
     blob = ta_zone("example.com.", zone_com, &blob_len);
     b[0] = blob;
@@ -140,8 +158,7 @@ static void test_exact(void)
            "AN www.example.com. 3600 AAAA 2001:db8::80\n");
     /* Raw bytes: ID, QR|AA|RD, question copied with the client's case
      * (0x20), owner a pointer to it. */
-    ql = ta_query(q, "WwW.ExAmPlE.cOm.", DNS_TYPE_A, DNS_CLASS_IN, -1,
-                  false);
+    ql = ta_query(q, "WwW.ExAmPlE.cOm.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
     n = ask_raw(zs, q, ql, 0, 512);
     REQUIRE(n == ql + 2 * 16);
     CHECK(resp[0] == 0x12 && resp[1] == 0x34);
@@ -188,8 +205,8 @@ static void test_negative(void)
     /* RFC 4592 2.2.2: the empty non-terminal z.x blocks *.x. */
     EXPECT(ask("q.z.x.example.com.", "A", -1, false), want);
     /* Negative answers for long names: fixups point into the question. */
-    EXPECT(ask("a.very.long.name.below.nothing.example.com.", "A", -1,
-               false), want);
+    EXPECT(ask("a.very.long.name.below.nothing.example.com.", "A", -1, false),
+           want);
 }
 
 static void test_cname(void)
@@ -214,7 +231,8 @@ static void test_cname(void)
            "AN alias.example.com. 300 CNAME www.example.com.\n");
     snprintf(want, sizeof(want),
              "NOERROR aa qd=1 an=1 ns=1 ar=0\n"
-             "AN alias.example.com. 300 CNAME www.example.com.\n%s", soa);
+             "AN alias.example.com. 300 CNAME www.example.com.\n%s",
+             soa);
     EXPECT(ask("alias.example.com.", "TXT", -1, false), want);
     snprintf(want, sizeof(want),
              "NXDOMAIN aa qd=1 an=1 ns=1 ar=0\n"
@@ -223,7 +241,8 @@ static void test_cname(void)
     EXPECT(ask("dangling.example.com.", "A", -1, false), want);
     snprintf(want, sizeof(want),
              "NOERROR aa qd=1 an=1 ns=1 ar=0\n"
-             "AN toent.example.com. 300 CNAME c.example.com.\n%s", soa);
+             "AN toent.example.com. 300 CNAME c.example.com.\n%s",
+             soa);
     EXPECT(ask("toent.example.com.", "A", -1, false), want);
     EXPECT(ask("ext.example.com.", "A", -1, false),
            "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
@@ -235,7 +254,8 @@ static void test_cname(void)
     /* The chain ends in data with additional-section processing. */
     EXPECT(ask("alias.example.com.", "MX", -1, false),
            "NOERROR aa qd=1 an=1 ns=1 ar=0\n"
-           "AN alias.example.com. 300 CNAME www.example.com.\n" "NS "
+           "AN alias.example.com. 300 CNAME www.example.com.\n"
+           "NS "
            "example.com. 300 SOA ns1.example.com. hostmaster.example.com. "
            "2024010101 7200 3600 1209600 300\n");
 }
@@ -564,9 +584,7 @@ static void test_multi_zone(void)
         NULL};
     static const char *const root[] = {
         "@ 86400 SOA a.root. nstld.verisign-grs.com. 1 1800 900 604800 86400",
-        "@ 86400 NS a.root.",
-        "a.root. 86400 A 198.41.0.4",
-        NULL};
+        "@ 86400 NS a.root.", "a.root. 86400 A 198.41.0.4", NULL};
     struct dns_zoneset *set;
     size_t cl, rl;
     uint8_t *cb = ta_zone("sub.example.com.", child, &cl);
@@ -672,7 +690,7 @@ static void test_blob_corrupt(void)
     uint64_t rng = 42;
     unsigned accepted = 0;
     static const char *const names[] = {
-        "www.example.com.", "nope.example.com.", "x.sub.example.com.",
+        "www.example.com.",      "nope.example.com.", "x.sub.example.com.",
         "a.b.wild.example.com.", "q.dn.example.com.", "chain.example.com."};
 
     for (int round = 0; round < 300; round++) {

@@ -105,8 +105,8 @@ static void make_queries(void)
             p->ns = 1;
         }
         /* Half the clients send EDNS, as resolvers do. */
-        p->len = ta_query(p->q, name, type, DNS_CLASS_IN,
-                          i % 2 ? 1232 : -1, false);
+        p->len =
+            ta_query(p->q, name, type, DNS_CLASS_IN, i % 2 ? 1232 : -1, false);
     }
 }
 
@@ -134,9 +134,9 @@ static void test_mix(void)
         }
     CHECK_EQ(bad, 0);
     CHECK_EQ(st.queries, rounds * NQ);
-    printf("zone %zu bytes, %llu queries: noerror %llu nxdomain %llu\n",
-           len, (unsigned long long)st.queries,
-           (unsigned long long)st.noerror, (unsigned long long)st.nxdomain);
+    printf("zone %zu bytes, %llu queries: noerror %llu nxdomain %llu\n", len,
+           (unsigned long long)st.queries, (unsigned long long)st.noerror,
+           (unsigned long long)st.nxdomain);
     dns_zoneset_free(zs, &ta);
     free(blob);
 }

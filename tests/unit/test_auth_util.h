@@ -48,11 +48,14 @@ static size_t ta_name(const char *txt, const uint8_t *origin, uint8_t *out)
 
 TB_UNUSED static uint16_t ta_type(const char *t)
 {
-    static const struct { const char *n; uint16_t t; } tt[] = {
-        {"A", 1}, {"NS", 2}, {"CNAME", 5}, {"SOA", 6}, {"PTR", 12},
-        {"MX", 15}, {"TXT", 16}, {"AAAA", 28}, {"SRV", 33}, {"DNAME", 39},
-        {"DS", 43}, {"RRSIG", 46}, {"NSEC", 47}, {"ANY", 255},
-        {"AXFR", 252}, {"IXFR", 251}, {"HINFO", 13}, {"CAA", 257}};
+    static const struct {
+        const char *n;
+        uint16_t t;
+    } tt[] = {{"A", 1},      {"NS", 2},     {"CNAME", 5},  {"SOA", 6},
+              {"PTR", 12},   {"MX", 15},    {"TXT", 16},   {"AAAA", 28},
+              {"SRV", 33},   {"DNAME", 39}, {"DS", 43},    {"RRSIG", 46},
+              {"NSEC", 47},  {"ANY", 255},  {"AXFR", 252}, {"IXFR", 251},
+              {"HINFO", 13}, {"CAA", 257}};
     for (size_t i = 0; i < sizeof(tt) / sizeof(tt[0]); i++)
         if (strcmp(tt[i].n, t) == 0)
             return tt[i].t;
@@ -84,7 +87,10 @@ TB_UNUSED static void ta_rr(struct dns_zone_src *z, const char *line)
         inet_pton(AF_INET6, tok[3], p);
         p += 16;
         break;
-    case 2: case 5: case 12: case 39:
+    case 2:
+    case 5:
+    case 12:
+    case 39:
         p += ta_name(tok[3], z->origin, p);
         break;
     case 15:
@@ -146,7 +152,7 @@ TB_UNUSED static void ta_rr(struct dns_zone_src *z, const char *line)
 /* Builds and compiles zone (origin) from (lines), NULL-terminated, into a
  * malloc'd blob; returns it and its length in (*len). */
 TB_UNUSED static uint8_t *ta_zone(const char *origin, const char *const *lines,
-                        size_t *len)
+                                  size_t *len)
 {
     struct dns_zone_src z;
     struct tb_buf out;
@@ -171,7 +177,7 @@ TB_UNUSED static uint8_t *ta_zone(const char *origin, const char *const *lines,
 /* Query for (name, type, class); (edns) < 0: no OPT, else OPT with that
  * payload size; (do_bit) sets DO.  Returns the length. */
 TB_UNUSED static size_t ta_query(uint8_t *q, const char *name, uint16_t type,
-                       uint16_t qclass, int edns, bool do_bit)
+                                 uint16_t qclass, int edns, bool do_bit)
 {
     size_t n;
 
@@ -198,8 +204,8 @@ TB_UNUSED static size_t ta_query(uint8_t *q, const char *name, uint16_t type,
 
 TB_UNUSED static const char *ta_rcode(unsigned r)
 {
-    static const char *n[] = {"NOERROR", "FORMERR", "SERVFAIL",
-                              "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN"};
+    static const char *n[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+                              "NOTIMP",  "REFUSED", "YXDOMAIN"};
     return r < 7 ? n[r] : "RCODE?";
 }
 
@@ -229,8 +235,8 @@ TB_UNUSED static bool ta_print(const uint8_t *r, size_t len, char *out,
         size_t ul = 0;
         if (rr.type == DNS_TYPE_OPT) {
             o += (size_t)snprintf(out + o, cap - o,
-                                  "OPT size=%u ext=%u flags=%04x\n",
-                                  rr.rclass, rr.ttl >> 24, rr.ttl & 0xffff);
+                                  "OPT size=%u ext=%u flags=%04x\n", rr.rclass,
+                                  rr.ttl >> 24, rr.ttl & 0xffff);
             continue;
         }
         dns_name_to_text(rr.owner, nm, sizeof(nm));

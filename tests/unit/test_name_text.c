@@ -10,8 +10,7 @@
 
 static const uint8_t org[] = "\7example\3org";
 
-static int from(const char *s, const uint8_t *origin, uint8_t *out,
-                size_t *len)
+static int from(const char *s, const uint8_t *origin, uint8_t *out, size_t *len)
 {
     return dns_name_from_text(s, strlen(s), origin, out, len);
 }
@@ -204,8 +203,8 @@ static void test_zone_src(void)
     CHECK_EQ(dns_zone_src_file(&z, "b.zone"), 1);
     CHECK_EQ(dns_zone_src_file(&z, "a.zone"), 0);
     for (i = 0; i < 1000; i++)
-        REQUIRE(dns_zone_src_add(&z, i % 2 ? a : org, DNS_TYPE_A, 1, 60,
-                                 ip, 4, 1, (uint32_t)i + 1) == 0);
+        REQUIRE(dns_zone_src_add(&z, i % 2 ? a : org, DNS_TYPE_A, 1, 60, ip, 4,
+                                 1, (uint32_t)i + 1) == 0);
     CHECK_EQ(z.nrr, 1000);
     CHECK_MEM(dns_zrr_owner(&z, &z.rr[999]), a, sizeof(a));
     CHECK_MEM(dns_zrr_rdata(&z, &z.rr[999]), ip, 4);

@@ -100,10 +100,14 @@ static void test_basic(void)
        "\0\0\0\0\0\0\0\0\0\0\xff\xff\1\2\3\4", 16);
     rt(DNS_TYPE_MX, "10 mail", "10 mail.example.org.",
        "\0\x0a\4mail\7example\3org", 20);
-    rt(DNS_TYPE_SOA, "ns1 h 1 1h 2 3 4", "ns1.example.org. h.example.org. "
-       "1 3600 2 3 4", NULL, 0);
-    rt(DNS_TYPE_TXT, "\"a b\" c \"\\\"\\\\\\255\"", "\"a b\" \"c\" "
-       "\"\\\"\\\\\\255\"", "\3a b\1c\3\"\\\xff", 10);
+    rt(DNS_TYPE_SOA, "ns1 h 1 1h 2 3 4",
+       "ns1.example.org. h.example.org. "
+       "1 3600 2 3 4",
+       NULL, 0);
+    rt(DNS_TYPE_TXT, "\"a b\" c \"\\\"\\\\\\255\"",
+       "\"a b\" \"c\" "
+       "\"\\\"\\\\\\255\"",
+       "\3a b\1c\3\"\\\xff", 10);
     rt(DNS_TYPE_CAA, "0 issue \"ca.example\"", "0 issue \"ca.example\"",
        "\0\5issueca.example", 17);
     rt(DNS_TYPE_URI, "1 2 \"\"", "1 2 \"\"", "\0\1\0\2", 4);
@@ -113,10 +117,11 @@ static void test_dnssec(void)
 {
     /* RFC 4034 4.3 example bitmap: A MX RRSIG NSEC TYPE1234. */
     static const uint8_t nsec[] = {
-        4, 'h', 'o', 's', 't', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'o',
-        'r', 'g', 0, 0x00, 0x06, 0x40, 0x01, 0x00, 0x00, 0x00, 0x03, 0x04,
-        0x1b, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0x20};
+        4,    'h',  'o',  's',  't',  7,    'e', 'x',  'a',  'm',  'p',
+        'l',  'e',  3,    'o',  'r',  'g',  0,   0x00, 0x06, 0x40, 0x01,
+        0x00, 0x00, 0x00, 0x03, 0x04, 0x1b, 0,   0,    0,    0,    0,
+        0,    0,    0,    0,    0,    0,    0,   0,    0,    0,    0,
+        0,    0,    0,    0,    0,    0,    0,   0,    0,    0,    0x20};
     rt(DNS_TYPE_NSEC, "host.example.org. A MX RRSIG NSEC TYPE1234",
        "host.example.org. A MX RRSIG NSEC TYPE1234", nsec, sizeof(nsec));
     rt(DNS_TYPE_NSEC, "host.example.org.", "host.example.org.", NULL, 0);
@@ -134,8 +139,8 @@ static void test_dnssec(void)
        "\1\1\0\x0c\4\xaa\xbb\xcc\xdd\6foobar\0\1\x40", 19);
     rt(DNS_TYPE_RRSIG,
        "A 8 2 3600 20240101000000 19700101000001 1 example.org. Zm9v YmFy",
-       "A 8 2 3600 20240101000000 19700101000001 1 example.org. Zm9vYmFy",
-       NULL, 0);
+       "A 8 2 3600 20240101000000 19700101000001 1 example.org. Zm9vYmFy", NULL,
+       0);
     rt(DNS_TYPE_DS, "1 RSASHA256 2 ab CD", "1 8 2 ABCD", "\0\1\x08\2\xab\xcd",
        6);
 }
@@ -144,10 +149,10 @@ static void test_svcb(void)
 {
     /* RFC 9460 D.2 figure 8. */
     static const uint8_t f8[] = {
-        0x00, 0x10, 0x03, 'f', 'o', 'o', 0x07, 'e', 'x', 'a', 'm', 'p',
-        'l', 'e', 0x03, 'o', 'r', 'g', 0x00, 0x00, 0x00, 0x00, 0x04, 0x00,
-        0x01, 0x00, 0x04, 0x00, 0x01, 0x00, 0x09, 0x02, 'h', '2', 0x05, 'h',
-        '3', '-', '1', '9', 0x00, 0x04, 0x00, 0x04, 0xc0, 0x00, 0x02, 0x01};
+        0x00, 0x10, 0x03, 'f',  'o',  'o',  0x07, 'e',  'x',  'a',  'm',  'p',
+        'l',  'e',  0x03, 'o',  'r',  'g',  0x00, 0x00, 0x00, 0x00, 0x04, 0x00,
+        0x01, 0x00, 0x04, 0x00, 0x01, 0x00, 0x09, 0x02, 'h',  '2',  0x05, 'h',
+        '3',  '-',  '1',  '9',  0x00, 0x04, 0x00, 0x04, 0xc0, 0x00, 0x02, 0x01};
     rt(DNS_TYPE_SVCB,
        "16 foo.example.org. alpn=h2,h3-19 mandatory=ipv4hint,alpn "
        "ipv4hint=192.0.2.1",
@@ -158,15 +163,17 @@ static void test_svcb(void)
        "1 . key667=\"hello\\210qoo\"", NULL, 0);
     rt(DNS_TYPE_HTTPS, "1 . alpn=\"f\\\\\\\\oo\\\\,bar,h2\"",
        "1 . alpn=\"f\\\\\\\\oo\\\\,bar,h2\"",
-       "\0\1\0\0\1\0\x0c\x08" "f\\oo,bar\2h2", 19);
+       "\0\1\0\0\1\0\x0c\x08"
+       "f\\oo,bar\2h2",
+       19);
 }
 
 static void test_loc(void)
 {
     /* RFC 1876 example: 42 21 54 N 71 06 18 W -24m 30m. */
-    static const uint8_t loc[] = {0x00, 0x33, 0x16, 0x13, 0x89, 0x17, 0x2d,
-                                  0xd0, 0x70, 0xbe, 0x15, 0xf0, 0x00, 0x98,
-                                  0x8d, 0x20};
+    static const uint8_t loc[] = {0x00, 0x33, 0x16, 0x13, 0x89, 0x17,
+                                  0x2d, 0xd0, 0x70, 0xbe, 0x15, 0xf0,
+                                  0x00, 0x98, 0x8d, 0x20};
     rt(DNS_TYPE_LOC, "42 21 54 N 71 06 18 W -24m 30m",
        "42 21 54.000 N 71 6 18.000 W -24.00m 30.00m 10000.00m 10.00m", loc,
        sizeof(loc));
@@ -189,8 +196,8 @@ static void test_generic(void)
     /* Malformed wire for a known type prints generically. */
     CHECK_EQ(dns_rdata_check(DNS_TYPE_MX, (const uint8_t *)"\0\1\5ab", 5),
              TB_EMALF);
-    CHECK_EQ(dns_rdata_to_text(DNS_TYPE_MX, (const uint8_t *)"\0\1\5ab", 5,
-                               txt, sizeof(txt)),
+    CHECK_EQ(dns_rdata_to_text(DNS_TYPE_MX, (const uint8_t *)"\0\1\5ab", 5, txt,
+                               sizeof(txt)),
              15);
     CHECK_STR(txt, "\\# 5 0001056162");
 }
@@ -201,14 +208,12 @@ static void test_wire_check(void)
              TB_EMALF);
     CHECK_EQ(dns_rdata_check(DNS_TYPE_TXT, (const uint8_t *)"\3ab", 3),
              TB_EMALF);
-    CHECK_EQ(dns_rdata_check(DNS_TYPE_TXT, (const uint8_t *)"", 0),
-             TB_EMALF);
+    CHECK_EQ(dns_rdata_check(DNS_TYPE_TXT, (const uint8_t *)"", 0), TB_EMALF);
     /* Bitmap windows out of order / with a zero trailing byte. */
     CHECK_EQ(dns_rdata_check(DNS_TYPE_NSEC,
                              (const uint8_t *)"\0\1\0\1\x40\0\1\x40", 8),
              TB_EMALF);
-    CHECK_EQ(dns_rdata_check(DNS_TYPE_NSEC, (const uint8_t *)"\0\0\2\x40\0",
-                             5),
+    CHECK_EQ(dns_rdata_check(DNS_TYPE_NSEC, (const uint8_t *)"\0\0\2\x40\0", 5),
              TB_EMALF);
     /* SvcParams keys must ascend. */
     CHECK_EQ(dns_rdata_check(DNS_TYPE_SVCB,
@@ -230,8 +235,7 @@ static void test_short_buffers(void)
     REQUIRE(full > 0);
     for (cap = 0; cap <= (size_t)full; cap++) {
         memset(txt, 0x55, sizeof(txt));
-        CHECK_EQ(dns_rdata_to_text(DNS_TYPE_MX, buf, len, txt, cap),
-                 TB_ESPACE);
+        CHECK_EQ(dns_rdata_to_text(DNS_TYPE_MX, buf, len, txt, cap), TB_ESPACE);
         CHECK_EQ((uint8_t)txt[cap], 0x55); /* nothing past cap */
     }
     CHECK_EQ(dns_rdata_to_text(DNS_TYPE_MX, buf, len, txt, (size_t)full + 1),
@@ -240,12 +244,12 @@ static void test_short_buffers(void)
     {
         struct dns_tok t[4];
         size_t n = toks("10 mail", t, 4);
-        CHECK_EQ(dns_rdata_from_text(DNS_TYPE_MX, t, n, org, buf, 19, &len,
-                                     NULL),
-                 TB_ESPACE);
-        CHECK_EQ(dns_rdata_from_text(DNS_TYPE_MX, t, n, org, buf, 20, &len,
-                                     NULL),
-                 0);
+        CHECK_EQ(
+            dns_rdata_from_text(DNS_TYPE_MX, t, n, org, buf, 19, &len, NULL),
+            TB_ESPACE);
+        CHECK_EQ(
+            dns_rdata_from_text(DNS_TYPE_MX, t, n, org, buf, 20, &len, NULL),
+            0);
     }
 }
 

@@ -52,8 +52,7 @@ static void report(void *ctx, int level, const char *file, unsigned line,
     snprintf(last_msg, sizeof(last_msg), "%s", msg);
 }
 
-#define HEAD                                                                 \
-    "$TTL 300\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n"
+#define HEAD "$TTL 300\n@ SOA ns1 h 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\n"
 
 static int load(const char *text, const struct dns_zone_include *inc,
                 struct dns_zone_src *z, struct dns_diag *d)
@@ -125,10 +124,9 @@ static void test_built(void)
     static const uint8_t www[] = "\3www\7example\3org";
 
     dns_zone_src_init(&z, org, &heap);
-    REQUIRE(dns_zone_src_add(&z, org, DNS_TYPE_SOA, 1, 60, soa, sizeof(soa) - 1, 0, 1) ==
-            0);
-    REQUIRE(dns_zone_src_add(&z, org, DNS_TYPE_NS, 1, 60, ns, 17, 0, 2) ==
-            0);
+    REQUIRE(dns_zone_src_add(&z, org, DNS_TYPE_SOA, 1, 60, soa, sizeof(soa) - 1,
+                             0, 1) == 0);
+    REQUIRE(dns_zone_src_add(&z, org, DNS_TYPE_NS, 1, 60, ns, 17, 0, 2) == 0);
     REQUIRE(dns_zone_src_add(&z, www, DNS_TYPE_A, 1, 60,
                              (const uint8_t *)"\1\2\3", 3, 0, 3) == 0);
     CHECK_EQ(dns_zone_check(&z, &d), TB_ESEMANTIC);
@@ -161,7 +159,7 @@ static void test_order(void)
 {
     static char text[200000];
     static const char *const bits[] = {"a", "Z", "-", "\\000", "\\255",
-                                       "*", "b", "9", "\\.", "A"};
+                                       "*", "b", "9", "\\.",   "A"};
     struct dns_zone_src z;
     struct dns_diag d = {NULL, NULL, 0, 0};
     size_t o, i, k;

@@ -77,8 +77,8 @@ static void run_case(const char *dir, const char *name, bool update)
     o.cap = 4096;
     o.p = malloc(o.cap);
     snprintf(in, sizeof(in), "%s/%s", dir, name);
-    snprintf(outp, sizeof(outp), "%s/%.*s.out", dir,
-             (int)(strlen(name) - 3), name);
+    snprintf(outp, sizeof(outp), "%s/%.*s.out", dir, (int)(strlen(name) - 3),
+             name);
     text = slurp(in, &olen);
     REQUIRE(text != NULL);
     if (strncmp(text, "; origin: ", 10) == 0)
@@ -86,14 +86,12 @@ static void run_case(const char *dir, const char *name, bool update)
     free(text);
     REQUIRE(dns_name_from_text(origin_txt, strlen(origin_txt),
                                (const uint8_t *)"", origin, &olen) == 0);
-    rc = dns_zone_load_file(&z, in, origin, DNS_CLASS_IN, &tb_heap,
-                            &d);
+    rc = dns_zone_load_file(&z, in, origin, DNS_CLASS_IN, &tb_heap, &d);
     if (rc == 0) {
         buf = malloc(DNS_RDATA_TEXT_MAX + DNS_NAME_TEXT_MAX + 64);
         for (i = 0; i < z.nrr; i++) {
-            int n = dns_zone_rr_to_text(&z, &z.rr[i], buf,
-                                        DNS_RDATA_TEXT_MAX +
-                                            DNS_NAME_TEXT_MAX + 64);
+            int n = dns_zone_rr_to_text(
+                &z, &z.rr[i], buf, DNS_RDATA_TEXT_MAX + DNS_NAME_TEXT_MAX + 64);
             CHECK(n >= 0);
             out_add(&o, "%s\n", buf);
         }

@@ -23,15 +23,14 @@ static void st32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-static const char *const zone[] = {
-    "@ 3600 SOA ns1 h 7 7200 3600 1209600 300",
-    "@ 3600 NS ns1",
-    "ns1 3600 A 192.0.2.53",
-    "*.w 3600 A 192.0.2.9",
-    "sub 3600 NS ns.sub",
-    "ns.sub 3600 A 192.0.2.10",
-    "dn 3600 DNAME example.net.",
-    NULL};
+static const char *const zone[] = {"@ 3600 SOA ns1 h 7 7200 3600 1209600 300",
+                                   "@ 3600 NS ns1",
+                                   "ns1 3600 A 192.0.2.53",
+                                   "*.w 3600 A 192.0.2.9",
+                                   "sub 3600 NS ns.sub",
+                                   "ns.sub 3600 A 192.0.2.10",
+                                   "dn 3600 DNAME example.net.",
+                                   NULL};
 
 static int compile_lines(const char *origin, const char *const *lines)
 {
@@ -55,10 +54,9 @@ static void test_compile_refuses(void)
 {
     static const char *const nosoa[] = {"@ 60 NS ns1", NULL};
     static const char *const outside[] = {
-        "@ 60 SOA ns1 h 1 1 1 1 1", "www.example.org. 60 A 192.0.2.1",
-        NULL};
-    static const char *const soa_low[] = {
-        "www 60 A 192.0.2.1", "www 60 SOA ns1 h 1 1 1 1 1", NULL};
+        "@ 60 SOA ns1 h 1 1 1 1 1", "www.example.org. 60 A 192.0.2.1", NULL};
+    static const char *const soa_low[] = {"www 60 A 192.0.2.1",
+                                          "www 60 SOA ns1 h 1 1 1 1 1", NULL};
 
     CHECK_EQ(compile_lines("example.com.", nosoa), TB_ESEMANTIC);
     CHECK_EQ(compile_lines("example.com.", outside), TB_ESEMANTIC);
@@ -130,21 +128,21 @@ static void test_open_fields(void)
     uint32_t data = ld32(blob + 48), dlen = ld32(blob + 52);
 
     REQUIRE(dns_zone_open(blob, blen, NULL, NULL) == 0);
-    CHECK_EQ(open_with(0, 0x12345678), TB_EMALF);           /* magic */
-    CHECK_EQ(open_with(8, (uint32_t)blen + 1), TB_EMALF);   /* total */
-    CHECK_EQ(open_with(24, nnodes + 1), TB_EMALF);          /* nnodes */
+    CHECK_EQ(open_with(0, 0x12345678), TB_EMALF); /* magic */
+    CHECK_EQ(open_with(8, (uint32_t)blen + 1), TB_EMALF); /* total */
+    CHECK_EQ(open_with(24, nnodes + 1), TB_EMALF); /* nnodes */
     CHECK_EQ(open_with(24, 0), TB_EMALF);
-    CHECK_EQ(open_with(28, (uint32_t)blen), TB_EMALF);      /* nodes */
-    CHECK_EQ(open_with(32, hmask * 2), TB_EMALF);           /* not 2^n-1 */
-    CHECK_EQ(open_with(32, hmask * 2 + 1), TB_EMALF);       /* too big */
-    CHECK_EQ(open_with(36, (uint32_t)blen - 8), TB_EMALF);  /* hash */
-    CHECK_EQ(open_with(40, nents + 1000), TB_EMALF);        /* nents */
-    CHECK_EQ(open_with(44, 0xfffffff0u), TB_EMALF);         /* ents */
-    CHECK_EQ(open_with(48, data + 1), TB_EMALF);            /* data */
-    CHECK_EQ(open_with(52, dlen + 1), TB_EMALF);            /* datalen */
-    CHECK_EQ(open_with(56, nents), TB_EMALF);               /* nxdomain */
-    CHECK_EQ(open_with(60, nents), TB_EMALF);               /* nodata */
-    CHECK_EQ(open_with(16, dlen), TB_EMALF);                /* origin */
+    CHECK_EQ(open_with(28, (uint32_t)blen), TB_EMALF); /* nodes */
+    CHECK_EQ(open_with(32, hmask * 2), TB_EMALF); /* not 2^n-1 */
+    CHECK_EQ(open_with(32, hmask * 2 + 1), TB_EMALF); /* too big */
+    CHECK_EQ(open_with(36, (uint32_t)blen - 8), TB_EMALF); /* hash */
+    CHECK_EQ(open_with(40, nents + 1000), TB_EMALF); /* nents */
+    CHECK_EQ(open_with(44, 0xfffffff0u), TB_EMALF); /* ents */
+    CHECK_EQ(open_with(48, data + 1), TB_EMALF); /* data */
+    CHECK_EQ(open_with(52, dlen + 1), TB_EMALF); /* datalen */
+    CHECK_EQ(open_with(56, nents), TB_EMALF); /* nxdomain */
+    CHECK_EQ(open_with(60, nents), TB_EMALF); /* nodata */
+    CHECK_EQ(open_with(16, dlen), TB_EMALF); /* origin */
     /* Every node: name offset, entry range, redirect and wildcard. */
     for (uint32_t i = 0; i < nnodes; i++) {
         size_t nd = nodes + 24 * (size_t)i;
@@ -214,9 +212,9 @@ static void test_alloc_discipline(void)
     before = n_alloc;
     for (int i = 0; i < 100; i++) {
         uint8_t q[512];
-        size_t ql = ta_query(q, i & 1 ? "x.w.example.com." : "nx.example.com.",
-                             DNS_TYPE_A, DNS_CLASS_IN, i & 2 ? 1232 : -1,
-                             i & 4);
+        size_t ql =
+            ta_query(q, i & 1 ? "x.w.example.com." : "nx.example.com.",
+                     DNS_TYPE_A, DNS_CLASS_IN, i & 2 ? 1232 : -1, i & 4);
         CHECK(dns_auth_answer(zs, q, ql, resp, sizeof(resp), 0, &st) > 12);
     }
     CHECK_EQ(n_alloc, before);

@@ -50,11 +50,11 @@ TB_API int dns_zone_open(const void *blob, size_t len, const uint8_t **origin,
 
 /* Server options copied into a zone set. */
 struct dns_auth_opts {
-    bool chaos;           /* answer CH TXT id.server etc.; else REFUSED */
+    bool chaos; /* answer CH TXT id.server etc.; else REFUSED */
     const char *identity; /* id.server / hostname.bind (NULL: "tibra") */
-    const char *version;  /* version.server / version.bind (NULL: "") */
-    uint16_t udp_max;     /* largest UDP response with EDNS; 0 = 1232;
-                             values below 512 count as 512 */
+    const char *version; /* version.server / version.bind (NULL: "") */
+    uint16_t udp_max; /* largest UDP response with EDNS; 0 = 1232;
+                         values below 512 count as 512 */
 };
 
 struct dns_zoneset;
@@ -69,14 +69,13 @@ struct dns_zoneset;
  * (two zones with the same origin), TB_EINVAL (n > 65535 or a string over
  * 255 bytes), TB_ENOMEM.  n == 0 is allowed (everything is REFUSED).
  */
-TB_API int dns_zoneset_build(struct dns_zoneset **zs,
-                             const void *const *blobs, const size_t *lens,
-                             size_t n, const struct dns_auth_opts *opts,
+TB_API int dns_zoneset_build(struct dns_zoneset **zs, const void *const *blobs,
+                             const size_t *lens, size_t n,
+                             const struct dns_auth_opts *opts,
                              const struct tb_alloc *a);
 
 /* Frees (zs) (MAY be NULL), with the allocator it was built with. */
-TB_API void dns_zoneset_free(struct dns_zoneset *zs,
-                             const struct tb_alloc *a);
+TB_API void dns_zoneset_free(struct dns_zoneset *zs, const struct tb_alloc *a);
 
 /* Counters dns_auth_answer adds to; the caller owns and sums them
  * (one per thread needs no locking). */
@@ -84,7 +83,7 @@ struct dns_auth_stats {
     uint64_t queries; /* every call */
     uint64_t noerror, nxdomain, refused, formerr, notimp, servfail;
     uint64_t truncated; /* responses sent with TC */
-    uint64_t dropped;   /* no response (QR set, shorter than a header) */
+    uint64_t dropped; /* no response (QR set, shorter than a header) */
 };
 
 #define DNS_AUTH_TCP 0x1u /* the query came over TCP: no UDP size limit */

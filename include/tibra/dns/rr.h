@@ -24,53 +24,55 @@
  */
 enum dns_rdf {
     DNS_RDF_END = 0,
-    DNS_RDF_NAME,     /* domain name, compressible (RFC 3597 4) */
-    DNS_RDF_NAME_NC,  /* domain name, never compressed on the wire */
-    DNS_RDF_U8,       /* decimal 0..255 */
-    DNS_RDF_U16,      /* decimal 0..65535 */
-    DNS_RDF_U32,      /* decimal 0..4294967295 */
-    DNS_RDF_TTL,      /* u32, decimal or with units (1h30m, RFC 2308) */
-    DNS_RDF_ALG,      /* u8 DNSSEC algorithm, number or mnemonic */
+    DNS_RDF_NAME, /* domain name, compressible (RFC 3597 4) */
+    DNS_RDF_NAME_NC, /* domain name, never compressed on the wire */
+    DNS_RDF_U8, /* decimal 0..255 */
+    DNS_RDF_U16, /* decimal 0..65535 */
+    DNS_RDF_U32, /* decimal 0..4294967295 */
+    DNS_RDF_TTL, /* u32, decimal or with units (1h30m, RFC 2308) */
+    DNS_RDF_ALG, /* u8 DNSSEC algorithm, number or mnemonic */
     DNS_RDF_CERTTYPE, /* u16 CERT type, number or mnemonic (RFC 4398) */
-    DNS_RDF_TYPE,     /* u16 RR type mnemonic (RRSIG type covered) */
-    DNS_RDF_TIME,     /* u32 YYYYMMDDHHmmSS or decimal (RFC 4034 3.2) */
-    DNS_RDF_A,        /* 4 bytes, dotted quad */
-    DNS_RDF_AAAA,     /* 16 bytes, RFC 4291 2.2 text */
-    DNS_RDF_STR,      /* one <character-string> (length byte) */
-    DNS_RDF_STRS,     /* rest: one or more <character-string>s (TXT) */
+    DNS_RDF_TYPE, /* u16 RR type mnemonic (RRSIG type covered) */
+    DNS_RDF_TIME, /* u32 YYYYMMDDHHmmSS or decimal (RFC 4034 3.2) */
+    DNS_RDF_A, /* 4 bytes, dotted quad */
+    DNS_RDF_AAAA, /* 16 bytes, RFC 4291 2.2 text */
+    DNS_RDF_STR, /* one <character-string> (length byte) */
+    DNS_RDF_STRS, /* rest: one or more <character-string>s (TXT) */
     DNS_RDF_STR_REST, /* rest: one string, no length byte (CAA value) */
-    DNS_RDF_CAATAG,   /* CAA tag: length byte + [A-Za-z0-9]+ */
-    DNS_RDF_HEX,      /* rest: hex, may span tokens, at least one byte */
-    DNS_RDF_HEX0,     /* rest: hex, may be empty */
-    DNS_RDF_B64,      /* rest: base64, may span tokens */
-    DNS_RDF_SALT,     /* length byte + hex, "-" for empty (RFC 5155 3.3) */
-    DNS_RDF_B32,      /* length byte + base32hex (RFC 5155 3.3, 4648) */
-    DNS_RDF_BITMAP,   /* rest: type bitmap, may be empty (RFC 4034 4.1.2) */
-    DNS_RDF_SVCPARAMS,/* rest: SvcParams (RFC 9460 2.1) */
-    DNS_RDF_LOC,      /* the whole LOC rdata (RFC 1876 3) */
-    DNS_RDF_EUI48,    /* 6 bytes xx-xx-xx-xx-xx-xx (RFC 7043) */
-    DNS_RDF_EUI64,    /* 8 bytes xx-...-xx */
-    DNS_RDF_ILNP64,   /* 8 bytes xxxx:xxxx:xxxx:xxxx (RFC 6742) */
-    DNS_RDF_APL,      /* rest: APL items [!]afi:address/prefix (RFC 3123) */
+    DNS_RDF_CAATAG, /* CAA tag: length byte + [A-Za-z0-9]+ */
+    DNS_RDF_HEX, /* rest: hex, may span tokens, at least one byte */
+    DNS_RDF_HEX0, /* rest: hex, may be empty */
+    DNS_RDF_B64, /* rest: base64, may span tokens */
+    DNS_RDF_SALT, /* length byte + hex, "-" for empty (RFC 5155 3.3) */
+    DNS_RDF_B32, /* length byte + base32hex (RFC 5155 3.3, 4648) */
+    DNS_RDF_BITMAP, /* rest: type bitmap, may be empty (RFC 4034 4.1.2) */
+    DNS_RDF_SVCPARAMS, /* rest: SvcParams (RFC 9460 2.1) */
+    DNS_RDF_LOC, /* the whole LOC rdata (RFC 1876 3) */
+    DNS_RDF_EUI48, /* 6 bytes xx-xx-xx-xx-xx-xx (RFC 7043) */
+    DNS_RDF_EUI64, /* 8 bytes xx-...-xx */
+    DNS_RDF_ILNP64, /* 8 bytes xxxx:xxxx:xxxx:xxxx (RFC 6742) */
+    DNS_RDF_APL, /* rest: APL items [!]afi:address/prefix (RFC 3123) */
     DNS_RDF_IPSECKEY, /* gateway type, algorithm, gateway, key (RFC 4025) */
     DNS_RDF_COUNT
 };
 
 /* Type properties (dns_rrtype.flags). */
 #define DNS_RRT_COMPRESS 0x01 /* rdata names compressible (RFC 3597 4) */
-#define DNS_RRT_CANON 0x02    /* names lowercased in canonical form
-                                 (RFC 4034 6.2, RFC 6840 5.1) */
-#define DNS_RRT_META 0x04     /* meta/query type: never in a zone */
+#define DNS_RRT_CANON                                                          \
+    0x02 /* names lowercased in canonical form                                 \
+            (RFC 4034 6.2, RFC 6840 5.1) */
+#define DNS_RRT_META     0x04 /* meta/query type: never in a zone */
 #define DNS_RRT_OBSOLETE 0x08 /* obsolete; accepted, generic layout */
-#define DNS_RRT_DNSSEC 0x10   /* RRSIG, NSEC: may sit beside a CNAME
-                                 (RFC 4035 2.5) */
+#define DNS_RRT_DNSSEC                                                         \
+    0x10 /* RRSIG, NSEC: may sit beside a CNAME                                \
+            (RFC 4035 2.5) */
 
 #define DNS_RDF_MAX 10
 struct dns_rrtype {
     uint16_t code;
-    uint8_t flags;                /* DNS_RRT_* */
-    uint8_t rdf[DNS_RDF_MAX];     /* enum dns_rdf, DNS_RDF_END-terminated */
-    const char *name;             /* mnemonic, upper case */
+    uint8_t flags; /* DNS_RRT_* */
+    uint8_t rdf[DNS_RDF_MAX]; /* enum dns_rdf, DNS_RDF_END-terminated */
+    const char *name; /* mnemonic, upper case */
 };
 
 /*
@@ -117,8 +119,8 @@ struct dns_tok {
     const char *s;
     uint32_t len;
     uint16_t flags;
-    uint16_t pad_;  /* private */
-    uint32_t line;  /* line the token starts on, for messages */
+    uint16_t pad_; /* private */
+    uint32_t line; /* line the token starts on, for messages */
 };
 
 /*
@@ -144,8 +146,8 @@ struct dns_rdata_err {
  * (e) MAY be NULL.  (out) is unspecified on error.
  */
 TB_API int dns_rdata_from_text(uint16_t type, const struct dns_tok *t,
-                               size_t ntok, const uint8_t *origin,
-                               uint8_t *out, size_t cap, size_t *outlen,
+                               size_t ntok, const uint8_t *origin, uint8_t *out,
+                               size_t cap, size_t *outlen,
                                struct dns_rdata_err *e);
 
 /*
@@ -157,8 +159,8 @@ TB_API int dns_rdata_from_text(uint16_t type, const struct dns_tok *t,
  * suffices (a full type bitmap spells 65536 mnemonics).
  */
 #define DNS_RDATA_TEXT_MAX (11 * 65536 + 64)
-TB_API int dns_rdata_to_text(uint16_t type, const uint8_t *rdata,
-                             size_t rdlen, char *buf, size_t cap);
+TB_API int dns_rdata_to_text(uint16_t type, const uint8_t *rdata, size_t rdlen,
+                             char *buf, size_t cap);
 
 /*
  * Validates uncompressed wire rdata (rdata, rdlen) against (type)'s layout:

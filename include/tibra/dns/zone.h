@@ -18,13 +18,13 @@
  * wire form.  (file, line) say where the record was read, for messages.
  */
 struct dns_zrr {
-    uint32_t owner;  /* offset in data of the wire owner name */
-    uint32_t rdata;  /* offset in data of the rdata */
+    uint32_t owner; /* offset in data of the wire owner name */
+    uint32_t rdata; /* offset in data of the rdata */
     uint16_t type;
     uint16_t rclass;
     uint32_t ttl;
     uint16_t rdlen;
-    uint16_t file;   /* index into files[] */
+    uint16_t file; /* index into files[] */
     uint32_t line;
 };
 
@@ -37,16 +37,16 @@ struct dns_zrr {
 struct dns_zone_src {
     uint8_t origin[DNS_NAME_MAXLEN];
     size_t origin_len;
-    uint16_t rclass;        /* class of the zone (IN unless stated) */
+    uint16_t rclass; /* class of the zone (IN unless stated) */
     struct dns_zrr *rr;
     size_t nrr;
-    size_t rr_cap;          /* private */
-    struct tb_buf data;     /* owner names and rdata */
-    const char *files[64];  /* file names, for messages; copies owned by
-                               (z), made by dns_zone_src_file() */
+    size_t rr_cap; /* private */
+    struct tb_buf data; /* owner names and rdata */
+    const char *files[64]; /* file names, for messages; copies owned by
+                              (z), made by dns_zone_src_file() */
     unsigned nfiles;
-    uint32_t default_ttl;   /* private: parser state ($TTL / SOA minimum) */
-    uint32_t flags;         /* private: DNS_ZONE_F_* */
+    uint32_t default_ttl; /* private: parser state ($TTL / SOA minimum) */
+    uint32_t flags; /* private: DNS_ZONE_F_* */
     const struct tb_alloc *a;
 };
 
@@ -65,8 +65,8 @@ TB_API void dns_zone_src_free(struct dns_zone_src *z);
  */
 TB_API int dns_zone_src_add(struct dns_zone_src *z, const uint8_t *owner,
                             uint16_t type, uint16_t rclass, uint32_t ttl,
-                            const uint8_t *rdata, uint16_t rdlen,
-                            uint16_t file, uint32_t line);
+                            const uint8_t *rdata, uint16_t rdlen, uint16_t file,
+                            uint32_t line);
 /*
  * Records the file name (name) (copied) and returns its index for
  * dns_zone_src_add(), or TB_ENOMEM, or TB_ENOSPC when 64 files are already
@@ -124,9 +124,8 @@ struct dns_zone_include {
  * error (z) holds an unspecified subset of the records: the caller frees
  * it and MUST NOT use it.
  */
-TB_API int dns_zone_parse(struct dns_zone_src *z, const char *text,
-                          size_t len, const char *file,
-                          const struct dns_zone_include *inc,
+TB_API int dns_zone_parse(struct dns_zone_src *z, const char *text, size_t len,
+                          const char *file, const struct dns_zone_include *inc,
                           struct dns_diag *d);
 
 /*
@@ -143,12 +142,11 @@ TB_API int dns_zone_parse(struct dns_zone_src *z, const char *text,
  *            2181 5.2: all take the TTL of the record read first; RRSIGs
  *            keep theirs, RFC 4034 3); data
  *            at a delegation other than NS, DS and addresses, and data
- *            below one other than addresses (occluded, never served); an in-zone NS target without an A or AAAA record
- *            (missing glue).
- * Duplicates (equal in canonical form, dns_rdata_cmp) are dropped
- * silently (RFC 2181 5).  Returns 0 with
- * (z)->rr sorted (RFC 4034 6.1 owner order, then type, then canonical rdata),
- * TB_ESEMANTIC if any error was reported, or TB_ENOMEM.
+ *            below one other than addresses (occluded, never served); an
+ * in-zone NS target without an A or AAAA record (missing glue). Duplicates
+ * (equal in canonical form, dns_rdata_cmp) are dropped silently (RFC 2181 5).
+ * Returns 0 with (z)->rr sorted (RFC 4034 6.1 owner order, then type, then
+ * canonical rdata), TB_ESEMANTIC if any error was reported, or TB_ENOMEM.
  */
 TB_API int dns_zone_check(struct dns_zone_src *z, struct dns_diag *d);
 
@@ -158,7 +156,6 @@ TB_API int dns_zone_check(struct dns_zone_src *z, struct dns_diag *d);
  * cap).  Returns the length or TB_ESPACE.
  */
 TB_API int dns_zone_rr_to_text(const struct dns_zone_src *z,
-                               const struct dns_zrr *r, char *buf,
-                               size_t cap);
+                               const struct dns_zrr *r, char *buf, size_t cap);
 
 #endif /* DNS_ZONE_H */
