@@ -89,14 +89,15 @@ enum {
     ZN_REDIR = 16, /* u32 topmost cut or DNAME redirecting this node */
     ZN_WILD = 20, /* u32 node "*.<this name>", or ZDB_NONE */
 };
-#define ZNF_APEX     0x1u
-#define ZNF_CUT      0x2u /* NS here and not the apex: a delegation */
-#define ZNF_DNAME    0x4u
-#define ZNF_CNAME    0x8u
-#define ZNF_WILD     0x10u /* first label is "*" */
-#define ZNF_ENT      0x20u /* empty non-terminal: no RRs */
-#define ZNF_REFERRAL 0x40u /* a cut: entry (ZN_ENT + ZN_NENT) is its referral  \
-                            */
+#define ZNF_APEX  0x1u
+#define ZNF_CUT   0x2u /* NS here and not the apex: a delegation */
+#define ZNF_DNAME 0x4u
+#define ZNF_CNAME 0x8u
+#define ZNF_WILD  0x10u /* first label is "*" */
+#define ZNF_ENT   0x20u /* empty non-terminal: no RRs */
+#define ZNF_REFERRAL                                                           \
+    0x40u /* a cut: entry (ZN_ENT + ZN_NENT) is its referral                   \
+           */
 
 /* Entry fields.  The first 10 bytes are ready-made header bytes (big-
  * endian, as on the wire): QDCOUNT..ARCOUNT, then the flags. */

@@ -31,10 +31,17 @@ int main(int argc, char **argv)
 
     while ((c = getopt(argc, argv, "pqt")) != -1) {
         switch (c) {
-        case 'p': dump = true; break;
-        case 'q': d.report = NULL; break;
-        case 't': timing = true; break;
-        default: return 2;
+        case 'p':
+            dump = true;
+            break;
+        case 'q':
+            d.report = NULL;
+            break;
+        case 't':
+            timing = true;
+            break;
+        default:
+            return 2;
         }
     }
     if (argc - optind != 2) {
