@@ -50,9 +50,15 @@ enum tb_err {
     TB_EEXIST = -17,
     TB_EINVAL = -22,
     TB_ENOSPC = -28,
+    TB_EPIPE = -32, /* write after shutdown */
     TB_ERANGE = -34,
     TB_ENOSYS = -38,
+    TB_EADDRINUSE = -98, /* bind/listen: address taken */
+    TB_ENETUNREACH = -101, /* no route / unresolvable next hop */
+    TB_ECONNRESET = -104, /* peer reset the connection */
+    TB_ENOTCONN = -107, /* not (yet) connected */
     TB_ETIMEDOUT = -110,
+    TB_ECONNREFUSED = -111, /* connect answered with RST */
     TB_EMALF = -1001, /* malformed input (wire, text) */
     TB_ETRUNC = -1002, /* input ended early */
     TB_ESPACE = -1003, /* output buffer too small */

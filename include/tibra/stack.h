@@ -29,14 +29,6 @@
 #include <tibra/base.h>
 #include <tibra/plat.h>
 
-/* Errors beyond base.h, errno-valued like the rest. */
-#define TB_EPIPE        (-32) /* write after shutdown */
-#define TB_EADDRINUSE   (-98) /* bind/listen: address taken */
-#define TB_ENETUNREACH  (-101) /* no route / unresolvable next hop */
-#define TB_ECONNRESET   (-104) /* peer reset the connection */
-#define TB_ENOTCONN     (-107) /* not (yet) connected */
-#define TB_ECONNREFUSED (-111) /* connect answered with RST */
-
 struct tb_stack; /* opaque */
 
 enum tb_af { TB_AF_UNSPEC = 0, TB_AF_INET = 4, TB_AF_INET6 = 6 };

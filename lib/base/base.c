@@ -36,6 +36,18 @@ const char *tb_strerror(int err)
         return "not implemented";
     case TB_ETIMEDOUT:
         return "timed out";
+    case TB_EPIPE:
+        return "connection shut down for writing";
+    case TB_EADDRINUSE:
+        return "address already in use";
+    case TB_ENETUNREACH:
+        return "network unreachable";
+    case TB_ECONNRESET:
+        return "connection reset by peer";
+    case TB_ENOTCONN:
+        return "not connected";
+    case TB_ECONNREFUSED:
+        return "connection refused";
     case TB_EMALF:
         return "malformed input";
     case TB_ETRUNC:
