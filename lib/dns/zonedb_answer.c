@@ -45,18 +45,40 @@ struct plan {
     unsigned nnames;
 };
 
+/* Rendering writes the sections straight into the data section
+ * (c->data from (base) on, blob data offset c->names.len + base); fixups and
+ * cut lists go to scratch buffers kept for the whole compile and are appended
+ * after them. */
 struct rctx {
     struct cc *c;
     const struct plan *p;
-    struct tb_buf b, fix, cuts;
+    struct tb_buf *b, *fix, *cuts;
+    size_t base; /* where the entry starts in (b) */
     size_t qlen; /* exact query name length (not var) */
     size_t qmax; /* largest query name length this entry serves */
     int err;
 };
 
+/* Appends (n) bytes to (b); the common case needs no call. */
+static inline void buf_put(struct tb_buf *b, const void *p, size_t n)
+{
+    if (n == 0)
+        return;
+    if (b->cap - b->len >= n && b->err == 0) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+    } else {
+        tb_buf_append(b, p, n);
+    }
+}
 static void rd_byte(struct rctx *r, const void *p, size_t n)
 {
-    tb_buf_append(&r->b, p, n);
+    buf_put(r->b, p, n);
+}
+/* Offset in the entry being written. */
+static inline size_t rd_pos(const struct rctx *r)
+{
+    return r->b->len - r->base;
 }
 static void rd_u16(struct rctx *r, uint16_t v)
 {
@@ -102,9 +124,9 @@ static void put_ptr(struct rctx *r, int32_t add)
 {
     if (r->p->var) {
         uint8_t f[4];
-        zdb_st16(f, (uint16_t)r->b.len);
+        zdb_st16(f, (uint16_t)rd_pos(r));
         zdb_st16(f + 2, (uint16_t)(int16_t)add);
-        tb_buf_append(&r->fix, f, 4);
+        buf_put(r->fix, f, 4);
         rd_u16(r, 0xc000);
     } else {
         rd_u16(r, (uint16_t)(0xc000 | (r->qlen + (size_t)add)));
@@ -116,7 +138,7 @@ static void put_ptr(struct rctx *r, int32_t add)
 static void put_name(struct rctx *r, const uint8_t *name, bool compress)
 {
     uint8_t ln[DNS_NAME_MAXLEN];
-    size_t len = dns_name_len(name), off = 0, start = r->b.len;
+    size_t len = dns_name_len(name), off = 0, start = rd_pos(r);
     int32_t add = 0;
     bool hit = false;
 
@@ -206,7 +228,7 @@ static void put_rr(struct rctx *r, const struct rref *f, const uint8_t *own,
     rd_u16(r, r->c->rclass);
     rd_u32(r,
            (f->flags & RF_NEGTTL) ? TB_MIN(rr->ttl, soa_min(r->c)) : rr->ttl);
-    lenpos = r->b.len;
+    lenpos = r->b->len;
     rd_u16(r, 0);
     err = put_rdata(r, rr->type, dns_zrr_rdata(r->c->z, rr), rr->rdlen);
     if (err != 0 && r->err == 0) {
@@ -214,8 +236,8 @@ static void put_rr(struct rctx *r, const struct rref *f, const uint8_t *own,
         dns_diag(r->c->diag, DNS_DIAG_ERROR, dns_zrr_file(r->c->z, rr),
                  rr->line, "malformed rdata");
     }
-    if (r->b.err == 0)
-        tb_put16(r->b.data + lenpos, (uint16_t)(r->b.len - lenpos - 2));
+    if (r->b->err == 0)
+        tb_put16(r->b->data + lenpos, (uint16_t)(r->b->len - lenpos - 2));
 }
 
 /* Writes one RRset (and its RRSIGs when (dnssec)); returns RRs written. */
@@ -241,11 +263,11 @@ static unsigned put_rrset(struct rctx *r, const struct rref *f, bool dnssec)
         rd_u16(r, DNS_TYPE_CNAME);
         rd_u16(r, c->rclass);
         rd_u32(r, d->ttl);
-        lenpos = r->b.len;
+        lenpos = r->b->len;
         rd_u16(r, 0);
         put_name(r, r->p->names[f->owner + 1], true);
-        if (r->b.err == 0)
-            tb_put16(r->b.data + lenpos, (uint16_t)(r->b.len - lenpos - 2));
+        if (r->b->err == 0)
+            tb_put16(r->b->data + lenpos, (uint16_t)(r->b->len - lenpos - 2));
         return 1;
     }
     for (uint32_t i = 0; i < rs->n; i++, n++)
@@ -267,15 +289,19 @@ static unsigned put_rrset(struct rctx *r, const struct rref *f, bool dnssec)
 static int render(struct cc *c, const struct plan *p, bool dnssec,
                   uint32_t *idx)
 {
-    struct rctx r = {.c = c, .p = p};
+    struct rctx r = {.c = c,
+                     .p = p,
+                     .b = &c->data,
+                     .fix = &c->fix,
+                     .cuts = &c->cuts,
+                     .base = c->data.len};
     uint8_t e[ZDB_ENT_LEN] = {0};
     unsigned cnt[3] = {0}, ncut = 0;
-    size_t minlen = 0;
+    size_t minlen = 0, len;
     int err;
 
-    tb_buf_init(&r.b, c->a);
-    tb_buf_init(&r.fix, c->a);
-    tb_buf_init(&r.cuts, c->a);
+    c->fix.len = 0;
+    c->cuts.len = 0;
     r.qlen = p->known_len;
     r.qmax = p->var ? DNS_NAME_MAXLEN : p->known_len;
     c->ctab->n = 0;
@@ -288,52 +314,51 @@ static int render(struct cc *c, const struct plan *p, bool dnssec,
             cnt[sec] += put_rrset(&r, &p->r[sec][i], dnssec);
             if (sec == 2) {
                 uint8_t cut[8] = {0};
-                zdb_st32(cut, (uint32_t)r.b.len);
+                zdb_st32(cut, (uint32_t)rd_pos(&r));
                 zdb_st16(cut + 4, (uint16_t)cnt[2]);
-                tb_buf_append(&r.cuts, cut, 8);
+                buf_put(&c->cuts, cut, 8);
                 ncut++;
             }
         }
         if (sec == 1)
-            minlen = r.b.len;
+            minlen = rd_pos(&r);
     }
-    err = r.err ? r.err : (r.b.err | r.fix.err | r.cuts.err);
-    if (err == 0 && (r.b.len > DNS_MSG_MAXLEN - DNS_HDR_LEN ||
-                     cnt[0] > 0xffff || cnt[1] > 0xffff || cnt[2] > 0xffff)) {
+    len = rd_pos(&r);
+    err = r.err ? r.err : (c->data.err | c->fix.err | c->cuts.err);
+    if (err == 0 && (len > DNS_MSG_MAXLEN - DNS_HDR_LEN || cnt[0] > 0xffff ||
+                     cnt[1] > 0xffff || cnt[2] > 0xffff)) {
         dns_diag(c->diag, DNS_DIAG_ERROR, NULL, 0,
                  "a response exceeds 65535 bytes");
         err = TB_ERANGE;
     }
-    if (err == 0) {
-        tb_put16(e + ZE_COUNTS, 1);
-        tb_put16(e + ZE_COUNTS + 2, (uint16_t)cnt[0]);
-        tb_put16(e + ZE_COUNTS + 4, (uint16_t)cnt[1]);
-        tb_put16(e + ZE_COUNTS + 6, (uint16_t)cnt[2]);
-        tb_put16(e + ZE_HFLAGS, (uint16_t)(DNS_FLAG_QR | p->rcode |
-                                           (p->aa ? DNS_FLAG_AA : 0)));
-        zdb_st16(e + ZE_TYPE, p->type);
-        zdb_st16(e + ZE_NFIX, (uint16_t)(r.fix.len / 4));
-        zdb_st32(e + ZE_OFF, (uint32_t)c->data.len);
-        zdb_st32(e + ZE_LEN, (uint32_t)r.b.len);
-        zdb_st32(e + ZE_MINLEN, (uint32_t)minlen);
-        tb_buf_append(&c->data, r.b.data, r.b.len);
-        zdb_st32(e + ZE_FIX, (uint32_t)c->data.len);
-        tb_buf_append(&c->data, r.fix.data, r.fix.len);
-        zdb_st32(e + ZE_CUTS, (uint32_t)c->data.len);
-        tb_buf_append(&c->data, r.cuts.data, r.cuts.len);
-        zdb_st16(e + ZE_NCUT, (uint16_t)ncut);
-        zdb_st16(e + ZE_NREQ, (uint16_t)TB_MIN(p->nreq, ncut));
-        zdb_st32(e + ZE_DO, c->nents);
-        tb_buf_append(&c->ents, e, sizeof(e));
-        *idx = c->nents++;
-        if (c->data.len > 0x7fffffff)
-            err = TB_ERANGE;
-        err = err ? err : (c->data.err | c->ents.err);
+    if (err != 0) {
+        if (c->data.err == 0)
+            c->data.len = r.base;
+        return err;
     }
-    tb_buf_free(&r.b);
-    tb_buf_free(&r.fix);
-    tb_buf_free(&r.cuts);
-    return err;
+    tb_put16(e + ZE_COUNTS, 1);
+    tb_put16(e + ZE_COUNTS + 2, (uint16_t)cnt[0]);
+    tb_put16(e + ZE_COUNTS + 4, (uint16_t)cnt[1]);
+    tb_put16(e + ZE_COUNTS + 6, (uint16_t)cnt[2]);
+    tb_put16(e + ZE_HFLAGS,
+             (uint16_t)(DNS_FLAG_QR | p->rcode | (p->aa ? DNS_FLAG_AA : 0)));
+    zdb_st16(e + ZE_TYPE, p->type);
+    zdb_st16(e + ZE_NFIX, (uint16_t)(c->fix.len / 4));
+    zdb_st32(e + ZE_OFF, (uint32_t)(c->names.len + r.base));
+    zdb_st32(e + ZE_LEN, (uint32_t)len);
+    zdb_st32(e + ZE_MINLEN, (uint32_t)minlen);
+    zdb_st32(e + ZE_FIX, (uint32_t)(c->names.len + c->data.len));
+    buf_put(&c->data, c->fix.data, c->fix.len);
+    zdb_st32(e + ZE_CUTS, (uint32_t)(c->names.len + c->data.len));
+    buf_put(&c->data, c->cuts.data, c->cuts.len);
+    zdb_st16(e + ZE_NCUT, (uint16_t)ncut);
+    zdb_st16(e + ZE_NREQ, (uint16_t)TB_MIN(p->nreq, ncut));
+    zdb_st32(e + ZE_DO, c->nents);
+    buf_put(&c->ents, e, sizeof(e));
+    *idx = c->nents++;
+    if (c->names.len + c->data.len > 0x7fffffff)
+        return TB_ERANGE;
+    return c->data.err | c->ents.err;
 }
 
 static void plan_init(struct plan *p, uint16_t type, const uint8_t *known,

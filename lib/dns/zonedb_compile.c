@@ -53,7 +53,9 @@ static int rr_cmp(const void *ctx, uint32_t x, uint32_t y)
 {
     const struct dns_zone_src *z = ctx;
     const struct dns_zrr *a = &z->rr[x], *b = &z->rr[y];
-    int c = dns_name_cmp(dns_zrr_owner(z, a), dns_zrr_owner(z, b));
+    int c = a->owner == b->owner
+                ? 0 /* shared by the parser */
+                : dns_name_cmp(dns_zrr_owner(z, a), dns_zrr_owner(z, b));
     size_t m;
 
     if (c != 0)
@@ -67,23 +69,33 @@ static int rr_cmp(const void *ctx, uint32_t x, uint32_t y)
     return a->rdlen == b->rdlen ? 0 : (a->rdlen < b->rdlen ? -1 : 1);
 }
 
-/* Node (index) with lowercased name (name, len), or ZDB_NONE. */
+/* Node with the lowercased (name, len), zero-padded to a multiple of 8,
+ * and hash (h), or ZDB_NONE. */
+static uint32_t find_padded(const struct cc *c, const uint8_t *name, size_t len,
+                            uint64_t h)
+{
+    uint32_t tag = (uint32_t)(h >> 32);
+
+    for (uint32_t i = (uint32_t)h & c->hmask;; i = (i + 1) & c->hmask) {
+        uint64_t s = c->slots[i];
+        if (s == 0)
+            return ZDB_NONE;
+        if ((uint32_t)(s >> 32) != tag)
+            continue;
+        const struct cnode *n = &c->nodes[(uint32_t)s - 1];
+        if (n->nlen == len && zdb_eq(cc_name(c, n), name, len))
+            return (uint32_t)s - 1;
+    }
+}
+
 uint32_t cc_find(const struct cc *c, const uint8_t *name, size_t len)
 {
-    uint8_t pad[DNS_NAME_MAXLEN + 8] = {0};
-    uint64_t h;
-    uint32_t i;
+    uint8_t pad[DNS_NAME_MAXLEN + 8];
 
+    /* Only the bytes up to the next multiple of 8 need to be zero. */
     memcpy(pad, name, len);
-    h = zdb_hash(pad, len);
-    for (i = (uint32_t)h & c->hmask;; i = (i + 1) & c->hmask) {
-        uint32_t idx = c->slots[i];
-        if (idx == 0)
-            return ZDB_NONE;
-        const struct cnode *n = &c->nodes[idx - 1];
-        if (n->nlen == len && memcmp(cc_name(c, n), name, len) == 0)
-            return idx - 1;
-    }
+    memset(pad + len, 0, 8);
+    return find_padded(c, pad, len, zdb_hash(pad, len));
 }
 
 /* The RRset (type) at node (n), or NULL. */
@@ -100,7 +112,7 @@ const struct crs *cc_rrset(const struct cc *c, uint32_t n, uint16_t type)
 static int load_records(struct cc *c)
 {
     const struct dns_zone_src *z = c->z;
-    size_t n = 0;
+    size_t n = 1;
     int err;
 
     if (z->nrr == 0 || z->nrr > 0x7fffffff) {
@@ -113,7 +125,8 @@ static int load_records(struct cc *c)
     for (size_t i = 0; i < z->nrr; i++) {
         const struct dns_zrr *r = &z->rr[i];
         const uint8_t *own = dns_zrr_owner(z, r);
-        if (!dns_name_is_sub(own, c->origin)) {
+        if ((i == 0 || r->owner != z->rr[i - 1].owner) &&
+            !dns_name_is_sub(own, c->origin)) {
             dns_diag(c->diag, DNS_DIAG_ERROR, dns_zrr_file(z, r), r->line,
                      "record out of zone");
             return TB_ESEMANTIC;
@@ -125,16 +138,25 @@ static int load_records(struct cc *c)
         }
         c->ord[i] = (uint32_t)i;
     }
-    /* dns_zone_check() leaves the records sorted: sort only if not. */
-    for (size_t i = 1; i < z->nrr; i++)
-        if (rr_cmp(z, c->ord[i - 1], c->ord[i]) > 0) {
+    /* dns_zone_check() leaves the records sorted: one pass checks that
+     * and drops duplicates (the last kept record compares equal to the
+     * previous one); only an unsorted zone is sorted, then de-duplicated. */
+    for (size_t i = 1; i < z->nrr; i++) {
+        int d = rr_cmp(z, c->ord[n - 1], (uint32_t)i);
+        if (d < 0) {
+            c->ord[n++] = (uint32_t)i;
+        } else if (d > 0) {
+            for (size_t j = 0; j < z->nrr; j++)
+                c->ord[j] = (uint32_t)j;
             if ((err = msort(c->ord, z->nrr, c->a, rr_cmp, z)) != 0)
                 return err;
+            n = 1;
+            for (size_t j = 1; j < z->nrr; j++)
+                if (rr_cmp(z, c->ord[n - 1], c->ord[j]) != 0)
+                    c->ord[n++] = c->ord[j];
             break;
         }
-    for (size_t i = 0; i < z->nrr; i++)
-        if (n == 0 || rr_cmp(z, c->ord[n - 1], c->ord[i]) != 0)
-            c->ord[n++] = c->ord[i];
+    }
     c->nrr = n;
     return 0;
 }
@@ -158,110 +180,129 @@ static unsigned common_labels(const uint8_t *a, const uint8_t *b)
     return k;
 }
 
-static int add_node(struct cc *c, const uint8_t *name, size_t *cap)
+/* Appends the node (name) with (labels) labels below node (parent). */
+static int add_node(struct cc *c, const uint8_t *name, size_t len,
+                    unsigned labels, uint32_t parent)
 {
     struct cnode *nd;
+    size_t plen = ZDB_PAD(len);
 
-    if (c->nn == *cap) {
-        size_t nc = *cap ? *cap * 2 : 256;
-        struct cnode *nv =
-            tb_realloc(c->a, c->nodes, *cap * sizeof(*nv), nc * sizeof(*nv));
+    if (c->nn == c->nodes_cap) {
+        size_t nc = c->nodes_cap ? c->nodes_cap * 2 : 256;
+        struct cnode *nv = tb_realloc(
+            c->a, c->nodes, c->nodes_cap * sizeof(*nv), nc * sizeof(*nv));
         if (nv == NULL)
             return TB_ENOMEM;
         c->nodes = nv;
-        *cap = nc;
+        c->nodes_cap = nc;
     }
+    if (tb_buf_reserve(&c->names, plen) != 0 ||
+        c->names.len + plen > 0x7fffffff)
+        return TB_ENOMEM;
     nd = &c->nodes[c->nn++];
     memset(nd, 0, sizeof(*nd));
-    nd->name = (uint32_t)c->data.len;
-    nd->nlen = (uint16_t)dns_name_len(name);
-    nd->labels = (uint8_t)dns_name_labels(name);
-    nd->redir = nd->wild = ZDB_NONE;
-    tb_buf_append(&c->data, name, nd->nlen);
+    nd->name = (uint32_t)c->names.len;
+    nd->nlen = (uint16_t)len;
+    nd->labels = (uint8_t)labels;
+    nd->redir = nd->wild = nd->top = ZDB_NONE;
+    nd->parent = parent;
     /* Zero padding to 8 bytes: the answer path compares words. */
-    tb_buf_append(&c->data, "\0\0\0\0\0\0\0", ZDB_PAD(nd->nlen) - nd->nlen);
-    if (c->data.err != 0 || c->data.len > 0x7fffffff)
-        return TB_ENOMEM;
+    memset(c->names.data + c->names.len + plen - 8, 0, 8);
+    memcpy(c->names.data + c->names.len, name, len);
+    c->names.len += plen;
+    return 0;
+}
+
+/* Adds RR (i) of the sorted zone to the RRsets of the last node. */
+static int add_rr(struct cc *c, size_t i, uint16_t type)
+{
+    struct cnode *nd = &c->nodes[c->nn - 1];
+
+    if (nd->nrs > 0 && c->rs[nd->rs + nd->nrs - 1].type == type) {
+        c->rs[nd->rs + nd->nrs - 1].n++;
+        return 0;
+    }
+    if (c->nrs == c->rs_cap) {
+        size_t nc = c->rs_cap ? c->rs_cap * 2 : 256;
+        struct crs *n2 = tb_realloc(c->a, c->rs, c->rs_cap * sizeof(*c->rs),
+                                    nc * sizeof(*c->rs));
+        if (n2 == NULL)
+            return TB_ENOMEM;
+        c->rs = n2;
+        c->rs_cap = nc;
+    }
+    if (nd->nrs == 0)
+        nd->rs = (uint32_t)c->nrs;
+    c->rs[c->nrs++] = (struct crs){.type = type, .first = (uint32_t)i, .n = 1};
+    nd->nrs++;
     return 0;
 }
 
 /*
- * Step 3: one node per owner and per empty non-terminal (RFC 4592 2.2.2),
- * in canonical order, without sorting: with the owners in canonical order,
- * the names to insert before an owner O are its ancestors below the
- * deepest one it shares with the previous owner (those sort after the
- * previous owner and before O).  The origin is node 0.  The names become
- * the start of the data section.
+ * Steps 3-4: one node per owner and per empty non-terminal (RFC 4592
+ * 2.2.2), in canonical order, without sorting: with the owners in
+ * canonical order, the names to insert before an owner O are its ancestors
+ * below the deepest one it shares with the previous owner (those sort
+ * after the previous owner and before O).  (path) holds the node of each
+ * ancestor of the last node by label count, so each node learns its
+ * parent without a lookup.  The origin is node 0.  The names become the
+ * start of the data section.  The records' RRsets are attached to their
+ * owner's node on the way.
  */
 static int make_nodes(struct cc *c)
 {
     const struct dns_zone_src *z = c->z;
     uint8_t prev[DNS_NAME_MAXLEN];
-    size_t cap = 0;
+    uint32_t path[DNS_NAME_MAXLEN / 2 + 1];
+    size_t plen = c->olen;
+    uint32_t prev_off = ZDB_NONE;
     int err;
 
     c->nn = 0;
-    if ((err = add_node(c, c->origin, &cap)) != 0)
-        goto out;
+    if ((err = add_node(c, c->origin, c->olen, c->olabels, ZDB_NONE)) != 0)
+        return err;
+    path[c->olabels] = 0;
     memcpy(prev, c->origin, c->olen);
     for (size_t i = 0; i < c->nrr; i++) {
+        const struct dns_zrr *r = &z->rr[c->ord[i]];
         uint8_t own[DNS_NAME_MAXLEN];
-        const uint8_t *o = dns_zrr_owner(z, &z->rr[c->ord[i]]);
-        size_t len = dns_name_len(o);
+        const uint8_t *o;
+        size_t len;
         unsigned k, labels;
 
+        if (r->owner == prev_off)
+            goto add; /* the parser shares an owner between its RRs */
+        prev_off = r->owner;
+        o = dns_zrr_owner(z, r);
+        len = dns_name_len(o);
         memcpy(own, o, len);
         dns_name_lower(own);
-        if (dns_name_len(prev) == len && memcmp(prev, own, len) == 0)
-            continue;
+        if (plen == len && memcmp(prev, own, len) == 0)
+            goto add;
         k = common_labels(own, prev);
         labels = dns_name_labels(own);
-        for (unsigned j = k + 1; j < labels; j++)
-            if ((err = add_node(c, dns_name_skip(own, labels - j), &cap)) != 0)
-                goto out;
-        if ((err = add_node(c, own, &cap)) != 0)
-            goto out;
+        for (unsigned j = k + 1; j <= labels; j++) {
+            const uint8_t *a = dns_name_skip(own, labels - j);
+            err = add_node(c, a, len - (size_t)(a - own), j, path[j - 1]);
+            if (err != 0)
+                return err;
+            path[j] = (uint32_t)c->nn - 1;
+        }
         memcpy(prev, own, len);
+        plen = len;
+    add:
+        if ((err = add_rr(c, i, r->type)) != 0)
+            return err;
     }
-out:
-    c->nodes_cap = cap;
-    return err;
+    return 0;
 }
 
-/* Step 4: attach RRsets to nodes; flags; hash table. */
+/* Step 4: flags; hash table. */
 static int group(struct cc *c)
 {
-    const struct dns_zone_src *z = c->z;
-    size_t ni = 0, cap = 0;
+    enum { AHEAD = 16 };
+    uint64_t ring[AHEAD];
 
-    for (size_t i = 0; i < c->nrr; i++) {
-        const struct dns_zrr *r = &z->rr[c->ord[i]];
-        const uint8_t *own = dns_zrr_owner(z, r);
-        while (ni < c->nn && !dns_name_equal(cc_name(c, &c->nodes[ni]), own))
-            ni++;
-        if (ni == c->nn)
-            return TB_EINVAL; /* NOTREACHED: every owner is a node */
-        struct cnode *nd = &c->nodes[ni];
-        if (nd->nrs > 0 && c->rs[nd->rs + nd->nrs - 1].type == r->type) {
-            c->rs[nd->rs + nd->nrs - 1].n++;
-            continue;
-        }
-        if (c->nrs == cap) {
-            size_t nc = cap ? cap * 2 : 256;
-            struct crs *n2 = tb_realloc(c->a, c->rs, cap * sizeof(*c->rs),
-                                        nc * sizeof(*c->rs));
-            if (n2 == NULL)
-                return TB_ENOMEM;
-            c->rs = n2;
-            cap = nc;
-        }
-        if (nd->nrs == 0)
-            nd->rs = (uint32_t)c->nrs;
-        c->rs[c->nrs++] =
-            (struct crs){.type = r->type, .first = (uint32_t)i, .n = 1};
-        nd->nrs++;
-    }
-    c->rs_cap = cap;
     for (size_t i = 0; i < c->nn; i++) {
         struct cnode *nd = &c->nodes[i];
         if (i == 0)
@@ -270,17 +311,25 @@ static int group(struct cc *c)
             nd->flags |= ZNF_ENT;
         if (dns_name_is_wildcard(cc_name(c, nd)))
             nd->flags |= ZNF_WILD;
-        if (cc_rrset(c, (uint32_t)i, DNS_TYPE_NS) && i != 0)
-            nd->flags |= ZNF_CUT | ZNF_REFERRAL;
-        if (cc_rrset(c, (uint32_t)i, DNS_TYPE_DNAME))
-            nd->flags |= ZNF_DNAME;
-        if (cc_rrset(c, (uint32_t)i, DNS_TYPE_CNAME))
-            nd->flags |= ZNF_CNAME;
-        if (cc_rrset(c, (uint32_t)i, DNS_TYPE_RRSIG))
-            c->zflags |= ZF_SIGNED;
+        for (uint32_t j = 0; j < nd->nrs; j++) {
+            switch (c->rs[nd->rs + j].type) {
+            case DNS_TYPE_NS:
+                if (i != 0)
+                    nd->flags |= ZNF_CUT | ZNF_REFERRAL;
+                break;
+            case DNS_TYPE_DNAME:
+                nd->flags |= ZNF_DNAME;
+                break;
+            case DNS_TYPE_CNAME:
+                nd->flags |= ZNF_CNAME;
+                break;
+            case DNS_TYPE_RRSIG:
+                c->zflags |= ZF_SIGNED;
+                break;
+            }
+        }
     }
-    if (!dns_name_equal(cc_name(c, &c->nodes[0]), c->origin) ||
-        cc_rrset(c, 0, DNS_TYPE_SOA) == NULL) {
+    if (cc_rrset(c, 0, DNS_TYPE_SOA) == NULL) {
         dns_diag(c->diag, DNS_DIAG_ERROR, NULL, 0, "no SOA at the apex");
         return TB_ESEMANTIC;
     }
@@ -291,51 +340,49 @@ static int group(struct cc *c)
     if (slots > 0x40000000u)
         return TB_ERANGE;
     c->hmask = (uint32_t)(slots - 1);
-    c->slots = tb_alloc(c->a, slots * 4);
-    c->tags = tb_alloc(c->a, slots * 4);
-    if (c->slots == NULL || c->tags == NULL)
+    c->slots = tb_alloc(c->a, slots * 8);
+    if (c->slots == NULL)
         return TB_ENOMEM;
-    memset(c->slots, 0, slots * 4);
-    memset(c->tags, 0, slots * 4);
-    for (size_t i = 0; i < c->nn; i++) {
-        uint8_t pad[DNS_NAME_MAXLEN + 8] = {0};
-        const struct cnode *nd = &c->nodes[i];
-        memcpy(pad, cc_name(c, nd), nd->nlen);
-        uint64_t h = zdb_hash(pad, nd->nlen);
-        uint32_t s = (uint32_t)h & c->hmask;
-        while (c->slots[s] != 0)
-            s = (s + 1) & c->hmask;
-        c->slots[s] = (uint32_t)i + 1;
-        c->tags[s] = (uint32_t)(h >> 32);
+    memset(c->slots, 0, slots * 8);
+    /* The names are padded in (data) already.  Slots are random: hash
+     * AHEAD nodes ahead and prefetch their first slot. */
+    for (size_t i = 0; i < c->nn + AHEAD; i++) {
+        if (i >= AHEAD) {
+            size_t j = i - AHEAD;
+            uint64_t h = ring[j % AHEAD];
+            uint32_t s = (uint32_t)h & c->hmask;
+            while (c->slots[s] != 0)
+                s = (s + 1) & c->hmask;
+            c->slots[s] = ((uint64_t)j + 1) | (h >> 32 << 32);
+        }
+        if (i < c->nn) {
+            const struct cnode *nd = &c->nodes[i];
+            uint64_t h = zdb_hash(cc_name(c, nd), nd->nlen);
+            ring[i % AHEAD] = h;
+            __builtin_prefetch(&c->slots[(uint32_t)h & c->hmask], 1);
+        }
     }
     return 0;
 }
 
-/* Step 5: wildcard children; topmost cut or DNAME above each node. */
+/* Step 5: wildcard children; topmost cut or DNAME above each node: from
+ * just below the apex down to the node itself, the first cut (the node
+ * included) or DNAME (strictly above) wins.  Parents come before their
+ * children in canonical order. */
 static void link_nodes(struct cc *c)
 {
-    for (size_t i = 0; i < c->nn; i++) {
+    for (size_t i = 1; i < c->nn; i++) {
         struct cnode *nd = &c->nodes[i];
-        const uint8_t *nm = cc_name(c, nd);
-        if (nd->flags & ZNF_WILD) {
-            const uint8_t *p = dns_name_skip(nm, 1);
-            uint32_t parent = cc_find(c, p, nd->nlen - 2);
-            if (parent != ZDB_NONE)
-                c->nodes[parent].wild = (uint32_t)i;
-        }
-        /* Ancestors from just below the apex down to the node itself: the
-         * first cut (the node included) or DNAME (strictly above) wins. */
-        for (unsigned k = nd->labels - c->olabels; k-- > 0;) {
-            const uint8_t *p = dns_name_skip(nm, k);
-            uint32_t a = cc_find(c, p, nd->nlen - (size_t)(p - nm));
-            if (a == ZDB_NONE)
-                continue;
-            if ((c->nodes[a].flags & ZNF_CUT) ||
-                ((c->nodes[a].flags & ZNF_DNAME) && k > 0)) {
-                nd->redir = a;
-                break;
-            }
-        }
+        uint32_t up = c->nodes[nd->parent].top;
+        if (nd->flags & ZNF_WILD)
+            c->nodes[nd->parent].wild = (uint32_t)i;
+        if (up == ZDB_NONE && (nd->flags & ZNF_CUT))
+            nd->redir = (uint32_t)i;
+        else
+            nd->redir = up;
+        if (up == ZDB_NONE && (nd->flags & (ZNF_CUT | ZNF_DNAME)))
+            up = (uint32_t)i;
+        nd->top = up;
     }
 }
 
@@ -346,10 +393,13 @@ static void cc_free(struct cc *c)
     tb_free(a, c->ord, c->z->nrr * 4);
     tb_free(a, c->nodes, c->nodes_cap * sizeof(*c->nodes));
     tb_free(a, c->rs, c->rs_cap * sizeof(*c->rs));
-    tb_free(a, c->slots, (size_t)(c->hmask + 1) * 4);
-    tb_free(a, c->tags, (size_t)(c->hmask + 1) * 4);
+    if (c->slots != NULL)
+        tb_free(a, c->slots, (size_t)(c->hmask + 1) * 8);
     tb_buf_free(&c->ents);
+    tb_buf_free(&c->names);
     tb_buf_free(&c->data);
+    tb_buf_free(&c->fix);
+    tb_buf_free(&c->cuts);
     tb_free(a, c->ctab, sizeof(*c->ctab));
 }
 
@@ -364,7 +414,7 @@ static int emit(struct cc *c, struct tb_buf *out)
     hash = nodes + (uint64_t)c->nn * ZDB_NODE_LEN;
     ents = hash + ((uint64_t)c->hmask + 1) * ZDB_SLOT_LEN;
     data = ents + c->ents.len;
-    total = data + c->data.len;
+    total = data + c->names.len + c->data.len;
     if (total > 0xffffffffu)
         return TB_ERANGE;
     zdb_st32(hdr + ZH_MAGIC, ZDB_MAGIC);
@@ -382,7 +432,7 @@ static int emit(struct cc *c, struct tb_buf *out)
     zdb_st32(hdr + ZH_NENTS, c->nents);
     zdb_st32(hdr + ZH_ENTS, (uint32_t)ents);
     zdb_st32(hdr + ZH_DATA, (uint32_t)data);
-    zdb_st32(hdr + ZH_DATALEN, (uint32_t)c->data.len);
+    zdb_st32(hdr + ZH_DATALEN, (uint32_t)(c->names.len + c->data.len));
     zdb_st32(hdr + ZH_NXDOMAIN, c->nxdomain);
     zdb_st32(hdr + ZH_NODATA, c->nodata);
     if (sr->rdlen >= 20)
@@ -407,11 +457,12 @@ static int emit(struct cc *c, struct tb_buf *out)
     }
     for (size_t i = 0; i <= c->hmask; i++) {
         uint8_t b[ZDB_SLOT_LEN];
-        zdb_st32(b, c->slots[i]);
-        zdb_st32(b + 4, c->tags[i]);
+        zdb_st32(b, (uint32_t)c->slots[i]);
+        zdb_st32(b + 4, (uint32_t)(c->slots[i] >> 32));
         tb_buf_append(out, b, sizeof(b));
     }
     tb_buf_append(out, c->ents.data, c->ents.len);
+    tb_buf_append(out, c->names.data, c->names.len);
     tb_buf_append(out, c->data.data, c->data.len);
     return out->err;
 }
@@ -438,17 +489,25 @@ int dns_zone_compile(const struct dns_zone_src *z, struct tb_buf *out,
     c.olen = dns_name_len(c.origin);
     c.olabels = dns_name_labels(c.origin);
     tb_buf_init(&c.ents, c.a);
+    tb_buf_init(&c.names, c.a);
     tb_buf_init(&c.data, c.a);
+    tb_buf_init(&c.fix, c.a);
+    tb_buf_init(&c.cuts, c.a);
     c.ctab = tb_alloc(c.a, sizeof(*c.ctab));
     if (c.ctab == NULL) {
         err = TB_ENOMEM;
         goto out;
     }
-    if ((err = load_records(&c)) != 0 || (err = make_nodes(&c)) != 0 ||
-        (err = group(&c)) != 0)
+    if ((err = load_records(&c)) != 0)
+        goto out;
+    if ((err = make_nodes(&c)) != 0)
+        goto out;
+    if ((err = group(&c)) != 0)
         goto out;
     link_nodes(&c);
-    if ((err = cc_answers(&c)) != 0 || (err = emit(&c, out)) != 0)
+    if ((err = cc_answers(&c)) != 0)
+        goto out;
+    if ((err = emit(&c, out)) != 0)
         goto out;
 out:
     if (err != 0)

@@ -12,12 +12,15 @@
 /* A node being compiled: a name of the zone (owner or empty
  * non-terminal) with its RRsets rs[rs .. rs + nrs). */
 struct cnode {
-    uint32_t name; /* offset of the lowercased name in cc.data */
+    uint32_t name; /* offset of the lowercased name in cc.names */
     uint16_t nlen;
     uint8_t labels;
     uint16_t flags; /* ZNF_* */
     uint32_t rs, nrs;
     uint32_t redir, wild; /* node indices or ZDB_NONE */
+    uint32_t parent; /* node index (ZDB_NONE for the apex) */
+    uint32_t top; /* topmost cut or DNAME at or above this node, below
+                     the apex, or ZDB_NONE (link_nodes only) */
     uint32_t ent;
     uint16_t nent;
 };
@@ -55,21 +58,26 @@ struct cc {
     size_t nn, nodes_cap;
     struct crs *rs;
     size_t nrs, rs_cap;
-    uint32_t *slots, *tags, hmask;
-    struct tb_buf ents, data;
+    uint64_t *slots; /* node index + 1 | hash tag << 32; 0 = empty */
+    uint32_t hmask;
+    /* The data section: the node names (all made before anything is
+     * rendered), then the rendered sections at offset names.len on. */
+    struct tb_buf names, ents, data;
+    struct tb_buf fix, cuts; /* scratch of the entry being rendered */
     uint32_t nents, nxdomain, nodata;
     struct ctab *ctab;
 };
 
 static inline const uint8_t *cc_name(const struct cc *c, const struct cnode *n)
 {
-    return c->data.data + n->name;
+    return c->names.data + n->name;
 }
 static inline const struct dns_zrr *cc_rr(const struct cc *c, uint32_t i)
 {
     return &c->z->rr[c->ord[i]];
 }
 
+/* Node (index) with lowercased name (name, len), or ZDB_NONE. */
 uint32_t cc_find(const struct cc *c, const uint8_t *name, size_t len);
 const struct crs *cc_rrset(const struct cc *c, uint32_t n, uint16_t type);
 /* Decides and renders every entry; sets node ranges, nxdomain, nodata. */
