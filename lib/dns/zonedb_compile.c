@@ -98,6 +98,68 @@ uint32_t cc_find(const struct cc *c, const uint8_t *name, size_t len)
     return find_padded(c, pad, len, zdb_hash(pad, len));
 }
 
+void cc_prefetch(const struct cc *c, uint32_t m, unsigned stage)
+{
+    const struct cnode *nd = &c->nodes[m];
+
+    for (uint32_t j = 0; j < nd->nrs; j++) {
+        const struct crs *rs = &c->rs[nd->rs + j];
+        size_t skip = 0;
+
+        switch (rs->type) {
+        case DNS_TYPE_NS:
+        case DNS_TYPE_CNAME:
+            break;
+        case DNS_TYPE_MX:
+            skip = 2;
+            break;
+        case DNS_TYPE_SRV:
+            skip = 6;
+            break;
+        default:
+            if (stage != 0)
+                continue;
+            skip = 0xffff; /* no target: only the rdata */
+        }
+        for (uint32_t i = 0; i < rs->n && i < 4; i++) {
+            const struct dns_zrr *rr = cc_rr(c, rs->first + i);
+            const uint8_t *rd = dns_zrr_rdata(c->z, rr);
+            uint8_t t[DNS_NAME_MAXLEN + 8];
+            uint64_t h, sl;
+            uint32_t k;
+            int len;
+
+            if (stage == 0) {
+                __builtin_prefetch(rd);
+                continue;
+            }
+            if (rr->rdlen <= skip ||
+                (len = dns_name_check(rd + skip, rr->rdlen - skip)) <= 0)
+                continue;
+            memcpy(t, rd + skip, (size_t)len);
+            memset(t + len, 0, 8);
+            zdb_lower(t, (size_t)len);
+            h = zdb_hash(t, (size_t)len);
+            k = (uint32_t)h & c->hmask;
+            if (stage == 1) {
+                __builtin_prefetch(&c->slots[k]);
+                continue;
+            }
+            while ((sl = c->slots[k]) != 0 && (uint32_t)(sl >> 32) != h >> 32)
+                k = (k + 1) & c->hmask;
+            if (sl == 0)
+                continue;
+            const struct cnode *tn = &c->nodes[(uint32_t)sl - 1];
+            if (stage == 2) {
+                __builtin_prefetch(tn);
+                continue;
+            }
+            __builtin_prefetch(cc_name(c, tn));
+            __builtin_prefetch(&c->rs[tn->rs]);
+        }
+    }
+}
+
 /* The RRset (type) at node (n), or NULL. */
 const struct crs *cc_rrset(const struct cc *c, uint32_t n, uint16_t type)
 {
