@@ -503,30 +503,35 @@ static int emit(struct cc *c, struct tb_buf *out)
     hdr[ZH_OLABELS] = (uint8_t)c->olabels;
     if (tb_buf_reserve(out, (size_t)total) != 0)
         return TB_ENOMEM;
-    tb_buf_append(out, hdr, sizeof(hdr));
-    for (size_t i = 0; i < c->nn; i++) {
+    /* Room for everything is there: write in place, each byte once. */
+    uint8_t *w = out->data + out->len;
+    memcpy(w, hdr, sizeof(hdr));
+    w += sizeof(hdr);
+    for (size_t i = 0; i < c->nn; i++, w += ZDB_NODE_LEN) {
         const struct cnode *nd = &c->nodes[i];
-        uint8_t b[ZDB_NODE_LEN] = {0};
-        zdb_st32(b + ZN_NAME, nd->name);
-        b[ZN_NLEN] = (uint8_t)(nd->nlen - 1);
-        b[ZN_LABELS] = nd->labels;
-        zdb_st16(b + ZN_FLAGS, nd->flags);
-        zdb_st32(b + ZN_ENT, nd->ent);
-        zdb_st16(b + ZN_NENT, nd->nent);
-        zdb_st32(b + ZN_REDIR, nd->redir);
-        zdb_st32(b + ZN_WILD, nd->wild);
-        tb_buf_append(out, b, sizeof(b));
+        zdb_st32(w + ZN_NAME, nd->name);
+        w[ZN_NLEN] = (uint8_t)(nd->nlen - 1);
+        w[ZN_LABELS] = nd->labels;
+        zdb_st16(w + ZN_FLAGS, nd->flags);
+        zdb_st32(w + ZN_ENT, nd->ent);
+        zdb_st16(w + ZN_NENT, nd->nent);
+        zdb_st16(w + ZN_PAD, 0);
+        zdb_st32(w + ZN_REDIR, nd->redir);
+        zdb_st32(w + ZN_WILD, nd->wild);
     }
-    for (size_t i = 0; i <= c->hmask; i++) {
-        uint8_t b[ZDB_SLOT_LEN];
-        zdb_st32(b, (uint32_t)c->slots[i]);
-        zdb_st32(b + 4, (uint32_t)(c->slots[i] >> 32));
-        tb_buf_append(out, b, sizeof(b));
+    for (size_t i = 0; i <= c->hmask; i++, w += ZDB_SLOT_LEN) {
+        zdb_st32(w, (uint32_t)c->slots[i]);
+        zdb_st32(w + 4, (uint32_t)(c->slots[i] >> 32));
     }
-    tb_buf_append(out, c->ents.data, c->ents.len);
-    tb_buf_append(out, c->names.data, c->names.len);
-    tb_buf_append(out, c->data.data, c->data.len);
-    return out->err;
+    if (c->ents.len > 0)
+        memcpy(w, c->ents.data, c->ents.len);
+    w += c->ents.len;
+    memcpy(w, c->names.data, c->names.len);
+    w += c->names.len;
+    if (c->data.len > 0)
+        memcpy(w, c->data.data, c->data.len);
+    out->len += (size_t)total;
+    return 0;
 }
 
 int dns_zone_compile(const struct dns_zone_src *z, struct tb_buf *out,
