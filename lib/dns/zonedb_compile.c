@@ -501,7 +501,26 @@ static int emit(struct cc *c, struct tb_buf *out)
         zdb_st32(hdr + ZH_SERIAL,
                  tb_get32(dns_zrr_rdata(c->z, sr) + sr->rdlen - 20));
     hdr[ZH_OLABELS] = (uint8_t)c->olabels;
-    if (tb_buf_reserve(out, (size_t)total) != 0)
+    /* When (out) is empty and uses the zone's allocator, the entries'
+     * buffer grows into the blob and the entries move up in place: its
+     * pages are in memory already, and faulting in fresh pages for a copy
+     * costs more than the copy itself. */
+    bool moved = false;
+    if (out->len == 0 && out->err == 0 && out->a == c->a && c->ents.len > 0 &&
+        c->ents.err == 0) {
+        uint8_t *p = tb_realloc(c->a, c->ents.data, c->ents.cap, (size_t)total);
+        if (p != NULL) {
+            memmove(p + ents, p, c->ents.len);
+            if (out->data != NULL)
+                tb_free(out->a, out->data, out->cap);
+            out->data = p;
+            out->cap = (size_t)total;
+            c->ents.data = NULL;
+            c->ents.cap = 0;
+            moved = true;
+        }
+    }
+    if (!moved && tb_buf_reserve(out, (size_t)total) != 0)
         return TB_ENOMEM;
     /* Room for everything is there: write in place, each byte once. */
     uint8_t *w = out->data + out->len;
@@ -523,7 +542,7 @@ static int emit(struct cc *c, struct tb_buf *out)
         zdb_st32(w, (uint32_t)c->slots[i]);
         zdb_st32(w + 4, (uint32_t)(c->slots[i] >> 32));
     }
-    if (c->ents.len > 0)
+    if (!moved && c->ents.len > 0)
         memcpy(w, c->ents.data, c->ents.len);
     w += c->ents.len;
     memcpy(w, c->names.data, c->names.len);

@@ -241,6 +241,46 @@ static void test_alloc_discipline(void)
     CHECK_EQ(n_free, n_alloc);
 }
 
+/* dns_zone_compile appends: into an empty buffer of the zone's allocator
+ * it may hand over a buffer of its own, otherwise it copies after what is
+ * there.  Both give the same bytes. */
+static void test_append(void)
+{
+    const struct tb_alloc ca = {c_alloc, c_realloc, c_free, NULL};
+    struct dns_zone_src z;
+    struct tb_buf out;
+    uint8_t o[256];
+
+    ta_name("example.com.", NULL, o);
+    dns_zone_src_init(&z, o, &ta);
+    for (size_t i = 0; zone[i] != NULL; i++)
+        ta_rr(&z, zone[i]);
+    /* After three bytes, same allocator. */
+    tb_buf_init(&out, &ta);
+    tb_buf_append(&out, "abc", 3);
+    CHECK_EQ(dns_zone_compile(&z, &out, NULL), 0);
+    REQUIRE(out.len == 3 + blen);
+    CHECK(memcmp(out.data, "abc", 3) == 0);
+    CHECK(memcmp(out.data + 3, blob, blen) == 0);
+    tb_buf_free(&out);
+    /* Empty, another allocator. */
+    n_alloc = n_free = live = 0;
+    tb_buf_init(&out, &ca);
+    CHECK_EQ(dns_zone_compile(&z, &out, NULL), 0);
+    REQUIRE(out.len == blen);
+    CHECK(memcmp(out.data, blob, blen) == 0);
+    tb_buf_free(&out);
+    CHECK_EQ(live, 0);
+    /* Empty, the zone's allocator, with a buffer already allocated. */
+    tb_buf_init(&out, &ta);
+    REQUIRE(tb_buf_reserve(&out, 100) == 0);
+    CHECK_EQ(dns_zone_compile(&z, &out, NULL), 0);
+    REQUIRE(out.len == blen);
+    CHECK(memcmp(out.data, blob, blen) == 0);
+    tb_buf_free(&out);
+    dns_zone_src_free(&z);
+}
+
 /* Fault injection: allocation N fails, for every N the compiler makes. */
 static size_t fail_at, calls;
 static void *f_alloc(void *ctx, size_t n)
@@ -293,6 +333,7 @@ int main(void)
     RUN(test_open_fields);
     RUN(test_alloc_discipline);
     RUN(test_alloc_failures);
+    RUN(test_append);
     free(blob);
     return check_done();
 }
