@@ -737,7 +737,8 @@ int cc_answers(struct cc *c)
     for (uint32_t n = 0; n < c->nn && err == 0; n++) {
         struct cnode *nd = &c->nodes[n];
         /* Cache misses dominate: ask for what nodes a little ahead will
-         * read (their rdata, then their targets' slot, node and name). */
+         * read (their rdata, then their targets' slot, node, name and
+         * records). */
         if (n + 16 < c->nn)
             cc_prefetch(c, n + 16, 0);
         if (n + 8 < c->nn)
@@ -746,6 +747,8 @@ int cc_answers(struct cc *c)
             cc_prefetch(c, n + 4, 2);
         if (n + 2 < c->nn)
             cc_prefetch(c, n + 2, 3);
+        if (n + 1 < c->nn)
+            cc_prefetch(c, n + 1, 4);
         ps.n = 0;
         if ((err = node_plans(c, n, &ps)) != 0)
             break;

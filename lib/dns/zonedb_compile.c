@@ -154,8 +154,13 @@ void cc_prefetch(const struct cc *c, uint32_t m, unsigned stage)
                 __builtin_prefetch(tn);
                 continue;
             }
-            __builtin_prefetch(cc_name(c, tn));
-            __builtin_prefetch(&c->rs[tn->rs]);
+            if (stage == 3) {
+                __builtin_prefetch(cc_name(c, tn));
+                __builtin_prefetch(&c->rs[tn->rs]);
+                continue;
+            }
+            for (uint32_t x = 0; x < tn->nrs && x < 2; x++)
+                __builtin_prefetch(cc_rr(c, c->rs[tn->rs + x].first));
         }
     }
 }

@@ -80,8 +80,9 @@ static inline const struct dns_zrr *cc_rr(const struct cc *c, uint32_t i)
 /* Node (index) with lowercased name (name, len), or ZDB_NONE. */
 uint32_t cc_find(const struct cc *c, const uint8_t *name, size_t len);
 /* Cache hints for the node (m) about to be compiled: stage 0 its rdata,
- * 1..3 the hash slot, node and name of its NS, CNAME, MX and SRV
- * targets (each stage needs the previous one done a while before). */
+ * 1..4 the hash slot, node, name and RRsets, then the records of its NS,
+ * CNAME, MX and SRV targets (each stage needs the previous one done a
+ * while before). */
 void cc_prefetch(const struct cc *c, uint32_t m, unsigned stage);
 const struct crs *cc_rrset(const struct cc *c, uint32_t n, uint16_t type);
 /* Decides and renders every entry; sets node ranges, nxdomain, nodata. */
