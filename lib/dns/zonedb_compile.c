@@ -326,6 +326,18 @@ static int make_nodes(struct cc *c)
     int err;
 
     c->nn = 0;
+    /* Usually no more nodes than records + 1 and never more RRsets than
+     * records: size the arrays once (they grow if a zone has more). */
+    if (c->nrr < SIZE_MAX / sizeof(*c->nodes) - 1) {
+        c->nodes = tb_alloc(c->a, (c->nrr + 1) * sizeof(*c->nodes));
+        if (c->nodes == NULL)
+            return TB_ENOMEM;
+        c->nodes_cap = c->nrr + 1;
+        c->rs = tb_alloc(c->a, c->nrr * sizeof(*c->rs));
+        if (c->rs == NULL)
+            return TB_ENOMEM;
+        c->rs_cap = c->nrr;
+    }
     if ((err = add_node(c, c->origin, c->olen, c->olabels, ZDB_NONE)) != 0)
         return err;
     path[c->olabels] = 0;
