@@ -83,7 +83,7 @@ static void test_compile_refuses(void)
 
 /* Records in any order give the same blob as records that
  * dns_zone_check() sorted (the compiler sorts only when it must). */
-static void test_order(void)
+static void order_same(const char *const *lines)
 {
     struct dns_zone_src z;
     struct tb_buf a, b;
@@ -92,8 +92,8 @@ static void test_order(void)
 
     ta_name("example.com.", NULL, o);
     dns_zone_src_init(&z, o, &ta);
-    for (size_t i = 0; zone[i] != NULL; i++)
-        ta_rr(&z, zone[i]);
+    for (size_t i = 0; lines[i] != NULL; i++)
+        ta_rr(&z, lines[i]);
     tb_buf_init(&a, &ta);
     tb_buf_init(&b, &ta);
     CHECK_EQ(dns_zone_compile(&z, &a, NULL), 0);
@@ -103,6 +103,30 @@ static void test_order(void)
     tb_buf_free(&a);
     tb_buf_free(&b);
     dns_zone_src_free(&z);
+}
+
+/* Unsorted records, duplicates (one in another case), empty
+ * non-terminals, a wildcard and a cut compile as their sorted form. */
+static void test_order(void)
+{
+    static const char *const messy[] = {
+        "www 3600 A 192.0.2.1",
+        "x.y.z 3600 TXT \"deep\"",
+        "@ 3600 SOA ns1 h 7 7200 3600 1209600 300",
+        "WWW 3600 A 192.0.2.1",
+        "*.y.z 3600 A 192.0.2.9",
+        "www 3600 A 192.0.2.1",
+        "@ 3600 NS ns1",
+        "d.y 3600 NS ns.d.y",
+        "ns.d.y 3600 A 192.0.2.7",
+        "ns1 3600 A 192.0.2.53",
+        "B.c 3600 A 192.0.2.2",
+        "a.c 3600 CNAME www",
+        "www 3600 AAAA 2001:db8::1",
+        NULL};
+
+    order_same(zone);
+    order_same(messy);
 }
 
 /* A blob and its header offsets. */
