@@ -74,7 +74,7 @@ static void rw_hex(struct rw *w, const uint8_t *p, size_t n)
     }
 }
 
-static void rw_b64(struct rw *w, const uint8_t *v, size_t l)
+void rw_b64(struct rw *w, const uint8_t *v, size_t l)
 {
     static const char b64[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

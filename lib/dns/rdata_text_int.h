@@ -37,6 +37,8 @@ void rw_str(struct rw *w, const char *s);
 void rw_fmt(struct rw *w, const char *fmt, ...) TB_PRINTF(2, 3);
 void rw_ip4(struct rw *w, const uint8_t *a);
 void rw_ip6(struct rw *w, const uint8_t *a);
+/* RFC 4648 4 base64 of (v, l), padded, no line breaks. */
+void rw_b64(struct rw *w, const uint8_t *v, size_t l);
 /* Writes the SvcParams (p, n); returns 0 or TB_EMALF (then writes junk). */
 int rw_svcparams(struct rw *w, const uint8_t *p, size_t n);
 int rw_loc(struct rw *w, const uint8_t *p, size_t n);

@@ -321,9 +321,6 @@ static void rw_key(struct rw *w, uint16_t k)
         rw_fmt(w, "key%u", (unsigned)k);
 }
 
-static const char b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 int rw_svcparams(struct rw *w, const uint8_t *p, size_t n)
 {
     size_t a = 0;
@@ -398,20 +395,7 @@ int rw_svcparams(struct rw *w, const uint8_t *p, size_t n)
             if (l == 0)
                 return TB_EMALF;
             rw_str(w, "=");
-            for (i = 0; i < l; i += 3) {
-                uint32_t x = (uint32_t)v[i] << 16;
-                size_t m = TB_MIN((size_t)3, l - i);
-                char q[4];
-                if (m > 1)
-                    x |= (uint32_t)v[i + 1] << 8;
-                if (m > 2)
-                    x |= v[i + 2];
-                q[0] = b64[x >> 18 & 63];
-                q[1] = b64[x >> 12 & 63];
-                q[2] = m > 1 ? b64[x >> 6 & 63] : '=';
-                q[3] = m > 2 ? b64[x & 63] : '=';
-                rw_mem(w, q, 4);
-            }
+            rw_b64(w, v, l);
             break;
         default:
             if (k == KEY_DOHPATH && l == 0)
