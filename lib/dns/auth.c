@@ -543,7 +543,8 @@ static bool relocate(const struct vmsg *v, size_t *pos, unsigned n, size_t npos,
     uint8_t *w = *o;
 
     for (unsigned i = 0; i < n; i++) {
-        size_t l = vname(v, *pos, nm, pos), rdlen, rstart, names = 0, pre;
+        size_t l = vname(v, *pos, nm, pos), rdlen, rstart, pre;
+        unsigned names;
         uint16_t type;
         uint8_t *lenp;
         if (l == 0)
@@ -576,27 +577,9 @@ static bool relocate(const struct vmsg *v, size_t *pos, unsigned n, size_t npos,
         w += 10;
         *pos += 10;
         rstart = *pos;
-        switch (type) { /* the types zonedb_answer.c compresses */
-        case DNS_TYPE_NS:
-        case DNS_TYPE_MD:
-        case DNS_TYPE_MF:
-        case DNS_TYPE_CNAME:
-        case DNS_TYPE_MB:
-        case DNS_TYPE_MG:
-        case DNS_TYPE_MR:
-        case DNS_TYPE_PTR:
-            names = 1, pre = 0;
-            break;
-        case DNS_TYPE_SOA:
-        case DNS_TYPE_MINFO:
-            names = 2, pre = 0;
-            break;
-        case DNS_TYPE_MX:
-            names = 1, pre = 2;
-            break;
-        default:
-            pre = rdlen;
-            break;
+        if (!zdb_comp_layout(type, &pre, &names)) {
+            pre = rdlen; /* no names: all of it as it is */
+            names = 0;
         }
         for (size_t k = 0; k < pre; k++, w++) {
             int b = vget(v, *pos + k);

@@ -257,4 +257,36 @@ static inline const uint8_t *zdb_ent(const struct zdb *z, uint32_t i)
  * version). */
 int zdb_open(struct zdb *z, const void *blob, size_t len);
 
+/*
+ * The RFC 1035 types whose rdata names are compressed in answers (RFC
+ * 3597 4): (*pre) bytes, then (*names) names, then the rest as it is.
+ * Returns false for every other type (rdata copied unchanged).  Used when
+ * compiling answers (zonedb_answer.c) and when relocating them for DNAME
+ * synthesis (auth.c), which must agree.
+ */
+static inline bool zdb_comp_layout(uint16_t type, size_t *pre, unsigned *names)
+{
+    switch (type) {
+    case DNS_TYPE_NS:
+    case DNS_TYPE_MD:
+    case DNS_TYPE_MF:
+    case DNS_TYPE_CNAME:
+    case DNS_TYPE_MB:
+    case DNS_TYPE_MG:
+    case DNS_TYPE_MR:
+    case DNS_TYPE_PTR:
+        *pre = 0, *names = 1;
+        return true;
+    case DNS_TYPE_SOA:
+    case DNS_TYPE_MINFO:
+        *pre = 0, *names = 2;
+        return true;
+    case DNS_TYPE_MX:
+        *pre = 2, *names = 1;
+        return true;
+    default:
+        return false;
+    }
+}
+
 #endif /* DNS_ZONEDB_H */

@@ -159,28 +159,11 @@ static void put_name(struct rctx *r, const uint8_t *name, bool compress)
 /* Writes (rdata) of (type), compressing the names RFC 3597 4 allows. */
 static int put_rdata(struct rctx *r, uint16_t type, const uint8_t *rd, size_t n)
 {
-    size_t pre = 0;
-    unsigned names = 1;
+    size_t pre;
+    unsigned names;
     int l1, l2;
 
-    switch (type) {
-    case DNS_TYPE_NS:
-    case DNS_TYPE_MD:
-    case DNS_TYPE_MF:
-    case DNS_TYPE_CNAME:
-    case DNS_TYPE_MB:
-    case DNS_TYPE_MG:
-    case DNS_TYPE_MR:
-    case DNS_TYPE_PTR:
-        break;
-    case DNS_TYPE_SOA:
-    case DNS_TYPE_MINFO:
-        names = 2;
-        break;
-    case DNS_TYPE_MX:
-        pre = 2;
-        break;
-    default:
+    if (!zdb_comp_layout(type, &pre, &names)) {
         rd_byte(r, rd, n);
         return 0;
     }
