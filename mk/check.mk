@@ -35,7 +35,8 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -I$(SRCDIR)/include -I$(O)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-DTB_CHECK=1
 fuzz: $(FUZZ_BIN)
-$(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_EXTRA_$$*) $(LIB_SRC) | $(O)/gen/tibra/version.h
+$(O)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_EXTRA_$$*) $(LIB_SRC) $(HOSTED_SRC) | $(O)/gen/tibra/version.h
 	$(call msg,FUZZ,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_EXTRA_$*) $(LIB_SRC) $(FUZZ_LIBS_$*)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_EXTRA_$*) $(LIB_SRC) \
+		$(HOSTED_SRC) $(FUZZ_LIBS_$*)

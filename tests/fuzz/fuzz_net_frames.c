@@ -15,23 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tibra/net.h>
-
-static void *f_alloc(void *c, size_t n)
-{
-    (void)c;
-    return malloc(n);
-}
-static void *f_realloc(void *c, void *p, size_t o, size_t n)
-{
-    (void)c, (void)o;
-    return realloc(p, n);
-}
-static void f_free(void *c, void *p, size_t n)
-{
-    (void)c, (void)n;
-    free(p);
-}
-static const struct tb_alloc heap = {f_alloc, f_realloc, f_free, NULL};
+#include <tibra/hosted.h>
 
 static int tx(void *ctx, const struct tb_frame *f, size_t n)
 {
@@ -53,11 +37,6 @@ static uint16_t fold(uint32_t s)
         s = (s & 0xffff) + (s >> 16);
     return (uint16_t)~s;
 }
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
 /* Offset of the checksum field for (proto) in its header, or -1. */
 static int ck_off(uint8_t proto)
@@ -75,17 +54,17 @@ static void fix(uint8_t *f, size_t n)
         tot = (size_t)ip[2] << 8 | ip[3];
         if (tot > n - 14 || tot < hl)
             tot = n - 14;
-        put16(ip + 10, 0);
-        put16(ip + 10, fold(sum(0, ip, hl)));
+        tb_put16(ip + 10, 0);
+        tb_put16(ip + 10, fold(sum(0, ip, hl)));
         if ((ip[6] & 0x3f) || ip[7])
             return; /* fragments: transport checksum spans them all */
         if (ip[9] == 1 && tot >= hl + 4) {
-            put16(ip + hl + 2, 0);
-            put16(ip + hl + 2, fold(sum(0, ip + hl, tot - hl)));
+            tb_put16(ip + hl + 2, 0);
+            tb_put16(ip + hl + 2, fold(sum(0, ip + hl, tot - hl)));
         } else if (ck_off(ip[9]) > 0 && tot >= hl + (size_t)ck_off(ip[9]) + 2) {
             uint32_t s = sum(0, ip + 12, 8) + ip[9] + (uint32_t)(tot - hl);
-            put16(ip + hl + ck_off(ip[9]), 0);
-            put16(ip + hl + ck_off(ip[9]), fold(sum(s, ip + hl, tot - hl)));
+            tb_put16(ip + hl + ck_off(ip[9]), 0);
+            tb_put16(ip + hl + ck_off(ip[9]), fold(sum(s, ip + hl, tot - hl)));
         }
     } else if (n >= 54 && f[12] == 0x86 && f[13] == 0xdd) {
         uint8_t *ip = f + 14;
@@ -95,8 +74,8 @@ static void fix(uint8_t *f, size_t n)
             pl = n - 54;
         if (o > 0 && pl >= (size_t)o + 2) {
             uint32_t s = sum(0, ip + 8, 32) + ip[6] + (uint32_t)pl;
-            put16(ip + 40 + o, 0);
-            put16(ip + 40 + o, fold(sum(s, ip + 40, pl)));
+            tb_put16(ip + 40 + o, 0);
+            tb_put16(ip + 40 + o, fold(sum(s, ip + 40, pl)));
         }
     }
 }
@@ -160,7 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     c.tcp_msl_ms = 1000;
     c.secret = 1;
     c.tx = tx;
-    if (net_stack_create(&s, &c, &heap, now) != 0)
+    if (net_stack_create(&s, &c, &tb_heap, now) != 0)
         abort();
     if (tb_udp_bind(s, &any, &uep) != 0 || tb_tcp_listen(s, &any, 4, &lep))
         abort();

@@ -17,23 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tibra/net.h>
-
-static void *f_alloc(void *c, size_t n)
-{
-    (void)c;
-    return malloc(n);
-}
-static void *f_realloc(void *c, void *p, size_t o, size_t n)
-{
-    (void)c, (void)o;
-    return realloc(p, n);
-}
-static void f_free(void *c, void *p, size_t n)
-{
-    (void)c, (void)n;
-    free(p);
-}
-static const struct tb_alloc heap = {f_alloc, f_realloc, f_free, NULL};
+#include <tibra/hosted.h>
 
 static const uint8_t ME[4] = {10, 0, 0, 2}, PEER[4] = {10, 0, 0, 1};
 static const uint8_t MYMAC[6] = {2, 0, 0, 0, 0, 1};
@@ -42,12 +26,6 @@ static const uint8_t PMAC[6] = {2, 0, 0, 0, 0, 2};
 /* What the peer has seen of the stack's side of the connection. */
 static uint32_t st_nxt, st_ack;
 static uint8_t st_flags;
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
-           p[3];
-}
 
 static int tx(void *ctx, const struct tb_frame *f, size_t n)
 {
@@ -61,11 +39,11 @@ static int tx(void *ctx, const struct tb_frame *f, size_t n)
         hl = (size_t)(b[14] & 15) * 4;
         tot = (size_t)b[16] << 8 | b[17];
         doff = (size_t)(b[14 + hl + 12] >> 4) * 4;
-        seq = get32(b + 14 + hl + 4);
+        seq = tb_get32(b + 14 + hl + 4);
         end = seq + (uint32_t)(tot - hl - doff) + !!(b[14 + hl + 13] & 3);
         if ((int32_t)(end - st_nxt) > 0 || st_flags == 0)
             st_nxt = end;
-        st_ack = get32(b + 14 + hl + 8);
+        st_ack = tb_get32(b + 14 + hl + 8);
         st_flags = b[14 + hl + 13];
     }
     return (int)n;
@@ -85,16 +63,6 @@ static uint16_t fold(uint32_t s)
         s = (s & 0xffff) + (s >> 16);
     return (uint16_t)~s;
 }
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v >> 16);
-    put16(p + 2, v);
-}
 
 static void segment(struct tb_stack *s, uint16_t sport, uint32_t seq,
                     uint32_t ack, uint8_t flags, uint16_t win,
@@ -106,28 +74,28 @@ static void segment(struct tb_stack *s, uint16_t sport, uint32_t seq,
 
     memcpy(f, MYMAC, 6);
     memcpy(f + 6, PMAC, 6);
-    put16(f + 12, 0x0800);
+    tb_put16(f + 12, 0x0800);
     memset(ip, 0, 20);
     ip[0] = 0x45;
-    put16(ip + 2, (uint32_t)(20 + tl));
+    tb_put16(ip + 2, (uint32_t)(20 + tl));
     ip[8] = 64;
     ip[9] = 6;
     memcpy(ip + 12, PEER, 4);
     memcpy(ip + 16, ME, 4);
-    put16(ip + 10, fold(sum(0, ip, 20)));
+    tb_put16(ip + 10, fold(sum(0, ip, 20)));
     memset(t, 0, 20);
-    put16(t, sport);
-    put16(t + 2, 7);
-    put32(t + 4, seq);
-    put32(t + 8, ack);
+    tb_put16(t, sport);
+    tb_put16(t + 2, 7);
+    tb_put32(t + 4, seq);
+    tb_put32(t + 8, ack);
     t[12] = (uint8_t)(((20 + olen) / 4) << 4);
     t[13] = flags;
-    put16(t + 14, win);
+    tb_put16(t + 14, win);
     if (olen)
         memcpy(t + 20, opt, olen);
     if (n)
         memcpy(t + 20 + olen, d, n);
-    put16(t + 16, fold(sum(sum(0, ip + 12, 8) + 6 + (uint32_t)tl, t, tl)));
+    tb_put16(t + 16, fold(sum(sum(0, ip + 12, 8) + 6 + (uint32_t)tl, t, tl)));
     net_input(s, f, 34 + tl);
     net_flush(s);
 }
@@ -160,7 +128,7 @@ static struct tb_stack *setup(int *lep, int *ep, uint32_t *pseq)
     c.tcp_msl_ms = 1000;
     c.secret = 7;
     c.tx = tx;
-    if (net_stack_create(&s, &c, &heap, 1000000000ull) != 0)
+    if (net_stack_create(&s, &c, &tb_heap, 1000000000ull) != 0)
         abort();
     net_input(s, arp, sizeof(arp));
     if (tb_tcp_listen(s, &any, 2, lep) != 0)

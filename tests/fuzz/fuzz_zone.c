@@ -11,25 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <tibra/dns.h>
-
-static void *m_alloc(void *c, size_t n)
-{
-    (void)c;
-    return malloc(n ? n : 1);
-}
-static void *m_realloc(void *c, void *p, size_t o, size_t n)
-{
-    (void)c;
-    (void)o;
-    return realloc(p, n ? n : 1);
-}
-static void m_free(void *c, void *p, size_t n)
-{
-    (void)c;
-    (void)n;
-    free(p);
-}
-static const struct tb_alloc heap = {m_alloc, m_realloc, m_free, NULL};
+#include <tibra/hosted.h>
 
 static const char inc_text[] =
     "inc A 192.0.2.7\n"
@@ -92,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size > 65536)
         return 0;
-    dns_zone_src_init(&z, origin, &heap);
+    dns_zone_src_init(&z, origin, &tb_heap);
     if (dns_zone_parse(&z, (const char *)data, size, "fuzz.zone", &inc, &d) !=
             0 ||
         dns_zone_check(&z, &d) != 0) {
@@ -101,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* Oracle: dump -> parse -> check is the identity. */
     text = dump(&z, &dl);
-    dns_zone_src_init(&z2, origin, &heap);
+    dns_zone_src_init(&z2, origin, &tb_heap);
     if (dns_zone_parse(&z2, text, dl, "dump", NULL, &d2) != 0 ||
         dns_zone_check(&z2, &d2) != 0) {
         fprintf(stderr, "re-parse of the dump failed:\n%.*s\n", (int)dl, text);

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <tibra/dns.h>
+#include <tibra/hosted.h>
 
 #include "check.h"
 
@@ -170,25 +171,6 @@ static void test_ttl(void)
     CHECK_EQ(dns_ttl_from_text("", 0, &v), TB_EINVAL);
 }
 
-static void *m_alloc(void *c, size_t n)
-{
-    (void)c;
-    return malloc(n);
-}
-static void *m_realloc(void *c, void *p, size_t o, size_t n)
-{
-    (void)c;
-    (void)o;
-    return realloc(p, n);
-}
-static void m_free(void *c, void *p, size_t n)
-{
-    (void)c;
-    (void)n;
-    free(p);
-}
-static const struct tb_alloc heap = {m_alloc, m_realloc, m_free, NULL};
-
 static void test_zone_src(void)
 {
     struct dns_zone_src z;
@@ -196,7 +178,7 @@ static void test_zone_src(void)
     static const uint8_t ip[4] = {192, 0, 2, 1};
     size_t i;
 
-    dns_zone_src_init(&z, org, &heap);
+    dns_zone_src_init(&z, org, &tb_heap);
     CHECK_EQ(z.origin_len, 13);
     CHECK_EQ(z.rclass, DNS_CLASS_IN);
     CHECK_EQ(dns_zone_src_file(&z, "a.zone"), 0);
