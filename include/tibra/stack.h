@@ -31,20 +31,6 @@
 
 struct tb_stack; /* opaque */
 
-enum tb_af { TB_AF_UNSPEC = 0, TB_AF_INET = 4, TB_AF_INET6 = 6 };
-
-/*
- * A transport address.  (ip) holds 4 bytes (IPv4, network order, in
- * ip[0..3]) or 16 bytes (IPv6); (port) is in host order.  An all-zero
- * address with af TB_AF_UNSPEC means "any address of either family".
- */
-struct tb_addr {
-    uint8_t af; /* enum tb_af */
-    uint8_t pad;
-    uint16_t port;
-    uint8_t ip[16];
-};
-
 /* ---- events ----------------------------------------------------------- */
 
 #define TB_EV_READ  0x1u /* data, a datagram, a connection to accept, EOF */
