@@ -1,0 +1,338 @@
+/*
+ * srv.c -- the DNS service core (dns/srv.h): what every driver shares
+ * between receiving bytes and sending bytes.
+ *
+ *   driver: recv --> dns_srv_udp() ----------------------> send
+ *           read --> dns_tcp_received() -> frame -> answer -> dns_tcp_output()
+ *
+ * The answer itself is dns_auth_answer() (auth.c); this file adds what
+ * a server needs around it: RFC 7766 framing, pipelining, back-pressure,
+ * limits and timeouts for TCP, and the counters both drivers report.  No
+ * I/O, no clock of its own, no allocation: a driver passes bytes and the
+ * time and closes a connection when told.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <tibra/dns/srv.h>
+
+enum {
+    DNS_TCP_S_OPEN = 0, /* reading and answering */
+    DNS_TCP_S_EOF, /* no more input (peer closed, query limit) */
+    DNS_TCP_S_CLOSE /* close now (framing error, timeout) */
+};
+
+void dns_srv_init(struct dns_srv *s, const struct dns_zoneset *zs,
+                  const struct dns_srv_conf *conf)
+{
+    memset(s, 0, sizeof(*s));
+    s->zs = zs;
+    s->conf = conf;
+}
+
+static unsigned qt_bucket(uint16_t t)
+{
+    switch (t) {
+    case DNS_TYPE_A:
+        return DNS_SRV_QT_A;
+    case DNS_TYPE_NS:
+        return DNS_SRV_QT_NS;
+    case DNS_TYPE_CNAME:
+        return DNS_SRV_QT_CNAME;
+    case DNS_TYPE_SOA:
+        return DNS_SRV_QT_SOA;
+    case DNS_TYPE_PTR:
+        return DNS_SRV_QT_PTR;
+    case DNS_TYPE_MX:
+        return DNS_SRV_QT_MX;
+    case DNS_TYPE_TXT:
+        return DNS_SRV_QT_TXT;
+    case DNS_TYPE_AAAA:
+        return DNS_SRV_QT_AAAA;
+    case DNS_TYPE_SRV:
+        return DNS_SRV_QT_SRV;
+    case DNS_TYPE_DS:
+        return DNS_SRV_QT_DS;
+    case DNS_TYPE_DNSKEY:
+        return DNS_SRV_QT_DNSKEY;
+    case 65:
+        return DNS_SRV_QT_HTTPS;
+    case 255:
+        return DNS_SRV_QT_ANY;
+    case 252:
+        return DNS_SRV_QT_AXFR;
+    case 251:
+        return DNS_SRV_QT_IXFR;
+    default:
+        return DNS_SRV_QT_OTHER;
+    }
+}
+
+/*
+ * Counts the query type of (q, len) if it is a query whose first
+ * question parses.  The engine parses the question again, fully; this
+ * look only skips labels (RFC 1035 4.1.2: a question name is normally
+ * uncompressed; a pointer ends it).
+ */
+static void count_qtype(struct dns_srv_stats *st, const uint8_t *q, size_t len)
+{
+    size_t p = DNS_HDR_LEN;
+
+    if (len < DNS_HDR_LEN + 5 || (q[2] & 0x80) || tb_get16(q + 4) == 0)
+        return;
+    for (unsigned hops = 0; hops < 128 && p < len; hops++) {
+        unsigned c = q[p];
+        if (c == 0) {
+            p += 1;
+            break;
+        }
+        if ((c & 0xc0) == 0xc0) {
+            p += 2;
+            break;
+        }
+        if (c > DNS_LABEL_MAXLEN)
+            return;
+        p += c + 1;
+    }
+    if (p + 2 > len)
+        return;
+    st->qtype[qt_bucket(tb_get16(q + p))]++;
+}
+
+size_t dns_srv_udp(struct dns_srv *s, const struct tb_addr *peer,
+                   const uint8_t *q, size_t qlen, uint8_t *resp, size_t cap,
+                   uint64_t now)
+{
+    (void)peer; /* ACLs, RRL and cookies will use them */
+    (void)now;
+    s->st.udp++;
+    if (qlen > DNS_SRV_QUERY_MAX) {
+        s->st.drop_udp_size++;
+        return 0;
+    }
+    count_qtype(&s->st, q, qlen);
+    return dns_auth_answer(s->zs, q, qlen, resp, cap, 0, &s->st.auth);
+}
+
+/* ---- TCP ----------------------------------------------------------- */
+
+void dns_tcp_open(struct dns_tcp *t, struct dns_srv *s,
+                  const struct tb_addr *peer, uint8_t *rbuf, uint8_t *wbuf,
+                  uint64_t now)
+{
+    memset(t, 0, sizeof(*t));
+    t->srv = s;
+    t->rbuf = rbuf;
+    t->wbuf = wbuf;
+    t->last = now;
+    if (peer)
+        t->peer = *peer;
+    s->st.tcp_open++;
+}
+
+static bool limit_reached(const struct dns_tcp *t)
+{
+    uint32_t maxq = t->srv->conf->tcp_max_queries;
+    return maxq != 0 && t->answered >= maxq;
+}
+
+/* A whole query sits at the start of rbuf (its length prefix is valid). */
+static bool query_complete(const struct dns_tcp *t)
+{
+    return t->rlen >= 2 && t->rlen >= 2u + tb_get16(t->rbuf);
+}
+
+/*
+ * Answers the complete queries at the start of rbuf, in order, while
+ * wbuf has room for one more maximum-size answer (RFC 7766 6.2.1.1:
+ * pipelined queries; answering in order is allowed and keeps a client's
+ * own order).  A length outside [12, DNS_SRV_QUERY_MAX] closes the
+ * connection (it cannot be a query we would answer, and skipping it
+ * would mean reading up to 64 KiB of garbage).
+ */
+static void process(struct dns_tcp *t, uint64_t now)
+{
+    struct dns_srv *s = t->srv;
+    uint32_t off = 0;
+
+    while (t->state != DNS_TCP_S_CLOSE && !limit_reached(t) &&
+           t->rlen - off >= 2) {
+        uint32_t mlen = tb_get16(t->rbuf + off);
+        if (mlen < DNS_HDR_LEN || mlen > DNS_SRV_QUERY_MAX) {
+            s->st.drop_tcp_len++;
+            t->state = DNS_TCP_S_CLOSE;
+            break;
+        }
+        if (t->rlen - off < 2 + mlen)
+            break;
+        if (DNS_TCP_WBUF - t->wlen < 2 + DNS_MSG_MAXLEN)
+            break; /* back-pressure: resume in dns_tcp_sent() */
+        const uint8_t *q = t->rbuf + off + 2;
+        s->st.tcp++;
+        count_qtype(&s->st, q, mlen);
+        size_t len = dns_auth_answer(s->zs, q, mlen, t->wbuf + t->wlen + 2,
+                                     DNS_MSG_MAXLEN, DNS_AUTH_TCP, &s->st.auth);
+        off += 2 + mlen;
+        t->last = now;
+        if (len != 0) {
+            tb_put16(t->wbuf + t->wlen, (uint16_t)len);
+            t->wlen += 2 + (uint32_t)len;
+            t->answered++;
+        }
+    }
+    if (t->state == DNS_TCP_S_OPEN && limit_reached(t)) {
+        s->st.tcp_limit++;
+        t->state = DNS_TCP_S_EOF; /* read no more; close once sent */
+    }
+    if (off != 0) {
+        memmove(t->rbuf, t->rbuf + off, t->rlen - off);
+        t->rlen -= off;
+    }
+}
+
+size_t dns_tcp_rspace(struct dns_tcp *t, uint8_t **p)
+{
+    /* Nothing is read while answers wait for the transport: the peer's
+     * TCP window then stops the peer.  A full rbuf always holds a whole
+     * query (DNS_TCP_RBUF = 2 + the largest), which waits for room. */
+    if (t->state != DNS_TCP_S_OPEN || t->woff < t->wlen ||
+        t->rlen == DNS_TCP_RBUF)
+        return 0;
+    *p = t->rbuf + t->rlen;
+    return DNS_TCP_RBUF - t->rlen;
+}
+
+void dns_tcp_received(struct dns_tcp *t, size_t n, uint64_t now)
+{
+    if (!ALWAYS(t->state == DNS_TCP_S_OPEN && n <= DNS_TCP_RBUF - t->rlen))
+        return;
+    t->rlen += (uint32_t)n;
+    process(t, now);
+}
+
+void dns_tcp_eof(struct dns_tcp *t, uint64_t now)
+{
+    (void)now;
+    if (t->state == DNS_TCP_S_OPEN)
+        t->state = DNS_TCP_S_EOF;
+}
+
+size_t dns_tcp_output(struct dns_tcp *t, const uint8_t **p)
+{
+    if (t->state == DNS_TCP_S_CLOSE)
+        return 0;
+    *p = t->wbuf + t->woff;
+    return t->wlen - t->woff;
+}
+
+void dns_tcp_sent(struct dns_tcp *t, size_t n, uint64_t now)
+{
+    if (!ALWAYS(n <= t->wlen - t->woff))
+        return;
+    t->woff += (uint32_t)n;
+    if (t->woff < t->wlen)
+        return;
+    t->woff = t->wlen = 0; /* all sent: the whole buffer is free again */
+    t->last = now;
+    process(t, now); /* queries that waited for room */
+}
+
+bool dns_tcp_done(const struct dns_tcp *t)
+{
+    if (t->state == DNS_TCP_S_CLOSE)
+        return true;
+    /* At EOF, a complete query still buffered is answered first, unless
+     * the query limit stopped the session. */
+    return t->state == DNS_TCP_S_EOF && t->woff == t->wlen &&
+           (limit_reached(t) || !query_complete(t));
+}
+
+uint64_t dns_tcp_deadline(const struct dns_tcp *t)
+{
+    uint64_t idle = t->srv->conf->tcp_idle_ns;
+
+    if (idle == 0 || t->state == DNS_TCP_S_CLOSE)
+        return UINT64_MAX;
+    return t->last > UINT64_MAX - idle ? UINT64_MAX : t->last + idle;
+}
+
+bool dns_tcp_expire(struct dns_tcp *t, uint64_t now)
+{
+    if (t->state == DNS_TCP_S_CLOSE || now < dns_tcp_deadline(t))
+        return false;
+    t->srv->st.tcp_idle++;
+    t->state = DNS_TCP_S_CLOSE;
+    return true;
+}
+
+/* ---- counters ------------------------------------------------------ */
+
+void dns_srv_stats_add(struct dns_srv_stats *sum, const struct dns_srv_stats *x)
+{
+    /* Every field is a uint64_t counter: add them as an array. */
+    uint64_t a[sizeof(*sum) / 8], b[sizeof(*sum) / 8];
+
+    _Static_assert(sizeof(*sum) % 8 == 0, "counters only");
+    memcpy(a, sum, sizeof(a));
+    memcpy(b, x, sizeof(b));
+    for (size_t i = 0; i < sizeof(a) / 8; i++)
+        a[i] += b[i];
+    memcpy(sum, a, sizeof(a));
+}
+
+static const char *const qt_names[DNS_SRV_QT_COUNT] = {
+    "A",   "NS", "CNAME",  "SOA",   "PTR", "MX",   "TXT",  "AAAA",
+    "SRV", "DS", "DNSKEY", "HTTPS", "ANY", "AXFR", "IXFR", "other"};
+
+const char *dns_srv_qt_name(unsigned i)
+{
+    return i < DNS_SRV_QT_COUNT ? qt_names[i] : "?";
+}
+
+/* Appends formatted text at (*len) of (buf, cap), never past cap - 1. */
+static void add(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+    TB_PRINTF(4, 5);
+static void add(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (*len + 1 >= cap)
+        return;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *len = *len + (size_t)n < cap ? *len + (size_t)n : cap - 1;
+}
+
+size_t dns_srv_stats_text(const struct dns_srv_stats *st, char *buf, size_t cap)
+{
+    const struct dns_auth_stats *a = &st->auth;
+    size_t len = 0;
+
+    if (cap == 0)
+        return 0;
+    buf[0] = '\0';
+    add(buf, cap, &len,
+        "queries udp %llu tcp %llu\n"
+        "rcode noerror %llu nxdomain %llu refused %llu formerr %llu "
+        "notimp %llu other %llu truncated %llu\n"
+        "qtype",
+        (unsigned long long)st->udp, (unsigned long long)st->tcp,
+        (unsigned long long)a->noerror, (unsigned long long)a->nxdomain,
+        (unsigned long long)a->refused, (unsigned long long)a->formerr,
+        (unsigned long long)a->notimp, (unsigned long long)a->servfail,
+        (unsigned long long)a->truncated);
+    for (unsigned i = 0; i < DNS_SRV_QT_COUNT; i++)
+        if (st->qtype[i] != 0)
+            add(buf, cap, &len, " %s %llu", qt_names[i],
+                (unsigned long long)st->qtype[i]);
+    add(buf, cap, &len,
+        "\ndrops unanswered %llu udp-size %llu tcp-length %llu\n"
+        "tcp open %llu refused %llu idle-closed %llu limit-closed %llu\n",
+        (unsigned long long)a->dropped, (unsigned long long)st->drop_udp_size,
+        (unsigned long long)st->drop_tcp_len, (unsigned long long)st->tcp_open,
+        (unsigned long long)st->tcp_refused, (unsigned long long)st->tcp_idle,
+        (unsigned long long)st->tcp_limit);
+    return len;
+}
