@@ -5,19 +5,20 @@
  *   main.c    options, logging, signals, startup and shutdown
  *   zones.c   the engine glue: zone files -> compiled blobs -> zone set,
  *             and reload with per-zone fallback (the only file that calls
- *             the zone parser and the authoritative engine, besides the
- *             one inline call dnsd_answer() below)
+ *             the zone parser and builds zone sets)
  *   server.c  sockets and worker threads: UDP with recvmmsg/sendmmsg,
  *             TCP with epoll, zone-set publication (RCU style)
  *
  *   service file --svc_load_file--> svc_conf --dnsd_zones_load--> zones
- *     --dnsd_server_publish--> workers: recvmmsg -> dnsd_answer -> sendmmsg
+ *     --dnsd_server_publish--> workers: recvmmsg -> dns_srv_udp -> sendmmsg
+ *     (TCP: read -> struct dns_tcp (lib/dns/srv.c) -> send)
  */
 #ifndef DNSD_H
 #define DNSD_H
 
 #include <stdatomic.h>
 #include <tibra/dns.h>
+#include <tibra/dns/srv.h>
 #include <tibra/hosted.h>
 #include <tibra/svc.h>
 
@@ -64,14 +65,6 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
 /* Frees (z) (MAY be NULL) and drops its references to blobs. */
 void dnsd_zones_free(struct dnsd_zones *z);
 
-/* The query path: one call into the engine.  See dns_auth_answer(). */
-static inline size_t dnsd_answer(const struct dnsd_zones *z, const uint8_t *q,
-                                 size_t qlen, uint8_t *resp, size_t cap,
-                                 unsigned flags, struct dns_auth_stats *st)
-{
-    return dns_auth_answer(z->zs, q, qlen, resp, cap, flags, st);
-}
-
 /* ---- server (server.c) --------------------------------------------- */
 
 struct dnsd_server;
@@ -102,6 +95,6 @@ int dnsd_server_start(struct dnsd_server *s, bool pin);
  * every socket and frees (s).  Returns the published set for the caller
  * to free. */
 struct dnsd_zones *dnsd_server_stop(struct dnsd_server *s,
-                                    struct dns_auth_stats *st);
+                                    struct dns_srv_stats *st);
 
 #endif /* DNSD_H */

@@ -235,7 +235,7 @@ int main(int argc, char **argv)
     struct dns_auth_opts opts;
     struct dnsd_zones *zones = NULL;
     struct dnsd_server *srv = NULL;
-    struct dns_auth_stats st;
+    struct dns_srv_stats st;
     bool check = false, pin = false, pid_written = false;
     unsigned workers = 0;
     sigset_t set;
@@ -363,16 +363,12 @@ int main(int argc, char **argv)
     rc = signal_loop(srv, &conf, &opts, &set);
 out_server:
     zones = dnsd_server_stop(srv, &st);
-    if (rc == 0)
-        dnsd_log("%llu queries: %llu noerror, %llu nxdomain, "
-                 "%llu refused, %llu formerr, %llu notimp, %llu servfail, "
-                 "%llu truncated, %llu dropped",
-                 (unsigned long long)st.queries, (unsigned long long)st.noerror,
-                 (unsigned long long)st.nxdomain,
-                 (unsigned long long)st.refused, (unsigned long long)st.formerr,
-                 (unsigned long long)st.notimp, (unsigned long long)st.servfail,
-                 (unsigned long long)st.truncated,
-                 (unsigned long long)st.dropped);
+    if (rc == 0) {
+        char text[1024];
+        dns_srv_stats_text(&st, text, sizeof(text));
+        for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"))
+            dnsd_log("%s", l);
+    }
     if (pid_written)
         unlink(conf.pidfile);
 out_zones:
