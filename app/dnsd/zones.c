@@ -1,7 +1,7 @@
 /*
  * zones.c -- tibra-dnsd's engine glue: every zone of the service file goes
- * file --dns_zone_load_file (read, $INCLUDE, parse, check)--> dns_zone_src
- * --dns_zone_compile--> blob, and the blobs --dns_zoneset_build--> one
+ * file --dns_zonefile_compile (lib/hosted: read, $INCLUDE, parse, check,
+ * compile, validate)--> blob, and the blobs --dns_zoneset_build--> one
  * immutable zone set, which server.c publishes to the workers.
  *
  * Reload (SIGHUP) builds a complete new set off to the side; a zone that
@@ -30,45 +30,28 @@ static void blob_put(struct dnsd_blob *b)
 static int load_one(const struct svc_zone *sz, struct dnsd_blob **out,
                     struct dns_diag *d)
 {
-    struct dns_zone_src src;
-    struct tb_buf buf;
+    struct dns_zonefile_blob zb;
     struct dnsd_blob *b;
     int rc;
 
-    /* Reads the file, serves $INCLUDE relative to it, parses, checks. */
-    rc = dns_zone_load_file(&src, sz->file, sz->origin, DNS_CLASS_IN, &tb_heap,
-                            d);
+    /* Reads the file, serves $INCLUDE relative to it, parses, checks,
+     * compiles and validates the blob. */
+    rc = dns_zonefile_compile(sz->file, sz->origin, DNS_CLASS_IN, d, NULL, NULL,
+                              &zb);
     if (rc != 0)
-        return rc; /* (src) is left empty */
-    tb_buf_init(&buf, &tb_heap);
-    rc = dns_zone_compile(&src, &buf, d);
-    if (rc == 0 && buf.err != 0)
-        rc = buf.err;
-    if (rc != 0)
-        goto out;
+        return rc;
     b = calloc(1, sizeof(*b));
     if (b == NULL) {
-        rc = TB_ENOMEM;
-        goto out;
+        free(zb.data);
+        return TB_ENOMEM;
     }
     b->ref = 1;
-    b->nrr = src.nrr;
-    b->len = buf.len;
-    b->data = buf.data; /* tb_heap is malloc: free() releases it */
-    buf.data = NULL;
-    rc = dns_zone_open(b->data, b->len, NULL, &b->serial);
-    if (rc != 0) {
-        dns_diag(d, DNS_DIAG_ERROR, sz->file, 0,
-                 "compiled zone does not validate: %s", tb_strerror(rc));
-        blob_put(b);
-        goto out;
-    }
+    b->nrr = zb.nrr;
+    b->len = zb.len;
+    b->data = zb.data;
+    b->serial = zb.serial;
     *out = b;
-out:
-    if (buf.data != NULL)
-        tb_buf_free(&buf);
-    dns_zone_src_free(&src);
-    return rc;
+    return 0;
 }
 
 void dnsd_zones_free(struct dnsd_zones *z)

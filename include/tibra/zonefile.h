@@ -34,6 +34,48 @@ TB_API int dns_zone_load_file(struct dns_zone_src *z, const char *path,
                               const struct tb_alloc *a, struct dns_diag *d);
 
 /*
+ * Called for every file a zone load reads, in the order read: the zone
+ * file first, then each $INCLUDE with its resolved path (as opened: the
+ * including file's directory joined with a relative name), and the bytes
+ * that were parsed (text, len), owned by the loader and valid only during
+ * the call.  `tibra build` hashes them for its build record.
+ */
+typedef void (*dns_zonefile_seen_fn)(void *ctx, const char *path,
+                                     const char *text, size_t len);
+
+/*
+ * As dns_zone_load_file(), and calls (seen) (MAY be NULL) with (ctx) for
+ * every file read, including those of a load that then fails.
+ */
+TB_API int dns_zone_load_file_seen(struct dns_zone_src *z, const char *path,
+                                   const uint8_t *origin, uint16_t rclass,
+                                   const struct tb_alloc *a, struct dns_diag *d,
+                                   dns_zonefile_seen_fn seen, void *ctx);
+
+/* A compiled zone (dns_zone_compile() output) made from a file. */
+struct dns_zonefile_blob {
+    uint8_t *data; /* malloc'd: the caller frees it with free() */
+    size_t len;
+    uint32_t serial; /* the SOA serial, read back from the blob */
+    size_t nrr; /* records in the zone as loaded */
+};
+
+/*
+ * Loads zone (origin) of class (rclass) from the file (path) as
+ * dns_zone_load_file_seen() does (memory from tb_heap), compiles it with
+ * dns_zone_compile() and validates the result with dns_zone_open().
+ * Problems are reported through (d) (MUST NOT be NULL); a failure that was not
+ * reported by the loader or compiler is reported as "path: message".  Returns 0
+ * with
+ * (*out) filled, or the loader's and compiler's errors (then (*out) is
+ * zeroed and nothing is to be freed).
+ */
+TB_API int dns_zonefile_compile(const char *path, const uint8_t *origin,
+                                uint16_t rclass, struct dns_diag *d,
+                                dns_zonefile_seen_fn seen, void *ctx,
+                                struct dns_zonefile_blob *out);
+
+/*
  * Reads the whole file (path) into a malloc'd, NUL-terminated buffer:
  * (*text, *len).  Returns 0 or a negative TB_E* (errno mapped).  The
  * caller frees (*text) with free().

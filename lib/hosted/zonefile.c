@@ -69,6 +69,8 @@ int dns_zonefile_read(const char *path, char **text, size_t *len)
 /* $INCLUDE from the file system: (name) holds the resolved path. */
 struct inc_ctx {
     char name[4096];
+    dns_zonefile_seen_fn seen;
+    void *seen_ctx;
 };
 
 static int inc_open(void *ctx, const char *path, const char *from,
@@ -89,6 +91,8 @@ static int inc_open(void *ctx, const char *path, const char *from,
     rc = dns_zonefile_read(c->name, &buf, len);
     if (rc != 0)
         return rc;
+    if (c->seen != NULL)
+        c->seen(c->seen_ctx, c->name, buf, *len);
     *text = buf;
     *name = c->name;
     return 0;
@@ -105,7 +109,15 @@ int dns_zone_load_file(struct dns_zone_src *z, const char *path,
                        const uint8_t *origin, uint16_t rclass,
                        const struct tb_alloc *a, struct dns_diag *d)
 {
-    struct inc_ctx ic;
+    return dns_zone_load_file_seen(z, path, origin, rclass, a, d, NULL, NULL);
+}
+
+int dns_zone_load_file_seen(struct dns_zone_src *z, const char *path,
+                            const uint8_t *origin, uint16_t rclass,
+                            const struct tb_alloc *a, struct dns_diag *d,
+                            dns_zonefile_seen_fn seen, void *ctx)
+{
+    struct inc_ctx ic = {.seen = seen, .seen_ctx = ctx};
     struct dns_zone_include inc = {inc_open, inc_close, &ic};
     char *text = NULL;
     size_t len = 0;
@@ -119,11 +131,56 @@ int dns_zone_load_file(struct dns_zone_src *z, const char *path,
                  tb_strerror(rc));
         return rc;
     }
+    if (seen != NULL)
+        seen(ctx, path, text, len);
     rc = dns_zone_parse(z, text, len, path, &inc, d);
     free(text);
     if (rc == 0)
         rc = dns_zone_check(z, d);
     if (rc != 0)
         dns_zone_src_free(z);
+    return rc;
+}
+
+int dns_zonefile_compile(const char *path, const uint8_t *origin,
+                         uint16_t rclass, struct dns_diag *d,
+                         dns_zonefile_seen_fn seen, void *ctx,
+                         struct dns_zonefile_blob *out)
+{
+    struct dns_zone_src src;
+    struct tb_buf buf;
+    unsigned e0 = d->errors;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    rc = dns_zone_load_file_seen(&src, path, origin, rclass, &tb_heap, d, seen,
+                                 ctx);
+    if (rc != 0)
+        goto out_said;
+    tb_buf_init(&buf, &tb_heap);
+    rc = dns_zone_compile(&src, &buf, d);
+    if (rc == 0 && buf.err != 0)
+        rc = buf.err;
+    if (rc == 0) {
+        rc = dns_zone_open(buf.data, buf.len, NULL, &out->serial);
+        if (rc != 0)
+            dns_diag(d, DNS_DIAG_ERROR, path, 0,
+                     "compiled zone does not validate: %s", tb_strerror(rc));
+    }
+    if (rc != 0) {
+        if (buf.data != NULL)
+            tb_buf_free(&buf);
+        dns_zone_src_free(&src);
+        goto out_said;
+    }
+    out->nrr = src.nrr;
+    out->len = buf.len;
+    out->data = buf.data; /* tb_heap is malloc: free() releases it */
+    dns_zone_src_free(&src);
+    return 0;
+out_said:
+    if (d->errors == e0)
+        dns_diag(d, DNS_DIAG_ERROR, path, 0, "%s", tb_strerror(rc));
+    memset(out, 0, sizeof(*out));
     return rc;
 }
