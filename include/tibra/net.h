@@ -85,6 +85,16 @@ TB_API void net_config_default(struct net_config *c);
 TB_API int net_stack_create(struct tb_stack **sp, const struct net_config *c,
                             const struct tb_alloc *a, tb_time_t now);
 
+/*
+ * Returns the bytes net_stack_create() takes from its allocator for (c)
+ * (the allocator's own alignment padding not included), or SIZE_MAX if
+ * (c)'s pools are too large to count.  (c->mtu) is used as given: the
+ * device MAY lower it (net_plat_open()), never raise it, so with a
+ * non-zero mtu this is an upper bound.  Lets an application size its
+ * other pools from what the stack leaves.
+ */
+TB_API size_t net_stack_memory(const struct net_config *c);
+
 /* Frees everything (s) holds; endpoints become invalid.  NULL is fine. */
 TB_API void net_stack_destroy(struct tb_stack *s);
 

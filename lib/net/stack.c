@@ -136,6 +136,16 @@ static void setup_pools(struct tb_stack *s, uint8_t *m, const struct layout *l)
     }
 }
 
+size_t net_stack_memory(const struct net_config *c)
+{
+    uint32_t frame_cap = (c->mtu + ETH_HLEN + 64 + 63) & ~63u;
+    struct layout l;
+
+    if (!plan(c, frame_cap, &l) || l.total > SIZE_MAX - sizeof(struct tb_stack))
+        return SIZE_MAX;
+    return sizeof(struct tb_stack) + l.total;
+}
+
 int net_stack_create(struct tb_stack **sp, const struct net_config *c,
                      const struct tb_alloc *a, tb_time_t now)
 {

@@ -1,0 +1,346 @@
+/*
+ * args.c -- the DNS unikernel's boot arguments: first the defaults that
+ * `tibra build` put into the image's bundle (the service file's values),
+ * then the tender's command line, later words winning, so that one image
+ * can be deployed on several hosts (the syntax is documented once, in
+ * <tibra/bundle.h>).  Both sources are untrusted text: every word is
+ * checked completely (range, length, address syntax) and a bad one ends
+ * the boot with a one-line message that names it.  No allocation: values
+ * are copied into struct dnsg_conf's fixed fields.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dnsg.h"
+
+void dnsg_conf_default(struct dnsg_conf *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->port = 53;
+    c->tcp_clients = 1000; /* = SVC_DEFAULT_TCP_CLIENTS */
+    c->tcp_idle_s = 10;
+    c->tcp_max_queries = 0;
+    c->udp_size = DNS_EDNS_DEFAULT_UDP;
+    c->chaos = true;
+}
+
+/* One word of the argument string: "--key=value". */
+struct word {
+    const char *key, *val; /* key without the leading "--" */
+    size_t klen, vlen, len; /* len: the whole word */
+    const char *p;
+    bool has_val;
+};
+
+static bool key_is(const struct word *w, const char *k)
+{
+    return w->klen == strlen(k) && memcmp(w->key, k, w->klen) == 0;
+}
+
+/* A decimal number in [lo, hi], digits only. */
+static bool num(const struct word *w, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (w->vlen == 0 || w->vlen > 20)
+        return false;
+    for (size_t i = 0; i < w->vlen; i++) {
+        unsigned d = (unsigned)(w->val[i] - '0');
+        if (d > 9 || tb_ckd_mul(&v, v, 10) || tb_ckd_add(&v, v, d))
+            return false;
+    }
+    if (v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* Bytes, with an optional K, M or G suffix (binary). */
+static bool size_val(const struct word *w, uint64_t *out)
+{
+    struct word n = *w;
+    unsigned shift = 0;
+    uint64_t v;
+
+    if (n.vlen > 1) {
+        switch (n.val[n.vlen - 1]) {
+        case 'K':
+        case 'k':
+            shift = 10;
+            break;
+        case 'M':
+        case 'm':
+            shift = 20;
+            break;
+        case 'G':
+        case 'g':
+            shift = 30;
+            break;
+        }
+        if (shift)
+            n.vlen--;
+    }
+    if (!num(&n, 1, UINT64_MAX >> 30, &v))
+        return false;
+    *out = v << shift;
+    return true;
+}
+
+/* ADDR/N for (af); (*plen) 1..32 or 1..128. */
+static bool prefix_addr(const struct word *w, int af, uint8_t *ip,
+                        uint8_t *plen)
+{
+    const char *sl = memchr(w->val, '/', w->vlen);
+    struct word pw;
+    uint64_t n;
+
+    if (sl == NULL)
+        return false;
+    size_t alen = (size_t)(sl - w->val);
+    if ((af == TB_AF_INET ? tb_inet_pton4(w->val, alen, ip)
+                          : tb_inet_pton6(w->val, alen, ip)) != 0)
+        return false;
+    pw = *w;
+    pw.val = sl + 1;
+    pw.vlen = w->vlen - alen - 1;
+    if (!num(&pw, 1, af == TB_AF_INET ? 32 : 128, &n))
+        return false;
+    *plen = (uint8_t)n;
+    return true;
+}
+
+/* ADDR@PORT, ADDR IPv4 or IPv6 (no brackets: the last '@' separates). */
+static bool listen_addr(const struct word *w, struct tb_addr *a)
+{
+    const char *at = NULL;
+    struct word pw;
+    uint64_t port;
+
+    for (size_t i = 0; i < w->vlen; i++)
+        if (w->val[i] == '@')
+            at = w->val + i;
+    if (at == NULL)
+        return false;
+    size_t alen = (size_t)(at - w->val);
+    memset(a, 0, sizeof(*a));
+    if (tb_inet_pton4(w->val, alen, a->ip) == 0)
+        a->af = TB_AF_INET;
+    else if (tb_inet_pton6(w->val, alen, a->ip) == 0)
+        a->af = TB_AF_INET6;
+    else
+        return false;
+    pw = *w;
+    pw.val = at + 1;
+    pw.vlen = w->vlen - alen - 1;
+    if (!num(&pw, 1, 65535, &port))
+        return false;
+    a->port = (uint16_t)port;
+    return true;
+}
+
+static bool text(const struct word *w, char *dst)
+{
+    if (w->vlen > DNSG_TEXT_MAX)
+        return false;
+    memcpy(dst, w->val, w->vlen);
+    dst[w->vlen] = '\0';
+    return true;
+}
+
+static int hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/* RFC 5001 2.3: NSID payload, as text or as 0xHEX. */
+static bool nsid(const struct word *w, struct dnsg_conf *c)
+{
+    if (w->vlen > 2 && w->val[0] == '0' && (w->val[1] | 0x20) == 'x') {
+        size_t n = w->vlen - 2;
+        if (n % 2 != 0 || n / 2 > DNSG_TEXT_MAX)
+            return false;
+        for (size_t i = 0; i < n / 2; i++) {
+            int hi = hexval(w->val[2 + 2 * i]), lo = hexval(w->val[3 + 2 * i]);
+            if (hi < 0 || lo < 0)
+                return false;
+            c->nsid[i] = (uint8_t)(hi << 4 | lo);
+        }
+        c->nsid_len = n / 2;
+    } else {
+        if (w->vlen == 0 || w->vlen > DNSG_TEXT_MAX)
+            return false;
+        memcpy(c->nsid, w->val, w->vlen);
+        c->nsid_len = w->vlen;
+    }
+    c->has_nsid = true;
+    return true;
+}
+
+/* What a bad value of each key should have been. */
+static const char *const expect[][2] = {
+    {"name", "TEXT of at most 255 bytes"},
+    {"ipv4", "A.B.C.D/N with N 1-32"},
+    {"ipv4-gateway", "A.B.C.D"},
+    {"ipv6", "X::Y/N with N 1-128"},
+    {"ipv6-gateway", "an IPv6 address"},
+    {"port", "a port 1-65535"},
+    {"listen", "ADDR@PORT (IPv4 or IPv6, port 1-65535)"},
+    {"tcp-clients", "a number 1-1000000"},
+    {"tcp-idle-timeout", "seconds 1-86400"},
+    {"tcp-max-queries", "a number 0-1000000000 (0: no limit)"},
+    {"udp-size", "bytes 512-65535"},
+    {"chaos", "on or off"},
+    {"identity", "TEXT of at most 255 bytes"},
+    {"version", "TEXT of at most 255 bytes"},
+    {"nsid", "TEXT or 0xHEX of at most 255 bytes"},
+    {"memory", "BYTES (a K, M or G suffix allowed)"},
+    {"time", "seconds 0-31536000"},
+};
+
+/* Applies one word.  Returns 1 (done), 0 (bad value), -1 (unknown key). */
+static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
+{
+    uint64_t x;
+
+    if (!w->has_val)
+        return -1;
+    if (key_is(w, "name"))
+        return text(w, c->name);
+    if (key_is(w, "ipv4"))
+        return c->has_ip4 = prefix_addr(w, TB_AF_INET, c->ip4, &c->ip4_prefix);
+    if (key_is(w, "ipv4-gateway"))
+        return c->has_ip4_gw = tb_inet_pton4(w->val, w->vlen, c->ip4_gw) == 0;
+    if (key_is(w, "ipv6"))
+        return c->has_ip6 = prefix_addr(w, TB_AF_INET6, c->ip6, &c->ip6_prefix);
+    if (key_is(w, "ipv6-gateway"))
+        return c->has_ip6_gw = tb_inet_pton6(w->val, w->vlen, c->ip6_gw) == 0;
+    if (key_is(w, "port")) {
+        if (!num(w, 1, 65535, &x))
+            return 0;
+        c->port = (uint16_t)x;
+        return 1;
+    }
+    if (key_is(w, "listen")) {
+        struct tb_addr a;
+        if (!listen_addr(w, &a))
+            return 0;
+        if (cmdline && !c->listen_cmdline) {
+            c->nlisten = 0; /* the first at run time replaces the defaults */
+            c->listen_cmdline = true;
+        }
+        for (unsigned i = 0; i < c->nlisten; i++)
+            if (memcmp(&c->listen[i], &a, sizeof(a)) == 0)
+                return 1; /* given twice: once is enough */
+        if (c->nlisten == DNSG_LISTEN_MAX)
+            return 0;
+        c->listen[c->nlisten++] = a;
+        return 1;
+    }
+    if (key_is(w, "tcp-clients")) {
+        if (!num(w, 1, 1000000, &x))
+            return 0;
+        c->tcp_clients = (uint32_t)x;
+        return 1;
+    }
+    if (key_is(w, "tcp-idle-timeout")) {
+        if (!num(w, 1, 86400, &x))
+            return 0;
+        c->tcp_idle_s = (uint32_t)x;
+        return 1;
+    }
+    if (key_is(w, "tcp-max-queries")) {
+        if (!num(w, 0, 1000000000, &x))
+            return 0;
+        c->tcp_max_queries = (uint32_t)x;
+        return 1;
+    }
+    if (key_is(w, "udp-size")) {
+        if (!num(w, DNS_UDP_MINLEN, 65535, &x))
+            return 0;
+        c->udp_size = (uint16_t)x;
+        return 1;
+    }
+    if (key_is(w, "chaos")) {
+        if (w->vlen == 2 && memcmp(w->val, "on", 2) == 0)
+            c->chaos = true;
+        else if (w->vlen == 3 && memcmp(w->val, "off", 3) == 0)
+            c->chaos = false;
+        else
+            return 0;
+        return 1;
+    }
+    if (key_is(w, "identity"))
+        return c->has_identity = text(w, c->identity);
+    if (key_is(w, "version"))
+        return c->has_version = text(w, c->version);
+    if (key_is(w, "nsid"))
+        return nsid(w, c);
+    if (key_is(w, "memory"))
+        return size_val(w, &c->memory);
+    if (key_is(w, "time")) {
+        if (!num(w, 0, 31536000, &x))
+            return 0;
+        c->time_s = x;
+        return 1;
+    }
+    return -1;
+}
+
+int dnsg_args_apply(struct dnsg_conf *c, const char *s, size_t len,
+                    bool cmdline, char *err, size_t cap)
+{
+    const char *end = s + len;
+    const char *src = cmdline ? "" : " (in the image's default arguments)";
+
+    while (s < end) {
+        struct word w;
+        const char *eq;
+
+        while (s < end && (*s == ' ' || *s == '\t' || *s == '\n'))
+            s++;
+        if (s == end)
+            break;
+        memset(&w, 0, sizeof(w));
+        w.p = s;
+        while (s < end && *s != ' ' && *s != '\t' && *s != '\n')
+            s++;
+        w.len = (size_t)(s - w.p);
+        /* Shown in messages: at most 64 bytes of the word. */
+        int show = (int)TB_MIN(w.len, 64u);
+        if (w.len < 3 || w.p[0] != '-' || w.p[1] != '-') {
+            snprintf(err, cap,
+                     "unknown argument '%.*s'%s (expected --KEY=VALUE)", show,
+                     w.p, src);
+            return -1;
+        }
+        w.key = w.p + 2;
+        eq = memchr(w.key, '=', w.len - 2);
+        w.has_val = eq != NULL;
+        w.klen = eq ? (size_t)(eq - w.key) : w.len - 2;
+        w.val = eq ? eq + 1 : w.p + w.len;
+        w.vlen = (size_t)(w.p + w.len - w.val);
+        int r = apply(c, &w, cmdline);
+        if (r < 0) {
+            snprintf(err, cap, "unknown argument '%.*s'%s", show, w.p, src);
+            return -1;
+        }
+        if (r == 0) {
+            const char *want = "a valid value";
+            for (size_t i = 0; i < TB_ARRAY_SIZE(expect); i++)
+                if (key_is(&w, expect[i][0]))
+                    want = expect[i][1];
+            if (key_is(&w, "listen") && c->nlisten == DNSG_LISTEN_MAX)
+                want = "at most 32 listen addresses";
+            snprintf(err, cap, "bad argument '%.*s'%s: expected %s", show, w.p,
+                     src, want);
+            return -1;
+        }
+    }
+    return 0;
+}

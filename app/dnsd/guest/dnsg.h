@@ -1,0 +1,169 @@
+/*
+ * dnsg.h -- private header of the DNS unikernel application (app/dnsd/
+ * guest): Tibra's authoritative server as a plat.h application over
+ * stack.h, the same program on every target.  The DNS logic is not here:
+ * every answer, TCP session and counter is lib/dns's service core
+ * (<tibra/dns/srv.h>), exactly as in tibra-dnsd; this is a driver that
+ * moves bytes and time.  Parts:
+ *
+ *   main.c          boot: bundle -> arguments -> memory -> zone set ->
+ *                   stack -> serve.c; the stop and its counters
+ *   args.c          the boot arguments (syntax in <tibra/bundle.h>)
+ *   serve.c         the loop: UDP batches through dns_srv_udp(), TCP
+ *                   sessions (struct dns_tcp) from a fixed pool
+ *   stack_direct.c  \  one of these is linked: dnsg_stack_*() over
+ *   stack_sock.c    /  lib/net (spt, hvt) or host sockets (unix)
+ *
+ *   tb_bundle_start..end --tb_bundle_open--> blobs + default args
+ *     --dns_zoneset_build--> zone set;  args + cmdline --> struct dnsg_conf
+ *     --dnsg_stack_open--> struct tb_stack --dnsg_serve--> until stopped
+ */
+#ifndef DNSG_H
+#define DNSG_H
+
+#include <tibra/dns/srv.h>
+#include <tibra/stack.h>
+
+#define DNSG_TEXT_MAX   255 /* identity, version, name, nsid (TXT limits) */
+#define DNSG_LISTEN_MAX 32
+
+/* The service as the boot arguments describe it (args.c). */
+struct dnsg_conf {
+    char name[DNSG_TEXT_MAX + 1]; /* "" if not given */
+    char identity[DNSG_TEXT_MAX + 1];
+    char version[DNSG_TEXT_MAX + 1];
+    bool has_identity, has_version;
+    uint8_t nsid[DNSG_TEXT_MAX];
+    size_t nsid_len;
+    bool has_nsid;
+
+    /* The direct stack: addresses, gateways, one port for both. */
+    bool has_ip4, has_ip4_gw, has_ip6, has_ip6_gw;
+    uint8_t ip4[4], ip4_prefix, ip4_gw[4];
+    uint8_t ip6[16], ip6_prefix, ip6_gw[16];
+    uint16_t port;
+
+    /* The host-socket stack: listen addresses (af and port set). */
+    struct tb_addr listen[DNSG_LISTEN_MAX];
+    unsigned nlisten;
+    bool listen_cmdline; /* the command line has replaced the defaults */
+
+    uint32_t tcp_clients;
+    uint32_t tcp_idle_s;
+    uint32_t tcp_max_queries; /* 0: no limit */
+    uint16_t udp_size;
+    bool chaos;
+    uint64_t memory; /* informative: what the service file declared */
+    uint64_t time_s; /* tests: stop after this long (0: never) */
+};
+
+/* Sets every field to tibra-dnsd's defaults (port 53, 1000 TCP clients,
+ * 10 s idle, no query limit, udp-size 1232, chaos on). */
+void dnsg_conf_default(struct dnsg_conf *c);
+
+/*
+ * Applies the space-separated arguments (s, len) (not NUL-terminated,
+ * untrusted) to (c), in order, later ones winning.  (cmdline) is true for
+ * the tender's command line (the first --listen there replaces every
+ * default one), false for the bundle's defaults.  Returns 0, or -1 with a
+ * one-line message naming the argument in (err, cap).
+ */
+int dnsg_args_apply(struct dnsg_conf *c, const char *s, size_t len,
+                    bool cmdline, char *err, size_t cap);
+
+/* Writes a console line (a newline is added). */
+void dnsg_say(const char *fmt, ...) TB_PRINTF(1, 2);
+
+/* ---- the stack (stack_direct.c or stack_sock.c) ----------------------- */
+
+/*
+ * Bytes dnsg_stack_open() takes from its allocator for (conns) TCP
+ * connections (an upper bound, allocator padding not included), or
+ * SIZE_MAX if it cannot tell.
+ */
+size_t dnsg_stack_memory(const struct dnsg_conf *c, uint32_t conns);
+
+/*
+ * Creates the stack for (c) with room for (conns) TCP connections, its
+ * memory from (a).  Returns 0, or a TB_E* with a one-line reason in
+ * (err, cap).
+ */
+int dnsg_stack_open(struct tb_stack **s, const struct dnsg_conf *c,
+                    uint32_t conns, const struct tb_alloc *a, char *err,
+                    size_t cap);
+
+/*
+ * The local addresses to serve on (UDP and TCP each): at most (max) into
+ * (out).  Returns the count, or 0 with a reason in (err, cap) when there
+ * is none.
+ */
+size_t dnsg_stack_locals(const struct dnsg_conf *c, struct tb_addr *out,
+                         size_t max, char *err, size_t cap);
+
+/* Describes where the service listens, for the boot line. */
+void dnsg_stack_describe(const struct dnsg_conf *c, char *buf, size_t cap);
+
+/* XXX until plat.h has tb_stop_requested(). */
+static inline bool dnsg_stop_requested(void)
+{
+    return false;
+}
+
+/* ---- serving (serve.c) ------------------------------------------------ */
+
+/* One TCP session slot: a dns_tcp and its buffers. */
+struct dnsg_sess {
+    struct dns_tcp t;
+    int ep; /* -1: free */
+    uint32_t next_free;
+    uint8_t rbuf[DNS_TCP_RBUF];
+    uint8_t wbuf[DNS_TCP_WBUF];
+};
+
+#define DNSG_UDP_BATCH 32
+
+/* Everything the loop owns; placed by main.c, memory reserved at boot. */
+struct dnsg {
+    struct tb_stack *s;
+    struct dns_srv srv;
+    struct dns_srv_conf sconf;
+
+    int udp[DNSG_LISTEN_MAX], tcp[DNSG_LISTEN_MAX];
+    unsigned nlocal;
+
+    /* UDP: DNSG_UDP_BATCH response buffers of (resp_cap) bytes each. */
+    uint8_t *resp;
+    size_t resp_cap;
+
+    /* TCP: a pool of (nsess) sessions, and a map endpoint -> session
+     * (open addressing, (mapcap) a power of two >= 2 * nsess). */
+    struct dnsg_sess *sess;
+    uint32_t nsess, free_head, used;
+    uint32_t *map;
+    uint32_t mapcap;
+    uint64_t next_expire; /* no session expires before this */
+    uint64_t udp_send_short; /* responses the stack did not take */
+};
+
+/* Bytes of the per-session memory (pool entry + map share). */
+size_t dnsg_sess_cost(void);
+
+/*
+ * Sets (g)'s pools up from (a) for (nsess) sessions and (resp_cap)-byte
+ * UDP responses.  Returns 0 or TB_ENOMEM.
+ */
+int dnsg_init(struct dnsg *g, uint32_t nsess, size_t resp_cap,
+              const struct tb_alloc *a);
+
+/* Binds every address of (locals) for UDP and TCP.  Returns 0 or the
+ * error, with a one-line reason in (err, cap). */
+int dnsg_listen(struct dnsg *g, const struct tb_addr *locals, size_t n,
+                char *err, size_t cap);
+
+/*
+ * Serves until tb_stop_requested() or (end) (monotonic ns; UINT64_MAX:
+ * no end).
+ */
+void dnsg_serve(struct dnsg *g, uint64_t end);
+
+#endif /* DNSG_H */

@@ -1,0 +1,291 @@
+/*
+ * main.c -- the DNS unikernel's boot and stop.  At boot, in order: the
+ * bundle linked into the image (tb_bundle_start..tb_bundle_end, written
+ * by `tibra build`) is validated as untrusted bytes; its default
+ * arguments and then the tender's command line give the configuration;
+ * the zone set is built over the bundle's compiled zones in place (never
+ * parsing zone text, never copying a blob); then every pool is reserved
+ * from the platform heap -- the stack's, the TCP sessions', the UDP
+ * response buffers -- sized from the heap and tcp-clients, so that the
+ * query path never allocates.  One boot line says where it serves, what
+ * and with how much memory; "READY" follows.  Asked to stop
+ * (tb_stop_requested(), or --time=S for tests), it prints the service
+ * core's counters and exits 0.  Any boot error is one console line and
+ * exit status 1.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <tibra/bundle.h>
+#include <tibra/version.h>
+
+#include "dnsg.h"
+
+/* The bundle, linked in by `tibra build` (section .rodata.tibra.bundle). */
+extern const uint8_t tb_bundle_start[], tb_bundle_end[];
+
+#define BACKLOG_CONNS 32 /* stack connections beyond the sessions */
+#define SLACK         (64u << 10) /* alignment and rounding, heap bytes */
+
+void dnsg_say(const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof(line) - 2)
+        n = (int)sizeof(line) - 2;
+    line[n++] = '\n';
+    tb_console_write(line, (size_t)n);
+}
+
+/* ---- memory: a bump allocator over the heap, for boot only ------------ */
+
+struct bump {
+    uint8_t *base, *p, *end, *last; /* last: the latest allocation */
+};
+
+static void *bump_alloc(void *ctx, size_t n)
+{
+    struct bump *b = ctx;
+    uint8_t *r = (uint8_t *)(((uintptr_t)b->p + 63) & ~(uintptr_t)63);
+
+    if (r > b->end || (size_t)(b->end - r) < n)
+        return NULL;
+    b->p = r + n;
+    b->last = r;
+    return r;
+}
+
+static void *bump_realloc(void *ctx, void *p, size_t o, size_t n)
+{
+    struct bump *b = ctx;
+    uint8_t *q;
+
+    if (p != NULL && p == b->last) { /* the latest one grows in place */
+        if ((size_t)(b->end - b->last) < n)
+            return NULL;
+        b->p = b->last + n;
+        return p;
+    }
+    if ((q = bump_alloc(ctx, n)) != NULL && p != NULL)
+        memcpy(q, p, TB_MIN(o, n));
+    return q;
+}
+
+static void bump_free(void *ctx, void *p, size_t n)
+{
+    struct bump *b = ctx;
+
+    (void)n;
+    if (p != NULL && p == b->last) /* only the latest one comes back */
+        b->p = b->last;
+}
+
+static size_t bump_left(const struct bump *b)
+{
+    return (size_t)(b->end - b->p);
+}
+
+/* ---- boot ------------------------------------------------------------- */
+
+static void mib(char *buf, size_t cap, size_t n)
+{
+    snprintf(buf, cap, "%zu.%zu MiB", n >> 20, ((n & 0xfffff) * 10) >> 20);
+}
+
+/* "example.org, example.net (+3 more)" */
+static void zone_list(const struct tb_bundle *b, char *buf, size_t cap)
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (uint32_t i = 0; i < b->nzones && len + 1 < cap; i++) {
+        const uint8_t *blob, *origin;
+        char name[DNS_NAME_TEXT_MAX];
+        size_t blen;
+        int n;
+
+        if (i == 3) {
+            snprintf(buf + len, cap - len, " (+%u more)", b->nzones - 3);
+            return;
+        }
+        tb_bundle_zone(b, i, &blob, &blen);
+        if (dns_zone_open(blob, blen, &origin, NULL) != 0 ||
+            dns_name_to_text(origin, name, sizeof(name)) < 0)
+            memcpy(name, "?", 2);
+        n = snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", name);
+        if (n > 0)
+            len = TB_MIN(len + (size_t)n, cap - 1);
+    }
+}
+
+/* Builds the zone set over the bundle's blobs (not copied). */
+static int zones(const struct tb_bundle *b, const struct dnsg_conf *c,
+                 const struct tb_alloc *a, struct dns_zoneset **zs)
+{
+    static char version[DNSG_TEXT_MAX + 1];
+    struct dns_auth_opts o;
+    const void **blobs = NULL;
+    size_t *lens = NULL;
+    int rc;
+
+    memset(&o, 0, sizeof(o));
+    o.chaos = c->chaos;
+    /* As tibra-dnsd: identity, else the service name, else "tibra". */
+    o.identity = c->has_identity ? c->identity : c->name[0] ? c->name : "tibra";
+    if (c->has_version) {
+        o.version = c->version;
+    } else {
+        snprintf(version, sizeof(version), "tibra %s", TB_VERSION);
+        o.version = version;
+    }
+    o.udp_max = c->udp_size;
+    if (b->nzones > 0) {
+        blobs = tb_alloc(a, b->nzones * sizeof(*blobs));
+        lens = tb_alloc(a, b->nzones * sizeof(*lens));
+        if (blobs == NULL || lens == NULL)
+            return TB_ENOMEM;
+        for (uint32_t i = 0; i < b->nzones; i++) {
+            const uint8_t *p;
+            tb_bundle_zone(b, i, &p, &lens[i]);
+            blobs[i] = p;
+        }
+    }
+    rc = dns_zoneset_build(zs, blobs, lens, b->nzones, &o, a);
+    return rc;
+}
+
+/*
+ * How many TCP sessions fit in (left) heap bytes beside the stack and
+ * the UDP buffers: at most (want).
+ */
+static uint32_t sessions_fit(const struct dnsg_conf *c, size_t left, size_t udp,
+                             uint32_t want)
+{
+    size_t fixed = dnsg_stack_memory(c, BACKLOG_CONNS);
+    size_t per_conn = dnsg_stack_memory(c, BACKLOG_CONNS + 1);
+
+    if (fixed == SIZE_MAX || per_conn == SIZE_MAX)
+        return 0;
+    per_conn = per_conn - fixed + 64;
+    if (left < fixed + udp + SLACK)
+        return 0;
+    size_t n = (left - fixed - udp - SLACK) / (per_conn + dnsg_sess_cost());
+    return (uint32_t)TB_MIN(n, (size_t)want);
+}
+
+static struct dnsg g;
+
+int tb_app_main(const struct tb_start_info *si)
+{
+    struct bump bp = {(uint8_t *)si->heap_start, (uint8_t *)si->heap_start,
+                      (uint8_t *)si->heap_start + si->heap_size, NULL};
+    struct tb_alloc a = {bump_alloc, bump_realloc, bump_free, &bp};
+    struct dnsg_conf c;
+    struct tb_bundle b;
+    struct dns_zoneset *zs;
+    struct tb_addr locals[DNSG_LISTEN_MAX];
+    char err[256], where[256], names[256], used[32], freeb[32];
+    size_t nlocals, resp_cap;
+    uint32_t nsess;
+    int rc;
+
+    rc = tb_bundle_open(&b, tb_bundle_start,
+                        (size_t)(tb_bundle_end - tb_bundle_start));
+    if (rc != 0) {
+        dnsg_say("dnsd: the image's zone bundle is damaged: %s",
+                 tb_strerror(rc));
+        return 1;
+    }
+    dnsg_conf_default(&c);
+    if (dnsg_args_apply(&c, b.args, b.args_len, false, err, sizeof(err)) ||
+        dnsg_args_apply(&c, si->cmdline, strlen(si->cmdline), true, err,
+                        sizeof(err))) {
+        dnsg_say("dnsd: %s", err);
+        return 1;
+    }
+    if (c.has_nsid) {
+        /* TODO(guest): pass it once struct dns_auth_opts has nsid. */
+        dnsg_say("dnsd: --nsid: not supported yet (the DNS engine has no "
+                 "NSID option)");
+        return 1;
+    }
+    nlocals = dnsg_stack_locals(&c, locals, DNSG_LISTEN_MAX, err, sizeof(err));
+    if (nlocals == 0) {
+        dnsg_say("dnsd: %s", err);
+        return 1;
+    }
+
+    if ((rc = zones(&b, &c, &a, &zs)) != 0) {
+        dnsg_say("dnsd: the image's zones cannot be served: %s",
+                 tb_strerror(rc));
+        return 1;
+    }
+    g.sconf.tcp_idle_ns = (uint64_t)c.tcp_idle_s * 1000000000u;
+    g.sconf.tcp_max_queries = c.tcp_max_queries;
+    dns_srv_init(&g.srv, zs, &g.sconf);
+
+    /* The pools, sized from what the zones left. */
+    resp_cap = TB_MAX((size_t)DNS_UDP_MINLEN, (size_t)c.udp_size);
+    size_t udp = DNSG_UDP_BATCH * resp_cap + 64;
+    nsess = sessions_fit(&c, bump_left(&bp), udp, c.tcp_clients);
+    if (nsess == 0) {
+        mib(freeb, sizeof(freeb), bump_left(&bp));
+        dnsg_say("dnsd: not enough memory: %s left after the zones, not "
+                 "enough for the network stack and one TCP client",
+                 freeb);
+        return 1;
+    }
+    rc = dnsg_stack_open(&g.s, &c, nsess + BACKLOG_CONNS, &a, err, sizeof(err));
+    if (rc != 0) {
+        dnsg_say("dnsd: %s", err);
+        return 1;
+    }
+    /* The estimate was an upper bound: fit the sessions to what is left. */
+    size_t left = bump_left(&bp) > udp + 4096 ? bump_left(&bp) - udp - 4096 : 0;
+    nsess = (uint32_t)TB_MIN((size_t)nsess, left / dnsg_sess_cost());
+    if (nsess == 0 || dnsg_init(&g, nsess, resp_cap, &a) != 0) {
+        dnsg_say("dnsd: not enough memory for the TCP sessions");
+        return 1;
+    }
+    if (nsess < c.tcp_clients) {
+        mib(freeb, sizeof(freeb), si->heap_size);
+        dnsg_say("dnsd: tcp-clients %u do not fit in %s of memory: at most "
+                 "%u TCP clients at once (give the tender more --mem)",
+                 c.tcp_clients, freeb, nsess);
+    }
+    if (dnsg_listen(&g, locals, nlocals, err, sizeof(err)) != 0) {
+        dnsg_say("dnsd: %s", err);
+        return 1;
+    }
+
+    dnsg_stack_describe(&c, where, sizeof(where));
+    zone_list(&b, names, sizeof(names));
+    mib(used, sizeof(used), (size_t)(bp.p - bp.base));
+    mib(freeb, sizeof(freeb), bump_left(&bp));
+    dnsg_say("dnsd: %s%sserving %u zone%s (%s) on %s, udp and tcp, %u tcp "
+             "clients; memory %s used, %s free",
+             c.name, c.name[0] ? ": " : "", b.nzones, b.nzones == 1 ? "" : "s",
+             names, where, nsess, used, freeb);
+    dnsg_say("READY");
+
+    dnsg_serve(&g, c.time_s ? tb_clock_monotonic() + c.time_s * 1000000000u
+                            : UINT64_MAX);
+
+    char text[1024];
+    size_t n = dns_srv_stats_text(&g.srv.st, text, sizeof(text));
+    dnsg_say("dnsd: stopping; counters:");
+    tb_console_write(text, n);
+    if (g.udp_send_short)
+        dnsg_say("udp responses not sent (no buffer) %llu",
+                 (unsigned long long)g.udp_send_short);
+    dnsg_say("dnsd: stopped");
+    return 0;
+}

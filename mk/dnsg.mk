@@ -1,0 +1,96 @@
+# mk/dnsg.mk -- the DNS unikernel application (app/dnsd/guest): its
+# objects for the guest context $(G) (spt, hvt: the direct stack, lib/net
+# over plat.h device "service0") and for the unix context $(U) (host
+# sockets, <tibra/sockstack.h>), and test images linked with a test bundle.
+#
+# Exported for other fragments (tibra build stages these):
+#   DNSG_GUEST_OBJ  $(G) objects of a guest image: the application, the
+#                   direct stack's choice (stack_direct.o, which carries the
+#                   manifest: net device "service0") and lib/net's plat.h
+#                   glue ($(G)/lib/net/plat/netif.o).  Link:
+#                     spt: $(call plat_spt_link,$(DNSG_GUEST_OBJ) BUNDLE.o \
+#                          $(G)/libtibra.a)
+#                     hvt: $(call plat_hvt_link,<the same>)
+#   DNSG_UNIX_OBJ   $(U) objects of a unix image: the application and the
+#                   socket stack's choice (stack_sock.o).  Link:
+#                     $(TCC) $(HOST_LDFLAGS) -o IMG $(DNSG_UNIX_OBJ) BUNDLE.o \
+#                       $(U)/platform/libtbsock.a $(U)/libtibra.a \
+#                       $(PLAT_UNIX_LIB)
+#   BUNDLE.o defines tb_bundle_start[] and tb_bundle_end[] (<tibra/bundle.h>
+#   layout, section .rodata.tibra.bundle, 16-aligned); dnsg_bundle_asm
+#   below writes its assembler source (.incbin of the bundle file).
+#
+# Test images (make check-build), from tests/integration/mkbundle.c's
+# bundle of examples/zones/example.org.zone:
+#   $(G)/app/dnsd/guest/dnsd.spt, dnsd.hvt (x86_64), $(U)/app/dnsd/guest/dnsd
+
+DNSG_COMMON := app/dnsd/guest/main.c app/dnsd/guest/args.c \
+	app/dnsd/guest/serve.c
+DNSG_GUEST_OBJ := $(DNSG_COMMON:%.c=$(G)/%.o) \
+	$(G)/app/dnsd/guest/stack_direct.o $(G)/lib/net/plat/netif.o
+DNSG_UNIX_OBJ := $(DNSG_COMMON:%.c=$(U)/%.o) $(U)/app/dnsd/guest/stack_sock.o
+DNSG_SOCK_LIB := $(U)/platform/libtbsock.a
+
+ALL += $(DNSG_GUEST_OBJ) $(DNSG_UNIX_OBJ)
+
+# $(call dnsg_bundle_asm,BUNDLE-FILE) writes $@: an assembler file that
+# links BUNDLE-FILE as tb_bundle_start..tb_bundle_end.
+define dnsg_bundle_asm
+	@mkdir -p $(dir $@)
+	$(Q)printf '%s\n' '	.section .rodata.tibra.bundle,"a"' \
+		'	.balign 16' '	.globl tb_bundle_start' \
+		'tb_bundle_start:' '	.incbin "$(abspath $(1))"' \
+		'	.globl tb_bundle_end' 'tb_bundle_end:' \
+		'	.section .note.GNU-stack,"",%progbits' >$@
+endef
+
+# ---- test images -----------------------------------------------------------
+DNSG_MKBUNDLE := $(U)/tests/integration/mkbundle
+$(DNSG_MKBUNDLE): $(U)/tests/integration/mkbundle.o $(U)/libtibra.a
+	$(call msg,LD,$@)
+	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $< $(U)/libtibra.a
+
+# Defaults as `tibra build` would write them for a small service; the
+# tests give the addresses on the command line.
+DNSG_TEST_ARGS := --name=ns1 --tcp-clients=64 --listen=127.0.0.1@5353
+DNSG_TEST_ZONES := example.org examples/zones/example.org.zone
+DNSG_TB := $(O)/dnsg-test/bundle
+$(DNSG_TB).bin: $(DNSG_MKBUNDLE) examples/zones/example.org.zone
+	$(call msg,BUNDLE,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(DNSG_MKBUNDLE) $@ '$(DNSG_TEST_ARGS)' $(DNSG_TEST_ZONES)
+$(DNSG_TB).S: $(DNSG_TB).bin
+	$(call dnsg_bundle_asm,$<)
+$(DNSG_TB)-g.o: $(DNSG_TB).S $(DNSG_TB).bin
+	$(call msg,AS-GST,$@)
+	$(Q)$(GUEST_CC) -c $< -o $@
+$(DNSG_TB)-u.o: $(DNSG_TB).S $(DNSG_TB).bin
+	$(call msg,AS,$@)
+	$(Q)$(TCC) -c $< -o $@
+
+.SECONDEXPANSION:
+DNSG_SPT := $(G)/app/dnsd/guest/dnsd.spt
+$(DNSG_SPT): $(DNSG_GUEST_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a \
+		$$(PLAT_SPT_OBJ) $$(PLAT_GUEST_RT) platform/spt/spt.ld
+	$(call plat_spt_link,$(DNSG_GUEST_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a)
+CHECK_BUILD += $(DNSG_SPT)
+
+ifeq ($(ARCH),x86_64)
+DNSG_HVT := $(G)/app/dnsd/guest/dnsd.hvt
+$(DNSG_HVT): $(DNSG_GUEST_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a \
+		$$(PLAT_HVT_OBJ) $$(PLAT_HVT_LIB) $$(PLAT_GUEST_RT) \
+		platform/hvt/hvt.ld
+	$(call plat_hvt_link,$(DNSG_GUEST_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a)
+CHECK_BUILD += $(DNSG_HVT)
+endif
+
+DNSG_UNIX := $(U)/app/dnsd/guest/dnsd
+$(DNSG_UNIX): $(DNSG_UNIX_OBJ) $(DNSG_TB)-u.o $(DNSG_SOCK_LIB) \
+		$(U)/libtibra.a $$(PLAT_UNIX_LIB)
+	$(call msg,LD,$@)
+	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $(DNSG_UNIX_OBJ) $(DNSG_TB)-u.o \
+		$(DNSG_SOCK_LIB) $(U)/libtibra.a $(PLAT_UNIX_LIB)
+# The socket stack is being written (mk/sock.mk): link once it is there.
+ifneq ($(wildcard $(SRCDIR)/mk/sock.mk),)
+CHECK_BUILD += $(DNSG_UNIX)
+endif
