@@ -149,6 +149,23 @@ INSTALL_BIN :=
 
 include $(sort $(wildcard $(SRCDIR)/mk/*.mk))
 
+# The install tree, staged: $(O)/bin holds copies of the programs `make
+# install` puts in PREFIX/bin, beside $(O)/lib/tibra (mk/stage.mk), so
+# that $(O)/bin/tibra finds its library at ../lib/tibra as an installed
+# tibra does.  A cross build (CROSS set) installs only what runs on this
+# host (the tool, the tenders) and its lib/tibra/*-ARCH: its tibra-dnsd
+# is for the other architecture and never replaces the host's.
+INSTALL_PROGS := $(if $(CROSS),$(filter-out $(U)/%,$(INSTALL_BIN)),$(INSTALL_BIN))
+STAGE_BIN := $(addprefix $(O)/bin/,$(notdir $(INSTALL_PROGS)))
+define stage_bin
+$(O)/bin/$(notdir $(1)): $(1)
+	$$(call msg,STAGE,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)cp -f $$< $$@
+endef
+$(foreach f,$(INSTALL_PROGS),$(eval $(call stage_bin,$(f))))
+ALL += $(STAGE_BIN)
+
 .DEFAULT_GOAL := all
 .PHONY: all check check-build check-unit check-integration check-diff \
 	check-headers check-freestanding fuzz format-check install clean deps \
@@ -168,12 +185,23 @@ deps:
 deps-test:
 	$(Q)$(SRCDIR)/scripts/deps ensure build test
 
+# PREFIX/bin: tibra, tibra-dnsd, tibra-spt, tibra-hvt (as built here);
+# PREFIX/lib/tibra/TARGET-ARCH/: the archives, objects, link scripts and
+# link.txt of every target staged here, each directory replaced whole.
+# Run it once per build (native, then CROSS=...) to install several ARCHs.
 PREFIX ?= /usr/local
-install: $(INSTALL_BIN)
-	$(Q)mkdir -p $(DESTDIR)$(PREFIX)/bin
-	$(Q)for f in $(INSTALL_BIN); do \
+install: $(STAGE_BIN) stage
+	$(Q)mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/tibra
+	$(Q)for f in $(STAGE_BIN); do \
 		install -m 0755 $$f $(DESTDIR)$(PREFIX)/bin/ || exit 1; \
 		echo "  INSTALL $(DESTDIR)$(PREFIX)/bin/$$(basename $$f)"; done
+	$(Q)for d in $(STAGE_DIRS); do \
+		rm -rf $(DESTDIR)$(PREFIX)/lib/tibra/$$d && \
+		(cd $(STAGE) && find $$d -type f | sort) | while read -r f; do \
+			install -D -m 0644 $(STAGE)/$$f \
+				$(DESTDIR)$(PREFIX)/lib/tibra/$$f || exit 1; \
+		done || exit 1; \
+		echo "  INSTALL $(DESTDIR)$(PREFIX)/lib/tibra/$$d/"; done
 
 # Every public header compiles on its own.
 HEADERS := $(sort $(wildcard include/tibra/*.h))

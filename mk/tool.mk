@@ -15,9 +15,12 @@ $(H)/libtibra.a: $(LIB_SRC:%.c=$(H)/%.o) $(HOSTED_SRC:%.c=$(H)/%.o)
 	$(Q)rm -f $@ && $(AR) rcD $@ $(sort $^)
 endif
 
-$(TOOL_BIN): $(TOOL_OBJ) $(TOOL_LIB)
+# tender/common/elf.o: the tenders' ELF reader, for tibra inspect.
+TOOL_EXTRA := $(H)/tender/common/elf.o
+$(TOOL_BIN): $(TOOL_OBJ) $(TOOL_EXTRA) $(TOOL_LIB)
 	$(call msg,LD,$@)
-	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $(TOOL_OBJ) $(TOOL_LIB)
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $(TOOL_OBJ) $(TOOL_EXTRA) \
+		$(TOOL_LIB) -lbearssl
 
 ALL += $(TOOL_BIN)
 INSTALL_BIN += $(TOOL_BIN)

@@ -1,0 +1,537 @@
+/*
+ * build.c -- tibra build: one service file to one image and its record.
+ *
+ *   service file --svc_parse--> conf --dns_zonefile_compile, each zone-->
+ *   blobs + default args --tb_bundle_write--> bundle --assemble (cc)-->
+ *   bundle object --link.txt (cc, objcopy)--> image + build record
+ *
+ * Every problem with the service file or a zone is one line FILE:LINE:
+ * message, all of them in one run, and then nothing is written.  The link
+ * runs in a private temporary directory holding copies of the staged
+ * library (hashed as they are copied) under fixed relative names, with the
+ * clean environment of run_clean(): nothing of the user's directory,
+ * session or clock reaches the image.  The image and the record are
+ * written under temporary names and renamed into place last.
+ */
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <tibra/bundle.h>
+#include <tibra/svc.h>
+#include <tibra/version.h>
+#include <tibra/zonefile.h>
+
+#include "tibra.h"
+
+/* What the build has read so far, for the record. */
+struct inputs {
+    struct sbuf in; /* "input KIND SHA PATH" lines */
+    char *prefix; /* the service file's directory with its '/' */
+    size_t plen;
+    bool first; /* the next file seen is a zone file, not an include */
+};
+
+/* (path) as the record names it: relative to the service file. */
+static const char *rec_path(const struct inputs *in, const char *path)
+{
+    if (in->plen > 0 && strncmp(path, in->prefix, in->plen) == 0)
+        return path + in->plen;
+    return path;
+}
+
+static void seen(void *ctx, const char *path, const char *text, size_t len)
+{
+    struct inputs *in = ctx;
+    char hex[SHA256_HEX];
+
+    sha256_hex(text, len, hex);
+    sb_printf(&in->in, "input %s %s %s\n", in->first ? "zone" : "include", hex,
+              rec_path(in, path));
+    in->first = false;
+}
+
+/* The service's per-deployment values as boot arguments (bundle.h). */
+static int make_args(const struct svc_conf *c, const char *file,
+                     const char *target, const char *name, struct sbuf *a)
+{
+    struct svc_conf d;
+    char t[SVC_ADDR_TEXT_MAX];
+    bool unix_t = !strcmp(target, "unix");
+
+    svc_conf_init(&d, NULL);
+    sb_printf(a, "--name=%s", name);
+    if (!unix_t) {
+        const struct svc_addr *ad[] = {&c->address4, &c->gateway4, &c->address6,
+                                       &c->gateway6};
+        const char *key[] = {"ipv4", "ipv4-gateway", "ipv6", "ipv6-gateway"};
+        for (int i = 0; i < 4; i++) {
+            if (ad[i]->family == 0)
+                continue;
+            svc_addr_to_text(ad[i], false, t, sizeof(t));
+            sb_printf(a, " --%s=%s", key[i], t);
+            if (i % 2 == 0)
+                sb_printf(a, "/%u", ad[i]->plen);
+        }
+        if (c->nlisten > 0 && c->listen[0].port != SVC_DEFAULT_PORT)
+            sb_printf(a, " --port=%u", c->listen[0].port);
+    } else {
+        for (size_t i = 0; i < c->nlisten; i++) {
+            /* ADDR@PORT, IPv6 without brackets (the last '@' splits). */
+            svc_addr_to_text(&c->listen[i], false, t, sizeof(t));
+            sb_printf(a, " --listen=%s@%u", t, c->listen[i].port);
+        }
+    }
+    if (c->tcp_clients != d.tcp_clients)
+        sb_printf(a, " --tcp-clients=%u", c->tcp_clients);
+    if (c->tcp_idle_timeout != d.tcp_idle_timeout)
+        sb_printf(a, " --tcp-idle-timeout=%u", c->tcp_idle_timeout);
+    if (c->tcp_max_queries != d.tcp_max_queries)
+        sb_printf(a, " --tcp-max-queries=%u", c->tcp_max_queries);
+    if (c->udp_size != d.udp_size)
+        sb_printf(a, " --udp-size=%u", c->udp_size);
+    if (c->chaos != d.chaos)
+        sb_printf(a, " --chaos=%s", c->chaos ? "on" : "off");
+    const char *str[] = {c->identity, c->version};
+    const char *skey[] = {"identity", "version"};
+    for (int i = 0; i < 2; i++) {
+        if (str[i] == NULL)
+            continue;
+        if (str[i][0] == '\0' || strpbrk(str[i], " \t\n") != NULL) {
+            fprintf(stderr,
+                    "%s: %s \"%s\": an image's boot arguments cannot carry "
+                    "an empty value or spaces\n",
+                    file, skey[i], str[i]);
+            return -1;
+        }
+        sb_printf(a, " --%s=%s", skey[i], str[i]);
+    }
+    if (c->memory != 0)
+        sb_printf(a, " --memory=%llu", (unsigned long long)c->memory);
+    if (a->len > TB_BUNDLE_ARGS_MAX) {
+        fprintf(stderr, "%s: the boot arguments exceed %u bytes\n", file,
+                TB_BUNDLE_ARGS_MAX);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the service file and every zone; fills (*bundle) and the record
+ * lines (in, zl).  Returns 0 or TOOL_EXIT_INPUT (all problems printed). */
+static int read_service(const struct build_req *r, struct svc_conf *c,
+                        struct inputs *in, struct sbuf *zl, struct sbuf *args,
+                        struct tb_buf *bundle, const char **target,
+                        const char **arch, char **name)
+{
+    struct dns_diag d = {tool_report, NULL, 0, 0};
+    char *text, hex[SHA256_HEX];
+    size_t len;
+    int rc = read_file(r->svc, &text, &len);
+
+    if (rc != 0) {
+        fprintf(stderr, "%s: cannot read: %s\n", r->svc, strerror(-rc));
+        return TOOL_EXIT_INPUT;
+    }
+    sha256_hex(text, len, hex);
+    sb_printf(&in->in, "input service %s %s\n", hex, base_of(r->svc));
+    svc_parse(c, r->svc, text, len, &d);
+    free(text);
+    if (d.errors != 0)
+        return TOOL_EXIT_INPUT;
+
+    *target = r->target ? r->target : svc_target_name(c->target);
+    *arch = r->arch ? r->arch : svc_arch_name(c->arch);
+    if (!strcmp(*arch, "host")) {
+        static struct utsname u;
+        uname(&u);
+        *arch = u.machine;
+    }
+    if (strcmp(*target, "unix") && strcmp(*target, "spt") &&
+        strcmp(*target, "hvt")) {
+        fprintf(stderr, "tibra: unknown target '%s' (unix, spt or hvt)\n",
+                *target);
+        return TOOL_EXIT_USAGE;
+    }
+    if (strcmp(*arch, "x86_64") && strcmp(*arch, "aarch64")) {
+        fprintf(stderr, "tibra: unknown arch '%s' (x86_64 or aarch64)\n",
+                *arch);
+        return TOOL_EXIT_USAGE;
+    }
+    /* What the parser checks for the file's own target, for an override. */
+    if (!strcmp(*target, "unix") && c->nlisten == 0)
+        dns_diag(&d, DNS_DIAG_ERROR, r->svc, 0,
+                 "target unix needs a listen address");
+    if (strcmp(*target, "unix") && c->address4.family == 0 &&
+        c->address6.family == 0)
+        dns_diag(&d, DNS_DIAG_ERROR, r->svc, 0,
+                 "target %s needs an address (e.g. 'address 10.0.0.2/24')",
+                 *target);
+    if (c->name != NULL) {
+        *name = xstrdup(c->name);
+    } else {
+        *name = xstrdup(base_of(r->svc));
+        char *dot = strrchr(*name, '.');
+        if (dot != NULL && dot != *name)
+            *dot = '\0';
+    }
+
+    const void **blobs = xmalloc((c->nzones + 1) * sizeof(*blobs));
+    size_t *lens = xmalloc((c->nzones + 1) * sizeof(*lens));
+    struct dns_zonefile_blob *zb = xmalloc((c->nzones + 1) * sizeof(*zb));
+    for (size_t i = 0; i < c->nzones; i++) {
+        const struct svc_zone *z = &c->zones[i];
+        char origin[DNS_NAME_TEXT_MAX];
+        in->first = true;
+        if (dns_zonefile_compile(z->file, z->origin, DNS_CLASS_IN, &d, seen, in,
+                                 &zb[i]) != 0)
+            continue;
+        blobs[i] = zb[i].data;
+        lens[i] = zb[i].len;
+        if (dns_name_to_text(z->origin, origin, sizeof(origin)) < 0)
+            snprintf(origin, sizeof(origin), "%s", z->name);
+        sb_printf(zl, "zone %s serial %u records %zu bytes %zu\n", origin,
+                  zb[i].serial, zb[i].nrr, zb[i].len);
+    }
+    if (d.errors == 0 && make_args(c, r->svc, *target, *name, args) != 0)
+        d.errors++;
+    if (d.errors == 0) {
+        rc = tb_bundle_write(bundle, blobs, lens, (uint32_t)c->nzones, args->s);
+        if (rc != 0) {
+            fprintf(stderr, "%s: cannot make the bundle: %s\n", r->svc,
+                    tb_strerror(rc));
+            d.errors++;
+        }
+    }
+    for (size_t i = 0; i < c->nzones; i++)
+        free(zb[i].data);
+    free(zb);
+    free(blobs);
+    free(lens);
+    if (d.errors != 0) {
+        fprintf(stderr, "%s: %u error%s; no image written\n", r->svc, d.errors,
+                d.errors == 1 ? "" : "s");
+        return TOOL_EXIT_INPUT;
+    }
+    return 0;
+}
+
+static const char bundle_asm[] =
+    "# The bundle of compiled zones and default arguments (bundle.h),\n"
+    "# written by tibra build.\n"
+    "\t.section .rodata.tibra.bundle,\"a\"\n"
+    "\t.balign 16\n"
+    "\t.globl tb_bundle_start\n"
+    "tb_bundle_start:\n"
+    "\t.incbin \"tibra-bundle.bin\"\n"
+    "\t.globl tb_bundle_end\n"
+    "tb_bundle_end:\n"
+    "\t.section .note.GNU-stack,\"\",%progbits\n";
+
+/* (w) with the placeholders replaced, as a NULL-terminated argv whose
+ * first word is (prog); appended to the record line (rec). */
+static const char **make_argv(const char *prog, char *const *w, unsigned n,
+                              struct sbuf *rec)
+{
+    static const char *const ph[][2] = {
+        {"@BUNDLE_S@", "tibra-bundle.s"},
+        {"@BUNDLE_O@", "tibra-bundle.o"},
+        {"@DEBUG@", "tibra-image.dbg"},
+        {"@IMAGE@", "tibra-image"},
+    };
+    const char **argv = xmalloc((n + 2) * sizeof(*argv));
+
+    argv[0] = prog;
+    for (unsigned i = 0; i < n; i++) {
+        argv[i + 1] = w[i];
+        for (size_t j = 0; j < sizeof(ph) / sizeof(ph[0]); j++)
+            if (!strcmp(w[i], ph[j][0]))
+                argv[i + 1] = ph[j][1];
+        sb_printf(rec, " %s", argv[i + 1]);
+    }
+    argv[n + 1] = NULL;
+    sb_puts(rec, "\n");
+    return argv;
+}
+
+/* Runs one step; on failure says which and returns -1. */
+static int step(const char *tmp, const char *sde, const char *what,
+                const char **argv)
+{
+    int st = run_clean(tmp, sde, argv, NULL);
+    free((void *)(uintptr_t)argv);
+    if (st == 0)
+        return 0;
+    fprintf(stderr,
+            "tibra: %s failed (%s %d); the command is in the "
+            "link.txt of the library\n",
+            what, st < 0 ? "killed or not run" : "status", st);
+    return -1;
+}
+
+/* Copies the library into (tmp), assembles, links and strips there. */
+static int link_image(const struct linktxt *l, const char *ldir,
+                      const char *tmp, const struct tb_buf *bundle,
+                      struct sbuf *rec)
+{
+    char hex[SHA256_HEX], *p;
+    int rc;
+
+    sb_printf(rec, "input lib %s %s-%s/link.txt\n", l->hash, l->target,
+              l->arch);
+    for (unsigned i = 0; i < l->nfiles; i++) {
+        char *from = xasprintf("%s/%s", ldir, l->file[i]);
+        char *to = xasprintf("%s/%s", tmp, l->file[i]);
+        rc = copy_file(from, to, hex);
+        if (rc != 0)
+            fprintf(stderr,
+                    "tibra: %s: %s (the library is incomplete: "
+                    "make install again)\n",
+                    from, strerror(-rc));
+        free(from);
+        free(to);
+        if (rc != 0)
+            return -1;
+        sb_printf(rec, "input lib %s %s-%s/%s\n", hex, l->target, l->arch,
+                  l->file[i]);
+    }
+    p = xasprintf("%s/tibra-bundle.bin", tmp);
+    rc = write_file(p, bundle->data, bundle->len, 0644);
+    free(p);
+    if (rc == 0) {
+        p = xasprintf("%s/tibra-bundle.s", tmp);
+        rc = write_file(p, bundle_asm, sizeof(bundle_asm) - 1, 0644);
+        free(p);
+    }
+    if (rc != 0) {
+        fprintf(stderr, "tibra: %s: %s\n", tmp, strerror(-rc));
+        return -1;
+    }
+    if (record_toolchain(rec, l, tmp) != 0)
+        return -1;
+    char *cc = which_clean(l->cc), *oc = which_clean(l->objcopy);
+    struct sbuf cmd = {0};
+    sb_printf(&cmd, "assemble %s", l->cc);
+    rc = step(tmp, l->sde, "assembling the bundle",
+              make_argv(cc, l->assemble, l->nassemble, &cmd));
+    sb_printf(&cmd, "link %s", l->cc);
+    if (rc == 0)
+        rc = step(tmp, l->sde, "the link",
+                  make_argv(cc, l->link, l->nlink, &cmd));
+    sb_printf(&cmd, "strip %s", l->objcopy);
+    if (rc == 0)
+        rc = step(tmp, l->sde, "stripping the image",
+                  make_argv(oc, l->strip, l->nstrip, &cmd));
+    sb_printf(&cmd, "env LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=%s PATH=%s\n",
+              l->sde, TOOL_PATH);
+    sb_puts(rec, cmd.s);
+    sb_free(&cmd);
+    free(cc);
+    free(oc);
+    return rc;
+}
+
+/* Writes (p, n) to (path) through a temporary name in its directory. */
+static char *write_tmp(const char *path, const void *p, size_t n, unsigned mode)
+{
+    char *t = xasprintf("%s.tmp-%ld", path, (long)getpid());
+    int rc = write_file(t, p, n, mode);
+    if (rc != 0) {
+        fprintf(stderr, "tibra: cannot write %s: %s\n", t, strerror(-rc));
+        unlink(t);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+static int place(const struct build_req *r, const char *name,
+                 const char *target, const char *tmp, struct sbuf *head,
+                 struct sbuf *body, struct build_res *res)
+{
+    char *img, *svcdir = dir_of(r->svc), *outdir, *rel, *ti = NULL, *tr = NULL;
+    size_t n;
+    int rc = TOOL_EXIT_TOOL;
+
+    char *ip = xasprintf("%s/tibra-image", tmp);
+    if (read_file(ip, &img, &n) != 0) {
+        fprintf(stderr, "tibra: the link left no image\n");
+        free(ip);
+        free(svcdir);
+        return TOOL_EXIT_TOOL;
+    }
+    free(ip);
+    res->image = r->out ? xstrdup(r->out)
+                        : xasprintf("%s/dist/%s.%s", svcdir, name, target);
+    res->record = xasprintf("%s.record", res->image);
+    res->size = n;
+    sha256_hex(img, n, res->sha);
+    if (mkdir_parents(res->image) != 0) {
+        fprintf(stderr, "tibra: cannot create the directory of %s: %s\n",
+                res->image, strerror(errno));
+        goto out;
+    }
+    outdir = dir_of(res->image);
+    rel = rel_path(outdir, svcdir);
+    free(outdir);
+    struct sbuf rec = {0};
+    sb_puts(&rec, "# Tibra build record: docs/tibra.md, \"The build "
+                  "record\".\n"
+                  "tibra-build-record 1\n");
+    sb_printf(&rec, "image %s\nimage-sha256 %s\nimage-size %zu\n",
+              base_of(res->image), res->sha, n);
+    sb_puts(&rec, head->s);
+    sb_printf(&rec, "service-dir %s\n", rel ? rel : svcdir);
+    sb_puts(&rec, body->s);
+    free(rel);
+    ti = write_tmp(res->image, img, n, 0755);
+    tr = ti ? write_tmp(res->record, rec.s, rec.len, 0644) : NULL;
+    sb_free(&rec);
+    if (tr != NULL && rename(ti, res->image) == 0 &&
+        rename(tr, res->record) == 0)
+        rc = 0;
+    else if (tr != NULL)
+        fprintf(stderr, "tibra: cannot rename into %s: %s\n", res->image,
+                strerror(errno));
+out:
+    if (ti)
+        unlink(ti);
+    if (tr)
+        unlink(tr);
+    free(ti);
+    free(tr);
+    free(img);
+    free(svcdir);
+    return rc;
+}
+
+int build(const struct build_req *r, struct build_res *res)
+{
+    struct svc_conf c;
+    struct inputs in = {0};
+    struct sbuf zl = {0}, args = {0}, head = {0}, body = {0};
+    struct tb_buf bundle;
+    struct linktxt l = {0};
+    const char *target = NULL, *arch = NULL;
+    char *name = NULL, *lib = NULL, *ldir = NULL, *tmp = NULL, *svcdir,
+         hex[SHA256_HEX];
+    int rc;
+
+    memset(res, 0, sizeof(*res));
+    svc_conf_init(&c, &tb_heap);
+    tb_buf_init(&bundle, &tb_heap);
+    svcdir = dir_of(r->svc);
+    in.prefix = strchr(r->svc, '/') ? xasprintf("%s/", svcdir) : xstrdup("");
+    in.plen = strlen(in.prefix);
+    rc = read_service(r, &c, &in, &zl, &args, &bundle, &target, &arch, &name);
+    if (rc != 0)
+        goto out;
+    rc = TOOL_EXIT_TOOL;
+    lib = lib_dir();
+    if (lib == NULL) {
+        fprintf(stderr, "tibra: no library beside this program (expected "
+                        "../lib/tibra: make install PREFIX=DIR installs "
+                        "both)\n");
+        goto out;
+    }
+    ldir = xasprintf("%s/%s-%s", lib, target, arch);
+    char *lt = xasprintf("%s/link.txt", ldir);
+    if (access(lt, R_OK) != 0) {
+        fprintf(stderr, "tibra: no %s-%s library in %s%s\n", target, arch, lib,
+                !strcmp(target, "hvt") && strcmp(arch, "x86_64")
+                    ? " (hvt is built for x86_64 only)"
+                : strcmp(arch, "x86_64")
+                    ? " (build it with make CROSS=aarch64-linux-gnu- "
+                      "install)"
+                    : " (build it with make install)");
+        free(lt);
+        goto out;
+    }
+    if (linktxt_load(&l, lt) != 0) {
+        free(lt);
+        goto out;
+    }
+    free(lt);
+
+    sha256_hex(bundle.data, bundle.len, hex);
+    sb_printf(&head, "target %s\narch %s\napp %s\nname %s\n", target, arch,
+              l.app, name);
+    sb_puts(&body, in.in.s);
+    if (zl.s)
+        sb_puts(&body, zl.s);
+    sb_printf(&body, "args %s\nbundle-sha256 %s\nbundle-size %zu\n", args.s,
+              hex, bundle.len);
+    sb_printf(&body,
+              "tibra-version %s\ntibra-commit %s\nsource-date-epoch %s\n"
+              "tool-version %s\n",
+              l.version, l.commit, l.sde, TB_VERSION);
+    tmp = make_temp_dir("build");
+    if (link_image(&l, ldir, tmp, &bundle, &body) != 0)
+        goto out;
+    rc = place(r, name, target, tmp, &head, &body, res);
+    if (rc == 0 && !r->quiet)
+        printf("%s: %zu bytes, sha256 %s\n", res->image, res->size, res->sha);
+out:
+    if (tmp != NULL)
+        remove_tree(tmp);
+    free(tmp);
+    linktxt_free(&l);
+    free(lib);
+    free(ldir);
+    free(name);
+    free(svcdir);
+    free(in.prefix);
+    sb_free(&in.in);
+    sb_free(&zl);
+    sb_free(&args);
+    sb_free(&head);
+    sb_free(&body);
+    if (bundle.data != NULL)
+        tb_buf_free(&bundle);
+    svc_conf_free(&c);
+    return rc;
+}
+
+void build_res_free(struct build_res *res)
+{
+    free(res->image);
+    free(res->record);
+    memset(res, 0, sizeof(*res));
+}
+
+int cmd_build(int argc, char **argv)
+{
+    struct build_req r = {0};
+    struct build_res res;
+    int rc;
+
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            tool_help("build");
+            return TOOL_EXIT_OK;
+        } else if ((!strcmp(a, "-o") || !strcmp(a, "--target") ||
+                    !strcmp(a, "--arch")) &&
+                   i + 1 < argc) {
+            const char **v = a[1] == 'o'   ? &r.out
+                             : a[2] == 't' ? &r.target
+                                           : &r.arch;
+            *v = argv[++i];
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            r.quiet = true;
+        } else if (a[0] == '-' || r.svc != NULL) {
+            return tool_usage("build");
+        } else {
+            r.svc = a;
+        }
+    }
+    if (r.svc == NULL)
+        return tool_usage("build");
+    rc = build(&r, &res);
+    build_res_free(&res);
+    return rc;
+}
