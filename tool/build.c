@@ -365,8 +365,12 @@ static int place(const struct build_req *r, const char *name,
         return TOOL_EXIT_TOOL;
     }
     free(ip);
-    res->image = r->out ? xstrdup(r->out)
-                        : xasprintf("%s/dist/%s.%s", svcdir, name, target);
+    if (r->out != NULL)
+        res->image = xstrdup(r->out);
+    else if (strchr(r->svc, '/') == NULL) /* not "./dist/" */
+        res->image = xasprintf("dist/%s.%s", name, target);
+    else
+        res->image = xasprintf("%s/dist/%s.%s", svcdir, name, target);
     res->record = xasprintf("%s.record", res->image);
     res->size = n;
     sha256_hex(img, n, res->sha);

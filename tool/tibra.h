@@ -168,6 +168,24 @@ const char *record_get(const struct record *r, const char *key);
  */
 int record_toolchain(struct sbuf *b, const struct linktxt *l, const char *tmp);
 
+/* ---- verify.c, inspect.c ------------------------------------------------- */
+
+/*
+ * Checks (image) and every input recorded in (r) (service file, zones and
+ * includes below (svcdir), library files below (lib), toolchain files)
+ * against their recorded SHA-256, in record order.  Returns 0 when all
+ * match; else -1, after naming the first difference on stdout unless
+ * (quiet).
+ */
+int record_check_inputs(const struct record *r, const char *image,
+                        const char *svcdir, const char *lib, bool quiet);
+/* The service file's directory of the image (image) built with record
+ * (r), malloc'd. */
+char *record_service_dir(const struct record *r, const char *image);
+/* "unix", "spt", "hvt" for an ELF64 image (img, len) (untrusted; at least
+ * an ELF64 header long), or NULL. */
+const char *image_target(const uint8_t *img, size_t len);
+
 /* ---- the commands ----------------------------------------------------------
  */
 

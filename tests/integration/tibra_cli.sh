@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tibra_cli -- the tibra command: --help and --version, `tibra check` on a
 # good and a bad service (status 0 / 1 with FILE:LINE), `tibra run` of a
-# target unix service (it becomes tibra-dnsd: answers, SIGTERM -> 0), and
-# of a target hvt service (not built yet: says so, status 1).
+# bad service (FILE:LINE, status 1, nothing built) and of a target unix
+# service (built into dist/, then it becomes the image: answers, SIGTERM
+# -> 0).
 . "$(dirname "$0")/dnsd.bash"
 dnsd_setup tibra_cli
 TIBRA=${TIBRA_HOST:-build/host-$(uname -m)}/tibra
@@ -31,13 +32,14 @@ expect "check bad: status" "$RC" "1"
 expect_match "check bad: file:line" "$OUT" \
     "bad\.conf:2: zone x\.test has no file"
 
-printf '%s\n' 'service: target hvt; address 10.0.0.2/24' \
-    'zone: example.test; file zones/example.test.zone' >"$TMP/hvt.conf"
-OUT=$("$TIBRA" run "$TMP/hvt.conf" 2>&1); RC=$?
-expect "run hvt: status" "$RC" "1"
-expect_match "run hvt: says why" "$OUT" "target hvt is not built yet"
+# tibra run of a service with an error: FILE:LINE, status 1, nothing run.
+OUT=$("$TIBRA" run "$TMP/bad.conf" 2>&1); RC=$?
+expect "run bad: status" "$RC" "1"
+expect_match "run bad: file:line" "$OUT" "bad\.conf:2: zone x\.test has no file"
+[ -e "$TMP/dist" ] && fail "run bad: dist/ was created"
 
-# tibra run: execs tibra-dnsd in place (same PID).
+# tibra run: builds dist/it.unix (the DNS application as a Linux process)
+# and execs it in place (same PID).
 "$TIBRA" run "$TMP/ns.conf" 2>"$TMP/log" &
 DNSD_PID=$!
 for _ in $(seq 100); do
@@ -46,6 +48,7 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 expect "run unix: answers" "$(q +short www.example.test A)" "192.0.2.10"
+[ -x "$TMP/dist/it.unix" ] || fail "run unix: no image dist/it.unix"
 dnsd_stop
 expect "run unix: SIGTERM status" "$DNSD_RC" "0"
 echo SUCCESS
