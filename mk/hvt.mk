@@ -51,7 +51,7 @@ endef
 
 # The platform test applications (tests/platform/apps, built by
 # mk/platform.mk), linked for hvt as $(G)/tests/platform/apps/NAME.hvt.
-HVT_APPS := hello clock net block syscall fault ssp
+HVT_APPS := hello clock net block syscall fault ssp stop
 HVT_APP_IMG := $(HVT_APPS:%=$(G)/tests/platform/apps/%.hvt)
 $(HVT_APP_IMG): $(G)/tests/platform/apps/%.hvt: \
 		$(G)/tests/platform/apps/%.o $(PLAT_HVT_OBJ) $(PLAT_HVT_LIB) \

@@ -22,7 +22,8 @@ PLAT_RT_SRC := $(sort $(wildcard platform/common/*.c))
 # The hosted plat.h implementation, shared by unix programs and tibra-spt.
 PLAT_HOST_SRC := platform/unix/args.c platform/unix/block.c \
 	platform/unix/console.c platform/unix/dev.c platform/unix/fault.c \
-	platform/unix/net.c platform/unix/time.c tender/common/attach.c
+	platform/unix/net.c platform/unix/stop.c platform/unix/time.c \
+	tender/common/attach.c
 PLAT_UNIX_SRC := platform/unix/start.c $(PLAT_HOST_SRC) $(PLAT_RT_SRC)
 PLAT_SPT_SRC := platform/spt/start.c platform/spt/spt.c
 
@@ -73,7 +74,7 @@ ALL += $(SPT_TENDER)
 INSTALL_BIN += $(SPT_TENDER)
 
 # ---- test applications ----------------------------------------------------
-PLAT_APPS := hello clock net block syscall fault ssp
+PLAT_APPS := hello clock net block syscall fault ssp stop
 PLAT_APP_UNIX := $(PLAT_APPS:%=$(U)/tests/platform/apps/%)
 PLAT_APP_SPT := $(PLAT_APPS:%=$(G)/tests/platform/apps/%.spt)
 PLAT_APP_STUB := $(PLAT_APPS:%=$(G)/tests/platform/stub/%)

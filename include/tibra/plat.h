@@ -22,7 +22,7 @@
 
 #include <tibra/base.h>
 
-#define TB_ABI_VERSION 1
+#define TB_ABI_VERSION 2 /* 2: tb_stop_requested() */
 
 /* Time in nanoseconds. */
 typedef uint64_t tb_time_t;
@@ -70,6 +70,28 @@ void tb_exit(int status) __attribute__((noreturn));
  * (a register dump and faulting address on a trap).  Does not return.
  */
 void tb_abort(void) __attribute__((noreturn));
+
+/* ---- stop ------------------------------------------------------------- */
+
+/*
+ * Returns true once the platform has been asked to stop the application:
+ * SIGTERM or SIGINT sent to the unix process or to the tender (tibra-spt,
+ * tibra-hvt).  Never blocks and costs no system call or VM exit, so the
+ * application MAY call it on every turn of its loop.  A request wakes a
+ * tb_yield() in progress, and from then on tb_yield() returns at once (on
+ * the unix target it also interrupts the application's own blocking waits,
+ * such as host-socket polling, with EINTR).  The application SHOULD then
+ * finish promptly (print what it must on the console) and exit.
+ *
+ * The platform MUST end an application that has not exited
+ * TB_STOP_GRACE_MS after the request, and MUST end it at once on a second
+ * request, in both cases with status 128 + the first request's signal
+ * number (as its default action would have); after the grace period it
+ * says so on standard error.
+ */
+#define TB_STOP_GRACE_MS 2000
+
+bool tb_stop_requested(void);
 
 /* ---- time ------------------------------------------------------------- */
 

@@ -100,6 +100,10 @@ struct hvt_boot_info {
     uint64_t entropy[4]; /* 32 random bytes: stack canary, early seeds */
     uint64_t ndevs; /* number of entries in dev[] (== manifest's) */
     struct hvt_dev_info dev[TB_MFT_ENTRIES_MAX];
+    /* Set to 1 by the tender, at any time, when it is asked to stop the
+     * guest (SIGTERM, SIGINT): plat.h's tb_stop_requested() reads it
+     * without a VM exit (ABI 2). */
+    uint64_t stop;
 };
 
 /* HVT_HC_CONSOLE: writes (len) bytes at (data).  No result. */
@@ -117,7 +121,8 @@ struct hvt_hc_exit {
 
 /*
  * HVT_HC_YIELD: waits up to (timeout_ns) for input on any net device and
- * returns the handles with input in (ready) (out).
+ * returns the handles with input in (ready) (out).  Returns at once,
+ * (ready) possibly 0, once the boot info's (stop) is set.
  */
 struct hvt_hc_yield {
     uint64_t timeout_ns;

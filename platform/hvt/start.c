@@ -69,6 +69,12 @@ int tb_entropy(void *buf, size_t len)
     return a.ret == TB_OK ? TB_OK : TB_EIO;
 }
 
+bool tb_stop_requested(void)
+{
+    /* The tender writes it from outside at any time: read it afresh. */
+    return *(const volatile uint64_t *)&hvt_bi->stop != 0;
+}
+
 int hvt_dev_acquire(const char *name, uint32_t type)
 {
     const struct tb_mft *m = &tb_manifest_note.desc;

@@ -72,3 +72,8 @@ int tb_entropy(void *buf, size_t len)
 {
     return tb_spt_ops->entropy(buf, len);
 }
+
+bool tb_stop_requested(void)
+{
+    return tb_spt_ops->stop_requested();
+}

@@ -64,6 +64,7 @@ struct tb_spt_ops {
     int (*block_write)(tb_handle_t h, uint64_t off, const void *buf,
                        size_t len);
     int (*entropy)(void *buf, size_t len);
+    bool (*stop_requested)(void);
 };
 
 /* Passed to the entry point; lives in tender memory until exit. */

@@ -109,3 +109,8 @@ int tb_entropy(void *buf, size_t len)
     (void)len;
     __builtin_trap();
 }
+
+bool tb_stop_requested(void)
+{
+    __builtin_trap();
+}

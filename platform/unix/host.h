@@ -11,8 +11,10 @@
  * descriptors, write on 1 and 2, pread64/pwrite64 on block descriptors,
  * epoll_pwait2 (or epoll_pwait) on the epoll descriptor, clock_gettime
  * (CLOCK_MONOTONIC, CLOCK_REALTIME; normally served by the vDSO),
- * getrandom (flags 0) and exit_group.  Setup (tb_host_init, attach)
- * may make any call.  Host-side errors at setup are fatal: they print
+ * getrandom (flags 0) and exit_group; and, from the stop handlers
+ * (stop.c), write on the stop eventfd, setitimer(ITIMER_REAL) and
+ * rt_sigreturn.  Setup (tb_host_init, attach, tb_host_stop_install) may
+ * make any call.  Host-side errors at setup are fatal: they print
  * "PROG: message" and exit 1, as err(3) does.
  */
 #ifndef TB_HOST_H
@@ -85,6 +87,20 @@ void tb_host_check_mft(const struct tb_mft *mft, const char *what);
  * 255 (exit_group; nothing else is called, so it works under seccomp).
  */
 void tb_host_fault_install(const char *who);
+
+/*
+ * Makes SIGTERM and SIGINT a stop request (plat.h's tb_stop_requested()):
+ * the first sets the flag, wakes tb_yield() through an eventfd in the
+ * epoll set and arms a TB_STOP_GRACE_MS timer after which the process
+ * exits (status 128 + signal, with "(who): still running ..." on
+ * stderr); a second exits at once.  Call once, after tb_host_init().
+ * Fatal on failure.
+ */
+void tb_host_stop_install(const char *who);
+
+/* The eventfd the stop handler writes (-1 before tb_host_stop_install):
+ * tender/spt allows write(2) on it. */
+int tb_host_stop_fd(void);
 
 /* Default and largest memory (--mem=MIB) for an application or guest. */
 #define TB_HOST_MEM_DEFAULT_MIB 32u

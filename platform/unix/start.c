@@ -54,6 +54,7 @@ int main(int argc, char *argv[])
 
     tb_host_check_mft(mft, argv[0]);
     tb_host_init();
+    tb_host_stop_install(argv[0]);
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) {
             i++;

@@ -39,6 +39,7 @@ struct hvt {
     unsigned ndevs;
     struct hvt_dev dev[TB_MFT_ENTRIES_MAX];
     bool confined; /* seccomp is on: report errors without stdio */
+    int stop_fd; /* eventfd the stop handler writes; -1: none */
     uint64_t rx_oversize; /* frames dropped: larger than the guest buffer */
 };
 

@@ -20,7 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -158,7 +160,7 @@ static void hc_exit(struct hvt *h, uint32_t gpa)
 static void hc_yield(struct hvt *h, uint32_t gpa)
 {
     struct hvt_hc_yield a;
-    struct pollfd fds[TB_MFT_ENTRIES_MAX];
+    struct pollfd fds[TB_MFT_ENTRIES_MAX + 1];
     unsigned idx[TB_MFT_ENTRIES_MAX], n = 0;
     struct timespec ts;
     uint8_t *p = get_arg(h, gpa, &a, sizeof(a), "yield");
@@ -169,14 +171,85 @@ static void hc_yield(struct hvt *h, uint32_t gpa)
         fds[n] = (struct pollfd){.fd = h->dev[i].fd, .events = POLLIN};
         idx[n++] = i;
     }
+    /* Last, and never a handle: a stop request ends the wait (and, never
+     * read, every later one at once). */
+    if (h->stop_fd >= 0)
+        fds[n] = (struct pollfd){.fd = h->stop_fd, .events = POLLIN};
     ts.tv_sec = (time_t)(a.timeout_ns / 1000000000u);
     ts.tv_nsec = (long)(a.timeout_ns % 1000000000u);
     a.ready = 0;
-    if (ppoll(fds, n, &ts, NULL) > 0)
+    if (ppoll(fds, n + (h->stop_fd >= 0), &ts, NULL) > 0)
         for (unsigned i = 0; i < n; i++)
             if (fds[i].revents & POLLIN)
                 a.ready |= 1ull << idx[i];
     memcpy(p + offsetof(struct hvt_hc_yield, ready), &a.ready, sizeof(a.ready));
+}
+
+/* ---- stop requests (plat.h's tb_stop_requested) ------------------------ */
+
+/*
+ * SIGTERM or SIGINT sets the boot info's (stop), which the guest reads
+ * without a VM exit, wakes hc_yield() through an eventfd and arms a
+ * TB_STOP_GRACE_MS timer; when it fires, or on a second request, the
+ * tender exits with 128 + the first signal.  A signal during KVM_RUN
+ * interrupts it (EINTR) and the guest simply resumes.  The handlers make
+ * only calls the seccomp filter allows (hvt_seccomp.c).
+ */
+static volatile sig_atomic_t stop_sig;
+static volatile uint64_t *stop_flag;
+static int stop_fd = -1;
+
+static void on_stop(int sig)
+{
+    int saved = errno;
+    uint64_t one = 1;
+    struct itimerval grace = {
+        .it_value = {.tv_sec = TB_STOP_GRACE_MS / 1000,
+                     .tv_usec = (TB_STOP_GRACE_MS % 1000) * 1000}};
+
+    if (stop_sig != 0)
+        _exit(128 + stop_sig);
+    stop_sig = sig;
+    *stop_flag = 1;
+    if (write(stop_fd, &one, sizeof(one)) < 0) {
+        /* cannot fail for one write of an eventfd counter */
+    }
+    setitimer(ITIMER_REAL, &grace, NULL);
+    errno = saved;
+}
+
+static void on_late(int sig)
+{
+    static const char msg[] = "tibra-hvt: the guest is still running after "
+                              "the stop request's grace period; ended\n";
+
+    (void)sig;
+    if (write(2, msg, sizeof(msg) - 1) < 0) {
+        /* stderr is gone; exit anyway */
+    }
+    _exit(128 + stop_sig);
+}
+
+static void stop_install(struct hvt *h, struct hvt_boot_info *bi)
+{
+    struct sigaction sa;
+
+    stop_flag = &bi->stop;
+    stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (stop_fd < 0)
+        hvt_die(h, 1, "eventfd: %s", strerror(errno));
+    h->stop_fd = stop_fd;
+    memset(&sa, 0, sizeof(sa));
+    sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGALRM);
+    sa.sa_handler = on_stop;
+    if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
+        hvt_die(h, 1, "sigaction: %s", strerror(errno));
+    sa.sa_handler = on_late;
+    if (sigaction(SIGALRM, &sa, NULL) != 0)
+        hvt_die(h, 1, "sigaction: %s", strerror(errno));
 }
 
 /* The guest's frame descriptors: struct tb_frame on x86_64. */
@@ -494,6 +567,7 @@ int main(int argc, char **argv)
     int i, fd, rc;
 
     h.mem_size = (uint64_t)MEM_DEFAULT_MB << 20;
+    h.stop_fd = -1;
     for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
@@ -569,6 +643,7 @@ int main(int argc, char **argv)
     /* A closed console pipe must not kill us with SIGPIPE: console
      * output is best effort (plat.h), the guest keeps running. */
     signal(SIGPIPE, SIG_IGN);
+    stop_install(&h, bi);
     hvt_seccomp_confine(&h);
 
     for (;;) {

@@ -4,8 +4,10 @@
  * file descriptor pinned wherever the system call takes one: KVM_RUN and
  * the register reads for fault reports on the vCPU fd; read/readv/write
  * on the TAP fds; pread64/pwrite64 on the block fds; write on stdout and
- * stderr; ppoll on at most as many fds as there are net devices, without
- * a signal mask; getrandom without flags; exit_group.  No clock: yield
+ * stderr; ppoll on at most as many fds as there are net devices plus the
+ * stop eventfd, without a signal mask; getrandom without flags;
+ * exit_group; and for the stop handlers (hvt_main.c) write on the stop
+ * eventfd, setitimer(ITIMER_REAL) and rt_sigreturn.  No clock: yield
  * takes a relative timeout, and the guest reads the TSC itself.
  * Anything else kills the process.  Solo5's hvt_seccomp_linux.c allows a
  * longer list without argument checks (it keeps a net I/O thread); we
@@ -15,6 +17,7 @@
 #include <linux/kvm.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "hvt.h"
 
@@ -69,6 +72,13 @@ void hvt_seccomp_confine(struct hvt *h)
     unsigned nnet = 0;
     for (unsigned i = 0; i < h->ndevs; i++)
         nnet += h->dev[i].type == TB_MFT_NET_DEV;
+    if (h->stop_fd >= 0) {
+        allow_fd(h, ctx, SCMP_SYS(write), h->stop_fd);
+        nnet++;
+    }
+    struct scmp_arg_cmp real = SCMP_A0(SCMP_CMP_EQ, ITIMER_REAL);
+    allow(h, ctx, SCMP_SYS(setitimer), 1, &real);
+    allow(h, ctx, SCMP_SYS(rt_sigreturn), 0, NULL);
     struct scmp_arg_cmp pp[2] = {
         SCMP_A1(SCMP_CMP_LE, (scmp_datum_t)nnet),
         SCMP_A3(SCMP_CMP_EQ, 0),

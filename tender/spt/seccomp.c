@@ -5,13 +5,15 @@
  * platform (platform/unix/host.h) needs once the guest runs:
  *
  *     readv          fd in the TAP descriptors
- *     write          fd 1, 2 or a TAP descriptor
+ *     write          fd 1, 2, a TAP descriptor or the stop eventfd
  *     pread64        fd in the block descriptors
  *     pwrite64       fd in the block descriptors
  *     epoll_pwait2   fd == the epoll descriptor   (or epoll_pwait)
  *     clock_gettime  clock CLOCK_REALTIME or CLOCK_MONOTONIC
  *     getrandom      flags == 0
  *     exit_group     any status
+ *     setitimer      which == ITIMER_REAL (the stop grace timer)
+ *     rt_sigreturn   (returning from the stop handler)
  *
  * Everything else -- and any call made under another architecture's
  * convention (x32 on x86_64, or a foreign AUDIT_ARCH) -- is
@@ -33,6 +35,7 @@
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,10 +109,11 @@ static size_t fds(uint32_t *out, const int *in, size_t n)
 size_t spt_filter_build(const struct spt_allow *a, void *prog)
 {
     struct prog p = {.ins = prog};
-    uint32_t v[2 + 16];
+    uint32_t v[3 + 16];
     size_t n;
     static const uint32_t clocks[] = {CLOCK_REALTIME, CLOCK_MONOTONIC};
     static const uint32_t zero[] = {0};
+    static const uint32_t itimer_real[] = {ITIMER_REAL};
 
     if (a->n_net > 16 || a->n_block > 16)
         return 0;
@@ -127,6 +131,8 @@ size_t spt_filter_build(const struct spt_allow *a, void *prog)
     v[0] = 1;
     v[1] = 2;
     n = 2 + fds(v + 2, a->net_fds, a->n_net);
+    if (a->stop_fd >= 0)
+        v[n++] = (uint32_t)a->stop_fd;
     rule(&p, SYS_write, 0, v, n);
     rule(&p, SYS_pread64, 0, v, fds(v, a->block_fds, a->n_block));
     rule(&p, SYS_pwrite64, 0, v, fds(v, a->block_fds, a->n_block));
@@ -135,6 +141,8 @@ size_t spt_filter_build(const struct spt_allow *a, void *prog)
     rule(&p, SYS_clock_gettime, 0, clocks, 2);
     rule(&p, SYS_getrandom, 2, zero, 1);
     rule(&p, SYS_exit_group, -1, NULL, 0);
+    rule(&p, SYS_setitimer, 0, itimer_real, 1);
+    rule(&p, SYS_rt_sigreturn, -1, NULL, 0);
     emit(&p, BPF_RET | BPF_K, 0, 0, SECCOMP_RET_KILL_PROCESS);
     return p.full ? 0 : p.n;
 }

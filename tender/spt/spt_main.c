@@ -59,6 +59,7 @@ static const struct tb_spt_ops ops = {
     .block_read = tb_block_read,
     .block_write = tb_block_write,
     .entropy = tb_entropy,
+    .stop_requested = tb_stop_requested,
 };
 
 static struct tb_spt_boot boot;
@@ -248,6 +249,7 @@ int main(int argc, char *argv[])
     for (unsigned j = 0; j < n_dev_opts; j++)
         tb_host_attach_opt(&info.mft, dev_opts[j]);
     tb_host_require_all(&info.mft);
+    tb_host_stop_install("tibra-spt");
 
     cmdline = tb_host_cmdline(argc - i, argv + i);
 
@@ -274,6 +276,7 @@ int main(int argc, char *argv[])
             allow.block_fds[allow.n_block++] = tb_host.dev[j].fd;
     }
     allow.epfd = tb_host.epfd;
+    allow.stop_fd = tb_host_stop_fd();
     allow.pwait2 = tb_host.pwait2;
     flen = spt_filter_build(&allow, filter);
     if (flen == 0)

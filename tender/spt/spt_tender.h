@@ -16,7 +16,9 @@
  * The descriptors the guest may use, from which the allowlist is built:
  * (net_fds) for readv/write, (block_fds) for pread64/pwrite64, (epfd) for
  * the one epoll call (epoll_pwait2 if (pwait2), else epoll_pwait).
- * Descriptors 1 and 2 are always writable (console, fault reports).
+ * Descriptors 1 and 2 are always writable (console, fault reports), and
+ * (stop_fd) is when >= 0; the stop handlers (platform/unix/stop.c) also
+ * need setitimer(ITIMER_REAL) and rt_sigreturn.
  */
 struct spt_allow {
     int net_fds[16];
@@ -25,6 +27,7 @@ struct spt_allow {
     unsigned n_block;
     int epfd;
     bool pwait2;
+    int stop_fd; /* the stop eventfd: write only (-1: none) */
 };
 
 /*

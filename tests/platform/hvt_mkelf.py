@@ -12,6 +12,8 @@ Each image is built from scratch here (no compiler): a text segment at
 broken ones bad_*; the tests rely on that prefix.  The x86_64 code does
 `hlt` forever and is never run: only loading is exercised.
 """
+import os
+import re
 import struct
 import sys
 
@@ -19,7 +21,11 @@ EM_X86_64, EM_AARCH64 = 62, 183
 PT_LOAD, PT_NOTE, PT_INTERP, PT_TLS = 1, 4, 3, 7
 PF_X, PF_W, PF_R = 1, 2, 4
 BASE = 0x100000
-ABI = 1
+# TB_ABI_VERSION, read from include/tibra/plat.h (the one definition).
+ABI = int(re.search(r"#define TB_ABI_VERSION (\d+)",
+                    open(os.path.join(os.path.dirname(os.path.abspath(
+                        __file__)), "../../include/tibra/plat.h")).read()
+                    ).group(1))
 NOTE_TYPE = 0x5442
 NAME_MAX, ENTRIES_MAX = 32, 16
 
@@ -124,7 +130,7 @@ def cases():
         "bad_tls": image(extra_phdrs=[(PT_TLS, PF_R, 0x2000, BASE + 0x1000,
                                        8, 8, 8)]),
         "bad_no_manifest": image(with_note=False),
-        "bad_abi_version": image(mft=manifest([("service0", 1)], abi=2)),
+        "bad_abi_version": image(mft=manifest([("service0", 1)], abi=ABI + 1)),
         "bad_mft_count": image(mft=manifest([("a", 1)], count=17)),
         "bad_mft_descsz": image(mft=manifest([("a", 1)], descsz=100)),
         "bad_mft_unterminated": image(mft=manifest(

@@ -53,7 +53,9 @@ assert i >= 12, "no manifest note"
 struct.pack_into("<I", data, i + 8, 99)
 open(sys.argv[2], "wb").write(data)
 PY
-refused "ABI mismatch" 'version 99.*version 1|version 1.*version 99' \
+abi=$(sed -n 's/^#define TB_ABI_VERSION \([0-9]*\).*/\1/p' \
+    "$TIBRA_SRC/include/tibra/plat.h")
+refused "ABI mismatch" "version 99.*version $abi\$|version $abi.*version 99" \
     "$SPT" "$tmp/abi99.spt"
 
 # An image linked for another target: the stub link (default address).

@@ -14,6 +14,7 @@
 #include <linux/seccomp.h>
 #include <stdio.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "../../tender/spt/seccomp.c"
@@ -73,6 +74,7 @@ static const struct spt_allow allow = {
     .n_block = 1,
     .epfd = 4,
     .pwait2 = true,
+    .stop_fd = 8,
 };
 
 static void test_allowed(void)
@@ -92,6 +94,10 @@ static void test_allowed(void)
     CHECK_EQ(call(SYS_clock_gettime, CLOCK_REALTIME, 0, 0), ALLOW);
     CHECK_EQ(call(SYS_getrandom, 0, 8, 0), ALLOW);
     CHECK_EQ(call(SYS_exit_group, 3, 0, 0), ALLOW);
+    /* The stop handlers (platform/unix/stop.c). */
+    CHECK_EQ(call(SYS_write, 8, 0, 8), ALLOW);
+    CHECK_EQ(call(SYS_setitimer, ITIMER_REAL, 0, 0), ALLOW);
+    CHECK_EQ(call(SYS_rt_sigreturn, 0, 0, 0), ALLOW);
 }
 
 static void test_bad_arguments(void)
@@ -115,13 +121,16 @@ static void test_bad_arguments(void)
     CHECK_EQ(call(SYS_clock_gettime, CLOCK_BOOTTIME, 0, 0), KILL);
     CHECK_EQ(call(SYS_getrandom, 0, 8, 1), KILL);
     CHECK_EQ(call(SYS_getrandom, 0, 8, 1ull << 32), KILL);
+    CHECK_EQ(call(SYS_setitimer, ITIMER_VIRTUAL, 0, 0), KILL);
+    CHECK_EQ(call(SYS_setitimer, ITIMER_PROF, 0, 0), KILL);
 }
 
 static void test_everything_else(void)
 {
     static const long allowed[] = {
         SYS_readv,        SYS_write,         SYS_pread64,   SYS_pwrite64,
-        SYS_epoll_pwait2, SYS_clock_gettime, SYS_getrandom, SYS_exit_group};
+        SYS_epoll_pwait2, SYS_clock_gettime, SYS_getrandom, SYS_exit_group,
+        SYS_setitimer,    SYS_rt_sigreturn};
     unsigned n_allowed = 0;
 
     plen = spt_filter_build(&allow, prog);
@@ -151,7 +160,7 @@ static void test_everything_else(void)
 
 static void test_no_devices(void)
 {
-    struct spt_allow none = {.epfd = 3, .pwait2 = false};
+    struct spt_allow none = {.epfd = 3, .pwait2 = false, .stop_fd = -1};
 
     plen = spt_filter_build(&none, prog);
     REQUIRE(plen > 0);
@@ -159,6 +168,7 @@ static void test_no_devices(void)
     CHECK_EQ(call(SYS_pread64, 3, 0, 0), KILL);
     CHECK_EQ(call(SYS_write, 1, 0, 0), ALLOW);
     CHECK_EQ(call(SYS_write, 3, 0, 0), KILL);
+    CHECK_EQ(call(SYS_write, 0, 0, 0), KILL); /* no stop eventfd */
     CHECK_EQ(call(SYS_epoll_pwait, 3, 0, 0), ALLOW);
     CHECK_EQ(call(SYS_epoll_pwait2, 3, 0, 0), KILL);
     /* Too many descriptors: refused, not truncated. */
