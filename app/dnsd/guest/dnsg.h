@@ -100,14 +100,15 @@ int dnsg_stack_open(struct tb_stack **s, const struct dnsg_conf *c,
 size_t dnsg_stack_locals(const struct dnsg_conf *c, struct tb_addr *out,
                          size_t max, char *err, size_t cap);
 
+/*
+ * The longest the loop may wait (ns): on host sockets a stop request
+ * arriving between tb_stop_requested() and the stack's epoll_wait only
+ * interrupts a wait already begun, so waits are bounded there.
+ */
+extern const uint64_t dnsg_stack_wait_max;
+
 /* Describes where the service listens, for the boot line. */
 void dnsg_stack_describe(const struct dnsg_conf *c, char *buf, size_t cap);
-
-/* XXX until plat.h has tb_stop_requested(). */
-static inline bool dnsg_stop_requested(void)
-{
-    return false;
-}
 
 /* ---- serving (serve.c) ------------------------------------------------ */
 

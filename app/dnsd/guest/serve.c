@@ -303,7 +303,7 @@ void dnsg_serve(struct dnsg *g, uint64_t end)
 {
     struct tb_event ev[EVENTS];
 
-    while (!dnsg_stop_requested()) {
+    while (!tb_stop_requested()) {
         int n = tb_stack_poll(g->s, ev, EVENTS);
         uint64_t now = tb_clock_monotonic();
         if (now >= end)
@@ -316,6 +316,9 @@ void dnsg_serve(struct dnsg *g, uint64_t end)
         tb_time_t d = tb_stack_deadline(g->s);
         if (d == 0)
             continue;
-        tb_stack_wait(g->s, TB_MIN(TB_MIN(d, g->next_expire), end));
+        d = TB_MIN(TB_MIN(d, g->next_expire), end);
+        if (dnsg_stack_wait_max != UINT64_MAX)
+            d = TB_MIN(d, now + dnsg_stack_wait_max);
+        tb_stack_wait(g->s, d);
     }
 }

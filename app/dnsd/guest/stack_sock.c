@@ -11,6 +11,10 @@
 
 #include "dnsg.h"
 
+/* A stop request (SIGTERM) arriving just before epoll_wait would only
+ * be seen at the next wakeup: bound the wait. */
+const uint64_t dnsg_stack_wait_max = 200000000u;
+
 static void config(struct tb_sock_config *s, const struct dnsg_conf *c,
                    uint32_t conns)
 {
