@@ -22,5 +22,9 @@ $(SOCK_LIB): $(SOCK_SRC:%.c=$(U)/%.o)
 
 ALL += $(SOCK_LIB)
 
-# tests/unit/test_sockstack.c: the same sources under ASan+UBSan.
+# tests/unit/test_sockstack{,_tcp}.c: the same sources under ASan+UBSan.
 UNIT_EXTRA_sockstack := $(SOCK_SRC)
+UNIT_EXTRA_sockstack_tcp := $(SOCK_SRC)
+
+# The unix image of the DNS application (mk/dnsg.mk, in make check-build)
+# is linked as above: that link is the duplicate-symbol check.
