@@ -165,6 +165,8 @@ $(O)/bin/$(notdir $(1)): $(1)
 endef
 $(foreach f,$(INSTALL_PROGS),$(eval $(call stage_bin,$(f))))
 ALL += $(STAGE_BIN)
+# `make stage`: the whole install tree under $(O), nothing else.
+stage: $(STAGE_BIN)
 
 .DEFAULT_GOAL := all
 .PHONY: all check check-build check-unit check-integration check-diff \
