@@ -32,6 +32,10 @@
  *   to zero first, so close(2) sends RST.  Errors (reset, refused, timed
  *   out) are sticky: once seen, every later read and write returns the
  *   same error and the endpoint reports TB_EV_ERR until it is closed.
+ *   TB_EV_HUP for the peer's FIN is reported while read interest is set
+ *   (as lib/net does: no wake-ups for a half-closed connection the
+ *   application is not reading); a connection gone both ways (closed or
+ *   reset) reports it whatever the interest, as epoll does.
  * - A host error no stack.h call names is mapped from errno: EMFILE and
  *   ENFILE (no descriptor) are TB_ENOSPC, ENOBUFS and ENOMEM TB_ENOMEM,
  *   EACCES (privileged port) TB_EACCES, anything unforeseen TB_EIO.

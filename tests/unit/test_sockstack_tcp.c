@@ -1,11 +1,11 @@
 /*
  * test_sockstack_tcp.c -- TCP on the socket stack (platform/unix/sock),
  * on loopback against itself and plain sockets: accept, read, write,
- * half close and EOF over both families; flow control with TB_EAGAIN and
- * level-triggered WRITE; a connect still opening (TB_ENOTCONN); reset by
- * tb_tcp_abort() and by closing with unread data (TB_ECONNRESET, sticky);
- * refused connects (TB_ECONNREFUSED); accept with no descriptor left
- * (EMFILE).  Helpers and bounds as in test_sockstack.c.
+ * half close and EOF over both families, a dual-stack listener; flow control
+ * with TB_EAGAIN and level-triggered WRITE; a connect still opening
+ * (TB_ENOTCONN); reset by tb_tcp_abort() and by closing with unread data
+ * (TB_ECONNRESET, sticky); refused connects (TB_ECONNREFUSED); accept with no
+ * descriptor left (EMFILE).  Helpers and bounds as in test_sockstack.c.
  */
 #include <sys/resource.h>
 
@@ -81,6 +81,37 @@ static void tcp_stream6(void)
         return;
     }
     tcp_stream_family("::1");
+}
+
+/* A listener on both families (TB_AF_UNSPEC, all zero): IPv4 peers are
+ * reported as TB_AF_INET, not v4-mapped. */
+static void tcp_dual(void)
+{
+    struct tb_stack *s = mk(16, 0, 1, 1);
+    uint16_t port = free_port(SOCK_STREAM);
+    struct tb_addr w = any(TB_AF_UNSPEC, port), peer;
+    const char *lo[2] = {"127.0.0.1", "::1"};
+    int lep, c, a;
+
+    if (!have_ip6) {
+        printf("# tcp_dual: no ::1 here, skipped\n");
+        tb_sock_stack_destroy(s);
+        return;
+    }
+    REQUIRE(s != NULL && port != 0);
+    REQUIRE(tb_tcp_listen(s, &w, 4, &lep) == 0);
+    for (int i = 0; i < 2; i++) {
+        struct tb_addr to = addr(lo[i], port);
+        REQUIRE(tb_tcp_connect(s, &to, &c) == 0);
+        CHECK(wait_ev(s, lep, TB_EV_READ) & TB_EV_READ);
+        REQUIRE(tb_tcp_accept(s, lep, &a, &peer) == 0);
+        CHECK_EQ(peer.af, to.af);
+        CHECK_MEM(peer.ip, to.ip, 16);
+        CHECK_EQ(tb_tcp_close(s, c), 0);
+        CHECK_EQ(tb_tcp_close(s, a), 0);
+    }
+    CHECK_EQ(tb_tcp_close(s, lep), 0);
+    teardown(s);
 }
 
 /* Writes until the host's buffers are full (TB_EAGAIN), then moves 8 MB
@@ -286,6 +317,7 @@ int main(void)
     probe_ip6();
     RUN(tcp_stream4);
     RUN(tcp_stream6);
+    RUN(tcp_dual);
     RUN(tcp_flow);
     RUN(tcp_opening);
     RUN(tcp_reset);
