@@ -15,6 +15,7 @@
  */
 #include <err.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,12 +134,10 @@ static void make_tap(const char *name, const struct tb_bundle *b)
     free(a6);
 }
 
+/* In this network namespace (not /sys, which may show another one). */
 static bool tap_exists(const char *name)
 {
-    char *p = xasprintf("/sys/class/net/%s", name);
-    bool e = access(p, F_OK) == 0;
-    free(p);
-    return e;
+    return if_nametoindex(name) != 0;
 }
 
 /* Runs a guest image under its tender; never returns. */
