@@ -193,15 +193,15 @@ deps-test:
 # Run it once per build (native, then CROSS=...) to install several ARCHs.
 PREFIX ?= /usr/local
 install: $(STAGE_BIN) stage
-	$(Q)mkdir -p $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/tibra
+	$(Q)mkdir -p "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/lib/tibra"
 	$(Q)for f in $(STAGE_BIN); do \
-		install -m 0755 $$f $(DESTDIR)$(PREFIX)/bin/ || exit 1; \
+		install -m 0755 $$f "$(DESTDIR)$(PREFIX)/bin/" || exit 1; \
 		echo "  INSTALL $(DESTDIR)$(PREFIX)/bin/$$(basename $$f)"; done
 	$(Q)for d in $(STAGE_DIRS); do \
-		rm -rf $(DESTDIR)$(PREFIX)/lib/tibra/$$d && \
+		rm -rf "$(DESTDIR)$(PREFIX)/lib/tibra/$$d" && \
 		(cd $(STAGE) && find $$d -type f | sort) | while read -r f; do \
 			install -D -m 0644 $(STAGE)/$$f \
-				$(DESTDIR)$(PREFIX)/lib/tibra/$$f || exit 1; \
+				"$(DESTDIR)$(PREFIX)/lib/tibra/$$f" || exit 1; \
 		done || exit 1; \
 		echo "  INSTALL $(DESTDIR)$(PREFIX)/lib/tibra/$$d/"; done
 
