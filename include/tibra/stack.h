@@ -36,7 +36,10 @@ struct tb_stack; /* opaque */
 #define TB_EV_READ  0x1u /* data, a datagram, a connection to accept, EOF */
 #define TB_EV_WRITE 0x2u /* connected and send space available */
 #define TB_EV_ERR   0x4u /* reset, refused or timed out (always reported) */
-#define TB_EV_HUP   0x8u /* peer closed its side (always reported) */
+/* Peer closed its side: reported with read interest (a paused reader of a
+ * half-closed connection is not woken for ever); a connection reset or
+ * closed both ways is reported always. */
+#define TB_EV_HUP 0x8u
 
 struct tb_event {
     int ep;
@@ -66,9 +69,10 @@ TB_API void tb_stack_wait(struct tb_stack *s, tb_time_t deadline);
 
 /*
  * Sets which of TB_EV_READ / TB_EV_WRITE tb_stack_poll() reports for (ep)
- * (ERR and HUP are always reported).  New endpoints start with TB_EV_READ;
- * tb_tcp_connect() endpoints with TB_EV_READ | TB_EV_WRITE.  Returns 0 or
- * TB_EBADF.
+ * (ERR always; HUP as its definition says: a paused reader of a
+ * half-closed connection is not woken for ever).  New endpoints start with
+ * TB_EV_READ; tb_tcp_connect() endpoints with TB_EV_READ | TB_EV_WRITE. Returns
+ * 0 or TB_EBADF.
  */
 TB_API int tb_stack_interest(struct tb_stack *s, int ep, uint32_t events);
 
