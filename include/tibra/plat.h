@@ -84,10 +84,10 @@ void tb_abort(void) __attribute__((noreturn));
  * finish promptly (print what it must on the console) and exit.
  *
  * The platform MUST end an application that has not exited
- * TB_STOP_GRACE_MS after the request, and MUST end it at once on a second
- * request, in both cases with status 128 + the first request's signal
- * number (as its default action would have); after the grace period it
- * says so on standard error.
+ * TB_STOP_GRACE_MS after the request, with status 128 + the request's
+ * signal number (as the signal's default action would have), saying so on
+ * standard error.  Further requests change nothing (timeout(1), for one,
+ * signals both a process and its process group).
  */
 #define TB_STOP_GRACE_MS 2000
 

@@ -93,7 +93,8 @@ void tb_host_fault_install(const char *who);
  * the first sets the flag, wakes tb_yield() through an eventfd in the
  * epoll set and arms a TB_STOP_GRACE_MS timer after which the process
  * exits (status 128 + signal, with "(who): still running ..." on
- * stderr); a second exits at once.  Call once, after tb_host_init().
+ * stderr); later requests change nothing.  Call once, after
+ * tb_host_init().
  * Fatal on failure.
  */
 void tb_host_stop_install(const char *who);

@@ -8,7 +8,7 @@
  * epoll set (so a request arriving just before the wait still ends it:
  * no lost wakeup; the eventfd is never read, so every later tb_yield()
  * returns at once), and arms a TB_STOP_GRACE_MS timer whose SIGALRM
- * handler ends the process.  A second request ends it at once.  Every
+ * handler ends the process; later requests change nothing.  Every
  * step is async-signal-safe and uses only calls the spt seccomp filter
  * allows (write on the eventfd and on 2, setitimer(ITIMER_REAL),
  * exit_group, and rt_sigreturn to return from the handler).
@@ -48,8 +48,10 @@ static void on_stop(int sig)
         .it_value = {.tv_sec = TB_STOP_GRACE_MS / 1000,
                      .tv_usec = (TB_STOP_GRACE_MS % 1000) * 1000}};
 
+    /* A repeated request changes nothing: timeout(1), for one, signals
+     * both the process and its group, so two may come at once. */
     if (stop_sig != 0)
-        tb_host_exit(128 + stop_sig); /* the second request */
+        return;
     stop_sig = sig;
     if (write(stop_fd, &one, sizeof(one)) < 0) {
         /* The counter cannot overflow from one write; nothing to do. */

@@ -190,8 +190,8 @@ static void hc_yield(struct hvt *h, uint32_t gpa)
 /*
  * SIGTERM or SIGINT sets the boot info's (stop), which the guest reads
  * without a VM exit, wakes hc_yield() through an eventfd and arms a
- * TB_STOP_GRACE_MS timer; when it fires, or on a second request, the
- * tender exits with 128 + the first signal.  A signal during KVM_RUN
+ * TB_STOP_GRACE_MS timer; when it fires the tender exits with 128 + the
+ * signal.  Repeated requests change nothing.  A signal during KVM_RUN
  * interrupts it (EINTR) and the guest simply resumes.  The handlers make
  * only calls the seccomp filter allows (hvt_seccomp.c).
  */
@@ -208,7 +208,7 @@ static void on_stop(int sig)
                      .tv_usec = (TB_STOP_GRACE_MS % 1000) * 1000}};
 
     if (stop_sig != 0)
-        _exit(128 + stop_sig);
+        return; /* repeated (timeout(1) signals the group too) */
     stop_sig = sig;
     *stop_flag = 1;
     if (write(stop_fd, &one, sizeof(one)) < 0) {
