@@ -35,7 +35,8 @@ static const char usage_text[] =
 "    tibra build SERVICE-FILE [-o IMAGE] [--target T] [--arch A] [-q]\n"
 "    tibra verify IMAGE\n"
 "    tibra inspect IMAGE\n"
-"    tibra run SERVICE-FILE|IMAGE [--tap NAME] [-- IMAGE-ARGS...]\n"
+"    tibra run SERVICE-FILE|IMAGE [--target T] [--tap NAME]\n"
+"              [-- IMAGE-ARGS...]\n"
 "    tibra COMMAND --help\n"
 "    tibra -h | --help | -V | --version\n"
 "\n"
@@ -200,7 +201,7 @@ static const char run_text[] =
 "    tibra run - build if needed, then run a DNS service\n"
 "\n"
 "SYNOPSIS\n"
-"    tibra run SERVICE-FILE [--tap NAME] [-- IMAGE-ARGS...]\n"
+"    tibra run SERVICE-FILE [--target T] [--tap NAME] [-- IMAGE-ARGS...]\n"
 "    tibra run IMAGE [--tap NAME] [-- IMAGE-ARGS...]\n"
 "\n"
 "DESCRIPTION\n"
@@ -219,8 +220,15 @@ static const char run_text[] =
 "    CAP_NET_ADMIN (root), and tibra names what is missing when it cannot.\n"
 "    --tap NAME uses an existing TAP device as it is.\n"
 "\n"
-"    IMAGE-ARGS after -- are passed to the image and override its\n"
-"    defaults (e.g. -- --ipv4=10.0.0.3/24).\n"
+"    --target T builds and runs the service file for target T instead\n"
+"    of its own (as tibra build --target).  IMAGE-ARGS after -- are\n"
+"    passed to the image and override its defaults (e.g. --\n"
+"    --ipv4=10.0.0.3/24).\n"
+"\n"
+"    A user without CAP_NET_ADMIN can run spt and hvt images on a TAP\n"
+"    device root created for them once (ip tuntap add dev tb-NAME mode\n"
+"    tap user USER; tibra prints the commands) with --tap tb-NAME, when\n"
+"    /dev/net/tun is open to them (mode 0666, as Debian ships it).\n"
 "\n"
 "EXIT STATUS\n"
 "    The service's own status once it runs; before that 1 (errors in\n"
@@ -252,7 +260,7 @@ static const struct {
     {"verify", verify_text, "tibra verify IMAGE"},
     {"inspect", inspect_text, "tibra inspect IMAGE"},
     {"run", run_text,
-     "tibra run SERVICE-FILE|IMAGE [--tap NAME] [-- IMAGE-ARGS...]"},
+     "tibra run SERVICE-FILE|IMAGE [--target T] [--tap NAME] [-- ARGS...]"},
 };
 
 void tool_help(const char *cmd)
