@@ -7,8 +7,10 @@
 # answers; tests/integration/dnscmp.py then requires byte-identical
 # responses from the image and from tibra-dnsd (in the same namespace,
 # on loopback) for the same queries; SIGTERM stops the image cleanly with
-# its counters (exit 0).  The images are make check-build's test images
-# (mk/dnsg.mk: the example zone, defaults --name=ns1 --tcp-clients=64).
+# its counters (exit 0); TCP limits (clients, idle timeout, queries per
+# connection) hold on the direct stack.  The images are make
+# check-build's test images (mk/dnsg.mk: the example zone, defaults
+# --name=ns1 --tcp-clients=64).
 # Needs root (namespace, TAP); skips otherwise.
 name=guest_serve
 . "$(dirname "$0")/../net/lib.inc"
@@ -43,7 +45,15 @@ service: name ns1; target unix; version test
 zone:    example.org; file $TIBRA_SRC/examples/zones/example.org.zone
 EOF
 cleanup_all() {
-    [ -n "$DNSD_PID" ] && kill -KILL "$DNSD_PID" 2>/dev/null
+    if [ -n "$DNSD_PID" ]; then
+        kill -TERM "$DNSD_PID" 2>/dev/null
+        for _ in $(seq 30); do
+            kill -0 "$DNSD_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$DNSD_PID" 2>/dev/null
+        wait "$DNSD_PID" 2>/dev/null
+    fi
     rm -f "$DCONF" "$DNSD_LOG"
     cleanup
 }
@@ -138,4 +148,24 @@ for t in $targets; do
     grep -q '^dnsd: stopped' "$ECHO_LOG" || fail "$t: did not stop cleanly"
     echo "ok   $t stopped by SIGTERM with its counters"
 done
+
+# TCP limits on the direct stack (lib/net's TCP, the app's session pool),
+# as tests/integration/guest_unix.sh checks them on host sockets.
+echo "== spt: TCP limits"
+start_echo "$SPT" --mem=32 --net:service0=$TAP "$IMG.spt" --ipv4=$IP4/24 \
+    --tcp-clients=2 --tcp-idle-timeout=1 --tcp-max-queries=2
+nsx /usr/bin/python3 "$TIBRA_SRC/tests/integration/tcplimits.py" $IP4 53 ||
+    fail "TCP limits"
+kill -TERM "$ECHO_PID"
+for _ in $(seq 50); do
+    kill -0 "$ECHO_PID" 2>/dev/null || break
+    sleep 0.1
+done
+wait "$ECHO_PID"
+rc=$?
+ECHO_PID=
+cat "$ECHO_LOG"
+[ $rc = 0 ] || fail "exit status $rc after SIGTERM"
+grep -q '^tcp open 3 refused 1 idle-closed 2 limit-closed 1' "$ECHO_LOG" ||
+    fail "TCP counters"
 echo SUCCESS

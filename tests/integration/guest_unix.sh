@@ -116,4 +116,29 @@ cat "$TMP/glog"
 expect "exit status after SIGTERM" "$rc" 0
 expect_match "counters" "$(cat "$TMP/glog")" "^queries udp [1-9][0-9]* tcp [1-9]"
 expect_match "clean stop" "$(cat "$TMP/glog")" "^dnsd: stopped"
+
+# TCP limits, decided by lib/dns's session (srv.h) and the app's pool: 2
+# clients at once (a third is closed and counted), 1 s idle timeout, 2
+# answers per connection.
+"$IMG" -- --listen=127.0.0.1@$PORT --tcp-clients=2 --tcp-idle-timeout=1 \
+    --tcp-max-queries=2 >"$TMP/glog" 2>&1 &
+GPID=$!
+for _ in $(seq 100); do
+    grep -q READY "$TMP/glog" && break
+    sleep 0.1
+done
+/usr/bin/python3 "$TIBRA_SRC/tests/integration/tcplimits.py" 127.0.0.1 \
+    "$PORT" || fail "TCP limits (see above)"
+kill -TERM "$GPID"
+for _ in $(seq 50); do
+    kill -0 "$GPID" 2>/dev/null || break
+    sleep 0.1
+done
+wait "$GPID"
+rc=$?
+GPID=
+cat "$TMP/glog"
+expect "exit status after SIGTERM" "$rc" 0
+expect_match "TCP counters" "$(cat "$TMP/glog")" \
+    "^tcp open 3 refused 1 idle-closed 2 limit-closed 1"
 echo SUCCESS
