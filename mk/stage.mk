@@ -135,6 +135,9 @@ endef
 
 $(foreach t,$(STAGE_TARGETS),$(eval $(call stage_target,$(t))))
 
-.PHONY: stage
-stage: $(foreach t,$(STAGE_TARGETS),$(STAGE_$(t)_OUT))
+# `make stage-lib`: the library alone (tibra verify --source builds it);
+# `make stage` (the Makefile adds $(O)/bin): the whole install tree.
+.PHONY: stage stage-lib
+stage-lib: $(foreach t,$(STAGE_TARGETS),$(STAGE_$(t)_OUT))
+stage: stage-lib
 STAGE_DIRS := $(foreach t,$(STAGE_TARGETS),$(t)-$(ARCH))

@@ -12,12 +12,16 @@
  *     3. the rebuilt image's hash against the record: "identical", or the
  *        first line where the two records differ.
  *
- * It does not (yet) rebuild the library from a source checkout
- * (--source): the library files are compared by hash with this tibra's.
+ *   4. with --source DIR: the library rebuilt from DIR's git repository
+ *      at the recorded commit (git archive into a temporary directory,
+ *      make stage-lib there with the recorded version, commit and
+ *      SOURCE_DATE_EPOCH, in the clean environment), each file compared
+ *      with the recorded hash.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tibra.h"
 
@@ -215,16 +219,118 @@ static void first_difference(const struct record *a, const char *path_b)
     record_free(&b);
 }
 
+/* Runs a shell command line (cmd) in (dir), clean environment. */
+static int sh(const char *dir, const char *sde, const char *cmd)
+{
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    return run_clean(dir, sde, argv, NULL);
+}
+
+/* Step 4.  Returns 0 when every library file of the record is rebuilt
+ * from (src) bit for bit; else names the first that is not. */
+static int verify_source(const struct record *r, const char *src)
+{
+    const char *commit = record_get(r, "tibra-commit");
+    const char *version = record_get(r, "tibra-version");
+    const char *sde = record_get(r, "source-date-epoch");
+    const char *arch = record_get(r, "arch");
+    int rc = -1;
+
+    if (!commit || !version || !sde || !arch) {
+        printf("build record: no tibra-commit, tibra-version, "
+               "source-date-epoch or arch\n");
+        return -1;
+    }
+    if (strlen(version) > 6 && !strcmp(version + strlen(version) - 6, "-dirty"))
+        printf("note: the library was built from a modified tree (version "
+               "%s): commit %.12s alone may not give it back\n",
+               version, commit);
+    char *tmp = make_temp_dir("source");
+    char *git = which_clean("git");
+    if (git == NULL) {
+        printf("--source needs git (Debian package git)\n");
+        goto out;
+    }
+    /* (src) and (commit) go through the shell: quote (src); (commit) is
+     * checked to be hex. */
+    if (strspn(commit, "0123456789abcdef") != strlen(commit) ||
+        strchr(src, '\'') != NULL) {
+        printf("--source: cannot use '%s' at commit '%s'\n", src, commit);
+        goto out;
+    }
+    char *cmd = xasprintf("mkdir src && git -C '%s' archive --format=tar %s "
+                          "| tar -x -C src",
+                          src, commit);
+    int st = sh(tmp, sde, cmd);
+    free(cmd);
+    if (st != 0) {
+        printf("--source: %s has no commit %.12s (git archive failed)\n", src,
+               commit);
+        goto out;
+    }
+    fprintf(stderr, "tibra: building the library of commit %.12s from %s\n",
+            commit, src);
+    cmd = xasprintf("make -s -C src -j%ld O=../build %s SOURCE_DATE_EPOCH=%s "
+                    "TB_VERSION=%s STAGE_COMMIT=%s stage-lib >make.log 2>&1 "
+                    "|| { tail -n 20 make.log >&2; exit 1; }",
+                    sysconf(_SC_NPROCESSORS_ONLN),
+                    strcmp(arch, TOOL_HOST_ARCH) ? "CROSS=aarch64-linux-gnu-"
+                                                 : "",
+                    sde, version, commit);
+    st = sh(tmp, sde, cmd);
+    free(cmd);
+    if (st != 0) {
+        printf("--source: make stage-lib at commit %.12s failed (above)\n",
+               commit);
+        goto out;
+    }
+    char *lib = xasprintf("%s/build/lib/tibra", tmp);
+    rc = 0;
+    unsigned n = 0;
+    for (size_t i = 0; i < r->n && rc == 0; i++) {
+        char *kind, *sha, *path, hex[SHA256_HEX];
+        if (strcmp(r->key[i], "input") != 0)
+            continue;
+        char *v = xstrdup(r->val[i]);
+        if (split_input(v, &kind, &sha, &path) == 0 && !strcmp(kind, "lib")) {
+            char *p = xasprintf("%s/%s", lib, path);
+            if (sha256_file(p, hex) != 0 || strcmp(hex, sha) != 0) {
+                printf("library file %s: commit %.12s of %s builds "
+                       "%s, the build record says %s\n",
+                       path, commit, src, hex, sha);
+                rc = -1;
+            }
+            n++;
+            free(p);
+        }
+        free(v);
+    }
+    if (rc == 0)
+        printf("library: the %u files are identical to a build of commit "
+               "%.12s from %s\n",
+               n, commit, src);
+    free(lib);
+out:
+    free(git);
+    remove_tree(tmp);
+    free(tmp);
+    return rc;
+}
+
 int cmd_verify(int argc, char **argv)
 {
     struct record r;
-    const char *image = NULL;
+    const char *image = NULL, *source = NULL;
     int rc = TOOL_EXIT_INPUT;
 
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             tool_help("verify");
             return TOOL_EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--source") && i + 1 < argc) {
+            source = argv[++i];
+            continue;
         }
         if (argv[i][0] == '-' || image != NULL)
             return tool_usage("verify");
@@ -265,6 +371,8 @@ int cmd_verify(int argc, char **argv)
                "clean directory\n",
                image, res.sha);
         rc = TOOL_EXIT_OK;
+        if (source != NULL && verify_source(&r, source) != 0)
+            rc = TOOL_EXIT_INPUT;
     } else {
         printf("%s: the rebuild differs: sha256 %s, the record says %s\n",
                image, res.sha, want ? want : "nothing");
