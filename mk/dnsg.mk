@@ -45,10 +45,11 @@ define dnsg_bundle_asm
 endef
 
 # ---- test images -----------------------------------------------------------
-DNSG_MKBUNDLE := $(U)/tests/integration/mkbundle
-$(DNSG_MKBUNDLE): $(U)/tests/integration/mkbundle.o $(U)/libtibra.a
+# A host tool (never crossed): $(H), with mk/tool.mk's $(H)/libtibra.a.
+DNSG_MKBUNDLE := $(H)/tests/integration/mkbundle
+$(DNSG_MKBUNDLE): $(H)/tests/integration/mkbundle.o $(H)/libtibra.a
 	$(call msg,LD,$@)
-	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $< $(U)/libtibra.a
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $< $(H)/libtibra.a
 
 # Defaults as `tibra build` would write them for a small service; the
 # tests give the addresses on the command line.
