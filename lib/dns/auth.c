@@ -241,6 +241,38 @@ HOT_INLINE size_t put_opt(const struct dns_zoneset *zs, const struct qctx *x,
     return pos + 11;
 }
 
+/* EDNS option codes (RFC 6891 6.1.2, IANA registry): Extended DNS Error
+ * (RFC 8914) and two of its info-codes. */
+#define OPT_EDE        15
+#define EDE_PROHIBITED 18
+#define EDE_NOT_AUTH   20
+
+/*
+ * Our OPT RR with options, for the responses that carry any (none is on
+ * the common path): put_opt(), then Extended DNS Error (ede) if not 0
+ * (RFC 8914 2: info-code, no extra text, as NSD and Knot send it), if
+ * it fits in (lim).
+ */
+static size_t put_opt_opts(const struct dns_zoneset *zs, const struct qctx *x,
+                           uint8_t *resp, size_t pos, size_t lim,
+                           uint8_t ext_rcode, unsigned ede)
+{
+    size_t rd;
+
+    if (!x->opt)
+        return pos;
+    pos = put_opt(zs, x, resp, pos, ext_rcode);
+    rd = pos - 2; /* the OPT's RDLENGTH */
+    if (ede != 0 && pos + 6 <= lim) {
+        tb_put16(resp + pos, OPT_EDE);
+        tb_put16(resp + pos + 2, 2);
+        tb_put16(resp + pos + 4, (uint16_t)ede);
+        pos += 6;
+    }
+    tb_put16(resp + rd, (uint16_t)(pos - rd - 2));
+    return pos;
+}
+
 /* The counter of each RCODE (BADVERS folds into formerr, anything else
  * into servfail). */
 HOT_INLINE void count(struct dns_auth_stats *st, unsigned rcode)
@@ -258,10 +290,12 @@ HOT_INLINE void count(struct dns_auth_stats *st, unsigned rcode)
     (*(uint64_t *)(void *)((char *)st + 8 * ctr[rcode & 31]))++;
 }
 
-/* A response without records: error or REFUSED. */
-static size_t answer_error(const struct dns_zoneset *zs, const struct qctx *x,
-                           uint8_t *resp, unsigned rcode, bool question,
-                           bool opt, struct dns_auth_stats *st)
+/* A response without records: error or REFUSED, with Extended DNS Error
+ * (ede) if not 0.  Never over 512 bytes. */
+static size_t answer_error_ede(const struct dns_zoneset *zs,
+                               const struct qctx *x, uint8_t *resp,
+                               unsigned rcode, bool question, bool opt,
+                               unsigned ede, struct dns_auth_stats *st)
 {
     uint16_t f =
         DNS_FLAG_QR | (x->flags & (0x7800 | DNS_FLAG_RD | DNS_FLAG_CD));
@@ -269,8 +303,27 @@ static size_t answer_error(const struct dns_zoneset *zs, const struct qctx *x,
 
     count(st, rcode);
     if (opt)
-        pos = put_opt(zs, x, resp, pos, (uint8_t)(rcode >> 4));
+        pos = put_opt_opts(zs, x, resp, pos, DNS_UDP_MINLEN,
+                           (uint8_t)(rcode >> 4), ede);
     return pos;
+}
+
+static size_t answer_error(const struct dns_zoneset *zs, const struct qctx *x,
+                           uint8_t *resp, unsigned rcode, bool question,
+                           bool opt, struct dns_auth_stats *st)
+{
+    return answer_error_ede(zs, x, resp, rcode, question, opt, 0, st);
+}
+
+/* REFUSED for a name in none of our zones; with EDNS, Extended DNS Error
+ * 20 "Not Authoritative" (RFC 8914 4.21), as NSD 4.6 and Knot 3.2 send.
+ * (Refused transfers get 18, as NSD; refused classes and NOTIFY none, as
+ * Knot.) */
+static size_t answer_notauth(const struct dns_zoneset *zs, const struct qctx *x,
+                             uint8_t *resp, struct dns_auth_stats *st)
+{
+    return answer_error_ede(zs, x, resp, DNS_RCODE_REFUSED, true, true,
+                            EDE_NOT_AUTH, st);
 }
 
 /*
@@ -877,14 +930,15 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
         return answer_error(zs, &x, resp, DNS_RCODE_REFUSED, true, true, st);
     }
     /* Zone transfers: AXFR not over UDP (RFC 5936 4.2: NOTIMP as NSD and
-     * Knot answer); over TCP, and IXFR, not yet: REFUSED, as NSD says when
-     * no transfer is allowed. */
-    if (TB_UNLIKELY(x.qtype == DNS_TYPE_AXFR || x.qtype == DNS_TYPE_IXFR))
-        return answer_error(zs, &x, resp,
-                            x.qtype == DNS_TYPE_AXFR && !(flags & DNS_AUTH_TCP)
-                                ? DNS_RCODE_NOTIMP
-                                : DNS_RCODE_REFUSED,
-                            true, true, st);
+     * Knot answer); over TCP, and IXFR, not yet: REFUSED with EDE 18
+     * Prohibited (RFC 8914 4.19), as NSD says when no transfer is
+     * allowed. */
+    if (TB_UNLIKELY(x.qtype == DNS_TYPE_AXFR || x.qtype == DNS_TYPE_IXFR)) {
+        if (x.qtype == DNS_TYPE_AXFR && !(flags & DNS_AUTH_TCP))
+            return answer_error(zs, &x, resp, DNS_RCODE_NOTIMP, true, true, st);
+        return answer_error_ede(zs, &x, resp, DNS_RCODE_REFUSED, true, true,
+                                EDE_PROHIBITED, st);
+    }
     /* One zone (the usual server): a name found in it is in it, so the
      * origin is compared only on a miss. */
     if (zs->n == 1) {
@@ -897,7 +951,7 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
             x.nlen - (off = x.offs[x.nl - z->olabels]) == z->olen &&
             zdb_eq(x.name + off, z->origin, z->olen))
             return answer_zone_at(zs, z, &x, ZDB_NONE, resp, lim, st);
-        return answer_error(zs, &x, resp, DNS_RCODE_REFUSED, true, true, st);
+        return answer_notauth(zs, &x, resp, st);
     }
     /* The most specific zone: origins by decreasing label count.  A DS
      * query for a zone's apex belongs to the parent (RFC 4035 3.1.4.1). */
@@ -924,5 +978,5 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
         }
         return answer_zone(zs, z, &x, resp, lim, st);
     }
-    return answer_error(zs, &x, resp, DNS_RCODE_REFUSED, true, true, st);
+    return answer_notauth(zs, &x, resp, st);
 }

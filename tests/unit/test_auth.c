@@ -531,7 +531,7 @@ static void test_edns(void)
            "OPT size=1232 ext=0 flags=8000\n");
     EXPECT(ask("www.example.org.", "A", 1232, false),
            "REFUSED qd=1 an=0 ns=0 ar=1\n"
-           "OPT size=1232 ext=0 flags=0000\n");
+           "OPT size=1232 ext=0 flags=0000 EDE=20\n");
     /* RFC 6891 6.1.3: version 1 -> BADVERS (ext 1, header 0). */
     ql = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, 0);
     q[ql - 5] = 1;
@@ -544,6 +544,64 @@ static void test_edns(void)
     memcpy(q + ql, "\0\1\0", 3);
     ask_raw(zs, q, ql + 3, 0, 512);
     EXPECT(txt, "FORMERR qd=1 an=0 ns=0 ar=0\n");
+}
+
+/*
+ * Issue 7: REFUSED for a name outside our zones carries Extended DNS Error
+ * 20, Not Authoritative (RFC 8914 4.21), when the query has EDNS, as NSD
+ * 4.6.1 and Knot 3.2.6 send it: one option, info-code only.
+ */
+static void bug7_ede_not_auth(void)
+{
+    static const char *const child[] = {"@ 60 SOA ns1 h 1 2 3 4 5",
+                                        "@ 60 NS ns1", NULL};
+    const char *refused = "REFUSED qd=1 an=0 ns=0 ar=1\n"
+                          "OPT size=1232 ext=0 flags=0000 EDE=20\n";
+    struct dns_zoneset *set;
+    uint8_t q[512];
+    size_t ql, n, cl;
+    uint8_t *cb = ta_zone("sub.example.net.", child, &cl);
+    const void *b[2] = {blob, cb};
+    size_t l[2] = {blob_len, cl};
+
+    /* The bytes: OPT, RDLENGTH 6, option 15, length 2, info-code 20. */
+    ql = ta_query(q, "www.example.org.", DNS_TYPE_A, DNS_CLASS_IN, 1232, 1);
+    n = ask_raw(zs, q, ql, 0, 512);
+    EXPECT(txt, "REFUSED qd=1 an=0 ns=0 ar=1\n"
+                "OPT size=1232 ext=0 flags=8000 EDE=20\n");
+    REQUIRE(n == ql + 6);
+    CHECK_MEM(resp + n - 17,
+              "\0\0\x29\x04\xd0\0\0\x80\0\0\x06\0\x0f\0\x02\0\x14", 17);
+    /* Without EDNS: no OPT, nothing to carry it. */
+    EXPECT(ask("www.example.org.", "A", -1, false),
+           "REFUSED qd=1 an=0 ns=0 ar=0\n");
+    EXPECT(ask("org.", "SOA", 4096, false), refused);
+    EXPECT(ask(".", "NS", 512, false), refused);
+    /* Several zones: a name under none of them; an empty set. */
+    REQUIRE(dns_zoneset_build(&set, b, l, 2, NULL, &ta) == 0);
+    ql = ta_query(q, "example.net.", DNS_TYPE_SOA, DNS_CLASS_IN, 1232, 0);
+    ask_raw(set, q, ql, 0, 512);
+    EXPECT(txt, refused);
+    dns_zoneset_free(set, &ta);
+    REQUIRE(dns_zoneset_build(&set, b, l, 0, NULL, &ta) == 0);
+    ask_raw(set, q, ql, 0, 512);
+    EXPECT(txt, refused);
+    dns_zoneset_free(set, &ta);
+    free(cb);
+    /* A refused class carries none (as Knot), a refused transfer EDE 18
+     * Prohibited (as NSD). */
+    ql = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_HS, 1232, 0);
+    ask_raw(zs, q, ql, 0, 512);
+    EXPECT(txt, "REFUSED qd=1 an=0 ns=0 ar=1\n"
+                "OPT size=1232 ext=0 flags=0000\n");
+    ql = ta_query(q, "example.com.", DNS_TYPE_IXFR, DNS_CLASS_IN, 1232, 0);
+    ask_raw(zs, q, ql, DNS_AUTH_TCP, 65535);
+    EXPECT(txt, "REFUSED qd=1 an=0 ns=0 ar=1\n"
+                "OPT size=1232 ext=0 flags=0000 EDE=18\n");
+    ql = ta_query(q, "example.com.", DNS_TYPE_AXFR, DNS_CLASS_IN, 1232, 0);
+    ask_raw(zs, q, ql, 0, 512);
+    EXPECT(txt, "NOTIMP qd=1 an=0 ns=0 ar=1\n"
+                "OPT size=1232 ext=0 flags=0000\n");
 }
 
 static void test_truncation(void)
@@ -733,6 +791,7 @@ int main(void)
     RUN(test_refused_chaos);
     RUN(test_malformed);
     RUN(test_edns);
+    RUN(bug7_ede_not_auth);
     RUN(test_truncation);
     RUN(test_multi_zone);
     RUN(test_dnssec);

@@ -209,6 +209,38 @@ TB_UNUSED static const char *ta_rcode(unsigned r)
     return r < 7 ? n[r] : "RCODE?";
 }
 
+/* Prints the EDNS options of an OPT rdata (rd, n): " NSID=HEX",
+ * " EDE=CODE", " OPTn=HEX" for others, " BADOPT" if malformed. */
+static size_t ta_print_options(const uint8_t *rd, size_t n, char *out,
+                               size_t cap)
+{
+    size_t o = 0;
+
+    for (size_t p = 0; p < n && o < cap;) {
+        uint16_t code, len;
+        if (n - p < 4 || n - p - 4 < tb_get16(rd + p + 2))
+            return o + (size_t)snprintf(out + o, cap - o, " BADOPT");
+        code = tb_get16(rd + p);
+        len = tb_get16(rd + p + 2);
+        p += 4;
+        if (code == 15 && len >= 2) {
+            o +=
+                (size_t)snprintf(out + o, cap - o, " EDE=%u", tb_get16(rd + p));
+            if (len > 2)
+                o += (size_t)snprintf(out + o, cap - o, "+%u", len - 2u);
+        } else {
+            if (code == 3)
+                o += (size_t)snprintf(out + o, cap - o, " NSID=");
+            else
+                o += (size_t)snprintf(out + o, cap - o, " OPT%u=", code);
+            for (uint16_t i = 0; i < len && o < cap; i++)
+                o += (size_t)snprintf(out + o, cap - o, "%02x", rd[p + i]);
+        }
+        p += len;
+    }
+    return o;
+}
+
 /* Prints response (r, len) into (out): a header line, then one line per
  * RR "SEC owner ttl TYPE rdata".  Returns false if it does not parse. */
 TB_UNUSED static bool ta_print(const uint8_t *r, size_t len, char *out,
@@ -235,8 +267,10 @@ TB_UNUSED static bool ta_print(const uint8_t *r, size_t len, char *out,
         size_t ul = 0;
         if (rr.type == DNS_TYPE_OPT) {
             o += (size_t)snprintf(out + o, cap - o,
-                                  "OPT size=%u ext=%u flags=%04x\n", rr.rclass,
+                                  "OPT size=%u ext=%u flags=%04x", rr.rclass,
                                   rr.ttl >> 24, rr.ttl & 0xffff);
+            o += ta_print_options(r + rr.rdoff, rr.rdlen, out + o, cap - o);
+            o += (size_t)snprintf(out + o, cap - o, "\n");
             continue;
         }
         dns_name_to_text(rr.owner, nm, sizeof(nm));

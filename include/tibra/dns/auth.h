@@ -117,6 +117,9 @@ struct dns_auth_stats {
  * opcode but QUERY NOTIMP; AXFR over UDP NOTIMP, other transfers REFUSED
  * (transfers come later); TSIG-signed queries NOTAUTH with a BADKEY TSIG
  * (no keys yet); ANY: one RRset, the first in type order (RFC 8482).
+ * With EDNS: REFUSED for a name outside our zones carries Extended DNS
+ * Error 20, Not Authoritative, a refused transfer 18, Prohibited (RFC
+ * 8914).
  * (st->servfail) counts every RCODE without a counter of its own.
  */
 TB_API size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
