@@ -33,7 +33,7 @@ static const char usage_text[] =
 "SYNOPSIS\n"
 "    tibra check SERVICE-FILE\n"
 "    tibra build SERVICE-FILE [-o IMAGE] [--target T] [--arch A] [-q]\n"
-"    tibra verify IMAGE\n"
+"    tibra verify [--source DIR] IMAGE\n"
 "    tibra inspect IMAGE\n"
 "    tibra run SERVICE-FILE|IMAGE [--target T] [--tap NAME]\n"
 "              [-- IMAGE-ARGS...]\n"
@@ -155,7 +155,7 @@ static const char verify_text[] =
 "    tibra verify - check that an image is what its build record says\n"
 "\n"
 "SYNOPSIS\n"
-"    tibra verify IMAGE\n"
+"    tibra verify [--source DIR] IMAGE\n"
 "\n"
 "DESCRIPTION\n"
 "    Reads IMAGE.record and checks, in order: the image's own SHA-256;\n"
@@ -171,6 +171,16 @@ static const char verify_text[] =
 "    for the recorded target and architecture, with the clean\n"
 "    environment of tibra build, and compares the hashes.  Prints\n"
 "    'identical' when the rebuild gives the recorded image.\n"
+"\n"
+"OPTIONS\n"
+"    --source DIR  Then also rebuild the library from the git repository\n"
+"                  DIR at the recorded commit (git archive into a\n"
+"                  temporary directory, make stage-lib there with the\n"
+"                  recorded version and SOURCE_DATE_EPOCH) and compare\n"
+"                  every library file with the record.  Needs git, make\n"
+"                  and the toolchain; takes as long as building Tibra.\n"
+"                  A library built from a modified tree (version ending\n"
+"                  in -dirty) cannot be expected to match.\n"
 "\n"
 "EXIT STATUS\n"
 "    0 identical; 1 something differs (said on one line); 2 wrong usage;\n"
@@ -257,7 +267,7 @@ static const struct {
     {"check", check_text, "tibra check SERVICE-FILE"},
     {"build", build_text,
      "tibra build SERVICE-FILE [-o IMAGE] [--target T] [--arch A] [-q]"},
-    {"verify", verify_text, "tibra verify IMAGE"},
+    {"verify", verify_text, "tibra verify [--source DIR] IMAGE"},
     {"inspect", inspect_text, "tibra inspect IMAGE"},
     {"run", run_text,
      "tibra run SERVICE-FILE|IMAGE [--target T] [--tap NAME] [-- ARGS...]"},
