@@ -10,7 +10,8 @@
 #                          (and [::1]@$PORT when IPV6=1)
 #   dnsd_start [ARGS]      starts tibra-dnsd $TMP/ns.conf; waits until it
 #                          answers; PID in DNSD_PID, stderr in $TMP/log
-#   dnsd_stop              SIGTERM, wait; exit status in DNSD_RC
+#   dnsd_stop [SIG]        SIGTERM (or SIG), wait up to 10 s (else fail;
+#                          the trap then kills it); exit status in DNSD_RC
 #   q ARGS...              dig @127.0.0.1 -p $PORT +time=2 +tries=2 ARGS
 #   expect WHAT GOT WANT   fails the test with a message unless equal
 set -u
@@ -162,7 +163,8 @@ dnsd_start() {
 }
 
 dnsd_stop() {
-    kill -TERM "$DNSD_PID"
+    local sig=${1:-TERM}
+    kill -"$sig" "$DNSD_PID"
     DNSD_RC=
     for _ in $(seq 100); do
         if ! kill -0 "$DNSD_PID" 2>/dev/null; then
@@ -173,7 +175,7 @@ dnsd_stop() {
         fi
         sleep 0.1
     done
-    fail "tibra-dnsd did not stop within 10 s of SIGTERM"
+    fail "tibra-dnsd did not stop within 10 s of SIG$sig"
 }
 
 expect() {

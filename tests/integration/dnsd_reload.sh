@@ -112,13 +112,6 @@ os.kill(pid, 0)  # still alive
 print("ok   answers stay complete during repeated reloads under load")
 PY
 
-kill -INT "$DNSD_PID"
-for _ in $(seq 100); do
-    kill -0 "$DNSD_PID" 2>/dev/null || break
-    sleep 0.1
-done
-wait "$DNSD_PID"
-rc=$?
-DNSD_PID=
-expect "SIGINT exit status" "$rc" "0"
+dnsd_stop INT
+expect "SIGINT exit status" "$DNSD_RC" "0"
 echo SUCCESS
