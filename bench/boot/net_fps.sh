@@ -53,11 +53,17 @@ run() { # NAME CMD...
     for _ in $(seq 100); do
         mac=$(sed -n 's/^READY mac \([0-9a-f:]*\) .*/\1/p' "$log")
         [ -n "$mac" ] && break
+        kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
     printf '%s: ' "$name"
-    ip netns exec "$ns" python3 bench/boot/net_fps.py tap0 "$mac" \
-        "$TOTAL" "$WINDOW" || true
+    if [ -z "$mac" ]; then
+        echo "no READY within 10 s, not measured:"
+        sed 's/^/    | /' "$log"
+    else
+        ip netns exec "$ns" python3 bench/boot/net_fps.py tap0 "$mac" \
+            "$TOTAL" "$WINDOW" || true
+    fi
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     pid=""
@@ -78,12 +84,23 @@ ping_run() { # NAME CMD...
     ip -n "$ns" link set tap0 up
     ip netns exec "$ns" timeout 300 "$@" >"$log" 2>&1 </dev/null &
     pid=$!
-    sleep 1
     printf '%s: ' "$name"
-    ip netns exec "$ns" ping -q -f -c "$PINGS" -w 120 10.0.0.2 |
-        sed -n 's/.*received.* time \([0-9]*\)ms/\1 ms total/p;
-            s/^rtt [^=]*= //p' | tr '\n' ' '
-    echo
+    # Measured from the first answer on (the guest has booted and
+    # resolved us), not after a fixed sleep; at most 10 s of tries.
+    local up=0
+    for _ in $(seq 20); do
+        ip netns exec "$ns" ping -q -c 1 -W 0.5 10.0.0.2 >/dev/null 2>&1 &&
+            { up=1; break; }
+        kill -0 "$pid" 2>/dev/null || break
+    done
+    if [ $up = 0 ]; then
+        echo "no answer to ping within 10 s, not measured"
+    else
+        ip netns exec "$ns" ping -q -f -c "$PINGS" -w 120 10.0.0.2 |
+            sed -n 's/.*received.* time \([0-9]*\)ms/\1 ms total/p;
+                s/^rtt [^=]*= //p' | tr '\n' ' '
+        echo
+    fi
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     pid=""

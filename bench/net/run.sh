@@ -29,11 +29,25 @@ MB=${MB:-200}
 [ "$(id -u)" = 0 ] || { echo "bench/net: needs root"; exit 77; }
 [ -x "$ECHO" ] && [ -x "$LOAD" ] || { echo "build $ECHO and $LOAD first"; exit 1; }
 A=tbbench_a_$$ S=tbbench_b_$$ C=tbbench_c_$$
+logs=$(mktemp -d)
 cleanup() {
     for p in ${P1:-} ${P2:-} ${P3:-} ${P4:-}; do kill "$p" 2>/dev/null; done
     for n in $A $S $C; do ip netns del $n 2>/dev/null; done
+    rm -rf "$logs"
 }
 trap cleanup EXIT
+# ready NAME PID: waits (up to 10 s) for NAME's READY line in $logs/NAME;
+# exits loudly if it never comes or the process died.
+ready() {
+    for _ in $(seq 100); do
+        grep -q '^READY' "$logs/$1" 2>/dev/null && return 0
+        kill -0 "$2" 2>/dev/null || break
+        sleep 0.1
+    done
+    echo "bench/net: $1 not ready within 10 s:"
+    cat "$logs/$1"
+    exit 1
+}
 ip netns add $A
 ip netns add $S
 ip netns add $C
@@ -43,9 +57,9 @@ ip -n $A tuntap add tap1 mode tap
 ip -n $A tuntap add tap2 mode tap
 ip -n $A addr add 10.79.0.1/24 dev tap1
 ip -n $A link set tap1 up
-ip netns exec $A "$LOAD" relay tap1 tap2 600 >/dev/null 2>&1 &
+ip netns exec $A "$LOAD" relay tap1 tap2 600 >"$logs/relay" 2>&1 &
 P3=$!
-sleep 0.5
+ready relay $P3 # it holds tap2 open before tap2 moves to $S
 ip -n $A link set tap2 netns $S
 ip -n $S addr add 10.79.0.2/24 dev tap2
 ip -n $S link set tap2 up
@@ -59,13 +73,15 @@ ip -n $A link set veth0 up
 ip -n $C link set veth1 up
 
 ip netns exec $A "$ECHO" --mem=512 --net:service0=tap0 -- ip4=10.77.0.2/24 \
-    dad=0 time=600 >/tmp/tbbench_echo.$$ 2>&1 &
+    dad=0 time=600 >"$logs/echo" 2>&1 &
 P1=$!
-ip netns exec $S "$LOAD" serve 7 600 >/dev/null 2>&1 &
+ip netns exec $S "$LOAD" serve 7 600 >"$logs/serve-tap" 2>&1 &
 P2=$!
-ip netns exec $C "$LOAD" serve 7 600 >/dev/null 2>&1 &
+ip netns exec $C "$LOAD" serve 7 600 >"$logs/serve-veth" 2>&1 &
 P4=$!
-sleep 1
+ready echo $P1
+ready serve-tap $P2
+ready serve-veth $P4
 for ip in 10.77.0.2 10.78.0.2 10.79.0.2; do
     ip netns exec $A ping -c 1 -W 2 $ip >/dev/null || echo "no ping $ip"
 done
@@ -85,4 +101,3 @@ for t in "udp 1 64" "udp 32 64" "tcp"; do
         printf '%-10s %s\n' "$who" "$r"
     done
 done
-rm -f /tmp/tbbench_echo.$$
