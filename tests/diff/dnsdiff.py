@@ -41,8 +41,10 @@
 #
 # Subcommands: run (the comparison; --plain reads dnsperf's "NAME TYPE"
 # files, --variants sends each query once per flag set, --sections limits
-# what is compared: genzone.sh), mutate (robustness: mutate.sh), wait (poll
-# a server until it answers a zone's SOA), ports (free loopback ports).
+# what is compared: genzone.sh), same (byte-for-byte identity of the DNS
+# images' answers with tibra-dnsd's, no normalisation: images.sh), mutate
+# (robustness: mutate.sh), wait (poll a server until it answers a zone's
+# SOA), ports (free loopback ports).
 
 import argparse
 import concurrent.futures
@@ -188,8 +190,9 @@ def hash_id(s):
 def ask(addr, q):
     """Returns the answer's bytes, or a string saying why there is none."""
     host, port = addr
+    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
     if q.tcp:
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s = socket.socket(fam, socket.SOCK_STREAM)
         s.settimeout(TCP_TIMEOUT)
         try:
             s.connect((host, port))
@@ -210,7 +213,7 @@ def ask(addr, q):
     # UDP: one retry after a silence, so that a busy machine does not turn
     # a slow answer into "no answer" (a server that drops stays silent).
     for attempt in range(UDP_TRIES):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(fam, socket.SOCK_DGRAM)
         s.settimeout(UDP_TIMEOUT)
         try:
             s.connect((host, port))
@@ -517,6 +520,149 @@ def mutate(args):
     return 1 if bad else 0
 
 
+def server_spec(spec):
+    """NAME=HOST:PORT or NAME=[V6]:PORT -> (name, (host, port))."""
+    name, _, hp = spec.partition("=")
+    h, _, p = hp.rpartition(":")
+    return name, (h.strip("[]"), int(p))
+
+
+def hexdump(raw):
+    if isinstance(raw, str):
+        return ["(%s)" % raw]
+    return ["%04x  %s" % (i, raw[i:i + 32].hex(" "))
+            for i in range(0, len(raw), 32)] or ["(empty)"]
+
+
+def dig_text(raw):
+    """The answer as dig-like text (dnspython), or why it cannot be."""
+    if isinstance(raw, str):
+        return [raw]
+    try:
+        return dns.message.from_wire(raw).to_text().splitlines()
+    except Exception as e:  # dnspython raises many types
+        return ["(not parseable: %s)" % type(e).__name__]
+
+
+def same(args):
+    """Byte for byte: every query of the corpus goes to the reference (the
+    first --server, tibra-dnsd) and to each target (the DNS images) once
+    per transport of --transports, and each target's answer must be the
+    reference's, octet for octet (the same query bytes in give the same
+    response bytes out: both run lib/dns).  "No answer" must match too.
+    --share NAME=N sends target NAME only every N-th query of a pass,
+    shifted by one in each pass (N=2 with udp,tcp: each query once).
+    A target's silence where the reference answered is asked again, once,
+    with three times the timeouts, before it counts as a difference."""
+    global UDP_TIMEOUT, UDP_TRIES, TCP_TIMEOUT
+    UDP_TIMEOUT, UDP_TRIES = args.udp_timeout, args.udp_tries
+    TCP_TIMEOUT = args.tcp_timeout
+    queries = parse_corpus(args.corpus)
+    servers = [server_spec(s) for s in args.server]
+    if len(servers) < 2:
+        raise SystemExit("same: want a reference and at least one target")
+    ref, ref_addr = servers[0]
+    targets = servers[1:]
+    share = {}
+    for s in args.share:
+        n, _, k = s.partition("=")
+        share[n] = max(1, int(k))
+    transports = args.transports.split(",")
+    compared = {}        # (target, transport) -> count
+    silent = {}          # (target, transport) -> both silent
+    failures = []
+    rep = open(args.report, "w") if args.report else None
+
+    def retry(addr, q):
+        global UDP_TIMEOUT, TCP_TIMEOUT
+        # Only the main thread calls this, after a pass: the globals are
+        # not in use by a worker.
+        saved = UDP_TIMEOUT, TCP_TIMEOUT
+        UDP_TIMEOUT, TCP_TIMEOUT = 3 * saved[0], 3 * saved[1]
+        try:
+            return ask(addr, q)
+        finally:
+            UDP_TIMEOUT, TCP_TIMEOUT = saved
+
+    for p, tr in enumerate(transports):
+        if tr not in ("udp", "tcp"):
+            raise SystemExit("same: transport %s: want udp or tcp" % tr)
+        work = []
+        for i, q0 in enumerate(queries):
+            q = Query(q0.qid, q0.line_no)
+            q.wire, q.text, q.udp_limit = q0.wire, q0.text, q0.udp_limit
+            q.tcp = tr == "tcp"
+            who = [(n, a) for n, a in targets
+                   if (i + p) % share.get(n, 1) == 0]
+            work.append((q, who))
+        t0 = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
+            futs = [(q, ex.submit(ask, ref_addr, q),
+                     [(n, a, ex.submit(ask, a, q)) for n, a in who])
+                    for q, who in work]
+            done = [(q, fr.result(), [(n, a, f.result()) for n, a, f in fs])
+                    for q, fr, fs in futs]
+        for q, r_ref, got in done:
+            line = ["%s %s %s=%s" % (
+                q.qid, tr, ref, ("%d:%s" % (len(r_ref), r_ref.hex()[:16]))
+                if isinstance(r_ref, bytes) else "none")]
+            for n, a, r in got:
+                if r != r_ref and (isinstance(r, str) or
+                                   isinstance(r_ref, str)):
+                    if isinstance(r_ref, str):
+                        r_ref = retry(ref_addr, q)
+                    if isinstance(r, str):
+                        r = retry(a, q)
+                key = (n, tr)
+                compared[key] = compared.get(key, 0) + 1
+                if r == r_ref:
+                    line.append("%s=same" % n)
+                    if isinstance(r, str):
+                        silent[key] = silent.get(key, 0) + 1
+                    continue
+                line.append("%s=DIFFERS" % n)
+                failures.append("%s/%s/%s" % (q.qid, n, tr))
+                print("FAIL %s (%s, line %d) over %s: %s's answer is not %s's"
+                      % (q.qid, q.text, q.line_no, tr, n, ref))
+                print("    query  " + q.wire.hex())
+                for who_, raw in ((ref, r_ref), (n, r)):
+                    print("    %s:" % who_)
+                    print("\n".join("      " + l for l in hexdump(raw)))
+                if isinstance(r, bytes) and isinstance(r_ref, bytes):
+                    at = next((j for j in range(min(len(r), len(r_ref)))
+                               if r[j] != r_ref[j]),
+                              min(len(r), len(r_ref)))
+                    print("    first difference at octet %d (%d vs %d "
+                          "octets)" % (at, len(r_ref), len(r)))
+                print(udiff(dig_text(r_ref), dig_text(r), ref, n))
+            if rep:
+                rep.write(" ".join(line) + "\n")
+        print("pass %s: %d queries in %.1f s" % (tr, len(work),
+                                                  time.monotonic() - t0))
+        sys.stdout.flush()
+    if rep:
+        rep.close()
+    bad = len(failures)
+    parts = []
+    for n, _ in targets:
+        per = ["%s %d" % (tr, compared.get((n, tr), 0)) for tr in transports]
+        parts.append("%s (%s)" % (n, ", ".join(per)))
+        for tr in transports:
+            c, s = compared.get((n, tr), 0), silent.get((n, tr), 0)
+            # Identical silence from a server that is down is no pass.
+            if c == 0 or 2 * s > c:
+                print("FAIL %s over %s: %d of %d queries unanswered by both"
+                      % (n, tr, s, c))
+                bad += 1
+    if failures:
+        print("differing: " + " ".join(failures))
+    print("same%s: %d corpus queries; compared with %s byte for byte: %s; "
+          "%d differences" % (" (%s)" % args.label if args.label else "",
+                              len(queries), ref, "; ".join(parts),
+                              len(failures)))
+    return 1 if bad else 0
+
+
 def wait(args):
     """Polls (addr) with an SOA query for (zone) until it answers."""
     h, _, p = args.addr.rpartition(":")
@@ -588,11 +734,24 @@ def main():
     m.add_argument("--seed", type=int, default=1)
     m.add_argument("addr")
     m.add_argument("zone")
+    s = sub.add_parser("same")
+    s.add_argument("--corpus", required=True)
+    s.add_argument("--server", action="append", required=True,
+                   help="NAME=HOST:PORT; the first is the reference")
+    s.add_argument("--share", action="append", default=[],
+                   help="NAME=N: NAME gets every N-th query of a pass")
+    s.add_argument("--transports", default="udp,tcp")
+    s.add_argument("--jobs", type=int, default=4)
+    s.add_argument("--udp-timeout", type=float, default=UDP_TIMEOUT)
+    s.add_argument("--udp-tries", type=int, default=3)
+    s.add_argument("--tcp-timeout", type=float, default=TCP_TIMEOUT)
+    s.add_argument("--report")
+    s.add_argument("--label", help="named in the summary line")
     f = sub.add_parser("ports")
     f.add_argument("n", type=int)
     args = ap.parse_args()
     return {"run": run, "wait": wait, "ports": free_ports,
-            "mutate": mutate}[args.cmd](args)
+            "mutate": mutate, "same": same}[args.cmd](args)
 
 
 if __name__ == "__main__":
