@@ -23,9 +23,18 @@
  * dns_auth_answer: calls cost more than their bodies here. */
 #if defined(__GNUC__)
 #define HOT_INLINE static inline __attribute__((always_inline))
+#define NOINLINE   __attribute__((noinline))
 #else
 #define HOT_INLINE static inline
+#define NOINLINE
 #endif
+
+/* EDNS option codes (RFC 6891 6.1.2, IANA registry): NSID (RFC 5001),
+ * Extended DNS Error (RFC 8914) and two of its info-codes. */
+#define OPT_NSID       3
+#define OPT_EDE        15
+#define EDE_PROHIBITED 18
+#define EDE_NOT_AUTH   20
 
 /* What the parse of a query found. */
 struct qctx {
@@ -35,7 +44,9 @@ struct qctx {
     size_t nlen; /* query name length */
     unsigned nl; /* labels */
     uint16_t qtype, qclass, flags;
-    bool opt, dnssec;
+    bool opt, dnssec; /* an OPT RR (RFC 6891), with DO */
+    bool nsid; /* with an NSID option (RFC 5001 2.1) */
+    uint8_t ede; /* answer_slow(): the Extended DNS Error chosen, or 0 */
     size_t tsig; /* offset of a TSIG RR's owner, 0 if none */
     size_t tsig_rd; /* offset of its rdata */
     uint8_t edns_version;
@@ -77,6 +88,8 @@ static bool parse_additional(struct qctx *x, unsigned ar)
     const uint8_t *q = x->q;
     size_t p = x->qend;
 
+    x->opt = x->nsid = false;
+    x->tsig = 0;
     for (unsigned i = 0; i < ar; i++) {
         size_t o = p;
         if ((p = skip_name(q, x->qlen, p)) == 0 || x->qlen - p < 10)
@@ -109,10 +122,14 @@ static bool parse_additional(struct qctx *x, unsigned ar)
         x->udp = tb_get16(q + p + 2);
         x->edns_version = q[p + 5];
         x->dnssec = (tb_get16(q + p + 6) & DNS_EDNS_DO) != 0;
-        /* Options are TLVs filling the rdata exactly (RFC 6891 6.1.2). */
+        /* Options are TLVs filling the rdata exactly (RFC 6891 6.1.2).  An
+         * NSID request is empty (RFC 5001 2.3); NSD and Knot answer one
+         * with data too, and so do we. */
         for (size_t r = p + 10, e = p + 10 + rdlen; r < e;) {
             if (e - r < 4 || e - r - 4 < tb_get16(q + r + 2))
                 return false;
+            if (tb_get16(q + r) == OPT_NSID)
+                x->nsid = true;
             r += 4 + (size_t)tb_get16(q + r + 2);
         }
         p += 10 + (size_t)rdlen;
@@ -241,17 +258,21 @@ HOT_INLINE size_t put_opt(const struct dns_zoneset *zs, const struct qctx *x,
     return pos + 11;
 }
 
-/* EDNS option codes (RFC 6891 6.1.2, IANA registry): Extended DNS Error
- * (RFC 8914) and two of its info-codes. */
-#define OPT_EDE        15
-#define EDE_PROHIBITED 18
-#define EDE_NOT_AUTH   20
+
+/* The room an NSID option takes in the response to (x): RFC 5001 2.1,
+ * only when asked and we have one. */
+static size_t nsid_room(const struct dns_zoneset *zs, const struct qctx *x)
+{
+    return x->opt && x->nsid && zs->nsid_len != 0 ? 4u + zs->nsid_len : 0;
+}
 
 /*
  * Our OPT RR with options, for the responses that carry any (none is on
- * the common path): put_opt(), then Extended DNS Error (ede) if not 0
- * (RFC 8914 2: info-code, no extra text, as NSD and Knot send it), if
- * it fits in (lim).
+ * the common path): put_opt(), then NSID when asked (RFC 5001 2.2: in
+ * every response to such a query, as Knot; not with BADVERS (ext_rcode),
+ * whose options belong to an EDNS version we do not know, as NSD), then
+ * Extended DNS Error (ede) if not 0 (RFC 8914 2: info-code, no extra
+ * text, as NSD and Knot send it), each if it fits in (lim).
  */
 static size_t put_opt_opts(const struct dns_zoneset *zs, const struct qctx *x,
                            uint8_t *resp, size_t pos, size_t lim,
@@ -263,6 +284,13 @@ static size_t put_opt_opts(const struct dns_zoneset *zs, const struct qctx *x,
         return pos;
     pos = put_opt(zs, x, resp, pos, ext_rcode);
     rd = pos - 2; /* the OPT's RDLENGTH */
+    if (ext_rcode == 0 && nsid_room(zs, x) != 0 &&
+        pos + nsid_room(zs, x) <= lim) {
+        tb_put16(resp + pos, OPT_NSID);
+        tb_put16(resp + pos + 2, zs->nsid_len);
+        memcpy(resp + pos + 4, zs->nsid, zs->nsid_len);
+        pos += 4u + zs->nsid_len;
+    }
     if (ede != 0 && pos + 6 <= lim) {
         tb_put16(resp + pos, OPT_EDE);
         tb_put16(resp + pos + 2, 2);
@@ -319,9 +347,10 @@ static size_t answer_error(const struct dns_zoneset *zs, const struct qctx *x,
  * 20 "Not Authoritative" (RFC 8914 4.21), as NSD 4.6 and Knot 3.2 send.
  * (Refused transfers get 18, as NSD; refused classes and NOTIFY none, as
  * Knot.) */
-static size_t answer_notauth(const struct dns_zoneset *zs, const struct qctx *x,
+static size_t answer_notauth(const struct dns_zoneset *zs, struct qctx *x,
                              uint8_t *resp, struct dns_auth_stats *st)
 {
+    x->ede = EDE_NOT_AUTH; /* for answer_slow() */
     return answer_error_ede(zs, x, resp, DNS_RCODE_REFUSED, true, true,
                             EDE_NOT_AUTH, st);
 }
@@ -436,8 +465,8 @@ HOT_INLINE size_t put_entry(const struct dns_zoneset *zs, const struct zdb *z,
 }
 
 /* The entry of node (nd) for the query type, or the zone's NODATA. */
-static inline const uint8_t *node_entry(const struct zdb *z, const uint8_t *nd,
-                                        uint16_t qtype)
+HOT_INLINE const uint8_t *node_entry(const struct zdb *z, const uint8_t *nd,
+                                     uint16_t qtype)
 {
     uint32_t i = zdb_ld32(nd + ZN_ENT), n = zdb_ld16(nd + ZN_NENT);
 
@@ -862,13 +891,135 @@ static size_t answer_chaos(const struct dns_zoneset *zs, const struct qctx *x,
     return put_opt(zs, x, resp, pos, 0);
 }
 
+/*
+ * The answer to a well-formed QUERY (x) within (lim) bytes: CHAOS, other
+ * classes, transfers, then the most specific zone (or REFUSED).
+ */
+HOT_INLINE size_t answer_query(const struct dns_zoneset *zs, struct qctx *x,
+                               uint8_t *resp, size_t lim, unsigned flags,
+                               struct dns_auth_stats *st)
+{
+    /* Class IN, or ANY (RFC 1035 3.2.5) answered as IN like Knot. */
+    if (TB_UNLIKELY(x->qclass != DNS_CLASS_IN) && x->qclass != DNS_CLASS_ANY) {
+        if (x->qclass == DNS_CLASS_CH)
+            return answer_chaos(zs, x, resp, lim, st);
+        return answer_error(zs, x, resp, DNS_RCODE_REFUSED, true, true, st);
+    }
+    /* Zone transfers: AXFR not over UDP (RFC 5936 4.2: NOTIMP as NSD and
+     * Knot answer); over TCP, and IXFR, not yet: REFUSED with EDE 18
+     * Prohibited (RFC 8914 4.19), as NSD says when no transfer is
+     * allowed. */
+    if (TB_UNLIKELY(x->qtype == DNS_TYPE_AXFR || x->qtype == DNS_TYPE_IXFR)) {
+        if (x->qtype == DNS_TYPE_AXFR && !(flags & DNS_AUTH_TCP))
+            return answer_error(zs, x, resp, DNS_RCODE_NOTIMP, true, true, st);
+        x->ede = EDE_PROHIBITED; /* for answer_slow() */
+        return answer_error_ede(zs, x, resp, DNS_RCODE_REFUSED, true, true,
+                                EDE_PROHIBITED, st);
+    }
+    /* One zone (the usual server): a name found in it is in it, so the
+     * origin is compared only on a miss. */
+    if (zs->n == 1) {
+        const struct zdb *z = &zs->z[0];
+        uint32_t idx = zdb_find(z, x->name, x->nlen, x->hash);
+        size_t off;
+        if (TB_LIKELY(idx != ZDB_NONE))
+            return answer_zone_at(zs, z, x, idx, resp, lim, st);
+        if (z->olabels <= x->nl &&
+            x->nlen - (off = x->offs[x->nl - z->olabels]) == z->olen &&
+            zdb_eq(x->name + off, z->origin, z->olen))
+            return answer_zone_at(zs, z, x, ZDB_NONE, resp, lim, st);
+        return answer_notauth(zs, x, resp, st);
+    }
+    /* The most specific zone: origins by decreasing label count.  A DS
+     * query for a zone's apex belongs to the parent (RFC 4035 3.1.4.1). */
+    for (size_t i = 0; i < zs->n; i++) {
+        const struct zdb *z = &zs->z[i];
+        size_t off;
+        if (z->olabels > x->nl)
+            continue;
+        off = x->offs[x->nl - z->olabels];
+        if (x->nlen - off != z->olen ||
+            !zdb_eq(x->name + off, z->origin, z->olen))
+            continue;
+        if (TB_UNLIKELY(x->qtype == DNS_TYPE_DS && off == 0 && x->nl > 0)) {
+            for (size_t j = i + 1; j < zs->n; j++) {
+                const struct zdb *p = &zs->z[j];
+                size_t po;
+                if (p->olabels > x->nl)
+                    continue;
+                po = x->offs[x->nl - p->olabels];
+                if (x->nlen - po == p->olen &&
+                    zdb_eq(x->name + po, p->origin, p->olen))
+                    return answer_zone(zs, p, x, resp, lim, st);
+            }
+        }
+        return answer_zone(zs, z, x, resp, lim, st);
+    }
+    return answer_notauth(zs, x, resp, st);
+}
+
+/*
+ * FORMERR for a QUERY whose question did not parse, without it.  With
+ * QDCOUNT 0 the additional section is read (as Knot): an OPT there gets
+ * ours back (RFC 6891 7), NSID included.  (A server that knows DNS
+ * COOKIEs would answer such a query, RFC 7873 5.4.)
+ */
+static NOINLINE size_t answer_formerr(const struct dns_zoneset *zs,
+                                      struct qctx *x, uint8_t *resp,
+                                      struct dns_auth_stats *st)
+{
+    bool opt = false;
+
+    if (x->qlen >= DNS_HDR_LEN && tb_get16(x->q + 4) == 0 &&
+        tb_get16(x->q + 6) == 0 && tb_get16(x->q + 8) == 0 &&
+        tb_get16(x->q + 10) != 0) {
+        x->qend = DNS_HDR_LEN;
+        opt = parse_additional(x, tb_get16(x->q + 10));
+    }
+    return answer_error(zs, x, resp, DNS_RCODE_FORMERR, false, opt, st);
+}
+
+/*
+ * A QUERY with more in its additional section than the usual bare OPT:
+ * options, TSIG.  Answered by the same answer_query() with the OPT left
+ * out (x->opt cleared) and room kept for it, then the OPT is appended
+ * with its options: NSID (RFC 5001) when asked, EDE when answer_query()
+ * chose one.  So nothing on the common path looks at options.
+ */
+static NOINLINE size_t answer_slow(const struct dns_zoneset *zs, struct qctx *x,
+                                   uint8_t *resp, size_t cap, unsigned flags,
+                                   struct dns_auth_stats *st)
+{
+    bool opt = x->opt;
+    size_t lim, keep, n;
+
+    if (TB_UNLIKELY(DNS_RCODE(x->flags) != 0))
+        return answer_error(zs, x, resp, DNS_RCODE_FORMERR, true, true, st);
+    if (x->tsig != 0)
+        return answer_badkey(zs, x, resp, st);
+    if (opt && x->edns_version != 0) {
+        x->dnssec = false;
+        return answer_error(zs, x, resp, DNS_RCODE_BADVERS, true, true, st);
+    }
+    lim = limit(zs, x, cap, flags);
+    keep = opt ? 11 + nsid_room(zs, x) : 0;
+    if (keep > lim - x->qend) { /* a long NSID and a long name in 512 */
+        x->nsid = false;
+        keep = 11;
+    }
+    x->opt = false;
+    x->ede = 0;
+    n = answer_query(zs, x, resp, lim - keep, flags, st);
+    x->opt = opt;
+    return put_opt_opts(zs, x, resp, n, lim, 0, x->ede);
+}
+
 size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
                        size_t qlen, uint8_t *resp, size_t cap, unsigned flags,
                        struct dns_auth_stats *st)
 {
     struct qctx x;
     uint64_t hw;
-    size_t lim;
     bool ok;
 
     st->queries++;
@@ -880,9 +1031,9 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
     x.q = q;
     x.qlen = qlen;
     x.flags = tb_get16(q + 2);
-    x.opt = x.dnssec = false;
+    x.opt = x.dnssec = x.nsid = false;
+    x.ede = 0;
     x.qend = 0;
-    x.tsig = 0;
     /* QDCOUNT 1, ANCOUNT and NSCOUNT 0 (RFC 1035 4.1.2; NSD): bytes 4..9
      * are 00 01 00 00 00 00. */
     hw = zdb_ld64(q + 2);
@@ -899,7 +1050,7 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
         return answer_error(zs, &x, resp, rc, ok, true, st);
     }
     if (TB_UNLIKELY(!ok))
-        return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, false, false, st);
+        return answer_formerr(zs, &x, resp, st);
     if (tb_get16(q + 10) == 1 && qlen - x.qend == 11 && q[x.qend] == 0 &&
         tb_get16(q + x.qend + 1) == DNS_TYPE_OPT &&
         tb_get16(q + x.qend + 9) == 0) {
@@ -908,75 +1059,20 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
         x.udp = tb_get16(q + x.qend + 3);
         x.edns_version = q[x.qend + 6];
         x.dnssec = (q[x.qend + 7] & (DNS_EDNS_DO >> 8)) != 0;
-    } else if (tb_get16(q + 10) != 0 &&
-               TB_UNLIKELY(!parse_additional(&x, tb_get16(q + 10)))) {
-        x.opt = false;
-        return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, true, false, st);
+    } else if (tb_get16(q + 10) != 0) {
+        if (TB_UNLIKELY(!parse_additional(&x, tb_get16(q + 10)))) {
+            x.opt = false;
+            return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, true, false,
+                                st);
+        }
+        return answer_slow(zs, &x, resp, cap, flags, st);
     }
     if (TB_UNLIKELY(DNS_RCODE(x.flags) != 0))
         return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, true, true, st);
-    if (TB_UNLIKELY(x.tsig != 0))
-        return answer_badkey(zs, &x, resp, st);
     if (TB_UNLIKELY(x.opt && x.edns_version != 0)) {
         /* RFC 6891 6.1.3: BADVERS (16) = ext 1, header 0. */
         x.dnssec = false;
         return answer_error(zs, &x, resp, DNS_RCODE_BADVERS, true, true, st);
     }
-    lim = limit(zs, &x, cap, flags);
-    /* Class IN, or ANY (RFC 1035 3.2.5) answered as IN like Knot. */
-    if (TB_UNLIKELY(x.qclass != DNS_CLASS_IN && x.qclass != DNS_CLASS_ANY)) {
-        if (x.qclass == DNS_CLASS_CH)
-            return answer_chaos(zs, &x, resp, lim, st);
-        return answer_error(zs, &x, resp, DNS_RCODE_REFUSED, true, true, st);
-    }
-    /* Zone transfers: AXFR not over UDP (RFC 5936 4.2: NOTIMP as NSD and
-     * Knot answer); over TCP, and IXFR, not yet: REFUSED with EDE 18
-     * Prohibited (RFC 8914 4.19), as NSD says when no transfer is
-     * allowed. */
-    if (TB_UNLIKELY(x.qtype == DNS_TYPE_AXFR || x.qtype == DNS_TYPE_IXFR)) {
-        if (x.qtype == DNS_TYPE_AXFR && !(flags & DNS_AUTH_TCP))
-            return answer_error(zs, &x, resp, DNS_RCODE_NOTIMP, true, true, st);
-        return answer_error_ede(zs, &x, resp, DNS_RCODE_REFUSED, true, true,
-                                EDE_PROHIBITED, st);
-    }
-    /* One zone (the usual server): a name found in it is in it, so the
-     * origin is compared only on a miss. */
-    if (zs->n == 1) {
-        const struct zdb *z = &zs->z[0];
-        uint32_t idx = zdb_find(z, x.name, x.nlen, x.hash);
-        size_t off;
-        if (TB_LIKELY(idx != ZDB_NONE))
-            return answer_zone_at(zs, z, &x, idx, resp, lim, st);
-        if (z->olabels <= x.nl &&
-            x.nlen - (off = x.offs[x.nl - z->olabels]) == z->olen &&
-            zdb_eq(x.name + off, z->origin, z->olen))
-            return answer_zone_at(zs, z, &x, ZDB_NONE, resp, lim, st);
-        return answer_notauth(zs, &x, resp, st);
-    }
-    /* The most specific zone: origins by decreasing label count.  A DS
-     * query for a zone's apex belongs to the parent (RFC 4035 3.1.4.1). */
-    for (size_t i = 0; i < zs->n; i++) {
-        const struct zdb *z = &zs->z[i];
-        size_t off;
-        if (z->olabels > x.nl)
-            continue;
-        off = x.offs[x.nl - z->olabels];
-        if (x.nlen - off != z->olen ||
-            !zdb_eq(x.name + off, z->origin, z->olen))
-            continue;
-        if (TB_UNLIKELY(x.qtype == DNS_TYPE_DS && off == 0 && x.nl > 0)) {
-            for (size_t j = i + 1; j < zs->n; j++) {
-                const struct zdb *p = &zs->z[j];
-                size_t po;
-                if (p->olabels > x.nl)
-                    continue;
-                po = x.offs[x.nl - p->olabels];
-                if (x.nlen - po == p->olen &&
-                    zdb_eq(x.name + po, p->origin, p->olen))
-                    return answer_zone(zs, p, &x, resp, lim, st);
-            }
-        }
-        return answer_zone(zs, z, &x, resp, lim, st);
-    }
-    return answer_notauth(zs, &x, resp, st);
+    return answer_query(zs, &x, resp, limit(zs, &x, cap, flags), flags, st);
 }

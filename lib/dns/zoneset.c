@@ -57,6 +57,14 @@ int dns_zoneset_build(struct dns_zoneset **zsp, const void *const *blobs,
         (err = copy_str(zs->version, &zs->version_len,
                         opts ? opts->version : NULL, "")) != 0)
         goto fail;
+    if (opts != NULL && opts->nsid != NULL && opts->nsid_len != 0) {
+        if (opts->nsid_len > sizeof(zs->nsid)) {
+            err = TB_EINVAL;
+            goto fail;
+        }
+        memcpy(zs->nsid, opts->nsid, opts->nsid_len);
+        zs->nsid_len = (uint8_t)opts->nsid_len;
+    }
     for (size_t i = 0; i < n; i++) {
         struct zdb z;
         size_t j;

@@ -13,6 +13,8 @@ struct dns_zoneset {
     uint16_t udp_max;
     uint8_t identity_len, version_len;
     char identity[256], version[256];
+    uint8_t nsid_len; /* 0: no NSID */
+    uint8_t nsid[255]; /* RFC 5001 payload */
     uint8_t opt[11]; /* our OPT RR: root, type 41, udp_max, 0, 0, 0 */
     struct zdb z[]; /* by decreasing origin label count */
 };

@@ -604,6 +604,202 @@ static void bug7_ede_not_auth(void)
                 "OPT size=1232 ext=0 flags=0000\n");
 }
 
+/* A query for (name, type) with an OPT of payload (edns) holding an
+ * empty NSID option (RFC 5001 2.1). */
+static size_t nsid_query(uint8_t *q, const char *name, uint16_t type,
+                         uint16_t qclass, int edns, bool do_bit)
+{
+    size_t ql = ta_query(q, name, type, qclass, edns, do_bit);
+
+    tb_put16(q + ql - 2, 4);
+    memcpy(q + ql, "\0\3\0\0", 4);
+    return ql + 4;
+}
+
+/*
+ * Issue 7: NSID (RFC 5001) in every response with an OPT to a query that
+ * asks for it (as Knot 3.2.6 and NSD 4.6.1), BADVERS excepted (as NSD),
+ * NSID before EDE, room kept for it; never without being asked or
+ * configured.
+ */
+static void bug7_nsid(void)
+{
+    static const uint8_t id[] = "ns\0bin"; /* any bytes */
+    struct dns_auth_opts o = {.chaos = true,
+                              .identity = "ns1.test",
+                              .version = "tibra-test",
+                              .nsid = id,
+                              .nsid_len = sizeof(id) - 1};
+    const void *b[1] = {blob};
+    size_t l[1] = {blob_len}, ql, n, n0;
+    struct dns_zoneset *set;
+    uint8_t q[512];
+    char want[2048];
+    const char *nsid = " NSID=6e730062696e";
+
+    REQUIRE(dns_zoneset_build(&set, b, l, 1, &o, &ta) == 0);
+    ql = nsid_query(q, "www.example.com.", DNS_TYPE_AAAA, DNS_CLASS_IN, 1232,
+                    true);
+    n = ask_raw(set, q, ql, 0, 512);
+    EXPECT(txt, "NOERROR aa qd=1 an=1 ns=0 ar=1\n"
+                "AN www.example.com. 3600 AAAA 2001:db8::80\n"
+                "OPT size=1232 ext=0 flags=8000 NSID=6e730062696e\n");
+    REQUIRE(n > 21);
+    CHECK_MEM(resp + n - 21,
+              "\0\0\x29\x04\xd0\0\0\x80\0\0\x0a\0\x03\0\x06ns\0bin", 21);
+    /* Not asked: none.  Without EDNS: no OPT at all. */
+    ql = ta_query(q, "www.example.com.", DNS_TYPE_AAAA, DNS_CLASS_IN, 1232, 0);
+    ask_raw(set, q, ql, 0, 512);
+    CHECK(strstr(txt, "NSID") == NULL);
+    /* Every kind of answer: negative, wildcard, referral, DNAME, CNAME
+     * chain, CHAOS, over TCP. */
+    ql = nsid_query(q, "nx.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, 0);
+    ask_raw(set, q, ql, 0, 512);
+    CHECK(strstr(txt, "NXDOMAIN aa qd=1 an=0 ns=1 ar=1\n") == txt);
+    CHECK(strstr(txt, nsid) != NULL);
+    ql = nsid_query(q, "a.wild.example.com.", DNS_TYPE_MX, DNS_CLASS_IN, 1232,
+                    0);
+    ask_raw(set, q, ql, 0, 512);
+    CHECK(strstr(txt, "NOERROR aa qd=1 an=1 ns=0 ar=2\n") == txt);
+    CHECK(strstr(txt, nsid) != NULL);
+    ql = nsid_query(q, "x.sub.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, 0);
+    ask_raw(set, q, ql, 0, 512);
+    CHECK(strstr(txt, "NOERROR qd=1 an=0 ns=2 ar=2\n") == txt);
+    CHECK(strstr(txt, nsid) != NULL);
+    ql = nsid_query(q, "www.dnin.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232,
+                    0);
+    ask_raw(set, q, ql, 0, 512);
+    CHECK(strstr(txt, "NOERROR aa qd=1 an=3 ns=0 ar=1\n") == txt);
+    CHECK(strstr(txt, nsid) != NULL);
+    ql = nsid_query(q, "chain.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, 0);
+    ask_raw(set, q, ql, DNS_AUTH_TCP, 65535);
+    CHECK(strstr(txt, "NOERROR aa qd=1 an=4 ns=0 ar=1\n") == txt);
+    CHECK(strstr(txt, nsid) != NULL);
+    ql = nsid_query(q, "id.server.", DNS_TYPE_TXT, DNS_CLASS_CH, 1232, 0);
+    ask_raw(set, q, ql, 0, 512);
+    snprintf(want, sizeof(want),
+             "NOERROR qd=1 an=1 ns=0 ar=1\n"
+             "AN id.server. 0 TXT \"ns1.test\"\n"
+             "OPT size=1232 ext=0 flags=0000%s\n",
+             nsid);
+    EXPECT(txt, want);
+    /* Errors with an OPT: NSID first, then the EDE. */
+    ql = nsid_query(q, "www.example.org.", DNS_TYPE_A, DNS_CLASS_IN, 1232, 0);
+    n = ask_raw(set, q, ql, 0, 512);
+    snprintf(want, sizeof(want),
+             "REFUSED qd=1 an=0 ns=0 ar=1\n"
+             "OPT size=1232 ext=0 flags=0000%s EDE=20\n",
+             nsid);
+    EXPECT(txt, want);
+    CHECK(n == ql - 4 + 10 + 6);
+    ql = nsid_query(q, "example.com.", DNS_TYPE_IXFR, DNS_CLASS_IN, 1232, 0);
+    ask_raw(set, q, ql, DNS_AUTH_TCP, 65535);
+    snprintf(want, sizeof(want),
+             "REFUSED qd=1 an=0 ns=0 ar=1\n"
+             "OPT size=1232 ext=0 flags=0000%s EDE=18\n",
+             nsid);
+    EXPECT(txt, want);
+    ql = nsid_query(q, "example.com.", DNS_TYPE_AXFR, DNS_CLASS_IN, 1232, 0);
+    ask_raw(set, q, ql, 0, 512);
+    CHECK(strstr(txt, "NOTIMP") == txt && strstr(txt, nsid) != NULL);
+    ql = nsid_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_HS, 1232, 0);
+    ask_raw(set, q, ql, 0, 512);
+    CHECK(strstr(txt, "REFUSED") == txt && strstr(txt, nsid) != NULL &&
+          strstr(txt, "EDE") == NULL);
+    q[2] = (uint8_t)(DNS_OPCODE_NOTIFY << 3);
+    ask_raw(set, q, ql, 0, 512);
+    CHECK(strstr(txt, "REFUSED") == txt && strstr(txt, nsid) != NULL);
+    q[2] = 0;
+    q[3] = 0x02; /* an RCODE in a query: FORMERR */
+    ask_raw(set, q, ql, 0, 512);
+    CHECK(strstr(txt, "FORMERR qd=1") == txt && strstr(txt, nsid) != NULL);
+    /* BADVERS: the options of an unknown version are not answered. */
+    ql = nsid_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, 0);
+    q[ql - 9] = 1;
+    ask_raw(set, q, ql, 0, 512);
+    EXPECT(txt, "NOERROR qd=1 an=0 ns=0 ar=1\n"
+                "OPT size=1232 ext=1 flags=0000\n");
+    /* QDCOUNT 0 with an OPT: FORMERR with our OPT (as Knot). */
+    memcpy(q + 12, "\0\0\x29\x04\xd0\0\0\0\0\0\4\0\3\0\0", 15);
+    q[5] = 0;
+    ask_raw(set, q, 27, 0, 512);
+    snprintf(want, sizeof(want),
+             "FORMERR qd=0 an=0 ns=0 ar=1\n"
+             "OPT size=1232 ext=0 flags=0000%s\n",
+             nsid);
+    EXPECT(txt, want);
+    q[5] = 1;
+    /* An NSID request with data, and two of them: one NSID back. */
+    ql = ta_query(q, "www.example.com.", DNS_TYPE_AAAA, DNS_CLASS_IN, 1232, 0);
+    tb_put16(q + ql - 2, 10);
+    memcpy(q + ql, "\0\3\0\2ab\0\3\0\0", 10);
+    ask_raw(set, q, ql + 10, 0, 512);
+    EXPECT(txt, "NOERROR aa qd=1 an=1 ns=0 ar=1\n"
+                "AN www.example.com. 3600 AAAA 2001:db8::80\n"
+                "OPT size=1232 ext=0 flags=0000 NSID=6e730062696e\n");
+    /* TC keeps the OPT and its NSID; room is kept for the NSID: an answer
+     * that fits only without it is truncated. */
+    ql = nsid_query(q, "big.example.com.", DNS_TYPE_TXT, DNS_CLASS_IN, 512, 0);
+    n = ask_raw(set, q, ql, 0, 65535);
+    CHECK(n <= 512);
+    snprintf(want, sizeof(want),
+             "NOERROR aa tc qd=1 an=0 ns=0 ar=1\n"
+             "OPT size=1232 ext=0 flags=0000%s\n",
+             nsid);
+    EXPECT(txt, want);
+    ql = ta_query(q, "big.example.com.", DNS_TYPE_TXT, DNS_CLASS_IN, 4096, 0);
+    n0 = ask_raw(set, q, ql, 0, 65535);
+    ql = nsid_query(q, "big.example.com.", DNS_TYPE_TXT, DNS_CLASS_IN,
+                    (int)n0 + 9, 0);
+    n = ask_raw(set, q, ql, 0, 65535);
+    CHECK(n <= n0 + 9);
+    CHECK(strstr(txt, "NOERROR aa tc qd=1 an=0 ns=0 ar=1\n") == txt);
+    CHECK(strstr(txt, nsid) != NULL);
+    ql = nsid_query(q, "big.example.com.", DNS_TYPE_TXT, DNS_CLASS_IN,
+                    (int)n0 + 10, 0);
+    n = ask_raw(set, q, ql, 0, 65535);
+    CHECK_EQ(n, n0 + 10);
+    CHECK(strstr(txt, "NOERROR aa qd=1 an=2 ns=0 ar=1\n") == txt);
+    dns_zoneset_free(set, &ta);
+    /* Asked but none configured: no NSID (as NSD by default). */
+    ql =
+        nsid_query(q, "www.example.com.", DNS_TYPE_AAAA, DNS_CLASS_IN, 1232, 0);
+    ask_raw(zs, q, ql, 0, 512);
+    EXPECT(txt, "NOERROR aa qd=1 an=1 ns=0 ar=1\n"
+                "AN www.example.com. 3600 AAAA 2001:db8::80\n"
+                "OPT size=1232 ext=0 flags=0000\n");
+    /* A 255-byte NSID and a 255-byte name cannot share 512 bytes with
+     * the answer's room: the answer comes without the NSID. */
+    {
+        static uint8_t big[255];
+        char name[300];
+        size_t k = 0;
+        memset(big, 'n', sizeof(big));
+        o.nsid = big;
+        o.nsid_len = 255;
+        REQUIRE(dns_zoneset_build(&set, b, l, 1, &o, &ta) == 0);
+        for (int i = 0; i < 3; i++)
+            k += (size_t)snprintf(name + k, sizeof(name) - k, "%.63s.",
+                                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                                  "aaaaaaaaaaaaaaaaaaaa");
+        snprintf(name + k, sizeof(name) - k, "%.49s.example.com.",
+                 "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+        ql = nsid_query(q, name, DNS_TYPE_A, DNS_CLASS_IN, 512, 0);
+        REQUIRE(ql == 12 + 255 + 4 + 15);
+        n = ask_raw(set, q, ql, 0, 512);
+        CHECK(n <= 512);
+        CHECK(strstr(txt, "NXDOMAIN aa qd=1 an=0 ns=1 ar=1\n") == txt);
+        CHECK(strstr(txt, "NSID") == NULL);
+        ql =
+            nsid_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 512, 0);
+        ask_raw(set, q, ql, 0, 512);
+        CHECK(strstr(txt, " NSID=6e6e6e") != NULL);
+        dns_zoneset_free(set, &ta);
+        o.nsid_len = 256;
+        CHECK_EQ(dns_zoneset_build(&set, b, l, 1, &o, &ta), TB_EINVAL);
+    }
+}
+
 static void test_truncation(void)
 {
     uint8_t q[512];
@@ -792,6 +988,7 @@ int main(void)
     RUN(test_malformed);
     RUN(test_edns);
     RUN(bug7_ede_not_auth);
+    RUN(bug7_nsid);
     RUN(test_truncation);
     RUN(test_multi_zone);
     RUN(test_dnssec);

@@ -55,6 +55,9 @@ struct dns_auth_opts {
     const char *version; /* version.server / version.bind (NULL: "") */
     uint16_t udp_max; /* largest UDP response with EDNS; 0 = 1232;
                          values below 512 count as 512 */
+    const uint8_t *nsid; /* NSID payload (RFC 5001), any bytes, sent to
+                            queries whose OPT asks for it */
+    size_t nsid_len; /* at most 255; 0 (or nsid NULL): no NSID */
 };
 
 struct dns_zoneset;
@@ -64,10 +67,11 @@ struct dns_zoneset;
  * validating each (dns_zone_open).  The blobs are NOT copied: they are
  * owned by the caller and MUST stay unchanged and alive until
  * dns_zoneset_free.  (opts) (MAY be NULL for defaults) is copied, strings
- * included.  Memory comes from (a).  Returns 0 with the set in (*zs), or
- * TB_EMALF / TB_ENOTSUP (blob (i) invalid; nothing is built), TB_EEXIST
- * (two zones with the same origin), TB_EINVAL (n > 65535 or a string over
- * 255 bytes), TB_ENOMEM.  n == 0 is allowed (everything is REFUSED).
+ * and NSID included.  Memory comes from (a).  Returns 0 with the set in
+ * (*zs), or TB_EMALF / TB_ENOTSUP (blob (i) invalid; nothing is built),
+ * TB_EEXIST (two zones with the same origin), TB_EINVAL (n > 65535, a
+ * string or the NSID over 255 bytes), TB_ENOMEM.  n == 0 is allowed (everything
+ * is REFUSED).
  */
 TB_API int dns_zoneset_build(struct dns_zoneset **zs, const void *const *blobs,
                              const size_t *lens, size_t n,
@@ -119,7 +123,10 @@ struct dns_auth_stats {
  * (no keys yet); ANY: one RRset, the first in type order (RFC 8482).
  * With EDNS: REFUSED for a name outside our zones carries Extended DNS
  * Error 20, Not Authoritative, a refused transfer 18, Prohibited (RFC
- * 8914).
+ * 8914); a query whose OPT holds an NSID option gets the configured NSID
+ * (RFC 5001) in every response with an OPT but BADVERS, room kept for
+ * it (when the NSID and the question cannot both fit in (cap), no NSID).
+ * A query with QDCOUNT 0 and an OPT gets FORMERR with an OPT.
  * (st->servfail) counts every RCODE without a counter of its own.
  */
 TB_API size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
