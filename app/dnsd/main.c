@@ -121,7 +121,8 @@ static const char usage_text[] =
 "\n"
 "FILES\n"
 "    SERVICE-FILE      the service: 'service:' (listen addresses, workers,\n"
-"                      TCP limits, chaos, identity, version, pidfile) and\n"
+"                      TCP limits, chaos, identity, version, nsid,\n"
+"                      pidfile) and\n"
 "                      one 'zone:' per zone.  Relative paths in it are\n"
 "                      relative to its own directory.\n"
 "    pidfile           written after the sockets are bound, removed at exit\n"
@@ -178,6 +179,8 @@ static void auth_opts(const struct svc_conf *c, struct dns_auth_opts *o)
         o->version = version;
     }
     o->udp_max = c->udp_size;
+    o->nsid = c->nsid;
+    o->nsid_len = c->nsid_len;
 }
 
 static int write_pidfile(const char *path)

@@ -34,6 +34,7 @@
 #define SVC_LISTEN_MAX              32 /* listen statements */
 #define SVC_ZONES_MAX               65535 /* zone statements (a zone set) */
 #define SVC_WORKERS_MAX             256
+#define SVC_NSID_MAX                255 /* NSID payload, bytes */
 #define SVC_TEXT_MAX                (1u << 20) /* largest service file, bytes */
 #define SVC_DEFAULT_PORT            53
 #define SVC_DEFAULT_TCP_CLIENTS     1000
@@ -84,6 +85,8 @@ struct svc_conf {
     bool chaos; /* answer CH TXT id.server etc. */
     char *identity; /* NULL: the service name */
     char *version; /* NULL: "tibra " TB_VERSION */
+    uint8_t nsid[SVC_NSID_MAX]; /* NSID payload (RFC 5001) */
+    size_t nsid_len; /* 0: no NSID (the default) */
     char *pidfile; /* resolved path, NULL if not given */
     struct svc_zone *zones;
     size_t nzones;

@@ -47,6 +47,7 @@ enum once_key {
     K_IDENTITY,
     K_VERSION,
     K_PIDFILE,
+    K_NSID,
     K_ONCE_COUNT
 };
 
@@ -297,6 +298,56 @@ static bool once(struct parser *ps, enum once_key k, const char *key)
     return true;
 }
 
+static int hexdigit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+/*
+ * nsid: the NSID payload (RFC 5001 2.3), as Knot's `nsid:` takes it: text,
+ * or "0x" and an even number of hex digits for any bytes; "" or "0x"
+ * alone: none.  (NSD's `nsid:` is hex without 0x, or ascii_TEXT.)
+ */
+static void nsid(struct parser *ps, const struct tok *v, struct svc_conf *c)
+{
+    size_t n = v->len;
+
+    if (n >= 2 && v->p[0] == '0' && v->p[1] == 'x') {
+        n -= 2;
+        if (n % 2 != 0) {
+            perr(ps, "nsid: 0x needs an even number of hex digits");
+            return;
+        }
+        if (n / 2 > SVC_NSID_MAX) {
+            perr(ps, "nsid is longer than %d bytes", SVC_NSID_MAX);
+            return;
+        }
+        for (size_t i = 0; i < n / 2; i++) {
+            int hi = hexdigit(v->p[2 + 2 * i]), lo = hexdigit(v->p[3 + 2 * i]);
+            if (hi < 0 || lo < 0) {
+                perr(ps, "nsid: '%c%c' is not a hex byte", v->p[2 + 2 * i],
+                     v->p[3 + 2 * i]);
+                return;
+            }
+            c->nsid[i] = (uint8_t)(hi << 4 | lo);
+        }
+        c->nsid_len = n / 2;
+        return;
+    }
+    if (n > SVC_NSID_MAX) {
+        perr(ps, "nsid is longer than %d bytes", SVC_NSID_MAX);
+        return;
+    }
+    memcpy(c->nsid, v->p, n);
+    c->nsid_len = n;
+}
+
 static void service_item(struct parser *ps, const struct tok *t, size_t n)
 {
     struct svc_conf *c = ps->c;
@@ -325,6 +376,7 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         {"identity", K_IDENTITY},
         {"version", K_VERSION},
         {"pidfile", K_PIDFILE},
+        {"nsid", K_NSID},
     };
     size_t k;
 
@@ -494,6 +546,9 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
             return;
         }
         c->pidfile = dup_path(ps, v);
+        break;
+    case 16:
+        nsid(ps, v, c);
         break;
     default:
         break;

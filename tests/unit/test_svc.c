@@ -123,6 +123,7 @@ static void test_example(void)
     CHECK_EQ(c.udp_size, DNS_EDNS_DEFAULT_UDP);
     CHECK(c.chaos);
     CHECK(c.identity == NULL);
+    CHECK_EQ(c.nsid_len, 0);
     svc_conf_free(&c);
     CHECK_EQ(live_bytes, 0);
 }
@@ -136,7 +137,7 @@ static void test_all_keys(void)
                        "\ttcp-idle-timeout 3   # seconds\n"
                        "    tcp-max-queries 100; udp-size 1400; chaos off\n"
                        "    identity \"ns2 \\\"east\\\"\"; version \"\"\n"
-                       "    pidfile /run/ns2.pid\n"
+                       "    pidfile /run/ns2.pid; nsid \"ns2 east\"\n"
                        "    listen [2001:db8::53]@53; listen 192.0.2.53\n"
                        "\n"
                        "zone: Example.COM. file /srv/example.com.zone\n"
@@ -155,6 +156,8 @@ static void test_all_keys(void)
     CHECK_STR(c.identity, "ns2 \"east\"");
     CHECK_STR(c.version, "");
     CHECK_STR(c.pidfile, "/run/ns2.pid");
+    CHECK_EQ(c.nsid_len, 8);
+    CHECK_MEM(c.nsid, "ns2 east", 8);
     REQUIRE(c.nlisten == 2);
     CHECK_EQ(c.listen[0].port, 53);
     CHECK_EQ(c.listen[1].port, 53);
@@ -272,6 +275,51 @@ static void test_errors(void)
     expect_error("service: listen ::1\n  workers x\n  chaos y\n",
                  "t.conf:2: workers: 'x' is not a number\n"
                  "t.conf:3: chaos: expected on or off");
+}
+
+/* Issue 7: nsid, as Knot's nsid: takes it (text, or 0x and hex bytes). */
+static void bug7_nsid(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+    char text[700];
+
+    REQUIRE(parse(&c, NULL, "service: listen ::1; nsid 0x00fFa0\n", &d) == 0);
+    CHECK_EQ(c.nsid_len, 3);
+    CHECK_MEM(c.nsid, "\0\xff\xa0", 3);
+    svc_conf_free(&c);
+    /* "0X" is text, as in Knot; so is a word that only starts like hex. */
+    REQUIRE(parse(&c, NULL, "service: listen ::1; nsid 0XAB\n", &d) == 0);
+    CHECK_EQ(c.nsid_len, 4);
+    CHECK_MEM(c.nsid, "0XAB", 4);
+    svc_conf_free(&c);
+    /* Empty, or 0x alone: none (Knot's way to switch it off). */
+    REQUIRE(parse(&c, NULL, "service: listen ::1; nsid \"\"\n", &d) == 0);
+    CHECK_EQ(c.nsid_len, 0);
+    svc_conf_free(&c);
+    REQUIRE(parse(&c, NULL, "service: listen ::1; nsid 0x\n", &d) == 0);
+    CHECK_EQ(c.nsid_len, 0);
+    svc_conf_free(&c);
+    /* 255 bytes at most, either way. */
+    memcpy(text, "service: listen ::1; nsid 0x", 28);
+    memset(text + 28, 'a', 510);
+    memcpy(text + 538, "\n", 2);
+    REQUIRE(parse(&c, NULL, text, &d) == 0);
+    CHECK_EQ(c.nsid_len, 255);
+    CHECK(c.nsid[254] == 0xaa);
+    svc_conf_free(&c);
+    memcpy(text + 538, "aa\n", 4);
+    expect_error(text, "t.conf:1: nsid is longer than 255 bytes");
+    memcpy(text, "service: listen ::1; nsid ", 26);
+    memset(text + 26, 'n', 256);
+    memcpy(text + 282, "\n", 2);
+    expect_error(text, "t.conf:1: nsid is longer than 255 bytes");
+    expect_error("service: listen ::1; nsid 0xabc\n",
+                 "nsid: 0x needs an even number of hex digits");
+    expect_error("service: listen ::1; nsid 0xzz\n",
+                 "nsid: 'zz' is not a hex byte");
+    expect_error("service: listen ::1; nsid a; nsid b\n", "given twice");
+    CHECK_EQ(live_bytes, 0);
 }
 
 static void test_bytes(void)
@@ -444,6 +492,7 @@ int main(void)
     RUN(test_all_keys);
     RUN(test_guest_keys);
     RUN(test_errors);
+    RUN(bug7_nsid);
     RUN(test_bytes);
     RUN(test_alloc_failure);
     RUN(test_ip);
