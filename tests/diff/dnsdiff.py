@@ -26,8 +26,9 @@
 #   - the order of RRs within each section (RFC 1035 does not fix it);
 #   - the case of owner names and rdata names (RFC 4343), but NOT the case
 #     of the question, which servers echo (resolvers rely on it, 0x20);
-#   - the EDNS UDP payload size a server advertises and the options NSID,
-#     COOKIE and PADDING (RFC 6891 6.2.3, 5001, 7873, 7830: per server);
+#   - the EDNS UDP payload size a server advertises and the options
+#     COOKIE and PADDING (RFC 6891 6.2.3, 7873, 7830: per server); NSID
+#     is compared (run.sh gives all three servers the same one);
 #   - with TC=1, the content of answer/authority/additional (RFC 2181 9:
 #     a truncated message may hold any subset);
 #   - compression and other byte-level encoding (we compare parsed form);
@@ -71,7 +72,7 @@ except ImportError:
 UDP_TIMEOUT = 1.0
 UDP_TRIES = 2
 TCP_TIMEOUT = 2.0
-IGNORED_OPTIONS = {3: "NSID", 10: "COOKIE", 12: "PADDING"}
+IGNORED_OPTIONS = {10: "COOKIE", 12: "PADDING"}
 # Error responses whose question section is not compared (see the top).
 ERROR_RCODES = {1, 2, 4, 5, 9, 16}   # FORMERR SERVFAIL NOTIMP REFUSED
                                      # NOTAUTH BADVERS
@@ -268,6 +269,8 @@ def has_names(rdtype):
 def opt_text(o):
     if o.otype == 15 and getattr(o, "code", None) is not None:
         return "EDE(%d)" % o.code          # RFC 8914 info-code
+    if o.otype == 3:                       # RFC 5001 payload
+        return "NSID(%s)" % o.to_wire().hex()
     return "%d" % o.otype
 
 
@@ -544,6 +547,22 @@ def dig_text(raw):
         return ["(not parseable: %s)" % type(e).__name__]
 
 
+CHUNK = 64   # same(): queries asked at once before their answers are compared
+
+
+def alive(addr, zone, timeout=5.0):
+    """True if (addr) answers (zone) SOA within (timeout) seconds."""
+    q = Query("alive", 0)
+    build_query(q, [zone, "SOA"])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        r = ask(addr, q)
+        if isinstance(r, bytes) and len(r) >= 12:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def same(args):
     """Byte for byte: every query of the corpus goes to the reference (the
     first --server, tibra-dnsd) and to each target (the DNS images) once
@@ -575,8 +594,8 @@ def same(args):
 
     def retry(addr, q):
         global UDP_TIMEOUT, TCP_TIMEOUT
-        # Only the main thread calls this, after a pass: the globals are
-        # not in use by a worker.
+        # Only the main thread calls this, between chunks: the globals are
+        # not in use by a worker then.
         saved = UDP_TIMEOUT, TCP_TIMEOUT
         UDP_TIMEOUT, TCP_TIMEOUT = 3 * saved[0], 3 * saved[1]
         try:
@@ -584,24 +603,26 @@ def same(args):
         finally:
             UDP_TIMEOUT, TCP_TIMEOUT = saved
 
-    for p, tr in enumerate(transports):
-        if tr not in ("udp", "tcp"):
-            raise SystemExit("same: transport %s: want udp or tcp" % tr)
-        work = []
-        for i, q0 in enumerate(queries):
-            q = Query(q0.qid, q0.line_no)
-            q.wire, q.text, q.udp_limit = q0.wire, q0.text, q0.udp_limit
-            q.tcp = tr == "tcp"
-            who = [(n, a) for n, a in targets
-                   if (i + p) % share.get(n, 1) == 0]
-            work.append((q, who))
-        t0 = time.monotonic()
-        with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
-            futs = [(q, ex.submit(ask, ref_addr, q),
-                     [(n, a, ex.submit(ask, a, q)) for n, a in who])
-                    for q, who in work]
-            done = [(q, fr.result(), [(n, a, f.result()) for n, a, f in fs])
-                    for q, fr, fs in futs]
+    def same_chunk(chunk, tr, ex):
+        """Asks and compares (chunk); False if a server stopped answering
+        (all silent in the chunk and no answer to a SOA probe either)."""
+        futs = [(q, ex.submit(ask, ref_addr, q),
+                 [(n, a, ex.submit(ask, a, q)) for n, a in who])
+                for q, who in chunk]
+        done = [(q, fr.result(), [(n, a, f.result()) for n, a, f in fs])
+                for q, fr, fs in futs]
+        heard = {}   # server -> [queries, answered]
+        for q, r_ref, got in done:
+            for n, a, r in [(ref, ref_addr, r_ref)] + got:
+                h = heard.setdefault((n, a), [0, 0])
+                h[0] += 1
+                h[1] += isinstance(r, bytes)
+        for (n, a), (asked, answered) in heard.items():
+            if asked >= 8 and answered == 0 and not alive(a, args.zone):
+                print("FAIL %s (%s:%d) no longer answers: no answer to %d "
+                      "queries and to %s SOA; stopping" % (
+                          n, a[0], a[1], asked, args.zone))
+                return False
         for q, r_ref, got in done:
             line = ["%s %s %s=%s" % (
                 q.qid, tr, ref, ("%d:%s" % (len(r_ref), r_ref.hex()[:16]))
@@ -637,6 +658,27 @@ def same(args):
                 print(udiff(dig_text(r_ref), dig_text(r), ref, n))
             if rep:
                 rep.write(" ".join(line) + "\n")
+        return True
+
+    for p, tr in enumerate(transports):
+        if tr not in ("udp", "tcp"):
+            raise SystemExit("same: transport %s: want udp or tcp" % tr)
+        work = []
+        for i, q0 in enumerate(queries):
+            q = Query(q0.qid, q0.line_no)
+            q.wire, q.text, q.udp_limit = q0.wire, q0.text, q0.udp_limit
+            q.tcp = tr == "tcp"
+            who = [(n, a) for n, a in targets
+                   if (i + p) % share.get(n, 1) == 0]
+            work.append((q, who))
+        t0 = time.monotonic()
+        ex = concurrent.futures.ThreadPoolExecutor(args.jobs)
+        try:
+            for c in range(0, len(work), CHUNK):
+                if not same_chunk(work[c:c + CHUNK], tr, ex):
+                    return 1
+        finally:
+            ex.shutdown(cancel_futures=True)
         print("pass %s: %d queries in %.1f s" % (tr, len(work),
                                                   time.monotonic() - t0))
         sys.stdout.flush()
@@ -747,6 +789,8 @@ def main():
     s.add_argument("--tcp-timeout", type=float, default=TCP_TIMEOUT)
     s.add_argument("--report")
     s.add_argument("--label", help="named in the summary line")
+    s.add_argument("--zone", default="example.org",
+                   help="asked (SOA) to tell a silent server from a dead one")
     f = sub.add_parser("ports")
     f.add_argument("n", type=int)
     args = ap.parse_args()

@@ -122,6 +122,7 @@ server:
     logfile: "$tmp/nsd/nsd.log"
     identity: "tibra-diff"
     version: "tibra-diff"
+    nsid: "ascii_tibra-diff"
     hide-version: no
     rrl-ratelimit: 0
     minimal-responses: yes
@@ -143,6 +144,7 @@ server:
     listen: 127.0.0.1@$p_knot
     identity: "tibra-diff"
     version: "tibra-diff"
+    nsid: "tibra-diff"
     udp-workers: 1
     tcp-workers: 1
     background-workers: 1
@@ -171,6 +173,7 @@ EOF
     printf 'service: name diff; target unix\n'
     printf '         listen 127.0.0.1@%s\n' "$p_tibra"
     printf '         workers 1; identity "tibra-diff"; version "tibra-diff"\n'
+    printf '         nsid tibra-diff\n'
     for z in $zone_names; do
         printf 'zone:    %s; file %s/%s.zone\n' "$z" "$zones" "$z"
     done
