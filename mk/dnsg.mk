@@ -45,11 +45,13 @@ define dnsg_bundle_asm
 endef
 
 # ---- test images -----------------------------------------------------------
-# A host tool (never crossed): $(H), with mk/tool.mk's $(H)/libtibra.a.
+# A host tool (never crossed): $(H), linked as the tibra CLI is, with
+# mk/tool.mk's TOOL_LIB (the host's libtibra.a, also when crossing).
+.SECONDEXPANSION:
 DNSG_MKBUNDLE := $(H)/tests/integration/mkbundle
-$(DNSG_MKBUNDLE): $(H)/tests/integration/mkbundle.o $(H)/libtibra.a
+$(DNSG_MKBUNDLE): $(H)/tests/integration/mkbundle.o $$(TOOL_LIB)
 	$(call msg,LD,$@)
-	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $< $(H)/libtibra.a
+	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $< $(TOOL_LIB)
 
 # Defaults as `tibra build` would write them for a small service; the
 # tests give the addresses on the command line.
@@ -69,7 +71,6 @@ $(DNSG_TB)-u.o: $(DNSG_TB).S $(DNSG_TB).bin
 	$(call msg,AS,$@)
 	$(Q)$(TCC) -c $< -o $@
 
-.SECONDEXPANSION:
 DNSG_SPT := $(G)/app/dnsd/guest/dnsd.spt
 $(DNSG_SPT): $(DNSG_GUEST_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a \
 		$$(PLAT_SPT_OBJ) $$(PLAT_GUEST_RT) platform/spt/spt.ld
