@@ -111,6 +111,12 @@ static int make_args(const struct svc_conf *c, const char *file,
         }
         sb_printf(a, " --%s=%s", skey[i], str[i]);
     }
+    if (c->nsid_len != 0) {
+        /* Always as hex: any bytes, never a space. */
+        sb_printf(a, " --nsid=0x");
+        for (size_t i = 0; i < c->nsid_len; i++)
+            sb_printf(a, "%02x", c->nsid[i]);
+    }
     if (c->memory != 0)
         sb_printf(a, " --memory=%llu", (unsigned long long)c->memory);
     if (a->len > TB_BUNDLE_ARGS_MAX) {

@@ -44,14 +44,14 @@ run_bad "bad chaos" "^dnsd: bad argument '--chaos=maybe'" --chaos=maybe
 run_bad "bad udp-size" "^dnsd: bad argument '--udp-size=100'" --udp-size=100
 run_bad "long identity" "^dnsd: bad argument '--identity=xxx" \
     --identity="$(printf 'x%.0s' $(seq 300))"
-run_bad "nsid not supported" "^dnsd: --nsid: not supported" --nsid=ns1
+run_bad "bad nsid hex" "^dnsd: bad argument '--nsid=0xzz'" --nsid=0xzz
 
 V6=
 have_ipv6 && V6=1
 args=(--listen=127.0.0.1@$PORT)
 [ -n "$V6" ] && args+=(--listen=::1@$PORT)
 "$IMG" --mem=16 -- "${args[@]}" --tcp-clients=1000 --version=test \
-    >"$TMP/glog" 2>&1 &
+    --nsid=ns1-guest >"$TMP/glog" 2>&1 &
 GPID=$!
 for _ in $(seq 100); do
     grep -q READY "$TMP/glog" && break
@@ -77,6 +77,8 @@ a 192.0.2.10 @127.0.0.1 -p $PORT www.example.org A
 a 192.0.2.10 +tcp @127.0.0.1 -p $PORT www.example.org A
 a "20 mail2.example.net." @127.0.0.1 -p $PORT example.org MX
 a 192.0.2.80 @127.0.0.1 -p $PORT x.apps.example.org A
+out=$(dig +nsid +time=2 +tries=2 @127.0.0.1 -p $PORT www.example.org A)
+expect_match "NSID (RFC 5001) from --nsid" "$out" 'NSID: .*"ns1-guest"'
 out=$(kdig +short +tcp +timeout=2 @127.0.0.1 -p $PORT ns2.example.org AAAA)
 expect "kdig over TCP" "$out" "2001:db8:1::2"
 if [ -n "$V6" ]; then
@@ -89,7 +91,7 @@ fi
 # tibra-dnsd beside it on the next free port, for the comparison.
 P2=$(dnsd_free_port)
 cat >"$TMP/ns.conf" <<EOF
-service: name ns1; target unix; version test; workers 1
+service: name ns1; target unix; version test; workers 1; nsid ns1-guest
          listen 127.0.0.1@$P2
 zone:    example.org; file $TIBRA_SRC/examples/zones/example.org.zone
 EOF

@@ -147,6 +147,10 @@ static int zones(const struct tb_bundle *b, const struct dnsg_conf *c,
         o.version = version;
     }
     o.udp_max = c->udp_size;
+    if (c->has_nsid) {
+        o.nsid = c->nsid;
+        o.nsid_len = c->nsid_len;
+    }
     if (b->nzones > 0) {
         blobs = tb_alloc(a, b->nzones * sizeof(*blobs));
         lens = tb_alloc(a, b->nzones * sizeof(*lens));
@@ -209,12 +213,6 @@ int tb_app_main(const struct tb_start_info *si)
         dnsg_args_apply(&c, si->cmdline, strlen(si->cmdline), true, err,
                         sizeof(err))) {
         dnsg_say("dnsd: %s", err);
-        return 1;
-    }
-    if (c.has_nsid) {
-        /* TODO(guest): pass it once struct dns_auth_opts has nsid. */
-        dnsg_say("dnsd: --nsid: not supported yet (the DNS engine has no "
-                 "NSID option)");
         return 1;
     }
     nlocals = dnsg_stack_locals(&c, locals, DNSG_LISTEN_MAX, err, sizeof(err));
