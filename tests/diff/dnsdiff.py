@@ -50,6 +50,7 @@
 import argparse
 import concurrent.futures
 import difflib
+import errno
 import socket
 import struct
 import sys
@@ -209,6 +210,8 @@ def ask(addr, q):
             return "no answer (TCP, %.1f s)" % TCP_TIMEOUT
         except ConnectionError as e:
             return "connection error: %s" % type(e).__name__
+        except OSError as e:    # EHOSTUNREACH, ENETUNREACH: a server gone
+            return "network error: %s" % errno.errorcode.get(e.errno, e)
         finally:
             s.close()
     # UDP: one retry after a silence, so that a busy machine does not turn
@@ -224,6 +227,8 @@ def ask(addr, q):
             continue
         except ConnectionError as e:
             return "connection error: %s" % type(e).__name__
+        except OSError as e:
+            return "network error: %s" % errno.errorcode.get(e.errno, e)
         finally:
             s.close()
     return "no answer (UDP, %d x %.1f s)" % (UDP_TRIES, UDP_TIMEOUT)

@@ -101,7 +101,7 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
+trap 'echo "FAIL $name: interrupted"; exit 1' INT TERM HUP
 nsx() { ip netns exec "$NS" "$@"; }
 
 # --- the service, twice ------------------------------------------------------
@@ -111,6 +111,7 @@ service() { # TARGET LINE...: the common service with target-specific lines
     shift
     printf 'service: name diff; target %s\n' "$t"
     printf '         tcp-clients 64; identity "tibra-diff"; version "tibra-diff"\n'
+    printf '         nsid tibra-diff\n'
     for l in "$@"; do printf '         %s\n' "$l"; done
     for z in $zone_names; do printf 'zone:    %s; file %s.zone\n' "$z" "$z"; done
 }
@@ -182,12 +183,25 @@ done
 # --- the comparisons ---------------------------------------------------------
 mkdir -p "$build/diff"
 rc=0
+labels=(dnsd spt)
+[ $use_hvt = 1 ] && labels+=(hvt)
+all_up() { # true if every server started is still running; else says which
+    local i up=0
+    for i in "${!labels[@]}"; do
+        ours "${pids[$i]}" && continue
+        echo "FAIL $name: ${labels[$i]} exited during the run"
+        tail -n 20 "$tmp/${labels[$i]}.log"
+        up=1
+    done
+    return $up
+}
 compare() { # FAMILY DNSDIFF-OPTIONS...: tibra-dnsd against the images
     local rep=$1
     shift
+    all_up || { rc=1; return; }
     echo "== $rep: tibra-dnsd, spt$([ $use_hvt = 1 ] && echo ", hvt" &&
         [ "$hvt_share" != 1 ] && echo " (1/$hvt_share of each pass)")"
-    ip netns exec "$NS" "$py" "$here/dnsdiff.py" same --jobs 8 \
+    ip netns exec "$NS" "$py" "$here/dnsdiff.py" same --jobs 16 \
         --tcp-timeout 4 --label "$rep" --corpus "$here/queries" \
         --report "$tmp/report-$rep.txt" "$@" >"$tmp/cmp-$rep.out" 2>&1 &
     cmp_pid=$!
@@ -208,15 +222,7 @@ compare ipv6 "${v6[@]}"
 echo "comparisons took $((SECONDS - t0)) s"
 
 # --- every server still up; stop them, show the images' counters ------------
-labels=(dnsd spt)
-[ $use_hvt = 1 ] && labels+=(hvt)
-for i in "${!labels[@]}"; do
-    if ! ours "${pids[$i]}"; then
-        echo "FAIL $name: ${labels[$i]} exited during the run"
-        tail -n 20 "$tmp/${labels[$i]}.log"
-        rc=1
-    fi
-done
+all_up || rc=1
 for i in "${!labels[@]}"; do stop_pid "${pids[$i]}" 5; done
 pids=()
 for l in spt hvt; do
