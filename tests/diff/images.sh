@@ -4,7 +4,7 @@
 # tibra-dnsd does: byte for byte, over UDP and TCP, on the differential
 # corpus (tests/diff/queries) and zones (tests/diff/zones).
 #
-# One service description (name, tcp-clients, identity, version, the
+# One service description (name, tcp-clients, identity, version, nsid, the
 # three zones) is written twice: target unix for tibra-dnsd, target spt
 # for `tibra build`, which makes the spt image and, with --target hvt, the
 # hvt image (when /dev/kvm is usable).  In a network namespace made here,
