@@ -96,3 +96,7 @@ $(DNSG_UNIX): $(DNSG_UNIX_OBJ) $(DNSG_TB)-u.o $(DNSG_SOCK_LIB) \
 ifneq ($(wildcard $(SRCDIR)/mk/sock.mk),)
 CHECK_BUILD += $(DNSG_UNIX)
 endif
+
+# tests/fuzz/fuzz_guest.c: frames -> lib/net -> this app's serving loop ->
+# the service core, with a fake platform (the fuzz target defines it).
+FUZZ_EXTRA_guest := app/dnsd/guest/serve.c

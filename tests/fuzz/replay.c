@@ -76,7 +76,8 @@ static int run_path(const char *path)
             abort();
     }
     closedir(d);
-    qsort(names, n, sizeof(*names), cmp);
+    if (n > 1)
+        qsort(names, n, sizeof(*names), cmp);
     for (size_t i = 0; i < n; i++) {
         count += run_path(names[i]);
         free(names[i]);
