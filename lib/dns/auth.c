@@ -481,6 +481,18 @@ HOT_INLINE const uint8_t *node_entry(const struct zdb *z, const uint8_t *nd,
     return zdb_ent(z, z->nodata);
 }
 
+/* The wildcard alternative of entry (e) for the query name of (x), or
+ * (e) itself (zonedb.h, ZE_ALT; only CNAME wildcards have any). */
+static const uint8_t *wild_alt(const struct zdb *z, const struct qctx *x,
+                               const uint8_t *e)
+{
+    const uint8_t *a = z->data + zdb_ld32(e + ZE_ALT);
+
+    if (a[4] == 0 || (a[4] == x->nlen && zdb_eq(a + 8, x->name, x->nlen)))
+        return zdb_ent(z, zdb_ld32(a));
+    return e;
+}
+
 /*
  * RFC 1034 4.3.2 step 3 inside zone (z): returns the entry to answer
  * with, or NULL when the answer is a DNAME synthesis from node (*dname).
@@ -520,11 +532,15 @@ HOT_INLINE const uint8_t *lookup_at(const struct zdb *z, const struct qctx *x,
         r = zdb_ld32(nd + ZN_WILD);
         if (r == ZDB_NONE)
             break;
-        /* RFC 4592 3.3.1: the source of synthesis answers. */
+        /* RFC 4592 3.3.1: the source of synthesis answers, or its
+         * alternative for this name (a CNAME loop, zonedb.h ZE_ALT). */
         nd = zdb_node(z, r);
         if (zdb_ld32(nd + ZN_REDIR) == r)
             goto redirect;
-        goto found;
+        e = node_entry(z, nd, x->qtype);
+        if (TB_UNLIKELY(zdb_ld32(e + ZE_ALT) != 0))
+            e = wild_alt(z, x, e);
+        goto pick;
     }
     e = zdb_ent(z, z->nxdomain);
     goto pick;

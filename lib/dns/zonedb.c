@@ -40,7 +40,7 @@ static int check_ent(const struct zdb *z, uint32_t e)
     uint32_t off = zdb_ld32(en + ZE_OFF), len = zdb_ld32(en + ZE_LEN);
     uint32_t nfix = zdb_ld16(en + ZE_NFIX), fix = zdb_ld32(en + ZE_FIX);
     uint32_t ncut = zdb_ld16(en + ZE_NCUT), cuts = zdb_ld32(en + ZE_CUTS);
-    uint32_t prev;
+    uint32_t prev, alt;
 
     if (!in(off, len, z->datalen) || len > DNS_MSG_MAXLEN ||
         zdb_ld32(en + ZE_MINLEN) > len)
@@ -52,6 +52,10 @@ static int check_ent(const struct zdb *z, uint32_t e)
     for (uint32_t i = 0; i < nfix; i++)
         if ((uint32_t)zdb_ld16(z->data + fix + 4 * i) + 2 > len)
             return TB_EMALF;
+    if ((alt = zdb_ld32(en + ZE_ALT)) != 0 &&
+        (!in(alt, 8, z->datalen) || zdb_ld32(z->data + alt) >= z->nents ||
+         !in((uint64_t)alt + 8, ZDB_PAD(z->data[alt + 4]), z->datalen)))
+        return TB_EMALF;
     prev = zdb_ld32(en + ZE_MINLEN);
     for (uint32_t i = 0; i < ncut; i++) {
         uint32_t end = zdb_ld32(z->data + cuts + 8 * i);

@@ -115,8 +115,19 @@ enum {
     ZE_NREQ = 36, /* u16 of which the first nreq are required (glue) */
     ZE_PAD = 38, /* u16 zero */
     ZE_DO = 40, /* u32 entry to use instead when DO is set */
-    ZE_RESERVED = 44, /* u32 zero */
+    ZE_ALT = 44, /* u32 data offset of a wildcard alternative, or 0 */
 };
+
+/*
+ * A wildcard alternative (ZE_ALT, 0 in nearly every entry): an entry to
+ * use instead of this one when it is reached by wildcard synthesis (RFC
+ * 4592) for a query name equal to the name here, or for any name when
+ * the name is empty.  A CNAME chain that loops back to its own wildcard
+ * differs for one query name (zonedb_answer.c, plan_wild_alt()).  Older
+ * blobs have 0 there: reserved bytes, zero.
+ *
+ *   u32 entry | u8 name length (0: any) | 3 zero | name, zero-padded to 8
+ */
 
 /* Names in the blob are followed by zeros up to a multiple of 8. */
 #define ZDB_PAD(n) (((size_t)(n) + 7) & ~(size_t)7)

@@ -498,10 +498,16 @@ static void plan_referral(struct cc *c, struct plan *p, uint32_t n)
 }
 
 /* Plans collected for one node, rendered together so that its entries
- * are contiguous and the DO variants follow. */
+ * are contiguous and the DO variants follow.  With (alt), the last plan
+ * is the wildcard alternative of the one before it (the default plan),
+ * for synthesized query names equal to alt_name (any, if alt_len is 0);
+ * see plan_cname() and ZE_ALT in zonedb.h. */
 struct plans {
     struct plan *v;
     size_t n, cap;
+    bool alt;
+    uint8_t alt_len;
+    uint8_t alt_name[DNS_NAME_MAXLEN];
 };
 
 static struct plan *plans_new(struct cc *c, struct plans *ps)
@@ -544,6 +550,61 @@ static size_t rdata_name(struct cc *c, uint32_t n, uint16_t type, uint8_t *out)
     return (size_t)len;
 }
 
+/* True if the name (t, tlen) already owns a record of the chain in (p):
+ * an earlier target, or the query name when it is known (not a
+ * wildcard's). */
+static bool chain_owns(const struct plan *p, const uint8_t *t, size_t tlen)
+{
+    if (!p->var && p->known_len == tlen && memcmp(p->known, t, tlen) == 0)
+        return true;
+    for (unsigned i = 0; i < p->nnames; i++)
+        if (dns_name_len(p->names[i]) == tlen &&
+            memcmp(p->names[i], t, tlen) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * A wildcard's chain that came back to the wildcard (*.P CNAME x.P: x.P
+ * is synthesized from it again) ends with a CNAME of the wildcard owned
+ * by a name (tm) that a query name may equal; for that query name the
+ * chain stops one record earlier, or it would repeat its first record.
+ * The answers differ by the last answer RRset only: the plan without it
+ * goes after the default plan (ps->alt), used by the answer path for the
+ * query name tm.  When tm is the wildcard's own name (*.P CNAME *.P),
+ * which only the exact query *.P can equal, the roles swap: the default
+ * plan (the node's entries serve *.P itself) is the shorter one and the
+ * alternative, the full chain, serves every synthesized name.
+ */
+static int plan_wild_alt(struct cc *c, struct plans *ps, uint32_t n)
+{
+    struct plan *base = &ps->v[ps->n - 1], *alt;
+    const struct rref *last = &base->r[0][base->n[0] - 1];
+    const uint8_t *tm;
+    size_t tml;
+
+    if (base->n[0] < 2 || last->node != n || last->type != DNS_TYPE_CNAME ||
+        (last->flags & (RF_SYNTH | RF_QOWNER)) || last->owner == 0xff)
+        return 0;
+    if ((alt = plans_new(c, ps)) == NULL)
+        return TB_ENOMEM;
+    base = &ps->v[ps->n - 2]; /* the vector may have moved */
+    *alt = *base;
+    tm = base->names[last->owner];
+    tml = dns_name_len(tm);
+    if (tml == c->nodes[n].nlen &&
+        memcmp(tm, cc_name(c, &c->nodes[n]), tml) == 0) {
+        base->n[0]--;
+        ps->alt_len = 0;
+    } else {
+        alt->n[0]--;
+        memcpy(ps->alt_name, tm, tml);
+        ps->alt_len = (uint8_t)tml;
+    }
+    ps->alt = true;
+    return 0;
+}
+
 /*
  * RFC 1034 4.3.2 step 3b: a CNAME chain from node (n), followed inside the
  * zone as NSD and Knot do: through wildcards, DNAMEs (RFC 6672 3.2: the
@@ -551,14 +612,18 @@ static size_t rdata_name(struct cc *c, uint32_t n, uint16_t type, uint8_t *out)
  * the referral).  One plan per type at the end of the chain, and a
  * default plan (last) for the other types: the chain and, when it ends
  * inside the zone, the negative answer of its last name (RFC 6604).
+ * The chain stops before a name that already owns one of its records (a
+ * loop: the CNAMEs so far, NOERROR, as NSD and Knot answer, without the
+ * records they repeat), so it holds each record once; wildcards and
+ * DNAMEs make loops of names, not of nodes (plan_wild_alt()).
  */
 static int plan_cname(struct cc *c, struct plans *ps, uint32_t n,
                       const uint8_t *known, bool var)
 {
     struct plan *base, *p;
-    uint32_t fin = ZDB_NONE, seen[CHAIN_MAX];
-    unsigned nseen = 0;
+    uint32_t fin = ZDB_NONE;
     int res = RES_OUT;
+    bool looped = false;
     uint8_t *t;
     size_t tlen;
 
@@ -566,14 +631,17 @@ static int plan_cname(struct cc *c, struct plans *ps, uint32_t n,
         return TB_ENOMEM;
     plan_init(base, 0, known, var);
     plan_add(base, 0, n, DNS_TYPE_CNAME, RF_QOWNER, 0xff);
-    seen[nseen++] = n;
     t = base->names[0];
     if ((tlen = rdata_name(c, n, DNS_TYPE_CNAME, t)) == 0)
         return TB_EMALF;
     while (base->nnames + 2 < CHAIN_MAX) {
         uint32_t nx = ZDB_NONE;
-        bool loop = false;
 
+        if (chain_owns(base, t, tlen)) {
+            looped = true;
+            res = RES_OUT;
+            break;
+        }
         res = resolve(c, t, tlen, &nx);
         if (res == RES_OUT || res == RES_NX)
             break;
@@ -601,14 +669,7 @@ static int plan_cname(struct cc *c, struct plans *ps, uint32_t n,
         fin = nx;
         if (res == RES_NODATA || !(c->nodes[nx].flags & ZNF_CNAME))
             break;
-        for (unsigned i = 0; i < nseen; i++)
-            loop |= seen[i] == nx;
-        if (loop || nseen == CHAIN_MAX) {
-            res = RES_OUT;
-            break;
-        }
         plan_add(base, 0, nx, DNS_TYPE_CNAME, 0, (uint8_t)(base->nnames - 1));
-        seen[nseen++] = nx;
         fin = ZDB_NONE;
         t = base->names[base->nnames];
         if ((tlen = rdata_name(c, nx, DNS_TYPE_CNAME, t)) == 0)
@@ -641,7 +702,7 @@ static int plan_cname(struct cc *c, struct plans *ps, uint32_t n,
         base->rcode = DNS_RCODE_NXDOMAIN;
     if (res == RES_NX || res == RES_NODE || res == RES_NODATA)
         plan_negative(base);
-    return 0;
+    return looped && var ? plan_wild_alt(c, ps, n) : 0;
 }
 
 static int node_plans(struct cc *c, uint32_t n, struct plans *ps)
@@ -710,6 +771,22 @@ static int render_all(struct cc *c, struct plans *ps, uint32_t *first)
     return 0;
 }
 
+/* The record ZE_ALT of the default entry (first + n - 2) points to:
+ * the alternative's entry (first + n - 1), the name it is for. */
+static void put_alt(struct cc *c, const struct plans *ps, uint32_t first)
+{
+    uint8_t rec[8 + ZDB_PAD(DNS_NAME_MAXLEN)] = {0};
+    uint8_t *e = c->ents.data + (size_t)(first + ps->n - 2) * ZDB_ENT_LEN;
+
+    if (c->ents.err != 0)
+        return;
+    zdb_st32(rec, (uint32_t)(first + ps->n - 1));
+    rec[4] = ps->alt_len;
+    memcpy(rec + 8, ps->alt_name, ps->alt_len);
+    zdb_st32(e + ZE_ALT, (uint32_t)(c->names.len + c->data.len));
+    buf_put(&c->data, rec, 8 + ZDB_PAD(ps->alt_len));
+}
+
 int cc_answers(struct cc *c)
 {
     struct plans ps = {0};
@@ -733,9 +810,10 @@ int cc_answers(struct cc *c)
         if (n + 1 < c->nn)
             cc_prefetch(c, n + 1, 4);
         ps.n = 0;
+        ps.alt = false;
         if ((err = node_plans(c, n, &ps)) != 0)
             break;
-        nd->nent = (uint16_t)ps.n;
+        nd->nent = (uint16_t)(ps.n - ps.alt);
         if (ps.n > 0xfff0) {
             err = TB_ERANGE;
             break;
@@ -753,6 +831,8 @@ int cc_answers(struct cc *c)
         }
         err = render_all(c, &ps, &first);
         nd->ent = first;
+        if (err == 0 && ps.alt)
+            put_alt(c, &ps, first);
     }
     if (err == 0) {
         /* The zone's negative answers (RFC 2308 2.1, 2.2). */

@@ -800,6 +800,122 @@ static void bug7_nsid(void)
     }
 }
 
+/* Every RR of response (r, n) once: no two RRs with the same bytes,
+ * names compared after decompression (ta_print's lines). */
+static bool no_repeats(const char *t)
+{
+    const char *a = strchr(t, '\n'), *b;
+
+    for (a = a ? a + 1 : t; *a != 0; a = strchr(a, '\n') + 1) {
+        size_t la = (size_t)(strchr(a, '\n') - a);
+        for (b = strchr(a, '\n') + 1; *b != 0; b = strchr(b, '\n') + 1)
+            if ((size_t)(strchr(b, '\n') - b) == la && memcmp(a, b, la) == 0)
+                return false;
+    }
+    return true;
+}
+
+static const char *const zone_loops[] = {
+    "@ 300 SOA ns1 h 1 7200 3600 1209600 60", "@ 300 NS ns1",
+    "ns1 300 A 192.0.2.1", "www 300 A 192.0.2.80",
+    /* wildcard CNAME loops */
+    "*.wloop 300 CNAME x.wloop", "*.wself 300 CNAME *.wself",
+    "*.wa 300 CNAME a.wb", "*.wb 300 CNAME b.wa",
+    "to-wloop 300 CNAME foo.wloop",
+    /* DNAME chains at query time and from a CNAME */
+    "dn4 300 DNAME dn5", "dn5 300 DNAME tgt", "x.tgt 300 A 192.0.2.10",
+    "y.tgt 300 CNAME z.dn4", "z.tgt 300 A 192.0.2.11", "d1 300 DNAME d2",
+    "d2 300 DNAME d1", "c9 300 CNAME x.d1", "dn7 300 DNAME deleg",
+    "deleg 300 NS ns.deleg", "ns.deleg 300 A 192.0.2.12", "dloop 300 DNAME dl2",
+    "*.dl2 300 CNAME x.dloop", "yx0 300 DNAME yx1",
+    "yx1 300 DNAME "
+    "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc."
+    "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd.tgt",
+    NULL};
+
+/*
+ * Issue 7: wildcard CNAME loops (RFC 4592 with RFC 1034 4.3.2) answered
+ * as NSD 4.6.1 and Knot 3.2.6 do -- the chain up to the first name that
+ * already owns a record of it, NOERROR, no SOA -- each RR once (NSD and
+ * Knot repeat some); the literal wildcard name included.
+ */
+static void bug7_wildcard_loops(void)
+{
+    struct dns_zoneset *set;
+    size_t len;
+    uint8_t *b = ta_zone("loop.test.", zone_loops, &len);
+    const void *bb[1] = {b};
+    uint8_t q[512];
+    size_t ql;
+
+    REQUIRE(dns_zoneset_build(&set, bb, &len, 1, NULL, &ta) == 0);
+#define ASK(name, type)                                                        \
+    (ql = ta_query(q, name, ta_type(type), DNS_CLASS_IN, -1, 0),               \
+     ask_raw(set, q, ql, 0, 512), txt)
+    EXPECT(ASK("foo.wloop.loop.test.", "A"),
+           "NOERROR aa qd=1 an=2 ns=0 ar=0\n"
+           "AN foo.wloop.loop.test. 300 CNAME x.wloop.loop.test.\n"
+           "AN x.wloop.loop.test. 300 CNAME x.wloop.loop.test.\n");
+    /* The query name is the loop's last owner: one record. */
+    EXPECT(ASK("x.wloop.loop.test.", "A"),
+           "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
+           "AN x.wloop.loop.test. 300 CNAME x.wloop.loop.test.\n");
+    /* (The target's suffix is compressed against the query name: its
+     * case, RFC 4343.) */
+    EXPECT(ASK("X.wLOOP.loop.test.", "TXT"),
+           "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
+           "AN X.wLOOP.loop.test. 300 CNAME x.wLOOP.loop.test.\n");
+    EXPECT(ASK("a.b.wloop.loop.test.", "A"),
+           "NOERROR aa qd=1 an=2 ns=0 ar=0\n"
+           "AN a.b.wloop.loop.test. 300 CNAME x.wloop.loop.test.\n"
+           "AN x.wloop.loop.test. 300 CNAME x.wloop.loop.test.\n");
+    /* A wildcard pointing at itself: the literal name, a synthesized one. */
+    EXPECT(ASK("*.wself.loop.test.", "A"),
+           "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
+           "AN *.wself.loop.test. 300 CNAME *.wself.loop.test.\n");
+    EXPECT(ASK("foo.wself.loop.test.", "A"),
+           "NOERROR aa qd=1 an=2 ns=0 ar=0\n"
+           "AN foo.wself.loop.test. 300 CNAME *.wself.loop.test.\n"
+           "AN *.wself.loop.test. 300 CNAME *.wself.loop.test.\n");
+    /* Two wildcards in a ring. */
+    EXPECT(ASK("foo.wa.loop.test.", "A"),
+           "NOERROR aa qd=1 an=3 ns=0 ar=0\n"
+           "AN foo.wa.loop.test. 300 CNAME a.wb.loop.test.\n"
+           "AN a.wb.loop.test. 300 CNAME b.wa.loop.test.\n"
+           "AN b.wa.loop.test. 300 CNAME a.wb.loop.test.\n");
+    CHECK(no_repeats(txt));
+    EXPECT(ASK("b.wa.loop.test.", "MX"),
+           "NOERROR aa qd=1 an=2 ns=0 ar=0\n"
+           "AN b.wa.loop.test. 300 CNAME a.wb.loop.test.\n"
+           "AN a.wb.loop.test. 300 CNAME b.wa.loop.test.\n");
+    EXPECT(ASK("a.wb.loop.test.", "A"),
+           "NOERROR aa qd=1 an=2 ns=0 ar=0\n"
+           "AN a.wb.loop.test. 300 CNAME b.wa.loop.test.\n"
+           "AN b.wa.loop.test. 300 CNAME a.wb.loop.test.\n");
+    /* Into a wildcard loop from an exact name. */
+    EXPECT(ASK("to-wloop.loop.test.", "A"),
+           "NOERROR aa qd=1 an=3 ns=0 ar=0\n"
+           "AN to-wloop.loop.test. 300 CNAME foo.wloop.loop.test.\n"
+           "AN foo.wloop.loop.test. 300 CNAME x.wloop.loop.test.\n"
+           "AN x.wloop.loop.test. 300 CNAME x.wloop.loop.test.\n");
+    /* The same with DO and over TCP. */
+    ql = ta_query(q, "x.wloop.loop.test.", DNS_TYPE_A, DNS_CLASS_IN, 1232, 1);
+    ask_raw(set, q, ql, DNS_AUTH_TCP, 65535);
+    EXPECT(txt, "NOERROR aa qd=1 an=1 ns=0 ar=1\n"
+                "AN x.wloop.loop.test. 300 CNAME x.wloop.loop.test.\n"
+                "OPT size=1232 ext=0 flags=8000\n");
+    /* The CNAME type itself, and ANY: the one RRset. */
+    EXPECT(ASK("foo.wloop.loop.test.", "CNAME"),
+           "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
+           "AN foo.wloop.loop.test. 300 CNAME x.wloop.loop.test.\n");
+    EXPECT(ASK("x.wloop.loop.test.", "ANY"),
+           "NOERROR aa qd=1 an=1 ns=0 ar=0\n"
+           "AN x.wloop.loop.test. 300 CNAME x.wloop.loop.test.\n");
+#undef ASK
+    dns_zoneset_free(set, &ta);
+    free(b);
+}
+
 static void test_truncation(void)
 {
     uint8_t q[512];
@@ -989,6 +1105,7 @@ int main(void)
     RUN(test_edns);
     RUN(bug7_ede_not_auth);
     RUN(bug7_nsid);
+    RUN(bug7_wildcard_loops);
     RUN(test_truncation);
     RUN(test_multi_zone);
     RUN(test_dnssec);

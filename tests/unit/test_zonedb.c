@@ -196,6 +196,60 @@ static void test_open_fields(void)
     }
 }
 
+/*
+ * Issue 7: a wildcard CNAME loop gives its default entry a wildcard
+ * alternative (zonedb.h ZE_ALT at entry byte 44: data offset of u32
+ * entry, u8 name length, 3 zero, name).  The validator checks the offset,
+ * the entry index and the name's bytes; every other entry has 0 there.
+ */
+static void bug7_wild_alt_fields(void)
+{
+    static const char *const loops[] = {
+        "@ 300 SOA ns1 h 1 7200 3600 1209600 60",
+        "@ 300 NS ns1",
+        "ns1 300 A 192.0.2.1",
+        "*.wloop 300 CNAME x.wloop",
+        "*.wself 300 CNAME *.wself",
+        NULL};
+    size_t len;
+    uint8_t *b = ta_zone("loop.test.", loops, &len), *c;
+    uint32_t nents = ld32(b + 40), ents = ld32(b + 44), data = ld32(b + 48);
+    uint32_t dlen = ld32(b + 52);
+    unsigned found = 0;
+
+    REQUIRE(dns_zone_open(b, len, NULL, NULL) == 0);
+    c = malloc(len);
+    for (uint32_t i = 0; i < nents; i++) {
+        size_t e = ents + 48 * (size_t)i;
+        uint32_t alt = ld32(b + e + 44);
+        if (alt == 0)
+            continue;
+        found++;
+        REQUIRE(alt + 8 <= dlen);
+        CHECK(ld32(b + data + alt) < nents);
+        /* x.wloop: the name; *.wself: empty (every synthesized name). */
+        CHECK(b[data + alt + 4] == 0 ||
+              (b[data + alt + 4] == 19 &&
+               memcmp(b + data + alt + 8, "\1x\5wloop\4loop\4test", 19) == 0));
+        memcpy(c, b, len);
+        st32(c + e + 44, dlen - 4);
+        CHECK_EQ(dns_zone_open(c, len, NULL, NULL), TB_EMALF);
+        memcpy(c, b, len);
+        st32(c + data + alt, nents);
+        CHECK_EQ(dns_zone_open(c, len, NULL, NULL), TB_EMALF);
+        memcpy(c, b, len);
+        st32(c + e + 44, dlen - 16);
+        st32(c + data + dlen - 16, 0);
+        c[data + dlen - 12] = 0;
+        CHECK_EQ(dns_zone_open(c, len, NULL, NULL), 0);
+        c[data + dlen - 12] = 200; /* a name running past the data */
+        CHECK_EQ(dns_zone_open(c, len, NULL, NULL), TB_EMALF);
+    }
+    CHECK_EQ(found, 2);
+    free(c);
+    free(b);
+}
+
 /* Counting allocator: the answer path never calls it. */
 static size_t n_alloc, n_free, live;
 static void *c_alloc(void *ctx, size_t n)
@@ -355,6 +409,7 @@ int main(void)
     RUN(test_compile_refuses);
     RUN(test_order);
     RUN(test_open_fields);
+    RUN(bug7_wild_alt_fields);
     RUN(test_alloc_discipline);
     RUN(test_alloc_failures);
     RUN(test_append);
