@@ -147,6 +147,7 @@ struct net_stats {
     uint64_t tcp_rx, tcp_drop_csum, tcp_drop_hdr, tcp_rst_tx;
     uint64_t tcp_retrans, tcp_fast_retrans, tcp_rto, tcp_challenge_ack;
     uint64_t tcp_syn_evict, tcp_accept_overflow, tcp_ooo;
+    uint64_t tcp_orphan_evict; /* closing connections reset for a SYN */
     uint64_t nomem; /* a pool was empty */
 };
 TB_API const struct net_stats *net_stats(const struct tb_stack *s);

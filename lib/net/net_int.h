@@ -365,6 +365,7 @@ tb_time_t tcp_deadline(const struct tb_stack *s);
 void tcp_flush_acks(struct tb_stack *s);
 int tcp_events(struct tb_stack *s, struct tb_event *ev, size_t n);
 struct tcb *tcb_alloc(struct tb_stack *s);
+bool tcb_reclaim_orphan(struct tb_stack *s);
 void tcb_open_common(struct tb_stack *s, struct tcb *t);
 void tcb_free(struct tb_stack *s, struct tcb *t);
 void tcb_reset(struct tb_stack *s, struct tcb *t, int err);

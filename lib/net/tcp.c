@@ -59,6 +59,37 @@ struct tcb *tcb_alloc(struct tb_stack *s)
     return NULL;
 }
 
+/*
+ * Frees the slot of the oldest orphan -- a connection the application has
+ * closed that is still finishing (FIN_WAIT_1/2, CLOSING, LAST_ACK) -- with
+ * an RST, for a new passive open when no slot is free.  Without it, peers
+ * that never acknowledge or answer our FIN hold the slots of connections
+ * the application is done with for the orphan timeout, and refuse every
+ * new client meanwhile (Linux resets orphans past tcp_max_orphans the
+ * same way).  Returns true if a slot was freed.
+ */
+bool tcb_reclaim_orphan(struct tb_stack *s)
+{
+    struct tcb *o = NULL;
+
+    for (uint32_t i = 0; i < s->cfg.tcp_conns; i++) {
+        struct tcb *t = &s->tcb[i];
+        if (t->app ||
+            (t->state != TCP_FIN_WAIT_1 && t->state != TCP_FIN_WAIT_2 &&
+             t->state != TCP_CLOSING && t->state != TCP_LAST_ACK))
+            continue;
+        if (o == NULL || t->born < o->born)
+            o = t;
+    }
+    if (o == NULL)
+        return false;
+    tcp_send_rst(s, o->local.af, o->local.ip, o->remote.ip, o->local.port,
+                 o->remote.port, o->snd_nxt, 0, false);
+    s->st.tcp_orphan_evict++;
+    tcb_free(s, o);
+    return true;
+}
+
 /* Takes (t) off its listener's queues. */
 static void detach(struct tb_stack *s, struct tcb *t)
 {

@@ -224,6 +224,8 @@ static void listen_input(struct tb_stack *s, int li, uint8_t af,
         tcb_free(s, t);
         t = tcb_alloc(s);
     }
+    if (t == NULL && tcb_reclaim_orphan(s))
+        t = tcb_alloc(s);
     if (t == NULL) {
         s->st.nomem++;
         return;

@@ -620,6 +620,45 @@ static void test_syn_queue_eviction(void)
     finish(h);
 }
 
+/* Every slot held by a connection the application closed and whose
+ * peer never answers the FIN (FIN_WAIT_1, orphaned): a new client's SYN
+ * resets the oldest orphan and takes its slot, instead of being refused
+ * for the orphan timeout. */
+static void bug7_orphans_hold_slots(void)
+{
+    struct harness *h = start();
+    struct peer p[8];
+    struct tseg o;
+    int lep = listen7(h), n = 0, rsts = 0, synacks = 0;
+
+    REQUIRE(lep >= 0);
+    for (uint16_t i = 0; i < 8; i++) { /* the harness's 8 slots */
+        int ep = open_passive(h, &p[i], lep, (uint16_t)(6000 + i));
+        if (ep < 0)
+            break;
+        CHECK_EQ(tb_tcp_close(h->s, ep), 0); /* FIN sent, never acked */
+        n++;
+    }
+    REQUIRE(n == 8);
+    h->nf = 0;
+    h_in(h, F, h_tcp4(F, 7000, 7, 1, 0, SYN, 1000, NULL, 0, NULL, 0));
+    for (size_t i = 0; i < h->nf; i++) {
+        if (!parse(h, (int)i, &o))
+            continue;
+        synacks += o.flags == (SYN | ACK);
+        rsts += (o.flags & RST) != 0;
+    }
+    CHECK_EQ(synacks, 1);
+    CHECK_EQ(rsts, 1);
+    CHECK_EQ(net_stats(h->s)->tcp_orphan_evict, 1);
+    CHECK_EQ(tb_tcp_close(h->s, lep), 0);
+    /* The other orphans give up on their FIN (retransmissions back off
+     * for minutes) before finish() checks that nothing is left. */
+    for (int i = 0; i < 1800; i++)
+        h_time(h, 1000);
+    finish(h);
+}
+
 static void test_active_open_and_time_wait(void)
 {
     struct harness *h = start();
@@ -713,6 +752,7 @@ int main(void)
     RUN(test_tail_loss_probe);
     RUN(test_fast_retransmit);
     RUN(test_syn_queue_eviction);
+    RUN(bug7_orphans_hold_slots);
     RUN(test_active_open_and_time_wait);
     RUN(test_connect_refused);
     return check_done();
