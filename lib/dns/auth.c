@@ -631,215 +631,345 @@ static size_t vname(const struct vmsg *v, size_t pos, uint8_t *out,
     return 0;
 }
 
-/* Writes (n) RRs of (v) starting at virtual (pos) into [*o, end); names
- * uncompressed, the new name as a pointer to (npos).  False if malformed
- * or out of room. */
-static bool relocate(const struct vmsg *v, size_t *pos, unsigned n, size_t npos,
-                     uint8_t **o, const uint8_t *end)
+/*
+ * Writes one RR of (v) at virtual (*pos) into [*o, end): names
+ * uncompressed, the new name as a pointer to (npos).  Its owner,
+ * lowercased and zero-padded, goes to (own) (DNS_NAME_MAXLEN + 8 bytes),
+ * its length to (*olen) and its type to (*type).  False if malformed or
+ * out of room.
+ */
+static bool relocate_rr(const struct vmsg *v, size_t *pos, size_t npos,
+                        uint8_t **o, const uint8_t *end, uint8_t *own,
+                        size_t *olen, uint16_t *type)
 {
-    uint8_t nm[DNS_NAME_MAXLEN + 8], low[DNS_NAME_MAXLEN + 8];
-    uint8_t *w = *o;
+    uint8_t nm[DNS_NAME_MAXLEN + 8];
+    uint8_t *w = *o, *lenp;
+    size_t l = vname(v, *pos, nm, pos), rdlen, rstart, pre;
+    unsigned names;
 
-    for (unsigned i = 0; i < n; i++) {
-        size_t l = vname(v, *pos, nm, pos), rdlen, rstart, pre;
-        unsigned names;
-        uint16_t type;
-        uint8_t *lenp;
-        if (l == 0)
+    if (l == 0)
+        return false;
+    memcpy(own, nm, l);
+    memset(own + l, 0, 8);
+    zdb_lower(own, l);
+    *olen = l;
+    if (l == v->nlen && memcmp(own, v->n, l) == 0) {
+        if (end - w < 2)
             return false;
-        memcpy(low, nm, l);
-        memset(low + l, 0, 8);
-        zdb_lower(low, l);
-        if (l == v->nlen && memcmp(low, v->n, l) == 0) {
-            if (end - w < 2)
-                return false;
-            tb_put16(w, (uint16_t)(0xc000 | npos));
-            w += 2;
-        } else {
-            if ((size_t)(end - w) < l)
-                return false;
-            memcpy(w, nm, l);
-            w += l;
-        }
-        if (end - w < 10)
+        tb_put16(w, (uint16_t)(0xc000 | npos));
+        w += 2;
+    } else {
+        if ((size_t)(end - w) < l)
             return false;
-        for (int k = 0; k < 10; k++) {
-            int b = vget(v, *pos + (size_t)k);
-            if (b < 0)
-                return false;
-            w[k] = (uint8_t)b;
-        }
-        type = tb_get16(w);
-        rdlen = tb_get16(w + 8);
-        lenp = w + 8;
-        w += 10;
-        *pos += 10;
-        rstart = *pos;
-        if (!zdb_comp_layout(type, &pre, &names)) {
-            pre = rdlen; /* no names: all of it as it is */
-            names = 0;
-        }
-        for (size_t k = 0; k < pre; k++, w++) {
-            int b = vget(v, *pos + k);
-            if (b < 0 || w >= end)
-                return false;
-            *w = (uint8_t)b;
-        }
-        *pos += pre;
-        for (size_t k = 0; k < names; k++) {
-            if ((l = vname(v, *pos, nm, pos)) == 0 || (size_t)(end - w) < l)
-                return false;
-            memcpy(w, nm, l);
-            w += l;
-        }
-        /* the rest of the rdata (SOA's 20 bytes), as it is */
-        for (; *pos < rstart + rdlen; (*pos)++, w++) {
-            int b = vget(v, *pos);
-            if (b < 0 || w >= end)
-                return false;
-            *w = (uint8_t)b;
-        }
-        if (*pos != rstart + rdlen)
-            return false;
-        tb_put16(lenp, (uint16_t)(w - lenp - 2));
+        memcpy(w, nm, l);
+        w += l;
     }
+    if (end - w < 10)
+        return false;
+    for (int k = 0; k < 10; k++) {
+        int b = vget(v, *pos + (size_t)k);
+        if (b < 0)
+            return false;
+        w[k] = (uint8_t)b;
+    }
+    *type = tb_get16(w);
+    rdlen = tb_get16(w + 8);
+    lenp = w + 8;
+    w += 10;
+    *pos += 10;
+    rstart = *pos;
+    if (!zdb_comp_layout(*type, &pre, &names)) {
+        pre = rdlen; /* no names: all of it as it is */
+        names = 0;
+    }
+    for (size_t k = 0; k < pre; k++, w++) {
+        int b = vget(v, *pos + k);
+        if (b < 0 || w >= end)
+            return false;
+        *w = (uint8_t)b;
+    }
+    *pos += pre;
+    for (size_t k = 0; k < names; k++) {
+        if ((l = vname(v, *pos, nm, pos)) == 0 || (size_t)(end - w) < l)
+            return false;
+        memcpy(w, nm, l);
+        w += l;
+    }
+    /* the rest of the rdata (SOA's 20 bytes), as it is */
+    for (; *pos < rstart + rdlen; (*pos)++, w++) {
+        int b = vget(v, *pos);
+        if (b < 0 || w >= end)
+            return false;
+        *w = (uint8_t)b;
+    }
+    if (*pos != rstart + rdlen)
+        return false;
+    tb_put16(lenp, (uint16_t)(w - lenp - 2));
     *o = w;
     return true;
 }
 
-/* Appends the answer for the new name (name, len) (lowercased) found in
- * zone (z) at (*o); (npos) is where the name sits in (resp).  Updates
- * the counts and the RCODE; leaves (*o) alone if it cannot. */
-static void dname_chase(const struct zdb *z, const struct qctx *x,
-                        const uint8_t *name, size_t len, size_t npos,
-                        uint8_t *resp, uint8_t **o, const uint8_t *end)
-{
-    struct qctx y;
-    struct vmsg v;
-    uint8_t sc[1024];
-    const uint8_t *e, *dn = NULL;
-    size_t pos, elen, off;
-    unsigned nfix;
-    uint8_t *w = *o;
+/* DNAMEs followed at query time, one after the other (the compiled
+ * chains hold up to CHAIN_MAX names); Knot 3.2 stops after 5 steps, NSD
+ * 4.6 goes on. */
+#define DNAME_HOPS 8
 
-    memcpy(y.name, name, len);
-    memset(y.name + len, 0, 8);
-    y.nlen = len;
-    y.nl = 0;
-    /* (name) comes from the blob's DNAME rdata: check its labels. */
+/*
+ * The answer answer_dname() builds: counts, the names that own its CNAMEs
+ * (the query name, then each synthesized name; a name met again is a
+ * loop) and the DNAMEs written (each once), where their targets are.
+ * Positions stay below 12 + 271 + DNAME_HOPS * 536 < 0x4000, so pointers
+ * reach them.
+ */
+struct dchain {
+    const struct zdb *z;
+    struct dns_auth_stats *st;
+    uint8_t *resp, *o;
+    const uint8_t *end;
+    unsigned cnt[3];
+    unsigned nown, ndn;
+    size_t ownlen[DNAME_HOPS + 1];
+    uint8_t own[DNAME_HOPS + 1][DNS_NAME_MAXLEN + 8]; /* lowercased */
+    const uint8_t *dn[DNAME_HOPS]; /* DNAME nodes written */
+    size_t dnpos[DNAME_HOPS]; /* where their targets are */
+};
+
+static bool owned(const struct dchain *ch, const uint8_t *n, size_t len)
+{
+    for (unsigned i = 0; i < ch->nown; i++)
+        if (ch->ownlen[i] == len && zdb_eq(ch->own[i], n, len))
+            return true;
+    return false;
+}
+
+/* True if the owner (own, len) (lowercased, padded) is a DNAME written. */
+static bool dname_written(const struct dchain *ch, const uint8_t *own,
+                          size_t len)
+{
+    for (unsigned i = 0; i < ch->ndn; i++)
+        if (ch->dn[i][ZN_NLEN] + 1u == len &&
+            zdb_eq(ch->z->data + zdb_ld32(ch->dn[i] + ZN_NAME), own, len))
+            return true;
+    return false;
+}
+
+/*
+ * Makes (y), whose name holds (len) bytes lowercased and zero-padded (made
+ * of a DNAME target of the blob: checked here), the context for looking
+ * it up inside zone (z) with the type and DO of (x).  False if malformed
+ * or outside (z).
+ */
+static bool chase_ctx(const struct zdb *z, const struct qctx *x, size_t len,
+                      struct qctx *y)
+{
+    const uint8_t *name = y->name;
+    size_t off;
+
+    y->nlen = len;
+    y->nl = 0;
     for (off = 0; off < len && name[off] != 0; off += name[off] + 1u) {
-        if (name[off] > DNS_LABEL_MAXLEN || y.nl >= 127)
-            return;
-        y.offs[y.nl++] = (uint8_t)off;
+        if (name[off] > DNS_LABEL_MAXLEN || y->nl >= 127)
+            return false;
+        y->offs[y->nl++] = (uint8_t)off;
     }
     if (off != len - 1)
-        return;
-    y.offs[y.nl] = (uint8_t)off;
-    if (y.nl < z->olabels)
-        return;
-    off = y.offs[y.nl - z->olabels];
-    if (len - off != z->olen || !zdb_eq(y.name + off, z->origin, z->olen))
-        return; /* outside the zone: the resolver goes on */
-    y.hash = zdb_hash(y.name, len);
-    y.qtype = x->qtype;
-    y.dnssec = x->dnssec;
-    if ((e = lookup(z, &y, &dn)) == NULL ||
-        !(tb_get16(e + ZE_HFLAGS) & DNS_FLAG_AA))
-        return; /* another DNAME, or a referral: stop here */
-    if ((elen = zdb_ld32(e + ZE_LEN)) > sizeof(sc))
-        return;
+        return false;
+    y->offs[y->nl] = (uint8_t)off;
+    if (y->nl < z->olabels)
+        return false;
+    off = y->offs[y->nl - z->olabels];
+    if (len - off != z->olen || !zdb_eq(y->name + off, z->origin, z->olen))
+        return false; /* outside the zone: the resolver goes on */
+    y->hash = zdb_hash(y->name, len);
+    y->qtype = x->qtype;
+    y->dnssec = x->dnssec;
+    return true;
+}
+
+/*
+ * Appends entry (e) of zone (z), the answer for the new name (y), whose
+ * CNAME rdata sits at (npos): RRs rewritten as from a message for (y)
+ * (struct vmsg), a DNAME already written left out, and the chain cut
+ * before a CNAME whose owner already owns one (a loop back to a name of
+ * this answer: NOERROR, nothing more).  An answer or authority section
+ * that does not fit sets TC (as NSD and Knot), additional RRs that do not
+ * fit are left out (RFC 9471).  Returns the RCODE.
+ */
+static unsigned dname_append(struct dchain *ch, const struct qctx *y,
+                             const uint8_t *e, size_t npos)
+{
+    const struct zdb *z = ch->z;
+    uint8_t sc[1024], own[DNS_NAME_MAXLEN + 8];
+    uint8_t rr[3 * DNS_NAME_MAXLEN + 10 + sizeof(sc)]; /* one RR of sc */
+    size_t elen = zdb_ld32(e + ZE_LEN), pos = 16 + y->nlen, olen, rlen;
+    unsigned nfix = zdb_ld16(e + ZE_NFIX),
+             rcode = tb_get16(e + ZE_HFLAGS) & 0xf;
+    struct vmsg v;
+    uint8_t *w;
+    uint16_t type;
+
+    if (elen > sizeof(sc))
+        return DNS_RCODE_NOERROR; /* the chain ends with the CNAME */
     memcpy(sc, z->data + zdb_ld32(e + ZE_OFF), elen);
-    nfix = zdb_ld16(e + ZE_NFIX);
     for (unsigned i = 0; i < nfix; i++) {
         const uint8_t *fx = z->data + zdb_ld32(e + ZE_FIX) + 4 * i;
         size_t fo = zdb_ld16(fx);
-        size_t val = len + (size_t)(int16_t)zdb_ld16(fx + 2);
+        size_t val = y->nlen + (size_t)(int16_t)zdb_ld16(fx + 2);
         if (fo + 2 <= elen)
             tb_put16(sc + fo, (uint16_t)(0xc000 | (val & 0x3fff)));
     }
-    v = (struct vmsg){.n = name, .nlen = len, .e = sc, .elen = elen};
-    pos = 16 + len;
-    if (!relocate(&v, &pos,
-                  (unsigned)tb_get16(e + 2) + tb_get16(e + 4) + tb_get16(e + 6),
-                  npos, &w, end))
-        return;
-    for (int k = 0; k < 3; k++)
-        tb_put16(resp + 6 + 2 * k, (uint16_t)(tb_get16(resp + 6 + 2 * k) +
-                                              tb_get16(e + 2 + 2 * k)));
-    resp[3] = (uint8_t)((resp[3] & 0xf0) | (tb_get16(e + ZE_HFLAGS) & 0xf));
-    *o = w;
+    v = (struct vmsg){.n = y->name, .nlen = y->nlen, .e = sc, .elen = elen};
+    /* Each RR goes to (rr) first, so that nothing is written past the
+     * response that is not part of it. */
+    for (unsigned sec = 0; sec < 3; sec++) {
+        for (unsigned i = tb_get16(e + 2 + 2 * sec); i > 0; i--) {
+            w = rr;
+            if (!relocate_rr(&v, &pos, npos, &w, rr + sizeof(rr), own, &olen,
+                             &type))
+                return rcode; /* a forged blob: what came before */
+            rlen = (size_t)(w - rr);
+            if (sec == 0 && type == DNS_TYPE_DNAME &&
+                dname_written(ch, own, olen))
+                continue;
+            if (sec == 0 && type == DNS_TYPE_CNAME && owned(ch, own, olen))
+                return DNS_RCODE_NOERROR; /* a loop: the CNAMEs so far */
+            if ((size_t)(ch->end - ch->o) < rlen) {
+                if (sec < 2) { /* RFC 2181 9: what fits, and TC */
+                    ch->resp[2] |= DNS_FLAG_TC >> 8;
+                    ch->st->truncated++;
+                }
+                return rcode; /* RFC 9471: additional data left out */
+            }
+            memcpy(ch->o, rr, rlen);
+            ch->o += rlen;
+            ch->cnt[sec]++;
+        }
+    }
+    return rcode;
 }
 
 /*
  * RFC 6672 2.2/3.2: the query name (x) is below the DNAME at node (d):
  * answer with the DNAME RR and a CNAME to the name with the DNAME's owner
  * suffix replaced by its target (TTL of the DNAME), then what the new
- * name has inside the zone (dname_chase).
+ * name has inside the zone, as NSD and Knot do: under another DNAME, the
+ * same again (up to DNAME_HOPS); else its prepared entry (dname_append),
+ * a referral included (AA kept, as NSD and Knot).  A synthesized name
+ * over 255 bytes ends the answer with YXDOMAIN after its DNAME (RFC 6672
+ * 2.2, as NSD); a name met again ends it, NOERROR, each RR once.
  */
 static size_t answer_dname(const struct dns_zoneset *zs, const struct zdb *z,
                            const struct qctx *x, const uint8_t *d,
                            uint8_t *resp, size_t lim, struct dns_auth_stats *st)
 {
-    const uint8_t *e = node_entry(z, d, DNS_TYPE_DNAME);
-    const uint8_t *rr = z->data + zdb_ld32(e + ZE_OFF);
-    size_t elen = zdb_ld32(e + ZE_LEN), dlen = d[ZN_NLEN] + 1u;
-    size_t prefix = x->nlen - dlen, tlen, pos, need;
+    struct dchain ch;
+    struct qctx y;
+    uint8_t cc[DNS_NAME_MAXLEN + 8]; /* the current name as received */
+    const uint8_t *cur = x->name; /* lowercased, padded */
+    size_t clen = x->nlen, cpos = DNS_HDR_LEN, cflat = x->nlen, ctail = 0;
     unsigned rcode = DNS_RCODE_NOERROR;
-    uint8_t *o;
 
-    bool suffix = false;
+    ch.z = z;
+    ch.st = st;
+    ch.resp = resp;
+    ch.end = resp + lim - (x->opt ? 11 : 0);
+    ch.cnt[0] = ch.cnt[1] = ch.cnt[2] = 0;
+    ch.nown = 1;
+    ch.ndn = 0;
+    ch.ownlen[0] = x->nlen;
+    memcpy(ch.own[0], x->name, x->nlen + 8);
+    memcpy(cc, x->q + DNS_HDR_LEN, x->nlen);
+    ch.o = resp + put_head(x, resp,
+                           (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA |
+                                      (x->flags & (DNS_FLAG_RD | DNS_FLAG_CD))),
+                           true);
+    for (unsigned hop = 0;; hop++) {
+        const uint8_t *e = node_entry(z, d, DNS_TYPE_DNAME);
+        const uint8_t *rr = z->data + zdb_ld32(e + ZE_OFF);
+        size_t elen = zdb_ld32(e + ZE_LEN), dlen = d[ZN_NLEN] + 1u;
+        size_t prefix = dlen < clen ? clen - dlen : 0, tlen, tpos, p, npos;
+        size_t need;
+        const uint8_t *dn = NULL, *ne;
+        unsigned k;
 
-    /* (d) must own a proper suffix of the query name at a label boundary
-     * (always so in a blob we compiled; a forged one is refused here). */
-    for (unsigned i = 1; i <= x->nl && dlen < x->nlen; i++)
-        if (x->offs[i] == prefix)
-            suffix =
-                zdb_eq(x->name + prefix, z->data + zdb_ld32(d + ZN_NAME), dlen);
-    if (!suffix || zdb_ld16(e + ZE_TYPE) != DNS_TYPE_DNAME || elen < 12 ||
-        (tlen = tb_get16(rr + 10)) + 12 > elen || tlen == 0)
-        return answer_error(zs, x, resp, DNS_RCODE_SERVFAIL, true, true, st);
-    if (prefix + tlen > DNS_NAME_MAXLEN)
-        rcode = DNS_RCODE_YXDOMAIN; /* RFC 6672 2.2 */
-    pos = put_head(x, resp,
-                   (uint16_t)(DNS_FLAG_QR | DNS_FLAG_AA | rcode |
-                              (x->flags & (DNS_FLAG_RD | DNS_FLAG_CD))),
-                   true);
-    need = 12 + tlen + (rcode ? 0 : 12 + prefix + 2) + (x->opt ? 11 : 0);
-    if (pos + need > lim) {
-        resp[2] |= DNS_FLAG_TC >> 8;
-        st->truncated++;
-        count(st, rcode);
-        return put_opt(zs, x, resp, pos, 0);
-    }
-    o = resp + pos;
-    tb_put16(o, (uint16_t)(0xc000 | (DNS_HDR_LEN + prefix)));
-    memcpy(o + 2, rr + 2, 10 + tlen); /* type class ttl rdlen target */
-    o += 12 + tlen;
-    resp[7] = 1;
-    if (rcode == DNS_RCODE_NOERROR) {
-        tb_put16(o, 0xc00c);
-        tb_put16(o + 2, DNS_TYPE_CNAME);
-        memcpy(o + 4, rr + 4, 6); /* class, the DNAME's TTL */
-        tb_put16(o + 10, (uint16_t)(prefix + 2));
-        memcpy(o + 12, x->q + DNS_HDR_LEN, prefix);
-        tb_put16(o + 12 + prefix,
-                 (uint16_t)(0xc000 | (pos + 12))); /* the DNAME target */
-        resp[7] = 2;
-        {
-            uint8_t nn[DNS_NAME_MAXLEN + 8];
-            memcpy(nn, x->name, prefix);
-            memcpy(nn + prefix, rr + 12, tlen);
-            memset(nn + prefix + tlen, 0, 8);
-            zdb_lower(nn, prefix + tlen);
-            o += 12 + prefix + 2;
-            dname_chase(z, x, nn, prefix + tlen,
-                        (size_t)(o - resp) - prefix - 2, resp, &o,
-                        resp + lim - (x->opt ? 11 : 0));
-            rcode = resp[3] & 0xf;
+        /* (d) owns a proper suffix of the name at a label boundary (so
+         * in a blob we compiled; a forged one is refused here). */
+        for (p = 0; p < prefix && cur[p] != 0; p += cur[p] + 1u)
+            ;
+        if (prefix == 0 || p != prefix ||
+            !zdb_eq(cur + prefix, z->data + zdb_ld32(d + ZN_NAME), dlen) ||
+            zdb_ld16(e + ZE_TYPE) != DNS_TYPE_DNAME || elen < 12 ||
+            (tlen = tb_get16(rr + 10)) + 12 > elen || tlen == 0) {
+            if (hop > 0)
+                break;
+            return answer_error(zs, x, resp, DNS_RCODE_SERVFAIL, true, true,
+                                st);
         }
+        for (k = 0; k < ch.ndn && ch.dn[k] != d; k++)
+            ;
+        need = (k == ch.ndn ? 12 + tlen : 0) +
+               (prefix + tlen > DNS_NAME_MAXLEN ? 0 : 12 + prefix + 2);
+        if ((size_t)(ch.end - ch.o) < need) {
+            resp[2] |= DNS_FLAG_TC >> 8;
+            st->truncated++;
+            break;
+        }
+        if (k == ch.ndn) {
+            /* The DNAME RR: its owner is a suffix of the current name. */
+            size_t at = prefix < cflat ? cpos + prefix : ctail + prefix - cflat;
+            tb_put16(ch.o, (uint16_t)(0xc000 | at));
+            memcpy(ch.o + 2, rr + 2, 10 + tlen); /* type class ttl rdlen */
+            ch.dn[ch.ndn] = d;
+            ch.dnpos[ch.ndn++] = (size_t)(ch.o + 12 - resp);
+            ch.o += 12 + tlen;
+            ch.cnt[0]++;
+        }
+        tpos = ch.dnpos[k];
+        if (prefix + tlen > DNS_NAME_MAXLEN) {
+            rcode = DNS_RCODE_YXDOMAIN; /* RFC 6672 2.2 */
+            break;
+        }
+        /* The synthesized CNAME: owner the current name, rdata the
+         * prefix as received and a pointer to the DNAME's target. */
+        tb_put16(ch.o, (uint16_t)(0xc000 | cpos));
+        tb_put16(ch.o + 2, DNS_TYPE_CNAME);
+        memcpy(ch.o + 4, rr + 4, 6); /* class, the DNAME's TTL */
+        tb_put16(ch.o + 10, (uint16_t)(prefix + 2));
+        memcpy(ch.o + 12, cc, prefix);
+        tb_put16(ch.o + 12 + prefix, (uint16_t)(0xc000 | tpos));
+        npos = (size_t)(ch.o + 12 - resp);
+        ch.o += 12 + prefix + 2;
+        ch.cnt[0]++;
+        /* The new name, lowercased (cc keeps the case as received). */
+        memcpy(cc + prefix, rr + 12, tlen);
+        memcpy(y.name, cur, prefix);
+        memcpy(y.name + prefix, rr + 12, tlen);
+        memset(y.name + prefix + tlen, 0, 8);
+        zdb_lower(y.name, prefix + tlen);
+        if (owned(&ch, y.name, prefix + tlen) ||
+            !chase_ctx(z, x, prefix + tlen, &y))
+            break; /* a loop, or outside the zone */
+        if ((ne = lookup(z, &y, &dn)) != NULL) {
+            rcode = dname_append(&ch, &y, ne, npos);
+            break;
+        }
+        if (hop + 1 == DNAME_HOPS || ch.nown == DNAME_HOPS + 1)
+            break;
+        /* Under another DNAME: the new name is the current one. */
+        ch.ownlen[ch.nown] = y.nlen;
+        memcpy(ch.own[ch.nown], y.name, y.nlen + 8);
+        cur = ch.own[ch.nown++];
+        clen = y.nlen;
+        cpos = npos;
+        cflat = prefix;
+        ctail = tpos;
+        d = dn;
     }
+    for (int k = 0; k < 3; k++)
+        tb_put16(resp + 6 + 2 * k, (uint16_t)ch.cnt[k]);
+    resp[3] = (uint8_t)((resp[3] & 0xf0) | rcode);
     count(st, rcode);
-    return put_opt(zs, x, resp, (size_t)(o - resp), 0);
+    return put_opt(zs, x, resp, (size_t)(ch.o - resp), 0);
 }
 
 /* Answers from zone (z); (idx) is the query name's node, if known. */

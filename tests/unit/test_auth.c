@@ -916,6 +916,118 @@ static void bug7_wildcard_loops(void)
     free(b);
 }
 
+/*
+ * Issue 7: DNAMEs followed as NSD 4.6.1 and Knot 3.2.6 do (RFC 6672 3.2):
+ * a CNAME whose target is under a DNAME, a synthesized name under another
+ * DNAME (at query time), into a referral (AA kept), DNAME loops (each RR
+ * once), YXDOMAIN after a second DNAME (as NSD).
+ */
+static void bug7_dname_chains(void)
+{
+    struct dns_zoneset *set;
+    size_t len, n;
+    uint8_t *b = ta_zone("loop.test.", zone_loops, &len);
+    const void *bb[1] = {b};
+    uint8_t q[512];
+    size_t ql;
+    char name[300];
+
+    REQUIRE(dns_zoneset_build(&set, bb, &len, 1, NULL, &ta) == 0);
+#define ASK(name, type)                                                        \
+    (ql = ta_query(q, name, ta_type(type), DNS_CLASS_IN, -1, 0),               \
+     ask_raw(set, q, ql, 0, 512), txt)
+    EXPECT(ASK("X.dn4.loop.test.", "A"),
+           "NOERROR aa qd=1 an=5 ns=0 ar=0\n"
+           "AN dn4.loop.test. 300 DNAME dn5.loop.test.\n"
+           "AN X.dn4.loop.test. 300 CNAME X.dn5.loop.test.\n"
+           "AN dn5.loop.test. 300 DNAME tgt.loop.test.\n"
+           "AN X.dn5.loop.test. 300 CNAME X.tgt.loop.test.\n"
+           "AN X.tgt.loop.test. 300 A 192.0.2.10\n");
+    EXPECT(ASK("y.dn4.loop.test.", "A"),
+           "NOERROR aa qd=1 an=8 ns=0 ar=0\n"
+           "AN dn4.loop.test. 300 DNAME dn5.loop.test.\n"
+           "AN y.dn4.loop.test. 300 CNAME y.dn5.loop.test.\n"
+           "AN dn5.loop.test. 300 DNAME tgt.loop.test.\n"
+           "AN y.dn5.loop.test. 300 CNAME y.tgt.loop.test.\n"
+           "AN y.tgt.loop.test. 300 CNAME z.dn4.loop.test.\n"
+           "AN z.dn4.loop.test. 300 CNAME z.dn5.loop.test.\n"
+           "AN z.dn5.loop.test. 300 CNAME z.tgt.loop.test.\n"
+           "AN z.tgt.loop.test. 300 A 192.0.2.11\n");
+    EXPECT(ASK("nx.dn4.loop.test.", "A"),
+           "NXDOMAIN aa qd=1 an=4 ns=1 ar=0\n"
+           "AN dn4.loop.test. 300 DNAME dn5.loop.test.\n"
+           "AN nx.dn4.loop.test. 300 CNAME nx.dn5.loop.test.\n"
+           "AN dn5.loop.test. 300 DNAME tgt.loop.test.\n"
+           "AN nx.dn5.loop.test. 300 CNAME nx.tgt.loop.test.\n"
+           "NS loop.test. 60 SOA ns1.loop.test. h.loop.test. 1 7200 3600 "
+           "1209600 60\n");
+    /* A CNAME to a name under the DNAME chain (compiled). */
+    EXPECT(ASK("y.tgt.loop.test.", "A"),
+           "NOERROR aa qd=1 an=6 ns=0 ar=0\n"
+           "AN y.tgt.loop.test. 300 CNAME z.dn4.loop.test.\n"
+           "AN dn4.loop.test. 300 DNAME dn5.loop.test.\n"
+           "AN z.dn4.loop.test. 300 CNAME z.dn5.loop.test.\n"
+           "AN dn5.loop.test. 300 DNAME tgt.loop.test.\n"
+           "AN z.dn5.loop.test. 300 CNAME z.tgt.loop.test.\n"
+           "AN z.tgt.loop.test. 300 A 192.0.2.11\n");
+    /* DNAME loops: at query time and behind a CNAME. */
+    EXPECT(ASK("x.d1.loop.test.", "A"),
+           "NOERROR aa qd=1 an=4 ns=0 ar=0\n"
+           "AN d1.loop.test. 300 DNAME d2.loop.test.\n"
+           "AN x.d1.loop.test. 300 CNAME x.d2.loop.test.\n"
+           "AN d2.loop.test. 300 DNAME d1.loop.test.\n"
+           "AN x.d2.loop.test. 300 CNAME x.d1.loop.test.\n");
+    EXPECT(ASK("c9.loop.test.", "A"),
+           "NOERROR aa qd=1 an=5 ns=0 ar=0\n"
+           "AN c9.loop.test. 300 CNAME x.d1.loop.test.\n"
+           "AN d1.loop.test. 300 DNAME d2.loop.test.\n"
+           "AN x.d1.loop.test. 300 CNAME x.d2.loop.test.\n"
+           "AN d2.loop.test. 300 DNAME d1.loop.test.\n"
+           "AN x.d2.loop.test. 300 CNAME x.d1.loop.test.\n");
+    /* A DNAME and a wildcard CNAME back to it. */
+    EXPECT(ASK("x.dloop.loop.test.", "A"),
+           "NOERROR aa qd=1 an=3 ns=0 ar=0\n"
+           "AN dloop.loop.test. 300 DNAME dl2.loop.test.\n"
+           "AN x.dloop.loop.test. 300 CNAME x.dl2.loop.test.\n"
+           "AN x.dl2.loop.test. 300 CNAME x.dloop.loop.test.\n");
+    EXPECT(ASK("a.dl2.loop.test.", "A"),
+           "NOERROR aa qd=1 an=4 ns=0 ar=0\n"
+           "AN a.dl2.loop.test. 300 CNAME x.dloop.loop.test.\n"
+           "AN dloop.loop.test. 300 DNAME dl2.loop.test.\n"
+           "AN x.dloop.loop.test. 300 CNAME x.dl2.loop.test.\n"
+           "AN x.dl2.loop.test. 300 CNAME x.dloop.loop.test.\n");
+    /* Into a delegation: the referral, AA kept (NSD, Knot). */
+    EXPECT(ASK("a.dn7.loop.test.", "A"),
+           "NOERROR aa qd=1 an=2 ns=1 ar=1\n"
+           "AN dn7.loop.test. 300 DNAME deleg.loop.test.\n"
+           "AN a.dn7.loop.test. 300 CNAME a.deleg.loop.test.\n"
+           "NS deleg.loop.test. 300 NS ns.deleg.loop.test.\n"
+           "AR ns.deleg.loop.test. 300 A 192.0.2.12\n");
+    /* The second DNAME makes the name too long: YXDOMAIN after it. */
+    snprintf(name, sizeof(name), "%.63s.%.63s.yx0.loop.test.",
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    ql = ta_query(q, name, DNS_TYPE_A, DNS_CLASS_IN, -1, 0);
+    ask_raw(set, q, ql, 0, 512);
+    CHECK(strstr(txt, "YXDOMAIN aa qd=1 an=3 ns=0 ar=0\n") == txt);
+    CHECK(strstr(txt, "AN yx1.loop.test. 300 DNAME cccc") != NULL);
+    /* Truncation: the DNAMEs and CNAMEs that fit, TC. */
+    snprintf(name, sizeof(name), "%.60s.%.60s.dn4.loop.test.",
+             "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+             "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    ql = ta_query(q, name, DNS_TYPE_A, DNS_CLASS_IN, -1, 0);
+    n = ask_raw(set, q, ql, 0, 512);
+    CHECK(n <= 512);
+    CHECK(strstr(txt, "NXDOMAIN aa tc") == txt ||
+          strstr(txt, "NOERROR aa tc") == txt);
+    n = ask_raw(set, q, ql, DNS_AUTH_TCP, 65535);
+    CHECK(strstr(txt, "NXDOMAIN aa qd=1 an=4 ns=1 ar=0\n") == txt);
+    CHECK(no_repeats(txt));
+#undef ASK
+    dns_zoneset_free(set, &ta);
+    free(b);
+}
+
 static void test_truncation(void)
 {
     uint8_t q[512];
@@ -1106,6 +1218,7 @@ int main(void)
     RUN(bug7_ede_not_auth);
     RUN(bug7_nsid);
     RUN(bug7_wildcard_loops);
+    RUN(bug7_dname_chains);
     RUN(test_truncation);
     RUN(test_multi_zone);
     RUN(test_dnssec);
