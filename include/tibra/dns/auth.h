@@ -107,8 +107,10 @@ struct dns_auth_stats {
  * Semantics (RFC 1034 4.3.2 and the issue "The authoritative engine";
  * choices between NSD and Knot in docs/DESIGN.md, "auth"): longest-match
  * zone; exact answers with AA; CNAME chains followed inside the zone
- * (through wildcards and DNAMEs, into delegations); RFC 4592 wildcards;
- * RFC 6672 DNAME synthesis, the new name chased inside the zone;
+ * (through wildcards and DNAMEs, into delegations) up to the first name
+ * that already owns one of their records (a loop: NOERROR, each RR once);
+ * RFC 4592 wildcards; RFC 6672 DNAME synthesis, the new name chased
+ * inside the zone (through further DNAMEs, into a referral with AA);
  * referrals (AA clear, NS in authority, glue below the cut required in
  * additional, sibling glue after it; DS answered from the parent side,
  * also at a child apex when the parent is in the set); RFC 2308 negative
