@@ -137,8 +137,12 @@ static int read_service(const struct build_req *r, struct svc_conf *c,
     struct dns_diag d = {tool_report, NULL, 0, 0};
     char *text, hex[SHA256_HEX];
     size_t len;
-    int rc = read_file(r->svc, &text, &len);
+    int rc = dns_zonefile_read(r->svc, &text, &len);
 
+    if (rc == TB_ENOTREG) {
+        fprintf(stderr, "%s: %s\n", r->svc, tb_strerror(rc));
+        return TOOL_EXIT_INPUT;
+    }
     if (rc != 0) {
         fprintf(stderr, "%s: cannot read: %s\n", r->svc, strerror(-rc));
         return TOOL_EXIT_INPUT;

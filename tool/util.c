@@ -118,7 +118,7 @@ int read_file(const char *path, char **p, size_t *n)
 {
     /* lib/hosted's reader: regular files only, NUL-terminated. */
     int rc = dns_zonefile_read(path, p, n);
-    if (rc == TB_EINVAL)
+    if (rc == TB_ENOTREG)
         return -EINVAL;
     return rc; /* TB_E* of errno values are -errno */
 }

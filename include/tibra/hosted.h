@@ -15,4 +15,14 @@
  */
 TB_API extern const struct tb_alloc tb_heap;
 
+/*
+ * Opens (path) for reading as an input file (zone, $INCLUDE, service file):
+ * the open MUST NOT block (O_NONBLOCK, so a FIFO with no writer or a device
+ * cannot hang the caller), anything but a regular file is refused, then
+ * O_NONBLOCK is cleared.  Returns 0 with the descriptor (close-on-exec) in
+ * (*fd), which the caller closes, and the file's size in (*size); else
+ * TB_ENOTREG for a FIFO, directory, device or socket, or a negative errno.
+ */
+TB_API int tb_hosted_open_file(const char *path, int *fd, size_t *size);
+
 #endif /* TB_HOSTED_H */

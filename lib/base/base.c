@@ -60,6 +60,8 @@ const char *tb_strerror(int err)
         return "not supported";
     case TB_ESEMANTIC:
         return "semantic error";
+    case TB_ENOTREG:
+        return "not a regular file";
     default:
         return "unknown error";
     }

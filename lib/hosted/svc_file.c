@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <tibra/hosted.h>
 #include <tibra/svc.h>
 
 static int errno_to_tb(int e)
@@ -29,14 +31,20 @@ int svc_load_file(struct svc_conf *c, const char *path, struct dns_diag *diag)
     FILE *f;
     char *buf;
     size_t n;
-    int rc;
+    int fd, rc;
 
-    f = fopen(path, "rb");
-    if (f == NULL) {
-        rc = errno_to_tb(errno);
-        dns_diag(diag, DNS_DIAG_ERROR, path, 0, "cannot read: %s",
-                 strerror(errno));
+    rc = tb_hosted_open_file(path, &fd, &n);
+    if (rc == TB_ENOTREG) {
+        dns_diag(diag, DNS_DIAG_ERROR, path, 0, "%s", tb_strerror(rc));
         return rc;
+    }
+    f = rc == 0 ? fdopen(fd, "rb") : NULL;
+    if (f == NULL) {
+        int e = rc != 0 ? -rc : errno;
+        if (rc == 0)
+            close(fd);
+        dns_diag(diag, DNS_DIAG_ERROR, path, 0, "cannot read: %s", strerror(e));
+        return errno_to_tb(e);
     }
     /* One byte more than allowed, to see that a file is too large. */
     buf = malloc(SVC_TEXT_MAX + 1);

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <tibra/zonefile.h>
 
@@ -30,29 +29,19 @@ void dns_zonefile_report(void *ctx, int level, const char *file, unsigned line,
 
 int dns_zonefile_read(const char *path, char **text, size_t *len)
 {
-    struct stat st;
     char *buf;
-    size_t got = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    size_t size, got = 0;
+    int fd, rc = tb_hosted_open_file(path, &fd, &size);
 
-    if (fd < 0)
-        return -errno;
-    if (fstat(fd, &st) != 0) {
-        int e = -errno;
-        close(fd);
-        return e;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return TB_EINVAL;
-    }
-    buf = malloc((size_t)st.st_size + 1);
+    if (rc != 0)
+        return rc;
+    buf = malloc(size + 1);
     if (buf == NULL) {
         close(fd);
         return TB_ENOMEM;
     }
-    while (got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+    while (got < size) {
+        ssize_t r = read(fd, buf + got, size - got);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -126,6 +115,10 @@ int dns_zone_load_file_seen(struct dns_zone_src *z, const char *path,
     dns_zone_src_init(z, origin, a);
     z->rclass = rclass;
     rc = dns_zonefile_read(path, &text, &len);
+    if (rc == TB_ENOTREG) {
+        dns_diag(d, DNS_DIAG_ERROR, path, 0, "%s", tb_strerror(rc));
+        return rc;
+    }
     if (rc != 0) {
         dns_diag(d, DNS_DIAG_ERROR, path, 0, "cannot read: %s",
                  tb_strerror(rc));

@@ -16,13 +16,13 @@ static void test_strerror(void)
     CHECK_STR(tb_strerror(TB_ECONNREFUSED), "connection refused");
     /* Every code in the enum has its own text. */
     static const int all[] = {
-        TB_EPERM,    TB_ENOENT,     TB_EIO,          TB_EBADF,
-        TB_EAGAIN,   TB_ENOMEM,     TB_EACCES,       TB_EEXIST,
-        TB_EINVAL,   TB_ENOSPC,     TB_EPIPE,        TB_ERANGE,
-        TB_ENOSYS,   TB_EADDRINUSE, TB_ENETUNREACH,  TB_ECONNRESET,
-        TB_ENOTCONN, TB_ETIMEDOUT,  TB_ECONNREFUSED, TB_EMALF,
-        TB_ETRUNC,   TB_ESPACE,     TB_ELOOP,        TB_ENOTSUP,
-        TB_ESEMANTIC};
+        TB_EPERM,     TB_ENOENT,     TB_EIO,          TB_EBADF,
+        TB_EAGAIN,    TB_ENOMEM,     TB_EACCES,       TB_EEXIST,
+        TB_EINVAL,    TB_ENOSPC,     TB_EPIPE,        TB_ERANGE,
+        TB_ENOSYS,    TB_EADDRINUSE, TB_ENETUNREACH,  TB_ECONNRESET,
+        TB_ENOTCONN,  TB_ETIMEDOUT,  TB_ECONNREFUSED, TB_EMALF,
+        TB_ETRUNC,    TB_ESPACE,     TB_ELOOP,        TB_ENOTSUP,
+        TB_ESEMANTIC, TB_ENOTREG};
     for (size_t i = 0; i < TB_ARRAY_SIZE(all); i++)
         CHECK(strcmp(tb_strerror(all[i]), "unknown error") != 0);
 }
