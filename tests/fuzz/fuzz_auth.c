@@ -49,6 +49,15 @@ static const char *const zone_a[] = {
     "sub 3600 DS 04d2 08 02 00112233",
     "ns1.sub 3600 A 192.0.2.100",
     "dn 3600 DNAME example.net.",
+    "*.wloop 300 CNAME x.wloop",
+    "*.wself 300 CNAME *.wself",
+    "*.wring 300 CNAME a.wring2",
+    "*.wring2 300 CNAME b.wring",
+    "d1 3600 DNAME d2",
+    "d2 3600 DNAME d3.example.com.",
+    "d3 3600 DNAME d1",
+    "c.d4 300 CNAME x.d1",
+    "dd 3600 DNAME sub",
     "_sip._udp 3600 SRV 0 5 5060 sip",
     "sip 3600 A 192.0.2.60",
     "big 3600 TXT _ _ _",
@@ -68,7 +77,9 @@ static void init(void)
     struct dns_auth_opts o = {.chaos = true,
                               .identity = "fuzz",
                               .version = "1",
-                              .udp_max = 1232};
+                              .udp_max = 1232,
+                              .nsid = (const uint8_t *)"fuzz-nsid",
+                              .nsid_len = 9};
 
     b[0] = ta_zone("example.com.", zone_a, &l[0]);
     b[1] = ta_zone(".", zone_root, &l[1]);
