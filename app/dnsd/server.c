@@ -7,7 +7,11 @@
  * (SO_REUSEPORT: the kernel spreads datagrams over the workers), a share of
  * the TCP connection pool and every buffer it uses, all allocated before
  * it starts: the query path makes no allocation and takes no lock.  TCP
- * listeners are shared (EPOLLEXCLUSIVE wakes one worker per connection).
+ * listeners are shared (EPOLLEXCLUSIVE wakes one worker per connection);
+ * a worker whose share of the pool is full stops watching them until one
+ * of its connections closes, so new connections go to workers with room.
+ * The last worker to fill keeps watching and refuses (closes) connections,
+ * counted, only while every worker is full.
  *
  * UDP: a readable socket is drained with recvmmsg(MSG_DONTWAIT) in batches
  * of UDP_BATCH; each query is answered into its slot's response buffer
@@ -81,7 +85,9 @@ struct worker {
     struct dns_srv core; /* core.zs = cur->zs while online */
     uint64_t udp_send_err, tcp_emfile;
     uint64_t tcp_blocked; /* sends that found the socket buffer full */
-    bool accept_paused;
+    bool accept_paused; /* out of descriptors: listeners off till sweep */
+    bool full_paused; /* pool full, another has room: off till a close */
+    bool listening; /* the shared TCP listeners are in (ep) */
     /* UDP batch state */
     struct mmsghdr rmsg[UDP_BATCH], smsg[UDP_BATCH];
     struct iovec riov[UDP_BATCH], siov[UDP_BATCH];
@@ -112,6 +118,7 @@ struct dnsd_server {
     int *tcp_listen; /* [nlisten] */
     unsigned nworkers;
     struct worker *w;
+    _Atomic unsigned nfull; /* workers whose TCP pool is full */
     size_t udp_cap; /* response buffer per UDP slot */
 };
 
@@ -396,12 +403,37 @@ static void udp_drain(struct worker *w, const struct listener *l)
 
 /* ---- TCP ------------------------------------------------------------- */
 
+/* Registers the shared TCP listeners in (w)'s epoll set, or removes them,
+ * as its pause flags say.  A listener added while connections wait is
+ * reported at once (level-triggered). */
+static void listen_update(struct worker *w)
+{
+    struct dnsd_server *s = w->srv;
+    bool want = !w->accept_paused && !w->full_paused;
+
+    if (want == w->listening)
+        return;
+    for (size_t i = 0; i < s->nlisten; i++)
+        if (want)
+            ep_add(w->ep, s->tcp_listen[i], EPOLLIN | EPOLLEXCLUSIVE,
+                   EV(EV_LISTEN, i));
+        else
+            epoll_ctl(w->ep, EPOLL_CTL_DEL, s->tcp_listen[i], NULL);
+    w->listening = want;
+}
+
 static void conn_close(struct worker *w, uint32_t idx)
 {
     struct conn *c = &w->conns[idx];
 
     close(c->fd); /* also removes it from the epoll set */
     c->fd = -1;
+    if (w->nfree == 0) {
+        /* Room again: back among the workers the kernel wakes. */
+        atomic_fetch_sub(&w->srv->nfull, 1);
+        w->full_paused = false;
+        listen_update(w);
+    }
     w->freelist[w->nfree++] = idx;
     w->nopen--;
 }
@@ -410,29 +442,45 @@ static void conn_close(struct worker *w, uint32_t idx)
  * so this worker stops watching the listeners until the next sweep. */
 static void accept_pause(struct worker *w)
 {
-    struct dnsd_server *s = w->srv;
-
     if (w->accept_paused)
         return;
-    for (size_t i = 0; i < s->nlisten; i++)
-        epoll_ctl(w->ep, EPOLL_CTL_DEL, s->tcp_listen[i], NULL);
     w->accept_paused = true;
+    listen_update(w);
     w->tcp_emfile++;
 }
 
 static void accept_resume(struct worker *w)
 {
-    struct dnsd_server *s = w->srv;
-
-    for (size_t i = 0; i < s->nlisten; i++)
-        ep_add(w->ep, s->tcp_listen[i], EPOLLIN | EPOLLEXCLUSIVE,
-               EV(EV_LISTEN, i));
     w->accept_paused = false;
+    listen_update(w);
 }
 
+/* (w)'s pool has just filled: unless every other worker is full too, it
+ * stops watching the listeners so that their wake-ups go to a worker with
+ * room.  The last one to fill goes on accepting, to refuse. */
+static void pool_filled(struct worker *w)
+{
+    struct dnsd_server *s = w->srv;
+
+    if (atomic_fetch_add(&s->nfull, 1) + 1 < s->nworkers) {
+        w->full_paused = true;
+        listen_update(w);
+    }
+}
+
+/* Accepts what (lfd) has queued, into free slots.  A full worker takes a
+ * connection only to refuse it, and only while every worker is full;
+ * otherwise it leaves it queued for one with room and stops listening. */
 static void tcp_accept(struct worker *w, int lfd)
 {
-    for (int i = 0; i < 64; i++) {
+    struct dnsd_server *s = w->srv;
+
+    for (int i = 0; i < 64 && w->listening; i++) {
+        if (w->nfree == 0 && atomic_load(&s->nfull) < s->nworkers) {
+            w->full_paused = true;
+            listen_update(w);
+            return;
+        }
         int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
@@ -441,7 +489,7 @@ static void tcp_accept(struct worker *w, int lfd)
             return; /* EAGAIN: another worker took it, or nothing left */
         }
         if (w->nfree == 0) {
-            /* over this worker's share of tcp-clients */
+            /* every worker is full: over tcp-clients */
             w->core.st.tcp_refused++;
             close(fd);
             continue;
@@ -452,6 +500,8 @@ static void tcp_accept(struct worker *w, int lfd)
         dns_tcp_open(&c->t, &w->core, NULL, c->rbuf, c->wbuf, now_ns());
         c->events = EPOLLIN;
         w->nopen++;
+        if (w->nfree == 0)
+            pool_filled(w);
         if (ep_add(w->ep, fd, EPOLLIN, EV(EV_CONN, idx)) != 0)
             conn_close(w, idx);
     }
@@ -553,6 +603,17 @@ static void tcp_sweep(struct worker *w, uint64_t now)
             conn_close(w, i);
 }
 
+/* A full worker that stops listening after the kernel woke it for a
+ * connection leaves that connection queued, and EPOLLEXCLUSIVE may have
+ * woken no other worker: each sweep, a listening worker with room takes
+ * whatever is queued (accept4 is non-blocking: EAGAIN if nothing). */
+static void tcp_poll_listeners(struct worker *w)
+{
+    for (size_t i = 0; i < w->srv->nlisten && w->nfree != 0; i++)
+        if (w->listening)
+            tcp_accept(w, w->srv->tcp_listen[i]);
+}
+
 /* ---- the worker loop ------------------------------------------------- */
 
 static void *worker_main(void *arg)
@@ -563,11 +624,15 @@ static void *worker_main(void *arg)
     uint64_t last_sweep = now_ns();
 
     for (;;) {
+        /* Timed while connections may expire, listeners are off here, or
+         * a full worker may have left a connection queued (below). */
+        bool timed = w->nopen != 0 || !w->listening ||
+                     atomic_load_explicit(&s->nfull, memory_order_relaxed);
         offline(w);
         int n = epoll_wait(w->ep, ev, EVENTS_MAX,
-                           w->nready                      ? 0
-                           : w->nopen || w->accept_paused ? SWEEP_MS
-                                                          : -1);
+                           w->nready ? 0
+                           : timed   ? SWEEP_MS
+                                     : -1);
         online(w);
         if (atomic_load_explicit(&s->stopping, memory_order_relaxed))
             break;
@@ -593,12 +658,13 @@ static void *worker_main(void *arg)
         }
         if (w->nready != 0)
             service_ready(w, now ? now : now_ns());
-        if (w->nopen != 0 || w->accept_paused) {
+        if (timed) {
             now = now_ns();
             if (now - last_sweep >= SWEEP_MS * 1000000ull) {
                 if (w->accept_paused)
                     accept_resume(w);
                 tcp_sweep(w, now);
+                tcp_poll_listeners(w);
                 last_sweep = now;
             }
         }
@@ -652,6 +718,8 @@ static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
         w->freelist[i] = nconns - 1 - i;
     }
     w->nfree = nconns;
+    if (nconns == 0)
+        atomic_fetch_add(&s->nfull, 1); /* no room, ever */
     for (unsigned i = 0; i < UDP_BATCH; i++) {
         w->riov[i].iov_base = w->qbuf + (size_t)i * UDP_QUERY_MAX;
         w->riov[i].iov_len = UDP_QUERY_MAX;
@@ -678,6 +746,7 @@ static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
                    EV(EV_LISTEN, i)) != 0)
             return TB_EIO;
     }
+    w->listening = true;
     if (ep_add(w->ep, s->stopfd, EPOLLIN, EV(EV_STOP, 0)) != 0)
         return TB_EIO;
     return 0;
