@@ -65,7 +65,7 @@ enum tb_err {
     TB_ELOOP = -1004, /* compression loop / too many hops */
     TB_ENOTSUP = -1005, /* valid but not supported */
     TB_ESEMANTIC = -1006, /* well-formed but violates a rule (zone checks) */
-    TB_ENOTREG = -1007    /* a FIFO, directory or device where a file goes */
+    TB_ENOTREG = -1007 /* a FIFO, directory or device where a file goes */
 };
 
 /* Returns a static, human-readable string for (err).  Never NULL. */

@@ -38,6 +38,27 @@ tb_setup() {
     chmod 755 "$TMP"
     trap 'rm -rf "$TMP"' EXIT
     trap 'exit 1' INT TERM
+    tb_other_copy
+}
+
+# TB_OTHER: the tibra that tb_as_other runs.  As root that is a copy of
+# the tool, its programs (the tenders) and its library in $TMP, readable
+# by all: the tree under test may sit in a directory only root can enter
+# (a fresh clone in a mktemp -d, as CI makes), and the other user must
+# still reach the program it runs.  A copy also shows that where the
+# tool is installed does not change what it builds.
+tb_other_copy() {
+    TB_OTHER=$TB
+    if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+        local top
+        top=$(cd "$(dirname "$TB")/.." && pwd)
+        mkdir -p "$TMP/inst/bin" "$TMP/inst/lib"
+        [ -d "$top/bin" ] && cp -p "$top"/bin/* "$TMP/inst/bin/"
+        cp -p "$TB" "$TMP/inst/bin/tibra"
+        cp -pR "$top/lib/tibra" "$TMP/inst/lib/"
+        chmod -R a+rX "$TMP/inst"
+        TB_OTHER=$TMP/inst/bin/tibra
+    fi
 }
 
 tb_tree() {
@@ -102,7 +123,7 @@ tb_repro() { # label file target-suffix args...
         fail "$label: build in $a: $out"
     echo "     $out"
     sleep 1
-    out=$(cd "$b" && tb_as_other "$TB" build "$b/$file" "$@" 2>&1) ||
+    out=$(cd "$b" && tb_as_other "$TB_OTHER" build "$b/$file" "$@" 2>&1) ||
         fail "$label: build as $(tb_other_user) in $b: $out"
     echo "     $out"
     local ia="$a/dist/ns1.$suf" ib="$b/dist/ns1.$suf"

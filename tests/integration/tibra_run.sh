@@ -95,7 +95,7 @@ ip link del tapx
 # Without CAP_NET_ADMIN: the missing privilege and the commands are named.
 chmod -R a+rX "$TMP/s"
 out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups \
-    "$TB" run "$TMP/s/dist/ns1.spt" 2>&1)
+    "$TB_OTHER" run "$TMP/s/dist/ns1.spt" 2>&1)
 expect "no CAP_NET_ADMIN: status" "$?" "3"
 expect_match "no CAP_NET_ADMIN: says which" "$out" "needs CAP_NET_ADMIN"
 expect_match "no CAP_NET_ADMIN: says how" "$out" "ip tuntap add dev tb-ns1 mode tap user"
