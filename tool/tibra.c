@@ -8,6 +8,7 @@
  *   tibra verify IMAGE      -> rebuild from the record, compare (verify.c)
  *   tibra inspect IMAGE     -> what the image holds (inspect.c)
  *   tibra run FILE|IMAGE    -> build if needed, then run it (run.c)
+ *   tibra deploy systemd F  -> hardened systemd units (deploy.c)
  *
  * This file holds the dispatch and the manual (--help of each command,
  * man-page style: docs/tibra.md says the same at more length).  A host
@@ -37,6 +38,8 @@ static const char usage_text[] =
 "    tibra inspect IMAGE\n"
 "    tibra run SERVICE-FILE|IMAGE [--target T] [--tap NAME]\n"
 "              [-- IMAGE-ARGS...]\n"
+"    tibra deploy systemd SERVICE-FILE [-o DIR] [--prefix PREFIX]\n"
+"              [--image IMAGE] [--conf PATH] [--user USER] [--target T]\n"
 "    tibra COMMAND --help\n"
 "    tibra -h | --help | -V | --version\n"
 "\n"
@@ -66,6 +69,8 @@ static const char usage_text[] =
 "            default arguments and build record.\n"
 "    run     Build if needed and run: target unix as a process, spt and\n"
 "            hvt under their tender.\n"
+"    deploy  Write hardened systemd units that run the service: tibra-dnsd\n"
+"            for target unix, a TAP unit and the tender for spt and hvt.\n"
 "\n"
 "    'tibra COMMAND --help' describes each command in full.\n"
 "\n"
@@ -271,6 +276,9 @@ static const struct {
     {"inspect", inspect_text, "tibra inspect IMAGE"},
     {"run", run_text,
      "tibra run SERVICE-FILE|IMAGE [--target T] [--tap NAME] [-- ARGS...]"},
+    {"deploy", deploy_text,
+     "tibra deploy systemd SERVICE-FILE [-o DIR] [--prefix PREFIX] "
+     "[--image IMAGE] [--conf PATH] [--user USER] [--target T]"},
 };
 
 void tool_help(const char *cmd)
@@ -341,7 +349,9 @@ int main(int argc, char **argv)
         return cmd_inspect(argc, argv);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc, argv);
-    fprintf(stderr, "usage: tibra check|build|verify|inspect|run ... "
+    if (!strcmp(cmd, "deploy"))
+        return cmd_deploy(argc, argv);
+    fprintf(stderr, "usage: tibra check|build|verify|inspect|run|deploy ... "
                     "(tibra --help for more)\n");
     return TOOL_EXIT_USAGE;
 }

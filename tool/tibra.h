@@ -8,6 +8,7 @@
  *   record.c   the build record beside every image (write, read, toolchain)
  *   verify.c   tibra verify: re-hash the inputs, rebuild, compare
  *   inspect.c  tibra inspect: what an image holds
+ *   deploy.c   tibra deploy systemd: hardened units for a service
  *
  * A host tool: hosted C, errx(3) on failure of the tool itself, never
  * linked into a guest.  Exit statuses: TOOL_EXIT_* below.
@@ -198,6 +199,9 @@ void tool_help(const char *cmd);
  * TOOL_EXIT_USAGE. */
 int tool_usage(const char *cmd);
 int cmd_run(int argc, char **argv);
+/* deploy.c: tibra deploy systemd; its manual (tibra.c's table). */
+int cmd_deploy(int argc, char **argv);
+extern const char deploy_text[];
 /* tibra.c: execs tibra-dnsd with (args); exits if it cannot. */
 __attribute__((noreturn)) void exec_dnsd(char **args);
 /* The machine this tool runs on ("x86_64"), as uname -m says. */
