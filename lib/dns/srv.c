@@ -103,15 +103,19 @@ size_t dns_srv_udp(struct dns_srv *s, const struct tb_addr *peer,
                    const uint8_t *q, size_t qlen, uint8_t *resp, size_t cap,
                    uint64_t now)
 {
-    (void)peer; /* ACLs, RRL and cookies will use them */
-    (void)now;
+    size_t len;
+
     s->st.udp++;
     if (qlen > DNS_SRV_QUERY_MAX) {
         s->st.drop_udp_size++;
         return 0;
     }
     count_qtype(&s->st, q, qlen);
-    return dns_auth_answer(s->zs, q, qlen, resp, cap, 0, &s->st.auth);
+    len = dns_auth_answer(s->zs, q, qlen, resp, cap, 0, &s->st.auth);
+    /* RRL after answering: the bucket depends on what the answer is. */
+    if (s->rrl != NULL && len != 0 && peer != NULL)
+        len = dns_rrl_apply(s->rrl, peer, resp, len, now, &s->st);
+    return len;
 }
 
 /* ---- TCP ----------------------------------------------------------- */
@@ -329,10 +333,12 @@ size_t dns_srv_stats_text(const struct dns_srv_stats *st, char *buf, size_t cap)
                 (unsigned long long)st->qtype[i]);
     add(buf, cap, &len,
         "\ndrops unanswered %llu udp-size %llu tcp-length %llu\n"
-        "tcp open %llu refused %llu idle-closed %llu limit-closed %llu\n",
+        "tcp open %llu refused %llu idle-closed %llu limit-closed %llu\n"
+        "rrl dropped %llu slipped %llu\n",
         (unsigned long long)a->dropped, (unsigned long long)st->drop_udp_size,
         (unsigned long long)st->drop_tcp_len, (unsigned long long)st->tcp_open,
         (unsigned long long)st->tcp_refused, (unsigned long long)st->tcp_idle,
-        (unsigned long long)st->tcp_limit);
+        (unsigned long long)st->tcp_limit, (unsigned long long)st->rrl_drop,
+        (unsigned long long)st->rrl_slip);
     return len;
 }

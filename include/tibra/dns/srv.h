@@ -84,16 +84,23 @@ struct dns_srv_stats {
     uint64_t tcp_refused; /* not accepted: connection limit (driver) */
     uint64_t tcp_idle; /* closed by the idle timeout */
     uint64_t tcp_limit; /* closed after tcp_max_queries answers */
+    /* response rate limiting (UDP only) */
+    uint64_t rrl_drop; /* over the limit: not sent */
+    uint64_t rrl_slip; /* over the limit: sent truncated (TC=1) */
 };
+
+struct dns_rrl;
 
 /* One service core per driver thread: caller-placed, fields public. */
 struct dns_srv {
     const struct dns_zoneset *zs; /* published by the driver; NOT NULL */
     const struct dns_srv_conf *conf; /* NOT NULL */
+    struct dns_rrl *rrl; /* this thread's RRL table; NULL: RRL off */
     struct dns_srv_stats st;
 };
 
-/* Sets (s) up over (zs) and (conf) (both kept, not copied), counters 0. */
+/* Sets (s) up over (zs) and (conf) (both kept, not copied), counters 0,
+ * RRL off (a driver sets (s->rrl) to a table from dns_rrl_init()). */
 TB_API void dns_srv_init(struct dns_srv *s, const struct dns_zoneset *zs,
                          const struct dns_srv_conf *conf);
 
@@ -101,7 +108,8 @@ TB_API void dns_srv_init(struct dns_srv *s, const struct dns_zoneset *zs,
  * Answers one datagram (q, qlen) from (peer) (MAY be NULL) received at
  * (now) into (resp, cap) and returns the response length, or 0 when
  * nothing must be sent (counted: a datagram over DNS_SRV_QUERY_MAX bytes,
- * or what dns_auth_answer() drops).  (qlen) is the datagram's real length
+ * or what dns_auth_answer() drops, or a response RRL drops; a response
+ * RRL slips is returned truncated).  (qlen) is the datagram's real length
  * (the driver MAY have kept only its first DNS_SRV_QUERY_MAX bytes when
  * it is longer).  (cap) SHOULD be at least the service's udp-size.
  */
@@ -124,6 +132,97 @@ TB_API size_t dns_srv_stats_text(const struct dns_srv_stats *st, char *buf,
 
 /* The name of query-type counter (i) ("A", ..., "other"). */
 TB_API const char *dns_srv_qt_name(unsigned i);
+
+/* ---- response rate limiting (lib/dns/rrl.c) ----------------------------
+ *
+ * RRL keeps a server from being used as an amplifier by spoofed UDP
+ * queries (as NSD's and Knot's do): each UDP response is charged to a
+ * bucket keyed by (client prefix, response category, name) and a bucket
+ * over its rate drops the response, except every (slip)-th one, sent
+ * truncated (TC=1, header and question only) so that a real client
+ * behind a spoofed-on prefix retries over TCP, which RRL never limits.
+ *
+ * A bucket is a GCRA token bucket: (rate) responses per second, with a
+ * burst of DNS_RRL_BURST_S seconds' worth.  The table has a fixed number
+ * of entries, allocated once by dns_rrl_init(); a response costs one
+ * keyed hash and one probe, no allocation and no lock (one table per
+ * driver thread).  The hash is seeded with a secret from the driver, so
+ * a client cannot choose which entries its queries collide with.
+ */
+#define DNS_RRL_BURST_S             2
+#define DNS_RRL_DEFAULT_SLIP        2
+#define DNS_RRL_DEFAULT_IPV4_PREFIX 24
+#define DNS_RRL_DEFAULT_IPV6_PREFIX 56
+#define DNS_RRL_DEFAULT_TABLE_SIZE  65536
+#define DNS_RRL_TABLE_MAX           (1u << 24)
+
+/* What a response is charged as; the name hashed in is in brackets. */
+enum dns_rrl_cat {
+    DNS_RRL_ANSWER, /* NOERROR with answers [qname] */
+    DNS_RRL_NODATA, /* NOERROR, no answer, authoritative [zone: SOA owner] */
+    DNS_RRL_NXDOMAIN, /* [zone: SOA owner] */
+    DNS_RRL_REFERRAL, /* NOERROR, no answer, not AA [delegation: NS owner] */
+    DNS_RRL_ERROR, /* any other RCODE [no name] */
+    DNS_RRL_CAT_COUNT
+};
+
+struct dns_rrl_conf {
+    uint32_t rate; /* responses per second per bucket; 0 = RRL off */
+    uint32_t slip; /* every slip-th limited response truncated; 0 = none */
+    uint8_t ipv4_prefix; /* 1..32: client addresses aggregated to this */
+    uint8_t ipv6_prefix; /* 1..128 */
+    bool exempt_loopback; /* 127.0.0.0/8 and ::1 never limited */
+    uint32_t table_size; /* entries (rounded down to a power of two) */
+    uint32_t shares; /* tables the rate is split over (workers); 0 = 1 */
+};
+
+/* A table: caller-placed, fields private. */
+struct dns_rrl {
+    /* private */
+    struct dns_rrl_entry *tab;
+    uint32_t mask; /* entries - 1 */
+    uint32_t slip;
+    uint64_t interval_ns; /* cost of one response */
+    uint64_t burst_ns; /* the bucket's depth */
+    uint64_t seed;
+    uint8_t ipv4_prefix, ipv6_prefix;
+    bool exempt_loopback;
+    const struct tb_alloc *a;
+};
+
+/* Sets (c) to the defaults: rate 0 (off), slip 2, /24 and /56, loopback
+ * exempt, DNS_RRL_DEFAULT_TABLE_SIZE entries, one share. */
+TB_API void dns_rrl_conf_default(struct dns_rrl_conf *c);
+
+/* Bytes dns_rrl_init() takes from its allocator for (c). */
+TB_API size_t dns_rrl_memory(const struct dns_rrl_conf *c);
+
+/*
+ * Sets table (r) up for (c) (copied), with (seed) (a secret: random at
+ * start-up) keying its hash and its entries from (a) (kept for
+ * dns_rrl_free()).  (c->rate) MUST NOT be 0.  Returns 0, TB_EINVAL (a
+ * prefix or table size out of range), TB_ENOMEM.
+ */
+TB_API int dns_rrl_init(struct dns_rrl *r, const struct dns_rrl_conf *c,
+                        uint64_t seed, const struct tb_alloc *a);
+
+/* Returns (r)'s entries to its allocator. */
+TB_API void dns_rrl_free(struct dns_rrl *r);
+
+/* The category (resp, len), a response dns_auth_answer() made, is
+ * charged as. */
+TB_API enum dns_rrl_cat dns_rrl_category(const uint8_t *resp, size_t len);
+
+/*
+ * Charges response (resp, len) (len >= DNS_HDR_LEN) to (peer) at (now)
+ * and returns the length to send: (len) within the limit, 0 when dropped
+ * (counted in st->rrl_drop), or the length of the header and question
+ * after truncating (resp) in place (TC=1, counted in st->rrl_slip).
+ * A loopback peer under exempt_loopback is always within the limit.
+ */
+TB_API size_t dns_rrl_apply(struct dns_rrl *r, const struct tb_addr *peer,
+                            uint8_t *resp, size_t len, uint64_t now,
+                            struct dns_srv_stats *st);
 
 /* ---- TCP sessions (RFC 7766) -------------------------------------------
  *
