@@ -128,6 +128,20 @@ for t in spt hvt; do
     echo "ok   $t: settings; both units pass systemd-analyze verify"
 done
 
+# ---- deploy/examples/ are what this tibra writes ------------------------------
+if [ "$(command -v ip)" = /usr/sbin/ip ]; then
+    (cd "$TIBRA_SRC/examples" &&
+        "$TB" deploy systemd ns1.conf -o "$TMP/ex/unix" &&
+        "$TB" deploy systemd ns1-spt.conf -o "$TMP/ex/spt" \
+            --image /var/lib/tibra/ns1.spt &&
+        "$TB" deploy systemd ns1-spt.conf --target hvt -o "$TMP/ex/hvt" \
+            --image /var/lib/tibra/ns1.hvt) >/dev/null 2>&1 ||
+        fail "deploy of examples/ failed"
+    d=$(diff -r "$TIBRA_SRC/deploy/examples" "$TMP/ex") ||
+        fail "deploy/examples/ differ from what tibra writes (docs/deploy.md says how to regenerate them): $d"
+    echo "ok   deploy/examples/ are what tibra deploy writes"
+fi
+
 # ---- the check catches broken units ----------------------------------------
 mkdir -p "$TMP/bad"
 n=0
