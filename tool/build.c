@@ -97,6 +97,19 @@ static int make_args(const struct svc_conf *c, const char *file,
         sb_printf(a, " --udp-size=%u", c->udp_size);
     if (c->chaos != d.chaos)
         sb_printf(a, " --chaos=%s", c->chaos ? "on" : "off");
+    if (c->rrl_rate != d.rrl_rate)
+        sb_printf(a, " --rrl-rate=%u", c->rrl_rate);
+    if (c->rrl_slip != d.rrl_slip)
+        sb_printf(a, " --rrl-slip=%u", c->rrl_slip);
+    if (c->rrl_ipv4_prefix != d.rrl_ipv4_prefix)
+        sb_printf(a, " --rrl-ipv4-prefix=%u", c->rrl_ipv4_prefix);
+    if (c->rrl_ipv6_prefix != d.rrl_ipv6_prefix)
+        sb_printf(a, " --rrl-ipv6-prefix=%u", c->rrl_ipv6_prefix);
+    if (c->rrl_table_size != d.rrl_table_size)
+        sb_printf(a, " --rrl-table-size=%u", c->rrl_table_size);
+    if (c->rrl_exempt_loopback != d.rrl_exempt_loopback)
+        sb_printf(a, " --rrl-exempt-loopback=%s",
+                  c->rrl_exempt_loopback ? "on" : "off");
     const char *str[] = {c->identity, c->version};
     const char *skey[] = {"identity", "version"};
     for (int i = 0; i < 2; i++) {

@@ -39,6 +39,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,6 +84,7 @@ struct worker {
     _Atomic uint64_t seen; /* generation seen, or OFFLINE */
     const struct dnsd_zones *cur; /* valid between quiescent points */
     struct dns_srv core; /* core.zs = cur->zs while online */
+    struct dns_rrl rrl; /* this worker's RRL table (core.rrl), if on */
     uint64_t udp_send_err, tcp_emfile;
     uint64_t tcp_blocked; /* sends that found the socket buffer full */
     bool accept_paused; /* out of descriptors: listeners off till sweep */
@@ -114,6 +116,8 @@ struct dnsd_server {
     int stopfd;
     const struct svc_conf *c;
     struct dns_srv_conf core_conf; /* from (c), shared by the workers */
+    struct dns_rrl_conf rrl_conf; /* rate 0: RRL off */
+    uint64_t rrl_seed; /* getrandom(): keys every worker's RRL hash */
     size_t nlisten;
     int *tcp_listen; /* [nlisten] */
     unsigned nworkers;
@@ -130,7 +134,52 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }
 
+/* The libc heap as a struct tb_alloc (set-up paths only). */
+static void *heap_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    return malloc(n ? n : 1);
+}
+static void *heap_realloc(void *ctx, void *p, size_t o, size_t n)
+{
+    (void)ctx;
+    (void)o;
+    return realloc(p, n ? n : 1);
+}
+static void heap_free(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    (void)n;
+    free(p);
+}
+static const struct tb_alloc heap = {heap_alloc, heap_realloc, heap_free, NULL};
+
 /* ---- sockets --------------------------------------------------------- */
+
+/* The peer of a datagram as a struct tb_addr; an IPv4-mapped IPv6 address
+ * (a dual-stack socket) becomes the IPv4 address it is. */
+static void peer_addr(const struct sockaddr_storage *ss, struct tb_addr *a)
+{
+    static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+    memset(a, 0, sizeof(*a));
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+        a->af = TB_AF_INET;
+        a->port = ntohs(s4->sin_port);
+        memcpy(a->ip, &s4->sin_addr, 4);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+        a->port = ntohs(s6->sin6_port);
+        if (memcmp(&s6->sin6_addr, mapped, 12) == 0) {
+            a->af = TB_AF_INET;
+            memcpy(a->ip, (const uint8_t *)&s6->sin6_addr + 12, 4);
+        } else {
+            a->af = TB_AF_INET6;
+            memcpy(a->ip, &s6->sin6_addr, 16);
+        }
+    }
+}
 
 static socklen_t to_sockaddr(const struct svc_addr *a,
                              struct sockaddr_storage *ss)
@@ -365,21 +414,25 @@ static void udp_drain(struct worker *w, const struct listener *l)
     for (int round = 0; round < UDP_ROUNDS; round++) {
         int n = recvmmsg(l->fd, w->rmsg, UDP_BATCH, MSG_DONTWAIT, NULL);
         int run = 0; /* first answer not yet sent */
+        uint64_t now;
 
         if (n <= 0)
             return; /* EAGAIN, or an error the next readiness repeats */
+        now = now_ns(); /* one clock read per batch */
         for (int i = 0; i < n; i++) {
             struct msghdr *rh = &w->rmsg[i].msg_hdr;
             struct msghdr *sh = &w->smsg[i].msg_hdr;
             size_t len = 0;
+            struct tb_addr peer;
 
             /* A truncated datagram was longer than we accept: the core
              * counts the drop. */
             size_t qlen = TB_LIKELY(!(rh->msg_flags & MSG_TRUNC))
                               ? w->rmsg[i].msg_len
                               : DNS_SRV_QUERY_MAX + 1;
-            len = dns_srv_udp(&w->core, NULL, w->riov[i].iov_base, qlen,
-                              w->siov[i].iov_base, cap, 0);
+            peer_addr(&w->from[i], &peer);
+            len = dns_srv_udp(&w->core, &peer, w->riov[i].iov_base, qlen,
+                              w->siov[i].iov_base, cap, now);
             if (TB_LIKELY(len != 0)) {
                 sh->msg_namelen = rh->msg_namelen;
                 w->siov[i].iov_len = len;
@@ -720,6 +773,14 @@ static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
     w->nfree = nconns;
     if (nconns == 0)
         atomic_fetch_add(&s->nfull, 1); /* no room, ever */
+    if (s->rrl_conf.rate != 0) {
+        int rc = dns_rrl_init(&w->rrl, &s->rrl_conf, s->rrl_seed, &heap);
+        if (rc != 0) {
+            dnsd_log("worker %u: RRL table: %s", id, tb_strerror(rc));
+            return rc;
+        }
+        w->core.rrl = &w->rrl;
+    }
     for (unsigned i = 0; i < UDP_BATCH; i++) {
         w->riov[i].iov_base = w->qbuf + (size_t)i * UDP_QUERY_MAX;
         w->riov[i].iov_len = UDP_QUERY_MAX;
@@ -772,6 +833,7 @@ static void worker_free(struct worker *w)
     free(w->freelist);
     free(w->ready);
     free(w->ready_next);
+    dns_rrl_free(&w->rrl);
 }
 
 static void server_free(struct dnsd_server *s)
@@ -788,6 +850,40 @@ static void server_free(struct dnsd_server *s)
     free(s);
 }
 
+/*
+ * Response rate limiting: one table per worker, no lock.  The kernel
+ * spreads a client's datagrams over the workers' SO_REUSEPORT sockets by
+ * source port, so each table gets 1/workers of the configured rate: a
+ * prefix is held to rrl-rate in total, however its ports are spread (a
+ * client on one port is held to rrl-rate / workers).
+ */
+static int rrl_setup(struct dnsd_server *s, const struct svc_conf *c,
+                     unsigned workers)
+{
+    struct dns_rrl_conf *r = &s->rrl_conf;
+
+    dns_rrl_conf_default(r);
+    r->rate = c->rrl_rate;
+    if (r->rate == 0)
+        return 0;
+    r->slip = c->rrl_slip;
+    r->ipv4_prefix = c->rrl_ipv4_prefix;
+    r->ipv6_prefix = c->rrl_ipv6_prefix;
+    r->exempt_loopback = c->rrl_exempt_loopback;
+    r->table_size = c->rrl_table_size;
+    r->shares = workers;
+    if (getrandom(&s->rrl_seed, sizeof(s->rrl_seed), 0) !=
+        (ssize_t)sizeof(s->rrl_seed)) {
+        dnsd_log("RRL: no random seed: %s", strerror(errno));
+        return TB_EIO;
+    }
+    dnsd_log("rrl: %u responses/s per /%u or /%u and category (split over "
+             "%u worker%s), slip %u",
+             r->rate, r->ipv4_prefix, r->ipv6_prefix, workers,
+             workers == 1 ? "" : "s", r->slip);
+    return 0;
+}
+
 int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
                      unsigned workers)
 {
@@ -800,6 +896,11 @@ int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
     s->c = c;
     s->core_conf.tcp_idle_ns = (uint64_t)c->tcp_idle_timeout * 1000000000;
     s->core_conf.tcp_max_queries = c->tcp_max_queries;
+    rc = rrl_setup(s, c, workers);
+    if (rc != 0) {
+        free(s);
+        return rc;
+    }
     s->nlisten = c->nlisten;
     s->udp_cap = TB_MAX((size_t)c->udp_size, (size_t)DNS_UDP_MINLEN);
     s->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

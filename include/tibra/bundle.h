@@ -39,6 +39,10 @@
  *   --tcp-clients=N  --tcp-idle-timeout=S  --tcp-max-queries=N
  *   --udp-size=N  --chaos=on|off  --identity=TEXT  --version=TEXT
  *   --nsid=TEXT|0xHEX
+ *   --rrl-rate=N  --rrl-slip=N  --rrl-ipv4-prefix=N  --rrl-ipv6-prefix=N
+ *   --rrl-table-size=N  --rrl-exempt-loopback=on|off
+ *                              response rate limiting (dns/srv.h; rate 0,
+ *                              the default, is off)
  *   --memory=BYTES             the memory the service was declared with
  *                              (informative: the tender's --mem gives it)
  */

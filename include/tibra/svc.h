@@ -41,6 +41,15 @@
 #define SVC_DEFAULT_TCP_IDLE_S      10
 #define SVC_DEFAULT_TCP_MAX_QUERIES 0 /* 0: no limit per connection */
 #define SVC_DEFAULT_UDP_SIZE        DNS_EDNS_DEFAULT_UDP
+/* Response rate limiting: off; as <tibra/dns/srv.h>'s DNS_RRL_DEFAULT_*. */
+#define SVC_DEFAULT_RRL_SLIP        2
+#define SVC_DEFAULT_RRL_IPV4_PREFIX 24
+#define SVC_DEFAULT_RRL_IPV6_PREFIX 56
+#define SVC_DEFAULT_RRL_TABLE_SIZE  65536
+#define SVC_RRL_RATE_MAX            1000000
+#define SVC_RRL_SLIP_MAX            100
+#define SVC_RRL_TABLE_MIN           16
+#define SVC_RRL_TABLE_MAX           16777216
 
 enum svc_target { SVC_TARGET_UNIX = 0, SVC_TARGET_HVT, SVC_TARGET_SPT };
 enum svc_arch { SVC_ARCH_HOST = 0, SVC_ARCH_X86_64, SVC_ARCH_AARCH64 };
@@ -82,6 +91,11 @@ struct svc_conf {
     unsigned tcp_idle_timeout; /* seconds */
     unsigned tcp_max_queries; /* per connection, 0 = no limit */
     uint16_t udp_size; /* largest UDP answer we send */
+    unsigned rrl_rate; /* responses per second per bucket, 0 = RRL off */
+    unsigned rrl_slip; /* every slip-th limited response truncated */
+    uint8_t rrl_ipv4_prefix, rrl_ipv6_prefix;
+    unsigned rrl_table_size; /* entries (per worker) */
+    bool rrl_exempt_loopback;
     bool chaos; /* answer CH TXT id.server etc. */
     char *identity; /* NULL: the service name */
     char *version; /* NULL: "tibra " TB_VERSION */

@@ -48,6 +48,12 @@ enum once_key {
     K_VERSION,
     K_PIDFILE,
     K_NSID,
+    K_RRL_RATE,
+    K_RRL_SLIP,
+    K_RRL_IPV4,
+    K_RRL_IPV6,
+    K_RRL_TABLE,
+    K_RRL_LOOPBACK,
     K_ONCE_COUNT
 };
 
@@ -377,6 +383,12 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         {"version", K_VERSION},
         {"pidfile", K_PIDFILE},
         {"nsid", K_NSID},
+        {"rrl-rate", K_RRL_RATE},
+        {"rrl-slip", K_RRL_SLIP},
+        {"rrl-ipv4-prefix", K_RRL_IPV4},
+        {"rrl-ipv6-prefix", K_RRL_IPV6},
+        {"rrl-table-size", K_RRL_TABLE},
+        {"rrl-exempt-loopback", K_RRL_LOOPBACK},
     };
     size_t k;
 
@@ -549,6 +561,30 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         break;
     case 16:
         nsid(ps, v, c);
+        break;
+    case 17:
+        if (num(ps, key, v, 0, SVC_RRL_RATE_MAX, &x))
+            c->rrl_rate = (unsigned)x;
+        break;
+    case 18:
+        if (num(ps, key, v, 0, SVC_RRL_SLIP_MAX, &x))
+            c->rrl_slip = (unsigned)x;
+        break;
+    case 19:
+    case 20:
+        if (num(ps, key, v, 1, k == 19 ? 32 : 128, &x)) {
+            if (k == 19)
+                c->rrl_ipv4_prefix = (uint8_t)x;
+            else
+                c->rrl_ipv6_prefix = (uint8_t)x;
+        }
+        break;
+    case 21:
+        if (num(ps, key, v, SVC_RRL_TABLE_MIN, SVC_RRL_TABLE_MAX, &x))
+            c->rrl_table_size = (unsigned)x;
+        break;
+    case 22:
+        onoff(ps, key, v, &c->rrl_exempt_loopback);
         break;
     default:
         break;
@@ -913,6 +949,11 @@ void svc_conf_init(struct svc_conf *c, const struct tb_alloc *a)
     c->tcp_idle_timeout = SVC_DEFAULT_TCP_IDLE_S;
     c->tcp_max_queries = SVC_DEFAULT_TCP_MAX_QUERIES;
     c->udp_size = SVC_DEFAULT_UDP_SIZE;
+    c->rrl_slip = SVC_DEFAULT_RRL_SLIP;
+    c->rrl_ipv4_prefix = SVC_DEFAULT_RRL_IPV4_PREFIX;
+    c->rrl_ipv6_prefix = SVC_DEFAULT_RRL_IPV6_PREFIX;
+    c->rrl_table_size = SVC_DEFAULT_RRL_TABLE_SIZE;
+    c->rrl_exempt_loopback = true;
     c->chaos = true;
 }
 

@@ -124,6 +124,12 @@ static void test_example(void)
     CHECK(c.chaos);
     CHECK(c.identity == NULL);
     CHECK_EQ(c.nsid_len, 0);
+    CHECK_EQ(c.rrl_rate, 0); /* RRL off */
+    CHECK_EQ(c.rrl_slip, 2);
+    CHECK_EQ(c.rrl_ipv4_prefix, 24);
+    CHECK_EQ(c.rrl_ipv6_prefix, 56);
+    CHECK_EQ(c.rrl_table_size, 65536);
+    CHECK(c.rrl_exempt_loopback);
     svc_conf_free(&c);
     CHECK_EQ(live_bytes, 0);
 }
@@ -139,6 +145,9 @@ static void test_all_keys(void)
                        "    identity \"ns2 \\\"east\\\"\"; version \"\"\n"
                        "    pidfile /run/ns2.pid; nsid \"ns2 east\"\n"
                        "    listen [2001:db8::53]@53; listen 192.0.2.53\n"
+                       "    rrl-rate 20; rrl-slip 3; rrl-ipv4-prefix 32\n"
+                       "    rrl-ipv6-prefix 48; rrl-table-size 1000\n"
+                       "    rrl-exempt-loopback off\n"
                        "\n"
                        "zone: Example.COM. file /srv/example.com.zone\n"
                        "zone: a.example\n"
@@ -166,7 +175,13 @@ static void test_all_keys(void)
     CHECK_MEM(c.zones[0].origin, "\7example\3com", 13);
     CHECK_STR(c.zones[0].file, "/srv/example.com.zone");
     CHECK_STR(c.zones[1].file, "/etc/tibra/a.zone");
-    CHECK_EQ(c.zones[1].line, 10);
+    CHECK_EQ(c.zones[1].line, 13);
+    CHECK_EQ(c.rrl_rate, 20);
+    CHECK_EQ(c.rrl_slip, 3);
+    CHECK_EQ(c.rrl_ipv4_prefix, 32);
+    CHECK_EQ(c.rrl_ipv6_prefix, 48);
+    CHECK_EQ(c.rrl_table_size, 1000);
+    CHECK(!c.rrl_exempt_loopback);
     CHECK_EQ(c.zones[2].origin_len, 1);
     CHECK_STR(c.zones[2].file, "/etc/tibra/root.zone");
     svc_conf_free(&c);
@@ -237,6 +252,18 @@ static void test_errors(void)
     expect_error("service: workers 99999999999999999999999; listen ::1\n",
                  "is not a number");
     expect_error("service: udp-size 511; listen ::1\n", "out of range");
+    expect_error("service: rrl-rate 1000001; listen ::1\n",
+                 "rrl-rate 1000001 is out of range (0..1000000)");
+    expect_error("service: rrl-ipv4-prefix 0; listen ::1\n",
+                 "out of range (1..32)");
+    expect_error("service: rrl-ipv6-prefix 129; listen ::1\n",
+                 "out of range (1..128)");
+    expect_error("service: rrl-table-size 8; listen ::1\n",
+                 "out of range (16..16777216)");
+    expect_error("service: rrl-slip 2; rrl-slip 3; listen ::1\n",
+                 "rrl-slip given twice");
+    expect_error("service: rrl-exempt-loopback maybe; listen ::1\n",
+                 "rrl-exempt-loopback: expected on or off");
     expect_error("service: chaos maybe; listen ::1\n",
                  "chaos: expected on or off, not 'maybe'");
     expect_error("service: listen 127.0.0.1@0\n", "out of range (1..65535)");

@@ -21,6 +21,7 @@ void dnsg_conf_default(struct dnsg_conf *c)
     c->tcp_idle_s = 10;
     c->tcp_max_queries = 0;
     c->udp_size = DNS_EDNS_DEFAULT_UDP;
+    dns_rrl_conf_default(&c->rrl);
     c->chaos = true;
 }
 
@@ -53,6 +54,18 @@ static bool num(const struct word *w, uint64_t lo, uint64_t hi, uint64_t *out)
         return false;
     *out = v;
     return true;
+}
+
+/* "on" or "off" into (*out).  Returns 1, or 0 for anything else. */
+static int onoff(const struct word *w, bool *out)
+{
+    if (w->vlen == 2 && memcmp(w->val, "on", 2) == 0)
+        *out = true;
+    else if (w->vlen == 3 && memcmp(w->val, "off", 3) == 0)
+        *out = false;
+    else
+        return 0;
+    return 1;
 }
 
 /* Bytes, with an optional K, M or G suffix (binary). */
@@ -195,6 +208,12 @@ static const char *const expect[][2] = {
     {"tcp-idle-timeout", "seconds 1-86400"},
     {"tcp-max-queries", "a number 0-1000000000 (0: no limit)"},
     {"udp-size", "bytes 512-65535"},
+    {"rrl-rate", "a number 0-1000000 (0: off)"},
+    {"rrl-slip", "a number 0-100"},
+    {"rrl-ipv4-prefix", "a prefix length 1-32"},
+    {"rrl-ipv6-prefix", "a prefix length 1-128"},
+    {"rrl-table-size", "a number 16-16777216"},
+    {"rrl-exempt-loopback", "on or off"},
     {"chaos", "on or off"},
     {"identity", "TEXT of at most 255 bytes"},
     {"version", "TEXT of at most 255 bytes"},
@@ -266,15 +285,40 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         c->udp_size = (uint16_t)x;
         return 1;
     }
-    if (key_is(w, "chaos")) {
-        if (w->vlen == 2 && memcmp(w->val, "on", 2) == 0)
-            c->chaos = true;
-        else if (w->vlen == 3 && memcmp(w->val, "off", 3) == 0)
-            c->chaos = false;
-        else
+    if (key_is(w, "chaos"))
+        return onoff(w, &c->chaos);
+    if (key_is(w, "rrl-rate")) {
+        if (!num(w, 0, 1000000, &x))
             return 0;
+        c->rrl.rate = (uint32_t)x;
         return 1;
     }
+    if (key_is(w, "rrl-slip")) {
+        if (!num(w, 0, 100, &x))
+            return 0;
+        c->rrl.slip = (uint32_t)x;
+        return 1;
+    }
+    if (key_is(w, "rrl-ipv4-prefix")) {
+        if (!num(w, 1, 32, &x))
+            return 0;
+        c->rrl.ipv4_prefix = (uint8_t)x;
+        return 1;
+    }
+    if (key_is(w, "rrl-ipv6-prefix")) {
+        if (!num(w, 1, 128, &x))
+            return 0;
+        c->rrl.ipv6_prefix = (uint8_t)x;
+        return 1;
+    }
+    if (key_is(w, "rrl-table-size")) {
+        if (!num(w, 16, DNS_RRL_TABLE_MAX, &x))
+            return 0;
+        c->rrl.table_size = (uint32_t)x;
+        return 1;
+    }
+    if (key_is(w, "rrl-exempt-loopback"))
+        return onoff(w, &c->rrl.exempt_loopback);
     if (key_is(w, "identity"))
         return c->has_identity = text(w, c->identity);
     if (key_is(w, "version"))

@@ -52,6 +52,7 @@ struct dnsg_conf {
     uint32_t tcp_idle_s;
     uint32_t tcp_max_queries; /* 0: no limit */
     uint16_t udp_size;
+    struct dns_rrl_conf rrl; /* rate 0: off */
     bool chaos;
     uint64_t memory; /* informative: what the service file declared */
     uint64_t time_s; /* tests: stop after this long (0: never) */
@@ -128,6 +129,7 @@ struct dnsg {
     struct tb_stack *s;
     struct dns_srv srv;
     struct dns_srv_conf sconf;
+    struct dns_rrl rrl; /* srv.rrl points here when RRL is on */
 
     int udp[DNSG_LISTEN_MAX], tcp[DNSG_LISTEN_MAX];
     unsigned nlocal;

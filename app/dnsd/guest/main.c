@@ -187,6 +187,30 @@ static uint32_t sessions_fit(const struct dnsg_conf *c, size_t left, size_t udp,
 
 static struct dnsg g;
 
+/* Response rate limiting: one table (one thread), its memory taken before
+ * the TCP sessions are sized, its hash keyed by the platform's entropy. */
+static int rrl_start(const struct dnsg_conf *c, const struct tb_alloc *a)
+{
+    uint64_t seed;
+    int rc;
+
+    if ((rc = tb_entropy(&seed, sizeof(seed))) != 0) {
+        dnsg_say("dnsd: no entropy for the RRL table: %s", tb_strerror(rc));
+        return rc;
+    }
+    if ((rc = dns_rrl_init(&g.rrl, &c->rrl, seed, a)) != 0) {
+        dnsg_say("dnsd: rrl-table-size %u: %s", c->rrl.table_size,
+                 tb_strerror(rc));
+        return rc;
+    }
+    g.srv.rrl = &g.rrl;
+    dnsg_say("dnsd: rrl %u responses/s per /%u or /%u and category, slip %u, "
+             "%zu KiB table",
+             c->rrl.rate, c->rrl.ipv4_prefix, c->rrl.ipv6_prefix, c->rrl.slip,
+             dns_rrl_memory(&c->rrl) / 1024);
+    return 0;
+}
+
 int tb_app_main(const struct tb_start_info *si)
 {
     struct bump bp = {(uint8_t *)si->heap_start, (uint8_t *)si->heap_start,
@@ -229,6 +253,8 @@ int tb_app_main(const struct tb_start_info *si)
     g.sconf.tcp_idle_ns = (uint64_t)c.tcp_idle_s * 1000000000u;
     g.sconf.tcp_max_queries = c.tcp_max_queries;
     dns_srv_init(&g.srv, zs, &g.sconf);
+    if (c.rrl.rate != 0 && (rc = rrl_start(&c, &a)) != 0)
+        return 1;
 
     /* The pools, sized from what the zones left. */
     resp_cap = TB_MAX((size_t)DNS_UDP_MINLEN, (size_t)c.udp_size);
