@@ -18,20 +18,13 @@ ECHO="$TIBRA_GUEST/tests/net/echo.hvt"
 [ -x "$HVT" ] || skip "tibra-hvt not built"
 [ -f "$ECHO" ] || skip "echo.hvt not built"
 net_setup
-nsx "$PY" "$PEER" listen4 5555 >"$ECHO_LOG.l4" 2>&1 &
-L4=$!
-nsx "$PY" "$PEER" listen6 5555 >"$ECHO_LOG.l6" 2>&1 &
-L6=$!
-sleep 0.3
+READY_WAIT=60 listen_start
 # Small pools: where KVM is slow to fault in guest memory (nested or
 # PVM hosts) a large heap makes boot take seconds.
 READY_WAIT=60 start_echo "$HVT" --mem=64 --net:service0=$TAP "$ECHO" \
     ip4=$IP4/24 ip6=$IP6HEX/64 conns=110 rcvbuf=16384 sndbuf=16384 pkts=512 \
     hello4=10.77.0.1 hello6=fd770000000000000000000000000001
-echo "== the stack resolves Linux (ARP, NDP) on its own"
-wait $L4 && wait $L6 || { cat "$ECHO_LOG.l4" "$ECHO_LOG.l6"; echo "FAIL"; exit 1; }
-cat "$ECHO_LOG.l4" "$ECHO_LOG.l6"
-rm -f "$ECHO_LOG.l4" "$ECHO_LOG.l6"
+listen_check
 TCP_MB=${TCP_MB:-1} MANY_CONNS=${MANY_CONNS:-20} MANY_KB=${MANY_KB:-16} \
     echo_suite
 stop_echo

@@ -14,17 +14,10 @@ ECHO="$TIBRA_GUEST/tests/net/echo.spt"
 [ -x "$SPT" ] || skip "tibra-spt not built"
 [ -f "$ECHO" ] || { echo "FAIL: $ECHO not built"; exit 1; }
 net_setup
-nsx "$PY" "$PEER" listen4 5555 >"$ECHO_LOG.l4" 2>&1 &
-L4=$!
-nsx "$PY" "$PEER" listen6 5555 >"$ECHO_LOG.l6" 2>&1 &
-L6=$!
-sleep 0.3
+listen_start
 start_echo "$SPT" --mem=512 --net:service0=$TAP "$ECHO" ip4=$IP4/24 \
     ip6=$IP6HEX/64 hello4=10.77.0.1 hello6=fd770000000000000000000000000001
-echo "== the stack resolves Linux (ARP, NDP) on its own"
-wait $L4 && wait $L6 || { cat "$ECHO_LOG.l4" "$ECHO_LOG.l6"; echo "FAIL"; exit 1; }
-cat "$ECHO_LOG.l4" "$ECHO_LOG.l6"
-rm -f "$ECHO_LOG.l4" "$ECHO_LOG.l6"
+listen_check
 echo_suite
 stop_echo
 echo SUCCESS

@@ -11,11 +11,18 @@ non-zero on the first failure.  Every wait is bounded.
   refused ADDR PORT          connect gets RST (ECONNREFUSED)
   reset ADDR PORT            accepted then reset (ECONNRESET or EOF by RST)
   portunreach ADDR PORT      UDP to a closed port -> ICMP port unreachable
-  listen4 PORT / listen6 PORT  wait for a datagram sent by the stack
+  listen4 PORT [SECS] / listen6 PORT [SECS]  print LISTENING once bound,
+                             then wait (SECS, default 10) for a datagram
+                             sent by the stack
+  quit ADDR PORT SECS        "QUIT!" every 200 ms for SECS seconds, until
+                             the caller (watching the app's PID) stops it
+                             with SIGTERM; prints how many were sent and
+                             echoed
 """
 import hashlib
 import os
 import selectors
+import signal
 import socket
 import sys
 import threading
@@ -198,25 +205,60 @@ def reset(addr, port):
 
 def portunreach(addr, port):
     s = socket.socket(fam(addr), socket.SOCK_DGRAM)
-    s.settimeout(3)
+    s.settimeout(1)
     s.connect((addr, port))
-    s.send(b"anyone?")
-    try:
-        s.recv(100)
-    except ConnectionRefusedError:
-        print("portunreach: ICMP port unreachable received")
-        return
-    except socket.timeout:
-        fail("no ICMP port unreachable")
-    fail("closed port answered")
+    for attempt in range(3):
+        s.send(b"anyone?")
+        try:
+            s.recv(100)
+        except ConnectionRefusedError:
+            print("portunreach: ICMP port unreachable received")
+            return
+        except socket.timeout:
+            continue
+        fail("closed port answered")
+    fail("no ICMP port unreachable (3 datagrams)")
 
 
-def listen(af, port):
+def quit_app(addr, port, secs):
+    # Until the caller sees the app exit and stops us: an echo only says
+    # the app read one; it may still sleep until its next timer before it
+    # looks at its quit flag, and the next datagram wakes it.
+    s = socket.socket(fam(addr), socket.SOCK_DGRAM)
+    s.connect((addr, port))
+    end = time.monotonic() + secs
+    n = {"sent": 0, "echoed": 0}
+
+    def stopped(signo, frame):  # the caller saw the app exit
+        print("quit: %(sent)d datagram(s) sent, %(echoed)d echoed" % n)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stopped)
+    while time.monotonic() < end:
+        try:
+            s.send(b"QUIT!")
+            n["sent"] += 1
+        except OSError:  # an ICMP error from an earlier datagram
+            pass
+        tick = time.monotonic() + 0.2
+        while time.monotonic() < tick:
+            s.settimeout(max(tick - time.monotonic(), 0.001))
+            try:
+                if s.recv(100) == b"QUIT!":
+                    n["echoed"] += 1
+            except (socket.timeout, OSError):
+                pass
+    fail("quit: the app still runs after %(sent)d datagram(s), "
+         "%(echoed)d echoed" % n + " in %g s" % secs)
+
+
+def listen(af, port, secs):
     s = socket.socket(af, socket.SOCK_DGRAM)
     if af == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     s.bind(("::" if af == socket.AF_INET6 else "0.0.0.0", port))
-    s.settimeout(10)
+    print("LISTENING", flush=True)
+    s.settimeout(secs)
     try:
         data, peer = s.recvfrom(100)
     except socket.timeout:
@@ -242,9 +284,11 @@ def main():
     elif cmd == "portunreach":
         portunreach(a[1], int(a[2]))
     elif cmd == "listen4":
-        listen(socket.AF_INET, int(a[1]))
+        listen(socket.AF_INET, int(a[1]), float(a[2]) if a[2:] else 10)
     elif cmd == "listen6":
-        listen(socket.AF_INET6, int(a[1]))
+        listen(socket.AF_INET6, int(a[1]), float(a[2]) if a[2:] else 10)
+    elif cmd == "quit":
+        quit_app(a[1], int(a[2]), float(a[3]))
     else:
         fail("unknown command " + cmd)
 

@@ -3,8 +3,9 @@
 # net area's echo server (tests/net/echo.c) under tibra-hvt, on a TAP in a
 # network namespace created and removed here, with Linux's stack as the
 # peer: ARP and ping, a UDP echo, a 20 KB TCP echo checked byte for byte,
-# then "QUIT!" and the server's SUCCESS.  Small transfers: where KVM
-# emulates the guest (PVM hosts) each guest instruction costs ~1 us.
+# then "QUIT!" (resent every 200 ms until the guest exits, for at most
+# 10 s) and the server's SUCCESS.  Small transfers: where KVM emulates
+# the guest (PVM hosts) each guest instruction costs ~1 us.
 # Root only.
 . "$(dirname "$0")/hvt_lib/hvt.sh"
 hvt_require hvt_stack
@@ -18,9 +19,10 @@ fi
 
 tmp=$(mktemp -d)
 ns="tibra-hvts-$$"
-pid=""
+pid="" qpid=""
 cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null
+    [ -n "$qpid" ] && kill "$qpid" 2>/dev/null
     ip netns del "$ns" 2>/dev/null
     rm -rf "$tmp"
 }
@@ -50,8 +52,14 @@ else
 import socket, sys
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.settimeout(5)
-u.sendto(b"hello hvt", ("10.77.0.2", 7))
-d, _ = u.recvfrom(100)
+d = b""
+for attempt in range(3):  # a datagram may be lost: resend
+    u.sendto(b"hello hvt", ("10.77.0.2", 7))
+    try:
+        d, _ = u.recvfrom(100)
+        break
+    except socket.timeout:
+        continue
 print("udp echo:", d)
 c = socket.create_connection(("10.77.0.2", 7), timeout=30)
 data = bytes(range(256)) * 80
@@ -65,11 +73,28 @@ while len(got) < len(data):
 c.close()
 print("tcp echo: %d of %d bytes, %s" % (len(got), len(data),
       "equal" if got == data else "DIFFERENT"))
-u.sendto(b"QUIT!", ("10.77.0.2", 7))
 sys.exit(0 if d == b"hello hvt" and got == data else 1)
 ' 2>&1)
     if [ $? -eq 0 ]; then ok "udp and tcp echo: $(printf '%s' "$OUT" |
         tr '\n' ' ')"; else bad "udp and tcp echo" "peer failed"; fi
+    # "QUIT!" every 200 ms until the guest exits (tests/net/peer.py).
+    ip netns exec "$ns" /usr/bin/python3 "$TIBRA_SRC/tests/net/peer.py" \
+        quit 10.77.0.2 7 10 >"$tmp/quit" 2>&1 &
+    qpid=$!
+    for _ in $(seq 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill "$qpid" 2>/dev/null
+    wait "$qpid" 2>/dev/null
+    qpid=""
+    if kill -0 "$pid" 2>/dev/null; then
+        OUT=$(cat "$tmp/quit")
+        bad "echo.hvt quits" "still running 10 s after the first QUIT"
+        kill "$pid" 2>/dev/null
+    else
+        ok "echo.hvt quits ($(cat "$tmp/quit"))"
+    fi
 fi
 wait "$pid"
 RC=$?
