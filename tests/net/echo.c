@@ -453,7 +453,7 @@ int tb_app_main(const struct tb_start_info *si)
             net_flush(s);
             tb_time_t d = tb_stack_deadline(s);
             tb_handle_set_t ready;
-            if (d != 0)
+            if (d != 0 && !quit) /* QUIT! read: end now, not at a timer */
                 tb_yield(TB_MIN(TB_MIN(d, end), hello_due()), &ready);
         } else {
             tb_time_t d = tb_stack_deadline(s);
