@@ -352,6 +352,16 @@ TB_API int tb_inet_pton4(const char *s, size_t len, uint8_t out[4]);
 TB_API int tb_inet_pton6(const char *s, size_t len, uint8_t out[16]);
 TB_API int tb_inet_ntop6(const uint8_t a[16], char *buf, size_t cap);
 
+/*
+ * Hex digits (lib/base/inet.c).  tb_hexval returns the value of hex digit
+ * (c) (either case), or -1.  tb_hex_decode reads (s, len), an even number
+ * of hex digits without a prefix, into (out, cap) and returns the byte
+ * count, or TB_EMALF (odd length, a non-hex digit), TB_ESPACE (more than
+ * (cap) bytes).
+ */
+TB_API int tb_hexval(int c);
+TB_API int tb_hex_decode(const char *s, size_t len, uint8_t *out, size_t cap);
+
 /* Fast 64-bit hash of (n) bytes with (seed); not for cryptography. */
 TB_API uint64_t tb_hash64(const void *p, size_t n, uint64_t seed);
 

@@ -8,15 +8,30 @@
 #include <stdio.h>
 #include <tibra/base.h>
 
-static int hexval(char ch)
+int tb_hexval(int c)
 {
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
+}
+
+int tb_hex_decode(const char *s, size_t len, uint8_t *out, size_t cap)
+{
+    if (len % 2 != 0)
+        return TB_EMALF;
+    if (len / 2 > cap)
+        return TB_ESPACE;
+    for (size_t i = 0; i < len / 2; i++) {
+        int hi = tb_hexval(s[2 * i]), lo = tb_hexval(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return TB_EMALF;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return (int)(len / 2);
 }
 
 int tb_inet_pton4(const char *s, size_t len, uint8_t out[4])
@@ -68,7 +83,7 @@ int tb_inet_pton6(const char *s, size_t len, uint8_t out[16])
         unsigned v = 0;
         int h;
 
-        while (i < len && i - start < 5 && (h = hexval(s[i])) >= 0) {
+        while (i < len && i - start < 5 && (h = tb_hexval(s[i])) >= 0) {
             v = v << 4 | (unsigned)h;
             i++;
         }

@@ -300,17 +300,6 @@ static void field_ttl(struct rp *r)
     tb_wcur_u32(&r->w, v);
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static void field_addr(struct rp *r, bool six)
 {
     const struct dns_tok *t = rp_next(r, "missing address");
@@ -404,7 +393,7 @@ static void field_hex(struct rp *r, bool may_be_empty)
         const struct dns_tok *t = &r->t[r->i];
         size_t k;
         for (k = 0; k < t->len; k++) {
-            int v = hexval(t->s[k]);
+            int v = tb_hexval(t->s[k]);
             if (v < 0) {
                 rp_fail(r, TB_EMALF, "bad hex digit");
                 return;
@@ -514,7 +503,7 @@ static void field_salt(struct rp *r)
     }
     tb_wcur_u8(&r->w, (uint8_t)(t->len / 2));
     for (k = 0; k < t->len; k += 2) {
-        int a = hexval(t->s[k]), b = hexval(t->s[k + 1]);
+        int a = tb_hexval(t->s[k]), b = tb_hexval(t->s[k + 1]);
         if (a < 0 || b < 0) {
             r->i--;
             rp_fail(r, TB_EMALF, "bad salt");
@@ -608,7 +597,7 @@ static void field_eui(struct rp *r, size_t bytes)
     if (t->len != bytes * 3 - 1)
         goto bad;
     for (k = 0; k < bytes; k++) {
-        int a = hexval(t->s[3 * k]), b = hexval(t->s[3 * k + 1]);
+        int a = tb_hexval(t->s[3 * k]), b = tb_hexval(t->s[3 * k + 1]);
         if (a < 0 || b < 0 || (k + 1 < bytes && t->s[3 * k + 2] != '-'))
             goto bad;
         tb_wcur_u8(&r->w, (uint8_t)(a << 4 | b));
@@ -630,8 +619,8 @@ static void field_ilnp64(struct rp *r)
         return;
     for (g = 0; g < 4; g++) {
         unsigned v = 0, d = 0;
-        while (k < t->len && hexval(t->s[k]) >= 0 && d < 5) {
-            v = v * 16 + (unsigned)hexval(t->s[k++]);
+        while (k < t->len && tb_hexval(t->s[k]) >= 0 && d < 5) {
+            v = v * 16 + (unsigned)tb_hexval(t->s[k++]);
             d++;
         }
         if (d == 0 || d > 4 || (g < 3 && (k >= t->len || t->s[k++] != ':')))

@@ -54,6 +54,9 @@ enum once_key {
     K_RRL_IPV6,
     K_RRL_TABLE,
     K_RRL_LOOPBACK,
+    K_ZONE_MAX_SIZE,
+    K_ZONE_MAX_RECORDS,
+    K_ZONE_MEMORY,
     K_ONCE_COUNT
 };
 
@@ -68,6 +71,7 @@ struct parser {
     bool zone_named; /* the current zone: statement has its name */
     unsigned once[K_ONCE_COUNT]; /* line where given, 0 if not */
     unsigned memory_line, address_line, gateway_line, service_line;
+    unsigned zone_memory_line;
     char strbuf[TOK_MAX][WORD_MAX / 16]; /* unescaped short strings */
     char longbuf[WORD_MAX]; /* one unescaped long string */
     bool longbuf_used;
@@ -304,17 +308,6 @@ static bool once(struct parser *ps, enum once_key k, const char *key)
     return true;
 }
 
-static int hexdigit(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
 /*
  * nsid: the NSID payload (RFC 5001 2.3), as Knot's `nsid:` takes it: text,
  * or "0x" and an even number of hex digits for any bytes; "" or "0x"
@@ -325,25 +318,20 @@ static void nsid(struct parser *ps, const struct tok *v, struct svc_conf *c)
     size_t n = v->len;
 
     if (n >= 2 && v->p[0] == '0' && v->p[1] == 'x') {
-        n -= 2;
-        if (n % 2 != 0) {
-            perr(ps, "nsid: 0x needs an even number of hex digits");
-            return;
-        }
-        if (n / 2 > SVC_NSID_MAX) {
+        const char *h = v->p + 2;
+        int r = tb_hex_decode(h, n - 2, c->nsid, SVC_NSID_MAX);
+        if (r == TB_ESPACE) {
             perr(ps, "nsid is longer than %d bytes", SVC_NSID_MAX);
-            return;
+        } else if (r < 0 && (n - 2) % 2 != 0) {
+            perr(ps, "nsid: 0x needs an even number of hex digits");
+        } else if (r < 0) {
+            size_t i = 0; /* the first pair that is not a hex byte */
+            while (tb_hexval(h[i]) >= 0 && tb_hexval(h[i + 1]) >= 0)
+                i += 2;
+            perr(ps, "nsid: '%c%c' is not a hex byte", h[i], h[i + 1]);
+        } else {
+            c->nsid_len = (size_t)r;
         }
-        for (size_t i = 0; i < n / 2; i++) {
-            int hi = hexdigit(v->p[2 + 2 * i]), lo = hexdigit(v->p[3 + 2 * i]);
-            if (hi < 0 || lo < 0) {
-                perr(ps, "nsid: '%c%c' is not a hex byte", v->p[2 + 2 * i],
-                     v->p[3 + 2 * i]);
-                return;
-            }
-            c->nsid[i] = (uint8_t)(hi << 4 | lo);
-        }
-        c->nsid_len = n / 2;
         return;
     }
     if (n > SVC_NSID_MAX) {
@@ -389,6 +377,9 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         {"rrl-ipv6-prefix", K_RRL_IPV6},
         {"rrl-table-size", K_RRL_TABLE},
         {"rrl-exempt-loopback", K_RRL_LOOPBACK},
+        {"zone-max-size", K_ZONE_MAX_SIZE},
+        {"zone-max-records", K_ZONE_MAX_RECORDS},
+        {"zone-memory", K_ZONE_MEMORY},
     };
     size_t k;
 
@@ -586,6 +577,17 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
     case 22:
         onoff(ps, key, v, &c->rrl_exempt_loopback);
         break;
+    case 23:
+        size_val(ps, key, v, 1ull << 10, SVC_ZONE_MAX_SIZE_MAX,
+                 &c->zone_max_size);
+        break;
+    case 24:
+        num(ps, key, v, 1, SVC_ZONE_MAX_RECORDS_MAX, &c->zone_max_records);
+        break;
+    case 25:
+        if (size_val(ps, key, v, 0, SVC_ZONE_MEMORY_MAX, &c->zone_memory))
+            ps->zone_memory_line = ps->line;
+        break;
     default:
         break;
     }
@@ -647,6 +649,29 @@ static void zone_name(struct parser *ps, const struct tok *t)
     ps->zone_named = true;
 }
 
+/* zone-max-size / zone-max-records for one zone (0 until then: the
+ * service's value is filled in by check_zones). */
+static void zone_limit(struct parser *ps, struct svc_zone *z,
+                       const struct tok *t, size_t n)
+{
+    bool size = tok_is(&t[0], "zone-max-size");
+    const char *key = size ? "zone-max-size" : "zone-max-records";
+    uint64_t *dst = size ? &z->max_size : &z->max_records;
+
+    if (n != 2) {
+        perr(ps, "%s needs exactly one value", key);
+        return;
+    }
+    if (*dst != 0) {
+        perr(ps, "zone %s: %s given twice", z->name, key);
+        return;
+    }
+    if (size)
+        size_val(ps, key, &t[1], 1ull << 10, SVC_ZONE_MAX_SIZE_MAX, dst);
+    else
+        num(ps, key, &t[1], 1, SVC_ZONE_MAX_RECORDS_MAX, dst);
+}
+
 static void zone_item(struct parser *ps, const struct tok *t, size_t n)
 {
     struct svc_zone *z = cur_zone(ps);
@@ -666,6 +691,9 @@ static void zone_item(struct parser *ps, const struct tok *t, size_t n)
             return;
         }
         z->file = dup_path(ps, &t[1]);
+    } else if (tok_is(&t[0], "zone-max-size") ||
+               tok_is(&t[0], "zone-max-records")) {
+        zone_limit(ps, z, t, n);
     } else if (tok_is(&t[0], "primary") || tok_is(&t[0], "notify") ||
                tok_is(&t[0], "allow-transfer")) {
         perr(ps, "zone %s: '%s' (zone transfers) is not supported yet", z->name,
@@ -872,6 +900,10 @@ static void check_zones(struct parser *ps)
             ps->line = c->zones[i].line;
             perr(ps, "zone %s has no file (add: file PATH)", c->zones[i].name);
         }
+        if (c->zones[i].max_size == 0)
+            c->zones[i].max_size = c->zone_max_size;
+        if (c->zones[i].max_records == 0)
+            c->zones[i].max_records = c->zone_max_records;
     }
     if (c->nzones < 2)
         return;
@@ -914,6 +946,10 @@ static void check_service(struct parser *ps)
     if (c->nzones == 0)
         pwarn(ps, ps->service_line,
               "no zone: statements; every query will be refused");
+    if (c->target != SVC_TARGET_UNIX && ps->zone_memory_line)
+        pwarn(ps, ps->zone_memory_line,
+              "zone-memory is ignored for this target (an image's zones "
+              "are compiled in)");
     if (c->target == SVC_TARGET_UNIX) {
         /* Guest-only settings mean nothing to a Linux process. */
         if (ps->memory_line)
@@ -954,6 +990,8 @@ void svc_conf_init(struct svc_conf *c, const struct tb_alloc *a)
     c->rrl_ipv6_prefix = SVC_DEFAULT_RRL_IPV6_PREFIX;
     c->rrl_table_size = SVC_DEFAULT_RRL_TABLE_SIZE;
     c->rrl_exempt_loopback = true;
+    c->zone_max_size = SVC_DEFAULT_ZONE_MAX_SIZE;
+    c->zone_max_records = SVC_DEFAULT_ZONE_MAX_RECORDS;
     c->chaos = true;
 }
 

@@ -254,6 +254,25 @@ static void test_inet(void)
     CHECK_EQ(tb_inet_ntop6(tail, small, 10), TB_ESPACE);
 }
 
+static void test_hex(void)
+{
+    uint8_t out[4] = {0x55, 0x55, 0x55, 0x55};
+
+    CHECK_EQ(tb_hexval('0'), 0);
+    CHECK_EQ(tb_hexval('f'), 15);
+    CHECK_EQ(tb_hexval('F'), 15);
+    CHECK_EQ(tb_hexval('g'), -1);
+    CHECK_EQ(tb_hexval(-1), -1);
+    CHECK_EQ(tb_hex_decode("00fFa0", 6, out, 4), 3);
+    CHECK(out[0] == 0 && out[1] == 0xff && out[2] == 0xa0);
+    CHECK_EQ(out[3], 0x55); /* nothing written past the result */
+    CHECK_EQ(tb_hex_decode("", 0, out, 0), 0);
+    CHECK_EQ(tb_hex_decode("abc", 3, out, 4), TB_EMALF);
+    CHECK_EQ(tb_hex_decode("zz", 2, out, 4), TB_EMALF);
+    CHECK_EQ(tb_hex_decode("a z0", 4, out, 4), TB_EMALF);
+    CHECK_EQ(tb_hex_decode("0011223344", 10, out, 4), TB_ESPACE);
+}
+
 int main(void)
 {
     RUN(test_strerror);
@@ -264,5 +283,6 @@ int main(void)
     RUN(test_hash);
     RUN(test_ckd);
     RUN(test_inet);
+    RUN(test_hex);
     return check_done();
 }

@@ -160,38 +160,24 @@ static bool text(const struct word *w, char *dst)
     return true;
 }
 
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-/* RFC 5001 2.3: NSID payload, as text or as 0xHEX. */
+/* RFC 5001 2.3: NSID payload, as text or as 0xHEX, as the service file's
+ * nsid key takes it (lib/svc, after Knot: a lowercase 0x prefix). */
 static bool nsid(const struct word *w, struct dnsg_conf *c)
 {
-    if (w->vlen > 2 && w->val[0] == '0' && (w->val[1] | 0x20) == 'x') {
-        size_t n = w->vlen - 2;
-        if (n % 2 != 0 || n / 2 > DNSG_TEXT_MAX)
+    int r;
+
+    if (w->vlen >= 2 && w->val[0] == '0' && w->val[1] == 'x') {
+        r = tb_hex_decode(w->val + 2, w->vlen - 2, c->nsid, DNSG_TEXT_MAX);
+        if (r < 0)
             return false;
-        for (size_t i = 0; i < n / 2; i++) {
-            int hi = hexval(w->val[2 + 2 * i]), lo = hexval(w->val[3 + 2 * i]);
-            if (hi < 0 || lo < 0)
-                return false;
-            c->nsid[i] = (uint8_t)(hi << 4 | lo);
-        }
-        c->nsid_len = n / 2;
+        c->nsid_len = (size_t)r;
     } else {
         if (w->vlen == 0 || w->vlen > DNSG_TEXT_MAX)
             return false;
         memcpy(c->nsid, w->val, w->vlen);
         c->nsid_len = w->vlen;
     }
-    c->has_nsid = true;
+    c->has_nsid = c->nsid_len != 0;
     return true;
 }
 
