@@ -209,9 +209,10 @@ static int read_service(const struct build_req *r, struct svc_conf *c,
     for (size_t i = 0; i < c->nzones; i++) {
         const struct svc_zone *z = &c->zones[i];
         char origin[DNS_NAME_TEXT_MAX];
+        struct dns_zonefile_limits lim = {z->max_size, z->max_records};
         in->first = true;
         if (dns_zonefile_compile(z->file, z->origin, DNS_CLASS_IN, &d, seen, in,
-                                 &zb[i]) != 0)
+                                 &lim, &zb[i]) != 0)
             continue;
         blobs[i] = zb[i].data;
         lens[i] = zb[i].len;

@@ -7,10 +7,14 @@
  * Reload (SIGHUP) builds a complete new set off to the side; a zone that
  * fails to load keeps its previous blob (shared, reference-counted: the
  * main thread is the only one that touches the counts), so one broken
- * file never takes a zone down.  The old set is freed by the caller after
- * dnsd_server_publish() has waited out every worker.  Cold path: this file
- * allocates freely (malloc through tb_heap).
+ * file never takes a zone down.  With zone-memory set, a reload whose
+ * compiled zones would exceed it sends the zones that grew most back to
+ * their previous blobs (fit_memory), so the others still update.  The
+ * old set is freed by the caller after dnsd_server_publish() has waited
+ * out every worker.  Cold path: this file allocates freely (malloc
+ * through tb_heap).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,14 +34,15 @@ static void blob_put(struct dnsd_blob *b)
 static int load_one(const struct svc_zone *sz, struct dnsd_blob **out,
                     struct dns_diag *d)
 {
+    struct dns_zonefile_limits lim = {sz->max_size, sz->max_records};
     struct dns_zonefile_blob zb;
     struct dnsd_blob *b;
     int rc;
 
     /* Reads the file, serves $INCLUDE relative to it, parses, checks,
-     * compiles and validates the blob. */
+     * compiles and validates the blob; refuses it past its limits. */
     rc = dns_zonefile_compile(sz->file, sz->origin, DNS_CLASS_IN, d, NULL, NULL,
-                              &zb);
+                              &lim, &zb);
     if (rc != 0)
         return rc;
     b = calloc(1, sizeof(*b));
@@ -65,12 +70,138 @@ void dnsd_zones_free(struct dnsd_zones *z)
     free(z);
 }
 
+/* A zone that grew on reload: (i) in the set, (grow) bytes more. */
+struct growth {
+    size_t i, grow;
+};
+
+static int by_growth(const void *a, const void *b)
+{
+    const struct growth *x = a, *y = b;
+
+    if (x->grow != y->grow)
+        return x->grow < y->grow ? 1 : -1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static size_t blob_len(const struct dnsd_blob *b)
+{
+    return b != NULL ? b->len : 0;
+}
+
+/* Zone (i) goes back to its blob in (old) (NULL: not served), saying why. */
+static void send_back(const struct svc_conf *c, struct dnsd_zones *z,
+                      const struct dnsd_zones *old, size_t i, size_t grow,
+                      size_t total)
+{
+    struct dnsd_blob *b = old->blob[i];
+    char was[40] = "not served";
+
+    if (b != NULL)
+        snprintf(was, sizeof(was), "still serving serial %u", b->serial);
+    dnsd_log("zone %s: not reloaded: serial %u, %zu bytes compiled (%zu "
+             "more), would take the zones to %zu bytes, over zone-memory "
+             "(%llu bytes) by %zu; %s",
+             c->zones[i].name, z->blob[i]->serial, z->blob[i]->len, grow, total,
+             (unsigned long long)c->zone_memory, total - (size_t)c->zone_memory,
+             was);
+    blob_put(z->blob[i]);
+    if (b != NULL)
+        b->ref++;
+    z->blob[i] = b;
+}
+
+/*
+ * zone-memory on reload: while the new zones (total bytes) are over the
+ * cap, the zone that grew most goes back to its old blob.  The old set was
+ * within the cap, so this ends within it.  Returns how many went back.
+ */
+static size_t fit_memory(const struct svc_conf *c, struct dnsd_zones *z,
+                         const struct dnsd_zones *old, bool *fresh,
+                         size_t total)
+{
+    struct growth *g = calloc(c->nzones + 1, sizeof(*g));
+    size_t ng = 0, back = 0;
+
+    for (size_t i = 0; i < c->nzones; i++) {
+        size_t now = blob_len(z->blob[i]), was = blob_len(old->blob[i]);
+        if (!fresh[i] || now <= was)
+            continue;
+        if (g != NULL) {
+            g[ng++] = (struct growth){i, now - was};
+        } else if (total > c->zone_memory) { /* cannot sort: file order */
+            send_back(c, z, old, i, now - was, total);
+            total -= now - was;
+            fresh[i] = false;
+            back++;
+        }
+    }
+    if (g != NULL)
+        qsort(g, ng, sizeof(*g), by_growth);
+    for (size_t k = 0; k < ng && total > c->zone_memory; k++) {
+        send_back(c, z, old, g[k].i, g[k].grow, total);
+        total -= g[k].grow;
+        fresh[g[k].i] = false;
+        back++;
+    }
+    free(g);
+    return back;
+}
+
+/* The zones' compiled size; at start-up, over zone-memory is an error. */
+static size_t zones_total(const struct svc_conf *c, const struct dnsd_zones *z,
+                          bool startup)
+{
+    size_t total = 0, big = 0;
+
+    for (size_t i = 0; i < c->nzones; i++) {
+        total += blob_len(z->blob[i]);
+        if (blob_len(z->blob[i]) > blob_len(z->blob[big]))
+            big = i;
+    }
+    if (startup && c->zone_memory != 0 && total > c->zone_memory)
+        dnsd_log("zones: %zu bytes compiled, over zone-memory (%llu bytes) "
+                 "by %zu (the largest: zone %s, %zu bytes)",
+                 total, (unsigned long long)c->zone_memory,
+                 total - (size_t)c->zone_memory, c->zones[big].name,
+                 blob_len(z->blob[big]));
+    return total;
+}
+
+/* Logs what a load did to each freshly compiled zone; returns how many
+ * were unchanged. */
+static size_t log_loaded(const struct svc_conf *c, const struct dnsd_zones *z,
+                         const struct dnsd_zones *old, const bool *fresh)
+{
+    size_t unchanged = 0;
+
+    for (size_t i = 0; i < c->nzones; i++) {
+        const struct dnsd_blob *b = z->blob[i];
+        const struct dnsd_blob *o = old != NULL ? old->blob[i] : NULL;
+
+        if (!fresh[i])
+            continue;
+        if (o != NULL && o->serial == b->serial && o->len == b->len &&
+            memcmp(o->data, b->data, b->len) == 0) {
+            dnsd_debug("zone %s: unchanged (serial %u)", c->zones[i].name,
+                       b->serial);
+            unchanged++;
+        } else {
+            dnsd_log("zone %s: serial %u, %zu records, %zu bytes compiled%s",
+                     c->zones[i].name, b->serial, b->nrr, b->len,
+                     old != NULL ? " (reloaded)" : "");
+        }
+    }
+    return unchanged;
+}
+
 int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
                     const struct dns_auth_opts *opts, struct dnsd_zones **out)
 {
     struct dnsd_zones *z = calloc(1, sizeof(*z));
     const void **blobs = NULL;
-    size_t *lens = NULL, nb = 0, failed = 0, unchanged = 0;
+    size_t *lens = NULL, nb = 0, failed = 0, unchanged, total;
+    bool *fresh = NULL;
     struct dns_diag d;
     int rc = 0;
 
@@ -81,7 +212,8 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
     z->blob = calloc(c->nzones + 1, sizeof(*z->blob));
     blobs = calloc(c->nzones + 1, sizeof(*blobs));
     lens = calloc(c->nzones + 1, sizeof(*lens));
-    if (z->blob == NULL || blobs == NULL || lens == NULL) {
+    fresh = calloc(c->nzones + 1, sizeof(*fresh));
+    if (z->blob == NULL || blobs == NULL || lens == NULL || fresh == NULL) {
         rc = TB_ENOMEM;
         goto out;
     }
@@ -104,27 +236,29 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
             } else {
                 dnsd_log("zone %s: not loaded (errors above)", sz->name);
             }
-        } else if (old != NULL && old->blob[i] != NULL &&
-                   old->blob[i]->serial == b->serial &&
-                   old->blob[i]->len == b->len &&
-                   memcmp(old->blob[i]->data, b->data, b->len) == 0) {
-            dnsd_debug("zone %s: unchanged (serial %u)", sz->name, b->serial);
-            unchanged++;
-        } else {
-            dnsd_log("zone %s: serial %u, %zu records, %zu bytes compiled%s",
-                     sz->name, b->serial, b->nrr, b->len,
-                     old != NULL ? " (reloaded)" : "");
         }
+        fresh[i] = r == 0;
         z->blob[i] = b;
-        if (b != NULL) {
-            blobs[nb] = b->data;
-            lens[nb] = b->len;
-            nb++;
-        }
     }
     if (failed != 0 && old == NULL) {
         rc = TB_EMALF;
         goto out;
+    }
+    total = zones_total(c, z, old == NULL);
+    if (c->zone_memory != 0 && total > c->zone_memory) {
+        if (old == NULL) {
+            rc = TB_ERANGE;
+            goto out;
+        }
+        failed += fit_memory(c, z, old, fresh, total);
+    }
+    unchanged = log_loaded(c, z, old, fresh);
+    for (size_t i = 0; i < c->nzones; i++) {
+        if (z->blob[i] != NULL) {
+            blobs[nb] = z->blob[i]->data;
+            lens[nb] = z->blob[i]->len;
+            nb++;
+        }
     }
     rc = dns_zoneset_build(&z->zs, blobs, lens, nb, opts, &tb_heap);
     if (rc != 0) {
@@ -137,6 +271,7 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
                  c->nzones - unchanged - failed == 1 ? "" : "s", unchanged,
                  failed);
 out:
+    free(fresh);
     free(blobs);
     free(lens);
     if (rc != 0) {

@@ -50,6 +50,12 @@
 #define SVC_RRL_SLIP_MAX            100
 #define SVC_RRL_TABLE_MIN           16
 #define SVC_RRL_TABLE_MAX           16777216
+/* What one zone may cost (docs/service-file.md says why these). */
+#define SVC_DEFAULT_ZONE_MAX_SIZE    (1ull << 30) /* bytes of zone text */
+#define SVC_DEFAULT_ZONE_MAX_RECORDS 50000000u
+#define SVC_ZONE_MAX_SIZE_MAX        (1ull << 40)
+#define SVC_ZONE_MAX_RECORDS_MAX     4000000000u
+#define SVC_ZONE_MEMORY_MAX          (1ull << 40)
 
 enum svc_target { SVC_TARGET_UNIX = 0, SVC_TARGET_HVT, SVC_TARGET_SPT };
 enum svc_arch { SVC_ARCH_HOST = 0, SVC_ARCH_X86_64, SVC_ARCH_AARCH64 };
@@ -69,6 +75,8 @@ struct svc_zone {
     char *name; /* as written, for messages (NUL-terminated) */
     char *file; /* resolved path (relative to the service file) */
     unsigned line; /* line of its `zone:` statement */
+    uint64_t max_size; /* zone-max-size: its own, else the service's */
+    uint64_t max_records; /* zone-max-records: likewise */
 };
 
 /*
@@ -102,6 +110,9 @@ struct svc_conf {
     uint8_t nsid[SVC_NSID_MAX]; /* NSID payload (RFC 5001) */
     size_t nsid_len; /* 0: no NSID (the default) */
     char *pidfile; /* resolved path, NULL if not given */
+    uint64_t zone_max_size; /* default for zones, bytes */
+    uint64_t zone_max_records; /* default for zones */
+    uint64_t zone_memory; /* compiled zone data at most, 0 = no cap */
     struct svc_zone *zones;
     size_t nzones;
     size_t zones_cap; /* private */

@@ -44,13 +44,30 @@ typedef void (*dns_zonefile_seen_fn)(void *ctx, const char *path,
                                      const char *text, size_t len);
 
 /*
+ * What one zone may cost (the service file's zone-max-size and
+ * zone-max-records, docs/service-file.md); 0: no limit.
+ */
+struct dns_zonefile_limits {
+    uint64_t max_size; /* bytes of text: the zone file and its $INCLUDEs */
+    uint64_t max_records; /* records parsed (before duplicates are dropped) */
+};
+
+/*
  * As dns_zone_load_file(), and calls (seen) (MAY be NULL) with (ctx) for
- * every file read, including those of a load that then fails.
+ * every file read, including those of a load that then fails.  With
+ * (lim) (MAY be NULL: no limits), a file whose size (fstat, before it is
+ * read) would take the zone's text past lim->max_size is not read and is
+ * reported as "FILE: zone exceeds zone-max-size (N bytes)", and parsing
+ * stops at the record past lim->max_records, reported as
+ * "FILE:LINE: zone exceeds zone-max-records (N)"; both return TB_ERANGE
+ * (an $INCLUDE over the size limit fails the load as a syntax error does:
+ * TB_EMALF).
  */
 TB_API int dns_zone_load_file_seen(struct dns_zone_src *z, const char *path,
                                    const uint8_t *origin, uint16_t rclass,
                                    const struct tb_alloc *a, struct dns_diag *d,
-                                   dns_zonefile_seen_fn seen, void *ctx);
+                                   dns_zonefile_seen_fn seen, void *ctx,
+                                   const struct dns_zonefile_limits *lim);
 
 /* A compiled zone (dns_zone_compile() output) made from a file. */
 struct dns_zonefile_blob {
@@ -62,17 +79,17 @@ struct dns_zonefile_blob {
 
 /*
  * Loads zone (origin) of class (rclass) from the file (path) as
- * dns_zone_load_file_seen() does (memory from tb_heap), compiles it with
- * dns_zone_compile() and validates the result with dns_zone_open().
- * Problems are reported through (d) (MUST NOT be NULL); a failure that was not
- * reported by the loader or compiler is reported as "path: message".  Returns 0
- * with
- * (*out) filled, or the loader's and compiler's errors (then (*out) is
- * zeroed and nothing is to be freed).
+ * dns_zone_load_file_seen() does (memory from tb_heap; (lim) MAY be NULL),
+ * compiles it with dns_zone_compile() and validates the result with
+ * dns_zone_open().  Problems are reported through (d) (MUST NOT be NULL);
+ * a failure that was not reported by the loader or compiler is reported
+ * as "path: message".  Returns 0 with (*out) filled, or the loader's and
+ * compiler's errors (then (*out) is zeroed and nothing is to be freed).
  */
 TB_API int dns_zonefile_compile(const char *path, const uint8_t *origin,
                                 uint16_t rclass, struct dns_diag *d,
                                 dns_zonefile_seen_fn seen, void *ctx,
+                                const struct dns_zonefile_limits *lim,
                                 struct dns_zonefile_blob *out);
 
 /*

@@ -30,6 +30,7 @@ struct zp {
     bool warned_ttl;
     uint32_t dttl;
     int nomem;
+    bool full; /* z->max_records reached: stop */
     struct dns_tok toks[ZP_MAXTOK];
     uint8_t rdata[DNS_RDATA_MAXLEN];
 };
@@ -273,6 +274,12 @@ static void record(struct zp *zp, const struct dns_tok *t, size_t n, bool blank,
             zp->warned_ttl = true;
         }
     }
+    if (zp->z->max_records != 0 && zp->z->nrr >= zp->z->max_records) {
+        dns_diag(zp->d, DNS_DIAG_ERROR, f, line,
+                 "zone exceeds zone-max-records (%zu)", zp->z->max_records);
+        zp->full = true;
+        return;
+    }
     if (dns_zone_src_add(zp->z, zp->owner, type, rclass, ttl, zp->rdata,
                          (uint16_t)len, fidx, line) != 0)
         zp->nomem = 1;
@@ -288,8 +295,9 @@ static int parse_text(struct zp *zp, const char *text, size_t len,
     int rc;
 
     zlex_init(&lx, text, len);
-    while (!zp->nomem && (rc = zlex_entry(&lx, zp->toks, ZP_MAXTOK, &n, &line,
-                                          &blank)) != 0) {
+    while (!zp->nomem && !zp->full &&
+           (rc = zlex_entry(&lx, zp->toks, ZP_MAXTOK, &n, &line, &blank)) !=
+               0) {
         if (rc < 0) {
             dns_diag(zp->d, DNS_DIAG_ERROR, fname, lx.errline, "%s", lx.errmsg);
             continue;
@@ -328,6 +336,8 @@ int dns_zone_parse(struct dns_zone_src *z, const char *text, size_t len,
         fname = z->files[fidx];
     }
     rc = parse_text(zp, text, len, fname, (uint16_t)fidx, 0);
+    if (rc == 0 && zp->full)
+        rc = TB_ERANGE;
     tb_free(z->a, zp, sizeof(*zp));
     if (rc != 0)
         return rc;

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include <tibra/zonefile.h>
@@ -27,7 +28,13 @@ void dns_zonefile_report(void *ctx, int level, const char *file, unsigned line,
         fprintf(f, "%s: %s\n", what, msg);
 }
 
-int dns_zonefile_read(const char *path, char **text, size_t *len)
+/*
+ * Reads (path) whole; with (left) not NULL, a file larger than (*left)
+ * bytes (its fstat size, before anything is read) is TB_ERANGE, and what
+ * is read is taken from (*left).
+ */
+static int read_within(const char *path, uint64_t *left, char **text,
+                       size_t *len)
 {
     char *buf;
     size_t size, got = 0;
@@ -35,6 +42,10 @@ int dns_zonefile_read(const char *path, char **text, size_t *len)
 
     if (rc != 0)
         return rc;
+    if (left != NULL && size > *left) {
+        close(fd);
+        return TB_ERANGE;
+    }
     buf = malloc(size + 1);
     if (buf == NULL) {
         close(fd);
@@ -50,9 +61,23 @@ int dns_zonefile_read(const char *path, char **text, size_t *len)
     }
     close(fd);
     buf[got] = '\0';
+    if (left != NULL)
+        *left -= got;
     *text = buf;
     *len = got;
     return 0;
+}
+
+int dns_zonefile_read(const char *path, char **text, size_t *len)
+{
+    return read_within(path, NULL, text, len);
+}
+
+static void say_too_big(struct dns_diag *d, const char *path, uint64_t max)
+{
+    dns_diag(d, DNS_DIAG_ERROR, path, 0,
+             "zone exceeds zone-max-size (%llu bytes)",
+             (unsigned long long)max);
 }
 
 /* $INCLUDE from the file system: (name) holds the resolved path. */
@@ -60,6 +85,9 @@ struct inc_ctx {
     char name[4096];
     dns_zonefile_seen_fn seen;
     void *seen_ctx;
+    uint64_t *left; /* zone-max-size budget, NULL: none */
+    uint64_t max_size;
+    struct dns_diag *d;
 };
 
 static int inc_open(void *ctx, const char *path, const char *from,
@@ -77,7 +105,9 @@ static int inc_open(void *ctx, const char *path, const char *from,
                      from, path);
     if (n < 0 || (size_t)n >= sizeof(c->name))
         return TB_ERANGE;
-    rc = dns_zonefile_read(c->name, &buf, len);
+    rc = read_within(c->name, c->left, &buf, len);
+    if (rc == TB_ERANGE)
+        say_too_big(c->d, c->name, c->max_size);
     if (rc != 0)
         return rc;
     if (c->seen != NULL)
@@ -98,15 +128,18 @@ int dns_zone_load_file(struct dns_zone_src *z, const char *path,
                        const uint8_t *origin, uint16_t rclass,
                        const struct tb_alloc *a, struct dns_diag *d)
 {
-    return dns_zone_load_file_seen(z, path, origin, rclass, a, d, NULL, NULL);
+    return dns_zone_load_file_seen(z, path, origin, rclass, a, d, NULL, NULL,
+                                   NULL);
 }
 
 int dns_zone_load_file_seen(struct dns_zone_src *z, const char *path,
                             const uint8_t *origin, uint16_t rclass,
                             const struct tb_alloc *a, struct dns_diag *d,
-                            dns_zonefile_seen_fn seen, void *ctx)
+                            dns_zonefile_seen_fn seen, void *ctx,
+                            const struct dns_zonefile_limits *lim)
 {
-    struct inc_ctx ic = {.seen = seen, .seen_ctx = ctx};
+    uint64_t left = lim != NULL ? lim->max_size : 0;
+    struct inc_ctx ic = {.seen = seen, .seen_ctx = ctx, .d = d};
     struct dns_zone_include inc = {inc_open, inc_close, &ic};
     char *text = NULL;
     size_t len = 0;
@@ -114,7 +147,17 @@ int dns_zone_load_file_seen(struct dns_zone_src *z, const char *path,
 
     dns_zone_src_init(z, origin, a);
     z->rclass = rclass;
-    rc = dns_zonefile_read(path, &text, &len);
+    if (lim != NULL && lim->max_size != 0) {
+        ic.left = &left;
+        ic.max_size = lim->max_size;
+    }
+    if (lim != NULL && lim->max_records <= SIZE_MAX)
+        z->max_records = (size_t)lim->max_records;
+    rc = read_within(path, ic.left, &text, &len);
+    if (rc == TB_ERANGE) {
+        say_too_big(d, path, ic.max_size);
+        return rc;
+    }
     if (rc == TB_ENOTREG) {
         dns_diag(d, DNS_DIAG_ERROR, path, 0, "%s", tb_strerror(rc));
         return rc;
@@ -138,6 +181,7 @@ int dns_zone_load_file_seen(struct dns_zone_src *z, const char *path,
 int dns_zonefile_compile(const char *path, const uint8_t *origin,
                          uint16_t rclass, struct dns_diag *d,
                          dns_zonefile_seen_fn seen, void *ctx,
+                         const struct dns_zonefile_limits *lim,
                          struct dns_zonefile_blob *out)
 {
     struct dns_zone_src src;
@@ -147,7 +191,7 @@ int dns_zonefile_compile(const char *path, const uint8_t *origin,
 
     memset(out, 0, sizeof(*out));
     rc = dns_zone_load_file_seen(&src, path, origin, rclass, &tb_heap, d, seen,
-                                 ctx);
+                                 ctx, lim);
     if (rc != 0)
         goto out_said;
     tb_buf_init(&buf, &tb_heap);

@@ -50,7 +50,7 @@ int main(int argc, char **argv)
         if (dns_name_from_text(origin, strlen(origin), (const uint8_t *)"",
                                name, &nlen) != 0)
             errx(1, "%s: not a domain name", origin);
-        if (dns_zonefile_compile(path, name, DNS_CLASS_IN, &d, NULL, NULL,
+        if (dns_zonefile_compile(path, name, DNS_CLASS_IN, &d, NULL, NULL, NULL,
                                  &b) != 0)
             exit(1);
         blobs[i] = b.data;

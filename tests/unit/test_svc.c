@@ -513,6 +513,69 @@ static void test_load_file(void)
     CHECK_EQ(live_bytes, 0);
 }
 
+/* zone-max-size, zone-max-records (service default, per-zone override)
+ * and zone-memory (service only). */
+static void test_zone_limits(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+    const char text[] = "zone: a.test; file a.zone; zone-max-records 10\n"
+                        "service: listen ::1; zone-max-size 2M\n"
+                        "         zone-max-records 1000; zone-memory 1G\n"
+                        "zone: b.test; file b.zone; zone-max-size 64k\n"
+                        "zone: c.test; file c.zone\n";
+
+    CHECK_EQ(parse(&c, "t.conf", example, &d), 0);
+    CHECK_EQ(c.zone_max_size, 1ull << 30); /* the defaults */
+    CHECK_EQ(c.zone_max_records, 50000000);
+    CHECK_EQ(c.zone_memory, 0);
+    REQUIRE(c.nzones == 1);
+    CHECK_EQ(c.zones[0].max_size, 1ull << 30);
+    CHECK_EQ(c.zones[0].max_records, 50000000);
+    svc_conf_free(&c);
+
+    /* The service's values reach zones written before it. */
+    CHECK_EQ(parse(&c, "t.conf", text, &d), 0);
+    CHECK_EQ(c.zone_max_size, 2u << 20);
+    CHECK_EQ(c.zone_max_records, 1000);
+    CHECK_EQ(c.zone_memory, 1ull << 30);
+    REQUIRE(c.nzones == 3);
+    CHECK_EQ(c.zones[0].max_size, 2u << 20);
+    CHECK_EQ(c.zones[0].max_records, 10);
+    CHECK_EQ(c.zones[1].max_size, 64u << 10);
+    CHECK_EQ(c.zones[1].max_records, 1000);
+    CHECK_EQ(c.zones[2].max_size, 2u << 20);
+    CHECK_EQ(c.zones[2].max_records, 1000);
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+
+    expect_error("service: listen ::1; zone-max-size 512\n",
+                 "zone-max-size 512 is out of range (1K..1048576M)");
+    expect_error("service: listen ::1; zone-max-records 0\n",
+                 "zone-max-records 0 is out of range (1..4000000000)");
+    expect_error("service: listen ::1; zone-memory 2M; zone-memory 3M\n",
+                 "zone-memory given twice");
+    expect_error("service: listen ::1; zone-memory lots\n",
+                 "zone-memory: 'lots' is not a number");
+    expect_error("service: listen ::1\nzone: a.; file f; zone-max-size 1K\n"
+                 "      zone-max-size 2K\n",
+                 "t.conf:3: zone a.: zone-max-size given twice");
+    expect_error("service: listen ::1\nzone: a.; file f; zone-max-records\n",
+                 "t.conf:2: zone-max-records needs exactly one value");
+    expect_error("service: listen ::1\nzone: a.; file f; zone-memory 1G\n",
+                 "unknown zone key 'zone-memory'");
+    /* zone-memory means nothing to an image: a warning. */
+    CHECK_EQ(parse(&c, "t.conf",
+                   "service: target spt; address 10.0.0.2/24; "
+                   "zone-memory 1G\nzone: a.; file f\n",
+                   &d),
+             0);
+    CHECK(strstr(diag_text, "warning: t.conf:1: zone-memory is ignored") !=
+          NULL);
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+}
+
 int main(void)
 {
     RUN(test_example);
@@ -524,5 +587,6 @@ int main(void)
     RUN(test_alloc_failure);
     RUN(test_ip);
     RUN(test_load_file);
+    RUN(test_zone_limits);
     return check_done();
 }

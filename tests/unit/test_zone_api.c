@@ -223,11 +223,38 @@ static void test_enomem(void)
     fail_at = -1;
 }
 
+/* max_records: the record past it is refused with its line, and parsing
+ * stops there (records in an $INCLUDE count too). */
+static void test_max_records(void)
+{
+    struct dns_zone_src z;
+    struct dns_diag d = {report, NULL, 0, 0};
+
+    dns_zone_src_init(&z, org, &heap);
+    z.max_records = 4;
+    CHECK_EQ(dns_zone_parse(&z, HEAD "$INCLUDE ok\n", strlen(HEAD) + 12,
+                            "t.zone", &inc, &d),
+             0);
+    CHECK_EQ(z.nrr, 4);
+    dns_zone_src_free(&z);
+
+    dns_zone_src_init(&z, org, &heap);
+    z.max_records = 4;
+    const char *t = HEAD "$INCLUDE ok\nx A 192.0.2.2\nbad A 1.2.3.999\n";
+    CHECK_EQ(dns_zone_parse(&z, t, strlen(t), "t.zone", &inc, &d), TB_ERANGE);
+    CHECK_EQ(d.errors, 1); /* stopped: the bad record is never read */
+    CHECK_EQ(last_line, 6);
+    CHECK_STR(last_msg, "zone exceeds zone-max-records (4)");
+    CHECK_EQ(z.nrr, 4);
+    dns_zone_src_free(&z);
+}
+
 int main(void)
 {
     RUN(test_include);
     RUN(test_built);
     RUN(test_order);
     RUN(test_enomem);
+    RUN(test_max_records);
     return check_done();
 }

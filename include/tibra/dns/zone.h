@@ -47,6 +47,8 @@ struct dns_zone_src {
     unsigned nfiles;
     uint32_t default_ttl; /* private: parser state ($TTL / SOA minimum) */
     uint32_t flags; /* private: DNS_ZONE_F_* */
+    size_t max_records; /* 0: no limit; set after init: dns_zone_parse()
+                           stops at the record past it */
     const struct tb_alloc *a;
 };
 
@@ -120,9 +122,14 @@ struct dns_zone_include {
  * warning) or, before any SOA, is an error.  The class, when given, MUST
  * be the zone's.  Every problem is reported through (d) as file:line:
  * message, and parsing goes on to the end to report them all.
- * Returns 0, or TB_EMALF when any error was reported, or TB_ENOMEM.  On
- * error (z) holds an unspecified subset of the records: the caller frees
- * it and MUST NOT use it.
+ * When (z)->max_records is not 0, the record that would take (z) past it
+ * is reported as "zone exceeds zone-max-records (N)" (the service-file key
+ * that sets it) and parsing stops there, so a huge file costs no more
+ * memory than the limit allows.
+ * Returns 0, or TB_EMALF when any error was reported, TB_ERANGE when the
+ * record limit was reached, or TB_ENOMEM.  On error (z) holds an
+ * unspecified subset of the records: the caller frees it and MUST NOT use
+ * it.
  */
 TB_API int dns_zone_parse(struct dns_zone_src *z, const char *text, size_t len,
                           const char *file, const struct dns_zone_include *inc,
