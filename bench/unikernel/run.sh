@@ -815,6 +815,17 @@ list() { printf '%s\n' $1; }   # word list -> lines
             *) printf ' | |\n' ;;
             esac
         done
+        # Round by round (each pair measured seconds apart): how often spt
+        # was at least as fast as each TAP reference.
+        for ref in nsd-tap knot-tap; do
+            [ -n "${R[qps.tibra-spt.tl_all]:-}" ] && [ -n "${R[qps.$ref.tl_all]:-}" ] || continue
+            for k in tl_all dp_all; do
+                paste <(list "${R[qps.tibra-spt.$k]}") <(list "${R[qps.$ref.$k]}") |
+                    awk -v k="$k" -v ref="$ref" '{ n++; if ($1 >= $2) w++ }
+                    END { printf "- %s: tibra-spt >= %s in %d of %d interleaved rounds\n",
+                          k == "tl_all" ? "tibra-load" : "dnsperf", ref, w, n }'
+            done
+        done
         echo
         echo "(load at the end of this part: ${R[qps.load]:-})"
     fi
