@@ -168,7 +168,13 @@ int net_stack_create(struct tb_stack **sp, const struct net_config *c,
         return TB_ENOMEM;
     }
     memset(s, 0, sizeof(*s));
-    memset(m, 0, l.total);
+    /* Control structures start zeroed; the bulk -- frame buffers,
+     * reassembly buffers, TCP rings -- holds only bytes written before
+     * they are read, and zeroing it was almost all of a guest's boot
+     * (2.6M of 2.7M instructions to READY with 16 MiB on hvt). */
+    memset(m + l.pkt_hdrs, 0, l.pkt_mem - l.pkt_hdrs);
+    memset(m + l.big_hdrs, 0, l.big_mem - l.big_hdrs);
+    memset(m + l.txq, 0, l.tcp_mem - l.txq);
     s->cfg = *c;
     s->alloc = *a;
     s->now = now;

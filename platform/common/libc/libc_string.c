@@ -10,6 +10,7 @@
  * turns these loops back into calls to themselves.  No locale: the case
  * functions know ASCII only, which is all DNS needs (RFC 4343).
  */
+#define TB_LIBC_IMPL 1
 #include <stdint.h>
 #include <string.h>
 

@@ -16,4 +16,18 @@ int strcasecmp(const char *a, const char *b);
 int strncasecmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
+
+/*
+ * Guests are built -ffreestanding, which implies -fno-builtin: without
+ * these, every small fixed-size copy (a 4-byte load in the zone reader, a
+ * hash word) is a call to the loop in libc_string.c.  The builtins expand
+ * what is small and constant inline and call the functions otherwise.
+ * libc_string.c, which defines the functions, sets TB_LIBC_IMPL.
+ */
+#ifndef TB_LIBC_IMPL
+#define memcpy(d, s, n)  __builtin_memcpy((d), (s), (n))
+#define memmove(d, s, n) __builtin_memmove((d), (s), (n))
+#define memset(d, c, n)  __builtin_memset((d), (c), (n))
+#define memcmp(a, b, n)  __builtin_memcmp((a), (b), (n))
+#endif
 #endif
