@@ -162,38 +162,39 @@ static int read_service(const struct build_req *r, struct svc_conf *c,
     }
     sha256_hex(text, len, hex);
     sb_printf(&in->in, "input service %s %s\n", hex, base_of(r->svc));
+    if (r->target != NULL) {
+        /* --target: the parser keeps it and checks for it. */
+        const enum svc_target ts[] = {SVC_TARGET_UNIX, SVC_TARGET_SPT,
+                                      SVC_TARGET_HVT};
+        size_t i = 0;
+        while (i < 3 && strcmp(r->target, svc_target_name(ts[i])) != 0)
+            i++;
+        if (i == 3) {
+            fprintf(stderr, "tibra: unknown target '%s' (unix, spt or hvt)\n",
+                    r->target);
+            free(text);
+            return TOOL_EXIT_USAGE;
+        }
+        c->target = ts[i];
+        c->target_fixed = true;
+    }
     svc_parse(c, r->svc, text, len, &d);
     free(text);
     if (d.errors != 0)
         return TOOL_EXIT_INPUT;
 
-    *target = r->target ? r->target : svc_target_name(c->target);
+    *target = svc_target_name(c->target);
     *arch = r->arch ? r->arch : svc_arch_name(c->arch);
     if (!strcmp(*arch, "host")) {
         static struct utsname u;
         uname(&u);
         *arch = u.machine;
     }
-    if (strcmp(*target, "unix") && strcmp(*target, "spt") &&
-        strcmp(*target, "hvt")) {
-        fprintf(stderr, "tibra: unknown target '%s' (unix, spt or hvt)\n",
-                *target);
-        return TOOL_EXIT_USAGE;
-    }
     if (strcmp(*arch, "x86_64") && strcmp(*arch, "aarch64")) {
         fprintf(stderr, "tibra: unknown arch '%s' (x86_64 or aarch64)\n",
                 *arch);
         return TOOL_EXIT_USAGE;
     }
-    /* What the parser checks for the file's own target, for an override. */
-    if (!strcmp(*target, "unix") && c->nlisten == 0)
-        dns_diag(&d, DNS_DIAG_ERROR, r->svc, 0,
-                 "target unix needs a listen address");
-    if (strcmp(*target, "unix") && c->address4.family == 0 &&
-        c->address6.family == 0)
-        dns_diag(&d, DNS_DIAG_ERROR, r->svc, 0,
-                 "target %s needs an address (e.g. 'address 10.0.0.2/24')",
-                 *target);
     if (c->name != NULL) {
         *name = xstrdup(c->name);
     } else {

@@ -88,6 +88,9 @@ struct svc_conf {
     const char *path; /* the service file's name; not owned */
     char *name; /* service name, NULL if not given */
     enum svc_target target; /* default unix */
+    bool target_fixed; /* set by the caller before svc_parse(): (target)
+                          is kept whatever the file says, and the checks
+                          are those of (target) (tibra build --target) */
     enum svc_arch arch; /* default: the host's */
     uint64_t memory; /* bytes, 0 = not given (guests only) */
     struct svc_addr address4, address6; /* guests: family 0 if not given */

@@ -423,16 +423,22 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         }
         c->name = dup_str(ps, v->p, v->len);
         break;
-    case 1:
+    case 1: {
+        enum svc_target tg;
         if (tok_is(v, "unix"))
-            c->target = SVC_TARGET_UNIX;
+            tg = SVC_TARGET_UNIX;
         else if (tok_is(v, "hvt"))
-            c->target = SVC_TARGET_HVT;
+            tg = SVC_TARGET_HVT;
         else if (tok_is(v, "spt"))
-            c->target = SVC_TARGET_SPT;
-        else
+            tg = SVC_TARGET_SPT;
+        else {
             perr(ps, "unknown target '%s' (unix, hvt or spt)", SHOW(v));
+            break;
+        }
+        if (!c->target_fixed)
+            c->target = tg;
         break;
+    }
     case 2:
         if (tok_is(v, "x86_64"))
             c->arch = SVC_ARCH_X86_64;

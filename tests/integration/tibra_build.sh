@@ -100,4 +100,21 @@ expect "broken service file: status" "$rc" "1"
 expect_match "broken service file: FILE:LINE" "$out" "^$TMP/c/bad\.conf:2: "
 [ -e "$TMP/c/dist" ] && fail "broken service file: dist/ was created"
 echo "ok   broken service file: no image"
+
+# --target overrides the file's target, and the checks are the override's:
+# a unix service with guest settings builds for spt without "ignored"
+# warnings; an spt service without listen cannot build for unix.
+printf 'service: name t2; target unix; listen 127.0.0.1@5353\n         address 10.0.0.2/24; memory 8M\nzone: example.org; file zones/example.org.zone\n' \
+    >"$TMP/c/t2.conf"
+out=$("$TB" build --target spt "$TMP/c/t2.conf" 2>&1) ||
+    fail "--target spt of a unix service: $out"
+printf '%s\n' "$out" | grep -q "ignored" && fail "--target spt: warns: $out"
+[ -f "$TMP/c/dist/t2.spt" ] || fail "--target spt: no dist/t2.spt"
+echo "ok   --target spt: built, no warning meant for target unix"
+printf 'service: name t3; target spt; address 10.0.0.2/24\nzone: example.org; file zones/example.org.zone\n' \
+    >"$TMP/c/t3.conf"
+out=$("$TB" build --target unix "$TMP/c/t3.conf" 2>&1)
+expect "--target unix without listen: status" "$?" "1"
+expect_match "--target unix without listen: FILE:LINE" "$out" \
+    "^$TMP/c/t3\.conf:1: .*no listen address"
 echo "SUCCESS"
