@@ -423,15 +423,20 @@ static void udp_drain(struct worker *w, const struct listener *l)
             struct msghdr *rh = &w->rmsg[i].msg_hdr;
             struct msghdr *sh = &w->smsg[i].msg_hdr;
             size_t len = 0;
-            struct tb_addr peer;
+            struct tb_addr peer, *pp = NULL;
 
             /* A truncated datagram was longer than we accept: the core
              * counts the drop. */
             size_t qlen = TB_LIKELY(!(rh->msg_flags & MSG_TRUNC))
                               ? w->rmsg[i].msg_len
                               : DNS_SRV_QUERY_MAX + 1;
-            peer_addr(&w->from[i], &peer);
-            len = dns_srv_udp(&w->core, &peer, w->riov[i].iov_base, qlen,
+            /* The core reads the peer only for RRL today: no conversion
+             * per query when it is off. */
+            if (w->core.rrl != NULL) {
+                peer_addr(&w->from[i], &peer);
+                pp = &peer;
+            }
+            len = dns_srv_udp(&w->core, pp, w->riov[i].iov_base, qlen,
                               w->siov[i].iov_base, cap, now);
             if (TB_LIKELY(len != 0)) {
                 sh->msg_namelen = rh->msg_namelen;

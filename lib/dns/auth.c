@@ -1160,6 +1160,24 @@ static NOINLINE size_t answer_slow(const struct dns_zoneset *zs, struct qctx *x,
     return put_opt_opts(zs, x, resp, n, lim, 0, x->ede);
 }
 
+/* dns_auth_stats.qtype's counter for each type below 256, plus one (0:
+ * OTHER); every type counted one by one is below 256. */
+static const uint8_t qt_index[256] = {
+    [DNS_TYPE_A] = DNS_QT_A + 1,           [DNS_TYPE_NS] = DNS_QT_NS + 1,
+    [DNS_TYPE_CNAME] = DNS_QT_CNAME + 1,   [DNS_TYPE_SOA] = DNS_QT_SOA + 1,
+    [DNS_TYPE_PTR] = DNS_QT_PTR + 1,       [DNS_TYPE_MX] = DNS_QT_MX + 1,
+    [DNS_TYPE_TXT] = DNS_QT_TXT + 1,       [DNS_TYPE_AAAA] = DNS_QT_AAAA + 1,
+    [DNS_TYPE_SRV] = DNS_QT_SRV + 1,       [DNS_TYPE_DS] = DNS_QT_DS + 1,
+    [DNS_TYPE_DNSKEY] = DNS_QT_DNSKEY + 1, [65] = DNS_QT_HTTPS + 1,
+    [DNS_TYPE_ANY] = DNS_QT_ANY + 1,       [DNS_TYPE_AXFR] = DNS_QT_AXFR + 1,
+    [DNS_TYPE_IXFR] = DNS_QT_IXFR + 1};
+
+HOT_INLINE void count_qtype(struct dns_auth_stats *st, uint16_t t)
+{
+    unsigned i = t < 256 ? qt_index[t] : 0;
+    st->qtype[i != 0 ? i - 1 : DNS_QT_OTHER]++;
+}
+
 size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
                        size_t qlen, uint8_t *resp, size_t cap, unsigned flags,
                        struct dns_auth_stats *st)
@@ -1185,6 +1203,8 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
     hw = zdb_ld64(q + 2);
     ok = (hw & 0xffffffffffff0000ull) == 0x0000000001000000ull &&
          parse_question(&x);
+    if (TB_LIKELY(ok))
+        count_qtype(st, x.qtype);
     if (TB_UNLIKELY(DNS_OPCODE(x.flags) != DNS_OPCODE_QUERY)) {
         /* NOTIFY: no primary is allowed to send one yet, REFUSED as NSD
          * says to an unlisted sender (RFC 1996); the rest: NOTIMP. */

@@ -30,75 +30,6 @@ void dns_srv_init(struct dns_srv *s, const struct dns_zoneset *zs,
     s->conf = conf;
 }
 
-static unsigned qt_bucket(uint16_t t)
-{
-    switch (t) {
-    case DNS_TYPE_A:
-        return DNS_SRV_QT_A;
-    case DNS_TYPE_NS:
-        return DNS_SRV_QT_NS;
-    case DNS_TYPE_CNAME:
-        return DNS_SRV_QT_CNAME;
-    case DNS_TYPE_SOA:
-        return DNS_SRV_QT_SOA;
-    case DNS_TYPE_PTR:
-        return DNS_SRV_QT_PTR;
-    case DNS_TYPE_MX:
-        return DNS_SRV_QT_MX;
-    case DNS_TYPE_TXT:
-        return DNS_SRV_QT_TXT;
-    case DNS_TYPE_AAAA:
-        return DNS_SRV_QT_AAAA;
-    case DNS_TYPE_SRV:
-        return DNS_SRV_QT_SRV;
-    case DNS_TYPE_DS:
-        return DNS_SRV_QT_DS;
-    case DNS_TYPE_DNSKEY:
-        return DNS_SRV_QT_DNSKEY;
-    case 65:
-        return DNS_SRV_QT_HTTPS;
-    case 255:
-        return DNS_SRV_QT_ANY;
-    case 252:
-        return DNS_SRV_QT_AXFR;
-    case 251:
-        return DNS_SRV_QT_IXFR;
-    default:
-        return DNS_SRV_QT_OTHER;
-    }
-}
-
-/*
- * Counts the query type of (q, len) if it is a query whose first
- * question parses.  The engine parses the question again, fully; this
- * look only skips labels (RFC 1035 4.1.2: a question name is normally
- * uncompressed; a pointer ends it).
- */
-static void count_qtype(struct dns_srv_stats *st, const uint8_t *q, size_t len)
-{
-    size_t p = DNS_HDR_LEN;
-
-    if (len < DNS_HDR_LEN + 5 || (q[2] & 0x80) || tb_get16(q + 4) == 0)
-        return;
-    for (unsigned hops = 0; hops < 128 && p < len; hops++) {
-        unsigned c = q[p];
-        if (c == 0) {
-            p += 1;
-            break;
-        }
-        if ((c & 0xc0) == 0xc0) {
-            p += 2;
-            break;
-        }
-        if (c > DNS_LABEL_MAXLEN)
-            return;
-        p += c + 1;
-    }
-    if (p + 2 > len)
-        return;
-    st->qtype[qt_bucket(tb_get16(q + p))]++;
-}
-
 size_t dns_srv_udp(struct dns_srv *s, const struct tb_addr *peer,
                    const uint8_t *q, size_t qlen, uint8_t *resp, size_t cap,
                    uint64_t now)
@@ -110,7 +41,6 @@ size_t dns_srv_udp(struct dns_srv *s, const struct tb_addr *peer,
         s->st.drop_udp_size++;
         return 0;
     }
-    count_qtype(&s->st, q, qlen);
     len = dns_auth_answer(s->zs, q, qlen, resp, cap, 0, &s->st.auth);
     /* RRL after answering: the bucket depends on what the answer is. */
     if (s->rrl != NULL && len != 0 && peer != NULL)
@@ -173,7 +103,6 @@ static void process(struct dns_tcp *t, uint64_t now)
             break; /* back-pressure: resume in dns_tcp_sent() */
         const uint8_t *q = t->rbuf + off + 2;
         s->st.tcp++;
-        count_qtype(&s->st, q, mlen);
         size_t len = dns_auth_answer(s->zs, q, mlen, t->wbuf + t->wlen + 2,
                                      DNS_MSG_MAXLEN, DNS_AUTH_TCP, &s->st.auth);
         off += 2 + mlen;
@@ -284,13 +213,13 @@ void dns_srv_stats_add(struct dns_srv_stats *sum, const struct dns_srv_stats *x)
     memcpy(sum, a, sizeof(a));
 }
 
-static const char *const qt_names[DNS_SRV_QT_COUNT] = {
+static const char *const qt_names[DNS_QT_COUNT] = {
     "A",   "NS", "CNAME",  "SOA",   "PTR", "MX",   "TXT",  "AAAA",
     "SRV", "DS", "DNSKEY", "HTTPS", "ANY", "AXFR", "IXFR", "other"};
 
 const char *dns_srv_qt_name(unsigned i)
 {
-    return i < DNS_SRV_QT_COUNT ? qt_names[i] : "?";
+    return i < DNS_QT_COUNT ? qt_names[i] : "?";
 }
 
 /* Appends formatted text at (*len) of (buf, cap), never past cap - 1. */
@@ -327,10 +256,10 @@ size_t dns_srv_stats_text(const struct dns_srv_stats *st, char *buf, size_t cap)
         (unsigned long long)a->refused, (unsigned long long)a->formerr,
         (unsigned long long)a->notimp, (unsigned long long)a->servfail,
         (unsigned long long)a->truncated);
-    for (unsigned i = 0; i < DNS_SRV_QT_COUNT; i++)
-        if (st->qtype[i] != 0)
+    for (unsigned i = 0; i < DNS_QT_COUNT; i++)
+        if (a->qtype[i] != 0)
             add(buf, cap, &len, " %s %llu", qt_names[i],
-                (unsigned long long)st->qtype[i]);
+                (unsigned long long)a->qtype[i]);
     add(buf, cap, &len,
         "\ndrops unanswered %llu udp-size %llu tcp-length %llu\n"
         "tcp open %llu refused %llu idle-closed %llu limit-closed %llu\n"

@@ -104,8 +104,8 @@ static void test_udp(void)
     q[2] |= 0x80;
     CHECK_EQ(dns_srv_udp(&srv, NULL, q, ql, r, sizeof(r), 0), 0);
     CHECK_EQ(srv.st.udp, 4);
-    CHECK_EQ(srv.st.qtype[DNS_SRV_QT_A], 1);
-    CHECK_EQ(srv.st.qtype[DNS_SRV_QT_MX], 1);
+    CHECK_EQ(srv.st.auth.qtype[DNS_QT_A], 1);
+    CHECK_EQ(srv.st.auth.qtype[DNS_QT_MX], 1);
     CHECK_EQ(srv.st.drop_udp_size, 1);
     CHECK_EQ(srv.st.auth.noerror, 1);
     CHECK_EQ(srv.st.auth.nxdomain, 1);

@@ -81,13 +81,36 @@ TB_API int dns_zoneset_build(struct dns_zoneset **zs, const void *const *blobs,
 /* Frees (zs) (MAY be NULL), with the allocator it was built with. */
 TB_API void dns_zoneset_free(struct dns_zoneset *zs, const struct tb_alloc *a);
 
+/* Query types counted one by one (dns_auth_stats.qtype); every other
+ * type counts as OTHER. */
+enum dns_qt {
+    DNS_QT_A,
+    DNS_QT_NS,
+    DNS_QT_CNAME,
+    DNS_QT_SOA,
+    DNS_QT_PTR,
+    DNS_QT_MX,
+    DNS_QT_TXT,
+    DNS_QT_AAAA,
+    DNS_QT_SRV,
+    DNS_QT_DS,
+    DNS_QT_DNSKEY,
+    DNS_QT_HTTPS,
+    DNS_QT_ANY,
+    DNS_QT_AXFR,
+    DNS_QT_IXFR,
+    DNS_QT_OTHER,
+    DNS_QT_COUNT
+};
+
 /* Counters dns_auth_answer adds to; the caller owns and sums them
- * (one per thread needs no locking). */
+ * (one per thread needs no locking).  Every field is a uint64_t. */
 struct dns_auth_stats {
     uint64_t queries; /* every call */
     uint64_t noerror, nxdomain, refused, formerr, notimp, servfail;
     uint64_t truncated; /* responses sent with TC */
     uint64_t dropped; /* no response (QR set, shorter than a header) */
+    uint64_t qtype[DNS_QT_COUNT]; /* queries whose question parsed */
 };
 
 #define DNS_AUTH_TCP 0x1u /* the query came over TCP: no UDP size limit */

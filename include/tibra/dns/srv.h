@@ -46,36 +46,15 @@ struct dns_srv_conf {
     uint32_t tcp_max_queries; /* answers per connection, 0 = no limit */
 };
 
-/* Query types counted one by one; every other type counts as OTHER. */
-enum dns_srv_qt {
-    DNS_SRV_QT_A,
-    DNS_SRV_QT_NS,
-    DNS_SRV_QT_CNAME,
-    DNS_SRV_QT_SOA,
-    DNS_SRV_QT_PTR,
-    DNS_SRV_QT_MX,
-    DNS_SRV_QT_TXT,
-    DNS_SRV_QT_AAAA,
-    DNS_SRV_QT_SRV,
-    DNS_SRV_QT_DS,
-    DNS_SRV_QT_DNSKEY,
-    DNS_SRV_QT_HTTPS,
-    DNS_SRV_QT_ANY,
-    DNS_SRV_QT_AXFR,
-    DNS_SRV_QT_IXFR,
-    DNS_SRV_QT_OTHER,
-    DNS_SRV_QT_COUNT
-};
-
 /*
  * Counters, one set per driver thread (no locking); drivers sum them
  * with dns_srv_stats_add().  Every message received is counted once in
  * (udp) or (tcp); responses by RCODE are in (auth).
  */
 struct dns_srv_stats {
-    struct dns_auth_stats auth; /* responses by rcode, TC, engine drops */
+    struct dns_auth_stats auth; /* queries by type, responses by rcode,
+                                   TC, engine drops */
     uint64_t udp, tcp; /* queries received, by transport */
-    uint64_t qtype[DNS_SRV_QT_COUNT]; /* queries whose question parsed */
     /* drops, by reason */
     uint64_t drop_udp_size; /* datagram over DNS_SRV_QUERY_MAX */
     uint64_t drop_tcp_len; /* length prefix < 12 or > QUERY_MAX: closed */
@@ -130,7 +109,8 @@ TB_API void dns_srv_stats_add(struct dns_srv_stats *sum,
 TB_API size_t dns_srv_stats_text(const struct dns_srv_stats *st, char *buf,
                                  size_t cap);
 
-/* The name of query-type counter (i) ("A", ..., "other"). */
+/* The name of query-type counter (i) of struct dns_auth_stats ("A",
+ * ..., "other"). */
 TB_API const char *dns_srv_qt_name(unsigned i);
 
 /* ---- response rate limiting (lib/dns/rrl.c) ----------------------------
