@@ -6,6 +6,7 @@ FUZZ_EXTRA_elf := tender/common/elf.c
 # ---- tibra-hvt: the KVM tender (host context, x86_64 hosts only) --------
 ifeq ($(HOSTARCH),x86_64)
 HVT_TENDER_SRC := tender/common/elf.c tender/common/attach.c \
+	tender/common/stop.c \
 	tender/hvt/hvt_main.c tender/hvt/hvt_kvm_x86_64.c \
 	tender/hvt/hvt_seccomp.c
 HVT_TENDER := $(H)/tender/hvt/tibra-hvt

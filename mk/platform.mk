@@ -23,7 +23,7 @@ PLAT_RT_SRC := $(sort $(wildcard platform/common/*.c))
 PLAT_HOST_SRC := platform/unix/args.c platform/unix/block.c \
 	platform/unix/console.c platform/unix/dev.c platform/unix/fault.c \
 	platform/unix/net.c platform/unix/stop.c platform/unix/time.c \
-	tender/common/attach.c
+	tender/common/attach.c tender/common/stop.c
 PLAT_UNIX_SRC := platform/unix/start.c $(PLAT_HOST_SRC) $(PLAT_RT_SRC)
 PLAT_SPT_SRC := platform/spt/start.c platform/spt/spt.c
 

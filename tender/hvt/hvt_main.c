@@ -31,6 +31,7 @@
 
 #include "../../platform/spt/spt_abi.h"
 #include "../common/attach.h"
+#include "../common/stop.h"
 #include "hvt.h"
 
 #define MEM_DEFAULT_MB 32
@@ -190,66 +191,27 @@ static void hc_yield(struct hvt *h, uint32_t gpa)
 /*
  * SIGTERM or SIGINT sets the boot info's (stop), which the guest reads
  * without a VM exit, wakes hc_yield() through an eventfd and arms a
- * TB_STOP_GRACE_MS timer; when it fires the tender exits with 128 + the
- * signal.  Repeated requests change nothing.  A signal during KVM_RUN
- * interrupts it (EINTR) and the guest simply resumes.  The handlers make
- * only calls the seccomp filter allows (hvt_seccomp.c).
+ * TB_STOP_GRACE_MS timer after which the tender exits with 128 + the
+ * signal (tender/common/stop.c, shared with the hosted platform).  A
+ * signal during KVM_RUN interrupts it (EINTR) and the guest simply
+ * resumes.  The handlers make only calls the seccomp filter allows
+ * (hvt_seccomp.c).
  */
-static volatile sig_atomic_t stop_sig;
-static volatile uint64_t *stop_flag;
-static int stop_fd = -1;
-
-static void on_stop(int sig)
+static void stop_end(int status)
 {
-    int saved = errno;
-    uint64_t one = 1;
-    struct itimerval grace = {
-        .it_value = {.tv_sec = TB_STOP_GRACE_MS / 1000,
-                     .tv_usec = (TB_STOP_GRACE_MS % 1000) * 1000}};
-
-    if (stop_sig != 0)
-        return; /* repeated (timeout(1) signals the group too) */
-    stop_sig = sig;
-    *stop_flag = 1;
-    if (write(stop_fd, &one, sizeof(one)) < 0) {
-        /* cannot fail for one write of an eventfd counter */
-    }
-    setitimer(ITIMER_REAL, &grace, NULL);
-    errno = saved;
-}
-
-static void on_late(int sig)
-{
-    static const char msg[] = "tibra-hvt: the guest is still running after "
-                              "the stop request's grace period; ended\n";
-
-    (void)sig;
-    if (write(2, msg, sizeof(msg) - 1) < 0) {
-        /* stderr is gone; exit anyway */
-    }
-    _exit(128 + stop_sig);
+    _exit(status);
 }
 
 static void stop_install(struct hvt *h, struct hvt_boot_info *bi)
 {
-    struct sigaction sa;
+    int rc;
 
-    stop_flag = &bi->stop;
-    stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (stop_fd < 0)
+    h->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (h->stop_fd < 0)
         hvt_die(h, 1, "eventfd: %s", strerror(errno));
-    h->stop_fd = stop_fd;
-    memset(&sa, 0, sizeof(sa));
-    sigemptyset(&sa.sa_mask);
-    sigaddset(&sa.sa_mask, SIGTERM);
-    sigaddset(&sa.sa_mask, SIGINT);
-    sigaddset(&sa.sa_mask, SIGALRM);
-    sa.sa_handler = on_stop;
-    if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
-        hvt_die(h, 1, "sigaction: %s", strerror(errno));
-    sa.sa_handler = on_late;
-    if (sigaction(SIGALRM, &sa, NULL) != 0)
-        hvt_die(h, 1, "sigaction: %s", strerror(errno));
+    rc = tb_stop_install("tibra-hvt", h->stop_fd, &bi->stop, stop_end);
+    if (rc != 0)
+        hvt_die(h, 1, "sigaction: %s", strerror(-rc));
 }
 
 /* The guest's frame descriptors: struct tb_frame on x86_64. */
