@@ -181,21 +181,38 @@ int main(int argc, char **argv)
 
     while ((opt = getopt(argc, argv, "s:p:n:a:i:t:wk:C:")) != -1) {
         switch (opt) {
-        case 's': addr = optarg; break;
-        case 'p': port = atoi(optarg); break;
-        case 'n': name = optarg; break;
-        case 'a': want = optarg; break;
-        case 'i': interval_us = atol(optarg); break;
-        case 't': timeout_ms = atol(optarg); break;
-        case 'w': wrapper = 1; break;
-        case 'C': cpu = atoi(optarg); break;
+        case 's':
+            addr = optarg;
+            break;
+        case 'p':
+            port = atoi(optarg);
+            break;
+        case 'n':
+            name = optarg;
+            break;
+        case 'a':
+            want = optarg;
+            break;
+        case 'i':
+            interval_us = atol(optarg);
+            break;
+        case 't':
+            timeout_ms = atol(optarg);
+            break;
+        case 'w':
+            wrapper = 1;
+            break;
+        case 'C':
+            cpu = atoi(optarg);
+            break;
         case 'k':
             sig = strcmp(optarg, "KILL") == 0   ? SIGKILL
                   : strcmp(optarg, "TERM") == 0 ? SIGTERM
                   : strcmp(optarg, "INT") == 0  ? SIGINT
                                                 : atoi(optarg);
             break;
-        default: usage();
+        default:
+            usage();
         }
     }
     if (optind >= argc || interval_us < 1 || timeout_ms < 1)
@@ -344,8 +361,8 @@ int main(int argc, char **argv)
            "t0_ns=%llu t1_ns=%llu tready_ns=%llu pid=%d\n",
            (double)(t1 - t0) / 1e3,
            t_ready ? (double)(t_ready - t0) / 1e3 : -1.0, sent, got_id,
-           (unsigned long long)t0,
-           (unsigned long long)t1, (unsigned long long)t_ready, (int)pid);
+           (unsigned long long)t0, (unsigned long long)t1,
+           (unsigned long long)t_ready, (int)pid);
     fflush(stdout);
     if (sig != 0) {
         pid_t s = server_pid(pid, wrapper);
