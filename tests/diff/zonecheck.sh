@@ -65,12 +65,19 @@ knot_check() {
 # Serves (origin, file) with a throw-away knotd on loopback and writes
 # its AXFR to $tmp/knot.txt.  The daemon is ours: started as a job and
 # stopped by its PID (also on exit), never by name.
-kport=$((20000 + $$ % 20000))
+# Below Linux's ephemeral range (32768-60999): no client socket holds one.
+kport=$((10000 + $$ % 9000))
 knot_axfr() { # origin file
-    local d i
-    d=$(mktemp -d "$tmp/kd.XXXXXX")
-    kport=$((kport + 1)) # a fresh port per daemon: no wait for the last
-    cat >"$d/knot.conf" <<EOC
+    local d attempt end
+    : >"$tmp/knot.txt"
+    # Up to 3 daemons, each on a fresh port (one that cannot bind -- the
+    # port taken meanwhile -- dies, and the next tries another), each
+    # given 20 s to load the zone (async) and transfer it: bounded, and
+    # not by a count of quick failures that a slow start outlasts.
+    for attempt in 1 2 3; do
+        d=$(mktemp -d "$tmp/kd.XXXXXX")
+        kport=$((kport + 1))
+        cat >"$d/knot.conf" <<EOC
 server:
     rundir: "$d"
     listen: 127.0.0.1@$kport
@@ -88,20 +95,23 @@ zone:
   - domain: "$1"
     file: "$2"
 EOC
-    : >"$tmp/knot.txt"
-    # In the foreground of a background job: $! is the daemon itself.
-    knotd -c "$d/knot.conf" >/dev/null 2>&1 &
-    kpid=$!
-    # Bounded wait until the zone transfers (the daemon loads it async).
-    for i in $(seq 1 50); do
-        timeout 5 kdig @127.0.0.1 -p $kport "$1" AXFR +noall +answer \
-            +time=1 +retry=0 >"$tmp/knot.txt" 2>/dev/null
-        grep -q "[[:space:]]SOA[[:space:]]" "$tmp/knot.txt" && break
-        sleep 0.1
+        # In the foreground of a background job: $! is the daemon itself.
+        knotd -c "$d/knot.conf" >"$d/knotd.log" 2>&1 &
+        kpid=$!
+        end=$((SECONDS + 20))
+        while [ $SECONDS -lt $end ] && kill -0 "$kpid" 2>/dev/null; do
+            timeout 5 kdig @127.0.0.1 -p $kport "$1" AXFR +noall +answer \
+                +time=1 +retry=0 >"$tmp/knot.txt" 2>/dev/null
+            grep -q "[[:space:]]SOA[[:space:]]" "$tmp/knot.txt" && break
+            sleep 0.2
+        done
+        kill "$kpid" 2>/dev/null
+        wait "$kpid" 2>/dev/null
+        kpid=
+        grep -q "[[:space:]]SOA[[:space:]]" "$tmp/knot.txt" && return 0
+        echo "note: knotd on port $kport gave no AXFR of $1 (attempt $attempt):"
+        tail -n 3 "$d/knotd.log" | sed 's/^/    /'
     done
-    kill "$kpid" 2>/dev/null
-    wait "$kpid" 2>/dev/null
-    kpid=
     return 0
 }
 
