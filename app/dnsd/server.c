@@ -134,26 +134,6 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }
 
-/* The libc heap as a struct tb_alloc (set-up paths only). */
-static void *heap_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n ? n : 1);
-}
-static void *heap_realloc(void *ctx, void *p, size_t o, size_t n)
-{
-    (void)ctx;
-    (void)o;
-    return realloc(p, n ? n : 1);
-}
-static void heap_free(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-static const struct tb_alloc heap = {heap_alloc, heap_realloc, heap_free, NULL};
-
 /* ---- sockets --------------------------------------------------------- */
 
 /* The peer of a datagram as a struct tb_addr; an IPv4-mapped IPv6 address
@@ -779,7 +759,7 @@ static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
     if (nconns == 0)
         atomic_fetch_add(&s->nfull, 1); /* no room, ever */
     if (s->rrl_conf.rate != 0) {
-        int rc = dns_rrl_init(&w->rrl, &s->rrl_conf, s->rrl_seed, &heap);
+        int rc = dns_rrl_init(&w->rrl, &s->rrl_conf, s->rrl_seed, &tb_heap);
         if (rc != 0) {
             dnsd_log("worker %u: RRL table: %s", id, tb_strerror(rc));
             return rc;
