@@ -136,31 +136,6 @@ static uint64_t now_ns(void)
 
 /* ---- sockets --------------------------------------------------------- */
 
-/* The peer of a datagram as a struct tb_addr; an IPv4-mapped IPv6 address
- * (a dual-stack socket) becomes the IPv4 address it is. */
-static void peer_addr(const struct sockaddr_storage *ss, struct tb_addr *a)
-{
-    static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
-
-    memset(a, 0, sizeof(*a));
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-        a->af = TB_AF_INET;
-        a->port = ntohs(s4->sin_port);
-        memcpy(a->ip, &s4->sin_addr, 4);
-    } else if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-        a->port = ntohs(s6->sin6_port);
-        if (memcmp(&s6->sin6_addr, mapped, 12) == 0) {
-            a->af = TB_AF_INET;
-            memcpy(a->ip, (const uint8_t *)&s6->sin6_addr + 12, 4);
-        } else {
-            a->af = TB_AF_INET6;
-            memcpy(a->ip, &s6->sin6_addr, 16);
-        }
-    }
-}
-
 static socklen_t to_sockaddr(const struct svc_addr *a,
                              struct sockaddr_storage *ss)
 {
@@ -413,7 +388,8 @@ static void udp_drain(struct worker *w, const struct listener *l)
             /* The core reads the peer only for RRL today: no conversion
              * per query when it is off. */
             if (w->core.rrl != NULL) {
-                peer_addr(&w->from[i], &peer);
+                tb_addr_from_sockaddr((const struct sockaddr *)&w->from[i],
+                                      &peer);
                 pp = &peer;
             }
             len = dns_srv_udp(&w->core, pp, w->riov[i].iov_base, qlen,

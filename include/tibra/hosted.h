@@ -25,4 +25,12 @@ TB_API extern const struct tb_alloc tb_heap;
  */
 TB_API int tb_hosted_open_file(const char *path, int *fd, size_t *size);
 
+/*
+ * A socket address (sa) (AF_INET or AF_INET6) as a struct tb_addr in (*a):
+ * an IPv4-mapped IPv6 address (a dual-stack socket's peer) becomes the
+ * IPv4 address it is.  Any other family gives an all-zero (*a).
+ */
+struct sockaddr;
+TB_API void tb_addr_from_sockaddr(const struct sockaddr *sa, struct tb_addr *a);
+
 #endif /* TB_HOSTED_H */

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <tibra/hosted.h>
 #include <tibra/sockstack.h>
 
 enum sock_kind { EP_FREE = 0, EP_UDP, EP_LISTEN, EP_TCP };
@@ -80,10 +81,9 @@ int sock_err(int e);
 /* tb_addr <-> sockaddr.  sock_to_sa() writes (a) for a socket of
  * (family) (an IPv4 address becomes v4-mapped on an AF_INET6 socket) and
  * returns its length, or 0 if (a) cannot be reached from such a socket.
- * sock_from_sa() reports v4-mapped IPv6 as TB_AF_INET. */
+ * The other way is lib/hosted's tb_addr_from_sockaddr(). */
 socklen_t sock_to_sa(const struct tb_addr *a, int family,
                      struct sockaddr_in6 *sa);
-void sock_from_sa(const struct sockaddr *sa, struct tb_addr *a);
 
 /* True if the (len) first bytes of (ip) are zero. */
 bool sock_ip_zero(const uint8_t *ip, size_t len);

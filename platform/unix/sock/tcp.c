@@ -132,7 +132,7 @@ int tb_tcp_accept(struct tb_stack *s, int lep, int *ep, struct tb_addr *peer)
     }
     s->st.tcp_accepted++;
     if (peer != NULL)
-        sock_from_sa((const struct sockaddr *)&sa, peer);
+        tb_addr_from_sockaddr((const struct sockaddr *)&sa, peer);
     *ep = i;
     return 0;
 }

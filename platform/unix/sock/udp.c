@@ -140,7 +140,8 @@ int tb_udp_recv(struct tb_stack *s, int ep, struct tb_dgram *d, size_t n)
                 s->st.udp_rx_drop_trunc++;
                 continue;
             }
-            sock_from_sa((const struct sockaddr *)&s->name[i], &d[k].peer);
+            tb_addr_from_sockaddr((const struct sockaddr *)&s->name[i],
+                                  &d[k].peer);
             d[k].local = local;
             d[k].data = s->iov[i].iov_base;
             d[k].len = s->msg[i].msg_len;
