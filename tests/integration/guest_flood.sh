@@ -35,15 +35,8 @@ MAC=$(nsx ip neigh show $IP4 dev $TAP | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p
 nsx "$PY" "$TIBRA_SRC/tests/integration/flood.py" $IP4 53 "$MAC" $TAP 8 ||
     fail "flood over IPv4"
 kill -0 "$ECHO_PID" 2>/dev/null || fail "the guest died"
-kill -TERM "$ECHO_PID"
-for _ in $(seq 50); do
-    kill -0 "$ECHO_PID" 2>/dev/null || break
-    sleep 0.1
-done
-wait "$ECHO_PID"
-rc=$?
-ECHO_PID=
-cat "$ECHO_LOG"
+term_echo
+rc=$ECHO_RC
 [ $rc = 0 ] || fail "exit status $rc after SIGTERM"
 grep -Eq '^tcp open [0-9]+ refused [0-9]+ idle-closed [1-9]' "$ECHO_LOG" ||
     fail "no session closed by the idle timeout"

@@ -133,15 +133,8 @@ for t in $targets; do
     nsx /usr/bin/python3 "$CMP" $IP4 53 127.0.0.1 5300 || fail "differs from tibra-dnsd"
     nsx /usr/bin/python3 "$CMP" $IP6 53 127.0.0.1 5300 || fail "differs from tibra-dnsd (IPv6)"
 
-    kill -TERM "$ECHO_PID"
-    for _ in $(seq 50); do
-        kill -0 "$ECHO_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    wait "$ECHO_PID"
-    rc=$?
-    ECHO_PID=
-    cat "$ECHO_LOG"
+    term_echo
+    rc=$ECHO_RC
     [ $rc = 0 ] || fail "$t: exit status $rc after SIGTERM"
     grep -Eq '^queries udp [1-9][0-9]* tcp [1-9]' "$ECHO_LOG" ||
         fail "$t: no counters"
@@ -156,15 +149,8 @@ start_echo "$SPT" --mem=32 --net:service0=$TAP "$IMG.spt" --ipv4=$IP4/24 \
     --tcp-clients=2 --tcp-idle-timeout=1 --tcp-max-queries=2
 nsx /usr/bin/python3 "$TIBRA_SRC/tests/integration/tcplimits.py" $IP4 53 ||
     fail "TCP limits"
-kill -TERM "$ECHO_PID"
-for _ in $(seq 50); do
-    kill -0 "$ECHO_PID" 2>/dev/null || break
-    sleep 0.1
-done
-wait "$ECHO_PID"
-rc=$?
-ECHO_PID=
-cat "$ECHO_LOG"
+term_echo
+rc=$ECHO_RC
 [ $rc = 0 ] || fail "exit status $rc after SIGTERM"
 grep -q '^tcp open 3 refused 1 idle-closed 2 limit-closed 1' "$ECHO_LOG" ||
     fail "TCP counters"

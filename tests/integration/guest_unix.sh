@@ -22,6 +22,20 @@ if [ -n "${CROSS_RUN:-}" ]; then # as dnsd_setup does for tibra-dnsd
     IMG=$TMP/dnsd
 fi
 GPID=
+# stop_guest: SIGTERM (a stop request), a bounded wait (5 s, then
+# SIGKILL); the exit status in rc, the log printed.
+stop_guest() {
+    kill -TERM "$GPID"
+    for _ in $(seq 50); do
+        kill -0 "$GPID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$GPID" 2>/dev/null
+    wait "$GPID"
+    rc=$?
+    GPID=
+    cat "$TMP/glog"
+}
 trap '[ -n "$GPID" ] && kill -KILL $GPID 2>/dev/null; dnsd_cleanup' EXIT
 
 # run_bad WHAT REGEX ARGS...: the image refuses ARGS: exit 1, one line.
@@ -106,15 +120,7 @@ done
     127.0.0.1 $P2 || fail "answers differ from tibra-dnsd's"
 echo "ok   byte-identical to tibra-dnsd"
 
-kill -TERM "$GPID"
-for _ in $(seq 50); do
-    kill -0 "$GPID" 2>/dev/null || break
-    sleep 0.1
-done
-wait "$GPID"
-rc=$?
-GPID=
-cat "$TMP/glog"
+stop_guest
 expect "exit status after SIGTERM" "$rc" 0
 expect_match "counters" "$(cat "$TMP/glog")" "^queries udp [1-9][0-9]* tcp [1-9]"
 expect_match "clean stop" "$(cat "$TMP/glog")" "^dnsd: stopped"
@@ -131,15 +137,7 @@ for _ in $(seq 100); do
 done
 /usr/bin/python3 "$TIBRA_SRC/tests/integration/tcplimits.py" 127.0.0.1 \
     "$PORT" || fail "TCP limits (see above)"
-kill -TERM "$GPID"
-for _ in $(seq 50); do
-    kill -0 "$GPID" 2>/dev/null || break
-    sleep 0.1
-done
-wait "$GPID"
-rc=$?
-GPID=
-cat "$TMP/glog"
+stop_guest
 expect "exit status after SIGTERM" "$rc" 0
 expect_match "TCP counters" "$(cat "$TMP/glog")" \
     "^tcp open 3 refused 1 idle-closed 2 limit-closed 1"
