@@ -1,7 +1,8 @@
 /*
  * dev.c -- the device table of the hosted platform (unix target and
  * tender/spt): manifest checks, attaching TAP interfaces and block files
- * given as --net:NAME=TAP / --block:NAME=FILE, and tb_*_acquire().  All
+ * given as --net:NAME=TAP / --block:NAME=FILE (a MAC chosen with
+ * --net-mac:NAME=MAC, before or after its --net), and tb_*_acquire().  All
  * opening happens here (through tender/common/attach.c, shared with
  * tibra-hvt), before the application or guest runs; the packet and block
  * paths in net.c and block.c only use the descriptors.
@@ -19,6 +20,14 @@
 #include "host.h"
 
 struct tb_host tb_host = {.epfd = -1};
+
+/* --net-mac options, applied when their device is attached. */
+static struct {
+    char name[TB_MFT_NAME_MAX];
+    uint8_t mac[6];
+    bool used;
+} macs[TB_MFT_ENTRIES_MAX];
+static unsigned nmacs;
 
 void tb_host_init(void)
 {
@@ -95,6 +104,12 @@ static void attach_tap(struct tb_host_dev *d, const char *tap)
         errx(1, "--net:%s: %s", d->name, msg);
     if (tender_mac_random(d->net.mac) < 0)
         err(1, "getrandom");
+    for (unsigned i = 0; i < nmacs; i++) {
+        if (strcmp(macs[i].name, d->name) == 0) {
+            memcpy(d->net.mac, macs[i].mac, 6);
+            macs[i].used = true;
+        }
+    }
     d->net.mtu = tap_mtu(tap);
     ev.events = EPOLLIN;
     ev.data.u64 = (uint64_t)(d - tb_host.dev);
@@ -146,12 +161,41 @@ void tb_host_attach(const struct tb_mft *mft, uint32_t type, const char *name,
         attach_file(d, path);
 }
 
+/* --net-mac:NAME=MAC, for a device attached before or after it. */
+static bool set_mac(const char *arg)
+{
+    const char *name = arg + 10, *eq = strchr(name, '=');
+    size_t n = eq ? (size_t)(eq - name) : 0;
+
+    if (nmacs == TB_MFT_ENTRIES_MAX)
+        errx(1, "%s: too many --net-mac options", arg);
+    if (n == 0 || n >= TB_MFT_NAME_MAX ||
+        tender_mac_parse(eq + 1, macs[nmacs].mac) != 0)
+        errx(1,
+             "%s: want --net-mac:NAME=MAC, MAC unicast like "
+             "02:00:00:00:00:01",
+             arg);
+    memcpy(macs[nmacs].name, name, n);
+    macs[nmacs].name[n] = '\0';
+    for (unsigned i = 0; i < tb_host.ndev; i++) {
+        if (tb_host.dev[i].type == TB_MFT_NET_DEV &&
+            strcmp(tb_host.dev[i].name, macs[nmacs].name) == 0) {
+            memcpy(tb_host.dev[i].net.mac, macs[nmacs].mac, 6);
+            macs[nmacs].used = true;
+        }
+    }
+    nmacs++;
+    return true;
+}
+
 bool tb_host_attach_opt(const struct tb_mft *mft, const char *arg)
 {
     uint32_t type;
     const char *name, *eq;
     char buf[TB_MFT_NAME_MAX];
 
+    if (strncmp(arg, "--net-mac:", 10) == 0)
+        return set_mac(arg);
     if (strncmp(arg, "--net:", 6) == 0) {
         type = TB_MFT_NET_DEV;
         name = arg + 6;
@@ -175,6 +219,11 @@ bool tb_host_attach_opt(const struct tb_mft *mft, const char *arg)
 
 void tb_host_require_all(const struct tb_mft *mft)
 {
+    for (unsigned i = 0; i < nmacs; i++) {
+        if (!macs[i].used)
+            errx(1, "--net-mac:%s: no net device '%s' is attached",
+                 macs[i].name, macs[i].name);
+    }
     for (uint32_t i = 0; i < mft->entries; i++) {
         bool found = false;
         for (unsigned j = 0; j < tb_host.ndev; j++)

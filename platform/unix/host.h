@@ -61,14 +61,16 @@ void tb_host_attach(const struct tb_mft *mft, uint32_t type, const char *name,
 
 /*
  * Parses one command-line option "--net:NAME=PATH" or "--block:NAME=PATH"
- * and attaches it.  Returns true if (arg) was such an option (a malformed
- * one is fatal), false if it is something else.
+ * and attaches it, or "--net-mac:NAME=MAC" and sets that device's MAC
+ * (whichever comes first).  Returns true if (arg) was such an option (a
+ * malformed one is fatal), false if it is something else.
  */
 bool tb_host_attach_opt(const struct tb_mft *mft, const char *arg);
 
 /*
- * Fatal unless every device declared in (mft) is attached (the tenders'
- * rule; the unix target, which may run in socket mode, does not call it).
+ * Fatal unless every device declared in (mft) is attached and every
+ * --net-mac named an attached device (the tenders' rule; the unix target, which
+ * may run in socket mode, does not call it).
  */
 void tb_host_require_all(const struct tb_mft *mft);
 

@@ -7,10 +7,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
@@ -19,11 +21,55 @@
 
 #include "attach.h"
 
+/* "fd:N": a TAP descriptor opened for us (attach.h). */
+static int tap_from_fd(const char *spec, char *err, size_t errlen)
+{
+    struct ifreq ifr;
+    char *end;
+    long n;
+    int fl;
+
+    errno = 0;
+    n = strtol(spec + 3, &end, 10);
+    if (spec[3] < '0' || spec[3] > '9' || *end != 0 || errno != 0 ||
+        n > INT_MAX) {
+        snprintf(err, errlen, "'%s': want fd:N, N a descriptor number", spec);
+        return -1;
+    }
+    fl = fcntl((int)n, F_GETFL);
+    if (fl < 0) {
+        snprintf(err, errlen, "'%s': descriptor %ld is not open", spec, n);
+        return -1;
+    }
+    memset(&ifr, 0, sizeof(ifr));
+    if (ioctl((int)n, TUNGETIFF, &ifr) != 0) {
+        snprintf(err, errlen, "'%s': descriptor %ld is not a TAP device", spec,
+                 n);
+        return -1;
+    }
+    if ((ifr.ifr_flags & (IFF_TAP | IFF_TUN | IFF_NO_PI)) !=
+        (IFF_TAP | IFF_NO_PI)) {
+        snprintf(err, errlen,
+                 "'%s': descriptor %ld is a TUN device or was opened "
+                 "without IFF_NO_PI",
+                 spec, n);
+        return -1;
+    }
+    if (fcntl((int)n, F_SETFL, fl | O_NONBLOCK) != 0 ||
+        fcntl((int)n, F_SETFD, FD_CLOEXEC) != 0) {
+        snprintf(err, errlen, "'%s': fcntl: %s", spec, strerror(errno));
+        return -1;
+    }
+    return (int)n;
+}
+
 int tender_tap_open(const char *ifname, char *err, size_t errlen)
 {
     struct ifreq ifr;
     int fd, e;
 
+    if (strncmp(ifname, "fd:", 3) == 0)
+        return tap_from_fd(ifname, err, errlen);
     if (strlen(ifname) >= IFNAMSIZ || ifname[0] == 0) {
         snprintf(err, errlen,
                  "TAP interface name '%s': empty or longer "
@@ -137,5 +183,20 @@ int tender_mac_random(uint8_t mac[6])
         got += (size_t)n;
     }
     mac[0] = (uint8_t)((mac[0] & 0xfe) | 0x02);
+    return 0;
+}
+
+int tender_mac_parse(const char *s, uint8_t mac[6])
+{
+    unsigned v[6];
+    int n = -1;
+
+    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3],
+               &v[4], &v[5], &n) != 6 ||
+        n < 0 || s[n] != 0 || (v[0] & 1) != 0 ||
+        (v[0] | v[1] | v[2] | v[3] | v[4] | v[5]) == 0)
+        return -1;
+    for (int i = 0; i < 6; i++)
+        mac[i] = (uint8_t)v[i];
     return 0;
 }

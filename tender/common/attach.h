@@ -21,6 +21,13 @@
  * the fd, or -1 with a message in (err, errlen): no such interface, name
  * too long, no permission (not root / no CAP_NET_ADMIN), busy (already
  * attached elsewhere), not a TAP device.
+ *
+ * (ifname) "fd:N" takes descriptor N, inherited already attached to a
+ * TAP interface (tibra-vmmd opens the TAP and runs the tender without
+ * CAP_NET_ADMIN); Linux interface names cannot contain ':', so the form
+ * is unambiguous.  N MUST be a TAP opened with IFF_TAP | IFF_NO_PI; it is
+ * made non-blocking and close-on-exec.  Errors: not a number, not an
+ * open descriptor, not a TUN/TAP descriptor, a TUN or IFF_NO_PI missing.
  */
 int tender_tap_open(const char *ifname, char *err, size_t errlen);
 
@@ -37,5 +44,11 @@ int tender_block_open(const char *path, uint64_t *capacity, char *err,
  * (02:xx:xx:xx:xx:xx).  Returns 0, or -1 if getrandom(2) fails.
  */
 int tender_mac_random(uint8_t mac[6]);
+
+/*
+ * Parses (s), "xx:xx:xx:xx:xx:xx" (a unicast, non-zero MAC) into (mac).
+ * Returns 0, or -1 if (s) is not one.
+ */
+int tender_mac_parse(const char *s, uint8_t mac[6]);
 
 #endif /* TENDER_ATTACH_H */

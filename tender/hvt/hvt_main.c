@@ -71,6 +71,7 @@ static void usage(int status)
             "  --mem=MiB          guest memory (default %d, 2..4096)\n"
             "  --net:NAME=TAP     attach TAP interface TAP as net device "
             "NAME\n"
+            "  --net:NAME=fd:N    use descriptor N, a TAP opened for us\n"
             "  --block:NAME=FILE  attach FILE as block device NAME\n"
             "  --net-mac:NAME=MAC set net device NAME's MAC (default: "
             "random 02:...)\n"
@@ -419,21 +420,12 @@ static const char *declared(const struct tb_mft *m, char *buf, size_t cap)
     return m->entries ? buf : "none";
 }
 
-/* Parses "xx:xx:xx:xx:xx:xx" (a unicast, non-zero MAC) into (mac). */
 static void parse_mac(const char *name, const char *s, uint8_t mac[6])
 {
-    unsigned v[6];
-    int n = -1;
-
-    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &v[0], &v[1], &v[2], &v[3],
-               &v[4], &v[5], &n) != 6 ||
-        n < 0 || s[n] != 0 || (v[0] & 1) != 0 ||
-        (v[0] | v[1] | v[2] | v[3] | v[4] | v[5]) == 0)
+    if (tender_mac_parse(s, mac) != 0)
         hvt_die(NULL, 1,
                 "--net-mac:%s=%s: want a unicast MAC like 02:00:00:00:00:01",
                 name, s);
-    for (int i = 0; i < 6; i++)
-        mac[i] = (uint8_t)v[i];
 }
 
 /* Binds each attach to its manifest entry, then opens the devices. */

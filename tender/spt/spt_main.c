@@ -2,7 +2,8 @@
  * spt_main.c -- tibra-spt, the seccomp tender: runs a Tibra guest image
  * as a sandboxed process.
  *
- *     tibra-spt [--mem=MIB] [--net:NAME=TAP] [--block:NAME=FILE] IMAGE [ARGS]
+ *     tibra-spt [--mem=MIB] [--net:NAME=TAP|fd:N] [--net-mac:NAME=MAC]
+ *               [--block:NAME=FILE] IMAGE [ARGS]
  *
  * Steps: read and check the image and its manifest (tender/common/elf.c:
  * ELF64 ET_EXEC for this machine, manifest ABI == TB_ABI_VERSION); attach
@@ -73,6 +74,9 @@ static void usage(int status)
             "  --mem=MIB          guest memory, default %u MiB\n"
             "  --net:NAME=TAP     attach TAP interface TAP as net device "
             "NAME\n"
+            "  --net:NAME=fd:N    use descriptor N, a TAP opened for us\n"
+            "  --net-mac:NAME=MAC set net device NAME's MAC (default: "
+            "random 02:...)\n"
             "  --block:NAME=FILE  attach FILE as block device NAME\n"
             "Every device the image's manifest declares must be attached, "
             "and only those.\n",
@@ -213,6 +217,7 @@ int main(int argc, char *argv[])
         if (strncmp(argv[i], "--mem=", 6) == 0) {
             mem = tb_host_parse_mem(argv[i] + 6);
         } else if (strncmp(argv[i], "--net:", 6) == 0 ||
+                   strncmp(argv[i], "--net-mac:", 10) == 0 ||
                    strncmp(argv[i], "--block:", 8) == 0) {
             if (n_dev_opts == MAX_DEV_OPTS)
                 errx(1, "too many devices");

@@ -9,10 +9,13 @@
  * (tests/fuzz/corpus/elf, written by tests/platform/hvt_mkelf.py).
  */
 #include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "../../tender/common/attach.h"
@@ -209,6 +212,62 @@ static void test_tap_and_mac(void)
         memcpy(prev, mac, 6);
     }
     CHECK(differ >= 7);
+    CHECK(tender_mac_parse("02:00:00:00:00:01", mac) == 0);
+    CHECK(mac[0] == 2 && mac[5] == 1);
+    CHECK(tender_mac_parse("01:00:00:00:00:01", mac) < 0); /* multicast */
+    CHECK(tender_mac_parse("00:00:00:00:00:00", mac) < 0);
+    CHECK(tender_mac_parse("02:00:00:00:00", mac) < 0);
+    CHECK(tender_mac_parse("02:00:00:00:00:01x", mac) < 0);
+}
+
+/* "fd:N": a TAP descriptor opened by someone else (tibra-vmmd). */
+static void test_tap_fd(void)
+{
+    char err[256], spec[32];
+    struct ifreq ifr;
+    int p[2], fd, tfd;
+
+    CHECK(tender_tap_open("fd:", err, sizeof(err)) < 0);
+    CHECK(strstr(err, "want fd:N") != NULL);
+    CHECK(tender_tap_open("fd:-1", err, sizeof(err)) < 0);
+    CHECK(tender_tap_open("fd:3x", err, sizeof(err)) < 0);
+    CHECK(tender_tap_open("fd:99999999999", err, sizeof(err)) < 0);
+    CHECK(tender_tap_open("fd:1000000", err, sizeof(err)) < 0);
+    CHECK(strstr(err, "not open") != NULL);
+    REQUIRE(pipe(p) == 0);
+    snprintf(spec, sizeof(spec), "fd:%d", p[0]);
+    CHECK(tender_tap_open(spec, err, sizeof(err)) < 0);
+    CHECK(strstr(err, "not a TAP") != NULL);
+    close(p[0]);
+    close(p[1]);
+    /* A real TAP needs CAP_NET_ADMIN: as root, make a throw-away one
+     * (not persistent: it goes with the descriptor). */
+    fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0 || geteuid() != 0) {
+        if (fd >= 0)
+            close(fd);
+        printf("  (test_tap_fd: not root or no /dev/net/tun: the accepted "
+               "case is covered by tests/integration/vmmd_e2e.sh)\n");
+        return;
+    }
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+    REQUIRE(ioctl(fd, TUNSETIFF, &ifr) == 0);
+    snprintf(spec, sizeof(spec), "fd:%d", fd);
+    CHECK(tender_tap_open(spec, err, sizeof(err)) < 0);
+    CHECK(strstr(err, "TUN device") != NULL);
+    close(fd);
+    fd = open("/dev/net/tun", O_RDWR); /* blocking, inheritable */
+    REQUIRE(fd >= 0);
+    memset(&ifr, 0, sizeof(ifr));
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    REQUIRE(ioctl(fd, TUNSETIFF, &ifr) == 0);
+    snprintf(spec, sizeof(spec), "fd:%d", fd);
+    tfd = tender_tap_open(spec, err, sizeof(err));
+    CHECK(tfd == fd);
+    CHECK((fcntl(fd, F_GETFL) & O_NONBLOCK) != 0);
+    CHECK((fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+    close(fd);
 }
 
 int main(void)
@@ -224,6 +283,7 @@ int main(void)
     RUN(test_errors_and_bounds);
     RUN(test_block_open);
     RUN(test_tap_and_mac);
+    RUN(test_tap_fd);
     free(mem);
     return check_done();
 }
