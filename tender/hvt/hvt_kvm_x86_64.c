@@ -61,7 +61,9 @@ void hvt_vm_create(struct hvt *h)
     struct kvm_userspace_memory_region region;
     int rc;
 
-    h->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    /* --kvm=fd:N gave us /dev/kvm already open (tibra-vmmd). */
+    if (h->kvm_fd < 0)
+        h->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (h->kvm_fd < 0) {
         if (errno == ENOENT)
             hvt_die(h, 1,

@@ -14,6 +14,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -75,6 +78,7 @@ static void usage(int status)
             "  --block:NAME=FILE  attach FILE as block device NAME\n"
             "  --net-mac:NAME=MAC set net device NAME's MAC (default: "
             "random 02:...)\n"
+            "  --kvm=fd:N         use descriptor N, /dev/kvm opened for us\n"
             "Every device the image declares must be attached; ARGS are "
             "joined into its command line.\n",
             prog, MEM_DEFAULT_MB);
@@ -408,6 +412,21 @@ static void parse_attach(const char *arg, uint32_t type, struct attach *at,
     ++*nat;
 }
 
+/* --kvm=fd:N: an open /dev/kvm (KVM_GET_API_VERSION answers on it). */
+static int parse_kvm_fd(const char *s)
+{
+    char *end;
+    long n;
+
+    errno = 0;
+    n = strtol(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end != 0 || errno != 0 || n > INT_MAX ||
+        ioctl((int)n, KVM_GET_API_VERSION, 0) < 0 ||
+        fcntl((int)n, F_SETFD, FD_CLOEXEC) != 0)
+        hvt_die(NULL, 1, "--kvm=fd:%s: not an open /dev/kvm descriptor", s);
+    return (int)n;
+}
+
 /* Lists the manifest's devices into (buf) for error messages. */
 static const char *declared(const struct tb_mft *m, char *buf, size_t cap)
 {
@@ -522,6 +541,7 @@ int main(int argc, char **argv)
 
     h.mem_size = (uint64_t)MEM_DEFAULT_MB << 20;
     h.stop_fd = -1;
+    h.kvm_fd = -1;
     for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--") == 0) {
@@ -529,6 +549,8 @@ int main(int argc, char **argv)
             break;
         } else if (strncmp(a, "--mem=", 6) == 0) {
             h.mem_size = parse_mem(a + 6);
+        } else if (strncmp(a, "--kvm=fd:", 9) == 0) {
+            h.kvm_fd = parse_kvm_fd(a + 9);
         } else if (strncmp(a, "--net-mac:", 10) == 0) {
             parse_attach(a + 10, ATTACH_MAC, at, &nat);
         } else if (strncmp(a, "--net:", 6) == 0) {
