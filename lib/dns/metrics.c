@@ -1,0 +1,159 @@
+/*
+ * metrics.c -- the service core's counters as Prometheus text exposition
+ * format 0.0.4 (dns/metrics.h), the same on every driver:
+ *
+ *   driver: sum struct dns_srv_stats, list zones --> dns_metrics_text()
+ *     --> body of the HTTP response (http.c)
+ *
+ * Each family has its HELP and TYPE lines once, then its samples; every
+ * counter is always written, zero or not.  Names follow Prometheus'
+ * conventions: a tibra_dns_ prefix, _total on counters, base units
+ * (seconds).  No I/O, no allocation: the caller's buffer, and the length
+ * the whole text needs so that a driver can tell truncation.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <tibra/dns/metrics.h>
+
+struct out {
+    char *buf;
+    size_t cap, len; /* len: what the text needs so far (may pass cap) */
+};
+
+static void put(struct out *o, const char *fmt, ...) TB_PRINTF(2, 3);
+static void put(struct out *o, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    if (o->len < o->cap)
+        n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+    else
+        n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        o->len += (size_t)n;
+}
+
+static void putc_(struct out *o, char ch)
+{
+    if (o->len + 1 < o->cap) {
+        o->buf[o->len] = ch;
+        o->buf[o->len + 1] = '\0';
+    }
+    o->len++;
+}
+
+/* A label value: backslash, double quote and newline escaped (0.0.4). */
+static void put_label(struct out *o, const char *v)
+{
+    for (; *v != '\0'; v++) {
+        if (*v == '\\' || *v == '"') {
+            putc_(o, '\\');
+            putc_(o, *v);
+        } else if (*v == '\n') {
+            putc_(o, '\\');
+            putc_(o, 'n');
+        } else {
+            putc_(o, *v);
+        }
+    }
+}
+
+static void family(struct out *o, const char *name, const char *type,
+                   const char *help)
+{
+    put(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void sample(struct out *o, const char *name, const char *label,
+                   const char *value, uint64_t x)
+{
+    if (label != NULL) {
+        put(o, "%s{%s=\"", name, label);
+        put_label(o, value);
+        put(o, "\"} %llu\n", (unsigned long long)x);
+    } else {
+        put(o, "%s %llu\n", name, (unsigned long long)x);
+    }
+}
+
+size_t dns_metrics_text_max(size_t nz)
+{
+    /* The fixed part is ~3.5 KiB today; a zone costs two samples with
+     * its name (escaping at most doubles it) and two numbers. */
+    return 8192 + nz * (2 * (2 * DNS_NAME_TEXT_MAX + 64));
+}
+
+size_t dns_metrics_text(const struct dns_srv_stats *st,
+                        const struct dns_metrics_zone *z, size_t nz, char *buf,
+                        size_t cap)
+{
+    const struct dns_auth_stats *a = &st->auth;
+    struct out o = {buf, cap, 0};
+    const char *n;
+
+    if (cap > 0)
+        buf[0] = '\0';
+
+    n = "tibra_dns_queries_total";
+    family(&o, n, "counter", "DNS messages received, by transport.");
+    sample(&o, n, "transport", "udp", st->udp);
+    sample(&o, n, "transport", "tcp", st->tcp);
+
+    n = "tibra_dns_query_types_total";
+    family(&o, n, "counter",
+           "Queries whose question parsed, by QTYPE (others: \"other\").");
+    for (unsigned i = 0; i < DNS_QT_COUNT; i++)
+        sample(&o, n, "type", dns_srv_qt_name(i), a->qtype[i]);
+
+    n = "tibra_dns_responses_total";
+    family(&o, n, "counter", "Responses made, by RCODE.");
+    sample(&o, n, "rcode", "NOERROR", a->noerror);
+    sample(&o, n, "rcode", "FORMERR", a->formerr);
+    sample(&o, n, "rcode", "SERVFAIL", a->servfail);
+    sample(&o, n, "rcode", "NXDOMAIN", a->nxdomain);
+    sample(&o, n, "rcode", "NOTIMP", a->notimp);
+    sample(&o, n, "rcode", "REFUSED", a->refused);
+
+    n = "tibra_dns_responses_truncated_total";
+    family(&o, n, "counter", "Responses sent with TC=1 (UDP size).");
+    sample(&o, n, NULL, NULL, a->truncated);
+
+    n = "tibra_dns_drops_total";
+    family(&o, n, "counter", "Messages not answered, by reason.");
+    sample(&o, n, "reason", "unanswerable", a->dropped);
+    sample(&o, n, "reason", "udp_size", st->drop_udp_size);
+    sample(&o, n, "reason", "tcp_length", st->drop_tcp_len);
+    sample(&o, n, "reason", "rrl", st->rrl_drop);
+
+    n = "tibra_dns_tcp_connections_total";
+    family(&o, n, "counter",
+           "TCP connections: accepted, refused (pool full), closed idle or "
+           "at tcp-max-queries.");
+    sample(&o, n, "event", "accepted", st->tcp_open);
+    sample(&o, n, "event", "refused", st->tcp_refused);
+    sample(&o, n, "event", "closed_idle", st->tcp_idle);
+    sample(&o, n, "event", "closed_limit", st->tcp_limit);
+
+    n = "tibra_dns_rrl_slipped_total";
+    family(&o, n, "counter",
+           "Responses over the RRL limit sent truncated (TC=1).");
+    sample(&o, n, NULL, NULL, st->rrl_slip);
+
+    if (nz > 0) {
+        n = "tibra_dns_zone_serial";
+        family(&o, n, "gauge", "SOA serial of the zone version served.");
+        for (size_t i = 0; i < nz; i++)
+            if (z[i].loaded)
+                sample(&o, n, "zone", z[i].name, z[i].serial);
+        n = "tibra_dns_zone_load_time_seconds";
+        family(&o, n, "gauge", "Unix time the zone version served was loaded.");
+        for (size_t i = 0; i < nz; i++)
+            if (z[i].loaded && z[i].load_time > 0)
+                sample(&o, n, "zone", z[i].name, (uint64_t)z[i].load_time);
+    }
+    return o.len;
+}
