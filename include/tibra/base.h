@@ -365,4 +365,14 @@ TB_API int tb_hex_decode(const char *s, size_t len, uint8_t *out, size_t cap);
 /* Fast 64-bit hash of (n) bytes with (seed); not for cryptography. */
 TB_API uint64_t tb_hash64(const void *p, size_t n, uint64_t seed);
 
+
+/*
+ * SipHash-2-4 (lib/base/siphash.c) of (n) bytes at (p) under the 16-byte
+ * (key): a keyed PRF, for values a client must not be able to forge
+ * without the key (DNS server cookies).  The result is the 64-bit value
+ * of the reference implementation; as bytes, it is written
+ * little-endian (tb_siphash24 of the paper's vectors).
+ */
+TB_API uint64_t tb_siphash24(const uint8_t key[16], const void *p, size_t n);
+
 #endif /* TB_BASE_H */

@@ -14,10 +14,12 @@
  * Nothing here allocates or keeps state: everything comes from the
  * arguments, so one zone set serves any number of threads.  Untrusted
  * query bytes are checked once, here; the zone set was validated when
- * built.  Not done here yet: zone transfers, NOTIFY, UPDATE, TSIG, NSEC
- * denial, DNS COOKIEs (later issues).
+ * built.  DNS Cookies (RFC 7873) are answered on the slow path, with
+ * the cookie made and checked by cookie.c.  Not done here yet: zone
+ * transfers, NOTIFY, UPDATE, TSIG, NSEC denial (later issues).
  */
 #include "zoneset.h"
+#include <tibra/dns/srv.h>
 
 /* The few functions of the common path are forced inline into
  * dns_auth_answer: calls cost more than their bodies here. */
@@ -47,6 +49,11 @@ struct qctx {
     bool opt, dnssec; /* an OPT RR (RFC 6891), with DO */
     bool nsid; /* with an NSID option (RFC 5001 2.1) */
     uint8_t ede; /* answer_slow(): the Extended DNS Error chosen, or 0 */
+    uint8_t ck_res; /* enum dns_cookie_res: ck goes back unless NONE or
+                       MALFORMED */
+    size_t cookie_off, cookie_len; /* the first COOKIE option's data; off 0:
+                                      none */
+    uint8_t ck[DNS_COOKIE_CLIENT_LEN + DNS_COOKIE_SERVER_LEN]; /* ours */
     size_t tsig; /* offset of a TSIG RR's owner, 0 if none */
     size_t tsig_rd; /* offset of its rdata */
     uint8_t edns_version;
@@ -90,6 +97,7 @@ static bool parse_additional(struct qctx *x, unsigned ar)
 
     x->opt = x->nsid = false;
     x->tsig = 0;
+    x->cookie_off = 0;
     for (unsigned i = 0; i < ar; i++) {
         size_t o = p;
         if ((p = skip_name(q, x->qlen, p)) == 0 || x->qlen - p < 10)
@@ -128,8 +136,13 @@ static bool parse_additional(struct qctx *x, unsigned ar)
         for (size_t r = p + 10, e = p + 10 + rdlen; r < e;) {
             if (e - r < 4 || e - r - 4 < tb_get16(q + r + 2))
                 return false;
-            if (tb_get16(q + r) == OPT_NSID)
+            if (tb_get16(q + r) == OPT_NSID) {
                 x->nsid = true;
+            } else if (tb_get16(q + r) == DNS_COOKIE_OPT &&
+                       x->cookie_off == 0) { /* the first one counts */
+                x->cookie_off = r + 4;
+                x->cookie_len = tb_get16(q + r + 2);
+            }
             r += 4 + (size_t)tb_get16(q + r + 2);
         }
         p += 10 + (size_t)rdlen;
@@ -259,6 +272,14 @@ HOT_INLINE size_t put_opt(const struct dns_zoneset *zs, const struct qctx *x,
 }
 
 
+/* The room our COOKIE option takes in the response to (x). */
+static size_t cookie_room(const struct qctx *x)
+{
+    return x->ck_res != DNS_COOKIE_NONE && x->ck_res != DNS_COOKIE_MALFORMED
+               ? 4u + sizeof(x->ck)
+               : 0;
+}
+
 /* The room an NSID option takes in the response to (x): RFC 5001 2.1,
  * only when asked and we have one. */
 static size_t nsid_room(const struct dns_zoneset *zs, const struct qctx *x)
@@ -270,9 +291,10 @@ static size_t nsid_room(const struct dns_zoneset *zs, const struct qctx *x)
  * Our OPT RR with options, for the responses that carry any (none is on
  * the common path): put_opt(), then NSID when asked (RFC 5001 2.2: in
  * every response to such a query, as Knot; not with BADVERS (ext_rcode),
- * whose options belong to an EDNS version we do not know, as NSD), then
- * Extended DNS Error (ede) if not 0 (RFC 8914 2: info-code, no extra
- * text, as NSD and Knot send it), each if it fits in (lim).
+ * whose options belong to an EDNS version we do not know, as NSD, nor
+ * with BADCOOKIE), then our COOKIE (RFC 7873 5.2) when the query's was
+ * judged, then Extended DNS Error (ede) if not 0 (RFC 8914 2: info-code,
+ * no extra text, as NSD and Knot send it), each if it fits in (lim).
  */
 static size_t put_opt_opts(const struct dns_zoneset *zs, const struct qctx *x,
                            uint8_t *resp, size_t pos, size_t lim,
@@ -290,6 +312,12 @@ static size_t put_opt_opts(const struct dns_zoneset *zs, const struct qctx *x,
         tb_put16(resp + pos + 2, zs->nsid_len);
         memcpy(resp + pos + 4, zs->nsid, zs->nsid_len);
         pos += 4u + zs->nsid_len;
+    }
+    if (cookie_room(x) != 0 && pos + cookie_room(x) <= lim) {
+        tb_put16(resp + pos, DNS_COOKIE_OPT);
+        tb_put16(resp + pos + 2, sizeof(x->ck));
+        memcpy(resp + pos + 4, x->ck, sizeof(x->ck));
+        pos += cookie_room(x);
     }
     if (ede != 0 && pos + 6 <= lim) {
         tb_put16(resp + pos, OPT_EDE);
@@ -1105,24 +1133,55 @@ HOT_INLINE size_t answer_query(const struct dns_zoneset *zs, struct qctx *x,
 }
 
 /*
+ * Judges the COOKIE option of (x) (an OPT of version 0 holds one) for
+ * (env) with cookies on: sets x->ck_res and x->ck, and env->cookie_res.
+ */
+static void cookie_judge(struct qctx *x, struct dns_auth_env *env)
+{
+    x->ck_res =
+        (uint8_t)dns_cookie_check(env->cookie, env->peer, env->now,
+                                  x->q + x->cookie_off, x->cookie_len, x->ck);
+    env->cookie_res = x->ck_res;
+}
+
+/* Cookies are on for (env) and the query (x) has a COOKIE option in an
+ * OPT of version 0. */
+static bool cookie_on(const struct qctx *x, const struct dns_auth_env *env)
+{
+    return env != NULL && env->cookie != NULL && env->peer != NULL && x->opt &&
+           x->cookie_off != 0 && x->edns_version == 0;
+}
+
+/*
  * FORMERR for a QUERY whose question did not parse, without it.  With
  * QDCOUNT 0 the additional section is read (as Knot): an OPT there gets
- * ours back (RFC 6891 7), NSID included.  (A server that knows DNS
- * COOKIEs would answer such a query, RFC 7873 5.4.)
+ * ours back (RFC 6891 7), NSID included.  With cookies on, a COOKIE
+ * option there asks for a server cookie (RFC 7873 5.4): NOERROR with it,
+ * or BADCOOKIE when the query's server cookie is invalid.
  */
 static NOINLINE size_t answer_formerr(const struct dns_zoneset *zs,
                                       struct qctx *x, uint8_t *resp,
+                                      struct dns_auth_env *env,
                                       struct dns_auth_stats *st)
 {
     bool opt = false;
+    unsigned rc = DNS_RCODE_FORMERR;
 
     if (x->qlen >= DNS_HDR_LEN && tb_get16(x->q + 4) == 0 &&
         tb_get16(x->q + 6) == 0 && tb_get16(x->q + 8) == 0 &&
         tb_get16(x->q + 10) != 0) {
         x->qend = DNS_HDR_LEN;
         opt = parse_additional(x, tb_get16(x->q + 10));
+        if (opt && cookie_on(x, env) && x->tsig == 0 &&
+            DNS_RCODE(x->flags) == 0) {
+            cookie_judge(x, env);
+            if (x->ck_res == DNS_COOKIE_INVALID)
+                rc = DNS_RCODE_BADCOOKIE;
+            else if (x->ck_res != DNS_COOKIE_MALFORMED)
+                rc = DNS_RCODE_NOERROR;
+        }
     }
-    return answer_error(zs, x, resp, DNS_RCODE_FORMERR, false, opt, st);
+    return answer_error(zs, x, resp, rc, false, opt, st);
 }
 
 /*
@@ -1134,6 +1193,7 @@ static NOINLINE size_t answer_formerr(const struct dns_zoneset *zs,
  */
 static NOINLINE size_t answer_slow(const struct dns_zoneset *zs, struct qctx *x,
                                    uint8_t *resp, size_t cap, unsigned flags,
+                                   struct dns_auth_env *env,
                                    struct dns_auth_stats *st)
 {
     bool opt = x->opt;
@@ -1147,11 +1207,23 @@ static NOINLINE size_t answer_slow(const struct dns_zoneset *zs, struct qctx *x,
         x->dnssec = false;
         return answer_error(zs, x, resp, DNS_RCODE_BADVERS, true, true, st);
     }
+    if (cookie_on(x, env)) {
+        cookie_judge(x, env);
+        if (x->ck_res == DNS_COOKIE_MALFORMED) /* RFC 7873 5.2.2 */
+            return answer_error(zs, x, resp, DNS_RCODE_FORMERR, true, true, st);
+        /* RFC 7873 5.2.3/5.2.4: over UDP, a server that requires cookies
+         * answers BADCOOKIE with a fresh one; over TCP the address is
+         * proven. */
+        if (x->ck_res != DNS_COOKIE_VALID && !(flags & DNS_AUTH_TCP) &&
+            dns_cookie_required(env->cookie))
+            return answer_error(zs, x, resp, DNS_RCODE_BADCOOKIE, true, true,
+                                st);
+    }
     lim = limit(zs, x, cap, flags);
-    keep = opt ? 11 + nsid_room(zs, x) : 0;
+    keep = opt ? 11 + nsid_room(zs, x) + cookie_room(x) : 0;
     if (keep > lim - x->qend) { /* a long NSID and a long name in 512 */
         x->nsid = false;
-        keep = 11;
+        keep = 11 + cookie_room(x);
     }
     x->opt = false;
     x->ede = 0;
@@ -1182,6 +1254,14 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
                        size_t qlen, uint8_t *resp, size_t cap, unsigned flags,
                        struct dns_auth_stats *st)
 {
+    return dns_auth_answer_env(zs, q, qlen, resp, cap, flags, NULL, st);
+}
+
+size_t dns_auth_answer_env(const struct dns_zoneset *zs, const uint8_t *q,
+                           size_t qlen, uint8_t *resp, size_t cap,
+                           unsigned flags, struct dns_auth_env *env,
+                           struct dns_auth_stats *st)
+{
     struct qctx x;
     uint64_t hw;
     bool ok;
@@ -1197,6 +1277,7 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
     x.flags = tb_get16(q + 2);
     x.opt = x.dnssec = x.nsid = false;
     x.ede = 0;
+    x.ck_res = DNS_COOKIE_NONE;
     x.qend = 0;
     /* QDCOUNT 1, ANCOUNT and NSCOUNT 0 (RFC 1035 4.1.2; NSD): bytes 4..9
      * are 00 01 00 00 00 00. */
@@ -1216,7 +1297,7 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
         return answer_error(zs, &x, resp, rc, ok, true, st);
     }
     if (TB_UNLIKELY(!ok))
-        return answer_formerr(zs, &x, resp, st);
+        return answer_formerr(zs, &x, resp, env, st);
     if (tb_get16(q + 10) == 1 && qlen - x.qend == 11 && q[x.qend] == 0 &&
         tb_get16(q + x.qend + 1) == DNS_TYPE_OPT &&
         tb_get16(q + x.qend + 9) == 0) {
@@ -1231,7 +1312,7 @@ size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
             return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, true, false,
                                 st);
         }
-        return answer_slow(zs, &x, resp, cap, flags, st);
+        return answer_slow(zs, &x, resp, cap, flags, env, st);
     }
     if (TB_UNLIKELY(DNS_RCODE(x.flags) != 0))
         return answer_error(zs, &x, resp, DNS_RCODE_FORMERR, true, true, st);

@@ -5,9 +5,10 @@
  *   driver: recv --> dns_srv_udp() ----------------------> send
  *           read --> dns_tcp_received() -> frame -> answer -> dns_tcp_output()
  *
- * The answer itself is dns_auth_answer() (auth.c); this file adds what
- * a server needs around it: RFC 7766 framing, pipelining, back-pressure,
- * limits and timeouts for TCP, and the counters both drivers report.  No
+ * The answer itself is dns_auth_answer_env() (auth.c); this file adds
+ * what a server needs around it: RFC 7766 framing, pipelining,
+ * back-pressure, limits and timeouts for TCP, the peer and the time for
+ * cookies and RRL, and the counters both drivers report.  No
  * I/O, no clock of its own, no allocation: a driver passes bytes and the
  * time and closes a connection when told.
  */
@@ -30,20 +31,62 @@ void dns_srv_init(struct dns_srv *s, const struct dns_zoneset *zs,
     s->conf = conf;
 }
 
+/* Counts what the answer engine found in a query's COOKIE option. */
+static void count_cookie(struct dns_srv_stats *st, unsigned res,
+                         const uint8_t *resp, size_t len)
+{
+    st->cookie++;
+    if (res == DNS_COOKIE_NEW)
+        st->cookie_new++;
+    else if (res == DNS_COOKIE_VALID)
+        st->cookie_valid++;
+    else if (res == DNS_COOKIE_INVALID)
+        st->cookie_invalid++;
+    else
+        st->cookie_formerr++;
+    /* BADCOOKIE: header RCODE 7 with extended RCODE 1 in the OPT. */
+    if (res != DNS_COOKIE_VALID && len >= DNS_HDR_LEN &&
+        (resp[3] & 0xf) == (DNS_RCODE_BADCOOKIE & 0xf))
+        st->cookie_badcookie++;
+}
+
+/* The answer, with the service's context: the peer and the time matter
+ * only when cookies are on (peer NULL: as off). */
+static size_t answer(struct dns_srv *s, const struct tb_addr *peer,
+                     const uint8_t *q, size_t qlen, uint8_t *resp, size_t cap,
+                     unsigned flags, uint64_t now, uint8_t *res)
+{
+    struct dns_auth_env env = {
+        .cookie = peer != NULL && peer->af != TB_AF_UNSPEC ? s->cookie : NULL,
+        .peer = peer,
+        .now = now,
+        .cookie_res = DNS_COOKIE_NONE};
+    size_t len = dns_auth_answer_env(s->zs, q, qlen, resp, cap, flags, &env,
+                                     &s->st.auth);
+
+    if (TB_UNLIKELY(env.cookie_res != DNS_COOKIE_NONE))
+        count_cookie(&s->st, env.cookie_res, resp, len);
+    *res = env.cookie_res;
+    return len;
+}
+
 size_t dns_srv_udp(struct dns_srv *s, const struct tb_addr *peer,
                    const uint8_t *q, size_t qlen, uint8_t *resp, size_t cap,
                    uint64_t now)
 {
     size_t len;
+    uint8_t res;
 
     s->st.udp++;
     if (qlen > DNS_SRV_QUERY_MAX) {
         s->st.drop_udp_size++;
         return 0;
     }
-    len = dns_auth_answer(s->zs, q, qlen, resp, cap, 0, &s->st.auth);
-    /* RRL after answering: the bucket depends on what the answer is. */
-    if (s->rrl != NULL && len != 0 && peer != NULL)
+    len = answer(s, peer, q, qlen, resp, cap, 0, now, &res);
+    /* RRL after answering: the bucket depends on what the answer is.  A
+     * client that returned a valid server cookie receives our answers at
+     * its address (RFC 7873 5.3): it is not limited. */
+    if (s->rrl != NULL && len != 0 && peer != NULL && res != DNS_COOKIE_VALID)
         len = dns_rrl_apply(s->rrl, peer, resp, len, now, &s->st);
     return len;
 }
@@ -102,9 +145,10 @@ static void process(struct dns_tcp *t, uint64_t now)
         if (DNS_TCP_WBUF - t->wlen < 2 + DNS_MSG_MAXLEN)
             break; /* back-pressure: resume in dns_tcp_sent() */
         const uint8_t *q = t->rbuf + off + 2;
+        uint8_t res;
         s->st.tcp++;
-        size_t len = dns_auth_answer(s->zs, q, mlen, t->wbuf + t->wlen + 2,
-                                     DNS_MSG_MAXLEN, DNS_AUTH_TCP, &s->st.auth);
+        size_t len = answer(s, &t->peer, q, mlen, t->wbuf + t->wlen + 2,
+                            DNS_MSG_MAXLEN, DNS_AUTH_TCP, now, &res);
         off += 2 + mlen;
         t->last = now;
         if (len != 0) {
@@ -263,11 +307,18 @@ size_t dns_srv_stats_text(const struct dns_srv_stats *st, char *buf, size_t cap)
     add(buf, cap, &len,
         "\ndrops unanswered %llu udp-size %llu tcp-length %llu\n"
         "tcp open %llu refused %llu idle-closed %llu limit-closed %llu\n"
-        "rrl dropped %llu slipped %llu\n",
+        "rrl dropped %llu slipped %llu\n"
+        "cookie queries %llu new %llu valid %llu invalid %llu "
+        "badcookie %llu formerr %llu\n",
         (unsigned long long)a->dropped, (unsigned long long)st->drop_udp_size,
         (unsigned long long)st->drop_tcp_len, (unsigned long long)st->tcp_open,
         (unsigned long long)st->tcp_refused, (unsigned long long)st->tcp_idle,
         (unsigned long long)st->tcp_limit, (unsigned long long)st->rrl_drop,
-        (unsigned long long)st->rrl_slip);
+        (unsigned long long)st->rrl_slip, (unsigned long long)st->cookie,
+        (unsigned long long)st->cookie_new,
+        (unsigned long long)st->cookie_valid,
+        (unsigned long long)st->cookie_invalid,
+        (unsigned long long)st->cookie_badcookie,
+        (unsigned long long)st->cookie_formerr);
     return len;
 }

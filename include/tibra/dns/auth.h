@@ -158,4 +158,34 @@ TB_API size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
                               size_t qlen, uint8_t *resp, size_t cap,
                               unsigned flags, struct dns_auth_stats *st);
 
+struct dns_cookie;
+
+/* What an answer depends on besides the query (dns_auth_answer_env()). */
+struct dns_auth_env {
+    const struct dns_cookie *cookie; /* NULL: COOKIE options ignored */
+    const struct tb_addr *peer; /* the client (IPv4 or IPv6) when cookie */
+    uint64_t now; /* monotonic ns (the cookie's clock, srv.h) */
+    uint8_t cookie_res; /* out: enum dns_cookie_res (srv.h); the caller
+                           sets DNS_COOKIE_NONE (0) before the call */
+};
+
+/*
+ * dns_auth_answer() with the service's context (env) (MAY be NULL: then
+ * exactly dns_auth_answer()).  With (env->cookie), DNS Cookies (RFC 7873
+ * 5.2, RFC 9018; srv.h): a COOKIE option of a bad length gets FORMERR; a
+ * valid one gets the answer and our client+server cookie (echoed, or
+ * fresh after half an hour); a client cookie alone or an invalid server
+ * cookie gets the answer and a new cookie, or, when the context requires
+ * cookies and (flags) has no DNS_AUTH_TCP, BADCOOKIE (23) with the new
+ * cookie.  A query with QDCOUNT 0 and a COOKIE option (RFC 7873 5.4) gets
+ * NOERROR with the cookie, BADCOOKIE when its server cookie is invalid.
+ * (env->cookie_res) says what the option was (left as it is without).
+ * Queries without options never reach this code (the common path).
+ */
+TB_API size_t dns_auth_answer_env(const struct dns_zoneset *zs,
+                                  const uint8_t *q, size_t qlen, uint8_t *resp,
+                                  size_t cap, unsigned flags,
+                                  struct dns_auth_env *env,
+                                  struct dns_auth_stats *st);
+
 #endif /* DNS_AUTH_H */

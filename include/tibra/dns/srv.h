@@ -66,20 +66,31 @@ struct dns_srv_stats {
     /* response rate limiting (UDP only) */
     uint64_t rrl_drop; /* over the limit: not sent */
     uint64_t rrl_slip; /* over the limit: sent truncated (TC=1) */
+    /* DNS Cookies (RFC 7873), only while the core has a dns_cookie */
+    uint64_t cookie; /* queries with a COOKIE option */
+    uint64_t cookie_new; /* client cookie only: a server cookie given */
+    uint64_t cookie_valid; /* our server cookie, in its lifetime */
+    uint64_t cookie_invalid; /* a server cookie not ours or expired */
+    uint64_t cookie_badcookie; /* answered BADCOOKIE (cookies-require) */
+    uint64_t cookie_formerr; /* an option of a bad length: FORMERR */
 };
 
 struct dns_rrl;
+struct dns_cookie;
 
 /* One service core per driver thread: caller-placed, fields public. */
 struct dns_srv {
     const struct dns_zoneset *zs; /* published by the driver; NOT NULL */
     const struct dns_srv_conf *conf; /* NOT NULL */
     struct dns_rrl *rrl; /* this thread's RRL table; NULL: RRL off */
+    const struct dns_cookie *cookie; /* shared by the threads (read-only);
+                                        NULL: cookies off */
     struct dns_srv_stats st;
 };
 
 /* Sets (s) up over (zs) and (conf) (both kept, not copied), counters 0,
- * RRL off (a driver sets (s->rrl) to a table from dns_rrl_init()). */
+ * RRL off (a driver sets (s->rrl) to a table from dns_rrl_init()),
+ * cookies off (a driver sets (s->cookie) after dns_cookie_init()). */
 TB_API void dns_srv_init(struct dns_srv *s, const struct dns_zoneset *zs,
                          const struct dns_srv_conf *conf);
 
@@ -203,6 +214,201 @@ TB_API enum dns_rrl_cat dns_rrl_category(const uint8_t *resp, size_t len);
 TB_API size_t dns_rrl_apply(struct dns_rrl *r, const struct tb_addr *peer,
                             uint8_t *resp, size_t len, uint64_t now,
                             struct dns_srv_stats *st);
+
+/* ---- DNS Cookies (lib/dns/cookie.c) -----------------------------------
+ *
+ * RFC 7873 cookies with RFC 9018 interoperable server cookies: a client
+ * sends an 8-byte client cookie in an EDNS COOKIE option; we answer with
+ * it and a 16-byte server cookie, version 1, 3 reserved bytes, a 32-bit
+ * timestamp (wall-clock seconds, serial arithmetic) and
+ *   SipHash-2-4(client cookie | version | reserved | timestamp | client IP,
+ *               secret)
+ * so every server of an anycast set that shares the secret accepts the
+ * cookies of the others.  A client that returns a valid server cookie has
+ * proven it receives our answers at its address: it is never
+ * rate-limited (RRL) and never gets BADCOOKIE.  The answer engine does the
+ * protocol (dns_auth_answer_env(), auth.h); this is the cookie itself.
+ */
+#define DNS_COOKIE_OPT        10 /* EDNS option code */
+#define DNS_COOKIE_CLIENT_LEN 8
+#define DNS_COOKIE_SERVER_LEN 16 /* RFC 9018's; RFC 7873 allows 8..32 */
+#define DNS_COOKIE_MAX_LEN    40 /* client + the longest server cookie */
+#define DNS_COOKIE_SECRET_LEN 16
+#define DNS_COOKIE_VERSION    1
+#define DNS_COOKIE_REFRESH_S  1800 /* RFC 9018 4.3: older: a fresh one */
+#define DNS_COOKIE_LIFETIME_S 3600 /* older: not valid */
+#define DNS_COOKIE_SKEW_S     300 /* from the future by more: not valid */
+
+/* What a query's COOKIE option is (dns_cookie_check()). */
+enum dns_cookie_res {
+    DNS_COOKIE_NONE = 0, /* no option, or cookies off */
+    DNS_COOKIE_NEW, /* a client cookie only: a new server cookie */
+    DNS_COOKIE_VALID, /* our server cookie, within its lifetime */
+    DNS_COOKIE_INVALID, /* a server cookie not ours, or expired: a new one */
+    DNS_COOKIE_MALFORMED /* length not 8 nor 16..40: FORMERR */
+};
+
+/* The cookie context of a service: caller-placed, shared read-only by
+ * every thread; fields private. */
+struct dns_cookie {
+    /* private */
+    uint8_t secret[DNS_COOKIE_SECRET_LEN];
+    int64_t wall_off_ns; /* wall clock = monotonic (now) + this */
+    bool require; /* BADCOOKIE to UDP queries without a valid one */
+};
+
+/*
+ * Sets (c) up with (secret) (DNS_COOKIE_SECRET_LEN bytes, copied: given
+ * at run time, random unless the operator shares one between servers)
+ * and (wall_off_ns), the wall clock (ns since the epoch) minus the
+ * driver's monotonic clock, from which the core's (now) derives the
+ * cookie timestamps.  (require): UDP queries without a valid server
+ * cookie get BADCOOKIE and a fresh cookie instead of an answer.
+ */
+TB_API void dns_cookie_init(struct dns_cookie *c, const uint8_t *secret,
+                            int64_t wall_off_ns, bool require);
+
+/*
+ * The RFC 9018 server cookie (out, DNS_COOKIE_SERVER_LEN bytes) for
+ * client cookie (client, 8 bytes) from (peer) (IPv4 or IPv6) at wall time
+ * (ts) (seconds) under (secret) (16 bytes).  Reserved bytes are zero.
+ */
+TB_API void dns_cookie_make(const uint8_t *secret, const uint8_t *client,
+                            const struct tb_addr *peer, uint32_t ts,
+                            uint8_t *out);
+
+/*
+ * Judges COOKIE option data (opt, len) (untrusted) from (peer) (IPv4 or
+ * IPv6, NOT NULL) at monotonic (now) under (c), and unless the result is
+ * DNS_COOKIE_MALFORMED writes the option data to send back into (out)
+ * (DNS_COOKIE_CLIENT_LEN + DNS_COOKIE_SERVER_LEN bytes): the client
+ * cookie and, for DNS_COOKIE_VALID, the server cookie echoed while it is
+ * younger than DNS_COOKIE_REFRESH_S, else a fresh one.  Constant time in
+ * the hash comparison.
+ */
+TB_API enum dns_cookie_res dns_cookie_check(const struct dns_cookie *c,
+                                            const struct tb_addr *peer,
+                                            uint64_t now, const uint8_t *opt,
+                                            size_t len, uint8_t *out);
+
+/* (c) requires cookies of UDP clients (cookies-require). */
+static inline bool dns_cookie_required(const struct dns_cookie *c)
+{
+    return c->require;
+}
+
+/* ---- outgoing zone transfers (lib/dns/xfr.c) ----------------------------
+ *
+ * AXFR (RFC 5936) and IXFR (RFC 1995) over TCP are answered by the TCP
+ * session, which streams several messages for one request: the session
+ * asks dns_xfr_next() for the next message whenever its output buffer
+ * has room, so a slow secondary holds one buffer, never the whole zone.
+ * Records come from the blob's records section (DNS_ZONE_COMPILE_RECORDS;
+ * a blob without it refuses transfers), deltas from the zone's history,
+ * both in (struct dns_srv).xfr, which the driver publishes with the zone
+ * set.  A request not allowed (no allow-transfer entry matches) is left
+ * to dns_auth_answer(): REFUSED with EDE 18, as before.
+ */
+#define DNS_XFR_MSG_TARGET 16384 /* a message is closed past this size */
+
+/* One allow-transfer entry: an address prefix (port ignored). */
+struct dns_acl {
+    struct tb_addr addr; /* af TB_AF_INET or TB_AF_INET6 */
+    uint8_t plen; /* prefix length; 32 / 128: one address */
+    /* TODO(tsig): a key name, required in the request's TSIG */
+};
+
+/*
+ * One IXFR delta (RFC 1995 2): from serial (from) to (to), as records in
+ * (rrs, len) in the IXFR order -- the old SOA, the records deleted, the
+ * new SOA, the records added -- each record
+ *   owner (wire, lowercased) | u16 type | u16 rdlen | u32 ttl | rdata
+ * with integers big-endian (dns_ixfr_diff() makes them).
+ */
+struct dns_ixfr_delta {
+    uint32_t from, to;
+    uint32_t nrrs; /* records in it, both SOAs included */
+    const uint8_t *rrs;
+    size_t len;
+};
+
+/*
+ * Computes the IXFR delta from compiled zone (oldb, oldlen) to (newb,
+ * newlen) -- two versions of one zone, both compiled with
+ * DNS_ZONE_COMPILE_RECORDS -- by one merge of their records sections,
+ * and appends it to (out) (a struct tb_buf with its allocator set).  Sets
+ * (d->from, to, nrrs, len); (d->rrs) is left NULL: (out) may still move,
+ * the caller points it at the bytes once they stay put.  Returns 0,
+ * TB_EMALF / TB_ENOTSUP (a blob does not validate), TB_EINVAL (no records
+ * section, other origins, or the new serial is not newer than the old
+ * one, RFC 1982), TB_ENOMEM; on error (out) keeps its length.  Cold path,
+ * O(old + new).
+ */
+TB_API int dns_ixfr_diff(const void *oldb, size_t oldlen, const void *newb,
+                         size_t newlen, struct tb_buf *out,
+                         struct dns_ixfr_delta *d);
+
+/* Transfer settings of one zone (the service file's allow-transfer), and
+ * its history for IXFR. */
+struct dns_xfr_zone {
+    uint8_t origin[DNS_NAME_MAXLEN]; /* lowercased wire name */
+    const struct dns_acl *allow; /* [nallow]; none: every request refused */
+    size_t nallow;
+    const struct dns_ixfr_delta *hist; /* [nhist], oldest first, each one's
+                                          (to) the next one's (from) */
+    size_t nhist;
+};
+
+struct dns_xfr_conf {
+    const struct dns_xfr_zone *zones; /* [n], any order */
+    size_t n;
+};
+
+/* A transfer being streamed; caller-placed (inside struct dns_tcp),
+ * fields private. */
+struct dns_xfr_out {
+    /* private */
+    uint8_t state; /* XS_* (xfr.c); 0: none */
+    bool opt; /* the request had an OPT: every message gets ours */
+    uint16_t id, qtype, rd;
+    uint8_t qlen;
+    uint64_t gen; /* (struct dns_srv).zs_gen when it started */
+    const void *z; /* the zone (const struct zdb *) */
+    const struct dns_xfr_zone *xz;
+    size_t di; /* IXFR: delta being sent */
+    uint32_t pos; /* offset of the next record (records section, delta) */
+    uint32_t left; /* records left in it */
+    uint8_t qname[DNS_NAME_MAXLEN]; /* as the client wrote it */
+};
+
+/*
+ * Looks at TCP query (q, len) from (peer) (MAY be NULL: nothing matches
+ * an allow-transfer list).  When it is an AXFR or IXFR request for one of
+ * (s)'s zones that (s->xfr) allows (peer in allow-transfer, the blob has
+ * its records), sets (x) up to stream the answer and returns true;
+ * otherwise (not a transfer, not allowed, malformed, TSIG-signed) returns
+ * false and the caller answers (q) with dns_auth_answer() (REFUSED and
+ * EDE 18 for a refused transfer).  Counts xfr_* in (s->st).
+ */
+TB_API bool dns_xfr_start(struct dns_xfr_out *x, struct dns_srv *s,
+                          const struct tb_addr *peer, const uint8_t *q,
+                          size_t len);
+
+/*
+ * Writes the next message of transfer (x) into (out, cap) (cap <= 65535)
+ * and returns its length; 0 when nothing was written: the transfer is
+ * over (dns_xfr_active() false), or the next record does not fit in
+ * (cap) (call again with more room; 65535 always suffices), or the zone
+ * set changed since it began ((s->zs_gen) differs: it is cut, counted in
+ * xfr_cut, and dns_xfr_cut() is true: the connection must be closed).
+ */
+TB_API size_t dns_xfr_next(struct dns_xfr_out *x, struct dns_srv *s,
+                           uint8_t *out, size_t cap);
+
+/* True while (x) has messages to send. */
+TB_API bool dns_xfr_active(const struct dns_xfr_out *x);
+/* True when (x) was cut (see dns_xfr_next). */
+TB_API bool dns_xfr_cut(const struct dns_xfr_out *x);
 
 /* ---- TCP sessions (RFC 7766) -------------------------------------------
  *
