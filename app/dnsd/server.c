@@ -31,6 +31,7 @@
  * generation.  A worker reloads the pointer after every epoll_wait.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
@@ -41,6 +42,7 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,6 +120,8 @@ struct dnsd_server {
     struct dns_srv_conf core_conf; /* from (c), shared by the workers */
     struct dns_rrl_conf rrl_conf; /* rate 0: RRL off */
     uint64_t rrl_seed; /* getrandom(): keys every worker's RRL hash */
+    struct dns_cookie cookie; /* DNS Cookies, read by every worker */
+    bool cookies; /* (cookie) is set up: the workers use it */
     size_t nlisten;
     int *tcp_listen; /* [nlisten] */
     unsigned nworkers;
@@ -385,9 +389,9 @@ static void udp_drain(struct worker *w, const struct listener *l)
             size_t qlen = TB_LIKELY(!(rh->msg_flags & MSG_TRUNC))
                               ? w->rmsg[i].msg_len
                               : DNS_SRV_QUERY_MAX + 1;
-            /* The core reads the peer only for RRL today: no conversion
-             * per query when it is off. */
-            if (w->core.rrl != NULL) {
+            /* The core reads the peer only for RRL and cookies: no
+             * conversion per query when both are off. */
+            if (w->core.rrl != NULL || w->core.cookie != NULL) {
                 tb_addr_from_sockaddr((const struct sockaddr *)&w->from[i],
                                       &peer);
                 pp = &peer;
@@ -742,6 +746,8 @@ static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
         }
         w->core.rrl = &w->rrl;
     }
+    if (s->cookies)
+        w->core.cookie = &s->cookie;
     for (unsigned i = 0; i < UDP_BATCH; i++) {
         w->riov[i].iov_base = w->qbuf + (size_t)i * UDP_QUERY_MAX;
         w->riov[i].iov_len = UDP_QUERY_MAX;
@@ -845,6 +851,86 @@ static int rrl_setup(struct dnsd_server *s, const struct svc_conf *c,
     return 0;
 }
 
+/*
+ * Reads the cookie secret from (path): 32 hex digits (16 bytes), with
+ * spaces and line breaks around them, as NSD's cookie-secret-file holds
+ * one.  Opened without blocking and refused unless a regular file (a FIFO
+ * would hang start-up).  Says what is wrong as FILE:LINE: message.
+ */
+static int read_cookie_secret(const struct svc_conf *c, uint8_t *secret)
+{
+    const char *path = c->cookie_secret_file;
+    char buf[256];
+    struct stat st;
+    ssize_t n;
+    size_t b = 0, e;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        dnsd_log("%s:%u: cookie-secret-file %s: %s", c->path,
+                 c->cookie_secret_line, path,
+                 fd < 0 || errno != 0 ? strerror(errno) : "not a regular file");
+        if (fd >= 0)
+            close(fd);
+        return TB_EINVAL;
+    }
+    n = read(fd, buf, sizeof(buf));
+    close(fd);
+    e = n > 0 ? (size_t)n : 0;
+    while (b < e && (buf[b] == ' ' || buf[b] == '\t' || buf[b] == '\n' ||
+                     buf[b] == '\r'))
+        b++;
+    while (e > b && (buf[e - 1] == ' ' || buf[e - 1] == '\t' ||
+                     buf[e - 1] == '\n' || buf[e - 1] == '\r'))
+        e--;
+    if (n < 0 || e - b != 2 * DNS_COOKIE_SECRET_LEN ||
+        tb_hex_decode(buf + b, e - b, secret, DNS_COOKIE_SECRET_LEN) !=
+            DNS_COOKIE_SECRET_LEN) {
+        dnsd_log("%s:1: cookie secret: want %d hex digits (%d bytes)", path,
+                 2 * DNS_COOKIE_SECRET_LEN, DNS_COOKIE_SECRET_LEN);
+        return TB_EINVAL;
+    }
+    return 0;
+}
+
+/*
+ * DNS Cookies (RFC 7873, RFC 9018): one context for every worker, with
+ * the secret from cookie-secret-file or random, and the wall clock as an
+ * offset from the monotonic clock the workers pass as (now).  (A clock
+ * step after start-up shifts the cookies' timestamps by as much; the
+ * lifetime is an hour, so only steps of minutes matter.)
+ */
+static int cookie_setup(struct dnsd_server *s, const struct svc_conf *c)
+{
+    uint8_t secret[DNS_COOKIE_SECRET_LEN];
+    struct timespec wall, mono;
+    int64_t off;
+
+    if (!c->cookies)
+        return 0;
+    if (c->cookie_secret_file != NULL) {
+        if (read_cookie_secret(c, secret) != 0)
+            return TB_EINVAL;
+    } else if (getrandom(secret, sizeof(secret), 0) !=
+               (ssize_t)sizeof(secret)) {
+        dnsd_log("cookies: no random secret: %s", strerror(errno));
+        return TB_EIO;
+    }
+    clock_gettime(CLOCK_REALTIME, &wall);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
+    off = ((int64_t)wall.tv_sec - (int64_t)mono.tv_sec) * 1000000000 +
+          ((int64_t)wall.tv_nsec - (int64_t)mono.tv_nsec);
+    dns_cookie_init(&s->cookie, secret, off, c->cookies_require);
+    memset(secret, 0, sizeof(secret));
+    s->cookies = true;
+    dnsd_log("cookies: on, secret %s%s",
+             c->cookie_secret_file ? "from " : "random",
+             c->cookie_secret_file ? c->cookie_secret_file : "");
+    if (c->cookies_require)
+        dnsd_log("cookies: required over UDP (BADCOOKIE without one)");
+    return 0;
+}
+
 int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
                      unsigned workers)
 {
@@ -858,6 +944,8 @@ int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
     s->core_conf.tcp_idle_ns = (uint64_t)c->tcp_idle_timeout * 1000000000;
     s->core_conf.tcp_max_queries = c->tcp_max_queries;
     rc = rrl_setup(s, c, workers);
+    if (rc == 0)
+        rc = cookie_setup(s, c);
     if (rc != 0) {
         free(s);
         return rc;

@@ -113,6 +113,11 @@ struct svc_conf {
     uint8_t nsid[SVC_NSID_MAX]; /* NSID payload (RFC 5001) */
     size_t nsid_len; /* 0: no NSID (the default) */
     char *pidfile; /* resolved path, NULL if not given */
+    bool cookies; /* DNS Cookies (RFC 7873) answered; default on */
+    bool cookies_require; /* BADCOOKIE to UDP queries without a valid
+                             server cookie; default off */
+    char *cookie_secret_file; /* resolved path; NULL: a random secret */
+    unsigned cookie_secret_line; /* where cookie-secret-file was given */
     uint64_t zone_max_size; /* default for zones, bytes */
     uint64_t zone_max_records; /* default for zones */
     uint64_t zone_memory; /* compiled zone data at most, 0 = no cap */

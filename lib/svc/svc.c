@@ -57,6 +57,9 @@ enum once_key {
     K_ZONE_MAX_SIZE,
     K_ZONE_MAX_RECORDS,
     K_ZONE_MEMORY,
+    K_COOKIES,
+    K_COOKIES_REQUIRE,
+    K_COOKIE_SECRET,
     K_ONCE_COUNT
 };
 
@@ -342,6 +345,30 @@ static void nsid(struct parser *ps, const struct tok *v, struct svc_conf *c)
     c->nsid_len = n;
 }
 
+/*
+ * DNS Cookies (RFC 7873): `cookies on|off`, `cookies-require on|off`,
+ * `cookie-secret-file PATH` (read by tibra-dnsd at start-up, never put in
+ * an image).  Dispatched by name from
+ * service_item()'s default case.
+ */
+static void cookie_item(struct parser *ps, const char *key, const struct tok *v)
+{
+    struct svc_conf *c = ps->c;
+
+    if (strcmp(key, "cookies") == 0) {
+        onoff(ps, key, v, &c->cookies);
+    } else if (strcmp(key, "cookies-require") == 0) {
+        onoff(ps, key, v, &c->cookies_require);
+    } else if (strcmp(key, "cookie-secret-file") == 0) {
+        if (v->len == 0) {
+            perr(ps, "cookie-secret-file is empty");
+            return;
+        }
+        c->cookie_secret_file = dup_path(ps, v);
+        c->cookie_secret_line = ps->line;
+    }
+}
+
 static void service_item(struct parser *ps, const struct tok *t, size_t n)
 {
     struct svc_conf *c = ps->c;
@@ -380,6 +407,9 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         {"zone-max-size", K_ZONE_MAX_SIZE},
         {"zone-max-records", K_ZONE_MAX_RECORDS},
         {"zone-memory", K_ZONE_MEMORY},
+        {"cookies", K_COOKIES},
+        {"cookies-require", K_COOKIES_REQUIRE},
+        {"cookie-secret-file", K_COOKIE_SECRET},
     };
     size_t k;
 
@@ -595,6 +625,7 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
             ps->zone_memory_line = ps->line;
         break;
     default:
+        cookie_item(ps, key, v);
         break;
     }
 }
@@ -999,6 +1030,7 @@ void svc_conf_init(struct svc_conf *c, const struct tb_alloc *a)
     c->zone_max_size = SVC_DEFAULT_ZONE_MAX_SIZE;
     c->zone_max_records = SVC_DEFAULT_ZONE_MAX_RECORDS;
     c->chaos = true;
+    c->cookies = true;
 }
 
 void svc_conf_free(struct svc_conf *c)
@@ -1009,6 +1041,7 @@ void svc_conf_free(struct svc_conf *c)
     free_str(a, c->identity);
     free_str(a, c->version);
     free_str(a, c->pidfile);
+    free_str(a, c->cookie_secret_file);
     for (size_t i = 0; i < c->nzones; i++) {
         free_str(a, c->zones[i].name);
         free_str(a, c->zones[i].file);
