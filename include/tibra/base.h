@@ -362,9 +362,18 @@ TB_API int tb_inet_ntop6(const uint8_t a[16], char *buf, size_t cap);
 TB_API int tb_hexval(int c);
 TB_API int tb_hex_decode(const char *s, size_t len, uint8_t *out, size_t cap);
 
+/*
+ * Base64 (RFC 4648 4; lib/base/base64.c): decodes (s, len), which MAY
+ * contain spaces, tabs and line breaks anywhere, padding required, into
+ * (out, cap) and returns the byte count, or TB_EMALF (a character outside
+ * the alphabet, misplaced '=', a partial group), TB_ESPACE (more than
+ * (cap) bytes).  Untrusted input: nothing is written past (cap).
+ */
+TB_API int tb_base64_decode(const char *s, size_t len, uint8_t *out,
+                            size_t cap);
+
 /* Fast 64-bit hash of (n) bytes with (seed); not for cryptography. */
 TB_API uint64_t tb_hash64(const void *p, size_t n, uint64_t seed);
-
 
 /*
  * SipHash-2-4 (lib/base/siphash.c) of (n) bytes at (p) under the 16-byte

@@ -150,6 +150,8 @@ struct dns_tsig_ctx {
     uint16_t mac_len; /* (mac): the MAC the next one chains on */
     uint8_t mac[DNS_TSIG_MAC_MAX];
     /* private */
+    bool client; /* started by dns_tsig_sign_request() */
+    bool failed; /* verifying: the exchange is over (TB_EPERM/TB_EMALF) */
     uint8_t keyname[DNS_NAME_MAXLEN]; /* the request's key name and */
     uint8_t keyname_len; /* algorithm, as sent (for errors with */
     uint8_t alg[DNS_NAME_MAXLEN]; /* an unknown key) */
@@ -222,8 +224,9 @@ TB_API size_t dns_tsig_sign_request(struct dns_tsig_ctx *ctx,
 
 /* What dns_tsig_verify_response() found. */
 #define DNS_TSIG_VERIFIED 0 /* signed, MAC and time valid */
-#define DNS_TSIG_UNSIGNED 1 /* unsigned, allowed (RFC 8945 5.3.1: between
-                               signed messages of a stream) */
+#define DNS_TSIG_UNSIGNED                                                      \
+    1 /* unsigned, allowed (RFC 8945 5.3.1: between                            \
+         signed messages of a stream) */
 
 /*
  * Client side, RFC 8945 5.3.1 / 5.4: verifies message (msg, len), the

@@ -1,0 +1,21 @@
+# TSIG (lib/dns/tsig.c): HMAC and hashes from BearSSL (libbearssl-dev,
+# deps.txt).  Its headers live in /usr/include/bearssl and are
+# freestanding-friendly (stddef.h, stdint.h, string.h), so tsig.c compiles
+# in every context, guests included; only programs that call TSIG link
+# the library.  lib/dns reaches tsig.c only through a key set's (answer)
+# pointer (dns/tsig.h), so a program that never builds a key set needs no
+# BearSSL.
+#
+# BearSSL is linked where Debian has it for the target architecture
+# (TSIG_LIBS empty otherwise: a cross build without libbearssl-dev for
+# that architecture builds a tibra-dnsd that refuses key: sections,
+# app/dnsd/keys.c, TB_HAVE_TSIG).
+
+BEARSSL_INC := /usr/include/bearssl
+CFLAGS_tsig := -I$(BEARSSL_INC)
+TSIG_LIB_A := $(firstword $(wildcard /usr/lib/$(ARCH)-linux-gnu/libbearssl.a))
+TSIG_LIBS := $(if $(TSIG_LIB_A),-lbearssl)
+CFLAGS_keys := $(if $(TSIG_LIB_A),-DTB_HAVE_TSIG=1)
+
+UNIT_LIBS_tsig := -lbearssl
+FUZZ_LIBS_tsig := -lbearssl

@@ -1,0 +1,573 @@
+/*
+ * test_tsig.c -- TSIG (lib/dns/tsig.c) against vectors from an independent
+ * implementation (dnspython's dns.tsig, tests/unit/tsig_vectors.h made by
+ * tests/data/tsig/gen_vectors.py), with a fake clock:
+ *   - requests signed by dnspython with every algorithm verify, and our
+ *     client signature of the same request is byte for byte dnspython's;
+ *   - our server signature of a three-message response stream is byte for
+ *     byte dnspython's, and our client verifies dnspython's stream, also
+ *     with an unsigned message in the middle (RFC 8945 5.3.1);
+ *   - every error branch: BADKEY (name, algorithm), BADSIG, BADTIME (both
+ *     sides of the fudge), BADTRUNC, MAC sizes per 5.2.2.1 (FORMERR),
+ *     malformed RRs, 100 unsigned messages in a row, a forged stream;
+ *   - the error responses dns_tsig_answer() sends (NOTAUTH, unsigned for
+ *     BADKEY/BADSIG, signed for BADTIME with our time) and a signed
+ *     answer through the service core's path;
+ *   - base64 (tb_base64_decode).
+ */
+#include "check.h"
+#include "test_auth_util.h"
+#include "tsig_vectors.h"
+#include <tibra/dns/auth.h>
+#include <tibra/dns/tsig.h>
+
+static const uint8_t keyname[] = "\x08tsig-key";
+
+static struct dns_tsig_key key_of(enum dns_tsig_alg alg)
+{
+    struct dns_tsig_key k;
+    if (dns_tsig_key_init(&k, keyname, sizeof(keyname), alg, tv_secret,
+                          sizeof(tv_secret)) != 0)
+        abort();
+    return k;
+}
+
+/* The offset of the TSIG RR of (m), or abort. */
+static size_t tsig_at(const uint8_t *m, size_t len)
+{
+    size_t off;
+    if (dns_tsig_find(m, len, &off) != 0)
+        abort();
+    return off;
+}
+
+/* (m) without its TSIG RR (ARCOUNT fixed) into (out); returns the length. */
+static size_t strip(const uint8_t *m, size_t len, uint8_t *out)
+{
+    size_t off = tsig_at(m, len);
+    memcpy(out, m, off);
+    tb_put16(out + 10, (uint16_t)(tb_get16(m + 10) - 1));
+    return off;
+}
+
+static void algorithms(void)
+{
+    enum dns_tsig_alg a;
+
+    CHECK_EQ(dns_tsig_alg_from_text("hmac-sha256", 11, &a), 0);
+    CHECK_EQ(a, DNS_TSIG_HMAC_SHA256);
+    CHECK_EQ(dns_tsig_alg_from_text("HMAC-SHA512.", 12, &a), 0);
+    CHECK_EQ(a, DNS_TSIG_HMAC_SHA512);
+    CHECK_EQ(dns_tsig_alg_from_text("hmac-md5", 8, &a), 0);
+    CHECK_EQ(a, DNS_TSIG_HMAC_MD5);
+    CHECK_EQ(dns_tsig_alg_from_text("hmac-md5.sig-alg.reg.int.", 25, &a), 0);
+    CHECK_EQ(a, DNS_TSIG_HMAC_MD5);
+    CHECK_EQ(dns_tsig_alg_from_text("hmac-sha3", 9, &a), TB_ENOTSUP);
+    CHECK_EQ(dns_tsig_alg_from_text("", 0, &a), TB_ENOTSUP);
+    CHECK_EQ(dns_tsig_alg_maclen(DNS_TSIG_HMAC_SHA384), 48);
+    CHECK_STR(dns_tsig_alg_text(DNS_TSIG_HMAC_SHA1), "hmac-sha1");
+    struct dns_tsig_key k;
+    CHECK_EQ(dns_tsig_key_init(&k, keyname, sizeof(keyname),
+                               DNS_TSIG_HMAC_SHA256, tv_secret, 0),
+             TB_EINVAL);
+    CHECK_EQ(dns_tsig_key_init(&k, keyname, sizeof(keyname) - 1,
+                               DNS_TSIG_HMAC_SHA256, tv_secret, 3),
+             TB_EINVAL);
+    CHECK_EQ(dns_tsig_key_init(&k, keyname, sizeof(keyname),
+                               (enum dns_tsig_alg)99, tv_secret, 3),
+             TB_ENOTSUP);
+}
+
+/* dnspython's signed query for each algorithm verifies, and we sign the
+ * same request identically. */
+static void request_vectors(void)
+{
+    static const struct {
+        enum dns_tsig_alg alg;
+        const uint8_t *q;
+        size_t len;
+    } v[] = {
+        {DNS_TSIG_HMAC_MD5, tv_q_md5, sizeof(tv_q_md5)},
+        {DNS_TSIG_HMAC_SHA1, tv_q_sha1, sizeof(tv_q_sha1)},
+        {DNS_TSIG_HMAC_SHA224, tv_q_sha224, sizeof(tv_q_sha224)},
+        {DNS_TSIG_HMAC_SHA256, tv_q_sha256, sizeof(tv_q_sha256)},
+        {DNS_TSIG_HMAC_SHA384, tv_q_sha384, sizeof(tv_q_sha384)},
+        {DNS_TSIG_HMAC_SHA512, tv_q_sha512, sizeof(tv_q_sha512)},
+    };
+    for (size_t i = 0; i < TB_ARRAY_SIZE(v); i++) {
+        struct dns_tsig_key k = key_of(v[i].alg);
+        struct dns_tsig_keyring kr;
+        struct dns_tsig_ctx ctx;
+        uint8_t buf[1024];
+        size_t n;
+
+        dns_tsig_keyring_init(&kr, &k, 1);
+        CHECK_EQ(dns_tsig_verify_request(&kr, v[i].q, v[i].len,
+                                         tsig_at(v[i].q, v[i].len), TV_TIME,
+                                         &ctx),
+                 0);
+        CHECK_EQ(ctx.error, 0);
+        CHECK(ctx.key == &k);
+        CHECK_EQ(ctx.mac_len, dns_tsig_alg_maclen(v[i].alg));
+        /* Client: the same request, signed by us at the same time. */
+        n = strip(v[i].q, v[i].len, buf);
+        n = dns_tsig_sign_request(&ctx, &k, buf, n, sizeof(buf), TV_TIME);
+        CHECK_EQ(n, v[i].len);
+        CHECK_MEM(buf, v[i].q, v[i].len);
+        /* Too small a buffer: nothing written. */
+        n = strip(v[i].q, v[i].len, buf);
+        CHECK_EQ(dns_tsig_sign_request(&ctx, &k, buf, n, n + 20, TV_TIME), 0);
+        CHECK_EQ(tb_get16(buf + 10), 0);
+    }
+}
+
+/* Our server signature of dnspython's three-message response stream is
+ * byte for byte dnspython's; our client verifies it. */
+static void stream_vectors(void)
+{
+    const uint8_t *r[3] = {tv_r0, tv_r1, tv_r2};
+    size_t rl[3] = {sizeof(tv_r0), sizeof(tv_r1), sizeof(tv_r2)};
+    struct dns_tsig_key k = key_of(DNS_TSIG_HMAC_SHA256);
+    struct dns_tsig_keyring kr;
+    struct dns_tsig_ctx srv, cli;
+    uint8_t buf[1024];
+    size_t n;
+
+    dns_tsig_keyring_init(&kr, &k, 1);
+    REQUIRE(dns_tsig_verify_request(&kr, tv_q_sha256, sizeof(tv_q_sha256),
+                                    tsig_at(tv_q_sha256, sizeof(tv_q_sha256)),
+                                    TV_TIME, &srv) == 0 &&
+            srv.error == 0);
+    for (int i = 0; i < 3; i++) {
+        n = strip(r[i], rl[i], buf);
+        n = dns_tsig_sign(&srv, buf, n, sizeof(buf), TV_TIME + 1);
+        CHECK_EQ(n, rl[i]);
+        CHECK_MEM(buf, r[i], rl[i]);
+    }
+    CHECK_EQ(srv.nmsg, 3);
+    /* Client side: sign the request, verify the stream. */
+    n = strip(tv_q_sha256, sizeof(tv_q_sha256), buf);
+    REQUIRE(dns_tsig_sign_request(&cli, &k, buf, n, sizeof(buf), TV_TIME) ==
+            sizeof(tv_q_sha256));
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(dns_tsig_verify_response(&cli, r[i], rl[i], TV_TIME + 2),
+                 DNS_TSIG_VERIFIED);
+    /* Out of order: message 2 where 1 is expected fails, for good. */
+    n = strip(tv_q_sha256, sizeof(tv_q_sha256), buf);
+    REQUIRE(dns_tsig_sign_request(&cli, &k, buf, n, sizeof(buf), TV_TIME) ==
+            sizeof(tv_q_sha256));
+    CHECK_EQ(dns_tsig_verify_response(&cli, r[0], rl[0], TV_TIME),
+             DNS_TSIG_VERIFIED);
+    CHECK_EQ(dns_tsig_verify_response(&cli, r[2], rl[2], TV_TIME), TB_EPERM);
+    CHECK_EQ(cli.error, DNS_TSIG_BADSIG);
+    CHECK_EQ(dns_tsig_verify_response(&cli, r[1], rl[1], TV_TIME), TB_EPERM);
+}
+
+/* RFC 8945 5.3.1: an unsigned message between signed ones is covered by
+ * the next MAC (dnspython made the stream); tampering with it fails. */
+static void stream_unsigned(void)
+{
+    struct dns_tsig_key k = key_of(DNS_TSIG_HMAC_SHA256);
+    struct dns_tsig_ctx cli;
+    uint8_t q[1024], u1[sizeof(tv_u1)];
+    size_t n = strip(tv_q_sha256, sizeof(tv_q_sha256), q);
+
+    CHECK_EQ(tb_get16(tv_u1 + 10), 0); /* really unsigned */
+    REQUIRE(dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME) != 0);
+    CHECK_EQ(dns_tsig_verify_response(&cli, tv_u0, sizeof(tv_u0), TV_TIME),
+             DNS_TSIG_VERIFIED);
+    CHECK_EQ(dns_tsig_verify_response(&cli, tv_u1, sizeof(tv_u1), TV_TIME),
+             DNS_TSIG_UNSIGNED);
+    CHECK_EQ(dns_tsig_verify_response(&cli, tv_u2, sizeof(tv_u2), TV_TIME),
+             DNS_TSIG_VERIFIED);
+    /* The middle message changed: the third MAC no longer matches. */
+    memcpy(u1, tv_u1, sizeof(u1));
+    u1[sizeof(u1) - 1] ^= 1;
+    n = strip(tv_q_sha256, sizeof(tv_q_sha256), q);
+    REQUIRE(dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME) != 0);
+    CHECK_EQ(dns_tsig_verify_response(&cli, tv_u0, sizeof(tv_u0), TV_TIME),
+             DNS_TSIG_VERIFIED);
+    CHECK_EQ(dns_tsig_verify_response(&cli, u1, sizeof(u1), TV_TIME),
+             DNS_TSIG_UNSIGNED);
+    CHECK_EQ(dns_tsig_verify_response(&cli, tv_u2, sizeof(tv_u2), TV_TIME),
+             TB_EPERM);
+    CHECK_EQ(cli.error, DNS_TSIG_BADSIG);
+    /* The first response unsigned: refused. */
+    n = strip(tv_q_sha256, sizeof(tv_q_sha256), q);
+    REQUIRE(dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME) != 0);
+    CHECK_EQ(dns_tsig_verify_response(&cli, tv_u1, sizeof(tv_u1), TV_TIME),
+             TB_EPERM);
+    /* 99 unsigned in a row are accepted, the 100th is not. */
+    n = strip(tv_q_sha256, sizeof(tv_q_sha256), q);
+    REQUIRE(dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME) != 0);
+    CHECK_EQ(dns_tsig_verify_response(&cli, tv_u0, sizeof(tv_u0), TV_TIME),
+             DNS_TSIG_VERIFIED);
+    int unsigned_ok = 0;
+    for (int i = 0; i < DNS_TSIG_UNSIGNED_MAX; i++)
+        unsigned_ok += dns_tsig_verify_response(&cli, tv_u1, sizeof(tv_u1),
+                                                TV_TIME) == DNS_TSIG_UNSIGNED;
+    CHECK_EQ(unsigned_ok, DNS_TSIG_UNSIGNED_MAX);
+    CHECK_EQ(dns_tsig_verify_response(&cli, tv_u1, sizeof(tv_u1), TV_TIME),
+             TB_EPERM);
+}
+
+/* A writable copy of the sha256 request and its TSIG fields. */
+struct req {
+    uint8_t m[1024];
+    size_t len, off, mac; /* mac: offset of the MAC size field */
+};
+
+static void req_init(struct req *r)
+{
+    size_t alg;
+    memcpy(r->m, tv_q_sha256, sizeof(tv_q_sha256));
+    r->len = sizeof(tv_q_sha256);
+    r->off = tsig_at(r->m, r->len);
+    alg = r->off + sizeof(keyname) + 10;
+    r->mac = alg + 13 + 8; /* "\x0bhmac-sha256\0" + time + fudge */
+}
+
+/* Shortens the request's MAC to (n) bytes (a truncated MAC). */
+static void req_truncate(struct req *r, size_t n)
+{
+    size_t old = tb_get16(r->m + r->mac), rd = r->off + sizeof(keyname) + 8;
+    uint8_t *tail = r->m + r->mac + 2 + old;
+    memmove(r->m + r->mac + 2 + n, tail, 6);
+    tb_put16(r->m + r->mac, (uint16_t)n);
+    tb_put16(r->m + rd, (uint16_t)(tb_get16(r->m + rd) - (old - n)));
+    r->len -= old - n;
+}
+
+static void request_errors(void)
+{
+    struct dns_tsig_key k = key_of(DNS_TSIG_HMAC_SHA256), other;
+    struct dns_tsig_keyring kr;
+    struct dns_tsig_ctx ctx;
+    struct req r;
+
+    dns_tsig_keyring_init(&kr, &k, 1);
+    req_init(&r);
+    /* Time: inside the fudge on both sides, then outside. */
+    CHECK_EQ(
+        dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME + 300, &ctx),
+        0);
+    CHECK_EQ(ctx.error, 0);
+    CHECK_EQ(
+        dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME - 300, &ctx),
+        0);
+    CHECK_EQ(ctx.error, 0);
+    CHECK_EQ(
+        dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME + 301, &ctx),
+        0);
+    CHECK_EQ(ctx.error, DNS_TSIG_BADTIME);
+    CHECK(ctx.key == &k); /* BADTIME only after the MAC checked out */
+    CHECK_EQ(
+        dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME - 301, &ctx),
+        0);
+    CHECK_EQ(ctx.error, DNS_TSIG_BADTIME);
+    /* No such key; the key under another algorithm. */
+    dns_tsig_keyring_init(&kr, &k, 0);
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx), 0);
+    CHECK_EQ(ctx.error, DNS_TSIG_BADKEY);
+    CHECK(ctx.key == NULL);
+    other = key_of(DNS_TSIG_HMAC_SHA512);
+    dns_tsig_keyring_init(&kr, &other, 1);
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx), 0);
+    CHECK_EQ(ctx.error, DNS_TSIG_BADKEY);
+    /* Same name and algorithm, another secret: BADSIG. */
+    REQUIRE(dns_tsig_key_init(&other, keyname, sizeof(keyname),
+                              DNS_TSIG_HMAC_SHA256, (const uint8_t *)"x",
+                              1) == 0);
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx), 0);
+    CHECK_EQ(ctx.error, DNS_TSIG_BADSIG);
+    /* A changed message byte, a changed MAC byte, a changed time (even
+     * when the clock agrees with it): BADSIG. */
+    dns_tsig_keyring_init(&kr, &k, 1);
+    r.m[13] ^= 0x20; /* the qname's case is signed too */
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx), 0);
+    CHECK_EQ(ctx.error, DNS_TSIG_BADSIG);
+    req_init(&r);
+    r.m[r.mac + 2] ^= 1;
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx), 0);
+    CHECK_EQ(ctx.error, DNS_TSIG_BADSIG);
+    req_init(&r);
+    r.m[r.mac - 3] ^= 1; /* time signed, low byte */
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME + 1, &ctx),
+             0);
+    CHECK_EQ(ctx.error, DNS_TSIG_BADSIG);
+    /* Key names match in any case. */
+    req_init(&r);
+    r.m[r.off + 1] = 'T';
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx), 0);
+    CHECK_EQ(ctx.error, 0);
+}
+
+/* RFC 8945 5.2.2.1 and 5.2.4: truncated MACs. */
+static void truncation(void)
+{
+    struct dns_tsig_key k = key_of(DNS_TSIG_HMAC_SHA256);
+    struct dns_tsig_keyring kr;
+    struct dns_tsig_ctx ctx;
+    struct req r;
+
+    dns_tsig_keyring_init(&kr, &k, 1);
+    /* 16 bytes (half of SHA-256): valid, but under our policy: BADTRUNC. */
+    req_init(&r);
+    req_truncate(&r, 16);
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx), 0);
+    CHECK_EQ(ctx.error, DNS_TSIG_BADTRUNC);
+    CHECK_EQ(ctx.mac_len, 16);
+    /* Policy lowered to 16: accepted; 15 is under the RFC's floor. */
+    k.min_mac = 16;
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx), 0);
+    CHECK_EQ(ctx.error, 0);
+    /* A wrong truncated MAC is still BADSIG. */
+    r.m[r.mac + 2 + 15] ^= 0x80;
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx), 0);
+    CHECK_EQ(ctx.error, DNS_TSIG_BADSIG);
+    req_init(&r);
+    req_truncate(&r, 15);
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx),
+             TB_EMALF);
+    req_init(&r);
+    req_truncate(&r, 0);
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx),
+             TB_EMALF);
+    /* hmac-md5: the floor is 10 bytes, not 8. */
+    struct dns_tsig_key m5 = key_of(DNS_TSIG_HMAC_MD5);
+    dns_tsig_keyring_init(&kr, &m5, 1);
+    m5.min_mac = 10;
+    memcpy(r.m, tv_q_md5, sizeof(tv_q_md5));
+    r.len = sizeof(tv_q_md5);
+    r.off = tsig_at(r.m, r.len);
+    r.mac = r.off + sizeof(keyname) + 10 + 26 + 8;
+    CHECK_EQ(tb_get16(r.m + r.mac), 16);
+    req_truncate(&r, 10);
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx), 0);
+    CHECK_EQ(ctx.error, 0);
+    req_truncate(&r, 9);
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx),
+             TB_EMALF);
+}
+
+static void malformed(void)
+{
+    struct dns_tsig_key k = key_of(DNS_TSIG_HMAC_SHA256);
+    struct dns_tsig_keyring kr;
+    struct dns_tsig_ctx ctx;
+    struct req r;
+    size_t off;
+
+    dns_tsig_keyring_init(&kr, &k, 1);
+    /* MAC size over the hash length. */
+    req_init(&r);
+    tb_put16(r.m + r.mac, 33);
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx),
+             TB_EMALF);
+    /* Class, TTL, RDLENGTH, other length wrong; trailing bytes. */
+    req_init(&r);
+    r.m[r.off + sizeof(keyname) + 3] = 1; /* class */
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx),
+             TB_EMALF);
+    req_init(&r);
+    r.m[r.off + sizeof(keyname) + 7] = 1; /* TTL */
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx),
+             TB_EMALF);
+    req_init(&r);
+    r.m[r.len - 1] = 1; /* other length 1, no data */
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len, r.off, TV_TIME, &ctx),
+             TB_EMALF);
+    req_init(&r);
+    r.m[r.len] = 0;
+    CHECK_EQ(dns_tsig_verify_request(&kr, r.m, r.len + 1, r.off, TV_TIME, &ctx),
+             TB_EMALF);
+    /* Truncated anywhere: never a read past the end, never accepted. */
+    req_init(&r);
+    for (size_t n = DNS_HDR_LEN; n < r.len; n++) {
+        int rc = dns_tsig_find(r.m, n, &off);
+        CHECK(rc != 0 ||
+              dns_tsig_verify_request(&kr, r.m, n, off, TV_TIME, &ctx) != 0 ||
+              ctx.error != 0);
+    }
+    /* Not the last RR: not found. */
+    uint8_t m[64];
+    size_t n =
+        ta_query(m, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+    CHECK_EQ(dns_tsig_find(m, n, &off), TB_ENOENT);
+    m[11] = 2;
+    CHECK_EQ(dns_tsig_find(m, n, &off), TB_EMALF);
+}
+
+/* ---- the service core's path ---------------------------------------- */
+
+static const char *const zone[] = {
+    "@ 3600 SOA ns1 host 1 7200 3600 1209600 300", "@ 3600 NS ns1",
+    "ns1 3600 A 192.0.2.1", "www 3600 A 192.0.2.80", NULL};
+
+static struct dns_zoneset *zs;
+static uint8_t *blob;
+
+static void setup(void)
+{
+    const void *b[1];
+    size_t l[1];
+
+    blob = ta_zone("example.com.", zone, &l[0]);
+    b[0] = blob;
+    if (dns_zoneset_build(&zs, b, l, 1, NULL, &ta) != 0)
+        abort();
+}
+
+static void answer(void)
+{
+    struct dns_tsig_key k = key_of(DNS_TSIG_HMAC_SHA256);
+    struct dns_tsig_keyring kr;
+    struct dns_tsig_ctx cli;
+    struct dns_auth_stats st = {0};
+    uint8_t q[512], resp[1024];
+    char text[2048];
+    size_t n, len;
+
+    dns_tsig_keyring_init(&kr, &k, 1);
+    n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+    n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
+    REQUIRE(n != 0);
+    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, TV_TIME + 5, &st);
+    REQUIRE(len != 0);
+    CHECK(ta_print(resp, len, text, sizeof(text)));
+    CHECK(strstr(text, "NOERROR aa qd=1 an=1 ns=0 ar=2") != NULL);
+    CHECK(strstr(text, "192.0.2.80") != NULL);
+    CHECK_EQ(dns_tsig_verify_response(&cli, resp, len, TV_TIME + 6),
+             DNS_TSIG_VERIFIED);
+    /* The same over TCP, without EDNS. */
+    n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
+    n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
+    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), DNS_AUTH_TCP,
+                    TV_TIME - 5, &st);
+    CHECK(ta_print(resp, len, text, sizeof(text)));
+    CHECK(strstr(text, "NOERROR aa qd=1 an=1 ns=0 ar=1") != NULL);
+    CHECK_EQ(dns_tsig_verify_response(&cli, resp, len, TV_TIME),
+             DNS_TSIG_VERIFIED);
+    /* Unsigned queries are the engine's: untouched. */
+    n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
+    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, TV_TIME, &st);
+    CHECK(ta_print(resp, len, text, sizeof(text)));
+    CHECK(strstr(text, "NOERROR aa qd=1 an=1 ns=0 ar=0") != NULL);
+}
+
+/* The TSIG RR of response (r, len): error and MAC size. */
+static void resp_tsig(const uint8_t *r, size_t len, uint16_t *error,
+                      uint16_t *mac_len, uint16_t *other_len)
+{
+    size_t off = tsig_at(r, len), p = off;
+    while (r[p] != 0)
+        p += r[p] + 1u;
+    p += 11; /* root, type, class, TTL, RDLENGTH */
+    while (r[p] != 0)
+        p += r[p] + 1u;
+    p += 1 + 8;
+    *mac_len = tb_get16(r + p);
+    p += 2 + *mac_len + 2;
+    *error = tb_get16(r + p);
+    *other_len = tb_get16(r + p + 2);
+}
+
+static void answer_errors(void)
+{
+    struct dns_tsig_key k = key_of(DNS_TSIG_HMAC_SHA256), bad;
+    struct dns_tsig_keyring kr;
+    struct dns_tsig_ctx cli;
+    struct dns_auth_stats st = {0};
+    uint8_t q[512], resp[1024];
+    uint16_t err, mac, other;
+    size_t n, len;
+
+    dns_tsig_keyring_init(&kr, &k, 1);
+    n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+    n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
+    /* BADTIME: NOTAUTH, signed, our time in Other Data; the client sees
+     * the peer's error. */
+    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, TV_TIME + 1000, &st);
+    REQUIRE(len > DNS_HDR_LEN);
+    CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_NOTAUTH);
+    CHECK_EQ(tb_get16(resp + 6), 0);
+    resp_tsig(resp, len, &err, &mac, &other);
+    CHECK_EQ(err, DNS_TSIG_BADTIME);
+    CHECK_EQ(mac, 32);
+    CHECK_EQ(other, 6);
+    CHECK_EQ(tb_get32(resp + len - 4), (uint32_t)(TV_TIME + 1000));
+    CHECK_EQ(dns_tsig_verify_response(&cli, resp, len, TV_TIME), TB_EPERM);
+    CHECK_EQ(cli.error, DNS_TSIG_BADTIME);
+    /* BADSIG (another secret): NOTAUTH, unsigned. */
+    REQUIRE(dns_tsig_key_init(&bad, keyname, sizeof(keyname),
+                              DNS_TSIG_HMAC_SHA256, (const uint8_t *)"wrong",
+                              5) == 0);
+    n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
+    n = dns_tsig_sign_request(&cli, &bad, q, n, sizeof(q), TV_TIME);
+    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, TV_TIME, &st);
+    CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_NOTAUTH);
+    resp_tsig(resp, len, &err, &mac, &other);
+    CHECK_EQ(err, DNS_TSIG_BADSIG);
+    CHECK_EQ(mac, 0);
+    CHECK_EQ(dns_tsig_verify_response(&cli, resp, len, TV_TIME), TB_EPERM);
+    CHECK_EQ(cli.error, DNS_TSIG_BADSIG);
+    /* BADKEY (unknown name): NOTAUTH, unsigned, the name echoed. */
+    REQUIRE(dns_tsig_key_init(&bad, (const uint8_t *)"\x05other", 7,
+                              DNS_TSIG_HMAC_SHA256, tv_secret, 32) == 0);
+    n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
+    n = dns_tsig_sign_request(&cli, &bad, q, n, sizeof(q), TV_TIME);
+    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, TV_TIME, &st);
+    CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_NOTAUTH);
+    resp_tsig(resp, len, &err, &mac, &other);
+    CHECK_EQ(err, DNS_TSIG_BADKEY);
+    CHECK_EQ(mac, 0);
+    CHECK(memmem(resp, len, "\x05other", 7) != NULL);
+    /* FORMERR for a MAC size under the floor, without a TSIG. */
+    struct req r;
+    req_init(&r);
+    req_truncate(&r, 8);
+    len = kr.answer(&kr, zs, r.m, r.len, resp, sizeof(resp), 0, TV_TIME, &st);
+    CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_FORMERR);
+    CHECK_EQ(tb_get16(resp + 10), 0);
+    CHECK_EQ(tb_get16(resp + 4), 1);
+}
+
+static void base64(void)
+{
+    uint8_t out[64];
+
+    CHECK_EQ(tb_base64_decode("", 0, out, sizeof(out)), 0);
+    CHECK_EQ(tb_base64_decode("Zg==", 4, out, sizeof(out)), 1);
+    CHECK_EQ(out[0], 'f');
+    CHECK_EQ(tb_base64_decode("Zm8=", 4, out, sizeof(out)), 2);
+    CHECK_EQ(tb_base64_decode("Zm9v", 4, out, sizeof(out)), 3);
+    CHECK_MEM(out, "foo", 3);
+    CHECK_EQ(tb_base64_decode(" Zm9v\r\nYmFy\t", 12, out, sizeof(out)), 6);
+    CHECK_MEM(out, "foobar", 6);
+    CHECK_EQ(tb_base64_decode("Zm9vYg", 6, out, sizeof(out)), TB_EMALF);
+    CHECK_EQ(tb_base64_decode("Zm9vY===", 8, out, sizeof(out)), TB_EMALF);
+    CHECK_EQ(tb_base64_decode("Zg==Zg==", 8, out, sizeof(out)), TB_EMALF);
+    CHECK_EQ(tb_base64_decode("Z=g=", 4, out, sizeof(out)), TB_EMALF);
+    CHECK_EQ(tb_base64_decode("Zm9v!", 5, out, sizeof(out)), TB_EMALF);
+    CHECK_EQ(tb_base64_decode("Zm9v", 4, out, 2), TB_ESPACE);
+    CHECK_EQ(tb_base64_decode("Zg==", 4, out, 1), 1);
+    CHECK_EQ(tb_base64_decode("Zg==", 4, out, 0), TB_ESPACE);
+}
+
+int main(void)
+{
+    setup();
+    RUN(algorithms);
+    RUN(request_vectors);
+    RUN(stream_vectors);
+    RUN(stream_unsigned);
+    RUN(request_errors);
+    RUN(truncation);
+    RUN(malformed);
+    RUN(answer);
+    RUN(answer_errors);
+    RUN(base64);
+    dns_zoneset_free(zs, &ta);
+    free(blob);
+    return check_done();
+}
