@@ -1,0 +1,312 @@
+/*
+ * dns/res.h -- the caching resolver core (issue 11, first part): a cache of
+ * RRsets and negative answers, and a sans-I/O iterative resolver on top of
+ * it.  A driver (tibra-dnsd, the guest app, a test) only moves bytes and
+ * time:
+ *
+ *   client query --dns_res_query--> answer from the cache at once
+ *                               \--> a task: loop
+ *                                      dns_res_task_next() -> SEND (server,
+ *                                        transport, bytes, deadline) | DONE
+ *                                      dns_res_task_input(reply bytes, from)
+ *                                      dns_res_task_timeout() at the deadline
+ *                                    until DONE: dns_res_task_response()
+ *
+ * Nothing here does I/O, reads a clock or allocates after init: time is
+ * passed in (monotonic nanoseconds), randomness (query IDs) comes from a
+ * callback the driver supplies, memory is reserved by dns_cache_init() and
+ * dns_res_init().  Source-port randomisation is the driver's duty (a fresh
+ * socket per outbound query); the core matches a reply on (server address
+ * and port, transport, ID, question) and rejects anything else.
+ *
+ * lib/dns/res_cache.c (the cache), res.c (tasks, iteration), res_hints.c
+ * (root hints).  Not yet: DNSSEC validation, QNAME minimisation, DNAME,
+ * EDNS fallback, serve-stale, prefetch, forwarding, lock-free sharing of
+ * one cache by several threads (see docs/DESIGN.md, "res").
+ */
+#ifndef DNS_RES_H
+#define DNS_RES_H
+
+#include <tibra/dns.h>
+
+/*
+ * ---------------------------------------------------------------------
+ * Cache
+ * ---------------------------------------------------------------------
+ */
+
+/* How much an RRset is trusted (RFC 2181 5.4.1): a lower rank never
+ * replaces a higher one that has not expired, and clients are answered
+ * only from DNS_RANK_ANSWER data. */
+enum dns_rank {
+    DNS_RANK_GLUE = 1, /* additional section of a referral (in bailiwick) */
+    DNS_RANK_REFERRAL = 2, /* NS RRset of a referral (parent side) */
+    DNS_RANK_ANSWER = 3 /* answer or negative from an authoritative server */
+};
+
+/* Cache entry kinds (dns_cache_view.kind). */
+enum dns_cache_kind {
+    DNS_CACHE_RRSET = 1, /* positive: (nrr) RRs of (type) */
+    DNS_CACHE_NODATA = 2, /* RFC 2308 NODATA for (name, type) */
+    DNS_CACHE_NXDOMAIN = 3 /* RFC 2308 NXDOMAIN for (name), every type */
+};
+
+/*
+ * What a lookup found.  (data, len) points into the cache and is valid
+ * until the next dns_cache_put() or dns_cache_free() on the same cache.
+ *   RRSET: (nrr) records, each [rdlen u16][rdata], uncompressed wire rdata.
+ *   NODATA, NXDOMAIN: the SOA as [owner name][rdlen u16][rdata], its
+ *          TTL the entry's (len 0: the answer came without an SOA).
+ */
+struct dns_cache_view {
+    uint8_t kind; /* enum dns_cache_kind */
+    uint8_t rank; /* enum dns_rank */
+    uint16_t nrr;
+    uint32_t ttl; /* seconds left (>= 0 at the time of the lookup) */
+    const uint8_t *data;
+    size_t len;
+};
+
+struct dns_cache;
+
+/* Limits given at init (from the service file). */
+struct dns_cache_conf {
+    size_t mem_bytes; /* hard bound on everything the cache allocates,
+                         its table included; at least 64 KiB */
+    uint32_t ttl_min; /* positive TTLs below are raised (0: none) */
+    uint32_t ttl_max; /* positive TTLs above are lowered (0: 86400) */
+    uint32_t neg_ttl_max; /* negative TTLs above are lowered (0: 3600,
+                             RFC 2308 5 suggests 1-3 hours) */
+};
+
+/*
+ * Creates a cache that takes exactly (conf->mem_bytes) bytes from (a) now,
+ * in one block, and never more: entries live in a ring log inside it,
+ * reclaimed oldest first with a second chance for entries read since
+ * they were written (CLOCK over a log).  Returns 0 with the cache in (*c),
+ * or TB_EINVAL (mem_bytes below 64 KiB or above 4 GiB), TB_ENOMEM.
+ */
+TB_API int dns_cache_init(struct dns_cache **c,
+                          const struct dns_cache_conf *conf,
+                          const struct tb_alloc *a);
+
+/* Frees (c) (MAY be NULL) with the allocator it was created with. */
+TB_API void dns_cache_free(struct dns_cache *c);
+
+/*
+ * Looks up (name, type) in class IN; (name) a trusted wire name in any
+ * case; (type) 0 looks for an NXDOMAIN entry of (name).  Entries expired
+ * at (now) or of a rank below (min_rank) are not found.  Marks the entry
+ * used (its second chance).  Returns true and fills (*v), else false.
+ */
+TB_API bool dns_cache_get(struct dns_cache *c, const uint8_t *name,
+                          uint16_t type, uint64_t now, unsigned min_rank,
+                          struct dns_cache_view *v);
+
+/*
+ * Stores an entry for (name, type) (type 0 only with NXDOMAIN), replacing
+ * one of the same key unless that one has a higher rank and has not
+ * expired.  (kind), (rank), (nrr) and (data, len) as in struct
+ * dns_cache_view (copied); (ttl) in seconds, capped by the conf's limits
+ * (negative ones by neg_ttl_max).  A TTL of 0 is not stored.  Older entries
+ * are evicted to make room.  Returns 0 (stored, or not replaced because
+ * of rank or TTL 0), or TB_ENOSPC (larger than a quarter of the cache).
+ */
+TB_API int dns_cache_put(struct dns_cache *c, const uint8_t *name,
+                         uint16_t type, uint8_t kind, uint8_t rank,
+                         uint32_t ttl, uint16_t nrr, const uint8_t *data,
+                         size_t len, uint64_t now);
+
+/* Counters of one cache. */
+struct dns_cache_stats {
+    uint64_t entries; /* live entries now */
+    uint64_t bytes; /* bytes of the ring in use now (dead ones included) */
+    uint64_t inserts, replaced, evicted, expired_evicted, refused_rank;
+};
+TB_API void dns_cache_stats(const struct dns_cache *c,
+                            struct dns_cache_stats *st);
+
+/*
+ * The fast hit path.  Answers the client query (q, qlen) (untrusted bytes)
+ * from the cache alone, writing the response into (out, cap) (cap >= 512).
+ * The answer is the client's ID and question, RD copied, RA set, then the
+ * cached chain: CNAMEs (at most 8) ending in the RRset, a NODATA or an
+ * NXDOMAIN (with its SOA in the authority section), TTLs counted down;
+ * an OPT RR when the query had one.  Over UDP ((tcp) false) the response
+ * is limited to 512 bytes or the client's EDNS size (at most 1232); what
+ * does not fit is answered with TC and no records.  Returns the length,
+ * or 0 when the cache cannot answer (a miss, or a query this path does
+ * not handle: anything but a well-formed class IN QUERY with one question
+ * and EDNS version 0 of a data type).
+ */
+TB_API size_t dns_cache_answer(struct dns_cache *c, const uint8_t *q,
+                               size_t qlen, bool tcp, uint64_t now,
+                               uint8_t *out, size_t cap);
+
+/*
+ * ---------------------------------------------------------------------
+ * Root hints
+ * ---------------------------------------------------------------------
+ */
+
+#define DNS_RES_HINTS_MAX 16 /* name servers of the root */
+#define DNS_RES_ADDRS_MAX 32 /* addresses of a server set */
+
+/* The root's name servers and their addresses (one entry per address). */
+struct dns_res_hints {
+    unsigned nns;
+    uint8_t ns[DNS_RES_HINTS_MAX][DNS_NAME_MAXLEN];
+    unsigned naddr;
+    struct {
+        uint8_t ns; /* index into ns[] */
+        struct tb_addr addr; /* port 53 */
+    } addr[DNS_RES_ADDRS_MAX];
+};
+
+/*
+ * Parses a root hints file (text, len) (the IANA named.root format: a
+ * zone file of ". NS name" and "name A/AAAA address" records; other
+ * records are ignored) with the zone parser, reading (file) in messages
+ * through (d).  (text) NULL uses the built-in copy of IANA's named.root.
+ * (a) is for the parser's temporary memory.  Returns 0, TB_EMALF (does
+ * not parse), TB_ESEMANTIC (no root NS with an address), TB_ENOMEM.
+ */
+TB_API int dns_res_hints_parse(struct dns_res_hints *h, const char *text,
+                               size_t len, const char *file,
+                               const struct tb_alloc *a, struct dns_diag *d);
+
+/*
+ * ---------------------------------------------------------------------
+ * Resolver
+ * ---------------------------------------------------------------------
+ */
+
+enum dns_res_transport { DNS_RES_UDP = 0, DNS_RES_TCP = 1 };
+
+/* Limits on the work one client query may cause (no amplification). */
+struct dns_res_conf {
+    unsigned max_tasks; /* concurrent resolutions (0: 64) */
+    unsigned max_queries; /* outbound queries per client query (0: 48) */
+    unsigned max_referrals; /* referrals followed per name (0: 16) */
+    unsigned max_depth; /* nested lookups of glueless NS names (0: 3,
+                           at most DNS_RES_DEPTH_MAX) */
+    unsigned max_cname; /* CNAMEs followed (0: 8) */
+    unsigned max_tries; /* queries per server address per name (0: 2) */
+    uint64_t timeout_min_ns; /* shortest wait for a reply (0: 100 ms) */
+    uint64_t timeout_max_ns; /* longest wait (0: 1.5 s) */
+    bool ipv6; /* also use servers' IPv6 addresses */
+    /* Randomness for query IDs: the driver's CSPRNG (getrandom, the
+       platform's entropy); MUST NOT be NULL. */
+    uint32_t (*random)(void *ctx);
+    void *random_ctx;
+};
+#define DNS_RES_DEPTH_MAX 4
+
+struct dns_res;
+struct dns_res_task;
+
+/* Counters, one set per resolver. */
+struct dns_res_stats {
+    uint64_t queries; /* client queries */
+    uint64_t cache_hits; /* answered at once by dns_res_query */
+    uint64_t tasks; /* resolutions started */
+    uint64_t busy; /* SERVFAIL: no free task */
+    uint64_t sent_udp, sent_tcp; /* outbound queries */
+    uint64_t replies; /* replies accepted */
+    uint64_t rejected; /* replies rejected: wrong server, ID, question,
+                          not a response, malformed */
+    uint64_t timeouts;
+    uint64_t lame; /* REFUSED, SERVFAIL, lame or unusable replies */
+    uint64_t out_of_bailiwick; /* records dropped from accepted replies */
+    uint64_t limit; /* resolutions stopped by a work limit */
+    uint64_t servfail; /* resolutions that ended in SERVFAIL */
+};
+
+/*
+ * Creates a resolver over (cache) (borrowed; it MUST outlive the
+ * resolver) with the root hints (hints) (copied) and limits (conf)
+ * (copied).  Every task and the server RTT table are allocated from (a)
+ * now.  Returns 0, TB_EINVAL (no random callback, no hints, max_depth
+ * above DNS_RES_DEPTH_MAX), TB_ENOMEM.
+ */
+TB_API int dns_res_init(struct dns_res **r, const struct dns_res_conf *conf,
+                        const struct dns_res_hints *hints,
+                        struct dns_cache *cache, const struct tb_alloc *a);
+
+/* Frees (r) (MAY be NULL) and every task it has. */
+TB_API void dns_res_free(struct dns_res *r);
+
+/* Results of dns_res_query. */
+#define DNS_RES_ANSWERED 1 /* (out) holds the response */
+#define DNS_RES_STARTED  2 /* (*task) is a new resolution */
+#define DNS_RES_DROP     3 /* nothing to send (not a query, too short) */
+
+/*
+ * A client query (q, qlen) (untrusted) from (client) over (tcp) at (now).
+ * Answers at once into (out, cap) (cap >= 512) when it can -- from the
+ * cache (dns_cache_answer), FORMERR, NOTIMP (opcode, meta types ANY, AXFR,
+ * IXFR), REFUSED (class other than IN), BADVERS, SERVFAIL (no free task)
+ * -- and returns DNS_RES_ANSWERED with the length in (*outlen).  Else it
+ * starts a resolution and returns DNS_RES_STARTED with it in (*task): the
+ * driver then calls dns_res_task_next().  DNS_RES_DROP: send nothing.
+ * (client) is recorded for the driver (dns_res_task_client) and MAY be
+ * NULL.
+ */
+TB_API int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
+                         const struct tb_addr *client, bool tcp, uint64_t now,
+                         uint8_t *out, size_t cap, size_t *outlen,
+                         struct dns_res_task **task);
+
+/* One outbound query the core wants sent. */
+struct dns_res_send {
+    struct tb_addr server; /* address and port 53 */
+    uint8_t transport; /* enum dns_res_transport; TCP: the driver frames it
+                          (RFC 1035 4.2.2) and passes the reply unframed */
+    const uint8_t *msg; /* the query, valid until the next call on the task */
+    size_t len;
+    uint64_t deadline; /* call dns_res_task_timeout() then, if no reply
+                          was accepted */
+};
+
+#define DNS_RES_SEND 1 /* send (*s), then wait for the reply or deadline */
+#define DNS_RES_DONE 2 /* the response is ready: dns_res_task_response */
+
+/*
+ * What task (t) needs next, at (now).  Returns DNS_RES_SEND with the query
+ * in (*s) -- each call after SEND starts another query, so call it once
+ * per reply or timeout -- or DNS_RES_DONE.
+ */
+TB_API int dns_res_task_next(struct dns_res_task *t, uint64_t now,
+                             struct dns_res_send *s);
+
+/*
+ * A reply (msg, len) (untrusted, unframed) that arrived from (from) over
+ * (transport) for task (t)'s outstanding query.  Returns 0 when it was
+ * accepted (the query is answered: call dns_res_task_next()), or
+ * TB_EINVAL when it does not match the query (another address or port,
+ * transport, ID, question, not a response) or is malformed: it is
+ * ignored, the task keeps waiting for the real reply.
+ */
+TB_API int dns_res_task_input(struct dns_res_task *t,
+                              const struct tb_addr *from, unsigned transport,
+                              const uint8_t *msg, size_t len, uint64_t now);
+
+/* The outstanding query of (t) timed out at (now): the server is charged
+ * and the next dns_res_task_next() tries another. */
+TB_API void dns_res_task_timeout(struct dns_res_task *t, uint64_t now);
+
+/* The response of a task that returned DNS_RES_DONE: the client's ID and
+ * question, RA, the answer.  Valid until dns_res_task_free(). */
+TB_API size_t dns_res_task_response(const struct dns_res_task *t,
+                                    const uint8_t **msg);
+
+/* The client address and transport given to dns_res_query(). */
+TB_API const struct tb_addr *dns_res_task_client(const struct dns_res_task *t,
+                                                 bool *tcp);
+
+/* Returns (t) to its resolver's pool (any state). */
+TB_API void dns_res_task_free(struct dns_res_task *t);
+
+TB_API void dns_res_stats(const struct dns_res *r, struct dns_res_stats *st);
+
+#endif /* DNS_RES_H */

@@ -1,0 +1,725 @@
+/*
+ * test_res.c -- the resolver core (lib/dns/res*.c) against a fake network
+ * made of our own authoritative engine: a small tree of compiled zones
+ * (root, tld, other, example.tld with two servers, glueless.tld served by
+ * the server of other., a lame server answering REFUSED, unresponsive
+ * servers), each address answering with dns_auth_answer() from its own
+ * zone set.  A fake clock; packets lost on purpose; forged replies (wrong
+ * address, port, transport, ID, question, not a response, out-of-bailiwick
+ * records and glue) that must be rejected or ignored and never cached.
+ * Also the cache alone: TTLs, ranks, negative entries, the hit path, and
+ * its memory bound under churn.
+ */
+#include "check.h"
+#include "test_auth_util.h"
+#include <tibra/dns/res.h>
+
+#define MS  1000000ull
+#define SEC 1000000000ull
+
+static const char *const z_root[] = {
+    "@ 86400 SOA a.root. host.root. 1 1800 900 604800 60",
+    "@ 86400 NS a.root.",
+    "a.root. 86400 A 10.0.0.1",
+    "tld. 86400 NS ns1.tld.",
+    "ns1.tld. 86400 A 10.0.1.1",
+    "other. 86400 NS ns.other.",
+    "ns.other. 86400 A 10.0.2.1",
+    "lame. 86400 NS ns.lame.",
+    "ns.lame. 86400 A 10.0.3.1",
+    "dead. 86400 NS ns.dead.",
+    "ns.dead. 86400 A 10.0.4.1",
+    NULL};
+
+static const char *const z_tld[] = {"@ 86400 SOA ns1 host 1 1800 900 604800 60",
+                                    "@ 86400 NS ns1",
+                                    "ns1 86400 A 10.0.1.1",
+                                    "example 3600 NS ns1.example",
+                                    "example 3600 NS ns2.example",
+                                    "ns1.example 3600 A 10.0.5.1",
+                                    "ns2.example 3600 A 10.0.5.2",
+                                    "glueless 3600 NS ns.other.",
+                                    "loop1 3600 NS ns.loop2",
+                                    "loop2 3600 NS ns.loop1",
+                                    NULL};
+
+static const char *const z_other[] = {"@ 3600 SOA ns host 1 1800 900 604800 30",
+                                      "@ 3600 NS ns",
+                                      "ns 3600 A 10.0.2.1",
+                                      "www 600 A 192.0.2.20",
+                                      "cloop 600 CNAME cloop.example.tld.",
+                                      NULL};
+
+static const char *const z_glueless[] = {
+    "@ 3600 SOA ns.other. host 1 1800 900 604800 30", "@ 3600 NS ns.other.",
+    "host 600 A 192.0.2.30", NULL};
+
+static const char *const z_example[] = {
+    "@ 3600 SOA ns1 host 1 1800 900 604800 120",
+    "@ 3600 NS ns1",
+    "@ 3600 NS ns2",
+    "ns1 3600 A 10.0.5.1",
+    "ns2 3600 A 10.0.5.2",
+    "www 300 A 192.0.2.1",
+    "www 300 A 192.0.2.2",
+    "alias 300 CNAME www",
+    "ext 300 CNAME www.other.",
+    "extnx 300 CNAME nothere.other.",
+    "cloop 300 CNAME cloop.other.",
+    "big 300 TXT _ _ _ _ _ _ _ _",
+    "a1 300 A 192.0.2.101",
+    "a2 300 A 192.0.2.102",
+    "a3 300 A 192.0.2.103",
+    "a4 300 A 192.0.2.104",
+    "a5 300 A 192.0.2.105",
+    NULL};
+
+/* The fake network: one zone set per server address, NULL = no answer. */
+struct server {
+    const char *ip;
+    struct dns_zoneset *zs;
+    bool dead;
+    unsigned queries;
+};
+static struct server net[] = {
+    {"10.0.0.1", NULL, false, 0}, {"10.0.1.1", NULL, false, 0},
+    {"10.0.2.1", NULL, false, 0}, {"10.0.3.1", NULL, false, 0},
+    {"10.0.4.1", NULL, true, 0},  {"10.0.5.1", NULL, false, 0},
+    {"10.0.5.2", NULL, true, 0},
+};
+static uint8_t *blobs[5];
+
+static struct dns_zoneset *zset(const void *const *b, const size_t *l, size_t n)
+{
+    struct dns_zoneset *zs;
+    if (dns_zoneset_build(&zs, b, l, n, NULL, &ta) != 0)
+        abort();
+    return zs;
+}
+
+static void net_setup(void)
+{
+    size_t len[5];
+    const char *origins[5] = {".", "tld.", "other.", "glueless.tld.",
+                              "example.tld."};
+    const char *const *zones[5] = {z_root, z_tld, z_other, z_glueless,
+                                   z_example};
+
+    for (int i = 0; i < 5; i++)
+        blobs[i] = ta_zone(origins[i], zones[i], &len[i]);
+    net[0].zs = zset((const void *[]){blobs[0]}, &len[0], 1);
+    net[1].zs = zset((const void *[]){blobs[1]}, &len[1], 1);
+    net[2].zs = zset((const void *[]){blobs[2], blobs[3]},
+                     (size_t[]){len[2], len[3]}, 2);
+    net[3].zs = zset(NULL, NULL, 0); /* lame: REFUSED for everything */
+    net[5].zs = zset((const void *[]){blobs[4]}, &len[4], 1);
+}
+
+static void net_teardown(void)
+{
+    for (size_t i = 0; i < TB_ARRAY_SIZE(net); i++)
+        dns_zoneset_free(net[i].zs, &ta);
+    for (int i = 0; i < 5; i++)
+        free(blobs[i]);
+}
+
+static struct server *net_find(const struct tb_addr *a)
+{
+    char txt[64];
+    inet_ntop(AF_INET, a->ip, txt, sizeof(txt));
+    for (size_t i = 0; i < TB_ARRAY_SIZE(net); i++)
+        if (strcmp(net[i].ip, txt) == 0)
+            return &net[i];
+    return NULL;
+}
+
+/* Deterministic "randomness" (the driver's job in real life). */
+static uint32_t rng_state = 12345;
+static uint32_t rng(void *ctx)
+{
+    (void)ctx;
+    rng_state = rng_state * 1103515245u + 12345u;
+    return rng_state >> 8;
+}
+
+static struct dns_cache *cache;
+static struct dns_res *res;
+static uint64_t now = 1000 * SEC;
+
+/* Test hooks for the driver loop. */
+static unsigned drop_next; /* lose this many packets (requests) */
+static unsigned sends; /* queries sent by the last resolution */
+static bool forge_spoofs; /* race forged replies before each real one */
+static unsigned spoof_accepted;
+static size_t (*forge_reply)(const struct dns_res_send *s, uint8_t *out);
+
+static void res_setup(size_t cache_mem)
+{
+    struct dns_cache_conf cc = {.mem_bytes = cache_mem};
+    struct dns_res_conf rc = {.random = rng};
+    struct dns_res_hints h;
+    static const char hints[] = ". 3600000 NS a.root.\n"
+                                "a.root. 3600000 A 10.0.0.1\n";
+
+    if (dns_cache_init(&cache, &cc, &ta) != 0 ||
+        dns_res_hints_parse(&h, hints, sizeof(hints) - 1, "hints", &ta, NULL) !=
+            0 ||
+        dns_res_init(&res, &rc, &h, cache, &ta) != 0)
+        abort();
+    for (size_t i = 0; i < TB_ARRAY_SIZE(net); i++)
+        net[i].queries = 0;
+}
+
+static void res_teardown(void)
+{
+    dns_res_free(res);
+    dns_cache_free(cache);
+    res = NULL;
+    cache = NULL;
+}
+
+/* Races forged replies against the real one; each MUST be rejected. */
+static void spoof(struct dns_res_task *t, const struct dns_res_send *s,
+                  const uint8_t *real, size_t len)
+{
+    uint8_t f[4096];
+    struct tb_addr a = s->server;
+
+    memcpy(f, real, len);
+    f[0] ^= 0x5a; /* wrong ID */
+    if (dns_res_task_input(t, &s->server, s->transport, f, len, now) == 0)
+        spoof_accepted++;
+    memcpy(f, real, len);
+    a.port = 5353; /* wrong port */
+    if (dns_res_task_input(t, &a, s->transport, f, len, now) == 0)
+        spoof_accepted++;
+    a = s->server;
+    a.ip[3] ^= 1; /* wrong address */
+    if (dns_res_task_input(t, &a, s->transport, f, len, now) == 0)
+        spoof_accepted++;
+    if (dns_res_task_input(t, &s->server, !s->transport, f, len, now) == 0)
+        spoof_accepted++;
+    f[2] &= 0x7f; /* QR clear: a query, not a reply */
+    if (dns_res_task_input(t, &s->server, s->transport, f, len, now) == 0)
+        spoof_accepted++;
+    memcpy(f, real, len);
+    f[13] ^= 0x01; /* the question's first letter changed */
+    if (dns_res_task_input(t, &s->server, s->transport, f, len, now) == 0)
+        spoof_accepted++;
+    if (dns_res_task_input(t, &s->server, s->transport, f, len / 2, now) ==
+        0) /* cut short: malformed */
+        spoof_accepted++;
+}
+
+/*
+ * Resolves (name, type) as a client over (tcp) and prints the response
+ * into (out) (ta_print).  Returns DNS_RES_ANSWERED if answered at once,
+ * DNS_RES_STARTED if a task ran (its sends counted in (sends)).
+ */
+static int resolve(const char *name, uint16_t type, bool tcp, char *out,
+                   size_t cap)
+{
+    uint8_t q[512], resp[65535], reply[65535];
+    size_t qlen = ta_query(q, name, type, DNS_CLASS_IN, 1232, false), n = 0;
+    struct dns_res_task *t;
+    struct dns_res_send s;
+    const uint8_t *msg;
+    int rc;
+
+    sends = 0;
+    rc =
+        dns_res_query(res, q, qlen, NULL, tcp, now, resp, sizeof(resp), &n, &t);
+    if (rc == DNS_RES_ANSWERED) {
+        ta_print(resp, n, out, cap);
+        return rc;
+    }
+    if (rc != DNS_RES_STARTED)
+        abort();
+    for (unsigned guard = 0;; guard++) {
+        if (guard > 1000)
+            abort(); /* the core failed to bound its work */
+        if (dns_res_task_next(t, now, &s) == DNS_RES_DONE)
+            break;
+        sends++;
+        struct server *sv = net_find(&s.server);
+        if (sv == NULL || sv->dead || drop_next > 0) {
+            if (drop_next > 0)
+                drop_next--;
+            now = s.deadline;
+            dns_res_task_timeout(t, now);
+            continue;
+        }
+        sv->queries++;
+        now += 2 * MS;
+        size_t rl = forge_reply ? forge_reply(&s, reply) : 0;
+        if (rl == 0)
+            rl = dns_auth_answer(sv->zs, s.msg, s.len, reply,
+                                 s.transport == DNS_RES_TCP ? 65535 : 65535,
+                                 s.transport == DNS_RES_TCP ? DNS_AUTH_TCP : 0,
+                                 &(struct dns_auth_stats){0});
+        if (forge_spoofs)
+            spoof(t, &s, reply, rl);
+        if (dns_res_task_input(t, &s.server, s.transport, reply, rl, now) != 0)
+            abort();
+    }
+    n = dns_res_task_response(t, &msg);
+    ta_print(msg, n, out, cap);
+    dns_res_task_free(t);
+    return rc;
+}
+
+#define EXPECT(name, type, want)                                               \
+    do {                                                                       \
+        static char got_[8192];                                                \
+        resolve(name, type, false, got_, sizeof(got_));                        \
+        if (strcmp(got_, want) != 0)                                           \
+            fprintf(stderr, "%s %s:\n got: %s want: %s", check_current, name,  \
+                    got_, want);                                               \
+        CHECK(strcmp(got_, want) == 0);                                        \
+    } while (0)
+
+static void test_iterate(void)
+{
+    char out[8192];
+    struct dns_res_stats st;
+
+    res_setup(1 << 20);
+    EXPECT("www.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=2 ns=0 ar=1\n"
+           "AN www.example.tld. 300 A 192.0.2.1\n"
+           "AN www.example.tld. 300 A 192.0.2.2\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    /* root, tld, then example.tld (ns2 is dead: maybe one timeout) */
+    CHECK(sends >= 3 && sends <= 4);
+    /* the same again: the cache, no query */
+    now += 10 * SEC;
+    CHECK_EQ(resolve("www.example.tld.", DNS_TYPE_A, false, out, sizeof(out)),
+             DNS_RES_ANSWERED);
+    CHECK(strcmp(out, "NOERROR qd=1 an=2 ns=0 ar=1\n"
+                      "AN www.example.tld. 290 A 192.0.2.1\n"
+                      "AN www.example.tld. 290 A 192.0.2.2\n"
+                      "OPT size=1232 ext=0 flags=0000\n") == 0);
+    /* an in-zone CNAME, answered by the example.tld server at once */
+    EXPECT("alias.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=3 ns=0 ar=1\n"
+           "AN alias.example.tld. 300 CNAME www.example.tld.\n"
+           "AN www.example.tld. 300 A 192.0.2.1\n"
+           "AN www.example.tld. 300 A 192.0.2.2\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_EQ(sends, 1); /* the cut example.tld came from the cache */
+    /* NXDOMAIN and NODATA with the SOA, then from the negative cache */
+    EXPECT("nx.example.tld.", DNS_TYPE_A,
+           "NXDOMAIN qd=1 an=0 ns=1 ar=1\n"
+           "NS example.tld. 120 SOA ns1.example.tld. host.example.tld. 1 "
+           "1800 900 604800 120\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    EXPECT("www.example.tld.", DNS_TYPE_AAAA,
+           "NOERROR qd=1 an=0 ns=1 ar=1\n"
+           "NS example.tld. 120 SOA ns1.example.tld. host.example.tld. 1 "
+           "1800 900 604800 120\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    now += 60 * SEC;
+    CHECK_EQ(resolve("nx.example.tld.", DNS_TYPE_MX, false, out, sizeof(out)),
+             DNS_RES_ANSWERED);
+    CHECK(strstr(out, "NXDOMAIN") == out && strstr(out, " 60 SOA") != NULL);
+    CHECK_EQ(
+        resolve("www.example.tld.", DNS_TYPE_AAAA, false, out, sizeof(out)),
+        DNS_RES_ANSWERED);
+    now += 61 * SEC; /* the negative TTL (120) has run out */
+    CHECK_EQ(resolve("nx.example.tld.", DNS_TYPE_MX, false, out, sizeof(out)),
+             DNS_RES_STARTED);
+    CHECK(strstr(out, "NXDOMAIN") == out);
+    dns_res_stats(res, &st);
+    CHECK_EQ(st.cache_hits, 3);
+    CHECK_EQ(st.rejected, 0);
+    res_teardown();
+}
+
+static void test_cross_zone(void)
+{
+    res_setup(1 << 20);
+    /* CNAME into another zone: the target resolved from the root down */
+    EXPECT("ext.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=2 ns=0 ar=1\n"
+           "AN ext.example.tld. 300 CNAME www.other.\n"
+           "AN www.other. 600 A 192.0.2.20\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    /* CNAME to a name that does not exist in the other zone */
+    EXPECT("extnx.example.tld.", DNS_TYPE_A,
+           "NXDOMAIN qd=1 an=1 ns=1 ar=1\n"
+           "AN extnx.example.tld. 300 CNAME nothere.other.\n"
+           "NS other. 30 SOA ns.other. host.other. 1 1800 900 604800 30\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    /* ... and now from the cache, chain and all */
+    EXPECT("extnx.example.tld.", DNS_TYPE_A,
+           "NXDOMAIN qd=1 an=1 ns=1 ar=1\n"
+           "AN extnx.example.tld. 300 CNAME nothere.other.\n"
+           "NS other. 30 SOA ns.other. host.other. 1 1800 900 604800 30\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_EQ(sends, 0);
+    /* glueless delegation: ns.other. is looked up first */
+    EXPECT("host.glueless.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN host.glueless.tld. 600 A 192.0.2.30\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    res_teardown();
+
+    /* glueless from scratch: root, tld (referral without glue), then
+       ns.other. from the root down, then glueless.tld's server */
+    res_setup(1 << 20);
+    EXPECT("host.glueless.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN host.glueless.tld. 600 A 192.0.2.30\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_EQ(sends, 5);
+    res_teardown();
+}
+
+static void test_failures(void)
+{
+    char out[8192];
+    struct dns_res_stats st;
+
+    res_setup(1 << 20);
+    /* a lame server (REFUSED) and an unresponsive one: SERVFAIL */
+    EXPECT("www.lame.", DNS_TYPE_A,
+           "SERVFAIL qd=1 an=0 ns=0 ar=1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    uint64_t t0 = now;
+    EXPECT("www.dead.", DNS_TYPE_A,
+           "SERVFAIL qd=1 an=0 ns=0 ar=1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    /* root, then ns.dead twice (max_tries), each waited for */
+    CHECK_EQ(sends, 3);
+    CHECK(now - t0 >= 200 * MS && now - t0 <= 5 * SEC);
+    dns_res_stats(res, &st);
+    CHECK_EQ(st.lame, 1);
+    CHECK_EQ(st.timeouts, 2);
+    /* CNAME loop across zones: bounded, SERVFAIL */
+    EXPECT("cloop.example.tld.", DNS_TYPE_A,
+           "SERVFAIL qd=1 an=0 ns=0 ar=1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK(sends <= 48);
+    /* two glueless zones whose servers are in each other: bounded */
+    EXPECT("x.loop1.tld.", DNS_TYPE_A,
+           "SERVFAIL qd=1 an=0 ns=0 ar=1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK(sends <= 48);
+    dns_res_stats(res, &st);
+    CHECK(st.limit >= 1);
+    /* the resolver still answers others */
+    CHECK_EQ(resolve("www.other.", DNS_TYPE_A, false, out, sizeof(out)),
+             DNS_RES_STARTED);
+    CHECK(strstr(out, "192.0.2.20") != NULL);
+    res_teardown();
+}
+
+static void test_loss_and_rtt(void)
+{
+    char out[8192];
+    struct dns_res_stats st;
+    uint64_t to;
+
+    res_setup(1 << 20);
+    /* the first packet is lost: the root is asked again */
+    drop_next = 1;
+    EXPECT("a1.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN a1.example.tld. 300 A 192.0.2.101\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_EQ(drop_next, 0);
+    /* ns2.example.tld (dead) has been tried at most once; its RTT now
+       keeps it behind ns1, so later names under example.tld never wait */
+    dns_res_stats(res, &st);
+    to = st.timeouts;
+    CHECK(to >= 2 && to <= 3);
+    const char *names[] = {"a2.example.tld.", "a3.example.tld.",
+                           "a4.example.tld.", "a5.example.tld."};
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ(resolve(names[i], DNS_TYPE_A, false, out, sizeof(out)),
+                 DNS_RES_STARTED);
+        CHECK(strstr(out, "NOERROR") == out);
+    }
+    dns_res_stats(res, &st);
+    CHECK(st.timeouts <= 3); /* at most one more: ns2 if first untried */
+    uint64_t before = st.timeouts;
+    for (int i = 0; i < 4; i++)
+        resolve(names[i], DNS_TYPE_MX, false, out, sizeof(out));
+    dns_res_stats(res, &st);
+    CHECK_EQ(st.timeouts, before);
+    res_teardown();
+}
+
+static void test_tc_tcp(void)
+{
+    char out[16384];
+    struct dns_res_stats st;
+
+    res_setup(1 << 20);
+    /* 1.6 KB of TXT (one RR): TC over UDP, asked again over TCP; the client
+       over TCP gets all of it, a UDP client (EDNS 1232) a TC from the cache */
+    CHECK_EQ(resolve("big.example.tld.", DNS_TYPE_TXT, true, out, sizeof(out)),
+             DNS_RES_STARTED);
+    CHECK(strncmp(out, "NOERROR qd=1 an=1 ns=0 ar=1\n", 28) == 0);
+    CHECK(strlen(out) > 8 * 200);
+    dns_res_stats(res, &st);
+    CHECK_EQ(st.sent_tcp, 1);
+    CHECK_EQ(resolve("big.example.tld.", DNS_TYPE_TXT, false, out, sizeof(out)),
+             DNS_RES_ANSWERED);
+    CHECK(strcmp(out, "NOERROR tc qd=1 an=0 ns=0 ar=1\n"
+                      "OPT size=1232 ext=0 flags=0000\n") == 0);
+    res_teardown();
+}
+
+/* Forged replies: out-of-bailiwick data from the example.tld server
+   (answer for another name, NS for other., glue for ns.other.) and a
+   tld referral with out-of-bailiwick glue. */
+static size_t forge(const struct dns_res_send *s, uint8_t *out)
+{
+    struct dns_msg m;
+    struct dns_rr_iter it;
+    struct dns_rr q;
+    struct dns_writer w;
+    uint8_t n1[256], n2[256], n3[256];
+    const uint8_t evil[4] = {6, 6, 6, 6}, good[4] = {192, 0, 2, 1};
+    char qn[DNS_NAME_TEXT_MAX];
+
+    if (dns_msg_parse(&m, s->msg, s->len) != 0)
+        abort();
+    dns_rr_iter_init(&it, &m, DNS_SEC_QUESTION);
+    dns_rr_next(&it, &q);
+    dns_name_to_text(q.owner, qn, sizeof(qn));
+    dns_writer_init(&w, out, 4096, m.id, DNS_FLAG_QR | DNS_FLAG_AA);
+    dns_writer_question(&w, q.owner, q.type, q.rclass);
+    if (strcmp(qn, "www.example.tld.") == 0 && s->server.ip[2] == 5) {
+        dns_writer_rr(&w, q.owner, DNS_TYPE_A, DNS_CLASS_IN, 300, good, 4);
+        ta_name("victim.other.", NULL, n1);
+        dns_writer_rr(&w, n1, DNS_TYPE_A, DNS_CLASS_IN, 300, evil, 4);
+        dns_writer_section(&w, DNS_SEC_AUTHORITY);
+        ta_name("other.", NULL, n2);
+        ta_name("ns.evil.", NULL, n3);
+        dns_writer_rr(&w, n2, DNS_TYPE_NS, DNS_CLASS_IN, 300, n3,
+                      (uint16_t)dns_name_len(n3));
+        dns_writer_section(&w, DNS_SEC_ADDITIONAL);
+        ta_name("ns.other.", NULL, n1);
+        dns_writer_rr(&w, n1, DNS_TYPE_A, DNS_CLASS_IN, 300, evil, 4);
+        return dns_writer_finish(&w);
+    }
+    if (strcmp(qn, "www.glueless.tld.") == 0 && s->server.ip[2] == 1) {
+        /* a referral whose glue for ns.other. is outside tld. */
+        dns_writer_set_flags(&w, DNS_FLAG_QR);
+        dns_writer_section(&w, DNS_SEC_AUTHORITY);
+        ta_name("glueless.tld.", NULL, n2);
+        ta_name("ns.other.", NULL, n3);
+        dns_writer_rr(&w, n2, DNS_TYPE_NS, DNS_CLASS_IN, 300, n3,
+                      (uint16_t)dns_name_len(n3));
+        dns_writer_section(&w, DNS_SEC_ADDITIONAL);
+        dns_writer_rr(&w, n3, DNS_TYPE_A, DNS_CLASS_IN, 300, evil, 4);
+        return dns_writer_finish(&w);
+    }
+    return 0;
+}
+
+static void test_spoofing(void)
+{
+    char out[8192];
+    struct dns_res_stats st;
+    struct dns_cache_view v;
+    uint8_t n[256];
+
+    res_setup(1 << 20);
+    forge_spoofs = true;
+    forge_reply = forge;
+    EXPECT("www.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN www.example.tld. 300 A 192.0.2.1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_EQ(spoof_accepted, 0);
+    ta_name("victim.other.", NULL, n);
+    CHECK(!dns_cache_get(cache, n, DNS_TYPE_A, now, 0, &v));
+    ta_name("ns.other.", NULL, n);
+    CHECK(!dns_cache_get(cache, n, DNS_TYPE_A, now, 0, &v));
+    ta_name("other.", NULL, n);
+    CHECK(!dns_cache_get(cache, n, DNS_TYPE_NS, now, 0, &v));
+    /* the referral's foreign glue is dropped: ns.other. is looked up */
+    EXPECT("www.glueless.tld.", DNS_TYPE_A,
+           "NXDOMAIN qd=1 an=0 ns=1 ar=1\n"
+           "NS glueless.tld. 30 SOA ns.other. host.glueless.tld. 1 1800 900 "
+           "604800 30\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    ta_name("ns.other.", NULL, n);
+    CHECK(dns_cache_get(cache, n, DNS_TYPE_A, now, 0, &v));
+    CHECK(v.nrr == 1 && memcmp(v.data + 2, "\x0a\x00\x02\x01", 4) == 0);
+    CHECK_EQ(spoof_accepted, 0);
+    dns_res_stats(res, &st);
+    CHECK(st.rejected >= 7 * sends);
+    CHECK(st.out_of_bailiwick >= 2);
+    forge_spoofs = false;
+    forge_reply = NULL;
+    (void)out;
+    res_teardown();
+}
+
+/* ---- the cache alone -------------------------------------------------- */
+
+static void test_cache_basic(void)
+{
+    struct dns_cache *c;
+    struct dns_cache_conf cc = {.mem_bytes = 65536, .ttl_max = 1000};
+    struct dns_cache_view v;
+    struct dns_cache_stats st;
+    uint8_t n[256], rd[6] = {0, 4, 192, 0, 2, 9};
+
+    REQUIRE(dns_cache_init(&c, &cc, &ta) == 0);
+    ta_name("Www.Example.", NULL, n);
+    CHECK_EQ(dns_cache_put(c, n, DNS_TYPE_A, DNS_CACHE_RRSET, DNS_RANK_GLUE,
+                           5000, 1, rd, 6, now),
+             0);
+    /* case-insensitive, TTL capped at ttl_max */
+    ta_name("www.EXAMPLE.", NULL, n);
+    CHECK(dns_cache_get(c, n, DNS_TYPE_A, now, DNS_RANK_GLUE, &v));
+    CHECK_EQ(v.ttl, 1000);
+    CHECK(v.nrr == 1 && v.len == 6 && memcmp(v.data, rd, 6) == 0);
+    /* glue is not an answer */
+    CHECK(!dns_cache_get(c, n, DNS_TYPE_A, now, DNS_RANK_ANSWER, &v));
+    /* an answer replaces glue; glue does not replace an answer */
+    rd[5] = 10;
+    dns_cache_put(c, n, DNS_TYPE_A, DNS_CACHE_RRSET, DNS_RANK_ANSWER, 100, 1,
+                  rd, 6, now);
+    rd[5] = 11;
+    dns_cache_put(c, n, DNS_TYPE_A, DNS_CACHE_RRSET, DNS_RANK_GLUE, 100, 1, rd,
+                  6, now);
+    CHECK(dns_cache_get(c, n, DNS_TYPE_A, now, DNS_RANK_ANSWER, &v));
+    CHECK_EQ(v.data[5], 10);
+    /* it expires */
+    CHECK(!dns_cache_get(c, n, DNS_TYPE_A, now + 100 * SEC, 0, &v));
+    CHECK(dns_cache_get(c, n, DNS_TYPE_A, now + 99 * SEC, 0, &v));
+    CHECK_EQ(v.ttl, 1);
+    /* TTL 0 is not stored */
+    ta_name("zero.", NULL, n);
+    dns_cache_put(c, n, DNS_TYPE_A, DNS_CACHE_RRSET, DNS_RANK_ANSWER, 0, 1, rd,
+                  6, now);
+    CHECK(!dns_cache_get(c, n, DNS_TYPE_A, now, 0, &v));
+    /* too large for the cache */
+    static uint8_t big[40000];
+    CHECK_EQ(dns_cache_put(c, n, DNS_TYPE_TXT, DNS_CACHE_RRSET, DNS_RANK_ANSWER,
+                           10, 1, big, sizeof(big), now),
+             TB_ENOSPC);
+    dns_cache_stats(c, &st);
+    CHECK_EQ(st.entries, 1);
+    CHECK_EQ(st.refused_rank, 1);
+    dns_cache_free(c);
+    CHECK_EQ(
+        dns_cache_init(&c, &(struct dns_cache_conf){.mem_bytes = 1000}, &ta),
+        TB_EINVAL);
+}
+
+/* Counting allocator: the cache takes exactly mem_bytes, once. */
+static size_t counted, counted_calls;
+static void *cnt_alloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    counted += n;
+    counted_calls++;
+    return malloc(n);
+}
+static void cnt_free(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    counted -= n;
+    free(p);
+}
+
+static void test_cache_bound(void)
+{
+    const struct tb_alloc ca = {cnt_alloc, NULL, cnt_free, NULL};
+    struct dns_cache *c;
+    struct dns_cache_conf cc = {.mem_bytes = 100000};
+    struct dns_cache_view v;
+    struct dns_cache_stats st;
+    uint8_t n[256], rd[2 + 300];
+    char txt[64];
+    unsigned found = 0;
+
+    REQUIRE(dns_cache_init(&c, &cc, &ca) == 0);
+    CHECK_EQ(counted, 100000);
+    memset(rd, 0x41, sizeof(rd));
+    /* 20,000 entries of varying size through a 100 KB cache; every tenth
+       is read back at once (second chance) */
+    for (unsigned i = 0; i < 20000; i++) {
+        size_t l = 1 + (i * 37) % 300;
+        tb_put16(rd, (uint16_t)l);
+        snprintf(txt, sizeof(txt), "n%u.churn.test.", i);
+        ta_name(txt, NULL, n);
+        CHECK_EQ(dns_cache_put(c, n, DNS_TYPE_TXT, DNS_CACHE_RRSET,
+                               DNS_RANK_ANSWER, 3600, 1, rd, 2 + l, now),
+                 0);
+        if (i % 10 == 0)
+            dns_cache_get(c, n, DNS_TYPE_TXT, now, 0, &v);
+        dns_cache_stats(c, &st);
+        if (st.bytes > 100000)
+            break;
+    }
+    dns_cache_stats(c, &st);
+    CHECK(st.bytes <= 100000);
+    CHECK(st.evicted > 15000);
+    CHECK_EQ(counted, 100000);
+    CHECK_EQ(counted_calls, 1);
+    /* the newest entries are there, with the right contents */
+    for (unsigned i = 19900; i < 20000; i++) {
+        snprintf(txt, sizeof(txt), "N%u.churn.test.", i);
+        ta_name(txt, NULL, n);
+        if (dns_cache_get(c, n, DNS_TYPE_TXT, now, 0, &v)) {
+            found++;
+            CHECK_EQ(tb_get16(v.data), 1 + (i * 37) % 300);
+        }
+    }
+    CHECK_EQ(found, 100);
+    CHECK_EQ(st.entries,
+             st.inserts - st.evicted - st.expired_evicted - st.replaced);
+    dns_cache_free(c);
+    CHECK_EQ(counted, 0);
+}
+
+static void test_query_errors(void)
+{
+    uint8_t q[512], out[512];
+    size_t n, ql;
+    struct dns_res_task *t;
+
+    res_setup(1 << 20);
+    ql = ta_query(q, "x.", DNS_TYPE_ANY, DNS_CLASS_IN, -1, false);
+    CHECK_EQ(
+        dns_res_query(res, q, ql, NULL, false, now, out, sizeof(out), &n, &t),
+        DNS_RES_ANSWERED);
+    CHECK_EQ(DNS_RCODE(tb_get16(out + 2)), DNS_RCODE_NOTIMP);
+    ql = ta_query(q, "x.", DNS_TYPE_A, DNS_CLASS_CH, -1, false);
+    dns_res_query(res, q, ql, NULL, false, now, out, sizeof(out), &n, &t);
+    CHECK_EQ(DNS_RCODE(tb_get16(out + 2)), DNS_RCODE_REFUSED);
+    CHECK_EQ(n, ql);
+    q[2] |= 0x80; /* a response */
+    CHECK_EQ(
+        dns_res_query(res, q, ql, NULL, false, now, out, sizeof(out), &n, &t),
+        DNS_RES_DROP);
+    ql = ta_query(q, "x.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+    q[ql - 5] = 1; /* EDNS version 1 */
+    dns_res_query(res, q, ql, NULL, false, now, out, sizeof(out), &n, &t);
+    CHECK_EQ(out[n - 6], 1); /* BADVERS: extended RCODE 16 */
+    res_teardown();
+}
+
+int main(void)
+{
+    net_setup();
+    RUN(test_cache_basic);
+    RUN(test_cache_bound);
+    RUN(test_query_errors);
+    RUN(test_iterate);
+    RUN(test_cross_zone);
+    RUN(test_failures);
+    RUN(test_loss_and_rtt);
+    RUN(test_tc_tcp);
+    RUN(test_spoofing);
+    net_teardown();
+    return check_done();
+}
