@@ -19,3 +19,8 @@ CFLAGS_keys := $(if $(TSIG_LIB_A),-DTB_HAVE_TSIG=1)
 
 UNIT_LIBS_tsig := -lbearssl
 FUZZ_LIBS_tsig := -lbearssl
+
+# `make fuzz` compiles every library source into each target, tsig.c
+# included: BearSSL's headers and library for all of them (a shared
+# library, so its place on the command line does not matter).
+FUZZ_CFLAGS += -I$(BEARSSL_INC) -lbearssl

@@ -1,0 +1,174 @@
+/*
+ * fuzz_tsig.c -- TSIG (lib/dns/tsig.c) and base64 (lib/base/base64.c) on
+ * untrusted bytes.  The first input byte picks what the rest is:
+ *
+ *   0  base64 text for tb_base64_decode (a secret file, --tsig-key)
+ *   1  a request: dns_tsig_find + dns_tsig_verify_request against the
+ *      key "tsig-key." (hmac-sha256, secret 00 01 .. 1f), then
+ *      dns_tsig_sign of a response when the check allows one
+ *   2  responses to a request we signed: 2-byte lengths, each followed by
+ *      a message for dns_tsig_verify_response (a transfer stream)
+ *   3  a query for the service core's signed path (dns_tsig_answer) over
+ *      a small zone, UDP and TCP
+ *
+ * The second byte moves the fake clock by (b - 128) * 4 seconds from the
+ * vectors' time.  Invariants: nothing is read or written outside the
+ * buffers (ASan), decoded base64 never exceeds its capacity, a request
+ * found authentic names our key, signing a response always fits the room
+ * DNS_TSIG_RR_MAX promises, a failed stream stays failed, and a response
+ * dns_tsig_answer() returns parses with dns_msg_parse() and, unless it is
+ * FORMERR, ends with a TSIG RR when the query had one.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../unit/test_auth_util.h"
+#include <tibra/dns/auth.h>
+#include <tibra/dns/tsig.h>
+#include <tibra/dns/wire.h>
+
+#define REQUIRE(x)                                                             \
+    do {                                                                       \
+        if (!(x))                                                              \
+            abort();                                                           \
+    } while (0)
+
+#define T0 1700000000ull
+
+static const char *const zone[] = {
+    "@ 3600 SOA ns1 hostmaster 1 7200 3600 1209600 300", "@ 3600 NS ns1",
+    "ns1 3600 A 192.0.2.53", "www 3600 A 192.0.2.80", NULL};
+
+static struct dns_zoneset *zs;
+static struct dns_tsig_key key;
+static struct dns_tsig_keyring kr;
+
+static void init(void)
+{
+    static const uint8_t name[] = "\x08tsig-key";
+    uint8_t secret[32];
+    size_t len;
+    uint8_t *blob = ta_zone("example.com.", zone, &len);
+    const void *b[1] = {blob};
+
+    for (int i = 0; i < 32; i++)
+        secret[i] = (uint8_t)i;
+    if (dns_zoneset_build(&zs, b, &len, 1, NULL, &ta) != 0 ||
+        dns_tsig_key_init(&key, name, sizeof(name), DNS_TSIG_HMAC_SHA256,
+                          secret, sizeof(secret)) != 0)
+        abort();
+    dns_tsig_keyring_init(&kr, &key, 1);
+    /* blob and zs live for the process: libFuzzer never returns */
+}
+
+static void base64(const uint8_t *p, size_t n)
+{
+    uint8_t out[64 + 8];
+    int r;
+
+    memset(out + 64, 0xa5, 8);
+    r = tb_base64_decode((const char *)p, n, out, 64);
+    REQUIRE(r <= 64 && (r >= 0 || r == TB_EMALF || r == TB_ESPACE));
+    for (int i = 64; i < 72; i++)
+        REQUIRE(out[i] == 0xa5);
+}
+
+static void request(const uint8_t *p, size_t n, uint64_t now)
+{
+    static uint8_t resp[DNS_HDR_LEN + DNS_TSIG_RR_MAX];
+    struct dns_tsig_ctx ctx, again;
+    size_t off, len;
+
+    if (dns_tsig_find(p, n, &off) != 0)
+        return;
+    REQUIRE(off >= DNS_HDR_LEN && off < n);
+    if (dns_tsig_verify_request(&kr, p, n, off, now, &ctx) != 0)
+        return;
+    if (ctx.error == 0)
+        REQUIRE(ctx.key == &key);
+    memcpy(resp, p, DNS_HDR_LEN);
+    resp[2] |= 0x80;
+    memset(resp + 4, 0, 8);
+    len = dns_tsig_sign(&ctx, resp, DNS_HDR_LEN, sizeof(resp), now);
+    REQUIRE(len > DNS_HDR_LEN && len <= sizeof(resp));
+    REQUIRE(dns_tsig_find(resp, len, &off) == 0);
+    /* A second message of a stream, when the first was signed. */
+    again = ctx;
+    len = dns_tsig_sign(&again, resp, DNS_HDR_LEN, sizeof(resp), now);
+    REQUIRE(len != 0);
+}
+
+static void stream(const uint8_t *p, size_t n, uint64_t now)
+{
+    uint8_t q[512];
+    struct dns_tsig_ctx ctx;
+    size_t qn =
+        ta_query(q, "example.com.", DNS_TYPE_AXFR, DNS_CLASS_IN, -1, false);
+
+    REQUIRE(dns_tsig_sign_request(&ctx, &key, q, qn, sizeof(q), T0) != 0);
+    while (n >= 2) {
+        size_t m = tb_get16(p);
+        int r;
+        p += 2;
+        n -= 2;
+        if (m > n)
+            m = n;
+        r = dns_tsig_verify_response(&ctx, p, m, now);
+        REQUIRE(r == DNS_TSIG_VERIFIED || r == DNS_TSIG_UNSIGNED ||
+                r == TB_EPERM || r == TB_EMALF);
+        if (r < 0)
+            REQUIRE(dns_tsig_verify_response(&ctx, p, m, now) == r);
+        p += m;
+        n -= m;
+    }
+}
+
+static void answer(const uint8_t *p, size_t n, uint64_t now)
+{
+    static uint8_t resp[DNS_MSG_MAXLEN];
+    struct dns_auth_stats st = {0};
+    struct dns_msg m;
+    size_t off;
+
+    for (unsigned flags = 0; flags <= DNS_AUTH_TCP; flags += DNS_AUTH_TCP) {
+        size_t len = kr.answer(&kr, zs, p, n, resp, flags ? sizeof(resp) : 1232,
+                               flags, now, &st);
+        if (len == 0)
+            continue;
+        REQUIRE(len <= (flags ? sizeof(resp) : 1232));
+        REQUIRE(dns_msg_parse(&m, resp, len) == 0);
+        if (dns_tsig_find(p, n, &off) == 0 &&
+            DNS_RCODE(tb_get16(resp + 2)) != DNS_RCODE_FORMERR)
+            REQUIRE(m.tsig_off != 0);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static bool ready;
+    uint64_t now;
+
+    if (!ready) {
+        init();
+        ready = true;
+    }
+    if (size < 2)
+        return 0;
+    now = T0 + (uint64_t)((int64_t)data[1] - 128) * 4;
+    switch (data[0] & 3) {
+    case 0:
+        base64(data + 2, size - 2);
+        break;
+    case 1:
+        request(data + 2, size - 2, now);
+        break;
+    case 2:
+        stream(data + 2, size - 2, now);
+        break;
+    default:
+        answer(data + 2, size - 2, now);
+        break;
+    }
+    return 0;
+}
