@@ -110,6 +110,19 @@ static int make_args(const struct svc_conf *c, const char *file,
     if (c->rrl_exempt_loopback != d.rrl_exempt_loopback)
         sb_printf(a, " --rrl-exempt-loopback=%s",
                   c->rrl_exempt_loopback ? "on" : "off");
+    if (c->cookies != d.cookies)
+        sb_printf(a, " --cookies=%s", c->cookies ? "on" : "off");
+    if (c->cookies_require != d.cookies_require)
+        sb_printf(a, " --cookies-require=%s",
+                  c->cookies_require ? "on" : "off");
+    /* cookie-secret-file is never put in an image: a guest takes
+     * --cookie-secret=HEX at run time, else a random secret. */
+    if (c->cookie_secret_file != NULL)
+        fprintf(stderr,
+                "%s: cookie-secret-file is not put in the image: give the "
+                "guest --cookie-secret=HEX at run time (else it makes a "
+                "random secret at boot)\n",
+                file);
     const char *str[] = {c->identity, c->version};
     const char *skey[] = {"identity", "version"};
     for (int i = 0; i < 2; i++) {

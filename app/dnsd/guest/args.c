@@ -23,6 +23,7 @@ void dnsg_conf_default(struct dnsg_conf *c)
     c->udp_size = DNS_EDNS_DEFAULT_UDP;
     dns_rrl_conf_default(&c->rrl);
     c->chaos = true;
+    c->cookies = true;
 }
 
 /* One word of the argument string: "--key=value". */
@@ -206,6 +207,9 @@ static const char *const expect[][2] = {
     {"nsid", "TEXT or 0xHEX of at most 255 bytes"},
     {"memory", "BYTES (a K, M or G suffix allowed)"},
     {"time", "seconds 0-31536000"},
+    {"cookies", "on or off"},
+    {"cookies-require", "on or off"},
+    {"cookie-secret", "32 hex digits (16 bytes), on the command line only"},
 };
 
 /* Applies one word.  Returns 1 (done), 0 (bad value), -1 (unknown key). */
@@ -313,6 +317,19 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         return nsid(w, c);
     if (key_is(w, "memory"))
         return size_val(w, &c->memory);
+    if (key_is(w, "cookies"))
+        return onoff(w, &c->cookies);
+    if (key_is(w, "cookies-require"))
+        return onoff(w, &c->cookies_require);
+    if (key_is(w, "cookie-secret")) {
+        /* A secret is given at run time, never baked into an image. */
+        if (!cmdline || w->vlen != 2 * DNS_COOKIE_SECRET_LEN ||
+            tb_hex_decode(w->val, w->vlen, c->cookie_secret,
+                          DNS_COOKIE_SECRET_LEN) != DNS_COOKIE_SECRET_LEN)
+            return 0;
+        c->has_cookie_secret = true;
+        return 1;
+    }
     if (key_is(w, "time")) {
         if (!num(w, 0, 31536000, &x))
             return 0;

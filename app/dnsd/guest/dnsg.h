@@ -53,6 +53,11 @@ struct dnsg_conf {
     uint32_t tcp_max_queries; /* 0: no limit */
     uint16_t udp_size;
     struct dns_rrl_conf rrl; /* rate 0: off */
+    bool cookies; /* DNS Cookies (RFC 7873); default on */
+    bool cookies_require; /* BADCOOKIE over UDP without a valid cookie */
+    bool has_cookie_secret; /* --cookie-secret given (command line only);
+                               else random at boot */
+    uint8_t cookie_secret[DNS_COOKIE_SECRET_LEN];
     bool chaos;
     uint64_t memory; /* informative: what the service file declared */
     uint64_t time_s; /* tests: stop after this long (0: never) */
@@ -130,6 +135,7 @@ struct dnsg {
     struct dns_srv srv;
     struct dns_srv_conf sconf;
     struct dns_rrl rrl; /* srv.rrl points here when RRL is on */
+    struct dns_cookie cookie; /* srv.cookie, when cookies are on */
 
     int udp[DNSG_LISTEN_MAX], tcp[DNSG_LISTEN_MAX];
     unsigned nlocal;

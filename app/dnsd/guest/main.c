@@ -211,6 +211,31 @@ static int rrl_start(const struct dnsg_conf *c, const struct tb_alloc *a)
     return 0;
 }
 
+/* DNS Cookies (RFC 7873, RFC 9018): the secret from --cookie-secret or
+ * the platform's entropy, the wall clock as an offset from the monotonic
+ * clock the loop passes as (now).  Every target has a wall clock
+ * (tb_clock_wall: the host's on unix and spt, the tender's at boot plus
+ * the TSC on hvt). */
+static int cookie_start(struct dnsg_conf *c)
+{
+    int rc;
+
+    if (!c->has_cookie_secret &&
+        (rc = tb_entropy(c->cookie_secret, sizeof(c->cookie_secret))) != 0) {
+        dnsg_say("dnsd: no entropy for the cookie secret: %s", tb_strerror(rc));
+        return rc;
+    }
+    dns_cookie_init(&g.cookie, c->cookie_secret,
+                    (int64_t)(tb_clock_wall() - tb_clock_monotonic()),
+                    c->cookies_require);
+    memset(c->cookie_secret, 0, sizeof(c->cookie_secret));
+    g.srv.cookie = &g.cookie;
+    dnsg_say("dnsd: cookies on, secret %s%s",
+             c->has_cookie_secret ? "given" : "random",
+             c->cookies_require ? ", required over UDP" : "");
+    return 0;
+}
+
 int tb_app_main(const struct tb_start_info *si)
 {
     struct bump bp = {(uint8_t *)si->heap_start, (uint8_t *)si->heap_start,
@@ -254,6 +279,8 @@ int tb_app_main(const struct tb_start_info *si)
     g.sconf.tcp_max_queries = c.tcp_max_queries;
     dns_srv_init(&g.srv, zs, &g.sconf);
     if (c.rrl.rate != 0 && (rc = rrl_start(&c, &a)) != 0)
+        return 1;
+    if (c.cookies && cookie_start(&c) != 0)
         return 1;
 
     /* The pools, sized from what the zones left. */
