@@ -191,10 +191,13 @@ dns_tsig_keyring_find(const struct dns_tsig_keyring *kr, const uint8_t *name,
 /* ---- the TSIG RR ---------------------------------------------------- */
 
 /* Skips a name from (p) (compression allowed if (ptr)); returns the offset
- * after it or 0 if malformed. */
+ * after it or 0 if malformed: a label over 63 bytes, or more than 255
+ * bytes before the end or the pointer (RFC 1035 3.1). */
 static size_t skip_name(const uint8_t *m, size_t len, size_t p, bool ptr)
 {
-    for (unsigned n = 0; n < 128 && p < len; n++) {
+    size_t start = p;
+
+    while (p < len && p - start < DNS_NAME_MAXLEN) {
         unsigned c = m[p];
         if (c == 0)
             return p + 1;
