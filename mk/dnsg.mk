@@ -25,7 +25,7 @@
 #   $(G)/app/dnsd/guest/dnsd.spt, dnsd.hvt (x86_64), $(U)/app/dnsd/guest/dnsd
 
 DNSG_COMMON := app/dnsd/guest/main.c app/dnsd/guest/args.c \
-	app/dnsd/guest/serve.c
+	app/dnsd/guest/serve.c app/dnsd/guest/metrics.c
 DNSG_GUEST_OBJ := $(DNSG_COMMON:%.c=$(G)/%.o) \
 	$(G)/app/dnsd/guest/stack_direct.o $(G)/lib/net/plat/netif.o
 DNSG_UNIX_OBJ := $(DNSG_COMMON:%.c=$(U)/%.o) $(U)/app/dnsd/guest/stack_sock.o
@@ -99,4 +99,4 @@ endif
 
 # tests/fuzz/fuzz_guest.c: frames -> lib/net -> this app's serving loop ->
 # the service core, with a fake platform (the fuzz target defines it).
-FUZZ_EXTRA_guest := app/dnsd/guest/serve.c
+FUZZ_EXTRA_guest := app/dnsd/guest/serve.c app/dnsd/guest/metrics.c

@@ -223,7 +223,10 @@ static int read_service(const struct build_req *r, struct svc_conf *c,
     for (size_t i = 0; i < c->nzones; i++) {
         const struct svc_zone *z = &c->zones[i];
         char origin[DNS_NAME_TEXT_MAX];
-        struct dns_zonefile_limits lim = {z->max_size, z->max_records};
+        /* The records section only where transfers are allowed. */
+        struct dns_zonefile_limits lim = {
+            z->max_size, z->max_records,
+            z->nallow_xfr != 0 ? DNS_ZONE_COMPILE_RECORDS : 0};
         in->first = true;
         if (dns_zonefile_compile(z->file, z->origin, DNS_CLASS_IN, &d, seen, in,
                                  &lim, &zb[i]) != 0)

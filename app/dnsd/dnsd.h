@@ -44,12 +44,35 @@ struct dnsd_blob {
     uint8_t *data;
 };
 
+struct dnsd_zxfr;
+
 /* An immutable zone set and the blobs under it; what workers read. */
 struct dnsd_zones {
     struct dns_zoneset *zs;
     size_t n; /* = conf->nzones */
     struct dnsd_blob **blob; /* [n]; NULL: zone not loaded (not served) */
+    uint64_t gen; /* unique per set: transfers from an older one are cut */
+    struct dns_xfr_conf xfr; /* transfers out (xfrout.c); n 0: none */
+    struct dnsd_zxfr *zx; /* [n]: allow-transfer and IXFR history */
 };
+
+/* ---- transfers out (xfrout.c) -------------------------------------- */
+
+/*
+ * Sets up (z)'s transfers out from (c) (allow-transfer) and the history
+ * of (old) (MAY be NULL): the IXFR deltas kept per zone, plus, for each
+ * zone whose blob changed to a newer serial, the delta from its old blob
+ * (dns_ixfr_diff), trimmed to ixfr-history and ixfr-history-size.
+ * Returns 0 or TB_ENOMEM (then (z) has no transfers).
+ */
+int dnsd_xfr_setup(const struct svc_conf *c, const struct dnsd_zones *old,
+                   struct dnsd_zones *z);
+/* Frees what dnsd_xfr_setup() made for (z). */
+void dnsd_xfr_free(struct dnsd_zones *z);
+/* Whether zone (i) of (z) has a new serial against (old) (NULL: start):
+ * the zones NOTIFY is sent for. */
+bool dnsd_xfr_changed(const struct dnsd_zones *old, const struct dnsd_zones *z,
+                      size_t i);
 
 /*
  * Loads every zone of (c): read, parse, check, compile.  With (old) NULL

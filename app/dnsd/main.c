@@ -194,6 +194,9 @@ static int write_pidfile(const char *path)
     return 0;
 }
 
+/* The metrics port, when the service file has one (NULL: off). */
+static struct dnsd_metrics *metrics;
+
 /* The main thread's life after startup: wait for signals. */
 static int signal_loop(struct dnsd_server *srv, const struct svc_conf *c,
                        const struct dns_auth_opts *opts, sigset_t *set)
@@ -213,6 +216,8 @@ static int signal_loop(struct dnsd_server *srv, const struct svc_conf *c,
             }
             old = dnsd_server_publish(srv, nz);
             dnsd_zones_free(old); /* no worker can still be reading it */
+            if (metrics != NULL)
+                dnsd_metrics_zones(metrics, nz);
             dnsd_log("reload done");
             continue;
         }
@@ -343,6 +348,12 @@ int main(int argc, char **argv)
         goto out_zones;
     }
     dnsd_server_publish(srv, zones);
+    if (conf.metrics.family != 0) {
+        rc = dnsd_metrics_open(&metrics, &conf, srv);
+        if (rc != 0)
+            goto out_server;
+        dnsd_metrics_zones(metrics, zones);
+    }
     zones = NULL;
     if (conf.pidfile != NULL) {
         if (write_pidfile(conf.pidfile) != 0) {
@@ -357,6 +368,8 @@ int main(int argc, char **argv)
         dnsd_log("listening on %s (udp, tcp)", txt);
     }
     rc = dnsd_server_start(srv, pin);
+    if (rc == 0 && metrics != NULL)
+        rc = dnsd_metrics_start(metrics);
     if (rc != 0)
         goto out_server;
     dnsd_log("%s: serving %zu zone%s with %u worker%s (tibra %s)",
@@ -365,6 +378,7 @@ int main(int argc, char **argv)
              TB_VERSION);
     rc = signal_loop(srv, &conf, &opts, &set);
 out_server:
+    dnsd_metrics_stop(metrics);
     zones = dnsd_server_stop(srv, &st);
     if (rc == 0) {
         char text[1024];

@@ -283,6 +283,9 @@ static inline void online(struct worker *w)
     atomic_store(&w->seen, atomic_load(&s->gen));
     w->cur = atomic_load(&s->cur);
     w->core.zs = w->cur->zs;
+    /* A transfer streamed from an older set is cut (its blob may go). */
+    w->core.zs_gen = w->cur->gen;
+    w->core.xfr = w->cur->xfr.n != 0 ? &w->cur->xfr : NULL;
 }
 
 struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,

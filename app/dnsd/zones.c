@@ -34,7 +34,10 @@ static void blob_put(struct dnsd_blob *b)
 static int load_one(const struct svc_zone *sz, struct dnsd_blob **out,
                     struct dns_diag *d)
 {
-    struct dns_zonefile_limits lim = {sz->max_size, sz->max_records};
+    /* The records section (transfers out) only where they are allowed. */
+    struct dns_zonefile_limits lim = {
+        sz->max_size, sz->max_records,
+        sz->nallow_xfr != 0 ? DNS_ZONE_COMPILE_RECORDS : 0};
     struct dns_zonefile_blob zb;
     struct dnsd_blob *b;
     int rc;
@@ -64,6 +67,7 @@ void dnsd_zones_free(struct dnsd_zones *z)
     if (z == NULL)
         return;
     dns_zoneset_free(z->zs, &tb_heap);
+    dnsd_xfr_free(z);
     for (size_t i = 0; i < z->n; i++)
         blob_put(z->blob[i]);
     free(z->blob);
@@ -260,6 +264,7 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
             nb++;
         }
     }
+    dnsd_xfr_setup(c, old, z); /* on failure: served, not transferred */
     rc = dns_zoneset_build(&z->zs, blobs, lens, nb, opts, &tb_heap);
     if (rc != 0) {
         dnsd_log("cannot build the zone set: %s", tb_strerror(rc));

@@ -56,6 +56,13 @@
 #define SVC_ZONE_MAX_SIZE_MAX        (1ull << 40)
 #define SVC_ZONE_MAX_RECORDS_MAX     4000000000u
 #define SVC_ZONE_MEMORY_MAX          (1ull << 40)
+/* Outgoing transfers, per zone. */
+#define SVC_ALLOW_XFR_MAX 64 /* allow-transfer entries */
+#define SVC_NOTIFY_MAX    16 /* notify targets */
+#define SVC_DEFAULT_IXFR_HISTORY      16 /* deltas per zone */
+#define SVC_DEFAULT_IXFR_HISTORY_SIZE (64ull << 20) /* their bytes */
+#define SVC_IXFR_HISTORY_MAX          100000
+
 
 enum svc_target { SVC_TARGET_UNIX = 0, SVC_TARGET_HVT, SVC_TARGET_SPT };
 enum svc_arch { SVC_ARCH_HOST = 0, SVC_ARCH_X86_64, SVC_ARCH_AARCH64 };
@@ -77,6 +84,12 @@ struct svc_zone {
     unsigned line; /* line of its `zone:` statement */
     uint64_t max_size; /* zone-max-size: its own, else the service's */
     uint64_t max_records; /* zone-max-records: likewise */
+    struct svc_addr *allow_xfr; /* allow-transfer: prefixes (plen), owned */
+    size_t nallow_xfr;
+    struct svc_addr *notify; /* notify: secondaries (port), owned */
+    size_t nnotify;
+    unsigned ixfr_history; /* deltas kept for IXFR out, 0 = none */
+    uint64_t ixfr_history_size; /* their bytes at most */
 };
 
 /*

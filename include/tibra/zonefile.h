@@ -50,6 +50,8 @@ typedef void (*dns_zonefile_seen_fn)(void *ctx, const char *path,
 struct dns_zonefile_limits {
     uint64_t max_size; /* bytes of text: the zone file and its $INCLUDEs */
     uint64_t max_records; /* records parsed (before duplicates are dropped) */
+    unsigned compile_flags; /* dns_zonefile_compile(): DNS_ZONE_COMPILE_*
+                               (the records section for transfers out) */
 };
 
 /*

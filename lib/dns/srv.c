@@ -120,6 +120,32 @@ static bool query_complete(const struct dns_tcp *t)
 }
 
 /*
+ * Streams the transfer in progress while wbuf has room for a message.
+ * Returns true when it is over (the next query may be answered).
+ */
+static bool pump_xfr(struct dns_tcp *t, uint64_t now)
+{
+    struct dns_srv *s = t->srv;
+
+    while (dns_xfr_active(&t->xfr)) {
+        size_t room = DNS_TCP_WBUF - t->wlen - 2, len;
+        if (room > DNS_MSG_MAXLEN)
+            room = DNS_MSG_MAXLEN;
+        len = dns_xfr_next(&t->xfr, s, t->wbuf + t->wlen + 2, room);
+        if (len == 0)
+            break; /* no room: resume in dns_tcp_sent(); or over, or cut */
+        tb_put16(t->wbuf + t->wlen, (uint16_t)len);
+        t->wlen += 2 + (uint32_t)len;
+        t->last = now;
+    }
+    if (dns_xfr_cut(&t->xfr)) {
+        t->state = DNS_TCP_S_CLOSE; /* the secondary retries */
+        return false;
+    }
+    return !dns_xfr_active(&t->xfr);
+}
+
+/*
  * Answers the complete queries at the start of rbuf, in order, while
  * wbuf has room for one more maximum-size answer (RFC 7766 6.2.1.1:
  * pipelined queries; answering in order is allowed and keeps a client's
@@ -132,8 +158,8 @@ static void process(struct dns_tcp *t, uint64_t now)
     struct dns_srv *s = t->srv;
     uint32_t off = 0;
 
-    while (t->state != DNS_TCP_S_CLOSE && !limit_reached(t) &&
-           t->rlen - off >= 2) {
+    while (t->state != DNS_TCP_S_CLOSE && pump_xfr(t, now) &&
+           !limit_reached(t) && t->rlen - off >= 2) {
         uint32_t mlen = tb_get16(t->rbuf + off);
         if (mlen < DNS_HDR_LEN || mlen > DNS_SRV_QUERY_MAX) {
             s->st.drop_tcp_len++;
@@ -147,6 +173,13 @@ static void process(struct dns_tcp *t, uint64_t now)
         const uint8_t *q = t->rbuf + off + 2;
         uint8_t res;
         s->st.tcp++;
+        if (TB_UNLIKELY(s->xfr != NULL) &&
+            dns_xfr_start(&t->xfr, s, &t->peer, q, mlen)) {
+            off += 2 + mlen;
+            t->last = now;
+            t->answered++;
+            continue; /* streamed by pump_xfr() */
+        }
         size_t len = answer(s, &t->peer, q, mlen, t->wbuf + t->wlen + 2,
                             DNS_MSG_MAXLEN, DNS_AUTH_TCP, now, &res);
         off += 2 + mlen;
@@ -221,7 +254,7 @@ bool dns_tcp_done(const struct dns_tcp *t)
     /* At EOF, a complete query still buffered is answered first, unless
      * the query limit stopped the session. */
     return t->state == DNS_TCP_S_EOF && t->woff == t->wlen &&
-           (limit_reached(t) || !query_complete(t));
+           !dns_xfr_active(&t->xfr) && (limit_reached(t) || !query_complete(t));
 }
 
 uint64_t dns_tcp_deadline(const struct dns_tcp *t)
@@ -320,5 +353,11 @@ size_t dns_srv_stats_text(const struct dns_srv_stats *st, char *buf, size_t cap)
         (unsigned long long)st->cookie_invalid,
         (unsigned long long)st->cookie_badcookie,
         (unsigned long long)st->cookie_formerr);
+    add(buf, cap, &len,
+        "xfr axfr %llu ixfr %llu current %llu denied %llu cut %llu "
+        "messages %llu\n",
+        (unsigned long long)st->xfr_axfr, (unsigned long long)st->xfr_ixfr,
+        (unsigned long long)st->xfr_current, (unsigned long long)st->xfr_denied,
+        (unsigned long long)st->xfr_cut, (unsigned long long)st->xfr_msgs);
     return len;
 }

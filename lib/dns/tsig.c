@@ -32,6 +32,7 @@
 #include <tibra/dns/tsig.h>
 #include <tibra/dns/wire.h>
 
+#include "tsig_int.h"
 #include "zoneset.h"
 
 _Static_assert(sizeof(br_hmac_key_context) <=
@@ -43,78 +44,29 @@ _Static_assert(sizeof(br_hmac_context) <=
 
 /* ---- algorithms ----------------------------------------------------- */
 
-struct alg {
-    enum dns_tsig_alg id;
-    const char *text;
-    const uint8_t *wire; /* canonical (lowercase) wire name */
-    uint8_t wire_len;
-    uint8_t maclen;
-    const br_hash_class *hash;
-};
-
-#define W(s) (const uint8_t *)(s), (uint8_t)(sizeof(s))
-static const struct alg algs[] = {
-    {DNS_TSIG_HMAC_MD5, "hmac-md5", W("\x08hmac-md5\x07sig-alg\x03reg\x03int"),
-     16, &br_md5_vtable},
-    {DNS_TSIG_HMAC_SHA1, "hmac-sha1", W("\x09hmac-sha1"), 20, &br_sha1_vtable},
-    {DNS_TSIG_HMAC_SHA224, "hmac-sha224", W("\x0bhmac-sha224"), 28,
-     &br_sha224_vtable},
-    {DNS_TSIG_HMAC_SHA256, "hmac-sha256", W("\x0bhmac-sha256"), 32,
-     &br_sha256_vtable},
-    {DNS_TSIG_HMAC_SHA384, "hmac-sha384", W("\x0bhmac-sha384"), 48,
-     &br_sha384_vtable},
-    {DNS_TSIG_HMAC_SHA512, "hmac-sha512", W("\x0bhmac-sha512"), 64,
-     &br_sha512_vtable},
-};
-#undef W
-
-static const struct alg *alg_get(enum dns_tsig_alg id)
+/* BearSSL's hash for (id) (the names are tsig_alg.c's). */
+static const br_hash_class *alg_hash(enum dns_tsig_alg id)
 {
-    for (size_t i = 0; i < TB_ARRAY_SIZE(algs); i++)
-        if (algs[i].id == id)
-            return &algs[i];
+    switch (id) {
+    case DNS_TSIG_HMAC_MD5:
+        return &br_md5_vtable;
+    case DNS_TSIG_HMAC_SHA1:
+        return &br_sha1_vtable;
+    case DNS_TSIG_HMAC_SHA224:
+        return &br_sha224_vtable;
+    case DNS_TSIG_HMAC_SHA256:
+        return &br_sha256_vtable;
+    case DNS_TSIG_HMAC_SHA384:
+        return &br_sha384_vtable;
+    case DNS_TSIG_HMAC_SHA512:
+        return &br_sha512_vtable;
+    }
     return NULL;
 }
 
-static bool ieq(const char *a, const char *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z')
-            x = (char)(x - 'A' + 'a');
-        if (x != y)
-            return false;
-    }
-    return true;
-}
+#define alg_get dns_tsig_alg_get
+#define algs    dns_tsig_algs
 
-int dns_tsig_alg_from_text(const char *s, size_t len, enum dns_tsig_alg *alg)
-{
-    if (len > 0 && s[len - 1] == '.')
-        len--;
-    if (len == 24 && ieq(s, "hmac-md5.sig-alg.reg.int", 24)) {
-        *alg = DNS_TSIG_HMAC_MD5;
-        return 0;
-    }
-    for (size_t i = 0; i < TB_ARRAY_SIZE(algs); i++)
-        if (strlen(algs[i].text) == len && ieq(s, algs[i].text, len)) {
-            *alg = algs[i].id;
-            return 0;
-        }
-    return TB_ENOTSUP;
-}
-
-const char *dns_tsig_alg_text(enum dns_tsig_alg alg)
-{
-    const struct alg *a = alg_get(alg);
-    return a ? a->text : "?";
-}
-
-size_t dns_tsig_alg_maclen(enum dns_tsig_alg alg)
-{
-    const struct alg *a = alg_get(alg);
-    return a ? a->maclen : 0;
-}
 
 /* ---- keys ----------------------------------------------------------- */
 
@@ -127,7 +79,7 @@ int dns_tsig_key_init(struct dns_tsig_key *k, const uint8_t *name,
                       size_t name_len, enum dns_tsig_alg alg,
                       const uint8_t *secret, size_t len)
 {
-    const struct alg *a = alg_get(alg);
+    const struct dns_tsig_alg_info *a = alg_get(alg);
 
     memset(k, 0, sizeof(*k));
     if (a == NULL)
@@ -141,8 +93,8 @@ int dns_tsig_key_init(struct dns_tsig_key *k, const uint8_t *name,
     k->name_len = (uint8_t)name_len;
     k->alg = alg;
     k->min_mac = a->maclen;
-    br_hmac_key_init((br_hmac_key_context *)(void *)k->priv, a->hash, secret,
-                     len);
+    br_hmac_key_init((br_hmac_key_context *)(void *)k->priv, alg_hash(alg),
+                     secret, len);
     return 0;
 }
 
@@ -294,9 +246,10 @@ static int parse_trr(const uint8_t *m, size_t len, size_t off, struct trr *t)
 }
 
 /* The algorithm (alg_off, alg_len) of (t) names: the entry, or NULL. */
-static const struct alg *trr_alg(const uint8_t *m, const struct trr *t)
+static const struct dns_tsig_alg_info *trr_alg(const uint8_t *m,
+                                               const struct trr *t)
 {
-    for (size_t i = 0; i < TB_ARRAY_SIZE(algs); i++)
+    for (size_t i = 0; i < DNS_TSIG_NALGS; i++)
         if (name_eq(m + t->alg_off, t->alg_len, algs[i].wire, algs[i].wire_len))
             return &algs[i];
     return NULL;
@@ -342,9 +295,9 @@ static void mac_msg(br_hmac_context *hc, const uint8_t *m, size_t tsig_off,
 
 /* RFC 8945 4.3.3: the TSIG variables, or only the timers (5.3.1). */
 static void mac_vars(br_hmac_context *hc, const struct dns_tsig_key *k,
-                     const struct alg *a, bool timers_only, uint64_t time,
-                     uint16_t fudge, uint16_t error, const uint8_t *other,
-                     uint16_t other_len)
+                     const struct dns_tsig_alg_info *a, bool timers_only,
+                     uint64_t time, uint16_t fudge, uint16_t error,
+                     const uint8_t *other, uint16_t other_len)
 {
     uint8_t v[16];
 
@@ -380,7 +333,7 @@ static bool mac_equal(const uint8_t *a, const uint8_t *b, size_t n)
 
 /* RFC 8945 5.2.2.1: a MAC size over the hash length, or under the larger
  * of 10 and half of it, is malformed (FORMERR). */
-static bool mac_size_ok(const struct alg *a, uint16_t n)
+static bool mac_size_ok(const struct dns_tsig_alg_info *a, uint16_t n)
 {
     size_t floor = TB_MAX(10u, a->maclen / 2u);
     return n <= a->maclen && n >= floor;
@@ -398,7 +351,7 @@ int dns_tsig_verify_request(const struct dns_tsig_keyring *kr,
                             uint64_t now_s, struct dns_tsig_ctx *ctx)
 {
     const struct dns_tsig_key *k;
-    const struct alg *a;
+    const struct dns_tsig_alg_info *a;
     br_hmac_context hc;
     uint8_t out[DNS_TSIG_MAC_MAX];
     struct trr t;
@@ -484,7 +437,7 @@ static size_t put_rr(uint8_t *p, const uint8_t *own, size_t own_len,
 /* Length of the TSIG RR dns_tsig_sign() would append for (ctx). */
 static size_t sign_len(const struct dns_tsig_ctx *ctx)
 {
-    const struct alg *a;
+    const struct dns_tsig_alg_info *a;
 
     if (ctx->key == NULL || ctx->error == DNS_TSIG_BADKEY ||
         ctx->error == DNS_TSIG_BADSIG)
@@ -498,7 +451,7 @@ size_t dns_tsig_sign(struct dns_tsig_ctx *ctx, uint8_t *msg, size_t len,
                      size_t cap, uint64_t now_s)
 {
     const struct dns_tsig_key *k = ctx->key;
-    const struct alg *a;
+    const struct dns_tsig_alg_info *a;
     br_hmac_context hc;
     uint8_t mac[DNS_TSIG_MAC_MAX], other[6];
     uint16_t other_len = 0, id;
@@ -545,7 +498,7 @@ size_t dns_tsig_sign_request(struct dns_tsig_ctx *ctx,
                              const struct dns_tsig_key *key, uint8_t *msg,
                              size_t len, size_t cap, uint64_t now_s)
 {
-    const struct alg *a = alg_get(key->alg);
+    const struct dns_tsig_alg_info *a = alg_get(key->alg);
     br_hmac_context hc;
     size_t n;
 
@@ -585,7 +538,7 @@ int dns_tsig_verify_response(struct dns_tsig_ctx *ctx, const uint8_t *msg,
 {
     br_hmac_context *run = (br_hmac_context *)(void *)ctx->run;
     const struct dns_tsig_key *k = ctx->key;
-    const struct alg *a;
+    const struct dns_tsig_alg_info *a;
     uint8_t out[DNS_TSIG_MAC_MAX];
     struct trr t;
     size_t off;

@@ -670,6 +670,8 @@ static void zone_name(struct parser *ps, const struct tok *t)
     z = &c->zones[c->nzones];
     memset(z, 0, sizeof(*z));
     z->line = ps->line;
+    z->ixfr_history = SVC_DEFAULT_IXFR_HISTORY;
+    z->ixfr_history_size = SVC_DEFAULT_IXFR_HISTORY_SIZE;
     if (t->len == 0 || dns_name_from_text(t->p, t->len, root, z->origin,
                                           &z->origin_len) != 0) {
         perr(ps, "zone: '%s' is not a domain name", SHOW(t));
@@ -709,6 +711,81 @@ static void zone_limit(struct parser *ps, struct svc_zone *z,
         num(ps, key, &t[1], 1, SVC_ZONE_MAX_RECORDS_MAX, dst);
 }
 
+/* Appends (a) to the array (*v, *n) of at most (max) entries. */
+static void addr_push(struct parser *ps, const char *key, struct svc_addr **v,
+                      size_t *n, size_t max, const struct svc_addr *a)
+{
+    struct svc_addr *nv;
+
+    if (*n == max) {
+        perr(ps, "%s: more than %zu entries", key, max);
+        return;
+    }
+    nv = tb_realloc(ps->c->a, *v, *n * sizeof(*nv), (*n + 1) * sizeof(*nv));
+    if (nv == NULL) {
+        ps->err = TB_ENOMEM;
+        perr(ps, "out of memory");
+        return;
+    }
+    nv[(*n)++] = *a;
+    *v = nv;
+}
+
+/* allow-transfer ADDR[/LEN]... : who may AXFR/IXFR the zone. */
+static void allow_transfer(struct parser *ps, struct svc_zone *z,
+                           const struct tok *t, size_t n)
+{
+    char showbuf[48];
+
+    if (n < 2) {
+        perr(ps, "allow-transfer needs at least one ADDR or ADDR/LEN");
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        const char *sl = memchr(t[i].p, '/', t[i].len);
+        size_t alen = sl ? (size_t)(sl - t[i].p) : t[i].len;
+        struct svc_addr a = {0};
+        uint64_t plen;
+
+        if (tok_is(&t[i], "key")) {
+            /* TODO(tsig): "key NAME" once key: sections exist. */
+            perr(ps, "allow-transfer: 'key' (TSIG) is not supported yet");
+            return;
+        }
+        if (svc_parse_ip(t[i].p, alen, &a) != 0) {
+            perr(ps, "allow-transfer: '%s' is not ADDR or ADDR/LEN",
+                 SHOW(&t[i]));
+            continue;
+        }
+        a.line = ps->line;
+        if (sl != NULL) {
+            struct tok pt = {sl + 1, t[i].len - alen - 1, false, false};
+            if (!num(ps, "allow-transfer prefix length", &pt, 0,
+                     a.family == 4 ? 32 : 128, &plen))
+                continue;
+            a.plen = (uint8_t)plen;
+        }
+        addr_push(ps, "allow-transfer", &z->allow_xfr, &z->nallow_xfr,
+                  SVC_ALLOW_XFR_MAX, &a);
+    }
+}
+
+/* notify ADDR[@PORT]... : secondaries told of every new serial. */
+static void notify_targets(struct parser *ps, struct svc_zone *z,
+                           const struct tok *t, size_t n)
+{
+    if (n < 2) {
+        perr(ps, "notify needs at least one ADDR or ADDR@PORT");
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct svc_addr a = {0};
+        if (addr_port(ps, "notify", &t[i], &a))
+            addr_push(ps, "notify", &z->notify, &z->nnotify, SVC_NOTIFY_MAX,
+                      &a);
+    }
+}
+
 static void zone_item(struct parser *ps, const struct tok *t, size_t n)
 {
     struct svc_zone *z = cur_zone(ps);
@@ -731,8 +808,23 @@ static void zone_item(struct parser *ps, const struct tok *t, size_t n)
     } else if (tok_is(&t[0], "zone-max-size") ||
                tok_is(&t[0], "zone-max-records")) {
         zone_limit(ps, z, t, n);
-    } else if (tok_is(&t[0], "primary") || tok_is(&t[0], "notify") ||
-               tok_is(&t[0], "allow-transfer")) {
+    } else if (tok_is(&t[0], "allow-transfer")) {
+        allow_transfer(ps, z, t, n);
+    } else if (tok_is(&t[0], "notify")) {
+        notify_targets(ps, z, t, n);
+    } else if (tok_is(&t[0], "ixfr-history")) {
+        uint64_t v;
+        if (n != 2)
+            perr(ps, "ixfr-history needs exactly one value (a count)");
+        else if (num(ps, "ixfr-history", &t[1], 0, SVC_IXFR_HISTORY_MAX, &v))
+            z->ixfr_history = (unsigned)v;
+    } else if (tok_is(&t[0], "ixfr-history-size")) {
+        if (n != 2)
+            perr(ps, "ixfr-history-size needs exactly one value (a size)");
+        else
+            size_val(ps, "ixfr-history-size", &t[1], 0, 1ull << 40,
+                     &z->ixfr_history_size);
+    } else if (tok_is(&t[0], "primary")) {
         perr(ps, "zone %s: '%s' (zone transfers) is not supported yet", z->name,
              SHOW(&t[0]));
     } else {
@@ -1045,6 +1137,12 @@ void svc_conf_free(struct svc_conf *c)
     for (size_t i = 0; i < c->nzones; i++) {
         free_str(a, c->zones[i].name);
         free_str(a, c->zones[i].file);
+        if (c->zones[i].allow_xfr != NULL)
+            tb_free(a, c->zones[i].allow_xfr,
+                    c->zones[i].nallow_xfr * sizeof(struct svc_addr));
+        if (c->zones[i].notify != NULL)
+            tb_free(a, c->zones[i].notify,
+                    c->zones[i].nnotify * sizeof(struct svc_addr));
     }
     if (c->zones != NULL)
         tb_free(a, c->zones, c->zones_cap * sizeof(*c->zones));

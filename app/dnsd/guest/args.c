@@ -191,6 +191,7 @@ static const char *const expect[][2] = {
     {"ipv6-gateway", "an IPv6 address"},
     {"port", "a port 1-65535"},
     {"listen", "ADDR@PORT (IPv4 or IPv6, port 1-65535)"},
+    {"metrics", "ADDR@PORT (IPv4 or IPv6, port 1-65535) or off"},
     {"tcp-clients", "a number 1-1000000"},
     {"tcp-idle-timeout", "seconds 1-86400"},
     {"tcp-max-queries", "a number 0-1000000000 (0: no limit)"},
@@ -252,6 +253,16 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         return 1;
     }
     if (key_is(w, "tcp-clients")) {
+    if (key_is(w, "metrics")) {
+        if (w->vlen == 3 && memcmp(w->val, "off", 3) == 0) {
+            c->has_metrics = false;
+            return 1;
+        }
+        if (!listen_addr(w, &c->metrics))
+            return 0;
+        c->has_metrics = true;
+        return 1;
+    }
         if (!num(w, 1, 1000000, &x))
             return 0;
         c->tcp_clients = (uint32_t)x;

@@ -47,6 +47,8 @@ struct dnsg_conf {
     struct tb_addr listen[DNSG_LISTEN_MAX];
     unsigned nlisten;
     bool listen_cmdline; /* the command line has replaced the defaults */
+    struct tb_addr metrics; /* Prometheus over HTTP (metrics.c) */
+    bool has_metrics;
 
     uint32_t tcp_clients;
     uint32_t tcp_idle_s;
@@ -162,6 +164,30 @@ size_t dnsg_sess_cost(void);
  * UDP responses.  Returns 0 or TB_ENOMEM.
  */
 int dnsg_init(struct dnsg *g, uint32_t nsess, size_t resp_cap,
+/* ---- the metrics port (metrics.c) ------------------------------------ */
+
+struct tb_bundle;
+
+/*
+ * Reserves the metrics port's memory from (a) for the zones of (b) (their
+ * load time: (boot_s), Unix seconds): a response buffer per connection
+ * sized for them.  Returns 0 or TB_ENOMEM.
+ * Call before the TCP sessions are sized, with (c->has_metrics) set.
+ */
+int dnsg_metrics_init(const struct dnsg_conf *c, const struct tb_bundle *b,
+                      int64_t boot_s, const struct tb_alloc *a);
+/* Listens on (c->metrics) in (g)'s stack.  Returns 0 or the error, with
+ * a one-line reason in (err, cap). */
+int dnsg_metrics_listen(struct dnsg *g, const struct dnsg_conf *c, char *err,
+                        size_t cap);
+/* Handles event (e) if its endpoint is the metrics port's; returns
+ * whether it was. */
+bool dnsg_metrics_handle(struct dnsg *g, const struct tb_event *e,
+                         uint64_t now);
+/* Closes connections past their deadline; returns the next deadline
+ * (UINT64_MAX: none). */
+uint64_t dnsg_metrics_expire(struct dnsg *g, uint64_t now);
+
               const struct tb_alloc *a);
 
 /* Binds every address of (locals) for UDP and TCP.  Returns 0 or the

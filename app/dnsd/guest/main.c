@@ -282,6 +282,11 @@ int tb_app_main(const struct tb_start_info *si)
         return 1;
     if (c.cookies && cookie_start(&c) != 0)
         return 1;
+    if (dnsg_metrics_init(&c, &b, (int64_t)(tb_clock_wall() / 1000000000u),
+                          &a) != 0) {
+        dnsg_say("dnsd: not enough memory for the metrics port");
+        return 1;
+    }
 
     /* The pools, sized from what the zones left. */
     resp_cap = TB_MAX((size_t)DNS_UDP_MINLEN, (size_t)c.udp_size);
@@ -312,7 +317,8 @@ int tb_app_main(const struct tb_start_info *si)
                  "%u TCP clients at once (give the tender more --mem)",
                  c.tcp_clients, freeb, nsess);
     }
-    if (dnsg_listen(&g, locals, nlocals, err, sizeof(err)) != 0) {
+    if (dnsg_listen(&g, locals, nlocals, err, sizeof(err)) != 0 ||
+        dnsg_metrics_listen(&g, &c, err, sizeof(err)) != 0) {
         dnsg_say("dnsd: %s", err);
         return 1;
     }

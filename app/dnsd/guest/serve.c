@@ -297,6 +297,8 @@ static void handle(struct dnsg *g, const struct tb_event *e, uint64_t now)
     }
     if ((x = map_find(g, e->ep)) != NULL)
         sess_run(g, x, now);
+    if (dnsg_metrics_handle(g, e, now))
+        return;
 }
 
 void dnsg_serve(struct dnsg *g, uint64_t end)
@@ -322,3 +324,4 @@ void dnsg_serve(struct dnsg *g, uint64_t end)
         tb_stack_wait(g->s, d);
     }
 }
+        uint64_t mexp = dnsg_metrics_expire(g, now);

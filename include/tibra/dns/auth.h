@@ -38,6 +38,16 @@ struct dns_zone_src;
 TB_API int dns_zone_compile(const struct dns_zone_src *z, struct tb_buf *out,
                             struct dns_diag *diag);
 
+/* Also store every record of the zone in the blob (its records section,
+ * lib/dns/zonedb.h), which outgoing transfers (AXFR, IXFR) stream from;
+ * a blob without it answers queries alike but refuses transfers. */
+#define DNS_ZONE_COMPILE_RECORDS 0x1u
+
+/* dns_zone_compile() with (flags): 0 or DNS_ZONE_COMPILE_RECORDS. */
+TB_API int dns_zone_compile_flags(const struct dns_zone_src *z,
+                                  struct tb_buf *out, struct dns_diag *diag,
+                                  unsigned flags);
+
 /*
  * Validates blob (blob, len), not trusted (it may come from a file or an
  * image), and returns its origin: a pointer into (blob) to the lowercased

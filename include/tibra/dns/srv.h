@@ -73,15 +73,28 @@ struct dns_srv_stats {
     uint64_t cookie_invalid; /* a server cookie not ours or expired */
     uint64_t cookie_badcookie; /* answered BADCOOKIE (cookies-require) */
     uint64_t cookie_formerr; /* an option of a bad length: FORMERR */
+    /* outgoing transfers (xfr.c); refused ones are counted by the engine
+     * as REFUSED responses */
+    uint64_t xfr_axfr; /* AXFR streams started (IXFR fallbacks included) */
+    uint64_t xfr_ixfr; /* IXFR streams of deltas started */
+    uint64_t xfr_current; /* IXFR answered with the current SOA alone */
+    uint64_t xfr_denied; /* by allow-transfer, or no records to send */
+    uint64_t xfr_cut; /* cut: a new zone set was published meanwhile */
+    uint64_t xfr_msgs; /* transfer messages produced */
 };
 
 struct dns_rrl;
 struct dns_cookie;
+struct dns_xfr_conf;
 
 /* One service core per driver thread: caller-placed, fields public. */
 struct dns_srv {
     const struct dns_zoneset *zs; /* published by the driver; NOT NULL */
+    uint64_t zs_gen; /* the driver changes it whenever it publishes
+                        another (zs) or (xfr): transfers in progress over
+                        the old ones are cut */
     const struct dns_srv_conf *conf; /* NOT NULL */
+    const struct dns_xfr_conf *xfr; /* transfers out; NULL: none allowed */
     struct dns_rrl *rrl; /* this thread's RRL table; NULL: RRL off */
     const struct dns_cookie *cookie; /* shared by the threads (read-only);
                                         NULL: cookies off */
@@ -436,6 +449,7 @@ struct dns_tcp {
     uint8_t state; /* DNS_TCP_S_* (srv.c) */
     uint64_t last; /* time of the last complete message in or out */
     struct tb_addr peer;
+    struct dns_xfr_out xfr; /* a transfer being streamed */
 };
 
 /*
