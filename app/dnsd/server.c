@@ -868,11 +868,15 @@ static int read_cookie_secret(const struct svc_conf *c, uint8_t *secret)
     ssize_t n;
     size_t b = 0, e;
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    const char *why = NULL;
 
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fd < 0 || fstat(fd, &st) != 0)
+        why = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        why = "not a regular file";
+    if (why != NULL) {
         dnsd_log("%s:%u: cookie-secret-file %s: %s", c->path,
-                 c->cookie_secret_line, path,
-                 fd < 0 || errno != 0 ? strerror(errno) : "not a regular file");
+                 c->cookie_secret_line, path, why);
         if (fd >= 0)
             close(fd);
         return TB_EINVAL;
