@@ -90,6 +90,39 @@ static int check_node(const struct zdb *z, uint32_t i)
     return 0;
 }
 
+/* The optional records section: every record in bounds, owners in the
+ * node table, rdata well formed, the SOA where the header says. */
+static int check_rrs(struct zdb *z, const uint8_t *b, uint32_t hdrlen)
+{
+    uint32_t off = zdb_ld32(b + ZH_RRS), len = zdb_ld32(b + ZH_RRSLEN);
+    uint32_t n = zdb_ld32(b + ZH_NRRS), soa = zdb_ld32(b + ZH_SOARR), p = 0;
+    bool soa_ok = false;
+
+    if (off == 0)
+        return len == 0 && n == 0 && soa == 0 ? 0 : TB_EMALF;
+    if (off < hdrlen || !in(off, len, z->total) || n > len / ZR_RDATA)
+        return TB_EMALF;
+    z->rrs = b + off;
+    z->rrslen = len;
+    z->nrrs = n;
+    z->soarr = soa;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *r = z->rrs + p;
+        uint32_t rdlen;
+        if (len - p < ZR_RDATA)
+            return TB_EMALF;
+        rdlen = zdb_ld16(r + ZR_RDLEN);
+        if (len - p - ZR_RDATA < rdlen || zdb_ld32(r + ZR_NODE) >= z->nnodes ||
+            dns_rdata_check(zdb_ld16(r + ZR_TYPE), r + ZR_RDATA, rdlen) != 0)
+            return TB_EMALF;
+        if (p == soa && zdb_ld16(r + ZR_TYPE) == DNS_TYPE_SOA &&
+            zdb_ld32(r + ZR_NODE) == 0)
+            soa_ok = true;
+        p += ZR_RDATA + rdlen;
+    }
+    return p == len && soa_ok ? 0 : TB_EMALF;
+}
+
 int zdb_open(struct zdb *z, const void *blob, size_t len)
 {
     const uint8_t *b = blob;
@@ -152,6 +185,8 @@ int zdb_open(struct zdb *z, const void *blob, size_t len)
     }
     if (empty == 0)
         return TB_EMALF;
+    if ((err = check_rrs(z, b, hdrlen)) != 0)
+        return err;
     for (uint32_t i = 0; i < z->nnodes; i++)
         if ((err = check_node(z, i)) != 0)
             return err;

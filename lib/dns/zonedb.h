@@ -22,6 +22,10 @@
  *   |                    |  multiple of 8 bytes), prepared sections,
  *   |                    |  fixup lists, additional-section cut lists
  *   +--------------------+
+ *   | rrs[rrslen]        |  optional (ZH_RRS 0: none): every record of
+ *   |                    |  the zone, for outgoing transfers (zone.h
+ *   |                    |  DNS_ZONE_COMPILE_RECORDS), see "Records"
+ *   +--------------------+
  *
  * An "entry" is everything after the question of one response: answer,
  * authority and additional RRs in wire form, placed right after the
@@ -73,7 +77,12 @@ enum {
     ZH_NODATA = 60, /* u32 entry: the zone's NODATA (variable) */
     ZH_SERIAL = 64, /* u32 SOA serial, for transfers later */
     ZH_OLABELS = 68, /* u8 labels of the origin */
-    /* 69..95 reserved, zero (NSEC3 parameters, chains: later versions) */
+    /* 69..71 reserved, zero */
+    ZH_RRS = 72, /* u32 offset of the records section, 0 = none */
+    ZH_RRSLEN = 76, /* u32 its length */
+    ZH_NRRS = 80, /* u32 records in it */
+    ZH_SOARR = 84, /* u32 offset of the apex SOA in it */
+    /* 88..95 reserved, zero (NSEC3 parameters, chains: later versions) */
 };
 #define ZF_SIGNED 0x1u /* the zone holds RRSIGs: DO entries differ */
 
@@ -128,6 +137,20 @@ enum {
  *
  *   u32 entry | u8 name length (0: any) | 3 zero | name, zero-padded to 8
  */
+
+/*
+ * Records (the optional section ZH_RRS, for AXFR/IXFR out, xfr.c): every
+ * RR of the zone once, in the compiler's order -- nodes in canonical
+ * order, then type, then rdata as bytes -- each
+ *
+ *   u32 node | u16 type | u16 rdlen | u32 ttl | rdata (uncompressed wire)
+ *
+ * The owner is the node's (lowercased) name; the class is the zone's.
+ * Old blobs have zeros in ZH_RRS..ZH_SOARR: no transfers from them.
+ * zdb_open() checks every record (node in range, rdata well formed for
+ * its type: the transfer writer compresses names inside it).
+ */
+enum { ZR_NODE = 0, ZR_TYPE = 4, ZR_RDLEN = 6, ZR_TTL = 8, ZR_RDATA = 12 };
 
 /* Names in the blob are followed by zeros up to a multiple of 8. */
 #define ZDB_PAD(n) (((size_t)(n) + 7) & ~(size_t)7)
@@ -225,6 +248,8 @@ struct zdb {
     const uint8_t *ents;
     const uint8_t *data;
     const uint8_t *origin; /* lowercased wire name, in data */
+    const uint8_t *rrs; /* the records section, NULL: none */
+    uint32_t rrslen, nrrs, soarr;
     uint32_t total, nnodes, hmask, nents, datalen, nxdomain, nodata;
     uint32_t flags;
     uint16_t olen, rclass;

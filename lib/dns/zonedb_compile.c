@@ -487,18 +487,49 @@ static void cc_free(struct cc *c)
     tb_free(a, c->ctab, sizeof(*c->ctab));
 }
 
+/* The records section (zonedb.h "Records") at (w): node by node, so in
+ * the order of (ord).  Returns the offset of the apex SOA in it. */
+static uint32_t emit_rrs(const struct cc *c, uint8_t *w)
+{
+    uint8_t *p = w;
+    uint32_t soa = 0;
+
+    for (size_t i = 0; i < c->nn; i++) {
+        const struct cnode *nd = &c->nodes[i];
+        for (uint32_t j = 0; j < nd->nrs; j++) {
+            const struct crs *rs = &c->rs[nd->rs + j];
+            for (uint32_t k = rs->first; k < rs->first + rs->n; k++) {
+                const struct dns_zrr *r = cc_rr(c, k);
+                if (i == 0 && r->type == DNS_TYPE_SOA && k == rs->first)
+                    soa = (uint32_t)(p - w);
+                zdb_st32(p + ZR_NODE, (uint32_t)i);
+                zdb_st16(p + ZR_TYPE, r->type);
+                zdb_st16(p + ZR_RDLEN, r->rdlen);
+                zdb_st32(p + ZR_TTL, r->ttl);
+                memcpy(p + ZR_RDATA, dns_zrr_rdata(c->z, r), r->rdlen);
+                p += ZR_RDATA + r->rdlen;
+            }
+        }
+    }
+    return soa;
+}
+
 /* Step 7: the blob. */
 static int emit(struct cc *c, struct tb_buf *out)
 {
     uint8_t hdr[ZDB_HDR_LEN] = {0};
-    uint64_t nodes = ZDB_HDR_LEN, hash, ents, data, total;
+    uint64_t nodes = ZDB_HDR_LEN, hash, ents, data, rrs, rrslen = 0, total;
     const struct crs *soa = cc_rrset(c, 0, DNS_TYPE_SOA);
     const struct dns_zrr *sr = &c->z->rr[c->ord[soa->first]];
 
     hash = nodes + (uint64_t)c->nn * ZDB_NODE_LEN;
     ents = hash + ((uint64_t)c->hmask + 1) * ZDB_SLOT_LEN;
     data = ents + c->ents.len;
-    total = data + c->names.len + c->data.len;
+    rrs = data + c->names.len + c->data.len;
+    if (c->cflags & DNS_ZONE_COMPILE_RECORDS)
+        for (size_t i = 0; i < c->nrr; i++)
+            rrslen += ZR_RDATA + (uint64_t)cc_rr(c, (uint32_t)i)->rdlen;
+    total = rrs + rrslen;
     if (total > 0xffffffffu)
         return TB_ERANGE;
     zdb_st32(hdr + ZH_MAGIC, ZDB_MAGIC);
@@ -523,6 +554,11 @@ static int emit(struct cc *c, struct tb_buf *out)
         zdb_st32(hdr + ZH_SERIAL,
                  tb_get32(dns_zrr_rdata(c->z, sr) + sr->rdlen - 20));
     hdr[ZH_OLABELS] = (uint8_t)c->olabels;
+    if (rrslen != 0) {
+        zdb_st32(hdr + ZH_RRS, (uint32_t)rrs);
+        zdb_st32(hdr + ZH_RRSLEN, (uint32_t)rrslen);
+        zdb_st32(hdr + ZH_NRRS, (uint32_t)c->nrr);
+    }
     /* When (out) is empty and uses the zone's allocator, the entries'
      * buffer grows into the blob and the entries move up in place: its
      * pages are in memory already, and faulting in fresh pages for a copy
@@ -571,12 +607,21 @@ static int emit(struct cc *c, struct tb_buf *out)
     w += c->names.len;
     if (c->data.len > 0)
         memcpy(w, c->data.data, c->data.len);
+    w += c->data.len;
+    if (rrslen != 0)
+        zdb_st32(out->data + out->len + ZH_SOARR, emit_rrs(c, w));
     out->len += (size_t)total;
     return 0;
 }
 
 int dns_zone_compile(const struct dns_zone_src *z, struct tb_buf *out,
                      struct dns_diag *diag)
+{
+    return dns_zone_compile_flags(z, out, diag, 0);
+}
+
+int dns_zone_compile_flags(const struct dns_zone_src *z, struct tb_buf *out,
+                           struct dns_diag *diag, unsigned flags)
 {
     struct dns_diag quiet = {0};
     struct cc c;
@@ -587,6 +632,7 @@ int dns_zone_compile(const struct dns_zone_src *z, struct tb_buf *out,
     c.z = z;
     c.a = z->a;
     c.diag = diag != NULL ? diag : &quiet;
+    c.cflags = flags;
     c.rclass = z->rclass != 0 ? z->rclass : DNS_CLASS_IN;
     if (dns_name_check(z->origin, sizeof(z->origin)) <= 0) {
         dns_diag(c.diag, DNS_DIAG_ERROR, NULL, 0, "bad origin");

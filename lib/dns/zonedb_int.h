@@ -52,6 +52,7 @@ struct cc {
     unsigned olabels;
     uint16_t rclass;
     uint32_t zflags;
+    unsigned cflags; /* DNS_ZONE_COMPILE_* */
     uint32_t *ord; /* record indices, sorted, duplicates removed */
     size_t nrr;
     struct cnode *nodes;

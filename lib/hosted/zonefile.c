@@ -195,7 +195,8 @@ int dns_zonefile_compile(const char *path, const uint8_t *origin,
     if (rc != 0)
         goto out_said;
     tb_buf_init(&buf, &tb_heap);
-    rc = dns_zone_compile(&src, &buf, d);
+    rc = dns_zone_compile_flags(&src, &buf, d,
+                                lim != NULL ? lim->compile_flags : 0);
     if (rc == 0 && buf.err != 0)
         rc = buf.err;
     if (rc == 0) {
