@@ -64,10 +64,12 @@ struct qctx {
 };
 
 /* Skips a name (compression allowed if (ptr)) from (p); returns the
- * offset after it or 0 if malformed. */
+ * offset after it or 0 if malformed (a label over 63 bytes, more than 255
+ * bytes before its end or pointer: RFC 1035 3.1; a TSIG owner that long
+ * was echoed into BADKEY responses, found by fuzz_tsig). */
 static size_t skip_name2(const uint8_t *q, size_t len, size_t p, bool ptr)
 {
-    for (unsigned n = 0; n < 128 && p < len; n++) {
+    for (size_t start = p; p < len && p - start < DNS_NAME_MAXLEN;) {
         unsigned c = q[p];
         if (c == 0)
             return p + 1;
