@@ -19,7 +19,8 @@
  * socket per outbound query); the core matches a reply on (server address
  * and port, transport, ID, question) and rejects anything else.
  *
- * lib/dns/res_cache.c (the cache), res.c (tasks, iteration), res_hints.c
+ * lib/dns/res_cache.c (the cache), res.c (tasks, server selection, client
+ * queries), res_iter.c (frames, replies, what is believed), res_hints.c
  * (root hints).  Not yet: DNSSEC validation, QNAME minimisation, DNAME,
  * EDNS fallback, serve-stale, prefetch, forwarding, lock-free sharing of
  * one cache by several threads (see docs/DESIGN.md, "res").

@@ -1,0 +1,101 @@
+/*
+ * res_int.h -- private to the resolver core (res.c: tasks, server
+ * selection, the client side; res_iter.c: frames and replies): the task
+ * and resolver structures and the calls between the two files.
+ */
+#ifndef DNS_RES_INT_H
+#define DNS_RES_INT_H
+
+#include <tibra/dns.h>
+#include <tibra/dns/res.h>
+
+#define NS_MAX       16
+#define RESP_MAX     16384 /* client responses, TCP included */
+#define INFRA_SLOTS  256 /* server RTT table */
+#define SRTT_INIT_MS 300 /* unknown servers: tried before slow ones */
+#define SRTT_MAX_MS  10000
+#define MS           1000000ull
+#define SCRATCH      (DNS_MSG_MAXLEN + DNS_NAME_MAXLEN)
+
+struct srvaddr {
+    struct tb_addr addr;
+    uint8_t ns; /* index into frame.ns */
+    uint8_t tries;
+    bool bad; /* answered REFUSED, SERVFAIL, lame */
+};
+
+struct frame {
+    uint8_t qname[DNS_NAME_MAXLEN]; /* lowercased; moves along CNAMEs */
+    uint16_t qtype;
+    uint8_t zone[DNS_NAME_MAXLEN]; /* the cut the servers serve */
+    unsigned nns, naddr, referrals;
+    uint8_t ns[NS_MAX][DNS_NAME_MAXLEN];
+    bool ns_looked[NS_MAX]; /* a lookup of its address was made */
+    struct srvaddr addr[DNS_RES_ADDRS_MAX];
+    int parent_ns; /* frames > 0: the parent's NS being resolved */
+};
+
+struct dns_res_task {
+    struct dns_res *r;
+    bool used, done, waiting, tcp, want_tcp, trunc;
+    struct tb_addr client;
+    /* the client's question and EDNS */
+    uint16_t cid, cflags, udp_size, edns_do;
+    bool has_opt;
+    size_t cap;
+    /* the response being written; negative answers keep their SOA */
+    uint8_t resp[RESP_MAX];
+    struct dns_writer w;
+    size_t resp_len;
+    uint16_t rcode;
+    uint8_t soa[DNS_NAME_MAXLEN + 2 + 600];
+    size_t soa_len;
+    uint32_t soa_ttl;
+    unsigned queries, cnames, depth;
+    struct frame f[DNS_RES_DEPTH_MAX + 1];
+    /* the outstanding query */
+    int cur; /* address index in the top frame */
+    struct tb_addr srv;
+    uint8_t transport;
+    uint16_t id;
+    uint64_t sent_at, deadline;
+    uint8_t out[DNS_UDP_MINLEN];
+    size_t outlen;
+};
+
+struct infra {
+    struct tb_addr addr;
+    uint32_t srtt_ms;
+    bool used;
+};
+
+struct dns_res {
+    struct tb_alloc a;
+    struct dns_res_conf conf;
+    struct dns_res_hints hints;
+    struct dns_cache *cache;
+    struct dns_res_stats st;
+    struct dns_res_task *task;
+    struct infra infra[INFRA_SLOTS];
+    uint8_t payload[SCRATCH]; /* an RRset being gathered */
+    uint8_t rdata[SCRATCH]; /* one rdata decompressed */
+};
+
+static inline bool res_addr_eq(const struct tb_addr *a, const struct tb_addr *b)
+{
+    return a->af == b->af && a->port == b->port &&
+           memcmp(a->ip, b->ip, a->af == TB_AF_INET ? 4 : 16) == 0;
+}
+
+/* res.c */
+void res_response_start(struct dns_res_task *t, const uint8_t *question);
+
+/* res_iter.c */
+void res_frame_done(struct dns_res_task *t, uint16_t rcode);
+void res_fail_limit(struct dns_res_task *t);
+void res_frame_start(struct dns_res_task *t, struct frame *f, uint64_t now);
+void res_frame_push(struct dns_res_task *t, unsigned ns, uint64_t now);
+bool res_lookup_ok(const struct dns_res_task *t, unsigned i);
+void res_process(struct dns_res_task *t, const struct dns_msg *m, uint64_t now);
+
+#endif /* DNS_RES_INT_H */
