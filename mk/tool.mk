@@ -15,8 +15,10 @@ $(H)/libtibra.a: $(LIB_SRC:%.c=$(H)/%.o) $(HOSTED_SRC:%.c=$(H)/%.o)
 	$(Q)rm -f $@ && $(AR) rcD $@ $(sort $^)
 endif
 
-# tender/common/elf.o: the tenders' ELF reader, for tibra inspect.
-TOOL_EXTRA := $(H)/tender/common/elf.o
+# tender/common/elf.o: the tenders' ELF reader, for tibra inspect;
+# tool/vmmd/proto.o (+ attach.o's MAC parser): tibra-vmmd's requests.
+TOOL_EXTRA := $(H)/tender/common/elf.o $(H)/tool/vmmd/proto.o \
+	$(H)/tender/common/attach.o
 $(TOOL_BIN): $(TOOL_OBJ) $(TOOL_EXTRA) $(TOOL_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(HOSTCC) $(HOST_LDFLAGS) -o $@ $(TOOL_OBJ) $(TOOL_EXTRA) \

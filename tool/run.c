@@ -212,7 +212,7 @@ static void run_guest(const char *image, const char *target, const char *tap,
 }
 
 /* The image of service file (file), built when missing or out of date. */
-static char *ensure_built(const char *file, const char *target_override)
+char *ensure_built(const char *file, const char *target_override)
 {
     struct svc_conf c;
     struct dns_diag d = {NULL, NULL, 0, 0};

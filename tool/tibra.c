@@ -9,6 +9,7 @@
  *   tibra inspect IMAGE     -> what the image holds (inspect.c)
  *   tibra run FILE|IMAGE    -> build if needed, then run it (run.c)
  *   tibra deploy systemd F  -> hardened systemd units (deploy.c)
+ *   tibra create|list|...   -> requests to tibra-vmmd (vmm.c)
  *
  * This file holds the dispatch and the manual (--help of each command,
  * man-page style: docs/tibra.md says the same at more length).  A host
@@ -40,6 +41,8 @@ static const char usage_text[] =
 "              [-- IMAGE-ARGS...]\n"
 "    tibra deploy systemd SERVICE-FILE [-o DIR] [--prefix PREFIX]\n"
 "              [--image IMAGE] [--conf PATH] [--user USER] [--target T]\n"
+"    tibra create|destroy|restart|list|info|console|stats|block ...\n"
+"              (unikernels run by tibra-vmmd: tibra create --help)\n"
 "    tibra COMMAND --help\n"
 "    tibra -h | --help | -V | --version\n"
 "\n"
@@ -279,6 +282,19 @@ static const struct {
     {"deploy", deploy_text,
      "tibra deploy systemd SERVICE-FILE [-o DIR] [--prefix PREFIX] "
      "[--image IMAGE] [--conf PATH] [--user USER] [--target T]"},
+    {"create", vmm_text,
+     "tibra create NAME IMAGE|SERVICE-FILE [--target T] [--mem MIB] "
+     "[--cpus LIST] [--net DEV=BRIDGE[@MAC]] [--create-bridge] "
+     "[--block DEV=BLOCK] [--arg WORD] [--restart-on-fail[=CODES]] "
+     "[--startup N]"},
+    {"destroy", vmm_text, "tibra destroy NAME"},
+    {"restart", vmm_text, "tibra restart NAME"},
+    {"list", vmm_text, "tibra list"},
+    {"info", vmm_text, "tibra info NAME"},
+    {"console", vmm_text, "tibra console NAME [--since SECONDS] [--follow]"},
+    {"stats", vmm_text, "tibra stats [NAME]"},
+    {"block", vmm_text,
+     "tibra block create NAME MIB | block list | block destroy NAME"},
 };
 
 void tool_help(const char *cmd)
@@ -351,7 +367,14 @@ int main(int argc, char **argv)
         return cmd_run(argc, argv);
     if (!strcmp(cmd, "deploy"))
         return cmd_deploy(argc, argv);
-    fprintf(stderr, "usage: tibra check|build|verify|inspect|run|deploy ... "
+    static const char *const vmm_cmds[] = {"create", "destroy", "restart",
+                                           "list",   "info",    "console",
+                                           "stats",  "block"};
+    for (size_t i = 0; i < sizeof(vmm_cmds) / sizeof(vmm_cmds[0]); i++)
+        if (!strcmp(cmd, vmm_cmds[i]))
+            return cmd_vmm(argc, argv);
+    fprintf(stderr, "usage: tibra check|build|verify|inspect|run|deploy|"
+                    "create|destroy|restart|list|info|console|stats|block ... "
                     "(tibra --help for more)\n");
     return TOOL_EXIT_USAGE;
 }

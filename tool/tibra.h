@@ -9,6 +9,7 @@
  *   verify.c   tibra verify: re-hash the inputs, rebuild, compare
  *   inspect.c  tibra inspect: what an image holds
  *   deploy.c   tibra deploy systemd: hardened units for a service
+ *   vmm.c      tibra create/destroy/list/...: requests to tibra-vmmd
  *
  * A host tool: hosted C, errx(3) on failure of the tool itself, never
  * linked into a guest.  Exit statuses: TOOL_EXIT_* below.
@@ -202,6 +203,13 @@ int cmd_run(int argc, char **argv);
 /* deploy.c: tibra deploy systemd; its manual (tibra.c's table). */
 int cmd_deploy(int argc, char **argv);
 extern const char deploy_text[];
+/* vmm.c: the tibra-vmmd commands (create, destroy, restart, list, info,
+ * console, stats, block), (argv[1]) says which; one manual for all. */
+int cmd_vmm(int argc, char **argv);
+extern const char vmm_text[];
+/* run.c: the image of service file (file), built when missing or out of
+ * date (exits with build's status if the build fails); malloc'd. */
+char *ensure_built(const char *file, const char *target_override);
 /* tibra.c: execs tibra-dnsd with (args); exits if it cannot. */
 __attribute__((noreturn)) void exec_dnsd(char **args);
 /* The machine this tool runs on ("x86_64"), as uname -m says. */
