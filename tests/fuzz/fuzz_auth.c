@@ -4,8 +4,10 @@
  * delegation with glue, RRSIGs, an RRset too big for UDP, and the root) is
  * compiled once; each input is then answered as a UDP query (first byte
  * bit 0 clear) or a TCP query (set), by the two-zone set (bit 1 clear) or
- * by a set of example.com alone (set: the one-zone path), the rest of the
- * input being the query.
+ * by a set of example.com alone (set: the one-zone path), with DNS
+ * Cookies on (bit 2: dns_auth_answer_env() with a cookie context and a
+ * peer, IPv6 when bit 3 is set, cookies required when bit 4 is), the rest
+ * of the input being the query.
  *
  * Invariants: the response fits (cap) and, over UDP, the largest size the
  * engine may choose (udp_max); it is empty (dropped) or parses with
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../unit/test_auth_util.h"
+#include <tibra/dns/srv.h>
 
 #define REQUIRE(x)                                                             \
     do {                                                                       \
@@ -94,6 +97,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct dns_auth_stats st = {0};
+    static const uint8_t secret[DNS_COOKIE_SECRET_LEN] = {1, 2, 3};
+    static const struct tb_addr p4 = {.af = TB_AF_INET, .ip = {192, 0, 2, 1}};
+    static const struct tb_addr p6 = {.af = TB_AF_INET6, .ip = {0x20, 1}};
+    struct dns_cookie ck;
+    struct dns_auth_env env = {0};
     struct dns_msg m;
     unsigned flags;
     size_t n, cap;
@@ -107,8 +115,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++;
     size--;
     resp[cap] = 0x5a;
-    n = dns_auth_answer(data[-1] & 2 ? zs1 : zs, data, size, resp, cap, flags,
-                        &st);
+    if (data[-1] & 4) {
+        dns_cookie_init(&ck, secret, 1700000000ll * 1000000000ll,
+                        (data[-1] & 16) != 0);
+        env.cookie = &ck;
+        env.peer = data[-1] & 8 ? &p6 : &p4;
+        env.now = 12345;
+        n = dns_auth_answer_env(data[-1] & 2 ? zs1 : zs, data, size, resp, cap,
+                                flags, &env, &st);
+        REQUIRE(env.cookie_res <= DNS_COOKIE_MALFORMED);
+    } else {
+        n = dns_auth_answer(data[-1] & 2 ? zs1 : zs, data, size, resp, cap,
+                            flags, &st);
+    }
     REQUIRE(resp[cap] == 0x5a);
     REQUIRE(n <= cap);
     REQUIRE(st.queries == 1);

@@ -10,6 +10,9 @@
  *   0xc0-0xdf  time: the clock moves by (c & 0x1f) seconds, then expire
  *   0xe0-0xff  eof
  *
+ * DNS Cookies are on (a fixed secret, an IPv4 peer), so COOKIE options in
+ * the stream take the cookie path.
+ *
  * Invariants: the session never offers more room than its buffer, output
  * is always a sequence of whole framed responses each of which parses with
  * dns_msg_parse() and has QR set, a done session offers no room, and no
@@ -76,6 +79,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct dns_srv srv;
     static const struct dns_srv_conf conf = {.tcp_idle_ns = 10000000000ull,
                                              .tcp_max_queries = 50};
+    static const uint8_t secret[DNS_COOKIE_SECRET_LEN] = {9, 8, 7};
+    static const struct tb_addr peer = {.af = TB_AF_INET,
+                                        .ip = {198, 51, 100, 7}};
+    static struct dns_cookie ck;
     struct dns_tcp t;
     uint64_t now = 1;
     size_t i = 0, skip = 0;
@@ -83,7 +90,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (zs == NULL)
         init();
     dns_srv_init(&srv, zs, &conf);
-    dns_tcp_open(&t, &srv, NULL, rbuf, wbuf, now);
+    dns_cookie_init(&ck, secret, 1700000000ll * 1000000000ll, true);
+    srv.cookie = &ck;
+    dns_tcp_open(&t, &srv, &peer, rbuf, wbuf, now);
     while (i < size) {
         uint8_t c = data[i++];
         const uint8_t *out;
