@@ -16,6 +16,7 @@
 #ifndef DNSD_H
 #define DNSD_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <tibra/dns.h>
 #include <tibra/dns/srv.h>
@@ -88,6 +89,46 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
 /* Frees (z) (MAY be NULL) and drops its references to blobs. */
 void dnsd_zones_free(struct dnsd_zones *z);
 
+/* Drops one reference to (b) (MAY be NULL); frees it at zero. */
+void dnsd_blob_put(struct dnsd_blob *b);
+/*
+ * A new set: (cur)'s blobs, shared, with zone (i)'s replaced by (b) (MAY
+ * be NULL: zone (i) not served).  Returns 0 with it in (*out), or a
+ * TB_E*.  Under dnsd_publish_lock (xfrin.c).
+ */
+int dnsd_zones_swap(const struct svc_conf *c, const struct dnsd_zones *cur,
+                    size_t i, struct dnsd_blob *b,
+                    const struct dns_auth_opts *opts, struct dnsd_zones **out);
+
+/* ---- secondary zones (xfrin.c) ------------------------------------- */
+
+struct dnsd_xfrin;
+struct dns_xfrin;
+struct dnsd_server;
+
+/* Held by whoever builds and publishes a zone set after start-up (the
+ * SIGHUP reload, the transfer thread): they are the only two writers. */
+extern pthread_mutex_t dnsd_publish_lock;
+
+/*
+ * Sets up the secondary zones of (c) (none: (*out) NULL, returns 0):
+ * one lib/dns state machine each, the kept copy (the zone's file and
+ * FILE.expire) loaded and, while not expired, swapped into (*zones)
+ * before the first publish.  Returns 0 or TB_ENOMEM.
+ */
+int dnsd_xfrin_open(struct dnsd_xfrin **out, const struct svc_conf *c,
+                    const struct dns_auth_opts *opts, struct dnsd_zones **zones);
+/* The secondaries, sorted, for the workers' service cores (NOTIFY in,
+ * SERVFAIL while not served); (xf) MAY be NULL (none). */
+void dnsd_xfrin_secondaries(const struct dnsd_xfrin *xf,
+                            struct dns_xfrin *const **zones, size_t *n);
+/* Starts the transfer thread, which publishes through (srv). */
+int dnsd_xfrin_start(struct dnsd_xfrin *xf, struct dnsd_server *srv);
+/* Wakes the transfer thread (a NOTIFY marked a zone); any thread. */
+void dnsd_xfrin_kick(void);
+/* Stops the thread, closes its sockets, frees (xf) (MAY be NULL). */
+void dnsd_xfrin_close(struct dnsd_xfrin *xf);
+
 /* ---- server (server.c) --------------------------------------------- */
 
 struct dnsd_server;
@@ -111,6 +152,9 @@ struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
                                        struct dnsd_zones *z);
 /* The published set (main thread only: it is the only writer). */
 struct dnsd_zones *dnsd_server_current(struct dnsd_server *s);
+/* Gives every worker's service core the secondaries (before start). */
+void dnsd_server_secondaries(struct dnsd_server *s,
+                             struct dns_xfrin *const *zones, size_t n);
 /* Starts the worker threads (a set MUST have been published); with (pin),
  * worker i runs only on the i-th CPU of the process's affinity mask. */
 int dnsd_server_start(struct dnsd_server *s, bool pin);

@@ -197,6 +197,9 @@ static int write_pidfile(const char *path)
 /* The metrics port, when the service file has one (NULL: off). */
 static struct dnsd_metrics *metrics;
 
+/* The secondary zones' transfer thread (NULL: none). */
+static struct dnsd_xfrin *xfrin;
+
 /* The main thread's life after startup: wait for signals. */
 static int signal_loop(struct dnsd_server *srv, const struct svc_conf *c,
                        const struct dns_auth_opts *opts, sigset_t *set)
@@ -210,12 +213,16 @@ static int signal_loop(struct dnsd_server *srv, const struct svc_conf *c,
             struct dnsd_zones *cur = dnsd_server_current(srv), *nz, *old;
             dnsd_log("SIGHUP: reloading %zu zone%s", c->nzones,
                      c->nzones == 1 ? "" : "s");
+            pthread_mutex_lock(&dnsd_publish_lock); /* vs transfers in */
+            cur = dnsd_server_current(srv);
             if (dnsd_zones_load(c, cur, opts, &nz) != 0) {
+                pthread_mutex_unlock(&dnsd_publish_lock);
                 dnsd_log("reload failed; still serving the previous zones");
                 continue;
             }
             old = dnsd_server_publish(srv, nz);
             dnsd_zones_free(old); /* no worker can still be reading it */
+            pthread_mutex_unlock(&dnsd_publish_lock);
             if (metrics != NULL)
                 dnsd_metrics_zones(metrics, nz);
             dnsd_log("reload done");
@@ -244,6 +251,8 @@ int main(int argc, char **argv)
     struct dnsd_zones *zones = NULL;
     struct dnsd_server *srv = NULL;
     struct dns_srv_stats st;
+    struct dns_xfrin *const *sec;
+    size_t nsec;
     bool check = false, pin = false, pid_written = false;
     unsigned workers = 0;
     sigset_t set;
@@ -347,6 +356,13 @@ int main(int argc, char **argv)
         dnsd_log("%s: cannot listen; nothing started", argv[optind]);
         goto out_zones;
     }
+    if (dnsd_xfrin_open(&xfrin, &conf, &opts, &zones) != 0) {
+        dnsd_log("secondary zones: out of memory");
+        rc = 1;
+        goto out_server;
+    }
+    dnsd_xfrin_secondaries(xfrin, &sec, &nsec);
+    dnsd_server_secondaries(srv, sec, nsec);
     dnsd_server_publish(srv, zones);
     if (conf.metrics.family != 0) {
         rc = dnsd_metrics_open(&metrics, &conf, srv);
@@ -368,6 +384,8 @@ int main(int argc, char **argv)
         dnsd_log("listening on %s (udp, tcp)", txt);
     }
     rc = dnsd_server_start(srv, pin);
+    if (rc == 0)
+        rc = dnsd_xfrin_start(xfrin, srv);
     if (rc == 0 && metrics != NULL)
         rc = dnsd_metrics_start(metrics);
     if (rc != 0)
@@ -378,6 +396,7 @@ int main(int argc, char **argv)
              TB_VERSION);
     rc = signal_loop(srv, &conf, &opts, &set);
 out_server:
+    dnsd_xfrin_close(xfrin); /* before the set it publishes into goes */
     dnsd_metrics_stop(metrics);
     zones = dnsd_server_stop(srv, &st);
     if (rc == 0) {

@@ -679,6 +679,10 @@ static void *worker_main(void *arg)
         }
         if (w->nready != 0)
             service_ready(w, now ? now : now_ns());
+        if (TB_UNLIKELY(w->core.notified)) { /* a NOTIFY for a secondary */
+            w->core.notified = false;
+            dnsd_xfrin_kick();
+        }
         if (timed) {
             now = now_ns();
             if (now - last_sweep >= SWEEP_MS * 1000000ull) {
@@ -993,6 +997,15 @@ int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
 fail:
     server_free(s);
     return rc;
+}
+
+void dnsd_server_secondaries(struct dnsd_server *s,
+                             struct dns_xfrin *const *zones, size_t n)
+{
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        s->w[i].core.xfrin = zones;
+        s->w[i].core.nxfrin = n;
+    }
 }
 
 int dnsd_server_start(struct dnsd_server *s, bool pin)

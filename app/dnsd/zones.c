@@ -225,7 +225,19 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
         const struct svc_zone *sz = &c->zones[i];
         struct dnsd_blob *b = NULL;
         unsigned e0 = d.errors;
-        int r = load_one(sz, &b, &d);
+        int r;
+
+        if (sz->nprimary > 0) {
+            /* A secondary: its versions come from xfrin.c (the kept copy
+             * at start-up, transfers after); a reload keeps what is
+             * served. */
+            b = old != NULL ? old->blob[i] : NULL;
+            if (b != NULL)
+                b->ref++;
+            z->blob[i] = b;
+            continue;
+        }
+        r = load_one(sz, &b, &d);
 
         if (r != 0 && d.errors == e0) /* make sure it is said */
             dns_diag(&d, DNS_DIAG_ERROR, sz->file, 0, "%s", tb_strerror(r));
@@ -277,6 +289,48 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
                  failed);
 out:
     free(fresh);
+    free(blobs);
+    free(lens);
+    if (rc != 0) {
+        dnsd_zones_free(z);
+        return rc;
+    }
+    *out = z;
+    return 0;
+}
+
+void dnsd_blob_put(struct dnsd_blob *b)
+{
+    blob_put(b);
+}
+
+int dnsd_zones_swap(const struct svc_conf *c, const struct dnsd_zones *cur,
+                    size_t i, struct dnsd_blob *b,
+                    const struct dns_auth_opts *opts, struct dnsd_zones **out)
+{
+    struct dnsd_zones *z = calloc(1, sizeof(*z));
+    const void **blobs = calloc(c->nzones + 1, sizeof(*blobs));
+    size_t *lens = calloc(c->nzones + 1, sizeof(*lens)), nb = 0;
+    int rc = TB_ENOMEM;
+
+    if (z == NULL || blobs == NULL || lens == NULL)
+        goto out;
+    z->n = c->nzones;
+    z->blob = calloc(c->nzones + 1, sizeof(*z->blob));
+    if (z->blob == NULL)
+        goto out;
+    for (size_t k = 0; k < c->nzones; k++) {
+        struct dnsd_blob *x = k == i ? b : cur->blob[k];
+        if (x == NULL)
+            continue;
+        x->ref++;
+        z->blob[k] = x;
+        blobs[nb] = x->data;
+        lens[nb++] = x->len;
+    }
+    dnsd_xfr_setup(c, cur, z); /* on failure: served, not transferred */
+    rc = dns_zoneset_build(&z->zs, blobs, lens, nb, opts, &tb_heap);
+out:
     free(blobs);
     free(lens);
     if (rc != 0) {

@@ -64,6 +64,17 @@
 #define SVC_IXFR_HISTORY_MAX          100000
 
 
+/* Secondary zones (as Knot's defaults: refresh-min-interval etc.). */
+#define SVC_PRIMARIES_MAX          8 /* = DNS_XFRIN_PRIMARIES_MAX */
+#define SVC_DEFAULT_REFRESH_MIN    2
+#define SVC_DEFAULT_REFRESH_MAX    86400
+#define SVC_DEFAULT_RETRY_MIN      1
+#define SVC_DEFAULT_RETRY_MAX      86400
+#define SVC_DEFAULT_EXPIRE_MIN     3
+#define SVC_DEFAULT_EXPIRE_MAX     1209600
+
+#define SVC_KEYS_MAX 1024 /* key: statements (TSIG) */
+
 enum svc_target { SVC_TARGET_UNIX = 0, SVC_TARGET_HVT, SVC_TARGET_SPT };
 enum svc_arch { SVC_ARCH_HOST = 0, SVC_ARCH_X86_64, SVC_ARCH_AARCH64 };
 
@@ -84,6 +95,14 @@ struct svc_zone {
     unsigned line; /* line of its `zone:` statement */
     uint64_t max_size; /* zone-max-size: its own, else the service's */
     uint64_t max_records; /* zone-max-records: likewise */
+    /* A secondary (transfers in, lib/dns/xfrin.c): nprimary > 0; then
+     * (file), when given, is where the transferred zone is kept. */
+    struct svc_addr primary[SVC_PRIMARIES_MAX]; /* port: 53 by default */
+    unsigned nprimary;
+    /* Bounds on the SOA's refresh, retry, expire (seconds; 0: not
+     * given, the driver uses SVC_DEFAULT_* below). */
+    uint32_t refresh_min, refresh_max, retry_min, retry_max;
+    uint32_t expire_min, expire_max;
     struct svc_addr *allow_xfr; /* allow-transfer: prefixes (plen), owned */
     size_t nallow_xfr;
     struct svc_addr *notify; /* notify: secondaries (port), owned */

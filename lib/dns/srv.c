@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <tibra/dns/srv.h>
+#include <tibra/dns/xfrin.h>
 
 enum {
     DNS_TCP_S_OPEN = 0, /* reading and answering */
@@ -50,8 +51,34 @@ static void count_cookie(struct dns_srv_stats *st, unsigned res,
         st->cookie_badcookie++;
 }
 
+/*
+ * A query REFUSED for a name inside a secondary zone that is not served
+ * (no transfer yet, or expired): SERVFAIL, as NSD and Knot answer, with
+ * the question only.  Off the common path: only REFUSED comes here.
+ */
+static size_t secondary_servfail(struct dns_srv *s, uint8_t *resp, size_t len)
+{
+    uint8_t name[DNS_NAME_MAXLEN];
+    size_t nlen, next;
+
+    if (len < DNS_HDR_LEN || DNS_RCODE(tb_get16(resp + 2)) !=
+                                 DNS_RCODE_REFUSED ||
+        DNS_OPCODE(tb_get16(resp + 2)) != DNS_OPCODE_QUERY ||
+        tb_get16(resp + 4) != 1 ||
+        dns_name_unpack(resp, len, DNS_HDR_LEN, name, &nlen, &next) != 0 ||
+        next + 4 > len || dns_xfrin_find(s->xfrin, s->nxfrin, name) == NULL)
+        return len;
+    tb_put16(resp + 2, (uint16_t)((tb_get16(resp + 2) & ~(0xf | DNS_FLAG_AA)) |
+                                  DNS_RCODE_SERVFAIL));
+    memset(resp + 6, 0, 6); /* AN, NS, AR: the question alone */
+    s->st.auth.refused--;
+    s->st.auth.servfail++;
+    return next + 4;
+}
+
 /* The answer, with the service's context: the peer and the time matter
- * only when cookies are on (peer NULL: as off). */
+ * only when cookies are on (peer NULL: as off).  NOTIFY for a secondary
+ * zone is answered by lib/dns/xfrin_notify.c. */
 static size_t answer(struct dns_srv *s, const struct tb_addr *peer,
                      const uint8_t *q, size_t qlen, uint8_t *resp, size_t cap,
                      unsigned flags, uint64_t now, uint8_t *res)
@@ -61,9 +88,20 @@ static size_t answer(struct dns_srv *s, const struct tb_addr *peer,
         .peer = peer,
         .now = now,
         .cookie_res = DNS_COOKIE_NONE};
-    size_t len = dns_auth_answer_env(s->zs, q, qlen, resp, cap, flags, &env,
-                                     &s->st.auth);
+    size_t len;
+    bool marked;
 
+    if (TB_UNLIKELY(s->nxfrin != 0) &&
+        (len = dns_xfrin_notify_in(s->xfrin, s->nxfrin, peer, q, qlen, resp,
+                                   cap, &marked)) != 0) {
+        s->notified |= marked;
+        *res = DNS_COOKIE_NONE;
+        return len == SIZE_MAX ? 0 : len;
+    }
+    len = dns_auth_answer_env(s->zs, q, qlen, resp, cap, flags, &env,
+                              &s->st.auth);
+    if (TB_UNLIKELY(s->nxfrin != 0))
+        len = secondary_servfail(s, resp, len);
     if (TB_UNLIKELY(env.cookie_res != DNS_COOKIE_NONE))
         count_cookie(&s->st, env.cookie_res, resp, len);
     *res = env.cookie_res;

@@ -786,6 +786,56 @@ static void notify_targets(struct parser *ps, struct svc_zone *z,
     }
 }
 
+/* primary ADDR[@PORT] [key NAME]: a secondary zone (transfers in). */
+static void primary_item(struct parser *ps, struct svc_zone *z,
+                         const struct tok *t, size_t n)
+{
+    char showbuf[48];
+    struct svc_addr a = {0};
+
+    if (n != 2 && !(n == 4 && tok_is(&t[2], "key"))) {
+        perr(ps, "primary needs one ADDR or ADDR@PORT (and optionally "
+                 "key NAME)");
+        return;
+    }
+    if (n == 4) {
+        /* TODO(xfrin): TSIG, once key: sections exist. */
+        perr(ps, "primary %s: 'key' (TSIG) is not supported yet",
+             SHOW(&t[1]));
+        return;
+    }
+    if (z->nprimary == SVC_PRIMARIES_MAX) {
+        perr(ps, "zone %s: more than %d primaries", z->name,
+             SVC_PRIMARIES_MAX);
+        return;
+    }
+    if (addr_port(ps, "primary", &t[1], &a))
+        z->primary[z->nprimary++] = a;
+}
+
+/* The bounds on a secondary's SOA timers (Knot's names and defaults). */
+static bool secondary_timer(struct parser *ps, struct svc_zone *z,
+                            const struct tok *t, size_t n)
+{
+    static const char *const keys[6] = {
+        "refresh-min-interval", "refresh-max-interval", "retry-min-interval",
+        "retry-max-interval",   "expire-min-interval",  "expire-max-interval"};
+    uint32_t *dst[6] = {&z->refresh_min, &z->refresh_max, &z->retry_min,
+                        &z->retry_max,   &z->expire_min,  &z->expire_max};
+    uint64_t v;
+
+    for (unsigned i = 0; i < 6; i++) {
+        if (!tok_is(&t[0], keys[i]))
+            continue;
+        if (n != 2)
+            perr(ps, "%s needs exactly one value (seconds)", keys[i]);
+        else if (num(ps, keys[i], &t[1], 1, UINT32_MAX, &v))
+            *dst[i] = (uint32_t)v;
+        return true;
+    }
+    return false;
+}
+
 static void zone_item(struct parser *ps, const struct tok *t, size_t n)
 {
     struct svc_zone *z = cur_zone(ps);
@@ -825,8 +875,9 @@ static void zone_item(struct parser *ps, const struct tok *t, size_t n)
             size_val(ps, "ixfr-history-size", &t[1], 0, 1ull << 40,
                      &z->ixfr_history_size);
     } else if (tok_is(&t[0], "primary")) {
-        perr(ps, "zone %s: '%s' (zone transfers) is not supported yet", z->name,
-             SHOW(&t[0]));
+        primary_item(ps, z, t, n);
+    } else if (secondary_timer(ps, z, t, n)) {
+        /* refresh-min-interval ... expire-max-interval */
     } else {
         perr(ps, "unknown zone key '%s'", SHOW(&t[0]));
     }
@@ -1025,7 +1076,7 @@ static void check_zones(struct parser *ps)
     struct svc_conf *c = ps->c;
 
     for (size_t i = 0; i < c->nzones; i++) {
-        if (c->zones[i].file == NULL) {
+        if (c->zones[i].file == NULL && c->zones[i].nprimary == 0) {
             ps->line = c->zones[i].line;
             perr(ps, "zone %s has no file (add: file PATH)", c->zones[i].name);
         }

@@ -236,9 +236,15 @@ static void test_errors(void)
     expect_error("service: listen 127.0.0.1\nkey: k1 hmac-sha256\n",
                  "t.conf:2: 'key:' statements are not supported yet");
     expect_error("service: listen 127.0.0.1\n"
-                 "zone: x.; file f; primary 192.0.2.1\n",
-                 "t.conf:2: zone x.: 'primary' (zone transfers) is not "
+                 "zone: x.; primary 192.0.2.1 key k\n",
+                 "t.conf:2: primary 192.0.2.1: 'key' (TSIG) is not "
                  "supported yet");
+    expect_error("service: listen 127.0.0.1\nzone: x.; primary 192.0.2\n",
+                 "t.conf:2: primary: '192.0.2'");
+    expect_error("service: listen 127.0.0.1\nzone: x.; primary\n",
+                 "t.conf:2: primary needs one ADDR");
+    expect_error("service: listen 127.0.0.1\nzone: x.\n",
+                 "t.conf:2: zone x. has no file");
     expect_error("service: name a b\n", "name takes one value");
     expect_error("service: name\n", "name needs a value");
     expect_error("service: name a; name b\n",
@@ -305,6 +311,30 @@ static void test_errors(void)
 }
 
 /* Issue 7: nsid, as Knot's nsid: takes it (text, or 0x and hex bytes). */
+/* Secondary zones: primaries (no file needed) and the timer bounds. */
+static void test_secondary(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+
+    REQUIRE(parse(&c, "d/t.conf",
+                  "service: listen 127.0.0.1\n"
+                  "zone: s.; primary 192.0.2.1; primary [2001:db8::1]@5300\n"
+                  "  refresh-min-interval 5; expire-max-interval 3600\n"
+                  "zone: t.; primary 127.0.0.1@53; file t.zone\n",
+                  &d) == 0);
+    CHECK_EQ(c.zones[0].nprimary, 2);
+    CHECK_EQ(c.zones[0].primary[0].port, 53);
+    CHECK_EQ(c.zones[0].primary[1].family, 6);
+    CHECK_EQ(c.zones[0].primary[1].port, 5300);
+    CHECK(c.zones[0].file == NULL);
+    CHECK_EQ(c.zones[0].refresh_min, 5);
+    CHECK_EQ(c.zones[0].expire_max, 3600);
+    CHECK_EQ(c.zones[0].retry_min, 0);
+    CHECK_STR(c.zones[1].file, "d/t.zone");
+    svc_conf_free(&c);
+}
+
 static void bug7_nsid(void)
 {
     struct svc_conf c;
@@ -582,6 +612,7 @@ int main(void)
     RUN(test_all_keys);
     RUN(test_guest_keys);
     RUN(test_errors);
+    RUN(test_secondary);
     RUN(bug7_nsid);
     RUN(test_bytes);
     RUN(test_alloc_failure);

@@ -38,6 +38,7 @@
 
 #define CONN_MAX     64
 #define CONN_OUT_MAX (1u << 20) /* a follower this far behind is dropped */
+#define CONN_IDLE_MS 10000 /* a request must arrive whole within this */
 
 struct vmmd vmmd = {.kvm_fd = -1};
 
@@ -48,6 +49,7 @@ struct conn {
     struct sbuf out;
     size_t outoff;
     bool done; /* close once out is sent */
+    int64_t deadline; /* the request must be in by then (now_ms) */
     char follow[VMMD_NAME_MAX]; /* console --follow of this unikernel */
     struct conn *next;
 };
@@ -138,10 +140,12 @@ static void handle(struct conn *c, const uint8_t *body, size_t n)
     char err[512];
     int rc = 0;
 
-    if (vmmd_req_decode(body, n, &r, err, sizeof(err)) != 0 ||
-        r.op == VMMD_OP_RECORD) {
-        if (r.op == VMMD_OP_RECORD)
-            snprintf(err, sizeof(err), "not a request");
+    int bad = vmmd_req_decode(body, n, &r, err, sizeof(err));
+    if (bad == 0 && r.op == VMMD_OP_RECORD) {
+        snprintf(err, sizeof(err), "not a request (a state record)");
+        bad = -1;
+    }
+    if (bad != 0) {
         frames(&c->out, VMMD_R_ERR, err);
         c->done = true;
         return;
@@ -472,6 +476,8 @@ int main(int argc, char **argv)
         n += metrics_pollfds(mfd, pf + n);
         if (dl >= 0)
             wait = dl > now_ms() ? dl - now_ms() : 0;
+        if (nc > 0 && (wait < 0 || wait > 1000))
+            wait = 1000; /* client deadlines */
         if (poll(pf, n, wait > 60000 ? 60000 : (int)wait) < 0 && errno != EINTR)
             err(1, "poll");
         if (pf[0].revents & POLLIN) {
@@ -495,6 +501,10 @@ int main(int argc, char **argv)
                 keep = conn_write(pc[i]);
             else if (keep && pc[i]->done && pc[i]->follow[0] == 0)
                 keep = false;
+            /* A client that does not finish its request in time (or does
+             * not read its answer) loses its slot. */
+            if (keep && pc[i]->follow[0] == 0 && now_ms() > pc[i]->deadline)
+                keep = false;
             if (!keep)
                 conn_close(pc[i]);
         }
@@ -507,6 +517,7 @@ int main(int argc, char **argv)
                 memset(c, 0, sizeof(*c));
                 c->fd = fd;
                 c->img_fd = -1;
+                c->deadline = now_ms() + CONN_IDLE_MS;
                 c->in = xmalloc(4 + VMMD_FRAME_MAX);
                 c->next = conns;
                 conns = c;

@@ -98,6 +98,14 @@ struct dns_srv {
     struct dns_rrl *rrl; /* this thread's RRL table; NULL: RRL off */
     const struct dns_cookie *cookie; /* shared by the threads (read-only);
                                         NULL: cookies off */
+    /* Secondary zones (dns/xfrin.h), sorted by dns_xfrin_sort(): NOTIFY
+     * for them is answered here, and a query REFUSED inside one (not
+     * served: no transfer yet, or expired) gets SERVFAIL.  The driver
+     * sets them; (notified) turns true when a NOTIFY marked a zone for
+     * refresh, and the driver clears it when it has woken its loop. */
+    struct dns_xfrin *const *xfrin;
+    size_t nxfrin;
+    bool notified;
     struct dns_srv_stats st;
 };
 

@@ -85,7 +85,8 @@ struct dns_xfrin_io {
     const struct tb_addr *peer; /* UDP, TCP: the primary */
     const uint8_t *out; /* UDP: the datagram; TCP: the framed query */
     size_t out_len;
-    const char *msg; /* LOG: one line, NUL-terminated */
+    const char *msg; /* LOG: one line, NUL-terminated; ZONE: "IXFR"
+                        (deltas applied) or "AXFR" (a whole zone) */
 };
 
 /* One secondary zone.  Caller-placed; fields private unless marked. */

@@ -1,0 +1,208 @@
+#!/bin/bash
+# xfr_in.sh -- tibra-dnsd as a secondary (issue 10, lib/dns/xfrin.c):
+#   Knot primary:  initial AXFR; a change + NOTIFY -> IXFR (Knot keeps a
+#                  journal: zonefile-load difference); the new data served
+#   NSD primary:   initial AXFR; a change + NOTIFY -> the new data (NSD
+#                  4.6 has no IXFR out: it answers IXFR with the whole zone)
+#   fake primary (dnspython, xfr_fake.py): a broken zone (a record outside
+#                  the zone) with a newer serial leaves the old one
+#                  serving; a transfer stalled half-way, tibra-dnsd killed
+#                  with SIGKILL, restarted without any primary: it serves
+#                  the kept copy at once (old, complete); SOA expire 5 s
+#                  with the primary gone -> SERVFAIL
+# Everything on 127.0.0.1, ports picked free; every wait bounded; only
+# PIDs started here are stopped.
+TEST_NAME=xfr_in
+. "$(dirname "$0")/dnsd.bash"
+dnsd_setup xfr_in
+command -v knotd >/dev/null || skip "knotd not installed"
+command -v knotc >/dev/null || skip "knotc not installed"
+command -v nsd >/dev/null || skip "nsd not installed"
+/usr/bin/python3 -c 'import dns.message' 2>/dev/null ||
+    skip "python3-dnspython not installed"
+HERE=$(cd "$(dirname "$0")" && pwd)
+PIDS=()
+cleanup_all() {
+    for p in "${PIDS[@]}"; do
+        kill -KILL "$p" 2>/dev/null
+    done
+    dnsd_cleanup
+}
+trap cleanup_all EXIT
+
+# wait_for WHAT CMD...: up to 20 s for CMD to succeed.
+wait_for() {
+    local what=$1
+    shift
+    for _ in $(seq 200); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    fail "$what: not within 20 s"
+}
+serial_is() { # serial_is N: tibra answers the SOA with serial N
+    [ "$(q +short example.test SOA | awk '{print $3}')" = "$1" ]
+}
+sec_conf() { # sec_conf PRIMARY-PORT [EXTRA ZONE KEYS]
+    mkdir -p "$TMP/sec"
+    {
+        echo "service: name sec; workers 2; listen 127.0.0.1@$PORT"
+        echo "zone: example.test; primary 127.0.0.1@$1; file sec/example.test.zone"
+        [ -n "${2:-}" ] && echo "  $2"
+    } >"$TMP/ns.conf"
+}
+sec_start() {
+    "$DNSD" "$TMP/ns.conf" 2>>"$TMP/log" &
+    DNSD_PID=$!
+}
+
+# ---- Knot primary ------------------------------------------------------
+KPORT=$(dnsd_free_port)
+mkdir -p "$TMP/knot"
+dnsd_zone "$TMP/knot/example.test.zone" 1
+cat >"$TMP/knot/knot.conf" <<EOF
+server:
+    rundir: "$TMP/knot"
+    listen: 127.0.0.1@$KPORT
+database:
+    storage: "$TMP/knot"
+log:
+  - target: "$TMP/knot/log"
+    any: info
+remote:
+  - id: tibra
+    address: 127.0.0.1@$PORT
+acl:
+  - id: xfr
+    address: 127.0.0.1
+    action: transfer
+template:
+  - id: default
+    storage: "$TMP/knot"
+    zonefile-load: difference
+    journal-content: changes
+    zonefile-sync: -1
+    semantic-checks: off
+zone:
+  - domain: example.test
+    file: "example.test.zone"
+    notify: tibra
+    acl: xfr
+EOF
+knotd -c "$TMP/knot/knot.conf" 2>>"$TMP/knot/log" &
+PIDS+=($!)
+wait_for "knotd answers" dig @127.0.0.1 -p "$KPORT" +short example.test SOA
+sec_conf "$KPORT"
+sec_start
+wait_for "initial AXFR from Knot" serial_is 1
+expect "Knot: www after AXFR" "$(q +short www.example.test A)" 192.0.2.10
+expect_match "Knot: logged AXFR" "$(cat "$TMP/log")" "serial 1, .*\(AXFR\)"
+
+dnsd_zone "$TMP/knot/example.test.zone" 2
+echo "new A 192.0.2.77" >>"$TMP/knot/example.test.zone"
+knotc -c "$TMP/knot/knot.conf" zone-reload example.test >/dev/null ||
+    fail "knotc zone-reload"
+# The SOA refresh is 3600 s: only the NOTIFY brings serial 2 this soon.
+wait_for "NOTIFY + IXFR from Knot" serial_is 2
+expect "Knot: new record after IXFR" "$(q +short new.example.test A)" \
+    192.0.2.77
+expect_match "Knot: logged IXFR" "$(cat "$TMP/log")" "serial 2, .*\(IXFR\)"
+expect_match "Knot: NOTIFY answered" "$(cat "$TMP/knot/log")" \
+    "notify, outgoing, remote 127.0.0.1@$PORT, serial 2"
+# A NOTIFY from a stranger (not the primary's address) is refused.
+rc=$(/usr/bin/python3 - "$PORT" <<'PY'
+import sys, dns.message, dns.query, dns.opcode, dns.rdatatype
+m = dns.message.make_query("example.test.", dns.rdatatype.SOA)
+m.set_opcode(dns.opcode.NOTIFY)
+r = dns.query.udp(m, "127.0.0.1", port=int(sys.argv[1]), timeout=3,
+                  source="127.0.0.2")
+print(dns.rcode.to_text(r.rcode()))
+PY
+)
+expect "NOTIFY from 127.0.0.2 refused" "$rc" REFUSED
+dnsd_stop
+kill -TERM "${PIDS[0]}"
+
+# ---- NSD primary -------------------------------------------------------
+NPORT=$(dnsd_free_port)
+mkdir -p "$TMP/nsd"
+rm -rf "$TMP/sec"
+dnsd_zone "$TMP/nsd/example.test.zone" 10
+cat >"$TMP/nsd/nsd.conf" <<EOF
+server:
+    ip-address: 127.0.0.1@$NPORT
+    zonesdir: "$TMP/nsd"
+    database: ""
+    pidfile: "$TMP/nsd/nsd.pid"
+    xfrdfile: "$TMP/nsd/xfrd.state"
+    zonelistfile: "$TMP/nsd/zone.list"
+    xfrdir: "$TMP/nsd"
+    logfile: "$TMP/nsd/log"
+    username: ""
+    verbosity: 2
+remote-control:
+    control-enable: yes
+    control-interface: "$TMP/nsd/ctl.sock"
+zone:
+    name: example.test
+    zonefile: example.test.zone
+    notify: 127.0.0.1@$PORT NOKEY
+    provide-xfr: 127.0.0.1 NOKEY
+EOF
+nsd -d -c "$TMP/nsd/nsd.conf" 2>>"$TMP/nsd/log" &
+PIDS+=($!)
+wait_for "nsd answers" dig @127.0.0.1 -p "$NPORT" +short example.test SOA
+sec_conf "$NPORT"
+: >"$TMP/log"
+sec_start
+wait_for "initial AXFR from NSD" serial_is 10
+dnsd_zone "$TMP/nsd/example.test.zone" 11
+echo "new A 192.0.2.78" >>"$TMP/nsd/example.test.zone"
+nsd-control -c "$TMP/nsd/nsd.conf" reload example.test >/dev/null ||
+    fail "nsd-control reload"
+wait_for "NOTIFY + transfer from NSD" serial_is 11
+expect "NSD: new record" "$(q +short new.example.test A)" 192.0.2.78
+dnsd_stop
+kill -TERM "${PIDS[1]}"
+
+# ---- a fake primary: broken zones, a stalled transfer, expiry -----------
+FPORT=$(dnsd_free_port)
+rm -rf "$TMP/sec"
+# Serial 20 good; then serial 21 with a record outside the zone.
+/usr/bin/python3 "$HERE/xfr_fake.py" "$FPORT" "$TMP/fake" &
+PIDS+=($!)
+wait_for "fake primary answers" dig @127.0.0.1 -p "$FPORT" +short example.test SOA
+sec_conf "$FPORT" "expire-max-interval 5; refresh-max-interval 1; retry-max-interval 1"
+: >"$TMP/log"
+sec_start
+wait_for "AXFR from the fake primary" serial_is 20
+echo bad >"$TMP/fake.mode" # serve serial 21 with an out-of-zone record
+wait_for "the broken transfer refused" grep -q "a record outside the zone" \
+    "$TMP/log"
+expect "broken zone: serial 20 still served" \
+    "$(q +short example.test SOA | awk '{print $3}')" 20
+expect "broken zone: data still served" "$(q +short www.example.test A)" \
+    192.0.2.10
+echo stall >"$TMP/fake.mode" # serial 22: half the stream, then silence
+wait_for "a transfer stalled" grep -q "stalling" "$TMP/fake.log"
+kill -KILL "$DNSD_PID"
+wait "$DNSD_PID" 2>/dev/null
+DNSD_PID=
+# Restart with the primary silent: the kept copy is served at once,
+# whole (serial 20: every record of it, none of 22's).
+echo silent >"$TMP/fake.mode"
+sec_start
+wait_for "restart serves the kept copy" serial_is 20
+expect "kept copy: www" "$(q +short www.example.test A)" 192.0.2.10
+expect "kept copy: no record of the stalled version" \
+    "$(q +short half.example.test A)" ""
+expect "kept copy: big RRset whole" \
+    "$(q +tcp +short big.example.test TXT | wc -l)" 40
+# No refresh succeeds: after the SOA's expire (bounded to 5 s) SERVFAIL.
+wait_for "expiry" sh -c "dig @127.0.0.1 -p $PORT +time=2 +tries=1 \
+    example.test SOA | grep -q 'status: SERVFAIL'"
+expect_match "expiry logged" "$(cat "$TMP/log")" "expired"
+echo good >"$TMP/fake.mode"
+wait_for "served again after a transfer" serial_is 20
+dnsd_stop
+echo "SUCCESS"
