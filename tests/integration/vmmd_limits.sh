@@ -148,6 +148,34 @@ if command -v curl >/dev/null; then
     expect "metrics: 404 elsewhere" "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 http://127.0.0.1:9419/)" 404
 fi
 
+# A crash loop: a guest argument it refuses makes it exit 1 at once.
+# Restarts back off 1 s, 2 s, ...; destroy works while it waits.
+tbv create u2 "$TMP/s/u2.conf" --net service0=br0 --arg --no-such-option=1 \
+    --restart-on-fail
+expect "create a crash-looping u2" "$RC" 0
+for _ in $(seq 80); do
+    [ "$(info_field u2 restarts)" -ge 2 ] 2>/dev/null && break
+    sleep 0.1
+done
+tbv console u2
+expect_match "crash loop: back-off 1 s" "$OUT" "restarting in 1000 ms"
+expect_match "crash loop: back-off 2 s" "$OUT" "restarting in 2000 ms"
+expect_match "crash loop: the guest says why" "$OUT" "no-such-option"
+expect_match "crash loop: exit status" "$OUT" "tender exited with status 1"
+tbv destroy u2
+expect "destroy a crash-looping unikernel" "$RC" 0
+# --restart-on-fail=CODES: exit 1 is not listed, so no restart.
+tbv create u2 "$TMP/s/u2.conf" --net service0=br0 --arg --no-such-option=1 \
+    --restart-on-fail=3,4
+expect "create u2 restarting on 3,4 only" "$RC" 0
+for _ in $(seq 50); do
+    [ "$(info_field u2 state)" = exited ] && break
+    sleep 0.1
+done
+expect "exit 1 with --restart-on-fail=3,4: exited" "$(info_field u2 state)" exited
+expect "exit 1 with --restart-on-fail=3,4: no restart" "$(info_field u2 restarts)" 0
+tbv destroy u2
+
 tbv destroy u1
 expect "destroy u1" "$RC" 0
 expect "no TAP left" "$(ip -o link show | grep -c tbv)" 0
