@@ -117,7 +117,8 @@ extern pthread_mutex_t dnsd_publish_lock;
  * before the first publish.  Returns 0 or TB_ENOMEM.
  */
 int dnsd_xfrin_open(struct dnsd_xfrin **out, const struct svc_conf *c,
-                    const struct dns_auth_opts *opts, struct dnsd_zones **zones);
+                    const struct dns_auth_opts *opts,
+                    struct dnsd_zones **zones);
 /* The secondaries, sorted, for the workers' service cores (NOTIFY in,
  * SERVFAIL while not served); (xf) MAY be NULL (none). */
 void dnsd_xfrin_secondaries(const struct dnsd_xfrin *xf,

@@ -355,8 +355,8 @@ static void tcp_ready(struct sec *s, short rev, uint64_t now)
         s->connecting = false;
     }
     while (s->qoff < s->qlen) {
-        ssize_t w = send(s->tcp, s->q + s->qoff, s->qlen - s->qoff,
-                         MSG_NOSIGNAL);
+        ssize_t w =
+            send(s->tcp, s->q + s->qoff, s->qlen - s->qoff, MSG_NOSIGNAL);
         if (w < 0 && errno == EAGAIN)
             return;
         if (w <= 0)
@@ -391,8 +391,8 @@ static void udp_ready(struct sec *s, uint64_t now)
         struct sockaddr_storage ss;
         socklen_t sl = sizeof(ss);
         struct tb_addr peer;
-        ssize_t r = recvfrom(s->udp, buf, sizeof(buf), 0,
-                             (struct sockaddr *)&ss, &sl);
+        ssize_t r =
+            recvfrom(s->udp, buf, sizeof(buf), 0, (struct sockaddr *)&ss, &sl);
         if (r < 0)
             return;
         tb_addr_from_sockaddr((struct sockaddr *)&ss, &peer);
@@ -468,8 +468,8 @@ static void *loop(void *arg)
             }
             if (s->tcp >= 0) {
                 pfd[np] = (struct pollfd){
-                    s->tcp, s->connecting || s->qoff < s->qlen ? POLLOUT : POLLIN,
-                    0};
+                    s->tcp,
+                    s->connecting || s->qoff < s->qlen ? POLLOUT : POLLIN, 0};
                 who[np++] = s;
             }
         }
@@ -533,8 +533,8 @@ static void restore(struct sec *s, uint64_t now)
         dnsd_blob_put(s->blob);
         s->blob = NULL;
     } else {
-        dnsd_log("zone %s: serial %u from %s, %s", s->sz->name,
-                 s->blob->serial, s->sz->file,
+        dnsd_log("zone %s: serial %u from %s, %s", s->sz->name, s->blob->serial,
+                 s->sz->file,
                  expire_in ? "serving it until a refresh" : "expired");
     }
     dns_zone_src_free(&z);

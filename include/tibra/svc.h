@@ -65,13 +65,13 @@
 
 
 /* Secondary zones (as Knot's defaults: refresh-min-interval etc.). */
-#define SVC_PRIMARIES_MAX          8 /* = DNS_XFRIN_PRIMARIES_MAX */
-#define SVC_DEFAULT_REFRESH_MIN    2
-#define SVC_DEFAULT_REFRESH_MAX    86400
-#define SVC_DEFAULT_RETRY_MIN      1
-#define SVC_DEFAULT_RETRY_MAX      86400
-#define SVC_DEFAULT_EXPIRE_MIN     3
-#define SVC_DEFAULT_EXPIRE_MAX     1209600
+#define SVC_PRIMARIES_MAX       8 /* = DNS_XFRIN_PRIMARIES_MAX */
+#define SVC_DEFAULT_REFRESH_MIN 2
+#define SVC_DEFAULT_REFRESH_MAX 86400
+#define SVC_DEFAULT_RETRY_MIN   1
+#define SVC_DEFAULT_RETRY_MAX   86400
+#define SVC_DEFAULT_EXPIRE_MIN  3
+#define SVC_DEFAULT_EXPIRE_MAX  1209600
 
 #define SVC_KEYS_MAX 1024 /* key: statements (TSIG) */
 

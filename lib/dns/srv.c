@@ -61,8 +61,8 @@ static size_t secondary_servfail(struct dns_srv *s, uint8_t *resp, size_t len)
     uint8_t name[DNS_NAME_MAXLEN];
     size_t nlen, next;
 
-    if (len < DNS_HDR_LEN || DNS_RCODE(tb_get16(resp + 2)) !=
-                                 DNS_RCODE_REFUSED ||
+    if (len < DNS_HDR_LEN ||
+        DNS_RCODE(tb_get16(resp + 2)) != DNS_RCODE_REFUSED ||
         DNS_OPCODE(tb_get16(resp + 2)) != DNS_OPCODE_QUERY ||
         tb_get16(resp + 4) != 1 ||
         dns_name_unpack(resp, len, DNS_HDR_LEN, name, &nlen, &next) != 0 ||

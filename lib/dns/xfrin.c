@@ -321,8 +321,8 @@ enum dns_xfrin_act dns_xfrin_poll(struct dns_xfrin *x, uint64_t now,
         failed(x, now);
         return dns_xfrin_poll(x, now, io);
     case ST_ZONE:
-        io->msg = x->ixfr && x->rx != NULL && x->rx->incremental ? "IXFR"
-                                                                 : "AXFR";
+        io->msg =
+            x->ixfr && x->rx != NULL && x->rx->incremental ? "IXFR" : "AXFR";
         return io->act = DNS_XFRIN_ZONE;
     }
     return io->act = DNS_XFRIN_NONE;

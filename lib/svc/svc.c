@@ -800,13 +800,11 @@ static void primary_item(struct parser *ps, struct svc_zone *z,
     }
     if (n == 4) {
         /* TODO(xfrin): TSIG, once key: sections exist. */
-        perr(ps, "primary %s: 'key' (TSIG) is not supported yet",
-             SHOW(&t[1]));
+        perr(ps, "primary %s: 'key' (TSIG) is not supported yet", SHOW(&t[1]));
         return;
     }
     if (z->nprimary == SVC_PRIMARIES_MAX) {
-        perr(ps, "zone %s: more than %d primaries", z->name,
-             SVC_PRIMARIES_MAX);
+        perr(ps, "zone %s: more than %d primaries", z->name, SVC_PRIMARIES_MAX);
         return;
     }
     if (addr_port(ps, "primary", &t[1], &a))
