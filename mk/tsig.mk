@@ -24,3 +24,4 @@ FUZZ_LIBS_tsig := -lbearssl
 # included: BearSSL's headers and library for all of them (a shared
 # library, so its place on the command line does not matter).
 FUZZ_CFLAGS += -I$(BEARSSL_INC) -lbearssl
+UNIT_LIBS_svc_key := -lbearssl

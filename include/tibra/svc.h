@@ -75,6 +75,8 @@
 
 #define SVC_KEYS_MAX 1024 /* key: statements (TSIG) */
 
+#define SVC_KEYS_MAX 1024 /* key: statements (TSIG) */
+
 enum svc_target { SVC_TARGET_UNIX = 0, SVC_TARGET_HVT, SVC_TARGET_SPT };
 enum svc_arch { SVC_ARCH_HOST = 0, SVC_ARCH_X86_64, SVC_ARCH_AARCH64 };
 
@@ -109,6 +111,21 @@ struct svc_zone {
     size_t nnotify;
     unsigned ixfr_history; /* deltas kept for IXFR out, 0 = none */
     uint64_t ixfr_history_size; /* their bytes at most */
+};
+
+/*
+ * A TSIG key (RFC 8945; `key: NAME; algorithm ALG; secret-file PATH`).
+ * The secret is NOT here: the service file only names the file it is
+ * read from at run time (svc_key_load()), so it never enters an image,
+ * a build record or a log.
+ */
+struct svc_key {
+    char *name; /* as written, for messages (NUL-terminated) */
+    uint8_t wire[DNS_NAME_MAXLEN]; /* the name, wire form, lower case */
+    size_t wire_len;
+    int alg; /* enum dns_tsig_alg (dns/tsig.h); 0 if not given */
+    char *secret_file; /* resolved path (relative to the service file) */
+    unsigned line; /* line of its `key:` statement */
 };
 
 /*
@@ -155,6 +172,9 @@ struct svc_conf {
     uint64_t zone_memory; /* compiled zone data at most, 0 = no cap */
     struct svc_zone *zones;
     size_t nzones;
+    struct svc_key *keys; /* key: statements, in file order */
+    size_t nkeys;
+    size_t keys_cap; /* private */
     size_t zones_cap; /* private */
     const struct tb_alloc *a; /* private */
 };
@@ -209,6 +229,29 @@ TB_API int svc_addr_to_text(const struct svc_addr *a, bool with_port, char *buf,
  */
 TB_API int svc_load_file(struct svc_conf *c, const char *path,
                          struct dns_diag *diag);
+
+/* The key named (name, len) (text, any case, final dot optional) in (c),
+ * or NULL (for `primary ... key NAME`, `allow-transfer key NAME`). */
+TB_API const struct svc_key *svc_key_find(const struct svc_conf *c,
+                                          const char *name, size_t len);
+
+struct dns_tsig_key;
+
+/*
+ * Hosted only (lib/hosted/svc_key.c; links BearSSL): reads the secret of
+ * (k) from its secret-file -- base64 (Knot's `secret:` form; whitespace
+ * and line breaks allowed), or a BIND key file `key "NAME" { algorithm
+ * ALG; secret "BASE64"; };` whose algorithm MUST be the key's -- and sets
+ * (out) up with it (dns_tsig_key_init).  The secret is wiped from memory
+ * once used and never printed.  Problems go to (diag) as
+ * "FILE:LINE: message" (the secret file's line; FILE the secret file,
+ * or the service file's line when the file cannot be read).  Returns 0,
+ * TB_ENOENT / TB_EACCES / TB_EIO (unreadable), TB_EMALF (not base64, no
+ * secret, algorithm differs), TB_ERANGE (empty or over
+ * DNS_TSIG_SECRET_MAX bytes).
+ */
+TB_API int svc_key_load(const struct svc_conf *c, const struct svc_key *k,
+                        struct dns_tsig_key *out, struct dns_diag *diag);
 
 /* "unix", "hvt", "spt"; "x86_64", "aarch64", "host". */
 TB_API const char *svc_target_name(enum svc_target t);

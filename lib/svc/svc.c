@@ -17,13 +17,14 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <tibra/dns/tsig.h>
 #include <tibra/svc.h>
 
 #define TOK_MAX    64 /* tokens on one line */
 #define WORD_MAX   4096 /* bytes in one token (a path, a string) */
 #define ERRORS_MAX 100 /* stop reporting after this many errors */
 
-enum section { SEC_NONE, SEC_SERVICE, SEC_ZONE, SEC_SKIP };
+enum section { SEC_NONE, SEC_SERVICE, SEC_ZONE, SEC_KEY, SEC_SKIP };
 
 struct tok {
     const char *p; /* raw text (for bare words) or the unescaped string */
@@ -881,6 +882,142 @@ static void zone_item(struct parser *ps, const struct tok *t, size_t n)
     }
 }
 
+/* ---- key: (TSIG, RFC 8945) ------------------------------------------- */
+
+/* key: NAME -- a TSIG key's name (a domain name, as Knot and BIND take
+ * it); its items follow. */
+static void key_name(struct parser *ps, const struct tok *t)
+{
+    struct svc_conf *c = ps->c;
+    struct svc_key *k;
+    char showbuf[48];
+    static const uint8_t root[1] = {0};
+
+    if (c->nkeys == SVC_KEYS_MAX) {
+        perr(ps, "too many keys (at most %d)", SVC_KEYS_MAX);
+        ps->sec = SEC_SKIP;
+        return;
+    }
+    if (c->nkeys == c->keys_cap) {
+        size_t ncap = c->keys_cap ? c->keys_cap * 2 : 4;
+        struct svc_key *nk = tb_realloc(
+            c->a, c->keys, c->keys_cap * sizeof(*nk), ncap * sizeof(*nk));
+        if (nk == NULL) {
+            ps->err = TB_ENOMEM;
+            perr(ps, "out of memory");
+            ps->sec = SEC_SKIP;
+            return;
+        }
+        c->keys = nk;
+        c->keys_cap = ncap;
+    }
+    k = &c->keys[c->nkeys];
+    memset(k, 0, sizeof(*k));
+    k->line = ps->line;
+    if (t->quoted || t->len == 0 ||
+        dns_name_from_text(t->p, t->len, root, k->wire, &k->wire_len) != 0) {
+        perr(ps, "key: '%s' is not a key name (a domain name)", SHOW(t));
+        ps->sec = SEC_SKIP;
+        return;
+    }
+    dns_name_lower(k->wire);
+    k->name = dup_str(ps, t->p, t->len);
+    if (k->name == NULL) {
+        ps->sec = SEC_SKIP;
+        return;
+    }
+    c->nkeys++;
+    ps->zone_named = true;
+}
+
+/* algorithm ALG; secret-file PATH.  The secret itself is never in the
+ * service file: it is read at run time (svc_key_load()), so it never
+ * enters an image or a build record. */
+static void key_item(struct parser *ps, const struct tok *t, size_t n)
+{
+    struct svc_key *k = &ps->c->keys[ps->c->nkeys - 1];
+    char showbuf[48];
+    enum dns_tsig_alg alg;
+
+    if (k->alg == 0 && !t[0].quoted &&
+        dns_tsig_alg_from_text(t[0].p, t[0].len, &alg) == 0) {
+        /* The short form `key: k1 hmac-sha256 secret-file PATH`. */
+        k->alg = (int)alg;
+        if (n > 1)
+            key_item(ps, t + 1, n - 1);
+    } else if (tok_is(&t[0], "algorithm")) {
+        if (n != 2) {
+            perr(ps, "algorithm needs exactly one value (e.g. hmac-sha256)");
+        } else if (k->alg != 0) {
+            perr(ps, "key %s: algorithm given twice", k->name);
+        } else {
+            enum dns_tsig_alg a;
+            if (dns_tsig_alg_from_text(t[1].p, t[1].len, &a) == 0)
+                k->alg = (int)a;
+            else
+                perr(ps,
+                     "key %s: unknown algorithm '%s' (hmac-sha256, "
+                     "hmac-sha384, hmac-sha512, hmac-sha224, hmac-sha1, "
+                     "hmac-md5)",
+                     k->name, SHOW(&t[1]));
+        }
+    } else if (tok_is(&t[0], "secret-file")) {
+        if (n != 2 || t[1].len == 0)
+            perr(ps, "secret-file needs exactly one value (a path)");
+        else if (k->secret_file != NULL)
+            perr(ps, "key %s: secret-file given twice", k->name);
+        else
+            k->secret_file = dup_path(ps, &t[1]);
+    } else if (tok_is(&t[0], "secret")) {
+        perr(ps,
+             "key %s: a secret is not written in the service file (it would "
+             "enter images and build records); put it in a file and give "
+             "secret-file PATH",
+             k->name);
+    } else {
+        perr(ps, "unknown key item '%s' (algorithm, secret-file)", SHOW(&t[0]));
+    }
+}
+
+const struct svc_key *svc_key_find(const struct svc_conf *c, const char *name,
+                                   size_t len)
+{
+    static const uint8_t root[1] = {0};
+    uint8_t w[DNS_NAME_MAXLEN];
+    size_t wl;
+
+    if (dns_name_from_text(name, len, root, w, &wl) != 0)
+        return NULL;
+    dns_name_lower(w);
+    for (size_t i = 0; i < c->nkeys; i++)
+        if (c->keys[i].wire_len == wl && memcmp(c->keys[i].wire, w, wl) == 0)
+            return &c->keys[i];
+    return NULL;
+}
+
+static void check_keys(struct parser *ps)
+{
+    struct svc_conf *c = ps->c;
+
+    for (size_t i = 0; i < c->nkeys; i++) {
+        const struct svc_key *k = &c->keys[i];
+        ps->line = k->line;
+        if (k->alg == 0)
+            perr(ps, "key %s has no algorithm (add: algorithm hmac-sha256)",
+                 k->name);
+        if (k->secret_file == NULL)
+            perr(ps, "key %s has no secret-file (add: secret-file PATH)",
+                 k->name);
+        for (size_t j = 0; j < i; j++)
+            if (c->keys[j].wire_len == k->wire_len &&
+                memcmp(c->keys[j].wire, k->wire, k->wire_len) == 0) {
+                perr(ps, "key %s given twice (first on line %u)", k->name,
+                     c->keys[j].line);
+                break;
+            }
+    }
+}
+
 /* ---- lines and tokens ------------------------------------------------ */
 
 static void item(struct parser *ps, const struct tok *t, size_t n)
@@ -905,6 +1042,15 @@ static void item(struct parser *ps, const struct tok *t, size_t n)
             return;
         }
         zone_item(ps, t, n);
+        break;
+    case SEC_KEY:
+        if (!ps->zone_named) {
+            key_name(ps, &t[0]);
+            if (ps->sec == SEC_KEY && n > 1)
+                key_item(ps, t + 1, n - 1);
+            return;
+        }
+        key_item(ps, t, n);
         break;
     case SEC_NONE:
         perr(ps,
@@ -1035,12 +1181,13 @@ static size_t section_head(struct parser *ps, const char *p, const char *end)
         }
     } else if (tok_is(&h, "zone")) {
         ps->sec = SEC_ZONE;
-    } else if (tok_is(&h, "key") || tok_is(&h, "resolver") ||
-               tok_is(&h, "acl")) {
+    } else if (tok_is(&h, "key")) {
+        ps->sec = SEC_KEY;
+    } else if (tok_is(&h, "resolver") || tok_is(&h, "acl")) {
         perr(ps, "'%s:' statements are not supported yet", SHOW(&h));
         ps->sec = SEC_SKIP;
     } else {
-        perr(ps, "unknown section '%s:' (service: or zone:)", SHOW(&h));
+        perr(ps, "unknown section '%s:' (service:, zone: or key:)", SHOW(&h));
         ps->sec = SEC_SKIP;
     }
     return (size_t)(q + 1 - p);
@@ -1054,6 +1201,8 @@ static void parse_line(struct parser *ps, const char *p, const char *end)
     if (p < end && *p != ' ' && *p != '\t' && *p != '#' && *p != '\r') {
         if (ps->sec == SEC_ZONE && !ps->zone_named)
             perr(ps, "zone: statement above has no zone name");
+        if (ps->sec == SEC_KEY && !ps->zone_named)
+            perr(ps, "key: statement above has no key name");
         p += section_head(ps, p, end);
     }
     n = tokenize(ps, p, end, t);
@@ -1121,6 +1270,7 @@ static void check_service(struct parser *ps)
     struct svc_conf *c = ps->c;
 
     check_zones(ps);
+    check_keys(ps);
     if (c->nzones == 0)
         pwarn(ps, ps->service_line,
               "no zone: statements; every query will be refused");
@@ -1182,6 +1332,12 @@ void svc_conf_free(struct svc_conf *c)
     free_str(a, c->identity);
     free_str(a, c->version);
     free_str(a, c->pidfile);
+    for (size_t i = 0; i < c->nkeys; i++) {
+        free_str(a, c->keys[i].name);
+        free_str(a, c->keys[i].secret_file);
+    }
+    if (c->keys != NULL)
+        tb_free(a, c->keys, c->keys_cap * sizeof(*c->keys));
     free_str(a, c->cookie_secret_file);
     for (size_t i = 0; i < c->nzones; i++) {
         free_str(a, c->zones[i].name);
@@ -1244,6 +1400,8 @@ int svc_parse(struct svc_conf *c, const char *path, const char *text,
     }
     if (ps.sec == SEC_ZONE && !ps.zone_named)
         perr(&ps, "zone: statement has no zone name");
+    if (ps.sec == SEC_KEY && !ps.zone_named)
+        perr(&ps, "key: statement has no key name");
     check_service(&ps);
     if (ps.err != 0)
         return ps.err;

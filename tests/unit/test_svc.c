@@ -234,7 +234,8 @@ static void test_errors(void)
     expect_error("service: listen 127.0.0.1\nserver: x\n",
                  "t.conf:2: unknown section 'server:'");
     expect_error("service: listen 127.0.0.1\nkey: k1 hmac-sha256\n",
-                 "t.conf:2: 'key:' statements are not supported yet");
+                 "t.conf:2: key k1 has no secret-file (add: secret-file "
+                 "PATH)");
     expect_error("service: listen 127.0.0.1\n"
                  "zone: x.; primary 192.0.2.1 key k\n",
                  "t.conf:2: primary 192.0.2.1: 'key' (TSIG) is not "
