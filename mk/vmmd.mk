@@ -19,3 +19,8 @@ INSTALL_BIN += $(VMMD_BIN)
 
 # The request decoder is fuzzed (tests/fuzz/fuzz_vmmd_req.c).
 FUZZ_EXTRA_vmmd_req := tool/vmmd/proto.c tender/common/attach.c
+
+# Unit test of the request format and the console ring.
+UNIT_EXTRA_vmmd := tool/vmmd/proto.c tool/vmmd/console.c tool/util.c \
+	tender/common/attach.c
+UNIT_LIBS_vmmd := -lbearssl
