@@ -165,4 +165,24 @@ int dnsd_server_start(struct dnsd_server *s, bool pin);
 struct dnsd_zones *dnsd_server_stop(struct dnsd_server *s,
                                     struct dns_srv_stats *st);
 
+/* ---- NOTIFY out (notify.c) ----------------------------------------- */
+
+struct dnsd_notifier;
+/* The notifier dnsd_server_publish() tells of every new set (NULL: no
+ * zone has notify targets).  Set by main() before the first publish. */
+extern struct dnsd_notifier *dnsd_notifier;
+
+/* Sets up NOTIFY for the zones of (c) with notify targets: (*out) NULL
+ * when there are none.  Returns 0 or a TB_E* (logged). */
+int dnsd_notify_open(struct dnsd_notifier **out, const struct svc_conf *c);
+/* Set (z) replaced (old) (NULL at start): every zone of (z) with a newer
+ * serial and targets starts a NOTIFY round (any thread). */
+void dnsd_notify_published(struct dnsd_notifier *nt,
+                           const struct dnsd_zones *old,
+                           const struct dnsd_zones *z);
+/* Starts the NOTIFY thread ((nt) MAY be NULL).  Returns 0 or TB_EIO. */
+int dnsd_notify_start(struct dnsd_notifier *nt);
+/* Stops the thread and frees (nt) (MAY be NULL). */
+void dnsd_notify_close(struct dnsd_notifier *nt);
+
 #endif /* DNSD_H */

@@ -363,7 +363,11 @@ int main(int argc, char **argv)
     }
     dnsd_xfrin_secondaries(xfrin, &sec, &nsec);
     dnsd_server_secondaries(srv, sec, nsec);
-    dnsd_server_publish(srv, zones);
+    if (dnsd_notify_open(&dnsd_notifier, &conf) != 0) {
+        rc = 1;
+        goto out_server;
+    }
+    dnsd_server_publish(srv, zones); /* NOTIFY for every zone: loaded */
     if (conf.metrics.family != 0) {
         rc = dnsd_metrics_open(&metrics, &conf, srv);
         if (rc != 0)
@@ -388,6 +392,8 @@ int main(int argc, char **argv)
         rc = dnsd_xfrin_start(xfrin, srv);
     if (rc == 0 && metrics != NULL)
         rc = dnsd_metrics_start(metrics);
+    if (rc == 0)
+        rc = dnsd_notify_start(dnsd_notifier);
     if (rc != 0)
         goto out_server;
     dnsd_log("%s: serving %zu zone%s with %u worker%s (tibra %s)",
@@ -397,6 +403,8 @@ int main(int argc, char **argv)
     rc = signal_loop(srv, &conf, &opts, &set);
 out_server:
     dnsd_xfrin_close(xfrin); /* before the set it publishes into goes */
+    dnsd_notify_close(dnsd_notifier);
+    dnsd_notifier = NULL;
     dnsd_metrics_stop(metrics);
     zones = dnsd_server_stop(srv, &st);
     if (rc == 0) {

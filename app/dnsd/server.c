@@ -312,6 +312,8 @@ struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
                          i);
         }
     }
+    if (dnsd_notifier != NULL) /* zones with a newer serial: NOTIFY */
+        dnsd_notify_published(dnsd_notifier, old, z);
     return old;
 }
 

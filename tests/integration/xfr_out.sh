@@ -1,0 +1,209 @@
+#!/bin/bash
+# xfr_out.sh -- tibra-dnsd as a primary (issue 10, lib/dns/xfr.c, ixfr.c,
+# notify.c):
+#   dig/kdig:  AXFR (every record, SOA first and last), AXFR refused from
+#              an address not in allow-transfer (REFUSED), AXFR over UDP
+#              NOTIMP; after a reload IXFR=1 is the delta (old SOA, the
+#              deletions, new SOA, the additions), IXFR=2 the SOA alone
+#   NSD and Knot as secondaries: AXFR at start; a change + SIGHUP ->
+#              tibra-dnsd sends NOTIFY (logged as acknowledged by both)
+#              -> both IXFR the change (tibra's counters: ixfr >= 2) and
+#              answer it
+#   a zone of 20,000 names: AXFR in several messages, identical to the
+#              file's records (as sorted text)
+# Everything on 127.0.0.1, ports picked free; every wait bounded; only
+# PIDs started here are stopped.
+TEST_NAME=xfr_out
+. "$(dirname "$0")/dnsd.bash"
+dnsd_setup xfr_out
+command -v knotd >/dev/null || skip "knotd not installed"
+command -v kdig >/dev/null || skip "kdig not installed"
+command -v nsd >/dev/null || skip "nsd not installed"
+/usr/bin/python3 -c 'import dns.message' 2>/dev/null ||
+    skip "python3-dnspython not installed"
+PIDS=()
+cleanup_all() {
+    for p in "${PIDS[@]}"; do
+        kill -KILL "$p" 2>/dev/null
+    done
+    dnsd_cleanup
+}
+trap cleanup_all EXIT
+
+# wait_for WHAT CMD...: up to 20 s for CMD to succeed.
+wait_for() {
+    local what=$1
+    shift
+    for _ in $(seq 200); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    fail "$what: not within 20 s"
+}
+serial_at() { # serial_at PORT
+    dig @127.0.0.1 -p "$1" +time=1 +tries=1 +short example.test SOA |
+        awk '{print $3}'
+}
+serial_is() { [ "$(serial_at "$1")" = "$2" ]; }
+# The records of an AXFR as sorted text, TTLs and classes included.
+axfr_text() {
+    dig @127.0.0.1 -p "$PORT" +time=5 +tries=1 +nocmd +nostats \
+        +nocomments "$@" | awk 'NF && $1 !~ /^;/' |
+        tr 'A-Z' 'a-z' | tr -s ' \t' ' ' | sort
+}
+
+NPORT=$(dnsd_free_port)
+KPORT=$(dnsd_free_port)
+zone=$TMP/zones/example.test.zone
+mkdir -p "$TMP/zones" "$TMP/nsd" "$TMP/knot"
+dnsd_zone "$zone" 1
+dnsd_conf
+cat >>"$TMP/ns.conf" <<EOF
+         allow-transfer 127.0.0.1 ::1
+         notify 127.0.0.1@$NPORT 127.0.0.1@$KPORT
+zone:    big.test; file zones/big.test.zone; allow-transfer 127.0.0.0/8
+EOF
+{
+    echo '$ORIGIN big.test.'
+    echo '$TTL 300'
+    echo '@ SOA ns hostmaster 7 3600 900 604800 60'
+    echo '  NS ns'
+    echo 'ns A 192.0.2.1'
+    for i in $(seq 1 20000); do
+        echo "host$i A 10.$((i / 65536)).$((i / 256 % 256)).$((i % 256))"
+    done
+} >"$TMP/zones/big.test.zone"
+dnsd_start
+
+# ---- dig and kdig against tibra-dnsd -------------------------------------
+ax=$(axfr_text example.test AXFR)
+expect "AXFR: records (52 + the SOA again)" "$(printf '%s\n' "$ax" | wc -l)" 53
+first=$(q +nocmd +nostats +nocomments example.test AXFR | awk 'NF && $1 !~ /^;/' | head -1 | awk '{print $4}')
+last=$(q +nocmd +nostats +nocomments example.test AXFR | awk 'NF && $1 !~ /^;/' | tail -1 | awk '{print $4}')
+expect "AXFR: SOA first" "$first" SOA
+expect "AXFR: SOA last" "$last" SOA
+expect_match "AXFR: glue below the cut sent" "$ax" "^ns\.sub\.example\.test\. 300 in a 192\.0\.2\.53$"
+kx=$(kdig @127.0.0.1 -p "$PORT" +noall +answer example.test AXFR |
+    awk 'NF' | tr 'A-Z' 'a-z' | tr -s ' \t' ' ' | sort)
+expect "kdig AXFR: same records as dig" "$(printf '%s\n' "$kx" | wc -l)" 53
+refused=$(dig @127.0.0.1 -p "$PORT" -b 127.0.0.2 +time=2 +tries=1 example.test AXFR 2>&1)
+expect_match "AXFR from 127.0.0.2: refused" "$refused" "Transfer failed|REFUSED"
+XX
+# The big zone: several messages, every record of the file.
+bx=$(dig @127.0.0.1 -p "$PORT" +time=10 +tries=1 big.test AXFR)
+msgs=$(printf '%s\n' "$bx" | sed -n 's/.*XFR size: \([0-9]*\) records (messages \([0-9]*\).*/\1 \2/p')
+expect "big AXFR: records" "${msgs% *}" 20004
+[ "${msgs#* }" -ge 10 ] || fail "big AXFR: ${msgs#* } messages, expected >= 10"
+echo "ok   big AXFR: ${msgs#* } messages"
+want=$( (echo 'big.test. 300 in soa ns.big.test. hostmaster.big.test. 7 3600 900 604800 60'
+    echo 'big.test. 300 in ns ns.big.test.'
+    echo 'ns.big.test. 300 in a 192.0.2.1'
+    for i in $(seq 1 20000); do
+        echo "host$i.big.test. 300 in a 10.$((i / 65536)).$((i / 256 % 256)).$((i % 256))"
+    done) | sort)
+got=$(printf '%s\n' "$bx" | awk 'NF && $1 !~ /^;/' | tr 'A-Z' 'a-z' | tr -s ' \t' ' ' | sort -u)
+[ "$got" = "$want" ] || fail "big AXFR: records differ from the zone file"
+echo "ok   big AXFR: records equal the zone file's"
+
+# ---- NSD and Knot as secondaries -----------------------------------------
+cat >"$TMP/nsd/nsd.conf" <<EOF
+server:
+    ip-address: 127.0.0.1@$NPORT
+    zonesdir: "$TMP/nsd"
+    database: ""
+    pidfile: "$TMP/nsd/nsd.pid"
+    xfrdfile: "$TMP/nsd/xfrd.state"
+    zonelistfile: "$TMP/nsd/zone.list"
+    xfrdir: "$TMP/nsd"
+    logfile: "$TMP/nsd/log"
+    username: ""
+    verbosity: 2
+zone:
+    name: example.test
+    zonefile: example.test.zone
+    request-xfr: 127.0.0.1@$PORT NOKEY
+    allow-notify: 127.0.0.1 NOKEY
+EOF
+nsd -d -c "$TMP/nsd/nsd.conf" 2>>"$TMP/nsd/log" &
+PIDS+=($!)
+cat >"$TMP/knot/knot.conf" <<EOF
+server:
+    rundir: "$TMP/knot"
+    listen: 127.0.0.1@$KPORT
+database:
+    storage: "$TMP/knot"
+log:
+  - target: "$TMP/knot/log"
+    any: info
+remote:
+  - id: tibra
+    address: 127.0.0.1@$PORT
+acl:
+  - id: notify
+    address: 127.0.0.1
+    action: notify
+template:
+  - id: default
+    storage: "$TMP/knot"
+    semantic-checks: off
+zone:
+  - domain: example.test
+    file: "example.test.zone"
+    master: tibra
+    acl: notify
+EOF
+knotd -c "$TMP/knot/knot.conf" 2>>"$TMP/knot/log" &
+PIDS+=($!)
+wait_for "NSD: AXFR of serial 1" serial_is "$NPORT" 1
+wait_for "Knot: AXFR of serial 1" serial_is "$KPORT" 1
+echo "ok   NSD and Knot serve serial 1"
+for p in "$NPORT" "$KPORT"; do
+    expect "secondary @$p: www" \
+        "$(dig @127.0.0.1 -p "$p" +short www.example.test A)" 192.0.2.10
+done
+
+# A change: www's address, one record gone, one new; serial 2; SIGHUP.
+dnsd_zone "$zone" 2
+sed -i 's/^www     A     192.0.2.10$/www     A     192.0.2.11/; /^mail/d' "$zone"
+echo 'mail    A     192.0.2.26' >>"$zone"
+echo 'new     A     192.0.2.77' >>"$zone"
+kill -HUP "$DNSD_PID"
+wait_for "tibra-dnsd serves serial 2" serial_is "$PORT" 2
+# SOA refresh is 3600 s: only the NOTIFY brings serial 2 this soon.
+wait_for "NSD: NOTIFY + transfer of serial 2" serial_is "$NPORT" 2
+wait_for "Knot: NOTIFY + transfer of serial 2" serial_is "$KPORT" 2
+for p in "$NPORT" "$KPORT"; do
+    expect "secondary @$p: new record" \
+        "$(dig @127.0.0.1 -p "$p" +short new.example.test A)" 192.0.2.77
+    expect "secondary @$p: changed record" \
+        "$(dig @127.0.0.1 -p "$p" +short www.example.test A)" 192.0.2.11
+    expect "secondary @$p: moved record" \
+        "$(dig @127.0.0.1 -p "$p" +short mail.example.test A)" 192.0.2.26
+done
+wait_for "NOTIFY to NSD acknowledged" grep -q \
+    "NOTIFY serial 2 to 127.0.0.1@$NPORT: acknowledged" "$TMP/log"
+wait_for "NOTIFY to Knot acknowledged" grep -q \
+    "NOTIFY serial 2 to 127.0.0.1@$KPORT: acknowledged" "$TMP/log"
+echo "ok   NOTIFY acknowledged by NSD and Knot"
+expect_match "Knot: IXFR" "$(cat "$TMP/knot/log")" "IXFR, incoming.*(finished|serial 1 -> 2)"
+
+# IXFR by hand: the delta, then the current SOA alone.
+ix=$(q +nocmd +nostats +nocomments example.test IXFR=1 | awk 'NF && $1 !~ /^;/')
+# deleted: mail .25, the serial TXT, www .10; added: mail .26, new,
+# the serial TXT, www .11.
+expect "IXFR=1: records (SOA 2, SOA 1, 3 deleted, SOA 2, 4 added, SOA 2)" \
+    "$(printf '%s\n' "$ix" | wc -l)" 11
+expect "IXFR=1: old SOA second" "$(printf '%s\n' "$ix" | sed -n 2p | awk '{print $7}')" 1
+expect_match "IXFR=1: www's old address deleted" "$(printf '%s\n' "$ix" | sed -n 3,5p)" "^www\.example\.test\..*192\.0\.2\.10$"
+expect_match "IXFR=1: new added" "$(printf '%s\n' "$ix" | sed -n 7,10p)" "^new\.example\.test\..*192\.0\.2\.77$"
+cur=$(q +nocmd +nostats +nocomments example.test IXFR=2 | awk 'NF && $1 !~ /^;/')
+expect "IXFR=2: the SOA alone" "$(printf '%s\n' "$cur" | wc -l)" 1
+kix=$(kdig @127.0.0.1 -p "$PORT" +noall +answer example.test IXFR=1 | awk 'NF' | wc -l)
+expect "kdig IXFR=1: same delta" "$kix" 11
+
+dnsd_stop
+stats=$(grep 'xfr axfr' "$TMP/log")
+ixfrs=$(printf '%s\n' "$stats" | sed -n 's/.* ixfr \([0-9]*\) .*/\1/p')
+[ "${ixfrs:-0}" -ge 3 ] || fail "expected >= 3 IXFR streams (NSD, Knot, dig, kdig), got '$stats'"
+echo "ok   counters: $stats"
+echo "SUCCESS xfr_out"
