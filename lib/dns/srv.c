@@ -79,6 +79,34 @@ static size_t secondary_servfail(struct dns_srv *s, uint8_t *resp, size_t len)
 /* The answer, with the service's context: the peer and the time matter
  * only when cookies are on (peer NULL: as off).  NOTIFY for a secondary
  * zone is answered by lib/dns/xfrin_notify.c. */
+/*
+ * Whether query (q, qlen) may carry a TSIG: an additional section other
+ * than the usual lone OPT without options (checked exactly, as auth.c's
+ * common path does: a question, then 11 bytes of OPT ending the query).
+ * Only asked when keys are published; a few compares per query then.
+ */
+static bool maybe_signed(const uint8_t *q, size_t qlen)
+{
+    size_t p = DNS_HDR_LEN;
+
+    if (qlen < DNS_HDR_LEN || tb_get16(q + 10) == 0)
+        return false;
+    if (tb_get16(q + 10) != 1 || qlen < DNS_HDR_LEN + 5 + 11)
+        return true;
+    while (p < qlen - 11 && q[p] != 0 && q[p] <= DNS_LABEL_MAXLEN)
+        p += q[p] + 1u;
+    return !(p + 5 == qlen - 11 && q[p] == 0 && q[p + 5] == 0 &&
+             tb_get16(q + p + 6) == DNS_TYPE_OPT &&
+             tb_get16(q + qlen - 2) == 0);
+}
+
+/* Wall-clock seconds at monotonic (now) (TSIG's time signed). */
+static uint64_t wall_s(const struct dns_srv *s, uint64_t now)
+{
+    int64_t t = (int64_t)now + s->wall_off_ns;
+    return t > 0 ? (uint64_t)t / 1000000000u : 0;
+}
+
 static size_t answer(struct dns_srv *s, const struct tb_addr *peer,
                      const uint8_t *q, size_t qlen, uint8_t *resp, size_t cap,
                      unsigned flags, uint64_t now, uint8_t *res)
@@ -97,6 +125,13 @@ static size_t answer(struct dns_srv *s, const struct tb_addr *peer,
         s->notified |= marked;
         *res = DNS_COOKIE_NONE;
         return len == SIZE_MAX ? 0 : len;
+    }
+    if (TB_UNLIKELY(s->keys != NULL) && maybe_signed(q, qlen)) {
+        /* RFC 8945: verified, answered without the TSIG, signed (or the
+         * TSIG error); cookies are not looked at on this path. */
+        *res = DNS_COOKIE_NONE;
+        return s->keys->answer(s->keys, s->zs, q, qlen, resp, cap, flags,
+                               wall_s(s, now), &s->st.auth);
     }
     len = dns_auth_answer_env(s->zs, q, qlen, resp, cap, flags, &env,
                               &s->st.auth);

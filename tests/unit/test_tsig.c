@@ -19,6 +19,7 @@
 #include "test_auth_util.h"
 #include "tsig_vectors.h"
 #include <tibra/dns/auth.h>
+#include <tibra/dns/srv.h>
 #include <tibra/dns/tsig.h>
 
 static const uint8_t keyname[] = "\x08tsig-key";
@@ -532,6 +533,78 @@ static void answer_errors(void)
     CHECK_EQ(tb_get16(resp + 4), 1);
 }
 
+/* Through the service core: a published key set, UDP and TCP; the
+ * wall clock from the driver's offset. */
+static void service_core(void)
+{
+    struct dns_tsig_key k = key_of(DNS_TSIG_HMAC_SHA256);
+    struct dns_tsig_keyring kr;
+    struct dns_tsig_ctx cli;
+    struct dns_srv_conf conf = {0};
+    struct dns_srv s;
+    struct dns_tcp t;
+    static uint8_t rbuf[DNS_TCP_RBUF], wbuf[DNS_TCP_WBUF];
+    uint8_t q[512], resp[1232], *p;
+    const uint8_t *out;
+    const uint64_t now = 5000000000ull; /* monotonic: 5 s */
+    size_t n, len;
+
+    dns_tsig_keyring_init(&kr, &k, 1);
+    dns_srv_init(&s, zs, &conf);
+    s.keys = &kr;
+    s.wall_off_ns = (int64_t)(TV_TIME * 1000000000ull - now);
+    /* A plain query: the engine's answer, as without keys. */
+    n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+    len = dns_srv_udp(&s, NULL, q, n, resp, sizeof(resp), now);
+    CHECK(len > n && tb_get16(resp + 10) == 1);
+    /* Signed: answered and signed at the wall-clock time. */
+    n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
+    len = dns_srv_udp(&s, NULL, q, n, resp, sizeof(resp), now + 1000000000);
+    REQUIRE(len != 0);
+    CHECK_EQ(dns_tsig_verify_response(&cli, resp, len, TV_TIME),
+             DNS_TSIG_VERIFIED);
+    /* Ten minutes later by the driver's clock: BADTIME. */
+    n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
+    n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
+    len = dns_srv_udp(&s, NULL, q, n, resp, sizeof(resp),
+                      now + 600 * 1000000000ull);
+    CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_NOTAUTH);
+    CHECK_EQ(dns_tsig_verify_response(&cli, resp, len, TV_TIME), TB_EPERM);
+    CHECK_EQ(cli.error, DNS_TSIG_BADTIME);
+    /* TCP: two pipelined signed queries, each answer verified. */
+    dns_tcp_open(&t, &s, NULL, rbuf, wbuf, now);
+    struct dns_tsig_ctx c2;
+    uint8_t q2[512];
+    size_t n2 =
+        ta_query(q2, "ns1.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
+    n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
+    n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
+    n2 = dns_tsig_sign_request(&c2, &k, q2, n2, sizeof(q2), TV_TIME);
+    REQUIRE(dns_tcp_rspace(&t, &p) >= 4 + n + n2);
+    tb_put16(p, (uint16_t)n);
+    memcpy(p + 2, q, n);
+    tb_put16(p + 2 + n, (uint16_t)n2);
+    memcpy(p + 4 + n, q2, n2);
+    dns_tcp_received(&t, 4 + n + n2, now);
+    len = dns_tcp_output(&t, &out);
+    REQUIRE(len > 4);
+    size_t l1 = tb_get16(out);
+    REQUIRE(l1 + 4 < len);
+    CHECK_EQ(dns_tsig_verify_response(&cli, out + 2, l1, TV_TIME),
+             DNS_TSIG_VERIFIED);
+    CHECK_EQ(dns_tsig_verify_response(&c2, out + 4 + l1, tb_get16(out + 2 + l1),
+                                      TV_TIME),
+             DNS_TSIG_VERIFIED);
+    /* Without keys published: the engine's BADKEY, as before. */
+    s.keys = NULL;
+    n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
+    n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
+    len = dns_srv_udp(&s, NULL, q, n, resp, sizeof(resp), now);
+    CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_NOTAUTH);
+    CHECK_EQ(dns_tsig_verify_response(&cli, resp, len, TV_TIME), TB_EPERM);
+    CHECK_EQ(cli.error, DNS_TSIG_BADKEY);
+}
+
 static void base64(void)
 {
     uint8_t out[64];
@@ -566,6 +639,7 @@ int main(void)
     RUN(malformed);
     RUN(answer);
     RUN(answer_errors);
+    RUN(service_core);
     RUN(base64);
     dns_zoneset_free(zs, &ta);
     free(blob);

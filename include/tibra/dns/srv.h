@@ -31,6 +31,7 @@
 
 #include <tibra/dns.h>
 #include <tibra/dns/auth.h>
+#include <tibra/dns/tsig.h>
 
 /* Largest query accepted: over UDP (a longer datagram is dropped and
  * counted) and over TCP (a longer length prefix closes the connection). */
@@ -106,6 +107,13 @@ struct dns_srv {
     struct dns_xfrin *const *xfrin;
     size_t nxfrin;
     bool notified;
+    /* TSIG (dns/tsig.h): the key set the driver publishes beside (zs)
+     * (the same pointer rules); NULL: no keys, and a signed query gets
+     * NOTAUTH/BADKEY from the engine without any TSIG code linked.  TSIG
+     * times are wall-clock seconds: (now) + (wall_off_ns), which the
+     * driver sets (CLOCK_REALTIME minus its monotonic clock). */
+    const struct dns_tsig_keyring *keys;
+    int64_t wall_off_ns;
     struct dns_srv_stats st;
 };
 
