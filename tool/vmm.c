@@ -202,16 +202,17 @@ static int create(int argc, char **argv, const char *sockp)
         return tool_usage("create");
     need_name(&r, name, "create");
 
-    char *p;
-    size_t len;
-    int rc = read_file(what, &p, &len);
-    if (rc != 0)
-        errx(TOOL_EXIT_INPUT, "%s: cannot read: %s", what, strerror(-rc));
-    bool elf = len >= 4 && !memcmp(p, "\177ELF", 4);
-    free(p);
+    /* An image starts with the ELF magic; anything else is a service
+     * file (which tibra build checks). */
+    char magic[4];
+    int fd = open(what, O_RDONLY | O_CLOEXEC), rc;
+    if (fd < 0)
+        err(TOOL_EXIT_INPUT, "%s", what);
+    bool elf = read(fd, magic, 4) == 4 && !memcmp(magic, "\177ELF", 4);
+    close(fd);
     char *image =
         elf ? xstrdup(what) : ensure_built(what, r.target[0] ? r.target : NULL);
-    int fd = open(image, O_RDONLY | O_CLOEXEC);
+    fd = open(image, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         err(TOOL_EXIT_INPUT, "%s", image);
     free(image);
