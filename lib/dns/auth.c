@@ -178,7 +178,7 @@ static inline void copy(uint8_t *dst, const uint8_t *src, size_t n)
  * the name lowercased and zero-padded into (x->name) and hashes it in the
  * same pass (zdb_hash).  False if malformed.
  */
-static bool parse_question(struct qctx *x)
+HOT_INLINE bool parse_question(struct qctx *x)
 {
     const uint8_t *q = x->q;
     size_t p = DNS_HDR_LEN;
@@ -1252,17 +1252,11 @@ HOT_INLINE void count_qtype(struct dns_auth_stats *st, uint16_t t)
     st->qtype[i != 0 ? i - 1 : DNS_QT_OTHER]++;
 }
 
-size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
-                       size_t qlen, uint8_t *resp, size_t cap, unsigned flags,
-                       struct dns_auth_stats *st)
-{
-    return dns_auth_answer_env(zs, q, qlen, resp, cap, flags, NULL, st);
-}
-
-size_t dns_auth_answer_env(const struct dns_zoneset *zs, const uint8_t *q,
-                           size_t qlen, uint8_t *resp, size_t cap,
-                           unsigned flags, struct dns_auth_env *env,
-                           struct dns_auth_stats *st)
+/* The answer path, inlined into both entry points: in dns_auth_answer()
+ * (env) is NULL and the cookie code folds away; neither pays a call. */
+HOT_INLINE size_t answer(const struct dns_zoneset *zs, const uint8_t *q,
+                         size_t qlen, uint8_t *resp, size_t cap, unsigned flags,
+                         struct dns_auth_env *env, struct dns_auth_stats *st)
 {
     struct qctx x;
     uint64_t hw;
@@ -1324,4 +1318,19 @@ size_t dns_auth_answer_env(const struct dns_zoneset *zs, const uint8_t *q,
         return answer_error(zs, &x, resp, DNS_RCODE_BADVERS, true, true, st);
     }
     return answer_query(zs, &x, resp, limit(zs, &x, cap, flags), flags, st);
+}
+
+size_t dns_auth_answer(const struct dns_zoneset *zs, const uint8_t *q,
+                       size_t qlen, uint8_t *resp, size_t cap, unsigned flags,
+                       struct dns_auth_stats *st)
+{
+    return answer(zs, q, qlen, resp, cap, flags, NULL, st);
+}
+
+size_t dns_auth_answer_env(const struct dns_zoneset *zs, const uint8_t *q,
+                           size_t qlen, uint8_t *resp, size_t cap,
+                           unsigned flags, struct dns_auth_env *env,
+                           struct dns_auth_stats *st)
+{
+    return answer(zs, q, qlen, resp, cap, flags, env, st);
 }
