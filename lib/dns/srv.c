@@ -155,6 +155,9 @@ size_t dns_srv_udp(struct dns_srv *s, const struct tb_addr *peer,
         s->st.drop_udp_size++;
         return 0;
     }
+    if (TB_UNLIKELY(s->xfr != NULL) &&
+        (len = dns_xfr_udp(s, peer, q, qlen, resp, cap)) != 0)
+        return len; /* IXFR over UDP: one SOA */
     len = answer(s, peer, q, qlen, resp, cap, 0, now, &res);
     /* RRL after answering: the bucket depends on what the answer is.  A
      * client that returned a valid server cookie receives our answers at

@@ -33,7 +33,8 @@ enum {
     XS_AXFR, /* the records section, SOA skipped */
     XS_IXFR, /* the deltas hist[di..] */
     XS_SOA2, /* the last SOA */
-    XS_CUT /* the zone set changed: close */
+    XS_CUT, /* the zone set changed: close */
+    XS_REFUSE /* a refused IXFR: the engine's answer to its question */
 };
 
 bool dns_xfr_active(const struct dns_xfr_out *x)
@@ -133,26 +134,33 @@ static size_t hist_from(const struct dns_xfr_zone *xz, uint32_t from,
     return xz->nhist;
 }
 
-bool dns_xfr_start(struct dns_xfr_out *x, struct dns_srv *s,
-                   const struct tb_addr *peer, const uint8_t *q, size_t len)
+static size_t refuse(struct dns_xfr_out *x, struct dns_srv *s, uint8_t *out,
+                     size_t cap);
+
+/* The type of the one uncompressed question of QUERY (q, len): a cheap
+ * look before anything is parsed for real. */
+static uint16_t peek_qtype(const uint8_t *q, size_t len)
+{
+    size_t p = DNS_HDR_LEN;
+
+    if (len < DNS_HDR_LEN + 5 || (q[2] & 0xf8) != 0 || tb_get16(q + 4) != 1)
+        return 0;
+    while (p < len && q[p] != 0 && q[p] <= DNS_LABEL_MAXLEN)
+        p += q[p] + 1u;
+    if (p >= len || q[p] != 0 || len - p < 5)
+        return 0;
+    return tb_get16(q + p + 1);
+}
+
+static bool start(struct dns_xfr_out *x, struct dns_srv *s,
+                  const struct tb_addr *peer, const uint8_t *q, size_t len,
+                  uint16_t qtype, bool udp)
 {
     struct dns_query dq;
     const struct dns_xfr_zone *xz;
     const struct zdb *z;
-    size_t p = DNS_HDR_LEN;
-    uint16_t qtype;
     uint32_t cur, serial;
 
-    /* Cheap test first: one uncompressed question of type AXFR/IXFR. */
-    if (len < DNS_HDR_LEN + 5 || (q[2] & 0xf8) != 0 || tb_get16(q + 4) != 1)
-        return false;
-    while (p < len && q[p] != 0 && q[p] <= DNS_LABEL_MAXLEN)
-        p += q[p] + 1u;
-    if (p >= len || q[p] != 0 || len - p < 5)
-        return false;
-    qtype = tb_get16(q + p + 1);
-    if (qtype != DNS_TYPE_AXFR && qtype != DNS_TYPE_IXFR)
-        return false;
     /* Everything else the engine would check, and no TSIG (until keys
      * exist the engine answers a signed request BADKEY). */
     if (s->xfr == NULL || dns_query_parse(&dq, q, len) != 0 ||
@@ -164,10 +172,6 @@ bool dns_xfr_start(struct dns_xfr_out *x, struct dns_srv *s,
     if ((z = zone_at(s->zs, dq.qname, dq.qname_len)) == NULL)
         return false; /* not ours: the engine refuses it */
     xz = xfr_zone(s->xfr, dq.qname, dq.qname_len);
-    if (xz == NULL || z->rrs == NULL || peer == NULL || !acl_allows(xz, peer)) {
-        s->st.xfr_denied++;
-        return false;
-    }
     memset(x, 0, sizeof(*x));
     x->opt = dq.has_opt;
     x->id = dq.id;
@@ -178,6 +182,15 @@ bool dns_xfr_start(struct dns_xfr_out *x, struct dns_srv *s,
     x->gen = s->zs_gen;
     x->z = z;
     x->xz = xz;
+    if (xz == NULL || z->rrs == NULL || peer == NULL || !acl_allows(xz, peer)) {
+        s->st.xfr_denied++;
+        if (qtype == DNS_TYPE_AXFR)
+            return false; /* the engine's REFUSED + EDE 18 */
+        /* The engine answers FORMERR to the SOA an IXFR carries in its
+         * authority section: it answers the question alone instead. */
+        x->state = XS_REFUSE;
+        return true;
+    }
     x->state = XS_SOA1;
     x->di = xz->nhist; /* no deltas: AXFR-style */
     s->st.auth.queries++;
@@ -193,8 +206,10 @@ bool dns_xfr_start(struct dns_xfr_out *x, struct dns_srv *s,
         return true;
     }
     int c = dns_serial_cmp(serial, cur);
-    if (c == 0 || c == 1) {
-        /* RFC 1995 2: the client is current (or newer): one SOA. */
+    if (c == 0 || c == 1 || udp) {
+        /* RFC 1995 2: the client is current (or newer): one SOA.  Over
+         * UDP always one SOA: the client then asks again over TCP if it
+         * is not current (as when the delta does not fit). */
         x->state = XS_SOA2;
         s->st.xfr_current++;
         return true;
@@ -206,6 +221,35 @@ bool dns_xfr_start(struct dns_xfr_out *x, struct dns_srv *s,
     }
     s->st.xfr_axfr++; /* RFC 1995 4: history too short, AXFR-style */
     return true;
+}
+
+bool dns_xfr_start(struct dns_xfr_out *x, struct dns_srv *s,
+                   const struct tb_addr *peer, const uint8_t *q, size_t len)
+{
+    uint16_t qtype = peek_qtype(q, len);
+
+    if (qtype != DNS_TYPE_AXFR && qtype != DNS_TYPE_IXFR)
+        return false;
+    return start(x, s, peer, q, len, qtype, false);
+}
+
+size_t dns_xfr_udp(struct dns_srv *s, const struct tb_addr *peer,
+                   const uint8_t *q, size_t len, uint8_t *resp, size_t cap)
+{
+    struct dns_xfr_out x;
+    size_t n;
+
+    /* AXFR over UDP is the engine's (NOTIMP, RFC 5936 4.2). */
+    if (peek_qtype(q, len) != DNS_TYPE_IXFR ||
+        !start(&x, s, peer, q, len, DNS_TYPE_IXFR, true))
+        return 0;
+    if (x.state == XS_REFUSE)
+        return refuse(&x, s, resp, cap);
+    if (cap > DNS_UDP_MINLEN && !x.opt)
+        cap = DNS_UDP_MINLEN; /* one SOA and the question always fit */
+    n = dns_xfr_next(&x, s, resp, cap);
+    s->st.xfr_msgs -= n != 0; /* counted as an answer, not a stream */
+    return n;
 }
 
 /* One record to write. */
@@ -308,6 +352,35 @@ static void advance(struct dns_xfr_out *x, const struct rec *r)
     }
 }
 
+/* The engine's answer to (x)'s question alone (with an OPT if the
+ * request had one): REFUSED and EDE 18, as for a refused AXFR. */
+static size_t refuse(struct dns_xfr_out *x, struct dns_srv *s, uint8_t *out,
+                     size_t cap)
+{
+    uint8_t q[DNS_HDR_LEN + DNS_NAME_MAXLEN + 4 + 11];
+    size_t n = DNS_HDR_LEN + x->qlen;
+
+    if (cap < DNS_UDP_MINLEN)
+        return 0;
+    memset(q, 0, DNS_HDR_LEN);
+    tb_put16(q, x->id);
+    tb_put16(q + 2, x->rd);
+    q[5] = 1;
+    memcpy(q + DNS_HDR_LEN, x->qname, x->qlen);
+    tb_put16(q + n, x->qtype);
+    tb_put16(q + n + 2, DNS_CLASS_IN);
+    n += 4;
+    if (x->opt) {
+        q[11] = 1;
+        memset(q + n, 0, 11);
+        q[n + 2] = DNS_TYPE_OPT;
+        tb_put16(q + n + 3, DNS_UDP_MINLEN);
+        n += 11;
+    }
+    x->state = XS_NONE;
+    return dns_auth_answer(s->zs, q, n, out, cap, DNS_AUTH_TCP, &s->st.auth);
+}
+
 size_t dns_xfr_next(struct dns_xfr_out *x, struct dns_srv *s, uint8_t *out,
                     size_t cap)
 {
@@ -324,6 +397,8 @@ size_t dns_xfr_next(struct dns_xfr_out *x, struct dns_srv *s, uint8_t *out,
         s->st.xfr_cut++;
         return 0;
     }
+    if (x->state == XS_REFUSE)
+        return refuse(x, s, out, cap);
     if (cap < DNS_HDR_LEN + (size_t)x->qlen + 4 + 11)
         return 0;
     dns_writer_init(&w, out, cap, x->id, flags);

@@ -176,8 +176,37 @@ static void test_retry_then_ack(void)
           TB_EINVAL);
 }
 
+/* The SOA taken from a zone set as a client would ask for it. */
+static void test_from_zoneset(void)
+{
+    static const char *const zone[] = {
+        "@ 600 SOA ns1 host 42 3600 600 86400 300", "@ 600 NS ns1",
+        "ns1 600 A 192.0.2.1", NULL};
+    struct dns_notify n;
+    struct tb_addr t[1] = {addr("192.0.2.1", 53)}, to;
+    struct dns_zoneset *zs;
+    size_t len;
+    uint8_t *blob = ta_zone("example.com.", zone, &len), out[512], other[256];
+    const void *b[1] = {blob};
+
+    ta_name("example.com.", NULL, origin);
+    REQUIRE(dns_zoneset_build(&zs, b, &len, 1, NULL, &ta) == 0);
+    REQUIRE(dns_notify_init(&n, origin, t, 1, 5) == 0);
+    CHECK(dns_notify_start_zs(&n, zs, SEC) == 0);
+    CHECK_EQ(n.serial, 42);
+    CHECK_EQ(n.ttl, 600);
+    CHECK(dns_notify_poll(&n, SEC, &to, out, sizeof(out)) != 0);
+    /* A zone the set does not serve. */
+    ta_name("example.net.", NULL, other);
+    REQUIRE(dns_notify_init(&n, other, t, 1, 5) == 0);
+    CHECK(dns_notify_start_zs(&n, zs, SEC) == TB_ENOENT);
+    dns_zoneset_free(zs, &ta);
+    free(blob);
+}
+
 int main(void)
 {
+    RUN(test_from_zoneset);
     RUN(test_message);
     RUN(test_lost);
     RUN(test_retry_then_ack);

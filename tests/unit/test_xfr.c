@@ -294,7 +294,18 @@ static void test_axfr(void)
     CHECK(s.ede18);
     CHECK(session(&srv, q, qlen, &no6, 65536, 0, &s));
     CHECK_EQ(s.rcode, DNS_RCODE_REFUSED);
-    CHECK_EQ(srv.st.xfr_denied, 2);
+    {
+        /* A refused IXFR: REFUSED + EDE 18 too (not the engine's FORMERR
+         * for the SOA in its authority section). */
+        uint8_t iq[512];
+        uint32_t ser = 1;
+        size_t il = query(iq, DNS_TYPE_IXFR, 1232, &ser);
+        CHECK(session(&srv, iq, il, &no, 65536, 0, &s));
+        CHECK_EQ(s.msgs, 1);
+        CHECK_EQ(s.rcode, DNS_RCODE_REFUSED);
+        CHECK(s.ede18);
+    }
+    CHECK_EQ(srv.st.xfr_denied, 3);
     /* No peer known: refused. */
     CHECK(session(&srv, q, qlen, NULL, 65536, 0, &s));
     CHECK_EQ(s.rcode, DNS_RCODE_REFUSED);
@@ -390,6 +401,25 @@ static void test_ixfr(void)
     qlen = query(q, DNS_TYPE_IXFR, -1, &serial);
     CHECK(session(&srv, q, qlen, &ok, 100, 0, &s));
     CHECK_EQ(s.rrs, 1);
+    /* Over UDP: the SOA alone, current or not (RFC 1995 2); refused for
+     * a peer not allowed (the engine's REFUSED). */
+    {
+        uint8_t r[1232];
+        struct tb_addr no = peer("198.51.100.1");
+        struct dns_msg m;
+        serial = 1;
+        qlen = query(q, DNS_TYPE_IXFR, 1232, &serial);
+        size_t n = dns_srv_udp(&srv, &ok, q, qlen, r, sizeof(r), SEC);
+        REQUIRE(n > 12 && dns_msg_parse(&m, r, n) == 0);
+        CHECK_EQ(m.count[DNS_SEC_ANSWER], 1);
+        CHECK_EQ(DNS_RCODE(m.flags), 0);
+        memset(&s, 0, sizeof(s));
+        collect(&s, r, n);
+        CHECK_EQ(s.serials[0], 2);
+        n = dns_srv_udp(&srv, &no, q, qlen, r, sizeof(r), SEC);
+        REQUIRE(n >= 12);
+        CHECK_EQ(r[3] & 0xf, DNS_RCODE_REFUSED);
+    }
     /* Older than the history: AXFR-style (RFC 1995 4). */
     serial = 0xfffffff0u;
     qlen = query(q, DNS_TYPE_IXFR, -1, &serial);

@@ -434,6 +434,17 @@ TB_API bool dns_xfr_start(struct dns_xfr_out *x, struct dns_srv *s,
 TB_API size_t dns_xfr_next(struct dns_xfr_out *x, struct dns_srv *s,
                            uint8_t *out, size_t cap);
 
+/*
+ * IXFR over UDP (RFC 1995 2): when datagram (q, len) from (peer) is an
+ * IXFR request dns_xfr_start() would accept, writes the answer into
+ * (resp, cap) -- the zone's current SOA alone, whether the client is
+ * current or not (a client that is not asks again over TCP) -- and
+ * returns its length; else 0 (the engine answers).
+ */
+TB_API size_t dns_xfr_udp(struct dns_srv *s, const struct tb_addr *peer,
+                          const uint8_t *q, size_t len, uint8_t *resp,
+                          size_t cap);
+
 /* True while (x) has messages to send. */
 TB_API bool dns_xfr_active(const struct dns_xfr_out *x);
 /* True when (x) was cut (see dns_xfr_next). */
