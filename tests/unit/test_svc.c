@@ -607,6 +607,46 @@ static void test_zone_limits(void)
     CHECK_EQ(live_bytes, 0);
 }
 
+/* The resolver: statement (issue 11). */
+static void test_resolver(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+
+    CHECK_EQ(parse(&c, "/etc/t.conf",
+                   "service: listen 127.0.0.1@53\n"
+                   "resolver: listen 127.0.0.1@5300; listen [::1]@5300\n"
+                   "    root-hints hints/named.root; cache-size 64M\n"
+                   "    resolutions 1000\n",
+                   &d),
+             0);
+    CHECK_EQ(d.warnings, 0); /* no zones: fine beside a resolver */
+    CHECK(c.resolver.enabled);
+    CHECK_EQ(c.resolver.line, 2);
+    CHECK_EQ(c.resolver.nlisten, 2);
+    CHECK_EQ(c.resolver.listen[1].family, 6);
+    CHECK_EQ(c.resolver.listen[0].port, 5300);
+    CHECK(c.resolver.root_hints != NULL &&
+          strcmp(c.resolver.root_hints, "/etc/hints/named.root") == 0);
+    CHECK_EQ(c.resolver.cache_size, 64u << 20);
+    CHECK_EQ(c.resolver.resolutions, 1000);
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+    expect_error("service: listen 127.0.0.1\nresolver: cache-size 1k\n",
+                 "t.conf:2: cache-size");
+    expect_error("service: listen 127.0.0.1\nresolver: root-hints a\n",
+                 "t.conf:2: resolver: no listen address");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1; colour "
+                 "red\n",
+                 "t.conf:2: unknown resolver: key 'colour'");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "resolver: listen ::1\n",
+                 "t.conf:3: a second resolver: statement (first on line 2)");
+    expect_error("service: target spt; address 10.0.0.2/24\n"
+                 "resolver: listen ::1\n",
+                 "t.conf:2: resolver: only target unix");
+}
+
 int main(void)
 {
     RUN(test_example);
@@ -620,5 +660,6 @@ int main(void)
     RUN(test_ip);
     RUN(test_load_file);
     RUN(test_zone_limits);
+    RUN(test_resolver);
     return check_done();
 }

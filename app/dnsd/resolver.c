@@ -1,0 +1,480 @@
+/*
+ * resolver.c -- tibra-dnsd's driver for the resolver core (lib/dns/res*.c,
+ * include/tibra/dns/res.h): one thread with an epoll set, moving bytes and
+ * time and nothing else.
+ *
+ *   client datagram -> dns_res_query -> answered: sendto
+ *                                   \-> task: dns_res_task_next -> SEND:
+ *                                       a fresh socket per query (UDP
+ *                                       connected to the server, so the
+ *                                       kernel picks a random source port
+ *                                       and drops other senders; TCP when
+ *                                       the core asks) -> reply ->
+ *                                       dns_res_task_input | deadline ->
+ *                                       dns_res_task_timeout -> ... DONE:
+ *                                       the response to the client
+ *
+ * Every DNS decision is the core's: matching, what is believed, retries,
+ * limits, the cache.  Query IDs come from getrandom() through the core's
+ * random callback.  Not yet: TCP from clients, several resolver threads
+ * (one cache per worker is the plan, docs/DESIGN.md "res"), access
+ * control (bind the listeners to addresses only trusted clients reach).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <tibra/dns/res.h>
+#include <tibra/zonefile.h>
+#include "dnsd.h"
+#include "resolver.h"
+
+#define TCP_BUF      (2 + DNS_MSG_MAXLEN)
+#define K_LISTEN     1u
+#define K_SLOT       2u
+#define K_STOP       3u
+#define EV_KEY(k, i) ((uint64_t)(k) << 32 | (uint32_t)(i))
+
+struct slot {
+    struct dns_res_task *t; /* NULL: free */
+    int fd; /* the outbound query's socket, -1 if none */
+    int cfd; /* the listener the client asked on */
+    struct sockaddr_storage peer;
+    socklen_t plen;
+    uint8_t transport;
+    bool connecting; /* TCP: connect() in progress */
+    uint64_t deadline;
+    uint8_t q[2 + DNS_UDP_MINLEN]; /* TCP: the framed query */
+    size_t qlen, qsent;
+    uint8_t *tbuf; /* TCP: the framed reply (TCP_BUF bytes) */
+    size_t tlen;
+};
+
+struct dnsd_resolver {
+    pthread_t th;
+    int ep, evfd;
+    int lfd[SVC_LISTEN_MAX];
+    size_t nl;
+    struct dns_cache *cache;
+    struct dns_res *res;
+    unsigned nslots;
+    struct slot *slots;
+    uint8_t *tcp_area; /* nslots * TCP_BUF, MAP_NORESERVE */
+    uint8_t buf[DNS_MSG_MAXLEN + 1];
+    uint8_t out[DNS_MSG_MAXLEN];
+    uint32_t rnd[64];
+    unsigned rnd_left;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t random32(void *ctx)
+{
+    struct dnsd_resolver *r = ctx;
+
+    if (r->rnd_left == 0) {
+        if (getrandom(r->rnd, sizeof(r->rnd), 0) != (ssize_t)sizeof(r->rnd))
+            abort(); /* no entropy: never send guessable IDs */
+        r->rnd_left = TB_ARRAY_SIZE(r->rnd);
+    }
+    return r->rnd[--r->rnd_left];
+}
+
+static socklen_t to_sockaddr(const struct tb_addr *a,
+                             struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (a->af == TB_AF_INET) {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(a->port);
+        memcpy(&s4->sin_addr, a->ip, 4);
+        return sizeof(*s4);
+    }
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(a->port);
+    memcpy(&s6->sin6_addr, a->ip, 16);
+    return sizeof(*s6);
+}
+
+static void close_out(struct slot *s)
+{
+    if (s->fd >= 0) {
+        close(s->fd); /* also leaves the epoll set */
+        s->fd = -1;
+    }
+}
+
+/* Opens the socket for query (q) of slot (i) and sends it (UDP) or starts
+ * connecting (TCP).  Returns 0 or -1 (then the query counts as lost). */
+static int open_out(struct dnsd_resolver *r, unsigned i,
+                    const struct dns_res_send *q)
+{
+    struct slot *s = &r->slots[i];
+    struct sockaddr_storage ss;
+    socklen_t sl = to_sockaddr(&q->server, &ss);
+    struct epoll_event ev = {.data.u64 = EV_KEY(K_SLOT, i)};
+    int type = q->transport == DNS_RES_TCP ? SOCK_STREAM : SOCK_DGRAM;
+
+    s->fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->fd < 0)
+        return -1;
+    s->transport = q->transport;
+    s->connecting = false;
+    if (connect(s->fd, (struct sockaddr *)&ss, sl) != 0) {
+        if (type == SOCK_DGRAM || errno != EINPROGRESS)
+            goto fail;
+        s->connecting = true;
+    }
+    if (type == SOCK_DGRAM) {
+        if (send(s->fd, q->msg, q->len, 0) != (ssize_t)q->len)
+            goto fail;
+        ev.events = EPOLLIN;
+    } else { /* RFC 1035 4.2.2 framing, RFC 7766 */
+        tb_put16(s->q, (uint16_t)q->len);
+        memcpy(s->q + 2, q->msg, q->len);
+        s->qlen = q->len + 2;
+        s->qsent = 0;
+        s->tlen = 0;
+        ev.events = EPOLLIN | EPOLLOUT;
+    }
+    if (epoll_ctl(r->ep, EPOLL_CTL_ADD, s->fd, &ev) != 0)
+        goto fail;
+    return 0;
+fail:
+    close_out(s);
+    return -1;
+}
+
+/* Runs slot (i)'s task until it waits for a reply or is done. */
+static void drive(struct dnsd_resolver *r, unsigned i, uint64_t now)
+{
+    struct slot *s = &r->slots[i];
+    struct dns_res_send q;
+
+    /* Each turn is one query of the core's bounded budget. */
+    for (;;) {
+        close_out(s);
+        if (dns_res_task_next(s->t, now, &q) == DNS_RES_DONE) {
+            const uint8_t *msg;
+            size_t n = dns_res_task_response(s->t, &msg);
+            if (n > 0)
+                sendto(s->cfd, msg, n, 0, (struct sockaddr *)&s->peer, s->plen);
+            dns_res_task_free(s->t);
+            s->t = NULL;
+            return;
+        }
+        s->deadline = q.deadline;
+        if (open_out(r, i, &q) == 0)
+            return;
+        dns_res_task_timeout(s->t, now); /* unreachable: next server */
+    }
+}
+
+static void client_input(struct dnsd_resolver *r, int fd, uint64_t now)
+{
+    for (unsigned k = 0; k < 64; k++) {
+        struct sockaddr_storage peer;
+        socklen_t plen = sizeof(peer);
+        struct dns_res_task *t;
+        struct tb_addr pa;
+        size_t n;
+        ssize_t got = recvfrom(fd, r->buf, sizeof(r->buf), 0,
+                               (struct sockaddr *)&peer, &plen);
+        if (got < 0)
+            return;
+        tb_addr_from_sockaddr((struct sockaddr *)&peer, &pa);
+        int rc = dns_res_query(r->res, r->buf, (size_t)got, &pa, false, now,
+                               r->out, sizeof(r->out), &n, &t);
+        if (rc == DNS_RES_ANSWERED) {
+            sendto(fd, r->out, n, 0, (struct sockaddr *)&peer, plen);
+        } else if (rc == DNS_RES_STARTED) {
+            unsigned i;
+            for (i = 0; i < r->nslots && r->slots[i].t != NULL; i++)
+                ;
+            if (NEVER(i == r->nslots)) { /* the core's pool is as large */
+                dns_res_task_free(t);
+                continue;
+            }
+            r->slots[i].t = t;
+            r->slots[i].cfd = fd;
+            r->slots[i].peer = peer;
+            r->slots[i].plen = plen;
+            drive(r, i, now);
+        }
+    }
+}
+
+/* TCP: finish connecting, send the framed query, read the framed reply. */
+static void tcp_event(struct dnsd_resolver *r, unsigned i, uint64_t now)
+{
+    struct slot *s = &r->slots[i];
+    ssize_t n;
+
+    if (s->connecting) {
+        int err = 0;
+        socklen_t el = sizeof(err);
+        getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+        if (err == EINPROGRESS)
+            return;
+        s->connecting = false;
+        if (err != 0)
+            goto lost;
+    }
+    while (s->qsent < s->qlen) {
+        n = send(s->fd, s->q + s->qsent, s->qlen - s->qsent, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN)
+                return;
+            goto lost;
+        }
+        s->qsent += (size_t)n;
+    }
+    for (;;) {
+        size_t need = s->tlen < 2 ? 2 : 2 + (size_t)tb_get16(s->tbuf);
+        if (s->tlen == need && need > 2) {
+            struct sockaddr_storage ss;
+            struct tb_addr from;
+            socklen_t sl = sizeof(ss);
+            getpeername(s->fd, (struct sockaddr *)&ss, &sl);
+            tb_addr_from_sockaddr((struct sockaddr *)&ss, &from);
+            if (dns_res_task_input(s->t, &from, DNS_RES_TCP, s->tbuf + 2,
+                                   need - 2, now) == 0)
+                drive(r, i, now);
+            else
+                close_out(s); /* wait for the deadline */
+            return;
+        }
+        n = recv(s->fd, s->tbuf + s->tlen, need - s->tlen, 0);
+        if (n < 0 && errno == EAGAIN)
+            return;
+        if (n <= 0)
+            goto lost;
+        s->tlen += (size_t)n;
+    }
+lost: /* the deadline will charge the server */
+    close_out(s);
+}
+
+static void udp_event(struct dnsd_resolver *r, unsigned i, uint64_t now)
+{
+    struct slot *s = &r->slots[i];
+
+    for (unsigned k = 0; k < 16 && s->fd >= 0; k++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        struct tb_addr from;
+        ssize_t n = recvfrom(s->fd, r->buf, sizeof(r->buf), 0,
+                             (struct sockaddr *)&ss, &sl);
+        if (n < 0)
+            return;
+        tb_addr_from_sockaddr((struct sockaddr *)&ss, &from);
+        if (dns_res_task_input(s->t, &from, DNS_RES_UDP, r->buf, (size_t)n,
+                               now) == 0) {
+            drive(r, i, now);
+            return;
+        }
+    }
+}
+
+static void *loop(void *arg)
+{
+    struct dnsd_resolver *r = arg;
+    struct epoll_event ev[64];
+
+    for (;;) {
+        uint64_t now = now_ns(), next = now + 1000000000ull;
+        for (unsigned i = 0; i < r->nslots; i++)
+            if (r->slots[i].t != NULL && r->slots[i].deadline < next)
+                next = r->slots[i].deadline;
+        int ms = next > now ? (int)((next - now + 999999) / 1000000) : 0;
+        int n = epoll_wait(r->ep, ev, 64, ms);
+        now = now_ns();
+        for (int k = 0; k < n; k++) {
+            unsigned kind = (unsigned)(ev[k].data.u64 >> 32);
+            unsigned idx = (unsigned)ev[k].data.u64;
+            if (kind == K_STOP)
+                return NULL;
+            if (kind == K_LISTEN)
+                client_input(r, r->lfd[idx], now);
+            else if (r->slots[idx].t != NULL && r->slots[idx].fd >= 0) {
+                if (r->slots[idx].transport == DNS_RES_TCP)
+                    tcp_event(r, idx, now);
+                else
+                    udp_event(r, idx, now);
+            }
+        }
+        for (unsigned i = 0; i < r->nslots; i++) {
+            struct slot *s = &r->slots[i];
+            if (s->t != NULL && s->deadline <= now) {
+                close_out(s);
+                dns_res_task_timeout(s->t, now);
+                drive(r, i, now);
+            }
+        }
+    }
+}
+
+static int listen_udp(const struct svc_addr *a)
+{
+    struct tb_addr ta = {.af = a->family == 4 ? TB_AF_INET : TB_AF_INET6,
+                         .port = a->port};
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    int fd, one = 1;
+
+    memcpy(ta.ip, a->addr, 16);
+    sl = to_sockaddr(&ta, &ss);
+    fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (ss.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static int setup(struct dnsd_resolver *r, const struct svc_conf *c)
+{
+    const struct svc_resolver *rc = &c->resolver;
+    struct dns_cache_conf cc = {.mem_bytes = rc->cache_size ? rc->cache_size
+                                                            : 32u << 20};
+    struct dns_res_conf resc = {.random = random32, .random_ctx = r};
+    struct dns_res_hints h;
+    struct dns_diag diag;
+    char *text = NULL;
+    size_t len = 0;
+    int err;
+
+    dnsd_diag_init(&diag);
+    if (rc->root_hints != NULL &&
+        (err = dns_zonefile_read(rc->root_hints, &text, &len)) != 0) {
+        dnsd_log("resolver: %s: %s", rc->root_hints, tb_strerror(err));
+        return -1;
+    }
+    err = dns_res_hints_parse(&h, text, len, rc->root_hints, &tb_heap, &diag);
+    free(text);
+    if (err != 0)
+        return -1;
+    r->nslots = rc->resolutions ? rc->resolutions : 256;
+    resc.max_tasks = r->nslots;
+    if (dns_cache_init(&r->cache, &cc, &tb_heap) != 0 ||
+        dns_res_init(&r->res, &resc, &h, r->cache, &tb_heap) != 0) {
+        dnsd_log("resolver: out of memory");
+        return -1;
+    }
+    r->slots = calloc(r->nslots, sizeof(*r->slots));
+    r->tcp_area =
+        mmap(NULL, (size_t)r->nslots * TCP_BUF, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r->slots == NULL || r->tcp_area == MAP_FAILED) {
+        r->tcp_area = NULL;
+        dnsd_log("resolver: out of memory");
+        return -1;
+    }
+    for (unsigned i = 0; i < r->nslots; i++) {
+        r->slots[i].fd = -1;
+        r->slots[i].tbuf = r->tcp_area + (size_t)i * TCP_BUF;
+    }
+    r->ep = epoll_create1(EPOLL_CLOEXEC);
+    r->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (r->ep < 0 || r->evfd < 0)
+        return -1;
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_KEY(K_STOP, 0)};
+    epoll_ctl(r->ep, EPOLL_CTL_ADD, r->evfd, &ev);
+    for (size_t i = 0; i < rc->nlisten; i++) {
+        char txt[SVC_ADDR_TEXT_MAX];
+        svc_addr_to_text(&rc->listen[i], true, txt, sizeof(txt));
+        r->lfd[i] = listen_udp(&rc->listen[i]);
+        if (r->lfd[i] < 0) {
+            dnsd_log("resolver: cannot listen on %s: %s", txt, strerror(errno));
+            return -1;
+        }
+        r->nl = i + 1;
+        ev.data.u64 = EV_KEY(K_LISTEN, i);
+        epoll_ctl(r->ep, EPOLL_CTL_ADD, r->lfd[i], &ev);
+        dnsd_log("resolver: listening on %s (udp)", txt);
+    }
+    return 0;
+}
+
+static void teardown(struct dnsd_resolver *r)
+{
+    for (size_t i = 0; i < r->nl; i++)
+        close(r->lfd[i]);
+    for (unsigned i = 0; r->slots != NULL && i < r->nslots; i++)
+        if (r->slots[i].fd >= 0)
+            close(r->slots[i].fd);
+    if (r->ep >= 0)
+        close(r->ep);
+    if (r->evfd >= 0)
+        close(r->evfd);
+    if (r->tcp_area != NULL)
+        munmap(r->tcp_area, (size_t)r->nslots * TCP_BUF);
+    free(r->slots);
+    dns_res_free(r->res);
+    dns_cache_free(r->cache);
+    free(r);
+}
+
+int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
+{
+    struct dnsd_resolver *r = calloc(1, sizeof(*r));
+
+    *out = NULL;
+    if (r == NULL)
+        return -1;
+    r->ep = r->evfd = -1;
+    if (setup(r, c) != 0 || pthread_create(&r->th, NULL, loop, r) != 0) {
+        teardown(r);
+        return -1;
+    }
+    *out = r;
+    return 0;
+}
+
+void dnsd_resolver_stop(struct dnsd_resolver *r)
+{
+    struct dns_res_stats st;
+    struct dns_cache_stats cs;
+    uint64_t one = 1;
+
+    if (r == NULL)
+        return;
+    if (write(r->evfd, &one, sizeof(one)) != sizeof(one))
+        dnsd_log("resolver: cannot signal the thread");
+    pthread_join(r->th, NULL);
+    dns_res_stats(r->res, &st);
+    dns_cache_stats(r->cache, &cs);
+    dnsd_log("resolver: %llu queries, %llu cache hits, %llu resolutions "
+             "(%llu SERVFAIL, %llu over a limit), %llu sent (%llu tcp), %llu "
+             "replies, %llu rejected, %llu timeouts, %llu lame, %llu "
+             "out-of-bailiwick records; cache %llu entries, %llu bytes",
+             (unsigned long long)st.queries, (unsigned long long)st.cache_hits,
+             (unsigned long long)st.tasks, (unsigned long long)st.servfail,
+             (unsigned long long)st.limit,
+             (unsigned long long)(st.sent_udp + st.sent_tcp),
+             (unsigned long long)st.sent_tcp, (unsigned long long)st.replies,
+             (unsigned long long)st.rejected, (unsigned long long)st.timeouts,
+             (unsigned long long)st.lame,
+             (unsigned long long)st.out_of_bailiwick,
+             (unsigned long long)cs.entries, (unsigned long long)cs.bytes);
+    teardown(r);
+}

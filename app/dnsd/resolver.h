@@ -1,0 +1,25 @@
+/*
+ * resolver.h -- tibra-dnsd's resolver driver (app/dnsd/resolver.c): one
+ * thread that moves bytes and time for the resolver core in lib/dns
+ * (include/tibra/dns/res.h) when the service file has a resolver:
+ * statement.
+ */
+#ifndef DNSD_RESOLVER_H
+#define DNSD_RESOLVER_H
+
+#include <tibra/svc.h>
+
+struct dnsd_resolver;
+
+/*
+ * Reads the root hints (the resolver: root-hints file, else IANA's built
+ * in), reserves the cache and the tasks, binds the resolver's UDP
+ * listeners and starts its thread.  Returns 0 with the driver in (*out),
+ * or non-zero after logging why (nothing is left running).
+ */
+int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out);
+
+/* Stops the thread, logs the counters, frees everything; (r) MAY be NULL. */
+void dnsd_resolver_stop(struct dnsd_resolver *r);
+
+#endif /* DNSD_RESOLVER_H */

@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# res_tree -- tibra-dnsd's resolver (a resolver: statement, app/dnsd/
+# resolver.c over lib/dns/res*.c) against Unbound, over a private DNS tree
+# the test builds in a network namespace: five NSD instances on addresses of
+# a veth interface serve the root (10.53.0.1), tld. (.2), example.tld.
+# (.3), other. and glueless.tld. (.4), and a lame server that refuses
+# everything (.5); ns2.example.tld. and ns.dead. (.6) never answer.
+# Tibra (.10) and Unbound (.11) get the same root hints; every question of
+# the list is asked of both, twice (the second time from their caches), and
+# the status and answer sections (TTLs left out, order sorted) must be
+# equal.  Cases: referrals with glue, a dead server beside a live one,
+# glueless NS, CNAME in the zone and across zones, CNAME to NXDOMAIN,
+# NXDOMAIN, NODATA, a lame delegation, a TXT too large for UDP (TC, then
+# TCP to the server), MX, NS, SOA; and an unresponsive delegation, where
+# only Tibra's SERVFAIL and its time are checked (Unbound retries longer
+# than a client waits).
+# test-timeout: 240
+set -u
+TEST_NAME=res_tree
+fail() {
+    echo "FAIL $TEST_NAME: $*"
+    for f in "${TMP:-/nonexistent}"/*.log; do
+        [ -f "$f" ] && sed "s#^#    $(basename "$f"): #" "$f" | tail -30
+    done
+    exit 1
+}
+skip() {
+    echo "SKIP $TEST_NAME: $*"
+    exit 77
+}
+
+[ "$(id -u)" = 0 ] || skip "needs root (network namespace)"
+for t in ip nsd unbound dig; do
+    command -v "$t" >/dev/null || skip "$t not installed"
+done
+DNSD=${TIBRA_UNIX:-build/unix-$(uname -m)}/tibra-dnsd
+[ -x "$DNSD" ] || fail "$DNSD not built"
+[ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] || skip "native only"
+
+NS=tbres$$
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tibra-res.XXXXXX")
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    for p in "${PIDS[@]}"; do
+        for _ in $(seq 50); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$p" 2>/dev/null
+    done
+    ip netns del "$NS" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
+# Daemons are started with "ip netns exec" itself (it execs them), so $!
+# is the daemon's PID and the trap stops exactly what it started.
+run() { ip netns exec "$NS" "$@"; }
+run ip link set lo up
+# A veth pair inside the namespace: the servers' addresses on v0; what is
+# sent to 10.53.0.6 finds no one (ARP unanswered on v1): unresponsive.
+run ip link add v0 type veth peer name v1 || skip "no veth support"
+run ip link set v0 up
+run ip link set v1 up
+for a in 1 2 3 4 5 9 10 11; do
+    run ip addr add 10.53.0.$a/24 dev v0 || fail "ip addr add 10.53.0.$a"
+done
+
+cd "$TMP" || exit 1
+cat >root.zone <<'EOF'
+$TTL 86400
+.           SOA a.root. host.root. 1 1800 900 604800 60
+.           NS  a.root.
+a.root.     A   10.53.0.1
+tld.        NS  ns1.tld.
+ns1.tld.    A   10.53.0.2
+other.      NS  ns.other.
+ns.other.   A   10.53.0.4
+lame.       NS  ns.lame.
+ns.lame.    A   10.53.0.5
+dead.       NS  ns.dead.
+ns.dead.    A   10.53.0.6
+EOF
+cat >tld.zone <<'EOF'
+$TTL 86400
+@           SOA ns1 host 1 1800 900 604800 60
+@           NS  ns1
+ns1         A   10.53.0.2
+example     3600 NS ns1.example
+example     3600 NS ns2.example
+ns1.example 3600 A  10.53.0.3
+ns2.example 3600 A  10.53.0.6
+glueless    3600 NS ns.other.
+EOF
+big=$(printf '"%s" ' $(for i in $(seq 8); do printf 'x%.0s' $(seq 200); echo; done))
+cat >example.tld.zone <<EOF
+\$TTL 3600
+@           SOA ns1 host 1 1800 900 604800 120
+@           NS  ns1
+@           NS  ns2
+ns1         A   10.53.0.3
+ns2         A   10.53.0.6
+www     300 A   192.0.2.1
+www     300 A   192.0.2.2
+alias   300 CNAME www
+ext     300 CNAME www.other.
+extnx   300 CNAME nothere.other.
+mail    300 A   192.0.2.25
+@       300 MX  10 mail
+big     300 TXT $big
+EOF
+cat >other.zone <<'EOF'
+$TTL 3600
+@           SOA ns host 1 1800 900 604800 30
+@           NS  ns
+ns          A   10.53.0.4
+www     600 A   192.0.2.20
+EOF
+cat >glueless.tld.zone <<'EOF'
+$TTL 3600
+@           SOA ns.other. host 1 1800 900 604800 30
+@           NS  ns.other.
+host    600 A   192.0.2.30
+EOF
+cat >unrelated.zone <<'EOF'
+$TTL 3600
+@           SOA ns host 1 1800 900 604800 30
+@           NS  ns
+ns          A   10.53.0.5
+EOF
+
+nsd_conf() { # N ADDR ZONE...
+    local n=$1 addr=$2
+    shift 2
+    {
+        echo "server:"
+        echo "  ip-address: $addr"
+        echo "  port: 53"
+        echo "  do-ip6: no"
+        echo "  username: \"\""
+        echo "  chroot: \"\""
+        echo "  zonesdir: \"$TMP\""
+        echo "  pidfile: \"$TMP/nsd$n.pid\""
+        echo "  database: \"\""
+        echo "  xfrdfile: \"$TMP/xfrd$n.state\""
+        echo "  zonelistfile: \"$TMP/zl$n\""
+        echo "  logfile: \"$TMP/nsd$n.log\""
+        echo "  server-count: 1"
+        echo "remote-control:"
+        echo "  control-enable: no"
+        for z in "$@"; do
+            echo "zone:"
+            echo "  name: \"$z\""
+            echo "  zonefile: \"$TMP/${z%.}.zone\""
+        done
+    } >"nsd$n.conf"
+}
+nsd_conf 1 10.53.0.1 .
+sed -i 's|/\.zone"|/root.zone"|' nsd1.conf
+nsd_conf 2 10.53.0.2 tld.
+nsd_conf 3 10.53.0.3 example.tld.
+nsd_conf 4 10.53.0.4 other. glueless.tld.
+nsd_conf 5 10.53.0.5 unrelated.
+for n in 1 2 3 4 5; do
+    ip netns exec "$NS" nsd -d -c "$TMP/nsd$n.conf" >"nsd$n.out.log" 2>&1 &
+    PIDS+=($!)
+done
+
+cat >hints <<'EOF'
+.        3600000 NS a.root.
+a.root.  3600000 A  10.53.0.1
+EOF
+cat >res.conf <<EOF
+service:
+    name res-tree
+    listen 10.53.0.9@53
+resolver:
+    listen 10.53.0.10@53
+    root-hints $TMP/hints
+    cache-size 8M
+EOF
+ip netns exec "$NS" "$DNSD" "$TMP/res.conf" >tibra.log 2>&1 &
+PIDS+=($!)
+cat >unbound.conf <<EOF
+server:
+    interface: 10.53.0.11
+    port: 53
+    do-ip6: no
+    username: ""
+    chroot: ""
+    directory: "$TMP"
+    pidfile: "$TMP/unbound.pid"
+    logfile: "$TMP/unbound.log"
+    use-syslog: no
+    root-hints: "$TMP/hints"
+    module-config: "iterator"
+    access-control: 10.53.0.0/24 allow
+    do-not-query-localhost: no
+    qname-minimisation: no
+    harden-referral-path: no
+    target-fetch-policy: "0 0 0 0 0"
+remote-control:
+    control-enable: no
+EOF
+ip netns exec "$NS" unbound -d -c "$TMP/unbound.conf" >unbound.out.log 2>&1 &
+PIDS+=($!)
+
+# Wait (bounded) for every server to answer.
+wait_up() { # ADDR NAME
+    for _ in $(seq 100); do
+        run dig @"$1" +time=1 +tries=1 +norec "$2" SOA >/dev/null 2>&1 &&
+            return 0
+        sleep 0.1
+    done
+    fail "$1 does not answer"
+}
+wait_up 10.53.0.1 .
+wait_up 10.53.0.2 tld.
+wait_up 10.53.0.3 example.tld.
+wait_up 10.53.0.4 other.
+wait_up 10.53.0.9 example.
+wait_up 10.53.0.11 tld.
+for _ in $(seq 100); do
+    run dig @10.53.0.10 +time=2 +tries=1 tld. SOA >/dev/null 2>&1 && break
+    sleep 0.1
+done
+
+# status + answer section without TTLs, sorted
+ask() { # ADDR NAME TYPE
+    run dig @"$1" +time=12 +tries=1 +ignore +noall +comments +answer \
+        "$2" "$3" 2>&1 |
+        awk '/->>HEADER<<-/ { for (i = 1; i <= NF; i++)
+                                if ($i == "status:") s = $(i + 1)
+                              sub(/,$/, "", s) }
+             /^;; flags:/ { tc = ($0 ~ / tc[ ;]/) ? " tc" : "" }
+             /^[^;]/ && NF >= 5 { $2 = ""; print }
+             END { print "status " s tc }' | sort
+}
+
+cases="www.example.tld/A alias.example.tld/A ext.example.tld/A
+extnx.example.tld/A nx.example.tld/A www.example.tld/AAAA
+example.tld/MX example.tld/NS tld/SOA host.glueless.tld/A www.other/A
+nothere.other/A big.example.tld/TXT www.lame/A"
+n=0
+for round in 1 2; do
+    for c in $cases; do
+        name=${c%/*}.
+        type=${c#*/}
+        t=$(ask 10.53.0.10 "$name" "$type")
+        u=$(ask 10.53.0.11 "$name" "$type")
+        if [ "$t" != "$u" ]; then
+            echo "round $round $name $type:"
+            echo "  tibra:   $(echo "$t" | tr '\n' '|')"
+            echo "  unbound: $(echo "$u" | tr '\n' '|')"
+            fail "answers differ"
+        fi
+        case "$t" in *"status "*) ;; *) fail "no answer for $name $type" ;; esac
+        n=$((n + 1))
+    done
+done
+# An unresponsive delegation: Tibra gives up within its bounds (2 tries of
+# the one server, 1.5 s at most each, after the root); Unbound keeps
+# trying for longer than a client waits (not compared).
+start=$(date +%s)
+case "$(ask 10.53.0.10 www.dead. A)" in
+*"status SERVFAIL"*) ;;
+*) fail "www.dead. is not SERVFAIL" ;;
+esac
+[ $(($(date +%s) - start)) -le 8 ] || fail "www.dead. took over 8 s"
+case "$(ask 10.53.0.10 www.example.tld. A)" in
+*192.0.2.1*) ;;
+*) fail "www.example.tld has no address" ;;
+esac
+
+kill -TERM "${PIDS[5]}"
+for _ in $(seq 100); do
+    kill -0 "${PIDS[5]}" 2>/dev/null || break
+    sleep 0.1
+done
+grep -q 'resolver: .* queries' tibra.log || fail "no resolver counters at exit"
+grep 'resolver: ' tibra.log | tail -1 | sed 's/^/    /'
+echo "SUCCESS $TEST_NAME: $n answers equal to Unbound's"
+exit 0
