@@ -25,48 +25,54 @@
 
 int dnsd_verbose;
 
-static void vlog(const char *fmt, va_list ap) {
-  char line[1024];
-  int n = snprintf(line, sizeof(line), PROG ": ");
-  int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
-  size_t len =
-      (size_t)n + (m < 0 ? 0 : TB_MIN((size_t)m, sizeof(line) - n - 2));
-  line[len++] = '\n';
-  /* One write per line: lines from threads never interleave. */
-  if (write(STDERR_FILENO, line, len) < 0)
-    return;
+static void vlog(const char *fmt, va_list ap)
+{
+    char line[1024];
+    int n = snprintf(line, sizeof(line), PROG ": ");
+    int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    size_t len =
+        (size_t)n + (m < 0 ? 0 : TB_MIN((size_t)m, sizeof(line) - n - 2));
+    line[len++] = '\n';
+    /* One write per line: lines from threads never interleave. */
+    if (write(STDERR_FILENO, line, len) < 0)
+        return;
 }
 
-void dnsd_log(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vlog(fmt, ap);
-  va_end(ap);
+void dnsd_log(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vlog(fmt, ap);
+    va_end(ap);
 }
 
-void dnsd_debug(const char *fmt, ...) {
-  va_list ap;
-  if (!dnsd_verbose)
-    return;
-  va_start(ap, fmt);
-  vlog(fmt, ap);
-  va_end(ap);
+void dnsd_debug(const char *fmt, ...)
+{
+    va_list ap;
+    if (!dnsd_verbose)
+        return;
+    va_start(ap, fmt);
+    vlog(fmt, ap);
+    va_end(ap);
 }
 
 static void diag_print(void *ctx, int level, const char *file, unsigned line,
-                       const char *msg) {
-  char loc[32] = "";
-  (void)ctx;
-  if (line != 0)
-    snprintf(loc, sizeof(loc), ":%u", line);
-  dnsd_log("%s%s: %s%s", file ? file : "-", loc,
-           level == DNS_DIAG_WARNING ? "warning: " : "", msg);
+                       const char *msg)
+{
+    char loc[32] = "";
+    (void)ctx;
+    if (line != 0)
+        snprintf(loc, sizeof(loc), ":%u", line);
+    dnsd_log("%s%s: %s%s", file ? file : "-", loc,
+             level == DNS_DIAG_WARNING ? "warning: " : "", msg);
 }
 
-void dnsd_diag_init(struct dns_diag *d) {
-  memset(d, 0, sizeof(*d));
-  d->report = diag_print;
+void dnsd_diag_init(struct dns_diag *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->report = diag_print;
 }
+
 
 /* clang-format off */
 static const char usage_text[] =
@@ -129,55 +135,64 @@ static const char usage_text[] =
 "    kill -HUP $(pidof tibra-dnsd)      # reload the zones\n";
 /* clang-format on */
 
-static void usage(FILE *f) { fputs(usage_text, f); }
+static void usage(FILE *f)
+{
+    fputs(usage_text, f);
+}
 
 /* CPUs this process may run on (taskset), at least 1. */
-static unsigned cpu_count(void) {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
-    return (unsigned)CPU_COUNT(&set);
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (unsigned)n : 1;
+static unsigned cpu_count(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        return (unsigned)CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
 }
 
 /* Enough descriptors for every TCP client, socket and worker. */
-static void raise_nofile(const struct svc_conf *c, unsigned workers) {
-  struct rlimit rl;
-  rlim_t want =
-      (rlim_t)c->tcp_clients + (rlim_t)(workers + 1) * (c->nlisten + 1) + 64;
+static void raise_nofile(const struct svc_conf *c, unsigned workers)
+{
+    struct rlimit rl;
+    rlim_t want =
+        (rlim_t)c->tcp_clients + (rlim_t)(workers + 1) * (c->nlisten + 1) + 64;
 
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
-    return;
-  rl.rlim_cur =
-      rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ? want : rl.rlim_max;
-  if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
-    dnsd_log("warning: only %llu file descriptors for %u tcp-clients",
-             (unsigned long long)rl.rlim_cur, c->tcp_clients);
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
+                      ? want
+                      : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+        dnsd_log("warning: only %llu file descriptors for %u tcp-clients",
+                 (unsigned long long)rl.rlim_cur, c->tcp_clients);
 }
 
-static void auth_opts(const struct svc_conf *c, struct dns_auth_opts *o) {
-  static char version[300];
-  memset(o, 0, sizeof(*o));
-  o->chaos = c->chaos;
-  o->identity = c->identity ? c->identity : c->name ? c->name : "tibra";
-  if (c->version != NULL) {
-    o->version = c->version;
-  } else {
-    snprintf(version, sizeof(version), "tibra %s", TB_VERSION);
-    o->version = version;
-  }
-  o->udp_max = c->udp_size;
-  o->nsid = c->nsid;
-  o->nsid_len = c->nsid_len;
+static void auth_opts(const struct svc_conf *c, struct dns_auth_opts *o)
+{
+    static char version[300];
+    memset(o, 0, sizeof(*o));
+    o->chaos = c->chaos;
+    o->identity = c->identity ? c->identity : c->name ? c->name : "tibra";
+    if (c->version != NULL) {
+        o->version = c->version;
+    } else {
+        snprintf(version, sizeof(version), "tibra %s", TB_VERSION);
+        o->version = version;
+    }
+    o->udp_max = c->udp_size;
+    o->nsid = c->nsid;
+    o->nsid_len = c->nsid_len;
 }
 
-static int write_pidfile(const char *path) {
-  FILE *f = fopen(path, "w");
-  if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
-    dnsd_log("cannot write pidfile %s: %s", path, strerror(errno));
-    return -1;
-  }
-  return 0;
+static int write_pidfile(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL || fprintf(f, "%ld\n", (long)getpid()) < 0 ||
+        fclose(f) != 0) {
+        dnsd_log("cannot write pidfile %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 /* The metrics port, when the service file has one (NULL: off). */
@@ -191,222 +206,225 @@ static struct dnsd_xfrin *xfrin;
 
 /* The main thread's life after startup: wait for signals. */
 static int signal_loop(struct dnsd_server *srv, const struct svc_conf *c,
-                       const struct dns_auth_opts *opts, sigset_t *set) {
-  for (;;) {
-    siginfo_t si;
-    int sig = sigwaitinfo(set, &si);
-    if (sig < 0)
-      continue; /* EINTR */
-    if (sig == SIGHUP) {
-      struct dnsd_zones *cur = dnsd_server_current(srv), *nz, *old;
-      dnsd_log("SIGHUP: reloading %zu zone%s", c->nzones,
-               c->nzones == 1 ? "" : "s");
-      pthread_mutex_lock(&dnsd_publish_lock); /* vs transfers in */
-      cur = dnsd_server_current(srv);
-      if (dnsd_zones_load(c, cur, opts, &nz) != 0) {
-        pthread_mutex_unlock(&dnsd_publish_lock);
-        dnsd_log("reload failed; still serving the previous zones");
-        continue;
-      }
-      old = dnsd_server_publish(srv, nz);
-      dnsd_zones_free(old); /* no worker can still be reading it */
-      pthread_mutex_unlock(&dnsd_publish_lock);
-      if (metrics != NULL)
-        dnsd_metrics_zones(metrics, nz);
-      dnsd_log("reload done");
-      continue;
+                       const struct dns_auth_opts *opts, sigset_t *set)
+{
+    for (;;) {
+        siginfo_t si;
+        int sig = sigwaitinfo(set, &si);
+        if (sig < 0)
+            continue; /* EINTR */
+        if (sig == SIGHUP) {
+            struct dnsd_zones *cur = dnsd_server_current(srv), *nz, *old;
+            dnsd_log("SIGHUP: reloading %zu zone%s", c->nzones,
+                     c->nzones == 1 ? "" : "s");
+            pthread_mutex_lock(&dnsd_publish_lock); /* vs transfers in */
+            cur = dnsd_server_current(srv);
+            if (dnsd_zones_load(c, cur, opts, &nz) != 0) {
+                pthread_mutex_unlock(&dnsd_publish_lock);
+                dnsd_log("reload failed; still serving the previous zones");
+                continue;
+            }
+            old = dnsd_server_publish(srv, nz);
+            dnsd_zones_free(old); /* no worker can still be reading it */
+            pthread_mutex_unlock(&dnsd_publish_lock);
+            if (metrics != NULL)
+                dnsd_metrics_zones(metrics, nz);
+            dnsd_log("reload done");
+            continue;
+        }
+        dnsd_log("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        return 0;
     }
-    dnsd_log("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    return 0;
-  }
 }
 
-int main(int argc, char **argv) {
-  static const struct option lopts[] = {
-      {"check", no_argument, NULL, 'c'},
-      {"foreground", no_argument, NULL, 'f'},
-      {"workers", required_argument, NULL, 'w'},
-      {"verbose", no_argument, NULL, 'v'},
-      {"pin", no_argument, NULL, 'p'},
-      {"help", no_argument, NULL, 'h'},
-      {"version", no_argument, NULL, 'V'},
-      {NULL, 0, NULL, 0},
-  };
-  struct svc_conf conf;
-  struct dns_diag diag;
-  struct dns_auth_opts opts;
-  struct dnsd_zones *zones = NULL;
-  struct dnsd_server *srv = NULL;
-  struct dns_srv_stats st;
-  struct dns_xfrin *const *sec;
-  size_t nsec;
-  bool check = false, pin = false, pid_written = false;
-  unsigned workers = 0;
-  sigset_t set;
-  int opt, rc;
+int main(int argc, char **argv)
+{
+    static const struct option lopts[] = {
+        {"check", no_argument, NULL, 'c'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"workers", required_argument, NULL, 'w'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"pin", no_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct svc_conf conf;
+    struct dns_diag diag;
+    struct dns_auth_opts opts;
+    struct dnsd_zones *zones = NULL;
+    struct dnsd_server *srv = NULL;
+    struct dns_srv_stats st;
+    struct dns_xfrin *const *sec;
+    size_t nsec;
+    bool check = false, pin = false, pid_written = false;
+    unsigned workers = 0;
+    sigset_t set;
+    int opt, rc;
 
-  while ((opt = getopt_long(argc, argv, "cfw:pvhV", lopts, NULL)) != -1) {
-    switch (opt) {
-    case 'c':
-      check = true;
-      break;
-    case 'f':
-      break;
-    case 'p':
-      pin = true;
-      break;
-    case 'v':
-      dnsd_verbose = 1;
-      break;
-    case 'w': {
-      char *end;
-      long n = strtol(optarg, &end, 10);
-      if (*optarg == '\0' || *end != '\0' || n < 1 || n > SVC_WORKERS_MAX) {
+    while ((opt = getopt_long(argc, argv, "cfw:pvhV", lopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c':
+            check = true;
+            break;
+        case 'f':
+            break;
+        case 'p':
+            pin = true;
+            break;
+        case 'v':
+            dnsd_verbose = 1;
+            break;
+        case 'w': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || n < 1 ||
+                n > SVC_WORKERS_MAX) {
+                fprintf(stderr,
+                        PROG ": -w: '%s' is not a number of "
+                             "workers (1-%d)\n",
+                        optarg, SVC_WORKERS_MAX);
+                return 2;
+            }
+            workers = (unsigned)n;
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("tibra-dnsd %s\n", TB_VERSION);
+            return 0;
+        default:
+            fprintf(stderr, "usage: tibra-dnsd [-cfpv] [-w N] SERVICE-FILE "
+                            "(tibra-dnsd --help for more)\n");
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
         fprintf(stderr,
-                PROG ": -w: '%s' is not a number of "
-                     "workers (1-%d)\n",
-                optarg, SVC_WORKERS_MAX);
+                PROG ": %s\nusage: tibra-dnsd [-cfpv] [-w N] "
+                     "SERVICE-FILE (tibra-dnsd --help for more)\n",
+                optind == argc ? "no service file given"
+                               : "more than one service file given");
         return 2;
-      }
-      workers = (unsigned)n;
-      break;
     }
-    case 'h':
-      usage(stdout);
-      return 0;
-    case 'V':
-      printf("tibra-dnsd %s\n", TB_VERSION);
-      return 0;
-    default:
-      fprintf(stderr, "usage: tibra-dnsd [-cfpv] [-w N] SERVICE-FILE "
-                      "(tibra-dnsd --help for more)\n");
-      return 2;
+
+    /* A SIGHUP while zones load must not kill us: hold it (the reload it
+     * asks for then runs once the server is up). */
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    dnsd_diag_init(&diag);
+    svc_conf_init(&conf, &tb_heap);
+    if (svc_load_file(&conf, argv[optind], &diag) != 0) {
+        dnsd_log("%s: %u error%s; nothing started", argv[optind], diag.errors,
+                 diag.errors == 1 ? "" : "s");
+        svc_conf_free(&conf);
+        return 1;
     }
-  }
-  if (optind != argc - 1) {
-    fprintf(stderr,
-            PROG ": %s\nusage: tibra-dnsd [-cfpv] [-w N] "
-                 "SERVICE-FILE (tibra-dnsd --help for more)\n",
-            optind == argc ? "no service file given"
-                           : "more than one service file given");
-    return 2;
-  }
+    if (!check && conf.target != SVC_TARGET_UNIX) {
+        dnsd_log("%s: the service's target is %s, and tibra-dnsd runs "
+                 "target unix only (see tibra run)",
+                 argv[optind], svc_target_name(conf.target));
+        svc_conf_free(&conf);
+        return 1;
+    }
+    if (workers == 0)
+        workers = conf.workers ? conf.workers : cpu_count();
+    auth_opts(&conf, &opts);
+    if (dnsd_zones_load(&conf, NULL, &opts, &zones) != 0) {
+        dnsd_log("%s: zones failed to load; nothing started", argv[optind]);
+        svc_conf_free(&conf);
+        return 1;
+    }
+    if (check) {
+        dnsd_log("%s: ok (%zu zone%s)", argv[optind], conf.nzones,
+                 conf.nzones == 1 ? "" : "s");
+        dnsd_zones_free(zones);
+        svc_conf_free(&conf);
+        return 0;
+    }
 
-  /* A SIGHUP while zones load must not kill us: hold it (the reload it
-   * asks for then runs once the server is up). */
-  sigemptyset(&set);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, NULL);
+    /* Signals are handled by this thread alone, synchronously: block them
+     * before any worker exists so every worker inherits the mask. */
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    raise_nofile(&conf, workers);
 
-  dnsd_diag_init(&diag);
-  svc_conf_init(&conf, &tb_heap);
-  if (svc_load_file(&conf, argv[optind], &diag) != 0) {
-    dnsd_log("%s: %u error%s; nothing started", argv[optind], diag.errors,
-             diag.errors == 1 ? "" : "s");
-    svc_conf_free(&conf);
-    return 1;
-  }
-  if (!check && conf.target != SVC_TARGET_UNIX) {
-    dnsd_log("%s: the service's target is %s, and tibra-dnsd runs "
-             "target unix only (see tibra run)",
-             argv[optind], svc_target_name(conf.target));
-    svc_conf_free(&conf);
-    return 1;
-  }
-  if (workers == 0)
-    workers = conf.workers ? conf.workers : cpu_count();
-  auth_opts(&conf, &opts);
-  if (dnsd_zones_load(&conf, NULL, &opts, &zones) != 0) {
-    dnsd_log("%s: zones failed to load; nothing started", argv[optind]);
-    svc_conf_free(&conf);
-    return 1;
-  }
-  if (check) {
-    dnsd_log("%s: ok (%zu zone%s)", argv[optind], conf.nzones,
-             conf.nzones == 1 ? "" : "s");
+    rc = dnsd_server_open(&srv, &conf, workers);
+    if (rc != 0) {
+        dnsd_log("%s: cannot listen; nothing started", argv[optind]);
+        goto out_zones;
+    }
+    if (dnsd_xfrin_open(&xfrin, &conf, &opts, &zones) != 0) {
+        dnsd_log("secondary zones: out of memory");
+        rc = 1;
+        goto out_server;
+    }
+    dnsd_xfrin_secondaries(xfrin, &sec, &nsec);
+    dnsd_server_secondaries(srv, sec, nsec);
+    if (dnsd_notify_open(&dnsd_notifier, &conf) != 0) {
+        rc = 1;
+        goto out_server;
+    }
+    dnsd_server_publish(srv, zones); /* NOTIFY for every zone: loaded */
+    if (conf.metrics.family != 0) {
+        rc = dnsd_metrics_open(&metrics, &conf, srv);
+        if (rc != 0)
+            goto out_server;
+        dnsd_metrics_zones(metrics, zones);
+    }
+    zones = NULL;
+    if (conf.pidfile != NULL) {
+        if (write_pidfile(conf.pidfile) != 0) {
+            rc = 1;
+            goto out_server;
+        }
+        pid_written = true;
+    }
+    for (size_t i = 0; i < conf.nlisten; i++) {
+        char txt[SVC_ADDR_TEXT_MAX];
+        svc_addr_to_text(&conf.listen[i], true, txt, sizeof(txt));
+        dnsd_log("listening on %s (udp, tcp)", txt);
+    }
+    rc = dnsd_server_start(srv, pin);
+    if (rc == 0)
+        rc = dnsd_xfrin_start(xfrin, srv);
+    if (rc == 0 && metrics != NULL)
+        rc = dnsd_metrics_start(metrics);
+    if (rc == 0 && conf.resolver.enabled)
+        rc = dnsd_resolver_start(&conf, &resolver);
+    if (rc == 0)
+        rc = dnsd_notify_start(dnsd_notifier);
+    if (rc != 0)
+        goto out_server;
+    dnsd_log("%s: serving %zu zone%s with %u worker%s (tibra %s)",
+             conf.name ? conf.name : argv[optind], conf.nzones,
+             conf.nzones == 1 ? "" : "s", workers, workers == 1 ? "" : "s",
+             TB_VERSION);
+    rc = signal_loop(srv, &conf, &opts, &set);
+out_server:
+    dnsd_resolver_stop(resolver);
+    resolver = NULL;
+    dnsd_xfrin_close(xfrin); /* before the set it publishes into goes */
+    dnsd_notify_close(dnsd_notifier);
+    dnsd_notifier = NULL;
+    dnsd_metrics_stop(metrics);
+    zones = dnsd_server_stop(srv, &st);
+    if (rc == 0) {
+        char text[1024];
+        dns_srv_stats_text(&st, text, sizeof(text));
+        for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"))
+            dnsd_log("%s", l);
+    }
+    if (pid_written)
+        unlink(conf.pidfile);
+out_zones:
     dnsd_zones_free(zones);
     svc_conf_free(&conf);
-    return 0;
-  }
-
-  /* Signals are handled by this thread alone, synchronously: block them
-   * before any worker exists so every worker inherits the mask. */
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, NULL);
-  signal(SIGPIPE, SIG_IGN);
-  raise_nofile(&conf, workers);
-
-  rc = dnsd_server_open(&srv, &conf, workers);
-  if (rc != 0) {
-    dnsd_log("%s: cannot listen; nothing started", argv[optind]);
-    goto out_zones;
-  }
-  if (dnsd_xfrin_open(&xfrin, &conf, &opts, &zones) != 0) {
-    dnsd_log("secondary zones: out of memory");
-    rc = 1;
-    goto out_server;
-  }
-  dnsd_xfrin_secondaries(xfrin, &sec, &nsec);
-  dnsd_server_secondaries(srv, sec, nsec);
-  if (dnsd_notify_open(&dnsd_notifier, &conf) != 0) {
-    rc = 1;
-    goto out_server;
-  }
-  dnsd_server_publish(srv, zones); /* NOTIFY for every zone: loaded */
-  if (conf.metrics.family != 0) {
-    rc = dnsd_metrics_open(&metrics, &conf, srv);
-    if (rc != 0)
-      goto out_server;
-    dnsd_metrics_zones(metrics, zones);
-  }
-  zones = NULL;
-  if (conf.pidfile != NULL) {
-    if (write_pidfile(conf.pidfile) != 0) {
-      rc = 1;
-      goto out_server;
-    }
-    pid_written = true;
-  }
-  for (size_t i = 0; i < conf.nlisten; i++) {
-    char txt[SVC_ADDR_TEXT_MAX];
-    svc_addr_to_text(&conf.listen[i], true, txt, sizeof(txt));
-    dnsd_log("listening on %s (udp, tcp)", txt);
-  }
-  rc = dnsd_server_start(srv, pin);
-  if (rc == 0)
-    rc = dnsd_xfrin_start(xfrin, srv);
-  if (rc == 0 && metrics != NULL)
-    rc = dnsd_metrics_start(metrics);
-  if (rc == 0 && conf.resolver.enabled)
-    rc = dnsd_resolver_start(&conf, &resolver);
-  if (rc == 0)
-    rc = dnsd_notify_start(dnsd_notifier);
-  if (rc != 0)
-    goto out_server;
-  dnsd_log("%s: serving %zu zone%s with %u worker%s (tibra %s)",
-           conf.name ? conf.name : argv[optind], conf.nzones,
-           conf.nzones == 1 ? "" : "s", workers, workers == 1 ? "" : "s",
-           TB_VERSION);
-  rc = signal_loop(srv, &conf, &opts, &set);
-out_server:
-  dnsd_resolver_stop(resolver);
-  resolver = NULL;
-  dnsd_xfrin_close(xfrin); /* before the set it publishes into goes */
-  dnsd_notify_close(dnsd_notifier);
-  dnsd_notifier = NULL;
-  dnsd_metrics_stop(metrics);
-  zones = dnsd_server_stop(srv, &st);
-  if (rc == 0) {
-    char text[1024];
-    dns_srv_stats_text(&st, text, sizeof(text));
-    for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"))
-      dnsd_log("%s", l);
-  }
-  if (pid_written)
-    unlink(conf.pidfile);
-out_zones:
-  dnsd_zones_free(zones);
-  svc_conf_free(&conf);
-  return rc == 0 ? 0 : 1;
+    return rc == 0 ? 0 : 1;
 }

@@ -31,46 +31,47 @@
 #include <tibra/dns.h>
 
 /* Limits that keep a configuration bounded (and the parser simple). */
-#define SVC_LISTEN_MAX 32   /* listen statements */
-#define SVC_ZONES_MAX 65535 /* zone statements (a zone set) */
-#define SVC_WORKERS_MAX 256
-#define SVC_NSID_MAX 255        /* NSID payload, bytes */
-#define SVC_TEXT_MAX (1u << 20) /* largest service file, bytes */
-#define SVC_DEFAULT_PORT 53
-#define SVC_DEFAULT_TCP_CLIENTS 1000
-#define SVC_DEFAULT_TCP_IDLE_S 10
+#define SVC_LISTEN_MAX              32 /* listen statements */
+#define SVC_ZONES_MAX               65535 /* zone statements (a zone set) */
+#define SVC_WORKERS_MAX             256
+#define SVC_NSID_MAX                255 /* NSID payload, bytes */
+#define SVC_TEXT_MAX                (1u << 20) /* largest service file, bytes */
+#define SVC_DEFAULT_PORT            53
+#define SVC_DEFAULT_TCP_CLIENTS     1000
+#define SVC_DEFAULT_TCP_IDLE_S      10
 #define SVC_DEFAULT_TCP_MAX_QUERIES 0 /* 0: no limit per connection */
-#define SVC_DEFAULT_UDP_SIZE DNS_EDNS_DEFAULT_UDP
+#define SVC_DEFAULT_UDP_SIZE        DNS_EDNS_DEFAULT_UDP
 /* Response rate limiting: off; as <tibra/dns/srv.h>'s DNS_RRL_DEFAULT_*. */
-#define SVC_DEFAULT_RRL_SLIP 2
+#define SVC_DEFAULT_RRL_SLIP        2
 #define SVC_DEFAULT_RRL_IPV4_PREFIX 24
 #define SVC_DEFAULT_RRL_IPV6_PREFIX 56
-#define SVC_DEFAULT_RRL_TABLE_SIZE 65536
-#define SVC_RRL_RATE_MAX 1000000
-#define SVC_RRL_SLIP_MAX 100
-#define SVC_RRL_TABLE_MIN 16
-#define SVC_RRL_TABLE_MAX 16777216
+#define SVC_DEFAULT_RRL_TABLE_SIZE  65536
+#define SVC_RRL_RATE_MAX            1000000
+#define SVC_RRL_SLIP_MAX            100
+#define SVC_RRL_TABLE_MIN           16
+#define SVC_RRL_TABLE_MAX           16777216
 /* What one zone may cost (docs/service-file.md says why these). */
-#define SVC_DEFAULT_ZONE_MAX_SIZE (1ull << 30) /* bytes of zone text */
+#define SVC_DEFAULT_ZONE_MAX_SIZE    (1ull << 30) /* bytes of zone text */
 #define SVC_DEFAULT_ZONE_MAX_RECORDS 50000000u
-#define SVC_ZONE_MAX_SIZE_MAX (1ull << 40)
-#define SVC_ZONE_MAX_RECORDS_MAX 4000000000u
-#define SVC_ZONE_MEMORY_MAX (1ull << 40)
+#define SVC_ZONE_MAX_SIZE_MAX        (1ull << 40)
+#define SVC_ZONE_MAX_RECORDS_MAX     4000000000u
+#define SVC_ZONE_MEMORY_MAX          (1ull << 40)
 /* Outgoing transfers, per zone. */
-#define SVC_ALLOW_XFR_MAX 64                        /* allow-transfer entries */
-#define SVC_NOTIFY_MAX 16                           /* notify targets */
-#define SVC_DEFAULT_IXFR_HISTORY 16                 /* deltas per zone */
+#define SVC_ALLOW_XFR_MAX 64 /* allow-transfer entries */
+#define SVC_NOTIFY_MAX    16 /* notify targets */
+#define SVC_DEFAULT_IXFR_HISTORY      16 /* deltas per zone */
 #define SVC_DEFAULT_IXFR_HISTORY_SIZE (64ull << 20) /* their bytes */
-#define SVC_IXFR_HISTORY_MAX 100000
+#define SVC_IXFR_HISTORY_MAX          100000
+
 
 /* Secondary zones (as Knot's defaults: refresh-min-interval etc.). */
-#define SVC_PRIMARIES_MAX 8 /* = DNS_XFRIN_PRIMARIES_MAX */
+#define SVC_PRIMARIES_MAX       8 /* = DNS_XFRIN_PRIMARIES_MAX */
 #define SVC_DEFAULT_REFRESH_MIN 2
 #define SVC_DEFAULT_REFRESH_MAX 86400
-#define SVC_DEFAULT_RETRY_MIN 1
-#define SVC_DEFAULT_RETRY_MAX 86400
-#define SVC_DEFAULT_EXPIRE_MIN 3
-#define SVC_DEFAULT_EXPIRE_MAX 1209600
+#define SVC_DEFAULT_RETRY_MIN   1
+#define SVC_DEFAULT_RETRY_MAX   86400
+#define SVC_DEFAULT_EXPIRE_MIN  3
+#define SVC_DEFAULT_EXPIRE_MAX  1209600
 
 #define SVC_KEYS_MAX 1024 /* key: statements (TSIG) */
 
@@ -81,35 +82,35 @@ enum svc_arch { SVC_ARCH_HOST = 0, SVC_ARCH_X86_64, SVC_ARCH_AARCH64 };
 
 /* An IP address with a port (listen) or a prefix length (address). */
 struct svc_addr {
-  uint8_t family;   /* 4 or 6 */
-  uint8_t plen;     /* prefix length (address), else 32 / 128 */
-  uint16_t port;    /* host order; listen only */
-  uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes */
-  unsigned line;    /* where it was written */
+    uint8_t family; /* 4 or 6 */
+    uint8_t plen; /* prefix length (address), else 32 / 128 */
+    uint16_t port; /* host order; listen only */
+    uint8_t addr[16]; /* network order; IPv4 in the first 4 bytes */
+    unsigned line; /* where it was written */
 };
 
 struct svc_zone {
-  uint8_t origin[DNS_NAME_MAXLEN]; /* wire form, lower case */
-  size_t origin_len;
-  char *name;           /* as written, for messages (NUL-terminated) */
-  char *file;           /* resolved path (relative to the service file) */
-  unsigned line;        /* line of its `zone:` statement */
-  uint64_t max_size;    /* zone-max-size: its own, else the service's */
-  uint64_t max_records; /* zone-max-records: likewise */
-  /* A secondary (transfers in, lib/dns/xfrin.c): nprimary > 0; then
-   * (file), when given, is where the transferred zone is kept. */
-  struct svc_addr primary[SVC_PRIMARIES_MAX]; /* port: 53 by default */
-  unsigned nprimary;
-  /* Bounds on the SOA's refresh, retry, expire (seconds; 0: not
-   * given, the driver uses SVC_DEFAULT_* below). */
-  uint32_t refresh_min, refresh_max, retry_min, retry_max;
-  uint32_t expire_min, expire_max;
-  struct svc_addr *allow_xfr; /* allow-transfer: prefixes (plen), owned */
-  size_t nallow_xfr;
-  struct svc_addr *notify; /* notify: secondaries (port), owned */
-  size_t nnotify;
-  unsigned ixfr_history;      /* deltas kept for IXFR out, 0 = none */
-  uint64_t ixfr_history_size; /* their bytes at most */
+    uint8_t origin[DNS_NAME_MAXLEN]; /* wire form, lower case */
+    size_t origin_len;
+    char *name; /* as written, for messages (NUL-terminated) */
+    char *file; /* resolved path (relative to the service file) */
+    unsigned line; /* line of its `zone:` statement */
+    uint64_t max_size; /* zone-max-size: its own, else the service's */
+    uint64_t max_records; /* zone-max-records: likewise */
+    /* A secondary (transfers in, lib/dns/xfrin.c): nprimary > 0; then
+     * (file), when given, is where the transferred zone is kept. */
+    struct svc_addr primary[SVC_PRIMARIES_MAX]; /* port: 53 by default */
+    unsigned nprimary;
+    /* Bounds on the SOA's refresh, retry, expire (seconds; 0: not
+     * given, the driver uses SVC_DEFAULT_* below). */
+    uint32_t refresh_min, refresh_max, retry_min, retry_max;
+    uint32_t expire_min, expire_max;
+    struct svc_addr *allow_xfr; /* allow-transfer: prefixes (plen), owned */
+    size_t nallow_xfr;
+    struct svc_addr *notify; /* notify: secondaries (port), owned */
+    size_t nnotify;
+    unsigned ixfr_history; /* deltas kept for IXFR out, 0 = none */
+    uint64_t ixfr_history_size; /* their bytes at most */
 };
 
 /*
@@ -119,12 +120,27 @@ struct svc_zone {
  * a build record or a log.
  */
 struct svc_key {
-  char *name;                    /* as written, for messages (NUL-terminated) */
-  uint8_t wire[DNS_NAME_MAXLEN]; /* the name, wire form, lower case */
-  size_t wire_len;
-  int alg;           /* enum dns_tsig_alg (dns/tsig.h); 0 if not given */
-  char *secret_file; /* resolved path (relative to the service file) */
-  unsigned line;     /* line of its `key:` statement */
+    char *name; /* as written, for messages (NUL-terminated) */
+    uint8_t wire[DNS_NAME_MAXLEN]; /* the name, wire form, lower case */
+    size_t wire_len;
+    int alg; /* enum dns_tsig_alg (dns/tsig.h); 0 if not given */
+    char *secret_file; /* resolved path (relative to the service file) */
+    unsigned line; /* line of its `key:` statement */
+};
+
+/*
+ * The resolver: statement (issue 11): a caching, iterating resolver beside
+ * the authoritative service, on its own addresses.  Target unix only for
+ * now (tibra-dnsd, app/dnsd/resolver.c).
+ */
+struct svc_resolver {
+    bool enabled; /* a resolver: statement was given */
+    unsigned line; /* where */
+    struct svc_addr listen[SVC_LISTEN_MAX]; /* UDP, where clients ask */
+    size_t nlisten;
+    char *root_hints; /* resolved path; NULL: IANA's, built in */
+    uint64_t cache_size; /* bytes, 0: 32 MiB */
+    unsigned resolutions; /* at once, 0: 256 */
 };
 
 /*
@@ -132,66 +148,51 @@ struct svc_key {
  * conf (freed by svc_conf_free()).  Optional settings not given keep the
  * defaults set by svc_conf_init(); the *_set flags say what was written.
  */
-/*
- * The resolver: statement (issue 11): a caching, iterating resolver beside
- * the authoritative service, on its own addresses.  Target unix only for
- * now (tibra-dnsd, app/dnsd/resolver.c).
- */
-struct svc_resolver {
-  bool enabled;                           /* a resolver: statement was given */
-  unsigned line;                          /* where */
-  struct svc_addr listen[SVC_LISTEN_MAX]; /* UDP, where clients ask */
-  size_t nlisten;
-  char *root_hints;     /* resolved path; NULL: IANA's, built in */
-  uint64_t cache_size;  /* bytes, 0: 32 MiB */
-  unsigned resolutions; /* at once, 0: 256 */
-};
-
 struct svc_conf {
-  const char *path;       /* the service file's name; not owned */
-  char *name;             /* service name, NULL if not given */
-  enum svc_target target; /* default unix */
-  bool target_fixed;      /* set by the caller before svc_parse(): (target)
-                             is kept whatever the file says, and the checks
-                             are those of (target) (tibra build --target) */
-  enum svc_arch arch;     /* default: the host's */
-  uint64_t memory;        /* bytes, 0 = not given (guests only) */
-  struct svc_addr address4, address6; /* guests: family 0 if not given */
-  struct svc_addr gateway4, gateway6;
-  struct svc_addr listen[SVC_LISTEN_MAX];
-  size_t nlisten;
-  unsigned workers;          /* 0 = one per CPU */
-  unsigned tcp_clients;      /* open TCP connections, per server */
-  unsigned tcp_idle_timeout; /* seconds */
-  unsigned tcp_max_queries;  /* per connection, 0 = no limit */
-  uint16_t udp_size;         /* largest UDP answer we send */
-  unsigned rrl_rate;         /* responses per second per bucket, 0 = RRL off */
-  unsigned rrl_slip;         /* every slip-th limited response truncated */
-  uint8_t rrl_ipv4_prefix, rrl_ipv6_prefix;
-  unsigned rrl_table_size; /* entries (per worker) */
-  bool rrl_exempt_loopback;
-  bool chaos;                  /* answer CH TXT id.server etc. */
-  char *identity;              /* NULL: the service name */
-  char *version;               /* NULL: "tibra " TB_VERSION */
-  uint8_t nsid[SVC_NSID_MAX];  /* NSID payload (RFC 5001) */
-  size_t nsid_len;             /* 0: no NSID (the default) */
-  char *pidfile;               /* resolved path, NULL if not given */
-  bool cookies;                /* DNS Cookies (RFC 7873) answered; default on */
-  bool cookies_require;        /* BADCOOKIE to UDP queries without a valid
-                                  server cookie; default off */
-  char *cookie_secret_file;    /* resolved path; NULL: a random secret */
-  unsigned cookie_secret_line; /* where cookie-secret-file was given */
-  uint64_t zone_max_size;      /* default for zones, bytes */
-  uint64_t zone_max_records;   /* default for zones */
-  uint64_t zone_memory;        /* compiled zone data at most, 0 = no cap */
-  struct svc_zone *zones;
-  size_t nzones;
-  struct svc_resolver resolver; /* resolver: statement */
-  struct svc_key *keys;         /* key: statements, in file order */
-  size_t nkeys;
-  size_t keys_cap;          /* private */
-  size_t zones_cap;         /* private */
-  const struct tb_alloc *a; /* private */
+    const char *path; /* the service file's name; not owned */
+    char *name; /* service name, NULL if not given */
+    enum svc_target target; /* default unix */
+    bool target_fixed; /* set by the caller before svc_parse(): (target)
+                          is kept whatever the file says, and the checks
+                          are those of (target) (tibra build --target) */
+    enum svc_arch arch; /* default: the host's */
+    uint64_t memory; /* bytes, 0 = not given (guests only) */
+    struct svc_addr address4, address6; /* guests: family 0 if not given */
+    struct svc_addr gateway4, gateway6;
+    struct svc_addr listen[SVC_LISTEN_MAX];
+    size_t nlisten;
+    unsigned workers; /* 0 = one per CPU */
+    unsigned tcp_clients; /* open TCP connections, per server */
+    unsigned tcp_idle_timeout; /* seconds */
+    unsigned tcp_max_queries; /* per connection, 0 = no limit */
+    uint16_t udp_size; /* largest UDP answer we send */
+    unsigned rrl_rate; /* responses per second per bucket, 0 = RRL off */
+    unsigned rrl_slip; /* every slip-th limited response truncated */
+    uint8_t rrl_ipv4_prefix, rrl_ipv6_prefix;
+    unsigned rrl_table_size; /* entries (per worker) */
+    bool rrl_exempt_loopback;
+    bool chaos; /* answer CH TXT id.server etc. */
+    char *identity; /* NULL: the service name */
+    char *version; /* NULL: "tibra " TB_VERSION */
+    uint8_t nsid[SVC_NSID_MAX]; /* NSID payload (RFC 5001) */
+    size_t nsid_len; /* 0: no NSID (the default) */
+    char *pidfile; /* resolved path, NULL if not given */
+    bool cookies; /* DNS Cookies (RFC 7873) answered; default on */
+    bool cookies_require; /* BADCOOKIE to UDP queries without a valid
+                             server cookie; default off */
+    char *cookie_secret_file; /* resolved path; NULL: a random secret */
+    unsigned cookie_secret_line; /* where cookie-secret-file was given */
+    uint64_t zone_max_size; /* default for zones, bytes */
+    uint64_t zone_max_records; /* default for zones */
+    uint64_t zone_memory; /* compiled zone data at most, 0 = no cap */
+    struct svc_zone *zones;
+    size_t nzones;
+    struct svc_resolver resolver; /* resolver: statement */
+    struct svc_key *keys; /* key: statements, in file order */
+    size_t nkeys;
+    size_t keys_cap; /* private */
+    size_t zones_cap; /* private */
+    const struct tb_alloc *a; /* private */
 };
 
 /* Sets (c) to the defaults, with (a) for every allocation it will make. */

@@ -20,159 +20,168 @@
 #include <tibra/dns/tsig.h>
 #include <tibra/svc.h>
 
-#define TOK_MAX 64     /* tokens on one line */
-#define WORD_MAX 4096  /* bytes in one token (a path, a string) */
+#define TOK_MAX    64 /* tokens on one line */
+#define WORD_MAX   4096 /* bytes in one token (a path, a string) */
 #define ERRORS_MAX 100 /* stop reporting after this many errors */
 
 enum section {
-  SEC_NONE,
-  SEC_SERVICE,
-  SEC_ZONE,
-  SEC_KEY,
-  SEC_RESOLVER,
-  SEC_SKIP
+    SEC_NONE,
+    SEC_SERVICE,
+    SEC_ZONE,
+    SEC_KEY,
+    SEC_RESOLVER,
+    SEC_SKIP
 };
 
+
+
 struct tok {
-  const char *p; /* raw text (for bare words) or the unescaped string */
-  size_t len;
-  bool quoted;
-  bool semi; /* a ';' separator */
+    const char *p; /* raw text (for bare words) or the unescaped string */
+    size_t len;
+    bool quoted;
+    bool semi; /* a ';' separator */
 };
 
 /* Keys that may be given once per service, for "given twice" errors. */
 enum once_key {
-  K_NAME,
-  K_TARGET,
-  K_ARCH,
-  K_MEMORY,
-  K_WORKERS,
-  K_TCP_CLIENTS,
-  K_TCP_IDLE,
-  K_TCP_MAXQ,
-  K_UDP_SIZE,
-  K_CHAOS,
-  K_IDENTITY,
-  K_VERSION,
-  K_PIDFILE,
-  K_NSID,
-  K_RRL_RATE,
-  K_RRL_SLIP,
-  K_RRL_IPV4,
-  K_RRL_IPV6,
-  K_RRL_TABLE,
-  K_RRL_LOOPBACK,
-  K_ZONE_MAX_SIZE,
-  K_ZONE_MAX_RECORDS,
-  K_ZONE_MEMORY,
-  K_COOKIES,
-  K_COOKIES_REQUIRE,
-  K_COOKIE_SECRET,
-  K_ONCE_COUNT
+    K_NAME,
+    K_TARGET,
+    K_ARCH,
+    K_MEMORY,
+    K_WORKERS,
+    K_TCP_CLIENTS,
+    K_TCP_IDLE,
+    K_TCP_MAXQ,
+    K_UDP_SIZE,
+    K_CHAOS,
+    K_IDENTITY,
+    K_VERSION,
+    K_PIDFILE,
+    K_NSID,
+    K_RRL_RATE,
+    K_RRL_SLIP,
+    K_RRL_IPV4,
+    K_RRL_IPV6,
+    K_RRL_TABLE,
+    K_RRL_LOOPBACK,
+    K_ZONE_MAX_SIZE,
+    K_ZONE_MAX_RECORDS,
+    K_ZONE_MEMORY,
+    K_COOKIES,
+    K_COOKIES_REQUIRE,
+    K_COOKIE_SECRET,
+    K_ONCE_COUNT
 };
 
 struct parser {
-  struct svc_conf *c;
-  struct dns_diag *diag;
-  const char *file; /* for messages */
-  const char *dir;  /* directory of the file with its final '/' */
-  size_t dirlen;
-  unsigned line;
-  enum section sec;
-  bool zone_named;             /* the current zone: statement has its name */
-  unsigned once[K_ONCE_COUNT]; /* line where given, 0 if not */
-  unsigned memory_line, address_line, gateway_line, service_line;
-  unsigned zone_memory_line;
-  char strbuf[TOK_MAX][WORD_MAX / 16]; /* unescaped short strings */
-  char longbuf[WORD_MAX];              /* one unescaped long string */
-  bool longbuf_used;
-  int err; /* TB_ENOMEM once allocation failed */
+    struct svc_conf *c;
+    struct dns_diag *diag;
+    const char *file; /* for messages */
+    const char *dir; /* directory of the file with its final '/' */
+    size_t dirlen;
+    unsigned line;
+    enum section sec;
+    bool zone_named; /* the current zone: statement has its name */
+    unsigned once[K_ONCE_COUNT]; /* line where given, 0 if not */
+    unsigned memory_line, address_line, gateway_line, service_line;
+    unsigned zone_memory_line;
+    char strbuf[TOK_MAX][WORD_MAX / 16]; /* unescaped short strings */
+    char longbuf[WORD_MAX]; /* one unescaped long string */
+    bool longbuf_used;
+    int err; /* TB_ENOMEM once allocation failed */
 };
 
 static void perr(struct parser *ps, const char *fmt, ...) TB_PRINTF(2, 3);
 
-static void perr(struct parser *ps, const char *fmt, ...) {
-  char msg[400];
-  va_list ap;
+static void perr(struct parser *ps, const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
 
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof(msg), fmt, ap);
-  va_end(ap);
-  if (ps->diag->errors < ERRORS_MAX)
-    dns_diag(ps->diag, DNS_DIAG_ERROR, ps->file, ps->line, "%s", msg);
-  else
-    ps->diag->errors++;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (ps->diag->errors < ERRORS_MAX)
+        dns_diag(ps->diag, DNS_DIAG_ERROR, ps->file, ps->line, "%s", msg);
+    else
+        ps->diag->errors++;
 }
 
-static void pwarn(struct parser *ps, unsigned line, const char *msg) {
-  dns_diag(ps->diag, DNS_DIAG_WARNING, ps->file, line, "%s", msg);
+static void pwarn(struct parser *ps, unsigned line, const char *msg)
+{
+    dns_diag(ps->diag, DNS_DIAG_WARNING, ps->file, line, "%s", msg);
 }
 
 /* ---- strings --------------------------------------------------------- */
 
-static char *dup_str(struct parser *ps, const char *s, size_t n) {
-  char *d;
+static char *dup_str(struct parser *ps, const char *s, size_t n)
+{
+    char *d;
 
-  if (n >= SIZE_MAX)
-    return NULL;
-  d = tb_alloc(ps->c->a, n + 1);
-  if (d == NULL) {
-    if (ps->err == 0)
-      perr(ps, "out of memory");
-    ps->err = TB_ENOMEM;
-    return NULL;
-  }
-  memcpy(d, s, n);
-  d[n] = '\0';
-  return d;
+    if (n >= SIZE_MAX)
+        return NULL;
+    d = tb_alloc(ps->c->a, n + 1);
+    if (d == NULL) {
+        if (ps->err == 0)
+            perr(ps, "out of memory");
+        ps->err = TB_ENOMEM;
+        return NULL;
+    }
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
 }
 
-static void free_str(const struct tb_alloc *a, char *s) {
-  if (s != NULL)
-    tb_free(a, s, strlen(s) + 1);
+static void free_str(const struct tb_alloc *a, char *s)
+{
+    if (s != NULL)
+        tb_free(a, s, strlen(s) + 1);
 }
 
 /* A path value: absolute stays, relative is joined to the file's dir. */
-static char *dup_path(struct parser *ps, const struct tok *t) {
-  char *d;
-  size_t n;
+static char *dup_path(struct parser *ps, const struct tok *t)
+{
+    char *d;
+    size_t n;
 
-  if (t->len > 0 && t->p[0] == '/')
-    return dup_str(ps, t->p, t->len);
-  if (ps->dirlen == 0)
-    return dup_str(ps, t->p, t->len);
-  n = ps->dirlen + t->len;
-  d = tb_alloc(ps->c->a, n + 1);
-  if (d == NULL) {
-    ps->err = TB_ENOMEM;
-    perr(ps, "out of memory");
-    return NULL;
-  }
-  memcpy(d, ps->dir, ps->dirlen);
-  memcpy(d + ps->dirlen, t->p, t->len);
-  d[n] = '\0';
-  return d;
+    if (t->len > 0 && t->p[0] == '/')
+        return dup_str(ps, t->p, t->len);
+    if (ps->dirlen == 0)
+        return dup_str(ps, t->p, t->len);
+    n = ps->dirlen + t->len;
+    d = tb_alloc(ps->c->a, n + 1);
+    if (d == NULL) {
+        ps->err = TB_ENOMEM;
+        perr(ps, "out of memory");
+        return NULL;
+    }
+    memcpy(d, ps->dir, ps->dirlen);
+    memcpy(d + ps->dirlen, t->p, t->len);
+    d[n] = '\0';
+    return d;
 }
 
-static bool tok_is(const struct tok *t, const char *s) {
-  size_t n = strlen(s);
-  return !t->quoted && t->len == n && memcmp(t->p, s, n) == 0;
+static bool tok_is(const struct tok *t, const char *s)
+{
+    size_t n = strlen(s);
+    return !t->quoted && t->len == n && memcmp(t->p, s, n) == 0;
 }
 
 /* Quotes (t) for a message: at most 40 bytes, unprintables as '?'. */
-static const char *show(const struct tok *t, char *buf, size_t cap) {
-  size_t n = TB_MIN(t->len, cap - 4), i;
+static const char *show(const struct tok *t, char *buf, size_t cap)
+{
+    size_t n = TB_MIN(t->len, cap - 4), i;
 
-  for (i = 0; i < n; i++) {
-    char ch = t->p[i];
-    buf[i] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
-  }
-  if (n < t->len) {
-    memcpy(buf + n, "...", 3);
-    n += 3;
-  }
-  buf[n] = '\0';
-  return buf;
+    for (i = 0; i < n; i++) {
+        char ch = t->p[i];
+        buf[i] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+    }
+    if (n < t->len) {
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
 }
 #define SHOW(t) show((t), showbuf, sizeof(showbuf))
 
@@ -180,131 +189,136 @@ static const char *show(const struct tok *t, char *buf, size_t cap) {
 
 /* Decimal (no sign, no leading '+'), overflow-checked, within [lo, hi]. */
 static bool num(struct parser *ps, const char *key, const struct tok *t,
-                uint64_t lo, uint64_t hi, uint64_t *out) {
-  char showbuf[48];
-  uint64_t v = 0;
+                uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char showbuf[48];
+    uint64_t v = 0;
 
-  if (t->len == 0 || t->len > 20)
-    goto bad;
-  for (size_t i = 0; i < t->len; i++) {
-    char ch = t->p[i];
-    if (ch < '0' || ch > '9' || tb_ckd_mul(&v, v, 10) ||
-        tb_ckd_add(&v, v, (uint64_t)(ch - '0')))
-      goto bad;
-  }
-  if (v < lo || v > hi) {
-    perr(ps, "%s %s is out of range (%llu..%llu)", key, SHOW(t),
-         (unsigned long long)lo, (unsigned long long)hi);
-    return false;
-  }
-  *out = v;
-  return true;
+    if (t->len == 0 || t->len > 20)
+        goto bad;
+    for (size_t i = 0; i < t->len; i++) {
+        char ch = t->p[i];
+        if (ch < '0' || ch > '9' || tb_ckd_mul(&v, v, 10) ||
+            tb_ckd_add(&v, v, (uint64_t)(ch - '0')))
+            goto bad;
+    }
+    if (v < lo || v > hi) {
+        perr(ps, "%s %s is out of range (%llu..%llu)", key, SHOW(t),
+             (unsigned long long)lo, (unsigned long long)hi);
+        return false;
+    }
+    *out = v;
+    return true;
 bad:
-  perr(ps, "%s: '%s' is not a number", key, SHOW(t));
-  return false;
+    perr(ps, "%s: '%s' is not a number", key, SHOW(t));
+    return false;
 }
 
 /* SIZE with an optional K, M or G suffix (binary multiples). */
 static bool size_val(struct parser *ps, const char *key, const struct tok *t,
-                     uint64_t lo, uint64_t hi, uint64_t *out) {
-  char showbuf[48];
-  struct tok d = *t;
-  uint64_t mul = 1, v;
+                     uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    char showbuf[48];
+    struct tok d = *t;
+    uint64_t mul = 1, v;
 
-  if (d.len > 1) {
-    switch (d.p[d.len - 1]) {
-    case 'k':
-    case 'K':
-      mul = 1ull << 10;
-      d.len--;
-      break;
-    case 'm':
-    case 'M':
-      mul = 1ull << 20;
-      d.len--;
-      break;
-    case 'g':
-    case 'G':
-      mul = 1ull << 30;
-      d.len--;
-      break;
-    default:
-      break;
+    if (d.len > 1) {
+        switch (d.p[d.len - 1]) {
+        case 'k':
+        case 'K':
+            mul = 1ull << 10;
+            d.len--;
+            break;
+        case 'm':
+        case 'M':
+            mul = 1ull << 20;
+            d.len--;
+            break;
+        case 'g':
+        case 'G':
+            mul = 1ull << 30;
+            d.len--;
+            break;
+        default:
+            break;
+        }
     }
-  }
-  if (!num(ps, key, &d, 0, UINT64_MAX >> 30, &v))
-    return false;
-  v *= mul;
-  if (v < lo || v > hi) {
-    perr(ps, "%s %s is out of range (%lluK..%lluM)", key, SHOW(t),
-         (unsigned long long)(lo >> 10), (unsigned long long)(hi >> 20));
-    return false;
-  }
-  *out = v;
-  return true;
+    if (!num(ps, key, &d, 0, UINT64_MAX >> 30, &v))
+        return false;
+    v *= mul;
+    if (v < lo || v > hi) {
+        perr(ps, "%s %s is out of range (%lluK..%lluM)", key, SHOW(t),
+             (unsigned long long)(lo >> 10), (unsigned long long)(hi >> 20));
+        return false;
+    }
+    *out = v;
+    return true;
 }
 
 static bool onoff(struct parser *ps, const char *key, const struct tok *t,
-                  bool *out) {
-  char showbuf[48];
+                  bool *out)
+{
+    char showbuf[48];
 
-  if (tok_is(t, "on") || tok_is(t, "yes")) {
-    *out = true;
-    return true;
-  }
-  if (tok_is(t, "off") || tok_is(t, "no")) {
-    *out = false;
-    return true;
-  }
-  perr(ps, "%s: expected on or off, not '%s'", key, SHOW(t));
-  return false;
+    if (tok_is(t, "on") || tok_is(t, "yes")) {
+        *out = true;
+        return true;
+    }
+    if (tok_is(t, "off") || tok_is(t, "no")) {
+        *out = false;
+        return true;
+    }
+    perr(ps, "%s: expected on or off, not '%s'", key, SHOW(t));
+    return false;
 }
 
 /* ADDR[@PORT] or [ADDR6]@PORT; (port) is used when none is given. */
 static bool addr_port(struct parser *ps, const char *key, const struct tok *t,
-                      struct svc_addr *out) {
-  char showbuf[48];
-  const char *p = t->p, *at;
-  size_t len = t->len, alen;
-  uint64_t port = SVC_DEFAULT_PORT;
+                      struct svc_addr *out)
+{
+    char showbuf[48];
+    const char *p = t->p, *at;
+    size_t len = t->len, alen;
+    uint64_t port = SVC_DEFAULT_PORT;
 
-  at = NULL;
-  for (size_t i = len; i > 0; i--)
-    if (p[i - 1] == '@') {
-      at = p + i - 1;
-      break;
+    at = NULL;
+    for (size_t i = len; i > 0; i--)
+        if (p[i - 1] == '@') {
+            at = p + i - 1;
+            break;
+        }
+    alen = at ? (size_t)(at - p) : len;
+    if (at != NULL) {
+        struct tok pt = {at + 1, len - alen - 1, false, false};
+        if (!num(ps, key, &pt, 1, 65535, &port))
+            return false;
     }
-  alen = at ? (size_t)(at - p) : len;
-  if (at != NULL) {
-    struct tok pt = {at + 1, len - alen - 1, false, false};
-    if (!num(ps, key, &pt, 1, 65535, &port))
-      return false;
-  }
-  if (alen >= 2 && p[0] == '[' && p[alen - 1] == ']') {
-    p++;
-    alen -= 2;
-    if (memchr(p, ':', alen) == NULL)
-      goto bad;
-  }
-  out->line = ps->line;
-  if (svc_parse_ip(p, alen, out) != 0)
-    goto bad;
-  out->port = (uint16_t)port;
-  return true;
+    if (alen >= 2 && p[0] == '[' && p[alen - 1] == ']') {
+        p++;
+        alen -= 2;
+        if (memchr(p, ':', alen) == NULL)
+            goto bad;
+    }
+    out->line = ps->line;
+    if (svc_parse_ip(p, alen, out) != 0)
+        goto bad;
+    out->port = (uint16_t)port;
+    return true;
 bad:
-  perr(ps, "%s: '%s' is not an IP address (ADDR or ADDR@PORT)", key, SHOW(t));
-  return false;
+    perr(ps, "%s: '%s' is not an IP address (ADDR or ADDR@PORT)", key, SHOW(t));
+    return false;
 }
 
 /* ---- service: keys --------------------------------------------------- */
 
-static bool once(struct parser *ps, enum once_key k, const char *key) {
-  if (ps->once[k] != 0) {
-    perr(ps, "%s given twice (first on line %u)", key, ps->once[k]);
-    return false;
-  }
-  ps->once[k] = ps->line;
-  return true;
+static bool once(struct parser *ps, enum once_key k, const char *key)
+{
+    if (ps->once[k] != 0) {
+        perr(ps, "%s given twice (first on line %u)", key, ps->once[k]);
+        return false;
+    }
+    ps->once[k] = ps->line;
+    return true;
 }
 
 /*
@@ -312,32 +326,33 @@ static bool once(struct parser *ps, enum once_key k, const char *key) {
  * or "0x" and an even number of hex digits for any bytes; "" or "0x"
  * alone: none.  (NSD's `nsid:` is hex without 0x, or ascii_TEXT.)
  */
-static void nsid(struct parser *ps, const struct tok *v, struct svc_conf *c) {
-  size_t n = v->len;
+static void nsid(struct parser *ps, const struct tok *v, struct svc_conf *c)
+{
+    size_t n = v->len;
 
-  if (n >= 2 && v->p[0] == '0' && v->p[1] == 'x') {
-    const char *h = v->p + 2;
-    int r = tb_hex_decode(h, n - 2, c->nsid, SVC_NSID_MAX);
-    if (r == TB_ESPACE) {
-      perr(ps, "nsid is longer than %d bytes", SVC_NSID_MAX);
-    } else if (r < 0 && (n - 2) % 2 != 0) {
-      perr(ps, "nsid: 0x needs an even number of hex digits");
-    } else if (r < 0) {
-      size_t i = 0; /* the first pair that is not a hex byte */
-      while (tb_hexval(h[i]) >= 0 && tb_hexval(h[i + 1]) >= 0)
-        i += 2;
-      perr(ps, "nsid: '%c%c' is not a hex byte", h[i], h[i + 1]);
-    } else {
-      c->nsid_len = (size_t)r;
+    if (n >= 2 && v->p[0] == '0' && v->p[1] == 'x') {
+        const char *h = v->p + 2;
+        int r = tb_hex_decode(h, n - 2, c->nsid, SVC_NSID_MAX);
+        if (r == TB_ESPACE) {
+            perr(ps, "nsid is longer than %d bytes", SVC_NSID_MAX);
+        } else if (r < 0 && (n - 2) % 2 != 0) {
+            perr(ps, "nsid: 0x needs an even number of hex digits");
+        } else if (r < 0) {
+            size_t i = 0; /* the first pair that is not a hex byte */
+            while (tb_hexval(h[i]) >= 0 && tb_hexval(h[i + 1]) >= 0)
+                i += 2;
+            perr(ps, "nsid: '%c%c' is not a hex byte", h[i], h[i + 1]);
+        } else {
+            c->nsid_len = (size_t)r;
+        }
+        return;
     }
-    return;
-  }
-  if (n > SVC_NSID_MAX) {
-    perr(ps, "nsid is longer than %d bytes", SVC_NSID_MAX);
-    return;
-  }
-  memcpy(c->nsid, v->p, n);
-  c->nsid_len = n;
+    if (n > SVC_NSID_MAX) {
+        perr(ps, "nsid is longer than %d bytes", SVC_NSID_MAX);
+        return;
+    }
+    memcpy(c->nsid, v->p, n);
+    c->nsid_len = n;
 }
 
 /*
@@ -346,1119 +361,1156 @@ static void nsid(struct parser *ps, const struct tok *v, struct svc_conf *c) {
  * an image).  Dispatched by name from
  * service_item()'s default case.
  */
-static void cookie_item(struct parser *ps, const char *key,
-                        const struct tok *v) {
-  struct svc_conf *c = ps->c;
+static void cookie_item(struct parser *ps, const char *key, const struct tok *v)
+{
+    struct svc_conf *c = ps->c;
 
-  if (strcmp(key, "cookies") == 0) {
-    onoff(ps, key, v, &c->cookies);
-  } else if (strcmp(key, "cookies-require") == 0) {
-    onoff(ps, key, v, &c->cookies_require);
-  } else if (strcmp(key, "cookie-secret-file") == 0) {
-    if (v->len == 0) {
-      perr(ps, "cookie-secret-file is empty");
-      return;
+    if (strcmp(key, "cookies") == 0) {
+        onoff(ps, key, v, &c->cookies);
+    } else if (strcmp(key, "cookies-require") == 0) {
+        onoff(ps, key, v, &c->cookies_require);
+    } else if (strcmp(key, "cookie-secret-file") == 0) {
+        if (v->len == 0) {
+            perr(ps, "cookie-secret-file is empty");
+            return;
+        }
+        c->cookie_secret_file = dup_path(ps, v);
+        c->cookie_secret_line = ps->line;
     }
-    c->cookie_secret_file = dup_path(ps, v);
-    c->cookie_secret_line = ps->line;
-  }
 }
 
-static void service_item(struct parser *ps, const struct tok *t, size_t n) {
-  struct svc_conf *c = ps->c;
-  char showbuf[48];
-  const struct tok *v = t + 1;
-  const char *key;
-  uint64_t x;
-
-  static const struct {
+static void service_item(struct parser *ps, const struct tok *t, size_t n)
+{
+    struct svc_conf *c = ps->c;
+    char showbuf[48];
+    const struct tok *v = t + 1;
     const char *key;
-    signed char once; /* enum once_key, or -1 */
-  } keys[] = {
-      {"name", K_NAME},
-      {"target", K_TARGET},
-      {"arch", K_ARCH},
-      {"memory", K_MEMORY},
-      {"address", -1},
-      {"gateway", -1},
-      {"listen", -1},
-      {"workers", K_WORKERS},
-      {"tcp-clients", K_TCP_CLIENTS},
-      {"tcp-idle-timeout", K_TCP_IDLE},
-      {"tcp-max-queries", K_TCP_MAXQ},
-      {"udp-size", K_UDP_SIZE},
-      {"chaos", K_CHAOS},
-      {"identity", K_IDENTITY},
-      {"version", K_VERSION},
-      {"pidfile", K_PIDFILE},
-      {"nsid", K_NSID},
-      {"rrl-rate", K_RRL_RATE},
-      {"rrl-slip", K_RRL_SLIP},
-      {"rrl-ipv4-prefix", K_RRL_IPV4},
-      {"rrl-ipv6-prefix", K_RRL_IPV6},
-      {"rrl-table-size", K_RRL_TABLE},
-      {"rrl-exempt-loopback", K_RRL_LOOPBACK},
-      {"zone-max-size", K_ZONE_MAX_SIZE},
-      {"zone-max-records", K_ZONE_MAX_RECORDS},
-      {"zone-memory", K_ZONE_MEMORY},
-      {"cookies", K_COOKIES},
-      {"cookies-require", K_COOKIES_REQUIRE},
-      {"cookie-secret-file", K_COOKIE_SECRET},
-  };
-  size_t k;
+    uint64_t x;
 
-  for (k = 0; k < TB_ARRAY_SIZE(keys); k++)
-    if (tok_is(&t[0], keys[k].key))
-      break;
-  if (k == TB_ARRAY_SIZE(keys)) {
-    perr(ps, "unknown service key '%s'", SHOW(&t[0]));
-    return;
-  }
-  key = keys[k].key;
-  if (n != 2) {
-    perr(ps,
-         n < 2 ? "%s needs a value"
-               : "%s takes one value (separate items with ';' or a newline)",
-         key);
-    return;
-  }
-  if (keys[k].once >= 0 && !once(ps, (enum once_key)keys[k].once, key))
-    return;
+    static const struct {
+        const char *key;
+        signed char once; /* enum once_key, or -1 */
+    } keys[] = {
+        {"name", K_NAME},
+        {"target", K_TARGET},
+        {"arch", K_ARCH},
+        {"memory", K_MEMORY},
+        {"address", -1},
+        {"gateway", -1},
+        {"listen", -1},
+        {"workers", K_WORKERS},
+        {"tcp-clients", K_TCP_CLIENTS},
+        {"tcp-idle-timeout", K_TCP_IDLE},
+        {"tcp-max-queries", K_TCP_MAXQ},
+        {"udp-size", K_UDP_SIZE},
+        {"chaos", K_CHAOS},
+        {"identity", K_IDENTITY},
+        {"version", K_VERSION},
+        {"pidfile", K_PIDFILE},
+        {"nsid", K_NSID},
+        {"rrl-rate", K_RRL_RATE},
+        {"rrl-slip", K_RRL_SLIP},
+        {"rrl-ipv4-prefix", K_RRL_IPV4},
+        {"rrl-ipv6-prefix", K_RRL_IPV6},
+        {"rrl-table-size", K_RRL_TABLE},
+        {"rrl-exempt-loopback", K_RRL_LOOPBACK},
+        {"zone-max-size", K_ZONE_MAX_SIZE},
+        {"zone-max-records", K_ZONE_MAX_RECORDS},
+        {"zone-memory", K_ZONE_MEMORY},
+        {"cookies", K_COOKIES},
+        {"cookies-require", K_COOKIES_REQUIRE},
+        {"cookie-secret-file", K_COOKIE_SECRET},
+    };
+    size_t k;
 
-  switch (k) {
-  case 0: /* name: a label-like word, used in logs and image names */
-    for (size_t i = 0; i < v->len; i++) {
-      char ch = v->p[i];
-      if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-            (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.') ||
-          v->len > 63) {
+    for (k = 0; k < TB_ARRAY_SIZE(keys); k++)
+        if (tok_is(&t[0], keys[k].key))
+            break;
+    if (k == TB_ARRAY_SIZE(keys)) {
+        perr(ps, "unknown service key '%s'", SHOW(&t[0]));
+        return;
+    }
+    key = keys[k].key;
+    if (n != 2) {
         perr(ps,
-             "name '%s': use up to 63 letters, digits, '-', "
-             "'_' or '.'",
-             SHOW(v));
+             n < 2
+                 ? "%s needs a value"
+                 : "%s takes one value (separate items with ';' or a newline)",
+             key);
         return;
-      }
     }
-    if (v->len == 0) {
-      perr(ps, "name is empty");
-      return;
-    }
-    c->name = dup_str(ps, v->p, v->len);
-    break;
-  case 1: {
-    enum svc_target tg;
-    if (tok_is(v, "unix"))
-      tg = SVC_TARGET_UNIX;
-    else if (tok_is(v, "hvt"))
-      tg = SVC_TARGET_HVT;
-    else if (tok_is(v, "spt"))
-      tg = SVC_TARGET_SPT;
-    else {
-      perr(ps, "unknown target '%s' (unix, hvt or spt)", SHOW(v));
-      break;
-    }
-    if (!c->target_fixed)
-      c->target = tg;
-    break;
-  }
-  case 2:
-    if (tok_is(v, "x86_64"))
-      c->arch = SVC_ARCH_X86_64;
-    else if (tok_is(v, "aarch64"))
-      c->arch = SVC_ARCH_AARCH64;
-    else
-      perr(ps, "unknown arch '%s' (x86_64 or aarch64)", SHOW(v));
-    break;
-  case 3:
-    if (size_val(ps, key, v, 1ull << 20, 64ull << 30, &x)) {
-      c->memory = x;
-      ps->memory_line = ps->line;
-    }
-    break;
-  case 4: { /* address PREFIX: ADDR/LEN */
-    const char *sl = memchr(v->p, '/', v->len);
-    struct svc_addr a = {0};
-    size_t alen = sl ? (size_t)(sl - v->p) : v->len;
-    uint64_t plen;
+    if (keys[k].once >= 0 && !once(ps, (enum once_key)keys[k].once, key))
+        return;
 
-    a.line = ps->line;
-    if (sl == NULL || svc_parse_ip(v->p, alen, &a) != 0) {
-      perr(ps, "address: '%s' is not ADDR/PREFIXLEN", SHOW(v));
-      return;
+    switch (k) {
+    case 0: /* name: a label-like word, used in logs and image names */
+        for (size_t i = 0; i < v->len; i++) {
+            char ch = v->p[i];
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' ||
+                  ch == '.') ||
+                v->len > 63) {
+                perr(ps,
+                     "name '%s': use up to 63 letters, digits, '-', "
+                     "'_' or '.'",
+                     SHOW(v));
+                return;
+            }
+        }
+        if (v->len == 0) {
+            perr(ps, "name is empty");
+            return;
+        }
+        c->name = dup_str(ps, v->p, v->len);
+        break;
+    case 1: {
+        enum svc_target tg;
+        if (tok_is(v, "unix"))
+            tg = SVC_TARGET_UNIX;
+        else if (tok_is(v, "hvt"))
+            tg = SVC_TARGET_HVT;
+        else if (tok_is(v, "spt"))
+            tg = SVC_TARGET_SPT;
+        else {
+            perr(ps, "unknown target '%s' (unix, hvt or spt)", SHOW(v));
+            break;
+        }
+        if (!c->target_fixed)
+            c->target = tg;
+        break;
     }
-    struct tok pt = {sl + 1, v->len - alen - 1, false, false};
-    if (!num(ps, "address prefix length", &pt, 1, a.family == 4 ? 32 : 128,
-             &plen))
-      return;
-    a.plen = (uint8_t)plen;
-    struct svc_addr *dst = a.family == 4 ? &c->address4 : &c->address6;
-    if (dst->family != 0) {
-      perr(ps, "a second IPv%u address (first on line %u)", a.family,
-           dst->line);
-      return;
+    case 2:
+        if (tok_is(v, "x86_64"))
+            c->arch = SVC_ARCH_X86_64;
+        else if (tok_is(v, "aarch64"))
+            c->arch = SVC_ARCH_AARCH64;
+        else
+            perr(ps, "unknown arch '%s' (x86_64 or aarch64)", SHOW(v));
+        break;
+    case 3:
+        if (size_val(ps, key, v, 1ull << 20, 64ull << 30, &x)) {
+            c->memory = x;
+            ps->memory_line = ps->line;
+        }
+        break;
+    case 4: { /* address PREFIX: ADDR/LEN */
+        const char *sl = memchr(v->p, '/', v->len);
+        struct svc_addr a = {0};
+        size_t alen = sl ? (size_t)(sl - v->p) : v->len;
+        uint64_t plen;
+
+        a.line = ps->line;
+        if (sl == NULL || svc_parse_ip(v->p, alen, &a) != 0) {
+            perr(ps, "address: '%s' is not ADDR/PREFIXLEN", SHOW(v));
+            return;
+        }
+        struct tok pt = {sl + 1, v->len - alen - 1, false, false};
+        if (!num(ps, "address prefix length", &pt, 1, a.family == 4 ? 32 : 128,
+                 &plen))
+            return;
+        a.plen = (uint8_t)plen;
+        struct svc_addr *dst = a.family == 4 ? &c->address4 : &c->address6;
+        if (dst->family != 0) {
+            perr(ps, "a second IPv%u address (first on line %u)", a.family,
+                 dst->line);
+            return;
+        }
+        *dst = a;
+        ps->address_line = ps->line;
+        break;
     }
-    *dst = a;
-    ps->address_line = ps->line;
-    break;
-  }
-  case 5: { /* gateway ADDR */
-    struct svc_addr a = {0};
-    a.line = ps->line;
-    if (svc_parse_ip(v->p, v->len, &a) != 0) {
-      perr(ps, "gateway: '%s' is not an IP address", SHOW(v));
-      return;
+    case 5: { /* gateway ADDR */
+        struct svc_addr a = {0};
+        a.line = ps->line;
+        if (svc_parse_ip(v->p, v->len, &a) != 0) {
+            perr(ps, "gateway: '%s' is not an IP address", SHOW(v));
+            return;
+        }
+        struct svc_addr *dst = a.family == 4 ? &c->gateway4 : &c->gateway6;
+        if (dst->family != 0) {
+            perr(ps, "a second IPv%u gateway (first on line %u)", a.family,
+                 dst->line);
+            return;
+        }
+        *dst = a;
+        ps->gateway_line = ps->line;
+        break;
     }
-    struct svc_addr *dst = a.family == 4 ? &c->gateway4 : &c->gateway6;
-    if (dst->family != 0) {
-      perr(ps, "a second IPv%u gateway (first on line %u)", a.family,
-           dst->line);
-      return;
+    case 6: { /* listen ADDR[@PORT] */
+        struct svc_addr a = {0};
+        if (!addr_port(ps, key, v, &a))
+            return;
+        for (size_t i = 0; i < c->nlisten; i++)
+            if (c->listen[i].family == a.family &&
+                c->listen[i].port == a.port &&
+                memcmp(c->listen[i].addr, a.addr, 16) == 0) {
+                perr(ps, "listen %s given twice (first on line %u)", SHOW(v),
+                     c->listen[i].line);
+                return;
+            }
+        if (c->nlisten == SVC_LISTEN_MAX) {
+            perr(ps, "too many listen addresses (at most %d)", SVC_LISTEN_MAX);
+            return;
+        }
+        c->listen[c->nlisten++] = a;
+        break;
     }
-    *dst = a;
-    ps->gateway_line = ps->line;
-    break;
-  }
-  case 6: { /* listen ADDR[@PORT] */
-    struct svc_addr a = {0};
-    if (!addr_port(ps, key, v, &a))
-      return;
-    for (size_t i = 0; i < c->nlisten; i++)
-      if (c->listen[i].family == a.family && c->listen[i].port == a.port &&
-          memcmp(c->listen[i].addr, a.addr, 16) == 0) {
-        perr(ps, "listen %s given twice (first on line %u)", SHOW(v),
-             c->listen[i].line);
-        return;
-      }
-    if (c->nlisten == SVC_LISTEN_MAX) {
-      perr(ps, "too many listen addresses (at most %d)", SVC_LISTEN_MAX);
-      return;
+    case 7:
+        if (num(ps, key, v, 1, SVC_WORKERS_MAX, &x))
+            c->workers = (unsigned)x;
+        break;
+    case 8:
+        if (num(ps, key, v, 1, 1000000, &x))
+            c->tcp_clients = (unsigned)x;
+        break;
+    case 9:
+        if (num(ps, key, v, 1, 86400, &x))
+            c->tcp_idle_timeout = (unsigned)x;
+        break;
+    case 10:
+        if (num(ps, key, v, 0, 1000000000, &x))
+            c->tcp_max_queries = (unsigned)x;
+        break;
+    case 11: /* RFC 6891 6.2.5: below 512 is treated as 512; we refuse it */
+        if (num(ps, key, v, DNS_UDP_MINLEN, 65535, &x))
+            c->udp_size = (uint16_t)x;
+        break;
+    case 12:
+        onoff(ps, key, v, &c->chaos);
+        break;
+    case 13: /* identity, version: TXT strings of at most 255 bytes */
+    case 14:
+        if (v->len > 255) {
+            perr(ps, "%s is longer than 255 bytes", key);
+            return;
+        }
+        if (k == 13)
+            c->identity = dup_str(ps, v->p, v->len);
+        else
+            c->version = dup_str(ps, v->p, v->len);
+        break;
+    case 15:
+        if (v->len == 0) {
+            perr(ps, "pidfile is empty");
+            return;
+        }
+        c->pidfile = dup_path(ps, v);
+        break;
+    case 16:
+        nsid(ps, v, c);
+        break;
+    case 17:
+        if (num(ps, key, v, 0, SVC_RRL_RATE_MAX, &x))
+            c->rrl_rate = (unsigned)x;
+        break;
+    case 18:
+        if (num(ps, key, v, 0, SVC_RRL_SLIP_MAX, &x))
+            c->rrl_slip = (unsigned)x;
+        break;
+    case 19:
+    case 20:
+        if (num(ps, key, v, 1, k == 19 ? 32 : 128, &x)) {
+            if (k == 19)
+                c->rrl_ipv4_prefix = (uint8_t)x;
+            else
+                c->rrl_ipv6_prefix = (uint8_t)x;
+        }
+        break;
+    case 21:
+        if (num(ps, key, v, SVC_RRL_TABLE_MIN, SVC_RRL_TABLE_MAX, &x))
+            c->rrl_table_size = (unsigned)x;
+        break;
+    case 22:
+        onoff(ps, key, v, &c->rrl_exempt_loopback);
+        break;
+    case 23:
+        size_val(ps, key, v, 1ull << 10, SVC_ZONE_MAX_SIZE_MAX,
+                 &c->zone_max_size);
+        break;
+    case 24:
+        num(ps, key, v, 1, SVC_ZONE_MAX_RECORDS_MAX, &c->zone_max_records);
+        break;
+    case 25:
+        if (size_val(ps, key, v, 0, SVC_ZONE_MEMORY_MAX, &c->zone_memory))
+            ps->zone_memory_line = ps->line;
+        break;
+    default:
+        cookie_item(ps, key, v);
+        break;
     }
-    c->listen[c->nlisten++] = a;
-    break;
-  }
-  case 7:
-    if (num(ps, key, v, 1, SVC_WORKERS_MAX, &x))
-      c->workers = (unsigned)x;
-    break;
-  case 8:
-    if (num(ps, key, v, 1, 1000000, &x))
-      c->tcp_clients = (unsigned)x;
-    break;
-  case 9:
-    if (num(ps, key, v, 1, 86400, &x))
-      c->tcp_idle_timeout = (unsigned)x;
-    break;
-  case 10:
-    if (num(ps, key, v, 0, 1000000000, &x))
-      c->tcp_max_queries = (unsigned)x;
-    break;
-  case 11: /* RFC 6891 6.2.5: below 512 is treated as 512; we refuse it */
-    if (num(ps, key, v, DNS_UDP_MINLEN, 65535, &x))
-      c->udp_size = (uint16_t)x;
-    break;
-  case 12:
-    onoff(ps, key, v, &c->chaos);
-    break;
-  case 13: /* identity, version: TXT strings of at most 255 bytes */
-  case 14:
-    if (v->len > 255) {
-      perr(ps, "%s is longer than 255 bytes", key);
-      return;
-    }
-    if (k == 13)
-      c->identity = dup_str(ps, v->p, v->len);
-    else
-      c->version = dup_str(ps, v->p, v->len);
-    break;
-  case 15:
-    if (v->len == 0) {
-      perr(ps, "pidfile is empty");
-      return;
-    }
-    c->pidfile = dup_path(ps, v);
-    break;
-  case 16:
-    nsid(ps, v, c);
-    break;
-  case 17:
-    if (num(ps, key, v, 0, SVC_RRL_RATE_MAX, &x))
-      c->rrl_rate = (unsigned)x;
-    break;
-  case 18:
-    if (num(ps, key, v, 0, SVC_RRL_SLIP_MAX, &x))
-      c->rrl_slip = (unsigned)x;
-    break;
-  case 19:
-  case 20:
-    if (num(ps, key, v, 1, k == 19 ? 32 : 128, &x)) {
-      if (k == 19)
-        c->rrl_ipv4_prefix = (uint8_t)x;
-      else
-        c->rrl_ipv6_prefix = (uint8_t)x;
-    }
-    break;
-  case 21:
-    if (num(ps, key, v, SVC_RRL_TABLE_MIN, SVC_RRL_TABLE_MAX, &x))
-      c->rrl_table_size = (unsigned)x;
-    break;
-  case 22:
-    onoff(ps, key, v, &c->rrl_exempt_loopback);
-    break;
-  case 23:
-    size_val(ps, key, v, 1ull << 10, SVC_ZONE_MAX_SIZE_MAX, &c->zone_max_size);
-    break;
-  case 24:
-    num(ps, key, v, 1, SVC_ZONE_MAX_RECORDS_MAX, &c->zone_max_records);
-    break;
-  case 25:
-    if (size_val(ps, key, v, 0, SVC_ZONE_MEMORY_MAX, &c->zone_memory))
-      ps->zone_memory_line = ps->line;
-    break;
-  default:
-    cookie_item(ps, key, v);
-    break;
-  }
 }
 
 /* ---- zone: ----------------------------------------------------------- */
 
-static struct svc_zone *cur_zone(struct parser *ps) {
-  return ps->c->nzones ? &ps->c->zones[ps->c->nzones - 1] : NULL;
+static struct svc_zone *cur_zone(struct parser *ps)
+{
+    return ps->c->nzones ? &ps->c->zones[ps->c->nzones - 1] : NULL;
 }
 
-static void zone_name(struct parser *ps, const struct tok *t) {
-  struct svc_conf *c = ps->c;
-  struct svc_zone *z;
-  char showbuf[48];
-  static const uint8_t root[1] = {0};
+static void zone_name(struct parser *ps, const struct tok *t)
+{
+    struct svc_conf *c = ps->c;
+    struct svc_zone *z;
+    char showbuf[48];
+    static const uint8_t root[1] = {0};
 
-  if (tok_is(t, "file")) {
-    perr(ps, "zone: expected the zone name first");
-    ps->sec = SEC_SKIP;
-    return;
-  }
-  if (c->nzones == SVC_ZONES_MAX) {
-    perr(ps, "too many zones (at most %d)", SVC_ZONES_MAX);
-    ps->sec = SEC_SKIP;
-    return;
-  }
-  if (c->nzones == c->zones_cap) {
-    size_t ncap = c->zones_cap ? c->zones_cap * 2 : 8;
-    struct svc_zone *nz = tb_realloc(c->a, c->zones, c->zones_cap * sizeof(*nz),
-                                     ncap * sizeof(*nz));
-    if (nz == NULL) {
-      ps->err = TB_ENOMEM;
-      perr(ps, "out of memory");
-      ps->sec = SEC_SKIP;
-      return;
+    if (tok_is(t, "file")) {
+        perr(ps, "zone: expected the zone name first");
+        ps->sec = SEC_SKIP;
+        return;
     }
-    c->zones = nz;
-    c->zones_cap = ncap;
-  }
-  z = &c->zones[c->nzones];
-  memset(z, 0, sizeof(*z));
-  z->line = ps->line;
-  z->ixfr_history = SVC_DEFAULT_IXFR_HISTORY;
-  z->ixfr_history_size = SVC_DEFAULT_IXFR_HISTORY_SIZE;
-  if (t->len == 0 ||
-      dns_name_from_text(t->p, t->len, root, z->origin, &z->origin_len) != 0) {
-    perr(ps, "zone: '%s' is not a domain name", SHOW(t));
-    ps->sec = SEC_SKIP;
-    return;
-  }
-  dns_name_lower(z->origin);
-  z->name = dup_str(ps, t->p, t->len);
-  if (z->name == NULL) {
-    ps->sec = SEC_SKIP;
-    return;
-  }
-  c->nzones++;
-  ps->zone_named = true;
+    if (c->nzones == SVC_ZONES_MAX) {
+        perr(ps, "too many zones (at most %d)", SVC_ZONES_MAX);
+        ps->sec = SEC_SKIP;
+        return;
+    }
+    if (c->nzones == c->zones_cap) {
+        size_t ncap = c->zones_cap ? c->zones_cap * 2 : 8;
+        struct svc_zone *nz = tb_realloc(
+            c->a, c->zones, c->zones_cap * sizeof(*nz), ncap * sizeof(*nz));
+        if (nz == NULL) {
+            ps->err = TB_ENOMEM;
+            perr(ps, "out of memory");
+            ps->sec = SEC_SKIP;
+            return;
+        }
+        c->zones = nz;
+        c->zones_cap = ncap;
+    }
+    z = &c->zones[c->nzones];
+    memset(z, 0, sizeof(*z));
+    z->line = ps->line;
+    z->ixfr_history = SVC_DEFAULT_IXFR_HISTORY;
+    z->ixfr_history_size = SVC_DEFAULT_IXFR_HISTORY_SIZE;
+    if (t->len == 0 || dns_name_from_text(t->p, t->len, root, z->origin,
+                                          &z->origin_len) != 0) {
+        perr(ps, "zone: '%s' is not a domain name", SHOW(t));
+        ps->sec = SEC_SKIP;
+        return;
+    }
+    dns_name_lower(z->origin);
+    z->name = dup_str(ps, t->p, t->len);
+    if (z->name == NULL) {
+        ps->sec = SEC_SKIP;
+        return;
+    }
+    c->nzones++;
+    ps->zone_named = true;
 }
 
 /* zone-max-size / zone-max-records for one zone (0 until then: the
  * service's value is filled in by check_zones). */
 static void zone_limit(struct parser *ps, struct svc_zone *z,
-                       const struct tok *t, size_t n) {
-  bool size = tok_is(&t[0], "zone-max-size");
-  const char *key = size ? "zone-max-size" : "zone-max-records";
-  uint64_t *dst = size ? &z->max_size : &z->max_records;
+                       const struct tok *t, size_t n)
+{
+    bool size = tok_is(&t[0], "zone-max-size");
+    const char *key = size ? "zone-max-size" : "zone-max-records";
+    uint64_t *dst = size ? &z->max_size : &z->max_records;
 
-  if (n != 2) {
-    perr(ps, "%s needs exactly one value", key);
-    return;
-  }
-  if (*dst != 0) {
-    perr(ps, "zone %s: %s given twice", z->name, key);
-    return;
-  }
-  if (size)
-    size_val(ps, key, &t[1], 1ull << 10, SVC_ZONE_MAX_SIZE_MAX, dst);
-  else
-    num(ps, key, &t[1], 1, SVC_ZONE_MAX_RECORDS_MAX, dst);
+    if (n != 2) {
+        perr(ps, "%s needs exactly one value", key);
+        return;
+    }
+    if (*dst != 0) {
+        perr(ps, "zone %s: %s given twice", z->name, key);
+        return;
+    }
+    if (size)
+        size_val(ps, key, &t[1], 1ull << 10, SVC_ZONE_MAX_SIZE_MAX, dst);
+    else
+        num(ps, key, &t[1], 1, SVC_ZONE_MAX_RECORDS_MAX, dst);
 }
 
 /* Appends (a) to the array (*v, *n) of at most (max) entries. */
 static void addr_push(struct parser *ps, const char *key, struct svc_addr **v,
-                      size_t *n, size_t max, const struct svc_addr *a) {
-  struct svc_addr *nv;
+                      size_t *n, size_t max, const struct svc_addr *a)
+{
+    struct svc_addr *nv;
 
-  if (*n == max) {
-    perr(ps, "%s: more than %zu entries", key, max);
-    return;
-  }
-  nv = tb_realloc(ps->c->a, *v, *n * sizeof(*nv), (*n + 1) * sizeof(*nv));
-  if (nv == NULL) {
-    ps->err = TB_ENOMEM;
-    perr(ps, "out of memory");
-    return;
-  }
-  nv[(*n)++] = *a;
-  *v = nv;
+    if (*n == max) {
+        perr(ps, "%s: more than %zu entries", key, max);
+        return;
+    }
+    nv = tb_realloc(ps->c->a, *v, *n * sizeof(*nv), (*n + 1) * sizeof(*nv));
+    if (nv == NULL) {
+        ps->err = TB_ENOMEM;
+        perr(ps, "out of memory");
+        return;
+    }
+    nv[(*n)++] = *a;
+    *v = nv;
 }
 
 /* allow-transfer ADDR[/LEN]... : who may AXFR/IXFR the zone. */
 static void allow_transfer(struct parser *ps, struct svc_zone *z,
-                           const struct tok *t, size_t n) {
-  char showbuf[48];
+                           const struct tok *t, size_t n)
+{
+    char showbuf[48];
 
-  if (n < 2) {
-    perr(ps, "allow-transfer needs at least one ADDR or ADDR/LEN");
-    return;
-  }
-  for (size_t i = 1; i < n; i++) {
-    const char *sl = memchr(t[i].p, '/', t[i].len);
-    size_t alen = sl ? (size_t)(sl - t[i].p) : t[i].len;
-    struct svc_addr a = {0};
-    uint64_t plen;
+    if (n < 2) {
+        perr(ps, "allow-transfer needs at least one ADDR or ADDR/LEN");
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        const char *sl = memchr(t[i].p, '/', t[i].len);
+        size_t alen = sl ? (size_t)(sl - t[i].p) : t[i].len;
+        struct svc_addr a = {0};
+        uint64_t plen;
 
-    if (tok_is(&t[i], "key")) {
-      /* TODO(tsig): "key NAME" once key: sections exist. */
-      perr(ps, "allow-transfer: 'key' (TSIG) is not supported yet");
-      return;
+        if (tok_is(&t[i], "key")) {
+            /* TODO(tsig): "key NAME" once key: sections exist. */
+            perr(ps, "allow-transfer: 'key' (TSIG) is not supported yet");
+            return;
+        }
+        if (svc_parse_ip(t[i].p, alen, &a) != 0) {
+            perr(ps, "allow-transfer: '%s' is not ADDR or ADDR/LEN",
+                 SHOW(&t[i]));
+            continue;
+        }
+        a.line = ps->line;
+        if (sl != NULL) {
+            struct tok pt = {sl + 1, t[i].len - alen - 1, false, false};
+            if (!num(ps, "allow-transfer prefix length", &pt, 0,
+                     a.family == 4 ? 32 : 128, &plen))
+                continue;
+            a.plen = (uint8_t)plen;
+        }
+        addr_push(ps, "allow-transfer", &z->allow_xfr, &z->nallow_xfr,
+                  SVC_ALLOW_XFR_MAX, &a);
     }
-    if (svc_parse_ip(t[i].p, alen, &a) != 0) {
-      perr(ps, "allow-transfer: '%s' is not ADDR or ADDR/LEN", SHOW(&t[i]));
-      continue;
-    }
-    a.line = ps->line;
-    if (sl != NULL) {
-      struct tok pt = {sl + 1, t[i].len - alen - 1, false, false};
-      if (!num(ps, "allow-transfer prefix length", &pt, 0,
-               a.family == 4 ? 32 : 128, &plen))
-        continue;
-      a.plen = (uint8_t)plen;
-    }
-    addr_push(ps, "allow-transfer", &z->allow_xfr, &z->nallow_xfr,
-              SVC_ALLOW_XFR_MAX, &a);
-  }
 }
 
 /* notify ADDR[@PORT]... : secondaries told of every new serial. */
 static void notify_targets(struct parser *ps, struct svc_zone *z,
-                           const struct tok *t, size_t n) {
-  if (n < 2) {
-    perr(ps, "notify needs at least one ADDR or ADDR@PORT");
-    return;
-  }
-  for (size_t i = 1; i < n; i++) {
-    struct svc_addr a = {0};
-    if (addr_port(ps, "notify", &t[i], &a))
-      addr_push(ps, "notify", &z->notify, &z->nnotify, SVC_NOTIFY_MAX, &a);
-  }
+                           const struct tok *t, size_t n)
+{
+    if (n < 2) {
+        perr(ps, "notify needs at least one ADDR or ADDR@PORT");
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        struct svc_addr a = {0};
+        if (addr_port(ps, "notify", &t[i], &a))
+            addr_push(ps, "notify", &z->notify, &z->nnotify, SVC_NOTIFY_MAX,
+                      &a);
+    }
 }
 
 /* primary ADDR[@PORT] [key NAME]: a secondary zone (transfers in). */
 static void primary_item(struct parser *ps, struct svc_zone *z,
-                         const struct tok *t, size_t n) {
-  char showbuf[48];
-  struct svc_addr a = {0};
+                         const struct tok *t, size_t n)
+{
+    char showbuf[48];
+    struct svc_addr a = {0};
 
-  if (n != 2 && !(n == 4 && tok_is(&t[2], "key"))) {
-    perr(ps, "primary needs one ADDR or ADDR@PORT (and optionally "
-             "key NAME)");
-    return;
-  }
-  if (n == 4) {
-    /* TODO(xfrin): TSIG, once key: sections exist. */
-    perr(ps, "primary %s: 'key' (TSIG) is not supported yet", SHOW(&t[1]));
-    return;
-  }
-  if (z->nprimary == SVC_PRIMARIES_MAX) {
-    perr(ps, "zone %s: more than %d primaries", z->name, SVC_PRIMARIES_MAX);
-    return;
-  }
-  if (addr_port(ps, "primary", &t[1], &a))
-    z->primary[z->nprimary++] = a;
+    if (n != 2 && !(n == 4 && tok_is(&t[2], "key"))) {
+        perr(ps, "primary needs one ADDR or ADDR@PORT (and optionally "
+                 "key NAME)");
+        return;
+    }
+    if (n == 4) {
+        /* TODO(xfrin): TSIG, once key: sections exist. */
+        perr(ps, "primary %s: 'key' (TSIG) is not supported yet", SHOW(&t[1]));
+        return;
+    }
+    if (z->nprimary == SVC_PRIMARIES_MAX) {
+        perr(ps, "zone %s: more than %d primaries", z->name, SVC_PRIMARIES_MAX);
+        return;
+    }
+    if (addr_port(ps, "primary", &t[1], &a))
+        z->primary[z->nprimary++] = a;
 }
 
 /* The bounds on a secondary's SOA timers (Knot's names and defaults). */
 static bool secondary_timer(struct parser *ps, struct svc_zone *z,
-                            const struct tok *t, size_t n) {
-  static const char *const keys[6] = {
-      "refresh-min-interval", "refresh-max-interval", "retry-min-interval",
-      "retry-max-interval",   "expire-min-interval",  "expire-max-interval"};
-  uint32_t *dst[6] = {&z->refresh_min, &z->refresh_max, &z->retry_min,
-                      &z->retry_max,   &z->expire_min,  &z->expire_max};
-  uint64_t v;
+                            const struct tok *t, size_t n)
+{
+    static const char *const keys[6] = {
+        "refresh-min-interval", "refresh-max-interval", "retry-min-interval",
+        "retry-max-interval",   "expire-min-interval",  "expire-max-interval"};
+    uint32_t *dst[6] = {&z->refresh_min, &z->refresh_max, &z->retry_min,
+                        &z->retry_max,   &z->expire_min,  &z->expire_max};
+    uint64_t v;
 
-  for (unsigned i = 0; i < 6; i++) {
-    if (!tok_is(&t[0], keys[i]))
-      continue;
-    if (n != 2)
-      perr(ps, "%s needs exactly one value (seconds)", keys[i]);
-    else if (num(ps, keys[i], &t[1], 1, UINT32_MAX, &v))
-      *dst[i] = (uint32_t)v;
-    return true;
-  }
-  return false;
+    for (unsigned i = 0; i < 6; i++) {
+        if (!tok_is(&t[0], keys[i]))
+            continue;
+        if (n != 2)
+            perr(ps, "%s needs exactly one value (seconds)", keys[i]);
+        else if (num(ps, keys[i], &t[1], 1, UINT32_MAX, &v))
+            *dst[i] = (uint32_t)v;
+        return true;
+    }
+    return false;
 }
 
-static void zone_item(struct parser *ps, const struct tok *t, size_t n) {
-  struct svc_zone *z = cur_zone(ps);
-  char showbuf[48];
+static void zone_item(struct parser *ps, const struct tok *t, size_t n)
+{
+    struct svc_zone *z = cur_zone(ps);
+    char showbuf[48];
 
-  if (tok_is(&t[0], "file")) {
-    if (n != 2) {
-      perr(ps, "file needs exactly one value (a path)");
-      return;
+    if (tok_is(&t[0], "file")) {
+        if (n != 2) {
+            perr(ps, "file needs exactly one value (a path)");
+            return;
+        }
+        if (z->file != NULL) {
+            perr(ps, "zone %s: file given twice", z->name);
+            return;
+        }
+        if (t[1].len == 0) {
+            perr(ps, "file is empty");
+            return;
+        }
+        z->file = dup_path(ps, &t[1]);
+    } else if (tok_is(&t[0], "zone-max-size") ||
+               tok_is(&t[0], "zone-max-records")) {
+        zone_limit(ps, z, t, n);
+    } else if (tok_is(&t[0], "allow-transfer")) {
+        allow_transfer(ps, z, t, n);
+    } else if (tok_is(&t[0], "notify")) {
+        notify_targets(ps, z, t, n);
+    } else if (tok_is(&t[0], "ixfr-history")) {
+        uint64_t v;
+        if (n != 2)
+            perr(ps, "ixfr-history needs exactly one value (a count)");
+        else if (num(ps, "ixfr-history", &t[1], 0, SVC_IXFR_HISTORY_MAX, &v))
+            z->ixfr_history = (unsigned)v;
+    } else if (tok_is(&t[0], "ixfr-history-size")) {
+        if (n != 2)
+            perr(ps, "ixfr-history-size needs exactly one value (a size)");
+        else
+            size_val(ps, "ixfr-history-size", &t[1], 0, 1ull << 40,
+                     &z->ixfr_history_size);
+    } else if (tok_is(&t[0], "primary")) {
+        primary_item(ps, z, t, n);
+    } else if (secondary_timer(ps, z, t, n)) {
+        /* refresh-min-interval ... expire-max-interval */
+    } else {
+        perr(ps, "unknown zone key '%s'", SHOW(&t[0]));
     }
-    if (z->file != NULL) {
-      perr(ps, "zone %s: file given twice", z->name);
-      return;
-    }
-    if (t[1].len == 0) {
-      perr(ps, "file is empty");
-      return;
-    }
-    z->file = dup_path(ps, &t[1]);
-  } else if (tok_is(&t[0], "zone-max-size") ||
-             tok_is(&t[0], "zone-max-records")) {
-    zone_limit(ps, z, t, n);
-  } else if (tok_is(&t[0], "allow-transfer")) {
-    allow_transfer(ps, z, t, n);
-  } else if (tok_is(&t[0], "notify")) {
-    notify_targets(ps, z, t, n);
-  } else if (tok_is(&t[0], "ixfr-history")) {
-    uint64_t v;
-    if (n != 2)
-      perr(ps, "ixfr-history needs exactly one value (a count)");
-    else if (num(ps, "ixfr-history", &t[1], 0, SVC_IXFR_HISTORY_MAX, &v))
-      z->ixfr_history = (unsigned)v;
-  } else if (tok_is(&t[0], "ixfr-history-size")) {
-    if (n != 2)
-      perr(ps, "ixfr-history-size needs exactly one value (a size)");
-    else
-      size_val(ps, "ixfr-history-size", &t[1], 0, 1ull << 40,
-               &z->ixfr_history_size);
-  } else if (tok_is(&t[0], "primary")) {
-    primary_item(ps, z, t, n);
-  } else if (secondary_timer(ps, z, t, n)) {
-    /* refresh-min-interval ... expire-max-interval */
-  } else {
-    perr(ps, "unknown zone key '%s'", SHOW(&t[0]));
-  }
 }
 
 /* ---- key: (TSIG, RFC 8945) ------------------------------------------- */
 
 /* key: NAME -- a TSIG key's name (a domain name, as Knot and BIND take
  * it); its items follow. */
-static void key_name(struct parser *ps, const struct tok *t) {
-  struct svc_conf *c = ps->c;
-  struct svc_key *k;
-  char showbuf[48];
-  static const uint8_t root[1] = {0};
+static void key_name(struct parser *ps, const struct tok *t)
+{
+    struct svc_conf *c = ps->c;
+    struct svc_key *k;
+    char showbuf[48];
+    static const uint8_t root[1] = {0};
 
-  if (c->nkeys == SVC_KEYS_MAX) {
-    perr(ps, "too many keys (at most %d)", SVC_KEYS_MAX);
-    ps->sec = SEC_SKIP;
-    return;
-  }
-  if (c->nkeys == c->keys_cap) {
-    size_t ncap = c->keys_cap ? c->keys_cap * 2 : 4;
-    struct svc_key *nk = tb_realloc(c->a, c->keys, c->keys_cap * sizeof(*nk),
-                                    ncap * sizeof(*nk));
-    if (nk == NULL) {
-      ps->err = TB_ENOMEM;
-      perr(ps, "out of memory");
-      ps->sec = SEC_SKIP;
-      return;
+    if (c->nkeys == SVC_KEYS_MAX) {
+        perr(ps, "too many keys (at most %d)", SVC_KEYS_MAX);
+        ps->sec = SEC_SKIP;
+        return;
     }
-    c->keys = nk;
-    c->keys_cap = ncap;
-  }
-  k = &c->keys[c->nkeys];
-  memset(k, 0, sizeof(*k));
-  k->line = ps->line;
-  if (t->quoted || t->len == 0 ||
-      dns_name_from_text(t->p, t->len, root, k->wire, &k->wire_len) != 0) {
-    perr(ps, "key: '%s' is not a key name (a domain name)", SHOW(t));
-    ps->sec = SEC_SKIP;
-    return;
-  }
-  dns_name_lower(k->wire);
-  k->name = dup_str(ps, t->p, t->len);
-  if (k->name == NULL) {
-    ps->sec = SEC_SKIP;
-    return;
-  }
-  c->nkeys++;
-  ps->zone_named = true;
+    if (c->nkeys == c->keys_cap) {
+        size_t ncap = c->keys_cap ? c->keys_cap * 2 : 4;
+        struct svc_key *nk = tb_realloc(
+            c->a, c->keys, c->keys_cap * sizeof(*nk), ncap * sizeof(*nk));
+        if (nk == NULL) {
+            ps->err = TB_ENOMEM;
+            perr(ps, "out of memory");
+            ps->sec = SEC_SKIP;
+            return;
+        }
+        c->keys = nk;
+        c->keys_cap = ncap;
+    }
+    k = &c->keys[c->nkeys];
+    memset(k, 0, sizeof(*k));
+    k->line = ps->line;
+    if (t->quoted || t->len == 0 ||
+        dns_name_from_text(t->p, t->len, root, k->wire, &k->wire_len) != 0) {
+        perr(ps, "key: '%s' is not a key name (a domain name)", SHOW(t));
+        ps->sec = SEC_SKIP;
+        return;
+    }
+    dns_name_lower(k->wire);
+    k->name = dup_str(ps, t->p, t->len);
+    if (k->name == NULL) {
+        ps->sec = SEC_SKIP;
+        return;
+    }
+    c->nkeys++;
+    ps->zone_named = true;
 }
 
 /* algorithm ALG; secret-file PATH.  The secret itself is never in the
  * service file: it is read at run time (svc_key_load()), so it never
  * enters an image or a build record. */
-static void key_item(struct parser *ps, const struct tok *t, size_t n) {
-  struct svc_key *k = &ps->c->keys[ps->c->nkeys - 1];
-  char showbuf[48];
-  enum dns_tsig_alg alg;
+static void key_item(struct parser *ps, const struct tok *t, size_t n)
+{
+    struct svc_key *k = &ps->c->keys[ps->c->nkeys - 1];
+    char showbuf[48];
+    enum dns_tsig_alg alg;
 
-  if (k->alg == 0 && !t[0].quoted &&
-      dns_tsig_alg_from_text(t[0].p, t[0].len, &alg) == 0) {
-    /* The short form `key: k1 hmac-sha256 secret-file PATH`. */
-    k->alg = (int)alg;
-    if (n > 1)
-      key_item(ps, t + 1, n - 1);
-  } else if (tok_is(&t[0], "algorithm")) {
-    if (n != 2) {
-      perr(ps, "algorithm needs exactly one value (e.g. hmac-sha256)");
-    } else if (k->alg != 0) {
-      perr(ps, "key %s: algorithm given twice", k->name);
-    } else {
-      enum dns_tsig_alg a;
-      if (dns_tsig_alg_from_text(t[1].p, t[1].len, &a) == 0)
-        k->alg = (int)a;
-      else
+    if (k->alg == 0 && !t[0].quoted &&
+        dns_tsig_alg_from_text(t[0].p, t[0].len, &alg) == 0) {
+        /* The short form `key: k1 hmac-sha256 secret-file PATH`. */
+        k->alg = (int)alg;
+        if (n > 1)
+            key_item(ps, t + 1, n - 1);
+    } else if (tok_is(&t[0], "algorithm")) {
+        if (n != 2) {
+            perr(ps, "algorithm needs exactly one value (e.g. hmac-sha256)");
+        } else if (k->alg != 0) {
+            perr(ps, "key %s: algorithm given twice", k->name);
+        } else {
+            enum dns_tsig_alg a;
+            if (dns_tsig_alg_from_text(t[1].p, t[1].len, &a) == 0)
+                k->alg = (int)a;
+            else
+                perr(ps,
+                     "key %s: unknown algorithm '%s' (hmac-sha256, "
+                     "hmac-sha384, hmac-sha512, hmac-sha224, hmac-sha1, "
+                     "hmac-md5)",
+                     k->name, SHOW(&t[1]));
+        }
+    } else if (tok_is(&t[0], "secret-file")) {
+        if (n != 2 || t[1].len == 0)
+            perr(ps, "secret-file needs exactly one value (a path)");
+        else if (k->secret_file != NULL)
+            perr(ps, "key %s: secret-file given twice", k->name);
+        else
+            k->secret_file = dup_path(ps, &t[1]);
+    } else if (tok_is(&t[0], "secret")) {
         perr(ps,
-             "key %s: unknown algorithm '%s' (hmac-sha256, "
-             "hmac-sha384, hmac-sha512, hmac-sha224, hmac-sha1, "
-             "hmac-md5)",
-             k->name, SHOW(&t[1]));
+             "key %s: a secret is not written in the service file (it would "
+             "enter images and build records); put it in a file and give "
+             "secret-file PATH",
+             k->name);
+    } else {
+        perr(ps, "unknown key item '%s' (algorithm, secret-file)", SHOW(&t[0]));
     }
-  } else if (tok_is(&t[0], "secret-file")) {
-    if (n != 2 || t[1].len == 0)
-      perr(ps, "secret-file needs exactly one value (a path)");
-    else if (k->secret_file != NULL)
-      perr(ps, "key %s: secret-file given twice", k->name);
-    else
-      k->secret_file = dup_path(ps, &t[1]);
-  } else if (tok_is(&t[0], "secret")) {
-    perr(ps,
-         "key %s: a secret is not written in the service file (it would "
-         "enter images and build records); put it in a file and give "
-         "secret-file PATH",
-         k->name);
-  } else {
-    perr(ps, "unknown key item '%s' (algorithm, secret-file)", SHOW(&t[0]));
-  }
 }
 
 const struct svc_key *svc_key_find(const struct svc_conf *c, const char *name,
-                                   size_t len) {
-  static const uint8_t root[1] = {0};
-  uint8_t w[DNS_NAME_MAXLEN];
-  size_t wl;
+                                   size_t len)
+{
+    static const uint8_t root[1] = {0};
+    uint8_t w[DNS_NAME_MAXLEN];
+    size_t wl;
 
-  if (dns_name_from_text(name, len, root, w, &wl) != 0)
+    if (dns_name_from_text(name, len, root, w, &wl) != 0)
+        return NULL;
+    dns_name_lower(w);
+    for (size_t i = 0; i < c->nkeys; i++)
+        if (c->keys[i].wire_len == wl && memcmp(c->keys[i].wire, w, wl) == 0)
+            return &c->keys[i];
     return NULL;
-  dns_name_lower(w);
-  for (size_t i = 0; i < c->nkeys; i++)
-    if (c->keys[i].wire_len == wl && memcmp(c->keys[i].wire, w, wl) == 0)
-      return &c->keys[i];
-  return NULL;
 }
 
-static void check_keys(struct parser *ps) {
-  struct svc_conf *c = ps->c;
+static void check_keys(struct parser *ps)
+{
+    struct svc_conf *c = ps->c;
 
-  for (size_t i = 0; i < c->nkeys; i++) {
-    const struct svc_key *k = &c->keys[i];
-    ps->line = k->line;
-    if (k->alg == 0)
-      perr(ps, "key %s has no algorithm (add: algorithm hmac-sha256)", k->name);
-    if (k->secret_file == NULL)
-      perr(ps, "key %s has no secret-file (add: secret-file PATH)", k->name);
-    for (size_t j = 0; j < i; j++)
-      if (c->keys[j].wire_len == k->wire_len &&
-          memcmp(c->keys[j].wire, k->wire, k->wire_len) == 0) {
-        perr(ps, "key %s given twice (first on line %u)", k->name,
-             c->keys[j].line);
-        break;
-      }
-  }
+    for (size_t i = 0; i < c->nkeys; i++) {
+        const struct svc_key *k = &c->keys[i];
+        ps->line = k->line;
+        if (k->alg == 0)
+            perr(ps, "key %s has no algorithm (add: algorithm hmac-sha256)",
+                 k->name);
+        if (k->secret_file == NULL)
+            perr(ps, "key %s has no secret-file (add: secret-file PATH)",
+                 k->name);
+        for (size_t j = 0; j < i; j++)
+            if (c->keys[j].wire_len == k->wire_len &&
+                memcmp(c->keys[j].wire, k->wire, k->wire_len) == 0) {
+                perr(ps, "key %s given twice (first on line %u)", k->name,
+                     c->keys[j].line);
+                break;
+            }
+    }
 }
 
 /* ---- lines and tokens ------------------------------------------------ */
 
 /* ---- resolver: keys (docs/service-file.md) ---------------------------- */
 
-static void resolver_item(struct parser *ps, const struct tok *t, size_t n) {
-  struct svc_resolver *r = &ps->c->resolver;
-  char showbuf[48];
-  uint64_t v;
+static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
+{
+    struct svc_resolver *r = &ps->c->resolver;
+    char showbuf[48];
+    uint64_t v;
 
-  if (n < 2) {
-    perr(ps, "resolver: %s needs a value", SHOW(&t[0]));
-    return;
-  }
-  if (tok_is(&t[0], "listen")) {
-    for (size_t i = 1; i < n; i++) {
-      if (r->nlisten == SVC_LISTEN_MAX) {
-        perr(ps, "resolver: more than %d listen addresses", SVC_LISTEN_MAX);
+    if (n < 2) {
+        perr(ps, "resolver: %s needs a value", SHOW(&t[0]));
         return;
-      }
-      if (addr_port(ps, "listen", &t[i], &r->listen[r->nlisten]))
-        r->nlisten++;
     }
-    return;
-  }
-  if (n > 2) {
-    perr(ps, "resolver: %s takes one value", SHOW(&t[0]));
-    return;
-  }
-  if (tok_is(&t[0], "root-hints")) {
-    if (r->root_hints != NULL)
-      perr(ps, "resolver: root-hints given twice");
-    else
-      r->root_hints = dup_path(ps, &t[1]);
-  } else if (tok_is(&t[0], "cache-size")) {
-    if (size_val(ps, "cache-size", &t[1], 65536, 1ull << 32, &v))
-      r->cache_size = v;
-  } else if (tok_is(&t[0], "resolutions")) {
-    if (num(ps, "resolutions", &t[1], 1, 65536, &v))
-      r->resolutions = (unsigned)v;
-  } else {
-    perr(ps,
-         "unknown resolver: key '%s' (listen, root-hints, cache-size, "
-         "resolutions)",
-         SHOW(&t[0]));
-  }
+    if (tok_is(&t[0], "listen")) {
+        for (size_t i = 1; i < n; i++) {
+            if (r->nlisten == SVC_LISTEN_MAX) {
+                perr(ps, "resolver: more than %d listen addresses",
+                     SVC_LISTEN_MAX);
+                return;
+            }
+            if (addr_port(ps, "listen", &t[i], &r->listen[r->nlisten]))
+                r->nlisten++;
+        }
+        return;
+    }
+    if (n > 2) {
+        perr(ps, "resolver: %s takes one value", SHOW(&t[0]));
+        return;
+    }
+    if (tok_is(&t[0], "root-hints")) {
+        if (r->root_hints != NULL)
+            perr(ps, "resolver: root-hints given twice");
+        else
+            r->root_hints = dup_path(ps, &t[1]);
+    } else if (tok_is(&t[0], "cache-size")) {
+        if (size_val(ps, "cache-size", &t[1], 65536, 1ull << 32, &v))
+            r->cache_size = v;
+    } else if (tok_is(&t[0], "resolutions")) {
+        if (num(ps, "resolutions", &t[1], 1, 65536, &v))
+            r->resolutions = (unsigned)v;
+    } else {
+        perr(ps,
+             "unknown resolver: key '%s' (listen, root-hints, cache-size, "
+             "resolutions)",
+             SHOW(&t[0]));
+    }
 }
 
-static void item(struct parser *ps, const struct tok *t, size_t n) {
-  char showbuf[48];
+static void item(struct parser *ps, const struct tok *t, size_t n)
+{
+    char showbuf[48];
 
-  if (n == 0)
-    return;
-  switch (ps->sec) {
-  case SEC_SERVICE:
-    if (t[0].quoted) {
-      perr(ps, "expected a key, not the string \"%s\"", SHOW(&t[0]));
-      return;
+    if (n == 0)
+        return;
+    switch (ps->sec) {
+    case SEC_SERVICE:
+        if (t[0].quoted) {
+            perr(ps, "expected a key, not the string \"%s\"", SHOW(&t[0]));
+            return;
+        }
+        service_item(ps, t, n);
+        break;
+    case SEC_ZONE:
+        if (!ps->zone_named) {
+            zone_name(ps, &t[0]);
+            if (ps->sec == SEC_ZONE && n > 1)
+                zone_item(ps, t + 1, n - 1);
+            return;
+        }
+        zone_item(ps, t, n);
+        break;
+    case SEC_KEY:
+        if (!ps->zone_named) {
+            key_name(ps, &t[0]);
+            if (ps->sec == SEC_KEY && n > 1)
+                key_item(ps, t + 1, n - 1);
+            return;
+        }
+        key_item(ps, t, n);
+        break;
+    case SEC_RESOLVER:
+        resolver_item(ps, t, n);
+        break;
+    case SEC_NONE:
+        perr(ps,
+             "'%s' outside a section (start one with 'service:' or "
+             "'zone:' in column 0)",
+             SHOW(&t[0]));
+        ps->sec = SEC_SKIP;
+        break;
+    case SEC_SKIP:
+        break;
     }
-    service_item(ps, t, n);
-    break;
-  case SEC_ZONE:
-    if (!ps->zone_named) {
-      zone_name(ps, &t[0]);
-      if (ps->sec == SEC_ZONE && n > 1)
-        zone_item(ps, t + 1, n - 1);
-      return;
-    }
-    zone_item(ps, t, n);
-    break;
-  case SEC_KEY:
-    if (!ps->zone_named) {
-      key_name(ps, &t[0]);
-      if (ps->sec == SEC_KEY && n > 1)
-        key_item(ps, t + 1, n - 1);
-      return;
-    }
-    key_item(ps, t, n);
-    break;
-  case SEC_RESOLVER:
-    resolver_item(ps, t, n);
-    break;
-  case SEC_NONE:
-    perr(ps,
-         "'%s' outside a section (start one with 'service:' or "
-         "'zone:' in column 0)",
-         SHOW(&t[0]));
-    ps->sec = SEC_SKIP;
-    break;
-  case SEC_SKIP:
-    break;
-  }
 }
 
 /* Unescapes the string whose body is [p, q) into a line-local buffer. */
 static const char *unescape(struct parser *ps, size_t ntok, const char *p,
-                            const char *q, size_t *outlen) {
-  char *dst;
-  size_t cap, n = 0;
+                            const char *q, size_t *outlen)
+{
+    char *dst;
+    size_t cap, n = 0;
 
-  if ((size_t)(q - p) < sizeof(ps->strbuf[0])) {
-    dst = ps->strbuf[ntok];
-    cap = sizeof(ps->strbuf[0]);
-  } else if (!ps->longbuf_used && (size_t)(q - p) <= sizeof(ps->longbuf)) {
-    dst = ps->longbuf;
-    cap = sizeof(ps->longbuf);
-    ps->longbuf_used = true;
-  } else {
-    return NULL;
-  }
-  while (p < q && n < cap) {
-    if (*p == '\\' && p + 1 < q)
-      p++;
-    dst[n++] = *p++;
-  }
-  *outlen = n;
-  return dst;
+    if ((size_t)(q - p) < sizeof(ps->strbuf[0])) {
+        dst = ps->strbuf[ntok];
+        cap = sizeof(ps->strbuf[0]);
+    } else if (!ps->longbuf_used && (size_t)(q - p) <= sizeof(ps->longbuf)) {
+        dst = ps->longbuf;
+        cap = sizeof(ps->longbuf);
+        ps->longbuf_used = true;
+    } else {
+        return NULL;
+    }
+    while (p < q && n < cap) {
+        if (*p == '\\' && p + 1 < q)
+            p++;
+        dst[n++] = *p++;
+    }
+    *outlen = n;
+    return dst;
 }
 
 /* Cuts [p, end) -- one line without its newline -- into tokens. */
 static size_t tokenize(struct parser *ps, const char *p, const char *end,
-                       struct tok *t) {
-  size_t n = 0;
+                       struct tok *t)
+{
+    size_t n = 0;
 
-  ps->longbuf_used = false;
-  while (p < end) {
-    char ch = *p;
-    if (ch == ' ' || ch == '\t' || ch == '\r') {
-      p++;
-      continue;
+    ps->longbuf_used = false;
+    while (p < end) {
+        char ch = *p;
+        if (ch == ' ' || ch == '\t' || ch == '\r') {
+            p++;
+            continue;
+        }
+        if (ch == '#')
+            break;
+        if (n == TOK_MAX) {
+            perr(ps, "too many words on one line (at most %d)", TOK_MAX);
+            return (size_t)-1;
+        }
+        if (ch == ';') {
+            t[n++] = (struct tok){p, 1, false, true};
+            p++;
+        } else if (ch == '"') {
+            const char *q = ++p;
+            while (q < end && *q != '"') {
+                if (*q == '\\' && q + 1 < end)
+                    q++;
+                q++;
+            }
+            if (q >= end) {
+                perr(ps, "unterminated string");
+                return (size_t)-1;
+            }
+            t[n].p = unescape(ps, n, p, q, &t[n].len);
+            if (t[n].p == NULL) {
+                perr(ps, "string too long (at most %d bytes)", WORD_MAX);
+                return (size_t)-1;
+            }
+            t[n].quoted = true;
+            t[n].semi = false;
+            n++;
+            p = q + 1;
+        } else {
+            const char *q = p;
+            while (q < end && *q != ' ' && *q != '\t' && *q != '\r' &&
+                   *q != ';' && *q != '#' && *q != '"')
+                q++;
+            if ((size_t)(q - p) > WORD_MAX) {
+                perr(ps, "word too long (at most %d bytes)", WORD_MAX);
+                return (size_t)-1;
+            }
+            t[n++] = (struct tok){p, (size_t)(q - p), false, false};
+            p = q;
+        }
     }
-    if (ch == '#')
-      break;
-    if (n == TOK_MAX) {
-      perr(ps, "too many words on one line (at most %d)", TOK_MAX);
-      return (size_t)-1;
-    }
-    if (ch == ';') {
-      t[n++] = (struct tok){p, 1, false, true};
-      p++;
-    } else if (ch == '"') {
-      const char *q = ++p;
-      while (q < end && *q != '"') {
-        if (*q == '\\' && q + 1 < end)
-          q++;
-        q++;
-      }
-      if (q >= end) {
-        perr(ps, "unterminated string");
-        return (size_t)-1;
-      }
-      t[n].p = unescape(ps, n, p, q, &t[n].len);
-      if (t[n].p == NULL) {
-        perr(ps, "string too long (at most %d bytes)", WORD_MAX);
-        return (size_t)-1;
-      }
-      t[n].quoted = true;
-      t[n].semi = false;
-      n++;
-      p = q + 1;
-    } else {
-      const char *q = p;
-      while (q < end && *q != ' ' && *q != '\t' && *q != '\r' && *q != ';' &&
-             *q != '#' && *q != '"')
-        q++;
-      if ((size_t)(q - p) > WORD_MAX) {
-        perr(ps, "word too long (at most %d bytes)", WORD_MAX);
-        return (size_t)-1;
-      }
-      t[n++] = (struct tok){p, (size_t)(q - p), false, false};
-      p = q;
-    }
-  }
-  return n;
+    return n;
 }
 
 /* A statement's head: `word:` in column 0.  Returns the bytes consumed. */
-static size_t section_head(struct parser *ps, const char *p, const char *end) {
-  const char *q = p;
-  char showbuf[48];
+static size_t section_head(struct parser *ps, const char *p, const char *end)
+{
+    const char *q = p;
+    char showbuf[48];
 
-  while (q < end && ((*q >= 'a' && *q <= 'z') || *q == '-'))
-    q++;
-  if (q == end || *q != ':' || q == p) {
-    const char *w = p;
-    while (w < end && *w != ' ' && *w != '\t' && *w != ';')
-      w++;
-    struct tok t = {p, (size_t)(w - p), false, false};
-    perr(ps,
-         "expected 'section:' in column 0, not '%s' (indent lines "
-         "that continue a statement)",
-         SHOW(&t));
-    ps->sec = SEC_SKIP;
-    return (size_t)(end - p);
-  }
-  struct tok h = {p, (size_t)(q - p), false, false};
-  ps->zone_named = false;
-  if (tok_is(&h, "service")) {
-    if (ps->service_line != 0) {
-      perr(ps, "a second service: statement (first on line %u)",
-           ps->service_line);
-      ps->sec = SEC_SKIP;
-    } else {
-      ps->service_line = ps->line;
-      ps->sec = SEC_SERVICE;
+    while (q < end && ((*q >= 'a' && *q <= 'z') || *q == '-'))
+        q++;
+    if (q == end || *q != ':' || q == p) {
+        const char *w = p;
+        while (w < end && *w != ' ' && *w != '\t' && *w != ';')
+            w++;
+        struct tok t = {p, (size_t)(w - p), false, false};
+        perr(ps,
+             "expected 'section:' in column 0, not '%s' (indent lines "
+             "that continue a statement)",
+             SHOW(&t));
+        ps->sec = SEC_SKIP;
+        return (size_t)(end - p);
     }
-  } else if (tok_is(&h, "zone")) {
-    ps->sec = SEC_ZONE;
-  } else if (tok_is(&h, "key")) {
-    ps->sec = SEC_KEY;
-  } else if (tok_is(&h, "resolver")) {
-    if (ps->c->resolver.enabled) {
-      perr(ps, "a second resolver: statement (first on line %u)",
-           ps->c->resolver.line);
-      ps->sec = SEC_SKIP;
-    } else {
-      ps->c->resolver.enabled = true;
-      ps->c->resolver.line = ps->line;
-      ps->sec = SEC_RESOLVER;
-    }
-  } else if (tok_is(&h, "acl")) {
+    struct tok h = {p, (size_t)(q - p), false, false};
+    ps->zone_named = false;
+    if (tok_is(&h, "service")) {
+        if (ps->service_line != 0) {
+            perr(ps, "a second service: statement (first on line %u)",
+                 ps->service_line);
+            ps->sec = SEC_SKIP;
+        } else {
+            ps->service_line = ps->line;
+            ps->sec = SEC_SERVICE;
+        }
+    } else if (tok_is(&h, "zone")) {
+        ps->sec = SEC_ZONE;
+    } else if (tok_is(&h, "key")) {
+        ps->sec = SEC_KEY;
+    } else if (tok_is(&h, "resolver")) {
+        if (ps->c->resolver.enabled) {
+            perr(ps, "a second resolver: statement (first on line %u)",
+                 ps->c->resolver.line);
+            ps->sec = SEC_SKIP;
+        } else {
+            ps->c->resolver.enabled = true;
+            ps->c->resolver.line = ps->line;
+            ps->sec = SEC_RESOLVER;
+        }
+    } else if (tok_is(&h, "acl")) {
 
-    perr(ps, "'%s:' statements are not supported yet", SHOW(&h));
-    ps->sec = SEC_SKIP;
-  } else {
-    perr(ps, "unknown section '%s:' (service:, zone: or key:)", SHOW(&h));
-    ps->sec = SEC_SKIP;
-  }
-  return (size_t)(q + 1 - p);
+        perr(ps, "'%s:' statements are not supported yet", SHOW(&h));
+        ps->sec = SEC_SKIP;
+    } else {
+        perr(ps, "unknown section '%s:' (service:, zone: or key:)", SHOW(&h));
+        ps->sec = SEC_SKIP;
+    }
+    return (size_t)(q + 1 - p);
 }
 
-static void parse_line(struct parser *ps, const char *p, const char *end) {
-  struct tok t[TOK_MAX];
-  size_t n, start = 0;
+static void parse_line(struct parser *ps, const char *p, const char *end)
+{
+    struct tok t[TOK_MAX];
+    size_t n, start = 0;
 
-  if (p < end && *p != ' ' && *p != '\t' && *p != '#' && *p != '\r') {
-    if (ps->sec == SEC_ZONE && !ps->zone_named)
-      perr(ps, "zone: statement above has no zone name");
-    if (ps->sec == SEC_KEY && !ps->zone_named)
-      perr(ps, "key: statement above has no key name");
-    p += section_head(ps, p, end);
-  }
-  n = tokenize(ps, p, end, t);
-  if (n == (size_t)-1)
-    return;
-  for (size_t i = 0; i <= n; i++) {
-    if (i == n || t[i].semi) {
-      item(ps, t + start, i - start);
-      start = i + 1;
+    if (p < end && *p != ' ' && *p != '\t' && *p != '#' && *p != '\r') {
+        if (ps->sec == SEC_ZONE && !ps->zone_named)
+            perr(ps, "zone: statement above has no zone name");
+        if (ps->sec == SEC_KEY && !ps->zone_named)
+            perr(ps, "key: statement above has no key name");
+        p += section_head(ps, p, end);
     }
-  }
+    n = tokenize(ps, p, end, t);
+    if (n == (size_t)-1)
+        return;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || t[i].semi) {
+            item(ps, t + start, i - start);
+            start = i + 1;
+        }
+    }
 }
 
 /* ---- the whole service ----------------------------------------------- */
 
-static void check_zones(struct parser *ps) {
-  struct svc_conf *c = ps->c;
+static void check_zones(struct parser *ps)
+{
+    struct svc_conf *c = ps->c;
 
-  for (size_t i = 0; i < c->nzones; i++) {
-    if (c->zones[i].file == NULL && c->zones[i].nprimary == 0) {
-      ps->line = c->zones[i].line;
-      perr(ps, "zone %s has no file (add: file PATH)", c->zones[i].name);
+    for (size_t i = 0; i < c->nzones; i++) {
+        if (c->zones[i].file == NULL && c->zones[i].nprimary == 0) {
+            ps->line = c->zones[i].line;
+            perr(ps, "zone %s has no file (add: file PATH)", c->zones[i].name);
+        }
+        if (c->zones[i].max_size == 0)
+            c->zones[i].max_size = c->zone_max_size;
+        if (c->zones[i].max_records == 0)
+            c->zones[i].max_records = c->zone_max_records;
     }
-    if (c->zones[i].max_size == 0)
-      c->zones[i].max_size = c->zone_max_size;
-    if (c->zones[i].max_records == 0)
-      c->zones[i].max_records = c->zone_max_records;
-  }
-  if (c->nzones < 2)
-    return;
-  /* Duplicates through an open-addressing table of zone indexes. */
-  size_t cap = 16;
-  while (cap < c->nzones * 2)
-    cap *= 2;
-  uint32_t *tab = tb_alloc(c->a, cap * sizeof(*tab));
-  if (tab == NULL) {
-    ps->err = TB_ENOMEM;
-    perr(ps, "out of memory");
-    return;
-  }
-  memset(tab, 0xff, cap * sizeof(*tab));
-  for (size_t i = 0; i < c->nzones; i++) {
-    const struct svc_zone *z = &c->zones[i];
-    size_t h = (size_t)tb_hash64(z->origin, z->origin_len, 0) & (cap - 1);
-    while (tab[h] != UINT32_MAX) {
-      const struct svc_zone *o = &c->zones[tab[h]];
-      if (o->origin_len == z->origin_len &&
-          memcmp(o->origin, z->origin, z->origin_len) == 0) {
-        ps->line = z->line;
-        perr(ps, "zone %s given twice (first on line %u)", z->name, o->line);
-        break;
-      }
-      h = (h + 1) & (cap - 1);
+    if (c->nzones < 2)
+        return;
+    /* Duplicates through an open-addressing table of zone indexes. */
+    size_t cap = 16;
+    while (cap < c->nzones * 2)
+        cap *= 2;
+    uint32_t *tab = tb_alloc(c->a, cap * sizeof(*tab));
+    if (tab == NULL) {
+        ps->err = TB_ENOMEM;
+        perr(ps, "out of memory");
+        return;
     }
-    if (tab[h] == UINT32_MAX)
-      tab[h] = (uint32_t)i;
-  }
-  tb_free(c->a, tab, cap * sizeof(*tab));
+    memset(tab, 0xff, cap * sizeof(*tab));
+    for (size_t i = 0; i < c->nzones; i++) {
+        const struct svc_zone *z = &c->zones[i];
+        size_t h = (size_t)tb_hash64(z->origin, z->origin_len, 0) & (cap - 1);
+        while (tab[h] != UINT32_MAX) {
+            const struct svc_zone *o = &c->zones[tab[h]];
+            if (o->origin_len == z->origin_len &&
+                memcmp(o->origin, z->origin, z->origin_len) == 0) {
+                ps->line = z->line;
+                perr(ps, "zone %s given twice (first on line %u)", z->name,
+                     o->line);
+                break;
+            }
+            h = (h + 1) & (cap - 1);
+        }
+        if (tab[h] == UINT32_MAX)
+            tab[h] = (uint32_t)i;
+    }
+    tb_free(c->a, tab, cap * sizeof(*tab));
 }
 
-static void check_service(struct parser *ps) {
-  struct svc_conf *c = ps->c;
+static void check_service(struct parser *ps)
+{
+    struct svc_conf *c = ps->c;
 
-  check_zones(ps);
-  check_keys(ps);
-  if (c->nzones == 0 && !c->resolver.enabled)
-    pwarn(ps, ps->service_line,
-          "no zone: statements; every query will be refused");
-  if (c->resolver.enabled) {
-    unsigned saved = ps->line;
-    ps->line = c->resolver.line;
-    if (c->resolver.nlisten == 0)
-      perr(ps, "resolver: no listen address (add e.g. 'listen "
-               "127.0.0.1@5300')");
-    if (c->target != SVC_TARGET_UNIX)
-      perr(ps, "resolver: only target unix (tibra-dnsd) for now");
-    ps->line = saved;
-  }
-  if (c->target != SVC_TARGET_UNIX && ps->zone_memory_line)
-    pwarn(ps, ps->zone_memory_line,
-          "zone-memory is ignored for this target (an image's zones "
-          "are compiled in)");
-  if (c->target == SVC_TARGET_UNIX) {
-    /* Guest-only settings mean nothing to a Linux process. */
-    if (ps->memory_line)
-      pwarn(ps, ps->memory_line, "memory is ignored for target unix");
-    if (ps->address_line)
-      pwarn(ps, ps->address_line,
-            "address is ignored for target unix (use listen)");
-    if (ps->gateway_line)
-      pwarn(ps, ps->gateway_line, "gateway is ignored for target unix");
-    if (c->nlisten == 0) {
-      ps->line = ps->service_line;
-      perr(ps, "no listen address (add e.g. 'listen 127.0.0.1@5353' "
-               "to the service: statement)");
+    check_zones(ps);
+    check_keys(ps);
+    if (c->nzones == 0 && !c->resolver.enabled)
+        pwarn(ps, ps->service_line,
+              "no zone: statements; every query will be refused");
+    if (c->resolver.enabled) {
+        unsigned saved = ps->line;
+        ps->line = c->resolver.line;
+        if (c->resolver.nlisten == 0)
+            perr(ps, "resolver: no listen address (add e.g. 'listen "
+                     "127.0.0.1@5300')");
+        if (c->target != SVC_TARGET_UNIX)
+            perr(ps, "resolver: only target unix (tibra-dnsd) for now");
+        ps->line = saved;
     }
-  } else {
-    if (c->address4.family == 0 && c->address6.family == 0) {
-      ps->line = ps->service_line;
-      perr(ps,
-           "target %s needs an address (e.g. 'address "
-           "10.0.0.2/24')",
-           svc_target_name(c->target));
+    if (c->target != SVC_TARGET_UNIX && ps->zone_memory_line)
+        pwarn(ps, ps->zone_memory_line,
+              "zone-memory is ignored for this target (an image's zones "
+              "are compiled in)");
+    if (c->target == SVC_TARGET_UNIX) {
+        /* Guest-only settings mean nothing to a Linux process. */
+        if (ps->memory_line)
+            pwarn(ps, ps->memory_line, "memory is ignored for target unix");
+        if (ps->address_line)
+            pwarn(ps, ps->address_line,
+                  "address is ignored for target unix (use listen)");
+        if (ps->gateway_line)
+            pwarn(ps, ps->gateway_line, "gateway is ignored for target unix");
+        if (c->nlisten == 0) {
+            ps->line = ps->service_line;
+            perr(ps, "no listen address (add e.g. 'listen 127.0.0.1@5353' "
+                     "to the service: statement)");
+        }
+    } else {
+        if (c->address4.family == 0 && c->address6.family == 0) {
+            ps->line = ps->service_line;
+            perr(ps,
+                 "target %s needs an address (e.g. 'address "
+                 "10.0.0.2/24')",
+                 svc_target_name(c->target));
+        }
     }
-  }
 }
 
-void svc_conf_init(struct svc_conf *c, const struct tb_alloc *a) {
-  memset(c, 0, sizeof(*c));
-  c->a = a;
-  c->target = SVC_TARGET_UNIX;
-  c->arch = SVC_ARCH_HOST;
-  c->tcp_clients = SVC_DEFAULT_TCP_CLIENTS;
-  c->tcp_idle_timeout = SVC_DEFAULT_TCP_IDLE_S;
-  c->tcp_max_queries = SVC_DEFAULT_TCP_MAX_QUERIES;
-  c->udp_size = SVC_DEFAULT_UDP_SIZE;
-  c->rrl_slip = SVC_DEFAULT_RRL_SLIP;
-  c->rrl_ipv4_prefix = SVC_DEFAULT_RRL_IPV4_PREFIX;
-  c->rrl_ipv6_prefix = SVC_DEFAULT_RRL_IPV6_PREFIX;
-  c->rrl_table_size = SVC_DEFAULT_RRL_TABLE_SIZE;
-  c->rrl_exempt_loopback = true;
-  c->zone_max_size = SVC_DEFAULT_ZONE_MAX_SIZE;
-  c->zone_max_records = SVC_DEFAULT_ZONE_MAX_RECORDS;
-  c->chaos = true;
-  c->cookies = true;
+void svc_conf_init(struct svc_conf *c, const struct tb_alloc *a)
+{
+    memset(c, 0, sizeof(*c));
+    c->a = a;
+    c->target = SVC_TARGET_UNIX;
+    c->arch = SVC_ARCH_HOST;
+    c->tcp_clients = SVC_DEFAULT_TCP_CLIENTS;
+    c->tcp_idle_timeout = SVC_DEFAULT_TCP_IDLE_S;
+    c->tcp_max_queries = SVC_DEFAULT_TCP_MAX_QUERIES;
+    c->udp_size = SVC_DEFAULT_UDP_SIZE;
+    c->rrl_slip = SVC_DEFAULT_RRL_SLIP;
+    c->rrl_ipv4_prefix = SVC_DEFAULT_RRL_IPV4_PREFIX;
+    c->rrl_ipv6_prefix = SVC_DEFAULT_RRL_IPV6_PREFIX;
+    c->rrl_table_size = SVC_DEFAULT_RRL_TABLE_SIZE;
+    c->rrl_exempt_loopback = true;
+    c->zone_max_size = SVC_DEFAULT_ZONE_MAX_SIZE;
+    c->zone_max_records = SVC_DEFAULT_ZONE_MAX_RECORDS;
+    c->chaos = true;
+    c->cookies = true;
 }
 
-void svc_conf_free(struct svc_conf *c) {
-  const struct tb_alloc *a = c->a;
+void svc_conf_free(struct svc_conf *c)
+{
+    const struct tb_alloc *a = c->a;
 
-  free_str(a, c->name);
-  free_str(a, c->identity);
-  free_str(a, c->version);
-  free_str(a, c->pidfile);
-  free_str(a, c->resolver.root_hints);
-  for (size_t i = 0; i < c->nkeys; i++) {
-    free_str(a, c->keys[i].name);
-    free_str(a, c->keys[i].secret_file);
-  }
-  if (c->keys != NULL)
-    tb_free(a, c->keys, c->keys_cap * sizeof(*c->keys));
-  free_str(a, c->cookie_secret_file);
-  for (size_t i = 0; i < c->nzones; i++) {
-    free_str(a, c->zones[i].name);
-    free_str(a, c->zones[i].file);
-    if (c->zones[i].allow_xfr != NULL)
-      tb_free(a, c->zones[i].allow_xfr,
-              c->zones[i].nallow_xfr * sizeof(struct svc_addr));
-    if (c->zones[i].notify != NULL)
-      tb_free(a, c->zones[i].notify,
-              c->zones[i].nnotify * sizeof(struct svc_addr));
-  }
-  if (c->zones != NULL)
-    tb_free(a, c->zones, c->zones_cap * sizeof(*c->zones));
-  svc_conf_init(c, a);
+    free_str(a, c->name);
+    free_str(a, c->identity);
+    free_str(a, c->version);
+    free_str(a, c->pidfile);
+    free_str(a, c->resolver.root_hints);
+    for (size_t i = 0; i < c->nkeys; i++) {
+        free_str(a, c->keys[i].name);
+        free_str(a, c->keys[i].secret_file);
+    }
+    if (c->keys != NULL)
+        tb_free(a, c->keys, c->keys_cap * sizeof(*c->keys));
+    free_str(a, c->cookie_secret_file);
+    for (size_t i = 0; i < c->nzones; i++) {
+        free_str(a, c->zones[i].name);
+        free_str(a, c->zones[i].file);
+        if (c->zones[i].allow_xfr != NULL)
+            tb_free(a, c->zones[i].allow_xfr,
+                    c->zones[i].nallow_xfr * sizeof(struct svc_addr));
+        if (c->zones[i].notify != NULL)
+            tb_free(a, c->zones[i].notify,
+                    c->zones[i].nnotify * sizeof(struct svc_addr));
+    }
+    if (c->zones != NULL)
+        tb_free(a, c->zones, c->zones_cap * sizeof(*c->zones));
+    svc_conf_init(c, a);
 }
 
 int svc_parse(struct svc_conf *c, const char *path, const char *text,
-              size_t len, struct dns_diag *diag) {
-  /* The parser state holds line buffers (20 KiB): static would not be
-   * reentrant, and this runs on cold paths of hosted programs. */
-  struct parser ps;
-  const char *p = text, *end = text + len;
-  unsigned errors0 = diag->errors;
+              size_t len, struct dns_diag *diag)
+{
+    /* The parser state holds line buffers (20 KiB): static would not be
+     * reentrant, and this runs on cold paths of hosted programs. */
+    struct parser ps;
+    const char *p = text, *end = text + len;
+    unsigned errors0 = diag->errors;
 
-  memset(&ps, 0, sizeof(ps));
-  ps.c = c;
-  ps.diag = diag;
-  ps.file = path ? path : "-";
-  c->path = path;
-  if (path != NULL) {
-    const char *slash = NULL;
-    for (const char *q = path; *q; q++)
-      if (*q == '/')
-        slash = q;
-    if (slash != NULL) {
-      ps.dir = path;
-      ps.dirlen = (size_t)(slash - path) + 1;
+    memset(&ps, 0, sizeof(ps));
+    ps.c = c;
+    ps.diag = diag;
+    ps.file = path ? path : "-";
+    c->path = path;
+    if (path != NULL) {
+        const char *slash = NULL;
+        for (const char *q = path; *q; q++)
+            if (*q == '/')
+                slash = q;
+        if (slash != NULL) {
+            ps.dir = path;
+            ps.dirlen = (size_t)(slash - path) + 1;
+        }
     }
-  }
-  if (len > SVC_TEXT_MAX) {
-    perr(&ps, "service file is larger than %u bytes", SVC_TEXT_MAX);
-    return TB_ERANGE;
-  }
-  if (memchr(text, '\0', len) != NULL) {
-    ps.line = 1;
-    for (const char *q = text; *q; q++)
-      ps.line += *q == '\n';
-    perr(&ps, "NUL byte in the service file (is it a text file?)");
-    return TB_EMALF;
-  }
-  while (p < end) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *eol = nl ? nl : end;
-    ps.line++;
-    parse_line(&ps, p, eol);
-    p = nl ? nl + 1 : end;
+    if (len > SVC_TEXT_MAX) {
+        perr(&ps, "service file is larger than %u bytes", SVC_TEXT_MAX);
+        return TB_ERANGE;
+    }
+    if (memchr(text, '\0', len) != NULL) {
+        ps.line = 1;
+        for (const char *q = text; *q; q++)
+            ps.line += *q == '\n';
+        perr(&ps, "NUL byte in the service file (is it a text file?)");
+        return TB_EMALF;
+    }
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *eol = nl ? nl : end;
+        ps.line++;
+        parse_line(&ps, p, eol);
+        p = nl ? nl + 1 : end;
+        if (ps.err != 0)
+            return ps.err;
+    }
+    if (ps.sec == SEC_ZONE && !ps.zone_named)
+        perr(&ps, "zone: statement has no zone name");
+    if (ps.sec == SEC_KEY && !ps.zone_named)
+        perr(&ps, "key: statement has no key name");
+    check_service(&ps);
     if (ps.err != 0)
-      return ps.err;
-  }
-  if (ps.sec == SEC_ZONE && !ps.zone_named)
-    perr(&ps, "zone: statement has no zone name");
-  if (ps.sec == SEC_KEY && !ps.zone_named)
-    perr(&ps, "key: statement has no key name");
-  check_service(&ps);
-  if (ps.err != 0)
-    return ps.err;
-  return diag->errors != errors0 ? TB_EMALF : 0;
+        return ps.err;
+    return diag->errors != errors0 ? TB_EMALF : 0;
 }
 
-const char *svc_target_name(enum svc_target t) {
-  switch (t) {
-  case SVC_TARGET_UNIX:
-    return "unix";
-  case SVC_TARGET_HVT:
-    return "hvt";
-  case SVC_TARGET_SPT:
-    return "spt";
-  }
-  return "?";
+const char *svc_target_name(enum svc_target t)
+{
+    switch (t) {
+    case SVC_TARGET_UNIX:
+        return "unix";
+    case SVC_TARGET_HVT:
+        return "hvt";
+    case SVC_TARGET_SPT:
+        return "spt";
+    }
+    return "?";
 }
 
-const char *svc_arch_name(enum svc_arch a) {
-  switch (a) {
-  case SVC_ARCH_HOST:
-    return "host";
-  case SVC_ARCH_X86_64:
-    return "x86_64";
-  case SVC_ARCH_AARCH64:
-    return "aarch64";
-  }
-  return "?";
+const char *svc_arch_name(enum svc_arch a)
+{
+    switch (a) {
+    case SVC_ARCH_HOST:
+        return "host";
+    case SVC_ARCH_X86_64:
+        return "x86_64";
+    case SVC_ARCH_AARCH64:
+        return "aarch64";
+    }
+    return "?";
 }
