@@ -154,8 +154,9 @@ struct dns_auth_stats {
  * than IN and ANY (CH: CHAOS TXT, without AA); FORMERR (with the question
  * when it parsed) for malformed queries; NOTIFY REFUSED, any other
  * opcode but QUERY NOTIMP; AXFR over UDP NOTIMP, other transfers REFUSED
- * (transfers come later); TSIG-signed queries NOTAUTH with a BADKEY TSIG
- * (no keys yet); ANY: one RRset, the first in type order (RFC 8482).
+ * (those an allow-transfer list permits are streamed by the service core,
+ * dns/srv.h, before this engine sees them); TSIG-signed queries NOTAUTH
+ * with a BADKEY TSIG (no keys yet); ANY: one RRset, the first in type order (RFC 8482).
  * With EDNS: REFUSED for a name outside our zones carries Extended DNS
  * Error 20, Not Authoritative, a refused transfer 18, Prohibited (RFC
  * 8914); a query whose OPT holds an NSID option gets the configured NSID
