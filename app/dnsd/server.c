@@ -504,7 +504,10 @@ static void tcp_accept(struct worker *w, int lfd)
             listen_update(w);
             return;
         }
-        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage from;
+        socklen_t flen = sizeof(from);
+        int fd = accept4(lfd, (struct sockaddr *)&from, &flen,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
                 errno == ENOMEM)
@@ -520,7 +523,9 @@ static void tcp_accept(struct worker *w, int lfd)
         uint32_t idx = w->freelist[--w->nfree];
         struct conn *c = &w->conns[idx];
         c->fd = fd; /* (queued stays: the slot may be on the list) */
-        dns_tcp_open(&c->t, &w->core, NULL, c->rbuf, c->wbuf, now_ns());
+        struct tb_addr peer; /* for cookies */
+        tb_addr_from_sockaddr((const struct sockaddr *)&from, &peer);
+        dns_tcp_open(&c->t, &w->core, &peer, c->rbuf, c->wbuf, now_ns());
         c->events = EPOLLIN;
         w->nopen++;
         if (w->nfree == 0)
