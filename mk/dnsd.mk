@@ -11,7 +11,7 @@ DNSD_BIN := $(U)/tibra-dnsd
 
 $(DNSD_BIN): $(DNSD_OBJ) $(U)/libtibra.a
 	$(call msg,LD,$@)
-	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $(DNSD_OBJ) $(U)/libtibra.a
+	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $(DNSD_OBJ) $(U)/libtibra.a $(TSIG_LIBS)
 
 ALL += $(DNSD_BIN)
 INSTALL_BIN += $(DNSD_BIN)
@@ -33,5 +33,6 @@ run: $(DNSD_BIN)
 DNSD_SAN := $(T)/tibra-dnsd
 $(DNSD_SAN): $(DNSD_SRC:%.c=$(T)/%.o) $(T)/libtibra.a
 	$(call msg,LD,$@)
-	$(Q)$(TCC) $(CHECK_LDFLAGS) -o $@ $(DNSD_SRC:%.c=$(T)/%.o) $(T)/libtibra.a
+	$(Q)$(TCC) $(CHECK_LDFLAGS) -o $@ $(DNSD_SRC:%.c=$(T)/%.o) $(T)/libtibra.a \
+		$(TSIG_LIBS)
 CHECK_BUILD += $(DNSD_SAN)

@@ -165,6 +165,25 @@ int dnsd_server_start(struct dnsd_server *s, bool pin);
 struct dnsd_zones *dnsd_server_stop(struct dnsd_server *s,
                                     struct dns_srv_stats *st);
 
+/* ---- TSIG keys (keys.c) -------------------------------------------- */
+
+struct dnsd_keys;
+struct dns_tsig_keyring;
+
+/*
+ * Loads the TSIG keys of (c), each secret read from its secret-file now.
+ * Returns 0 with the set in (*out) (NULL when (c) has no keys), or a TB_E*
+ * after logging FILE:LINE of what is wrong.
+ */
+int dnsd_keys_load(const struct svc_conf *c, struct dnsd_keys **out);
+/* The key set to publish (srv.keys), NULL for (k) NULL. */
+const struct dns_tsig_keyring *dnsd_keys_ring(const struct dnsd_keys *k);
+/* Wipes and frees (k) (MAY be NULL), after the workers stopped. */
+void dnsd_keys_free(struct dnsd_keys *k);
+/* Publishes (kr) (MAY be NULL) to every worker, before the server
+ * starts, with the wall clock's offset from the workers' clock. */
+void dnsd_server_keys(struct dnsd_server *s, const struct dns_tsig_keyring *kr);
+
 /* ---- NOTIFY out (notify.c) ----------------------------------------- */
 
 struct dnsd_notifier;

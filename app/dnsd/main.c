@@ -254,6 +254,7 @@ int main(int argc, char **argv)
     struct dns_auth_opts opts;
     struct dnsd_zones *zones = NULL;
     struct dnsd_server *srv = NULL;
+    struct dnsd_keys *keys = NULL;
     struct dns_srv_stats st;
     struct dns_xfrin *const *sec;
     size_t nsec;
@@ -339,9 +340,16 @@ int main(int argc, char **argv)
         svc_conf_free(&conf);
         return 1;
     }
+    if (dnsd_keys_load(&conf, &keys) != 0) {
+        dnsd_log("%s: TSIG keys failed to load; nothing started", argv[optind]);
+        dnsd_zones_free(zones);
+        svc_conf_free(&conf);
+        return 1;
+    }
     if (check) {
         dnsd_log("%s: ok (%zu zone%s)", argv[optind], conf.nzones,
                  conf.nzones == 1 ? "" : "s");
+        dnsd_keys_free(keys);
         dnsd_zones_free(zones);
         svc_conf_free(&conf);
         return 0;
@@ -360,6 +368,7 @@ int main(int argc, char **argv)
         dnsd_log("%s: cannot listen; nothing started", argv[optind]);
         goto out_zones;
     }
+    dnsd_server_keys(srv, dnsd_keys_ring(keys));
     if (dnsd_xfrin_open(&xfrin, &conf, &opts, &zones) != 0) {
         dnsd_log("secondary zones: out of memory");
         rc = 1;
@@ -424,6 +433,7 @@ out_server:
     if (pid_written)
         unlink(conf.pidfile);
 out_zones:
+    dnsd_keys_free(keys); /* after the workers stopped */
     dnsd_zones_free(zones);
     svc_conf_free(&conf);
     return rc == 0 ? 0 : 1;

@@ -1015,6 +1015,23 @@ void dnsd_server_secondaries(struct dnsd_server *s,
     }
 }
 
+void dnsd_server_keys(struct dnsd_server *s, const struct dns_tsig_keyring *kr)
+{
+    struct timespec wall, mono;
+    int64_t off;
+
+    /* TSIG times are wall-clock seconds; the workers pass the monotonic
+     * clock (as for cookies: a clock step after start-up shifts them). */
+    clock_gettime(CLOCK_REALTIME, &wall);
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
+    off = ((int64_t)wall.tv_sec - (int64_t)mono.tv_sec) * 1000000000 +
+          ((int64_t)wall.tv_nsec - (int64_t)mono.tv_nsec);
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        s->w[i].core.keys = kr;
+        s->w[i].core.wall_off_ns = off;
+    }
+}
+
 int dnsd_server_start(struct dnsd_server *s, bool pin)
 {
     cpu_set_t allowed;
