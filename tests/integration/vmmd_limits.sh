@@ -176,6 +176,27 @@ expect "exit 1 with --restart-on-fail=3,4: exited" "$(info_field u2 state)" exit
 expect "exit 1 with --restart-on-fail=3,4: no restart" "$(info_field u2 restarts)" 0
 tbv destroy u2
 
+# A bridge gone when the daemon starts (as after a reboot, before the
+# network is up): the unikernel waits in back-off and starts once it is
+# back.  --allow-bridge brgone, which is made here for the purpose.
+ip link add brgone type bridge
+tbv create u2 "$TMP/s/u2.conf" --net service0=brgone --restart-on-fail
+expect "create u2 on brgone" "$RC" 0
+vm_daemon_stop TERM
+ip link del brgone
+vm_daemon --allow-bridge br0 --allow-bridge brnew --allow-bridge brgone \
+    --max-unikernels 2 --max-mem 40 --allow-cpus 0
+expect "u2 waits for its bridge" "$(info_field u2 state)" backoff
+expect_match "u2 says why" "$(info_field u2 error)" "bridge brgone does not exist"
+ip link add brgone type bridge
+ip link set brgone up
+for _ in $(seq 60); do
+    [ "$(info_field u2 state)" = running ] && break
+    sleep 0.1
+done
+expect "u2 runs once brgone is back" "$(info_field u2 state)" running
+tbv destroy u2
+
 tbv destroy u1
 expect "destroy u1" "$RC" 0
 expect "no TAP left" "$(ip -o link show | grep -c tbv)" 0

@@ -582,6 +582,8 @@ static void say(struct vm *vm, const char *fmt, ...)
     fprintf(stderr, "tibra-vmmd: %s: %s\n", vm->rec.name, line + n);
 }
 
+static void backoff(struct vm *vm, int64_t ran);
+
 static int vm_start(struct vm *vm, char *err, size_t errlen)
 {
     char name[32], *tender, *rel, **av;
@@ -649,6 +651,11 @@ fail:
     snprintf(vm->last_error, sizeof(vm->last_error), "%s", err);
     say(vm, "cannot start: %s", err);
     vm->state = VM_EXITED;
+    if (vm->rec.restart) {
+        /* A missing bridge at boot may come: try again, backing off. */
+        backoff(vm, 0);
+        say(vm, "trying again in %u ms", vm->backoff_ms);
+    }
     return -1;
 }
 
@@ -681,6 +688,20 @@ void vm_console_read(struct vm *vm)
     /* EOF: the tender and anything it started are gone. */
     close(vm->con_fd);
     vm->con_fd = -1;
+}
+
+/* Schedules (vm)'s next start after a failure of a run that lasted
+ * (ran) ms: 1 s, doubling to 60 s; a long run starts again at 1 s. */
+static void backoff(struct vm *vm, int64_t ran)
+{
+    if (ran >= VMMD_STABLE_MS || vm->backoff_ms == 0)
+        vm->backoff_ms = VMMD_BACKOFF_MIN;
+    else if (vm->backoff_ms < VMMD_BACKOFF_MAX)
+        vm->backoff_ms = vm->backoff_ms * 2 > VMMD_BACKOFF_MAX
+                             ? VMMD_BACKOFF_MAX
+                             : vm->backoff_ms * 2;
+    vm->state = VM_BACKOFF;
+    vm->next_start_ms = now_ms() + vm->backoff_ms;
 }
 
 /* Records the end of (vm)'s tender with wait status (st). */
@@ -720,14 +741,7 @@ static void exited(struct vm *vm, int st)
         vm->state = VM_EXITED;
         return;
     }
-    if (ran >= VMMD_STABLE_MS || vm->backoff_ms == 0)
-        vm->backoff_ms = VMMD_BACKOFF_MIN;
-    else if (vm->backoff_ms < VMMD_BACKOFF_MAX)
-        vm->backoff_ms = vm->backoff_ms * 2 > VMMD_BACKOFF_MAX
-                             ? VMMD_BACKOFF_MAX
-                             : vm->backoff_ms * 2;
-    vm->state = VM_BACKOFF;
-    vm->next_start_ms = now_ms() + vm->backoff_ms;
+    backoff(vm, ran);
     say(vm, "restarting in %u ms", vm->backoff_ms);
 }
 
@@ -780,11 +794,7 @@ void vm_tick(void)
     for (struct vm *v = vmmd.vms; v != NULL; v = v->next)
         if (v->state == VM_BACKOFF && v->next_start_ms <= now) {
             v->restarts++;
-            if (vm_start(v, err, sizeof(err)) != 0 && v->rec.restart) {
-                /* Try again later, as after a failed run. */
-                v->state = VM_BACKOFF;
-                v->next_start_ms = now + v->backoff_ms;
-            }
+            vm_start(v, err, sizeof(err)); /* failed: backing off again */
         }
 }
 
