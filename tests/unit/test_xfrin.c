@@ -8,6 +8,7 @@
  * stranger.
  */
 #include <tibra/dns/serial.h>
+#include <tibra/dns/srv.h>
 #include <tibra/dns/xfrin.h>
 
 #include "check.h"
@@ -653,6 +654,47 @@ static void test_notify(void)
     teardown(&x, &f);
 }
 
+/* Through the service core: NOTIFY answered and flagged for the driver;
+ * a query inside a secondary zone that is not served gets SERVFAIL. */
+static void test_srv_core(void)
+{
+    struct dns_xfrin x, *set[1] = {&x};
+    struct fake f;
+    struct dns_zoneset *zs;
+    struct dns_srv_conf sc = {0};
+    struct dns_srv srv;
+    uint8_t q[512], resp[1232];
+    size_t n, len;
+
+    setup(&x, &f);
+    REQUIRE(dns_zoneset_build(&zs, NULL, NULL, 0, NULL, &ta) == 0);
+    dns_srv_init(&srv, zs, &sc);
+    srv.xfrin = set;
+    srv.nxfrin = 1;
+    n = ta_query(q, "www.Example.test.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+    len = dns_srv_udp(&srv, &f.addr, q, n, resp, sizeof(resp), 1);
+    REQUIRE(len >= 12);
+    CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_SERVFAIL);
+    CHECK_EQ(tb_get16(resp + 4), 1);
+    CHECK_EQ(tb_get16(resp + 10), 0);
+    CHECK_EQ(len, 12 + 18 + 4); /* the question alone */
+    CHECK_EQ(srv.st.auth.servfail, 1);
+    CHECK_EQ(srv.st.auth.refused, 0);
+    n = ta_query(q, "www.other.test.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
+    len = dns_srv_udp(&srv, &f.addr, q, n, resp, sizeof(resp), 1);
+    CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_REFUSED);
+    CHECK(!srv.notified);
+    n = notify_q(q, "example.test.", 7);
+    len = dns_srv_udp(&srv, &f.addr, q, n, resp, sizeof(resp), 1);
+    CHECK_EQ(len, n);
+    CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_NOERROR);
+    CHECK(tb_get16(resp + 2) & DNS_FLAG_AA);
+    CHECK(srv.notified);
+    CHECK_EQ(dns_xfrin_deadline(&x), 0);
+    dns_zoneset_free(zs, &ta);
+    teardown(&x, &f);
+}
+
 int main(void)
 {
     RUN(test_axfr_every_cut);
@@ -664,5 +706,6 @@ int main(void)
     RUN(test_expiry);
     RUN(test_restore);
     RUN(test_notify);
+    RUN(test_srv_core);
     return check_done();
 }
