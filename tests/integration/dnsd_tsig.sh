@@ -201,4 +201,20 @@ fi
 expect_match "--check: bad secret FILE:LINE" "$(cat "$TMP/check.log")" \
     'keys/k3:1: the secret is not base64'
 grep -qF "not base64!" "$TMP/check.log" && fail "the bad secret was printed"
+# tibra build never puts a secret into an image: a service with keys is
+# refused (images cannot take keys yet), and nothing is written.
+TIBRA=${TIBRA_HOST:-build/host-$(uname -m)}/tibra
+if [ -x "$TIBRA" ]; then
+    printf '%s\n' "$K3" >"$TMP/keys/k3"
+    if (cd "$TMP" && "$TIBRA" build ns.conf) >"$TMP/build.log" 2>&1; then
+        fail "tibra build made an image of a service with TSIG keys"
+    fi
+    expect_match "tibra build refuses keys with FILE:LINE" \
+        "$(cat "$TMP/build.log")" 'ns\.conf:[0-9]+: key tsig-key: TSIG keys'
+    for s in "$K1" "$K2" "$K3"; do
+        grep -rqF "$s" "$TMP/build.log" "$TMP/dist" 2>/dev/null &&
+            fail "a secret was written by tibra build"
+    done
+    echo "ok   tibra build: no image, no secret written"
+fi
 echo "SUCCESS dnsd_tsig"
