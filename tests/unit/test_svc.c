@@ -134,6 +134,41 @@ static void test_example(void)
     CHECK_EQ(live_bytes, 0);
 }
 
+/* DNS Cookies: on by default; cookies, cookies-require, cookie-secret-file
+ * (a path resolved like the others, its line kept for messages). */
+static void test_cookie_keys(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+
+    REQUIRE(parse(&c, "/etc/tibra/ns.conf", "service: listen ::1\n", &d) == 0);
+    CHECK(c.cookies);
+    CHECK(!c.cookies_require);
+    CHECK(c.cookie_secret_file == NULL);
+    svc_conf_free(&c);
+    REQUIRE(parse(&c, "/etc/tibra/ns.conf",
+                  "service: listen ::1\n"
+                  "  cookies off; cookies-require on\n"
+                  "  cookie-secret-file keys/cookie.hex\n",
+                  &d) == 0);
+    CHECK(!c.cookies);
+    CHECK(c.cookies_require);
+    CHECK_STR(c.cookie_secret_file, "/etc/tibra/keys/cookie.hex");
+    CHECK_EQ(c.cookie_secret_line, 3);
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+    expect_error("service: listen ::1; cookies maybe\n",
+                 "cookies: expected on or off");
+    expect_error("service: listen ::1; cookies-require 1\n",
+                 "cookies-require: expected on or off");
+    expect_error("service: listen ::1; cookies on\n  cookies off\n",
+                 "t.conf:2: cookies given twice (first on line 1)");
+    expect_error("service: listen ::1; cookie-secret-file \"\"\n",
+                 "cookie-secret-file is empty");
+    expect_error("service: listen ::1; cookie-secret-file\n",
+                 "cookie-secret-file needs a value");
+}
+
 static void test_all_keys(void)
 {
     struct svc_conf c;
@@ -651,6 +686,7 @@ int main(void)
 {
     RUN(test_example);
     RUN(test_all_keys);
+    RUN(test_cookie_keys);
     RUN(test_guest_keys);
     RUN(test_errors);
     RUN(test_secondary);
