@@ -27,7 +27,8 @@
  *
  * Work per client query is bounded (dns_res_conf): outbound queries,
  * referrals per name, nesting of NS-name lookups, CNAMEs, tries per
- * server.  Not done here yet: QNAME minimisation, 0x20, EDNS fallback,
+ * server.  QNAME minimisation (RFC 9156) is on unless conf.no_qmin.  Not
+ * done here yet: 0x20, EDNS fallback,
  * DNAME, DNSSEC, parallel queries, serve-stale, prefetch.
  */
 #include "res_int.h"
@@ -188,10 +189,21 @@ static void build_query(struct dns_res_task *t, int i, uint64_t now)
 {
     struct frame *f = &t->f[t->depth];
     struct dns_writer w;
+    unsigned labels = dns_name_labels(f->qname);
+    const uint8_t *name = f->qname;
 
+    /* RFC 9156 2.3: one label below the cut at a time, type A (what
+       servers answer best); the whole question once it is reached */
+    t->minimised = f->qmin && f->mlabels < labels && f->msteps < QMIN_STEPS;
+    if (t->minimised) {
+        name = dns_name_skip(f->qname, labels - f->mlabels);
+        f->msteps++;
+    }
+    memcpy(t->sent, name, dns_name_len(name));
+    t->sent_type = t->minimised ? DNS_TYPE_A : f->qtype;
     t->id = (uint16_t)t->r->conf.random(t->r->conf.random_ctx);
     dns_writer_init(&w, t->out, sizeof(t->out), t->id, 0);
-    dns_writer_question(&w, f->qname, f->qtype, DNS_CLASS_IN);
+    dns_writer_question(&w, t->sent, t->sent_type, DNS_CLASS_IN);
     dns_writer_opt(&w, DNS_EDNS_DEFAULT_UDP, 0, 0, 0, NULL, 0);
     t->outlen = dns_writer_finish(&w);
     t->cur = i;
@@ -291,8 +303,6 @@ int dns_res_task_input(struct dns_res_task *t, const struct tb_addr *from,
     struct dns_msg m;
     struct dns_rr_iter it;
     struct dns_rr q;
-    const struct frame *f = &t->f[t->depth];
-
     if (!t->waiting || transport != t->transport ||
         !res_addr_eq(from, &t->srv) || dns_msg_parse(&m, msg, len) != 0 ||
         m.id != t->id || !(m.flags & DNS_FLAG_QR) ||
@@ -300,11 +310,15 @@ int dns_res_task_input(struct dns_res_task *t, const struct tb_addr *from,
         m.count[DNS_SEC_QUESTION] != 1)
         goto reject;
     dns_rr_iter_init(&it, &m, DNS_SEC_QUESTION);
-    if (!dns_rr_next(&it, &q) || q.type != f->qtype ||
-        q.rclass != DNS_CLASS_IN || !dns_name_equal(q.owner, f->qname))
+    if (!dns_rr_next(&it, &q) || q.type != t->sent_type ||
+        q.rclass != DNS_CLASS_IN || !dns_name_equal(q.owner, t->sent))
         goto reject;
     t->waiting = false;
     t->r->st.replies++;
+    /* (tries) counts unanswered queries: an answer gives the try back,
+       so a server that answers is asked again (minimised steps) */
+    if (t->transport == DNS_RES_UDP && t->f[t->depth].addr[t->cur].tries > 0)
+        t->f[t->depth].addr[t->cur].tries--;
     srtt_update(t->r, &t->srv, (uint32_t)((now - t->sent_at) / MS), false);
     res_process(t, &m, now);
     return 0;

@@ -16,11 +16,12 @@
 #define SRTT_MAX_MS  10000
 #define MS           1000000ull
 #define SCRATCH      (DNS_MSG_MAXLEN + DNS_NAME_MAXLEN)
+#define QMIN_STEPS   3 /* minimised queries per cut, then the whole name */
 
 struct srvaddr {
     struct tb_addr addr;
     uint8_t ns; /* index into frame.ns */
-    uint8_t tries;
+    uint8_t tries; /* queries not answered (yet) */
     bool bad; /* answered REFUSED, SERVFAIL, lame */
 };
 
@@ -33,6 +34,10 @@ struct frame {
     bool ns_looked[NS_MAX]; /* a lookup of its address was made */
     struct srvaddr addr[DNS_RES_ADDRS_MAX];
     int parent_ns; /* frames > 0: the parent's NS being resolved */
+    /* RFC 9156: the servers of (zone) are asked for the first (mlabels)
+       labels of qname (type A) until a referral, or the whole name */
+    bool qmin;
+    uint8_t mlabels, msteps;
 };
 
 struct dns_res_task {
@@ -58,6 +63,9 @@ struct dns_res_task {
     struct tb_addr srv;
     uint8_t transport;
     uint16_t id;
+    uint8_t sent[DNS_NAME_MAXLEN]; /* the question asked (minimised?) */
+    uint16_t sent_type;
+    bool minimised;
     uint64_t sent_at, deadline;
     uint8_t out[DNS_UDP_MINLEN];
     size_t outlen;

@@ -106,6 +106,8 @@ static void frame_cut(struct frame *f, const uint8_t *zone, unsigned nrr,
     memcpy(f->zone, zone, dns_name_len(zone));
     dns_name_lower(f->zone);
     f->nns = f->naddr = 0;
+    f->mlabels = (uint8_t)(dns_name_labels(zone) + 1);
+    f->msteps = 0;
     for (unsigned i = 0; i < nrr; i++) {
         uint16_t rl = tb_get16(p);
         if (f->nns < NS_MAX) {
@@ -146,6 +148,8 @@ static void frame_closest(struct dns_res_task *t, struct frame *f, uint64_t now)
             break;
     }
     memset(f->zone, 0, sizeof(f->zone));
+    f->mlabels = 1;
+    f->msteps = 0;
     f->nns = r->hints.nns;
     for (unsigned i = 0; i < f->nns; i++) {
         memcpy(f->ns[i], r->hints.ns[i], dns_name_len(r->hints.ns[i]));
@@ -240,6 +244,7 @@ void res_frame_start(struct dns_res_task *t, struct frame *f, uint64_t now)
     if (frame_from_cache(t, f, now))
         return;
     f->referrals = 0;
+    f->qmin = !t->r->conf.no_qmin;
     frame_closest(t, f, now);
 }
 
@@ -409,6 +414,7 @@ static bool referral(struct dns_res_task *t, const struct dns_msg *m,
     dns_cache_put(r->cache, cut, DNS_TYPE_NS, DNS_CACHE_RRSET,
                   DNS_RANK_REFERRAL, ttl, (uint16_t)nrr, r->payload, len, now);
     frame_cut(f, cut, nrr, r->payload);
+    f->qmin = !r->conf.no_qmin; /* a new zone: minimise again */
     /* Glue: addresses of the listed NS names, only under the old cut
        (what the server we asked is authoritative for, RFC 5452 6). */
     for (unsigned i = 0; i < f->nns; i++) {
@@ -515,6 +521,19 @@ void res_process(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
     t->want_tcp = false;
     if (rcode != DNS_RCODE_NOERROR && rcode != DNS_RCODE_NXDOMAIN) {
         lame(t); /* REFUSED, SERVFAIL, NOTIMP, FORMERR: try another */
+        return;
+    }
+    if (t->minimised) {
+        /* RFC 9156 3: a referral moves on; an authoritative NOERROR
+           (data or an empty non-terminal) means no cut here, so one more
+           label; NXDOMAIN or anything else: ask the whole name (2.3,
+           relaxed, as Unbound: some servers deny empty non-terminals) */
+        if (!aa && rcode == DNS_RCODE_NOERROR && referral(t, m, now))
+            return;
+        if (aa && rcode == DNS_RCODE_NOERROR)
+            f->mlabels++;
+        else
+            f->qmin = false;
         return;
     }
     c = aa ? answer_chain(t, m, &taken, now) : 0;

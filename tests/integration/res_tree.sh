@@ -11,9 +11,10 @@
 # equal.  Cases: referrals with glue, a dead server beside a live one,
 # glueless NS, CNAME in the zone and across zones, CNAME to NXDOMAIN,
 # NXDOMAIN, NODATA, a lame delegation, a TXT too large for UDP (TC, then
-# TCP to the server), MX, NS, SOA; and an unresponsive delegation, where
-# only Tibra's SERVFAIL and its time are checked (Unbound retries longer
-# than a client waits).
+# TCP to the server), MX, NS, SOA, an empty non-terminal and NXDOMAIN below
+# a name (both resolvers minimise QNAMEs, RFC 9156); and an unresponsive
+# delegation, where only Tibra's SERVFAIL and its time are checked (Unbound
+# retries longer than a client waits).
 # test-timeout: 240
 set -u
 TEST_NAME=res_tree
@@ -111,6 +112,7 @@ alias   300 CNAME www
 ext     300 CNAME www.other.
 extnx   300 CNAME nothere.other.
 mail    300 A   192.0.2.25
+a.b.c   300 A   192.0.2.50
 @       300 MX  10 mail
 big     300 TXT $big
 EOF
@@ -201,7 +203,6 @@ server:
     module-config: "iterator"
     access-control: 10.53.0.0/24 allow
     do-not-query-localhost: no
-    qname-minimisation: no
     harden-referral-path: no
     target-fetch-policy: "0 0 0 0 0"
 remote-control:
@@ -245,7 +246,8 @@ ask() { # ADDR NAME TYPE
 cases="www.example.tld/A alias.example.tld/A ext.example.tld/A
 extnx.example.tld/A nx.example.tld/A www.example.tld/AAAA
 example.tld/MX example.tld/NS tld/SOA host.glueless.tld/A www.other/A
-nothere.other/A big.example.tld/TXT www.lame/A"
+nothere.other/A big.example.tld/TXT www.lame/A a.b.c.example.tld/A
+c.example.tld/A x.y.nx.example.tld/TXT"
 n=0
 for round in 1 2; do
     for c in $cases; do

@@ -72,6 +72,7 @@ static const char *const z_example[] = {
     "a3 300 A 192.0.2.103",
     "a4 300 A 192.0.2.104",
     "a5 300 A 192.0.2.105",
+    "a.b.c 300 A 192.0.2.50",
     NULL};
 
 /* The fake network: one zone set per server address, NULL = no answer. */
@@ -152,11 +153,15 @@ static unsigned sends; /* queries sent by the last resolution */
 static bool forge_spoofs; /* race forged replies before each real one */
 static unsigned spoof_accepted;
 static size_t (*forge_reply)(const struct dns_res_send *s, uint8_t *out);
+static bool qlog_on; /* log the questions servers are asked */
+static char qlog[4096];
+
+static bool no_qmin;
 
 static void res_setup(size_t cache_mem)
 {
     struct dns_cache_conf cc = {.mem_bytes = cache_mem};
-    struct dns_res_conf rc = {.random = rng};
+    struct dns_res_conf rc = {.random = rng, .no_qmin = no_qmin};
     struct dns_res_hints h;
     static const char hints[] = ". 3600000 NS a.root.\n"
                                 "a.root. 3600000 A 10.0.0.1\n";
@@ -250,6 +255,20 @@ static int resolve(const char *name, uint16_t type, bool tcp, char *out,
             continue;
         }
         sv->queries++;
+        if (qlog_on) { /* "server name TYPE;" for every query answered */
+            struct dns_msg m;
+            struct dns_rr_iter it;
+            struct dns_rr qq;
+            char nm[DNS_NAME_TEXT_MAX];
+            size_t o = strlen(qlog);
+            if (dns_msg_parse(&m, s.msg, s.len) != 0)
+                abort();
+            dns_rr_iter_init(&it, &m, DNS_SEC_QUESTION);
+            dns_rr_next(&it, &qq);
+            dns_name_to_text(qq.owner, nm, sizeof(nm));
+            snprintf(qlog + o, sizeof(qlog) - o, "%s %s %u;", sv->ip, nm,
+                     qq.type);
+        }
         now += 2 * MS;
         size_t rl = forge_reply ? forge_reply(&s, reply) : 0;
         if (rl == 0)
@@ -505,7 +524,9 @@ static size_t forge(const struct dns_res_send *s, uint8_t *out)
         dns_writer_rr(&w, n1, DNS_TYPE_A, DNS_CLASS_IN, 300, evil, 4);
         return dns_writer_finish(&w);
     }
-    if (strcmp(qn, "www.glueless.tld.") == 0 && s->server.ip[2] == 1) {
+    if ((strcmp(qn, "www.glueless.tld.") == 0 ||
+         strcmp(qn, "glueless.tld.") == 0) && /* minimised or not */
+        s->server.ip[2] == 1) {
         /* a referral whose glue for ns.other. is outside tld. */
         dns_writer_set_flags(&w, DNS_FLAG_QR);
         dns_writer_section(&w, DNS_SEC_AUTHORITY);
@@ -558,6 +579,60 @@ static void test_spoofing(void)
     forge_reply = NULL;
     (void)out;
     res_teardown();
+}
+
+/* QNAME minimisation (RFC 9156): each server sees one label more than
+   the zone it serves, type A, until the whole question; empty
+   non-terminals go one label further; NXDOMAIN for a minimised name
+   falls back to the whole name; off, servers see the whole question. */
+static void test_qmin(void)
+{
+    res_setup(1 << 20);
+    qlog_on = true;
+    qlog[0] = 0;
+    EXPECT("www.example.tld.", DNS_TYPE_MX,
+           "NOERROR qd=1 an=0 ns=1 ar=1\n"
+           "NS example.tld. 120 SOA ns1.example.tld. host.example.tld. 1 "
+           "1800 900 604800 120\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK(strcmp(qlog, "10.0.0.1 tld. 1;10.0.1.1 example.tld. 1;"
+                       "10.0.5.1 www.example.tld. 15;") == 0);
+    qlog[0] = 0;
+    EXPECT("a.b.c.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN a.b.c.example.tld. 300 A 192.0.2.50\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK(strcmp(qlog, "10.0.5.1 c.example.tld. 1;"
+                       "10.0.5.1 b.c.example.tld. 1;"
+                       "10.0.5.1 a.b.c.example.tld. 1;") == 0);
+    qlog[0] = 0;
+    EXPECT("x.y.nx.example.tld.", DNS_TYPE_TXT,
+           "NXDOMAIN qd=1 an=0 ns=1 ar=1\n"
+           "NS example.tld. 120 SOA ns1.example.tld. host.example.tld. 1 "
+           "1800 900 604800 120\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK(strcmp(qlog, "10.0.5.1 nx.example.tld. 1;"
+                       "10.0.5.1 x.y.nx.example.tld. 16;") == 0);
+    res_teardown();
+
+    no_qmin = true;
+    res_setup(1 << 20);
+    qlog[0] = 0;
+    EXPECT("www.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=2 ns=0 ar=1\n"
+           "AN www.example.tld. 300 A 192.0.2.1\n"
+           "AN www.example.tld. 300 A 192.0.2.2\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK(strcmp(qlog, "10.0.0.1 www.example.tld. 1;"
+                       "10.0.1.1 www.example.tld. 1;"
+                       "10.0.5.1 www.example.tld. 1;") == 0);
+    if (strcmp(qlog, "10.0.0.1 www.example.tld. 1;"
+                     "10.0.1.1 www.example.tld. 1;"
+                     "10.0.5.1 www.example.tld. 1;") != 0)
+        fprintf(stderr, "qlog: %s\n", qlog);
+    res_teardown();
+    no_qmin = false;
+    qlog_on = false;
 }
 
 /* ---- the cache alone -------------------------------------------------- */
@@ -720,6 +795,7 @@ int main(void)
     RUN(test_loss_and_rtt);
     RUN(test_tc_tcp);
     RUN(test_spoofing);
+    RUN(test_qmin);
     net_teardown();
     return check_done();
 }

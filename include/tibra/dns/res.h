@@ -21,7 +21,7 @@
  *
  * lib/dns/res_cache.c (the cache), res.c (tasks, server selection, client
  * queries), res_iter.c (frames, replies, what is believed), res_hints.c
- * (root hints).  Not yet: DNSSEC validation, QNAME minimisation, DNAME,
+ * (root hints).  Not yet: DNSSEC validation, DNAME,
  * EDNS fallback, serve-stale, prefetch, forwarding, lock-free sharing of
  * one cache by several threads (see docs/DESIGN.md, "res").
  */
@@ -192,10 +192,12 @@ struct dns_res_conf {
     unsigned max_depth; /* nested lookups of glueless NS names (0: 3,
                            at most DNS_RES_DEPTH_MAX) */
     unsigned max_cname; /* CNAMEs followed (0: 8) */
-    unsigned max_tries; /* queries per server address per name (0: 2) */
+    unsigned max_tries; /* unanswered queries per server address per
+                           name (0: 2) */
     uint64_t timeout_min_ns; /* shortest wait for a reply (0: 100 ms) */
     uint64_t timeout_max_ns; /* longest wait (0: 1.5 s) */
     bool ipv6; /* also use servers' IPv6 addresses */
+    bool no_qmin; /* QNAME minimisation (RFC 9156) off; on by default */
     /* Randomness for query IDs: the driver's CSPRNG (getrandom, the
        platform's entropy); MUST NOT be NULL. */
     uint32_t (*random)(void *ctx);
