@@ -202,13 +202,40 @@ static void failed(struct dns_xfrin *x, uint64_t now)
 }
 
 /* Writes the SOA query (UDP) or the transfer query (TCP, framed). */
-static void build_query(struct dns_xfrin *x, uint16_t qtype, bool framed)
+static uint64_t unix_now(const struct dns_xfrin *x, uint64_t now)
+{
+    return (uint64_t)((int64_t)(now / NS_PER_S) + x->conf->unix_offset_s);
+}
+
+static const struct dns_tsig_key *cur_key(const struct dns_xfrin *x)
+{
+    return x->conf->key[x->cur_primary];
+}
+
+/* Checks the TSIG of one answer of a keyed exchange (RFC 8945 5.3.1). */
+static bool tsig_ok(struct dns_xfrin *x, const uint8_t *msg, size_t len,
+                    uint64_t now)
+{
+    int r;
+
+    if (cur_key(x) == NULL)
+        return true;
+    if (x->conf->tsig_verify == NULL)
+        return x->tsig_last_ok = false;
+    r = x->conf->tsig_verify(&x->tsig, msg, len, unix_now(x, now));
+    x->tsig_last_ok = r == DNS_TSIG_VERIFIED;
+    return r == DNS_TSIG_VERIFIED || r == DNS_TSIG_UNSIGNED;
+}
+
+static void build_query(struct dns_xfrin *x, uint16_t qtype, bool framed,
+                        uint64_t now)
 {
     struct dns_writer w;
     uint8_t *p = framed ? x->out + 2 : x->out;
+    size_t cap = sizeof(x->out) - 2;
 
     x->id = next_id(x);
-    dns_writer_init(&w, p, sizeof(x->out) - 2, x->id, 0);
+    dns_writer_init(&w, p, cap - DNS_TSIG_RR_MAX, x->id, 0);
     dns_writer_question(&w, x->origin, qtype, DNS_CLASS_IN);
     if (qtype == DNS_TYPE_IXFR) {
         /* RFC 1995 3: our SOA in the authority section. */
@@ -221,6 +248,14 @@ static void build_query(struct dns_xfrin *x, uint16_t qtype, bool framed)
                                 soa->rdlen);
     }
     x->out_len = dns_writer_finish(&w);
+    if (cur_key(x) != NULL && x->conf->tsig_sign != NULL) {
+        /* RFC 8945 5.1: the last RR, signed */
+        size_t n = x->conf->tsig_sign(&x->tsig, cur_key(x), p, x->out_len, cap,
+                                      unix_now(x, now));
+        if (ALWAYS(n != 0))
+            x->out_len = n;
+        x->tsig_last_ok = false;
+    }
     if (framed) {
         tb_put16(x->out, (uint16_t)x->out_len);
         x->out_len += 2;
@@ -230,7 +265,7 @@ static void build_query(struct dns_xfrin *x, uint16_t qtype, bool framed)
 static enum dns_xfrin_act send_soa(struct dns_xfrin *x, uint64_t now,
                                    struct dns_xfrin_io *io)
 {
-    build_query(x, DNS_TYPE_SOA, false);
+    build_query(x, DNS_TYPE_SOA, false, now);
     x->state = ST_SOA;
     x->t_timeout = now + udp_timeout(x);
     io->act = DNS_XFRIN_UDP;
@@ -247,7 +282,7 @@ static enum dns_xfrin_act open_transfer(struct dns_xfrin *x, uint64_t now,
 
     x->ixfr = x->have_zone && !x->want_axfr && cur_soa(x) != NULL;
     qtype = x->ixfr ? DNS_TYPE_IXFR : DNS_TYPE_AXFR;
-    build_query(x, qtype, true);
+    build_query(x, qtype, true, now);
     x->rx = xfr_rx_new(x->origin, x->id, qtype, x->serial, x->conf->max_records,
                        x->a);
     x->rbuf = tb_alloc(x->a, 2 + DNS_MSG_MAXLEN);
@@ -381,6 +416,13 @@ void dns_xfrin_udp_input(struct dns_xfrin *x, const struct tb_addr *peer,
     if (!dns_name_equal(rr.owner, x->origin) || rr.type != DNS_TYPE_SOA ||
         rr.rclass != DNS_CLASS_IN)
         return;
+    if (!tsig_ok(x, buf, len, now) || (cur_key(x) && !x->tsig_last_ok)) {
+        /* Not authentic: as if lost (a forger must not stop the refresh),
+         * but said, since a wrong key never heals by itself. */
+        logf_(x, "SOA answer from primary %u fails TSIG (error %u)",
+              x->cur_primary + 1, x->tsig.error);
+        return;
+    }
     while (!found && dns_rr_next(&it, &rr) && rr.section == DNS_SEC_ANSWER) {
         uint8_t rd[2 * DNS_NAME_MAXLEN + 20];
         size_t rdlen;
@@ -483,7 +525,19 @@ void dns_xfrin_tcp_received(struct dns_xfrin *x, size_t n, uint64_t now)
         int r;
         if (x->rlen - off < 2 + mlen)
             break;
+        if (!tsig_ok(x, x->rbuf + off + 2, mlen, now)) {
+            snprintf(x->rx->msg, sizeof(x->rx->msg),
+                     "TSIG verification failed (error %u)", x->tsig.error);
+            finish(x, XRX_R_FAIL, now);
+            break;
+        }
         r = xfr_rx_msg(x->rx, x->rbuf + off + 2, mlen);
+        if ((r == XRX_R_DONE || r == XRX_R_UPTODATE) && cur_key(x) != NULL &&
+            !x->tsig_last_ok) { /* RFC 8945 5.3.1: the last is signed */
+            snprintf(x->rx->msg, sizeof(x->rx->msg),
+                     "the transfer's last message is not signed");
+            r = XRX_R_FAIL;
+        }
         off += 2 + mlen;
         if (r != 0)
             finish(x, r, now);

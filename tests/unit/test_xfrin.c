@@ -9,6 +9,7 @@
  */
 #include <tibra/dns/serial.h>
 #include <tibra/dns/srv.h>
+#include <tibra/dns/tsig.h>
 #include <tibra/dns/xfrin.h>
 
 #include "check.h"
@@ -42,7 +43,35 @@ struct fake {
     unsigned per_msg; /* records per message */
     bool bad_class, out_of_zone, bad_close; /* corrupt the AXFR */
     unsigned soa_queries, axfrs, ixfrs;
+    /* TSIG: with (key) set, queries MUST verify and every answer is
+     * signed (every message of a stream but the ones (skip_sign) says) */
+    const struct dns_tsig_keyring *kr;
+    unsigned bad_queries;
+    bool sign_last_only, unsigned_last;
 };
+
+#define UNIX0 1700000000ull
+static uint64_t g_now; /* the fake clock, for TSIG times */
+
+/* The fake primary's check of a signed query: its TSIG context, or NULL
+ * (no keys, or the query fails: counted). */
+static struct dns_tsig_ctx *fake_verify(struct fake *f, const uint8_t *q,
+                                        size_t qlen)
+{
+    static struct dns_tsig_ctx ctx;
+    size_t off;
+
+    if (f->kr == NULL)
+        return NULL;
+    if (dns_tsig_find(q, qlen, &off) != 0 ||
+        dns_tsig_verify_request(f->kr, q, qlen, off, UNIX0 + g_now / S, &ctx) !=
+            0 ||
+        ctx.error != 0) {
+        f->bad_queries++;
+        return NULL;
+    }
+    return &ctx;
+}
 
 static uint8_t origin[256];
 
@@ -76,6 +105,9 @@ struct stream {
     size_t len;
 };
 
+static struct dns_tsig_ctx *g_sign; /* sign the messages put (NULL: no) */
+static bool g_sign_first_only;
+
 static void put_msg(struct stream *s, uint16_t id, uint16_t qtype,
                     unsigned rcode, bool question, const struct dns_zone_src *z,
                     const struct dns_zrr *const *rr, size_t n,
@@ -84,7 +116,8 @@ static void put_msg(struct stream *s, uint16_t id, uint16_t qtype,
     struct dns_writer w;
     uint8_t *p = s->buf + s->len + 2;
 
-    dns_writer_init(&w, p, 65535, id, DNS_FLAG_QR | DNS_FLAG_AA | rcode);
+    dns_writer_init(&w, p, 65535 - DNS_TSIG_RR_MAX, id,
+                    DNS_FLAG_QR | DNS_FLAG_AA | rcode);
     if (question)
         dns_writer_question(&w, origin, qtype, DNS_CLASS_IN);
     for (size_t i = 0; i < n; i++) {
@@ -100,6 +133,9 @@ static void put_msg(struct stream *s, uint16_t id, uint16_t qtype,
                               dns_zrr_rdata(z, r), r->rdlen) == 0);
     }
     size_t len = dns_writer_finish(&w);
+    if (g_sign != NULL && (s->len == 0 || !g_sign_first_only))
+        len = dns_tsig_sign(g_sign, p, len, 65535, UNIX0 + g_now / S);
+    REQUIRE(len != 0);
     tb_put16(s->buf + s->len, (uint16_t)len);
     s->len += 2 + len;
 }
@@ -165,6 +201,12 @@ static void fake_xfr(struct fake *f, const uint8_t *q, size_t qlen,
 
     s->len = 0;
     REQUIRE(dns_msg_parse(&m, q, qlen) == 0);
+    g_sign = fake_verify(f, q, qlen);
+    g_sign_first_only = f->sign_last_only;
+    if (f->kr != NULL && g_sign == NULL) {
+        free(l);
+        return; /* an unverified query: no transfer (EOF) */
+    }
     dns_rr_iter_init(&it, &m, DNS_SEC_QUESTION);
     dns_rr_next(&it, &rr);
     if (rr.type == DNS_TYPE_IXFR) {
@@ -223,7 +265,11 @@ static size_t fake_soa(struct fake *f, const uint8_t *q, size_t qlen,
     dns_writer_question(&w, origin, DNS_TYPE_SOA, DNS_CLASS_IN);
     dns_writer_rr(&w, origin, DNS_TYPE_SOA, DNS_CLASS_IN, soa->ttl,
                   dns_zrr_rdata(&f->z, soa), soa->rdlen);
-    return dns_writer_finish(&w);
+    size_t len = dns_writer_finish(&w);
+    struct dns_tsig_ctx *ctx = fake_verify(f, q, qlen);
+    if (ctx != NULL)
+        len = dns_tsig_sign(ctx, resp, len, 1024, UNIX0 + g_now / S);
+    return len;
 }
 
 /* ---- the driver -------------------------------------------------------- */
@@ -243,6 +289,7 @@ static void step(struct dns_xfrin *x, struct fake *f, uint64_t now,
     struct dns_xfrin_io io;
     static struct stream s;
 
+    g_now = now;
     for (int guard = 0; guard < 100; guard++) {
         switch (dns_xfrin_poll(x, now, &io)) {
         case DNS_XFRIN_NONE:
@@ -259,7 +306,7 @@ static void step(struct dns_xfrin *x, struct fake *f, uint64_t now,
             r->closes++;
             break;
         case DNS_XFRIN_UDP: {
-            uint8_t resp[512];
+            uint8_t resp[1024];
             size_t n;
             r->udp++;
             CHECK(io.peer->port == f->addr.port);
@@ -695,6 +742,51 @@ static void test_srv_core(void)
     teardown(&x, &f);
 }
 
+/* TSIG (RFC 8945): signed queries, verified answers; a primary with
+ * another secret, and a stream whose last message is unsigned, give no
+ * zone. */
+static void test_tsig(void)
+{
+    static const uint8_t kname[] = "\3xfr\3key";
+    struct dns_tsig_key good, other;
+    struct dns_tsig_keyring kr;
+    struct dns_xfrin_conf c = conf;
+
+    REQUIRE(dns_tsig_key_init(&good, kname, sizeof(kname), DNS_TSIG_HMAC_SHA256,
+                              (const uint8_t *)"0123456789abcdef", 16) == 0);
+    REQUIRE(dns_tsig_key_init(&other, kname, sizeof(kname),
+                              DNS_TSIG_HMAC_SHA256,
+                              (const uint8_t *)"fedcba9876543210", 16) == 0);
+    dns_tsig_keyring_init(&kr, &good, 1);
+    c.unix_offset_s = (int64_t)UNIX0;
+    c.tsig_sign = dns_tsig_sign_request;
+    c.tsig_verify = dns_tsig_verify_response;
+    for (int mode = 0; mode < 4; mode++) {
+        struct dns_xfrin x;
+        struct fake f;
+        struct run r = {.commit_ok = true};
+        setup(&x, &f);
+        x.conf = &c;
+        c.key[0] = mode == 1 ? &other : mode == 3 ? NULL : &good;
+        f.kr = &kr;
+        f.per_msg = 2;
+        f.sign_last_only = mode == 2; /* in fact: the first only */
+        step(&x, &f, 1 * S, &r);
+        if (mode == 0) {
+            CHECK_EQ(r.zones, 1);
+            CHECK_EQ(f.bad_queries, 0);
+            CHECK(dns_xfrin_serving(&x));
+        } else {
+            CHECK_EQ(r.zones, 0);
+            CHECK(!dns_xfrin_serving(&x));
+            CHECK(f.bad_queries > 0 || mode == 2);
+        }
+        teardown(&x, &f);
+    }
+    dns_tsig_key_wipe(&good);
+    dns_tsig_key_wipe(&other);
+}
+
 int main(void)
 {
     RUN(test_axfr_every_cut);
@@ -707,5 +799,6 @@ int main(void)
     RUN(test_restore);
     RUN(test_notify);
     RUN(test_srv_core);
+    RUN(test_tsig);
     return check_done();
 }

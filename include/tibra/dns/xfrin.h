@@ -53,6 +53,7 @@
 #ifndef DNS_XFRIN_H
 #define DNS_XFRIN_H
 #include <tibra/dns.h>
+#include <tibra/dns/tsig.h>
 
 #define DNS_XFRIN_PRIMARIES_MAX 8
 
@@ -67,6 +68,22 @@ struct dns_xfrin_conf {
     uint32_t udp_tries; /* attempts per primary (0: 3) */
     uint32_t tcp_timeout_ms; /* connect, and between messages (0: 10000) */
     uint64_t max_records; /* records per transfer, 0 = no limit */
+    /* TSIG (RFC 8945) per primary, in the order given to init: NULL for
+     * none.  With a key, every query to that primary is signed and
+     * every answer MUST verify (a transfer's messages may be unsigned
+     * between signed ones, RFC 8945 5.3.1; the last MUST be signed). */
+    const struct dns_tsig_key *key[DNS_XFRIN_PRIMARIES_MAX];
+    int64_t unix_offset_s; /* UNIX time = monotonic seconds + this: the
+                              driver's clock for TSIG times */
+    /* dns_tsig_sign_request and dns_tsig_verify_response, set by a driver
+     * that gives keys: called through these so that lib/dns needs
+     * BearSSL only where keys are used (mk/tsig.mk).  A key without them
+     * makes every answer fail verification. */
+    size_t (*tsig_sign)(struct dns_tsig_ctx *ctx,
+                        const struct dns_tsig_key *key, uint8_t *msg,
+                        size_t len, size_t cap, uint64_t now_s);
+    int (*tsig_verify)(struct dns_tsig_ctx *ctx, const uint8_t *msg, size_t len,
+                       uint64_t now_s);
 };
 
 enum dns_xfrin_act {
@@ -117,7 +134,10 @@ struct dns_xfrin {
     struct dns_xfrin_rx *rx; /* a transfer being received */
     uint8_t *rbuf; /* TCP framing buffer, 2 + 65535 */
     uint32_t rlen;
-    uint8_t out[2 + 1024]; /* a query: 255-byte name, SOA of 2 names */
+    uint8_t out[2 + 1024 + DNS_TSIG_RR_MAX]; /* a query: 255-byte name,
+                                                SOA of 2 names, TSIG */
+    struct dns_tsig_ctx tsig; /* the exchange with a keyed primary */
+    bool tsig_last_ok; /* the last message verified was signed */
     size_t out_len;
     char msg[256];
     bool has_msg;
