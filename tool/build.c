@@ -122,6 +122,10 @@ static int make_args(const struct svc_conf *c, const char *file,
     if (c->rrl_exempt_loopback != d.rrl_exempt_loopback)
         sb_printf(a, " --rrl-exempt-loopback=%s",
                   c->rrl_exempt_loopback ? "on" : "off");
+    if (c->metrics.family != 0) {
+        svc_addr_to_text(&c->metrics, false, t, sizeof(t));
+        sb_printf(a, " --metrics=%s@%u", t, c->metrics.port);
+    }
     if (c->cookies != d.cookies)
         sb_printf(a, " --cookies=%s", c->cookies ? "on" : "off");
     if (c->cookies_require != d.cookies_require)

@@ -40,6 +40,7 @@ void dnsd_diag_init(struct dns_diag *d);
 struct dnsd_blob {
     unsigned ref;
     uint32_t serial;
+    int64_t loaded; /* Unix time it was compiled (the metrics) */
     size_t nrr; /* records after the zone checks */
     size_t len;
     uint8_t *data;
@@ -164,6 +165,29 @@ int dnsd_server_start(struct dnsd_server *s, bool pin);
  * to free. */
 struct dnsd_zones *dnsd_server_stop(struct dnsd_server *s,
                                     struct dns_srv_stats *st);
+/* The workers' counters summed into (sum), as of each worker's last loop
+ * turn (any thread; the server was opened with a metrics address). */
+void dnsd_server_stats(struct dnsd_server *s, struct dns_srv_stats *sum);
+
+/* ---- metrics (metrics.c) ------------------------------------------- */
+
+struct dnsd_metrics;
+
+/*
+ * Opens the metrics listener of (c) (c->metrics, family not 0) for
+ * (srv)'s counters.  Returns 0 with it in (*out), or a TB_E* (logged with
+ * the address).
+ */
+int dnsd_metrics_open(struct dnsd_metrics **out, const struct svc_conf *c,
+                      struct dnsd_server *srv);
+/* Sets the zones the metrics show from (z) (main thread, after each
+ * publish; copied). */
+void dnsd_metrics_zones(struct dnsd_metrics *m, const struct dnsd_zones *z);
+/* Starts the metrics thread.  Returns 0 or a TB_E* (logged). */
+int dnsd_metrics_start(struct dnsd_metrics *m);
+/* Stops the thread (if started), closes every socket and frees (m)
+ * (MAY be NULL). */
+void dnsd_metrics_stop(struct dnsd_metrics *m);
 
 /* ---- TSIG keys (keys.c) -------------------------------------------- */
 

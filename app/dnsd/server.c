@@ -87,6 +87,10 @@ struct worker {
     const struct dnsd_zones *cur; /* valid between quiescent points */
     struct dns_srv core; /* core.zs = cur->zs while online */
     struct dns_rrl rrl; /* this worker's RRL table (core.rrl), if on */
+    /* With metrics on: (core.st) as of the last loop turn, for the
+     * metrics thread (a copy under a lock: the counters are plain). */
+    pthread_mutex_t snap_lock;
+    struct dns_srv_stats snap;
     uint64_t udp_send_err, tcp_emfile;
     uint64_t tcp_blocked; /* sends that found the socket buffer full */
     bool accept_paused; /* out of descriptors: listeners off till sweep */
@@ -126,6 +130,7 @@ struct dnsd_server {
     int *tcp_listen; /* [nlisten] */
     unsigned nworkers;
     struct worker *w;
+    bool snapshots; /* metrics on: workers copy their counters to (snap) */
     _Atomic unsigned nfull; /* workers whose TCP pool is full */
     size_t udp_cap; /* response buffer per UDP slot */
 };
@@ -656,6 +661,11 @@ static void *worker_main(void *arg)
          * a full worker may have left a connection queued (below). */
         bool timed = w->nopen != 0 || !w->listening ||
                      atomic_load_explicit(&s->nfull, memory_order_relaxed);
+        if (s->snapshots) {
+            pthread_mutex_lock(&w->snap_lock);
+            w->snap = w->core.st;
+            pthread_mutex_unlock(&w->snap_lock);
+        }
         offline(w);
         int n = epoll_wait(w->ep, ev, EVENTS_MAX,
                            w->nready ? 0
@@ -714,6 +724,7 @@ static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
 
     w->srv = s;
     dns_srv_init(&w->core, NULL, &s->core_conf);
+    pthread_mutex_init(&w->snap_lock, NULL);
     w->id = id;
     w->seen = OFFLINE;
     w->ep = epoll_create1(EPOLL_CLOEXEC);
@@ -815,6 +826,7 @@ static void worker_free(struct worker *w)
     free(w->ready);
     free(w->ready_next);
     dns_rrl_free(&w->rrl);
+    pthread_mutex_destroy(&w->snap_lock);
 }
 
 static void server_free(struct dnsd_server *s)
@@ -959,6 +971,7 @@ int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
     if (s == NULL)
         return TB_ENOMEM;
     s->c = c;
+    s->snapshots = c->metrics.family != 0;
     s->core_conf.tcp_idle_ns = (uint64_t)c->tcp_idle_timeout * 1000000000;
     s->core_conf.tcp_max_queries = c->tcp_max_queries;
     rc = rrl_setup(s, c, workers);
@@ -1096,4 +1109,15 @@ struct dnsd_zones *dnsd_server_stop(struct dnsd_server *s,
     z = atomic_load(&s->cur);
     server_free(s);
     return z;
+}
+
+void dnsd_server_stats(struct dnsd_server *s, struct dns_srv_stats *sum)
+{
+    memset(sum, 0, sizeof(*sum));
+    for (unsigned i = 0; i < s->nworkers; i++) {
+        struct worker *w = &s->w[i];
+        pthread_mutex_lock(&w->snap_lock);
+        dns_srv_stats_add(sum, &w->snap);
+        pthread_mutex_unlock(&w->snap_lock);
+    }
 }

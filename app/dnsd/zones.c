@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <tibra/zonefile.h>
 
@@ -58,6 +59,7 @@ static int load_one(const struct svc_zone *sz, struct dnsd_blob **out,
     b->len = zb.len;
     b->data = zb.data;
     b->serial = zb.serial;
+    b->loaded = (int64_t)time(NULL);
     *out = b;
     return 0;
 }

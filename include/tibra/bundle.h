@@ -43,10 +43,10 @@
  *   --rrl-table-size=N  --rrl-exempt-loopback=on|off
  *                              response rate limiting (dns/srv.h; rate 0,
  *                              the default, is off)
- *   --memory=BYTES             the memory the service was declared with
  *   --metrics=ADDR@PORT|off    Prometheus text over HTTP (dns/metrics.h)
  *                              on TCP ADDR@PORT (direct stack: one of the
  *                              guest's own addresses); off by default
+ *   --memory=BYTES             the memory the service was declared with
  *                              (informative: the tender's --mem gives it)
  */
 #ifndef TB_BUNDLE_H

@@ -177,6 +177,8 @@ struct svc_conf {
     uint8_t nsid[SVC_NSID_MAX]; /* NSID payload (RFC 5001) */
     size_t nsid_len; /* 0: no NSID (the default) */
     char *pidfile; /* resolved path, NULL if not given */
+    struct svc_addr metrics; /* metrics ADDR@PORT: Prometheus over HTTP
+                                (lib/dns/http.c); family 0: off */
     bool cookies; /* DNS Cookies (RFC 7873) answered; default on */
     bool cookies_require; /* BADCOOKIE to UDP queries without a valid
                              server cookie; default off */

@@ -143,6 +143,19 @@ size_t dns_metrics_text(const struct dns_srv_stats *st,
            "Responses over the RRL limit sent truncated (TC=1).");
     sample(&o, n, NULL, NULL, st->rrl_slip);
 
+    n = "tibra_dns_cookie_queries_total";
+    family(&o, n, "counter", "Queries with a COOKIE option (RFC 7873).");
+    sample(&o, n, NULL, NULL, st->cookie);
+    n = "tibra_dns_cookies_total";
+    family(&o, n, "counter",
+           "COOKIE options by outcome: new (client cookie only), valid, "
+           "invalid, badcookie (answered BADCOOKIE), formerr (bad length).");
+    sample(&o, n, "result", "new", st->cookie_new);
+    sample(&o, n, "result", "valid", st->cookie_valid);
+    sample(&o, n, "result", "invalid", st->cookie_invalid);
+    sample(&o, n, "result", "badcookie", st->cookie_badcookie);
+    sample(&o, n, "result", "formerr", st->cookie_formerr);
+
     if (nz > 0) {
         n = "tibra_dns_zone_serial";
         family(&o, n, "gauge", "SOA serial of the zone version served.");

@@ -417,6 +417,7 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         {"zone-max-size", K_ZONE_MAX_SIZE},
         {"zone-max-records", K_ZONE_MAX_RECORDS},
         {"zone-memory", K_ZONE_MEMORY},
+        {"metrics", -1},
         {"cookies", K_COOKIES},
         {"cookies-require", K_COOKIES_REQUIRE},
         {"cookie-secret-file", K_COOKIE_SECRET},
@@ -633,6 +634,18 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
     case 25:
         if (size_val(ps, key, v, 0, SVC_ZONE_MEMORY_MAX, &c->zone_memory))
             ps->zone_memory_line = ps->line;
+        break;
+    case 26: /* metrics ADDR@PORT: the port is not defaulted to 53 */
+        if (memchr(v->p, '@', v->len) == NULL) {
+            perr(ps, "metrics: '%s' is not ADDR@PORT (e.g. 127.0.0.1@9153)",
+                 SHOW(v));
+            return;
+        }
+        if (c->metrics.family != 0) {
+            perr(ps, "metrics given twice (first on line %u)", c->metrics.line);
+            return;
+        }
+        addr_port(ps, key, v, &c->metrics);
         break;
     default:
         cookie_item(ps, key, v);
@@ -1335,10 +1348,48 @@ static void check_zones(struct parser *ps)
     tb_free(c->a, tab, cap * sizeof(*tab));
 }
 
+/* The metrics port is not a DNS port, and a guest serves it on one of
+ * its own addresses. */
+static void check_metrics(struct parser *ps)
+{
+    const struct svc_conf *c = ps->c;
+    const struct svc_addr *m = &c->metrics;
+    const struct svc_addr *own = m->family == 4 ? &c->address4 : &c->address6;
+    char t[SVC_ADDR_TEXT_MAX];
+
+    if (m->family == 0)
+        return;
+    ps->line = m->line;
+    svc_addr_to_text(m, true, t, sizeof(t));
+    if (c->target != SVC_TARGET_UNIX &&
+        (own->family == 0 || memcmp(own->addr, m->addr, 16) != 0)) {
+        perr(ps,
+             "metrics %s: a unikernel serves metrics on its own address "
+             "(the service's 'address')",
+             t);
+        return;
+    }
+    for (size_t i = 0; i < c->nlisten; i++) {
+        const struct svc_addr *l = &c->listen[i];
+        static const uint8_t any[16];
+        if (l->port == m->port && l->family == m->family &&
+            (memcmp(l->addr, m->addr, 16) == 0 ||
+             memcmp(l->addr, any, 16) == 0 || memcmp(m->addr, any, 16) == 0)) {
+            perr(ps, "metrics %s: the port is also a listen port (line %u)", t,
+                 l->line);
+            return;
+        }
+    }
+    if (c->target != SVC_TARGET_UNIX &&
+        m->port == (c->nlisten ? c->listen[0].port : SVC_DEFAULT_PORT))
+        perr(ps, "metrics %s: the port is the DNS port", t);
+}
+
 static void check_service(struct parser *ps)
 {
     struct svc_conf *c = ps->c;
 
+    check_metrics(ps);
     check_zones(ps);
     check_keys(ps);
     if (c->nzones == 0 && !c->resolver.enabled)

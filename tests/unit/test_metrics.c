@@ -42,6 +42,8 @@ static void text_counters(void)
     st.drop_udp_size = 9;
     st.tcp_open = 2;
     st.rrl_slip = 11;
+    st.cookie = 12;
+    st.cookie_badcookie = 13;
     n = dns_metrics_text(&st, z, 2, buf, sizeof(buf));
     CHECK(n > 0 && n < sizeof(buf));
     CHECK_EQ(strlen(buf), n);
@@ -58,6 +60,8 @@ static void text_counters(void)
     CHECK(has_line(buf, "tibra_dns_tcp_connections_total{event=\"accepted\"} "
                         "2"));
     CHECK(has_line(buf, "tibra_dns_rrl_slipped_total 11"));
+    CHECK(has_line(buf, "tibra_dns_cookie_queries_total 12"));
+    CHECK(has_line(buf, "tibra_dns_cookies_total{result=\"badcookie\"} 13"));
     CHECK(has_line(buf, "# TYPE tibra_dns_zone_serial gauge"));
     CHECK(has_line(buf, "tibra_dns_zone_serial{zone=\"example.org.\"} "
                         "2024010101"));

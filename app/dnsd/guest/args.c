@@ -252,7 +252,6 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         c->listen[c->nlisten++] = a;
         return 1;
     }
-    if (key_is(w, "tcp-clients")) {
     if (key_is(w, "metrics")) {
         if (w->vlen == 3 && memcmp(w->val, "off", 3) == 0) {
             c->has_metrics = false;
@@ -263,6 +262,7 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         c->has_metrics = true;
         return 1;
     }
+    if (key_is(w, "tcp-clients")) {
         if (!num(w, 1, 1000000, &x))
             return 0;
         c->tcp_clients = (uint32_t)x;

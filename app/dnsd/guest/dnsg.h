@@ -156,14 +156,6 @@ struct dnsg {
     uint64_t udp_send_short; /* responses the stack did not take */
 };
 
-/* Bytes of the per-session memory (pool entry + map share). */
-size_t dnsg_sess_cost(void);
-
-/*
- * Sets (g)'s pools up from (a) for (nsess) sessions and (resp_cap)-byte
- * UDP responses.  Returns 0 or TB_ENOMEM.
- */
-int dnsg_init(struct dnsg *g, uint32_t nsess, size_t resp_cap,
 /* ---- the metrics port (metrics.c) ------------------------------------ */
 
 struct tb_bundle;
@@ -188,6 +180,14 @@ bool dnsg_metrics_handle(struct dnsg *g, const struct tb_event *e,
  * (UINT64_MAX: none). */
 uint64_t dnsg_metrics_expire(struct dnsg *g, uint64_t now);
 
+/* Bytes of the per-session memory (pool entry + map share). */
+size_t dnsg_sess_cost(void);
+
+/*
+ * Sets (g)'s pools up from (a) for (nsess) sessions and (resp_cap)-byte
+ * UDP responses.  Returns 0 or TB_ENOMEM.
+ */
+int dnsg_init(struct dnsg *g, uint32_t nsess, size_t resp_cap,
               const struct tb_alloc *a);
 
 /* Binds every address of (locals) for UDP and TCP.  Returns 0 or the

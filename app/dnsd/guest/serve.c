@@ -285,6 +285,8 @@ static void handle(struct dnsg *g, const struct tb_event *e, uint64_t now)
 {
     struct dnsg_sess *x;
 
+    if (dnsg_metrics_handle(g, e, now))
+        return;
     for (unsigned i = 0; i < g->nlocal; i++) {
         if (e->ep == g->udp[i]) {
             udp_run(g, e->ep, now);
@@ -297,8 +299,6 @@ static void handle(struct dnsg *g, const struct tb_event *e, uint64_t now)
     }
     if ((x = map_find(g, e->ep)) != NULL)
         sess_run(g, x, now);
-    if (dnsg_metrics_handle(g, e, now))
-        return;
 }
 
 void dnsg_serve(struct dnsg *g, uint64_t end)
@@ -313,15 +313,15 @@ void dnsg_serve(struct dnsg *g, uint64_t end)
         for (int i = 0; i < n; i++)
             handle(g, &ev[i], now);
         expire(g, now);
+        uint64_t mexp = dnsg_metrics_expire(g, now);
         if (n > 0)
             continue;
         tb_time_t d = tb_stack_deadline(g->s);
         if (d == 0)
             continue;
-        d = TB_MIN(TB_MIN(d, g->next_expire), end);
+        d = TB_MIN(TB_MIN(TB_MIN(d, g->next_expire), mexp), end);
         if (dnsg_stack_wait_max != UINT64_MAX)
             d = TB_MIN(d, now + dnsg_stack_wait_max);
         tb_stack_wait(g->s, d);
     }
 }
-        uint64_t mexp = dnsg_metrics_expire(g, now);

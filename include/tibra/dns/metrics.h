@@ -35,6 +35,8 @@
  *   tibra_dns_drops_total{reason="..."}                counter
  *   tibra_dns_tcp_connections_total{event="..."}       counter
  *   tibra_dns_rrl_slipped_total                        counter
+ *   tibra_dns_cookie_queries_total                     counter
+ *   tibra_dns_cookies_total{result="new|valid|..."}    counter
  *   tibra_dns_zone_serial{zone="example.org."}         gauge
  *   tibra_dns_zone_load_time_seconds{zone="..."}       gauge (Unix time)
  */
