@@ -122,6 +122,19 @@ static int make_args(const struct svc_conf *c, const char *file,
     if (c->rrl_exempt_loopback != d.rrl_exempt_loopback)
         sb_printf(a, " --rrl-exempt-loopback=%s",
                   c->rrl_exempt_loopback ? "on" : "off");
+    for (size_t i = 0; i < c->nzones; i++) {
+        const struct svc_zone *z = &c->zones[i];
+        for (size_t k = 0; k < z->nallow_xfr; k++) {
+            svc_addr_to_text(&z->allow_xfr[k], false, t, sizeof(t));
+            sb_printf(a, " --allow-transfer=%s:%s/%u", z->name, t,
+                      z->allow_xfr[k].plen);
+        }
+        if (z->nnotify != 0)
+            fprintf(stderr,
+                    "%s:%u: zone %s: notify is not sent by unikernel images "
+                    "yet (tibra-dnsd sends it)\n",
+                    file, z->line, z->name);
+    }
     if (c->metrics.family != 0) {
         svc_addr_to_text(&c->metrics, false, t, sizeof(t));
         sb_printf(a, " --metrics=%s@%u", t, c->metrics.port);

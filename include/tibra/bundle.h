@@ -46,6 +46,9 @@
  *   --metrics=ADDR@PORT|off    Prometheus text over HTTP (dns/metrics.h)
  *                              on TCP ADDR@PORT (direct stack: one of the
  *                              guest's own addresses); off by default
+ *   --allow-transfer=ZONE:ADDR[/N]  AXFR/IXFR allowed from that prefix
+ *                              (repeatable; the zone's blob must have its
+ *                              records: DNS_ZONE_COMPILE_RECORDS)
  *   --memory=BYTES             the memory the service was declared with
  *                              (informative: the tender's --mem gives it)
  */

@@ -11,6 +11,8 @@
 #              answer it
 #   a zone of 20,000 names: AXFR in several messages, identical to the
 #              file's records (as sorted text)
+#   the unikernel (tibra build, target unix): AXFR equal to tibra-dnsd's,
+#              IXFR of the current serial the SOA alone, 127.0.0.2 refused
 # Everything on 127.0.0.1, ports picked free; every wait bounded; only
 # PIDs started here are stopped.
 TEST_NAME=xfr_out
@@ -24,7 +26,15 @@ command -v nsd >/dev/null || skip "nsd not installed"
 PIDS=()
 cleanup_all() {
     for p in "${PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    for p in "${PIDS[@]}"; do # bounded: 5 s each at most, then SIGKILL
+        for _ in $(seq 50); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.1
+        done
         kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
     done
     dnsd_cleanup
 }
@@ -201,9 +211,44 @@ expect "IXFR=2: the SOA alone" "$(printf '%s\n' "$cur" | wc -l)" 1
 kix=$(kdig @127.0.0.1 -p "$PORT" +noall +answer example.test IXFR=1 | awk 'NF' | wc -l)
 expect "kdig IXFR=1: same delta" "$kix" 11
 
+AX2=$(axfr_text example.test AXFR) # for the guest, below
 dnsd_stop
 stats=$(grep 'xfr axfr' "$TMP/log")
 ixfrs=$(printf '%s\n' "$stats" | sed -n 's/.* ixfr \([0-9]*\) .*/\1/p')
 [ "${ixfrs:-0}" -ge 3 ] || fail "expected >= 3 IXFR streams (NSD, Knot, dig, kdig), got '$stats'"
 echo "ok   counters: $stats"
+# ---- the unikernel on the unix target (tibra build, host sockets) -------
+# Built from the same zone file (serial 2 now): its AXFR must equal
+# tibra-dnsd's, taken above while it still ran.
+TB=${TIBRA_HOST:-build/host-$(uname -m)}/tibra
+[ -x "$TB" ] || fail "$TB not built"
+[ -d "$(dirname "$TB")/../lib/tibra" ] ||
+    fail "no staged library beside $TB (make stage)"
+GPORT=$(dnsd_free_port)
+printf 'service: name g; target unix; listen 127.0.0.1@%s\nzone: example.test; file zones/example.test.zone; allow-transfer 127.0.0.1\n' \
+    "$GPORT" >"$TMP/g.conf"
+"$TB" build "$TMP/g.conf" -o "$TMP/g.img" -q >"$TMP/gbuild" 2>&1 ||
+    fail "tibra build: $(cat "$TMP/gbuild")"
+bad=$(timeout 20 "$TMP/g.img" --allow-transfer=example.test:192.0.2.300 2>&1)
+expect_match "guest: a bad --allow-transfer is refused" "$bad" \
+    "^dnsd: bad argument '--allow-transfer=example.test:192.0.2.300'"
+"$TMP/g.img" --time=60 >"$TMP/glog" 2>&1 &
+GPID=$!
+PIDS+=("$GPID")
+wait_for "the guest answers" dig @127.0.0.1 -p "$GPORT" +short example.test SOA
+gx=$(PORT=$GPORT axfr_text example.test AXFR)
+[ "$gx" = "$AX2" ] || fail "guest AXFR differs from tibra-dnsd's"
+echo "ok   guest AXFR: the same $(printf '%s\n' "$gx" | wc -l) records as tibra-dnsd"
+gi=$(dig @127.0.0.1 -p "$GPORT" +nocmd +nostats +nocomments example.test IXFR=2 |
+    awk 'NF && $1 !~ /^;/' | wc -l)
+expect "guest IXFR=2 (current): the SOA alone" "$gi" 1
+grefused=$(dig @127.0.0.1 -p "$GPORT" -b 127.0.0.2 +time=2 +tries=1 example.test AXFR 2>&1)
+expect_match "guest AXFR from 127.0.0.2: refused" "$grefused" "Transfer failed|REFUSED"
+kill -TERM "$GPID"
+for _ in $(seq 50); do
+    kill -0 "$GPID" 2>/dev/null || break
+    sleep 0.1
+done
+expect_match "guest counters" "$(cat "$TMP/glog")" \
+    "xfr axfr 1 ixfr 0 current 1 denied 1"
 echo "SUCCESS xfr_out"

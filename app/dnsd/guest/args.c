@@ -182,6 +182,50 @@ static bool nsid(const struct word *w, struct dnsg_conf *c)
     return true;
 }
 
+/* ZONE:ADDR[/N] (the first ':' ends the zone name; IPv4 or IPv6). */
+static bool allow_transfer(const struct word *w, struct dnsg_conf *c)
+{
+    const char *colon = memchr(w->val, ':', w->vlen);
+    const char *sl;
+    uint8_t name[DNS_NAME_MAXLEN];
+    size_t zlen, alen, nlen;
+    struct dns_acl *e;
+    struct word pw;
+    uint64_t n;
+
+    if (colon == NULL || c->nxfr == DNSG_XFR_MAX)
+        return false;
+    zlen = (size_t)(colon - w->val);
+    if (zlen == 0 ||
+        dns_name_from_text(w->val, zlen, (const uint8_t *)"", name, &nlen) != 0)
+        return false;
+    pw = *w;
+    pw.val = colon + 1;
+    pw.vlen = w->vlen - zlen - 1;
+    sl = memchr(pw.val, '/', pw.vlen);
+    alen = sl != NULL ? (size_t)(sl - pw.val) : pw.vlen;
+    e = &c->xfr[c->nxfr].acl;
+    memset(e, 0, sizeof(*e));
+    if (tb_inet_pton4(pw.val, alen, e->addr.ip) == 0)
+        e->addr.af = TB_AF_INET;
+    else if (tb_inet_pton6(pw.val, alen, e->addr.ip) == 0)
+        e->addr.af = TB_AF_INET6;
+    else
+        return false;
+    e->plen = e->addr.af == TB_AF_INET ? 32 : 128;
+    if (sl != NULL) {
+        pw.val = sl + 1;
+        pw.vlen = pw.vlen - alen - 1;
+        if (!num(&pw, 0, e->plen, &n))
+            return false;
+        e->plen = (uint8_t)n;
+    }
+    c->xfr[c->nxfr].zone = w->val;
+    c->xfr[c->nxfr].zlen = zlen;
+    c->nxfr++;
+    return true;
+}
+
 /* What a bad value of each key should have been. */
 static const char *const expect[][2] = {
     {"name", "TEXT of at most 255 bytes"},
@@ -207,6 +251,7 @@ static const char *const expect[][2] = {
     {"version", "TEXT of at most 255 bytes"},
     {"nsid", "TEXT or 0xHEX of at most 255 bytes"},
     {"memory", "BYTES (a K, M or G suffix allowed)"},
+    {"allow-transfer", "ZONE:ADDR or ZONE:ADDR/N (at most 64)"},
     {"time", "seconds 0-31536000"},
     {"cookies", "on or off"},
     {"cookies-require", "on or off"},
@@ -326,6 +371,8 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         return c->has_version = text(w, c->version);
     if (key_is(w, "nsid"))
         return nsid(w, c);
+    if (key_is(w, "allow-transfer"))
+        return allow_transfer(w, c);
     if (key_is(w, "memory"))
         return size_val(w, &c->memory);
     if (key_is(w, "cookies"))

@@ -26,6 +26,7 @@
 
 #define DNSG_TEXT_MAX   255 /* identity, version, name, nsid (TXT limits) */
 #define DNSG_LISTEN_MAX 32
+#define DNSG_XFR_MAX    64 /* --allow-transfer words */
 
 /* The service as the boot arguments describe it (args.c). */
 struct dnsg_conf {
@@ -61,6 +62,14 @@ struct dnsg_conf {
                                else random at boot */
     uint8_t cookie_secret[DNS_COOKIE_SECRET_LEN];
     bool chaos;
+    /* allow-transfer, per zone: the zone's name as written (a span of
+     * the argument text, which lives as long as the app) and a prefix */
+    struct {
+        const char *zone;
+        size_t zlen;
+        struct dns_acl acl;
+    } xfr[DNSG_XFR_MAX];
+    unsigned nxfr;
     uint64_t memory; /* informative: what the service file declared */
     uint64_t time_s; /* tests: stop after this long (0: never) */
 };

@@ -236,6 +236,62 @@ static int cookie_start(struct dnsg_conf *c)
     return 0;
 }
 
+/* Outgoing transfers (lib/dns/xfr.c): the --allow-transfer words grouped
+ * by zone, from the boot heap.  The set never changes (zs_gen stays). */
+static struct dns_xfr_conf xfr_conf;
+
+static int xfr_start(const struct dnsg_conf *c, const struct tb_alloc *a)
+{
+    struct dns_xfr_zone *xz;
+    struct dns_acl *acl;
+    size_t nz = 0, na = 0;
+
+    if (c->nxfr == 0)
+        return 0;
+    xz = tb_alloc(a, c->nxfr * sizeof(*xz));
+    acl = tb_alloc(a, c->nxfr * sizeof(*acl));
+    if (xz == NULL || acl == NULL)
+        return TB_ENOMEM;
+    for (unsigned i = 0; i < c->nxfr; i++) {
+        uint8_t o[DNS_NAME_MAXLEN];
+        size_t olen;
+        bool seen = false;
+
+        if (dns_name_from_text(c->xfr[i].zone, c->xfr[i].zlen,
+                               (const uint8_t *)"", o, &olen) != 0)
+            return TB_EINVAL; /* checked by args.c */
+        dns_name_lower(o);
+        for (size_t k = 0; k < nz && !seen; k++)
+            seen = memcmp(xz[k].origin, o, olen) == 0;
+        if (seen)
+            continue;
+        /* A new zone: its entries, in order, next to each other. */
+        memset(&xz[nz], 0, sizeof(xz[nz]));
+        memcpy(xz[nz].origin, o, olen);
+        xz[nz].allow = acl + na;
+        for (unsigned j = i; j < c->nxfr; j++) {
+            uint8_t p[DNS_NAME_MAXLEN];
+            size_t plen;
+            if (dns_name_from_text(c->xfr[j].zone, c->xfr[j].zlen,
+                                   (const uint8_t *)"", p, &plen) != 0)
+                return TB_EINVAL;
+            dns_name_lower(p);
+            if (plen == olen && memcmp(p, o, olen) == 0) {
+                acl[na++] = c->xfr[j].acl;
+                xz[nz].nallow++;
+            }
+        }
+        dnsg_say("dnsd: zone %.*s: transfers allowed to %zu prefix%s",
+                 (int)c->xfr[i].zlen, c->xfr[i].zone, xz[nz].nallow,
+                 xz[nz].nallow == 1 ? "" : "es");
+        nz++;
+    }
+    xfr_conf.zones = xz;
+    xfr_conf.n = nz;
+    g.srv.xfr = &xfr_conf;
+    return 0;
+}
+
 int tb_app_main(const struct tb_start_info *si)
 {
     struct bump bp = {(uint8_t *)si->heap_start, (uint8_t *)si->heap_start,
@@ -282,6 +338,10 @@ int tb_app_main(const struct tb_start_info *si)
         return 1;
     if (c.cookies && cookie_start(&c) != 0)
         return 1;
+    if ((rc = xfr_start(&c, &a)) != 0) {
+        dnsg_say("dnsd: allow-transfer: %s", tb_strerror(rc));
+        return 1;
+    }
     if (dnsg_metrics_init(&c, &b, (int64_t)(tb_clock_wall() / 1000000000u),
                           &a) != 0) {
         dnsg_say("dnsd: not enough memory for the metrics port");
