@@ -155,9 +155,12 @@ size_t dns_srv_udp(struct dns_srv *s, const struct tb_addr *peer,
         s->st.drop_udp_size++;
         return 0;
     }
-    if (TB_UNLIKELY(s->xfr != NULL) &&
-        (len = dns_xfr_udp(s, peer, q, qlen, resp, cap)) != 0)
-        return len; /* IXFR over UDP: one SOA */
+    if (TB_UNLIKELY(s->xfr != NULL)) {
+        if (s->keys != NULL)
+            s->tsig_now_s = wall_s(s, now); /* a signed IXFR (xfr.c) */
+        if ((len = dns_xfr_udp(s, peer, q, qlen, resp, cap)) != 0)
+            return len; /* IXFR over UDP: one SOA */
+    }
     len = answer(s, peer, q, qlen, resp, cap, 0, now, &res);
     /* RRL after answering: the bucket depends on what the answer is.  A
      * client that returned a valid server cookie receives our answers at
@@ -203,6 +206,8 @@ static bool pump_xfr(struct dns_tcp *t, uint64_t now)
 {
     struct dns_srv *s = t->srv;
 
+    if (TB_UNLIKELY(s->keys != NULL))
+        s->tsig_now_s = wall_s(s, now); /* xfr.c signs and verifies */
     while (dns_xfr_active(&t->xfr)) {
         size_t room = DNS_TCP_WBUF - t->wlen - 2, len;
         if (room > DNS_MSG_MAXLEN)

@@ -112,6 +112,8 @@ void dns_tsig_keyring_init(struct dns_tsig_keyring *kr,
     kr->keys = keys;
     kr->n = n;
     kr->answer = dns_tsig_answer;
+    kr->verify = dns_tsig_verify_request;
+    kr->sign = dns_tsig_sign;
 }
 
 /* Wire names equal ignoring ASCII case; (b) is lowercase. */

@@ -18,9 +18,12 @@
  * No allocation, no I/O: the state lives in struct dns_xfr_out, pointing
  * into the published zone set and history, and a transfer is cut when
  * the driver publishes another one ((struct dns_srv).zs_gen changes), so
- * nothing is read after it may have been freed.  Not here: TSIG on the
- * request and the messages (the TSIG work adds its key check in
- * acl_allows() and signs in dns_xfr_next()), IXFR over UDP (srv.c).
+ * nothing is read after it may have been freed.  TSIG (RFC 8945): a
+ * signed request is verified against the published key set (srv.keys)
+ * before the allow-transfer check, which may require a key, and then
+ * every message of the stream is signed, each with the previous MAC
+ * (5.3.1); a request whose TSIG fails is left to the engine's path
+ * (srv.c, tsig.c), which answers the TSIG error.  IXFR over UDP: srv.c.
  */
 #include <tibra/dns/serial.h>
 #include <tibra/dns/srv.h>
@@ -62,12 +65,20 @@ static bool prefix_match(const struct dns_acl *p, const struct tb_addr *a)
     return (a->ip[bytes] & m) == (p->addr.ip[bytes] & m);
 }
 
+/* An entry naming a key matches only a request signed with that key
+ * ((key) NULL: unsigned). */
 static bool acl_allows(const struct dns_xfr_zone *xz,
-                       const struct tb_addr *peer)
+                       const struct tb_addr *peer,
+                       const struct dns_tsig_key *key)
 {
-    for (size_t i = 0; i < xz->nallow; i++)
+    for (size_t i = 0; i < xz->nallow; i++) {
+        const uint8_t *k = xz->allow[i].key;
+        if (k != NULL && (key == NULL || key->name_len != dns_name_len(k) ||
+                          memcmp(key->name, k, key->name_len) != 0))
+            continue;
         if (prefix_match(&xz->allow[i], peer))
             return true;
+    }
     return false;
 }
 
@@ -157,22 +168,32 @@ static bool start(struct dns_xfr_out *x, struct dns_srv *s,
                   uint16_t qtype, bool udp)
 {
     struct dns_query dq;
+    struct dns_tsig_ctx tsig;
     const struct dns_xfr_zone *xz;
     const struct zdb *z;
     uint32_t cur, serial;
 
-    /* Everything else the engine would check, and no TSIG (until keys
-     * exist the engine answers a signed request BADKEY). */
+    /* Everything else the engine would check. */
     if (s->xfr == NULL || dns_query_parse(&dq, q, len) != 0 ||
         dq.qclass != DNS_CLASS_IN || DNS_RCODE(dq.flags) != 0 ||
-        dq.ancount != 0 || dq.tsig_off != 0 ||
-        (dq.has_opt && dq.edns_version != 0) ||
+        dq.ancount != 0 || (dq.has_opt && dq.edns_version != 0) ||
         (qtype == DNS_TYPE_AXFR && dq.nscount != 0))
         return false;
     if ((z = zone_at(s->zs, dq.qname, dq.qname_len)) == NULL)
         return false; /* not ours: the engine refuses it */
+    /* A signed request that does not verify (or no keys): the engine's
+     * path answers the TSIG error (RFC 8945 5.2). */
+    if (dq.tsig_off != 0 && (s->keys == NULL ||
+                             s->keys->verify(s->keys, q, len, dq.tsig_off,
+                                             s->tsig_now_s, &tsig) != 0 ||
+                             tsig.error != 0))
+        return false;
     xz = xfr_zone(s->xfr, dq.qname, dq.qname_len);
     memset(x, 0, sizeof(*x));
+    if (dq.tsig_off != 0) {
+        x->tsigned = true;
+        x->tsig = tsig;
+    }
     x->opt = dq.has_opt;
     x->id = dq.id;
     x->rd = dq.flags & DNS_FLAG_RD;
@@ -182,7 +203,8 @@ static bool start(struct dns_xfr_out *x, struct dns_srv *s,
     x->gen = s->zs_gen;
     x->z = z;
     x->xz = xz;
-    if (xz == NULL || z->rrs == NULL || peer == NULL || !acl_allows(xz, peer)) {
+    if (xz == NULL || z->rrs == NULL || peer == NULL ||
+        !acl_allows(xz, peer, x->tsigned ? x->tsig.key : NULL)) {
         s->st.xfr_denied++;
         if (qtype == DNS_TYPE_AXFR)
             return false; /* the engine's REFUSED + EDE 18 */
@@ -250,6 +272,16 @@ size_t dns_xfr_udp(struct dns_srv *s, const struct tb_addr *peer,
     n = dns_xfr_next(&x, s, resp, cap);
     s->st.xfr_msgs -= n != 0; /* counted as an answer, not a stream */
     return n;
+}
+
+/* Room the TSIG RR of (x)'s messages takes at most: its owner (the
+ * key's name), the fixed part, the longest algorithm name (26), time,
+ * fudge, sizes, the longest MAC, ID, error, other length and BADTIME's 6
+ * bytes of other data. */
+static size_t tsig_room(const struct dns_xfr_out *x)
+{
+    return (size_t)x->tsig.key->name_len + DNS_RR_FIXED_LEN + 26 + 16 +
+           DNS_TSIG_MAC_MAX + 6;
 }
 
 /* One record to write. */
@@ -378,7 +410,14 @@ static size_t refuse(struct dns_xfr_out *x, struct dns_srv *s, uint8_t *out,
         n += 11;
     }
     x->state = XS_NONE;
-    return dns_auth_answer(s->zs, q, n, out, cap, DNS_AUTH_TCP, &s->st.auth);
+    if (!x->tsigned)
+        return dns_auth_answer(s->zs, q, n, out, cap, DNS_AUTH_TCP,
+                               &s->st.auth);
+    if (s->keys == NULL || cap < DNS_UDP_MINLEN + tsig_room(x))
+        return 0;
+    n = dns_auth_answer(s->zs, q, n, out, cap - tsig_room(x), DNS_AUTH_TCP,
+                        &s->st.auth);
+    return n != 0 ? s->keys->sign(&x->tsig, out, n, cap, s->tsig_now_s) : 0;
 }
 
 size_t dns_xfr_next(struct dns_xfr_out *x, struct dns_srv *s, uint8_t *out,
@@ -399,6 +438,16 @@ size_t dns_xfr_next(struct dns_xfr_out *x, struct dns_srv *s, uint8_t *out,
     }
     if (x->state == XS_REFUSE)
         return refuse(x, s, out, cap);
+    if (x->tsigned) {
+        /* Room for the TSIG RR every message ends with. */
+        if (s->keys == NULL) {
+            x->state = XS_CUT; /* keys withdrawn: nothing can be signed */
+            return 0;
+        }
+        if (cap < tsig_room(x))
+            return 0;
+        cap -= tsig_room(x);
+    }
     if (cap < DNS_HDR_LEN + (size_t)x->qlen + 4 + 11)
         return 0;
     dns_writer_init(&w, out, cap, x->id, flags);
@@ -420,5 +469,9 @@ size_t dns_xfr_next(struct dns_xfr_out *x, struct dns_srv *s, uint8_t *out,
     if (x->opt)
         dns_writer_opt(&w, s->zs->udp_max, 0, 0, 0, NULL, 0);
     s->st.xfr_msgs++;
-    return dns_writer_finish(&w);
+    if (!x->tsigned)
+        return dns_writer_finish(&w);
+    /* RFC 8945 5.3.1: every message signed, chained on the last MAC. */
+    return s->keys->sign(&x->tsig, out, dns_writer_finish(&w),
+                         cap + tsig_room(x), s->tsig_now_s);
 }

@@ -605,6 +605,146 @@ static void service_core(void)
     CHECK_EQ(cli.error, DNS_TSIG_BADKEY);
 }
 
+/* Reads every framed message the session has produced into (cli)'s
+ * verification; returns how many verified (-1 on the first failure),
+ * and the RCODE of the last in (*rcode). */
+static int drain_verify(struct dns_tcp *t, struct dns_tsig_ctx *cli,
+                        uint64_t now, int *rcode, unsigned *unsigned_msgs)
+{
+    const uint8_t *out;
+    size_t n;
+    int ok = 0;
+
+    for (int round = 0; round < 1000 && (n = dns_tcp_output(t, &out)) > 0;
+         round++) {
+        size_t p = 0;
+        while (n - p >= 2 && n - p - 2 >= tb_get16(out + p)) {
+            size_t l = tb_get16(out + p);
+            int r = dns_tsig_verify_response(cli, out + p + 2, l, TV_TIME);
+            *rcode = out[p + 2 + 3] & 0xf;
+            if (r == DNS_TSIG_UNSIGNED)
+                (*unsigned_msgs)++;
+            else if (r != DNS_TSIG_VERIFIED)
+                return -1;
+            ok++;
+            p += 2 + l;
+        }
+        dns_tcp_sent(t, p, now);
+    }
+    return ok;
+}
+
+/* Outgoing AXFR (xfr.c): a signed request verified, every message of the
+ * stream signed (RFC 8945 5.3.1); allow-transfer entries naming a key. */
+static void signed_axfr(void)
+{
+    struct dns_tsig_key k = key_of(DNS_TSIG_HMAC_SHA256), other;
+    struct dns_tsig_keyring kr;
+    struct dns_tsig_ctx cli;
+    struct dns_srv_conf conf = {0};
+    struct dns_zone_src z;
+    struct tb_buf out;
+    uint8_t o[256], *p, q[512];
+    char line[96];
+    const void *b[1];
+    size_t l[1], n;
+    struct dns_zoneset *xzs;
+    struct dns_srv s;
+    struct dns_tcp t;
+    static uint8_t rbuf[DNS_TCP_RBUF], wbuf[DNS_TCP_WBUF];
+    const uint64_t now = 5000000000ull;
+    struct tb_addr from = {.af = TB_AF_INET,
+                           .port = 4000,
+                           .ip = {127, 0, 0, 1}};
+    int rcode = -1, msgs;
+    unsigned uns = 0;
+
+    /* A zone of 3,000 names: several messages. */
+    ta_name("example.com.", NULL, o);
+    dns_zone_src_init(&z, o, &ta);
+    for (size_t i = 0; zone[i] != NULL; i++)
+        ta_rr(&z, zone[i]);
+    for (unsigned i = 0; i < 3000; i++) {
+        snprintf(line, sizeof(line), "h%u 300 A 10.0.%u.%u", i, i >> 8 & 255,
+                 i & 255);
+        ta_rr(&z, line);
+    }
+    tb_buf_init(&out, &ta);
+    REQUIRE(dns_zone_compile_flags(&z, &out, NULL, DNS_ZONE_COMPILE_RECORDS) ==
+            0);
+    dns_zone_src_free(&z);
+    b[0] = out.data;
+    l[0] = out.len;
+    REQUIRE(dns_zoneset_build(&xzs, b, l, 1, NULL, &ta) == 0);
+    /* 127.0.0.0/8 with the key; 192.0.2.0/24 without one. */
+    struct dns_acl acl[2] = {
+        {.addr = {.af = TB_AF_INET, .ip = {127}}, .plen = 8, .key = k.name},
+        {.addr = {.af = TB_AF_INET, .ip = {192, 0, 2}}, .plen = 24}};
+    struct dns_xfr_zone xz = {.allow = acl, .nallow = 2};
+    memcpy(xz.origin, o, sizeof(o));
+    struct dns_xfr_conf xc = {.zones = &xz, .n = 1};
+    dns_tsig_keyring_init(&kr, &k, 1);
+    dns_srv_init(&s, xzs, &conf);
+    s.xfr = &xc;
+    s.keys = &kr;
+    s.wall_off_ns = (int64_t)(TV_TIME * 1000000000ull - now);
+
+    /* Signed with the key: every message verifies. */
+    n = ta_query(q, "example.com.", DNS_TYPE_AXFR, DNS_CLASS_IN, -1, false);
+    n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
+    dns_tcp_open(&t, &s, &from, rbuf, wbuf, now);
+    REQUIRE(dns_tcp_rspace(&t, &p) > n + 2);
+    tb_put16(p, (uint16_t)n);
+    memcpy(p + 2, q, n);
+    dns_tcp_received(&t, n + 2, now);
+    msgs = drain_verify(&t, &cli, now, &rcode, &uns);
+    CHECK(msgs >= 3);
+    CHECK_EQ(uns, 0);
+    CHECK_EQ(rcode, 0);
+    CHECK_EQ(s.st.xfr_axfr, 1);
+    CHECK_EQ(cli.nmsg, (unsigned)msgs);
+    /* Unsigned from 127.0.0.1: the entry needs the key: REFUSED. */
+    dns_tcp_open(&t, &s, &from, rbuf, wbuf, now);
+    n = ta_query(q, "example.com.", DNS_TYPE_AXFR, DNS_CLASS_IN, -1, false);
+    REQUIRE(dns_tcp_rspace(&t, &p) > n + 2);
+    tb_put16(p, (uint16_t)n);
+    memcpy(p + 2, q, n);
+    dns_tcp_received(&t, n + 2, now);
+    const uint8_t *r;
+    REQUIRE(dns_tcp_output(&t, &r) > 14);
+    CHECK_EQ(r[2 + 3] & 0xf, DNS_RCODE_REFUSED);
+    /* Signed with a wrong secret: NOTAUTH/BADSIG from the engine's path. */
+    REQUIRE(dns_tsig_key_init(&other, keyname, sizeof(keyname),
+                              DNS_TSIG_HMAC_SHA256, (const uint8_t *)"x",
+                              1) == 0);
+    dns_tcp_open(&t, &s, &from, rbuf, wbuf, now);
+    n = ta_query(q, "example.com.", DNS_TYPE_AXFR, DNS_CLASS_IN, -1, false);
+    n = dns_tsig_sign_request(&cli, &other, q, n, sizeof(q), TV_TIME);
+    REQUIRE(dns_tcp_rspace(&t, &p) > n + 2);
+    tb_put16(p, (uint16_t)n);
+    memcpy(p + 2, q, n);
+    dns_tcp_received(&t, n + 2, now);
+    REQUIRE(dns_tcp_output(&t, &r) > 14);
+    CHECK_EQ(r[2 + 3] & 0xf, DNS_RCODE_NOTAUTH);
+    CHECK_EQ(dns_tsig_verify_response(&cli, r + 2, tb_get16(r), TV_TIME),
+             TB_EPERM);
+    CHECK_EQ(cli.error, DNS_TSIG_BADSIG);
+    /* Signed from 192.0.2.9 (entry without a key): signed stream too. */
+    struct tb_addr doc = {.af = TB_AF_INET, .ip = {192, 0, 2, 9}};
+    dns_tcp_open(&t, &s, &doc, rbuf, wbuf, now);
+    n = ta_query(q, "example.com.", DNS_TYPE_AXFR, DNS_CLASS_IN, 1232, false);
+    n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
+    REQUIRE(dns_tcp_rspace(&t, &p) > n + 2);
+    tb_put16(p, (uint16_t)n);
+    memcpy(p + 2, q, n);
+    dns_tcp_received(&t, n + 2, now);
+    uns = 0;
+    CHECK_EQ(drain_verify(&t, &cli, now, &rcode, &uns), msgs);
+    CHECK_EQ(rcode, 0);
+    dns_zoneset_free(xzs, &ta);
+    tb_buf_free(&out);
+}
+
 static void base64(void)
 {
     uint8_t out[64];
@@ -640,6 +780,7 @@ int main(void)
     RUN(answer);
     RUN(answer_errors);
     RUN(service_core);
+    RUN(signed_axfr);
     RUN(base64);
     dns_zoneset_free(zs, &ta);
     free(blob);

@@ -85,7 +85,7 @@ static void frame(struct sbuf *out, int kind, const char *text, size_t n)
     uint8_t h[5];
 
     if (n > VMMD_FRAME_MAX - 1)
-        n = VMMD_FRAME_MAX - 1; /* XXX: a longer answer is cut */
+        n = VMMD_FRAME_MAX - 1; /* frames() splits longer texts */
     vmmd_put32(h, (uint32_t)n + 1);
     h[4] = (uint8_t)kind;
     sb_add(out, (const char *)h, 5);
@@ -453,12 +453,24 @@ int main(int argc, char **argv)
     vm_load_all();
 
     for (;;) {
-        struct pollfd pf[3 + CONN_MAX + 256 + METRICS_CONN_MAX];
+        static struct pollfd *pf;
+        static struct vm **pv;
+        static size_t cap;
         struct conn *pc[CONN_MAX];
-        struct vm *pv[256];
+        size_t nvm = 0;
         nfds_t n = 0, nc = 0, nv = 0;
         int64_t dl = vm_next_deadline(), wait = -1;
 
+        /* Every console pipe is polled, however many unikernels. */
+        for (struct vm *v = vmmd.vms; v != NULL; v = v->next)
+            nvm++;
+        if (nvm + 3 + CONN_MAX + METRICS_CONN_MAX > cap) {
+            cap = 2 * (nvm + 3 + CONN_MAX + METRICS_CONN_MAX);
+            free(pf);
+            free(pv);
+            pf = xmalloc(cap * sizeof(*pf));
+            pv = xmalloc(cap * sizeof(*pv));
+        }
         pf[n++] = (struct pollfd){sfd, POLLIN, 0};
         pf[n++] = (struct pollfd){lfd, POLLIN, 0};
         for (struct conn *c = conns; c != NULL; c = c->next) {
@@ -467,7 +479,7 @@ int main(int argc, char **argv)
                 c->fd, (short)(POLLIN | (c->out.len > c->outoff ? POLLOUT : 0)),
                 0};
         }
-        for (struct vm *v = vmmd.vms; v != NULL && nv < 256; v = v->next)
+        for (struct vm *v = vmmd.vms; v != NULL; v = v->next)
             if (v->con_fd >= 0) {
                 pv[nv++] = v;
                 pf[n++] = (struct pollfd){v->con_fd, POLLIN, 0};

@@ -114,6 +114,8 @@ struct dns_srv {
      * driver sets (CLOCK_REALTIME minus its monotonic clock). */
     const struct dns_tsig_keyring *keys;
     int64_t wall_off_ns;
+    uint64_t tsig_now_s; /* private: wall-clock seconds of the message
+                            srv.c is handling, for xfr.c's TSIG */
     struct dns_srv_stats st;
 };
 
@@ -344,7 +346,10 @@ static inline bool dns_cookie_required(const struct dns_cookie *c)
 struct dns_acl {
     struct tb_addr addr; /* af TB_AF_INET or TB_AF_INET6 */
     uint8_t plen; /* prefix length; 32 / 128: one address */
-    /* TODO(tsig): a key name, required in the request's TSIG */
+    /* A TSIG key name (wire form, lowercase) the request MUST be signed
+     * with (RFC 8945, verified against srv.keys); NULL: the address
+     * suffices (a signed request must still verify). */
+    const uint8_t *key;
 };
 
 /*
@@ -408,6 +413,8 @@ struct dns_xfr_out {
     uint32_t pos; /* offset of the next record (records section, delta) */
     uint32_t left; /* records left in it */
     uint8_t qname[DNS_NAME_MAXLEN]; /* as the client wrote it */
+    bool tsigned; /* the request was signed: every message is (tsig) */
+    struct dns_tsig_ctx tsig; /* RFC 8945 5.3.1: the stream's MAC chain */
 };
 
 /*

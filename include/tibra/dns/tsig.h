@@ -112,15 +112,28 @@ typedef size_t (*dns_tsig_answer_fn)(const struct dns_tsig_keyring *kr,
                                      uint8_t *resp, size_t cap, unsigned flags,
                                      uint64_t now_s, struct dns_auth_stats *st);
 
+struct dns_tsig_ctx;
+
+/* dns_tsig_verify_request() and dns_tsig_sign(), as pointers. */
+typedef int (*dns_tsig_verify_fn)(const struct dns_tsig_keyring *kr,
+                                  const uint8_t *msg, size_t len, size_t off,
+                                  uint64_t now_s, struct dns_tsig_ctx *ctx);
+typedef size_t (*dns_tsig_sign_fn)(struct dns_tsig_ctx *ctx, uint8_t *msg,
+                                   size_t len, size_t cap, uint64_t now_s);
+
 /*
  * A key set, as a driver publishes it to the service core (srv.keys,
  * beside srv.zs): (n) keys at (keys), owned by the driver, read-only
  * while published.  Names SHOULD be distinct (the first match is used).
+ * The service core (srv.c, xfr.c) calls TSIG only through the pointers
+ * here, so a program that never builds a key set links no crypto.
  */
 struct dns_tsig_keyring {
     const struct dns_tsig_key *keys;
     size_t n;
     dns_tsig_answer_fn answer; /* dns_tsig_answer, set by _init */
+    dns_tsig_verify_fn verify; /* dns_tsig_verify_request */
+    dns_tsig_sign_fn sign; /* dns_tsig_sign */
 };
 
 /* Sets (kr) over (keys, n) (kept, not copied; n MAY be 0: then every
