@@ -105,6 +105,7 @@ int dnsd_zones_swap(const struct svc_conf *c, const struct dnsd_zones *cur,
 
 struct dnsd_xfrin;
 struct dns_xfrin;
+struct dns_tsig_keyring;
 struct dnsd_server;
 
 /* Held by whoever builds and publishes a zone set after start-up (the
@@ -119,6 +120,7 @@ extern pthread_mutex_t dnsd_publish_lock;
  */
 int dnsd_xfrin_open(struct dnsd_xfrin **out, const struct svc_conf *c,
                     const struct dns_auth_opts *opts,
+                    const struct dns_tsig_keyring *kr,
                     struct dnsd_zones **zones);
 /* The secondaries, sorted, for the workers' service cores (NOTIFY in,
  * SERVFAIL while not served); (xf) MAY be NULL (none). */

@@ -369,7 +369,8 @@ int main(int argc, char **argv)
         goto out_zones;
     }
     dnsd_server_keys(srv, dnsd_keys_ring(keys));
-    if (dnsd_xfrin_open(&xfrin, &conf, &opts, &zones) != 0) {
+    if (dnsd_xfrin_open(&xfrin, &conf, &opts, dnsd_keys_ring(keys), &zones) !=
+        0) {
         dnsd_log("secondary zones: out of memory");
         rc = 1;
         goto out_server;

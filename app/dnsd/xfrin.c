@@ -71,6 +71,9 @@ struct dnsd_xfrin {
 };
 
 static int kick_fd = -1;
+/* A key for a primary whose key did not load: with no sign/verify
+ * functions, or an unknown secret, no answer of it verifies. */
+static struct dns_tsig_key no_key;
 
 void dnsd_xfrin_kick(void)
 {
@@ -540,8 +543,33 @@ static void restore(struct sec *s, uint64_t now)
     dns_zone_src_free(&z);
 }
 
+/* The TSIG key of primary (k) of (sz) in (kr) (NULL: none).  The service
+ * file's checks made sure the key: statement exists, and dnsd_keys_load()
+ * that it loaded. */
+static const struct dns_tsig_key *primary_key(const struct svc_conf *c,
+                                              const struct svc_zone *sz,
+                                              unsigned k,
+                                              const struct dns_tsig_keyring *kr)
+{
+    const char *name = sz->primary_key[k];
+    const struct svc_key *sk;
+
+    if (name == NULL || kr == NULL)
+        return NULL;
+    sk = svc_key_find(c, name, strlen(name));
+#if defined(TB_HAVE_TSIG)
+    return sk != NULL ? dns_tsig_keyring_find(kr, sk->wire, sk->wire_len)
+                      : NULL;
+#else
+    (void)sk;
+    return NULL; /* no keys without BearSSL (dnsd_keys_load refuses) */
+#endif
+}
+
 int dnsd_xfrin_open(struct dnsd_xfrin **out, const struct svc_conf *c,
-                    const struct dns_auth_opts *opts, struct dnsd_zones **zones)
+                    const struct dns_auth_opts *opts,
+                    const struct dns_tsig_keyring *kr,
+                    struct dnsd_zones **zones)
 {
     struct dnsd_xfrin *xf;
     size_t n = 0;
@@ -587,7 +615,22 @@ int dnsd_xfrin_open(struct dnsd_xfrin **out, const struct svc_conf *c,
             p[k] = (struct tb_addr){.af = sz->primary[k].family,
                                     .port = sz->primary[k].port};
             memcpy(p[k].ip, sz->primary[k].addr, 16);
+            s->xc.key[k] = primary_key(c, sz, k, kr);
+            if (sz->primary_key[k] != NULL && s->xc.key[k] == NULL) {
+                /* Not loaded: fail closed (nothing verifies), said. */
+                dnsd_log("zone %s: primary %u: key %s not loaded; its "
+                         "answers will not verify",
+                         sz->name, k + 1, sz->primary_key[k]);
+                s->xc.key[k] = &no_key;
+            }
         }
+#if defined(TB_HAVE_TSIG)
+        /* Through pointers (dns/xfrin.h): BearSSL only where linked. */
+        s->xc.tsig_sign = dns_tsig_sign_request;
+        s->xc.tsig_verify = dns_tsig_verify_response;
+#endif
+        s->xc.unix_offset_s =
+            (int64_t)time(NULL) - (int64_t)(now / 1000000000ull);
         if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
             seed = now ^ (uint64_t)getpid();
         dns_xfrin_init(&s->x, sz->origin, p, sz->nprimary, &s->xc, seed,

@@ -100,6 +100,8 @@ struct svc_zone {
     /* A secondary (transfers in, lib/dns/xfrin.c): nprimary > 0; then
      * (file), when given, is where the transferred zone is kept. */
     struct svc_addr primary[SVC_PRIMARIES_MAX]; /* port: 53 by default */
+    char *primary_key[SVC_PRIMARIES_MAX]; /* `key NAME` as written, owned;
+                                             NULL: none (TSIG) */
     unsigned nprimary;
     /* Bounds on the SOA's refresh, retry, expire (seconds; 0: not
      * given, the driver uses SVC_DEFAULT_* below). */

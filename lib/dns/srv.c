@@ -130,8 +130,11 @@ static size_t answer(struct dns_srv *s, const struct tb_addr *peer,
         /* RFC 8945: verified, answered without the TSIG, signed (or the
          * TSIG error); cookies are not looked at on this path. */
         *res = DNS_COOKIE_NONE;
-        return s->keys->answer(s->keys, s->zs, q, qlen, resp, cap, flags,
-                               wall_s(s, now), &s->st.auth);
+        len = s->keys->answer(s->keys, s->zs, q, qlen, resp, cap, flags,
+                              wall_s(s, now), &s->st.auth);
+        /* XXX: a signed query then gets an unsigned SERVFAIL. */
+        return TB_UNLIKELY(s->nxfrin != 0) ? secondary_servfail(s, resp, len)
+                                           : len;
     }
     len = dns_auth_answer_env(s->zs, q, qlen, resp, cap, flags, &env,
                               &s->st.auth);

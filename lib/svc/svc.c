@@ -813,7 +813,6 @@ static void notify_targets(struct parser *ps, struct svc_zone *z,
 static void primary_item(struct parser *ps, struct svc_zone *z,
                          const struct tok *t, size_t n)
 {
-    char showbuf[48];
     struct svc_addr a = {0};
 
     if (n != 2 && !(n == 4 && tok_is(&t[2], "key"))) {
@@ -821,17 +820,17 @@ static void primary_item(struct parser *ps, struct svc_zone *z,
                  "key NAME)");
         return;
     }
-    if (n == 4) {
-        /* TODO(xfrin): TSIG, once key: sections exist. */
-        perr(ps, "primary %s: 'key' (TSIG) is not supported yet", SHOW(&t[1]));
-        return;
-    }
     if (z->nprimary == SVC_PRIMARIES_MAX) {
         perr(ps, "zone %s: more than %d primaries", z->name, SVC_PRIMARIES_MAX);
         return;
     }
-    if (addr_port(ps, "primary", &t[1], &a))
-        z->primary[z->nprimary++] = a;
+    if (!addr_port(ps, "primary", &t[1], &a))
+        return;
+    /* The key: statement may come later: check_zones() resolves it. */
+    if (n == 4 && (z->primary_key[z->nprimary] =
+                       dup_str(ps, t[3].p, t[3].len)) == NULL)
+        return;
+    z->primary[z->nprimary++] = a;
 }
 
 /* The bounds on a secondary's SOA timers (Knot's names and defaults). */
@@ -1306,6 +1305,14 @@ static void check_zones(struct parser *ps)
     struct svc_conf *c = ps->c;
 
     for (size_t i = 0; i < c->nzones; i++) {
+        for (unsigned k = 0; k < c->zones[i].nprimary; k++) {
+            const char *kn = c->zones[i].primary_key[k];
+            if (kn != NULL && svc_key_find(c, kn, strlen(kn)) == NULL) {
+                ps->line = c->zones[i].primary[k].line;
+                perr(ps, "zone %s: primary: no key '%s' (add a key: "
+                         "statement)", c->zones[i].name, kn);
+            }
+        }
         if (c->zones[i].file == NULL && c->zones[i].nprimary == 0) {
             ps->line = c->zones[i].line;
             perr(ps, "zone %s has no file (add: file PATH)", c->zones[i].name);
@@ -1474,6 +1481,8 @@ void svc_conf_free(struct svc_conf *c)
     for (size_t i = 0; i < c->nzones; i++) {
         free_str(a, c->zones[i].name);
         free_str(a, c->zones[i].file);
+        for (unsigned k = 0; k < c->zones[i].nprimary; k++)
+            free_str(a, c->zones[i].primary_key[k]);
         if (c->zones[i].allow_xfr != NULL)
             tb_free(a, c->zones[i].allow_xfr,
                     c->zones[i].nallow_xfr * sizeof(struct svc_addr));

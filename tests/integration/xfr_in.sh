@@ -43,11 +43,14 @@ wait_for() {
 serial_is() { # serial_is N: tibra answers the SOA with serial N
     [ "$(q +short example.test SOA | awk '{print $3}')" = "$1" ]
 }
-sec_conf() { # sec_conf PRIMARY-PORT [EXTRA ZONE KEYS]
+sec_conf() { # sec_conf PRIMARY-PORT [EXTRA ZONE KEYS] [KEY]
     mkdir -p "$TMP/sec"
     {
         echo "service: name sec; workers 2; listen 127.0.0.1@$PORT"
-        echo "zone: example.test; primary 127.0.0.1@$1; file sec/example.test.zone"
+        [ -n "${3:-}" ] &&
+            echo "key: $3; algorithm hmac-sha256; secret-file $3.secret"
+        echo "zone: example.test; file sec/example.test.zone"
+        echo "  primary 127.0.0.1@$1${3:+ key $3}"
         [ -n "${2:-}" ] && echo "  $2"
     } >"$TMP/ns.conf"
 }
@@ -56,9 +59,11 @@ sec_start() {
     DNSD_PID=$!
 }
 
-# ---- Knot primary ------------------------------------------------------
+# ---- Knot primary, TSIG (hmac-sha256) -----------------------------------
 KPORT=$(dnsd_free_port)
 mkdir -p "$TMP/knot"
+SECRET=$(head -c 32 /dev/urandom | base64)
+echo "$SECRET" >"$TMP/xfr.key.secret"
 dnsd_zone "$TMP/knot/example.test.zone" 1
 cat >"$TMP/knot/knot.conf" <<EOF
 server:
@@ -69,12 +74,17 @@ database:
 log:
   - target: "$TMP/knot/log"
     any: info
+key:
+  - id: xfr.key
+    algorithm: hmac-sha256
+    secret: $SECRET
 remote:
   - id: tibra
     address: 127.0.0.1@$PORT
 acl:
   - id: xfr
     address: 127.0.0.1
+    key: xfr.key
     action: transfer
 template:
   - id: default
@@ -92,11 +102,22 @@ EOF
 knotd -c "$TMP/knot/knot.conf" 2>>"$TMP/knot/log" &
 PIDS+=($!)
 wait_for "knotd answers" dig @127.0.0.1 -p "$KPORT" +short example.test SOA
-sec_conf "$KPORT"
+# First with another secret: Knot refuses, nothing is served.
+head -c 32 /dev/urandom | base64 >"$TMP/xfr.key.secret"
+sec_conf "$KPORT" "" xfr.key
+sec_start
+wait_for "a wrong TSIG secret refused" grep -q "fails TSIG\|TSIG verification failed\|failed: transfer refused\|NOTAUTH" "$TMP/log"
+expect "wrong secret: SERVFAIL (nothing transferred)" \
+    "$(q example.test SOA | grep -o 'status: [A-Z]*')" "status: SERVFAIL"
+dnsd_stop
+echo "$SECRET" >"$TMP/xfr.key.secret"
+: >"$TMP/log"
 sec_start
 wait_for "initial AXFR from Knot" serial_is 1
 expect "Knot: www after AXFR" "$(q +short www.example.test A)" 192.0.2.10
 expect_match "Knot: logged AXFR" "$(cat "$TMP/log")" "serial 1, .*\(AXFR\)"
+# (Knot's ACL takes transfers signed with xfr.key only: the wrong secret
+# above was refused, so this AXFR was signed and verified both ways.)
 
 dnsd_zone "$TMP/knot/example.test.zone" 2
 echo "new A 192.0.2.77" >>"$TMP/knot/example.test.zone"

@@ -273,8 +273,8 @@ static void test_errors(void)
                  "PATH)");
     expect_error("service: listen 127.0.0.1\n"
                  "zone: x.; primary 192.0.2.1 key k\n",
-                 "t.conf:2: primary 192.0.2.1: 'key' (TSIG) is not "
-                 "supported yet");
+                 "t.conf:2: zone x.: primary: no key 'k' (add a key: "
+                 "statement)");
     expect_error("service: listen 127.0.0.1\nzone: x.; primary 192.0.2\n",
                  "t.conf:2: primary: '192.0.2'");
     expect_error("service: listen 127.0.0.1\nzone: x.; primary\n",
