@@ -280,6 +280,13 @@ static void udp_event(struct dnsd_resolver *r, unsigned i, uint64_t now)
         struct tb_addr from;
         ssize_t n = recvfrom(s->fd, r->buf, sizeof(r->buf), 0,
                              (struct sockaddr *)&ss, &sl);
+        if (n < 0 && errno == ECONNREFUSED) {
+            /* ICMP port unreachable: no need to wait for the deadline */
+            close_out(s);
+            dns_res_task_timeout(s->t, now);
+            drive(r, i, now);
+            return;
+        }
         if (n < 0)
             return;
         tb_addr_from_sockaddr((struct sockaddr *)&ss, &from);

@@ -28,7 +28,7 @@
  * Work per client query is bounded (dns_res_conf): outbound queries,
  * referrals per name, nesting of NS-name lookups, CNAMEs, tries per
  * server.  QNAME minimisation (RFC 9156) is on unless conf.no_qmin.  Not
- * done here yet: 0x20, EDNS fallback,
+ * done here yet: 0x20,
  * DNAME, DNSSEC, parallel queries, serve-stale, prefetch.
  */
 #include "res_int.h"
@@ -204,7 +204,9 @@ static void build_query(struct dns_res_task *t, int i, uint64_t now)
     t->id = (uint16_t)t->r->conf.random(t->r->conf.random_ctx);
     dns_writer_init(&w, t->out, sizeof(t->out), t->id, 0);
     dns_writer_question(&w, t->sent, t->sent_type, DNS_CLASS_IN);
-    dns_writer_opt(&w, DNS_EDNS_DEFAULT_UDP, 0, 0, 0, NULL, 0);
+    t->edns = !f->addr[i].noedns;
+    if (t->edns)
+        dns_writer_opt(&w, DNS_EDNS_DEFAULT_UDP, 0, 0, 0, NULL, 0);
     t->outlen = dns_writer_finish(&w);
     t->cur = i;
     t->srv = f->addr[i].addr;

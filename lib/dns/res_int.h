@@ -23,6 +23,7 @@ struct srvaddr {
     uint8_t ns; /* index into frame.ns */
     uint8_t tries; /* queries not answered (yet) */
     bool bad; /* answered REFUSED, SERVFAIL, lame */
+    bool noedns; /* answered FORMERR to EDNS: asked without it */
 };
 
 struct frame {
@@ -66,6 +67,7 @@ struct dns_res_task {
     uint8_t sent[DNS_NAME_MAXLEN]; /* the question asked (minimised?) */
     uint16_t sent_type;
     bool minimised;
+    bool edns; /* the query carried an OPT */
     uint64_t sent_at, deadline;
     uint8_t out[DNS_UDP_MINLEN];
     size_t outlen;

@@ -281,6 +281,23 @@ bool res_lookup_ok(const struct dns_res_task *t, unsigned i)
 
 /* ---- replies ---------------------------------------------------------- */
 
+/* True if (rd, rl) is already among the first (n) records of (p, len)
+ * (RFC 2181 5: an RRset has no duplicates); only the first 64 are
+ * compared, which bounds the work of a reply of thousands. */
+static bool duplicate(const uint8_t *p, size_t len, unsigned n,
+                      const uint8_t *rd, size_t rl)
+{
+    size_t o = 0;
+
+    for (unsigned i = 0; i < n && i < 64 && o < len; i++) {
+        size_t l = tb_get16(p + o);
+        if (l == rl && memcmp(p + o + 2, rd, rl) == 0)
+            return true;
+        o += 2 + l;
+    }
+    return false;
+}
+
 /*
  * Gathers the RRset (owner, type) of section (sec) of (m) into the
  * resolver's payload buffer (cache form).  Returns the number of RRs
@@ -304,7 +321,8 @@ static unsigned gather(struct dns_res *r, const struct dns_msg *m,
             continue;
         if (dns_rdata_unpack(m->buf, m->len, rr.rdoff, rr.rdlen, rr.type,
                              r->rdata, sizeof(r->rdata), &rl) != 0 ||
-            rl > 0xffff || w + 2 + rl > sizeof(r->payload) || n == 0xffff)
+            rl > 0xffff || w + 2 + rl > sizeof(r->payload) || n == 0xffff ||
+            duplicate(r->payload, w, n, r->rdata, rl))
             continue;
         tb_put16(r->payload + w, (uint16_t)rl);
         memcpy(r->payload + w + 2, r->rdata, rl);
@@ -519,6 +537,13 @@ void res_process(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
         return;
     }
     t->want_tcp = false;
+    if ((rcode == DNS_RCODE_FORMERR || rcode == DNS_RCODE_NOTIMP) && t->edns &&
+        m->opt_off == 0) {
+        /* RFC 6891 7: a server that does not know EDNS; ask it again
+           without (its try was given back with the answer) */
+        f->addr[t->cur].noedns = true;
+        return;
+    }
     if (rcode != DNS_RCODE_NOERROR && rcode != DNS_RCODE_NXDOMAIN) {
         lame(t); /* REFUSED, SERVFAIL, NOTIMP, FORMERR: try another */
         return;
