@@ -370,6 +370,7 @@ static int setup(struct dnsd_resolver *r, const struct svc_conf *c)
     size_t len = 0;
     int err;
 
+    cc.seed = (uint64_t)random32(r) << 32 | random32(r);
     dnsd_diag_init(&diag);
     if (rc->root_hints != NULL &&
         (err = dns_zonefile_read(rc->root_hints, &text, &len)) != 0) {

@@ -96,7 +96,8 @@ int dns_cache_init(struct dns_cache **cp, const struct dns_cache_conf *conf,
     memset(c->bucket, 0, nb * 4);
     c->ring = block + hdr + align8(nb * 4);
     c->cap = (mem - hdr - align8(nb * 4)) & ~(size_t)7;
-    c->seed = 0x5bd1e995u ^ (uint64_t)(uintptr_t)block;
+    c->seed =
+        conf->seed ? conf->seed : 0x5bd1e995u ^ (uint64_t)(uintptr_t)block;
     *cp = c;
     return 0;
 }

@@ -78,6 +78,9 @@ struct dns_cache_conf {
     uint32_t ttl_max; /* positive TTLs above are lowered (0: 86400) */
     uint32_t neg_ttl_max; /* negative TTLs above are lowered (0: 3600,
                              RFC 2308 5 suggests 1-3 hours) */
+    uint64_t seed; /* keys the table's hash so clients cannot aim names
+                      at one bucket: the driver's random bits (0: the
+                      block's address, for tests) */
 };
 
 /*
