@@ -158,7 +158,8 @@ static int history(const struct svc_zone *sz, const struct dnsd_zones *old,
     return 0;
 }
 
-static int acl(const struct svc_zone *sz, struct dnsd_zxfr *x)
+static int acl(const struct svc_conf *c, const struct svc_zone *sz,
+               struct dnsd_zxfr *x)
 {
     x->acl = calloc(sz->nallow_xfr + 1, sizeof(*x->acl));
     if (x->acl == NULL)
@@ -169,6 +170,15 @@ static int acl(const struct svc_zone *sz, struct dnsd_zxfr *x)
         e->addr.af = a->family == 4 ? TB_AF_INET : TB_AF_INET6;
         memcpy(e->addr.ip, a->addr, 16);
         e->plen = a->plen;
+        /* A key entry: the name of its key: statement (checked by the
+         * parser), which lives as long as (c). */
+        if (sz->allow_xfr_key != NULL && sz->allow_xfr_key[k] != NULL) {
+            const struct svc_key *key = svc_key_find(
+                c, sz->allow_xfr_key[k], strlen(sz->allow_xfr_key[k]));
+            if (key == NULL)
+                return TB_EINVAL;
+            e->key = key->wire;
+        }
     }
     return 0;
 }
@@ -190,7 +200,7 @@ int dnsd_xfr_setup(const struct svc_conf *c, const struct dnsd_zones *old,
         const struct svc_zone *sz = &c->zones[i];
         if (sz->nallow_xfr == 0 || z->blob[i] == NULL)
             continue;
-        if (acl(sz, &z->zx[i]) != 0 || history(sz, old, z, i) != 0)
+        if (acl(c, sz, &z->zx[i]) != 0 || history(sz, old, z, i) != 0)
             goto nomem;
         memcpy(xz[nx].origin, sz->origin, sz->origin_len);
         xz[nx].allow = z->zx[i].acl;

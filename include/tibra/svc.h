@@ -109,6 +109,10 @@ struct svc_zone {
     uint32_t expire_min, expire_max;
     struct svc_addr *allow_xfr; /* allow-transfer: prefixes (plen), owned */
     size_t nallow_xfr;
+    char **allow_xfr_key; /* [nallow_xfr]: the TSIG key (`key NAME` as
+                             written, owned) the entry requires; NULL:
+                             none.  `allow-transfer key NAME` alone is
+                             0.0.0.0/0 and ::/0 with the key */
     struct svc_addr *notify; /* notify: secondaries (port), owned */
     size_t nnotify;
     unsigned ixfr_history; /* deltas kept for IXFR out, 0 = none */

@@ -754,14 +754,64 @@ static void addr_push(struct parser *ps, const char *key, struct svc_addr **v,
     *v = nv;
 }
 
-/* allow-transfer ADDR[/LEN]... : who may AXFR/IXFR the zone. */
+/* One allow-transfer entry (a) with its key (MAY be NULL). */
+static void allow_push(struct parser *ps, struct svc_zone *z,
+                       const struct svc_addr *a, const struct tok *key)
+{
+    size_t n = z->nallow_xfr;
+    char **nk, *name = NULL;
+
+    if (n == SVC_ALLOW_XFR_MAX) {
+        addr_push(ps, "allow-transfer", &z->allow_xfr, &z->nallow_xfr,
+                  SVC_ALLOW_XFR_MAX, a); /* reports it */
+        return;
+    }
+    nk = tb_realloc(ps->c->a, z->allow_xfr_key, n * sizeof(*nk),
+                    (n + 1) * sizeof(*nk));
+    if (nk == NULL) {
+        ps->err = TB_ENOMEM;
+        perr(ps, "out of memory");
+        return;
+    }
+    z->allow_xfr_key = nk;
+    if (key != NULL && (name = dup_str(ps, key->p, key->len)) == NULL)
+        return;
+    addr_push(ps, "allow-transfer", &z->allow_xfr, &z->nallow_xfr,
+              SVC_ALLOW_XFR_MAX, a);
+    if (z->nallow_xfr == n) {
+        free_str(ps->c->a, name);
+        return;
+    }
+    nk[n] = name;
+}
+
+/* allow-transfer ADDR[/LEN]... [key NAME]: who may AXFR/IXFR the zone. */
 static void allow_transfer(struct parser *ps, struct svc_zone *z,
                            const struct tok *t, size_t n)
 {
     char showbuf[48];
+    const struct tok *key = NULL;
 
+    /* ADDR[/LEN]... [key NAME]: the key (TSIG) is required of each
+     * address of the item; `key NAME` alone: of any address. */
+    if (n >= 3 && tok_is(&t[n - 2], "key")) {
+        key = &t[n - 1];
+        n -= 2;
+        if (n == 1) {
+            static const char *const any[2] = {"0.0.0.0", "::"};
+            for (int f = 0; f < 2; f++) {
+                struct svc_addr a = {0};
+                svc_parse_ip(any[f], strlen(any[f]), &a);
+                a.plen = 0;
+                a.line = ps->line;
+                allow_push(ps, z, &a, key);
+            }
+            return;
+        }
+    }
     if (n < 2) {
-        perr(ps, "allow-transfer needs at least one ADDR or ADDR/LEN");
+        perr(ps, "allow-transfer needs at least one ADDR or ADDR/LEN (and "
+                 "optionally key NAME)");
         return;
     }
     for (size_t i = 1; i < n; i++) {
@@ -771,8 +821,8 @@ static void allow_transfer(struct parser *ps, struct svc_zone *z,
         uint64_t plen;
 
         if (tok_is(&t[i], "key")) {
-            /* TODO(tsig): "key NAME" once key: sections exist. */
-            perr(ps, "allow-transfer: 'key' (TSIG) is not supported yet");
+            perr(ps, "allow-transfer: key NAME comes last (ADDR... key "
+                     "NAME)");
             return;
         }
         if (svc_parse_ip(t[i].p, alen, &a) != 0) {
@@ -788,8 +838,7 @@ static void allow_transfer(struct parser *ps, struct svc_zone *z,
                 continue;
             a.plen = (uint8_t)plen;
         }
-        addr_push(ps, "allow-transfer", &z->allow_xfr, &z->nallow_xfr,
-                  SVC_ALLOW_XFR_MAX, &a);
+        allow_push(ps, z, &a, key);
     }
 }
 
@@ -1305,12 +1354,24 @@ static void check_zones(struct parser *ps)
     struct svc_conf *c = ps->c;
 
     for (size_t i = 0; i < c->nzones; i++) {
+        for (size_t k = 0; k < c->zones[i].nallow_xfr; k++) {
+            const char *kn = c->zones[i].allow_xfr_key[k];
+            if (kn != NULL && svc_key_find(c, kn, strlen(kn)) == NULL) {
+                ps->line = c->zones[i].allow_xfr[k].line;
+                perr(ps,
+                     "zone %s: allow-transfer: no key '%s' (add a key: "
+                     "statement)",
+                     c->zones[i].name, kn);
+            }
+        }
         for (unsigned k = 0; k < c->zones[i].nprimary; k++) {
             const char *kn = c->zones[i].primary_key[k];
             if (kn != NULL && svc_key_find(c, kn, strlen(kn)) == NULL) {
                 ps->line = c->zones[i].primary[k].line;
-                perr(ps, "zone %s: primary: no key '%s' (add a key: "
-                         "statement)", c->zones[i].name, kn);
+                perr(ps,
+                     "zone %s: primary: no key '%s' (add a key: "
+                     "statement)",
+                     c->zones[i].name, kn);
             }
         }
         if (c->zones[i].file == NULL && c->zones[i].nprimary == 0) {
@@ -1483,6 +1544,12 @@ void svc_conf_free(struct svc_conf *c)
         free_str(a, c->zones[i].file);
         for (unsigned k = 0; k < c->zones[i].nprimary; k++)
             free_str(a, c->zones[i].primary_key[k]);
+        if (c->zones[i].allow_xfr_key != NULL) {
+            for (size_t k = 0; k < c->zones[i].nallow_xfr; k++)
+                free_str(a, c->zones[i].allow_xfr_key[k]);
+            tb_free(a, c->zones[i].allow_xfr_key,
+                    c->zones[i].nallow_xfr * sizeof(char *));
+        }
         if (c->zones[i].allow_xfr != NULL)
             tb_free(a, c->zones[i].allow_xfr,
                     c->zones[i].nallow_xfr * sizeof(struct svc_addr));

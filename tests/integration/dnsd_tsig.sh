@@ -32,6 +32,7 @@ printf '%s\n' "$K3" >"$TMP/keys/k3"
 chmod 600 "$TMP/keys/"*
 dnsd_conf
 cat >>"$TMP/ns.conf" <<CONF
+         allow-transfer 127.0.0.1 key tsig-key
 key:     tsig-key; algorithm hmac-sha256; secret-file keys/k1
 key:     k2.example; algorithm hmac-sha512
          secret-file keys/k2.key
@@ -71,6 +72,31 @@ out=$(kdig @127.0.0.1 -p "$PORT" +tcp +time=2 +retry=1 \
 expect_match "kdig +tcp -y hmac-sha512" "$out" 'hostmaster\.example\.test\.'
 printf '%s\n' "$out" | grep -qi "warning\|failed" &&
     fail "kdig did not accept the TCP reply: $out"
+
+# AXFR with allow-transfer ... key: every message signed (RFC 8945
+# 5.3.1); dig and kdig verify each one.  Unsigned: refused.
+out=$(dig @127.0.0.1 -p "$PORT" +time=5 +tries=1 \
+    -y "hmac-sha256:tsig-key:$K1" example.test AXFR)
+expect_match "dig -y AXFR: the records" "$out" \
+    '^mail\.example\.test\..*IN[[:space:]]+A[[:space:]]+192\.0\.2\.25'
+expect "dig -y AXFR: SOA first and last" \
+    "$(printf '%s\n' "$out" | grep -c 'IN[[:space:]]*SOA')" 2
+expect_match "dig -y AXFR: signed" "$out" \
+    '^tsig-key\..*TSIG[[:space:]]+hmac-sha256\..* NOERROR 0'
+printf '%s\n' "$out" | grep -qi "verify failure\|couldn't verify\|failed" &&
+    fail "dig did not verify the AXFR: $out"
+out=$(kdig @127.0.0.1 -p "$PORT" +time=5 +retry=0 \
+    -y "hmac-sha256:tsig-key:$K1" example.test AXFR 2>&1)
+expect_match "kdig -y AXFR: received" "$out" 'Received [0-9]+ B \(1 messages, 5[0-9] records\)'
+printf '%s\n' "$out" | grep -qi "warning\|failed\|;; error" &&
+    fail "kdig did not accept the AXFR: $out"
+out=$(dig @127.0.0.1 -p "$PORT" +time=5 +tries=1 example.test AXFR)
+expect_match "unsigned AXFR: refused (the entry needs the key)" "$out" \
+    'Transfer failed|REFUSED'
+out=$(dig @127.0.0.1 -p "$PORT" +time=5 +tries=1 \
+    -y "hmac-sha512:k2.example:$K2" example.test AXFR)
+expect_match "AXFR signed with another key: refused" "$out" \
+    'Transfer failed|REFUSED'
 
 # Errors (RFC 8945 5.2): a key we do not have, a wrong secret.
 out=$(q -y "hmac-sha256:nokey:$K1" www.example.test A)

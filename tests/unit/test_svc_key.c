@@ -112,6 +112,40 @@ static void errors(void)
     svc_conf_free(&c);
 }
 
+/* allow-transfer ADDR... key NAME, and key NAME alone. */
+static void allow_transfer_keys(void)
+{
+    struct svc_conf c;
+
+    CHECK_EQ(parse(&c, HEAD "zone: example.org; file z\n"
+                            "      allow-transfer 192.0.2.1 10.0.0.0/8 key k1\n"
+                            "      allow-transfer 198.51.100.7\n"
+                            "      allow-transfer key K1.\n"
+                            "key: k1 hmac-sha256 secret-file k1.key\n"),
+             0);
+    REQUIRE(c.nzones == 1 && c.zones[0].nallow_xfr == 5);
+    struct svc_zone *z = &c.zones[0];
+    CHECK_STR(z->allow_xfr_key[0], "k1");
+    CHECK_STR(z->allow_xfr_key[1], "k1");
+    CHECK_EQ(z->allow_xfr[1].plen, 8);
+    CHECK(z->allow_xfr_key[2] == NULL);
+    CHECK_STR(z->allow_xfr_key[3], "K1.");
+    CHECK_EQ(z->allow_xfr[3].family, 4);
+    CHECK_EQ(z->allow_xfr[3].plen, 0);
+    CHECK_EQ(z->allow_xfr[4].family, 6);
+    CHECK_EQ(z->allow_xfr[4].plen, 0);
+    svc_conf_free(&c);
+    CHECK_EQ(parse(&c, HEAD "zone: example.org; file z\n"
+                            "      allow-transfer 192.0.2.1 key nokey\n"
+                            "      allow-transfer key k1 192.0.2.2\n"),
+             TB_EMALF);
+    CHECK(strstr(diag_text, "ns1.conf:3: zone example.org: allow-transfer: "
+                            "no key 'nokey'") != NULL);
+    CHECK(strstr(diag_text, "ns1.conf:4: allow-transfer: key NAME comes "
+                            "last") != NULL);
+    svc_conf_free(&c);
+}
+
 static char dir[64];
 
 static const char *write_file(const char *name, const char *text)
@@ -223,6 +257,7 @@ int main(void)
         return 2;
     RUN(grammar);
     RUN(errors);
+    RUN(allow_transfer_keys);
     RUN(secrets);
     char path[128];
     snprintf(path, sizeof(path), "%s/secret", dir);
