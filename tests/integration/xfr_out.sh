@@ -5,7 +5,7 @@
 #              an address not in allow-transfer (REFUSED), AXFR over UDP
 #              NOTIMP; after a reload IXFR=1 is the delta (old SOA, the
 #              deletions, new SOA, the additions), IXFR=2 the SOA alone
-#   NSD and Knot as secondaries: AXFR at start; a change + SIGHUP ->
+#   NSD, Knot and BIND as secondaries: AXFR at start; a change + SIGHUP ->
 #              tibra-dnsd sends NOTIFY (logged as acknowledged by both)
 #              -> both IXFR the change (tibra's counters: ixfr >= 2) and
 #              answer it
@@ -21,6 +21,7 @@ dnsd_setup xfr_out
 command -v knotd >/dev/null || skip "knotd not installed"
 command -v kdig >/dev/null || skip "kdig not installed"
 command -v nsd >/dev/null || skip "nsd not installed"
+command -v named >/dev/null || skip "named not installed (bind9)"
 /usr/bin/python3 -c 'import dns.message' 2>/dev/null ||
     skip "python3-dnspython not installed"
 PIDS=()
@@ -64,13 +65,14 @@ axfr_text() {
 
 NPORT=$(dnsd_free_port)
 KPORT=$(dnsd_free_port)
+BPORT=$(dnsd_free_port)
 zone=$TMP/zones/example.test.zone
 mkdir -p "$TMP/zones" "$TMP/nsd" "$TMP/knot"
 dnsd_zone "$zone" 1
 dnsd_conf
 cat >>"$TMP/ns.conf" <<EOF
          allow-transfer 127.0.0.1 ::1
-         notify 127.0.0.1@$NPORT 127.0.0.1@$KPORT
+         notify 127.0.0.1@$NPORT 127.0.0.1@$KPORT 127.0.0.1@$BPORT
 zone:    big.test; file zones/big.test.zone; allow-transfer 127.0.0.0/8
 EOF
 {
@@ -164,10 +166,34 @@ zone:
 EOF
 knotd -c "$TMP/knot/knot.conf" 2>>"$TMP/knot/log" &
 PIDS+=($!)
+mkdir -p "$TMP/bind"
+cat >"$TMP/bind/named.conf" <<EOF
+options {
+    directory "$TMP/bind";
+    pid-file "$TMP/bind/named.pid";
+    session-keyfile "$TMP/bind/session.key";
+    managed-keys-directory "$TMP/bind";
+    listen-on port $BPORT { 127.0.0.1; };
+    listen-on-v6 { none; };
+    recursion no;
+    dnssec-validation no;
+    notify no;
+};
+zone "example.test" {
+    type secondary;
+    primaries { 127.0.0.1 port $PORT; };
+    file "example.test.db";
+    masterfile-format text;
+    allow-notify { 127.0.0.1; };
+};
+EOF
+named -g -c "$TMP/bind/named.conf" >"$TMP/bind/log" 2>&1 &
+PIDS+=($!)
 wait_for "NSD: AXFR of serial 1" serial_is "$NPORT" 1
 wait_for "Knot: AXFR of serial 1" serial_is "$KPORT" 1
-echo "ok   NSD and Knot serve serial 1"
-for p in "$NPORT" "$KPORT"; do
+wait_for "BIND: AXFR of serial 1" serial_is "$BPORT" 1
+echo "ok   NSD, Knot and BIND serve serial 1"
+for p in "$NPORT" "$KPORT" "$BPORT"; do
     expect "secondary @$p: www" \
         "$(dig @127.0.0.1 -p "$p" +short www.example.test A)" 192.0.2.10
 done
@@ -182,7 +208,8 @@ wait_for "tibra-dnsd serves serial 2" serial_is "$PORT" 2
 # SOA refresh is 3600 s: only the NOTIFY brings serial 2 this soon.
 wait_for "NSD: NOTIFY + transfer of serial 2" serial_is "$NPORT" 2
 wait_for "Knot: NOTIFY + transfer of serial 2" serial_is "$KPORT" 2
-for p in "$NPORT" "$KPORT"; do
+wait_for "BIND: NOTIFY + transfer of serial 2" serial_is "$BPORT" 2
+for p in "$NPORT" "$KPORT" "$BPORT"; do
     expect "secondary @$p: new record" \
         "$(dig @127.0.0.1 -p "$p" +short new.example.test A)" 192.0.2.77
     expect "secondary @$p: changed record" \
@@ -194,7 +221,9 @@ wait_for "NOTIFY to NSD acknowledged" grep -q \
     "NOTIFY serial 2 to 127.0.0.1@$NPORT: acknowledged" "$TMP/log"
 wait_for "NOTIFY to Knot acknowledged" grep -q \
     "NOTIFY serial 2 to 127.0.0.1@$KPORT: acknowledged" "$TMP/log"
-echo "ok   NOTIFY acknowledged by NSD and Knot"
+wait_for "NOTIFY to BIND acknowledged" grep -q \
+    "NOTIFY serial 2 to 127.0.0.1@$BPORT: acknowledged" "$TMP/log"
+echo "ok   NOTIFY acknowledged by NSD, Knot and BIND"
 expect_match "Knot: IXFR" "$(cat "$TMP/knot/log")" "IXFR, incoming.*(finished|serial 1 -> 2)"
 
 # IXFR by hand: the delta, then the current SOA alone.
@@ -215,7 +244,7 @@ AX2=$(axfr_text example.test AXFR) # for the guest, below
 dnsd_stop
 stats=$(grep 'xfr axfr' "$TMP/log")
 ixfrs=$(printf '%s\n' "$stats" | sed -n 's/.* ixfr \([0-9]*\) .*/\1/p')
-[ "${ixfrs:-0}" -ge 3 ] || fail "expected >= 3 IXFR streams (NSD, Knot, dig, kdig), got '$stats'"
+[ "${ixfrs:-0}" -ge 5 ] || fail "expected >= 5 IXFR streams (NSD, Knot, BIND, dig, kdig), got '$stats'"
 echo "ok   counters: $stats"
 # ---- the unikernel on the unix target (tibra build, host sockets) -------
 # Built from the same zone file (serial 2 now): its AXFR must equal
