@@ -66,6 +66,20 @@ expect_match "stats: restarts" "$OUT" "^tibra_vmm_restarts_total\{name=\"u1\"\} 
 RX=$(printf '%s\n' "$OUT" | sed -n 's/^tibra_vmm_net_rx_packets_total{name="u3",dev="service0"} //p')
 [ "${RX:-0}" -gt 0 ] || fail "no rx packets counted for u3: $OUT"
 echo "ok   stats: u3 received $RX frames"
+# 20 more queries: the TAP counters move by at least that (and by a
+# bounded number of others: ARP, the kernel's IPv6 chatter, retries).
+pkts() { "$TB" stats u3 --socket "$TMP/sock" | sed -n "s/^tibra_vmm_net_$1_packets_total{name=\"u3\",dev=\"service0\"} //p"; }
+RX0=$(pkts rx) TX0=$(pkts tx)
+for _ in $(seq 20); do
+    [ "$(dig +time=2 +tries=3 +short @10.0.0.13 www.example.org A)" = 192.0.2.10 ] ||
+        fail "u3 did not answer"
+done
+RX1=$(pkts rx) TX1=$(pkts tx)
+[ $((RX1 - RX0)) -ge 20 ] && [ $((RX1 - RX0)) -le 100 ] ||
+    fail "u3 rx packets moved by $((RX1 - RX0)) for 20 queries"
+[ $((TX1 - TX0)) -ge 20 ] && [ $((TX1 - TX0)) -le 100 ] ||
+    fail "u3 tx packets moved by $((TX1 - TX0)) for 20 answers"
+echo "ok   stats: 20 queries -> rx +$((RX1 - RX0)), tx +$((TX1 - TX0)) frames"
 RSS=$(printf '%s\n' "$OUT" | sed -n 's/^tibra_vmm_resident_memory_bytes{name="u1"} //p')
 [ "${RSS:-0}" -gt 0 ] || fail "no RSS for u1"
 echo "ok   stats: u1 tender RSS $RSS bytes"
