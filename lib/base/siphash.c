@@ -12,6 +12,7 @@
  * this one against the paper's 64 vectors and against libsodium when it
  * is installed (docs/DESIGN.md, "DNS Cookies").
  */
+#include <string.h>
 #include <tibra/base.h>
 
 static uint64_t ld64le(const uint8_t *p)
@@ -48,6 +49,7 @@ uint64_t tb_siphash24(const uint8_t key[16], const void *p, size_t n)
     uint64_t v0 = k0 ^ 0x736f6d6570736575ull, v1 = k1 ^ 0x646f72616e646f6dull;
     uint64_t v2 = k0 ^ 0x6c7967656e657261ull, v3 = k1 ^ 0x7465646279746573ull;
     uint64_t b = (uint64_t)n << 56, m;
+    uint8_t last[8] = {0};
 
     for (; n >= 8; n -= 8, s += 8) {
         m = ld64le(s);
@@ -56,8 +58,8 @@ uint64_t tb_siphash24(const uint8_t key[16], const void *p, size_t n)
         SIPROUND;
         v0 ^= m;
     }
-    for (size_t i = 0; i < n; i++)
-        b |= (uint64_t)s[i] << (8 * i);
+    memcpy(last, s, n); /* the 0..7 bytes left, zero-padded */
+    b |= ld64le(last);
     v3 ^= b;
     SIPROUND;
     SIPROUND;

@@ -40,8 +40,12 @@ static void cookie_hash(const uint8_t *secret, const uint8_t *client,
     memcpy(in + 8, head, 8);
     memcpy(in + 16, peer->ip, n);
     h = tb_siphash24(secret, in, 16 + n);
-    for (unsigned i = 0; i < 8; i++) /* the reference's byte order */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(hash, &h, 8); /* the reference's byte order: little-endian */
+#else
+    for (unsigned i = 0; i < 8; i++)
         hash[i] = (uint8_t)(h >> (8 * i));
+#endif
 }
 
 void dns_cookie_make(const uint8_t *secret, const uint8_t *client,
