@@ -252,6 +252,13 @@ static int read_service(const struct build_req *r, struct svc_conf *c,
     for (size_t i = 0; i < c->nzones; i++) {
         const struct svc_zone *z = &c->zones[i];
         char origin[DNS_NAME_TEXT_MAX];
+        if (z->nprimary > 0) { /* issue 10: tibra-dnsd only, for now */
+            dns_diag(&d, DNS_DIAG_ERROR, r->svc, z->line,
+                     "zone %s: secondary zones (primary) are not supported "
+                     "in unikernel images yet (tibra-dnsd serves them)",
+                     z->name);
+            continue;
+        }
         /* The records section only where transfers are allowed. */
         struct dns_zonefile_limits lim = {
             z->max_size, z->max_records,

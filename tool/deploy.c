@@ -441,6 +441,8 @@ static void print_install(const struct deploy *d)
         size_t sl = strlen(sdir);
         printf("    install -D -m 0644 %s /etc/tibra/%s.conf\n", d->svc, n);
         for (size_t i = 0; i < d->c.nzones; i++) {
+            if (d->c.zones[i].file == NULL)
+                continue; /* a secondary without a kept copy */
             char *z = abs_path(d->c.zones[i].file);
             if (!strncmp(z, sdir, sl) && z[sl] == '/')
                 printf("    install -D -m 0644 %s /etc/tibra/%s\n", z,

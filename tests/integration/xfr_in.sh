@@ -226,4 +226,12 @@ expect_match "expiry logged" "$(cat "$TMP/log")" "expired"
 echo good >"$TMP/fake.mode"
 wait_for "served again after a transfer" serial_is 20
 dnsd_stop
+
+# Images cannot be secondaries yet: tibra build says so, FILE:LINE.
+if [ -x "${TIBRA_HOST:-}/tibra" ]; then
+    out=$("$TIBRA_HOST/tibra" build "$TMP/ns.conf" 2>&1) &&
+        fail "tibra build took a secondary zone"
+    expect_match "tibra build refuses a secondary zone" "$out" \
+        "ns.conf:2: zone example.test: secondary zones \(primary\) are not supported"
+fi
 echo "SUCCESS"
