@@ -56,6 +56,7 @@ open(sys.argv[2], "wb").write(img)
 PY
 refused "ABI version 1.*version 2" create u2 "$TMP/abi1.spt" --net service0=br0
 refused "not a guest image" create u2 /bin/true --net service0=br0
+refused "the image does not fit in --mem 1 MiB" create u2 "$TMP/u1.spt" --net service0=br0 --mem 1
 
 # Nothing was left by the refusals: one unikernel, one image, one TAP.
 expect "records after refusals" "$(ls "$TMP/state/vm")" u1

@@ -275,9 +275,8 @@ static int check_image(const struct vmmd_req *r, const uint8_t *img, size_t len,
         return -1;
     }
     bytes = (uint64_t)*mem << 20;
-    rc = tender_elf_check(img, len, TENDER_ELF_X86_64, HVT_IMAGE_BASE,
-                          bytes - TB_SPT_STACK_SIZE - 4096, &info, msg,
-                          sizeof(msg));
+    rc = tender_elf_check(img, len, TENDER_ELF_X86_64, HVT_IMAGE_BASE, bytes,
+                          &info, msg, sizeof(msg));
     if (rc == TB_ERANGE) {
         snprintf(err, errlen, "the image does not fit in --mem %u MiB (%s)",
                  *mem, msg);
@@ -291,6 +290,15 @@ static int check_image(const struct vmmd_req *r, const uint8_t *img, size_t len,
     bool spt = info.seg[0].filesz >= 8 &&
                !memcmp(img + info.seg[0].offset, TB_SPT_MAGIC, 8);
     *target = spt ? "spt" : "hvt";
+    /* Room for the stack and its guard page, as each tender wants. */
+    uint64_t top = bytes - (spt ? TB_SPT_STACK_SIZE : HVT_STACK_SIZE) - 4096;
+    if (info.end > top) {
+        snprintf(err, errlen,
+                 "the image does not fit in --mem %u MiB (it needs %llu KiB "
+                 "plus its stack)",
+                 *mem, (unsigned long long)info.end >> 10);
+        return -1;
+    }
     if (r->target[0] && strcmp(r->target, *target)) {
         snprintf(err, errlen, "the image is a %s image, not %s", *target,
                  r->target);
