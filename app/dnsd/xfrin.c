@@ -224,7 +224,10 @@ static uint32_t kept_expire_in(const struct sec *s)
 
 /* ---- publishing ------------------------------------------------------ */
 
-static int compile(const struct dns_zone_src *z, struct dnsd_blob **out)
+/* Compiles (z) for zone (sz): with its records section where transfers
+ * out are allowed (a secondary passes the zone on, as primary zones do). */
+static int compile(const struct svc_zone *sz, const struct dns_zone_src *z,
+                   struct dnsd_blob **out)
 {
     struct tb_buf buf;
     struct dns_diag d;
@@ -234,7 +237,8 @@ static int compile(const struct dns_zone_src *z, struct dnsd_blob **out)
 
     dnsd_diag_init(&d);
     tb_buf_init(&buf, &tb_heap);
-    rc = dns_zone_compile(z, &buf, &d);
+    rc = dns_zone_compile_flags(
+        z, &buf, &d, sz->nallow_xfr != 0 ? DNS_ZONE_COMPILE_RECORDS : 0);
     if (rc == 0)
         rc = dns_zone_open(buf.data, buf.len, NULL, &serial);
     if (rc != 0 || (b = calloc(1, sizeof(*b))) == NULL) {
@@ -273,7 +277,7 @@ static void new_version(struct dnsd_xfrin *xf, struct sec *s, uint64_t now,
 {
     const struct dns_zone_src *z = dns_xfrin_zone(&s->x);
     struct dnsd_blob *b = NULL;
-    int rc = compile(z, &b);
+    int rc = compile(s->sz, z, &b);
 
     if (rc != 0) {
         dnsd_log("zone %s: the transferred zone does not compile: %s",
@@ -529,7 +533,7 @@ static void restore(struct sec *s, uint64_t now)
         return;
     }
     expire_in = kept_expire_in(s);
-    if (compile(&z, &s->blob) != 0 ||
+    if (compile(s->sz, &z, &s->blob) != 0 ||
         dns_xfrin_restore(&s->x, &z, expire_in, now) != 0) {
         dnsd_log("zone %s: the kept copy %s is not usable", s->sz->name,
                  s->sz->file);

@@ -173,10 +173,15 @@ EOF
 nsd -d -c "$TMP/nsd/nsd.conf" 2>>"$TMP/nsd/log" &
 PIDS+=($!)
 wait_for "nsd answers" dig @127.0.0.1 -p "$NPORT" +short example.test SOA
-sec_conf "$NPORT"
+# This secondary also passes the zone on (allow-transfer): NSD -> tibra
+# -> dig.
+sec_conf "$NPORT" "allow-transfer 127.0.0.1"
 : >"$TMP/log"
 sec_start
 wait_for "initial AXFR from NSD" serial_is 10
+expect "NSD -> tibra -> AXFR out: records" \
+    "$(dig @127.0.0.1 -p "$PORT" +time=5 +tries=1 example.test AXFR |
+        grep -cv '^;\|^$')" 53
 dnsd_zone "$TMP/nsd/example.test.zone" 11
 echo "new A 192.0.2.78" >>"$TMP/nsd/example.test.zone"
 nsd-control -c "$TMP/nsd/nsd.conf" reload example.test >/dev/null ||
