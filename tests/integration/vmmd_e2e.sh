@@ -80,6 +80,7 @@ RX1=$(pkts rx) TX1=$(pkts tx)
 [ $((TX1 - TX0)) -ge 20 ] && [ $((TX1 - TX0)) -le 100 ] ||
     fail "u3 tx packets moved by $((TX1 - TX0)) for 20 answers"
 echo "ok   stats: 20 queries -> rx +$((RX1 - RX0)), tx +$((TX1 - TX0)) frames"
+expect_match "stats: the manager" "$OUT" "^tibra_vmm_unikernels 3$"
 RSS=$(printf '%s\n' "$OUT" | sed -n 's/^tibra_vmm_resident_memory_bytes{name="u1"} //p')
 [ "${RSS:-0}" -gt 0 ] || fail "no RSS for u1"
 echo "ok   stats: u1 tender RSS $RSS bytes"

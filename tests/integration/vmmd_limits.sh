@@ -55,7 +55,13 @@ img[m[0].end() - 4] = 1
 open(sys.argv[2], "wb").write(img)
 PY
 refused "ABI version 1.*version 2" create u2 "$TMP/abi1.spt" --net service0=br0
-refused "not a guest image" create u2 /bin/true --net service0=br0
+refused "not a guest image for this host: .*machine" create u2 \
+    "$TIBRA_SRC/tests/fuzz/corpus/elf/bad_machine.elf" --net service0=br0
+refused "no Tibra manifest|manifest" create u2 \
+    "$TIBRA_SRC/tests/fuzz/corpus/elf/bad_no_manifest.elf" --net service0=br0
+"$TB" build -q "$TMP/s/ns1.conf" -o "$TMP/u2.unix" ||
+    fail "build examples/ns1.conf (target unix)"
+refused "a Linux program \(a unix-target image\?\).*tibra deploy systemd" create u2 "$TMP/u2.unix" --net service0=br0
 refused "the image does not fit in --mem 1 MiB" create u2 "$TMP/u1.spt" --net service0=br0 --mem 1
 
 # Nothing was left by the refusals: one unikernel, one image, one TAP.

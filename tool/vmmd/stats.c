@@ -181,6 +181,21 @@ void stats_text(const char *only, struct sbuf *out)
                       t.rxp);
         }
     }
+    /* The manager itself. */
+    double c = 0;
+    unsigned long long r = 0, n = 0;
+    proc_cpu_rss(getpid(), &c, &r);
+    for (struct vm *v = vmmd.vms; v != NULL; v = v->next)
+        n++;
+    sb_printf(out,
+              "# HELP tibra_vmm_unikernels Unikernels the manager has.\n"
+              "# TYPE tibra_vmm_unikernels gauge\n"
+              "tibra_vmm_unikernels %llu\n"
+              "# HELP tibra_vmm_manager_resident_memory_bytes Resident "
+              "memory of tibra-vmmd.\n"
+              "# TYPE tibra_vmm_manager_resident_memory_bytes gauge\n"
+              "tibra_vmm_manager_resident_memory_bytes %llu\n",
+              n, r);
     for (int k = 0; k < F_N; k++) {
         sb_printf(out, "# HELP tibra_vmm_%s %s\n# TYPE tibra_vmm_%s %s\n",
                   fams[k].name, fams[k].help, fams[k].name, fams[k].type);

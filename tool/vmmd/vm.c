@@ -282,6 +282,13 @@ static int check_image(const struct vmmd_req *r, const uint8_t *img, size_t len,
                  *mem, msg);
         return -1;
     }
+    if (rc != 0 && img[16] == 3 && img[17] == 0) /* e_type ET_DYN */ {
+        snprintf(err, errlen,
+                 "a Linux program (a unix-target image?), not a unikernel: "
+                 "run a unix image with tibra run or tibra deploy systemd, "
+                 "or build it with --target spt or hvt");
+        return -1;
+    }
     if (rc != 0) {
         snprintf(err, errlen, "not a guest image for this host: %s", msg);
         return -1;
@@ -973,6 +980,11 @@ int vm_restart(const char *name, char *err, size_t errlen)
 
 void vm_stop_all(void)
 {
+    /* All stop at once: the waits below then overlap (5 s in all at
+     * most, not 5 s each). */
+    for (struct vm *v = vmmd.vms; v != NULL; v = v->next)
+        if (v->state == VM_RUNNING)
+            kill(v->pid, SIGTERM);
     for (struct vm *v = vmmd.vms; v != NULL; v = v->next) {
         stop(v);
         close_taps(v);
