@@ -101,6 +101,9 @@ static int make_args(const struct svc_conf *c, const char *file,
     }
     if (c->tcp_clients != d.tcp_clients)
         sb_printf(a, " --tcp-clients=%u", c->tcp_clients);
+    if (c->tcp_clients_per_address != 0)
+        sb_printf(a, " --tcp-clients-per-address=%u",
+                  c->tcp_clients_per_address);
     if (c->tcp_idle_timeout != d.tcp_idle_timeout)
         sb_printf(a, " --tcp-idle-timeout=%u", c->tcp_idle_timeout);
     if (c->tcp_max_queries != d.tcp_max_queries)
@@ -262,7 +265,7 @@ static int read_service(const struct build_req *r, struct svc_conf *c,
         /* The records section only where transfers are allowed. */
         struct dns_zonefile_limits lim = {
             z->max_size, z->max_records,
-            z->nallow_xfr != 0 ? DNS_ZONE_COMPILE_RECORDS : 0};
+            z->nallow_xfr != 0 ? DNS_ZONE_COMPILE_RECORDS : 0, NULL};
         in->first = true;
         if (dns_zonefile_compile(z->file, z->origin, DNS_CLASS_IN, &d, seen, in,
                                  &lim, &zb[i]) != 0)

@@ -68,6 +68,7 @@ struct conn {
     uint8_t *rbuf; /* DNS_TCP_RBUF */
     uint8_t *wbuf; /* DNS_TCP_WBUF */
     struct dns_tcp t; /* the session: everything RFC 7766 decides */
+    struct tb_addr peer; /* counted in the server's tcplim */
 };
 
 struct listener {
@@ -132,6 +133,10 @@ struct dnsd_server {
     struct worker *w;
     bool snapshots; /* metrics on: workers copy their counters to (snap) */
     _Atomic unsigned nfull; /* workers whose TCP pool is full */
+    /* Connections per client address, across all workers: one table
+     * under (tcplim_lock), taken only on accept and close. */
+    struct dns_tcplim tcplim;
+    pthread_mutex_t tcplim_lock;
     size_t udp_cap; /* response buffer per UDP slot */
 };
 
@@ -456,6 +461,9 @@ static void conn_close(struct worker *w, uint32_t idx)
 
     close(c->fd); /* also removes it from the epoll set */
     c->fd = -1;
+    pthread_mutex_lock(&w->srv->tcplim_lock);
+    dns_tcplim_close(&w->srv->tcplim, &c->peer);
+    pthread_mutex_unlock(&w->srv->tcplim_lock);
     if (w->nfree == 0) {
         /* Room again: back among the workers the kernel wakes. */
         atomic_fetch_sub(&w->srv->nfull, 1);
@@ -525,11 +533,19 @@ static void tcp_accept(struct worker *w, int lfd)
             close(fd);
             continue;
         }
+        struct tb_addr peer;
+        tb_addr_from_sockaddr((const struct sockaddr *)&from, &peer);
+        pthread_mutex_lock(&s->tcplim_lock);
+        bool ok = dns_tcplim_open(&s->tcplim, &peer, &w->core.st);
+        pthread_mutex_unlock(&s->tcplim_lock);
+        if (!ok) {
+            close(fd); /* that address holds its share already */
+            continue;
+        }
         uint32_t idx = w->freelist[--w->nfree];
         struct conn *c = &w->conns[idx];
         c->fd = fd; /* (queued stays: the slot may be on the list) */
-        struct tb_addr peer; /* for cookies */
-        tb_addr_from_sockaddr((const struct sockaddr *)&from, &peer);
+        c->peer = peer;
         dns_tcp_open(&c->t, &w->core, &peer, c->rbuf, c->wbuf, now_ns());
         c->events = EPOLLIN;
         w->nopen++;
@@ -840,6 +856,8 @@ static void server_free(struct dnsd_server *s)
         close(s->stopfd);
     free(s->tcp_listen);
     free(s->w);
+    dns_tcplim_free(&s->tcplim);
+    pthread_mutex_destroy(&s->tcplim_lock);
     free(s);
 }
 
@@ -875,6 +893,29 @@ static int rrl_setup(struct dnsd_server *s, const struct svc_conf *c,
              r->rate, r->ipv4_prefix, r->ipv6_prefix, workers,
              workers == 1 ? "" : "s", r->slip);
     return 0;
+}
+
+/* Connections per client address: one table for every worker (a
+ * client's connections land on any of them), sized for all their slots.
+ * Its seed is drawn separately from RRL's (which may be off). */
+static int tcplim_setup(struct dnsd_server *s, const struct svc_conf *c,
+                        uint32_t slots)
+{
+    uint32_t per = c->tcp_clients_per_address
+                       ? c->tcp_clients_per_address
+                       : dns_tcplim_default(c->tcp_clients);
+    uint64_t seed;
+    int rc;
+
+    if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
+        dnsd_log("tcp-clients-per-address: no random seed: %s",
+                 strerror(errno));
+        return TB_EIO;
+    }
+    rc = dns_tcplim_init(&s->tcplim, slots, per, seed, &tb_heap);
+    if (rc != 0)
+        dnsd_log("tcp-clients-per-address: %s", tb_strerror(rc));
+    return rc;
 }
 
 /*
@@ -972,6 +1013,7 @@ int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
         return TB_ENOMEM;
     s->c = c;
     s->snapshots = c->metrics.family != 0;
+    pthread_mutex_init(&s->tcplim_lock, NULL);
     s->core_conf.tcp_idle_ns = (uint64_t)c->tcp_idle_timeout * 1000000000;
     s->core_conf.tcp_max_queries = c->tcp_max_queries;
     rc = rrl_setup(s, c, workers);
@@ -1007,6 +1049,9 @@ int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
         }
     }
     per_worker = (uint32_t)((c->tcp_clients + workers - 1) / workers);
+    rc = tcplim_setup(s, c, per_worker * workers);
+    if (rc != 0)
+        goto fail;
     for (unsigned i = 0; i < workers; i++) {
         rc = worker_init(s, &s->w[i], i, per_worker);
         if (rc != 0)

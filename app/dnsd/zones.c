@@ -31,6 +31,16 @@ static void blob_put(struct dnsd_blob *b)
     }
 }
 
+/*
+ * zone-memory: what one load or reload may allocate, from the first byte
+ * of text read to the last blob kept, so that a huge zone file stops
+ * early instead of taking the host's memory (peak: the zones served +
+ * zone-memory).  One budget per dnsd_zones_load() call, on the main
+ * thread; the blobs it keeps stay counted until it returns.  NULL: no
+ * zone-memory.
+ */
+static struct tb_budget *load_budget;
+
 /* Parses, checks and compiles one zone.  Problems go to (d). */
 static int load_one(const struct svc_zone *sz, struct dnsd_blob **out,
                     struct dns_diag *d)
@@ -38,7 +48,7 @@ static int load_one(const struct svc_zone *sz, struct dnsd_blob **out,
     /* The records section (transfers out) only where they are allowed. */
     struct dns_zonefile_limits lim = {
         sz->max_size, sz->max_records,
-        sz->nallow_xfr != 0 ? DNS_ZONE_COMPILE_RECORDS : 0};
+        sz->nallow_xfr != 0 ? DNS_ZONE_COMPILE_RECORDS : 0, load_budget};
     struct dns_zonefile_blob zb;
     struct dnsd_blob *b;
     int rc;
@@ -209,11 +219,14 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
     size_t *lens = NULL, nb = 0, failed = 0, unchanged, total;
     bool *fresh = NULL;
     struct dns_diag d;
+    struct tb_budget bud;
     int rc = 0;
 
     dnsd_diag_init(&d);
     if (z == NULL)
         return TB_ENOMEM;
+    tb_budget_init(&bud, &tb_heap, (size_t)c->zone_memory);
+    load_budget = c->zone_memory != 0 ? &bud : NULL;
     z->n = c->nzones;
     z->blob = calloc(c->nzones + 1, sizeof(*z->blob));
     blobs = calloc(c->nzones + 1, sizeof(*blobs));
@@ -290,6 +303,7 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
                  c->nzones - unchanged - failed == 1 ? "" : "s", unchanged,
                  failed);
 out:
+    load_budget = NULL;
     free(fresh);
     free(blobs);
     free(lens);

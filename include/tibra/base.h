@@ -158,6 +158,33 @@ static inline void tb_free(const struct tb_alloc *a, void *p, size_t n)
 }
 
 /*
+ * Budget: a struct tb_alloc that counts what it has handed out over
+ * another allocator and refuses (returns NULL) what would take the count
+ * past (limit), setting (over).  For cold paths that must not grow
+ * without bound on untrusted input (a zone reload under zone-memory):
+ * pass (&b->a) down; memory obtained another way is counted with
+ * tb_budget_charge().  The count relies on the sizes callers give to
+ * free and realloc (the tb_alloc contract); a realloc counts its new
+ * size only.  Fields are public, read-only to callers.
+ */
+struct tb_budget {
+    struct tb_alloc a; /* the allocator to pass down */
+    const struct tb_alloc *under;
+    size_t limit; /* 0: no limit (counting only) */
+    size_t used, peak; /* bytes out now, most out at once */
+    bool over; /* something was refused */
+};
+
+/* Sets (b) up over (under) with (limit) bytes (0: none), counts 0. */
+TB_API void tb_budget_init(struct tb_budget *b, const struct tb_alloc *under,
+                           size_t limit);
+/* Counts (n) bytes taken elsewhere.  Returns false (and sets (over))
+ * if that would pass the limit; then nothing is counted. */
+TB_API bool tb_budget_charge(struct tb_budget *b, size_t n);
+/* Gives back (n) bytes counted with tb_budget_charge(). */
+TB_API void tb_budget_uncharge(struct tb_budget *b, size_t n);
+
+/*
  * Growable byte buffer over a struct tb_alloc (cold paths only).  (err) is
  * sticky: after an allocation failure every append does nothing and
  * (err) stays TB_ENOMEM.

@@ -37,6 +37,7 @@
  *                              first one given at run time replaces all
  *                              defaults
  *   --tcp-clients=N  --tcp-idle-timeout=S  --tcp-max-queries=N
+ *   --tcp-clients-per-address=N  (default: tcp-clients / 8, rounded up)
  *   --udp-size=N  --chaos=on|off  --identity=TEXT  --version=TEXT
  *   --nsid=TEXT|0xHEX
  *   --rrl-rate=N  --rrl-slip=N  --rrl-ipv4-prefix=N  --rrl-ipv6-prefix=N

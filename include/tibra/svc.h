@@ -169,6 +169,9 @@ struct svc_conf {
     size_t nlisten;
     unsigned workers; /* 0 = one per CPU */
     unsigned tcp_clients; /* open TCP connections, per server */
+    unsigned tcp_clients_per_address; /* of them from one IPv4 address or
+                                         IPv6 /64; 0: not given, drivers
+                                         take dns_tcplim_default() */
     unsigned tcp_idle_timeout; /* seconds */
     unsigned tcp_max_queries; /* per connection, 0 = no limit */
     uint16_t udp_size; /* largest UDP answer we send */

@@ -52,6 +52,9 @@ struct dns_zonefile_limits {
     uint64_t max_records; /* records parsed (before duplicates are dropped) */
     unsigned compile_flags; /* dns_zonefile_compile(): DNS_ZONE_COMPILE_*
                                (the records section for transfers out) */
+    struct tb_budget *budget; /* zone-memory: everything the load
+                                 allocates (texts, records, checks, the
+                                 compiled blob) counts in it; MAY be NULL */
 };
 
 /*
@@ -63,7 +66,9 @@ struct dns_zonefile_limits {
  * stops at the record past lim->max_records, reported as
  * "FILE:LINE: zone exceeds zone-max-records (N)"; both return TB_ERANGE
  * (an $INCLUDE over the size limit fails the load as a syntax error does:
- * TB_EMALF).
+ * TB_EMALF).  With lim->budget, each file's text is counted in it before
+ * it is read (TB_ENOSPC, unreported, when it does not fit) and given
+ * back once parsed; (a) SHOULD then be &lim->budget->a.
  */
 TB_API int dns_zone_load_file_seen(struct dns_zone_src *z, const char *path,
                                    const uint8_t *origin, uint16_t rclass,
@@ -85,8 +90,13 @@ struct dns_zonefile_blob {
  * compiles it with dns_zone_compile() and validates the result with
  * dns_zone_open().  Problems are reported through (d) (MUST NOT be NULL);
  * a failure that was not reported by the loader or compiler is reported
- * as "path: message".  Returns 0 with (*out) filled, or the loader's and
- * compiler's errors (then (*out) is zeroed and nothing is to be freed).
+ * as "path: message".  With lim->budget, every allocation of the load
+ * (texts, records, checks, the blob) is counted in it; a load that would
+ * pass its limit stops there and is reported as "path: zone NAME needs
+ * more than zone-memory N to load" (TB_ENOSPC); the blob returned stays
+ * counted (the caller discards the budget when done).  Returns 0 with
+ * (*out) filled, or the loader's and compiler's errors (then (*out) is
+ * zeroed and nothing is to be freed).
  */
 TB_API int dns_zonefile_compile(const char *path, const uint8_t *origin,
                                 uint16_t rclass, struct dns_diag *d,

@@ -423,16 +423,18 @@ size_t dns_srv_stats_text(const struct dns_srv_stats *st, char *buf, size_t cap)
                 (unsigned long long)a->qtype[i]);
     add(buf, cap, &len,
         "\ndrops unanswered %llu udp-size %llu tcp-length %llu\n"
-        "tcp open %llu refused %llu idle-closed %llu limit-closed %llu\n"
+        "tcp open %llu refused %llu idle-closed %llu limit-closed %llu "
+        "address-refused %llu\n"
         "rrl dropped %llu slipped %llu\n"
         "cookie queries %llu new %llu valid %llu invalid %llu "
         "badcookie %llu formerr %llu\n",
         (unsigned long long)a->dropped, (unsigned long long)st->drop_udp_size,
         (unsigned long long)st->drop_tcp_len, (unsigned long long)st->tcp_open,
         (unsigned long long)st->tcp_refused, (unsigned long long)st->tcp_idle,
-        (unsigned long long)st->tcp_limit, (unsigned long long)st->rrl_drop,
-        (unsigned long long)st->rrl_slip, (unsigned long long)st->cookie,
-        (unsigned long long)st->cookie_new,
+        (unsigned long long)st->tcp_limit,
+        (unsigned long long)st->tcp_refused_addr,
+        (unsigned long long)st->rrl_drop, (unsigned long long)st->rrl_slip,
+        (unsigned long long)st->cookie, (unsigned long long)st->cookie_new,
         (unsigned long long)st->cookie_valid,
         (unsigned long long)st->cookie_invalid,
         (unsigned long long)st->cookie_badcookie,

@@ -70,6 +70,7 @@ enum once_key {
     K_COOKIES,
     K_COOKIES_REQUIRE,
     K_COOKIE_SECRET,
+    K_TCP_PER_ADDR,
     K_ONCE_COUNT
 };
 
@@ -417,6 +418,7 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         {"zone-max-size", K_ZONE_MAX_SIZE},
         {"zone-max-records", K_ZONE_MAX_RECORDS},
         {"zone-memory", K_ZONE_MEMORY},
+        {"tcp-clients-per-address", K_TCP_PER_ADDR},
         {"metrics", -1},
         {"cookies", K_COOKIES},
         {"cookies-require", K_COOKIES_REQUIRE},
@@ -635,7 +637,11 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         if (size_val(ps, key, v, 0, SVC_ZONE_MEMORY_MAX, &c->zone_memory))
             ps->zone_memory_line = ps->line;
         break;
-    case 26: /* metrics ADDR@PORT: the port is not defaulted to 53 */
+    case 26:
+        if (num(ps, key, v, 1, 1000000, &x))
+            c->tcp_clients_per_address = (unsigned)x;
+        break;
+    case 27: /* metrics ADDR@PORT: the port is not defaulted to 53 */
         if (memchr(v->p, '@', v->len) == NULL) {
             perr(ps, "metrics: '%s' is not ADDR@PORT (e.g. 127.0.0.1@9153)",
                  SHOW(v));

@@ -169,6 +169,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g.sconf.tcp_idle_ns = 2000000000ull;
     g.sconf.tcp_max_queries = 8;
     dns_srv_init(&g.srv, zs, &g.sconf);
+    g.tcp_per_addr = 3; /* 4 sessions: one address cannot take them all */
+    g.tcplim_seed = 5;
     if (dnsg_init(&g, 4, 1232, &ar) != 0 ||
         dnsg_listen(&g, &any, 1, err, sizeof(err)) != 0)
         abort();

@@ -12,6 +12,7 @@ dnsd_zone "$TMP/zones/example.test.zone" 5
 cat >"$TMP/ns.conf" <<CONF
 service: name opt; listen 127.0.0.1@$PORT
          tcp-idle-timeout 1; tcp-max-queries 2; tcp-clients 3
+         tcp-clients-per-address 3
          identity "ns-test"; version "v-test"; udp-size 600
          pidfile run/dnsd.pid
 zone:    example.test; file zones/example.test.zone

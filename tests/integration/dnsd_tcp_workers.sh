@@ -10,7 +10,7 @@ dnsd_setup dnsd_tcp_workers
 
 mkdir -p "$TMP/zones"
 dnsd_zone "$TMP/zones/example.test.zone" 1
-dnsd_conf "tcp-clients 20; tcp-idle-timeout 60"
+dnsd_conf "tcp-clients 20; tcp-clients-per-address 20; tcp-idle-timeout 60"
 dnsd_start -w 2
 expect_match "2 workers" "$(cat "$TMP/log")" "with 2 workers"
 

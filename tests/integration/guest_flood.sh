@@ -25,7 +25,8 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$ECHO_LOG"; exit 1; }
 
 start_echo "$SPT" --mem=32 --net:service0=$TAP "$IMG" --ipv4=$IP4/24 \
-    --ipv6=$IP6/64 --tcp-clients=8 --tcp-idle-timeout=2
+    --ipv6=$IP6/64 --tcp-clients=8 --tcp-clients-per-address=8 \
+    --tcp-idle-timeout=2
 # The guest's MAC, for the raw frames: learnt by the namespace's ARP.
 for _ in $(seq 20); do
     nsx ping -c1 -W1 $IP4 >/dev/null 2>&1 && break

@@ -146,7 +146,8 @@ done
 # as tests/integration/guest_unix.sh checks them on host sockets.
 echo "== spt: TCP limits"
 start_echo "$SPT" --mem=32 --net:service0=$TAP "$IMG.spt" --ipv4=$IP4/24 \
-    --tcp-clients=2 --tcp-idle-timeout=1 --tcp-max-queries=2
+    --tcp-clients=2 --tcp-clients-per-address=2 --tcp-idle-timeout=1 \
+    --tcp-max-queries=2
 nsx /usr/bin/python3 "$TIBRA_SRC/tests/integration/tcplimits.py" $IP4 53 ||
     fail "TCP limits"
 term_echo

@@ -237,6 +237,7 @@ static const char *const expect[][2] = {
     {"listen", "ADDR@PORT (IPv4 or IPv6, port 1-65535)"},
     {"metrics", "ADDR@PORT (IPv4 or IPv6, port 1-65535) or off"},
     {"tcp-clients", "a number 1-1000000"},
+    {"tcp-clients-per-address", "a number 1-1000000"},
     {"tcp-idle-timeout", "seconds 1-86400"},
     {"tcp-max-queries", "a number 0-1000000000 (0: no limit)"},
     {"udp-size", "bytes 512-65535"},
@@ -311,6 +312,12 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         if (!num(w, 1, 1000000, &x))
             return 0;
         c->tcp_clients = (uint32_t)x;
+        return 1;
+    }
+    if (key_is(w, "tcp-clients-per-address")) {
+        if (!num(w, 1, 1000000, &x))
+            return 0;
+        c->tcp_per_addr = (uint32_t)x;
         return 1;
     }
     if (key_is(w, "tcp-idle-timeout")) {

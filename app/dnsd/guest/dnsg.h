@@ -52,6 +52,7 @@ struct dnsg_conf {
     bool has_metrics;
 
     uint32_t tcp_clients;
+    uint32_t tcp_per_addr; /* per IPv4 address or IPv6 /64; 0: default */
     uint32_t tcp_idle_s;
     uint32_t tcp_max_queries; /* 0: no limit */
     uint16_t udp_size;
@@ -132,6 +133,7 @@ void dnsg_stack_describe(const struct dnsg_conf *c, char *buf, size_t cap);
 /* One TCP session slot: a dns_tcp and its buffers. */
 struct dnsg_sess {
     struct dns_tcp t;
+    struct tb_addr peer; /* counted in dnsg.tcplim */
     int ep; /* -1: free */
     uint32_t next_free;
     uint8_t rbuf[DNS_TCP_RBUF];
@@ -159,6 +161,12 @@ struct dnsg {
      * (open addressing, (mapcap) a power of two >= 2 * nsess). */
     struct dnsg_sess *sess;
     uint32_t nsess, free_head, used;
+    /* Sessions per client address: set (tcp_per_addr) (0: no limit) and
+     * (tcplim_seed) before dnsg_init(); a session's peer is kept in
+     * (peer) of its slot to give its count back on close. */
+    struct dns_tcplim tcplim;
+    uint32_t tcp_per_addr;
+    uint64_t tcplim_seed;
     uint32_t *map;
     uint32_t mapcap;
     uint64_t next_expire; /* no session expires before this */
@@ -194,7 +202,8 @@ size_t dnsg_sess_cost(void);
 
 /*
  * Sets (g)'s pools up from (a) for (nsess) sessions and (resp_cap)-byte
- * UDP responses.  Returns 0 or TB_ENOMEM.
+ * UDP responses, and the table of sessions per address when
+ * (g->tcp_per_addr) is set.  Returns 0 or TB_ENOMEM.
  */
 int dnsg_init(struct dnsg *g, uint32_t nsess, size_t resp_cap,
               const struct tb_alloc *a);

@@ -367,6 +367,13 @@ int tb_app_main(const struct tb_start_info *si)
     /* The estimate was an upper bound: fit the sessions to what is left. */
     size_t left = bump_left(&bp) > udp + 4096 ? bump_left(&bp) - udp - 4096 : 0;
     nsess = (uint32_t)TB_MIN((size_t)nsess, left / dnsg_sess_cost());
+    g.tcp_per_addr =
+        c.tcp_per_addr ? c.tcp_per_addr : dns_tcplim_default(c.tcp_clients);
+    if ((rc = tb_entropy(&g.tcplim_seed, sizeof(g.tcplim_seed))) != 0) {
+        dnsg_say("dnsd: no entropy for the TCP address table: %s",
+                 tb_strerror(rc));
+        return 1;
+    }
     if (nsess == 0 || dnsg_init(&g, nsess, resp_cap, &a) != 0) {
         dnsg_say("dnsd: not enough memory for the TCP sessions");
         return 1;

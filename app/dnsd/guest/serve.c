@@ -28,7 +28,9 @@
 
 size_t dnsg_sess_cost(void)
 {
-    return sizeof(struct dnsg_sess) + 2 * sizeof(uint32_t);
+    /* The per-address table has fewer than 4 * nsess 16-byte entries
+     * (at least 16: within main.c's slack). */
+    return sizeof(struct dnsg_sess) + 2 * sizeof(uint32_t) + 64;
 }
 
 static uint32_t pow2_at_least(uint32_t n)
@@ -49,6 +51,10 @@ int dnsg_init(struct dnsg *g, uint32_t nsess, size_t resp_cap,
     g->mapcap = pow2_at_least(2 * nsess);
     g->map = tb_alloc(a, g->mapcap * sizeof(*g->map));
     if (g->resp == NULL || (nsess && g->sess == NULL) || g->map == NULL)
+        return TB_ENOMEM;
+    if (g->tcp_per_addr != 0 && nsess != 0 &&
+        dns_tcplim_init(&g->tcplim, nsess, g->tcp_per_addr, g->tcplim_seed,
+                        a) != 0)
         return TB_ENOMEM;
     for (uint32_t i = 0; i < nsess; i++) {
         g->sess[i].ep = -1;
@@ -111,6 +117,7 @@ static void sess_close(struct dnsg *g, struct dnsg_sess *x)
     uint32_t k = (uint32_t)(x - g->sess);
 
     tb_tcp_close(g->s, x->ep);
+    dns_tcplim_close(&g->tcplim, &x->peer);
     map_del(g, x->ep);
     x->ep = -1;
     x->next_free = g->free_head;
@@ -180,11 +187,16 @@ static void accept_all(struct dnsg *g, int lep, uint64_t now)
             tb_tcp_close(g->s, ep);
             continue;
         }
+        if (!dns_tcplim_open(&g->tcplim, &peer, &g->srv.st)) {
+            tb_tcp_close(g->s, ep); /* that address has its share */
+            continue;
+        }
         uint32_t i = g->free_head;
         struct dnsg_sess *x = &g->sess[i];
         g->free_head = x->next_free;
         g->used++;
         x->ep = ep;
+        x->peer = peer;
         map_add(g, ep, i);
         dns_tcp_open(&x->t, &g->srv, &peer, x->rbuf, x->wbuf, now);
         /* A new session's deadline is the latest of all (it starts

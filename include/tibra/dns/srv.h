@@ -62,6 +62,8 @@ struct dns_srv_stats {
     /* TCP connections */
     uint64_t tcp_open; /* sessions opened (accepted) */
     uint64_t tcp_refused; /* not accepted: connection limit (driver) */
+    uint64_t tcp_refused_addr; /* not accepted: that address's limit
+                                  (dns_tcplim_open) */
     uint64_t tcp_idle; /* closed by the idle timeout */
     uint64_t tcp_limit; /* closed after tcp_max_queries answers */
     /* response rate limiting (UDP only) */
@@ -245,6 +247,73 @@ TB_API enum dns_rrl_cat dns_rrl_category(const uint8_t *resp, size_t len);
 TB_API size_t dns_rrl_apply(struct dns_rrl *r, const struct tb_addr *peer,
                             uint8_t *resp, size_t len, uint64_t now,
                             struct dns_srv_stats *st);
+
+/* ---- TCP connections per client address (lib/dns/tcplim.c) -------------
+ *
+ * A table of open connections per client (the IPv4 address, the /64 of
+ * an IPv6 address), so that one client cannot hold every TCP slot.  A
+ * driver calls dns_tcplim_open() when it accepts a connection it has a
+ * slot for (refusing it when that returns false) and dns_tcplim_close()
+ * with the same address when it closes it.  The table is sized once for
+ * the connections the driver can hold, allocated at init; open and close
+ * cost one keyed hash and a short probe, no allocation.  No locking:
+ * drivers with several threads share one table under their own lock.
+ */
+/* The default limit per address for (clients) TCP clients: an eighth,
+ * rounded up, so that it takes eight addresses to fill the pool, while a
+ * busy resolver falling back to TCP still gets many connections. */
+static inline uint32_t dns_tcplim_default(uint32_t clients)
+{
+    return clients / 8 + (clients % 8 != 0);
+}
+
+struct dns_tcplim_entry;
+
+/* A table: caller-placed, fields private. */
+struct dns_tcplim {
+    /* private */
+    struct dns_tcplim_entry *tab;
+    uint32_t mask; /* entries - 1 */
+    uint32_t used; /* keys present */
+    uint32_t per_addr;
+    uint64_t seed;
+    const struct tb_alloc *a;
+};
+
+/* Bytes dns_tcplim_init() takes from its allocator for (clients). */
+TB_API size_t dns_tcplim_memory(uint32_t clients);
+
+/*
+ * Sets table (l) up for a driver holding at most (clients) connections
+ * at once, each address (IPv4) or /64 (IPv6) allowed (per_addr) of them,
+ * with (seed) (a secret) keying its hash and its entries from (a) (kept
+ * for dns_tcplim_free()).  Returns 0, TB_EINVAL (clients or per_addr 0),
+ * TB_ENOMEM.
+ */
+TB_API int dns_tcplim_init(struct dns_tcplim *l, uint32_t clients,
+                           uint32_t per_addr, uint64_t seed,
+                           const struct tb_alloc *a);
+
+/* Returns (l)'s entries to its allocator. */
+TB_API void dns_tcplim_free(struct dns_tcplim *l);
+
+/*
+ * A connection from (peer) is being accepted: returns true and counts it,
+ * or false (counted in st->tcp_refused_addr) when (peer) already has
+ * per_addr open; the driver MUST then close it.  A NULL (peer) or one
+ * without an address, and any peer of a table that was never set up, is
+ * always allowed and not counted.  The driver MUST NOT open more
+ * connections than the (clients) given to dns_tcplim_init().
+ */
+TB_API bool dns_tcplim_open(struct dns_tcplim *l, const struct tb_addr *peer,
+                            struct dns_srv_stats *st);
+
+/* A connection dns_tcplim_open() allowed from (peer) was closed. */
+TB_API void dns_tcplim_close(struct dns_tcplim *l, const struct tb_addr *peer);
+
+/* Connections counted open from (peer)'s address (tests, diagnostics). */
+TB_API uint32_t dns_tcplim_count(const struct dns_tcplim *l,
+                                 const struct tb_addr *peer);
 
 /* ---- DNS Cookies (lib/dns/cookie.c) -----------------------------------
  *
