@@ -1,9 +1,13 @@
 #!/bin/bash
 # xfr_in.sh -- tibra-dnsd as a secondary (issue 10, lib/dns/xfrin.c):
-#   Knot primary:  initial AXFR; a change + NOTIFY -> IXFR (Knot keeps a
-#                  journal: zonefile-load difference); the new data served
+#   Knot primary (TSIG hmac-sha256): a wrong secret -> nothing served
+#                  (SERVFAIL); initial AXFR; a change + NOTIFY -> IXFR (Knot
+#                  keeps a journal: zonefile-load difference); two changes
+#                  while tibra-dnsd is down -> restart serves the kept copy,
+#                  then one IXFR of two deltas; a stranger's NOTIFY REFUSED
 #   NSD primary:   initial AXFR; a change + NOTIFY -> the new data (NSD
-#                  4.6 has no IXFR out: it answers IXFR with the whole zone)
+#                  4.6 has no IXFR out: it answers IXFR with the whole zone);
+#                  tibra passes the zone on (allow-transfer, dig AXFR)
 #   fake primary (dnspython, xfr_fake.py): a broken zone (a record outside
 #                  the zone) with a newer serial leaves the old one
 #                  serving; a transfer stalled half-way, tibra-dnsd killed
@@ -130,6 +134,30 @@ expect "Knot: new record after IXFR" "$(q +short new.example.test A)" \
 expect_match "Knot: logged IXFR" "$(cat "$TMP/log")" "serial 2, .*\(IXFR\)"
 expect_match "Knot: NOTIFY answered" "$(cat "$TMP/knot/log")" \
     "notify, outgoing, remote 127.0.0.1@$PORT, serial 2"
+# Two changes while tibra-dnsd is down; restarted, it serves its kept copy
+# (serial 2) and catches up by one IXFR of two deltas (2 -> 3 -> 4).
+dnsd_stop
+dnsd_zone "$TMP/knot/example.test.zone" 3
+printf 'new A 192.0.2.77\nrec3 A 192.0.2.3\n' >>"$TMP/knot/example.test.zone"
+knotc -c "$TMP/knot/knot.conf" zone-reload example.test >/dev/null ||
+    fail "knotc zone-reload (3)"
+dnsd_zone "$TMP/knot/example.test.zone" 4
+printf 'rec3 A 192.0.2.3\nrec4 A 192.0.2.4\n' >>"$TMP/knot/example.test.zone"
+knotc -c "$TMP/knot/knot.conf" zone-reload example.test >/dev/null ||
+    fail "knotc zone-reload (4)"
+wait_for "Knot at serial 4" sh -c \
+    "dig @127.0.0.1 -p $KPORT +short example.test SOA | grep -q ' 4 '"
+: >"$TMP/log"
+sec_start
+wait_for "IXFR 2 -> 4 after a restart" serial_is 4
+expect_match "restart: the kept copy served first" "$(cat "$TMP/log")" \
+    "serial 2 from .*example.test.zone, serving it"
+expect_match "restart: caught up by IXFR" "$(cat "$TMP/log")" \
+    "serial 4, .*\(IXFR\)"
+expect "after two deltas: rec3, rec4" \
+    "$(q +short rec3.example.test A) $(q +short rec4.example.test A)" \
+    "192.0.2.3 192.0.2.4"
+expect "after two deltas: new is gone" "$(q +short new.example.test A)" ""
 # A NOTIFY from a stranger (not the primary's address) is refused.
 rc=$(/usr/bin/python3 - "$PORT" <<'PY'
 import sys, dns.message, dns.query, dns.opcode, dns.rdatatype
