@@ -48,6 +48,8 @@ struct fake {
     const struct dns_tsig_keyring *kr;
     unsigned bad_queries;
     bool sign_last_only, unsigned_last;
+    bool spoof; /* a forged SOA answer from another port, first */
+    unsigned spoofed;
 };
 
 #define UNIX0 1700000000ull
@@ -275,7 +277,7 @@ static size_t fake_soa(struct fake *f, const uint8_t *q, size_t qlen,
 /* ---- the driver -------------------------------------------------------- */
 
 struct run {
-    unsigned zones, fresh, logs, closes, udp, tcp;
+    unsigned zones, fresh, logs, closes, udp, tcp, dead;
     size_t nrr;
     uint32_t serial;
     bool commit_ok;
@@ -309,7 +311,21 @@ static void step(struct dns_xfrin *x, struct fake *f, uint64_t now,
             uint8_t resp[1024];
             size_t n;
             r->udp++;
-            CHECK(io.peer->port == f->addr.port);
+            if (io.peer->port != f->addr.port) {
+                r->dead++; /* a primary that does not exist: lost */
+                break;
+            }
+            if (f->spoof) { /* an answer from another port first */
+                struct tb_addr o = f->addr;
+                o.port++;
+                n = fake_soa(f, io.out, io.out_len, resp);
+                dns_xfrin_udp_input(x, &o, resp, n, now);
+                f->soa_queries--;
+                /* ignored: still waiting for the answer (a transfer to
+                 * open would make the deadline now) */
+                CHECK(dns_xfrin_deadline(x) > now);
+                f->spoofed++;
+            }
             if (f->drop_udp > 0) {
                 f->drop_udp--;
                 break;
@@ -787,6 +803,32 @@ static void test_tsig(void)
     dns_tsig_key_wipe(&other);
 }
 
+/* Primary 1 never answers: after its tries the second one is asked;
+ * an answer from the right address but another port is ignored. */
+static void test_failover_and_spoof(void)
+{
+    struct dns_xfrin x;
+    struct fake f;
+    struct run r = {.commit_ok = true};
+    struct tb_addr p[2];
+    uint64_t t = 1 * S;
+
+    setup(&x, &f);
+    dns_xfrin_free(&x);
+    p[0] = f.addr;
+    p[0].port = 1; /* nobody */
+    p[1] = f.addr;
+    REQUIRE(dns_xfrin_init(&x, origin, p, 2, &conf, 5, &ta) == 0);
+    f.spoof = true;
+    for (int i = 0; i < 10 && r.zones == 0; i++, t += S)
+        step(&x, &f, t, &r);
+    CHECK_EQ(r.dead, 2); /* udp_tries to primary 1 */
+    CHECK_EQ(f.spoofed, 1);
+    CHECK_EQ(r.zones, 1);
+    CHECK_EQ(dns_xfrin_serial(&x), 1);
+    teardown(&x, &f);
+}
+
 int main(void)
 {
     RUN(test_axfr_every_cut);
@@ -800,5 +842,6 @@ int main(void)
     RUN(test_notify);
     RUN(test_srv_core);
     RUN(test_tsig);
+    RUN(test_failover_and_spoof);
     return check_done();
 }
