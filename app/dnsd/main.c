@@ -123,7 +123,7 @@ static const char usage_text[] =
 "FILES\n"
 "    SERVICE-FILE      the service: 'service:' (listen addresses, workers,\n"
 "                      TCP limits, chaos, identity, version, nsid,\n"
-"                      pidfile) and\n"
+"                      pidfile, RRL, DNS cookies) and\n"
 "                      one 'zone:' per zone.  Relative paths in it are\n"
 "                      relative to its own directory.\n"
 "    pidfile           written after the sockets are bound, removed at exit\n"
