@@ -29,6 +29,14 @@ DNSG_COMMON := app/dnsd/guest/main.c app/dnsd/guest/args.c \
 DNSG_GUEST_OBJ := $(DNSG_COMMON:%.c=$(G)/%.o) \
 	$(G)/app/dnsd/guest/stack_direct.o $(G)/lib/net/plat/netif.o
 DNSG_UNIX_OBJ := $(DNSG_COMMON:%.c=$(U)/%.o) $(U)/app/dnsd/guest/stack_sock.o
+# TSIG (--tsig-key): unix images are host processes and link Debian's
+# BearSSL (static, -l:libbearssl.a, so an image needs no libbearssl0);
+# spt/hvt guests, and a unix image for an architecture without BearSSL,
+# link tsig_none.c, which refuses keys (docs/DESIGN.md "tsig").
+DNSG_TSIG_A := $(firstword $(wildcard /usr/lib/$(ARCH)-linux-gnu/libbearssl.a))
+DNSG_TSIG_LIBS := $(if $(DNSG_TSIG_A),-l:libbearssl.a)
+DNSG_GUEST_OBJ += $(G)/app/dnsd/guest/tsig_none.o
+DNSG_UNIX_OBJ += $(U)/app/dnsd/guest/$(if $(DNSG_TSIG_A),tsig,tsig_none).o
 DNSG_SOCK_LIB := $(U)/platform/libtbsock.a
 
 ALL += $(DNSG_GUEST_OBJ) $(DNSG_UNIX_OBJ)
@@ -91,7 +99,7 @@ $(DNSG_UNIX): $(DNSG_UNIX_OBJ) $(DNSG_TB)-u.o $(DNSG_SOCK_LIB) \
 		$(U)/libtibra.a $$(PLAT_UNIX_LIB)
 	$(call msg,LD,$@)
 	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $(DNSG_UNIX_OBJ) $(DNSG_TB)-u.o \
-		$(DNSG_SOCK_LIB) $(U)/libtibra.a $(PLAT_UNIX_LIB)
+		$(DNSG_SOCK_LIB) $(U)/libtibra.a $(PLAT_UNIX_LIB) $(DNSG_TSIG_LIBS)
 # The socket stack is being written (mk/sock.mk): link once it is there.
 ifneq ($(wildcard $(SRCDIR)/mk/sock.mk),)
 CHECK_BUILD += $(DNSG_UNIX)

@@ -60,7 +60,8 @@ STAGE_APP_LINK := -Wl,--whole-archive app.a -Wl,--no-whole-archive
 STAGE_unix_FILES := $(STAGE_SOCK_U) $(U)/libtibra.a $(PLAT_UNIX_LIB)
 STAGE_unix_CC := $(TCC)
 STAGE_unix_LINK := $(HOST_LDFLAGS) $(STAGE_BUNDLE_LDFLAGS) -o @DEBUG@ \
-	@BUNDLE_O@ $(STAGE_APP_LINK) $(call stage_name,$(STAGE_unix_FILES))
+	@BUNDLE_O@ $(STAGE_APP_LINK) $(call stage_name,$(STAGE_unix_FILES)) \
+	$(DNSG_TSIG_LIBS)
 
 STAGE_spt_FILES := $(G)/libtibra.a $(PLAT_SPT_OBJ) $(PLAT_GUEST_RT)
 STAGE_spt_SCRIPT := $(PLAT_SPT_LD)

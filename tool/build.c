@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <tibra/bundle.h>
+#include <tibra/dns/tsig.h>
 #include <tibra/svc.h>
 #include <tibra/version.h>
 #include <tibra/zonefile.h>
@@ -66,17 +67,36 @@ static int make_args(const struct svc_conf *c, const char *file,
 
     svc_conf_init(&d, NULL);
     /* TSIG secrets never go into an image (nor its build record): the
-     * tool does not read secret-files.  Images cannot take keys at run
-     * time yet either (no BearSSL in guests: docs/DESIGN.md "TSIG"), so
-     * a service with keys is refused rather than built to answer BADKEY. */
-    if (c->nkeys != 0) {
+     * tool does not read secret-files.  A unix image takes its keys at
+     * run time (--tsig-key=NAME:ALG:BASE64); spt and hvt images cannot
+     * yet (no BearSSL in guests: docs/DESIGN.md "tsig"), so a service
+     * with keys is refused for them rather than built to answer BADKEY. */
+    if (c->nkeys != 0 && !unix_t) {
         fprintf(stderr,
-                "%s:%u: key %s: TSIG keys are not supported in unikernel "
-                "images yet (tibra-dnsd serves them); a secret is never put "
-                "into an image\n",
-                file, c->keys[0].line, c->keys[0].name);
+                "%s:%u: key %s: TSIG keys are not supported in %s images "
+                "yet (tibra-dnsd and unix images serve them)\n",
+                file, c->keys[0].line, c->keys[0].name, target);
         return -1;
     }
+    for (size_t i = 0; i < c->nkeys; i++)
+        fprintf(stderr,
+                "%s:%u: key %s: the secret is not put in the image: give it "
+                "--tsig-key=%s:%s:BASE64 at run time\n",
+                file, c->keys[i].line, c->keys[i].name, c->keys[i].name,
+                dns_tsig_alg_text((enum dns_tsig_alg)c->keys[i].alg));
+    /* An image's allow-transfer has no key: an entry that requires one
+     * would be served to the address without it. */
+    for (size_t i = 0; i < c->nzones; i++)
+        for (size_t k = 0; k < c->zones[i].nallow_xfr; k++)
+            if (c->zones[i].allow_xfr_key != NULL &&
+                c->zones[i].allow_xfr_key[k] != NULL) {
+                fprintf(stderr,
+                        "%s:%u: zone %s: allow-transfer ... key %s is not "
+                        "supported in images yet (tibra-dnsd serves it)\n",
+                        file, c->zones[i].allow_xfr[k].line, c->zones[i].name,
+                        c->zones[i].allow_xfr_key[k]);
+                return -1;
+            }
     sb_printf(a, "--name=%s", name);
     if (!unix_t) {
         const struct svc_addr *ad[] = {&c->address4, &c->gateway4, &c->address6,

@@ -57,6 +57,37 @@ static bool num(const struct word *w, uint64_t lo, uint64_t hi, uint64_t *out)
     return true;
 }
 
+/*
+ * --tsig-key=NAME:ALG:BASE64 (RFC 8945 key: its name, an algorithm as
+ * the service file names it, the secret in base64).  Returns 1, or 0 when
+ * any part is wrong or there are DNSG_TSIG_MAX keys already.
+ */
+static int tsig_key(const struct word *w, struct dnsg_conf *c)
+{
+    static const uint8_t root[1] = {0};
+    const char *v = w->val, *e = w->val + w->vlen, *c1, *c2;
+    enum dns_tsig_alg alg;
+    int n;
+
+    if (c->ntsig == DNSG_TSIG_MAX ||
+        (c1 = memchr(v, ':', (size_t)(e - v))) == NULL ||
+        (c2 = memchr(c1 + 1, ':', (size_t)(e - c1 - 1))) == NULL)
+        return 0;
+    if (c1 == v ||
+        dns_name_from_text(v, (size_t)(c1 - v), root, c->tsig[c->ntsig].name,
+                           &c->tsig[c->ntsig].name_len) != 0 ||
+        dns_tsig_alg_from_text(c1 + 1, (size_t)(c2 - c1 - 1), &alg) != 0)
+        return 0;
+    n = tb_base64_decode(c2 + 1, (size_t)(e - c2 - 1), c->tsig[c->ntsig].secret,
+                         DNSG_TSIG_SECRET_MAX);
+    if (n <= 0)
+        return 0;
+    c->tsig[c->ntsig].alg = (int)alg;
+    c->tsig[c->ntsig].secret_len = (size_t)n;
+    c->ntsig++;
+    return 1;
+}
+
 /* "on" or "off" into (*out).  Returns 1, or 0 for anything else. */
 static int onoff(const struct word *w, bool *out)
 {
@@ -257,6 +288,9 @@ static const char *const expect[][2] = {
     {"cookies", "on or off"},
     {"cookies-require", "on or off"},
     {"cookie-secret", "32 hex digits (16 bytes), on the command line only"},
+    {"tsig-key", "NAME:ALG:BASE64 (ALG hmac-sha256, hmac-sha384, "
+                 "hmac-sha512, hmac-sha224, hmac-sha1 or hmac-md5; a secret "
+                 "of 1 to 128 bytes), on the command line only, at most 4"},
 };
 
 /* Applies one word.  Returns 1 (done), 0 (bad value), -1 (unknown key). */
@@ -386,6 +420,8 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         return onoff(w, &c->cookies);
     if (key_is(w, "cookies-require"))
         return onoff(w, &c->cookies_require);
+    if (key_is(w, "tsig-key"))
+        return cmdline && tsig_key(w, c);
     if (key_is(w, "cookie-secret")) {
         /* A secret is given at run time, never baked into an image. */
         if (!cmdline || w->vlen != 2 * DNS_COOKIE_SECRET_LEN ||
@@ -437,6 +473,9 @@ int dnsg_args_apply(struct dnsg_conf *c, const char *s, size_t len,
         w.klen = eq ? (size_t)(eq - w.key) : w.len - 2;
         w.val = eq ? eq + 1 : w.p + w.len;
         w.vlen = (size_t)(w.p + w.len - w.val);
+        /* A secret is never shown: the key alone. */
+        if (key_is(&w, "tsig-key") || key_is(&w, "cookie-secret"))
+            show = (int)TB_MIN(w.klen + 3, 64u);
         int r = apply(c, &w, cmdline);
         if (r < 0) {
             snprintf(err, cap, "unknown argument '%.*s'%s", show, w.p, src);

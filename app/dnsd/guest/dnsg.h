@@ -24,9 +24,11 @@
 #include <tibra/dns/srv.h>
 #include <tibra/stack.h>
 
-#define DNSG_TEXT_MAX   255 /* identity, version, name, nsid (TXT limits) */
-#define DNSG_LISTEN_MAX 32
-#define DNSG_XFR_MAX    64 /* --allow-transfer words */
+#define DNSG_TEXT_MAX        255 /* identity, version, name, nsid (TXT limits) */
+#define DNSG_LISTEN_MAX      32
+#define DNSG_XFR_MAX         64 /* --allow-transfer words */
+#define DNSG_TSIG_MAX        4 /* --tsig-key words */
+#define DNSG_TSIG_SECRET_MAX 128 /* bytes (an HMAC block; BIND's are 32-64) */
 
 /* The service as the boot arguments describe it (args.c). */
 struct dnsg_conf {
@@ -71,9 +73,29 @@ struct dnsg_conf {
         struct dns_acl acl;
     } xfr[DNSG_XFR_MAX];
     unsigned nxfr;
+    /* TSIG keys: --tsig-key=NAME:ALG:BASE64, command line only (a secret
+     * never comes from an image); the secret is wiped once tsig.c has
+     * derived the key. */
+    struct {
+        uint8_t name[DNS_NAME_MAXLEN]; /* wire form */
+        size_t name_len;
+        int alg; /* enum dns_tsig_alg */
+        uint8_t secret[DNSG_TSIG_SECRET_MAX];
+        size_t secret_len;
+    } tsig[DNSG_TSIG_MAX];
+    unsigned ntsig;
     uint64_t memory; /* informative: what the service file declared */
     uint64_t time_s; /* tests: stop after this long (0: never) */
 };
+
+/*
+ * TSIG (tsig.c, linked into unix images; tsig_none.c elsewhere): makes
+ * the keys of (c) (wiping their secrets) and publishes them to (srv)
+ * with the wall clock's offset.  Returns 0 (also with no keys), or a TB_E*
+ * after saying why on the console (tsig_none.c: any key, since guests
+ * link no BearSSL yet).
+ */
+int dnsg_tsig_start(struct dnsg_conf *c, struct dns_srv *srv);
 
 /* Sets every field to tibra-dnsd's defaults (port 53, 1000 TCP clients,
  * 10 s idle, no query limit, udp-size 1232, chaos on). */

@@ -338,6 +338,8 @@ int tb_app_main(const struct tb_start_info *si)
         return 1;
     if (c.cookies && cookie_start(&c) != 0)
         return 1;
+    if (dnsg_tsig_start(&c, &g.srv) != 0)
+        return 1;
     if ((rc = xfr_start(&c, &a)) != 0) {
         dnsg_say("dnsd: allow-transfer: %s", tb_strerror(rc));
         return 1;
