@@ -36,6 +36,7 @@ const char deploy_text[] =
 "SYNOPSIS\n"
 "    tibra deploy systemd SERVICE-FILE [-o DIR] [--prefix PREFIX]\n"
 "                 [--image IMAGE] [--conf PATH] [--user USER] [--target T]\n"
+"                 [--manager BRIDGE [--group GROUP]]\n"
 "\n"
 "DESCRIPTION\n"
 "    Reads and checks the service file and writes, into DIR, the systemd\n"
@@ -73,6 +74,19 @@ const char deploy_text[] =
 "    USER is tibra-NAME unless --user says otherwise: a static user,\n"
 "    because the TAP device is made for it before the tender starts.\n"
 "\n"
+"    Targets spt and hvt through the manager (--manager BRIDGE):\n"
+"      tibra-NAME.service      oneshot, requires tibra-vmmd.service\n"
+"                              (deploy/vmmd/): ExecStartPre= 'tibra\n"
+"                              destroy NAME' (ignoring failure), then\n"
+"                              'tibra create NAME IMAGE --target T\n"
+"                              [--mem MiB] --net service0=BRIDGE\n"
+"                              --restart-on-fail'; ExecStop= destroys it.\n"
+"                              It runs as a dynamic user in group tibra\n"
+"                              (the daemon's socket group), with no\n"
+"                              capabilities and only AF_UNIX sockets;\n"
+"                              the daemon makes the TAP on BRIDGE and\n"
+"                              runs and restarts the tender.\n"
+"\n"
 "OPTIONS\n"
 "    -o DIR           write the files there (default: the current\n"
 "                     directory; created if missing)\n"
@@ -87,6 +101,10 @@ const char deploy_text[] =
 "                     serve it where it is\n"
 "    --user USER      the user the tender runs as (spt, hvt)\n"
 "    --target T       unix, spt or hvt instead of the service file's\n"
+"    --manager BRIDGE spt, hvt: a unit that runs the image through\n"
+"                     tibra-vmmd on BRIDGE instead of standalone units\n"
+"    --group GROUP    with --manager: the daemon's socket group\n"
+"                     (default tibra, as deploy/vmmd/ sets it up)\n"
 "\n"
 "    Paths are made absolute.  A path with characters a unit file\n"
 "    would have to quote (spaces, %, $, quotes) is refused, and a\n"
@@ -117,6 +135,8 @@ struct deploy {
     const char *svc; /* the service file */
     char *outdir, *prefix, *image, *conf, *user; /* absolute */
     const char *target; /* unix, spt, hvt */
+    const char *bridge; /* --manager BRIDGE: through tibra-vmmd */
+    const char *group; /* the daemon's socket group (--manager) */
     char *name;
     bool default_conf; /* conf is /etc/tibra/NAME.conf */
     struct svc_conf c;
@@ -429,6 +449,64 @@ static void unit_guest(const struct deploy *d, const char *tap)
     sb_free(&b);
 }
 
+/*
+ * Through the manager: the unit asks tibra-vmmd (deploy/vmmd/) to run the
+ * image, which makes the TAP on the bridge, runs the tender as its own
+ * unprivileged user and restarts it.  A oneshot unit: the unikernel is
+ * the daemon's child, not this unit's.  The daemon keeps its record and
+ * brings the unikernel back at its own start; this unit, started after
+ * it, replaces that record with its image (destroy, then create), so the
+ * unit file stays the one source of truth.
+ */
+static void unit_managed(const struct deploy *d)
+{
+    struct sbuf b = {0};
+    char *tibra = xasprintf("%s/bin/tibra", d->prefix);
+    char mem[32] = "";
+
+    need_safe("tibra", tibra);
+    need_safe("the image", d->image);
+    need_safe("--manager", d->bridge);
+    need_safe("--group", d->group);
+    warn_missing("tibra", tibra, "make install PREFIX=...");
+    warn_missing("image", d->image, "tibra build writes it");
+    warn_hidden("image", d->image);
+    if (d->c.memory != 0)
+        snprintf(mem, sizeof(mem), " --mem %llu",
+                 (unsigned long long)((d->c.memory + (1u << 20) - 1) >> 20));
+    sb_printf(&b,
+              "# tibra-%s.service -- written by tibra deploy systemd "
+              "--manager from %s\n"
+              "[Unit]\n"
+              "Description=Tibra DNS unikernel %s (%s, through tibra-vmmd)\n"
+              "Requires=tibra-vmmd.service\n"
+              "After=tibra-vmmd.service network.target\n"
+              "\n"
+              "[Service]\n"
+              "Type=oneshot\n"
+              "RemainAfterExit=yes\n"
+              "ExecStartPre=-%s destroy %s\n"
+              "ExecStart=%s create %s %s --target %s%s --net service0=%s "
+              "--restart-on-fail\n"
+              "ExecStop=%s destroy %s\n"
+              "DynamicUser=yes\n"
+              "SupplementaryGroups=%s\n"
+              "CapabilityBoundingSet=\n"
+              "RestrictAddressFamilies=AF_UNIX\n"
+              "MemoryDenyWriteExecute=yes\n"
+              "IPAddressDeny=any\n",
+              d->name, base_of(d->svc), d->name, d->target, tibra, d->name,
+              tibra, d->name, d->image, d->target, mem, d->bridge, tibra,
+              d->name, d->group);
+    hardening(&b, false);
+    sb_puts(&b, "\n[Install]\nWantedBy=multi-user.target\n");
+    char *unit = xasprintf("tibra-%s.service", d->name);
+    write_unit(d, unit, &b);
+    free(unit);
+    free(tibra);
+    sb_free(&b);
+}
+
 /* The commands that install the units, on stdout. */
 static void print_install(const struct deploy *d)
 {
@@ -457,7 +535,11 @@ static void print_install(const struct deploy *d)
         free(dir);
         free(sdir);
     }
-    if (guest)
+    if (guest && d->bridge != NULL)
+        printf("    # tibra-vmmd.service and its users: deploy/vmmd/ "
+               "(docs/deploy.md)\n"
+               "    systemctl enable --now tibra-vmmd.service\n");
+    else if (guest)
         printf("    install -m 0644 %s/tibra-%s.sysusers "
                "/etc/sysusers.d/tibra-%s.conf\n"
                "    systemd-sysusers /etc/sysusers.d/tibra-%s.conf\n"
@@ -513,6 +595,11 @@ static int deploy_systemd(struct deploy *d)
     if (mkdir_parents(xasprintf("%s/x", d->outdir)) != 0)
         err(TOOL_EXIT_TOOL, "cannot create %s", d->outdir);
 
+    if (d->bridge != NULL && !strcmp(d->target, "unix"))
+        errx(TOOL_EXIT_USAGE,
+             "%s: --manager is for targets spt and hvt (tibra-vmmd runs "
+             "unikernels; target unix is tibra-dnsd)",
+             d->svc);
     if (!strcmp(d->target, "unix")) {
         unit_unix(d);
     } else {
@@ -523,11 +610,15 @@ static int deploy_systemd(struct deploy *d)
             free(dir);
             free(sdir);
         }
-        if (d->user == NULL)
-            d->user = xasprintf("tibra-%s", d->name);
-        need_safe("--user", d->user);
-        unit_tap(d, tap);
-        unit_guest(d, tap);
+        if (d->bridge != NULL) {
+            unit_managed(d);
+        } else {
+            if (d->user == NULL)
+                d->user = xasprintf("tibra-%s", d->name);
+            need_safe("--user", d->user);
+            unit_tap(d, tap);
+            unit_guest(d, tap);
+        }
         free(tap);
     }
     print_install(d);
@@ -555,6 +646,10 @@ int cmd_deploy(int argc, char **argv)
             d.conf = abs_path(argv[++i]);
         } else if (i + 1 < argc && !strcmp(a, "--user")) {
             d.user = xstrdup(argv[++i]);
+        } else if (i + 1 < argc && !strcmp(a, "--manager")) {
+            d.bridge = argv[++i];
+        } else if (i + 1 < argc && !strcmp(a, "--group")) {
+            d.group = argv[++i];
         } else if (i + 1 < argc && !strcmp(a, "--target")) {
             d.target = argv[++i];
             if (strcmp(d.target, "unix") && strcmp(d.target, "spt") &&
@@ -581,6 +676,8 @@ int cmd_deploy(int argc, char **argv)
         d.outdir = abs_path(".");
     if (d.prefix == NULL)
         d.prefix = xstrdup("/usr/local");
+    if (d.group == NULL)
+        d.group = "tibra";
     int rc = deploy_systemd(&d);
     free(d.outdir);
     free(d.prefix);
