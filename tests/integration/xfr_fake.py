@@ -8,6 +8,9 @@
 #   stall   serial 22: the first message (with half.example.test), then
 #           nothing for 60 s, the connection held ("stalling" logged)
 #   silent  no answers at all
+#   grow    every SOA answer and transfer is one serial newer than the
+#           last (from 100, kept in STATE.serial), with 2000 records
+#           "vN.example.test TXT "version S"", for kill -9 tests
 # It logs to STATE.log and exits after 300 s in any case.
 import os
 import socket
@@ -73,6 +76,23 @@ def records(m):
 SERIAL = {"good": 20, "bad": 21, "stall": 22}
 
 
+def grow_serial(bump):
+    try:
+        with open(STATE + ".serial") as f:
+            n = int(f.read())
+    except (OSError, ValueError):
+        n = 100
+    if bump:
+        with open(STATE + ".serial.tmp", "w") as f:
+            f.write(str(n + 1))
+        os.rename(STATE + ".serial.tmp", STATE + ".serial")
+    return n + 1
+
+
+def serial_of(m, bump=False):
+    return grow_serial(bump) if m == "grow" else SERIAL.get(m, 20)
+
+
 class UDP(socketserver.BaseRequestHandler):
     def handle(self):
         data, sock = self.request
@@ -82,7 +102,7 @@ class UDP(socketserver.BaseRequestHandler):
         q = dns.message.from_wire(data)
         r = dns.message.make_response(q)
         r.flags |= dns.flags.AA
-        r.answer.append(soa(SERIAL.get(m, 20)))
+        r.answer.append(soa(serial_of(m)))
         sock.sendto(r.to_wire(), self.client_address)
 
 
@@ -104,15 +124,20 @@ class TCP(socketserver.BaseRequestHandler):
                 return
             data += chunk
         q = dns.message.from_wire(data)
-        serial = SERIAL.get(m, 20)
-        rrs = [soa(serial)] + records(m) + [soa(serial)]
+        serial = serial_of(m, bump=True)
+        rrs = [soa(serial)] + records(m)
+        if m == "grow":
+            rrs += [dns.rrset.from_text("v%d.%s" % (i, ORIGIN), 300, "IN",
+                                        "TXT", '"version %d"' % serial)
+                    for i in range(2000)]
+        rrs += [soa(serial)]
         log("transfer mode %s serial %d" % (m, serial))
-        for i in range(0, len(rrs), 8):
+        for i in range(0, len(rrs), 64 if m == "grow" else 8):
             r = dns.message.make_response(q)
             r.flags |= dns.flags.AA
             if i > 0:
                 r.question = []
-            r.answer = rrs[i:i + 8]
+            r.answer = rrs[i:i + (64 if m == "grow" else 8)]
             w = r.to_wire()
             try:
                 s.sendall(struct.pack(">H", len(w)) + w)

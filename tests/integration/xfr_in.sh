@@ -13,7 +13,10 @@
 #                  serving; a transfer stalled half-way, tibra-dnsd killed
 #                  with SIGKILL, restarted without any primary: it serves
 #                  the kept copy at once (old, complete); SOA expire 5 s
-#                  with the primary gone -> SERVFAIL
+#                  with the primary gone -> SERVFAIL; SIGHUP keeps it;
+#                  5 rounds of kill -9 at a random point while versions of
+#                  2000 stamped records stream in: each restart serves one
+#                  whole version
 # Everything on 127.0.0.1, ports picked free; every wait bounded; only
 # PIDs started here are stopped.
 TEST_NAME=xfr_in
@@ -258,7 +261,48 @@ wait_for "expiry" sh -c "dig @127.0.0.1 -p $PORT +time=2 +tries=1 \
 expect_match "expiry logged" "$(cat "$TMP/log")" "expired"
 echo good >"$TMP/fake.mode"
 wait_for "served again after a transfer" serial_is 20
+kill -HUP "$DNSD_PID" # a reload keeps what a secondary serves
+wait_for "SIGHUP reload done" grep -q "reload done" "$TMP/log"
+expect "after SIGHUP: still serial 20" \
+    "$(q +short example.test SOA | awk '{print $3}')" 20
 dnsd_stop
+
+# kill -9 at random points while new versions stream in (refresh 1 s,
+# every transfer one serial newer, 2000 records stamped with it); each
+# restart, primary silent, serves one whole version: the SOA's serial
+# on every record checked.
+consistent() { # every vN TXT says the SOA's serial
+    local s t
+    s=$(q +short example.test SOA | awk '{print $3}')
+    [ -n "$s" ] || return 1
+    for n in 0 777 1999; do
+        t=$(q +short "v$n.example.test" TXT)
+        [ "$t" = "\"version $s\"" ] || {
+            echo "v$n: '$t' with serial $s"
+            return 1
+        }
+    done
+    echo "$s"
+}
+# (expire at least 60 s here: a slow restart must not meet the expiry)
+sec_conf "$FPORT" "expire-min-interval 60; refresh-max-interval 1; retry-max-interval 1"
+for round in 1 2 3 4 5; do
+    echo grow >"$TMP/fake.mode"
+    sec_start
+    wait_for "round $round: a grown version" \
+        sh -c "dig @127.0.0.1 -p $PORT +short v0.example.test TXT | grep -q version"
+    sleep "$((RANDOM % 3)).$((RANDOM % 10))" # into a later transfer, or not
+    kill -KILL "$DNSD_PID"
+    wait "$DNSD_PID" 2>/dev/null
+    DNSD_PID=
+    echo silent >"$TMP/fake.mode"
+    sec_start
+    wait_for "round $round: serving after kill -9" \
+        sh -c "dig @127.0.0.1 -p $PORT +short v0.example.test TXT | grep -q version"
+    got=$(consistent) || fail "round $round: a mix of versions: $got"
+    echo "ok   kill -9 round $round: serial $got, whole"
+    dnsd_stop
+done
 
 # Images cannot be secondaries yet: tibra build says so, FILE:LINE.
 if [ -x "${TIBRA_HOST:-}/tibra" ]; then
