@@ -164,21 +164,31 @@ static int replace_file(const char *path, int (*fill)(int, const void *),
 static int fill_zone(int fd, const void *arg)
 {
     const struct dns_zone_src *z = arg;
-    char *buf = malloc(DNS_RDATA_TEXT_MAX + 2 * DNS_NAME_TEXT_MAX);
+    /* One record's text at most DNS_RDATA_TEXT_MAX + a name; lines are
+     * gathered and written 1 MiB at a time (one write per record would
+     * be a million system calls for a million records). */
+    size_t rec = DNS_RDATA_TEXT_MAX + 2 * DNS_NAME_TEXT_MAX;
+    size_t cap = rec + (1u << 20), len = 0;
+    char *buf = malloc(cap);
     int rc = 0;
 
     if (buf == NULL)
         return -1;
     for (size_t i = 0; i < z->nrr && rc == 0; i++) {
-        int n = dns_zone_rr_to_text(z, &z->rr[i], buf,
-                                    DNS_RDATA_TEXT_MAX + DNS_NAME_TEXT_MAX);
+        int n = dns_zone_rr_to_text(z, &z->rr[i], buf + len, rec);
         if (n < 0) {
             rc = -1;
             break;
         }
-        buf[n++] = '\n';
-        rc = write_all(fd, buf, (size_t)n);
+        len += (size_t)n;
+        buf[len++] = '\n';
+        if (len >= cap - rec) {
+            rc = write_all(fd, buf, len);
+            len = 0;
+        }
     }
+    if (rc == 0)
+        rc = write_all(fd, buf, len);
     free(buf);
     return rc;
 }
