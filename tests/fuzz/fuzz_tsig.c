@@ -10,6 +10,9 @@
  *      a message for dns_tsig_verify_response (a transfer stream)
  *   3  a query for the service core's signed path (dns_tsig_answer) over
  *      a small zone, UDP and TCP
+ *   4  a TCP stream into a service core with that key set and transfers
+ *      allowed (allow-transfer 127.0.0.0/8 with the key, 192.0.2.0/24
+ *      without): signed AXFR/IXFR requests verified, streams signed
  *
  * The second byte moves the fake clock by (b - 128) * 4 seconds from the
  * vectors' time.  Invariants: nothing is read or written outside the
@@ -24,6 +27,7 @@
 #include <string.h>
 #include "../unit/test_auth_util.h"
 #include <tibra/dns/auth.h>
+#include <tibra/dns/srv.h>
 #include <tibra/dns/tsig.h>
 #include <tibra/dns/wire.h>
 
@@ -40,6 +44,11 @@ static const char *const zone[] = {
     "ns1 3600 A 192.0.2.53", "www 3600 A 192.0.2.80", NULL};
 
 static struct dns_zoneset *zs;
+static struct dns_srv_conf sconf;
+static struct dns_acl acl[2];
+static struct dns_xfr_zone xz;
+static struct dns_xfr_conf xc;
+static uint8_t *rbuf, *wbuf;
 static struct dns_tsig_key key;
 static struct dns_tsig_keyring kr;
 
@@ -48,8 +57,23 @@ static void init(void)
     static const uint8_t name[] = "\x08tsig-key";
     uint8_t secret[32];
     size_t len;
-    uint8_t *blob = ta_zone("example.com.", zone, &len);
-    const void *b[1] = {blob};
+    uint8_t *blob, o[DNS_NAME_MAXLEN];
+    struct dns_zone_src z;
+    struct tb_buf out;
+    const void *b[1];
+
+    /* The zone with its records section, for transfers. */
+    ta_name("example.com.", NULL, o);
+    dns_zone_src_init(&z, o, &ta);
+    for (size_t i = 0; zone[i] != NULL; i++)
+        ta_rr(&z, zone[i]);
+    tb_buf_init(&out, &ta);
+    if (dns_zone_compile_flags(&z, &out, NULL, DNS_ZONE_COMPILE_RECORDS) != 0)
+        abort();
+    dns_zone_src_free(&z);
+    blob = out.data;
+    len = out.len;
+    b[0] = blob;
 
     for (int i = 0; i < 32; i++)
         secret[i] = (uint8_t)i;
@@ -58,6 +82,18 @@ static void init(void)
                           secret, sizeof(secret)) != 0)
         abort();
     dns_tsig_keyring_init(&kr, &key, 1);
+    acl[0] = (struct dns_acl){.addr = {.af = TB_AF_INET, .ip = {127}},
+                              .plen = 8,
+                              .key = key.name};
+    acl[1] = (struct dns_acl){.addr = {.af = TB_AF_INET, .ip = {192, 0, 2}},
+                              .plen = 24};
+    memcpy(xz.origin, o, sizeof(o));
+    xz.allow = acl;
+    xz.nallow = 2;
+    xc.zones = &xz;
+    xc.n = 1;
+    rbuf = malloc(DNS_TCP_RBUF);
+    wbuf = malloc(DNS_TCP_WBUF);
     /* blob and zs live for the process: libFuzzer never returns */
 }
 
@@ -143,6 +179,51 @@ static void answer(const uint8_t *p, size_t n, uint64_t now)
     }
 }
 
+/* A TCP session of a service core with keys and transfers: the input is
+ * the stream (framed queries), read in one go, then drained; every
+ * output frame parses. */
+static void session(const uint8_t *p, size_t n, uint64_t now_s, bool doc)
+{
+    struct dns_srv s;
+    struct dns_tcp t;
+    struct tb_addr peer = {.af = TB_AF_INET, .port = 5000};
+    uint8_t *in;
+    const uint8_t *out;
+    size_t room, k;
+
+    peer.ip[0] = doc ? 192 : 127;
+    peer.ip[1] = doc ? 0 : 0;
+    peer.ip[2] = doc ? 2 : 0;
+    peer.ip[3] = 1;
+    dns_srv_init(&s, zs, &sconf);
+    s.keys = &kr;
+    s.xfr = &xc;
+    s.wall_off_ns = (int64_t)(now_s * 1000000000ull) - 1000000000;
+    dns_tcp_open(&t, &s, &peer, rbuf, wbuf, 1000000000);
+    for (int round = 0; round < 64 && !dns_tcp_done(&t); round++) {
+        if ((room = dns_tcp_rspace(&t, &in)) > 0 && n > 0) {
+            k = room < n ? room : n;
+            memcpy(in, p, k);
+            p += k;
+            n -= k;
+            dns_tcp_received(&t, k, 1000000000);
+        } else if (n == 0 && round > 0) {
+            dns_tcp_eof(&t, 1000000000);
+        }
+        while ((k = dns_tcp_output(&t, &out)) > 0) {
+            size_t off = 0;
+            struct dns_msg m;
+            while (k - off >= 2 && k - off - 2 >= tb_get16(out + off)) {
+                REQUIRE(dns_msg_parse(&m, out + off + 2, tb_get16(out + off)) ==
+                        0);
+                off += 2u + tb_get16(out + off);
+            }
+            REQUIRE(off == k); /* whole frames only */
+            dns_tcp_sent(&t, k, 1000000000);
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -156,7 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2)
         return 0;
     now = T0 + (uint64_t)((int64_t)data[1] - 128) * 4;
-    switch (data[0] & 3) {
+    switch (data[0] & 7) {
     case 0:
         base64(data + 2, size - 2);
         break;
@@ -165,6 +246,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     case 2:
         stream(data + 2, size - 2, now);
+        break;
+    case 4:
+    case 5:
+        session(data + 2, size - 2, now, data[0] & 1);
         break;
     default:
         answer(data + 2, size - 2, now);

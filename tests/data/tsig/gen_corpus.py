@@ -87,3 +87,37 @@ seed("b64-key", 0, 0, b"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
 seed("b64-lines", 0, 0, b" AAECAwQF\r\n BgcICQoL\tDA0ODw==\n")
 seed("b64-bad", 0, 0, b"AAE=CAwQ")
 seed("b64-long", 0, 0, b"QUFB" * 40)
+
+# Modes 4 and 5: TCP streams into a service core with transfers (mode 4
+# from 127.0.0.1, where the key is required; 5 from 192.0.2.1, where it
+# is not): signed AXFR and IXFR, unsigned, a wrong key; framed.
+import base64 as _b64
+import time as _time
+import dns.message
+import dns.rdatatype
+import dns.tsigkeyring
+
+_time.time = lambda: 1700000000
+_kr = dns.tsigkeyring.from_text({"tsig-key.": ("hmac-sha256", _b64.b64encode(bytes(range(32))).decode())})
+_bad = dns.tsigkeyring.from_text({"tsig-key.": ("hmac-sha256", _b64.b64encode(b"wrong").decode())})
+
+
+def _q(rdtype, keyring=None, serial=None):
+    q = dns.message.make_query("example.com.", rdtype)
+    q.id = 0x4242
+    if serial is not None:
+        q.authority.append(dns.rrset.from_text("example.com.", 0, "IN", "SOA",
+                                               "ns1.example.com. hostmaster.example.com. %d 1 1 1 1" % serial))
+    if keyring is not None:
+        q.use_tsig(keyring, keyname="tsig-key.")
+    return q.to_wire()
+
+
+import dns.rrset
+for mode in (4, 5):
+    seed("xfr%d-axfr-signed" % mode, mode, 128, frames(_q("AXFR", _kr)))
+    seed("xfr%d-ixfr-signed" % mode, mode, 128, frames(_q("IXFR", _kr, 1)))
+    seed("xfr%d-axfr-unsigned" % mode, mode, 128, frames(_q("AXFR")))
+    seed("xfr%d-axfr-badsig" % mode, mode, 128, frames(_q("AXFR", _bad)))
+    seed("xfr%d-axfr-badtime" % mode, mode, 255, frames(_q("AXFR", _kr)))
+    seed("xfr%d-two" % mode, mode, 128, frames(_q("AXFR", _kr), _q("SOA", _kr)))
