@@ -71,9 +71,13 @@ struct dnsd_xfrin {
 };
 
 static int kick_fd = -1;
-/* A key for a primary whose key did not load: with no sign/verify
- * functions, or an unknown secret, no answer of it verifies. */
+/* A key for a primary whose key did not load (cannot happen after
+ * dnsd_keys_load() succeeded; defensive): its zone gets no TSIG functions,
+ * so nothing of it verifies.  Never handed to BearSSL. */
 static struct dns_tsig_key no_key;
+
+_Static_assert(SVC_PRIMARIES_MAX <= DNS_XFRIN_PRIMARIES_MAX,
+               "svc primaries fit a struct dns_xfrin");
 
 void dnsd_xfrin_kick(void)
 {
@@ -643,6 +647,12 @@ int dnsd_xfrin_open(struct dnsd_xfrin **out, const struct svc_conf *c,
         s->xc.tsig_sign = dns_tsig_sign_request;
         s->xc.tsig_verify = dns_tsig_verify_response;
 #endif
+        for (unsigned k = 0; k < sz->nprimary; k++) {
+            if (s->xc.key[k] == &no_key) { /* fail closed, see no_key */
+                s->xc.tsig_sign = NULL;
+                s->xc.tsig_verify = NULL;
+            }
+        }
         s->xc.unix_offset_s =
             (int64_t)time(NULL) - (int64_t)(now / 1000000000ull);
         if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
