@@ -75,8 +75,6 @@
 
 #define SVC_KEYS_MAX 1024 /* key: statements (TSIG) */
 
-#define SVC_KEYS_MAX 1024 /* key: statements (TSIG) */
-
 enum svc_target { SVC_TARGET_UNIX = 0, SVC_TARGET_HVT, SVC_TARGET_SPT };
 enum svc_arch { SVC_ARCH_HOST = 0, SVC_ARCH_X86_64, SVC_ARCH_AARCH64 };
 
