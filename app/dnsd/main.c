@@ -111,6 +111,8 @@ static const char usage_text[] =
 "             published atomically; a zone whose file fails to load keeps\n"
 "             serving its previous version (the error is logged with\n"
 "             FILE:LINE).  The service file itself is not re-read.\n"
+"             Zones with a newer serial keep the difference for IXFR\n"
+"             and NOTIFY their 'notify' secondaries.\n"
 "    SIGTERM, SIGINT\n"
 "             Stop answering, close every socket, exit with status 0.\n"
 "\n"
