@@ -882,8 +882,8 @@ static void primary_item(struct parser *ps, struct svc_zone *z,
     if (!addr_port(ps, "primary", &t[1], &a))
         return;
     /* The key: statement may come later: check_zones() resolves it. */
-    if (n == 4 && (z->primary_key[z->nprimary] =
-                       dup_str(ps, t[3].p, t[3].len)) == NULL)
+    if (n == 4 &&
+        (z->primary_key[z->nprimary] = dup_str(ps, t[3].p, t[3].len)) == NULL)
         return;
     z->primary[z->nprimary++] = a;
 }
