@@ -919,19 +919,20 @@ static int tcplim_setup(struct dnsd_server *s, const struct svc_conf *c,
 }
 
 /*
- * Reads the cookie secret from (path): 32 hex digits (16 bytes), with
- * spaces and line breaks around them, as NSD's cookie-secret-file holds
- * one.  Opened without blocking and refused unless a regular file (a FIFO
- * would hang start-up).  Says what is wrong as FILE:LINE: message.
+ * Reads the cookie secrets from (path) (dns_cookie_secrets_parse(): 32 hex
+ * digits each, one a line; the first is active, the others accepted, for
+ * a rollover).  Opened without blocking and refused unless a regular file
+ * (a FIFO would hang start-up).  Says what is wrong as FILE:LINE: message.
+ * Returns the count of secrets in (out), or TB_EINVAL.
  */
-static int read_cookie_secret(const struct svc_conf *c, uint8_t *secret)
+static int read_cookie_secret(const struct svc_conf *c, uint8_t *out)
 {
     const char *path = c->cookie_secret_file;
-    char buf[256];
+    char buf[1024];
     struct stat st;
     ssize_t n;
-    size_t b = 0, e;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    unsigned line = 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), rc;
     const char *why = NULL;
 
     if (fd < 0 || fstat(fd, &st) != 0)
@@ -947,21 +948,20 @@ static int read_cookie_secret(const struct svc_conf *c, uint8_t *secret)
     }
     n = read(fd, buf, sizeof(buf));
     close(fd);
-    e = n > 0 ? (size_t)n : 0;
-    while (b < e && (buf[b] == ' ' || buf[b] == '\t' || buf[b] == '\n' ||
-                     buf[b] == '\r'))
-        b++;
-    while (e > b && (buf[e - 1] == ' ' || buf[e - 1] == '\t' ||
-                     buf[e - 1] == '\n' || buf[e - 1] == '\r'))
-        e--;
-    if (n < 0 || e - b != 2 * DNS_COOKIE_SECRET_LEN ||
-        tb_hex_decode(buf + b, e - b, secret, DNS_COOKIE_SECRET_LEN) !=
-            DNS_COOKIE_SECRET_LEN) {
-        dnsd_log("%s:1: cookie secret: want %d hex digits (%d bytes)", path,
-                 2 * DNS_COOKIE_SECRET_LEN, DNS_COOKIE_SECRET_LEN);
+    if (n < 0 || (size_t)n == sizeof(buf)) {
+        dnsd_log("%s:%u: cookie-secret-file %s: %s", c->path,
+                 c->cookie_secret_line, path,
+                 n < 0 ? strerror(errno) : "longer than 1024 bytes");
         return TB_EINVAL;
     }
-    return 0;
+    rc = dns_cookie_secrets_parse(buf, (size_t)n, out, &line);
+    if (rc == TB_ESPACE)
+        dnsd_log("%s:%u: more than %d cookie secrets", path, line,
+                 DNS_COOKIE_SECRETS_MAX);
+    else if (rc < 0)
+        dnsd_log("%s:%u: cookie secret: want %d hex digits (%d bytes)", path,
+                 line, 2 * DNS_COOKIE_SECRET_LEN, DNS_COOKIE_SECRET_LEN);
+    return rc < 0 ? TB_EINVAL : rc;
 }
 
 /*
@@ -973,17 +973,18 @@ static int read_cookie_secret(const struct svc_conf *c, uint8_t *secret)
  */
 static int cookie_setup(struct dnsd_server *s, const struct svc_conf *c)
 {
-    uint8_t secret[DNS_COOKIE_SECRET_LEN];
+    uint8_t secret[DNS_COOKIE_SECRETS_MAX * DNS_COOKIE_SECRET_LEN];
     struct timespec wall, mono;
     int64_t off;
+    int nsec = 1;
 
     if (!c->cookies)
         return 0;
     if (c->cookie_secret_file != NULL) {
-        if (read_cookie_secret(c, secret) != 0)
+        if ((nsec = read_cookie_secret(c, secret)) < 0)
             return TB_EINVAL;
-    } else if (getrandom(secret, sizeof(secret), 0) !=
-               (ssize_t)sizeof(secret)) {
+    } else if (getrandom(secret, DNS_COOKIE_SECRET_LEN, 0) !=
+               (ssize_t)DNS_COOKIE_SECRET_LEN) {
         dnsd_log("cookies: no random secret: %s", strerror(errno));
         return TB_EIO;
     }
@@ -992,11 +993,14 @@ static int cookie_setup(struct dnsd_server *s, const struct svc_conf *c)
     off = ((int64_t)wall.tv_sec - (int64_t)mono.tv_sec) * 1000000000 +
           ((int64_t)wall.tv_nsec - (int64_t)mono.tv_nsec);
     dns_cookie_init(&s->cookie, secret, off, c->cookies_require);
+    for (int i = 1; i < nsec; i++) /* earlier secrets, still accepted */
+        dns_cookie_accept(&s->cookie, secret + i * DNS_COOKIE_SECRET_LEN);
     memset(secret, 0, sizeof(secret));
     s->cookies = true;
-    dnsd_log("cookies: on, secret %s%s",
+    dnsd_log("cookies: on, secret %s%s%s",
              c->cookie_secret_file ? "from " : "random",
-             c->cookie_secret_file ? c->cookie_secret_file : "");
+             c->cookie_secret_file ? c->cookie_secret_file : "",
+             nsec > 1 ? " (and earlier ones accepted)" : "");
     if (c->cookies_require)
         dnsd_log("cookies: required over UDP (BADCOOKIE without one)");
     return 0;

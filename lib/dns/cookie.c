@@ -20,9 +20,51 @@ void dns_cookie_init(struct dns_cookie *c, const uint8_t *secret,
                      int64_t wall_off_ns, bool require)
 {
     memset(c, 0, sizeof(*c));
-    memcpy(c->secret, secret, DNS_COOKIE_SECRET_LEN);
+    memcpy(c->secret[0], secret, DNS_COOKIE_SECRET_LEN);
+    c->nsecrets = 1;
     c->wall_off_ns = wall_off_ns;
     c->require = require;
+}
+
+int dns_cookie_accept(struct dns_cookie *c, const uint8_t *secret)
+{
+    if (c->nsecrets >= DNS_COOKIE_SECRETS_MAX)
+        return TB_ESPACE;
+    memcpy(c->secret[c->nsecrets++], secret, DNS_COOKIE_SECRET_LEN);
+    return 0;
+}
+
+int dns_cookie_secrets_parse(const char *s, size_t len, uint8_t *out,
+                             unsigned *line)
+{
+    unsigned n = 0, ln = 1;
+    size_t i = 0;
+
+    while (i < len) {
+        size_t b;
+        if (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == ',' ||
+            s[i] == '\n') {
+            ln += s[i++] == '\n';
+            continue;
+        }
+        for (b = i; i < len && s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
+                    s[i] != ',' && s[i] != '\n';
+             i++)
+            ;
+        *line = ln;
+        if (n == DNS_COOKIE_SECRETS_MAX)
+            return TB_ESPACE;
+        if (i - b != 2 * DNS_COOKIE_SECRET_LEN ||
+            tb_hex_decode(s + b, i - b, out + n * DNS_COOKIE_SECRET_LEN,
+                          DNS_COOKIE_SECRET_LEN) != DNS_COOKIE_SECRET_LEN)
+            return TB_EMALF;
+        n++;
+    }
+    if (n == 0) {
+        *line = 1;
+        return TB_EMALF;
+    }
+    return (int)n;
 }
 
 /* The 8-byte hash of RFC 9018 4.4 into (hash): SipHash-2-4 over the
@@ -80,25 +122,31 @@ enum dns_cookie_res dns_cookie_check(const struct dns_cookie *c,
     memcpy(out, opt, DNS_COOKIE_CLIENT_LEN);
     if (len == DNS_COOKIE_CLIENT_LEN + DNS_COOKIE_SERVER_LEN &&
         sc[0] == DNS_COOKIE_VERSION) {
-        uint8_t h[8], diff = 0;
+        uint8_t h[8], diff = 1;
+        unsigned k;
         /* Serial arithmetic: the age is the signed 32-bit difference. */
         int32_t age = (int32_t)(t - tb_get32(sc + 4));
 
-        cookie_hash(c->secret, opt, sc, peer, h);
-        for (unsigned i = 0; i < 8; i++)
-            diff |= (uint8_t)(h[i] ^ sc[8 + i]);
+        /* The active secret, then those still accepted (a rollover). */
+        for (k = 0; k < c->nsecrets && diff != 0; k++) {
+            cookie_hash(c->secret[k], opt, sc, peer, h);
+            diff = 0;
+            for (unsigned i = 0; i < 8; i++)
+                diff |= (uint8_t)(h[i] ^ sc[8 + i]);
+        }
         if (diff != 0 || age > DNS_COOKIE_LIFETIME_S ||
             age < -DNS_COOKIE_SKEW_S) {
             r = DNS_COOKIE_INVALID;
-        } else if (age <= DNS_COOKIE_REFRESH_S) {
+        } else if (age <= DNS_COOKIE_REFRESH_S && k == 1) {
             memcpy(out + DNS_COOKIE_CLIENT_LEN, sc, DNS_COOKIE_SERVER_LEN);
             return DNS_COOKIE_VALID;
         } else {
-            r = DNS_COOKIE_VALID; /* valid, but time for a fresh one */
+            r = DNS_COOKIE_VALID; /* valid, but old or an earlier secret's:
+                                     a fresh one */
         }
     } else if (len != DNS_COOKIE_CLIENT_LEN) {
         r = DNS_COOKIE_INVALID; /* another length or version: not ours */
     }
-    dns_cookie_make(c->secret, opt, peer, t, out + DNS_COOKIE_CLIENT_LEN);
+    dns_cookie_make(c->secret[0], opt, peer, t, out + DNS_COOKIE_CLIENT_LEN);
     return r;
 }

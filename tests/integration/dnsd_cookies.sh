@@ -7,8 +7,9 @@
 #   - a COOKIE option of a bad length (2 bytes) gets FORMERR;
 #   - cookie-secret-file: a second server with the same secret accepts the
 #     first one's cookie (what an anycast set needs), one with another
-#     secret does not; a bad secret file or a FIFO is refused at start-up
-#     with FILE:LINE, without hanging;
+#     secret does not, one with a new secret and the old one after it (a
+#     rollover) accepts it and hands out a new-secret cookie; a bad secret
+#     file or a FIFO is refused at start-up with FILE:LINE, without hanging;
 #   - cookies-require: dig gets BADCOOKIE, retries with the cookie and is
 #     answered; TCP and queries without any COOKIE option are answered;
 #   - RRL (rrl-rate 5, loopback not exempt): 200 queries at once with a
@@ -88,12 +89,25 @@ out=$(q +cookie="$ck" www.example.test A)
 expect_match "another secret: answered" "$out" "^www\.example\.test\..*192\.0\.2\.10"
 dnsd_stop TERM
 expect_match "another secret: invalid" "$(cat "$TMP/log")" "new [0-9]+ valid 0 invalid 1 "
+# A rollover (RFC 9018 5): the new secret first, the old one still
+# accepted: the old cookie is valid, and answered with a new one.
+printf 'ffeeddccbbaa99887766554433221100\n00112233445566778899aabbccddeeff\n' \
+    >"$TMP/secret"
+dnsd_start
+expect_match "rollover: two secrets" "$(cat "$TMP/log")" "earlier ones accepted"
+out=$(q +cookie="$ck" www.example.test A)
+rck=$(printf '%s\n' "$out" | cookie_of)
+[ ${#rck} = 48 ] && [ "$rck" != "$ck" ] || fail "rollover: not a new cookie: '$rck'"
+out=$(q +cookie="$rck" www.example.test A)
+expect_match "rollover: the new cookie is echoed" "$out" "COOKIE: $rck \(good\)"
+dnsd_stop TERM
+expect_match "rollover: both valid" "$(cat "$TMP/log")" "new [0-9]+ valid 2 invalid 0 "
 # Bad secret files: refused at start-up with FILE:LINE, never hanging.
-printf '0011\n' >"$TMP/secret"
+printf 'ffeeddccbbaa99887766554433221100\n0011\n' >"$TMP/secret"
 timeout 10 "$DNSD" "$TMP/ns.conf" 2>"$TMP/err" >/dev/null
 rc=$?
 [ $rc != 0 ] && [ $rc != 124 ] || fail "a short secret: exit status $rc"
-expect_match "short secret" "$(cat "$TMP/err")" "secret:1: cookie secret: want 32 hex digits"
+expect_match "short secret" "$(cat "$TMP/err")" "secret:2: cookie secret: want 32 hex digits"
 rm -f "$TMP/secret"
 mkfifo "$TMP/secret"
 timeout 10 "$DNSD" "$TMP/ns.conf" 2>"$TMP/err" >/dev/null

@@ -6,6 +6,7 @@
 # 2-byte option gets FORMERR; --cookie-secret given at run time makes the
 # cookies tibra-dnsd makes with the same secret (one secret, both drivers);
 # --cookies-require=on: BADCOOKIE, then dig's retry is answered;
+# --cookie-secret=NEW,OLD accepts OLD's cookies (a rollover);
 # --cookie-secret is refused in a bad form; the counters at stop.
 . "$(dirname "$0")/dnsd.bash"
 dnsd_setup guest_cookies
@@ -84,6 +85,15 @@ guest_start --cookie-secret=$SECRET --cookies-require=on
 out=$(q +cookie="$tck" www.example.org A 2>&1)
 expect_match "tibra-dnsd's cookie: good at the guest" "$out" "COOKIE: $tck \(good\)"
 case $out in *BADCOOKIE*) fail "tibra-dnsd's cookie got BADCOOKIE" ;; esac
+guest_stop
+# A rollover: a new secret first, the old one accepted.
+guest_start --cookie-secret=ffeeddccbbaa99887766554433221100,$SECRET \
+    --cookies-require=on
+out=$(q +cookie="$tck" www.example.org A 2>&1)
+case $out in *BADCOOKIE*) fail "rollover: the old secret's cookie got BADCOOKIE" ;; esac
+rck=$(printf '%s\n' "$out" | cookie_of)
+[ ${#rck} = 48 ] && [ "$rck" != "$tck" ] || fail "rollover: not a new cookie: '$rck'"
+echo "ok   rollover: the old cookie accepted, a new one given"
 out=$(q +cookie=$CL www.example.org A 2>&1)
 expect_match "require: BADCOOKIE first" "$out" "BADCOOKIE, retrying"
 expect_match "require: then answered" "$out" "^www\.example\.org\..*192\.0\.2\.10"
@@ -92,6 +102,7 @@ expect_match "require: counted" "$(cat "$TMP/glog")" "valid [1-9][0-9]* .*badcoo
 
 # Refused forms: one line naming the argument, exit 1.
 for bad in --cookie-secret=0011 --cookie-secret=zz112233445566778899aabbccddeeff \
+    --cookie-secret=$SECRET,00 \
     --cookies=maybe; do
     out=$(timeout 20 "$IMG" --listen=127.0.0.1@"$PORT" "$bad" 2>&1)
     rc=$?

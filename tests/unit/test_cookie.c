@@ -173,6 +173,51 @@ static void test_rfc9018_vectors(void)
     CHECK_STR(h, "22681ab97d52c298010000005cf7c609a6bb79d16625507a");
 }
 
+/* RFC 9018 5 and A.4: a rollover.  The new secret active, the old one
+ * accepted: the old secret's cookie is valid and replaced by the new
+ * secret's (the RFC's A.4 response); parsing secrets from text. */
+static void test_rollover(void)
+{
+    uint8_t s[DNS_COOKIE_SECRETS_MAX * 16], x[16];
+    struct dns_cookie c;
+    unsigned line = 0;
+    char h[64];
+    const char *text = "  445536bcd2513298075a5d379663c962\n"
+                       "dd3bdf9344b678b185a6f5cb60fca715, \n";
+
+    REQUIRE(dns_cookie_secrets_parse(text, strlen(text), s, &line) == 2);
+    dns_cookie_init(&c, s, (int64_t)1559741961 * (int64_t)SEC, false);
+    CHECK_EQ(check_hex(&c, "2001:db8:220:1:59de:d0f4:8769:82b8", 0,
+                       "22681ab97d52c298010000005cf7c57926556bd0934c72f8", h),
+             DNS_COOKIE_INVALID); /* the old secret not accepted yet */
+    REQUIRE(dns_cookie_accept(&c, s + 16) == 0);
+    CHECK_EQ(check_hex(&c, "2001:db8:220:1:59de:d0f4:8769:82b8", 0,
+                       "22681ab97d52c298010000005cf7c57926556bd0934c72f8", h),
+             DNS_COOKIE_VALID);
+    CHECK_STR(h, "22681ab97d52c298010000005cf7c609a6bb79d16625507a");
+    /* A fresh cookie of the active secret is echoed. */
+    CHECK_EQ(check_hex(&c, "2001:db8:220:1:59de:d0f4:8769:82b8", 0,
+                       "22681ab97d52c298010000005cf7c609a6bb79d16625507a", h),
+             DNS_COOKIE_VALID);
+    CHECK_STR(h, "22681ab97d52c298010000005cf7c609a6bb79d16625507a");
+    memset(x, 7, sizeof(x));
+    CHECK_EQ(dns_cookie_accept(&c, x), 0);
+    CHECK_EQ(dns_cookie_accept(&c, x), 0);
+    CHECK_EQ(dns_cookie_accept(&c, x), TB_ESPACE);
+    /* Text errors name their line. */
+    CHECK_EQ(dns_cookie_secrets_parse("", 0, s, &line), TB_EMALF);
+    CHECK_EQ(line, 1);
+    text = "445536bcd2513298075a5d379663c962\n\n0011\n";
+    CHECK_EQ(dns_cookie_secrets_parse(text, strlen(text), s, &line), TB_EMALF);
+    CHECK_EQ(line, 3);
+    text = "445536bcd2513298075a5d379663c96g";
+    CHECK_EQ(dns_cookie_secrets_parse(text, strlen(text), s, &line), TB_EMALF);
+    text = "445536bcd2513298075a5d379663c962,445536bcd2513298075a5d379663c962,"
+           "445536bcd2513298075a5d379663c962,445536bcd2513298075a5d379663c962,"
+           "445536bcd2513298075a5d379663c962";
+    CHECK_EQ(dns_cookie_secrets_parse(text, strlen(text), s, &line), TB_ESPACE);
+}
+
 /* The lifetime: echoed up to 30 min, refreshed to 60 min, invalid after;
  * up to 5 min from the future; serial arithmetic across 2^32. */
 static void test_window(void)
@@ -625,6 +670,7 @@ int main(void)
     RUN(test_siphash_vectors);
     RUN(test_siphash_libsodium);
     RUN(test_rfc9018_vectors);
+    RUN(test_rollover);
     RUN(test_window);
     RUN(test_lengths);
     RUN(test_srv_udp);

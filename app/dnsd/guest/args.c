@@ -287,7 +287,8 @@ static const char *const expect[][2] = {
     {"time", "seconds 0-31536000"},
     {"cookies", "on or off"},
     {"cookies-require", "on or off"},
-    {"cookie-secret", "32 hex digits (16 bytes), on the command line only"},
+    {"cookie-secret", "32 hex digits (16 bytes), or up to 4 of them "
+                      "separated by commas, on the command line only"},
     {"tsig-key", "NAME:ALG:BASE64 (ALG hmac-sha256, hmac-sha384, "
                  "hmac-sha512, hmac-sha224, hmac-sha1 or hmac-md5; a secret "
                  "of 1 to 128 bytes), on the command line only, at most 4"},
@@ -423,12 +424,14 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
     if (key_is(w, "tsig-key"))
         return cmdline && tsig_key(w, c);
     if (key_is(w, "cookie-secret")) {
-        /* A secret is given at run time, never baked into an image. */
-        if (!cmdline || w->vlen != 2 * DNS_COOKIE_SECRET_LEN ||
-            tb_hex_decode(w->val, w->vlen, c->cookie_secret,
-                          DNS_COOKIE_SECRET_LEN) != DNS_COOKIE_SECRET_LEN)
+        /* Secrets are given at run time, never baked into an image. */
+        unsigned line;
+        int n = cmdline ? dns_cookie_secrets_parse(w->val, w->vlen,
+                                                   c->cookie_secret, &line)
+                        : TB_EINVAL;
+        if (n < 0)
             return 0;
-        c->has_cookie_secret = true;
+        c->ncookie_secrets = (unsigned)n;
         return 1;
     }
     if (key_is(w, "time")) {

@@ -61,9 +61,10 @@ struct dnsg_conf {
     struct dns_rrl_conf rrl; /* rate 0: off */
     bool cookies; /* DNS Cookies (RFC 7873); default on */
     bool cookies_require; /* BADCOOKIE over UDP without a valid cookie */
-    bool has_cookie_secret; /* --cookie-secret given (command line only);
-                               else random at boot */
-    uint8_t cookie_secret[DNS_COOKIE_SECRET_LEN];
+    unsigned ncookie_secrets; /* --cookie-secret given (command line only):
+                                 the first active, the others accepted;
+                                 0: a random one at boot */
+    uint8_t cookie_secret[DNS_COOKIE_SECRETS_MAX * DNS_COOKIE_SECRET_LEN];
     bool chaos;
     /* allow-transfer, per zone: the zone's name as written (a span of
      * the argument text, which lives as long as the app) and a prefix */

@@ -220,18 +220,21 @@ static int cookie_start(struct dnsg_conf *c)
 {
     int rc;
 
-    if (!c->has_cookie_secret &&
-        (rc = tb_entropy(c->cookie_secret, sizeof(c->cookie_secret))) != 0) {
+    if (c->ncookie_secrets == 0 &&
+        (rc = tb_entropy(c->cookie_secret, DNS_COOKIE_SECRET_LEN)) != 0) {
         dnsg_say("dnsd: no entropy for the cookie secret: %s", tb_strerror(rc));
         return rc;
     }
     dns_cookie_init(&g.cookie, c->cookie_secret,
                     (int64_t)(tb_clock_wall() - tb_clock_monotonic()),
                     c->cookies_require);
+    for (unsigned i = 1; i < c->ncookie_secrets; i++) /* still accepted */
+        dns_cookie_accept(&g.cookie,
+                          c->cookie_secret + i * DNS_COOKIE_SECRET_LEN);
     memset(c->cookie_secret, 0, sizeof(c->cookie_secret));
     g.srv.cookie = &g.cookie;
     dnsg_say("dnsd: cookies on, secret %s%s",
-             c->has_cookie_secret ? "given" : "random",
+             c->ncookie_secrets ? "given" : "random",
              c->cookies_require ? ", required over UDP" : "");
     return 0;
 }

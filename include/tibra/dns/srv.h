@@ -329,15 +329,16 @@ TB_API uint32_t dns_tcplim_count(const struct dns_tcplim *l,
  * rate-limited (RRL) and never gets BADCOOKIE.  The answer engine does the
  * protocol (dns_auth_answer_env(), auth.h); this is the cookie itself.
  */
-#define DNS_COOKIE_OPT        10 /* EDNS option code */
-#define DNS_COOKIE_CLIENT_LEN 8
-#define DNS_COOKIE_SERVER_LEN 16 /* RFC 9018's; RFC 7873 allows 8..32 */
-#define DNS_COOKIE_MAX_LEN    40 /* client + the longest server cookie */
-#define DNS_COOKIE_SECRET_LEN 16
-#define DNS_COOKIE_VERSION    1
-#define DNS_COOKIE_REFRESH_S  1800 /* RFC 9018 4.3: older: a fresh one */
-#define DNS_COOKIE_LIFETIME_S 3600 /* older: not valid */
-#define DNS_COOKIE_SKEW_S     300 /* from the future by more: not valid */
+#define DNS_COOKIE_OPT         10 /* EDNS option code */
+#define DNS_COOKIE_CLIENT_LEN  8
+#define DNS_COOKIE_SERVER_LEN  16 /* RFC 9018's; RFC 7873 allows 8..32 */
+#define DNS_COOKIE_MAX_LEN     40 /* client + the longest server cookie */
+#define DNS_COOKIE_SECRET_LEN  16
+#define DNS_COOKIE_SECRETS_MAX 4 /* the active one and 3 accepted */
+#define DNS_COOKIE_VERSION     1
+#define DNS_COOKIE_REFRESH_S   1800 /* RFC 9018 4.3: older: a fresh one */
+#define DNS_COOKIE_LIFETIME_S  3600 /* older: not valid */
+#define DNS_COOKIE_SKEW_S      300 /* from the future by more: not valid */
 
 /* What a query's COOKIE option is (dns_cookie_check()). */
 enum dns_cookie_res {
@@ -352,7 +353,9 @@ enum dns_cookie_res {
  * every thread; fields private. */
 struct dns_cookie {
     /* private */
-    uint8_t secret[DNS_COOKIE_SECRET_LEN];
+    uint8_t secret[DNS_COOKIE_SECRETS_MAX][DNS_COOKIE_SECRET_LEN]; /* [0]:
+                                                    active */
+    unsigned nsecrets;
     int64_t wall_off_ns; /* wall clock = monotonic (now) + this */
     bool require; /* BADCOOKIE to UDP queries without a valid one */
 };
@@ -369,6 +372,25 @@ TB_API void dns_cookie_init(struct dns_cookie *c, const uint8_t *secret,
                             int64_t wall_off_ns, bool require);
 
 /*
+ * Also accepts server cookies made with (secret) (16 bytes, copied), an
+ * earlier one during a rollover (RFC 9018 5): a cookie it made is valid
+ * and answered with a fresh cookie made with the active secret.  Returns
+ * 0, or TB_ESPACE when (c) holds DNS_COOKIE_SECRETS_MAX secrets already.
+ */
+TB_API int dns_cookie_accept(struct dns_cookie *c, const uint8_t *secret);
+
+/*
+ * Reads cookie secrets from text (s, len) (a secret file, a boot
+ * argument): 32 hex digits each, separated by spaces, tabs, line breaks
+ * or commas, into (out) (DNS_COOKIE_SECRETS_MAX * DNS_COOKIE_SECRET_LEN
+ * bytes), the first being the active one.  Returns their count (1 or
+ * more), or TB_EMALF (no secret, or one not of 32 hex digits: its line,
+ * from 1, in (*line)), TB_ESPACE (more than DNS_COOKIE_SECRETS_MAX).
+ */
+TB_API int dns_cookie_secrets_parse(const char *s, size_t len, uint8_t *out,
+                                    unsigned *line);
+
+/*
  * The RFC 9018 server cookie (out, DNS_COOKIE_SERVER_LEN bytes) for
  * client cookie (client, 8 bytes) from (peer) (IPv4 or IPv6) at wall time
  * (ts) (seconds) under (secret) (16 bytes).  Reserved bytes are zero.
@@ -383,8 +405,9 @@ TB_API void dns_cookie_make(const uint8_t *secret, const uint8_t *client,
  * DNS_COOKIE_MALFORMED writes the option data to send back into (out)
  * (DNS_COOKIE_CLIENT_LEN + DNS_COOKIE_SERVER_LEN bytes): the client
  * cookie and, for DNS_COOKIE_VALID, the server cookie echoed while it is
- * younger than DNS_COOKIE_REFRESH_S, else a fresh one.  Constant time in
- * the hash comparison.
+ * younger than DNS_COOKIE_REFRESH_S and made with the active secret, else
+ * a fresh one (made with the active secret).  Constant time in the hash
+ * comparison.
  */
 TB_API enum dns_cookie_res dns_cookie_check(const struct dns_cookie *c,
                                             const struct tb_addr *peer,
