@@ -66,7 +66,15 @@ static size_t secondary_servfail(struct dns_srv *s, uint8_t *resp, size_t len)
         DNS_OPCODE(tb_get16(resp + 2)) != DNS_OPCODE_QUERY ||
         tb_get16(resp + 4) != 1 ||
         dns_name_unpack(resp, len, DNS_HDR_LEN, name, &nlen, &next) != 0 ||
-        next + 4 > len || dns_xfrin_find(s->xfrin, s->nxfrin, name) == NULL)
+        next + 4 > len)
+        return len;
+    /* REFUSED for a transfer (allow-transfer) or another class is not
+     * about the zone being served: only a name outside every served
+     * zone gets REFUSED otherwise. */
+    uint16_t qtype = tb_get16(resp + next), qclass = tb_get16(resp + next + 2);
+    if (qtype == DNS_TYPE_AXFR || qtype == DNS_TYPE_IXFR ||
+        (qclass != DNS_CLASS_IN && qclass != DNS_CLASS_ANY) ||
+        dns_xfrin_find(s->xfrin, s->nxfrin, name) == NULL)
         return len;
     tb_put16(resp + 2, (uint16_t)((tb_get16(resp + 2) & ~(0xf | DNS_FLAG_AA)) |
                                   DNS_RCODE_SERVFAIL));

@@ -755,6 +755,30 @@ static void test_srv_core(void)
     CHECK(srv.notified);
     CHECK_EQ(dns_xfrin_deadline(&x), 0);
     dns_zoneset_free(zs, &ta);
+
+    /* Served: a refused AXFR (no allow-transfer) stays REFUSED, and so
+     * does a refused class; answers are the engine's. */
+    static const char *const lines[] = {
+        "@ 3600 SOA ns1 hostmaster 1 100 10 1000 60", "@ 3600 NS ns1",
+        "ns1 3600 A 192.0.2.1", NULL};
+    size_t blen;
+    uint8_t *blob = ta_zone("example.test.", lines, &blen);
+    const void *b = blob;
+    REQUIRE(dns_zoneset_build(&zs, &b, &blen, 1, NULL, &ta) == 0);
+    srv.zs = zs;
+    n = ta_query(q, "example.test.", DNS_TYPE_IXFR, DNS_CLASS_IN, -1, false);
+    size_t tl = dns_srv_udp(&srv, &f.addr, q, n, resp, sizeof(resp), 1);
+    CHECK(tl >= 12);
+    CHECK(DNS_RCODE(tb_get16(resp + 2)) != DNS_RCODE_SERVFAIL);
+    n = ta_query(q, "example.test.", DNS_TYPE_TXT, DNS_CLASS_CH, -1, false);
+    dns_srv_udp(&srv, &f.addr, q, n, resp, sizeof(resp), 1);
+    CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_REFUSED);
+    n = ta_query(q, "ns1.example.test.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
+    dns_srv_udp(&srv, &f.addr, q, n, resp, sizeof(resp), 1);
+    CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_NOERROR);
+    CHECK_EQ(tb_get16(resp + 6), 1);
+    dns_zoneset_free(zs, &ta);
+    free(blob);
     teardown(&x, &f);
 }
 
