@@ -127,6 +127,7 @@ struct dns_cache_stats {
     uint64_t bytes; /* bytes of the ring in use now (dead ones included) */
     uint64_t inserts, replaced, evicted, expired_evicted, refused_rank;
 };
+/* Copies the counters of (c) into (*st). */
 TB_API void dns_cache_stats(const struct dns_cache *c,
                             struct dns_cache_stats *st);
 
@@ -313,6 +314,8 @@ TB_API const struct tb_addr *dns_res_task_client(const struct dns_res_task *t,
 /* Returns (t) to its resolver's pool (any state). */
 TB_API void dns_res_task_free(struct dns_res_task *t);
 
+/* Copies the counters of (r) into (*st); the driver sums them if it runs
+ * several resolvers. */
 TB_API void dns_res_stats(const struct dns_res *r, struct dns_res_stats *st);
 
 #endif /* DNS_RES_H */
