@@ -36,7 +36,7 @@ const char deploy_text[] =
 "SYNOPSIS\n"
 "    tibra deploy systemd SERVICE-FILE [-o DIR] [--prefix PREFIX]\n"
 "                 [--image IMAGE] [--conf PATH] [--user USER] [--target T]\n"
-"                 [--manager BRIDGE [--group GROUP]]\n"
+"                 [--manager BRIDGE [--group GROUP]] [--ip PATH]\n"
 "\n"
 "DESCRIPTION\n"
 "    Reads and checks the service file and writes, into DIR, the systemd\n"
@@ -105,6 +105,9 @@ const char deploy_text[] =
 "                     tibra-vmmd on BRIDGE instead of standalone units\n"
 "    --group GROUP    with --manager: the daemon's socket group\n"
 "                     (default tibra, as deploy/vmmd/ sets it up)\n"
+"    --ip PATH        the ip(8) the TAP unit runs (default: the first of\n"
+"                     /usr/sbin/ip, /usr/bin/ip, /sbin/ip, /bin/ip; the\n"
+"                     NixOS module passes iproute2's)\n"
 "\n"
 "    Paths are made absolute.  A path with characters a unit file\n"
 "    would have to quote (spaces, %, $, quotes) is refused, and a\n"
@@ -137,6 +140,7 @@ struct deploy {
     const char *target; /* unix, spt, hvt */
     const char *bridge; /* --manager BRIDGE: through tibra-vmmd */
     const char *group; /* the daemon's socket group (--manager) */
+    const char *ip; /* --ip: the ip(8) the TAP unit runs, else found */
     char *name;
     bool default_conf; /* conf is /etc/tibra/NAME.conf */
     struct svc_conf c;
@@ -333,7 +337,7 @@ static char *find_ip(void)
 static void unit_tap(const struct deploy *d, const char *tap)
 {
     struct sbuf b = {0};
-    char *ip = find_ip();
+    char *ip = d->ip != NULL ? xstrdup(d->ip) : find_ip();
     char *h4 = host_side(&d->c.gateway4, &d->c.address4);
     char *h6 = host_side(&d->c.gateway6, &d->c.address6);
 
@@ -650,6 +654,9 @@ int cmd_deploy(int argc, char **argv)
             d.bridge = argv[++i];
         } else if (i + 1 < argc && !strcmp(a, "--group")) {
             d.group = argv[++i];
+        } else if (i + 1 < argc && !strcmp(a, "--ip")) {
+            d.ip = argv[++i];
+            need_safe("--ip", d.ip);
         } else if (i + 1 < argc && !strcmp(a, "--target")) {
             d.target = argv[++i];
             if (strcmp(d.target, "unix") && strcmp(d.target, "spt") &&
