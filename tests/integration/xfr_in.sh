@@ -8,6 +8,8 @@
 #   NSD primary:   initial AXFR; a change + NOTIFY -> the new data (NSD
 #                  4.6 has no IXFR out: it answers IXFR with the whole zone);
 #                  tibra passes the zone on (allow-transfer, dig AXFR)
+#   BIND primary:  initial AXFR; a change + NOTIFY -> IXFR
+#                  (ixfr-from-differences)
 #   fake primary (dnspython, xfr_fake.py): a broken zone (a record outside
 #                  the zone) with a newer serial leaves the old one
 #                  serving; a transfer stalled half-way, tibra-dnsd killed
@@ -221,6 +223,54 @@ wait_for "NOTIFY + transfer from NSD" serial_is 11
 expect "NSD: new record" "$(q +short new.example.test A)" 192.0.2.78
 dnsd_stop
 kill -TERM "${PIDS[1]}"
+
+# ---- BIND primary (ixfr-from-differences: IXFR out) ---------------------
+if command -v named >/dev/null; then
+    BPORT=$(dnsd_free_port)
+    mkdir -p "$TMP/bind"
+    rm -rf "$TMP/sec"
+    dnsd_zone "$TMP/bind/example.test.zone" 30
+    cat >"$TMP/bind/named.conf" <<NAMED
+options {
+    directory "$TMP/bind";
+    pid-file "$TMP/bind/named.pid";
+    session-keyfile "$TMP/bind/session.key";
+    managed-keys-directory "$TMP/bind";
+    listen-on port $BPORT { 127.0.0.1; };
+    listen-on-v6 { none; };
+    recursion no;
+    dnssec-validation no;
+    allow-transfer { 127.0.0.1; };
+    notify explicit;
+    also-notify { 127.0.0.1 port $PORT; };
+    ixfr-from-differences yes;
+};
+controls { };
+zone "example.test" {
+    type primary;
+    file "$TMP/bind/example.test.zone";
+};
+NAMED
+    named -g -c "$TMP/bind/named.conf" >"$TMP/bind/log" 2>&1 &
+    PIDS+=($!)
+    BIND_PID=$!
+    wait_for "named answers" dig @127.0.0.1 -p "$BPORT" +short example.test SOA
+    sec_conf "$BPORT"
+    : >"$TMP/log"
+    sec_start
+    wait_for "initial AXFR from BIND" serial_is 30
+    dnsd_zone "$TMP/bind/example.test.zone" 31
+    echo "new A 192.0.2.79" >>"$TMP/bind/example.test.zone"
+    kill -HUP "$BIND_PID" # named reloads the zone and sends NOTIFY
+    wait_for "NOTIFY + IXFR from BIND" serial_is 31
+    expect "BIND: new record" "$(q +short new.example.test A)" 192.0.2.79
+    expect_match "BIND: logged IXFR" "$(cat "$TMP/log")" \
+        "serial 31, .*\(IXFR\)"
+    dnsd_stop
+    kill -TERM "$BIND_PID"
+else
+    echo "note: named not installed: no BIND primary"
+fi
 
 # ---- a fake primary: broken zones, a stalled transfer, expiry -----------
 FPORT=$(dnsd_free_port)
