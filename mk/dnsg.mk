@@ -25,7 +25,8 @@
 #   $(G)/app/dnsd/guest/dnsd.spt, dnsd.hvt (x86_64), $(U)/app/dnsd/guest/dnsd
 
 DNSG_COMMON := app/dnsd/guest/main.c app/dnsd/guest/args.c \
-	app/dnsd/guest/serve.c app/dnsd/guest/metrics.c
+	app/dnsd/guest/serve.c app/dnsd/guest/metrics.c \
+	app/dnsd/guest/notify.c
 DNSG_GUEST_OBJ := $(DNSG_COMMON:%.c=$(G)/%.o) \
 	$(G)/app/dnsd/guest/stack_direct.o $(G)/lib/net/plat/netif.o
 DNSG_UNIX_OBJ := $(DNSG_COMMON:%.c=$(U)/%.o) $(U)/app/dnsd/guest/stack_sock.o

@@ -152,11 +152,12 @@ static int make_args(const struct svc_conf *c, const char *file,
             sb_printf(a, " --allow-transfer=%s:%s/%u", z->name, t,
                       z->allow_xfr[k].plen);
         }
-        if (z->nnotify != 0)
-            fprintf(stderr,
-                    "%s:%u: zone %s: notify is not sent by unikernel images "
-                    "yet (tibra-dnsd sends it)\n",
-                    file, z->line, z->name);
+        for (size_t k = 0; k < z->nnotify; k++) {
+            /* ADDR@PORT, IPv6 without brackets (the last '@' splits). */
+            svc_addr_to_text(&z->notify[k], false, t, sizeof(t));
+            sb_printf(a, " --notify=%s:%s@%u", z->name, t,
+                      z->notify[k].port);
+        }
     }
     if (c->metrics.family != 0) {
         svc_addr_to_text(&c->metrics, false, t, sizeof(t));

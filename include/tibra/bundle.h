@@ -50,6 +50,7 @@
  *   --allow-transfer=ZONE:ADDR[/N]  AXFR/IXFR allowed from that prefix
  *                              (repeatable; the zone's blob must have its
  *                              records: DNS_ZONE_COMPILE_RECORDS)
+ *   --notify=ZONE:ADDR@PORT    NOTIFY sent to it at boot (repeatable)
  *   --memory=BYTES             the memory the service was declared with
  *                              (informative: the tender's --mem gives it)
  */

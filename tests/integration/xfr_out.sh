@@ -12,7 +12,8 @@
 #   a zone of 20,000 names: AXFR in several messages, identical to the
 #              file's records (as sorted text)
 #   the unikernel (tibra build, target unix): AXFR equal to tibra-dnsd's,
-#              IXFR of the current serial the SOA alone, 127.0.0.2 refused
+#              IXFR of the current serial the SOA alone, 127.0.0.2 refused,
+#              its NOTIFY at boot acknowledged by Knot
 # Everything on 127.0.0.1, ports picked free; every wait bounded; only
 # PIDs started here are stopped.
 TEST_NAME=xfr_out
@@ -100,7 +101,14 @@ kx=$(kdig @127.0.0.1 -p "$PORT" +noall +answer example.test AXFR |
 expect "kdig AXFR: same records as dig" "$(printf '%s\n' "$kx" | wc -l)" 53
 refused=$(dig @127.0.0.1 -p "$PORT" -b 127.0.0.2 +time=2 +tries=1 example.test AXFR 2>&1)
 expect_match "AXFR from 127.0.0.2: refused" "$refused" "Transfer failed|REFUSED"
-XX
+udp=$(/usr/bin/python3 - "$PORT" <<'PY'
+import sys, dns.message, dns.query, dns.rcode, dns.rdatatype
+m = dns.message.make_query("example.test.", dns.rdatatype.AXFR)
+r = dns.query.udp(m, "127.0.0.1", port=int(sys.argv[1]), timeout=3)
+print(dns.rcode.to_text(r.rcode()))
+PY
+)
+expect "AXFR over UDP" "$udp" NOTIMP
 # The big zone: several messages, every record of the file.
 bx=$(dig @127.0.0.1 -p "$PORT" +time=10 +tries=1 big.test AXFR)
 msgs=$(printf '%s\n' "$bx" | sed -n 's/.*XFR size: \([0-9]*\) records (messages \([0-9]*\).*/\1 \2/p')
@@ -254,8 +262,10 @@ TB=${TIBRA_HOST:-build/host-$(uname -m)}/tibra
 [ -d "$(dirname "$TB")/../lib/tibra" ] ||
     fail "no staged library beside $TB (make stage)"
 GPORT=$(dnsd_free_port)
-printf 'service: name g; target unix; listen 127.0.0.1@%s\nzone: example.test; file zones/example.test.zone; allow-transfer 127.0.0.1\n' \
-    "$GPORT" >"$TMP/g.conf"
+# Its NOTIFY goes to the Knot secondary (whose acl takes NOTIFY from
+# 127.0.0.1, any port): acknowledged.
+printf 'service: name g; target unix; listen 127.0.0.1@%s\nzone: example.test; file zones/example.test.zone; allow-transfer 127.0.0.1; notify 127.0.0.1@%s\n' \
+    "$GPORT" "$KPORT" >"$TMP/g.conf"
 "$TB" build "$TMP/g.conf" -o "$TMP/g.img" -q >"$TMP/gbuild" 2>&1 ||
     fail "tibra build: $(cat "$TMP/gbuild")"
 bad=$(timeout 20 "$TMP/g.img" --allow-transfer=example.test:192.0.2.300 2>&1)
@@ -271,6 +281,9 @@ echo "ok   guest AXFR: the same $(printf '%s\n' "$gx" | wc -l) records as tibra-
 gi=$(dig @127.0.0.1 -p "$GPORT" +nocmd +nostats +nocomments example.test IXFR=2 |
     awk 'NF && $1 !~ /^;/' | wc -l)
 expect "guest IXFR=2 (current): the SOA alone" "$gi" 1
+wait_for "guest NOTIFY to Knot acknowledged" grep -q \
+    "NOTIFY serial 2 to 127.0.0.1@$KPORT: acknowledged (rcode 0)" "$TMP/glog"
+echo "ok   guest NOTIFY acknowledged by Knot"
 grefused=$(dig @127.0.0.1 -p "$GPORT" -b 127.0.0.2 +time=2 +tries=1 example.test AXFR 2>&1)
 expect_match "guest AXFR from 127.0.0.2: refused" "$grefused" "Transfer failed|REFUSED"
 kill -TERM "$GPID"

@@ -257,6 +257,31 @@ static bool allow_transfer(const struct word *w, struct dnsg_conf *c)
     return true;
 }
 
+/* ZONE:ADDR@PORT (the first ':' ends the zone name). */
+static bool notify_target(const struct word *w, struct dnsg_conf *c)
+{
+    const char *colon = memchr(w->val, ':', w->vlen);
+    uint8_t name[DNS_NAME_MAXLEN];
+    size_t zlen, nlen;
+    struct word pw;
+
+    if (colon == NULL || c->nnotify == DNSG_NOTIFY_MAX)
+        return false;
+    zlen = (size_t)(colon - w->val);
+    if (zlen == 0 ||
+        dns_name_from_text(w->val, zlen, (const uint8_t *)"", name, &nlen) != 0)
+        return false;
+    pw = *w;
+    pw.val = colon + 1;
+    pw.vlen = w->vlen - zlen - 1;
+    if (!listen_addr(&pw, &c->notify[c->nnotify].to))
+        return false;
+    c->notify[c->nnotify].zone = w->val;
+    c->notify[c->nnotify].zlen = zlen;
+    c->nnotify++;
+    return true;
+}
+
 /* What a bad value of each key should have been. */
 static const char *const expect[][2] = {
     {"name", "TEXT of at most 255 bytes"},
@@ -284,6 +309,7 @@ static const char *const expect[][2] = {
     {"nsid", "TEXT or 0xHEX of at most 255 bytes"},
     {"memory", "BYTES (a K, M or G suffix allowed)"},
     {"allow-transfer", "ZONE:ADDR or ZONE:ADDR/N (at most 64)"},
+    {"notify", "ZONE:ADDR@PORT (at most 64)"},
     {"time", "seconds 0-31536000"},
     {"cookies", "on or off"},
     {"cookies-require", "on or off"},
@@ -415,6 +441,8 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         return nsid(w, c);
     if (key_is(w, "allow-transfer"))
         return allow_transfer(w, c);
+    if (key_is(w, "notify"))
+        return notify_target(w, c);
     if (key_is(w, "memory"))
         return size_val(w, &c->memory);
     if (key_is(w, "cookies"))

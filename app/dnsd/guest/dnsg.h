@@ -27,6 +27,7 @@
 #define DNSG_TEXT_MAX        255 /* identity, version, name, nsid (TXT limits) */
 #define DNSG_LISTEN_MAX      32
 #define DNSG_XFR_MAX         64 /* --allow-transfer words */
+#define DNSG_NOTIFY_MAX      64 /* --notify words */
 #define DNSG_TSIG_MAX        4 /* --tsig-key words */
 #define DNSG_TSIG_SECRET_MAX 128 /* bytes (an HMAC block; BIND's are 32-64) */
 
@@ -74,6 +75,13 @@ struct dnsg_conf {
         struct dns_acl acl;
     } xfr[DNSG_XFR_MAX];
     unsigned nxfr;
+    /* notify, per zone: as (xfr), with the secondary's address */
+    struct {
+        const char *zone;
+        size_t zlen;
+        struct tb_addr to;
+    } notify[DNSG_NOTIFY_MAX];
+    unsigned nnotify;
     /* TSIG keys: --tsig-key=NAME:ALG:BASE64, command line only (a secret
      * never comes from an image); the secret is wiped once tsig.c has
      * derived the key. */
@@ -195,6 +203,23 @@ struct dnsg {
     uint64_t next_expire; /* no session expires before this */
     uint64_t udp_send_short; /* responses the stack did not take */
 };
+
+/* ---- NOTIFY out (notify.c) -------------------------------------------- */
+
+struct dns_zoneset;
+/*
+ * Starts NOTIFY for the --notify words of (c): every zone's secondaries
+ * are told of the serial (zs) serves, through a UDP endpoint of (g)'s
+ * stack on a random high port; memory from (a).  Nothing without
+ * --notify.  Returns 0, or a TB_E* with a one-line reason in (err, cap).
+ */
+int dnsg_notify_start(struct dnsg *g, const struct dnsg_conf *c,
+                      const struct dns_zoneset *zs, const struct tb_alloc *a,
+                      char *err, size_t cap);
+/* Takes event (e) if it is NOTIFY's endpoint (responses). */
+bool dnsg_notify_handle(struct dnsg *g, const struct tb_event *e);
+/* Sends what is due at (now); returns when to call again. */
+uint64_t dnsg_notify_run(struct dnsg *g, uint64_t now);
 
 /* ---- the metrics port (metrics.c) ------------------------------------ */
 

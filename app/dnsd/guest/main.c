@@ -390,7 +390,8 @@ int tb_app_main(const struct tb_start_info *si)
                  c.tcp_clients, freeb, nsess);
     }
     if (dnsg_listen(&g, locals, nlocals, err, sizeof(err)) != 0 ||
-        dnsg_metrics_listen(&g, &c, err, sizeof(err)) != 0) {
+        dnsg_metrics_listen(&g, &c, err, sizeof(err)) != 0 ||
+        dnsg_notify_start(&g, &c, zs, &a, err, sizeof(err)) != 0) {
         dnsg_say("dnsd: %s", err);
         return 1;
     }

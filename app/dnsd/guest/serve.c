@@ -299,6 +299,8 @@ static void handle(struct dnsg *g, const struct tb_event *e, uint64_t now)
 
     if (dnsg_metrics_handle(g, e, now))
         return;
+    if (dnsg_notify_handle(g, e))
+        return;
     for (unsigned i = 0; i < g->nlocal; i++) {
         if (e->ep == g->udp[i]) {
             udp_run(g, e->ep, now);
@@ -326,6 +328,7 @@ void dnsg_serve(struct dnsg *g, uint64_t end)
             handle(g, &ev[i], now);
         expire(g, now);
         uint64_t mexp = dnsg_metrics_expire(g, now);
+        mexp = TB_MIN(mexp, dnsg_notify_run(g, now));
         if (n > 0)
             continue;
         tb_time_t d = tb_stack_deadline(g->s);

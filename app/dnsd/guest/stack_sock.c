@@ -19,7 +19,8 @@ static void config(struct tb_sock_config *s, const struct dnsg_conf *c,
                    uint32_t conns)
 {
     tb_sock_config_default(s);
-    s->udp_endpoints = c->nlisten ? c->nlisten : 1;
+    /* One per listen address, and NOTIFY's own (notify.c). */
+    s->udp_endpoints = (c->nlisten ? c->nlisten : 1) + (c->nnotify != 0);
     /* UDP and TCP listeners, the connections, a few spare. */
     s->endpoints = 2 * s->udp_endpoints + conns + 8;
     s->udp_batch = DNSG_UDP_BATCH;
