@@ -57,6 +57,7 @@
 #define OFFLINE            UINT64_MAX
 #define SWEEP_MS           250 /* idle TCP check period */
 #define TCP_READS_PER_TURN 16 /* recv calls per connection per loop turn */
+#define TCP_SENDS_PER_TURN 16 /* send calls likewise (transfers) */
 
 enum ev_kind { EV_STOP = 0, EV_UDP = 1, EV_LISTEN = 2, EV_CONN = 3 };
 #define EV(kind, idx) ((uint64_t)(kind) << 32 | (uint32_t)(idx))
@@ -562,8 +563,14 @@ static bool conn_flush(struct worker *w, struct conn *c, uint64_t now)
 {
     const uint8_t *p;
     size_t n;
+    unsigned sends = 0;
 
     while ((n = dns_tcp_output(&c->t, &p)) > 0) {
+        /* Fairness: a zone transfer to a fast reader refills the output
+         * as soon as it is sent; after this many sends the rest waits
+         * for the next loop turn (EPOLLOUT, level-triggered). */
+        if (++sends > TCP_SENDS_PER_TURN && dns_xfr_active(&c->t.xfr))
+            return true;
         ssize_t k = send(c->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
         if (k < 0) {
             w->tcp_blocked++;
