@@ -65,7 +65,7 @@ struct dnsd_resolver {
     size_t nl;
     struct dns_cache *cache;
     struct dns_res *res;
-    unsigned nslots;
+    unsigned nslots, nactive; /* slots, slots with a task */
     struct slot *slots;
     uint8_t *tcp_area; /* nslots * TCP_BUF, MAP_NORESERVE */
     uint8_t buf[DNS_MSG_MAXLEN + 1];
@@ -176,6 +176,7 @@ static void drive(struct dnsd_resolver *r, unsigned i, uint64_t now)
                 sendto(s->cfd, msg, n, 0, (struct sockaddr *)&s->peer, s->plen);
             dns_res_task_free(s->t);
             s->t = NULL;
+            r->nactive--;
             return;
         }
         s->deadline = q.deadline;
@@ -211,6 +212,7 @@ static void client_input(struct dnsd_resolver *r, int fd, uint64_t now)
                 continue;
             }
             r->slots[i].t = t;
+            r->nactive++;
             r->slots[i].cfd = fd;
             r->slots[i].peer = peer;
             r->slots[i].plen = plen;
@@ -305,7 +307,9 @@ static void *loop(void *arg)
 
     for (;;) {
         uint64_t now = now_ns(), next = now + 1000000000ull;
-        for (unsigned i = 0; i < r->nslots; i++)
+        /* The scans are O(slots) only while resolutions are running:
+           the cache-hit path costs none of it. */
+        for (unsigned i = 0; r->nactive > 0 && i < r->nslots; i++)
             if (r->slots[i].t != NULL && r->slots[i].deadline < next)
                 next = r->slots[i].deadline;
         int ms = next > now ? (int)((next - now + 999999) / 1000000) : 0;
@@ -325,7 +329,7 @@ static void *loop(void *arg)
                     udp_event(r, idx, now);
             }
         }
-        for (unsigned i = 0; i < r->nslots; i++) {
+        for (unsigned i = 0; r->nactive > 0 && i < r->nslots; i++) {
             struct slot *s = &r->slots[i];
             if (s->t != NULL && s->deadline <= now) {
                 close_out(s);

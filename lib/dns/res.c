@@ -412,7 +412,7 @@ int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
         *outlen = short_response(&qu, q, DNS_RCODE_NOTIMP, 0, out);
         return DNS_RES_ANSWERED;
     }
-    *outlen = dns_cache_answer(r->cache, q, qlen, tcp, now, out, cap);
+    *outlen = dns_cache_answer_parsed(r->cache, q, &qu, tcp, now, out, cap);
     if (*outlen > 0) {
         r->st.cache_hits++;
         return DNS_RES_ANSWERED;

@@ -384,6 +384,20 @@ size_t dns_cache_answer(struct dns_cache *c, const uint8_t *q, size_t qlen,
                         bool tcp, uint64_t now, uint8_t *out, size_t cap)
 {
     struct dns_query qu;
+
+    if (dns_query_parse(&qu, q, qlen) != 0 ||
+        DNS_OPCODE(qu.flags) != DNS_OPCODE_QUERY || qu.qclass != DNS_CLASS_IN ||
+        meta_type(qu.qtype) || qu.tsig_off ||
+        (qu.has_opt && qu.edns_version != 0))
+        return 0;
+    return dns_cache_answer_parsed(c, q, &qu, tcp, now, out, cap);
+}
+
+size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
+                               const struct dns_query *qp, bool tcp,
+                               uint64_t now, uint8_t *out, size_t cap)
+{
+    const struct dns_query qu = *qp;
     struct dns_cache_view v;
     uint8_t cname[DNS_NAME_MAXLEN];
     const uint8_t *cur;
@@ -391,10 +405,7 @@ size_t dns_cache_answer(struct dns_cache *c, const uint8_t *q, size_t qlen,
     uint16_t ptr = 0xc00c, an = 0, ns = 0, rcode = DNS_RCODE_NOERROR;
     uint16_t tc = 0;
 
-    if (dns_query_parse(&qu, q, qlen) != 0 ||
-        DNS_OPCODE(qu.flags) != DNS_OPCODE_QUERY || qu.qclass != DNS_CLASS_IN ||
-        meta_type(qu.qtype) || qu.tsig_off ||
-        (qu.has_opt && qu.edns_version != 0) || cap < DNS_UDP_MINLEN)
+    if (cap < DNS_UDP_MINLEN)
         return 0;
     limit = DNS_UDP_MINLEN;
     if (tcp)

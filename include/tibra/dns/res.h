@@ -149,6 +149,16 @@ TB_API size_t dns_cache_answer(struct dns_cache *c, const uint8_t *q,
                                uint8_t *out, size_t cap);
 
 /*
+ * The same for a query the caller has parsed: (qu) MUST be what
+ * dns_query_parse() returned 0 for on (q), and the caller MUST have
+ * checked what dns_cache_answer() checks (QUERY, class IN, a data type,
+ * no TSIG, EDNS version 0).  Saves the second parse on the hit path.
+ */
+TB_API size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
+                                      const struct dns_query *qu, bool tcp,
+                                      uint64_t now, uint8_t *out, size_t cap);
+
+/*
  * ---------------------------------------------------------------------
  * Root hints
  * ---------------------------------------------------------------------
