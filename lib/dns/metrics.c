@@ -131,10 +131,12 @@ size_t dns_metrics_text(const struct dns_srv_stats *st,
 
     n = "tibra_dns_tcp_connections_total";
     family(&o, n, "counter",
-           "TCP connections: accepted, refused (pool full), closed idle or "
-           "at tcp-max-queries.");
+           "TCP connections: accepted, refused (pool full, or the "
+           "address's tcp-clients-per-address), closed idle or at "
+           "tcp-max-queries.");
     sample(&o, n, "event", "accepted", st->tcp_open);
     sample(&o, n, "event", "refused", st->tcp_refused);
+    sample(&o, n, "event", "refused_address", st->tcp_refused_addr);
     sample(&o, n, "event", "closed_idle", st->tcp_idle);
     sample(&o, n, "event", "closed_limit", st->tcp_limit);
 
@@ -155,6 +157,25 @@ size_t dns_metrics_text(const struct dns_srv_stats *st,
     sample(&o, n, "result", "invalid", st->cookie_invalid);
     sample(&o, n, "result", "badcookie", st->cookie_badcookie);
     sample(&o, n, "result", "formerr", st->cookie_formerr);
+
+    n = "tibra_dns_xfr_total";
+    family(&o, n, "counter",
+           "Transfers out started: axfr (IXFR fallbacks included), ixfr "
+           "(deltas), ixfr_current (the SOA alone).");
+    sample(&o, n, "kind", "axfr", st->xfr_axfr);
+    sample(&o, n, "kind", "ixfr", st->xfr_ixfr);
+    sample(&o, n, "kind", "ixfr_current", st->xfr_current);
+    n = "tibra_dns_xfr_denied_total";
+    family(&o, n, "counter",
+           "Transfers refused by allow-transfer, or with no records to send.");
+    sample(&o, n, NULL, NULL, st->xfr_denied);
+    n = "tibra_dns_xfr_cut_total";
+    family(&o, n, "counter",
+           "Transfers cut because a new zone set was published meanwhile.");
+    sample(&o, n, NULL, NULL, st->xfr_cut);
+    n = "tibra_dns_xfr_messages_total";
+    family(&o, n, "counter", "Transfer messages produced.");
+    sample(&o, n, NULL, NULL, st->xfr_msgs);
 
     if (nz > 0) {
         n = "tibra_dns_zone_serial";

@@ -37,6 +37,8 @@
  *   tibra_dns_rrl_slipped_total                        counter
  *   tibra_dns_cookie_queries_total                     counter
  *   tibra_dns_cookies_total{result="new|valid|..."}    counter
+ *   tibra_dns_xfr_total{kind="axfr|ixfr|ixfr_current"} counter
+ *   tibra_dns_xfr_{denied,cut,messages}_total          counter
  *   tibra_dns_zone_serial{zone="example.org."}         gauge
  *   tibra_dns_zone_load_time_seconds{zone="..."}       gauge (Unix time)
  */
