@@ -198,6 +198,15 @@ static void failed(struct dns_xfrin *x, uint64_t now)
         x->pending_close = x->state == ST_XFR;
     drop_transfer(x);
     x->state = ST_IDLE;
+    if (x->cur_primary + 1 < x->nprimary) {
+        /* The next primary may do better (a broken or cut transfer, a
+         * timeout): ask it at once; the retry interval is for when every
+         * primary has failed. */
+        x->next_primary = x->cur_primary + 1;
+        x->t_next = now;
+        return;
+    }
+    x->next_primary = 0;
     x->t_next = now + (uint64_t)x->retry * NS_PER_S;
 }
 
@@ -332,7 +341,8 @@ enum dns_xfrin_act dns_xfrin_poll(struct dns_xfrin *x, uint64_t now,
             x->t_next = now;
         if (now < x->t_next)
             break;
-        x->cur_primary = 0;
+        x->cur_primary = x->next_primary;
+        x->next_primary = 0;
         x->tries = 0;
         return send_soa(x, now, io);
     case ST_SOA:
@@ -501,11 +511,18 @@ static void finish(struct dns_xfrin *x, int r, uint64_t now)
         }
         /* FALLTHROUGH */
     default:
-        logf_(x,
-              "%s from primary %u failed: %s; keeping serial %u, retrying "
-              "in %u s",
-              kind, x->cur_primary + 1, x->rx ? x->rx->msg : "?", x->serial,
-              x->retry);
+        if (x->cur_primary + 1 < x->nprimary)
+            logf_(x,
+                  "%s from primary %u failed: %s; keeping serial %u, "
+                  "asking primary %u",
+                  kind, x->cur_primary + 1, x->rx ? x->rx->msg : "?", x->serial,
+                  x->cur_primary + 2);
+        else
+            logf_(x,
+                  "%s from primary %u failed: %s; keeping serial %u, "
+                  "retrying in %u s",
+                  kind, x->cur_primary + 1, x->rx ? x->rx->msg : "?", x->serial,
+                  x->retry);
         failed(x, now);
         x->pending_close = true;
     }

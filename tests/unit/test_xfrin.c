@@ -49,6 +49,8 @@ struct fake {
     unsigned bad_queries;
     bool sign_last_only, unsigned_last;
     bool spoof; /* a forged SOA answer from another port, first */
+    uint16_t bad_port; /* also a primary at this port, whose transfers
+                          carry a record of another class */
     unsigned spoofed;
 };
 
@@ -203,6 +205,7 @@ static void fake_xfr(struct fake *f, const uint8_t *q, size_t qlen,
 
     s->len = 0;
     REQUIRE(dns_msg_parse(&m, q, qlen) == 0);
+    uint16_t qtype = 0;
     g_sign = fake_verify(f, q, qlen);
     g_sign_first_only = f->sign_last_only;
     if (f->kr != NULL && g_sign == NULL) {
@@ -211,6 +214,7 @@ static void fake_xfr(struct fake *f, const uint8_t *q, size_t qlen,
     }
     dns_rr_iter_init(&it, &m, DNS_SEC_QUESTION);
     dns_rr_next(&it, &rr);
+    qtype = rr.type;
     if (rr.type == DNS_TYPE_IXFR) {
         f->ixfrs++;
         REQUIRE(dns_rr_next(&it, &rr) && rr.type == DNS_TYPE_SOA);
@@ -246,7 +250,7 @@ static void fake_xfr(struct fake *f, const uint8_t *q, size_t qlen,
     } else {
         rl_add(l, &f->z, soa_of(&f->z));
     }
-    pack(s, f, m.id, rr.type, l);
+    pack(s, f, m.id, qtype, l);
 out:
     if (f->cut_after != 0 && f->cut_after < s->len)
         s->len = f->cut_after;
@@ -311,6 +315,11 @@ static void step(struct dns_xfrin *x, struct fake *f, uint64_t now,
             uint8_t resp[1024];
             size_t n;
             r->udp++;
+            if (f->bad_port != 0 && io.peer->port == f->bad_port) {
+                n = fake_soa(f, io.out, io.out_len, resp);
+                dns_xfrin_udp_input(x, io.peer, resp, n, now);
+                break;
+            }
             if (io.peer->port != f->addr.port) {
                 r->dead++; /* a primary that does not exist: lost */
                 break;
@@ -338,6 +347,8 @@ static void step(struct dns_xfrin *x, struct fake *f, uint64_t now,
             size_t off = 0;
             r->tcp++;
             REQUIRE(io.out_len > 2 && tb_get16(io.out) == io.out_len - 2);
+            if (f->bad_port != 0)
+                f->bad_class = io.peer->port == f->bad_port;
             fake_xfr(f, io.out + 2, io.out_len - 2, &s);
             while (off < s.len) {
                 uint8_t *p;
@@ -853,6 +864,36 @@ static void test_failover_and_spoof(void)
     teardown(&x, &f);
 }
 
+/* The first primary's transfer is broken: the second is asked at once,
+ * not after the retry interval. */
+static void test_failover_broken_transfer(void)
+{
+    struct dns_xfrin x;
+    struct fake f;
+    struct run r = {.commit_ok = true};
+    struct tb_addr p[2];
+
+    setup(&x, &f);
+    dns_xfrin_free(&x);
+    p[0] = f.addr;
+    p[0].port = 5399;
+    p[1] = f.addr;
+    f.bad_port = 5399;
+    REQUIRE(dns_xfrin_init(&x, origin, p, 2, &conf, 5, &ta) == 0);
+    step(&x, &f, 1 * S, &r); /* one poll turn, same time: no timer */
+    CHECK_EQ(f.axfrs, 2);
+    CHECK_EQ(r.zones, 1);
+    CHECK_EQ(dns_xfrin_serial(&x), 1);
+    /* Both broken: the retry interval, from the first primary again. */
+    fake_version(&f, 2, NULL);
+    f.addr.port = 5398; /* the good one gone too */
+    for (uint64_t t = 101 * S; t < 105 * S; t += S / 2)
+        step(&x, &f, t, &r);
+    CHECK_EQ(dns_xfrin_serial(&x), 1);
+    CHECK(dns_xfrin_deadline(&x) >= 112 * S); /* retry 10 s after */
+    teardown(&x, &f);
+}
+
 int main(void)
 {
     RUN(test_axfr_every_cut);
@@ -867,5 +908,6 @@ int main(void)
     RUN(test_srv_core);
     RUN(test_tsig);
     RUN(test_failover_and_spoof);
+    RUN(test_failover_broken_transfer);
     return check_done();
 }

@@ -23,7 +23,8 @@
  * to each primary in turn (udp_tries attempts each, udp_timeout_ms
  * apart); when a primary's serial is newer than ours (RFC 1982), an IXFR
  * (RFC 1995, our SOA in the authority section) over TCP, or an AXFR when
- * we have no zone.  An IXFR answered with an error RCODE, with a single
+ * we have no zone.  A transfer from one primary that fails (broken, cut,
+ * timed out) moves on to the next primary at once.  An IXFR answered with an error RCODE, with a single
  * SOA newer than ours, or whose deltas do not apply (a deletion of a
  * record we do not have, a serial out of sequence) is retried as an AXFR
  * at once.  Every message of the stream is checked (ID, QR, opcode,
@@ -124,6 +125,7 @@ struct dns_xfrin {
     uint64_t t_expire; /* the zone expires here (have_zone) */
     uint64_t t_timeout; /* the current exchange times out here */
     unsigned cur_primary, tries;
+    unsigned next_primary; /* where the next attempt starts */
     uint16_t id;
     uint32_t rng;
     bool ixfr; /* the transfer running is an IXFR */
