@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -38,6 +39,7 @@
 #include "resolver.h"
 
 #define TCP_BUF      (2 + DNS_MSG_MAXLEN)
+#define WORKERS_MAX  64
 #define K_LISTEN     1u
 #define K_SLOT       2u
 #define K_STOP       3u
@@ -58,8 +60,9 @@ struct slot {
     size_t tlen;
 };
 
-struct dnsd_resolver {
+struct worker {
     pthread_t th;
+    const struct worker *first; /* worker 0 logs for all */
     int ep, evfd;
     int lfd[SVC_LISTEN_MAX];
     size_t nl;
@@ -83,7 +86,7 @@ static uint64_t now_ns(void)
 
 static uint32_t random32(void *ctx)
 {
-    struct dnsd_resolver *r = ctx;
+    struct worker *r = ctx;
 
     if (r->rnd_left == 0) {
         if (getrandom(r->rnd, sizeof(r->rnd), 0) != (ssize_t)sizeof(r->rnd))
@@ -121,8 +124,7 @@ static void close_out(struct slot *s)
 
 /* Opens the socket for query (q) of slot (i) and sends it (UDP) or starts
  * connecting (TCP).  Returns 0 or -1 (then the query counts as lost). */
-static int open_out(struct dnsd_resolver *r, unsigned i,
-                    const struct dns_res_send *q)
+static int open_out(struct worker *r, unsigned i, const struct dns_res_send *q)
 {
     struct slot *s = &r->slots[i];
     struct sockaddr_storage ss;
@@ -161,7 +163,7 @@ fail:
 }
 
 /* Runs slot (i)'s task until it waits for a reply or is done. */
-static void drive(struct dnsd_resolver *r, unsigned i, uint64_t now)
+static void drive(struct worker *r, unsigned i, uint64_t now)
 {
     struct slot *s = &r->slots[i];
     struct dns_res_send q;
@@ -186,7 +188,7 @@ static void drive(struct dnsd_resolver *r, unsigned i, uint64_t now)
     }
 }
 
-static void client_input(struct dnsd_resolver *r, int fd, uint64_t now)
+static void client_input(struct worker *r, int fd, uint64_t now)
 {
     for (unsigned k = 0; k < 64; k++) {
         struct sockaddr_storage peer;
@@ -222,7 +224,7 @@ static void client_input(struct dnsd_resolver *r, int fd, uint64_t now)
 }
 
 /* TCP: finish connecting, send the framed query, read the framed reply. */
-static void tcp_event(struct dnsd_resolver *r, unsigned i, uint64_t now)
+static void tcp_event(struct worker *r, unsigned i, uint64_t now)
 {
     struct slot *s = &r->slots[i];
     ssize_t n;
@@ -272,7 +274,7 @@ lost: /* the deadline will charge the server */
     close_out(s);
 }
 
-static void udp_event(struct dnsd_resolver *r, unsigned i, uint64_t now)
+static void udp_event(struct worker *r, unsigned i, uint64_t now)
 {
     struct slot *s = &r->slots[i];
 
@@ -302,7 +304,7 @@ static void udp_event(struct dnsd_resolver *r, unsigned i, uint64_t now)
 
 static void *loop(void *arg)
 {
-    struct dnsd_resolver *r = arg;
+    struct worker *r = arg;
     struct epoll_event ev[64];
 
     for (;;) {
@@ -340,7 +342,9 @@ static void *loop(void *arg)
     }
 }
 
-static int listen_udp(const struct svc_addr *a)
+/* A socket of (type) bound to (a); UDP ones with SO_REUSEPORT, one per
+ * worker.  Returns the descriptor or -1. */
+static int listen_udp(const struct svc_addr *a, int type)
 {
     struct tb_addr ta = {.af = a->family == 4 ? TB_AF_INET : TB_AF_INET6,
                          .port = a->port};
@@ -350,11 +354,13 @@ static int listen_udp(const struct svc_addr *a)
 
     memcpy(ta.ip, a->addr, 16);
     sl = to_sockaddr(&ta, &ss);
-    fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
     if (ss.ss_family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (type == SOCK_DGRAM)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
         close(fd);
         return -1;
@@ -362,33 +368,19 @@ static int listen_udp(const struct svc_addr *a)
     return fd;
 }
 
-static int setup(struct dnsd_resolver *r, const struct svc_conf *c)
+static int setup(struct worker *r, const struct svc_conf *c,
+                 const struct dns_res_hints *h, size_t cache_bytes,
+                 unsigned slots)
 {
     const struct svc_resolver *rc = &c->resolver;
-    struct dns_cache_conf cc = {.mem_bytes = rc->cache_size ? rc->cache_size
-                                                            : 32u << 20};
+    struct dns_cache_conf cc = {.mem_bytes = cache_bytes};
     struct dns_res_conf resc = {.random = random32, .random_ctx = r};
-    struct dns_res_hints h;
-    struct dns_diag diag;
-    char *text = NULL;
-    size_t len = 0;
-    int err;
 
     cc.seed = (uint64_t)random32(r) << 32 | random32(r);
-    dnsd_diag_init(&diag);
-    if (rc->root_hints != NULL &&
-        (err = dns_zonefile_read(rc->root_hints, &text, &len)) != 0) {
-        dnsd_log("resolver: %s: %s", rc->root_hints, tb_strerror(err));
-        return -1;
-    }
-    err = dns_res_hints_parse(&h, text, len, rc->root_hints, &tb_heap, &diag);
-    free(text);
-    if (err != 0)
-        return -1;
-    r->nslots = rc->resolutions ? rc->resolutions : 256;
+    r->nslots = slots;
     resc.max_tasks = r->nslots;
     if (dns_cache_init(&r->cache, &cc, &tb_heap) != 0 ||
-        dns_res_init(&r->res, &resc, &h, r->cache, &tb_heap) != 0) {
+        dns_res_init(&r->res, &resc, h, r->cache, &tb_heap) != 0) {
         dnsd_log("resolver: out of memory");
         return -1;
     }
@@ -414,7 +406,7 @@ static int setup(struct dnsd_resolver *r, const struct svc_conf *c)
     for (size_t i = 0; i < rc->nlisten; i++) {
         char txt[SVC_ADDR_TEXT_MAX];
         svc_addr_to_text(&rc->listen[i], true, txt, sizeof(txt));
-        r->lfd[i] = listen_udp(&rc->listen[i]);
+        r->lfd[i] = listen_udp(&rc->listen[i], SOCK_DGRAM);
         if (r->lfd[i] < 0) {
             dnsd_log("resolver: cannot listen on %s: %s", txt, strerror(errno));
             return -1;
@@ -422,12 +414,13 @@ static int setup(struct dnsd_resolver *r, const struct svc_conf *c)
         r->nl = i + 1;
         ev.data.u64 = EV_KEY(K_LISTEN, i);
         epoll_ctl(r->ep, EPOLL_CTL_ADD, r->lfd[i], &ev);
-        dnsd_log("resolver: listening on %s (udp)", txt);
+        if (r == r->first)
+            dnsd_log("resolver: listening on %s (udp)", txt);
     }
     return 0;
 }
 
-static void teardown(struct dnsd_resolver *r)
+static void teardown(struct worker *r)
 {
     for (size_t i = 0; i < r->nl; i++)
         close(r->lfd[i]);
@@ -446,47 +439,152 @@ static void teardown(struct dnsd_resolver *r)
     free(r);
 }
 
-int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
-{
-    struct dnsd_resolver *r = calloc(1, sizeof(*r));
+/*
+ * The resolver: one worker per thread, each with its own cache, tasks,
+ * epoll set and SO_REUSEPORT listeners, sharing nothing (no lock on any
+ * path; a name may be resolved once per worker).  A TCP socket bound to
+ * each address (never listening) keeps a second server from silently
+ * joining the UDP group.
+ */
+struct dnsd_resolver {
+    unsigned n;
+    int guard[SVC_LISTEN_MAX];
+    size_t nguard;
+    struct worker *w[WORKERS_MAX];
+};
 
-    *out = NULL;
-    if (r == NULL)
-        return -1;
-    r->ep = r->evfd = -1;
-    if (setup(r, c) != 0 || pthread_create(&r->th, NULL, loop, r) != 0) {
-        teardown(r);
+static unsigned cpus(void)
+{
+    cpu_set_t set;
+    return sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0
+               ? (unsigned)CPU_COUNT(&set)
+               : 1;
+}
+
+static int read_hints(const struct svc_resolver *rc, struct dns_res_hints *h)
+{
+    struct dns_diag diag;
+    char *text = NULL;
+    size_t len = 0;
+    int err;
+
+    dnsd_diag_init(&diag);
+    if (rc->root_hints != NULL &&
+        (err = dns_zonefile_read(rc->root_hints, &text, &len)) != 0) {
+        dnsd_log("resolver: %s: %s", rc->root_hints, tb_strerror(err));
         return -1;
     }
+    err = dns_res_hints_parse(h, text, len, rc->root_hints, &tb_heap, &diag);
+    free(text);
+    return err == 0 ? 0 : -1;
+}
+
+int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
+{
+    const struct svc_resolver *rc = &c->resolver;
+    struct dnsd_resolver *r = calloc(1, sizeof(*r));
+    struct dns_res_hints h;
+    size_t cache = rc->cache_size ? rc->cache_size : 32u << 20;
+    unsigned slots = rc->resolutions ? rc->resolutions : 256;
+
+    *out = NULL;
+    if (r == NULL || read_hints(rc, &h) != 0)
+        goto fail;
+    r->n = c->workers ? c->workers : cpus();
+    r->n = TB_MIN(r->n, WORKERS_MAX);
+    /* cache-size and resolutions are the service's totals */
+    while (r->n > 1 && (cache / r->n < 65536 || slots / r->n == 0))
+        r->n--;
+    for (size_t i = 0; i < rc->nlisten; i++) {
+        r->guard[i] = listen_udp(&rc->listen[i], SOCK_STREAM);
+        if (r->guard[i] < 0) {
+            char txt[SVC_ADDR_TEXT_MAX];
+            svc_addr_to_text(&rc->listen[i], true, txt, sizeof(txt));
+            dnsd_log("resolver: cannot listen on %s: %s", txt, strerror(errno));
+            goto fail;
+        }
+        r->nguard = i + 1;
+    }
+    for (unsigned i = 0; i < r->n; i++) {
+        struct worker *w = calloc(1, sizeof(*w));
+        if (w == NULL)
+            goto fail;
+        w->ep = w->evfd = -1;
+        w->first = r->w[0] ? r->w[0] : w;
+        r->w[i] = w;
+        if (setup(w, c, &h, cache / r->n, slots / r->n) != 0)
+            goto fail;
+    }
+    for (unsigned i = 0; i < r->n; i++)
+        if (pthread_create(&r->w[i]->th, NULL, loop, r->w[i]) != 0) {
+            r->n = i; /* the threads started are stopped */
+            dnsd_resolver_stop(r);
+            return -1;
+        }
+    dnsd_log("resolver: %u worker%s, %zu bytes of cache and %u resolutions "
+             "each",
+             r->n, r->n == 1 ? "" : "s", cache / r->n, slots / r->n);
     *out = r;
     return 0;
+fail:
+    for (unsigned i = 0; r != NULL && i < WORKERS_MAX; i++)
+        if (r->w[i] != NULL)
+            teardown(r->w[i]);
+    for (size_t i = 0; r != NULL && i < r->nguard; i++)
+        close(r->guard[i]);
+    free(r);
+    return -1;
 }
 
 void dnsd_resolver_stop(struct dnsd_resolver *r)
 {
-    struct dns_res_stats st;
-    struct dns_cache_stats cs;
-    uint64_t one = 1;
+    struct dns_res_stats st = {0}, one;
+    struct dns_cache_stats cs = {0}, cone;
+    uint64_t v = 1;
 
     if (r == NULL)
         return;
-    if (write(r->evfd, &one, sizeof(one)) != sizeof(one))
-        dnsd_log("resolver: cannot signal the thread");
-    pthread_join(r->th, NULL);
-    dns_res_stats(r->res, &st);
-    dns_cache_stats(r->cache, &cs);
+    for (unsigned i = 0; i < r->n; i++)
+        if (write(r->w[i]->evfd, &v, sizeof(v)) != sizeof(v))
+            dnsd_log("resolver: cannot signal worker %u", i);
+    for (unsigned i = 0; i < r->n; i++) {
+        pthread_join(r->w[i]->th, NULL);
+        dns_res_stats(r->w[i]->res, &one);
+        dns_cache_stats(r->w[i]->cache, &cone);
+        st.queries += one.queries;
+        st.cache_hits += one.cache_hits;
+        st.tasks += one.tasks;
+        st.busy += one.busy;
+        st.sent_udp += one.sent_udp;
+        st.sent_tcp += one.sent_tcp;
+        st.replies += one.replies;
+        st.rejected += one.rejected;
+        st.timeouts += one.timeouts;
+        st.lame += one.lame;
+        st.out_of_bailiwick += one.out_of_bailiwick;
+        st.limit += one.limit;
+        st.servfail += one.servfail;
+        cs.entries += cone.entries;
+        cs.bytes += cone.bytes;
+    }
     dnsd_log("resolver: %llu queries, %llu cache hits, %llu resolutions "
-             "(%llu SERVFAIL, %llu over a limit), %llu sent (%llu tcp), %llu "
-             "replies, %llu rejected, %llu timeouts, %llu lame, %llu "
-             "out-of-bailiwick records; cache %llu entries, %llu bytes",
+             "(%llu SERVFAIL, %llu over a limit, %llu busy), %llu sent "
+             "(%llu tcp), %llu replies, %llu rejected, %llu timeouts, %llu "
+             "lame, %llu out-of-bailiwick records; cache %llu entries, %llu "
+             "bytes",
              (unsigned long long)st.queries, (unsigned long long)st.cache_hits,
              (unsigned long long)st.tasks, (unsigned long long)st.servfail,
-             (unsigned long long)st.limit,
+             (unsigned long long)st.limit, (unsigned long long)st.busy,
              (unsigned long long)(st.sent_udp + st.sent_tcp),
              (unsigned long long)st.sent_tcp, (unsigned long long)st.replies,
              (unsigned long long)st.rejected, (unsigned long long)st.timeouts,
              (unsigned long long)st.lame,
              (unsigned long long)st.out_of_bailiwick,
              (unsigned long long)cs.entries, (unsigned long long)cs.bytes);
-    teardown(r);
+    for (unsigned i = 0; i < WORKERS_MAX; i++)
+        if (r->w[i] != NULL)
+            teardown(r->w[i]);
+    for (size_t i = 0; i < r->nguard; i++)
+        close(r->guard[i]);
+    free(r);
 }
