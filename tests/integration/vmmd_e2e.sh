@@ -124,6 +124,9 @@ for i in 1 2 3; do
     tbv destroy u$i
     expect "destroy u$i" "$RC" 0
 done
+grep -q "tibra-vmmd: u3: destroy asked by uid 0 (pid [0-9]*)" "$TMP/vmmd.log" ||
+    fail "destroy not logged with its uid: $(tail -5 "$TMP/vmmd.log")"
+echo "ok   changes logged with the asking uid"
 tbv list
 expect "list empty" "$(printf '%s\n' "$OUT" | wc -l)" 1
 expect "no tender left" "$(pgrep -fc "$TMP/state/images/")" 0

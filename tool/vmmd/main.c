@@ -150,6 +150,22 @@ static void handle(struct conn *c, const uint8_t *body, size_t n)
         c->done = true;
         return;
     }
+    /* Changes are logged with who asked (journal/syslog audit trail). */
+    if (r.op == VMMD_OP_CREATE || r.op == VMMD_OP_DESTROY ||
+        r.op == VMMD_OP_RESTART || r.op == VMMD_OP_BLOCK_CREATE ||
+        r.op == VMMD_OP_BLOCK_DESTROY) {
+        struct ucred cr = {0, (uid_t)-1, (gid_t)-1};
+        socklen_t cl = sizeof(cr);
+        static const char *const names[] = {
+            [VMMD_OP_CREATE] = "create",
+            [VMMD_OP_DESTROY] = "destroy",
+            [VMMD_OP_RESTART] = "restart",
+            [VMMD_OP_BLOCK_CREATE] = "block create",
+            [VMMD_OP_BLOCK_DESTROY] = "block destroy"};
+        getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl);
+        fprintf(stderr, "tibra-vmmd: %s: %s asked by uid %d (pid %d)\n", r.name,
+                names[r.op], (int)cr.uid, (int)cr.pid);
+    }
     switch (r.op) {
     case VMMD_OP_CREATE:
         rc = vm_create(&r, c->img_fd, err, sizeof(err));
