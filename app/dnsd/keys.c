@@ -73,7 +73,9 @@ void dnsd_keys_free(struct dnsd_keys *k)
 {
     if (k == NULL)
         return;
+#if defined(TB_HAVE_TSIG)
     for (size_t i = 0; i < k->n; i++)
         dns_tsig_key_wipe(&k->keys[i]);
+#endif
     free(k);
 }
