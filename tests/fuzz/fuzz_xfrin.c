@@ -13,10 +13,15 @@
  * Whatever the stream, the secondary must end serving serial 1 (or no
  * zone), or a checked version whose SOA is at the apex; never crash, leak
  * or read out of bounds.
+ *
+ * The same bytes (without byte 0) are also a query to the service core
+ * with this secondary (NOTIFY in, SERVFAIL for a zone not served): an
+ * answer never exceeds its buffer and echoes the query's ID.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <tibra/dns/srv.h>
 #include <tibra/dns/xfrin.h>
 #include <tibra/hosted.h>
 
@@ -73,6 +78,33 @@ static void restore_v1(struct dns_xfrin *x)
     dns_zone_src_free(&z);
 }
 
+/* (q, len) as a datagram to a service core with one secondary, not
+ * served (an empty zone set), from one of its primaries. */
+static void core(const uint8_t *q, size_t len)
+{
+    static struct dns_zoneset *zs;
+    static struct dns_xfrin x;
+    static struct dns_xfrin *set[1] = {&x};
+    static const struct dns_srv_conf sc;
+    static const struct tb_addr p = {.af = TB_AF_INET,
+                                     .port = 5353,
+                                     .ip = {192, 0, 2, 1}};
+    struct dns_srv srv;
+    uint8_t resp[1232];
+    size_t n;
+
+    if (zs == NULL &&
+        (dns_zoneset_build(&zs, NULL, NULL, 0, NULL, &tb_heap) != 0 ||
+         dns_xfrin_init(&x, origin, &p, 1, &conf, 1, &tb_heap) != 0))
+        abort();
+    dns_srv_init(&srv, zs, &sc);
+    srv.xfrin = set;
+    srv.nxfrin = 1;
+    n = dns_srv_udp(&srv, &p, q, len, resp, sizeof(resp), 1);
+    if (n > sizeof(resp) || (n != 0 && (n < 12 || memcmp(resp, q, 2) != 0)))
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -86,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 1 || size > 1 << 20)
         return 0;
+    core(data + 1, size - 1);
     have = data[0] & 1;
     chunk = data[0] >> 1;
     if (dns_xfrin_init(&x, origin, &p, 1, &conf, 7, &tb_heap) != 0)
