@@ -108,4 +108,5 @@ endif
 
 # tests/fuzz/fuzz_guest.c: frames -> lib/net -> this app's serving loop ->
 # the service core, with a fake platform (the fuzz target defines it).
-FUZZ_EXTRA_guest := app/dnsd/guest/serve.c app/dnsd/guest/metrics.c
+FUZZ_EXTRA_guest := app/dnsd/guest/serve.c app/dnsd/guest/metrics.c \
+	app/dnsd/guest/notify.c

@@ -210,12 +210,13 @@ struct dns_zoneset;
 /*
  * Starts NOTIFY for the --notify words of (c): every zone's secondaries
  * are told of the serial (zs) serves, through a UDP endpoint of (g)'s
- * stack on a random high port; memory from (a).  Nothing without
- * --notify.  Returns 0, or a TB_E* with a one-line reason in (err, cap).
+ * stack on a high port and with message IDs drawn from (seed) (random:
+ * RFC 5452); memory from (a).  Nothing without --notify.  Returns 0, or
+ * a TB_E* with a one-line reason in (err, cap).
  */
 int dnsg_notify_start(struct dnsg *g, const struct dnsg_conf *c,
-                      const struct dns_zoneset *zs, const struct tb_alloc *a,
-                      char *err, size_t cap);
+                      const struct dns_zoneset *zs, uint64_t seed,
+                      const struct tb_alloc *a, char *err, size_t cap);
 /* Takes event (e) if it is NOTIFY's endpoint (responses). */
 bool dnsg_notify_handle(struct dnsg *g, const struct tb_event *e);
 /* Sends what is due at (now); returns when to call again. */

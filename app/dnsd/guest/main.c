@@ -389,9 +389,14 @@ int tb_app_main(const struct tb_start_info *si)
                  "%u TCP clients at once (give the tender more --mem)",
                  c.tcp_clients, freeb, nsess);
     }
+    uint64_t nseed = 0;
+    if (c.nnotify != 0 && (rc = tb_entropy(&nseed, sizeof(nseed))) != 0) {
+        dnsg_say("dnsd: notify: no entropy: %s", tb_strerror(rc));
+        return 1;
+    }
     if (dnsg_listen(&g, locals, nlocals, err, sizeof(err)) != 0 ||
         dnsg_metrics_listen(&g, &c, err, sizeof(err)) != 0 ||
-        dnsg_notify_start(&g, &c, zs, &a, err, sizeof(err)) != 0) {
+        dnsg_notify_start(&g, &c, zs, nseed, &a, err, sizeof(err)) != 0) {
         dnsg_say("dnsd: %s", err);
         return 1;
     }

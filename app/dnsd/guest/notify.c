@@ -27,20 +27,15 @@ static int ep = -1;
 static uint8_t said[NOTIFY_ZONES_MAX][DNS_NOTIFY_TARGETS_MAX];
 
 int dnsg_notify_start(struct dnsg *g, const struct dnsg_conf *c,
-                      const struct dns_zoneset *zs, const struct tb_alloc *a,
-                      char *err, size_t cap)
+                      const struct dns_zoneset *zs, uint64_t seed,
+                      const struct tb_alloc *a, char *err, size_t cap)
 {
-    uint64_t seed;
     uint16_t port;
     struct tb_addr any = {0};
     int rc;
 
     if (c->nnotify == 0)
         return 0;
-    if ((rc = tb_entropy(&seed, sizeof(seed))) != 0) {
-        snprintf(err, cap, "notify: no entropy: %s", tb_strerror(rc));
-        return rc;
-    }
     zn = tb_alloc(a, c->nnotify * sizeof(*zn));
     if (zn == NULL) {
         snprintf(err, cap, "notify: out of memory");
