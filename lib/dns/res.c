@@ -408,6 +408,12 @@ int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
         *outlen = short_response(&qu, q, DNS_RCODE_REFUSED, 0, out);
         return DNS_RES_ANSWERED;
     }
+    if (!(qu.flags & DNS_FLAG_RD)) {
+        /* a resolver's cache is not for snooping: as Unbound's "allow"
+           (without "allow_snoop") refuses non-recursive queries */
+        *outlen = short_response(&qu, q, DNS_RCODE_REFUSED, 0, out);
+        return DNS_RES_ANSWERED;
+    }
     if (meta_type(qu.qtype) || qu.tsig_off != 0) {
         *outlen = short_response(&qu, q, DNS_RCODE_NOTIMP, 0, out);
         return DNS_RES_ANSWERED;

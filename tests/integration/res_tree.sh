@@ -271,6 +271,12 @@ for round in 1 2; do
         n=$((n + 1))
     done
 done
+# Non-recursive queries are refused by both (no cache snooping).
+t=$(run dig @10.53.0.10 +norec +time=5 www.example.tld. A | grep -o 'status: [A-Z]*')
+u=$(run dig @10.53.0.11 +norec +time=5 www.example.tld. A | grep -o 'status: [A-Z]*')
+[ "$t" = "$u" ] && [ "$t" = "status: REFUSED" ] ||
+    fail "RD clear: tibra '$t', unbound '$u'"
+
 # An unresponsive delegation: Tibra gives up within its bounds (2 tries of
 # the one server, 1.5 s at most each, after the root); Unbound keeps
 # trying for longer than a client waits (not compared).

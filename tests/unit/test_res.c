@@ -852,6 +852,12 @@ static void test_query_errors(void)
     dns_res_query(res, q, ql, NULL, false, now, out, sizeof(out), &n, &t);
     CHECK_EQ(DNS_RCODE(tb_get16(out + 2)), DNS_RCODE_REFUSED);
     CHECK_EQ(n, ql);
+    ql = ta_query(q, "x.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
+    q[2] = 0; /* RD clear: refused, no cache snooping */
+    CHECK_EQ(
+        dns_res_query(res, q, ql, NULL, false, now, out, sizeof(out), &n, &t),
+        DNS_RES_ANSWERED);
+    CHECK_EQ(DNS_RCODE(tb_get16(out + 2)), DNS_RCODE_REFUSED);
     q[2] |= 0x80; /* a response */
     CHECK_EQ(
         dns_res_query(res, q, ql, NULL, false, now, out, sizeof(out), &n, &t),

@@ -262,7 +262,8 @@ TB_API void dns_res_free(struct dns_res *r);
  * A client query (q, qlen) (untrusted) from (client) over (tcp) at (now).
  * Answers at once into (out, cap) (cap >= 512) when it can -- from the
  * cache (dns_cache_answer), FORMERR, NOTIMP (opcode, meta types ANY, AXFR,
- * IXFR), REFUSED (class other than IN), BADVERS, SERVFAIL (no free task)
+ * IXFR), REFUSED (class other than IN; RD clear, as Unbound's "allow"
+ * without snooping), BADVERS, SERVFAIL (no free task)
  * -- and returns DNS_RES_ANSWERED with the length in (*outlen).  Else it
  * starts a resolution and returns DNS_RES_STARTED with it in (*task): the
  * driver then calls dns_res_task_next().  DNS_RES_DROP: send nothing.
