@@ -98,7 +98,7 @@ static uint32_t srtt(struct dns_res *r, const struct tb_addr *a)
 }
 
 static void srtt_update(struct dns_res *r, const struct tb_addr *a,
-                        uint32_t sample_ms, bool timeout)
+                        uint32_t sample_ms, bool timeout, uint64_t now)
 {
     struct infra *s = infra_slot(r, a);
     uint32_t old = srtt(r, a);
@@ -106,7 +106,22 @@ static void srtt_update(struct dns_res *r, const struct tb_addr *a,
     if (!s->used || !res_addr_eq(&s->addr, a)) {
         s->used = true;
         s->addr = *a;
+        s->fails = 0;
+        s->down_until = s->probe_at = 0;
         old = timeout ? SRTT_INIT_MS : sample_ms;
+    }
+    /* A server that times out DOWN_FAILS times in a row is held down for
+       DOWN_NS: not asked while another server can be, else one probe per
+       PROBE_NS (as Unbound's infra cache holds a host down): a dead zone
+       then costs its clients little waiting. */
+    if (!timeout) {
+        s->fails = 0;
+        s->down_until = 0;
+    } else if (s->fails < 255 && ++s->fails >= DOWN_FAILS) {
+        if (s->down_until <= now)
+            r->st.held_down++;
+        s->down_until = now + DOWN_NS;
+        s->probe_at = now + PROBE_NS;
     }
     if (timeout)
         s->srtt_ms = TB_MIN(SRTT_MAX_MS, TB_MAX(old * 2, sample_ms));
@@ -156,22 +171,30 @@ static void response_finish(struct dns_res_task *t)
     t->resp_len = dns_writer_finish(&t->w);
 }
 
-/* Picks the next address of the top frame: fewest tries, then lowest
- * smoothed RTT, from a random start (spreads equal servers). */
-static int pick(struct dns_res_task *t)
+/* Is (a) held down at (now)?  With (probe), one whose probe is due (every
+ * PROBE_NS) is not. */
+static bool held_down(struct dns_res *r, const struct tb_addr *a, uint64_t now,
+                      bool probe)
 {
-    struct frame *f = &t->f[t->depth];
+    struct infra *s = infra_slot(r, a);
+    if (!s->used || !res_addr_eq(&s->addr, a) || s->down_until <= now)
+        return false;
+    return !probe || s->probe_at > now;
+}
+
+/* One pass of pick(): the best usable address of (f), or -1. */
+static int pick_pass(struct dns_res_task *t, struct frame *f, unsigned start,
+                     uint64_t now, bool probe)
+{
     int best = -1;
     uint32_t best_rtt = 0;
-    unsigned start, best_tries = 0;
+    unsigned best_tries = 0;
 
-    if (f->naddr == 0)
-        return -1;
-    start = t->r->conf.random(t->r->conf.random_ctx) % f->naddr;
     for (unsigned k = 0; k < f->naddr; k++) {
         unsigned i = (start + k) % f->naddr;
         struct srvaddr *a = &f->addr[i];
-        if (a->bad || a->tries >= t->r->conf.max_tries)
+        if (a->bad || a->tries >= t->r->conf.max_tries ||
+            held_down(t->r, &a->addr, now, probe))
             continue;
         uint32_t rtt = srtt(t->r, &a->addr);
         if (best < 0 || a->tries < best_tries ||
@@ -180,6 +203,28 @@ static int pick(struct dns_res_task *t)
             best_rtt = rtt;
             best_tries = a->tries;
         }
+    }
+    return best;
+}
+
+/* Picks the next address of the top frame: fewest tries, then lowest
+ * smoothed RTT, from a random start (spreads equal servers).  Servers held
+ * down only when nothing else is left and their probe is due: a dead zone
+ * gets SERVFAIL at once, a server back is found within PROBE_NS. */
+static int pick(struct dns_res_task *t, uint64_t now)
+{
+    struct frame *f = &t->f[t->depth];
+    unsigned start;
+    int best;
+
+    if (f->naddr == 0)
+        return -1;
+    start = t->r->conf.random(t->r->conf.random_ctx) % f->naddr;
+    best = pick_pass(t, f, start, now, false);
+    if (best < 0) {
+        best = pick_pass(t, f, start, now, true);
+        if (best >= 0)
+            infra_slot(t->r, &f->addr[best].addr)->probe_at = now + PROBE_NS;
     }
     return best;
 }
@@ -262,7 +307,7 @@ int dns_res_task_next(struct dns_res_task *t, uint64_t now,
             fill_send(t, s);
             return DNS_RES_SEND;
         }
-        i = pick(t);
+        i = pick(t, now);
         if (i >= 0) {
             build_query(t, i, now);
             fill_send(t, s);
@@ -291,7 +336,7 @@ void dns_res_task_timeout(struct dns_res_task *t, uint64_t now)
         return;
     t->waiting = false;
     t->r->st.timeouts++;
-    srtt_update(t->r, &t->srv, (uint32_t)((now - t->sent_at) / MS), true);
+    srtt_update(t->r, &t->srv, (uint32_t)((now - t->sent_at) / MS), true, now);
     if (t->transport == DNS_RES_TCP) {
         t->want_tcp = false;
         t->f[t->depth].addr[t->cur].bad = true;
@@ -321,7 +366,7 @@ int dns_res_task_input(struct dns_res_task *t, const struct tb_addr *from,
        so a server that answers is asked again (minimised steps) */
     if (t->transport == DNS_RES_UDP && t->f[t->depth].addr[t->cur].tries > 0)
         t->f[t->depth].addr[t->cur].tries--;
-    srtt_update(t->r, &t->srv, (uint32_t)((now - t->sent_at) / MS), false);
+    srtt_update(t->r, &t->srv, (uint32_t)((now - t->sent_at) / MS), false, now);
     res_process(t, &m, now);
     return 0;
 reject:

@@ -17,6 +17,9 @@
 #define MS           1000000ull
 #define SCRATCH      (DNS_MSG_MAXLEN + DNS_NAME_MAXLEN)
 #define QMIN_STEPS   3 /* minimised queries per cut, then the whole name */
+#define DOWN_FAILS   3 /* timeouts in a row that hold a server down */
+#define DOWN_NS      (60 * 1000 * MS) /* for this long at most */
+#define PROBE_NS     (5 * 1000 * MS) /* one probe of a down server */
 
 struct srvaddr {
     struct tb_addr addr;
@@ -77,6 +80,9 @@ struct infra {
     struct tb_addr addr;
     uint32_t srtt_ms;
     bool used;
+    uint8_t fails; /* timeouts in a row */
+    uint64_t down_until; /* held down (not asked) until then */
+    uint64_t probe_at; /* held down: the next probe is due then */
 };
 
 struct dns_res {

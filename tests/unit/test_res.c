@@ -451,6 +451,47 @@ static void test_failures(void)
     res_teardown();
 }
 
+/* A server that timed out 3 times in a row is held down: a dead zone
+   then answers SERVFAIL at once, with one probe every 5 s. */
+static void test_holddown(void)
+{
+    struct dns_res_stats st;
+    uint64_t t0;
+
+    res_setup(1 << 20);
+    EXPECT("a.dead.", DNS_TYPE_A,
+           "SERVFAIL qd=1 an=0 ns=0 ar=1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_EQ(sends, 3); /* the root, then ns.dead. twice */
+    EXPECT("b.dead.", DNS_TYPE_A,
+           "SERVFAIL qd=1 an=0 ns=0 ar=1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_EQ(sends, 1); /* the third timeout holds it down */
+    t0 = now;
+    EXPECT("c.dead.", DNS_TYPE_A,
+           "SERVFAIL qd=1 an=0 ns=0 ar=1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_EQ(sends, 0);
+    CHECK_EQ(now, t0); /* no waiting */
+    now += 6 * SEC; /* a probe is due */
+    EXPECT("d.dead.", DNS_TYPE_A,
+           "SERVFAIL qd=1 an=0 ns=0 ar=1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_EQ(sends, 1);
+    EXPECT("e.dead.", DNS_TYPE_A,
+           "SERVFAIL qd=1 an=0 ns=0 ar=1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_EQ(sends, 0);
+    dns_res_stats(res, &st);
+    CHECK_EQ(st.held_down, 1);
+    /* other zones are not affected */
+    EXPECT("www.other.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN www.other. 600 A 192.0.2.20\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    res_teardown();
+}
+
 static void test_loss_and_rtt(void)
 {
     char out[8192];
@@ -880,6 +921,7 @@ int main(void)
     RUN(test_cross_zone);
     RUN(test_failures);
     RUN(test_loss_and_rtt);
+    RUN(test_holddown);
     RUN(test_tc_tcp);
     RUN(test_spoofing);
     RUN(test_qmin);

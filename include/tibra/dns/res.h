@@ -233,6 +233,7 @@ struct dns_res_stats {
     uint64_t rejected; /* replies rejected: wrong server, ID, question,
                           not a response, malformed */
     uint64_t timeouts;
+    uint64_t held_down; /* servers held down after timeouts in a row */
     uint64_t lame; /* REFUSED, SERVFAIL, lame or unusable replies */
     uint64_t out_of_bailiwick; /* records dropped from accepted replies */
     uint64_t limit; /* resolutions stopped by a work limit */
