@@ -17,7 +17,11 @@ rec {
         if zc.data != null then writeText "${z}.zone" zc.data
         else if zc.file != null then "${zc.file}"
         else null;
-      serviceText = import ./service-file.nix { inherit name zoneFile; cfg = i; };
+      # tibra-dnsd runs as a dynamic user, which cannot read a key file
+      # of the operator's: systemd hands each one over as a credential
+      # (LoadCredential=KEY:keyFile, see module.nix), at a fixed path.
+      keyPath = k: kc: "/run/credentials/tibra-${name}.service/${k}";
+      serviceText = import ./service-file.nix { inherit name zoneFile keyPath; cfg = i; };
       # The check (tibra-dnsd --check reads every secret-file) gets a
       # throw-away secret of each key's algorithm: the real files are
       # outside the store.
@@ -29,6 +33,7 @@ rec {
     in
     {
       inherit serviceText checkText;
+      credentials = map (k: "${k}:${i.keys.${k}.keyFile}") (builtins.attrNames i.keys);
       units = import ./units.nix { inherit runCommand writeText iproute2; } {
         inherit name tibra serviceText checkText;
         cfg = i;

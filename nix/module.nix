@@ -178,6 +178,9 @@ in
       ++ [{
         assertion = i.network.bridge == null || cfg.manager.enable;
         message = "services.tibra.instances.${n}.network.bridge needs services.tibra.manager.enable";
+      } {
+        assertion = i.target == "unix" || i.keys == { };
+        message = "services.tibra.instances.${n}.keys: TSIG keys need target unix (an image never holds a secret)";
       }]) cfg.instances);
 
     systemd.packages = lib.mapAttrsToList (n: b: b.units) built
@@ -187,10 +190,14 @@ in
           ${cfg.package}/share/tibra/tibra-vmmd.service \
           > $out/lib/systemd/system/tibra-vmmd.service
       '');
-    systemd.services = lib.mapAttrs' (n: i: lib.nameValuePair "tibra-${n}" {
+    systemd.services = lib.mapAttrs' (n: i: lib.nameValuePair "tibra-${n}" ({
       wantedBy = [ "multi-user.target" ];
       overrideStrategy = "asDropin";
-    }) cfg.instances
+    } // lib.optionalAttrs (built.${n}.credentials != [ ]) {
+      # The key files reach the dynamic user as credentials, at the
+      # /run/credentials/tibra-NAME.service/KEY the service file names.
+      serviceConfig.LoadCredential = built.${n}.credentials;
+    })) cfg.instances
     // lib.optionalAttrs cfg.manager.enable {
       tibra-vmmd = { wantedBy = [ "multi-user.target" ]; overrideStrategy = "asDropin"; };
     };

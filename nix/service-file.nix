@@ -3,13 +3,15 @@
 # file (docs/service-file.md).  Pure: builtins only, so that
 # nix/tests/eval.nix can evaluate it without nixpkgs.
 #
-#   { name, cfg, zoneFile } -> the service file's text
+#   { name, cfg, zoneFile, keyPath } -> the service file's text
 #
 # zoneFile NAME ZONE gives the path a zone's file has (a store path for
 # `data`, the zone's `file` otherwise; null: none, a secondary without a
-# kept copy): the caller decides where zone texts live.  Keys name only their keyFile (secret-file): secrets never
-# enter the store.
-{ name, cfg, zoneFile }:
+# kept copy): the caller decides where zone texts live.  keyPath NAME KEY
+# gives the secret-file a key names (default its keyFile; the module
+# names the systemd credential the keyFile is loaded as): a path only,
+# so secrets never enter the store.
+{ name, cfg, zoneFile, keyPath ? k: kc: kc.keyFile }:
 let
   inherit (builtins) attrNames concatStringsSep filter map;
   lines = l: concatStringsSep "\n" (filter (s: s != "") l);
@@ -27,7 +29,7 @@ let
   ++ map (k: "         ${k}") cfg.extraServiceConfig);
   key = k:
     let kc = cfg.keys.${k}; in
-    "key:     ${k}; algorithm ${kc.algorithm}; secret-file ${kc.keyFile}";
+    "key:     ${k}; algorithm ${kc.algorithm}; secret-file ${keyPath k kc}";
   zone = z:
     let zc = cfg.zones.${z}; in
     let f = zoneFile z zc; in

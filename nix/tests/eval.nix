@@ -71,11 +71,12 @@ in
 {
   instances = builtins.mapAttrs (n: i:
     let b = build n i; in {
-      inherit (b) serviceText checkText;
+      inherit (b) serviceText checkText credentials;
       script = b.units.script;
     }) cfg.instances;
   units = map (p: p.name) out.systemd.packages;
   enabled = builtins.attrNames out.systemd.services;
+  loadCredential = builtins.mapAttrs (n: s: s.serviceConfig.LoadCredential or [ ]) out.systemd.services;
   users = builtins.mapAttrs (n: u: u.extraGroups or [ ]) out.users.users;
   groups = builtins.attrNames out.users.groups;
   inherit (out.networking.firewall) allowedTCPPorts allowedUDPPorts;

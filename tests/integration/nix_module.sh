@@ -6,7 +6,8 @@
 #   - nix/module.nix evaluates (nix/tests/eval.nix: a stand-in for
 #     nixpkgs' lib, runCommand recorded instead of run) for three
 #     instances -- tibra-dnsd with a zone file, an inline zone, transfers,
-#     NOTIFY and a key; examples/ns1-spt.conf declared as an spt instance;
+#     NOTIFY and a key (loaded as a systemd credential, the service file
+#     naming its path); examples/ns1-spt.conf declared as an spt instance;
 #     an hvt instance through tibra-vmmd on a bridge -- into the expected
 #     users, groups, firewall ports, enabled units, and no failed
 #     assertion; a zone with neither data nor file fails its assertion;
@@ -43,6 +44,11 @@ expect "users" "$(j '" ".join(sorted(d["users"]))')" "tibra-ns1 tibra-vmm"
 expect "groups" "$(j '" ".join(sorted(d["groups"]))')" "tibra tibra-ns1 tibra-vmm"
 expect "firewall (openFirewall, target unix)" "$(j 'd["allowedUDPPorts"]') $(j 'd["allowedTCPPorts"]')" "[5353] [5353]"
 expect "no failed assertion" "$(j 'd["failedAssertions"]')" "[]"
+expect "a key reaches the dynamic user as a credential" \
+    "$(j 'd["loadCredential"]["tibra-dns1"]')" "['tsig-key:/run/keys/tibra/tsig-key']"
+expect_match "the service file names the credential, not the key file" \
+    "$(j 'd["instances"]["dns1"]["serviceText"]')" \
+    "^key: +tsig-key; algorithm hmac-sha256; secret-file /run/credentials/tibra-dns1.service/tsig-key$"
 # A zone with neither data nor file: its assertion fails.
 sed "s|zones.\"example.org\".file = zoneDir + \"/example.org.zone\";|zones.\"example.org\".notify = [ ];|
      s|import \./stub-lib.nix|import $SRC/nix/tests/stub-lib.nix|
