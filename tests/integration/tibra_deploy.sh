@@ -135,7 +135,9 @@ if [ "$(command -v ip)" = /usr/sbin/ip ]; then
         "$TB" deploy systemd ns1-spt.conf -o "$TMP/ex/spt" \
             --image /var/lib/tibra/ns1.spt &&
         "$TB" deploy systemd ns1-spt.conf --target hvt -o "$TMP/ex/hvt" \
-            --image /var/lib/tibra/ns1.hvt) >/dev/null 2>&1 ||
+            --image /var/lib/tibra/ns1.hvt &&
+        "$TB" deploy systemd ns1-spt.conf --manager br0 -o "$TMP/ex/manager" \
+            --image /var/lib/tibra/ns1.spt) >/dev/null 2>&1 ||
         fail "deploy of examples/ failed"
     d=$(diff -r "$TIBRA_SRC/deploy/examples" "$TMP/ex") ||
         fail "deploy/examples/ differ from what tibra writes (docs/deploy.md says how to regenerate them): $d"
