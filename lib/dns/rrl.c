@@ -128,41 +128,66 @@ static size_t skip_name(const uint8_t *m, size_t len, size_t off)
 }
 
 /*
+ * Lowercases ASCII A-Z in (p, n) eight bytes at a time (SWAR): for each
+ * byte below 0x80, bit 7 of (b & 0x7f) + (0x80 - 'A') says b >= 'A' and of
+ * (b & 0x7f) + (0x7f - 'Z') says b > 'Z'; their difference is "upper
+ * case", and 0x80 >> 2 is the 0x20 that lowercases.  Label lengths (1-63)
+ * are below 'A' and stay.  (n) is rounded up to 8: (p) has the room.
+ */
+static void lower8(uint8_t *p, size_t n)
+{
+    const uint64_t h = 0x8080808080808080ull, l7 = 0x7f7f7f7f7f7f7f7full;
+
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t x, b;
+        memcpy(&x, p + i, 8);
+        b = x & l7;
+        uint64_t ge_a = b + 0x3f3f3f3f3f3f3f3full;
+        uint64_t gt_z = b + 0x2525252525252525ull;
+        uint64_t up = (ge_a ^ gt_z) & ~x & h;
+        x |= up >> 2;
+        memcpy(p + i, &x, 8);
+    }
+}
+
+/*
  * Copies the name at (off) in (m, len), following compression pointers
  * (strictly backwards, a bounded number of hops), lowercased, into (out)
- * (DNS_NAME_MAXLEN bytes).  Returns its length, 0 on anything malformed
- * (the response is ours, so only a defect gets there: the bucket then
- * just has no name).
+ * (DNS_NAME_MAXLEN + 8 bytes: lowercasing works in 8-byte words).
+ * Returns its length, 0 on anything malformed (the response is ours, so
+ * only a defect gets there: the bucket then just has no name).
  */
 static size_t copy_name(const uint8_t *m, size_t len, size_t off, uint8_t *out)
 {
     size_t n = 0;
 
     for (unsigned hops = 0; hops < 64 && off < len;) {
-        unsigned c = m[off];
+        /* The labels up to the end or a pointer are copied in one go. */
+        size_t run = off;
+        unsigned c;
+        while (run < len && (c = m[run]) != 0 && (c & 0xc0) == 0) {
+            if (c > DNS_LABEL_MAXLEN || run + 1 + c > len ||
+                n + (run - off) + 1 + c + 1 > DNS_NAME_MAXLEN)
+                return 0;
+            run += 1 + c;
+        }
+        if (run >= len)
+            return 0;
+        memcpy(out + n, m + off, run - off);
+        n += run - off;
+        c = m[run];
         if (c == 0) {
             out[n] = 0;
+            lower8(out, n + 1);
             return n + 1;
         }
-        if ((c & 0xc0) == 0xc0) {
-            if (off + 2 > len)
-                return 0;
-            size_t to = (size_t)tb_get16(m + off) & 0x3fff;
-            if (to >= off)
-                return 0;
-            off = to;
-            hops++;
-            continue;
-        }
-        if (c > DNS_LABEL_MAXLEN || off + 1 + c > len ||
-            n + 1 + c + 1 > DNS_NAME_MAXLEN)
+        if ((c & 0xc0) != 0xc0 || run + 2 > len)
             return 0;
-        out[n++] = (uint8_t)c;
-        for (unsigned i = 0; i < c; i++) {
-            uint8_t ch = m[off + 1 + i];
-            out[n++] = ch >= 'A' && ch <= 'Z' ? (uint8_t)(ch + 32) : ch;
-        }
-        off += 1 + c;
+        size_t to = (size_t)tb_get16(m + run) & 0x3fff;
+        if (to >= run)
+            return 0;
+        off = to;
+        hops++;
     }
     return 0;
 }
@@ -218,7 +243,7 @@ static void mask_prefix(uint8_t *out, const uint8_t *ip, unsigned bits)
 struct key {
     uint8_t af, cat;
     uint8_t ip[16];
-    uint8_t name[DNS_NAME_MAXLEN];
+    uint8_t name[DNS_NAME_MAXLEN + 8]; /* + 8: lower8() works in words */
 };
 
 static size_t make_key(const struct dns_rrl *r, const struct tb_addr *peer,

@@ -163,6 +163,23 @@ static void test_rate_burst(void)
     stop();
 }
 
+/* The name in the key is lowercased (word at a time): any mix of case is
+ * one bucket, and names of every length up to a word past the label
+ * bytes keep theirs apart. */
+static void test_case(void)
+{
+    struct tb_addr p = v4(192, 0, 2, 9);
+    uint64_t t = 2000 * SEC;
+
+    start(10, NULL);
+    CHECK_EQ(answered(&p, "WwW.ExAmPlE.CoM.", DNS_TYPE_A, 7, t), 7);
+    CHECK_EQ(answered(&p, "www.example.com.", DNS_TYPE_A, 7, t), 7);
+    CHECK_EQ(answered(&p, "WWW.EXAMPLE.COM.", DNS_TYPE_A, 30, t), 6);
+    /* Another name (same length, one letter apart) has its own bucket. */
+    CHECK_EQ(answered(&p, "WEB.example.com.", DNS_TYPE_A, 30, t), 20);
+    stop();
+}
+
 static void slip0(struct dns_rrl_conf *c)
 {
     c->slip = 0;
@@ -399,6 +416,7 @@ int main(void)
     RUN(test_conf);
     RUN(test_rate_burst);
     RUN(test_slip);
+    RUN(test_case);
     RUN(test_prefix);
     RUN(test_categories);
     RUN(test_loopback);
