@@ -115,15 +115,20 @@ static uint64_t wall_s(const struct dns_srv *s, uint64_t now)
     return t > 0 ? (uint64_t)t / 1000000000u : 0;
 }
 
-static size_t answer(struct dns_srv *s, const struct tb_addr *peer,
-                     const uint8_t *q, size_t qlen, uint8_t *resp, size_t cap,
-                     unsigned flags, uint64_t now, uint8_t *res)
+/* answer() is inlined into both callers: as a call it cost ~40
+ * instructions a query (callgrind, tibra-dnsd). */
+#if defined(__GNUC__)
+#define ANSWER_INLINE static inline __attribute__((always_inline))
+#else
+#define ANSWER_INLINE static inline
+#endif
+
+ANSWER_INLINE size_t answer(struct dns_srv *s, const struct tb_addr *peer,
+                            const uint8_t *q, size_t qlen, uint8_t *resp,
+                            size_t cap, unsigned flags, uint64_t now,
+                            uint8_t *res)
 {
-    struct dns_auth_env env = {
-        .cookie = peer != NULL && peer->af != TB_AF_UNSPEC ? s->cookie : NULL,
-        .peer = peer,
-        .now = now,
-        .cookie_res = DNS_COOKIE_NONE};
+    struct dns_auth_env env, *e = NULL;
     size_t len;
     bool marked;
 
@@ -144,13 +149,21 @@ static size_t answer(struct dns_srv *s, const struct tb_addr *peer,
         return TB_UNLIKELY(s->nxfrin != 0) ? secondary_servfail(s, resp, len)
                                            : len;
     }
-    len = dns_auth_answer_env(s->zs, q, qlen, resp, cap, flags, &env,
-                              &s->st.auth);
+    if (s->cookie != NULL && peer != NULL && peer->af != TB_AF_UNSPEC) {
+        env.cookie = s->cookie;
+        env.peer = peer;
+        env.now = now;
+        env.cookie_res = DNS_COOKIE_NONE;
+        e = &env;
+    }
+    len = dns_auth_answer_env(s->zs, q, qlen, resp, cap, flags, e, &s->st.auth);
     if (TB_UNLIKELY(s->nxfrin != 0))
         len = secondary_servfail(s, resp, len);
-    if (TB_UNLIKELY(env.cookie_res != DNS_COOKIE_NONE))
+    *res = DNS_COOKIE_NONE;
+    if (e != NULL && TB_UNLIKELY(env.cookie_res != DNS_COOKIE_NONE)) {
         count_cookie(&s->st, env.cookie_res, resp, len);
-    *res = env.cookie_res;
+        *res = env.cookie_res;
+    }
     return len;
 }
 
