@@ -73,6 +73,7 @@ static const char *const z_example[] = {
     "a4 300 A 192.0.2.104",
     "a5 300 A 192.0.2.105",
     "a.b.c 300 A 192.0.2.50",
+    "dn 300 DNAME other.",
     NULL};
 
 /* The fake network: one zone set per server address, NULL = no answer. */
@@ -389,6 +390,13 @@ static void test_cross_zone(void)
            "NS other. 30 SOA ns.other. host.other. 1 1800 900 604800 30\n"
            "OPT size=1232 ext=0 flags=0000\n");
     CHECK_EQ(sends, 0);
+    /* DNAME (RFC 6672): the synthesized CNAME is followed (the DNAME
+       record itself is not passed on yet) */
+    EXPECT("www.dn.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=2 ns=0 ar=1\n"
+           "AN www.dn.example.tld. 300 CNAME www.other.\n"
+           "AN www.other. 600 A 192.0.2.20\n"
+           "OPT size=1232 ext=0 flags=0000\n");
     /* glueless delegation: ns.other. is looked up first */
     EXPECT("host.glueless.tld.", DNS_TYPE_A,
            "NOERROR qd=1 an=1 ns=0 ar=1\n"
