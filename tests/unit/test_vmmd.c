@@ -68,6 +68,8 @@ static void test_checks(void)
     CHECK(vmmd_check_name("-opt", err, sizeof(err)) < 0);
     CHECK(vmmd_check_name("a/b", err, sizeof(err)) < 0);
     CHECK(vmmd_check_name("a b", err, sizeof(err)) < 0);
+    CHECK(vmmd_check_name("x.tmp", err, sizeof(err)) < 0);
+    CHECK(vmmd_check_name("x.tmpl", err, sizeof(err)) == 0);
     CHECK(vmmd_check_name("0123456789012345678901234567890123456789012345678",
                           err, sizeof(err)) < 0); /* 49 */
     CHECK(vmmd_check_name("012345678901234567890123456789012345678901234567",

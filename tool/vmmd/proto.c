@@ -61,10 +61,11 @@ int vmmd_check_name(const char *s, char *err, size_t errlen)
 {
     size_t n = strlen(s);
 
-    if (n == 0 || n >= VMMD_NAME_MAX || s[0] == '.' || s[0] == '-')
+    if (n == 0 || n >= VMMD_NAME_MAX || s[0] == '.' || s[0] == '-' ||
+        (n >= 4 && !strcmp(s + n - 4, ".tmp")))
         return fail(err, errlen,
                     "want a name of 1..48 of [A-Za-z0-9_.-], not starting "
-                    "with '.' or '-', not",
+                    "with '.' or '-' nor ending in .tmp, not",
                     s);
     for (size_t i = 0; i < n; i++) {
         char c = s[i];

@@ -134,7 +134,8 @@ int vmmd_req_encode(const struct vmmd_req *r, uint8_t *buf, size_t cap);
 /* ---- value checks, shared by the CLI, the decoder and the daemon ---------
  * Each returns 0, or -1 with a message in (err, errlen). */
 
-/* NAME: 1..48 of [A-Za-z0-9_.-], not starting with '.' or '-'. */
+/* NAME: 1..48 of [A-Za-z0-9_.-], not starting with '.' or '-', not
+ * ending in ".tmp" (the daemon's temporary files). */
 int vmmd_check_name(const char *s, char *err, size_t errlen);
 /* A Linux interface name: 1..15 bytes, no '/', ':', space, control. */
 int vmmd_check_ifname(const char *s, char *err, size_t errlen);

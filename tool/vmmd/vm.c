@@ -929,7 +929,12 @@ int vm_create(const struct vmmd_req *r, int img_fd, char *err, size_t errlen)
     }
     vm->next = vmmd.vms;
     vmmd.vms = vm;
-    if (vm_start(vm, err, errlen) != 0) {
+    /* A first start that fails is a refusal, not a back-off. */
+    bool restart = vm->rec.restart;
+    vm->rec.restart = false;
+    int started = vm_start(vm, err, errlen);
+    vm->rec.restart = restart;
+    if (started != 0) {
         /* Nothing half-done: the record, image and TAPs go again. */
         unlink(p);
         free(p);
@@ -1046,6 +1051,33 @@ void vm_load_all(void)
             fprintf(stderr, "tibra-vmmd: %s: %s\n", list[i]->rec.name, msg);
     }
     free(list);
+    /* Images no record names (a crash between storing an image and its
+     * record), and temporary files of interrupted writes. */
+    static const char *const gc[] = {"images", "vm", "run"};
+    for (size_t k = 0; k < sizeof(gc) / sizeof(gc[0]); k++) {
+        dir = xasprintf("%s/%s", vmmd.state_dir, gc[k]);
+        d = opendir(dir);
+        while (d != NULL && (e = readdir(d)) != NULL) {
+            bool used = e->d_name[0] == '.';
+            size_t l = strlen(e->d_name);
+            if (!used && l > 4 && !strcmp(e->d_name + l - 4, ".tmp"))
+                used = false;
+            else if (!used && k == 0)
+                for (struct vm *v = vmmd.vms; v != NULL && !used; v = v->next)
+                    used = !strcmp(v->rec.image, e->d_name);
+            else
+                used = true;
+            if (!used) {
+                char *p = path_of(gc[k], e->d_name);
+                fprintf(stderr, "tibra-vmmd: removing %s (unused)\n", p);
+                unlink(p);
+                free(p);
+            }
+        }
+        if (d != NULL)
+            closedir(d);
+        free(dir);
+    }
     /* Bridges we made that nothing uses any more. */
     dir = xasprintf("%s/bridges", vmmd.state_dir);
     d = opendir(dir);
