@@ -45,6 +45,7 @@ struct mconn {
 struct dnsd_metrics {
     struct dnsd_server *srv;
     int lfd, ep, stopfd;
+    bool listening; /* lfd is in (ep): off while every slot is busy */
     pthread_t thread;
     bool started;
     char where[SVC_ADDR_TEXT_MAX + 8]; /* HOST:PORT, as in a URL */
@@ -117,6 +118,7 @@ int dnsd_metrics_open(struct dnsd_metrics **out, const struct svc_conf *c,
         dnsd_log("metrics: %s", strerror(errno));
         goto fail;
     }
+    m->listening = true;
     *out = m;
     return 0;
 fail:
@@ -176,12 +178,24 @@ static void render(struct dnsd_metrics *m, struct mconn *x)
     dns_http_body(&x->h, len < cap ? len : SIZE_MAX);
 }
 
-static void conn_close(struct mconn *x)
+/* Listener readiness on or off: while every slot is busy it is off, or
+ * a level-triggered listener with a connection waiting would wake the
+ * loop at once, for ever. */
+static void listen_interest(struct dnsd_metrics *m, bool on)
+{
+    struct epoll_event le = {.events = on ? EPOLLIN : 0, .data.u32 = EV_LFD};
+
+    if (on != m->listening && epoll_ctl(m->ep, EPOLL_CTL_MOD, m->lfd, &le) == 0)
+        m->listening = on;
+}
+
+static void conn_close(struct dnsd_metrics *m, struct mconn *x)
 {
     close(x->fd);
     x->fd = -1;
     free(x->out);
     x->out = NULL;
+    listen_interest(m, true);
 }
 
 static void conn_run(struct dnsd_metrics *m, struct mconn *x)
@@ -201,7 +215,7 @@ static void conn_run(struct dnsd_metrics *m, struct mconn *x)
                 dns_http_eof(&x->h);
                 progress = true;
             } else if (errno != EAGAIN && errno != EINTR) {
-                conn_close(x);
+                conn_close(m, x);
                 return;
             }
         }
@@ -211,14 +225,14 @@ static void conn_run(struct dnsd_metrics *m, struct mconn *x)
             if (w < 0 && (errno == EAGAIN || errno == EINTR))
                 break;
             if (w <= 0) {
-                conn_close(x);
+                conn_close(m, x);
                 return;
             }
             dns_http_sent(&x->h, (size_t)w);
             progress = true;
         }
         if (dns_http_done(&x->h)) {
-            conn_close(x);
+            conn_close(m, x);
             return;
         }
         if (!progress)
@@ -259,8 +273,11 @@ static void accept_some(struct dnsd_metrics *m)
         dns_http_open(&x->h, x->out, x->ocap, mono_ns(), DNS_HTTP_TIMEOUT_NS);
         conn_run(m, x);
     }
-    /* All slots busy: the rest wait in the backlog (level-triggered, the
-     * listener is reported again once a slot is free and polled). */
+    /* Every slot busy: the rest wait in the backlog until one is free. */
+    for (int i = 0; i < CONNS; i++)
+        if (m->c[i].fd < 0)
+            return;
+    listen_interest(m, false);
 }
 
 static void *metrics_main(void *arg)
@@ -270,22 +287,17 @@ static void *metrics_main(void *arg)
 
     for (;;) {
         uint64_t now = mono_ns(), next = UINT64_MAX;
-        bool full = true;
         for (int i = 0; i < CONNS; i++) {
-            if (m->c[i].fd < 0) {
-                full = false;
+            if (m->c[i].fd < 0)
                 continue;
-            }
             if (dns_http_expire(&m->c[i].h, now))
-                conn_close(&m->c[i]);
+                conn_close(m, &m->c[i]);
             else
                 next = TB_MIN(next, dns_http_deadline(&m->c[i].h));
         }
         int timeout = next == UINT64_MAX ? -1
                       : next <= now      ? 0
                                          : (int)((next - now) / 1000000 + 1);
-        if (full && (timeout < 0 || timeout > 100))
-            timeout = 100; /* the listener is not served while full */
         int n = epoll_wait(m->ep, ev, CONNS + 2, timeout);
         for (int i = 0; i < n; i++) {
             uint32_t k = ev[i].data.u32;
@@ -323,7 +335,7 @@ void dnsd_metrics_stop(struct dnsd_metrics *m)
     }
     for (int i = 0; i < CONNS; i++)
         if (m->c[i].fd >= 0)
-            conn_close(&m->c[i]);
+            conn_close(m, &m->c[i]);
     if (m->lfd >= 0)
         close(m->lfd);
     if (m->ep >= 0)

@@ -69,6 +69,27 @@ metrics_check "$URL" "$TMP/before" \
     --gauge "tibra_dns_zone_load_time_seconds{zone=\"example.org.\"}=$((t0 - 60)):$(($(date +%s) + 1))"
 exec 7>&-
 metrics_http 127.0.0.1 "$MP"
+# Every slot (8) held by an idle client: a ninth waits in the backlog
+# without the metrics thread spinning, and is served once a slot frees.
+for fd in 20 21 22 23 24 25 26 27; do eval "exec $fd<>/dev/tcp/127.0.0.1/$MP"; done
+sleep 0.3
+curl -sS -m 20 -o "$TMP/ninth" "$URL" 20>&- 21>&- 22>&- 23>&- 24>&- 25>&- 26>&- 27>&- &
+CPID=$!
+cpu() { awk '{print $14 + $15}' "/proc/$DNSD_PID/stat"; }
+c0=$(cpu)
+sleep 1
+c1=$(cpu)
+[ $((c1 - c0)) -lt 30 ] ||
+    fail "with every metrics slot busy tibra-dnsd used $((c1 - c0)) ticks of CPU in 1 s"
+kill -0 $CPID 2>/dev/null || fail "the ninth scrape did not wait for a slot"
+t0=$(date +%s%N)
+for fd in 20 21 22 23 24 25 26 27; do eval "exec $fd>&-"; done
+wait $CPID || fail "the ninth scrape failed"
+t1=$(date +%s%N)
+[ $(((t1 - t0) / 1000000)) -lt 5000 ] ||
+    fail "the ninth scrape took $(((t1 - t0) / 1000000)) ms after the slots were freed"
+grep -q '^tibra_dns_queries_total{transport="udp"}' "$TMP/ninth" || fail "the ninth scrape: $(head -3 "$TMP/ninth")"
+echo "ok   8 idle clients: a ninth scrape waits (tibra-dnsd $((c1 - c0)) CPU ticks in 1 s), then is served ($(((t1 - t0) / 1000000)) ms after they leave)"
 # A reload with a new serial: the gauge follows.
 NEW=$((SERIAL + 1))
 sed -i "s/$SERIAL/$NEW/" "$TMP/zones/example.org.zone"
