@@ -348,6 +348,13 @@ int main(int argc, char **argv)
         svc_conf_free(&conf);
         return 1;
     }
+    if (check && conf.resolver.enabled && dnsd_resolver_check(&conf) != 0) {
+        dnsd_log("%s: resolver root hints unusable", argv[optind]);
+        dnsd_keys_free(keys);
+        dnsd_zones_free(zones);
+        svc_conf_free(&conf);
+        return 1;
+    }
     if (check) {
         dnsd_log("%s: ok (%zu zone%s)", argv[optind], conf.nzones,
                  conf.nzones == 1 ? "" : "s");
@@ -408,10 +415,10 @@ int main(int argc, char **argv)
         rc = dnsd_xfrin_start(xfrin, srv);
     if (rc == 0 && metrics != NULL)
         rc = dnsd_metrics_start(metrics);
-    if (rc == 0 && conf.resolver.enabled)
-        rc = dnsd_resolver_start(&conf, &resolver);
     if (rc == 0)
         rc = dnsd_notify_start(dnsd_notifier);
+    if (rc == 0 && conf.resolver.enabled)
+        rc = dnsd_resolver_start(&conf, &resolver);
     if (rc != 0)
         goto out_server;
     dnsd_log("%s: serving %zu zone%s with %u worker%s (tibra %s)",

@@ -479,6 +479,12 @@ static int read_hints(const struct svc_resolver *rc, struct dns_res_hints *h)
     return err == 0 ? 0 : -1;
 }
 
+int dnsd_resolver_check(const struct svc_conf *c)
+{
+    struct dns_res_hints h;
+    return read_hints(&c->resolver, &h);
+}
+
 int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
 {
     const struct svc_resolver *rc = &c->resolver;

@@ -19,6 +19,10 @@ struct dnsd_resolver;
  */
 int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out);
 
+/* Reads and parses the root hints as dnsd_resolver_start() would (for
+ * tibra-dnsd -c).  Returns 0, or non-zero after logging why. */
+int dnsd_resolver_check(const struct svc_conf *c);
+
 /* Stops the thread, logs the counters, frees everything; (r) MAY be NULL. */
 void dnsd_resolver_stop(struct dnsd_resolver *r);
 

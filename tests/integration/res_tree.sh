@@ -186,6 +186,13 @@ resolver:
     root-hints $TMP/hints
     cache-size 256K
 EOF
+# tibra-dnsd -c checks the root hints too.
+"$DNSD" -c "$TMP/res.conf" >check.log 2>&1 || fail "-c refuses res.conf"
+printf '. 3600 NS a.root.\n' >badhints
+sed "s|root-hints .*|root-hints $TMP/badhints|" res.conf >bad.conf
+"$DNSD" -c "$TMP/bad.conf" >check.log 2>&1 && fail "-c takes hints without addresses"
+grep -q 'no root name server with an address' check.log ||
+    fail "-c does not say why the hints are unusable"
 ip netns exec "$NS" "$DNSD" "$TMP/res.conf" >tibra.log 2>&1 &
 PIDS+=($!)
 cat >unbound.conf <<EOF
