@@ -54,7 +54,7 @@ if len(m) != 1:
 img[m[0].end() - 4] = 1
 open(sys.argv[2], "wb").write(img)
 PY
-refused "ABI version 1.*version 2" create u2 "$TMP/abi1.spt" --net service0=br0
+refused "wrong ABI: image built for Tibra ABI version 1, this tender implements version 2" create u2 "$TMP/abi1.spt" --net service0=br0
 refused "not a guest image for this host: .*machine" create u2 \
     "$TIBRA_SRC/tests/fuzz/corpus/elf/bad_machine.elf" --net service0=br0
 refused "no Tibra manifest|manifest" create u2 \

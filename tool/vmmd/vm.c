@@ -289,6 +289,12 @@ static int check_image(const struct vmmd_req *r, const uint8_t *img, size_t len,
                  "or build it with --target spt or hvt");
         return -1;
     }
+    if (rc == TB_EPERM) {
+        snprintf(err, errlen,
+                 "wrong ABI: %s (rebuild it with this Tibra: tibra build)",
+                 msg);
+        return -1;
+    }
     if (rc != 0) {
         snprintf(err, errlen, "not a guest image for this host: %s", msg);
         return -1;
