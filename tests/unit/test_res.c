@@ -764,6 +764,162 @@ static void test_hints(void)
         TB_EMALF);
 }
 
+/* Runs task (t) to DONE over the fake network (no losses, no forgeries). */
+static void run_task(struct dns_res_task *t)
+{
+    struct dns_res_send s;
+    uint8_t reply[65535];
+
+    for (unsigned guard = 0; dns_res_task_next(t, now, &s) == DNS_RES_SEND;
+         guard++) {
+        struct server *sv = net_find(&s.server);
+        if (guard > 1000)
+            abort();
+        if (sv == NULL || sv->dead) {
+            now = s.deadline;
+            dns_res_task_timeout(t, now);
+            continue;
+        }
+        now += 2 * MS;
+        size_t rl =
+            dns_auth_answer(sv->zs, s.msg, s.len, reply, 65535,
+                            s.transport == DNS_RES_TCP ? DNS_AUTH_TCP : 0,
+                            &(struct dns_auth_stats){0});
+        if (dns_res_task_input(t, &s.server, s.transport, reply, rl, now) != 0)
+            abort();
+    }
+}
+
+/* Feeds (len) bytes through rspace/received, (step) at a time; returns
+ * how many were taken. */
+static size_t conn_feed(struct dns_res_conn *c, const uint8_t *p, size_t len,
+                        size_t step)
+{
+    size_t done = 0;
+
+    while (done < len) {
+        uint8_t *dst;
+        size_t room = dns_res_conn_rspace(c, &dst);
+        if (room == 0)
+            break;
+        size_t n = TB_MIN(TB_MIN(len - done, step), room);
+        memcpy(dst, p + done, n);
+        dns_res_conn_received(c, n, now);
+        done += n;
+    }
+    return done;
+}
+
+/* RFC 7766 sessions: framing fed a byte at a time, pipelining with
+   answers as they are ready (the cached one first), at most 4 queries
+   resolved at once per connection (back-pressure), TC-free large answers,
+   a bad length prefix, EOF with answers owed, the idle rule. */
+static void test_conn(void)
+{
+    static uint8_t rbuf[DNS_RES_CONN_RBUF], wbuf[DNS_RES_CONN_WBUF];
+    static uint8_t in[16384];
+    struct dns_res_conn c;
+    struct dns_res_task *t, *tasks[8];
+    const uint8_t *out;
+    size_t n = 0, len, fed;
+    unsigned nt = 0, ids[16], nids = 0, max_nt = 0;
+    const char *names[] = {"a1.example.tld.", "a2.example.tld.",
+                           "a3.example.tld.", "a4.example.tld.",
+                           "a5.example.tld.", "big.example.tld."};
+
+    res_setup(1 << 20);
+    /* prime the cut and one answer */
+    char txt[8192];
+    resolve("www.example.tld.", DNS_TYPE_A, false, txt, sizeof(txt));
+    dns_res_conn_open(&c, res, NULL, rbuf, wbuf, now);
+    /* seven pipelined queries: six to resolve, one from the cache */
+    for (unsigned i = 0; i < 7; i++) {
+        size_t ql = ta_query(in + n + 2, i < 6 ? names[i] : "www.example.tld.",
+                             i == 5 ? DNS_TYPE_TXT : DNS_TYPE_A, DNS_CLASS_IN,
+                             -1, false);
+        tb_put16(in + n + 2, (uint16_t)(0x100 + i)); /* ID */
+        tb_put16(in + n, (uint16_t)ql);
+        n += 2 + ql;
+    }
+    fed = 0;
+    int rc;
+    for (unsigned round = 0; round < 100 && fed < n; round++) {
+        fed += conn_feed(&c, in + fed, n - fed, 1);
+        while ((rc = dns_res_conn_next(&c, now, &t)) != 0)
+            if (rc == 2)
+                tasks[nt++] = t;
+        size_t more = conn_feed(&c, in + fed, n - fed, 1);
+        fed += more;
+        if (more == 0 && nt > 0) {
+            /* blocked: at most 4 resolving at once */
+            CHECK(nt <= DNS_RES_CONN_PENDING);
+            max_nt = TB_MAX(max_nt, nt);
+            run_task(tasks[--nt]);
+            dns_res_conn_answer(&c, tasks[nt], now);
+        }
+    }
+    CHECK_EQ(fed, n);
+    CHECK_EQ(max_nt, DNS_RES_CONN_PENDING); /* the limit was reached */
+    while (nt > 0) {
+        run_task(tasks[--nt]);
+        dns_res_conn_answer(&c, tasks[nt], now);
+    }
+    while ((rc = dns_res_conn_next(&c, now, &t)) != 0)
+        if (rc == 2) {
+            run_task(t);
+            dns_res_conn_answer(&c, t, now);
+        }
+    /* every answer once, framed, with its query's ID; the TXT whole */
+    len = dns_res_conn_output(&c, &out);
+    bool big = false;
+    for (size_t o = 0; o + 2 <= len;) {
+        size_t m = tb_get16(out + o);
+        struct dns_msg pm;
+        REQUIRE(o + 2 + m <= len && dns_msg_parse(&pm, out + o + 2, m) == 0);
+        CHECK(!(pm.flags & DNS_FLAG_TC));
+        CHECK_EQ(DNS_RCODE(pm.flags), DNS_RCODE_NOERROR);
+        if (nids < 16)
+            ids[nids++] = pm.id;
+        big |= pm.id == 0x105 && m > 1600;
+        o += 2 + m;
+    }
+    CHECK_EQ(nids, 7);
+    for (unsigned i = 0; i < 7; i++) {
+        unsigned seen = 0;
+        for (unsigned k = 0; k < nids; k++)
+            seen += ids[k] == 0x100 + i;
+        CHECK_EQ(seen, 1);
+    }
+    CHECK(big);
+    dns_res_conn_sent(&c, len - 10, now);
+    CHECK(!dns_res_conn_done(&c, now + 100 * SEC, 10 * SEC)); /* unsent */
+    dns_res_conn_sent(&c, 10, now);
+    CHECK(!dns_res_conn_done(&c, now + 9 * SEC, 10 * SEC));
+    CHECK(dns_res_conn_done(&c, now + 10 * SEC, 10 * SEC)); /* idle */
+    /* EOF with a query owed: done only once it is answered and sent */
+    n = ta_query(in + 2, "a1.other.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
+    tb_put16(in, (uint16_t)n);
+    CHECK_EQ(conn_feed(&c, in, n + 2, 7), n + 2);
+    CHECK_EQ(dns_res_conn_next(&c, now, &t), 2);
+    dns_res_conn_received(&c, 0, now); /* EOF */
+    uint8_t *dst;
+    CHECK_EQ(dns_res_conn_rspace(&c, &dst), 0);
+    CHECK(!dns_res_conn_done(&c, now, 10 * SEC));
+    run_task(t);
+    dns_res_conn_answer(&c, t, now);
+    CHECK(!dns_res_conn_done(&c, now, 10 * SEC));
+    len = dns_res_conn_output(&c, &out);
+    CHECK(len > 12);
+    dns_res_conn_sent(&c, len, now);
+    CHECK(dns_res_conn_done(&c, now, 10 * SEC));
+    /* a length prefix below a header closes the session */
+    dns_res_conn_open(&c, res, NULL, rbuf, wbuf, now);
+    CHECK_EQ(conn_feed(&c, (const uint8_t *)"\x00\x05hello", 7, 7), 7);
+    CHECK_EQ(dns_res_conn_next(&c, now, &t), 0);
+    CHECK(dns_res_conn_done(&c, now, 0));
+    res_teardown();
+}
+
 /* ---- the cache alone -------------------------------------------------- */
 
 static void test_cache_basic(void)
@@ -934,6 +1090,7 @@ int main(void)
     RUN(test_spoofing);
     RUN(test_qmin);
     RUN(test_edns_fallback);
+    RUN(test_conn);
     net_teardown();
     return check_done();
 }

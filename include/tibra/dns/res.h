@@ -330,4 +330,83 @@ TB_API void dns_res_task_free(struct dns_res_task *t);
  * several resolvers. */
 TB_API void dns_res_stats(const struct dns_res *r, struct dns_res_stats *st);
 
+/*
+ * ---------------------------------------------------------------------
+ * Clients over TCP (RFC 7766)
+ * ---------------------------------------------------------------------
+ *
+ * A caller-placed session per client connection: the driver reads into
+ * the span dns_res_conn_rspace() names and reports it with
+ * dns_res_conn_received(); dns_res_conn_next() turns each complete query
+ * into an answer (appended to the output at once) or a task the driver
+ * drives as a UDP one and hands back with dns_res_conn_answer() when
+ * DONE; the driver writes out what dns_res_conn_output() names and
+ * reports it with dns_res_conn_sent().  Answers go out as they are ready,
+ * not in query order (RFC 7766 7: clients match them by ID).  At most
+ * DNS_RES_CONN_PENDING queries of one connection are resolved at once,
+ * and a query is taken only when the output has room for every answer
+ * it may then owe: back-pressure, no read while that is not so.
+ */
+#define DNS_RES_CONN_PENDING 4
+#define DNS_RES_CONN_QMAX    4096 /* longest query taken; longer closes */
+#define DNS_RES_CONN_RBUF    (2 + DNS_RES_CONN_QMAX)
+#define DNS_RES_CONN_ANSMAX  16384 /* longest answer (else TC) */
+#define DNS_RES_CONN_WBUF                                                      \
+    ((DNS_RES_CONN_PENDING + 1) * (2 + DNS_RES_CONN_ANSMAX))
+
+/* Caller-placed; every field is private. */
+struct dns_res_conn {
+    struct dns_res *r;
+    struct tb_addr peer;
+    uint8_t *rbuf; /* DNS_RES_CONN_RBUF bytes */
+    uint8_t *wbuf; /* DNS_RES_CONN_WBUF bytes */
+    size_t rlen, wlen, woff;
+    unsigned pending; /* tasks out with the driver */
+    bool closing; /* EOF or a framing error: no more queries */
+    uint64_t last; /* last complete query in or answer out */
+};
+
+/* Starts session (c) for a connection from (peer) (MAY be NULL) of
+ * resolver (r), with the driver's buffers (rbuf) and (wbuf). */
+TB_API void dns_res_conn_open(struct dns_res_conn *c, struct dns_res *r,
+                              const struct tb_addr *peer, uint8_t *rbuf,
+                              uint8_t *wbuf, uint64_t now);
+
+/* Where to read to: returns the room in (*p), 0 when no read may be
+ * made now (back-pressure, or closing). */
+TB_API size_t dns_res_conn_rspace(struct dns_res_conn *c, uint8_t **p);
+
+/* (n) bytes were read into the span; (n) 0 is the peer's EOF. */
+TB_API void dns_res_conn_received(struct dns_res_conn *c, size_t n,
+                                  uint64_t now);
+
+/*
+ * Takes the next complete query, if the output has room.  Returns 0 (none
+ * now), 1 (answered at once: see dns_res_conn_output) or 2 with a task
+ * in (*t) that the driver MUST run to DONE and hand back to
+ * dns_res_conn_answer(), or free with dns_res_task_free() if the
+ * connection goes away first.  A length prefix of 0 or over
+ * DNS_RES_CONN_QMAX ends the session (closing).
+ */
+TB_API int dns_res_conn_next(struct dns_res_conn *c, uint64_t now,
+                             struct dns_res_task **t);
+
+/* Appends the response of task (t) (DONE, started by this session) and
+ * frees the task. */
+TB_API void dns_res_conn_answer(struct dns_res_conn *c, struct dns_res_task *t,
+                                uint64_t now);
+
+/* The output waiting to be written: its length, the bytes in (*p). */
+TB_API size_t dns_res_conn_output(const struct dns_res_conn *c,
+                                  const uint8_t **p);
+
+/* (n) bytes of the output were written. */
+TB_API void dns_res_conn_sent(struct dns_res_conn *c, size_t n, uint64_t now);
+
+/* True when the driver should close: closing with nothing pending or
+ * unsent, or idle (no query in or answer out) for (idle_ns) with
+ * nothing pending (RFC 7766 6.2.3). */
+TB_API bool dns_res_conn_done(const struct dns_res_conn *c, uint64_t now,
+                              uint64_t idle_ns);
+
 #endif /* DNS_RES_H */
