@@ -169,6 +169,33 @@ static void test_cookie_keys(void)
                  "cookie-secret-file needs a value");
 }
 
+/* tcp-clients-per-address (issue 8): 0 when not given (the drivers take
+ * dns_tcplim_default()), 1..1000000, once. */
+static void test_tcp_per_addr(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+
+    REQUIRE(parse(&c, "t.conf", "service: listen ::1\n", &d) == 0);
+    CHECK_EQ(c.tcp_clients_per_address, 0);
+    svc_conf_free(&c);
+    REQUIRE(parse(&c, "t.conf",
+                  "service: listen ::1; tcp-clients 40\n"
+                  "  tcp-clients-per-address 4\n",
+                  &d) == 0);
+    CHECK_EQ(c.tcp_clients_per_address, 4);
+    CHECK_EQ(c.tcp_clients, 40);
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+    expect_error("service: listen ::1; tcp-clients-per-address 0\n",
+                 "t.conf:1: ");
+    expect_error("service: listen ::1; tcp-clients-per-address 1000001\n",
+                 "tcp-clients-per-address");
+    expect_error("service: listen ::1; tcp-clients-per-address 2\n"
+                 "  tcp-clients-per-address 3\n",
+                 "t.conf:2: tcp-clients-per-address given twice");
+}
+
 static void test_all_keys(void)
 {
     struct svc_conf c;
@@ -686,6 +713,7 @@ int main(void)
 {
     RUN(test_example);
     RUN(test_all_keys);
+    RUN(test_tcp_per_addr);
     RUN(test_cookie_keys);
     RUN(test_guest_keys);
     RUN(test_errors);
