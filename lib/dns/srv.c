@@ -132,22 +132,19 @@ ANSWER_INLINE size_t answer(struct dns_srv *s, const struct tb_addr *peer,
     size_t len;
     bool marked;
 
+    if (TB_UNLIKELY(s->update != NULL) && qlen >= DNS_HDR_LEN &&
+        (tb_get16(q + 2) & (DNS_FLAG_QR | 0x7800)) ==
+            DNS_OPCODE_UPDATE << 11) {
+        *res = DNS_COOKIE_NONE; /* the driver applies it (dns/update.h) */
+        return s->update->submit(s->update->ctx, peer, q, qlen, resp, cap,
+                                 (flags & DNS_AUTH_TCP) != 0);
+    }
     if (TB_UNLIKELY(s->nxfrin != 0) &&
         (len = dns_xfrin_notify_in(s->xfrin, s->nxfrin, peer, q, qlen, resp,
                                    cap, &marked)) != 0) {
         s->notified |= marked;
         *res = DNS_COOKIE_NONE;
         return len == SIZE_MAX ? 0 : len;
-    }
-    if (TB_UNLIKELY(s->keys != NULL) && maybe_signed(q, qlen)) {
-        /* RFC 8945: verified, answered without the TSIG, signed (or the
-         * TSIG error); cookies are not looked at on this path. */
-        *res = DNS_COOKIE_NONE;
-        len = s->keys->answer(s->keys, s->zs, q, qlen, resp, cap, flags,
-                              wall_s(s, now), &s->st.auth);
-        /* XXX: a signed query then gets an unsigned SERVFAIL. */
-        return TB_UNLIKELY(s->nxfrin != 0) ? secondary_servfail(s, resp, len)
-                                           : len;
     }
     if (s->cookie != NULL && peer != NULL && peer->af != TB_AF_UNSPEC) {
         env.cookie = s->cookie;
@@ -156,7 +153,16 @@ ANSWER_INLINE size_t answer(struct dns_srv *s, const struct tb_addr *peer,
         env.cookie_res = DNS_COOKIE_NONE;
         e = &env;
     }
-    len = dns_auth_answer_env(s->zs, q, qlen, resp, cap, flags, e, &s->st.auth);
+    if (TB_UNLIKELY(s->keys != NULL) && maybe_signed(q, qlen))
+        /* RFC 8945: verified, answered without the TSIG (cookies as
+         * below), signed (or the TSIG error); a query with options but
+         * no TSIG is answered as below.  XXX: a signed query that gets
+         * the secondary's SERVFAIL gets it unsigned. */
+        len = s->keys->answer(s->keys, s->zs, q, qlen, resp, cap, flags, e,
+                              wall_s(s, now), &s->st.auth);
+    else
+        len = dns_auth_answer_env(s->zs, q, qlen, resp, cap, flags, e,
+                                  &s->st.auth);
     if (TB_UNLIKELY(s->nxfrin != 0))
         len = secondary_servfail(s, resp, len);
     *res = DNS_COOKIE_NONE;

@@ -618,7 +618,8 @@ static size_t bare_response(const uint8_t *q, size_t qlen, uint8_t *resp,
 size_t dns_tsig_answer(const struct dns_tsig_keyring *kr,
                        const struct dns_zoneset *zs, const uint8_t *q,
                        size_t qlen, uint8_t *resp, size_t cap, unsigned flags,
-                       uint64_t now_s, struct dns_auth_stats *st)
+                       struct dns_auth_env *env, uint64_t now_s,
+                       struct dns_auth_stats *st)
 {
     uint8_t qb[QCOPY_MAX];
     struct dns_tsig_ctx ctx;
@@ -628,7 +629,7 @@ size_t dns_tsig_answer(const struct dns_tsig_keyring *kr,
 
     if (qlen < DNS_HDR_LEN || (q[2] & (DNS_FLAG_QR >> 8)) ||
         dns_tsig_find(q, qlen, &off) != 0)
-        return dns_auth_answer(zs, q, qlen, resp, cap, flags, st);
+        return dns_auth_answer_env(zs, q, qlen, resp, cap, flags, env, st);
     if (cap < DNS_UDP_MINLEN) {
         st->queries++;
         st->dropped++;
@@ -663,9 +664,9 @@ size_t dns_tsig_answer(const struct dns_tsig_keyring *kr,
     /* Room for the TSIG inside the client's limit (the engine's own limit
      * is min(client's, cap)); at 512 there is none to give: answer, then
      * truncate if the TSIG does not fit. */
-    n = dns_auth_answer(zs, qb, off, resp,
-                        lim - room >= DNS_UDP_MINLEN ? lim - room : cap, flags,
-                        st);
+    n = dns_auth_answer_env(zs, qb, off, resp,
+                            lim - room >= DNS_UDP_MINLEN ? lim - room : cap,
+                            flags, env, st);
     if (n == 0)
         return 0;
     if (n + room > lim) {

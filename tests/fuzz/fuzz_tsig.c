@@ -168,7 +168,7 @@ static void answer(const uint8_t *p, size_t n, uint64_t now)
 
     for (unsigned flags = 0; flags <= DNS_AUTH_TCP; flags += DNS_AUTH_TCP) {
         size_t len = kr.answer(&kr, zs, p, n, resp, flags ? sizeof(resp) : 1232,
-                               flags, now, &st);
+                               flags, NULL, now, &st);
         if (len == 0)
             continue;
         REQUIRE(len <= (flags ? sizeof(resp) : 1232));

@@ -433,7 +433,8 @@ static void answer(void)
     n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
     n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
     REQUIRE(n != 0);
-    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, TV_TIME + 5, &st);
+    len =
+        kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, NULL, TV_TIME + 5, &st);
     REQUIRE(len != 0);
     CHECK(ta_print(resp, len, text, sizeof(text)));
     CHECK(strstr(text, "NOERROR aa qd=1 an=1 ns=0 ar=2") != NULL);
@@ -443,7 +444,7 @@ static void answer(void)
     /* The same over TCP, without EDNS. */
     n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
     n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
-    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), DNS_AUTH_TCP,
+    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), DNS_AUTH_TCP, NULL,
                     TV_TIME - 5, &st);
     CHECK(ta_print(resp, len, text, sizeof(text)));
     CHECK(strstr(text, "NOERROR aa qd=1 an=1 ns=0 ar=1") != NULL);
@@ -451,7 +452,7 @@ static void answer(void)
              DNS_TSIG_VERIFIED);
     /* Unsigned queries are the engine's: untouched. */
     n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
-    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, TV_TIME, &st);
+    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, NULL, TV_TIME, &st);
     CHECK(ta_print(resp, len, text, sizeof(text)));
     CHECK(strstr(text, "NOERROR aa qd=1 an=1 ns=0 ar=0") != NULL);
 }
@@ -488,7 +489,8 @@ static void answer_errors(void)
     n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
     /* BADTIME: NOTAUTH, signed, our time in Other Data; the client sees
      * the peer's error. */
-    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, TV_TIME + 1000, &st);
+    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, NULL, TV_TIME + 1000,
+                    &st);
     REQUIRE(len > DNS_HDR_LEN);
     CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_NOTAUTH);
     CHECK_EQ(tb_get16(resp + 6), 0);
@@ -505,7 +507,7 @@ static void answer_errors(void)
                               5) == 0);
     n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
     n = dns_tsig_sign_request(&cli, &bad, q, n, sizeof(q), TV_TIME);
-    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, TV_TIME, &st);
+    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, NULL, TV_TIME, &st);
     CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_NOTAUTH);
     resp_tsig(resp, len, &err, &mac, &other);
     CHECK_EQ(err, DNS_TSIG_BADSIG);
@@ -517,7 +519,7 @@ static void answer_errors(void)
                               DNS_TSIG_HMAC_SHA256, tv_secret, 32) == 0);
     n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, -1, false);
     n = dns_tsig_sign_request(&cli, &bad, q, n, sizeof(q), TV_TIME);
-    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, TV_TIME, &st);
+    len = kr.answer(&kr, zs, q, n, resp, sizeof(resp), 0, NULL, TV_TIME, &st);
     CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_NOTAUTH);
     resp_tsig(resp, len, &err, &mac, &other);
     CHECK_EQ(err, DNS_TSIG_BADKEY);
@@ -527,7 +529,8 @@ static void answer_errors(void)
     struct req r;
     req_init(&r);
     req_truncate(&r, 8);
-    len = kr.answer(&kr, zs, r.m, r.len, resp, sizeof(resp), 0, TV_TIME, &st);
+    len = kr.answer(&kr, zs, r.m, r.len, resp, sizeof(resp), 0, NULL, TV_TIME,
+                    &st);
     CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_FORMERR);
     CHECK_EQ(tb_get16(resp + 10), 0);
     CHECK_EQ(tb_get16(resp + 4), 1);
@@ -603,6 +606,70 @@ static void service_core(void)
     CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_NOTAUTH);
     CHECK_EQ(dns_tsig_verify_response(&cli, resp, len, TV_TIME), TB_EPERM);
     CHECK_EQ(cli.error, DNS_TSIG_BADKEY);
+}
+
+/* Appends an 8-byte client cookie option to query (q, n) that ends with
+ * its bare OPT RR; returns the new length. */
+static size_t add_cookie(uint8_t *q, size_t n, const uint8_t *cc)
+{
+    tb_put16(q + n - 2, 12);
+    tb_put16(q + n, 10); /* COOKIE */
+    tb_put16(q + n + 2, 8);
+    memcpy(q + n + 4, cc, 8);
+    return n + 12;
+}
+
+/* True if (resp, len) carries a COOKIE option: (cc) and a 16-byte server
+ * cookie. */
+static bool has_cookie(const uint8_t *resp, size_t len, const uint8_t *cc)
+{
+    for (size_t i = DNS_HDR_LEN; i + 12 <= len; i++)
+        if (tb_get16(resp + i) == 10 && tb_get16(resp + i + 2) == 24 &&
+            memcmp(resp + i + 4, cc, 8) == 0)
+            return true;
+    return false;
+}
+
+/* DNS Cookies beside a key set: an unsigned query with a COOKIE option
+ * (which takes the keyed path: it is not a lone bare OPT) and a signed
+ * one both get our server cookie, the signed one signed. */
+static void cookies_with_keys(void)
+{
+    static const uint8_t secret[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    static const uint8_t cc[8] = {0xc1, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7};
+    struct dns_tsig_key k = key_of(DNS_TSIG_HMAC_SHA256);
+    struct dns_tsig_keyring kr;
+    struct dns_tsig_ctx cli;
+    struct dns_srv_conf conf = {0};
+    struct dns_cookie ck;
+    struct dns_srv s;
+    struct tb_addr peer = {.af = TB_AF_INET,
+                           .port = 5353,
+                           .ip = {127, 0, 0, 1}};
+    uint8_t q[512], resp[1232];
+    const uint64_t now = 5000000000ull;
+    size_t n, len;
+
+    dns_tsig_keyring_init(&kr, &k, 1);
+    dns_srv_init(&s, zs, &conf);
+    s.keys = &kr;
+    s.wall_off_ns = (int64_t)(TV_TIME * 1000000000ull - now);
+    dns_cookie_init(&ck, secret, s.wall_off_ns, false);
+    s.cookie = &ck;
+    n = ta_query(q, "www.example.com.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+    n = add_cookie(q, n, cc);
+    len = dns_srv_udp(&s, &peer, q, n, resp, sizeof(resp), now);
+    REQUIRE(len > n);
+    CHECK_EQ(DNS_RCODE(tb_get16(resp + 2)), DNS_RCODE_NOERROR);
+    CHECK(has_cookie(resp, len, cc));
+    CHECK_EQ(s.st.cookie_new, 1);
+    n = dns_tsig_sign_request(&cli, &k, q, n, sizeof(q), TV_TIME);
+    len = dns_srv_udp(&s, &peer, q, n, resp, sizeof(resp), now);
+    REQUIRE(len > n);
+    CHECK(has_cookie(resp, len, cc));
+    CHECK_EQ(dns_tsig_verify_response(&cli, resp, len, TV_TIME),
+             DNS_TSIG_VERIFIED);
+    CHECK_EQ(s.st.cookie_new, 2);
 }
 
 /* Reads every framed message the session has produced into (cli)'s
@@ -780,6 +847,7 @@ int main(void)
     RUN(answer);
     RUN(answer_errors);
     RUN(service_core);
+    RUN(cookies_with_keys);
     RUN(signed_axfr);
     RUN(base64);
     dns_zoneset_free(zs, &ta);

@@ -102,6 +102,7 @@ TB_API int dns_tsig_key_init(struct dns_tsig_key *k, const uint8_t *name,
 TB_API void dns_tsig_key_wipe(struct dns_tsig_key *k);
 
 struct dns_zoneset;
+struct dns_auth_env;
 struct dns_auth_stats;
 struct dns_tsig_keyring;
 
@@ -110,7 +111,8 @@ typedef size_t (*dns_tsig_answer_fn)(const struct dns_tsig_keyring *kr,
                                      const struct dns_zoneset *zs,
                                      const uint8_t *q, size_t qlen,
                                      uint8_t *resp, size_t cap, unsigned flags,
-                                     uint64_t now_s, struct dns_auth_stats *st);
+                                     struct dns_auth_env *env, uint64_t now_s,
+                                     struct dns_auth_stats *st);
 
 struct dns_tsig_ctx;
 
@@ -264,8 +266,10 @@ TB_API int dns_tsig_verify_response(struct dns_tsig_ctx *ctx,
  * The service core's answer to a signed query (the keyring's (answer);
  * srv.c calls it for a query whose last additional RR is a TSIG when a
  * key set is published): verifies it (dns_tsig_verify_request), answers
- * the query without its TSIG with dns_auth_answer() into (resp, cap)
- * with room kept for the TSIG, and signs the response.  A request that
+ * the query without its TSIG with dns_auth_answer_env() and (env) (MAY
+ * be NULL; DNS Cookies) into (resp, cap) with room kept for the TSIG, and
+ * signs the response; a query without a TSIG is answered by
+ * dns_auth_answer_env() alone.  A request that
  * fails the check gets NOTAUTH with the TSIG error (BADKEY, BADSIG
  * unsigned; BADTIME, BADTRUNC signed), a malformed TSIG FORMERR.
  * Arguments and result as dns_auth_answer(), plus (now_s) (UNIX time).
@@ -275,7 +279,7 @@ TB_API int dns_tsig_verify_response(struct dns_tsig_ctx *ctx,
 TB_API size_t dns_tsig_answer(const struct dns_tsig_keyring *kr,
                               const struct dns_zoneset *zs, const uint8_t *q,
                               size_t qlen, uint8_t *resp, size_t cap,
-                              unsigned flags, uint64_t now_s,
-                              struct dns_auth_stats *st);
+                              unsigned flags, struct dns_auth_env *env,
+                              uint64_t now_s, struct dns_auth_stats *st);
 
 #endif /* DNS_TSIG_H */
