@@ -289,7 +289,7 @@ static void property_rr(struct pst *s, const struct dns_zrr *r,
 {
     struct dns_catalog_member *m;
     const uint8_t *rd = dns_zrr_rdata(s->z, r);
-    uint32_t off;
+    uint32_t off = 0;
 
     if (s->node == NULL || s->bad_node ||
         !dns_name_equal(dns_name_skip(owner, 1), s->node))
