@@ -3,20 +3,27 @@
 # primaries of one large zone (bench/gen-zone), side by side in one run,
 # into the same client.
 #
-#   bench/axfr.sh [-n NAMES] [-r ROUNDS] [SERVER...]   (default: 1000000
-#                                                       names, 5 rounds,
-#                                                       nsd knot tibra)
+#   bench/axfr.sh [-n NAMES] [-r ROUNDS] [-x CHANGES] [SERVER...]
+#                 (default: 1000000 names, 5 rounds, 1000 changes, nsd
+#                 knot tibra)
 #
-# Each server runs alone, pinned to CPU 0 with one worker (NSD
-# server-count 1, Knot 1 TCP worker, tibra-dnsd workers 1); the client,
-# pinned to CPU 1, is a small Python reader (below): it sends the AXFR
-# query and reads the TCP stream until the answer counts of the messages
-# add up to the zone's records plus the closing SOA, parsing nothing but
-# the 2-byte lengths and the header.  It reports, per server, the median
-# time over ROUNDS transfers, records/s, messages and bytes, and the
-# ratios of tibra-dnsd against each peer (what docs/BENCHMARKS.md
-# records).  Only PIDs started here are stopped; ports are picked free on
-# 127.0.0.1; every wait is bounded.
+# Every server runs at once, on its own port, pinned to CPU 0 with one
+# worker (NSD server-count 1, Knot 1 TCP worker, tibra-dnsd workers 1);
+# the client, pinned to CPU 1, asks each in turn, round after round
+# (interleaved: a load change on this shared machine hits all alike),
+# with a small Python reader (below) that sends the AXFR query and reads
+# the TCP stream until the answer counts of the messages add up to the
+# zone's records plus the closing SOA, parsing nothing but the 2-byte
+# lengths and the headers.  It reports, per server, the median time over
+# ROUNDS transfers, records/s, messages and bytes, and the ratios of
+# tibra-dnsd against each peer (what docs/BENCHMARKS.md records).  Then,
+# with CHANGES > 0, the first CHANGES A records get new addresses under
+# serial 2, the servers reload (tibra-dnsd SIGHUP, knotc zone-reload with
+# zonefile-load: difference; NSD 4.6 serves no IXFR and is left out) and
+# the client (dnspython's IXFR reader, the same for both) takes IXFR from
+# serial 1, ROUNDS times each, interleaved: the medians again.  Only PIDs
+# started here are stopped; ports are picked free on 127.0.0.1; every
+# wait is bounded.
 #
 # Environment: O (build dir, default build), TIBRA_DNSD (tibra-dnsd path).
 set -u
@@ -27,10 +34,12 @@ case "$O" in /*) ;; *) O="$src/$O" ;; esac
 tibra=${TIBRA_DNSD:-$O/unix-$(uname -m)/tibra-dnsd}
 names=1000000
 rounds=5
-while getopts n:r: o; do
+changes=1000
+while getopts n:r:x: o; do
     case $o in
     n) names=$OPTARG ;;
     r) rounds=$OPTARG ;;
+    x) changes=$OPTARG ;;
     *) exit 2 ;;
     esac
 done
@@ -38,13 +47,18 @@ shift $((OPTIND - 1))
 servers=${*:-nsd knot tibra}
 [ -x "$tibra" ] || { echo "axfr.sh: $tibra not built" >&2; exit 1; }
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tibra-axfr.XXXXXX")
-PID=
+declare -A P PT # server -> PID, port
+stop() { # name
+    local pid=${P[$1]:-}
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    P[$1]=
+}
 cleanup() {
-    if [ -n "$PID" ]; then
-        kill -TERM "$PID" 2>/dev/null
-        for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$PID" 2>/dev/null
-    fi
+    for s in "${!P[@]}"; do stop "$s"; done
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -96,8 +110,9 @@ print("%.4f %d %d %d" % (times[len(times) // 2], got, msgs, total))
 PY
 
 start() { # name: writes the config, starts the server on CPU 0
-    local d=$tmp/$1
+    local d=$tmp/$1 port
     port=$(free_port)
+    PT[$1]=$port
     mkdir -p "$d"
     case $1 in
     nsd)
@@ -142,28 +157,30 @@ template:
   - id: default
     storage: "$d"
     zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
+    zonefile-load: difference
+    journal-content: changes
     semantic-checks: off
 zone:
   - domain: $origin
-    file: "$zf"
+    file: "$d/zone"
     acl: xfr
 EOF
+        cp "$zf" "$d/zone"
         taskset -c 0 knotd -c "$d/knot.conf" 2>"$d/log" &
         ;;
     tibra)
         cat >"$d/bench.conf" <<EOF
 service: name bench; target unix; workers 1
          listen 127.0.0.1@$port
-zone:    $origin; file $zf; allow-transfer 127.0.0.1
+zone:    $origin; file $d/zone; allow-transfer 127.0.0.1
 EOF
+        cp "$zf" "$d/zone"
         taskset -c 0 "$tibra" "$d/bench.conf" 2>"$d/log" &
         ;;
     esac
-    PID=$!
+    P[$1]=$!
     for _ in $(seq 3000); do # a large zone loads in tens of seconds
-        kill -0 "$PID" 2>/dev/null || { cat "$d/log"; return 1; }
+        kill -0 "${P[$1]}" 2>/dev/null || { cat "$d/log"; return 1; }
         dig @127.0.0.1 -p "$port" +time=1 +tries=1 +short "$origin" SOA 2>/dev/null |
             grep -Eq "^[^;]" && return 0
         sleep 0.1
@@ -172,26 +189,95 @@ EOF
     return 1
 }
 
-stop() {
-    kill -TERM "$PID" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$PID" 2>/dev/null
-    wait "$PID" 2>/dev/null
-    PID=
+cat >"$tmp/ixfr.py" <<'PY'
+import sys, time, dns.query, dns.rdatatype
+port, rounds, origin = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+times = []
+for _ in range(rounds):
+    n = msgs = 0
+    t0 = time.perf_counter()
+    for m in dns.query.xfr("127.0.0.1", origin, rdtype=dns.rdatatype.IXFR,
+                           serial=1, port=port, lifetime=120):
+        msgs += 1
+        n += sum(len(r) for r in m.answer)
+    times.append(time.perf_counter() - t0)
+times.sort()
+print("%.4f %d %d" % (times[len(times) // 2], n, msgs))
+PY
+
+# The zone's version 2: the first $changes A records get new addresses.
+awk -v c="$changes" '
+    / SOA / && !s { sub(/ hostmaster 1 /, " hostmaster 2 "); s = 1 }
+    $2 == "A" && $3 ~ /^10\./ && k < c { $3 = "172.16." int(k / 256) "." k % 256; k++ }
+    { print }' "$zf" >"$tmp/v2.zone"
+
+reload_v2() { # name: version 2 in, reloaded, serial 2 served
+    local d=$tmp/$1
+    cp "$tmp/v2.zone" "$d/zone"
+    case $1 in
+    tibra) kill -HUP "${P[$1]}" ;;
+    knot) knotc -c "$d/knot.conf" zone-reload "$origin" >/dev/null ;;
+    esac
+    for _ in $(seq 600); do
+        [ "$(dig @127.0.0.1 -p "${PT[$1]}" +time=1 +tries=1 +short "$origin" SOA |
+            awk '{print $3}')" = 2 ] && return 0
+        sleep 0.1
+    done
+    echo "$1: serial 2 not served within 60 s" >&2
+    return 1
 }
 
-declare -A T
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+# Every server loaded at once (different ports, all on CPU 0, idle when
+# not asked), then the rounds interleaved: a load change on this shared
+# machine hits every server alike.
+for s in $servers; do start "$s" || exit 1; done
+for r in $(seq "$rounds"); do
+    for s in $servers; do
+        taskset -c 1 /usr/bin/python3 "$tmp/client.py" "${PT[$s]}" \
+            $((records + 1)) 1 "$origin" >>"$tmp/$s.axfr" ||
+            { echo "axfr.sh: $s: the AXFR failed" >&2; exit 1; }
+    done
+done
+xs=""
+if [ "$changes" -gt 0 ]; then
+    for s in $servers; do
+        [ "$s" = nsd ] && continue # NSD 4.6 serves no IXFR
+        reload_v2 "$s" || exit 1
+        xs="$xs $s"
+    done
+    for r in $(seq "$rounds"); do
+        for s in $xs; do
+            taskset -c 1 /usr/bin/python3 "$tmp/ixfr.py" "${PT[$s]}" 1 \
+                "$origin" >>"$tmp/$s.ixfr" || exit 1
+        done
+    done
+fi
+declare -A T X
 printf '%-6s %10s %12s %9s %12s\n' server median_s records/s messages bytes
 for s in $servers; do
-    start "$s" || exit 1
-    r=$(taskset -c 1 /usr/bin/python3 "$tmp/client.py" "$port" \
-        $((records + 1)) "$rounds" "$origin") || { stop; exit 1; }
-    stop
-    read -r t got msgs bytes <<<"$r"
+    t=$(awk '{print $1}' "$tmp/$s.axfr" | median)
+    read -r _ got msgs bytes <"$tmp/$s.axfr"
     T[$s]=$t
     printf '%-6s %10s %12.0f %9s %12s\n' "$s" "$t" \
         "$(echo "$got / $t" | bc -l)" "$msgs" "$bytes"
 done
+for s in $xs; do
+    t=$(awk '{print $1}' "$tmp/$s.ixfr" | median)
+    read -r _ n m <"$tmp/$s.ixfr"
+    X[$s]="$t $n $m"
+done
+for s in $servers; do
+    [ -n "${X[$s]:-}" ] || continue
+    read -r t n m <<<"${X[$s]}"
+    printf 'IXFR of %s changes: %-6s median %s s, %s records, %s messages\n' \
+        "$changes" "$s" "$t" "$n" "$m"
+done
+if [ -n "${X[tibra]:-}" ] && [ -n "${X[knot]:-}" ]; then
+    printf 'IXFR: tibra-dnsd time / knot time: %.2f\n' \
+        "$(echo "${X[tibra]%% *} / ${X[knot]%% *}" | bc -l)"
+fi
 if [ -n "${T[tibra]:-}" ]; then
     for p in nsd knot; do
         [ -n "${T[$p]:-}" ] &&
