@@ -1,9 +1,11 @@
 /*
  * resolver.c -- tibra-dnsd's driver for the resolver core (lib/dns/res*.c,
- * include/tibra/dns/res.h): one thread with an epoll set, moving bytes and
- * time and nothing else.
+ * include/tibra/dns/res.h): worker threads, each with an epoll set,
+ * moving bytes and time and nothing else.
  *
  *   client datagram -> dns_res_query -> answered: sendto
+ *   client TCP -> struct dns_res_conn (framing, pipelining, limits) ->
+ *                 dns_res_query -> the same
  *                                   \-> task: dns_res_task_next -> SEND:
  *                                       a fresh socket per query (UDP
  *                                       connected to the server, so the
@@ -16,9 +18,8 @@
  *
  * Every DNS decision is the core's: matching, what is believed, retries,
  * limits, the cache.  Query IDs come from getrandom() through the core's
- * random callback.  Not yet: TCP from clients, several resolver threads
- * (one cache per worker is the plan, docs/DESIGN.md "res"), access
- * control (bind the listeners to addresses only trusted clients reach).
+ * random callback.  Not yet: access control (bind the listeners to
+ * addresses only trusted clients reach).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -43,12 +44,18 @@
 #define K_LISTEN     1u
 #define K_SLOT       2u
 #define K_STOP       3u
+#define K_ACCEPT     4u
+#define K_CONN       5u
+#define CONNS_MAX    32 /* client TCP connections per worker */
+#define CONN_IDLE_NS (10 * 1000000000ull) /* RFC 7766 6.2.3 */
 #define EV_KEY(k, i) ((uint64_t)(k) << 32 | (uint32_t)(i))
 
 struct slot {
     struct dns_res_task *t; /* NULL: free */
     int fd; /* the outbound query's socket, -1 if none */
-    int cfd; /* the listener the client asked on */
+    int cfd; /* the listener the client asked on (UDP) */
+    int conn; /* or the TCP connection (index), -1 for UDP */
+    uint32_t gen; /* the connection's generation when asked */
     struct sockaddr_storage peer;
     socklen_t plen;
     uint8_t transport;
@@ -58,6 +65,14 @@ struct slot {
     size_t qlen, qsent;
     uint8_t *tbuf; /* TCP: the framed reply (TCP_BUF bytes) */
     size_t tlen;
+};
+
+/* A client's TCP connection: the socket and the lib/dns session. */
+struct conn {
+    int fd; /* -1: free */
+    uint32_t gen; /* bumped at each close: late answers are dropped */
+    bool dirty; /* answers were added: service it */
+    struct dns_res_conn s;
 };
 
 struct worker {
@@ -71,6 +86,11 @@ struct worker {
     unsigned nslots, nactive; /* slots, slots with a task */
     struct slot *slots;
     uint8_t *tcp_area; /* nslots * TCP_BUF, MAP_NORESERVE */
+    struct conn conns[CONNS_MAX];
+    unsigned nconns;
+    uint8_t *conn_area; /* CONNS_MAX * (RBUF + WBUF), MAP_NORESERVE */
+    const int *tcp_listen; /* the resolver's TCP listeners (shared) */
+    size_t ntcp;
     uint8_t buf[DNS_MSG_MAXLEN + 1];
     uint8_t out[DNS_MSG_MAXLEN];
     uint32_t rnd[64];
@@ -174,9 +194,20 @@ static void drive(struct worker *r, unsigned i, uint64_t now)
         if (dns_res_task_next(s->t, now, &q) == DNS_RES_DONE) {
             const uint8_t *msg;
             size_t n = dns_res_task_response(s->t, &msg);
-            if (n > 0)
-                sendto(s->cfd, msg, n, 0, (struct sockaddr *)&s->peer, s->plen);
-            dns_res_task_free(s->t);
+            if (s->conn >= 0) { /* TCP: the session owns the answer */
+                struct conn *c = &r->conns[s->conn];
+                if (c->fd >= 0 && c->gen == s->gen) {
+                    dns_res_conn_answer(&c->s, s->t, now);
+                    c->dirty = true;
+                } else {
+                    dns_res_task_free(s->t); /* the client left */
+                }
+            } else {
+                if (n > 0)
+                    sendto(s->cfd, msg, n, 0, (struct sockaddr *)&s->peer,
+                           s->plen);
+                dns_res_task_free(s->t);
+            }
             s->t = NULL;
             r->nactive--;
             return;
@@ -215,6 +246,7 @@ static void client_input(struct worker *r, int fd, uint64_t now)
             }
             r->slots[i].t = t;
             r->nactive++;
+            r->slots[i].conn = -1;
             r->slots[i].cfd = fd;
             r->slots[i].peer = peer;
             r->slots[i].plen = plen;
@@ -302,6 +334,120 @@ static void udp_event(struct worker *r, unsigned i, uint64_t now)
     }
 }
 
+/* A free slot for a new task (the core's pool is as large: one exists
+ * whenever the core gave a task). */
+static int free_slot(struct worker *r)
+{
+    for (unsigned i = 0; i < r->nslots; i++)
+        if (r->slots[i].t == NULL)
+            return (int)i;
+    return -1;
+}
+
+static void conn_close(struct worker *r, struct conn *c)
+{
+    close(c->fd); /* also leaves the epoll set */
+    c->fd = -1;
+    c->gen++;
+    c->dirty = false;
+    r->nconns--;
+}
+
+/* Moves connection (ci) on: writes what is ready, reads what the session
+ * takes, starts the queries read, until nothing moves; closes it when
+ * the session says so.  Edge-triggered: everything available is done. */
+static void conn_service(struct worker *r, unsigned ci, uint64_t now)
+{
+    struct conn *c = &r->conns[ci];
+
+    c->dirty = false;
+    for (unsigned turn = 0; turn < 64; turn++) {
+        bool moved = false;
+        const uint8_t *p;
+        uint8_t *dst;
+        size_t n;
+        struct dns_res_task *t;
+        int rc;
+
+        while ((n = dns_res_conn_output(&c->s, &p)) > 0) {
+            ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+            if (w < 0 && errno == EAGAIN)
+                break;
+            if (w <= 0)
+                goto close;
+            dns_res_conn_sent(&c->s, (size_t)w, now);
+            moved = true;
+        }
+        if ((n = dns_res_conn_rspace(&c->s, &dst)) > 0) {
+            ssize_t got = recv(c->fd, dst, n, 0);
+            if (got < 0 && errno != EAGAIN)
+                goto close;
+            if (got >= 0) {
+                dns_res_conn_received(&c->s, (size_t)got, now);
+                moved = true;
+            }
+        }
+        while ((rc = dns_res_conn_next(&c->s, now, &t)) != 0) {
+            moved = true;
+            if (rc != 2)
+                continue;
+            int i = free_slot(r);
+            if (NEVER(i < 0)) {
+                dns_res_task_free(t);
+                goto close;
+            }
+            r->slots[i].t = t;
+            r->slots[i].conn = (int)ci;
+            r->slots[i].gen = c->gen;
+            r->nactive++;
+            drive(r, (unsigned)i, now);
+        }
+        if (!moved)
+            break;
+    }
+    if (dns_res_conn_done(&c->s, now, CONN_IDLE_NS))
+        goto close;
+    return;
+close:
+    conn_close(r, c);
+}
+
+static void conn_accept(struct worker *r, int lfd, uint64_t now)
+{
+    for (unsigned k = 0; k < 16; k++) {
+        struct sockaddr_storage peer;
+        socklen_t plen = sizeof(peer);
+        struct tb_addr pa;
+        int fd = accept4(lfd, (struct sockaddr *)&peer, &plen,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        unsigned ci;
+
+        if (fd < 0)
+            return;
+        for (ci = 0; ci < CONNS_MAX && r->conns[ci].fd >= 0; ci++)
+            ;
+        if (ci == CONNS_MAX) {
+            close(fd); /* full: the client may retry */
+            continue;
+        }
+        struct conn *c = &r->conns[ci];
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET,
+                                 .data.u64 = EV_KEY(K_CONN, ci)};
+        uint8_t *base =
+            r->conn_area + (size_t)ci * (DNS_RES_CONN_RBUF + DNS_RES_CONN_WBUF);
+        tb_addr_from_sockaddr((struct sockaddr *)&peer, &pa);
+        if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            close(fd);
+            continue;
+        }
+        c->fd = fd;
+        r->nconns++;
+        dns_res_conn_open(&c->s, r->res, &pa, base, base + DNS_RES_CONN_RBUF,
+                          now);
+        conn_service(r, ci, now);
+    }
+}
+
 static void *loop(void *arg)
 {
     struct worker *r = arg;
@@ -324,7 +470,12 @@ static void *loop(void *arg)
                 return NULL;
             if (kind == K_LISTEN)
                 client_input(r, r->lfd[idx], now);
-            else if (r->slots[idx].t != NULL && r->slots[idx].fd >= 0) {
+            else if (kind == K_ACCEPT)
+                conn_accept(r, r->tcp_listen[idx], now);
+            else if (kind == K_CONN) {
+                if (r->conns[idx].fd >= 0)
+                    conn_service(r, idx, now);
+            } else if (r->slots[idx].t != NULL && r->slots[idx].fd >= 0) {
                 if (r->slots[idx].transport == DNS_RES_TCP)
                     tcp_event(r, idx, now);
                 else
@@ -338,6 +489,13 @@ static void *loop(void *arg)
                 dns_res_task_timeout(s->t, now);
                 drive(r, i, now);
             }
+        }
+        /* connections with new answers, or idle ones to close */
+        for (unsigned i = 0; r->nconns > 0 && i < CONNS_MAX; i++) {
+            struct conn *c = &r->conns[i];
+            if (c->fd >= 0 &&
+                (c->dirty || dns_res_conn_done(&c->s, now, CONN_IDLE_NS)))
+                conn_service(r, i, now);
         }
     }
 }
@@ -361,6 +519,8 @@ static int listen_udp(const struct svc_addr *a, int type)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     if (type == SOCK_DGRAM)
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    else /* a restart need not wait for TIME_WAIT */
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (bind(fd, (struct sockaddr *)&ss, sl) != 0) {
         close(fd);
         return -1;
@@ -395,14 +555,32 @@ static int setup(struct worker *r, const struct svc_conf *c,
     }
     for (unsigned i = 0; i < r->nslots; i++) {
         r->slots[i].fd = -1;
+        r->slots[i].conn = -1;
         r->slots[i].tbuf = r->tcp_area + (size_t)i * TCP_BUF;
     }
+    r->conn_area =
+        mmap(NULL, (size_t)CONNS_MAX * (DNS_RES_CONN_RBUF + DNS_RES_CONN_WBUF),
+             PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (r->conn_area == MAP_FAILED) {
+        r->conn_area = NULL;
+        dnsd_log("resolver: out of memory");
+        return -1;
+    }
+    for (unsigned i = 0; i < CONNS_MAX; i++)
+        r->conns[i].fd = -1;
     r->ep = epoll_create1(EPOLL_CLOEXEC);
     r->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (r->ep < 0 || r->evfd < 0)
         return -1;
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_KEY(K_STOP, 0)};
     epoll_ctl(r->ep, EPOLL_CTL_ADD, r->evfd, &ev);
+    for (size_t i = 0; i < r->ntcp; i++) { /* shared: one worker wakes */
+        struct epoll_event ta = {.events = EPOLLIN | EPOLLEXCLUSIVE,
+                                 .data.u64 = EV_KEY(K_ACCEPT, i)};
+        if (epoll_ctl(r->ep, EPOLL_CTL_ADD, r->tcp_listen[i], &ta) != 0)
+            return -1;
+    }
     for (size_t i = 0; i < rc->nlisten; i++) {
         char txt[SVC_ADDR_TEXT_MAX];
         svc_addr_to_text(&rc->listen[i], true, txt, sizeof(txt));
@@ -415,7 +593,7 @@ static int setup(struct worker *r, const struct svc_conf *c,
         ev.data.u64 = EV_KEY(K_LISTEN, i);
         epoll_ctl(r->ep, EPOLL_CTL_ADD, r->lfd[i], &ev);
         if (r == r->first)
-            dnsd_log("resolver: listening on %s (udp)", txt);
+            dnsd_log("resolver: listening on %s (udp, tcp)", txt);
     }
     return 0;
 }
@@ -433,6 +611,12 @@ static void teardown(struct worker *r)
         close(r->evfd);
     if (r->tcp_area != NULL)
         munmap(r->tcp_area, (size_t)r->nslots * TCP_BUF);
+    for (unsigned i = 0; i < CONNS_MAX; i++)
+        if (r->conns[i].fd >= 0)
+            close(r->conns[i].fd);
+    if (r->conn_area != NULL)
+        munmap(r->conn_area,
+               (size_t)CONNS_MAX * (DNS_RES_CONN_RBUF + DNS_RES_CONN_WBUF));
     free(r->slots);
     dns_res_free(r->res);
     dns_cache_free(r->cache);
@@ -442,9 +626,9 @@ static void teardown(struct worker *r)
 /*
  * The resolver: one worker per thread, each with its own cache, tasks,
  * epoll set and SO_REUSEPORT listeners, sharing nothing (no lock on any
- * path; a name may be resolved once per worker).  A TCP socket bound to
- * each address (never listening) keeps a second server from silently
- * joining the UDP group.
+ * path; a name may be resolved once per worker).  One TCP listener per
+ * address, shared by the workers (EPOLLEXCLUSIVE), also keeps a second
+ * server from silently joining the UDP group.
  */
 struct dnsd_resolver {
     unsigned n;
@@ -503,6 +687,10 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
         r->n--;
     for (size_t i = 0; i < rc->nlisten; i++) {
         r->guard[i] = listen_udp(&rc->listen[i], SOCK_STREAM);
+        if (r->guard[i] >= 0 && listen(r->guard[i], 128) != 0) {
+            close(r->guard[i]);
+            r->guard[i] = -1;
+        }
         if (r->guard[i] < 0) {
             char txt[SVC_ADDR_TEXT_MAX];
             svc_addr_to_text(&rc->listen[i], true, txt, sizeof(txt));
@@ -517,6 +705,10 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
             goto fail;
         w->ep = w->evfd = -1;
         w->first = r->w[0] ? r->w[0] : w;
+        w->tcp_listen = r->guard;
+        w->ntcp = r->nguard;
+        for (unsigned k = 0; k < CONNS_MAX; k++)
+            w->conns[k].fd = -1;
         r->w[i] = w;
         if (setup(w, c, &h, cache / r->n, slots / r->n) != 0)
             goto fail;

@@ -278,6 +278,24 @@ for round in 1 2; do
         n=$((n + 1))
     done
 done
+# Over TCP (RFC 7766) the same answers, the large TXT whole; several
+# queries on one connection (dig +keepopen).
+for c in www.example.tld/A big.example.tld/TXT ext.example.tld/A nx.example.tld/A; do
+    name=${c%/*}.
+    type=${c#*/}
+    t=$(run dig @10.53.0.10 +tcp +time=10 +tries=1 +noall +comments +answer \
+        "$name" "$type" | awk '/status:/ { print $6 } /^[^;]/ && NF >= 5 { $2 = ""; print }' | sort)
+    u=$(run dig @10.53.0.11 +tcp +time=10 +tries=1 +noall +comments +answer \
+        "$name" "$type" | awk '/status:/ { print $6 } /^[^;]/ && NF >= 5 { $2 = ""; print }' | sort)
+    [ -n "$t" ] && [ "$t" = "$u" ] ||
+        fail "over TCP, $name $type: tibra '$t', unbound '$u'"
+    n=$((n + 1))
+done
+k=$(run dig @10.53.0.10 +tcp +keepopen +time=10 +tries=1 +short \
+    www.example.tld. A alias.example.tld. A www.other. A | sort | tr '\n' ' ')
+[ "$k" = "192.0.2.1 192.0.2.1 192.0.2.2 192.0.2.2 192.0.2.20 www.example.tld. " ] ||
+    fail "three queries on one TCP connection: '$k'"
+
 # Non-recursive queries are refused by both (no cache snooping).
 t=$(run dig @10.53.0.10 +norec +time=5 www.example.tld. A | grep -o 'status: [A-Z]*')
 u=$(run dig @10.53.0.11 +norec +time=5 www.example.tld. A | grep -o 'status: [A-Z]*')
