@@ -285,3 +285,4 @@ if [ -n "${T[tibra]:-}" ]; then
                 "$(echo "${T[tibra]} / ${T[$p]}" | bc -l)"
     done
 fi
+exit 0
