@@ -528,7 +528,8 @@ static const uint8_t *wild_alt(const struct zdb *z, const struct qctx *x,
  * with, or NULL when the answer is a DNAME synthesis from node (*dname).
  */
 HOT_INLINE const uint8_t *lookup_at(const struct zdb *z, const struct qctx *x,
-                                    uint32_t idx, const uint8_t **dname)
+                                    uint32_t idx, const uint8_t **dname,
+                                    const uint8_t **proof)
 {
     const uint8_t *nd, *e;
     uint32_t r;
@@ -586,13 +587,21 @@ redirect:
 found:
     e = node_entry(z, nd, x->qtype);
 pick:
-    return x->dnssec ? zdb_ent(z, zdb_ld32(e + ZE_DO)) : e;
+    if (!x->dnssec)
+        return e;
+    e = zdb_ent(z, zdb_ld32(e + ZE_DO));
+    /* A denial that depends on the name: answer_proof(). */
+    if (TB_UNLIKELY(zdb_ld16(e + ZE_PROOF) != 0) && proof != NULL) {
+        *proof = e;
+        return NULL;
+    }
+    return e;
 }
 
 HOT_INLINE const uint8_t *lookup(const struct zdb *z, const struct qctx *x,
                                  const uint8_t **dname)
 {
-    return lookup_at(z, x, zdb_find(z, x->name, x->nlen, x->hash), dname);
+    return lookup_at(z, x, zdb_find(z, x->name, x->nlen, x->hash), dname, NULL);
 }
 
 /*
@@ -879,6 +888,44 @@ static unsigned dname_append(struct dchain *ch, const struct qctx *y,
 }
 
 /*
+ * With DO: the DNAME's RRSIGs (RFC 6672 5.3.1; the synthesized CNAME has
+ * none), copied from the DO variant of the DNAME's entry (e) after the
+ * DNAME RR, owner the pointer (at), written at (o) while they fit before
+ * (end) (else TC, RFC 4035 3.1.1).  Returns the new end.
+ */
+static uint8_t *dname_sigs(const struct zdb *z, const uint8_t *e, uint8_t *o,
+                           const uint8_t *end, size_t at, struct dchain *ch)
+{
+    const uint8_t *d = zdb_ent(z, zdb_ld32(e + ZE_DO));
+    const uint8_t *rr = z->data + zdb_ld32(d + ZE_OFF);
+    size_t len = zdb_ld32(d + ZE_LEN), p, rl;
+    unsigned an = tb_get16(d + ZE_COUNTS + 2);
+
+    if (len < 12 || zdb_ld16(d + ZE_TYPE) != DNS_TYPE_DNAME)
+        return o;
+    p = 12 + (size_t)tb_get16(rr + 10);
+    for (unsigned i = 1; i < an && p + 12 <= len; i++) {
+        if (tb_get16(rr + p) != 0xc00c ||
+            tb_get16(rr + p + 2) != DNS_TYPE_RRSIG)
+            break;
+        rl = 10 + (size_t)tb_get16(rr + p + 10);
+        if (p + 2 + rl > len)
+            break;
+        if ((size_t)(end - o) < 2 + rl) {
+            ch->resp[2] |= DNS_FLAG_TC >> 8;
+            ch->st->truncated++;
+            break;
+        }
+        tb_put16(o, (uint16_t)(0xc000 | at));
+        memcpy(o + 2, rr + p + 2, rl);
+        o += 2 + rl;
+        ch->cnt[0]++;
+        p += 2 + rl;
+    }
+    return o;
+}
+
+/*
  * RFC 6672 2.2/3.2: the query name (x) is below the DNAME at node (d):
  * answer with the DNAME RR and a CNAME to the name with the DNAME's owner
  * suffix replaced by its target (TTL of the DNAME), then what the new
@@ -953,6 +1000,9 @@ static size_t answer_dname(const struct dns_zoneset *zs, const struct zdb *z,
             ch.dnpos[ch.ndn++] = (size_t)(ch.o + 12 - resp);
             ch.o += 12 + tlen;
             ch.cnt[0]++;
+            if (x->dnssec)
+                ch.o = dname_sigs(z, e, ch.o, ch.end - (need - 12 - tlen), at,
+                                  &ch);
         }
         tpos = ch.dnpos[k];
         if (prefix + tlen > DNS_NAME_MAXLEN) {
@@ -1002,16 +1052,66 @@ static size_t answer_dname(const struct dns_zoneset *zs, const struct zdb *z,
     return put_opt(zs, x, resp, (size_t)(ch.o - resp), 0);
 }
 
+/*
+ * A signed zone's DO answer whose denial depends on the query name
+ * (zonedb.h "Denial"): entry (e), then the NSEC/NSEC3 chunks that
+ * zdb_proof() picks appended to the authority section (the entry's
+ * optional additional RRsets are left out to keep the sections in
+ * order).  TC with no records when they do not fit (RFC 4035 3.1.1);
+ * SERVFAIL when this program cannot hash NSEC3 names.
+ */
+static NOINLINE size_t answer_proof(const struct dns_zoneset *zs,
+                                    const struct zdb *z, const struct qctx *x,
+                                    uint32_t idx, const uint8_t *e,
+                                    uint8_t *resp, size_t lim,
+                                    struct dns_auth_stats *st)
+{
+    const uint8_t *ch[ZDB_PROOF_MAX];
+    struct zdb_q q = {.name = x->name,
+                      .offs = x->offs,
+                      .nlen = x->nlen,
+                      .nl = x->nl,
+                      .idx = idx};
+    int n = zdb_proof(z, &q, zdb_ld16(e + ZE_PROOF), ch);
+    size_t pos, plen = 0, nrr = 0, min = zdb_ld32(e + ZE_MINLEN);
+
+    if (n <= 0)
+        return n == 0 ? put_entry(zs, z, x, e, resp, lim, st)
+                      : answer_error(zs, x, resp, DNS_RCODE_SERVFAIL, true,
+                                     true, st);
+    for (int i = 0; i < n; i++)
+        plen += zdb_ld16(ch[i] + 2), nrr += zdb_ld16(ch[i]);
+    pos = put_entry(zs, z, x, e, resp, lim, st);
+    if ((resp[2] & (DNS_FLAG_TC >> 8)) != 0)
+        return pos;
+    if (x->qend + min + plen + 11 > lim) {
+        resp[2] |= DNS_FLAG_TC >> 8;
+        st->truncated++;
+        memset(resp + 6, 0, 6);
+        return put_opt(zs, x, resp, x->qend, 0);
+    }
+    pos = x->qend + min;
+    for (int i = 0; i < n; i++) {
+        memcpy(resp + pos, ch[i] + 4, zdb_ld16(ch[i] + 2));
+        pos += zdb_ld16(ch[i] + 2);
+    }
+    tb_put16(resp + 8, (uint16_t)(tb_get16(resp + 8) + nrr));
+    tb_put16(resp + 10, 0);
+    return put_opt(zs, x, resp, pos, 0);
+}
+
 /* Answers from zone (z); (idx) is the query name's node, if known. */
 HOT_INLINE size_t answer_zone_at(const struct dns_zoneset *zs,
                                  const struct zdb *z, const struct qctx *x,
                                  uint32_t idx, uint8_t *resp, size_t lim,
                                  struct dns_auth_stats *st)
 {
-    const uint8_t *dname = NULL, *e = lookup_at(z, x, idx, &dname);
+    const uint8_t *dname = NULL, *proof = NULL;
+    const uint8_t *e = lookup_at(z, x, idx, &dname, &proof);
 
     if (TB_UNLIKELY(e == NULL))
-        return answer_dname(zs, z, x, dname, resp, lim, st);
+        return proof != NULL ? answer_proof(zs, z, x, idx, proof, resp, lim, st)
+                             : answer_dname(zs, z, x, dname, resp, lim, st);
     return put_entry(zs, z, x, e, resp, lim, st);
 }
 

@@ -187,6 +187,8 @@ int zdb_open(struct zdb *z, const void *blob, size_t len)
         return TB_EMALF;
     if ((err = check_rrs(z, b, hdrlen)) != 0)
         return err;
+    if ((err = zdb_proof_open(z, b)) != 0)
+        return err;
     for (uint32_t i = 0; i < z->nnodes; i++)
         if ((err = check_node(z, i)) != 0)
             return err;

@@ -82,7 +82,8 @@ enum {
     ZH_RRSLEN = 76, /* u32 its length */
     ZH_NRRS = 80, /* u32 records in it */
     ZH_SOARR = 84, /* u32 offset of the apex SOA in it */
-    /* 88..95 reserved, zero (NSEC3 parameters, chains: later versions) */
+    ZH_PROOF = 88, /* u32 data offset of the denial table, 0 = none */
+    /* 92..95 reserved, zero */
 };
 #define ZF_SIGNED 0x1u /* the zone holds RRSIGs: DO entries differ */
 
@@ -122,10 +123,36 @@ enum {
     ZE_NFIX = 32, /* u16 */
     ZE_NCUT = 34, /* u16 additional RRsets, in order */
     ZE_NREQ = 36, /* u16 of which the first nreq are required (glue) */
-    ZE_PAD = 38, /* u16 zero */
+    ZE_PROOF = 38, /* u16 ZP_*: DO entries that need a denial proof
+                      made at query time (zero in older blobs) */
     ZE_DO = 40, /* u32 entry to use instead when DO is set */
     ZE_ALT = 44, /* u32 data offset of a wildcard alternative, or 0 */
 };
+
+#define ZP_NEG  1u /* the zone's NXDOMAIN/NODATA: NSEC/NSEC3 denial */
+#define ZP_WILD 2u /* a wildcard's answer: the qname does not exist */
+
+/*
+ * Denial of existence (ZH_PROOF, 0 in unsigned zones and older blobs):
+ * what a signed zone's DO answers need that depends on the query name
+ * (RFC 4035 3.1.3, RFC 5155 7.2), found at query time
+ * (zonedb_proof.c) and appended to the authority section of a DO entry
+ * whose ZE_PROOF is set.  At the data offset ZH_PROOF:
+ *
+ *   u8 kind (1 NSEC, 3 NSEC3) | u8 salt length | u16 iterations |
+ *   u32 n | salt, zero-padded to 8 | table
+ *
+ * NSEC: n = nnodes, u32 per node: the data offset of the chunk of the
+ * NSEC owned by the greatest name at or before the node in canonical
+ * order (the NSEC covering or matching it), 0 = none.
+ * NSEC3: n entries of 24 bytes, sorted: the 20-byte SHA-1 hash of an
+ * NSEC3 owner (its first label, base32hex-decoded) | u32 its chunk.
+ *
+ * A chunk is an RRset ready to copy: u16 RRs | u16 length | the NSEC or
+ * NSEC3 records and their RRSIGs, owner names uncompressed.
+ */
+#define ZDB_NSEC3_HASHLEN 20
+#define ZDB_NSEC3_MAXITER 2500 /* RFC 5155 10.3, for 4096-bit keys */
 
 /*
  * A wildcard alternative (ZE_ALT, 0 in nearly every entry): an entry to
@@ -254,6 +281,11 @@ struct zdb {
     uint32_t flags;
     uint16_t olen, rclass;
     uint8_t olabels;
+    /* denial (ZH_PROOF): kind 0 none, 1 NSEC, 3 NSEC3 */
+    uint8_t pkind, saltlen;
+    uint16_t iter;
+    uint32_t pn;
+    const uint8_t *salt, *ptab;
 };
 
 /* Node (idx) of (z) whose name equals the lowercased, zero-padded (name,
@@ -292,6 +324,32 @@ static inline const uint8_t *zdb_ent(const struct zdb *z, uint32_t i)
 /* Validates (blob, len) and fills (z).  0, TB_EMALF, TB_ENOTSUP (other
  * version). */
 int zdb_open(struct zdb *z, const void *blob, size_t len);
+
+/* The NSEC3 hash (RFC 5155 5) of the lowercased wire name (name, len)
+ * with (salt, saltlen) and (iter) extra iterations into (out).  False if
+ * this program has no SHA-1 (BearSSL not linked: guests). */
+bool zdb_nsec3_hash(const uint8_t *name, size_t len, const uint8_t *salt,
+                    unsigned saltlen, unsigned iter,
+                    uint8_t out[ZDB_NSEC3_HASHLEN]);
+
+/* Checks the denial table of (z) (zdb_open).  0 or TB_EMALF. */
+int zdb_proof_open(struct zdb *z, const uint8_t *b);
+
+/* A query as zdb_proof() needs it: the lowercased zero-padded name,
+ * its length, its label offsets and count, its node or ZDB_NONE. */
+struct zdb_q {
+    const uint8_t *name, *offs;
+    size_t nlen;
+    unsigned nl;
+    uint32_t idx;
+};
+
+#define ZDB_PROOF_MAX 4
+/* The chunks (zonedb.h "Denial") that the DO entry with ZE_PROOF (kind)
+ * needs for query (q) of zone (z), at most ZDB_PROOF_MAX, distinct, into
+ * (out); returns how many, or -1 when they cannot be made (no SHA-1). */
+int zdb_proof(const struct zdb *z, const struct zdb_q *q, unsigned kind,
+              const uint8_t **out);
 
 /*
  * The RFC 1035 types whose rdata names are compressed in answers (RFC

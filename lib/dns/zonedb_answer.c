@@ -485,6 +485,42 @@ static int resolve(struct cc *c, const uint8_t *name, size_t len,
     }
 }
 
+/* An insecure delegation's proof that it has no DS, with DO (RFC 4035
+ * 3.1.4.1: the cut's NSEC; RFC 5155 7.2.7: the cut's NSEC3, or with
+ * opt-out the closest provable encloser's and the one covering the next
+ * closer name). */
+static void plan_insecure(struct cc *c, struct plan *p, uint32_t n)
+{
+    const uint8_t *name = cc_name(c, &c->nodes[n]), *prev = name;
+    size_t len = c->nodes[n].nlen;
+    uint32_t m;
+    bool match;
+
+    if (c->pkind == 1 && cc_rrset(c, n, DNS_TYPE_NSEC) != NULL)
+        plan_add(p, 1, n, DNS_TYPE_NSEC, RF_DOONLY, 0xff);
+    if (c->pkind != 3)
+        return;
+    m = cc_nsec3_find(c, name, len, &match);
+    if (m == ZDB_NONE || match) {
+        if (m != ZDB_NONE)
+            plan_add(p, 1, m, DNS_TYPE_NSEC3, RF_DOONLY, 0xff);
+        return;
+    }
+    for (const uint8_t *a = name + *name + 1; *prev != 0; a += *a + 1) {
+        size_t al = len - (size_t)(a - name);
+        m = cc_nsec3_find(c, a, al, &match);
+        if (match) {
+            plan_add(p, 1, m, DNS_TYPE_NSEC3, RF_DOONLY, 0xff);
+            m = cc_nsec3_find(c, prev, len - (size_t)(prev - name), &match);
+            plan_add(p, 1, m, DNS_TYPE_NSEC3, RF_DOONLY, 0xff);
+            return;
+        }
+        if (*a == 0)
+            return;
+        prev = a;
+    }
+}
+
 /* The referral from cut (n) (RFC 1034 4.3.2 3b): NS in authority, DS
  * with DO (RFC 4035 3.1.4), addresses of the NS targets in additional:
  * glue below the cut is required (RFC 9471), sibling glue and other
@@ -493,7 +529,10 @@ static int resolve(struct cc *c, const uint8_t *name, size_t len,
 static void plan_referral(struct cc *c, struct plan *p, uint32_t n)
 {
     plan_add(p, 1, n, DNS_TYPE_NS, 0, 0xff);
-    plan_add(p, 1, n, DNS_TYPE_DS, RF_DOONLY, 0xff);
+    if (cc_rrset(c, n, DNS_TYPE_DS) != NULL)
+        plan_add(p, 1, n, DNS_TYPE_DS, RF_DOONLY, 0xff);
+    else
+        plan_insecure(c, p, n);
     plan_additional(c, p, n, DNS_TYPE_NS, n);
 }
 
@@ -787,6 +826,51 @@ static void put_alt(struct cc *c, const struct plans *ps, uint32_t first)
     buf_put(&c->data, rec, 8 + ZDB_PAD(ps->alt_len));
 }
 
+/* Marks the DO variants of entries [first, first + n) as needing the
+ * query-time denial proof (kind), when the zone has NSEC or NSEC3. */
+static void mark_proof(struct cc *c, uint32_t first, size_t n, unsigned kind)
+{
+    if (c->pkind == 0 || c->ents.err != 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *e = c->ents.data + (size_t)(first + i) * ZDB_ENT_LEN;
+        zdb_st16(c->ents.data + (size_t)zdb_ld32(e + ZE_DO) * ZDB_ENT_LEN +
+                     ZE_PROOF,
+                 (uint16_t)kind);
+    }
+}
+
+int cc_render_chunk(struct cc *c, uint32_t node, uint16_t type, uint32_t *off)
+{
+    static const struct plan none; /* no query name, nothing known */
+    struct rctx r = {.c = c,
+                     .p = &none,
+                     .b = &c->data,
+                     .fix = &c->fix,
+                     .cuts = &c->cuts,
+                     .base = c->data.len,
+                     .qmax = 0x4000}; /* no compression targets */
+    struct rref f = {.node = node, .type = type, .owner = 0xff};
+    uint8_t hd[4] = {0};
+    unsigned n;
+    size_t len;
+
+    c->ctab->n = 0;
+    buf_put(&c->data, hd, 4);
+    n = put_rrset(&r, &f, true);
+    if (r.err != 0)
+        return r.err;
+    if (c->data.err != 0)
+        return TB_ENOMEM;
+    len = c->data.len - r.base - 4;
+    if (len > 0xffff || n > 0xffff)
+        return TB_ERANGE;
+    zdb_st16(c->data.data + r.base, (uint16_t)n);
+    zdb_st16(c->data.data + r.base + 2, (uint16_t)len);
+    *off = (uint32_t)(c->names.len + r.base);
+    return 0;
+}
+
 int cc_answers(struct cc *c)
 {
     struct plans ps = {0};
@@ -831,6 +915,8 @@ int cc_answers(struct cc *c)
         }
         err = render_all(c, &ps, &first);
         nd->ent = first;
+        if (err == 0 && (nd->flags & ZNF_WILD))
+            mark_proof(c, first, ps.n, ZP_WILD);
         if (err == 0 && ps.alt)
             put_alt(c, &ps, first);
     }
@@ -849,6 +935,8 @@ int cc_answers(struct cc *c)
                 plan_init(p, 0, c->origin, true);
                 plan_negative(p);
                 err = render_all(c, &ps, &first);
+                if (err == 0)
+                    mark_proof(c, first, 2, ZP_NEG);
                 c->nxdomain = first;
                 c->nodata = first + 1;
             }

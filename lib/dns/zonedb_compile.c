@@ -22,9 +22,8 @@
  */
 #include "zonedb_int.h"
 
-/* Bottom-up merge sort of (n) indices; lib/ has no qsort. */
-static int msort(uint32_t *v, size_t n, const struct tb_alloc *a,
-                 int (*cmp)(const void *, uint32_t, uint32_t), const void *ctx)
+int cc_msort(uint32_t *v, size_t n, const struct tb_alloc *a,
+             int (*cmp)(const void *, uint32_t, uint32_t), const void *ctx)
 {
     uint32_t *tmp, *src = v, *dst;
 
@@ -220,7 +219,7 @@ static int load_records(struct cc *c)
         } else if (d > 0) {
             for (size_t j = 0; j < z->nrr; j++)
                 c->ord[j] = (uint32_t)j;
-            if ((err = msort(c->ord, z->nrr, c->a, rr_cmp, z)) != 0)
+            if ((err = cc_msort(c->ord, z->nrr, c->a, rr_cmp, z)) != 0)
                 return err;
             n = 1;
             for (size_t j = 1; j < z->nrr; j++)
@@ -485,6 +484,7 @@ static void cc_free(struct cc *c)
     tb_buf_free(&c->fix);
     tb_buf_free(&c->cuts);
     tb_free(a, c->ctab, sizeof(*c->ctab));
+    tb_free(a, c->n3, c->nn3 * sizeof(*c->n3));
 }
 
 /* The records section (zonedb.h "Records") at (w): node by node, so in
@@ -554,6 +554,7 @@ static int emit(struct cc *c, struct tb_buf *out)
         zdb_st32(hdr + ZH_SERIAL,
                  tb_get32(dns_zrr_rdata(c->z, sr) + sr->rdlen - 20));
     hdr[ZH_OLABELS] = (uint8_t)c->olabels;
+    zdb_st32(hdr + ZH_PROOF, c->proof);
     if (rrslen != 0) {
         zdb_st32(hdr + ZH_RRS, (uint32_t)rrs);
         zdb_st32(hdr + ZH_RRSLEN, (uint32_t)rrslen);
@@ -659,7 +660,11 @@ int dns_zone_compile_flags(const struct dns_zone_src *z, struct tb_buf *out,
     if ((err = group(&c)) != 0)
         goto out;
     link_nodes(&c);
+    if ((err = cc_dnssec_index(&c)) != 0)
+        goto out;
     if ((err = cc_answers(&c)) != 0)
+        goto out;
+    if ((err = cc_proofs(&c)) != 0)
         goto out;
     if ((err = emit(&c, out)) != 0)
         goto out;

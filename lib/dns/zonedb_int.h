@@ -67,6 +67,17 @@ struct cc {
     struct tb_buf fix, cuts; /* scratch of the entry being rendered */
     uint32_t nents, nxdomain, nodata;
     struct ctab *ctab;
+    /* DNSSEC denial (zonedb_dnssec.c): kind 0 none, 1 NSEC, 3 NSEC3;
+     * NSEC3's parameters and owners sorted by hash. */
+    uint8_t pkind, saltlen;
+    uint16_t iter;
+    uint8_t salt[255];
+    struct cn3 {
+        uint8_t h[ZDB_NSEC3_HASHLEN];
+        uint32_t node;
+    } * n3;
+    size_t nn3;
+    uint32_t proof; /* blob data offset of the denial table, 0 = none */
 };
 
 static inline const uint8_t *cc_name(const struct cc *c, const struct cnode *n)
@@ -88,5 +99,23 @@ void cc_prefetch(const struct cc *c, uint32_t m, unsigned stage);
 const struct crs *cc_rrset(const struct cc *c, uint32_t n, uint16_t type);
 /* Decides and renders every entry; sets node ranges, nxdomain, nodata. */
 int cc_answers(struct cc *c);
+
+/* zonedb_dnssec.c.  Before cc_answers(): finds the zone's denial kind
+ * and NSEC3 parameters and sorts its NSEC3 owners.  0, TB_ENOMEM,
+ * TB_ESEMANTIC (NSEC3 this program cannot hash, iterations over
+ * ZDB_NSEC3_MAXITER). */
+int cc_dnssec_index(struct cc *c);
+/* NSEC3 owner node whose hash is the greatest at or before that of
+ * (name, len) (wrapping), (*match) if equal; ZDB_NONE if none. */
+uint32_t cc_nsec3_find(const struct cc *c, const uint8_t *name, size_t len,
+                       bool *match);
+/* After cc_answers(): the chunks and the denial table (c->proof). */
+int cc_proofs(struct cc *c);
+/* Renders the RRset (node, type) and its RRSIGs as a chunk at the end
+ * of the data section; its blob data offset in (*off). */
+int cc_render_chunk(struct cc *c, uint32_t node, uint16_t type, uint32_t *off);
+/* Bottom-up merge sort of (n) indices (lib/ has no qsort). */
+int cc_msort(uint32_t *v, size_t n, const struct tb_alloc *a,
+             int (*cmp)(const void *, uint32_t, uint32_t), const void *ctx);
 
 #endif /* DNS_ZONEDB_INT_H */
