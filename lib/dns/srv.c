@@ -132,6 +132,12 @@ ANSWER_INLINE size_t answer(struct dns_srv *s, const struct tb_addr *peer,
     size_t len;
     bool marked;
 
+    if (TB_UNLIKELY(s->update != NULL) && qlen >= DNS_HDR_LEN &&
+        (tb_get16(q + 2) & (DNS_FLAG_QR | 0x7800)) == DNS_OPCODE_UPDATE << 11) {
+        *res = DNS_COOKIE_NONE; /* the driver applies it (dns/update.h) */
+        return s->update->submit(s->update->ctx, peer, q, qlen, resp, cap,
+                                 (flags & DNS_AUTH_TCP) != 0);
+    }
     if (TB_UNLIKELY(s->nxfrin != 0) &&
         (len = dns_xfrin_notify_in(s->xfrin, s->nxfrin, peer, q, qlen, resp,
                                    cap, &marked)) != 0) {

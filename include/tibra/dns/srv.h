@@ -90,6 +90,21 @@ struct dns_rrl;
 struct dns_cookie;
 struct dns_xfr_conf;
 
+/*
+ * Dynamic updates (dns/update.h) are applied by the driver, which must
+ * write its journal and publish a new zone set before answering: the
+ * core hands every UPDATE (opcode 5, QR clear) to (submit) with its
+ * (peer) (NULL when unknown) instead of answering it.  Over UDP (tcp
+ * false) the driver queues it and answers later itself (submit returns
+ * 0: nothing to send now); over TCP (tcp true) it returns the answer's
+ * length in (resp, cap), which the session sends in order.
+ */
+struct dns_srv_update {
+    size_t (*submit)(void *ctx, const struct tb_addr *peer, const uint8_t *q,
+                     size_t qlen, uint8_t *resp, size_t cap, bool tcp);
+    void *ctx;
+};
+
 /* One service core per driver thread: caller-placed, fields public. */
 struct dns_srv {
     const struct dns_zoneset *zs; /* published by the driver; NOT NULL */
@@ -116,6 +131,7 @@ struct dns_srv {
      * driver sets (CLOCK_REALTIME minus its monotonic clock). */
     const struct dns_tsig_keyring *keys;
     int64_t wall_off_ns;
+    const struct dns_srv_update *update; /* NULL: UPDATE gets NOTIMP */
     uint64_t tsig_now_s; /* private: wall-clock seconds of the message
                             srv.c is handling, for xfr.c's TSIG */
     struct dns_srv_stats st;
