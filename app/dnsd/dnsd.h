@@ -90,6 +90,16 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
 /* Frees (z) (MAY be NULL) and drops its references to blobs. */
 void dnsd_zones_free(struct dnsd_zones *z);
 
+/*
+ * Zone (i) of (c), a `catalog producer`: its records generated from the
+ * zones naming it (catalog.c), compiled into (*out).  (old) (MAY be NULL)
+ * is the version served: kept (same serial) when the members did not
+ * change, else the serial grows.  Returns 0 or a TB_E* (reported to (d)).
+ */
+int dnsd_catalog_make(const struct svc_conf *c, size_t i,
+                      const struct dnsd_blob *old, struct dnsd_blob **out,
+                      struct dns_diag *d);
+
 /* Drops one reference to (b) (MAY be NULL); frees it at zero. */
 void dnsd_blob_put(struct dnsd_blob *b);
 /*

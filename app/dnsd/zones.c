@@ -252,7 +252,11 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
             z->blob[i] = b;
             continue;
         }
-        r = load_one(sz, &b, &d);
+        if (sz->catalog_role == SVC_CATALOG_PRODUCER)
+            r = dnsd_catalog_make(c, i, old != NULL ? old->blob[i] : NULL, &b,
+                                  &d);
+        else
+            r = load_one(sz, &b, &d);
 
         if (r != 0 && d.errors == e0) /* make sure it is said */
             dns_diag(&d, DNS_DIAG_ERROR, sz->file, 0, "%s", tb_strerror(r));

@@ -78,6 +78,12 @@
 enum svc_target { SVC_TARGET_UNIX = 0, SVC_TARGET_HVT, SVC_TARGET_SPT };
 enum svc_arch { SVC_ARCH_HOST = 0, SVC_ARCH_X86_64, SVC_ARCH_AARCH64 };
 
+enum svc_catalog_role {
+    SVC_CATALOG_NONE = 0,
+    SVC_CATALOG_PRODUCER,
+    SVC_CATALOG_CONSUMER
+};
+
 /* An IP address with a port (listen) or a prefix length (address). */
 struct svc_addr {
     uint8_t family; /* 4 or 6 */
@@ -115,6 +121,15 @@ struct svc_zone {
     size_t nnotify;
     unsigned ixfr_history; /* deltas kept for IXFR out, 0 = none */
     uint64_t ixfr_history_size; /* their bytes at most */
+    /* Catalog zones (RFC 9432): `catalog producer` (this zone is
+     * generated from its members), `catalog consumer` (a secondary whose
+     * members are followed; not done yet: refused), or a member's
+     * `catalog NAME` naming its producer zone. */
+    enum svc_catalog_role catalog_role;
+    char *catalog; /* member: the producer as written, owned; NULL */
+    size_t catalog_of; /* member: its producer's index; SIZE_MAX: none */
+    char *catalog_group; /* member: `catalog-group TEXT`, owned; NULL */
+    unsigned catalog_line; /* where `catalog` was given */
 };
 
 /*

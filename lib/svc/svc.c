@@ -701,6 +701,7 @@ static void zone_name(struct parser *ps, const struct tok *t)
     z->line = ps->line;
     z->ixfr_history = SVC_DEFAULT_IXFR_HISTORY;
     z->ixfr_history_size = SVC_DEFAULT_IXFR_HISTORY_SIZE;
+    z->catalog_of = SIZE_MAX;
     if (t->len == 0 || dns_name_from_text(t->p, t->len, root, z->origin,
                                           &z->origin_len) != 0) {
         perr(ps, "zone: '%s' is not a domain name", SHOW(t));
@@ -911,6 +912,41 @@ static bool secondary_timer(struct parser *ps, struct svc_zone *z,
     return false;
 }
 
+/* catalog producer | consumer | NAME (a member of producer NAME);
+ * catalog-group TEXT (RFC 9432 4.4.2). */
+static void catalog_item(struct parser *ps, struct svc_zone *z,
+                         const struct tok *t, size_t n)
+{
+    bool group = tok_is(&t[0], "catalog-group");
+
+    if (n != 2) {
+        perr(ps, group ? "catalog-group needs exactly one value (a text)"
+                       : "catalog needs exactly one value: producer, "
+                         "consumer or the name of a producer zone");
+        return;
+    }
+    if (group) {
+        if (z->catalog_group != NULL)
+            perr(ps, "zone %s: catalog-group given twice", z->name);
+        else if (t[1].len == 0 || t[1].len > 255)
+            perr(ps, "catalog-group: 1 to 255 bytes");
+        else
+            z->catalog_group = dup_str(ps, t[1].p, t[1].len);
+        return;
+    }
+    if (z->catalog_role != SVC_CATALOG_NONE || z->catalog != NULL) {
+        perr(ps, "zone %s: catalog given twice", z->name);
+        return;
+    }
+    z->catalog_line = ps->line;
+    if (!t[1].quoted && tok_is(&t[1], "producer"))
+        z->catalog_role = SVC_CATALOG_PRODUCER;
+    else if (!t[1].quoted && tok_is(&t[1], "consumer"))
+        perr(ps, "zone %s: catalog consumer is not supported yet", z->name);
+    else
+        z->catalog = dup_str(ps, t[1].p, t[1].len);
+}
+
 static void zone_item(struct parser *ps, const struct tok *t, size_t n)
 {
     struct svc_zone *z = cur_zone(ps);
@@ -951,6 +987,8 @@ static void zone_item(struct parser *ps, const struct tok *t, size_t n)
                      &z->ixfr_history_size);
     } else if (tok_is(&t[0], "primary")) {
         primary_item(ps, z, t, n);
+    } else if (tok_is(&t[0], "catalog") || tok_is(&t[0], "catalog-group")) {
+        catalog_item(ps, z, t, n);
     } else if (secondary_timer(ps, z, t, n)) {
         /* refresh-min-interval ... expire-max-interval */
     } else {
@@ -1355,9 +1393,60 @@ static void parse_line(struct parser *ps, const char *p, const char *end)
 
 /* ---- the whole service ----------------------------------------------- */
 
+/* A catalog producer is made by the server, not read or transferred; a
+ * member names a producer of this file. */
+static void check_catalog(struct parser *ps, size_t i, const uint32_t *prod,
+                          size_t nprod)
+{
+    struct svc_conf *c = ps->c;
+    struct svc_zone *z = &c->zones[i];
+    uint8_t w[DNS_NAME_MAXLEN];
+    size_t wl;
+    static const uint8_t root[1] = {0};
+
+    ps->line = z->catalog_line;
+    if (z->catalog_role == SVC_CATALOG_PRODUCER &&
+        (z->file != NULL || z->nprimary != 0))
+        perr(ps,
+             "zone %s: a catalog producer is generated from its "
+             "members: no file or primary",
+             z->name);
+    if (z->catalog_role == SVC_CATALOG_PRODUCER && c->target != SVC_TARGET_UNIX)
+        perr(ps,
+             "zone %s: catalog producer is not supported in unikernel "
+             "images yet (tibra-dnsd serves it)",
+             z->name);
+    if (z->catalog == NULL)
+        return;
+    if (dns_name_from_text(z->catalog, strlen(z->catalog), root, w, &wl) == 0) {
+        dns_name_lower(w);
+        for (size_t k = 0; k < nprod; k++)
+            if (c->zones[prod[k]].origin_len == wl &&
+                memcmp(c->zones[prod[k]].origin, w, wl) == 0)
+                z->catalog_of = prod[k];
+    }
+    if (z->catalog_of == SIZE_MAX)
+        perr(ps,
+             "zone %s: catalog %s: no zone with `catalog producer` of that "
+             "name",
+             z->name, z->catalog);
+}
+
 static void check_zones(struct parser *ps)
 {
     struct svc_conf *c = ps->c;
+    uint32_t prod[16]; /* the producers (few): members look them up */
+    size_t nprod = 0;
+
+    for (size_t i = 0; i < c->nzones; i++)
+        if (c->zones[i].catalog_role == SVC_CATALOG_PRODUCER) {
+            if (nprod == 16) {
+                ps->line = c->zones[i].catalog_line;
+                perr(ps, "more than 16 catalog producers");
+            } else {
+                prod[nprod++] = (uint32_t)i;
+            }
+        }
 
     for (size_t i = 0; i < c->nzones; i++) {
         for (size_t k = 0; k < c->zones[i].nallow_xfr; k++) {
@@ -1380,7 +1469,9 @@ static void check_zones(struct parser *ps)
                      c->zones[i].name, kn);
             }
         }
-        if (c->zones[i].file == NULL && c->zones[i].nprimary == 0) {
+        check_catalog(ps, i, prod, nprod);
+        if (c->zones[i].file == NULL && c->zones[i].nprimary == 0 &&
+            c->zones[i].catalog_role != SVC_CATALOG_PRODUCER) {
             ps->line = c->zones[i].line;
             perr(ps, "zone %s has no file (add: file PATH)", c->zones[i].name);
         }
@@ -1548,6 +1639,8 @@ void svc_conf_free(struct svc_conf *c)
     for (size_t i = 0; i < c->nzones; i++) {
         free_str(a, c->zones[i].name);
         free_str(a, c->zones[i].file);
+        free_str(a, c->zones[i].catalog);
+        free_str(a, c->zones[i].catalog_group);
         for (unsigned k = 0; k < c->zones[i].nprimary; k++)
             free_str(a, c->zones[i].primary_key[k]);
         if (c->zones[i].allow_xfr_key != NULL) {

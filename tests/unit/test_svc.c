@@ -398,6 +398,56 @@ static void test_secondary(void)
     svc_conf_free(&c);
 }
 
+/* Catalog zones: a producer and its members; what is refused. */
+static void test_catalog(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+
+    REQUIRE(parse(&c, "d/t.conf",
+                  "service: listen 127.0.0.1\n"
+                  "zone: a.; file a.zone; catalog CAT.\n"
+                  "zone: b.; primary 192.0.2.1; catalog cat; "
+                  "catalog-group \"g 1\"\n"
+                  "zone: cat; catalog producer; allow-transfer 127.0.0.1\n"
+                  "zone: c.; file c.zone\n",
+                  &d) == 0);
+    CHECK_EQ(c.zones[2].catalog_role, SVC_CATALOG_PRODUCER);
+    CHECK(c.zones[2].file == NULL);
+    CHECK_EQ(c.zones[0].catalog_of, 2);
+    CHECK_EQ(c.zones[1].catalog_of, 2);
+    CHECK_STR(c.zones[1].catalog_group, "g 1");
+    CHECK(c.zones[3].catalog_of == SIZE_MAX);
+    CHECK_EQ(c.zones[3].catalog_role, SVC_CATALOG_NONE);
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+    expect_error("service: listen ::1\nzone: a.; file a.zone\n"
+                 "  catalog cat.\n",
+                 "t.conf:3: zone a.: catalog cat.: no zone with `catalog "
+                 "producer` of that name");
+    expect_error("service: listen ::1\nzone: a.; file a.zone; catalog c.\n"
+                 "zone: c.; file c.zone\n",
+                 "t.conf:2: zone a.: catalog c.: no zone with");
+    expect_error("service: listen ::1\nzone: c.; file c.zone\n"
+                 "  catalog producer\n",
+                 "t.conf:3: zone c.: a catalog producer is generated from "
+                 "its members: no file or primary");
+    expect_error("service: listen ::1\nzone: c.; catalog consumer\n"
+                 "  primary 192.0.2.1\n",
+                 "t.conf:2: zone c.: catalog consumer is not supported yet");
+    expect_error("service: target spt\nzone: c.; catalog producer\n",
+                 "t.conf:2: zone c.: catalog producer is not supported in "
+                 "unikernel images yet");
+    expect_error("service: listen ::1\nzone: c.; catalog producer\n"
+                 "  catalog producer\n",
+                 "t.conf:3: zone c.: catalog given twice");
+    expect_error("service: listen ::1\nzone: c.; catalog\n",
+                 "t.conf:2: catalog needs exactly one value");
+    expect_error("service: listen ::1\nzone: c.; file c; catalog-group "
+                 "\"\"\n",
+                 "t.conf:2: catalog-group: 1 to 255 bytes");
+}
+
 static void bug7_nsid(void)
 {
     struct svc_conf c;
@@ -718,6 +768,7 @@ int main(void)
     RUN(test_guest_keys);
     RUN(test_errors);
     RUN(test_secondary);
+    RUN(test_catalog);
     RUN(bug7_nsid);
     RUN(test_bytes);
     RUN(test_alloc_failure);
