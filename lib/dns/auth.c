@@ -888,6 +888,37 @@ static unsigned dname_append(struct dchain *ch, const struct qctx *y,
 }
 
 /*
+ * With DO: the NSEC/NSEC3 proof (zdb_proof) that the DNAME-synthesized
+ * name (y), answered with entry (e), lacks its data, appended to the
+ * authority section when nothing follows it (else TC if it does not fit).
+ */
+static void dname_proof(struct dchain *ch, const struct qctx *y,
+                        const uint8_t *e)
+{
+    const uint8_t *c[ZDB_PROOF_MAX];
+    struct zdb_q q = {.name = y->name,
+                      .offs = y->offs,
+                      .nlen = y->nlen,
+                      .nl = y->nl,
+                      .idx = zdb_find(ch->z, y->name, y->nlen, y->hash)};
+    int n = zdb_proof(ch->z, &q, zdb_ld16(e + ZE_PROOF), c);
+
+    if (n <= 0 || ch->cnt[2] != 0 || (ch->resp[2] & (DNS_FLAG_TC >> 8)))
+        return;
+    for (int i = 0; i < n; i++) {
+        size_t len = zdb_ld16(c[i] + 2);
+        if ((size_t)(ch->end - ch->o) < len) {
+            ch->resp[2] |= DNS_FLAG_TC >> 8;
+            ch->st->truncated++;
+            return;
+        }
+        memcpy(ch->o, c[i] + 4, len);
+        ch->o += len;
+        ch->cnt[1] += zdb_ld16(c[i]);
+    }
+}
+
+/*
  * With DO: the DNAME's RRSIGs (RFC 6672 5.3.1; the synthesized CNAME has
  * none), copied from the DO variant of the DNAME's entry (e) after the
  * DNAME RR, owner the pointer (at), written at (o) while they fit before
@@ -1031,6 +1062,8 @@ static size_t answer_dname(const struct dns_zoneset *zs, const struct zdb *z,
             break; /* a loop, or outside the zone */
         if ((ne = lookup(z, &y, &dn)) != NULL) {
             rcode = dname_append(&ch, &y, ne, npos);
+            if (x->dnssec && zdb_ld16(ne + ZE_PROOF) != 0)
+                dname_proof(&ch, &y, ne);
             break;
         }
         if (hop + 1 == DNAME_HOPS || ch.nown == DNAME_HOPS + 1)

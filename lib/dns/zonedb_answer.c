@@ -444,6 +444,68 @@ static void plan_negative(struct plan *p)
     plan_add(p, 1, 0, DNS_TYPE_SOA, RF_NEGTTL, 0xff);
 }
 
+/*
+ * With DO, the NSEC/NSEC3 RRsets proving what the name (name, len) at
+ * the end of a CNAME chain lacks (RFC 4035 3.1.3, RFC 5155 7.2): for
+ * (kind) ZP_NEG that it does not exist or has no data of the type, for
+ * ZP_WILD that it was synthesized from a wildcard.  The compile-time
+ * twin of zdb_proof(), for names that do not depend on the query.
+ */
+static void plan_denial(struct cc *c, struct plan *p, const uint8_t *name,
+                        size_t len, unsigned kind)
+{
+    uint8_t w[DNS_NAME_MAXLEN];
+    const uint8_t *s, *prev = name;
+    uint32_t m;
+    bool exact = cc_find(c, name, len) != ZDB_NONE, match;
+
+    if (c->pkind == 1) {
+        if (exact && kind == ZP_WILD)
+            return;
+        if ((m = cc_nsec_cover(c, name, len)) != ZDB_NONE)
+            plan_add(p, 1, m, DNS_TYPE_NSEC, RF_DOONLY, 0xff);
+        if (exact || kind != ZP_NEG)
+            return;
+        for (s = name + *name + 1; *s != 0; s += *s + 1)
+            if (cc_find(c, s, len - (size_t)(s - name)) != ZDB_NONE)
+                break;
+        if (len - (size_t)(s - name) + 2 > DNS_NAME_MAXLEN)
+            return;
+        w[0] = 1, w[1] = '*';
+        memcpy(w + 2, s, len - (size_t)(s - name));
+        if ((m = cc_nsec_cover(c, w, len - (size_t)(s - name) + 2)) != ZDB_NONE)
+            plan_add(p, 1, m, DNS_TYPE_NSEC, RF_DOONLY, 0xff);
+        return;
+    }
+    if (c->pkind != 3 || (exact && kind == ZP_WILD))
+        return;
+    for (s = name;; prev = s, s += *s + 1) {
+        size_t sl = len - (size_t)(s - name);
+        m = cc_nsec3_find(c, s, sl, &match);
+        if (m == ZDB_NONE || (!match && *s == 0))
+            return;
+        if (!match)
+            continue;
+        if (s == name) {
+            plan_add(p, 1, m, DNS_TYPE_NSEC3, RF_DOONLY, 0xff);
+            return;
+        }
+        if (kind == ZP_NEG)
+            plan_add(p, 1, m, DNS_TYPE_NSEC3, RF_DOONLY, 0xff);
+        m = cc_nsec3_find(c, prev, len - (size_t)(prev - name), &match);
+        if (m != ZDB_NONE)
+            plan_add(p, 1, m, DNS_TYPE_NSEC3, RF_DOONLY, 0xff);
+        if (kind == ZP_NEG && sl + 2 <= DNS_NAME_MAXLEN) {
+            w[0] = 1, w[1] = '*';
+            memcpy(w + 2, s, sl);
+            m = cc_nsec3_find(c, w, sl + 2, &match);
+            if (m != ZDB_NONE)
+                plan_add(p, 1, m, DNS_TYPE_NSEC3, RF_DOONLY, 0xff);
+        }
+        return;
+    }
+}
+
 /* What a name resolves to inside the zone at compile time: (*node) is
  * the node with the data, the cut (RES_CUT) or the DNAME (RES_DNAME). */
 enum { RES_NODE, RES_NODATA, RES_NX, RES_OUT, RES_CUT, RES_DNAME };
@@ -730,6 +792,8 @@ static int plan_cname(struct cc *c, struct plans *ps, uint32_t n,
             p->type = ty;
             plan_add(p, 0, fin, ty, 0, (uint8_t)(p->nnames - 1));
             plan_additional(c, p, fin, ty, ZDB_NONE);
+            if (c->nodes[fin].flags & ZNF_WILD)
+                plan_denial(c, p, t, tlen, ZP_WILD);
             /* keep the default plan last */
             struct plan tmp = *p;
             *p = *base;
@@ -739,8 +803,10 @@ static int plan_cname(struct cc *c, struct plans *ps, uint32_t n,
     base = &ps->v[ps->n - 1];
     if (res == RES_NX)
         base->rcode = DNS_RCODE_NXDOMAIN;
-    if (res == RES_NX || res == RES_NODE || res == RES_NODATA)
+    if (res == RES_NX || res == RES_NODE || res == RES_NODATA) {
         plan_negative(base);
+        plan_denial(c, base, t, tlen, ZP_NEG);
+    }
     return looped && var ? plan_wild_alt(c, ps, n) : 0;
 }
 

@@ -160,6 +160,24 @@ uint32_t cc_nsec3_find(const struct cc *c, const uint8_t *name, size_t len,
     return c->n3[lo].node;
 }
 
+uint32_t cc_nsec_cover(const struct cc *c, const uint8_t *name, size_t len)
+{
+    size_t lo = 0, hi = c->nn; /* node lo <= name < node hi */
+
+    (void)len;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (dns_name_cmp(cc_name(c, &c->nodes[mid]), name) <= 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo + 1; i > 0; i--)
+        if (cc_rrset(c, (uint32_t)(i - 1), DNS_TYPE_NSEC) != NULL)
+            return (uint32_t)(i - 1);
+    return ZDB_NONE;
+}
+
 int cc_proofs(struct cc *c)
 {
     uint8_t hd[8] = {0}, pad[8] = {0}, e[24];

@@ -109,6 +109,9 @@ int cc_dnssec_index(struct cc *c);
  * (name, len) (wrapping), (*match) if equal; ZDB_NONE if none. */
 uint32_t cc_nsec3_find(const struct cc *c, const uint8_t *name, size_t len,
                        bool *match);
+/* NSEC: the node whose NSEC covers or matches (name, len) (the nearest
+ * at or before it in canonical order that has one), or ZDB_NONE. */
+uint32_t cc_nsec_cover(const struct cc *c, const uint8_t *name, size_t len);
 /* After cc_answers(): the chunks and the denial table (c->proof). */
 int cc_proofs(struct cc *c);
 /* Renders the RRset (node, type) and its RRSIGs as a chunk at the end
