@@ -57,8 +57,8 @@
 #define SVC_ZONE_MAX_RECORDS_MAX     4000000000u
 #define SVC_ZONE_MEMORY_MAX          (1ull << 40)
 /* Outgoing transfers, per zone. */
-#define SVC_ALLOW_XFR_MAX 64 /* allow-transfer entries */
-#define SVC_NOTIFY_MAX    16 /* notify targets */
+#define SVC_ALLOW_XFR_MAX             64 /* allow-transfer entries */
+#define SVC_NOTIFY_MAX                16 /* notify targets */
 #define SVC_DEFAULT_IXFR_HISTORY      16 /* deltas per zone */
 #define SVC_DEFAULT_IXFR_HISTORY_SIZE (64ull << 20) /* their bytes */
 #define SVC_IXFR_HISTORY_MAX          100000
