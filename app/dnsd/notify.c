@@ -36,8 +36,15 @@ struct dnsd_notifier {
     bool started;
     _Atomic bool stop;
     int fd4, fd6, evfd;
-    struct dns_notify *zn; /* [c->nzones]; n 0 for zones without notify */
-    uint8_t (*logged)[DNS_NOTIFY_TARGETS_MAX]; /* state last logged */
+    struct nzone *zs; /* [nz]: the zones with notify targets only */
+    size_t nz;
+};
+
+/* One zone with notify targets. */
+struct nzone {
+    size_t zi; /* its index in the service file */
+    struct dns_notify n;
+    uint8_t logged[DNS_NOTIFY_TARGETS_MAX]; /* state last logged */
 };
 
 struct dnsd_notifier *dnsd_notifier;
@@ -95,11 +102,9 @@ int dnsd_notify_open(struct dnsd_notifier **out, const struct svc_conf *c)
     nt->fd4 = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     nt->fd6 = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     nt->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    nt->zn = calloc(c->nzones + 1, sizeof(*nt->zn));
-    nt->logged = calloc(c->nzones + 1, sizeof(*nt->logged));
+    nt->zs = calloc(any + 1, sizeof(*nt->zs)); /* any >= zones with targets */
     pthread_mutex_init(&nt->lock, NULL);
-    if (nt->evfd < 0 || nt->zn == NULL || nt->logged == NULL ||
-        (nt->fd4 < 0 && nt->fd6 < 0) ||
+    if (nt->evfd < 0 || nt->zs == NULL || (nt->fd4 < 0 && nt->fd6 < 0) ||
         getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
         dnsd_log("notify: cannot set up: %s", strerror(errno));
         dnsd_notify_close(nt);
@@ -117,7 +122,11 @@ int dnsd_notify_open(struct dnsd_notifier **out, const struct svc_conf *c)
             memcpy(t[n].ip, a->addr, 16);
             n++;
         }
-        dns_notify_init(&nt->zn[i], sz->origin, t, n, seed + i * 0x9e37);
+        if (n == 0)
+            continue;
+        nt->zs[nt->nz].zi = i;
+        dns_notify_init(&nt->zs[nt->nz].n, sz->origin, t, n, seed + i * 0x9e37);
+        nt->nz++;
     }
     *out = nt;
     return 0;
@@ -131,11 +140,12 @@ void dnsd_notify_published(struct dnsd_notifier *nt,
     bool any = false;
 
     pthread_mutex_lock(&nt->lock);
-    for (size_t i = 0; i < z->n && i < nt->c->nzones; i++) {
-        if (nt->zn[i].n == 0 || !dnsd_xfr_changed(old, z, i))
+    for (size_t k = 0; k < nt->nz; k++) {
+        struct nzone *x = &nt->zs[k];
+        if (x->zi >= z->n || !dnsd_xfr_changed(old, z, x->zi))
             continue;
-        if (dns_notify_start_zs(&nt->zn[i], z->zs, now) == 0) {
-            memset(nt->logged[i], DNS_NOTIFY_PENDING, DNS_NOTIFY_TARGETS_MAX);
+        if (dns_notify_start_zs(&x->n, z->zs, now) == 0) {
+            memset(x->logged, DNS_NOTIFY_PENDING, sizeof(x->logged));
             any = true;
         }
     }
@@ -150,8 +160,10 @@ static uint64_t turn(struct dnsd_notifier *nt, uint64_t now)
     uint64_t next = UINT64_MAX;
     uint8_t buf[1024];
 
-    for (size_t i = 0; i < nt->c->nzones; i++) {
-        struct dns_notify *n = &nt->zn[i];
+    for (size_t z = 0; z < nt->nz; z++) {
+        struct dns_notify *n = &nt->zs[z].n;
+        uint8_t *logged = nt->zs[z].logged;
+        const char *name = nt->c->zones[nt->zs[z].zi].name;
         struct tb_addr to;
         size_t len;
 
@@ -166,19 +178,19 @@ static uint64_t turn(struct dnsd_notifier *nt, uint64_t now)
         for (size_t k = 0; k < n->n; k++) {
             const struct dns_notify_target *t = &n->t[k];
             char a[SVC_ADDR_TEXT_MAX];
-            if (t->state == nt->logged[i][k] ||
+            if (t->state == logged[k] ||
                 (t->state != DNS_NOTIFY_ACKED && t->state != DNS_NOTIFY_FAILED))
                 continue;
-            nt->logged[i][k] = t->state;
+            logged[k] = t->state;
             addr_text(&t->addr, a, sizeof(a));
             if (t->state == DNS_NOTIFY_ACKED)
                 dnsd_log("zone %s: NOTIFY serial %u to %s: acknowledged "
                          "(rcode %u)",
-                         nt->c->zones[i].name, n->serial, a, t->rcode);
+                         name, n->serial, a, t->rcode);
             else
                 dnsd_log("zone %s: NOTIFY serial %u to %s: no response "
                          "after %u tries",
-                         nt->c->zones[i].name, n->serial, a, t->tries);
+                         name, n->serial, a, t->tries);
         }
         uint64_t d = dns_notify_deadline(n);
         if (d < next)
@@ -199,9 +211,8 @@ static void input(struct dnsd_notifier *nt, int fd)
         if (r < 0)
             return;
         tb_addr_from_sockaddr((struct sockaddr *)&ss, &from);
-        for (size_t i = 0; i < nt->c->nzones; i++)
-            if (nt->zn[i].n != 0 &&
-                dns_notify_input(&nt->zn[i], &from, buf, (size_t)r))
+        for (size_t z = 0; z < nt->nz; z++)
+            if (dns_notify_input(&nt->zs[z].n, &from, buf, (size_t)r))
                 break;
     }
 }
@@ -275,7 +286,6 @@ void dnsd_notify_close(struct dnsd_notifier *nt)
     if (nt->evfd >= 0)
         close(nt->evfd);
     pthread_mutex_destroy(&nt->lock);
-    free(nt->zn);
-    free(nt->logged);
+    free(nt->zs);
     free(nt);
 }
