@@ -155,8 +155,7 @@ static int make_args(const struct svc_conf *c, const char *file,
         for (size_t k = 0; k < z->nnotify; k++) {
             /* ADDR@PORT, IPv6 without brackets (the last '@' splits). */
             svc_addr_to_text(&z->notify[k], false, t, sizeof(t));
-            sb_printf(a, " --notify=%s:%s@%u", z->name, t,
-                      z->notify[k].port);
+            sb_printf(a, " --notify=%s:%s@%u", z->name, t, z->notify[k].port);
         }
     }
     if (c->metrics.family != 0) {

@@ -156,7 +156,8 @@ struct dns_auth_stats {
  * opcode but QUERY NOTIMP; AXFR over UDP NOTIMP, other transfers REFUSED
  * (those an allow-transfer list permits are streamed by the service core,
  * dns/srv.h, before this engine sees them); TSIG-signed queries NOTAUTH
- * with a BADKEY TSIG (no keys yet); ANY: one RRset, the first in type order (RFC 8482).
+ * with a BADKEY TSIG (no keys yet); ANY: one RRset, the first in type
+ * order (RFC 8482).
  * With EDNS: REFUSED for a name outside our zones carries Extended DNS
  * Error 20, Not Authoritative, a refused transfer 18, Prohibited (RFC
  * 8914); a query whose OPT holds an NSID option gets the configured NSID
