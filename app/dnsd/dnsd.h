@@ -220,6 +220,25 @@ void dnsd_keys_free(struct dnsd_keys *k);
  * starts, with the wall clock's offset from the workers' clock. */
 void dnsd_server_keys(struct dnsd_server *s, const struct dns_tsig_keyring *kr);
 
+/* ---- status (status.c) --------------------------------------------- */
+
+struct dns_xfrin;
+/* Sets up the status-file of (c) (none given: nothing is ever written).
+ * Returns 0 or TB_ENOMEM. */
+int dnsd_status_open(const struct svc_conf *c);
+/* Set (z) was published: every zone's serial (any publisher; writes). */
+void dnsd_status_published(const struct dnsd_zones *z);
+/* Secondary (zi) of the service file after its state machine (x) ran at
+ * (now) (monotonic ns); (event) (MAY be NULL) is its last transfer or
+ * problem.  Writes the file when something changed (transfer thread). */
+void dnsd_status_secondary(size_t zi, const struct dns_xfrin *x, uint64_t now,
+                           const char *event);
+/* Removes the status-file (at exit). */
+void dnsd_status_close(void);
+/* tibra-dnsd --status: prints (c)'s status-file; 0 when the tibra-dnsd
+ * that wrote it runs, 1 when not (or no file), 2 without status-file. */
+int dnsd_status_print(const struct svc_conf *c);
+
 /* ---- NOTIFY out (notify.c) ----------------------------------------- */
 
 struct dnsd_notifier;

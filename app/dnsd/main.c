@@ -98,6 +98,11 @@ static const char usage_text[] =
 "    -c, --check       Load and check the service file and every zone,\n"
 "                      print each problem as FILE:LINE: MESSAGE, and exit:\n"
 "                      0 if all is well, 1 if not.  Opens no socket.\n"
+"    --status          Print the status-file of the tibra-dnsd running\n"
+"                      SERVICE-FILE: every zone, its serial, when that\n"
+"                      version came, the next check and expiry of a\n"
+"                      secondary, its last transfer or problem; exit 0\n"
+"                      if that tibra-dnsd runs, 1 if not.\n"
 "    -f, --foreground  Run in the foreground (the default and only mode).\n"
 "    -w, --workers N   Run N worker threads (1-256), overriding 'workers'.\n"
 "    -p, --pin         Pin worker i to the i-th CPU the process may run on\n"
@@ -130,6 +135,8 @@ static const char usage_text[] =
 "                      relative to its own directory.\n"
 "    pidfile           written after the sockets are bound, removed at exit\n"
 "                      (only if 'pidfile' is set).\n"
+"    status-file       rewritten atomically on every change, removed at\n"
+"                      exit (only if 'status-file' is set; --status).\n"
 "\n"
 "EXAMPLE\n"
 "    tibra-dnsd examples/ns1.conf\n"
@@ -243,6 +250,7 @@ int main(int argc, char **argv)
 {
     static const struct option lopts[] = {
         {"check", no_argument, NULL, 'c'},
+        {"status", no_argument, NULL, 's'},
         {"foreground", no_argument, NULL, 'f'},
         {"workers", required_argument, NULL, 'w'},
         {"verbose", no_argument, NULL, 'v'},
@@ -260,7 +268,7 @@ int main(int argc, char **argv)
     struct dns_srv_stats st;
     struct dns_xfrin *const *sec;
     size_t nsec;
-    bool check = false, pin = false, pid_written = false;
+    bool check = false, pin = false, pid_written = false, status = false;
     unsigned workers = 0;
     sigset_t set;
     int opt, rc;
@@ -269,6 +277,9 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'c':
             check = true;
+            break;
+        case 's':
+            status = true;
             break;
         case 'f':
             break;
@@ -326,6 +337,11 @@ int main(int argc, char **argv)
                  diag.errors == 1 ? "" : "s");
         svc_conf_free(&conf);
         return 1;
+    }
+    if (status) { /* --status: print the running server's status file */
+        rc = dnsd_status_print(&conf);
+        svc_conf_free(&conf);
+        return rc;
     }
     if (!check && conf.target != SVC_TARGET_UNIX) {
         dnsd_log("%s: the service's target is %s, and tibra-dnsd runs "
@@ -390,6 +406,10 @@ int main(int argc, char **argv)
         rc = 1;
         goto out_server;
     }
+    if (dnsd_status_open(&conf) != 0) {
+        rc = 1;
+        goto out_server;
+    }
     dnsd_server_publish(srv, zones); /* NOTIFY for every zone: loaded */
     if (conf.metrics.family != 0) {
         rc = dnsd_metrics_open(&metrics, &conf, srv);
@@ -442,6 +462,7 @@ out_server:
     }
     if (pid_written)
         unlink(conf.pidfile);
+    dnsd_status_close();
 out_zones:
     dnsd_keys_free(keys); /* after the workers stopped */
     dnsd_zones_free(zones);

@@ -325,6 +325,7 @@ struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
     }
     if (dnsd_notifier != NULL) /* zones with a newer serial: NOTIFY */
         dnsd_notify_published(dnsd_notifier, old, z);
+    dnsd_status_published(z); /* status-file */
     return old;
 }
 

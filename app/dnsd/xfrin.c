@@ -433,6 +433,7 @@ static void run_zone(struct dnsd_xfrin *xf, struct sec *s, uint64_t now)
             goto sync;
         case DNS_XFRIN_LOG:
             dnsd_log("zone %s: %s", s->sz->name, io.msg);
+            dnsd_status_secondary(s->zi, &s->x, now, io.msg);
             break;
         case DNS_XFRIN_UDP:
             do_udp(s, &io);
@@ -443,11 +444,23 @@ static void run_zone(struct dnsd_xfrin *xf, struct sec *s, uint64_t now)
         case DNS_XFRIN_CLOSE:
             tcp_close(s);
             break;
-        case DNS_XFRIN_ZONE:
+        case DNS_XFRIN_ZONE: {
+            char ev[64];
+            uint32_t was = dns_xfrin_serial(&s->x);
+            snprintf(ev, sizeof(ev), "%s", io.msg);
             new_version(xf, s, now, io.msg);
+            if (dns_xfrin_serial(&s->x) != was)
+                snprintf(ev + strlen(ev), sizeof(ev) - strlen(ev),
+                         ": serial %u", dns_xfrin_serial(&s->x));
+            else
+                snprintf(ev + strlen(ev), sizeof(ev) - strlen(ev),
+                         ": not applied (see the log)");
+            dnsd_status_secondary(s->zi, &s->x, now, ev);
             break;
+        }
         case DNS_XFRIN_FRESH:
             keep_expire(s, now);
+            dnsd_status_secondary(s->zi, &s->x, now, "SOA check: current");
             dnsd_debug("zone %s: serial %u is current", s->sz->name,
                        dns_xfrin_serial(&s->x));
             break;
@@ -457,6 +470,7 @@ sync:
     /* Expired (or back): the published set follows the state machine. */
     if (dns_xfrin_serving(&s->x) != s->published && s->blob != NULL)
         publish(xf, s, dns_xfrin_serving(&s->x));
+    dnsd_status_secondary(s->zi, &s->x, now, NULL);
 }
 
 static void *loop(void *arg)

@@ -71,6 +71,7 @@ enum once_key {
     K_COOKIES_REQUIRE,
     K_COOKIE_SECRET,
     K_TCP_PER_ADDR,
+    K_STATUS_FILE,
     K_ONCE_COUNT
 };
 
@@ -423,6 +424,7 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         {"cookies", K_COOKIES},
         {"cookies-require", K_COOKIES_REQUIRE},
         {"cookie-secret-file", K_COOKIE_SECRET},
+        {"status-file", K_STATUS_FILE},
     };
     size_t k;
 
@@ -654,6 +656,13 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         addr_port(ps, key, v, &c->metrics);
         break;
     default:
+        if (strcmp(key, "status-file") == 0) { /* tibra-dnsd --status */
+            if (v->len == 0)
+                perr(ps, "status-file is empty");
+            else
+                c->status_file = dup_path(ps, v);
+            break;
+        }
         cookie_item(ps, key, v);
         break;
     }
@@ -1636,6 +1645,7 @@ void svc_conf_free(struct svc_conf *c)
     if (c->keys != NULL)
         tb_free(a, c->keys, c->keys_cap * sizeof(*c->keys));
     free_str(a, c->cookie_secret_file);
+    free_str(a, c->status_file);
     for (size_t i = 0; i < c->nzones; i++) {
         free_str(a, c->zones[i].name);
         free_str(a, c->zones[i].file);

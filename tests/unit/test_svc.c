@@ -448,6 +448,26 @@ static void test_catalog(void)
                  "t.conf:2: catalog-group: 1 to 255 bytes");
 }
 
+/* status-file: a path relative to the service file; given once. */
+static void test_status_file(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+
+    REQUIRE(parse(&c, "d/t.conf",
+                  "service: listen 127.0.0.1; status-file run/s\n", &d) == 0);
+    CHECK_STR(c.status_file, "d/run/s");
+    svc_conf_free(&c);
+    REQUIRE(parse(&c, "d/t.conf", "service: listen 127.0.0.1\n", &d) == 0);
+    CHECK(c.status_file == NULL);
+    svc_conf_free(&c);
+    expect_error("service: listen ::1; status-file \"\"\n",
+                 "t.conf:1: status-file is empty");
+    expect_error("service: listen ::1; status-file a\n status-file b\n",
+                 "t.conf:2: status-file given twice");
+    CHECK_EQ(live_bytes, 0);
+}
+
 static void bug7_nsid(void)
 {
     struct svc_conf c;
@@ -769,6 +789,7 @@ int main(void)
     RUN(test_errors);
     RUN(test_secondary);
     RUN(test_catalog);
+    RUN(test_status_file);
     RUN(bug7_nsid);
     RUN(test_bytes);
     RUN(test_alloc_failure);
