@@ -495,7 +495,7 @@ static void plan_denial(struct cc *c, struct plan *p, const uint8_t *name,
         m = cc_nsec3_find(c, prev, len - (size_t)(prev - name), &match);
         if (m != ZDB_NONE)
             plan_add(p, 1, m, DNS_TYPE_NSEC3, RF_DOONLY, 0xff);
-        if (kind == ZP_NEG && sl + 2 <= DNS_NAME_MAXLEN) {
+        if (kind == ZP_NEG && !exact && sl + 2 <= DNS_NAME_MAXLEN) {
             w[0] = 1, w[1] = '*';
             memcpy(w + 2, s, sl);
             m = cc_nsec3_find(c, w, sl + 2, &match);

@@ -234,7 +234,8 @@ static int nsec3_proof(const struct zdb *z, const struct zdb_q *q,
         if (kind == ZP_NEG)
             add(out, &n, z, c);
         add(out, &n, z, nsec3_find(z, prev, &m));
-        if (kind == ZP_NEG && (wl = wild_of(s, sl, w)) != 0) {
+        if (kind == ZP_NEG && q->idx == ZDB_NONE &&
+            (wl = wild_of(s, sl, w)) != 0) {
             if (!zdb_nsec3_hash(w, wl, z->salt, z->saltlen, z->iter, h))
                 return -1;
             add(out, &n, z, nsec3_find(z, h, &m));
