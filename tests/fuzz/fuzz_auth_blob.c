@@ -7,7 +7,9 @@
  * blob are allowed; crashes are not.
  *
  * The corpus starts from real blobs: run a replay binary with
- * TIBRA_FUZZ_WRITE_SEED=DIR to write the compiled seed zones there.
+ * TIBRA_FUZZ_WRITE_SEED=DIR to write the compiled seed zones there
+ * (tests/unit/test_dnssec does the same for signed zones: NSEC, NSEC3
+ * and their denial tables, asked the names of RFC 5155 Appendix B).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -37,7 +39,9 @@ static const char *const seed[] = {"@ 3600 SOA ns1 h 1 7200 3600 1209600 300",
 static const char *const qnames[] = {
     "example.com.",        "www.example.com.", "alias.example.com.",
     "x.wild.example.com.", "nx.example.com.",  "a.sub.example.com.",
-    "q.dn.example.com.",   "b.c.example.com.", "."};
+    "q.dn.example.com.",   "b.c.example.com.", ".",
+    "a.c.x.w.example.",    "b.example.",       "y.w.example.",
+    "a.z.w.example.",      "mc.c.example.",    "c.example."};
 
 static uint8_t resp[65536];
 
@@ -78,12 +82,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (e2 != 0)
         return 0;
     for (size_t i = 0; i < sizeof(qnames) / sizeof(qnames[0]); i++)
-        for (unsigned t = 0; t < 4; t++) {
-            static const uint16_t types[] = {DNS_TYPE_A, DNS_TYPE_MX,
-                                             DNS_TYPE_DS, DNS_TYPE_ANY};
+        for (unsigned t = 0; t < 6; t++) {
+            static const uint16_t types[] = {DNS_TYPE_A,  DNS_TYPE_MX,
+                                             DNS_TYPE_DS, DNS_TYPE_ANY,
+                                             DNS_TYPE_A,  DNS_TYPE_MX};
             uint8_t q[512];
             size_t ql = ta_query(q, qnames[i], types[t], DNS_CLASS_IN,
-                                 t & 1 ? 1232 : -1, t & 2);
+                                 t & 1 ? 1232 : -1, t >= 2);
             size_t n = dns_auth_answer(zs, q, ql, resp, t ? 512 : 65535,
                                        t == 0 ? DNS_AUTH_TCP : 0, &st);
             REQUIRE(n <= (t ? 512u : 65535u));

@@ -76,9 +76,29 @@ static void test_hash(void)
     }
 }
 
+/* With TIBRA_FUZZ_WRITE_SEED=DIR, the compiled blob goes to DIR too:
+ * seeds of tests/fuzz/corpus/auth_blob (signed zones). */
+static void write_seed(const char *file, const char *drop, const void *b,
+                       size_t n)
+{
+    const char *dir = getenv("TIBRA_FUZZ_WRITE_SEED");
+    char path[1024];
+    FILE *f;
+
+    if (dir == NULL)
+        return;
+    snprintf(path, sizeof(path), "%s/seed-%s%s", dir, file,
+             drop ? "-dropped" : "");
+    if ((f = fopen(path, "wb")) != NULL) {
+        fwrite(b, 1, n, f);
+        fclose(f);
+    }
+}
+
 /* The RFC 5155 zone, without the lines that start with (drop) (MAY be
  * NULL), compiled and put in a zone set. */
-static struct dns_zoneset *load(const char *drop, uint8_t **blob, size_t *blen)
+static struct dns_zoneset *load_file(const char *file, const char *drop,
+                                     uint8_t **blob, size_t *blen)
 {
     const char *src = getenv("TIBRA_SRC");
     char path[1024], *text, *w;
@@ -90,8 +110,8 @@ static struct dns_zoneset *load(const char *drop, uint8_t **blob, size_t *blen)
     struct dns_auth_opts op = {.udp_max = 4096};
     struct dns_diag d = {0};
 
-    snprintf(path, sizeof(path), "%s/tests/data/dnssec/rfc5155.zone",
-             src ? src : ".");
+    snprintf(path, sizeof(path), "%s/tests/data/dnssec/%s", src ? src : ".",
+             file);
     MUST(dns_zonefile_read(path, &text, &len) == 0);
     w = text;
     for (char *l = text; *l != 0;) {
@@ -114,15 +134,22 @@ static struct dns_zoneset *load(const char *drop, uint8_t **blob, size_t *blen)
     free(text);
     *blob = out.data;
     *blen = out.len;
+    write_seed(file, drop, out.data, out.len);
     MUST(dns_zoneset_build(&zs, (const void **)blob, blen, 1, &op, &ta) == 0);
     return zs;
+}
+
+static struct dns_zoneset *load(const char *drop, uint8_t **blob, size_t *blen)
+{
+    return load_file("rfc5155.zone", drop, blob, blen);
 }
 
 /* Asks (zs) for (name, type) with DO (or EDNS without it: !dnssec),
  * payload (size); returns the first labels of the NSEC3 owners in the
  * authority section, sorted, space-separated, after the header line. */
-static const char *proof(struct dns_zoneset *zs, const char *name,
-                         const char *type, bool dnssec, int size)
+static const char *proof_of(struct dns_zoneset *zs, const char *name,
+                            const char *type, bool dnssec, int size,
+                            const char *ptype)
 {
     static char out[4096];
     char hl[256], *owners[32];
@@ -138,8 +165,9 @@ static const char *proof(struct dns_zoneset *zs, const char *name,
          l = strtok(NULL, "\n")) {
         char sec[8], own[300], ttl[16], ty[16];
         if (sscanf(l, "%7s %299s %15s %15s", sec, own, ttl, ty) == 4 &&
-            strcmp(sec, "NS") == 0 && strcmp(ty, "NSEC3") == 0) {
-            own[strcspn(own, ".")] = 0;
+            strcmp(sec, "NS") == 0 && strcmp(ty, ptype) == 0) {
+            if (strcmp(ptype, "NSEC3") == 0)
+                own[strcspn(own, ".")] = 0;
             owners[n] = strdup(own);
             n++;
         }
@@ -157,6 +185,12 @@ static const char *proof(struct dns_zoneset *zs, const char *name,
         free(owners[i]);
     }
     return out;
+}
+
+static const char *proof(struct dns_zoneset *zs, const char *name,
+                         const char *type, bool dnssec, int size)
+{
+    return proof_of(zs, name, type, dnssec, size, "NSEC3");
 }
 
 #define H_EXAMPLE "0p9mhaveqvm6t7vbl5lop2u3t2rp3tom"
@@ -223,6 +257,39 @@ static void test_proofs(void)
     free(blob);
 }
 
+/* RFC 4035 3.1.3 on the same zone signed with NSEC. */
+static void test_nsec(void)
+{
+    uint8_t *blob;
+    size_t blen;
+    struct dns_zoneset *zs = load_file("rfc5155-nsec.zone", NULL, &blob, &blen);
+
+    /* NXDOMAIN: the NSEC covering the name also covers *.x.w (once). */
+    CHECK_STR(proof_of(zs, "a.c.x.w.example.", "A", true, 4096, "NSEC"),
+              "NXDOMAIN aa qd=1 an=0 ns=4 ar=1: x.w.example.");
+    /* b.example: covered by ai's NSEC, *.example by the apex's. */
+    CHECK_STR(proof_of(zs, "b.example.", "A", true, 4096, "NSEC"),
+              "NXDOMAIN aa qd=1 an=0 ns=6 ar=1: ai.example. example.");
+    CHECK_STR(proof_of(zs, "b.example.", "A", false, 4096, "NSEC"),
+              "NXDOMAIN aa qd=1 an=0 ns=1 ar=1:");
+    /* NODATA: the owner's NSEC; an empty non-terminal's covering one. */
+    CHECK_STR(proof_of(zs, "ns1.example.", "MX", true, 4096, "NSEC"),
+              "NOERROR aa qd=1 an=0 ns=4 ar=1: ns1.example.");
+    CHECK_STR(proof_of(zs, "y.w.example.", "A", true, 4096, "NSEC"),
+              "NOERROR aa qd=1 an=0 ns=4 ar=1: x.w.example.");
+    /* Wildcard answer: the NSEC covering the query name; wildcard
+     * NODATA adds the wildcard's own. */
+    CHECK_STR(proof_of(zs, "a.z.w.example.", "MX", true, 4096, "NSEC"),
+              "NOERROR aa qd=1 an=2 ns=2 ar=1: x.y.w.example.");
+    CHECK_STR(proof_of(zs, "a.z.w.example.", "AAAA", true, 4096, "NSEC"),
+              "NOERROR aa qd=1 an=0 ns=6 ar=1: *.w.example. x.y.w.example.");
+    /* Insecure referral: the cut's NSEC (no DS bit). */
+    CHECK_STR(proof_of(zs, "mc.c.example.", "MX", true, 4096, "NSEC"),
+              "NOERROR qd=1 an=0 ns=4 ar=3: c.example.");
+    dns_zoneset_free(zs, &ta);
+    free(blob);
+}
+
 /* dns_zone_open refuses a denial table that would read out of bounds. */
 static void test_forged(void)
 {
@@ -274,6 +341,7 @@ int main(void)
 {
     RUN(test_hash);
     RUN(test_proofs);
+    RUN(test_nsec);
     RUN(test_forged);
     RUN(test_unsigned);
     return check_done();
