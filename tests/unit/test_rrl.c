@@ -7,6 +7,7 @@
  * one), the counters, and dns_srv_udp() applying it.
  */
 #include "check.h"
+#include "test_addr_util.h"
 #include "test_auth_util.h"
 #include <tibra/dns/srv.h>
 
@@ -39,24 +40,6 @@ static void setup(void)
     l[0] = blob_len;
     if (dns_zoneset_build(&zs, b, l, 1, NULL, &ta) != 0)
         abort();
-}
-
-static struct tb_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-    struct tb_addr x = {.af = TB_AF_INET, .port = 5353};
-    x.ip[0] = a;
-    x.ip[1] = b;
-    x.ip[2] = c;
-    x.ip[3] = d;
-    return x;
-}
-
-static struct tb_addr v6(const char *text)
-{
-    struct tb_addr x = {.af = TB_AF_INET6, .port = 5353};
-    if (tb_inet_pton6(text, strlen(text), x.ip) != 0)
-        abort();
-    return x;
 }
 
 static uint8_t resp[DNS_MSG_MAXLEN];

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test_svc_util.h"
 
 static size_t live_bytes;
 static long fail_after = -1; /* fail the Nth allocation (0-based), -1 never */
@@ -45,17 +46,6 @@ static void t_free(void *ctx, void *p, size_t n)
     free(p);
 }
 static const struct tb_alloc ta = {t_alloc, t_realloc, t_free, NULL};
-
-/* Diagnostics collected as "line: message\n" lines. */
-static char diag_text[8192];
-static void collect(void *ctx, int level, const char *file, unsigned line,
-                    const char *msg)
-{
-    size_t n = strlen(diag_text);
-    (void)ctx;
-    snprintf(diag_text + n, sizeof(diag_text) - n, "%s%s:%u: %s\n",
-             level == DNS_DIAG_WARNING ? "warning: " : "", file, line, msg);
-}
 
 static int parse(struct svc_conf *c, const char *path, const char *text,
                  struct dns_diag *d)
@@ -749,10 +739,23 @@ static void test_resolver(void)
                    "service: listen 127.0.0.1@53\n"
                    "resolver: listen 127.0.0.1@5300; listen [::1]@5300\n"
                    "    root-hints hints/named.root; cache-size 64M\n"
-                   "    resolutions 1000\n",
+                   "    resolutions 1000\n"
+                   "    allow 10.0.0.0/8 192.168.1.7\n"
+                   "    allow 2001:db8::/32\n",
                    &d),
              0);
     CHECK_EQ(d.warnings, 0); /* no zones: fine beside a resolver */
+    CHECK_EQ(c.resolver.nallow, 3);
+    CHECK_EQ(c.resolver.allow[0].family, 4);
+    CHECK_EQ(c.resolver.allow[0].plen, 8);
+    CHECK_EQ(c.resolver.allow[0].addr[0], 10);
+    CHECK_EQ(c.resolver.allow[1].plen, 32);
+    CHECK_EQ(c.resolver.allow[1].addr[3], 7);
+    CHECK_EQ(c.resolver.allow[1].line, 5);
+    CHECK_EQ(c.resolver.allow[2].family, 6);
+    CHECK_EQ(c.resolver.allow[2].plen, 32);
+    CHECK_EQ(c.resolver.allow[2].addr[1], 0x01);
+    CHECK_EQ(c.resolver.allow[2].line, 6);
     CHECK(c.resolver.enabled);
     CHECK_EQ(c.resolver.line, 2);
     CHECK_EQ(c.resolver.nlisten, 2);
@@ -771,6 +774,15 @@ static void test_resolver(void)
     expect_error("service: listen 127.0.0.1\nresolver: listen ::1; colour "
                  "red\n",
                  "t.conf:2: unknown resolver: key 'colour'");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    allow 10.0.0.0/33\n",
+                 "t.conf:3: allow prefix length");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    allow 10.0.0.0/8 lan\n",
+                 "t.conf:3: allow: 'lan' is not ADDR or ADDR/LEN");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    allow\n",
+                 "t.conf:3: resolver: allow needs a value");
     expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
                  "resolver: listen ::1\n",
                  "t.conf:3: a second resolver: statement (first on line 2)");

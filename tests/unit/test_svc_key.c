@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "test_svc_util.h"
 #include "tsig_vectors.h"
 
 static void *t_alloc(void *ctx, size_t n)
@@ -32,16 +33,6 @@ static void t_free(void *ctx, void *p, size_t n)
     free(p);
 }
 static const struct tb_alloc ta = {t_alloc, t_realloc, t_free, NULL};
-
-static char diag_text[8192];
-static void collect(void *ctx, int level, const char *file, unsigned line,
-                    const char *msg)
-{
-    size_t n = strlen(diag_text);
-    (void)ctx;
-    snprintf(diag_text + n, sizeof(diag_text) - n, "%s%s:%u: %s\n",
-             level == DNS_DIAG_WARNING ? "warning: " : "", file, line, msg);
-}
 
 static int parse(struct svc_conf *c, const char *text)
 {

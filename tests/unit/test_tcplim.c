@@ -7,26 +7,9 @@
  * every remaining key findable).
  */
 #include "check.h"
+#include "test_addr_util.h"
 #include "test_auth_util.h"
 #include <tibra/dns/srv.h>
-
-static struct tb_addr v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-    struct tb_addr x = {.af = TB_AF_INET, .port = 40000};
-    x.ip[0] = a;
-    x.ip[1] = b;
-    x.ip[2] = c;
-    x.ip[3] = d;
-    return x;
-}
-
-static struct tb_addr v6(const char *text)
-{
-    struct tb_addr x = {.af = TB_AF_INET6, .port = 40000};
-    if (tb_inet_pton6(text, strlen(text), x.ip) != 0)
-        abort();
-    return x;
-}
 
 static void limit_per_ipv4(void)
 {
