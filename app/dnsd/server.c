@@ -115,6 +115,11 @@ struct worker {
     uint32_t nready;
     uint8_t *tcpmem;
     size_t tcpmem_len;
+    /* dynamic updates (update.c): the hook and the UDP listener being
+     * drained, where an update's answer goes */
+    struct dns_srv_update upd_hook;
+    struct dnsd_updater *upd;
+    int upd_fd;
 };
 
 struct dnsd_server {
@@ -387,6 +392,7 @@ static void udp_drain(struct worker *w, const struct listener *l)
 {
     const size_t cap = w->srv->udp_cap;
 
+    w->upd_fd = l->fd; /* an UPDATE is answered from there (update.c) */
     for (int round = 0; round < UDP_ROUNDS; round++) {
         int n = recvmmsg(l->fd, w->rmsg, UDP_BATCH, MSG_DONTWAIT, NULL);
         int run = 0; /* first answer not yet sent */
@@ -408,7 +414,8 @@ static void udp_drain(struct worker *w, const struct listener *l)
                               : DNS_SRV_QUERY_MAX + 1;
             /* The core reads the peer only for RRL and cookies: no
              * conversion per query when both are off. */
-            if (w->core.rrl != NULL || w->core.cookie != NULL) {
+            if (w->core.rrl != NULL || w->core.cookie != NULL ||
+                w->core.update != NULL) {
                 tb_addr_from_sockaddr((const struct sockaddr *)&w->from[i],
                                       &peer);
                 pp = &peer;
@@ -1082,6 +1089,35 @@ void dnsd_server_secondaries(struct dnsd_server *s,
     for (unsigned i = 0; i < s->nworkers; i++) {
         s->w[i].core.xfrin = zones;
         s->w[i].core.nxfrin = n;
+    }
+}
+
+/* The core's UPDATE hook: over TCP the worker waits for the answer, so
+ * it is offline meanwhile (the update thread publishes and waits for
+ * every worker's quiescent point) and back online on the new set. */
+static size_t worker_update(void *ctx, const struct tb_addr *peer,
+                            const uint8_t *q, size_t qlen, uint8_t *resp,
+                            size_t cap, bool tcp)
+{
+    struct worker *w = ctx;
+    size_t len;
+
+    if (!tcp)
+        return dnsd_update_submit(w->upd, w->upd_fd, peer, q, qlen, resp, cap);
+    offline(w);
+    len = dnsd_update_submit(w->upd, -1, peer, q, qlen, resp, cap);
+    online(w);
+    return len;
+}
+
+void dnsd_server_updater(struct dnsd_server *s, struct dnsd_updater *u)
+{
+    for (unsigned i = 0; u != NULL && i < s->nworkers; i++) {
+        struct worker *w = &s->w[i];
+        w->upd = u;
+        w->upd_hook.submit = worker_update;
+        w->upd_hook.ctx = w;
+        w->core.update = &w->upd_hook;
     }
 }
 

@@ -131,8 +131,8 @@ static int write_all(int fd, const char *p, size_t len)
 }
 
 /* Replaces (path) atomically by what (fill) writes into (fd). */
-static int replace_file(const char *path, int (*fill)(int, const void *),
-                        const void *arg)
+int dnsd_replace_file(const char *path, int (*fill)(int, const void *),
+                      const void *arg)
 {
     char tmp[4096], dir[4096];
     const char *slash = strrchr(path, '/');
@@ -165,7 +165,7 @@ static int replace_file(const char *path, int (*fill)(int, const void *),
     return 0;
 }
 
-static int fill_zone(int fd, const void *arg)
+int dnsd_fill_zone(int fd, const void *arg)
 {
     const struct dns_zone_src *z = arg;
     /* One record's text at most DNS_RDATA_TEXT_MAX + a name; lines are
@@ -214,7 +214,7 @@ static void keep_expire(struct sec *s, uint64_t now)
     if (s->sz->file == NULL)
         return;
     snprintf(path, sizeof(path), "%s.expire", s->sz->file);
-    if (replace_file(path, fill_expire, &until) != 0)
+    if (dnsd_replace_file(path, fill_expire, &until) != 0)
         dnsd_log("zone %s: cannot write %s: %s", s->sz->name, path,
                  strerror(errno));
 }
@@ -299,7 +299,8 @@ static void new_version(struct dnsd_xfrin *xf, struct sec *s, uint64_t now,
         dns_xfrin_commit(&s->x, false, now);
         return;
     }
-    if (s->sz->file != NULL && replace_file(s->sz->file, fill_zone, z) != 0)
+    if (s->sz->file != NULL &&
+        dnsd_replace_file(s->sz->file, dnsd_fill_zone, z) != 0)
         dnsd_log("zone %s: cannot keep it in %s: %s (served anyway)",
                  s->sz->name, s->sz->file, strerror(errno));
     dns_xfrin_commit(&s->x, true, now);

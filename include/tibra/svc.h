@@ -62,7 +62,9 @@
 #define SVC_DEFAULT_IXFR_HISTORY      16 /* deltas per zone */
 #define SVC_DEFAULT_IXFR_HISTORY_SIZE (64ull << 20) /* their bytes */
 #define SVC_IXFR_HISTORY_MAX          100000
-
+/* Dynamic updates, per zone. */
+#define SVC_ALLOW_UPDATE_MAX         8 /* keys in allow-update */
+#define SVC_DEFAULT_JOURNAL_MAX_SIZE (16ull << 20) /* compaction past it */
 
 /* Secondary zones (as Knot's defaults: refresh-min-interval etc.). */
 #define SVC_PRIMARIES_MAX       8 /* = DNS_XFRIN_PRIMARIES_MAX */
@@ -121,6 +123,13 @@ struct svc_zone {
     size_t nnotify;
     unsigned ixfr_history; /* deltas kept for IXFR out, 0 = none */
     uint64_t ixfr_history_size; /* their bytes at most */
+    /* Dynamic updates (RFC 2136/3007, lib/dns/update.c): `allow-update
+     * key NAME...` (a key is required), journal FILE.journal. */
+    char *allow_update_key[SVC_ALLOW_UPDATE_MAX]; /* as written, owned */
+    unsigned nallow_update;
+    unsigned allow_update_line;
+    uint8_t serial_policy; /* enum dns_serial_policy; 0: increment */
+    uint64_t journal_max_size; /* compaction past this; 0: the default */
     /* Catalog zones (RFC 9432): `catalog producer` (this zone is
      * generated from its members), `catalog consumer` (a secondary whose
      * members are followed; not done yet: refused), or a member's

@@ -874,6 +874,28 @@ static void notify_targets(struct parser *ps, struct svc_zone *z,
     }
 }
 
+/* allow-update key NAME...: the TSIG keys that may update the zone. */
+static void allow_update(struct parser *ps, struct svc_zone *z,
+                         const struct tok *t, size_t n)
+{
+    if (n < 3 || !tok_is(&t[1], "key")) {
+        perr(ps, "allow-update needs key NAME... (updates must be signed)");
+        return;
+    }
+    z->allow_update_line = ps->line;
+    for (size_t i = 2; i < n; i++) {
+        if (z->nallow_update == SVC_ALLOW_UPDATE_MAX) {
+            perr(ps, "zone %s: more than %d allow-update keys", z->name,
+                 SVC_ALLOW_UPDATE_MAX);
+            return;
+        }
+        z->allow_update_key[z->nallow_update] = dup_str(ps, t[i].p, t[i].len);
+        if (z->allow_update_key[z->nallow_update] == NULL)
+            return;
+        z->nallow_update++;
+    }
+}
+
 /* primary ADDR[@PORT] [key NAME]: a secondary zone (transfers in). */
 static void primary_item(struct parser *ps, struct svc_zone *z,
                          const struct tok *t, size_t n)
@@ -994,6 +1016,24 @@ static void zone_item(struct parser *ps, const struct tok *t, size_t n)
         else
             size_val(ps, "ixfr-history-size", &t[1], 0, 1ull << 40,
                      &z->ixfr_history_size);
+    } else if (tok_is(&t[0], "allow-update")) {
+        allow_update(ps, z, t, n);
+    } else if (tok_is(&t[0], "serial-policy")) {
+        static const char *const pol[3] = {"increment", "unixtime",
+                                           "dateserial"};
+        unsigned k = 0;
+        while (n == 2 && k < 3 && !tok_is(&t[1], pol[k]))
+            k++;
+        if (n != 2 || k == 3)
+            perr(ps, "serial-policy is increment, unixtime or dateserial");
+        else
+            z->serial_policy = (uint8_t)k;
+    } else if (tok_is(&t[0], "journal-max-size")) {
+        if (n != 2)
+            perr(ps, "journal-max-size needs exactly one value (a size)");
+        else
+            size_val(ps, "journal-max-size", &t[1], 1, 1ull << 40,
+                     &z->journal_max_size);
     } else if (tok_is(&t[0], "primary")) {
         primary_item(ps, z, t, n);
     } else if (tok_is(&t[0], "catalog") || tok_is(&t[0], "catalog-group")) {
@@ -1468,6 +1508,23 @@ static void check_zones(struct parser *ps)
                      c->zones[i].name, kn);
             }
         }
+        for (unsigned k = 0; k < c->zones[i].nallow_update; k++) {
+            const char *kn = c->zones[i].allow_update_key[k];
+            ps->line = c->zones[i].allow_update_line;
+            if (svc_key_find(c, kn, strlen(kn)) == NULL)
+                perr(ps,
+                     "zone %s: allow-update: no key '%s' (add a key: "
+                     "statement)",
+                     c->zones[i].name, kn);
+            if (k == 0 && c->zones[i].nprimary != 0)
+                perr(ps, "zone %s: allow-update on a secondary zone",
+                     c->zones[i].name);
+            if (k == 0 && c->zones[i].file == NULL)
+                perr(ps,
+                     "zone %s: allow-update needs a file (its journal is "
+                     "FILE.journal)",
+                     c->zones[i].name);
+        }
         for (unsigned k = 0; k < c->zones[i].nprimary; k++) {
             const char *kn = c->zones[i].primary_key[k];
             if (kn != NULL && svc_key_find(c, kn, strlen(kn)) == NULL) {
@@ -1653,6 +1710,8 @@ void svc_conf_free(struct svc_conf *c)
         free_str(a, c->zones[i].catalog_group);
         for (unsigned k = 0; k < c->zones[i].nprimary; k++)
             free_str(a, c->zones[i].primary_key[k]);
+        for (unsigned k = 0; k < c->zones[i].nallow_update; k++)
+            free_str(a, c->zones[i].allow_update_key[k]);
         if (c->zones[i].allow_xfr_key != NULL) {
             for (size_t k = 0; k < c->zones[i].nallow_xfr; k++)
                 free_str(a, c->zones[i].allow_xfr_key[k]);
