@@ -1,7 +1,8 @@
 /*
  * fuzz_auth.c -- the authoritative answer path on arbitrary query bytes.
  * A fixed zone set (two zones with CNAME chains, wildcards, a DNAME, a
- * delegation with glue, RRSIGs, an RRset too big for UDP, and the root) is
+ * delegation with glue, RRSIGs, an RRset too big for UDP, and the root;
+ * and example., signed with NSEC3, for the DNSSEC proofs) is
  * compiled once; each input is then answered as a UDP query (first byte
  * bit 0 clear) or a TCP query (set), by the two-zone set (bit 1 clear) or
  * by a set of example.com alone (set: the one-zone path), with DNS
@@ -70,13 +71,160 @@ static const char *const zone_root[] = {
     "@ 86400 SOA a.root. n. 1 1800 900 604800 86400", "@ 86400 NS a.root.",
     "a.root. 86400 A 198.41.0.4", NULL};
 
+/* example., signed by ldns-signzone -n -p -s ab -t 1 (NSEC3, opt-out,
+ * 1 extra iteration) with a throw-away key: DO answers with NSEC3
+ * proofs, RRSIGs, insecure and secure delegations, a DNAME. */
+static const char zone_signed[] =
+    "example. 300 IN SOA ns1.example. h.example. 1 3600 300 3600000 300\n"
+    "example. 300 IN RRSIG SOA 13 1 300 20360101000000 20260101000000 5402 "
+    "example. "
+    "gwDJUl21DCiW2JNz4UmpMQrnZaB0oXOY1uk0PpHOssPiQRMtByeym24/"
+    "eZRB3KpDSO2u0Bld9My7TuS3QelCBA==\n"
+    "example. 300 IN NS ns1.example.\n"
+    "example. 300 IN RRSIG NS 13 1 300 20360101000000 20260101000000 5402 "
+    "example. "
+    "moXbii3/wgVV+5eXj6KoKrw+rc5c3QsRxPKwbXMzqU8hnDCzu/"
+    "Q53GFaDw4SaEAkI3eVzva3UJWSpkHEVHGB4Q==\n"
+    "example. 300 IN DNSKEY 257 3 13 "
+    "CZBnfA3Dk/MXQ6Di/"
+    "k4WFJEkzQrSWdrkvDjgsQogTOeE2RzTqvQl9dTYdc69FDGWhuM6+Ple59F5DZVW/gDXBQ== "
+    ";{id = 5402 (ksk), size = 256b}\n"
+    "example. 300 IN RRSIG DNSKEY 13 1 300 20360101000000 20260101000000 5402 "
+    "example. "
+    "pR77xZ0x+rmPzg4gW3G1g1zRRYWzXD55lmn3iwwMexyPCXL50VbMouA43Ry+"
+    "e9RAQ29y5D1UUTzgOOthPxeLhQ==\n"
+    "example. 3600 IN NSEC3PARAM 1 0 1 ab \n"
+    "example. 3600 IN RRSIG NSEC3PARAM 13 1 3600 20360101000000 20260101000000 "
+    "5402 example. "
+    "uVRRqUkG7WLxrtcXqxTI0ehu+M6jMA0OcjfaMYc81xkV0Jm+"
+    "znGz4ObxtiCajjb1MZyRAOx6QWNmue1uAn4OeQ==\n"
+    "voer6g5upasvpmnj4hdv9uc6odnbhnva.example. 300 IN NSEC3 1 1 1 ab  "
+    "2eb25p9lqhtrsomih7sqrldfch1htoem NS SOA RRSIG DNSKEY NSEC3PARAM \n"
+    "voer6g5upasvpmnj4hdv9uc6odnbhnva.example. 300 IN RRSIG NSEC3 13 2 300 "
+    "20360101000000 20260101000000 5402 example. "
+    "C4QDPgc98ufLX4m4IvtirmW2xIHxjuWRGtvkZOjBXSiTOClfHj069ETzkWGGjz3VSJo06PZvLB"
+    "1c5s7vZ3XO+A==\n"
+    "7v6q21l70itrnnjgms4evkl8hcs7plvj.example. 300 IN NSEC3 1 1 1 ab  "
+    "dr11a38nmfm7e8n1lvhiduj43emkoqpq\n"
+    "7v6q21l70itrnnjgms4evkl8hcs7plvj.example. 300 IN RRSIG NSEC3 13 2 300 "
+    "20360101000000 20260101000000 5402 example. "
+    "CPVN9V8+riWSlFvdlHQ2eM5wJ4yKLM+dJbbulMPnAnbH937e/y1x/"
+    "c3LxU4NiuK5chDgVfivIj7nadWXfpHmIg==\n"
+    "a.b.example. 300 IN TXT \"ent above\"\n"
+    "a.b.example. 300 IN RRSIG TXT 13 3 300 20360101000000 20260101000000 5402 "
+    "example. "
+    "gEEal4kmg8Fw8/5lg/"
+    "Y64F1ggOjs9K5doFoEAGGt+UAhF+X9FM+v6NXjPCLb2oBXNFVBWubFxN3UVRdpUfOlBQ==\n"
+    "lf0q0edn363r89i8bgmid1udv1rjqa39.example. 300 IN NSEC3 1 1 1 ab  "
+    "theb819or342mvneea4u1vopvg7rmg5h TXT RRSIG \n"
+    "lf0q0edn363r89i8bgmid1udv1rjqa39.example. 300 IN RRSIG NSEC3 13 2 300 "
+    "20360101000000 20260101000000 5402 example. "
+    "kCIlsyBtoWn1nCUrlyrjt8vB1kUOTAyYF4fL8fib3JilN7crbXnSu5Jn0UzUZgIT+"
+    "qCS6ApB3QnbAxUhaaYHqw==\n"
+    "dn.example. 300 IN DNAME b.example.\n"
+    "dn.example. 300 IN RRSIG DNAME 13 2 300 20360101000000 20260101000000 "
+    "5402 example. "
+    "pH2BGoii/66L2kh8tkZD9YxXCM70XZwLmXmD7GJb3hcGopxG7ez6KOhZVXoNOE4BEvSJRG/"
+    "X4XwXqrIjVEN8fw==\n"
+    "i4a2c66dq27qrksa2o9abu1m81i5iuhe.example. 300 IN NSEC3 1 1 1 ab  "
+    "lf0q0edn363r89i8bgmid1udv1rjqa39 DNAME RRSIG \n"
+    "i4a2c66dq27qrksa2o9abu1m81i5iuhe.example. 300 IN RRSIG NSEC3 13 2 300 "
+    "20360101000000 20260101000000 5402 example. "
+    "aCKVCa/JtyIhJPm61VmDPavkwqJJzQgfq/"
+    "cqmqrBChqefag1YiSEFcOkV2qkdKbNJUSzJaRn6XkhwhDvUEw5cw==\n"
+    "ns1.example. 300 IN A 192.0.2.1\n"
+    "ns1.example. 300 IN RRSIG A 13 2 300 20360101000000 20260101000000 5402 "
+    "example. "
+    "f+cyZ0W0bhBihHg+XXT2QbPLMR+"
+    "basQtxSCR5ttETZLFvQYrq2fWZ5aaLkJh3Mwfj1XsoMXCvmWOnhHuTDUMQg==\n"
+    "theb819or342mvneea4u1vopvg7rmg5h.example. 300 IN NSEC3 1 1 1 ab  "
+    "voer6g5upasvpmnj4hdv9uc6odnbhnva A RRSIG \n"
+    "theb819or342mvneea4u1vopvg7rmg5h.example. 300 IN RRSIG NSEC3 13 2 300 "
+    "20360101000000 20260101000000 5402 example. "
+    "5YkP/F4Tkmi/GWQuiRnM+BLF1pnI35iPnMLkJEuQwZJ4BgtC/"
+    "Dqql7rRF59wAvYyI8WpgcPnm9nkbb0TvFnDJQ==\n"
+    "sec.example. 300 IN NS ns1.example.\n"
+    "sec.example. 300 IN DS 1 13 2 "
+    "0011223344556677889900112233445566778899001122334455667788990011\n"
+    "sec.example. 300 IN RRSIG DS 13 2 300 20360101000000 20260101000000 5402 "
+    "example. "
+    "uZA46iP/"
+    "CXFrljYsi7bmkc35BgcGIZ4rY+PPoGsDpHPvujcI0jT5FZUrGHTc+zUFzThqCqZtXM8Px6/"
+    "JbJuF8w==\n"
+    "4863vbuugjovbg5ap8plj8rvum3r5f4l.example. 300 IN NSEC3 1 1 1 ab  "
+    "7v6q21l70itrnnjgms4evkl8hcs7plvj NS DS RRSIG \n"
+    "4863vbuugjovbg5ap8plj8rvum3r5f4l.example. 300 IN RRSIG NSEC3 13 2 300 "
+    "20360101000000 20260101000000 5402 example. "
+    "2zo9smVBgzWa0MjVfQXzSHKvsncX8tLOx7Plbzq+"
+    "9ctH77sMvquKYfiDj1cchGEVcA01FM36UAZgF+nBBibsnw==\n"
+    "sub.example. 300 IN NS ns.sub.example.\n"
+    "g23c1ccjinv4rnjee3a62gtca4veoqcq.example. 300 IN NSEC3 1 1 1 ab  "
+    "i4a2c66dq27qrksa2o9abu1m81i5iuhe NS \n"
+    "g23c1ccjinv4rnjee3a62gtca4veoqcq.example. 300 IN RRSIG NSEC3 13 2 300 "
+    "20360101000000 20260101000000 5402 example. "
+    "9nZ1H+"
+    "JC5PIxVKlLCeR3pkk4Gl0z5KecQ3UbEC5x97pkL7ygIDa5mfCzxc14YaaYILSg0yA6kt0XeZXF"
+    "4djKYA==\n"
+    "ns.sub.example. 300 IN A 192.0.2.3\n"
+    "2eb25p9lqhtrsomih7sqrldfch1htoem.example. 300 IN NSEC3 1 1 1 ab  "
+    "3lbfdhnep6kai6vd2pfv5ei1hss9glmm\n"
+    "2eb25p9lqhtrsomih7sqrldfch1htoem.example. 300 IN RRSIG NSEC3 13 2 300 "
+    "20360101000000 20260101000000 5402 example. "
+    "bE/rAr1X1js8hO85KG4TOhajPCmmxxJBH4/Jnzc/"
+    "kCQ7P2H8WCIZtNP3KFnI9D4zuwotikLCGMPdFHbJr68Xvw==\n"
+    "*.w.example. 300 IN MX 1 www.example.\n"
+    "*.w.example. 300 IN RRSIG MX 13 2 300 20360101000000 20260101000000 5402 "
+    "example. "
+    "AEXJXWP6/Ca/"
+    "4jKKIOPoe6bLPP5cSfl2NcJ4KRQbE+71CetNePG5F+"
+    "7OKhmubb0g17SQeCwhflmiDYTyOZtHKg==\n"
+    "3lbfdhnep6kai6vd2pfv5ei1hss9glmm.example. 300 IN NSEC3 1 1 1 ab  "
+    "4863vbuugjovbg5ap8plj8rvum3r5f4l MX RRSIG \n"
+    "3lbfdhnep6kai6vd2pfv5ei1hss9glmm.example. 300 IN RRSIG NSEC3 13 2 300 "
+    "20360101000000 20260101000000 5402 example. "
+    "6Up4x5TsDQ4SLZwlJlxSca9SYCsY6MFlJXI83IGpFRSpuKoeYbzdKSdTiN2tLWS/"
+    "+lM84oY1JfaY2j/b0pqS7Q==\n"
+    "www.example. 300 IN A 192.0.2.2\n"
+    "www.example. 300 IN RRSIG A 13 2 300 20360101000000 20260101000000 5402 "
+    "example. "
+    "GhMmCvVQvw5YZqZItkoUZtCzeeHPROUYZiT9Z2iU8iIkoa9escvIfMWEq19pds9LKdeNJ9q1ee"
+    "pZm8LgEsgHWA==\n"
+    "dr11a38nmfm7e8n1lvhiduj43emkoqpq.example. 300 IN NSEC3 1 1 1 ab  "
+    "g23c1ccjinv4rnjee3a62gtca4veoqcq A RRSIG \n"
+    "dr11a38nmfm7e8n1lvhiduj43emkoqpq.example. 300 IN RRSIG NSEC3 13 2 300 "
+    "20360101000000 20260101000000 5402 example. "
+    "AMncYDX91SvovPJ8l2rxOIyKXdxALsORM55Km5NNP8Vc0xNZc2uXOeS81X4R4WlTCvK4e/"
+    "hsYGx9U297RRkjXw==\n";
+
 static struct dns_zoneset *zs, *zs1;
 static uint8_t resp[65536 + 1];
 
+/* zone_signed compiled. */
+static uint8_t *signed_zone(size_t *len)
+{
+    struct dns_zone_src z;
+    struct dns_diag d = {0};
+    struct tb_buf out;
+    uint8_t o[16];
+
+    ta_name("example.", NULL, o);
+    dns_zone_src_init(&z, o, &ta);
+    if (dns_zone_parse(&z, zone_signed, strlen(zone_signed), "signed", NULL,
+                       &d) != 0 ||
+        dns_zone_check(&z, &d) != 0)
+        abort();
+    tb_buf_init(&out, &ta);
+    if (dns_zone_compile(&z, &out, NULL) != 0)
+        abort();
+    dns_zone_src_free(&z);
+    *len = out.len;
+    return out.data;
+}
+
 static void init(void)
 {
-    const void *b[2];
-    size_t l[2];
+    const void *b[3];
+    size_t l[3];
     struct dns_auth_opts o = {.chaos = true,
                               .identity = "fuzz",
                               .version = "1",
@@ -86,7 +234,8 @@ static void init(void)
 
     b[0] = ta_zone("example.com.", zone_a, &l[0]);
     b[1] = ta_zone(".", zone_root, &l[1]);
-    if (dns_zoneset_build(&zs, b, l, 2, &o, &ta) != 0 ||
+    b[2] = signed_zone(&l[2]);
+    if (dns_zoneset_build(&zs, b, l, 3, &o, &ta) != 0 ||
         dns_zoneset_build(&zs1, b, l, 1, &o, &ta) != 0)
         abort();
     /* the blobs stay alive for the process: the set points into them */
