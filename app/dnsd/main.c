@@ -115,7 +115,10 @@ static const char usage_text[] =
 "    SIGHUP   Reload every zone file.  A new zone set is built aside and\n"
 "             published atomically; a zone whose file fails to load keeps\n"
 "             serving its previous version (the error is logged with\n"
-"             FILE:LINE).  The service file itself is not re-read.\n"
+"             FILE:LINE).  The service file is re-read and every\n"
+"             difference from the running one is logged, but none is\n"
+"             applied yet: restart to apply (errors in it: logged\n"
+"             FILE:LINE, nothing changes).\n"
 "             Zones with a newer serial keep the difference for IXFR\n"
 "             and NOTIFY their 'notify' secondaries.\n"
 "    SIGTERM, SIGINT\n"
@@ -212,7 +215,6 @@ static struct dnsd_resolver *resolver;
 
 /* The secondary zones' transfer thread (NULL: none). */
 static struct dnsd_xfrin *xfrin;
-static struct dnsd_updater *updater;
 
 /* The main thread's life after startup: wait for signals. */
 static int signal_loop(struct dnsd_server *srv, const struct svc_conf *c,
@@ -225,6 +227,8 @@ static int signal_loop(struct dnsd_server *srv, const struct svc_conf *c,
             continue; /* EINTR */
         if (sig == SIGHUP) {
             struct dnsd_zones *cur = dnsd_server_current(srv), *nz, *old;
+            if (dnsd_reconf_check(c, c->path) == 0) /* logs changes */
+                dnsd_debug("SIGHUP: %s unchanged", c->path);
             dnsd_log("SIGHUP: reloading %zu zone%s", c->nzones,
                      c->nzones == 1 ? "" : "s");
             pthread_mutex_lock(&dnsd_publish_lock); /* vs transfers in */
@@ -401,14 +405,6 @@ int main(int argc, char **argv)
         rc = 1;
         goto out_server;
     }
-    if (dnsd_update_open(&updater, &conf, &opts, dnsd_keys_ring(keys),
-                         &zones) != 0) {
-        dnsd_log("%s: dynamic update zones failed to load; nothing started",
-                 argv[optind]);
-        rc = 1;
-        goto out_server;
-    }
-    dnsd_server_updater(srv, updater);
     dnsd_xfrin_secondaries(xfrin, &sec, &nsec);
     dnsd_server_secondaries(srv, sec, nsec);
     if (dnsd_notify_open(&dnsd_notifier, &conf) != 0) {
@@ -442,8 +438,6 @@ int main(int argc, char **argv)
     rc = dnsd_server_start(srv, pin);
     if (rc == 0)
         rc = dnsd_xfrin_start(xfrin, srv);
-    if (rc == 0)
-        rc = dnsd_update_start(updater, srv);
     if (rc == 0 && metrics != NULL)
         rc = dnsd_metrics_start(metrics);
     if (rc == 0)
@@ -461,7 +455,6 @@ out_server:
     dnsd_resolver_stop(resolver);
     resolver = NULL;
     dnsd_xfrin_close(xfrin); /* before the set it publishes into goes */
-    dnsd_update_close(updater); /* likewise */
     dnsd_notify_close(dnsd_notifier);
     dnsd_notifier = NULL;
     dnsd_metrics_stop(metrics);
