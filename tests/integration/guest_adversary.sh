@@ -14,21 +14,9 @@
 # an image's zones are compiled in.  Needs root; skips otherwise.
 name=guest_adversary
 . "$(dirname "$0")/../net/lib.inc"
+. "$(dirname "$0")/guest.bash"
 net_require
-[ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] ||
-    skip "guest images of another architecture do not run here"
-SPT="$TIBRA_HOST/tender/spt/tibra-spt"
-HVT="$TIBRA_HOST/tender/hvt/tibra-hvt"
-IMG="$TIBRA_GUEST/app/dnsd/guest/dnsd"
-for f in "$SPT" "$IMG.spt"; do
-    [ -e "$f" ] || { echo "FAIL $name: $f not built (make check-build)"; exit 1; }
-done
-targets=spt
-if [ -x "$HVT" ] && [ -f "$IMG.hvt" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    targets="spt hvt"
-else
-    echo "note: hvt not run (no usable /dev/kvm or tibra-hvt)"
-fi
+guest_require
 net_setup
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$ECHO_LOG"; exit 1; }
@@ -40,10 +28,7 @@ done
 
 for t in $targets; do
     echo "== $t"
-    tender=$SPT
-    [ $t = hvt ] && tender=$HVT
-    start_echo "$tender" --mem=32 --net:service0=$TAP "$IMG.$t" \
-        --ipv4=$IP4/24 --tcp-clients=12 --tcp-clients-per-address=3 \
+    guest_start $t --ipv4=$IP4/24 --tcp-clients=12 --tcp-clients-per-address=3 \
         --tcp-idle-timeout=2
     # The tender: `ip netns exec` execs timeout(1), which runs it.
     tpid=

@@ -11,21 +11,9 @@
 # saw (within 2: a datagram may be lost on the TAP).  Needs root.
 name=guest_rrl
 . "$(dirname "$0")/../net/lib.inc"
+. "$(dirname "$0")/guest.bash"
 net_require
-[ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] ||
-    skip "guest images of another architecture do not run here"
-SPT="$TIBRA_HOST/tender/spt/tibra-spt"
-HVT="$TIBRA_HOST/tender/hvt/tibra-hvt"
-IMG="$TIBRA_GUEST/app/dnsd/guest/dnsd"
-for f in "$SPT" "$IMG.spt"; do
-    [ -e "$f" ] || { echo "FAIL $name: $f not built (make check-build)"; exit 1; }
-done
-targets=spt
-if [ -x "$HVT" ] && [ -f "$IMG.hvt" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    targets="spt hvt"
-else
-    echo "note: hvt not run (no usable /dev/kvm or tibra-hvt)"
-fi
+guest_require
 net_setup
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$ECHO_LOG"; exit 1; }
@@ -34,10 +22,7 @@ trap 'rm -f "$out"; cleanup' EXIT
 
 for t in $targets; do
     echo "== $t"
-    tender=$SPT
-    [ $t = hvt ] && tender=$HVT
-    start_echo "$tender" --mem=32 --net:service0=$TAP "$IMG.$t" \
-        --ipv4=$IP4/24 --rrl-rate=20 --rrl-slip=2
+    guest_start $t --ipv4=$IP4/24 --rrl-rate=20 --rrl-slip=2
     grep -q "rrl 20 responses/s" "$ECHO_LOG" || fail "$t: no RRL boot line"
     for _ in $(seq 20); do
         nsx ping -c1 -W1 $IP4 >/dev/null 2>&1 && break

@@ -14,25 +14,13 @@
 # Needs root (namespace, TAP); skips otherwise.
 name=guest_serve
 . "$(dirname "$0")/../net/lib.inc"
+. "$(dirname "$0")/guest.bash"
 net_require
 command -v dig >/dev/null || skip "dig not installed (bind9-dnsutils)"
 command -v kdig >/dev/null || skip "kdig not installed (knot-dnsutils)"
-[ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] ||
-    skip "guest images of another architecture do not run here"
-SPT="$TIBRA_HOST/tender/spt/tibra-spt"
-HVT="$TIBRA_HOST/tender/hvt/tibra-hvt"
-IMG="$TIBRA_GUEST/app/dnsd/guest/dnsd"
 DNSD="$TIBRA_UNIX/tibra-dnsd"
 CMP="$TIBRA_SRC/tests/integration/dnscmp.py"
-for f in "$SPT" "$IMG.spt" "$DNSD"; do
-    [ -e "$f" ] || { echo "FAIL $name: $f not built (make check-build)"; exit 1; }
-done
-targets=spt
-if [ -x "$HVT" ] && [ -f "$IMG.hvt" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    targets="spt hvt"
-else
-    echo "note: hvt not run (no usable /dev/kvm or tibra-hvt)"
-fi
+guest_require "$DNSD"
 net_setup
 
 # tibra-dnsd in the namespace, for the byte-for-byte comparison.
@@ -93,13 +81,7 @@ wait_v6() {
 
 for t in $targets; do
     echo "== $t"
-    if [ "$t" = spt ]; then
-        start_echo "$SPT" --mem=32 --net:service0=$TAP "$IMG.spt" \
-            --ipv4=$IP4/24 --ipv6=$IP6/64 --version=test
-    else
-        start_echo "$HVT" --mem=32 --net:service0=$TAP "$IMG.hvt" \
-            --ipv4=$IP4/24 --ipv6=$IP6/64 --version=test
-    fi
+    guest_start "$t" --ipv4=$IP4/24 --ipv6=$IP6/64 --version=test
     grep -q "serving 1 zone (example.org.) on $IP4/24 $IP6/64 port 53" \
         "$ECHO_LOG" || fail "no boot line"
     ask 192.0.2.10 @$IP4 www.example.org A
@@ -145,9 +127,8 @@ done
 # TCP limits on the direct stack (lib/net's TCP, the app's session pool),
 # as tests/integration/guest_unix.sh checks them on host sockets.
 echo "== spt: TCP limits"
-start_echo "$SPT" --mem=32 --net:service0=$TAP "$IMG.spt" --ipv4=$IP4/24 \
-    --tcp-clients=2 --tcp-clients-per-address=2 --tcp-idle-timeout=1 \
-    --tcp-max-queries=2
+guest_start spt --ipv4=$IP4/24 --tcp-clients=2 --tcp-clients-per-address=2 \
+    --tcp-idle-timeout=1 --tcp-max-queries=2
 nsx /usr/bin/python3 "$TIBRA_SRC/tests/integration/tcplimits.py" $IP4 53 ||
     fail "TCP limits"
 term_echo

@@ -10,23 +10,11 @@
 # 431 for what is not GET /metrics.  Needs root; skips otherwise.
 name=metrics_tap
 . "$(dirname "$0")/../net/lib.inc"
+. "$(dirname "$0")/guest.bash"
 net_require
 command -v dig >/dev/null || skip "dig not installed (bind9-dnsutils)"
 command -v curl >/dev/null || skip "curl not installed"
-[ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] ||
-    skip "guest images of another architecture do not run here"
-SPT="$TIBRA_HOST/tender/spt/tibra-spt"
-HVT="$TIBRA_HOST/tender/hvt/tibra-hvt"
-IMG="$TIBRA_GUEST/app/dnsd/guest/dnsd"
-for f in "$SPT" "$IMG.spt"; do
-    [ -e "$f" ] || { echo "FAIL $name: $f not built (make check-build)"; exit 1; }
-done
-targets=spt
-if [ -x "$HVT" ] && [ -f "$IMG.hvt" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-    targets="spt hvt"
-else
-    echo "note: hvt not run (no usable /dev/kvm or tibra-hvt)"
-fi
+guest_require
 TMPM=$(mktemp -d)
 fail() { echo "FAIL $name: $*"; cat "$ECHO_LOG"; exit 1; }
 expect_match() {
@@ -43,10 +31,7 @@ URL=http://$IP4:9153/metrics
 
 for t in $targets; do
     echo "== $t"
-    tender=$SPT
-    [ "$t" = hvt ] && tender=$HVT
-    start_echo "$tender" --mem=32 --net:service0=$TAP "$IMG.$t" \
-        --ipv4=$IP4/24 --metrics=$IP4@9153
+    guest_start "$t" --ipv4=$IP4/24 --metrics=$IP4@9153
     expect_match "$t says where" "$(cat "$ECHO_LOG")" \
         "^dnsd: metrics on http://$IP4:9153/metrics$"
     metrics_scrape "$URL" "$TMPM/before"
