@@ -22,22 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../unit/test_auth_util.h"
+#include "zone_fix.h"
 #include <tibra/dns/srv.h>
-
-#define REQUIRE(x)                                                             \
-    do {                                                                       \
-        if (!(x))                                                              \
-            abort();                                                           \
-    } while (0)
-
-static const char *const zone[] = {
-    "@ 3600 SOA ns1 hostmaster 1 7200 3600 1209600 300",
-    "@ 3600 NS ns1",
-    "ns1 3600 A 192.0.2.53",
-    "www 3600 A 192.0.2.80",
-    "alias 300 CNAME www",
-    "* 300 TXT wild",
-    NULL};
 
 static struct dns_zoneset *zs;
 static uint8_t *rbuf, *wbuf;
@@ -45,7 +31,7 @@ static uint8_t *rbuf, *wbuf;
 static void init(void)
 {
     size_t len;
-    uint8_t *blob = ta_zone("example.com.", zone, &len);
+    uint8_t *blob = ta_zone("example.com.", fix_zone, &len);
     const void *b[1] = {blob};
 
     if (dns_zoneset_build(&zs, b, &len, 1, NULL, &ta) != 0)

@@ -17,23 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../unit/test_auth_util.h"
+#include "zone_fix.h"
 #include <tibra/dns/notify.h>
 #include <tibra/dns/srv.h>
 
-#define REQUIRE(x)                                                             \
-    do {                                                                       \
-        if (!(x))                                                              \
-            abort();                                                           \
-    } while (0)
-
-static const char *const v1[] = {
-    "@ 3600 SOA ns1 hostmaster 1 7200 3600 1209600 300",
-    "@ 3600 NS ns1",
-    "ns1 3600 A 192.0.2.53",
-    "www 3600 A 192.0.2.80",
-    "alias 300 CNAME www",
-    "* 300 TXT wild",
-    NULL};
+/* Version 1 is fix_zone; version 2 changes www, drops the wildcard and
+ * adds an MX. */
 static const char *const v2[] = {
     "@ 3600 SOA ns1 hostmaster 2 7200 3600 1209600 300",
     "@ 3600 NS ns1",
@@ -54,28 +43,13 @@ static struct tb_addr peer = {.af = TB_AF_INET,
                               .ip = {127, 0, 0, 1}};
 static uint8_t *rbuf, *wbuf;
 
-static uint8_t *compile(const char *const *lines, size_t *len)
-{
-    struct dns_zone_src z;
-    struct tb_buf out;
-    uint8_t o[256];
-
-    ta_name("example.com.", NULL, o);
-    dns_zone_src_init(&z, o, &ta);
-    for (size_t i = 0; lines[i] != NULL; i++)
-        ta_rr(&z, lines[i]);
-    tb_buf_init(&out, &ta);
-    REQUIRE(dns_zone_compile_flags(&z, &out, NULL, DNS_ZONE_COMPILE_RECORDS) ==
-            0);
-    dns_zone_src_free(&z);
-    *len = out.len;
-    return out.data;
-}
-
 static void init(void)
 {
     size_t l1, l2;
-    uint8_t *b1 = compile(v1, &l1), *b2 = compile(v2, &l2);
+    uint8_t *b1 =
+        ta_zone_flags("example.com.", fix_zone, DNS_ZONE_COMPILE_RECORDS, &l1);
+    uint8_t *b2 =
+        ta_zone_flags("example.com.", v2, DNS_ZONE_COMPILE_RECORDS, &l2);
     const void *b[1] = {b2};
     struct tb_buf hist;
 

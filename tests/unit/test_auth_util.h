@@ -149,22 +149,33 @@ TB_UNUSED static void ta_rr(struct dns_zone_src *z, const char *line)
         abort();
 }
 
-/* Builds and compiles zone (origin) from (lines), NULL-terminated, into a
- * malloc'd blob; returns it and its length in (*len). */
-TB_UNUSED static uint8_t *ta_zone(const char *origin, const char *const *lines,
-                                  size_t *len)
+/* Starts (*z) with (a) for zone (origin) and adds (lines), NULL-terminated
+ * (aborts on a bad line).  The caller frees (*z) (dns_zone_src_free). */
+TB_UNUSED static void ta_src(struct dns_zone_src *z, const char *origin,
+                             const char *const *lines, const struct tb_alloc *a)
+{
+    uint8_t o[256];
+
+    ta_name(origin, NULL, o);
+    dns_zone_src_init(z, o, a);
+    for (size_t i = 0; lines[i] != NULL; i++)
+        ta_rr(z, lines[i]);
+}
+
+/* Builds and compiles zone (origin) from (lines), NULL-terminated, with
+ * dns_zone_compile_flags() (flags) into a malloc'd blob; returns it and
+ * its length in (*len).  Aborts if it does not compile. */
+TB_UNUSED static uint8_t *ta_zone_flags(const char *origin,
+                                        const char *const *lines,
+                                        uint32_t flags, size_t *len)
 {
     struct dns_zone_src z;
     struct tb_buf out;
-    uint8_t o[256];
     int err;
 
-    ta_name(origin, NULL, o);
-    dns_zone_src_init(&z, o, &ta);
-    for (size_t i = 0; lines[i] != NULL; i++)
-        ta_rr(&z, lines[i]);
+    ta_src(&z, origin, lines, &ta);
     tb_buf_init(&out, &ta);
-    err = dns_zone_compile(&z, &out, NULL);
+    err = dns_zone_compile_flags(&z, &out, NULL, flags);
     dns_zone_src_free(&z);
     if (err != 0) {
         fprintf(stderr, "compile %s: %s\n", origin, tb_strerror(err));
@@ -172,6 +183,13 @@ TB_UNUSED static uint8_t *ta_zone(const char *origin, const char *const *lines,
     }
     *len = out.len;
     return out.data;
+}
+
+/* ta_zone_flags() without flags: the blob dns_zone_compile() makes. */
+TB_UNUSED static uint8_t *ta_zone(const char *origin, const char *const *lines,
+                                  size_t *len)
+{
+    return ta_zone_flags(origin, lines, 0, len);
 }
 
 /* Query for (name, type, class); (edns) < 0: no OPT, else OPT with that

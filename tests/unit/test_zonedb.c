@@ -36,13 +36,9 @@ static int compile_lines(const char *origin, const char *const *lines)
 {
     struct dns_zone_src z;
     struct tb_buf out;
-    uint8_t o[256];
     int err;
 
-    ta_name(origin, NULL, o);
-    dns_zone_src_init(&z, o, &ta);
-    for (size_t i = 0; lines[i] != NULL; i++)
-        ta_rr(&z, lines[i]);
+    ta_src(&z, origin, lines, &ta);
     tb_buf_init(&out, &ta);
     err = dns_zone_compile(&z, &out, NULL);
     tb_buf_free(&out);
@@ -304,11 +300,7 @@ static void test_alloc_discipline(void)
     {
         struct dns_zone_src z;
         struct tb_buf out;
-        uint8_t o[256];
-        ta_name("example.com.", NULL, o);
-        dns_zone_src_init(&z, o, &ca);
-        for (size_t i = 0; zone[i] != NULL; i++)
-            ta_rr(&z, zone[i]);
+        ta_src(&z, "example.com.", zone, &ca);
         tb_buf_init(&out, &ca);
         CHECK_EQ(dns_zone_compile(&z, &out, NULL), 0);
         CHECK_EQ(out.len, blen);
