@@ -380,6 +380,27 @@ static int make_nodes(struct cc *c)
     return 0;
 }
 
+/*
+ * RFC 5155 7.2.8: in an NSEC3 zone, a name that owns only an NSEC3 (and
+ * its RRSIGs) and has nothing below it does not exist for queries: it is
+ * left out of the hash table, so the compiler and the answer path find
+ * NXDOMAIN there (the node stays, for its records and the NSEC3 chain).
+ */
+static bool n3only(const struct cc *c, size_t j)
+{
+    const struct cnode *nd = &c->nodes[j];
+
+    if (j == 0 || nd->nrs == 0 || cc_rrset(c, 0, DNS_TYPE_NSEC3PARAM) == NULL ||
+        (j + 1 < c->nn &&
+         dns_name_is_sub(cc_name(c, &c->nodes[j + 1]), cc_name(c, nd))))
+        return false;
+    for (uint32_t k = 0; k < nd->nrs; k++)
+        if (c->rs[nd->rs + k].type != DNS_TYPE_NSEC3 &&
+            c->rs[nd->rs + k].type != DNS_TYPE_RRSIG)
+            return false;
+    return true;
+}
+
 /* Step 4: flags; hash table. */
 static int group(struct cc *c)
 {
@@ -434,9 +455,11 @@ static int group(struct cc *c)
             size_t j = i - AHEAD;
             uint64_t h = ring[j % AHEAD];
             uint32_t s = (uint32_t)h & c->hmask;
-            while (c->slots[s] != 0)
-                s = (s + 1) & c->hmask;
-            c->slots[s] = ((uint64_t)j + 1) | (h >> 32 << 32);
+            if (!n3only(c, j)) {
+                while (c->slots[s] != 0)
+                    s = (s + 1) & c->hmask;
+                c->slots[s] = ((uint64_t)j + 1) | (h >> 32 << 32);
+            }
         }
         if (i < c->nn) {
             const struct cnode *nd = &c->nodes[i];

@@ -67,7 +67,7 @@ for v in ${SIGNED_VARIANTS:-nsec nsec3 nsec3-optout}; do
         exit 1
     fi
     # KNOWN-dnssec lines for this variant (VARIANT:ID) or all (ID).
-    sed -n "s/^$v://p; /^[^#:]*[[:space:]]/p" "$here/KNOWN-dnssec" \
+    sed -n "s/^$v://p; t; /^[^#:]*[[:space:]]/p" "$here/KNOWN-dnssec" \
         | grep -v '^[a-z0-9-]*:' >"$tmp/KNOWN-$v"
     echo "--- diff/signed: $v"
     DIFF_NAME=diff/signed-$v DIFF_ZONE_DIR=$tmp/$v \
