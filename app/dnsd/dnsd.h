@@ -269,4 +269,42 @@ int dnsd_notify_start(struct dnsd_notifier *nt);
 /* Stops the thread and frees (nt) (MAY be NULL). */
 void dnsd_notify_close(struct dnsd_notifier *nt);
 
+/* ---- files (xfrin.c) ------------------------------------------------ */
+
+/* Replaces (path) atomically (temp, fsync, rename, directory fsync) by
+ * what (fill) writes into the fd with (arg).  0, or -1 with errno. */
+int dnsd_replace_file(const char *path, int (*fill)(int, const void *),
+                      const void *arg);
+/* A (fill) writing zone (arg) (const struct dns_zone_src *) as text. */
+int dnsd_fill_zone(int fd, const void *arg);
+
+/* ---- dynamic updates (update.c) -------------------------------------- */
+
+struct dnsd_updater;
+
+/*
+ * Sets up the zones of (c) with allow-update (none: (*out) NULL, returns
+ * 0): each zone file loaded, its journal (FILE.journal) replayed (a torn
+ * last entry cut off), compiled and swapped into (*zones) before the
+ * first publish.  Returns 0, or a TB_E* after logging FILE: message (a
+ * journal that does not apply to its zone file stops the start: nothing
+ * acknowledged is dropped).
+ */
+int dnsd_update_open(struct dnsd_updater **out, const struct svc_conf *c,
+                     const struct dns_auth_opts *opts,
+                     const struct dns_tsig_keyring *kr,
+                     struct dnsd_zones **zones);
+/* The hook for the workers' service cores (srv.update); NULL for (u)
+ * NULL.  (udp_fd) is the listener an UPDATE arrived on (-1 for TCP). */
+size_t dnsd_update_submit(struct dnsd_updater *u, int udp_fd,
+                          const struct tb_addr *peer, const uint8_t *q,
+                          size_t qlen, uint8_t *resp, size_t cap);
+/* Gives (srv)'s workers the hook (before start). */
+void dnsd_server_updater(struct dnsd_server *srv, struct dnsd_updater *u);
+/* Starts the update thread, which publishes through (srv). */
+int dnsd_update_start(struct dnsd_updater *u, struct dnsd_server *srv);
+/* Stops the thread (queued updates are answered first), frees (u) (MAY
+ * be NULL). */
+void dnsd_update_close(struct dnsd_updater *u);
+
 #endif /* DNSD_H */

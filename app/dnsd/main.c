@@ -215,6 +215,7 @@ static struct dnsd_resolver *resolver;
 
 /* The secondary zones' transfer thread (NULL: none). */
 static struct dnsd_xfrin *xfrin;
+static struct dnsd_updater *updater;
 
 /* The main thread's life after startup: wait for signals. */
 static int signal_loop(struct dnsd_server *srv, const struct svc_conf *c,
@@ -405,6 +406,14 @@ int main(int argc, char **argv)
         rc = 1;
         goto out_server;
     }
+    if (dnsd_update_open(&updater, &conf, &opts, dnsd_keys_ring(keys),
+                         &zones) != 0) {
+        dnsd_log("%s: dynamic update zones failed to load; nothing started",
+                 argv[optind]);
+        rc = 1;
+        goto out_server;
+    }
+    dnsd_server_updater(srv, updater);
     dnsd_xfrin_secondaries(xfrin, &sec, &nsec);
     dnsd_server_secondaries(srv, sec, nsec);
     if (dnsd_notify_open(&dnsd_notifier, &conf) != 0) {
@@ -438,6 +447,8 @@ int main(int argc, char **argv)
     rc = dnsd_server_start(srv, pin);
     if (rc == 0)
         rc = dnsd_xfrin_start(xfrin, srv);
+    if (rc == 0)
+        rc = dnsd_update_start(updater, srv);
     if (rc == 0 && metrics != NULL)
         rc = dnsd_metrics_start(metrics);
     if (rc == 0)
@@ -455,6 +466,7 @@ out_server:
     dnsd_resolver_stop(resolver);
     resolver = NULL;
     dnsd_xfrin_close(xfrin); /* before the set it publishes into goes */
+    dnsd_update_close(updater); /* likewise */
     dnsd_notify_close(dnsd_notifier);
     dnsd_notifier = NULL;
     dnsd_metrics_stop(metrics);
