@@ -18,6 +18,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 #include <tibra/dns.h>
 #include <tibra/dns/srv.h>
 #include <tibra/hosted.h>
@@ -248,6 +249,16 @@ void dnsd_status_close(void);
 /* tibra-dnsd --status: prints (c)'s status-file; 0 when the tibra-dnsd
  * that wrote it runs, 1 when not (or no file), 2 without status-file. */
 int dnsd_status_print(const struct svc_conf *c);
+
+/* ---- sockets to other servers (sock.c) ----------------------------- */
+
+/* The monotonic clock (CLOCK_MONOTONIC) in ns: what notify.c and xfrin.c
+ * hand lib/dns's state machines as (now). */
+uint64_t dnsd_mono_ns(void);
+/* Writes (a) as a host socket address (AF_INET or AF_INET6, port
+ * included) into (*ss), zeroed first; returns its length for sendto(2)
+ * or connect(2).  Never fails. */
+socklen_t dnsd_sockaddr(const struct tb_addr *a, struct sockaddr_storage *ss);
 
 /* ---- NOTIFY out (notify.c) ----------------------------------------- */
 

@@ -14,7 +14,6 @@
  * response after N tries".
  */
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -22,7 +21,6 @@
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <tibra/dns/notify.h>
@@ -48,30 +46,6 @@ struct nzone {
 };
 
 struct dnsd_notifier *dnsd_notifier;
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
-static socklen_t to_sa(const struct tb_addr *a, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof(*ss));
-    if (a->af == TB_AF_INET) {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(a->port);
-        memcpy(&s4->sin_addr, a->ip, 4);
-        return sizeof(*s4);
-    }
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(a->port);
-    memcpy(&s6->sin6_addr, a->ip, 16);
-    return sizeof(*s6);
-}
 
 static void addr_text(const struct tb_addr *a, char *buf, size_t cap)
 {
@@ -136,7 +110,7 @@ void dnsd_notify_published(struct dnsd_notifier *nt,
                            const struct dnsd_zones *old,
                            const struct dnsd_zones *z)
 {
-    uint64_t now = mono_ns(), one = 1;
+    uint64_t now = dnsd_mono_ns(), one = 1;
     bool any = false;
 
     pthread_mutex_lock(&nt->lock);
@@ -169,7 +143,7 @@ static uint64_t turn(struct dnsd_notifier *nt, uint64_t now)
 
         while ((len = dns_notify_poll(n, now, &to, buf, sizeof(buf))) != 0) {
             struct sockaddr_storage ss;
-            socklen_t sl = to_sa(&to, &ss);
+            socklen_t sl = dnsd_sockaddr(&to, &ss);
             int fd = to.af == TB_AF_INET ? nt->fd4 : nt->fd6;
             if (fd < 0 ||
                 sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0)
@@ -225,7 +199,7 @@ static void *notify_main(void *arg)
         struct pollfd p[3] = {{nt->evfd, POLLIN, 0},
                               {nt->fd4, POLLIN, 0},
                               {nt->fd6, POLLIN, 0}};
-        uint64_t now = mono_ns(), next;
+        uint64_t now = dnsd_mono_ns(), next;
         int ms;
 
         pthread_mutex_lock(&nt->lock);

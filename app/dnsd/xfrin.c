@@ -37,7 +37,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <netinet/in.h>
 #include <tibra/dns/xfrin.h>
 #include <tibra/zonefile.h>
 
@@ -85,32 +84,6 @@ void dnsd_xfrin_kick(void)
 
     if (kick_fd >= 0 && write(kick_fd, &one, sizeof(one)) < 0)
         (void)0; /* counter full: the thread wakes anyway */
-}
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static socklen_t to_sockaddr(const struct tb_addr *a,
-                             struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof(*ss));
-    if (a->af == TB_AF_INET) {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(a->port);
-        memcpy(&s4->sin_addr, a->ip, 4);
-        return sizeof(*s4);
-    }
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(a->port);
-    memcpy(&s6->sin6_addr, a->ip, 16);
-    return sizeof(*s6);
 }
 
 /* ---- keeping zones on disk ------------------------------------------ */
@@ -327,7 +300,7 @@ static void tcp_close(struct sec *s)
 static void do_udp(struct sec *s, const struct dns_xfrin_io *io)
 {
     struct sockaddr_storage ss;
-    socklen_t sl = to_sockaddr(io->peer, &ss);
+    socklen_t sl = dnsd_sockaddr(io->peer, &ss);
 
     if (s->udp < 0)
         s->udp = socket(io->peer->af == TB_AF_INET ? AF_INET : AF_INET6,
@@ -342,7 +315,7 @@ static void do_udp(struct sec *s, const struct dns_xfrin_io *io)
 static void do_tcp(struct sec *s, const struct dns_xfrin_io *io, uint64_t now)
 {
     struct sockaddr_storage ss;
-    socklen_t sl = to_sockaddr(io->peer, &ss);
+    socklen_t sl = dnsd_sockaddr(io->peer, &ss);
 
     tcp_close(s);
     memcpy(s->q, io->out, io->out_len);
@@ -487,7 +460,7 @@ static void *loop(void *arg)
         return NULL;
     }
     while (!xf->stop) {
-        uint64_t now = mono_ns(), next = UINT64_MAX;
+        uint64_t now = dnsd_mono_ns(), next = UINT64_MAX;
         size_t np = 1;
         int timeout;
 
@@ -510,14 +483,14 @@ static void *loop(void *arg)
             }
         }
         pfd[0] = (struct pollfd){kick_fd, POLLIN, 0};
-        now = mono_ns();
+        now = dnsd_mono_ns();
         timeout = next <= now ? 0
                   : next - now > 1000000000ull
                       ? 1000
                       : (int)((next - now + 999999) / 1000000);
         if (poll(pfd, np, timeout) <= 0)
             continue;
-        now = mono_ns();
+        now = dnsd_mono_ns();
         if (pfd[0].revents) {
             uint64_t v;
             if (read(kick_fd, &v, sizeof(v)) < 0)
@@ -606,7 +579,7 @@ int dnsd_xfrin_open(struct dnsd_xfrin **out, const struct svc_conf *c,
 {
     struct dnsd_xfrin *xf;
     size_t n = 0;
-    uint64_t now = mono_ns();
+    uint64_t now = dnsd_mono_ns();
 
     *out = NULL;
     for (size_t i = 0; i < c->nzones; i++)
