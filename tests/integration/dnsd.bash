@@ -13,6 +13,9 @@
 #   dnsd_stop [SIG]        SIGTERM (or SIG), wait up to 10 s (else fail;
 #                          the trap then kills it); exit status in DNSD_RC
 #   q ARGS...              dig @127.0.0.1 -p $PORT +time=2 +tries=2 ARGS
+#   dnsd_guest_stop        the DNS unikernel's unix image started in GPID:
+#                          SIGTERM, wait up to 5 s (then SIGKILL); exit
+#                          status in rc, GPID emptied
 #   expect WHAT GOT WANT   fails the test with a message unless equal
 set -u
 
@@ -176,6 +179,20 @@ dnsd_stop() {
         sleep 0.1
     done
     fail "tibra-dnsd did not stop within 10 s of SIG$sig"
+}
+
+# dnsd_guest_stop: SIGTERM is the image's stop request (it prints its
+# counters and exits 0); one that has not exited after 5 s is killed.
+dnsd_guest_stop() {
+    kill -TERM "$GPID"
+    for _ in $(seq 50); do
+        kill -0 "$GPID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$GPID" 2>/dev/null
+    wait "$GPID"
+    rc=$?
+    GPID=
 }
 
 expect() {

@@ -29,15 +29,7 @@ guest_start() { # ARGS...: the image on 127.0.0.1@$PORT, until it answers
     fail "the image did not answer within 10 s"
 }
 guest_stop() {
-    kill -TERM "$GPID"
-    for _ in $(seq 50); do
-        kill -0 "$GPID" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$GPID" 2>/dev/null
-    wait "$GPID"
-    rc=$?
-    GPID=
+    dnsd_guest_stop
     [ $rc = 0 ] || fail "exit status $rc: $(cat "$TMP/glog")"
 }
 cookie_of() { sed -n 's/^; COOKIE: \([0-9a-f]*\).*/\1/p' | head -1; }

@@ -25,15 +25,7 @@ GPID=
 # stop_guest: SIGTERM (a stop request), a bounded wait (5 s, then
 # SIGKILL); the exit status in rc, the log printed.
 stop_guest() {
-    kill -TERM "$GPID"
-    for _ in $(seq 50); do
-        kill -0 "$GPID" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$GPID" 2>/dev/null
-    wait "$GPID"
-    rc=$?
-    GPID=
+    dnsd_guest_stop
     cat "$TMP/glog"
 }
 trap '[ -n "$GPID" ] && kill -KILL $GPID 2>/dev/null; dnsd_cleanup' EXIT
