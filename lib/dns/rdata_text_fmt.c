@@ -526,6 +526,22 @@ static uint8_t canon_at(const uint8_t *p, size_t i, const struct spans *sp)
     return c;
 }
 
+void dns_rdata_canon(uint16_t type, const uint8_t *rdata, size_t rdlen,
+                     uint8_t *out)
+{
+    const struct dns_rrtype *t = dns_rrtype_get(type);
+    struct spans sp = {0, {0}, {0}};
+    size_t i;
+
+    if (t == NULL || !(t->flags & DNS_RRT_CANON) || t->rdf[0] == DNS_RDF_END ||
+        walk(t->rdf, rdata, rdlen, NULL, &sp) != 0) {
+        memcpy(out, rdata, rdlen);
+        return;
+    }
+    for (i = 0; i < rdlen; i++)
+        out[i] = canon_at(rdata, i, &sp);
+}
+
 int dns_rdata_cmp(uint16_t type, const uint8_t *a, size_t alen,
                   const uint8_t *b, size_t blen)
 {

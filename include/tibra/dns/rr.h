@@ -180,4 +180,14 @@ TB_API int dns_rdata_check(uint16_t type, const uint8_t *rdata, size_t rdlen);
 TB_API int dns_rdata_cmp(uint16_t type, const uint8_t *a, size_t alen,
                          const uint8_t *b, size_t blen);
 
+/*
+ * Writes the canonical form (RFC 4034 6.2, as RFC 6840 5.1 amends it) of
+ * the rdata (rdata, rdlen) of (type) into (out), which MUST have room for
+ * (rdlen) bytes: the same bytes with the embedded names of the listed
+ * types lower-cased; rdata not matching its layout is copied unchanged
+ * (the form dns_rdata_cmp() orders).  What DNSSEC signatures cover.
+ */
+TB_API void dns_rdata_canon(uint16_t type, const uint8_t *rdata, size_t rdlen,
+                            uint8_t *out);
+
 #endif /* DNS_RR_H */

@@ -1,0 +1,13 @@
+# sign: DNSSEC signing (lib/dns/sign*.c, include/tibra/dns/sign.h,
+# docs/DESIGN.md "sign").  ECDSA P-256, RSA, SHA-1 (NSEC3) and SHA-256 are
+# BearSSL's (libbearssl-dev); its headers are freestanding-friendly, so
+# sign*.c compile in every context, and only programs that sign (the tool,
+# the tests below) link the library; guests never reference them.
+CFLAGS_sign = -I$(BEARSSL_INC)
+CFLAGS_sign_key = -I$(BEARSSL_INC)
+CFLAGS_sign_keyfile = -I$(BEARSSL_INC)
+UNIT_LIBS_sign = $(TSIG_LIBS)
+FUZZ_LIBS_sign_key = $(TSIG_LIBS)
+CFLAGS_test_sign = -I$(BEARSSL_INC)
+# (mk/tsig.mk is read after this file: recursive variables above.)
+BEARSSL_TESTS += $(T)/tests/unit/test_sign $(T)/tests/fuzz/replay_sign_key
