@@ -52,6 +52,9 @@ import struct
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import dnsq  # noqa: E402
+
 ap = argparse.ArgumentParser()
 ap.add_argument("--server", required=True)
 ap.add_argument("--port", type=int, required=True)
@@ -83,10 +86,7 @@ def fail(msg):
 
 
 def query(qid, name=A.name, qtype=1):
-    q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
-    for label in name.split("."):
-        q += bytes([len(label)]) + label.encode()
-    return q + b"\0" + struct.pack(">HH", qtype, 1)
+    return dnsq.query(qid, name, qtype)
 
 
 def answered(data, qid):
@@ -127,13 +127,8 @@ def ask_tcp_once(src, qid):
     try:
         q = query(qid)
         s.sendall(struct.pack(">H", len(q)) + q)
-        b = b""
-        while len(b) < 2 or len(b) < 2 + struct.unpack(">H", b[:2])[0]:
-            d = s.recv(4096)
-            if not d:
-                return False
-            b += d
-        return answered(b[2:], qid)
+        r = dnsq.recv_tcp(s)
+        return r is not None and answered(r, qid)
     except OSError:
         return False
     finally:

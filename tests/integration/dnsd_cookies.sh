@@ -138,8 +138,10 @@ echo "ok   require: $bc BADCOOKIE answers counted"
 
 # ---- RRL: a valid cookie is never limited --------------------------------
 rrl_flood() { # MODE: cookie (must all be answered) or plain (limited)
-    /usr/bin/python3 - "$PORT" "$1" <<'PY'
+    PYTHONPATH="$(dirname "$0")" PYTHONDONTWRITEBYTECODE=1 \
+        /usr/bin/python3 - "$PORT" "$1" <<'PY'
 import socket, struct, sys
+from dnsq import tally
 port, mode = int(sys.argv[1]), sys.argv[2]
 CL = bytes.fromhex("0102030405060708")
 
@@ -174,24 +176,9 @@ if mode == "cookie":  # learn the server cookie, on another name (bucket)
 n = 200
 for i in range(n):
     s.send(query(i, ck))
-ans = tc = 0
-seen = set()
-s.settimeout(1.0)
-try:
-    while len(seen) < n:
-        r = s.recv(4096)
-        qid, flags, _, ancount = struct.unpack(">HHHH", r[:8])
-        if qid >= n or qid in seen:
-            continue
-        seen.add(qid)
-        if flags & 0x0200:
-            tc += 1
-        elif ancount > 0:
-            ans += 1
-except socket.timeout:
-    pass
+ans, tc, silent = tally(s, n)
 print("%s: %d queries, %d answered, %d truncated, %d silent"
-      % (mode, n, ans, tc, n - len(seen)))
+      % (mode, n, ans, tc, silent))
 if mode == "cookie" and ans != n:
     sys.exit("a client with a valid cookie was limited")
 if mode == "plain" and ans > 40:

@@ -13,8 +13,10 @@ mkdir -p "$TMP/zones"
 dnsd_zone "$TMP/zones/example.test.zone" 1
 
 flood() { # MODE: rrl or all
-    /usr/bin/python3 - "$PORT" "$1" <<'PY'
+    PYTHONPATH="$(dirname "$0")" PYTHONDONTWRITEBYTECODE=1 \
+        /usr/bin/python3 - "$PORT" "$1" <<'PY'
 import socket, struct, sys, time
+from dnsq import tally
 port, mode = int(sys.argv[1]), sys.argv[2]
 
 def query(qid):
@@ -28,24 +30,9 @@ def burst(n):
     s.connect(("127.0.0.1", port))
     for i in range(n):
         s.send(query(i))
-    ans = tc = 0
-    seen = set()
-    s.settimeout(1.0)
-    try:
-        while len(seen) < n:
-            r = s.recv(4096)
-            qid, flags, _, ancount = struct.unpack(">HHHH", r[:8])
-            if qid in seen:
-                continue
-            seen.add(qid)
-            if flags & 0x0200:
-                tc += 1
-            elif ancount > 0:
-                ans += 1
-    except socket.timeout:
-        pass
+    r = tally(s, n)
     s.close()
-    return ans, tc, n - len(seen)
+    return r
 
 ans, tc, silent = burst(200)
 print("200 queries: %d answered, %d truncated, %d not answered"

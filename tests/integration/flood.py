@@ -16,17 +16,13 @@ import struct
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+from dnsq import query, recv_tcp  # noqa: E402
+
 ip, port, mac, tap, secs = sys.argv[1], int(sys.argv[2]), sys.argv[3], \
     sys.argv[4], float(sys.argv[5])
 fam = socket.AF_INET6 if ':' in ip else socket.AF_INET
 rnd = random.Random(7)
-
-
-def query(qid, name="www.example.org", qtype=1):
-    q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
-    for label in name.split('.'):
-        q += bytes([len(label)]) + label.encode()
-    return q + b'\0' + struct.pack(">HH", qtype, 1)
 
 
 def ask_udp(qid, tries=5, timeout=0.5):
@@ -58,13 +54,8 @@ def ask_tcp(qid, timeout=2.0):
         s.settimeout(timeout)
         m = query(qid)
         s.sendall(struct.pack(">H", len(m)) + m)
-        buf = b''
-        while len(buf) < 2 or len(buf) < 2 + struct.unpack(">H", buf[:2])[0]:
-            chunk = s.recv(4096)
-            if not chunk:
-                return False
-            buf += chunk
-        return struct.unpack(">H", buf[2:4])[0] == qid
+        r = recv_tcp(s)
+        return r is not None and struct.unpack(">H", r[:2])[0] == qid
     except OSError:
         return False
     finally:
