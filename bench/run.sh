@@ -32,26 +32,12 @@
 # Servers listen on 127.0.0.1 only; every wait is bounded; only the PIDs
 # started here are stopped.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-src=$(cd "$here/.." && pwd)
-O=${O:-build}
-case "$O" in /*) ;; *) O="$src/$O" ;; esac
-arch=$(uname -m)
+. "$(dirname "$0")/lib.sh"
 py=/usr/bin/python3
 dnsdiff="$src/tests/diff/dnsdiff.py"
 load="$O/unix-$arch/bench/tibra-load"
-secs=15
-out="$O/bench"
-while getopts d:o: opt; do
-    case $opt in
-    d) secs=$OPTARG ;;
-    o) out=$OPTARG ;;
-    *) echo "usage: bench/run.sh [-d SECONDS] [-o OUTDIR] [SERVER...]" >&2
-       exit 2 ;;
-    esac
-done
-shift $((OPTIND - 1))
-servers=${*:-nsd knot tibra}
+bench_opts "bench/run.sh [-d SECONDS] [-o OUTDIR] [SERVER...]" 15 "$@"
+servers=${args[*]:-nsd knot tibra}
 names=${NAMES:-100000}
 load_names=${LOAD_NAMES:-1000000}
 cg_queries=${CG_QUERIES:-20000}
@@ -66,43 +52,19 @@ if [ -z "$tibra" ]; then
         [ -x "$c" ] && { tibra=$c; break; }
     done
 fi
-for t in nsd knotd dnsperf valgrind callgrind_control taskset; do
-    command -v $t >/dev/null || { echo "bench: $t missing (deps.txt)"; exit 1; }
-done
+bench_need nsd knotd dnsperf valgrind callgrind_control taskset
 [ -x "$load" ] || { echo "bench: build $load first: make O=$O"; exit 1; }
 if [[ " $servers " == *" tibra "* ]] && [ ! -x "$tibra" ]; then
     echo "bench: tibra-dnsd not found (set TIBRA_DNSD); measuring without it"
     servers=${servers/tibra/}
 fi
 
-mkdir -p "$out/logs"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/tibra-bench.XXXXXX")
-started=()     # every PID this script started, for the trap
-# ours PID: true while PID runs one of our servers (its command line names
-# our temporary directory): a reused PID is never signalled.
-ours() {
-    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF "$tmp/"
-}
-cleanup() {
-    local p i
-    for p in "${started[@]}"; do ours "$p" && kill -TERM "$p" 2>/dev/null; done
-    for p in "${started[@]}"; do
-        for i in $(seq 50); do ours "$p" || break; sleep 0.1; done
-        ours "$p" && kill -KILL "$p" 2>/dev/null
-    done
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-log() { printf '%s\n' "$*" | tee -a "$out/logs/run.log"; }
-: >"$out/logs/run.log"
+bench_tmp run
 
 # --- data -------------------------------------------------------------------
 log "generating zones ($names and $load_names names) in $tmp"
 "$here/gen-zone" -n "$names" "$tmp/z100k" | tee -a "$out/logs/run.log"
 "$here/gen-zone" -n "$load_names" -q 1000 "$tmp/z1m" | tee -a "$out/logs/run.log"
-origin=bench.example
 queries="$tmp/z100k/queries.txt"
 
 declare -A PORT SP
@@ -119,52 +81,12 @@ conf() {
     mkdir -p "$d"
     case $name in
     nsd)
-        cat >"$d/nsd.conf" <<EOF
-server:
-    ip-address: 127.0.0.1@$port
-    server-count: 1
-    username: ""
-    chroot: ""
-    database: ""
-    zonelistfile: "$d/zone.list"
-    xfrdfile: "$d/xfrd.state"
-    xfrdir: "$d"
-    pidfile: "$d/nsd.pid"
-    logfile: "$d/nsd.log"
-    rrl-ratelimit: 0
-    verbosity: 0
-remote-control:
-    control-enable: no
-zone:
-    name: "$origin"
-    zonefile: "$zf"
-EOF
+        bench_nsd_conf "$d" "$port" "$zf" "xfrdir: \"$d\"" \
+            "logfile: \"$d/nsd.log\"" "rrl-ratelimit: 0"
         echo "nsd -d -c $d/nsd.conf" ;;
     knot)
-        cat >"$d/knot.conf" <<EOF
-server:
-    rundir: "$d"
-    listen: 127.0.0.1@$port
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-control:
-    listen: "$d/knot.sock"
-database:
-    storage: "$d"
-log:
-  - target: stderr
-    any: warning
-template:
-  - id: default
-    storage: "$d"
-    zonefile-sync: -1
-    zonefile-load: whole
-    journal-content: none
-zone:
-  - domain: $origin
-    file: "$zf"
-EOF
+        # Its control socket: the default, knot.sock in rundir ($d).
+        bench_knot_conf "$d" "$port" "$zf" warning
         echo "knotd -c $d/knot.conf" ;;
     tibra)
         cat >"$d/bench.conf" <<EOF
@@ -253,9 +175,6 @@ cpu_ticks() { # NAME -> "UTIME STIME" (clock ticks) summed over its processes
         k=$((k + ${13:-0}))
     done
     echo "$u $k"
-}
-median() { # numbers on stdin -> the median (lower middle), or nothing
-    sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)] }'
 }
 
 declare -A R
@@ -373,11 +292,6 @@ done
 log "=== done (load $(cut -d' ' -f1-3 /proc/loadavg))"
 
 # --- table --------------------------------------------------------------------
-ratio() { # a b -> a/b with 2 decimals, or n/a
-    awk -v a="${1:-}" -v b="${2:-}" 'BEGIN {
-        if (a ~ /^[0-9.]+$/ && b ~ /^[0-9.]+$/ && b > 0)
-            printf "%.2f", a / b; else printf "n/a" }'
-}
 {
     echo "# bench/run.sh results $(date -u '+%Y-%m-%d %H:%M UTC')"
     echo
