@@ -23,6 +23,7 @@
 # PIDs started here are stopped.
 TEST_NAME=xfr_in
 . "$(dirname "$0")/dnsd.bash"
+. "$(dirname "$0")/peers.bash"
 dnsd_setup xfr_in
 command -v knotd >/dev/null || skip "knotd not installed"
 command -v knotc >/dev/null || skip "knotc not installed"
@@ -30,34 +31,13 @@ command -v nsd >/dev/null || skip "nsd not installed"
 /usr/bin/python3 -c 'import dns.message' 2>/dev/null ||
     skip "python3-dnspython not installed"
 HERE=$(cd "$(dirname "$0")" && pwd)
-PIDS=()
-cleanup_all() {
-    for p in "${PIDS[@]}"; do
-        kill -KILL "$p" 2>/dev/null
-    done
-    dnsd_cleanup
-}
-trap cleanup_all EXIT
-
-# wait_for WHAT CMD...: up to 20 s for CMD to succeed.
-wait_for() {
-    local what=$1
-    shift
-    for _ in $(seq 200); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    fail "$what: not within 20 s"
-}
+peer_setup
 # Primaries (Knot, NSD, BIND) skip a zone file whose modification time
 # did not change: each new version gets a later one, however fast.
 BUMPS=0
 bump() {
     BUMPS=$((BUMPS + 1))
     touch -d "@$(($(date +%s) + 10 * BUMPS))" "$1"
-}
-serial_is() { # serial_is N: tibra answers the SOA with serial N
-    [ "$(q +short example.test SOA | awk '{print $3}')" = "$1" ]
 }
 sec_conf() { # sec_conf PRIMARY-PORT [EXTRA ZONE KEYS] [KEY]
     mkdir -p "$TMP/sec"
@@ -81,15 +61,7 @@ mkdir -p "$TMP/knot"
 SECRET=$(head -c 32 /dev/urandom | base64)
 echo "$SECRET" >"$TMP/xfr.key.secret"
 dnsd_zone "$TMP/knot/example.test.zone" 1
-cat >"$TMP/knot/knot.conf" <<EOF
-server:
-    rundir: "$TMP/knot"
-    listen: 127.0.0.1@$KPORT
-database:
-    storage: "$TMP/knot"
-log:
-  - target: "$TMP/knot/log"
-    any: info
+peer_knot "$KPORT" <<EOF
 key:
   - id: xfr.key
     algorithm: hmac-sha256
@@ -115,8 +87,6 @@ zone:
     notify: tibra
     acl: xfr
 EOF
-knotd -c "$TMP/knot/knot.conf" 2>>"$TMP/knot/log" &
-PIDS+=($!)
 wait_for "knotd answers" dig @127.0.0.1 -p "$KPORT" +short example.test SOA
 # First with another secret: Knot refuses, nothing is served.
 head -c 32 /dev/urandom | base64 >"$TMP/xfr.key.secret"
@@ -129,7 +99,7 @@ dnsd_stop
 echo "$SECRET" >"$TMP/xfr.key.secret"
 : >"$TMP/log"
 sec_start
-wait_for "initial AXFR from Knot" serial_is 1
+wait_for "initial AXFR from Knot" serial_is "$PORT" 1
 expect "Knot: www after AXFR" "$(q +short www.example.test A)" 192.0.2.10
 expect_match "Knot: logged AXFR" "$(cat "$TMP/log")" "serial 1, .*\(AXFR\)"
 # (Knot's ACL takes transfers signed with xfr.key only: the wrong secret
@@ -141,7 +111,7 @@ bump "$TMP/knot/example.test.zone"
 knotc -c "$TMP/knot/knot.conf" zone-reload example.test >/dev/null ||
     fail "knotc zone-reload"
 # The SOA refresh is 3600 s: only the NOTIFY brings serial 2 this soon.
-wait_for "NOTIFY + IXFR from Knot" serial_is 2
+wait_for "NOTIFY + IXFR from Knot" serial_is "$PORT" 2
 expect "Knot: new record after IXFR" "$(q +short new.example.test A)" \
     192.0.2.77
 expect_match "Knot: logged IXFR" "$(cat "$TMP/log")" "serial 2, .*\(IXFR\)"
@@ -166,7 +136,7 @@ wait_for "Knot at serial 4" sh -c \
     "dig @127.0.0.1 -p $KPORT +short example.test SOA | grep -q ' 4 '"
 : >"$TMP/log"
 sec_start
-wait_for "IXFR 2 -> 4 after a restart" serial_is 4
+wait_for "IXFR 2 -> 4 after a restart" serial_is "$PORT" 4
 expect_match "restart: the kept copy served first" "$(cat "$TMP/log")" \
     "serial 2 from .*example.test.zone, serving it"
 expect_match "restart: caught up by IXFR" "$(cat "$TMP/log")" \
@@ -187,25 +157,14 @@ PY
 )
 expect "NOTIFY from 127.0.0.2 refused" "$rc" REFUSED
 dnsd_stop
-kill -TERM "${PIDS[0]}"
+peer_stop "$KNOT_PID"
 
 # ---- NSD primary -------------------------------------------------------
 NPORT=$(dnsd_free_port)
 mkdir -p "$TMP/nsd"
 rm -rf "$TMP/sec"
 dnsd_zone "$TMP/nsd/example.test.zone" 10
-cat >"$TMP/nsd/nsd.conf" <<EOF
-server:
-    ip-address: 127.0.0.1@$NPORT
-    zonesdir: "$TMP/nsd"
-    database: ""
-    pidfile: "$TMP/nsd/nsd.pid"
-    xfrdfile: "$TMP/nsd/xfrd.state"
-    zonelistfile: "$TMP/nsd/zone.list"
-    xfrdir: "$TMP/nsd"
-    logfile: "$TMP/nsd/log"
-    username: ""
-    verbosity: 2
+peer_nsd "$NPORT" <<EOF
 remote-control:
     control-enable: yes
     control-interface: "$TMP/nsd/ctl.sock"
@@ -215,15 +174,13 @@ zone:
     notify: 127.0.0.1@$PORT NOKEY
     provide-xfr: 127.0.0.1 NOKEY
 EOF
-nsd -d -c "$TMP/nsd/nsd.conf" 2>>"$TMP/nsd/log" &
-PIDS+=($!)
 wait_for "nsd answers" dig @127.0.0.1 -p "$NPORT" +short example.test SOA
 # This secondary also passes the zone on (allow-transfer): NSD -> tibra
 # -> dig.
 sec_conf "$NPORT" "allow-transfer 127.0.0.1"
 : >"$TMP/log"
 sec_start
-wait_for "initial AXFR from NSD" serial_is 10
+wait_for "initial AXFR from NSD" serial_is "$PORT" 10
 expect "NSD -> tibra -> AXFR out: records" \
     "$(dig @127.0.0.1 -p "$PORT" +time=5 +tries=1 example.test AXFR |
         grep -cv '^;\|^$')" 53
@@ -232,10 +189,10 @@ echo "new A 192.0.2.78" >>"$TMP/nsd/example.test.zone"
 bump "$TMP/nsd/example.test.zone"
 nsd-control -c "$TMP/nsd/nsd.conf" reload example.test >/dev/null ||
     fail "nsd-control reload"
-wait_for "NOTIFY + transfer from NSD" serial_is 11
+wait_for "NOTIFY + transfer from NSD" serial_is "$PORT" 11
 expect "NSD: new record" "$(q +short new.example.test A)" 192.0.2.78
 dnsd_stop
-kill -TERM "${PIDS[1]}"
+peer_stop "$NSD_PID"
 
 # ---- BIND primary (ixfr-from-differences: IXFR out) ---------------------
 if command -v named >/dev/null; then
@@ -243,45 +200,30 @@ if command -v named >/dev/null; then
     mkdir -p "$TMP/bind"
     rm -rf "$TMP/sec"
     dnsd_zone "$TMP/bind/example.test.zone" 30
-    cat >"$TMP/bind/named.conf" <<NAMED
-options {
-    directory "$TMP/bind";
-    pid-file "$TMP/bind/named.pid";
-    session-keyfile "$TMP/bind/session.key";
-    managed-keys-directory "$TMP/bind";
-    listen-on port $BPORT { 127.0.0.1; };
-    listen-on-v6 { none; };
-    recursion no;
-    dnssec-validation no;
-    allow-transfer { 127.0.0.1; };
-    notify explicit;
-    also-notify { 127.0.0.1 port $PORT; };
-    ixfr-from-differences yes;
-};
+    peer_bind "$BPORT" "allow-transfer { 127.0.0.1; };" "notify explicit;" \
+        "also-notify { 127.0.0.1 port $PORT; };" \
+        "ixfr-from-differences yes;" <<NAMED
 controls { };
 zone "example.test" {
     type primary;
     file "$TMP/bind/example.test.zone";
 };
 NAMED
-    named -g -c "$TMP/bind/named.conf" >"$TMP/bind/log" 2>&1 &
-    PIDS+=($!)
-    BIND_PID=$!
     wait_for "named answers" dig @127.0.0.1 -p "$BPORT" +short example.test SOA
     sec_conf "$BPORT"
     : >"$TMP/log"
     sec_start
-    wait_for "initial AXFR from BIND" serial_is 30
+    wait_for "initial AXFR from BIND" serial_is "$PORT" 30
     dnsd_zone "$TMP/bind/example.test.zone" 31
     echo "new A 192.0.2.79" >>"$TMP/bind/example.test.zone"
     bump "$TMP/bind/example.test.zone"
     kill -HUP "$BIND_PID" # named reloads the zone and sends NOTIFY
-    wait_for "NOTIFY + IXFR from BIND" serial_is 31
+    wait_for "NOTIFY + IXFR from BIND" serial_is "$PORT" 31
     expect "BIND: new record" "$(q +short new.example.test A)" 192.0.2.79
     expect_match "BIND: logged IXFR" "$(cat "$TMP/log")" \
         "serial 31, .*\(IXFR\)"
     dnsd_stop
-    kill -TERM "$BIND_PID"
+    peer_stop "$BIND_PID"
 else
     echo "note: named not installed: no BIND primary"
 fi
@@ -296,7 +238,7 @@ wait_for "fake primary answers" dig @127.0.0.1 -p "$FPORT" +short example.test S
 sec_conf "$FPORT" "expire-max-interval 5; refresh-max-interval 1; retry-max-interval 1"
 : >"$TMP/log"
 sec_start
-wait_for "AXFR from the fake primary" serial_is 20
+wait_for "AXFR from the fake primary" serial_is "$PORT" 20
 echo bad >"$TMP/fake.mode" # serve serial 21 with an out-of-zone record
 wait_for "the broken transfer refused" grep -q "a record outside the zone" \
     "$TMP/log"
@@ -313,7 +255,7 @@ DNSD_PID=
 # whole (serial 20: every record of it, none of 22's).
 echo silent >"$TMP/fake.mode"
 sec_start
-wait_for "restart serves the kept copy" serial_is 20
+wait_for "restart serves the kept copy" serial_is "$PORT" 20
 expect "kept copy: www" "$(q +short www.example.test A)" 192.0.2.10
 expect "kept copy: no record of the stalled version" \
     "$(q +short half.example.test A)" ""
@@ -324,7 +266,7 @@ wait_for "expiry" sh -c "dig @127.0.0.1 -p $PORT +time=2 +tries=1 \
     example.test SOA | grep -q 'status: SERVFAIL'"
 expect_match "expiry logged" "$(cat "$TMP/log")" "expired"
 echo good >"$TMP/fake.mode"
-wait_for "served again after a transfer" serial_is 20
+wait_for "served again after a transfer" serial_is "$PORT" 20
 kill -HUP "$DNSD_PID" # a reload keeps what a secondary serves
 wait_for "SIGHUP reload done" grep -q "reload done" "$TMP/log"
 expect "after SIGHUP: still serial 20" \

@@ -9,51 +9,18 @@
 # PIDs started here are stopped.
 # test-timeout: 200
 . "$(dirname "$0")/dnsd.bash"
+. "$(dirname "$0")/peers.bash"
 dnsd_setup xfr_tsig
 command -v knotd >/dev/null || skip "knotd not installed"
 command -v nsd >/dev/null || skip "nsd not installed"
 command -v named >/dev/null || skip "named not installed (bind9)"
-PIDS=()
-cleanup_all() {
-    for p in "${PIDS[@]}"; do
-        kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${PIDS[@]}"; do # bounded: 5 s each at most, then SIGKILL
-        for _ in $(seq 50); do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    dnsd_cleanup
-}
-trap cleanup_all EXIT
-
-# wait_for WHAT CMD...: up to 20 s for CMD to succeed.
-wait_for() {
-    local what=$1
-    shift
-    for _ in $(seq 200); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    for f in "$TMP/nsd/log" "$TMP/knot/log" "$TMP/bind/log"; do
-        [ -f "$f" ] && tail -n 15 "$f" | sed "s|^|    $(basename "$(dirname "$f")")| |"
-    done
-    fail "$what: not within 20 s"
-}
-serial_at() { # serial_at PORT
-    dig @127.0.0.1 -p "$1" +time=1 +tries=1 +short example.test SOA |
-        awk '{print $3}'
-}
-serial_is() { [ "$(serial_at "$1")" = "$2" ]; }
+peer_setup
 
 NPORT=$(dnsd_free_port)
 KPORT=$(dnsd_free_port)
 BPORT=$(dnsd_free_port)
 zone=$TMP/zones/example.test.zone
-mkdir -p "$TMP/zones" "$TMP/keys" "$TMP/nsd" "$TMP/knot" "$TMP/bind"
+mkdir -p "$TMP/zones" "$TMP/keys"
 K=$(printf 'tibra xfr_tsig test secret, 32 B' | base64 -w0)
 printf '%s\n' "$K" >"$TMP/keys/xfr.key"
 chmod 600 "$TMP/keys/xfr.key"
@@ -69,89 +36,7 @@ dnsd_start
 out=$(dig @127.0.0.1 -p "$PORT" +time=5 +tries=1 example.test AXFR)
 expect_match "unsigned AXFR refused" "$out" 'Transfer failed|REFUSED'
 
-cat >"$TMP/nsd/nsd.conf" <<EOF
-server:
-    ip-address: 127.0.0.1@$NPORT
-    zonesdir: "$TMP/nsd"
-    database: ""
-    pidfile: "$TMP/nsd/nsd.pid"
-    xfrdfile: "$TMP/nsd/xfrd.state"
-    zonelistfile: "$TMP/nsd/zone.list"
-    xfrdir: "$TMP/nsd"
-    logfile: "$TMP/nsd/log"
-    username: ""
-    verbosity: 2
-key:
-    name: xfr-key
-    algorithm: hmac-sha256
-    secret: "$K"
-zone:
-    name: example.test
-    zonefile: example.test.zone
-    request-xfr: 127.0.0.1@$PORT xfr-key
-    allow-notify: 127.0.0.1 NOKEY
-EOF
-nsd -d -c "$TMP/nsd/nsd.conf" 2>>"$TMP/nsd/log" &
-PIDS+=($!)
-cat >"$TMP/knot/knot.conf" <<EOF
-server:
-    rundir: "$TMP/knot"
-    listen: 127.0.0.1@$KPORT
-database:
-    storage: "$TMP/knot"
-log:
-  - target: "$TMP/knot/log"
-    any: info
-key:
-  - id: xfr-key
-    algorithm: hmac-sha256
-    secret: $K
-remote:
-  - id: tibra
-    address: 127.0.0.1@$PORT
-    key: xfr-key
-acl:
-  - id: notify
-    address: 127.0.0.1
-    action: notify
-template:
-  - id: default
-    storage: "$TMP/knot"
-    semantic-checks: off
-zone:
-  - domain: example.test
-    file: "example.test.zone"
-    master: tibra
-    acl: notify
-EOF
-knotd -c "$TMP/knot/knot.conf" 2>>"$TMP/knot/log" &
-PIDS+=($!)
-cat >"$TMP/bind/named.conf" <<EOF
-options {
-    directory "$TMP/bind";
-    pid-file "$TMP/bind/named.pid";
-    session-keyfile "$TMP/bind/session.key";
-    managed-keys-directory "$TMP/bind";
-    listen-on port $BPORT { 127.0.0.1; };
-    listen-on-v6 { none; };
-    recursion no;
-    dnssec-validation no;
-    notify no;
-};
-key "xfr-key" {
-    algorithm hmac-sha256;
-    secret "$K";
-};
-zone "example.test" {
-    type secondary;
-    primaries { 127.0.0.1 port $PORT key "xfr-key"; };
-    file "example.test.db";
-    masterfile-format text;
-    allow-notify { 127.0.0.1; };
-};
-EOF
-named -g -c "$TMP/bind/named.conf" >"$TMP/bind/log" 2>&1 &
-PIDS+=($!)
+peer_secondaries xfr-key "$K"
 wait_for "NSD: signed AXFR of serial 1" serial_is "$NPORT" 1
 wait_for "Knot: signed AXFR of serial 1" serial_is "$KPORT" 1
 wait_for "BIND: signed AXFR of serial 1" serial_is "$BPORT" 1
