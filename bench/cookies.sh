@@ -87,8 +87,7 @@ for r in $(seq "$rounds"); do
 done
 for s in nsd knot tibra; do
     for m in plain cookie; do
-        R[$s.$m]=$(cat "$out/logs/cookies.$s.$m".* |
-            awk '/Queries per second/ {print int($4)}' | median)
+        R[$s.$m]=$(bench_qps "$out/logs/cookies.$s.$m".*)
     done
 done
 
@@ -103,10 +102,7 @@ for m in plain cookie; do
 done
 
 {
-    echo "# DNS Cookies: cost (bench/cookies.sh, $(date -u +%Y-%m-%d))"
-    echo
-    echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $rounds rounds of ${secs} s, medians."
-    echo
+    bench_md_head "DNS Cookies: cost" bench/cookies.sh
     echo "| server | QPS plain | QPS valid cookie | cookie/plain |"
     echo "|---|---|---|---|"
     for s in nsd knot tibra; do

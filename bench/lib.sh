@@ -32,6 +32,9 @@
 #                                 (--toggle-collect=dns_srv_udp) on PORT,
 #                                 CG_QUERIES queries (dnsperf OPTs) logged to
 #                                 LOG; ir, done_q and ir_q (per query) set
+#   bench_qps FILE...             the median QPS of the dnsperf runs FILE...
+#   bench_md_head TITLE SCRIPT    a report's Markdown title (SCRIPT, the
+#                                 date), the load average and the rounds
 #   median                        numbers on stdin -> the (lower) median
 #   ratio A B                     A/B with 2 decimals, or n/a
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -205,6 +208,17 @@ bench_callgrind() {
         awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
     ir_q=$(awk -v i="${ir:-0}" -v q="${done_q:-0}" \
         'BEGIN {if (q > 0) printf "%.0f", i / q; else print "?"}')
+}
+
+bench_qps() {
+    cat "$@" | awk '/Queries per second/ {print int($4)}' | median
+}
+
+bench_md_head() {
+    echo "# $1 ($2, $(date -u +%Y-%m-%d))"
+    echo
+    echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $rounds rounds of ${secs} s, medians."
+    echo
 }
 
 median() {

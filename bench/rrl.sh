@@ -103,8 +103,7 @@ for r in $(seq "$rounds"); do
 done
 for s in nsd knot tibra; do
     for m in off on; do
-        R[$s.$m]=$(cat "$out/logs/rrl.$s.$m".* |
-            awk '/Queries per second/ {print int($4)}' | median)
+        R[$s.$m]=$(bench_qps "$out/logs/rrl.$s.$m".*)
     done
 done
 
@@ -118,10 +117,7 @@ for m in off on; do
 done
 
 {
-    echo "# RRL: cost (bench/rrl.sh, $(date -u +%Y-%m-%d))"
-    echo
-    echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $rounds rounds of ${secs} s, medians."
-    echo
+    bench_md_head "RRL: cost" bench/rrl.sh
     echo "| server | QPS RRL off | QPS RRL on | on/off | queries lost (off, on) |"
     echo "|---|---|---|---|---|"
     for s in nsd knot tibra; do
