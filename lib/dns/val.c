@@ -452,6 +452,7 @@ dns_val_rrset(const struct dns_val_conf *conf, const struct dns_val_rrset *set,
 {
     enum dns_val_reason best = DNS_VAL_R_NO_SIG;
     bool covered = false, supported = false;
+    unsigned fails = 0;
     size_t i, j;
 
     if (wildcard != NULL)
@@ -486,10 +487,13 @@ dns_val_rrset(const struct dns_val_conf *conf, const struct dns_val_rrset *set,
             }
             if (rank(r) > rank(best))
                 best = r;
+            if (r == DNS_VAL_R_BAD_SIG && ++fails >= DNS_VAL_CRYPTO_FAIL_MAX)
+                goto out;
         }
         if (nkeys == 0 && rank(DNS_VAL_R_NO_KEY) > rank(best))
             best = DNS_VAL_R_NO_KEY;
     }
+out:
     if (covered && !supported) {
         *reason = DNS_VAL_R_UNSUP_ALG;
         return DNS_VAL_INSECURE;

@@ -48,6 +48,7 @@ enum dns_val_state dns_val_dnskey(const struct dns_val_conf *conf,
 {
     enum dns_val_reason best = DNS_VAL_R_DS_MISMATCH, r;
     bool any_alg = false, any_digest = false, matched = false;
+    unsigned fails = 0;
     size_t i, j;
 
     for (i = 0; i < nds; i++) {
@@ -88,10 +89,13 @@ enum dns_val_state dns_val_dnskey(const struct dns_val_conf *conf,
             if (r != DNS_VAL_R_NO_KEY && r != DNS_VAL_R_NO_SIG &&
                 (best == DNS_VAL_R_DS_MISMATCH || best == DNS_VAL_R_NO_SIG))
                 best = r;
+            if (r == DNS_VAL_R_BAD_SIG && ++fails >= DNS_VAL_CRYPTO_FAIL_MAX)
+                goto out;
         }
         if (best == DNS_VAL_R_DS_MISMATCH)
             best = DNS_VAL_R_NO_SIG;
     }
+out:
     *reason = matched ? best : DNS_VAL_R_DS_MISMATCH;
     return DNS_VAL_BOGUS;
 }

@@ -117,6 +117,9 @@ static bool nodata_bits(const uint8_t *bm, size_t len, uint16_t qtype,
 {
     if (bitmap_has(bm, len, qtype) || bitmap_has(bm, len, DNS_TYPE_CNAME))
         return false;
+    /* The child's apex cannot deny the DS its parent holds. */
+    if (qtype == DNS_TYPE_DS && bitmap_has(bm, len, DNS_TYPE_SOA))
+        return false;
     /* A parent-side delegation NSEC proves only that DS is absent. */
     if (!apex && is_delegation(bm, len) && qtype != DNS_TYPE_DS)
         return false;

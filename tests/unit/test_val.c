@@ -482,6 +482,58 @@ static void test_unsupported_alg(void)
     CHECK(!dns_val_alg_supported(&c, DNS_ALG_ED25519));
 }
 
+/* Bounded work: failed verifications stop at DNS_VAL_CRYPTO_FAIL_MAX
+ * (KeyTrap); RRsets over the record limit or the scratch are refused. */
+static void test_limits(void)
+{
+    struct dns_val_conf c = conf();
+    static struct key k;
+    static uint8_t sig[DNS_VAL_CRYPTO_FAIL_MAX + 1][256];
+    static struct dns_val_rdata many[DNS_VAL_RRSET_MAX + 1];
+    struct dns_val_rrset set = {N("www.example."), DNS_TYPE_A, DNS_CLASS_IN, 3,
+                                ARD};
+    struct dns_val_rdata keys[1], sigs[DNS_VAL_CRYPTO_FAIL_MAX + 1];
+    enum dns_val_reason r;
+    size_t i, sl = 0;
+
+    rng_init();
+    REQUIRE(keygen(&k, DNS_ALG_ECDSAP256SHA256, DNS_DNSKEY_F_ZONE));
+    keys[0] = (struct dns_val_rdata){k.rdata, (uint16_t)k.rdlen};
+    for (i = 0; i <= DNS_VAL_CRYPTO_FAIL_MAX; i++) {
+        sl = sign_set(&k, "www.example.", DNS_TYPE_A, ARD, 3, &SP, sig[i]);
+        sigs[i] = (struct dns_val_rdata){sig[i], (uint16_t)sl};
+        if (i < DNS_VAL_CRYPTO_FAIL_MAX)
+            sig[i][sl - 1] ^= 0x01;
+    }
+    /* The good signature after the budget is spent: not looked at. */
+    CHECK_EQ(dns_val_rrset(&c, &set, sigs, DNS_VAL_CRYPTO_FAIL_MAX + 1,
+                           N("example."), keys, 1, &r, NULL),
+             DNS_VAL_BOGUS);
+    CHECK_EQ(r, DNS_VAL_R_BAD_SIG);
+    /* One failure fewer and it is. */
+    CHECK_EQ(dns_val_rrset(&c, &set, sigs + 1, DNS_VAL_CRYPTO_FAIL_MAX,
+                           N("example."), keys, 1, &r, NULL),
+             DNS_VAL_SECURE);
+    /* Too many records, or a scratch too small. */
+    for (i = 0; i <= DNS_VAL_RRSET_MAX; i++)
+        many[i] = ARD[0];
+    set.rd = many;
+    set.n = DNS_VAL_RRSET_MAX + 1;
+    CHECK_EQ(dns_val_verify(&c, &set, sig[DNS_VAL_CRYPTO_FAIL_MAX], sl,
+                            N("example."), k.rdata, k.rdlen),
+             DNS_VAL_R_TOO_BIG);
+    set.rd = ARD;
+    set.n = 3;
+    c.scratch_len = 40;
+    CHECK_EQ(dns_val_verify(&c, &set, sig[DNS_VAL_CRYPTO_FAIL_MAX], sl,
+                            N("example."), k.rdata, k.rdlen),
+             DNS_VAL_R_TOO_BIG);
+    c.scratch_len = sizeof(scratch);
+    CHECK_EQ(dns_val_verify(&c, &set, sig[DNS_VAL_CRYPTO_FAIL_MAX], sl,
+                            N("example."), k.rdata, k.rdlen),
+             DNS_VAL_R_OK);
+}
+
 /* A wildcard's signature over an expanded name (RFC 4035 5.3.2). */
 static void test_wildcard(void)
 {
@@ -961,6 +1013,8 @@ static void test_nsec(void)
     CHECK_EQ(P("sub.example.test.", DNS_TYPE_DS, NODATA), DNS_VAL_SECURE);
     CHECK_EQ(P("sub.example.test.", DNS_TYPE_A, NODATA), DNS_VAL_BOGUS);
     CHECK_EQ(P("sec.example.test.", DNS_TYPE_DS, NODATA), DNS_VAL_BOGUS);
+    /* The child's apex NSEC cannot deny its DS. */
+    CHECK_EQ(P("example.test.", DNS_TYPE_DS, NODATA), DNS_VAL_BOGUS);
     /* A wildcard answer: foo.w does not exist, *.w (3 labels) applies. */
     CHECK_EQ(dns_val_nsec(apex, v, n, N("foo.w.example.test."), DNS_TYPE_TXT,
                           DNS_VAL_DENY_WILDCARD, 3, &r),
@@ -1031,6 +1085,7 @@ static void test_nsec3(void)
     CHECK_EQ(P(v, n, "sub.example.test.", DNS_TYPE_DS, NODATA), DNS_VAL_SECURE);
     CHECK_EQ(P(v, n, "sub.example.test.", DNS_TYPE_A, NODATA), DNS_VAL_BOGUS);
     CHECK_EQ(P(v, n, "sec.example.test.", DNS_TYPE_DS, NODATA), DNS_VAL_BOGUS);
+    CHECK_EQ(P(v, n, "example.test.", DNS_TYPE_DS, NODATA), DNS_VAL_BOGUS);
     CHECK_EQ(dns_val_nsec3(&c, apex, v, n, N("foo.w.example.test."),
                            DNS_TYPE_TXT, DNS_VAL_DENY_WILDCARD, 3, &r),
              DNS_VAL_SECURE);
@@ -1224,6 +1279,7 @@ int main(void)
     RUN(test_algorithms);
     RUN(test_rrsig_fields);
     RUN(test_unsupported_alg);
+    RUN(test_limits);
     RUN(test_wildcard);
     RUN(test_ds);
     RUN(test_chain);

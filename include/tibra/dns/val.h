@@ -68,6 +68,11 @@ TB_API const char *dns_val_reason_str(enum dns_val_reason reason);
 /* RFC 9276 3.2: NSEC3 iterations above this make a denial insecure (as
  * Unbound 1.17's val-nsec3-keysize-iterations and BIND 9.18 do). */
 #define DNS_VAL_NSEC3_ITER_MAX 150
+/* Failed signature verifications (crypto run, signature wrong) after
+ * which dns_val_rrset() and dns_val_dnskey() give up: BOGUS, BAD_SIG.
+ * KeyTrap (CVE-2023-50387): colliding key tags times many RRSIGs must
+ * not buy an attacker unbounded CPU. */
+#define DNS_VAL_CRYPTO_FAIL_MAX 8
 /* Records in one RRset that are verified; more is DNS_VAL_R_TOO_BIG. */
 #define DNS_VAL_RRSET_MAX 256
 
@@ -188,7 +193,8 @@ TB_API enum dns_val_reason dns_val_verify(const struct dns_val_conf *conf,
  * of zone (zone), already secure.  SECURE when one signature verifies;
  * otherwise BOGUS with the most telling reason -- or INSECURE
  * (DNS_VAL_R_UNSUP_ALG) when every RRSIG is of an algorithm (conf) does
- * not support.  (*wildcard), when not NULL, gets the number of labels of
+ * not support.  Gives up after DNS_VAL_CRYPTO_FAIL_MAX failed
+ * verifications.  (*wildcard), when not NULL, gets the number of labels of
  * the wildcard's parent when the verifying RRSIG shows a wildcard
  * expansion (labels < owner labels), else 0: the caller MUST then prove
  * that the name itself does not exist (RFC 4035 5.3.4).
