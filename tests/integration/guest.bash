@@ -9,6 +9,14 @@
 #                            spt tender, the spt image and FILE are built
 #   guest_start T [ARGS...]  start_echo the target T (spt|hvt) image with
 #                            32 MiB on the TAP, then ARGS
+#   fail MESSAGE             prints FAIL and the image's log; exits 1 (a
+#                            script may define its own after sourcing)
+
+fail() {
+    echo "FAIL: $*"
+    cat "$ECHO_LOG"
+    exit 1
+}
 
 guest_require() {
     local f

@@ -18,8 +18,6 @@ name=guest_adversary
 net_require
 guest_require
 net_setup
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; cat "$ECHO_LOG"; exit 1; }
 attack=
 for i in 3 4 5 6 7; do
     nsx ip addr add 10.77.0.$i/24 dev "$TAP"

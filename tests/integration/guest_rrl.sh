@@ -15,8 +15,6 @@ name=guest_rrl
 net_require
 guest_require
 net_setup
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; cat "$ECHO_LOG"; exit 1; }
 out=$(mktemp)
 trap 'rm -f "$out"; cleanup' EXIT
 

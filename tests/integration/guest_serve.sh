@@ -49,8 +49,6 @@ trap cleanup_all EXIT
 nsx "$DNSD" "$DCONF" >"$DNSD_LOG" 2>&1 &
 DNSD_PID=$!
 
-fail() { echo "FAIL: $*"; cat "$ECHO_LOG"; exit 1; }
-
 # ask WANT DIG-ARGS...: dig (+short, retried) must print a line WANT.
 ask() {
     local want=$1 out
