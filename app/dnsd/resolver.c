@@ -530,11 +530,14 @@ static int listen_udp(const struct svc_addr *a, int type)
 
 static int setup(struct worker *r, const struct svc_conf *c,
                  const struct dns_res_hints *h, size_t cache_bytes,
-                 unsigned slots)
+                 unsigned slots, const struct dns_acl *acl, size_t nacl)
 {
     const struct svc_resolver *rc = &c->resolver;
     struct dns_cache_conf cc = {.mem_bytes = cache_bytes};
-    struct dns_res_conf resc = {.random = random32, .random_ctx = r};
+    struct dns_res_conf resc = {.random = random32,
+                                .random_ctx = r,
+                                .allow = acl,
+                                .nallow = nacl};
 
     cc.seed = (uint64_t)random32(r) << 32 | random32(r);
     r->nslots = slots;
@@ -632,6 +635,8 @@ static void teardown(struct worker *r)
  */
 struct dnsd_resolver {
     unsigned n;
+    struct dns_acl *acl; /* resolver: allow, read by every worker's core */
+    size_t nacl;
     int guard[SVC_LISTEN_MAX];
     size_t nguard;
     struct worker *w[WORKERS_MAX];
@@ -680,6 +685,16 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
     *out = NULL;
     if (r == NULL || read_hints(rc, &h) != 0)
         goto fail;
+    /* allow: the core refuses other clients (none given: loopback) */
+    if (rc->nallow > 0 &&
+        (r->acl = calloc(rc->nallow, sizeof(*r->acl))) == NULL)
+        goto fail;
+    for (size_t i = 0; i < rc->nallow; i++) {
+        r->acl[i].addr.af = rc->allow[i].family == 4 ? TB_AF_INET : TB_AF_INET6;
+        memcpy(r->acl[i].addr.ip, rc->allow[i].addr, 16);
+        r->acl[i].plen = rc->allow[i].plen;
+    }
+    r->nacl = rc->nallow;
     r->n = c->workers ? c->workers : cpus();
     r->n = TB_MIN(r->n, WORKERS_MAX);
     /* cache-size and resolutions are the service's totals */
@@ -710,7 +725,7 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
         for (unsigned k = 0; k < CONNS_MAX; k++)
             w->conns[k].fd = -1;
         r->w[i] = w;
-        if (setup(w, c, &h, cache / r->n, slots / r->n) != 0)
+        if (setup(w, c, &h, cache / r->n, slots / r->n, r->acl, r->nacl) != 0)
             goto fail;
     }
     for (unsigned i = 0; i < r->n; i++)
@@ -730,6 +745,8 @@ fail:
             teardown(r->w[i]);
     for (size_t i = 0; r != NULL && i < r->nguard; i++)
         close(r->guard[i]);
+    if (r != NULL)
+        free(r->acl);
     free(r);
     return -1;
 }
@@ -750,6 +767,7 @@ void dnsd_resolver_stop(struct dnsd_resolver *r)
         dns_res_stats(r->w[i]->res, &one);
         dns_cache_stats(r->w[i]->cache, &cone);
         st.queries += one.queries;
+        st.refused_acl += one.refused_acl;
         st.cache_hits += one.cache_hits;
         st.tasks += one.tasks;
         st.busy += one.busy;
@@ -765,14 +783,16 @@ void dnsd_resolver_stop(struct dnsd_resolver *r)
         cs.entries += cone.entries;
         cs.bytes += cone.bytes;
     }
-    dnsd_log("resolver: %llu queries, %llu cache hits, %llu resolutions "
+    dnsd_log("resolver: %llu queries (%llu refused: not allowed), %llu "
+             "cache hits, %llu resolutions "
              "(%llu SERVFAIL, %llu over a limit, %llu busy), %llu sent "
              "(%llu tcp), %llu replies, %llu rejected, %llu timeouts, %llu "
              "lame, %llu out-of-bailiwick records; cache %llu entries, %llu "
              "bytes",
-             (unsigned long long)st.queries, (unsigned long long)st.cache_hits,
-             (unsigned long long)st.tasks, (unsigned long long)st.servfail,
-             (unsigned long long)st.limit, (unsigned long long)st.busy,
+             (unsigned long long)st.queries, (unsigned long long)st.refused_acl,
+             (unsigned long long)st.cache_hits, (unsigned long long)st.tasks,
+             (unsigned long long)st.servfail, (unsigned long long)st.limit,
+             (unsigned long long)st.busy,
              (unsigned long long)(st.sent_udp + st.sent_tcp),
              (unsigned long long)st.sent_tcp, (unsigned long long)st.replies,
              (unsigned long long)st.rejected, (unsigned long long)st.timeouts,
@@ -784,5 +804,6 @@ void dnsd_resolver_stop(struct dnsd_resolver *r)
             teardown(r->w[i]);
     for (size_t i = 0; i < r->nguard; i++)
         close(r->guard[i]);
+    free(r->acl);
     free(r);
 }

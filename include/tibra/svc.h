@@ -161,11 +161,15 @@ struct svc_key {
  * the authoritative service, on its own addresses.  Target unix only for
  * now (tibra-dnsd, app/dnsd/resolver.c).
  */
+#define SVC_RES_ALLOW_MAX 256 /* allow entries */
 struct svc_resolver {
     bool enabled; /* a resolver: statement was given */
     unsigned line; /* where */
     struct svc_addr listen[SVC_LISTEN_MAX]; /* UDP, where clients ask */
     size_t nlisten;
+    struct svc_addr *allow; /* allow ADDR[/LEN]...: client prefixes (plen),
+                               owned; none: loopback only */
+    size_t nallow;
     char *root_hints; /* resolved path; NULL: IANA's, built in */
     uint64_t cache_size; /* bytes, 0: 32 MiB */
     unsigned resolutions; /* at once, 0: 256 */

@@ -382,9 +382,11 @@ static bool meta_type(uint16_t t)
 }
 
 /* A response of header and question only (the question when it parsed),
- * with an OPT if the query had one; (ext) the upper RCODE bits. */
+ * with an OPT if the query had one; (ext) the upper RCODE bits, (ede) an
+ * Extended DNS Error info-code for the OPT (RFC 8914; 0: none). */
 static size_t short_response(const struct dns_query *qu, const uint8_t *q,
-                             uint16_t rcode, uint8_t ext, uint8_t *out)
+                             uint16_t rcode, uint8_t ext, uint16_t ede,
+                             uint8_t *out)
 {
     size_t w = DNS_HDR_LEN;
     bool question = qu->qname_len > 0 && qu->question_end > DNS_HDR_LEN;
@@ -406,11 +408,32 @@ static size_t short_response(const struct dns_query *qu, const uint8_t *q,
         out[w + 5] = ext;
         out[w + 6] = 0;
         tb_put16(out + w + 7, qu->edns_flags & DNS_EDNS_DO);
-        tb_put16(out + w + 9, 0);
+        tb_put16(out + w + 9, ede ? 6 : 0);
         w += DNS_RR_MIN_LEN;
+        if (ede) { /* OPTION-CODE 15, length 2, the info-code, no text */
+            tb_put16(out + w, EDE_OPTION);
+            tb_put16(out + w + 2, 2);
+            tb_put16(out + w + 4, ede);
+            w += 6;
+        }
         out[11] = 1;
     }
     return w;
+}
+
+/* Is (client) allowed to ask (conf.allow; loopback when none given)? */
+static bool client_allowed(const struct dns_res *r, const struct tb_addr *a)
+{
+    static const struct dns_acl loopback[2] = {
+        {.addr = {.af = TB_AF_INET, .ip = {127}}, .plen = 8},
+        {.addr = {.af = TB_AF_INET6, .ip = {[15] = 1}}, .plen = 128}};
+    const struct dns_acl *acl = r->conf.nallow ? r->conf.allow : loopback;
+    size_t n = r->conf.nallow ? r->conf.nallow : 2;
+
+    for (size_t i = 0; i < n; i++)
+        if (dns_acl_match(&acl[i], a))
+            return true;
+    return false;
 }
 
 static struct dns_res_task *task_get(struct dns_res *r)
@@ -437,30 +460,36 @@ int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
     if (dns_query_drop(rc))
         return DNS_RES_DROP;
     r->st.queries++;
+    if (client != NULL && !client_allowed(r, client)) {
+        r->st.refused_acl++;
+        *outlen =
+            short_response(&qu, q, DNS_RCODE_REFUSED, 0, EDE_PROHIBITED, out);
+        return DNS_RES_ANSWERED;
+    }
     if (rc != 0) {
-        *outlen = short_response(&qu, q, DNS_RCODE_FORMERR, 0, out);
+        *outlen = short_response(&qu, q, DNS_RCODE_FORMERR, 0, 0, out);
         return DNS_RES_ANSWERED;
     }
     if (DNS_OPCODE(qu.flags) != DNS_OPCODE_QUERY) {
-        *outlen = short_response(&qu, q, DNS_RCODE_NOTIMP, 0, out);
+        *outlen = short_response(&qu, q, DNS_RCODE_NOTIMP, 0, 0, out);
         return DNS_RES_ANSWERED;
     }
     if (qu.has_opt && qu.edns_version != 0) { /* RFC 6891 6.1.3 BADVERS */
-        *outlen = short_response(&qu, q, 0, 1, out);
+        *outlen = short_response(&qu, q, 0, 1, 0, out);
         return DNS_RES_ANSWERED;
     }
     if (qu.qclass != DNS_CLASS_IN) {
-        *outlen = short_response(&qu, q, DNS_RCODE_REFUSED, 0, out);
+        *outlen = short_response(&qu, q, DNS_RCODE_REFUSED, 0, 0, out);
         return DNS_RES_ANSWERED;
     }
     if (!(qu.flags & DNS_FLAG_RD)) {
         /* a resolver's cache is not for snooping: as Unbound's "allow"
            (without "allow_snoop") refuses non-recursive queries */
-        *outlen = short_response(&qu, q, DNS_RCODE_REFUSED, 0, out);
+        *outlen = short_response(&qu, q, DNS_RCODE_REFUSED, 0, 0, out);
         return DNS_RES_ANSWERED;
     }
     if (meta_type(qu.qtype) || qu.tsig_off != 0) {
-        *outlen = short_response(&qu, q, DNS_RCODE_NOTIMP, 0, out);
+        *outlen = short_response(&qu, q, DNS_RCODE_NOTIMP, 0, 0, out);
         return DNS_RES_ANSWERED;
     }
     *outlen = dns_cache_answer_parsed(r->cache, q, &qu, tcp, now, out, cap);
@@ -471,7 +500,7 @@ int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
     t = task_get(r);
     if (t == NULL) {
         r->st.busy++;
-        *outlen = short_response(&qu, q, DNS_RCODE_SERVFAIL, 0, out);
+        *outlen = short_response(&qu, q, DNS_RCODE_SERVFAIL, 0, 0, out);
         return DNS_RES_ANSWERED;
     }
     memset(t, 0, offsetof(struct dns_res_task, resp));

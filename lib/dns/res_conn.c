@@ -21,8 +21,10 @@ void dns_res_conn_open(struct dns_res_conn *c, struct dns_res *r,
 {
     memset(c, 0, sizeof(*c));
     c->r = r;
-    if (peer != NULL)
+    if (peer != NULL) {
         c->peer = *peer;
+        c->has_peer = true;
+    }
     c->rbuf = rbuf;
     c->wbuf = wbuf;
     c->last = now;
@@ -90,8 +92,8 @@ int dns_res_conn_next(struct dns_res_conn *c, uint64_t now,
     /* The answer is written straight into the output, after the room
        kept for the answers still owed (they fit in FRAME each). */
     uint8_t *out = c->wbuf + c->wlen + 2;
-    rc = dns_res_query(c->r, c->rbuf + 2, len, &c->peer, true, now, out,
-                       DNS_RES_CONN_ANSMAX, &n, t);
+    rc = dns_res_query(c->r, c->rbuf + 2, len, c->has_peer ? &c->peer : NULL,
+                       true, now, out, DNS_RES_CONN_ANSMAX, &n, t);
     c->rlen = 0;
     c->last = now;
     if (rc == DNS_RES_ANSWERED && n > 0) {

@@ -20,6 +20,8 @@
 #define DOWN_FAILS   3 /* timeouts in a row that hold a server down */
 #define DOWN_NS      (60 * 1000 * MS) /* for this long at most */
 #define PROBE_NS     (5 * 1000 * MS) /* one probe of a down server */
+#define EDE_OPTION     15 /* RFC 8914 EDNS option code */
+#define EDE_PROHIBITED 18 /* info-code: the client is not allowed */
 
 struct srvaddr {
     struct tb_addr addr;

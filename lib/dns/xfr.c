@@ -50,21 +50,6 @@ bool dns_xfr_cut(const struct dns_xfr_out *x)
     return x->state == XS_CUT;
 }
 
-/* True if (a) lies in the prefix (p). */
-static bool prefix_match(const struct dns_acl *p, const struct tb_addr *a)
-{
-    unsigned bytes = p->plen / 8, bits = p->plen % 8;
-
-    if (a->af != p->addr.af || p->plen > (a->af == TB_AF_INET ? 32 : 128))
-        return false;
-    if (memcmp(a->ip, p->addr.ip, bytes) != 0)
-        return false;
-    if (bits == 0)
-        return true;
-    uint8_t m = (uint8_t)(0xff << (8 - bits));
-    return (a->ip[bytes] & m) == (p->addr.ip[bytes] & m);
-}
-
 /* An entry naming a key matches only a request signed with that key
  * ((key) NULL: unsigned). */
 static bool acl_allows(const struct dns_xfr_zone *xz,
@@ -76,7 +61,7 @@ static bool acl_allows(const struct dns_xfr_zone *xz,
         if (k != NULL && (key == NULL || key->name_len != dns_name_len(k) ||
                           memcmp(key->name, k, key->name_len) != 0))
             continue;
-        if (prefix_match(&xz->allow[i], peer))
+        if (dns_acl_match(&xz->allow[i], peer))
             return true;
     }
     return false;

@@ -770,6 +770,32 @@ static void addr_push(struct parser *ps, const char *key, struct svc_addr **v,
     *v = nv;
 }
 
+/* (t) as ADDR or ADDR/LEN into (*a) (plen: LEN, else the whole
+ * address), for (key)'s messages.  Returns false after an error. */
+static bool addr_prefix(struct parser *ps, const char *key,
+                        const struct tok *t, struct svc_addr *a)
+{
+    char showbuf[48];
+    const char *sl = memchr(t->p, '/', t->len);
+    size_t alen = sl ? (size_t)(sl - t->p) : t->len;
+    uint64_t plen;
+
+    if (svc_parse_ip(t->p, alen, a) != 0) {
+        perr(ps, "%s: '%s' is not ADDR or ADDR/LEN", key, SHOW(t));
+        return false;
+    }
+    a->line = ps->line;
+    if (sl != NULL) {
+        struct tok pt = {sl + 1, t->len - alen - 1, false, false};
+        char what[64];
+        snprintf(what, sizeof(what), "%s prefix length", key);
+        if (!num(ps, what, &pt, 0, a->family == 4 ? 32 : 128, &plen))
+            return false;
+        a->plen = (uint8_t)plen;
+    }
+    return true;
+}
+
 /* One allow-transfer entry (a) with its key (MAY be NULL). */
 static void allow_push(struct parser *ps, struct svc_zone *z,
                        const struct svc_addr *a, const struct tok *key)
@@ -805,7 +831,6 @@ static void allow_push(struct parser *ps, struct svc_zone *z,
 static void allow_transfer(struct parser *ps, struct svc_zone *z,
                            const struct tok *t, size_t n)
 {
-    char showbuf[48];
     const struct tok *key = NULL;
 
     /* ADDR[/LEN]... [key NAME]: the key (TSIG) is required of each
@@ -831,30 +856,15 @@ static void allow_transfer(struct parser *ps, struct svc_zone *z,
         return;
     }
     for (size_t i = 1; i < n; i++) {
-        const char *sl = memchr(t[i].p, '/', t[i].len);
-        size_t alen = sl ? (size_t)(sl - t[i].p) : t[i].len;
         struct svc_addr a = {0};
-        uint64_t plen;
 
         if (tok_is(&t[i], "key")) {
             perr(ps, "allow-transfer: key NAME comes last (ADDR... key "
                      "NAME)");
             return;
         }
-        if (svc_parse_ip(t[i].p, alen, &a) != 0) {
-            perr(ps, "allow-transfer: '%s' is not ADDR or ADDR/LEN",
-                 SHOW(&t[i]));
-            continue;
-        }
-        a.line = ps->line;
-        if (sl != NULL) {
-            struct tok pt = {sl + 1, t[i].len - alen - 1, false, false};
-            if (!num(ps, "allow-transfer prefix length", &pt, 0,
-                     a.family == 4 ? 32 : 128, &plen))
-                continue;
-            a.plen = (uint8_t)plen;
-        }
-        allow_push(ps, z, &a, key);
+        if (addr_prefix(ps, "allow-transfer", &t[i], &a))
+            allow_push(ps, z, &a, key);
     }
 }
 
@@ -1207,6 +1217,15 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
         }
         return;
     }
+    if (tok_is(&t[0], "allow")) {
+        for (size_t i = 1; i < n; i++) {
+            struct svc_addr a = {0};
+            if (addr_prefix(ps, "allow", &t[i], &a))
+                addr_push(ps, "allow", &r->allow, &r->nallow,
+                          SVC_RES_ALLOW_MAX, &a);
+        }
+        return;
+    }
     if (n > 2) {
         perr(ps, "resolver: %s takes one value", SHOW(&t[0]));
         return;
@@ -1224,8 +1243,8 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
             r->resolutions = (unsigned)v;
     } else {
         perr(ps,
-             "unknown resolver: key '%s' (listen, root-hints, cache-size, "
-             "resolutions)",
+             "unknown resolver: key '%s' (listen, allow, root-hints, "
+             "cache-size, resolutions)",
              SHOW(&t[0]));
     }
 }
@@ -1695,6 +1714,9 @@ void svc_conf_free(struct svc_conf *c)
     free_str(a, c->version);
     free_str(a, c->pidfile);
     free_str(a, c->resolver.root_hints);
+    if (c->resolver.allow != NULL)
+        tb_free(a, c->resolver.allow,
+                c->resolver.nallow * sizeof(struct svc_addr));
     for (size_t i = 0; i < c->nkeys; i++) {
         free_str(a, c->keys[i].name);
         free_str(a, c->keys[i].secret_file);

@@ -14,7 +14,8 @@
 # TCP to the server), MX, NS, SOA, an empty non-terminal and NXDOMAIN below
 # a name (both resolvers minimise QNAMEs, RFC 9156); and an unresponsive
 # delegation, where only Tibra's SERVFAIL and its time are checked (Unbound
-# retries longer than a client waits).
+# retries longer than a client waits); a client outside the allow lists
+# is refused by both.
 # test-timeout: 240
 set -u
 TEST_NAME=res_tree
@@ -71,6 +72,8 @@ run ip link set v1 up
 for a in 1 2 3 4 5 9 10 11; do
     run ip addr add 10.53.0.$a/24 dev v0 || fail "ip addr add 10.53.0.$a"
 done
+# a client outside both resolvers' allow lists
+run ip addr add 10.54.0.1/24 dev v0 || fail "ip addr add 10.54.0.1"
 
 cd "$TMP" || exit 1
 cat >root.zone <<'EOF'
@@ -185,6 +188,7 @@ resolver:
     listen 10.53.0.10@53
     root-hints $TMP/hints
     cache-size 256K
+    allow 10.53.0.0/24
 EOF
 # tibra-dnsd -c checks the root hints too.
 "$DNSD" -c "$TMP/res.conf" >check.log 2>&1 || fail "-c refuses res.conf"
@@ -302,6 +306,17 @@ u=$(run dig @10.53.0.11 +norec +time=5 www.example.tld. A | grep -o 'status: [A-
 [ "$t" = "$u" ] && [ "$t" = "status: REFUSED" ] ||
     fail "RD clear: tibra '$t', unbound '$u'"
 
+# A client outside the allow lists (Tibra's allow, Unbound's
+# access-control) is refused by both; Tibra says why (EDE 18, RFC 8914;
+# Unbound 1.17 sends no EDE).  The counters at exit count it.
+t=$(run dig @10.53.0.10 -b 10.54.0.1 +time=5 www.example.tld. A)
+u=$(run dig @10.53.0.11 -b 10.54.0.1 +time=5 www.example.tld. A)
+[ "$(echo "$t" | grep -o 'status: [A-Z]*')" = "status: REFUSED" ] &&
+    [ "$(echo "$u" | grep -o 'status: [A-Z]*')" = "status: REFUSED" ] ||
+    fail "a client not allowed: tibra '$t', unbound '$u'"
+echo "$t" | grep -q 'EDE: 18' || fail "no EDE 18 with the REFUSED: '$t'"
+echo "$t" | grep -q '^www.example.tld.*A' && fail "a refused client got data"
+
 # An unresponsive delegation: Tibra gives up within its bounds (2 tries of
 # the one server, 1.5 s at most each, after the root); Unbound keeps
 # trying for longer than a client waits (not compared).
@@ -356,6 +371,8 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 grep -q 'resolver: .* queries' tibra.log || fail "no resolver counters at exit"
+grep -q 'resolver: [0-9]* queries (1 refused: not allowed)' tibra.log ||
+    fail "the refused client is not counted"
 grep 'resolver: ' tibra.log | tail -1 | sed 's/^/    /'
 bytes=$(sed -n 's/.*cache [0-9]* entries, \([0-9]*\) bytes.*/\1/p' tibra.log)
 [ -n "$bytes" ] && [ "$bytes" -le $((256 << 10)) ] ||

@@ -10,6 +10,8 @@
  * Also the cache alone: TTLs, ranks, negative entries, the hit path, and
  * its memory bound under churn.
  */
+#include <arpa/inet.h>
+
 #include "check.h"
 #include "test_auth_util.h"
 #include <tibra/dns/res.h>
@@ -172,10 +174,16 @@ static char qlog[4096];
 
 static bool no_qmin;
 
+static const struct dns_acl *allow; /* conf.allow of the next res_setup */
+static size_t nallow;
+
 static void res_setup(size_t cache_mem)
 {
     struct dns_cache_conf cc = {.mem_bytes = cache_mem};
-    struct dns_res_conf rc = {.random = rng, .no_qmin = no_qmin};
+    struct dns_res_conf rc = {.random = rng,
+                              .no_qmin = no_qmin,
+                              .allow = allow,
+                              .nallow = nallow};
     struct dns_res_hints h;
     static const char hints[] = ". 3600000 NS a.root.\n"
                                 "a.root. 3600000 A 10.0.0.1\n";
@@ -1074,6 +1082,107 @@ static void test_query_errors(void)
     res_teardown();
 }
 
+/* Asks (name) A with EDNS or not from (client); returns the RCODE, or -1
+ * when a resolution was started (freed at once).  (*ede) gets the EDE
+ * info-code of the response's OPT, -1 without one, -2 without an OPT. */
+static int ask_from(const char *client, bool edns, const char *name, int *ede)
+{
+    uint8_t q[512], out[512];
+    size_t n = 0, ql = ta_query(q, name, DNS_TYPE_A, DNS_CLASS_IN,
+                                edns ? 1232 : -1, false);
+    struct dns_res_task *t;
+    struct tb_addr a = {.port = 4242};
+    struct dns_msg m;
+    struct dns_rr_iter it;
+    struct dns_rr rr;
+
+    if (strchr(client, ':') != NULL) {
+        a.af = TB_AF_INET6;
+        CHECK(inet_pton(AF_INET6, client, a.ip) == 1);
+    } else {
+        a.af = TB_AF_INET;
+        CHECK(inet_pton(AF_INET, client, a.ip) == 1);
+    }
+    if (dns_res_query(res, q, ql, &a, false, now, out, sizeof(out), &n, &t) ==
+        DNS_RES_STARTED) {
+        dns_res_task_free(t);
+        return -1;
+    }
+    *ede = -2;
+    CHECK_EQ(dns_msg_parse(&m, out, n), 0);
+    CHECK_EQ(m.id, tb_get16(q));
+    dns_rr_iter_init(&it, &m, DNS_SEC_ADDITIONAL);
+    while (dns_rr_next(&it, &rr))
+        if (rr.type == DNS_TYPE_OPT)
+            *ede = rr.rdlen == 6 && tb_get16(out + rr.rdoff) == 15 &&
+                           tb_get16(out + rr.rdoff + 2) == 2
+                       ? tb_get16(out + rr.rdoff + 4)
+                       : -1;
+    return DNS_RCODE(m.flags);
+}
+
+/* allow: clients outside the list get REFUSED with EDE 18 (RFC 8914) when
+ * they sent an OPT, before anything else is looked at; loopback only when
+ * no list is given; an allowed client is served. */
+static void test_acl(void)
+{
+    static const struct dns_acl list[2] = {
+        {.addr = {.af = TB_AF_INET, .ip = {192, 0, 2}}, .plen = 24},
+        {.addr = {.af = TB_AF_INET6, .ip = {0x20, 0x01, 0x0d, 0xb8}},
+         .plen = 32}};
+    struct dns_res_stats st;
+    uint8_t q[512], out[512];
+    size_t n, ql;
+    struct dns_res_task *t;
+    struct tb_addr far = {.af = TB_AF_INET, .ip = {198, 51, 100, 1}};
+    int ede;
+
+    res_setup(1 << 20); /* no list: loopback */
+    CHECK_EQ(ask_from("127.0.0.1", true, "www.example.", &ede), -1);
+    CHECK_EQ(ask_from("127.9.8.7", true, "www.example.", &ede), -1);
+    CHECK_EQ(ask_from("::1", true, "www.example.", &ede), -1);
+    CHECK_EQ(ask_from("10.0.0.7", true, "www.example.", &ede),
+             DNS_RCODE_REFUSED);
+    CHECK_EQ(ede, 18);
+    CHECK_EQ(ask_from("::2", true, "www.example.", &ede), DNS_RCODE_REFUSED);
+    CHECK_EQ(ede, 18);
+    CHECK_EQ(ask_from("192.168.1.1", false, "www.example.", &ede),
+             DNS_RCODE_REFUSED);
+    CHECK_EQ(ede, -2); /* no OPT asked, none given */
+    /* refused before it is parsed further: a malformed query too */
+    ql = ta_query(q, "x.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+    q[7] = 1; /* an answer record that is not there */
+    CHECK_EQ(
+        dns_res_query(res, q, ql, &far, false, now, out, sizeof(out), &n, &t),
+        DNS_RES_ANSWERED);
+    CHECK_EQ(DNS_RCODE(tb_get16(out + 2)), DNS_RCODE_REFUSED);
+    CHECK_EQ(
+        dns_res_query(res, q, ql, NULL, false, now, out, sizeof(out), &n, &t),
+        DNS_RES_ANSWERED); /* no client given: not checked */
+    CHECK_EQ(DNS_RCODE(tb_get16(out + 2)), DNS_RCODE_FORMERR);
+    dns_res_stats(res, &st);
+    CHECK_EQ(st.refused_acl, 4);
+    CHECK_EQ(st.tasks, 3);
+    res_teardown();
+
+    allow = list;
+    nallow = 2;
+    res_setup(1 << 20);
+    CHECK_EQ(ask_from("192.0.2.200", true, "www.example.", &ede), -1);
+    CHECK_EQ(ask_from("2001:db8:ffff::1", false, "www.example.", &ede), -1);
+    CHECK_EQ(ask_from("192.0.3.1", true, "www.example.", &ede),
+             DNS_RCODE_REFUSED);
+    CHECK_EQ(ede, 18);
+    CHECK_EQ(ask_from("2001:db9::1", true, "www.example.", &ede),
+             DNS_RCODE_REFUSED);
+    /* a list replaces the default */
+    CHECK_EQ(ask_from("127.0.0.1", true, "www.example.", &ede),
+             DNS_RCODE_REFUSED);
+    res_teardown();
+    allow = NULL;
+    nallow = 0;
+}
+
 int main(void)
 {
     net_setup();
@@ -1081,6 +1190,7 @@ int main(void)
     RUN(test_cache_basic);
     RUN(test_cache_bound);
     RUN(test_query_errors);
+    RUN(test_acl);
     RUN(test_iterate);
     RUN(test_cross_zone);
     RUN(test_failures);

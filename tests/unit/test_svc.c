@@ -739,10 +739,23 @@ static void test_resolver(void)
                    "service: listen 127.0.0.1@53\n"
                    "resolver: listen 127.0.0.1@5300; listen [::1]@5300\n"
                    "    root-hints hints/named.root; cache-size 64M\n"
-                   "    resolutions 1000\n",
+                   "    resolutions 1000\n"
+                   "    allow 10.0.0.0/8 192.168.1.7\n"
+                   "    allow 2001:db8::/32\n",
                    &d),
              0);
     CHECK_EQ(d.warnings, 0); /* no zones: fine beside a resolver */
+    CHECK_EQ(c.resolver.nallow, 3);
+    CHECK_EQ(c.resolver.allow[0].family, 4);
+    CHECK_EQ(c.resolver.allow[0].plen, 8);
+    CHECK_EQ(c.resolver.allow[0].addr[0], 10);
+    CHECK_EQ(c.resolver.allow[1].plen, 32);
+    CHECK_EQ(c.resolver.allow[1].addr[3], 7);
+    CHECK_EQ(c.resolver.allow[1].line, 5);
+    CHECK_EQ(c.resolver.allow[2].family, 6);
+    CHECK_EQ(c.resolver.allow[2].plen, 32);
+    CHECK_EQ(c.resolver.allow[2].addr[1], 0x01);
+    CHECK_EQ(c.resolver.allow[2].line, 6);
     CHECK(c.resolver.enabled);
     CHECK_EQ(c.resolver.line, 2);
     CHECK_EQ(c.resolver.nlisten, 2);
@@ -761,6 +774,15 @@ static void test_resolver(void)
     expect_error("service: listen 127.0.0.1\nresolver: listen ::1; colour "
                  "red\n",
                  "t.conf:2: unknown resolver: key 'colour'");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    allow 10.0.0.0/33\n",
+                 "t.conf:3: allow prefix length");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    allow 10.0.0.0/8 lan\n",
+                 "t.conf:3: allow: 'lan' is not ADDR or ADDR/LEN");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    allow\n",
+                 "t.conf:3: resolver: allow needs a value");
     expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
                  "resolver: listen ::1\n",
                  "t.conf:3: a second resolver: statement (first on line 2)");

@@ -29,6 +29,7 @@
 #define DNS_RES_H
 
 #include <tibra/dns.h>
+#include <tibra/dns/acl.h>
 
 /*
  * ---------------------------------------------------------------------
@@ -212,6 +213,13 @@ struct dns_res_conf {
     uint64_t timeout_max_ns; /* longest wait (0: 1.5 s) */
     bool ipv6; /* also use servers' IPv6 addresses */
     bool no_qmin; /* QNAME minimisation (RFC 9156) off; on by default */
+    /* Access control (the service file's allow): clients in one of the
+       prefixes (allow)[nallow] (borrowed: MUST outlive the resolver; keys
+       ignored) are served, others answered REFUSED, with Extended DNS
+       Error 18 Prohibited (RFC 8914) when they sent an OPT.  (nallow) 0:
+       loopback only (127.0.0.0/8, ::1), as Unbound's default. */
+    const struct dns_acl *allow;
+    size_t nallow;
     /* Randomness for query IDs: the driver's CSPRNG (getrandom, the
        platform's entropy); MUST NOT be NULL. */
     uint32_t (*random)(void *ctx);
@@ -225,6 +233,7 @@ struct dns_res_task;
 /* Counters, one set per resolver. */
 struct dns_res_stats {
     uint64_t queries; /* client queries */
+    uint64_t refused_acl; /* of them REFUSED: the client is not allowed */
     uint64_t cache_hits; /* answered at once by dns_res_query */
     uint64_t tasks; /* resolutions started */
     uint64_t busy; /* SERVFAIL: no free task */
@@ -261,15 +270,17 @@ TB_API void dns_res_free(struct dns_res *r);
 
 /*
  * A client query (q, qlen) (untrusted) from (client) over (tcp) at (now).
- * Answers at once into (out, cap) (cap >= 512) when it can -- from the
- * cache (dns_cache_answer), FORMERR, NOTIMP (opcode, meta types ANY, AXFR,
+ * Answers at once into (out, cap) (cap >= 512) when it can -- REFUSED
+ * with EDE 18 to a client not allowed (conf.allow; checked before
+ * anything else), from the cache (dns_cache_answer), FORMERR, NOTIMP (opcode, meta types ANY, AXFR,
  * IXFR), REFUSED (class other than IN; RD clear, as Unbound's "allow"
  * without snooping), BADVERS, SERVFAIL (no free task)
  * -- and returns DNS_RES_ANSWERED with the length in (*outlen).  Else it
  * starts a resolution and returns DNS_RES_STARTED with it in (*task): the
  * driver then calls dns_res_task_next().  DNS_RES_DROP: send nothing.
  * (client) is recorded for the driver (dns_res_task_client) and MAY be
- * NULL.
+ * NULL: a caller with no client address (tests, fuzzers) is not checked
+ * against conf.allow; drivers MUST pass the peer.
  */
 TB_API int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
                          const struct tb_addr *client, bool tcp, uint64_t now,
@@ -358,6 +369,7 @@ TB_API void dns_res_stats(const struct dns_res *r, struct dns_res_stats *st);
 struct dns_res_conn {
     struct dns_res *r;
     struct tb_addr peer;
+    bool has_peer; /* peer given: checked against conf.allow */
     uint8_t *rbuf; /* DNS_RES_CONN_RBUF bytes */
     uint8_t *wbuf; /* DNS_RES_CONN_WBUF bytes */
     size_t rlen, wlen, woff;

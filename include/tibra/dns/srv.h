@@ -30,6 +30,7 @@
 #define DNS_SRV_H
 
 #include <tibra/dns.h>
+#include <tibra/dns/acl.h>
 #include <tibra/dns/auth.h>
 #include <tibra/dns/tsig.h>
 
@@ -450,15 +451,7 @@ static inline bool dns_cookie_required(const struct dns_cookie *c)
  */
 #define DNS_XFR_MSG_TARGET 16384 /* a message is closed past this size */
 
-/* One allow-transfer entry: an address prefix (port ignored). */
-struct dns_acl {
-    struct tb_addr addr; /* af TB_AF_INET or TB_AF_INET6 */
-    uint8_t plen; /* prefix length; 32 / 128: one address */
-    /* A TSIG key name (wire form, lowercase) the request MUST be signed
-     * with (RFC 8945, verified against srv.keys); NULL: the address
-     * suffices (a signed request must still verify). */
-    const uint8_t *key;
-};
+/* allow-transfer entries are struct dns_acl (dns/acl.h). */
 
 /*
  * One IXFR delta (RFC 1995 2): from serial (from) to (to), as records in
