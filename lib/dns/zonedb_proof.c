@@ -208,16 +208,29 @@ static int nsec_proof(const struct zdb *z, const struct zdb_q *q, unsigned kind,
 static int nsec3_proof(const struct zdb *z, const struct zdb_q *q,
                        unsigned kind, const uint8_t **out)
 {
-    uint8_t h[ZDB_NSEC3_HASHLEN], prev[ZDB_NSEC3_HASHLEN];
+    uint8_t h[ZDB_NSEC3_HASHLEN], prev[ZDB_NSEC3_HASHLEN] = {0};
     uint8_t w[DNS_NAME_MAXLEN];
     size_t wl;
     bool m;
     uint32_t c;
+    unsigned start = 0;
     int n = 0;
 
     if (q->idx != ZDB_NONE && kind != ZP_NEG)
         return 0;
-    for (unsigned i = 0; i + z->olabels <= q->nl; i++) {
+    /* Names below the closest encloser do not exist, so no NSEC3 matches
+     * them: hashing starts at the next closer name (3 hashes for an
+     * NXDOMAIN, as NSD, whatever the query name's depth). */
+    for (unsigned i = 1; q->idx == ZDB_NONE && i + z->olabels <= q->nl; i++) {
+        const uint8_t *s = q->name + q->offs[i];
+        size_t sl = q->nlen - q->offs[i];
+        if (i + z->olabels == q->nl ||
+            zdb_find(z, s, sl, zdb_hash(s, sl)) != ZDB_NONE) {
+            start = i - 1;
+            break;
+        }
+    }
+    for (unsigned i = start; i + z->olabels <= q->nl; i++) {
         const uint8_t *s = q->name + q->offs[i];
         size_t sl = q->nlen - q->offs[i];
         if (!zdb_nsec3_hash(s, sl, z->salt, z->saltlen, z->iter, h))
@@ -227,7 +240,7 @@ static int nsec3_proof(const struct zdb *z, const struct zdb_q *q,
             memcpy(prev, h, sizeof(h));
             continue;
         }
-        if (i == 0) { /* the name's own NSEC3: NODATA */
+        if (i == 0 && q->idx != ZDB_NONE) { /* the name's own: NODATA */
             add(out, &n, z, c);
             return n;
         }
