@@ -510,8 +510,12 @@ static int find_zone(struct run *r, const struct dns_update_zone *zones,
         return refuse(r, DNS_RCODE_FORMERR, "zone section not 1 entry"), -1;
     dns_rr_iter_init(&it, &r->m, DNS_SEC_QUESTION);
     dns_rr_next(&it, &zq);
-    if (dns_name_unpack(r->m.buf, r->m.len, zq.off, nm, &nlen, &next) == 0)
+    if (dns_name_unpack(r->m.buf, r->m.len, zq.off, nm, &nlen, &next) == 0) {
         u->zend = next + 4;
+        memcpy(u->zname, nm, nlen);
+        u->ztype = zq.type;
+        u->zclass = zq.rclass;
+    }
     if (zq.type != DNS_TYPE_SOA)
         return refuse(r, DNS_RCODE_FORMERR, "zone type not SOA"), -1;
     if (r->m.count[DNS_SEC_ANSWER] + r->m.count[DNS_SEC_AUTHORITY] > UPD_RR_MAX)
@@ -606,21 +610,21 @@ size_t dns_update_reply(struct dns_update *u, const uint8_t *q, size_t qlen,
                         unsigned rcode, uint8_t *resp, size_t cap,
                         uint64_t now_s, const struct dns_tsig_keyring *kr)
 {
-    size_t len = DNS_HDR_LEN, zl = u->zend > DNS_HDR_LEN && u->zend <= qlen
-                                       ? u->zend - DNS_HDR_LEN
-                                       : 0;
+    size_t len = DNS_HDR_LEN, zl = u->zend != 0 ? dns_name_len(u->zname) : 0;
     uint16_t flags;
 
-    if (qlen < DNS_HDR_LEN || cap < 512 || zl > cap - DNS_HDR_LEN - 512)
+    if (qlen < DNS_HDR_LEN || cap < 512 + DNS_NAME_MAXLEN + 4)
         return 0;
     flags = (uint16_t)(DNS_FLAG_QR | (DNS_OPCODE_UPDATE << 11) | (rcode & 0xf));
     tb_put16(resp, tb_get16(q));
     tb_put16(resp + 2, flags);
     memset(resp + 4, 0, 8);
-    if (zl != 0) {
+    if (zl != 0) { /* the zone section, its name written uncompressed */
         tb_put16(resp + 4, 1);
-        memcpy(resp + DNS_HDR_LEN, q + DNS_HDR_LEN, zl);
-        len += zl;
+        memcpy(resp + len, u->zname, zl);
+        tb_put16(resp + len + zl, u->ztype);
+        tb_put16(resp + len + zl + 2, u->zclass);
+        len += zl + 4;
     }
     if (u->tsigned && !u->tsig_bad && kr != NULL) {
         size_t n = kr->sign(&u->tsig, resp, len, cap, now_s);

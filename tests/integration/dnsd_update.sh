@@ -128,6 +128,17 @@ expect_match "IXFR from the previous serial: the delta" "$out" \
 n=$(printf '%s\n' "$out" | grep -c 'IN[[:space:]]SOA')
 expect "IXFR: old SOA, new SOA, framing (4 SOAs)" "$n" 4
 
+# SIGHUP keeps what the updates made (the zone file is not re-read).
+before=$(q +short ixfr.example.test A)/$(serial)
+kill -HUP "$DNSD_PID"
+for _ in $(seq 50); do
+    grep -q 'SIGHUP\|reload' "$TMP/log" && break
+    sleep 0.1
+done
+sleep 0.3
+expect "after SIGHUP: the updates are still served" \
+    "$(q +short ixfr.example.test A)/$(serial)" "$before"
+
 # A restart replays the journal.
 before=$(q +short ixfr.example.test A)/$(serial)
 dnsd_stop KILL
@@ -146,7 +157,7 @@ expect "and the acknowledged ones stay" \
 
 # Crash safety: a stream of updates, SIGKILL at random points.
 dnsd_stop TERM
-N=${UPDATE_STREAM_N:-600}
+N=${UPDATE_STREAM_N:-1000}
 /usr/bin/python3 "$(dirname "$0")/update_stream.py" "$DNSD" "$TMP/ns.conf" \
     "$PORT" "$K1" "$N" "$TMP/acked" "$TMP/log" ||
     fail "update stream: see above"

@@ -63,7 +63,7 @@ while i < n:
     killer = None
     if kills < 40:
         pid = proc.pid
-        killer = threading.Timer(rng.uniform(0.05, 0.6),
+        killer = threading.Timer(rng.uniform(0.02, 0.3),
                                  lambda: os.kill(pid, signal.SIGKILL))
         killer.start()
     # Updates until the server dies (or the batch ends).

@@ -60,7 +60,9 @@ struct dns_update {
     char why[160]; /* why it was refused, for the log ("" if not) */
     /* private */
     uint16_t id, flags;
-    size_t zend; /* end of the zone section (echoed), 0: none */
+    size_t zend; /* end of the zone section, 0: none */
+    uint8_t zname[DNS_NAME_MAXLEN]; /* its name, decompressed (echoed) */
+    uint16_t ztype, zclass;
     bool tsigned; /* the request carried a TSIG */
     bool tsig_bad; /* malformed TSIG: FORMERR, unsigned */
     struct dns_tsig_ctx tsig;
@@ -91,7 +93,7 @@ TB_API void dns_update_run(struct dns_update *u,
 
 /*
  * Writes the response to update (q, qlen) after dns_update_run(u) into
- * (resp, cap) (cap >= 512): the header with RCODE (rcode) (u->rcode,
+ * (resp, cap) (cap >= 771): the header with RCODE (rcode) (u->rcode,
  * or SERVFAIL when the driver could not make the change durable), the
  * zone section echoed, and the TSIG when the request was signed (RFC
  * 8945 5.3; the TSIG error answers unsigned where 5.3.2 says so).
