@@ -9,6 +9,7 @@
 CFLAGS_val := -I$(BEARSSL_INC)
 CFLAGS_val_chain := -I$(BEARSSL_INC)
 CFLAGS_val_denial := -I$(BEARSSL_INC)
+CFLAGS_val_msg := -I$(BEARSSL_INC)
 VAL_SODIUM := $(shell printf 'int main(void){return 0;}\n' | \
 	$(TCC) -x c - -lsodium -o /dev/null 2>/dev/null && echo -lsodium)
 UNIT_LIBS_val := $(TSIG_LIBS) $(VAL_SODIUM)

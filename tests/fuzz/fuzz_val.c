@@ -12,6 +12,9 @@
  *      iteration limit (1), then records [owner name][len 2][rdata], each
  *      given to dns_val_nsec and dns_val_nsec3 for all three proofs.
  *   2  trust-anchor text for dns_val_anchors_parse / _get.
+ *   3  a response: zone name, query name, qtype (2), a key count (1),
+ *      keys [len 2][DNSKEY rdata], then the message for
+ *      dns_val_response at a fixed time (2026-01-01).
  *
  * Bounded work: at most 16 rdatas, 8 RRSIGs, 8 DNSKEYs, 8 DS records and
  * 32 denial records per input; the validator bounds the rest (RRset size,
@@ -172,20 +175,53 @@ static void anchor_mode(const uint8_t *p, size_t n)
     dns_val_anchors_free(&a);
 }
 
+static void response_mode(const uint8_t *p, size_t n)
+{
+    static uint8_t work[DNS_MSG_MAXLEN + 16384];
+    struct dns_val_conf c = {scratch, sizeof(scratch), 1767225600u,
+                             fake_ed25519, 0};
+    struct dns_val_rdata key[8];
+    const uint8_t *zone, *qname;
+    enum dns_val_reason r;
+    enum dns_val_state st;
+    size_t nk, i, l;
+    uint16_t qtype;
+
+    if (!take_name(&p, &n, &zone) || !take_name(&p, &n, &qname) || n < 3)
+        return;
+    qtype = tb_get16(p);
+    nk = p[2] % 9;
+    p += 3;
+    n -= 3;
+    for (i = 0; i < nk; i++) {
+        if (n < 2 || (l = tb_get16(p)) > n - 2)
+            return;
+        key[i] = (struct dns_val_rdata){p + 2, (uint16_t)l};
+        p += 2 + l;
+        n -= 2 + l;
+    }
+    st = dns_val_response(&c, p, n, qname, qtype, zone, key, nk, work,
+                          sizeof(work), &r);
+    check(st, r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 65536)
         return 0;
-    switch (data[0] % 3) {
+    switch (data[0] % 4) {
     case 0:
         rrset_mode(data + 1, size - 1);
         break;
     case 1:
         denial_mode(data + 1, size - 1);
         break;
-    default:
+    case 2:
         anchor_mode(data + 1, size - 1);
+        break;
+    default:
+        response_mode(data + 1, size - 1);
         break;
     }
     return 0;

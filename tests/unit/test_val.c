@@ -22,6 +22,7 @@
 #endif
 
 #include "check.h"
+#include "test_auth_util.h"
 
 #define NOW 1767225600u /* 2026-01-01T00:00:00Z */
 
@@ -1137,6 +1138,163 @@ static void test_keytag(void)
     dns_val_anchors_free(&a);
 }
 
+/* ---- whole responses: our authoritative engine serves the ldns zones */
+
+static uint8_t work[DNS_MSG_MAXLEN + 16384];
+
+struct served {
+    struct dns_zone_src z;
+    struct dns_zoneset *zs;
+    struct tb_buf blob;
+    struct dns_val_rdata keys[8];
+    size_t nkeys;
+};
+
+static bool serve(struct served *s, const char *file)
+{
+    struct dns_auth_opts op = {.udp_max = 4096};
+    const void *b[1];
+    size_t i, l[1];
+
+    if (!load(&s->z, file, "example.test.") ||
+        dns_zone_check(&s->z, &quiet) != 0)
+        return false;
+    s->nkeys = 0;
+    for (i = 0; i < s->z.nrr && s->nkeys < 8; i++)
+        if (s->z.rr[i].type == DNS_TYPE_DNSKEY)
+            s->keys[s->nkeys++] = (struct dns_val_rdata){
+                dns_zrr_rdata(&s->z, &s->z.rr[i]), s->z.rr[i].rdlen};
+    tb_buf_init(&s->blob, &tb_heap);
+    if (dns_zone_compile(&s->z, &s->blob, NULL) != 0)
+        return false;
+    b[0] = s->blob.data;
+    l[0] = s->blob.len;
+    return dns_zoneset_build(&s->zs, b, l, 1, &op, &tb_heap) == 0;
+}
+
+static void unserve(struct served *s)
+{
+    dns_zoneset_free(s->zs, &tb_heap);
+    tb_buf_free(&s->blob);
+    dns_zone_src_free(&s->z);
+}
+
+static uint8_t resp[65536];
+static size_t resp_len;
+
+/* Asks (s) with DO and validates the response. */
+static enum dns_val_state ask(struct served *s, const struct dns_val_conf *c,
+                              const char *name, const char *type,
+                              enum dns_val_reason *r)
+{
+    static struct dns_auth_stats st;
+    uint8_t q[512];
+    uint16_t t = 0;
+    size_t ql;
+
+    if (dns_type_from_text(type, strlen(type), &t) != 0)
+        abort();
+    ql = ta_query(q, name, t, DNS_CLASS_IN, 4096, true);
+
+    resp_len = dns_auth_answer(s->zs, q, ql, resp, sizeof(resp), 0, &st);
+    if (resp_len == 0)
+        return 0;
+    return dns_val_response(c, resp, resp_len, N(name), t, N("example.test."),
+                            s->keys, s->nkeys, work, sizeof(work), r);
+}
+
+/* Offset of the last byte of the (k)th record of (type) in (sec). */
+static size_t rdata_end(uint16_t type, uint8_t sec, unsigned k)
+{
+    struct dns_msg m;
+    struct dns_rr_iter it;
+    struct dns_rr rr;
+
+    if (dns_msg_parse(&m, resp, resp_len) != 0)
+        return 0;
+    dns_rr_iter_init(&it, &m, DNS_SEC_ANSWER);
+    while (dns_rr_next(&it, &rr))
+        if (rr.section == sec && rr.type == type && k-- == 0)
+            return rr.rdoff + rr.rdlen - 1;
+    return 0;
+}
+
+static void one_response_zone(const char *file, bool optout)
+{
+    struct dns_val_conf c = conf();
+    static struct served s;
+    enum dns_val_reason r;
+    enum dns_val_state nx = optout ? DNS_VAL_INSECURE : DNS_VAL_SECURE;
+    size_t o;
+
+    REQUIRE(serve(&s, file));
+#define A(name, type, want)                                                    \
+    do {                                                                       \
+        enum dns_val_state got_ = ask(&s, &c, name, type, &r);                 \
+        CHECK_EQ(got_, want);                                                  \
+        if (got_ != (want))                                                    \
+            fprintf(stderr, "  %s %s %s: %s\n", file, name, type,              \
+                    dns_val_reason_str(r));                                    \
+    } while (0)
+    A("www.example.test.", "A", DNS_VAL_SECURE);
+    A("WWW.Example.TEST.", "AAAA", DNS_VAL_SECURE);
+    A("example.test.", "DNSKEY", DNS_VAL_SECURE);
+    A("example.test.", "MX", DNS_VAL_SECURE);
+    A("www.example.test.", "MX", DNS_VAL_SECURE);
+    A("c.example.test.", "A", DNS_VAL_SECURE);
+    A("nope.example.test.", "A", nx);
+    A("foo.w.example.test.", "TXT", optout ? DNS_VAL_INSECURE : DNS_VAL_SECURE);
+    A("foo.w.example.test.", "A", DNS_VAL_SECURE);
+    A("x.sec.example.test.", "A", DNS_VAL_SECURE);
+    A("x.sub.example.test.", "A", DNS_VAL_INSECURE);
+    /* A changed address, a changed signature in a proof. */
+    CHECK_EQ(ask(&s, &c, "www.example.test.", "A", &r), DNS_VAL_SECURE);
+    o = rdata_end(DNS_TYPE_A, DNS_SEC_ANSWER, 0);
+    REQUIRE(o > 0);
+    resp[o] ^= 1;
+    CHECK_EQ(dns_val_response(&c, resp, resp_len, N("www.example.test."),
+                              DNS_TYPE_A, N("example.test."), s.keys, s.nkeys,
+                              work, sizeof(work), &r),
+             DNS_VAL_BOGUS);
+    CHECK_EQ(r, DNS_VAL_R_BAD_SIG);
+    CHECK_EQ(ask(&s, &c, "www.example.test.", "MX", &r), DNS_VAL_SECURE);
+    /* (Every RRSIG of the NSEC: the signed zone has six per RRset.) */
+    o = rdata_end(optout || strstr(file, "nsec3") ? DNS_TYPE_NSEC3
+                                                  : DNS_TYPE_NSEC,
+                  DNS_SEC_AUTHORITY, 0);
+    REQUIRE(o > 0);
+    resp[o] ^= 0x01;
+    CHECK_EQ(dns_val_response(&c, resp, resp_len, N("www.example.test."),
+                              DNS_TYPE_MX, N("example.test."), s.keys, s.nkeys,
+                              work, sizeof(work), &r),
+             DNS_VAL_BOGUS);
+    /* The proof of another question proves nothing. */
+    CHECK_EQ(ask(&s, &c, "www.example.test.", "MX", &r), DNS_VAL_SECURE);
+    CHECK_EQ(dns_val_response(&c, resp, resp_len, N("www.example.test."),
+                              DNS_TYPE_AAAA, N("example.test."), s.keys,
+                              s.nkeys, work, sizeof(work), &r),
+             DNS_VAL_BOGUS);
+    /* No keys, or past the expiration. */
+    CHECK_EQ(ask(&s, &c, "www.example.test.", "A", &r), DNS_VAL_SECURE);
+    CHECK_EQ(dns_val_response(&c, resp, resp_len, N("www.example.test."),
+                              DNS_TYPE_A, N("example.test."), s.keys, 0, work,
+                              sizeof(work), &r),
+             DNS_VAL_BOGUS);
+    CHECK_EQ(r, DNS_VAL_R_NO_KEY);
+    c.now = 3786912000u + 1; /* 2090-01-01T00:00:01Z */
+    A("www.example.test.", "A", DNS_VAL_BOGUS);
+    CHECK_EQ(r, DNS_VAL_R_EXPIRED);
+#undef A
+    unserve(&s);
+}
+
+static void test_response(void)
+{
+    one_response_zone("example.test.signed", false);
+    one_response_zone("example.test.nsec3", false);
+    one_response_zone("example.test.optout", true);
+}
+
 /* ---- fuzz seeds (TIBRA_FUZZ_WRITE_SEED=DIR: tests/fuzz/corpus/val) ---- */
 
 static void seed_write(const char *dir, const char *name, const uint8_t *b,
@@ -1246,6 +1404,52 @@ static void seeds_zone(const char *dir, const char *file, unsigned *k)
     dns_zone_src_free(&z);
 }
 
+/* Response seeds: our engine's answers to the questions test_response
+ * asks, with the zone's keys. */
+static void seeds_responses(const char *dir, const char *file, unsigned *k)
+{
+    static const char *const q[][2] = {
+        {"www.example.test.", "A"},   {"example.test.", "DNSKEY"},
+        {"www.example.test.", "MX"},  {"c.example.test.", "A"},
+        {"nope.example.test.", "A"},  {"foo.w.example.test.", "TXT"},
+        {"foo.w.example.test.", "A"}, {"x.sec.example.test.", "A"},
+        {"x.sub.example.test.", "A"},
+    };
+    static struct served s;
+    static uint8_t b[65536 + 4096];
+    struct dns_val_conf c = conf();
+    enum dns_val_reason r;
+    size_t i, j, o;
+    char nm[64];
+
+    REQUIRE(serve(&s, file));
+    for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+        const uint8_t *zn = N("example.test."), *qn = N(q[i][0]);
+        uint16_t t = 0;
+        (void)ask(&s, &c, q[i][0], q[i][1], &r);
+        dns_type_from_text(q[i][1], strlen(q[i][1]), &t);
+        b[0] = 3;
+        o = 1;
+        memcpy(b + o, zn, dns_name_len(zn));
+        o += dns_name_len(zn);
+        memcpy(b + o, qn, dns_name_len(qn));
+        o += dns_name_len(qn);
+        tb_put16(b + o, t);
+        b[o + 2] = (uint8_t)s.nkeys;
+        o += 3;
+        for (j = 0; j < s.nkeys; j++) {
+            tb_put16(b + o, s.keys[j].len);
+            memcpy(b + o + 2, s.keys[j].p, s.keys[j].len);
+            o += 2 + s.keys[j].len;
+        }
+        memcpy(b + o, resp, resp_len);
+        o += resp_len;
+        snprintf(nm, sizeof(nm), "response-%02u", (*k)++);
+        seed_write(dir, nm, b, o);
+    }
+    unserve(&s);
+}
+
 static void write_seeds(const char *dir)
 {
     static uint8_t b[4096];
@@ -1256,6 +1460,9 @@ static void write_seeds(const char *dir)
     seeds_zone(dir, "example.test.signed", &k);
     seeds_zone(dir, "example.test.nsec3", &k);
     seeds_zone(dir, "example.test.optout", &k);
+    seeds_responses(dir, "example.test.signed", &k);
+    seeds_responses(dir, "example.test.nsec3", &k);
+    seeds_responses(dir, "example.test.optout", &k);
     n = strlen(dns_val_root_anchors);
     b[0] = 2;
     memcpy(b + 1, dns_val_root_anchors, n);
@@ -1288,5 +1495,6 @@ int main(void)
     RUN(test_ldns_zones);
     RUN(test_nsec);
     RUN(test_nsec3);
+    RUN(test_response);
     return check_done();
 }

@@ -310,6 +310,28 @@ dns_val_nsec3(const struct dns_val_conf *conf, const uint8_t *zone,
               enum dns_val_reason *reason);
 
 /*
+ * Validates one server's response (msg, len) to (qname, qtype), a name in
+ * zone (zone) whose DNSKEY RRset (keys, nkeys) is SECURE (RFC 4035 5.3,
+ * 5.4).  Walks the answer chain from (qname): the (qtype) RRset or a
+ * CNAME at each step must verify, a wildcard expansion needs its denial
+ * proof from the authority section; the chain may leave (zone) -- the
+ * rest is another zone's to prove and is not looked at.  Without an
+ * answer: a referral (no AA, an NS RRset below (zone) above the name) is
+ * SECURE with a verified DS RRset, INSECURE with a proof that there is
+ * no DS; NXDOMAIN and NODATA need the NSEC or NSEC3 proof, each of their
+ * RRsets verified.  Other RCODEs are INDETERMINATE.  Only the answer and
+ * authority sections are read (at most 64 records); their uncompressed
+ * records go to (work, cap) (DNS_MSG_MAXLEN + 16 KB suffices).  Returns
+ * the worst state met, the first reason in (*reason).
+ */
+TB_API enum dns_val_state
+dns_val_response(const struct dns_val_conf *conf, const uint8_t *msg,
+                 size_t len, const uint8_t *qname, uint16_t qtype,
+                 const uint8_t *zone, const struct dns_val_rdata *keys,
+                 size_t nkeys, uint8_t *work, size_t cap,
+                 enum dns_val_reason *reason);
+
+/*
  * The NSEC3 hash (RFC 5155 5) of (name) with (salt, saltlen) and
  * (iterations) into (out, 20 bytes) (name lowercased first).  Returns 0.
  */
