@@ -1042,6 +1042,43 @@ static void test_nsec(void)
     dns_zone_src_free(&z);
 }
 
+/* A wildcard answer needs the next closer name covered, not only the
+ * query name: here b.w.example. exists, so *.w.example. cannot answer
+ * a.b.w.example. although an NSEC covers a.b.w.example. */
+static void test_nsec_wildcard_next_closer(void)
+{
+    static uint8_t r1[64], r2[64], r3[64];
+    struct dns_val_nrr v[3];
+    enum dns_val_reason r;
+    size_t l;
+    const uint8_t *n1 = N("example."), *n2 = N("*.w.example."),
+                  *n3 = N("b.w.example.");
+
+    /* example. -> *.w.example. -> b.w.example. -> example. (bitmap: A) */
+    l = dns_name_len(n2);
+    memcpy(r1, n2, l);
+    memcpy(r1 + l, "\x00\x01\x40", 3);
+    v[0] = (struct dns_val_nrr){n1, r1, (uint16_t)(l + 3)};
+    l = dns_name_len(n3);
+    memcpy(r2, n3, l);
+    memcpy(r2 + l, "\x00\x01\x40", 3);
+    v[1] = (struct dns_val_nrr){n2, r2, (uint16_t)(l + 3)};
+    l = dns_name_len(n1);
+    memcpy(r3, n1, l);
+    memcpy(r3 + l, "\x00\x01\x40", 3);
+    v[2] = (struct dns_val_nrr){n3, r3, (uint16_t)(l + 3)};
+    CHECK_EQ(dns_val_nsec(n1, v, 3, N("a.b.w.example."), DNS_TYPE_A,
+                          DNS_VAL_DENY_WILDCARD, 2, &r),
+             DNS_VAL_BOGUS);
+    /* c.w.example. does not exist: the wildcard applies. */
+    CHECK_EQ(dns_val_nsec(n1, v, 3, N("c.w.example."), DNS_TYPE_A,
+                          DNS_VAL_DENY_WILDCARD, 2, &r),
+             DNS_VAL_SECURE);
+    CHECK_EQ(dns_val_nsec(n1, v, 3, N("a.c.w.example."), DNS_TYPE_A,
+                          DNS_VAL_DENY_WILDCARD, 2, &r),
+             DNS_VAL_SECURE);
+}
+
 static void test_nsec3(void)
 {
     struct dns_val_conf c = conf();
@@ -1494,6 +1531,7 @@ int main(void)
     RUN(test_keytag);
     RUN(test_ldns_zones);
     RUN(test_nsec);
+    RUN(test_nsec_wildcard_next_closer);
     RUN(test_nsec3);
     RUN(test_response);
     return check_done();
