@@ -84,10 +84,20 @@ typedef bool (*dns_val_ed25519_fn)(const uint8_t *sig, const uint8_t *msg,
                                    size_t len, const uint8_t *pk);
 
 /*
+ * Scratch an RRset needs: its canonical rdatas, then the signed data
+ * (RRSIG fields and signer, then owner + 10 bytes + rdata per record):
+ * 2 x (sum of rdata lengths) + 18 + 255 + n x (owner length + 10).
+ * DNS_VAL_SCRATCH_MAX covers any RRset of one message (rdata at most
+ * 65535 bytes in all, DNS_VAL_RRSET_MAX records of 255-byte owners).
+ */
+#define DNS_VAL_SCRATCH_MAX                                                    \
+    (2 * 65535 + 18 + 255 + DNS_VAL_RRSET_MAX * (255 + 10))
+
+/*
  * What a validation needs from its caller.  (scratch, scratch_len) holds
  * the canonical signed data of one RRset (its size bounds the RRsets that
- * can be validated: DNS_VAL_R_TOO_BIG past it; 64 KB + 4 KB is enough for
- * any RRset of one message without name compression).  (now) is UNIX
+ * can be validated: DNS_VAL_R_TOO_BIG past it; DNS_VAL_SCRATCH_MAX always
+ * suffices, 72 KB does for RRsets of modest owners).  (now) is UNIX
  * seconds (compared by RFC 1982 serial arithmetic, RFC 4034 3.1.5).
  * (ed25519) MAY be NULL.  (nsec3_iter_max) 0 means DNS_VAL_NSEC3_ITER_MAX.
  */
