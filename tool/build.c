@@ -282,6 +282,14 @@ static int read_service(const struct build_req *r, struct svc_conf *c,
                      z->name);
             continue;
         }
+        if (z->nallow_update > 0) { /* issue 10: tibra-dnsd only, for now */
+            dns_diag(&d, DNS_DIAG_ERROR, r->svc, z->allow_update_line,
+                     "zone %s: allow-update (dynamic updates) is not "
+                     "supported in unikernel images yet (tibra-dnsd takes "
+                     "them)",
+                     z->name);
+            continue;
+        }
         /* The records section only where transfers are allowed. */
         struct dns_zonefile_limits lim = {
             z->max_size, z->max_records,
