@@ -354,36 +354,90 @@ size_t dnsd_update_submit(struct dnsd_updater *u, int udp_fd,
 
 /* ---- start-up -------------------------------------------------------- */
 
-/* Replays (z)'s journal onto its loaded version.  0 or a TB_E* (logged). */
-static int replay(struct uzone *z)
+/* Where replay() puts the versions the IXFR history keeps (start-up). */
+struct stage {
+    const struct svc_conf *c;
+    const struct dns_auth_opts *opts;
+    struct dnsd_zones **zones;
+};
+
+/* Compiles (z)'s current version and swaps it into (*st->zones): each
+ * swap adds the delta from the previous one to the IXFR history
+ * (dnsd_xfr_setup), as a publish does.  0 or a TB_E* (logged). */
+static int stage_version(struct uzone *z, const struct stage *st)
+{
+    struct dnsd_blob *b = NULL;
+    struct dnsd_zones *nz;
+    int rc = compile(&z->cur, &b);
+
+    if (rc != 0) {
+        dnsd_log("zone %s: does not compile: %s", z->sz->name, tb_strerror(rc));
+        return rc;
+    }
+    dnsd_blob_put(z->blob);
+    z->blob = b;
+    if ((rc = dnsd_zones_swap(st->c, *st->zones, z->zi, b, st->opts, &nz)) != 0)
+        return rc;
+    dnsd_zones_free(*st->zones);
+    *st->zones = nz;
+    return 0;
+}
+
+/* The entries of journal (p, len) that apply after serial (serial). */
+static size_t count_newer(const uint8_t *p, size_t len, uint32_t serial)
+{
+    struct dns_ixfr_delta d;
+    size_t off = 0, n = 0;
+
+    while (dns_journal_next(p, len, &off, &d) == 0)
+        if (dns_serial_newer(d.to, serial)) {
+            serial = d.to;
+            n++;
+        }
+    return n;
+}
+
+/*
+ * Replays (z)'s journal onto its loaded version; the versions of its last
+ * ixfr-history entries (with allow-transfer) are swapped into the zone set
+ * in turn, so IXFR out serves the journal's deltas after a restart, and
+ * the last one always is.  0 or a TB_E* (logged).
+ */
+static int replay(struct uzone *z, const struct stage *st)
 {
     char *text = NULL;
     size_t len = 0, off = 0, n = 0, skipped = 0;
     struct dns_ixfr_delta d;
     struct dns_diag diag;
     uint8_t hdr[DNS_JOURNAL_HDR_LEN];
-    struct stat st;
+    struct stat sb;
     int rc;
 
     dnsd_diag_init(&diag);
     z->jfd = open(z->jpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (z->jfd < 0 || fstat(z->jfd, &st) != 0) {
+    if (z->jfd < 0 || fstat(z->jfd, &sb) != 0) {
         dnsd_log("%s: %s", z->jpath, strerror(errno));
         return TB_EIO;
     }
-    if (st.st_size == 0) {
+    if (sb.st_size == 0) {
         dns_journal_header(hdr);
         if (write_all(z->jfd, hdr, sizeof(hdr)) != 0 || fsync(z->jfd) != 0) {
             dnsd_log("%s: %s", z->jpath, strerror(errno));
             return TB_EIO;
         }
         z->jsize = DNS_JOURNAL_HDR_LEN;
-        return 0;
+        return stage_version(z, st);
     }
     if ((rc = dns_zonefile_read(z->jpath, &text, &len)) != 0) {
         dnsd_log("%s: %s", z->jpath, tb_strerror(rc));
         return rc;
     }
+    size_t total =
+        count_newer((const uint8_t *)text, len, dns_zone_src_serial(&z->cur));
+    size_t keep = z->sz->nallow_xfr != 0 ? z->sz->ixfr_history : 0;
+    size_t first = total > keep ? total - keep : 0; /* first one staged */
+    if (keep != 0 && first == 0 && (rc = stage_version(z, st)) != 0)
+        goto out_text;
     while ((rc = dns_journal_next((const uint8_t *)text, len, &off, &d)) == 0) {
         struct dns_zone_src next;
         uint32_t serial = dns_zone_src_serial(&z->cur);
@@ -405,6 +459,9 @@ static int replay(struct uzone *z)
         dns_zone_src_free(&z->cur);
         z->cur = next;
         n++;
+        if (keep != 0 && n >= first && n != total &&
+            (rc = stage_version(z, st)) != 0)
+            goto out_text;
     }
     if (rc == TB_EMALF) {
         dnsd_log("%s: not a journal; nothing started", z->jpath);
@@ -430,10 +487,14 @@ static int replay(struct uzone *z)
                  "(serial %u)",
                  z->sz->name, n, n == 1 ? "y" : "ies", skipped,
                  dns_zone_src_serial(&z->cur));
-    return 0;
+    return stage_version(z, st);
+out_text:
+    free(text);
+    return rc;
 }
 
-static int open_zone(struct dnsd_updater *u, struct uzone *z, size_t zi)
+static int open_zone(struct dnsd_updater *u, struct uzone *z, size_t zi,
+                     const struct stage *st)
 {
     const struct svc_zone *sz = &u->c->zones[zi];
     struct dns_diag diag;
@@ -459,12 +520,8 @@ static int open_zone(struct dnsd_updater *u, struct uzone *z, size_t zi)
         dnsd_log("zone %s: not loaded (errors above)", sz->name);
         return rc;
     }
-    if ((rc = replay(z)) != 0)
+    if ((rc = replay(z, st)) != 0)
         return rc;
-    if ((rc = compile(&z->cur, &z->blob)) != 0) {
-        dnsd_log("zone %s: does not compile: %s", sz->name, tb_strerror(rc));
-        return rc;
-    }
     dnsd_log("zone %s: serial %u, %zu records, updates allowed (journal %s)",
              sz->name, z->blob->serial, z->blob->nrr, z->jpath);
     return 0;
@@ -501,19 +558,13 @@ int dnsd_update_open(struct dnsd_updater **out, const struct svc_conf *c,
         u->jobs[k].next = u->free_list;
         u->free_list = &u->jobs[k];
     }
+    struct stage st = {c, opts, zones};
     for (size_t i = 0; i < c->nzones && rc == 0; i++) {
-        struct dnsd_zones *nz;
         struct uzone *z = &u->z[u->n];
         if (c->zones[i].nallow_update == 0)
             continue;
         u->n++;
-        rc = open_zone(u, z, i);
-        if (rc == 0)
-            rc = dnsd_zones_swap(c, *zones, i, z->blob, opts, &nz);
-        if (rc == 0) {
-            dnsd_zones_free(*zones);
-            *zones = nz;
-        }
+        rc = open_zone(u, z, i, &st);
         u->uz[u->n - 1] = (struct dns_update_zone){
             c->zones[i].origin, NULL, z->keyp, c->zones[i].nallow_update,
             (enum dns_serial_policy)c->zones[i].serial_policy};

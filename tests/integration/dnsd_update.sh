@@ -146,6 +146,11 @@ dnsd_start -v
 expect "after SIGKILL and restart: the updates are there" \
     "$(q +short ixfr.example.test A)/$(serial)" "$before"
 expect_match "the journal was replayed" "$(cat "$TMP/log")" 'journal entr'
+out=$(dig @127.0.0.1 -p "$PORT" +time=5 +tries=1 example.test IXFR="$s2")
+expect_match "after the restart, IXFR serves the journal's delta" "$out" \
+    '^ixfr\.example\.test\..*A[[:space:]]+192\.0\.2\.4'
+expect "  as a delta (4 SOAs), not the whole zone" \
+    "$(printf '%s\n' "$out" | grep -c 'IN[[:space:]]SOA')" 4
 
 # A torn tail is cut off at start-up.
 dnsd_stop KILL
