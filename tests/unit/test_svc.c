@@ -388,6 +388,45 @@ static void test_secondary(void)
     svc_conf_free(&c);
 }
 
+/* Dynamic updates: allow-update keys, serial-policy, journal-max-size;
+ * what is refused, FILE:LINE. */
+static void test_update_keys(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+
+    REQUIRE(parse(&c, "d/t.conf",
+                  "service: listen 127.0.0.1\n"
+                  "zone: u.; file u.zone; allow-update key k1 k2\n"
+                  "  serial-policy dateserial; journal-max-size 1M\n"
+                  "zone: v.; file v.zone\n"
+                  "key: k1; algorithm hmac-sha256; secret-file k\n"
+                  "key: k2; algorithm hmac-sha256; secret-file k\n",
+                  &d) == 0);
+    CHECK_EQ(c.zones[0].nallow_update, 2);
+    CHECK_STR(c.zones[0].allow_update_key[1], "k2");
+    CHECK_EQ(c.zones[0].serial_policy, 2);
+    CHECK_EQ(c.zones[0].journal_max_size, 1u << 20);
+    CHECK_EQ(c.zones[1].nallow_update, 0);
+    CHECK_EQ(c.zones[1].serial_policy, 0);
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+    expect_error("service: listen ::1\nzone: a.; file a.zone\n"
+                 "  allow-update key nokey\n",
+                 "t.conf:3: zone a.: allow-update: no key 'nokey'");
+    expect_error("service: listen ::1\nzone: a.; file a.zone\n"
+                 "  allow-update 127.0.0.1\n",
+                 "t.conf:3: allow-update needs key NAME...");
+    expect_error("service: listen ::1\nzone: a.; primary 192.0.2.1\n"
+                 "  allow-update key k\nkey: k; algorithm hmac-sha256; "
+                 "secret-file k\n",
+                 "t.conf:3: zone a.: allow-update on a secondary zone");
+    expect_error("service: listen ::1\nzone: a.; file a.zone\n"
+                 "  serial-policy sometimes\n",
+                 "t.conf:3: serial-policy is increment, unixtime or "
+                 "dateserial");
+}
+
 /* Catalog zones: a producer and its members; what is refused. */
 static void test_catalog(void)
 {
@@ -801,6 +840,7 @@ int main(void)
     RUN(test_errors);
     RUN(test_secondary);
     RUN(test_catalog);
+    RUN(test_update_keys);
     RUN(test_status_file);
     RUN(bug7_nsid);
     RUN(test_bytes);
