@@ -169,6 +169,58 @@ static enum dns_val_state referral(struct vm *v, const uint8_t *child)
     return st == DNS_VAL_SECURE ? DNS_VAL_INSECURE : st;
 }
 
+/*
+ * If the answer holds a DNAME at a proper ancestor of (cur) inside the
+ * zone, verifies it and the CNAME at (cur) against it and moves (cur) to
+ * the target: returns 1; 0 when there is no such DNAME; -1 when it fails
+ * (the state is then in (*st)).
+ */
+static int dname_step(struct vm *v, uint8_t *cur, enum dns_val_state *st)
+{
+    uint8_t syn[DNS_NAME_MAXLEN + DNS_NAME_MAXLEN];
+    const struct mrr *dn = NULL, *cn = NULL;
+    unsigned cl = dns_name_labels(cur);
+    size_t i, n, pl, tl;
+    unsigned wc;
+
+    for (i = 0; i < v->n; i++) {
+        const struct mrr *r = &v->rr[i];
+        if (r->sec != DNS_SEC_ANSWER)
+            continue;
+        if (r->type == DNS_TYPE_DNAME && dns_name_is_sub(cur, r->owner) &&
+            !dns_name_equal(cur, r->owner) &&
+            dns_name_is_sub(r->owner, v->zone))
+            dn = r;
+        if (r->type == DNS_TYPE_CNAME && dns_name_equal(r->owner, cur))
+            cn = r;
+    }
+    if (dn == NULL)
+        return 0;
+    *st = worst(
+        *st, check_set(v, dn->owner, DNS_TYPE_DNAME, DNS_SEC_ANSWER, &n, &wc));
+    if (*st != DNS_VAL_SECURE)
+        return -1;
+    /* A DNAME never comes from a wildcard (RFC 6672 2.4 forbids). */
+    if (wc != 0 || cn == NULL) {
+        *st = DNS_VAL_BOGUS;
+        if (v->reason == DNS_VAL_R_OK)
+            v->reason = wc != 0 ? DNS_VAL_R_LABELS : DNS_VAL_R_NO_SIG;
+        return -1;
+    }
+    pl = (size_t)(dns_name_skip(cur, cl - dns_name_labels(dn->owner)) - cur);
+    tl = dns_name_len(dn->rd);
+    memcpy(syn, cur, pl);
+    memcpy(syn + pl, dn->rd, tl);
+    if (pl + tl > DNS_NAME_MAXLEN || !dns_name_equal(syn, cn->rd)) {
+        *st = DNS_VAL_BOGUS;
+        if (v->reason == DNS_VAL_R_OK)
+            v->reason = DNS_VAL_R_BAD_SIG;
+        return -1;
+    }
+    memcpy(cur, syn, pl + tl);
+    return 1;
+}
+
 enum dns_val_state dns_val_response(const struct dns_val_conf *conf,
                                     const uint8_t *msg, size_t len,
                                     const uint8_t *qname, uint16_t qtype,
@@ -199,6 +251,18 @@ enum dns_val_state dns_val_response(const struct dns_val_conf *conf,
         }
         if (qtype == DNS_TYPE_CNAME)
             break;
+        /* A DNAME above (cur): verified, and the unsigned CNAME it
+         * synthesizes must say what it says (RFC 6672 5.3.3). */
+        if (qtype != DNS_TYPE_DNAME) {
+            int d = dname_step(v, cur, &st);
+            if (d < 0)
+                goto done;
+            if (d > 0) {
+                if (!dns_name_is_sub(cur, zone))
+                    goto done;
+                continue;
+            }
+        }
         st = worst(st,
                    check_set(v, cur, DNS_TYPE_CNAME, DNS_SEC_ANSWER, &n, &wc));
         if (n == 0)

@@ -1325,6 +1325,94 @@ static void one_response_zone(const char *file, bool optout)
     unserve(&s);
 }
 
+/* A DNAME zone signed here: the DNAME verified, the synthesized CNAME
+ * checked against it, the target's data verified. */
+static bool serve_dname(struct served *s, bool sign_dname, bool sign_target)
+{
+    static const char text[] =
+        "example. 3600 IN SOA ns.example. h.example. 1 3600 900 604800 300\n"
+        "example. 3600 IN NS ns.example.\n"
+        "ns.example. 3600 IN A 192.0.2.1\n"
+        "d.example. 3600 IN DNAME t.example.\n"
+        "www.t.example. 3600 IN A 192.0.2.9\n";
+    static const uint8_t dn[] = "\x01t\x07"
+                                "example",
+                         a[] = {192, 0, 2, 9};
+    static struct key k;
+    struct dns_auth_opts op = {.udp_max = 4096};
+    struct dns_val_rdata rd[1];
+    struct sigp sp = SP;
+    uint8_t sig[512];
+    const void *b[1];
+    size_t l[1], sl;
+
+    rng_init();
+    if (!keygen(&k, DNS_ALG_ECDSAP256SHA256, 257))
+        return false;
+    dns_zone_src_init(&s->z, N("example."), &tb_heap);
+    if (dns_zone_parse(&s->z, text, strlen(text), "dname", NULL, &quiet) != 0)
+        return false;
+    dns_zone_src_add(&s->z, N("example."), DNS_TYPE_DNSKEY, DNS_CLASS_IN, 3600,
+                     k.rdata, (uint16_t)k.rdlen, 0, 0);
+    if (sign_dname) {
+        rd[0] = (struct dns_val_rdata){dn, sizeof(dn)};
+        sl = sign_set(&k, "d.example.", DNS_TYPE_DNAME, rd, 1, &sp, sig);
+        dns_zone_src_add(&s->z, N("d.example."), DNS_TYPE_RRSIG, DNS_CLASS_IN,
+                         3600, sig, (uint16_t)sl, 0, 0);
+    }
+    if (sign_target) {
+        rd[0] = (struct dns_val_rdata){a, 4};
+        sl = sign_set(&k, "www.t.example.", DNS_TYPE_A, rd, 1, &sp, sig);
+        dns_zone_src_add(&s->z, N("www.t.example."), DNS_TYPE_RRSIG,
+                         DNS_CLASS_IN, 3600, sig, (uint16_t)sl, 0, 0);
+    }
+    if (dns_zone_check(&s->z, &quiet) != 0)
+        return false;
+    s->keys[0] = (struct dns_val_rdata){k.rdata, (uint16_t)k.rdlen};
+    s->nkeys = 1;
+    tb_buf_init(&s->blob, &tb_heap);
+    if (dns_zone_compile(&s->z, &s->blob, NULL) != 0)
+        return false;
+    b[0] = s->blob.data;
+    l[0] = s->blob.len;
+    return dns_zoneset_build(&s->zs, b, l, 1, &op, &tb_heap) == 0;
+}
+
+static void test_dname(void)
+{
+    struct dns_val_conf c = conf();
+    static struct served s;
+    static struct dns_auth_stats st;
+    enum dns_val_reason r;
+    uint8_t q[512];
+    size_t ql;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        enum dns_val_state want = i == 0 ? DNS_VAL_SECURE : DNS_VAL_BOGUS;
+        REQUIRE(serve_dname(&s, i != 1, i != 2));
+        ql =
+            ta_query(q, "www.d.example.", DNS_TYPE_A, DNS_CLASS_IN, 4096, true);
+        resp_len = dns_auth_answer(s.zs, q, ql, resp, sizeof(resp), 0, &st);
+        REQUIRE(resp_len > 0);
+        CHECK_EQ(dns_val_response(&c, resp, resp_len, N("www.d.example."),
+                                  DNS_TYPE_A, N("example."), s.keys, s.nkeys,
+                                  work, sizeof(work), &r),
+                 want);
+        if (i == 0) {
+            /* The same answer read for another name under the DNAME:
+             * no CNAME there says what the DNAME synthesizes. */
+            CHECK_EQ(dns_val_response(&c, resp, resp_len, N("ftp.d.example."),
+                                      DNS_TYPE_A, N("example."), s.keys,
+                                      s.nkeys, work, sizeof(work), &r),
+                     DNS_VAL_BOGUS);
+        }
+        if (i == 1)
+            CHECK_EQ(r, DNS_VAL_R_NO_SIG);
+        unserve(&s);
+    }
+}
+
 static void test_response(void)
 {
     one_response_zone("example.test.signed", false);
@@ -1487,6 +1575,37 @@ static void seeds_responses(const char *dir, const char *file, unsigned *k)
     unserve(&s);
 }
 
+/* A DNAME answer seed (test_dname's zone). */
+static void seeds_dname(const char *dir)
+{
+    static struct served s;
+    static struct dns_auth_stats st;
+    static uint8_t b[8192];
+    uint8_t q[512];
+    size_t ql, o;
+    const uint8_t *zn = N("example."), *qn = N("www.d.example.");
+
+    REQUIRE(serve_dname(&s, true, true));
+    ql = ta_query(q, "www.d.example.", DNS_TYPE_A, DNS_CLASS_IN, 4096, true);
+    resp_len = dns_auth_answer(s.zs, q, ql, resp, sizeof(resp), 0, &st);
+    REQUIRE(resp_len > 0 && resp_len < 4096);
+    b[0] = 3;
+    o = 1;
+    memcpy(b + o, zn, dns_name_len(zn));
+    o += dns_name_len(zn);
+    memcpy(b + o, qn, dns_name_len(qn));
+    o += dns_name_len(qn);
+    tb_put16(b + o, DNS_TYPE_A);
+    b[o + 2] = 1;
+    o += 3;
+    tb_put16(b + o, s.keys[0].len);
+    memcpy(b + o + 2, s.keys[0].p, s.keys[0].len);
+    o += 2 + s.keys[0].len;
+    memcpy(b + o, resp, resp_len);
+    seed_write(dir, "response-dname", b, o + resp_len);
+    unserve(&s);
+}
+
 static void write_seeds(const char *dir)
 {
     static uint8_t b[4096];
@@ -1500,6 +1619,7 @@ static void write_seeds(const char *dir)
     seeds_responses(dir, "example.test.signed", &k);
     seeds_responses(dir, "example.test.nsec3", &k);
     seeds_responses(dir, "example.test.optout", &k);
+    seeds_dname(dir);
     n = strlen(dns_val_root_anchors);
     b[0] = 2;
     memcpy(b + 1, dns_val_root_anchors, n);
@@ -1534,5 +1654,6 @@ int main(void)
     RUN(test_nsec_wildcard_next_closer);
     RUN(test_nsec3);
     RUN(test_response);
+    RUN(test_dname);
     return check_done();
 }
