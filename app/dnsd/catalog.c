@@ -10,11 +10,17 @@
  * the history) and a restart never goes back while the clock does not.
  * Main thread, cold path.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <tibra/dns/catalog.h>
+#include <tibra/zonefile.h>
 
 #include "dnsd.h"
 
@@ -91,4 +97,226 @@ int dnsd_catalog_make(const struct svc_conf *c, size_t i,
     if ((int32_t)(now - serial) > 0) /* RFC 1982: now is newer */
         serial = now;
     return make(c, i, serial, out, d);
+}
+
+/* ---- consumers --------------------------------------------------------
+ *
+ * A `catalog consumer` zone is a secondary like any other (xfrin.c keeps
+ * it in FILE).  Its members become secondaries of the same primaries at
+ * start-up: dnsd_catalog_expand() reads the kept copy, parses it
+ * (lib/dns/catalog.c) and appends one zone per member to the service's
+ * zone list, kept in FILE.members/NAME.zone; kept copies of zones no
+ * longer members are deleted there.  A new version of the catalog
+ * transferred while running is compared with the members in use and the
+ * difference logged: applying it needs a restart (zones added and removed
+ * at run time are not done; docs/service-file.md, "Catalog zones").
+ */
+
+/* The members in use, per consumer (index in the service's zones). */
+static struct dns_catalog *in_use;
+static size_t n_in_use;
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+
+    if (p != NULL)
+        memcpy(p, s, n);
+    return p;
+}
+
+/* Reads consumer (cz)'s kept copy into (cat); false when there is none or
+ * it is not a valid catalog (logged). */
+static bool read_catalog(const struct svc_zone *cz, struct dns_catalog *cat)
+{
+    struct dns_zone_src z;
+    struct dns_diag d;
+    struct stat st;
+    bool ok;
+
+    if (stat(cz->file, &st) != 0)
+        return false; /* not transferred yet */
+    dnsd_diag_init(&d);
+    dns_zone_src_init(&z, cz->origin, &tb_heap);
+    ok = dns_zone_load_file(&z, cz->file, cz->origin, DNS_CLASS_IN, &tb_heap,
+                            &d) == 0 &&
+         dns_zone_check(&z, &d) == 0 && dns_catalog_parse(&z, cat, &d) == 0;
+    if (!ok)
+        dnsd_log("catalog %s: %s is not a valid catalog (above); no members",
+                 cz->name, cz->file);
+    dns_zone_src_free(&z);
+    return ok;
+}
+
+static bool is_zone(const struct svc_conf *c, const uint8_t *name)
+{
+    size_t n = dns_name_len(name);
+
+    for (size_t i = 0; i < c->nzones; i++)
+        if (c->zones[i].origin_len == n &&
+            memcmp(c->zones[i].origin, name, n) == 0)
+            return true;
+    return false;
+}
+
+/* Appends member (name) of consumer (ci) to (c). */
+static int add_member(struct svc_conf *c, size_t ci, const uint8_t *name,
+                      const char *dir)
+{
+    const struct svc_zone *cz;
+    struct svc_zone *z;
+    char text[DNS_NAME_TEXT_MAX], path[4096];
+
+    if (c->nzones == SVC_ZONES_MAX)
+        return TB_ERANGE;
+    if (c->nzones == c->zones_cap) {
+        size_t ncap = c->zones_cap ? c->zones_cap * 2 : 8;
+        struct svc_zone *nz = realloc(c->zones, ncap * sizeof(*nz));
+        if (nz == NULL)
+            return TB_ENOMEM;
+        c->zones = nz;
+        c->zones_cap = ncap;
+    }
+    cz = &c->zones[ci];
+    z = &c->zones[c->nzones];
+    *z = (struct svc_zone){0};
+    memcpy(z->origin, name, dns_name_len(name));
+    z->origin_len = dns_name_len(name);
+    dns_name_to_text(name, text, sizeof(text));
+    if (snprintf(path, sizeof(path), "%s/%szone", dir, text) >=
+        (int)sizeof(path))
+        return TB_ERANGE;
+    z->name = xstrdup(text);
+    z->file = xstrdup(path);
+    z->line = cz->line;
+    z->max_size = cz->max_size;
+    z->max_records = cz->max_records;
+    z->nprimary = cz->nprimary;
+    memcpy(z->primary, cz->primary, sizeof(z->primary));
+    for (unsigned k = 0; k < cz->nprimary; k++)
+        if (cz->primary_key[k] != NULL)
+            z->primary_key[k] = xstrdup(cz->primary_key[k]);
+    z->refresh_min = cz->refresh_min, z->refresh_max = cz->refresh_max;
+    z->retry_min = cz->retry_min, z->retry_max = cz->retry_max;
+    z->expire_min = cz->expire_min, z->expire_max = cz->expire_max;
+    z->ixfr_history = SVC_DEFAULT_IXFR_HISTORY;
+    z->ixfr_history_size = SVC_DEFAULT_IXFR_HISTORY_SIZE;
+    z->catalog_of = SIZE_MAX;
+    if (z->name == NULL || z->file == NULL)
+        return TB_ENOMEM;
+    c->nzones++;
+    return 0;
+}
+
+/* Deletes kept copies in (dir) of zones that are not members of (cat). */
+static void prune(const char *dir, const struct svc_zone *cz,
+                  const struct dns_catalog *cat)
+{
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+
+    while (dp != NULL && (e = readdir(dp)) != NULL) {
+        size_t n = strlen(e->d_name);
+        uint8_t name[DNS_NAME_MAXLEN];
+        size_t nl, base = n;
+        bool member = false;
+        char path[4096];
+
+        if (n > 7 && strcmp(e->d_name + n - 7, ".expire") == 0)
+            base = n - 7;
+        if (base < 5 || memcmp(e->d_name + base - 4, "zone", 4) != 0 ||
+            dns_name_from_text(e->d_name, base - 4, NULL, name, &nl) != 0)
+            continue; /* not NAME.zone[.expire]: not ours */
+        dns_name_lower(name);
+        for (size_t i = 0; i < cat->n && !member; i++)
+            member = dns_name_equal(dns_catalog_zone(cat, i), name);
+        if (member)
+            continue;
+        if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) <
+                (int)sizeof(path) &&
+            unlink(path) == 0)
+            dnsd_log("catalog %s: %s deleted (no longer a member)", cz->name,
+                     path);
+    }
+    if (dp != NULL)
+        closedir(dp);
+}
+
+int dnsd_catalog_expand(struct svc_conf *c)
+{
+    size_t nconf = c->nzones;
+
+    in_use = calloc(nconf + 1, sizeof(*in_use));
+    if (in_use == NULL)
+        return TB_ENOMEM;
+    n_in_use = nconf;
+    for (size_t i = 0; i < nconf; i++) {
+        char dir[4096];
+        struct dns_catalog *cat = &in_use[i];
+        size_t added = 0;
+
+        dns_catalog_init(cat, &tb_heap);
+        if (c->zones[i].catalog_role != SVC_CATALOG_CONSUMER)
+            continue;
+        snprintf(dir, sizeof(dir), "%s.members", c->zones[i].file);
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+            dnsd_log("catalog %s: cannot create %s: %s", c->zones[i].name, dir,
+                     strerror(errno));
+            return TB_EIO;
+        }
+        if (!read_catalog(&c->zones[i], cat))
+            dns_catalog_free(cat); /* none yet: no members */
+        prune(dir, &c->zones[i], cat);
+        for (size_t k = 0; k < cat->n; k++) {
+            const uint8_t *m = dns_catalog_zone(cat, k);
+            char text[DNS_NAME_TEXT_MAX];
+            int rc;
+            if (is_zone(c, m)) {
+                dns_name_to_text(m, text, sizeof(text));
+                dnsd_log("catalog %s: member %s is already a zone of the "
+                         "service file: that one is served",
+                         c->zones[i].name, text);
+                continue;
+            }
+            rc = add_member(c, i, m, dir);
+            if (rc != 0)
+                return rc;
+            added++;
+        }
+        dnsd_log("catalog %s: %zu member%s, secondaries of its primaries",
+                 c->zones[i].name, added, added == 1 ? "" : "s");
+    }
+    return 0;
+}
+
+void dnsd_catalog_changed(size_t ci, const char *name,
+                          const struct dns_zone_src *z)
+{
+    struct dns_catalog cat;
+    struct dns_diag d;
+    size_t *add, *del, na = 0, nd = 0;
+
+    if (ci >= n_in_use)
+        return;
+    dnsd_diag_init(&d);
+    dns_catalog_init(&cat, &tb_heap);
+    if (dns_catalog_parse(z, &cat, &d) != 0) {
+        dnsd_log("catalog %s: the new version is not a valid catalog "
+                 "(above); the members in use stay",
+                 name);
+        return;
+    }
+    add = calloc(cat.n + 1, sizeof(*add));
+    del = calloc(in_use[ci].n + 1, sizeof(*del));
+    if (add != NULL && del != NULL)
+        dns_catalog_diff(&in_use[ci], &cat, add, &na, del, &nd);
+    if (na != 0 || nd != 0)
+        dnsd_log("catalog %s: %zu member%s added, %zu removed since "
+                 "start-up: restart tibra-dnsd to apply (not done at run "
+                 "time yet)",
+                 name, na, na == 1 ? "" : "s", nd);
+    free(add);
+    free(del);
+    dns_catalog_free(&cat);
 }

@@ -101,6 +101,18 @@ int dnsd_catalog_make(const struct svc_conf *c, size_t i,
                       const struct dnsd_blob *old, struct dnsd_blob **out,
                       struct dns_diag *d);
 
+/*
+ * Catalog consumers (catalog.c): each `catalog consumer` zone's kept copy
+ * is read and its members appended to (c)'s zones as secondaries of the
+ * same primaries, kept in FILE.members/ (copies of former members there
+ * are deleted).  Before anything else uses (c).  Returns 0 or a TB_E*.
+ */
+int dnsd_catalog_expand(struct svc_conf *c);
+/* Consumer (ci) named (name) got version (z): logs how its members
+ * differ from those in use (applied at the next start). */
+void dnsd_catalog_changed(size_t ci, const char *name,
+                          const struct dns_zone_src *z);
+
 /* Drops one reference to (b) (MAY be NULL); frees it at zero. */
 void dnsd_blob_put(struct dnsd_blob *b);
 /*

@@ -344,6 +344,13 @@ int main(int argc, char **argv)
         svc_conf_free(&conf);
         return 1;
     }
+    if (!check && !status && dnsd_catalog_expand(&conf) != 0) {
+        dnsd_log("%s: catalog members could not be set up; nothing "
+                 "started",
+                 argv[optind]);
+        svc_conf_free(&conf);
+        return 1;
+    }
     if (status) { /* --status: print the running server's status file */
         rc = dnsd_status_print(&conf);
         svc_conf_free(&conf);

@@ -276,6 +276,8 @@ static void new_version(struct dnsd_xfrin *xf, struct sec *s, uint64_t now,
         dnsd_replace_file(s->sz->file, dnsd_fill_zone, z) != 0)
         dnsd_log("zone %s: cannot keep it in %s: %s (served anyway)",
                  s->sz->name, s->sz->file, strerror(errno));
+    if (s->sz->catalog_role == SVC_CATALOG_CONSUMER)
+        dnsd_catalog_changed(s->zi, s->sz->name, z);
     dns_xfrin_commit(&s->x, true, now);
     keep_expire(s, now);
     pthread_mutex_lock(&dnsd_publish_lock);

@@ -463,9 +463,14 @@ static void test_catalog(void)
                  "its members: no file or primary");
     expect_error("service: listen ::1\nzone: c.; catalog consumer\n"
                  "  primary 192.0.2.1\n",
-                 "t.conf:2: zone c.: catalog consumer is not supported yet");
+                 "t.conf:2: zone c.: a catalog consumer is a secondary with a "
+                 "file");
+    expect_error("service: listen ::1\nzone: c.; catalog consumer\n"
+                 "  file c.zone\n",
+                 "t.conf:2: zone c.: a catalog consumer is a secondary with a "
+                 "file");
     expect_error("service: target spt\nzone: c.; catalog producer\n",
-                 "t.conf:2: zone c.: catalog producer is not supported in "
+                 "t.conf:2: zone c.: catalog zones are not supported in "
                  "unikernel images yet");
     expect_error("service: listen ::1\nzone: c.; catalog producer\n"
                  "  catalog producer\n",
