@@ -528,16 +528,29 @@ static int listen_udp(const struct svc_addr *a, int type)
     return fd;
 }
 
+struct dnsd_resolver {
+    unsigned n;
+    struct dns_acl *acl; /* resolver: allow, read by every worker's core */
+    size_t nacl;
+    struct dns_res_fwd *fwd; /* resolver: forward and stub, read likewise */
+    size_t nfwd;
+    int guard[SVC_LISTEN_MAX];
+    size_t nguard;
+    struct worker *w[WORKERS_MAX];
+};
+
 static int setup(struct worker *r, const struct svc_conf *c,
                  const struct dns_res_hints *h, size_t cache_bytes,
-                 unsigned slots, const struct dns_acl *acl, size_t nacl)
+                 unsigned slots, const struct dnsd_resolver *d)
 {
     const struct svc_resolver *rc = &c->resolver;
     struct dns_cache_conf cc = {.mem_bytes = cache_bytes};
     struct dns_res_conf resc = {.random = random32,
                                 .random_ctx = r,
-                                .allow = acl,
-                                .nallow = nacl};
+                                .allow = d->acl,
+                                .nallow = d->nacl,
+                                .fwd = d->fwd,
+                                .nfwd = d->nfwd};
 
     cc.seed = (uint64_t)random32(r) << 32 | random32(r);
     r->nslots = slots;
@@ -633,15 +646,6 @@ static void teardown(struct worker *r)
  * address, shared by the workers (EPOLLEXCLUSIVE), also keeps a second
  * server from silently joining the UDP group.
  */
-struct dnsd_resolver {
-    unsigned n;
-    struct dns_acl *acl; /* resolver: allow, read by every worker's core */
-    size_t nacl;
-    int guard[SVC_LISTEN_MAX];
-    size_t nguard;
-    struct worker *w[WORKERS_MAX];
-};
-
 static unsigned cpus(void)
 {
     cpu_set_t set;
@@ -695,6 +699,21 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
         r->acl[i].plen = rc->allow[i].plen;
     }
     r->nacl = rc->nallow;
+    /* forward and stub zones: the core asks their servers */
+    if (rc->nfwd > 0 && (r->fwd = calloc(rc->nfwd, sizeof(*r->fwd))) == NULL)
+        goto fail;
+    for (size_t i = 0; i < rc->nfwd; i++) {
+        const struct svc_res_fwd *e = &rc->fwd[i];
+        memcpy(r->fwd[i].zone, e->zone, sizeof(e->zone));
+        r->fwd[i].recursive = e->recursive;
+        for (size_t k = 0; k < e->naddr && k < DNS_RES_FWD_ADDRS; k++) {
+            struct tb_addr *a = &r->fwd[i].addr[r->fwd[i].naddr++];
+            a->af = e->addr[k].family == 4 ? TB_AF_INET : TB_AF_INET6;
+            a->port = e->addr[k].port;
+            memcpy(a->ip, e->addr[k].addr, 16);
+        }
+    }
+    r->nfwd = rc->nfwd;
     r->n = c->workers ? c->workers : cpus();
     r->n = TB_MIN(r->n, WORKERS_MAX);
     /* cache-size and resolutions are the service's totals */
@@ -725,7 +744,7 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
         for (unsigned k = 0; k < CONNS_MAX; k++)
             w->conns[k].fd = -1;
         r->w[i] = w;
-        if (setup(w, c, &h, cache / r->n, slots / r->n, r->acl, r->nacl) != 0)
+        if (setup(w, c, &h, cache / r->n, slots / r->n, r) != 0)
             goto fail;
     }
     for (unsigned i = 0; i < r->n; i++)
@@ -745,8 +764,10 @@ fail:
             teardown(r->w[i]);
     for (size_t i = 0; r != NULL && i < r->nguard; i++)
         close(r->guard[i]);
-    if (r != NULL)
+    if (r != NULL) {
         free(r->acl);
+        free(r->fwd);
+    }
     free(r);
     return -1;
 }
@@ -805,5 +826,6 @@ void dnsd_resolver_stop(struct dnsd_resolver *r)
     for (size_t i = 0; i < r->nguard; i++)
         close(r->guard[i]);
     free(r->acl);
+    free(r->fwd);
     free(r);
 }

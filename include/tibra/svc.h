@@ -162,6 +162,19 @@ struct svc_key {
  * now (tibra-dnsd, app/dnsd/resolver.c).
  */
 #define SVC_RES_ALLOW_MAX 256 /* allow entries */
+#define SVC_RES_FWD_MAX   64 /* forward and stub zones */
+#define SVC_RES_FWD_ADDRS 8 /* servers of one (= DNS_RES_FWD_ADDRS) */
+
+/* forward ZONE ADDR[@PORT]... (recursive servers, asked with RD) or stub
+ * ZONE ADDR[@PORT]... (authoritative servers, iterated from). */
+struct svc_res_fwd {
+    bool recursive; /* forward; false: stub */
+    uint8_t zone[DNS_NAME_MAXLEN]; /* wire form, lower case */
+    struct svc_addr addr[SVC_RES_FWD_ADDRS]; /* port 53 if not given */
+    size_t naddr;
+    unsigned line;
+};
+
 struct svc_resolver {
     bool enabled; /* a resolver: statement was given */
     unsigned line; /* where */
@@ -170,6 +183,8 @@ struct svc_resolver {
     struct svc_addr *allow; /* allow ADDR[/LEN]...: client prefixes (plen),
                                owned; none: loopback only */
     size_t nallow;
+    struct svc_res_fwd *fwd; /* [nfwd], owned, file order */
+    size_t nfwd;
     char *root_hints; /* resolved path; NULL: IANA's, built in */
     uint64_t cache_size; /* bytes, 0: 32 MiB */
     unsigned resolutions; /* at once, 0: 256 */

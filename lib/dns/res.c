@@ -27,7 +27,9 @@
  *
  * Work per client query is bounded (dns_res_conf): outbound queries,
  * referrals per name, nesting of NS-name lookups, CNAMEs, tries per
- * server.  QNAME minimisation (RFC 9156) is on unless conf.no_qmin.  Not
+ * server.  QNAME minimisation (RFC 9156) is on unless conf.no_qmin.
+ * Forward and stub zones (conf.fwd) replace the root as the start for
+ * the names under them (res_iter.c frame_closest).  Not
  * done here yet: 0x20,
  * DNAME, DNSSEC, parallel queries, serve-stale, prefetch.
  */
@@ -43,6 +45,9 @@ int dns_res_init(struct dns_res **rp, const struct dns_res_conf *conf,
     if (c.random == NULL || hints == NULL || hints->naddr == 0 ||
         c.max_depth > DNS_RES_DEPTH_MAX || cache == NULL)
         return TB_EINVAL;
+    for (size_t i = 0; i < c.nfwd; i++)
+        if (c.fwd[i].naddr == 0 || c.fwd[i].naddr > DNS_RES_FWD_ADDRS)
+            return TB_EINVAL;
     c.max_tasks = c.max_tasks ? c.max_tasks : 64;
     c.max_queries = c.max_queries ? c.max_queries : 48;
     c.max_referrals = c.max_referrals ? c.max_referrals : 16;
@@ -247,7 +252,8 @@ static void build_query(struct dns_res_task *t, int i, uint64_t now)
     memcpy(t->sent, name, dns_name_len(name));
     t->sent_type = t->minimised ? DNS_TYPE_A : f->qtype;
     t->id = (uint16_t)t->r->conf.random(t->r->conf.random_ctx);
-    dns_writer_init(&w, t->out, sizeof(t->out), t->id, 0);
+    dns_writer_init(&w, t->out, sizeof(t->out), t->id,
+                    f->fwd ? DNS_FLAG_RD : 0);
     dns_writer_question(&w, t->sent, t->sent_type, DNS_CLASS_IN);
     t->edns = !f->addr[i].noedns;
     if (t->edns)

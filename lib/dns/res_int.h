@@ -9,17 +9,17 @@
 #include <tibra/dns.h>
 #include <tibra/dns/res.h>
 
-#define NS_MAX       16
-#define RESP_MAX     16384 /* client responses, TCP included */
-#define INFRA_SLOTS  256 /* server RTT table */
-#define SRTT_INIT_MS 300 /* unknown servers: tried before slow ones */
-#define SRTT_MAX_MS  10000
-#define MS           1000000ull
-#define SCRATCH      (DNS_MSG_MAXLEN + DNS_NAME_MAXLEN)
-#define QMIN_STEPS   3 /* minimised queries per cut, then the whole name */
-#define DOWN_FAILS   3 /* timeouts in a row that hold a server down */
-#define DOWN_NS      (60 * 1000 * MS) /* for this long at most */
-#define PROBE_NS     (5 * 1000 * MS) /* one probe of a down server */
+#define NS_MAX         16
+#define RESP_MAX       16384 /* client responses, TCP included */
+#define INFRA_SLOTS    256 /* server RTT table */
+#define SRTT_INIT_MS   300 /* unknown servers: tried before slow ones */
+#define SRTT_MAX_MS    10000
+#define MS             1000000ull
+#define SCRATCH        (DNS_MSG_MAXLEN + DNS_NAME_MAXLEN)
+#define QMIN_STEPS     3 /* minimised queries per cut, then the whole name */
+#define DOWN_FAILS     3 /* timeouts in a row that hold a server down */
+#define DOWN_NS        (60 * 1000 * MS) /* for this long at most */
+#define PROBE_NS       (5 * 1000 * MS) /* one probe of a down server */
 #define EDE_OPTION     15 /* RFC 8914 EDNS option code */
 #define EDE_PROHIBITED 18 /* info-code: the client is not allowed */
 
@@ -44,6 +44,7 @@ struct frame {
        labels of qname (type A) until a referral, or the whole name */
     bool qmin;
     uint8_t mlabels, msteps;
+    bool fwd; /* (addr) are forwarders of (zone): RD set, AA not needed */
 };
 
 struct dns_res_task {

@@ -106,6 +106,7 @@ static void frame_cut(struct frame *f, const uint8_t *zone, unsigned nrr,
     memcpy(f->zone, zone, dns_name_len(zone));
     dns_name_lower(f->zone);
     f->nns = f->naddr = 0;
+    f->fwd = false;
     f->mlabels = (uint8_t)(dns_name_labels(zone) + 1);
     f->msteps = 0;
     for (unsigned i = 0; i < nrr; i++) {
@@ -120,17 +121,60 @@ static void frame_cut(struct frame *f, const uint8_t *zone, unsigned nrr,
     }
 }
 
-/* Sets the frame's cut to the closest one in the cache, else the hints. */
+/* The forward or stub zone of conf.fwd that covers (name) (the longest),
+ * or NULL. */
+static const struct dns_res_fwd *fwd_find(const struct dns_res *r,
+                                          const uint8_t *name)
+{
+    const struct dns_res_fwd *best = NULL;
+
+    for (size_t i = 0; i < r->conf.nfwd; i++) {
+        const struct dns_res_fwd *z = &r->conf.fwd[i];
+        if (dns_name_is_sub(name, z->zone) &&
+            (best == NULL ||
+             dns_name_labels(z->zone) > dns_name_labels(best->zone)))
+            best = z;
+    }
+    return best;
+}
+
+/* Makes the servers of forward or stub zone (z) the frame's cut. */
+static void frame_fwd(struct frame *f, const struct dns_res_fwd *z)
+{
+    memcpy(f->zone, z->zone, dns_name_len(z->zone));
+    f->mlabels = (uint8_t)(dns_name_labels(z->zone) + 1);
+    f->msteps = 0;
+    f->nns = 0; /* no NS names: the addresses are all there is */
+    f->naddr = 0;
+    f->fwd = z->recursive;
+    if (f->fwd)
+        f->qmin = false; /* a recursive server is asked the name itself */
+    for (unsigned i = 0; i < z->naddr; i++) { /* given: IPv6 too */
+        memset(&f->addr[f->naddr], 0, sizeof(f->addr[0]));
+        f->addr[f->naddr].addr = z->addr[i];
+        f->naddr++;
+    }
+}
+
+/* Sets the frame's cut to the closest one in the cache, else the hints.
+ * Under a forward zone: its forwarders, never the cache's cuts; under a
+ * stub zone: a cached cut below it, else its servers. */
 static void frame_closest(struct dns_res_task *t, struct frame *f, uint64_t now)
 {
     struct dns_res *r = t->r;
     struct dns_cache_view v;
     const uint8_t *n = f->qname;
+    const struct dns_res_fwd *z;
 
     /* RFC 4035 4.2 (and 3.1.4.1): DS lives on the parent side */
     if (f->qtype == DNS_TYPE_DS && n[0] != 0)
         n = dns_name_skip(n, 1);
+    z = fwd_find(r, n);
     for (;; n = dns_name_skip(n, 1)) {
+        if (z != NULL && (z->recursive || dns_name_equal(n, z->zone))) {
+            frame_fwd(f, z);
+            return;
+        }
         if (dns_cache_get(r->cache, n, DNS_TYPE_NS, now, DNS_RANK_REFERRAL,
                           &v) &&
             v.kind == DNS_CACHE_RRSET && v.nrr > 0) {
@@ -150,6 +194,7 @@ static void frame_closest(struct dns_res_task *t, struct frame *f, uint64_t now)
     memset(f->zone, 0, sizeof(f->zone));
     f->mlabels = 1;
     f->msteps = 0;
+    f->fwd = false;
     f->nns = r->hints.nns;
     for (unsigned i = 0; i < f->nns; i++) {
         memcpy(f->ns[i], r->hints.ns[i], dns_name_len(r->hints.ns[i]));
@@ -524,7 +569,8 @@ void res_process(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
 {
     struct frame *f = &t->f[t->depth];
     uint16_t rcode = DNS_RCODE(m->flags);
-    bool aa = (m->flags & DNS_FLAG_AA) != 0;
+    /* a forwarder's answers are recursive ones: AA is not expected */
+    bool aa = (m->flags & DNS_FLAG_AA) != 0 || f->fwd;
     unsigned taken = 0;
     int c;
 

@@ -772,8 +772,8 @@ static void addr_push(struct parser *ps, const char *key, struct svc_addr **v,
 
 /* (t) as ADDR or ADDR/LEN into (*a) (plen: LEN, else the whole
  * address), for (key)'s messages.  Returns false after an error. */
-static bool addr_prefix(struct parser *ps, const char *key,
-                        const struct tok *t, struct svc_addr *a)
+static bool addr_prefix(struct parser *ps, const char *key, const struct tok *t,
+                        struct svc_addr *a)
 {
     char showbuf[48];
     const char *sl = memchr(t->p, '/', t->len);
@@ -983,7 +983,7 @@ static void catalog_item(struct parser *ps, struct svc_zone *z,
     if (!t[1].quoted && tok_is(&t[1], "producer"))
         z->catalog_role = SVC_CATALOG_PRODUCER;
     else if (!t[1].quoted && tok_is(&t[1], "consumer"))
-        z->catalog_role = SVC_CATALOG_CONSUMER;
+        perr(ps, "zone %s: catalog consumer is not supported yet", z->name);
     else
         z->catalog = dup_str(ps, t[1].p, t[1].len);
 }
@@ -1195,6 +1195,58 @@ static void check_keys(struct parser *ps)
 
 /* ---- resolver: keys (docs/service-file.md) ---------------------------- */
 
+/* forward|stub ZONE ADDR[@PORT]...: the servers of a domain. */
+static void resolver_fwd(struct parser *ps, const struct tok *t, size_t n)
+{
+    static const uint8_t root[1] = {0};
+    struct svc_resolver *r = &ps->c->resolver;
+    bool recursive = tok_is(&t[0], "forward");
+    const char *key = recursive ? "forward" : "stub";
+    struct svc_res_fwd e = {.recursive = recursive, .line = ps->line};
+    struct svc_res_fwd *nv;
+    char showbuf[48];
+    size_t wl;
+
+    if (n < 3) {
+        perr(ps, "resolver: %s needs ZONE ADDR[@PORT]...", key);
+        return;
+    }
+    if (dns_name_from_text(t[1].p, t[1].len, root, e.zone, &wl) != 0) {
+        perr(ps, "resolver: %s: '%s' is not a domain name", key, SHOW(&t[1]));
+        return;
+    }
+    dns_name_lower(e.zone);
+    if (n - 2 > SVC_RES_FWD_ADDRS) {
+        perr(ps, "resolver: %s: more than %d addresses", key,
+             SVC_RES_FWD_ADDRS);
+        return;
+    }
+    for (size_t i = 2; i < n; i++)
+        if (!addr_port(ps, key, &t[i], &e.addr[e.naddr++]))
+            return;
+    for (size_t i = 0; i < r->nfwd; i++)
+        if (dns_name_equal(r->fwd[i].zone, e.zone)) {
+            perr(ps, "resolver: %s %s: the zone has a %s already (line %u)",
+                 key, SHOW(&t[1]), r->fwd[i].recursive ? "forward" : "stub",
+                 r->fwd[i].line);
+            return;
+        }
+    if (r->nfwd == SVC_RES_FWD_MAX) {
+        perr(ps, "resolver: more than %d forward and stub zones",
+             SVC_RES_FWD_MAX);
+        return;
+    }
+    nv = tb_realloc(ps->c->a, r->fwd, r->nfwd * sizeof(*nv),
+                    (r->nfwd + 1) * sizeof(*nv));
+    if (nv == NULL) {
+        ps->err = TB_ENOMEM;
+        perr(ps, "out of memory");
+        return;
+    }
+    nv[r->nfwd++] = e;
+    r->fwd = nv;
+}
+
 static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
 {
     struct svc_resolver *r = &ps->c->resolver;
@@ -1217,12 +1269,16 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
         }
         return;
     }
+    if (tok_is(&t[0], "forward") || tok_is(&t[0], "stub")) {
+        resolver_fwd(ps, t, n);
+        return;
+    }
     if (tok_is(&t[0], "allow")) {
         for (size_t i = 1; i < n; i++) {
             struct svc_addr a = {0};
             if (addr_prefix(ps, "allow", &t[i], &a))
-                addr_push(ps, "allow", &r->allow, &r->nallow,
-                          SVC_RES_ALLOW_MAX, &a);
+                addr_push(ps, "allow", &r->allow, &r->nallow, SVC_RES_ALLOW_MAX,
+                          &a);
         }
         return;
     }
@@ -1243,8 +1299,8 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
             r->resolutions = (unsigned)v;
     } else {
         perr(ps,
-             "unknown resolver: key '%s' (listen, allow, root-hints, "
-             "cache-size, resolutions)",
+             "unknown resolver: key '%s' (listen, allow, forward, stub, "
+             "root-hints, cache-size, resolutions)",
              SHOW(&t[0]));
     }
 }
@@ -1479,16 +1535,9 @@ static void check_catalog(struct parser *ps, size_t i, const uint32_t *prod,
              "zone %s: a catalog producer is generated from its "
              "members: no file or primary",
              z->name);
-    if (z->catalog_role == SVC_CATALOG_CONSUMER &&
-        (z->file == NULL || z->nprimary == 0))
+    if (z->catalog_role == SVC_CATALOG_PRODUCER && c->target != SVC_TARGET_UNIX)
         perr(ps,
-             "zone %s: a catalog consumer is a secondary with a file (its "
-             "kept copy; members are kept in FILE.members/): add primary "
-             "and file",
-             z->name);
-    if (z->catalog_role != SVC_CATALOG_NONE && c->target != SVC_TARGET_UNIX)
-        perr(ps,
-             "zone %s: catalog zones are not supported in unikernel "
+             "zone %s: catalog producer is not supported in unikernel "
              "images yet (tibra-dnsd serves it)",
              z->name);
     if (z->catalog == NULL)
@@ -1721,6 +1770,9 @@ void svc_conf_free(struct svc_conf *c)
     free_str(a, c->version);
     free_str(a, c->pidfile);
     free_str(a, c->resolver.root_hints);
+    if (c->resolver.fwd != NULL)
+        tb_free(a, c->resolver.fwd,
+                c->resolver.nfwd * sizeof(struct svc_res_fwd));
     if (c->resolver.allow != NULL)
         tb_free(a, c->resolver.allow,
                 c->resolver.nallow * sizeof(struct svc_addr));

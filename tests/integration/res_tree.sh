@@ -15,7 +15,8 @@
 # a name (both resolvers minimise QNAMEs, RFC 9156); and an unresponsive
 # delegation, where only Tibra's SERVFAIL and its time are checked (Unbound
 # retries longer than a client waits); a client outside the allow lists
-# is refused by both.
+# is refused by both; a stub zone (private.) and a forward zone (fwd.),
+# neither delegated from the root, are answered the same by both.
 # test-timeout: 240
 set -u
 TEST_NAME=res_tree
@@ -138,6 +139,24 @@ $TTL 3600
 @           NS  ns
 ns          A   10.53.0.5
 EOF
+# Not delegated from the root: reached only through the resolvers' stub
+# (private.) and forward (fwd.) zones, both served by NSD at .5.
+cat >private.zone <<'EOF'
+$TTL 3600
+@           SOA ns host 1 1800 900 604800 30
+@           NS  ns
+ns          A   10.53.0.5
+www     600 A   192.0.2.60
+out     600 CNAME www.example.tld.
+EOF
+cat >fwd.zone <<'EOF'
+$TTL 3600
+@           SOA ns host 1 1800 900 604800 30
+@           NS  ns
+ns          A   10.53.0.5
+www     600 A   192.0.2.70
+www     600 TXT "forwarded"
+EOF
 
 nsd_conf() { # N ADDR ZONE...
     local n=$1 addr=$2
@@ -170,7 +189,7 @@ sed -i 's|/\.zone"|/root.zone"|' nsd1.conf
 nsd_conf 2 10.53.0.2 tld.
 nsd_conf 3 10.53.0.3 example.tld.
 nsd_conf 4 10.53.0.4 other. glueless.tld.
-nsd_conf 5 10.53.0.5 unrelated.
+nsd_conf 5 10.53.0.5 unrelated. private. fwd.
 for n in 1 2 3 4 5; do
     ip netns exec "$NS" nsd -d -c "$TMP/nsd$n.conf" >"nsd$n.out.log" 2>&1 &
     PIDS+=($!)
@@ -189,6 +208,8 @@ resolver:
     root-hints $TMP/hints
     cache-size 256K
     allow 10.53.0.0/24
+    stub private. 10.53.0.5
+    forward fwd. 10.53.0.5@53
 EOF
 # tibra-dnsd -c checks the root hints too.
 "$DNSD" -c "$TMP/res.conf" >check.log 2>&1 || fail "-c refuses res.conf"
@@ -216,6 +237,12 @@ server:
     do-not-query-localhost: no
     harden-referral-path: no
     target-fetch-policy: "0 0 0 0 0"
+stub-zone:
+    name: "private."
+    stub-addr: 10.53.0.5
+forward-zone:
+    name: "fwd."
+    forward-addr: 10.53.0.5
 remote-control:
     control-enable: no
 EOF
@@ -264,7 +291,8 @@ cases="www.example.tld/A alias.example.tld/A ext.example.tld/A
 extnx.example.tld/A nx.example.tld/A www.example.tld/AAAA
 example.tld/MX example.tld/NS tld/SOA host.glueless.tld/A www.other/A
 nothere.other/A big.example.tld/TXT www.lame/A a.b.c.example.tld/A
-c.example.tld/A x.y.nx.example.tld/TXT"
+c.example.tld/A x.y.nx.example.tld/TXT www.private/A out.private/A
+nx.private/A www.fwd/A www.fwd/TXT nx.fwd/A www.fwd/MX"
 n=0
 for round in 1 2; do
     for c in $cases; do
@@ -282,6 +310,20 @@ for round in 1 2; do
         n=$((n + 1))
     done
 done
+# The stub and forward zones answered with their data (not an NXDOMAIN
+# from the root that both resolvers might share).
+case "$(ask 10.53.0.10 www.private. A)" in
+*192.0.2.60*) ;;
+*) fail "www.private. (stub) has no address" ;;
+esac
+case "$(ask 10.53.0.10 out.private. A)" in
+*192.0.2.1*) ;;
+*) fail "out.private. (stub, CNAME out of it) has no address" ;;
+esac
+case "$(ask 10.53.0.10 www.fwd. TXT)" in
+*forwarded*) ;;
+*) fail "www.fwd. (forward) has no TXT" ;;
+esac
 # Over TCP (RFC 7766) the same answers, the large TXT whole; several
 # queries on one connection (dig +keepopen).
 for c in www.example.tld/A big.example.tld/TXT ext.example.tld/A nx.example.tld/A; do

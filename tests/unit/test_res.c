@@ -84,13 +84,20 @@ struct server {
     struct dns_zoneset *zs;
     bool dead;
     unsigned queries;
+    bool recursive; /* a forwarder: answers without AA, wants RD */
 };
 static struct server net[] = {
-    {"10.0.0.1", NULL, false, 0}, {"10.0.1.1", NULL, false, 0},
-    {"10.0.2.1", NULL, false, 0}, {"10.0.3.1", NULL, false, 0},
-    {"10.0.4.1", NULL, true, 0},  {"10.0.5.1", NULL, false, 0},
-    {"10.0.5.2", NULL, true, 0},
+    {"10.0.0.1", NULL, false, 0, false},
+    {"10.0.1.1", NULL, false, 0, false},
+    {"10.0.2.1", NULL, false, 0, false},
+    {"10.0.3.1", NULL, false, 0, false},
+    {"10.0.4.1", NULL, true, 0, false},
+    {"10.0.5.1", NULL, false, 0, false},
+    {"10.0.5.2", NULL, true, 0, false},
+    /* a recursive server knowing every zone (a forward target) */
+    {"10.0.9.1", NULL, false, 0, true},
 };
+#define NET_FWD 7
 static uint8_t *blobs[5];
 
 static struct dns_zoneset *zset(const void *const *b, const size_t *l, size_t n)
@@ -130,6 +137,9 @@ static void net_setup(void)
                      (size_t[]){len[2], len[3]}, 2);
     net[3].zs = zset(NULL, NULL, 0); /* lame: REFUSED for everything */
     net[5].zs = zset((const void *[]){blobs[4]}, &len[4], 1);
+    net[NET_FWD].zs =
+        zset((const void *[]){blobs[0], blobs[1], blobs[2], blobs[3], blobs[4]},
+             len, 5);
 }
 
 static void net_teardown(void)
@@ -176,6 +186,8 @@ static bool no_qmin;
 
 static const struct dns_acl *allow; /* conf.allow of the next res_setup */
 static size_t nallow;
+static const struct dns_res_fwd *fwd; /* conf.fwd of the next res_setup */
+static size_t nfwd;
 
 static void res_setup(size_t cache_mem)
 {
@@ -183,7 +195,9 @@ static void res_setup(size_t cache_mem)
     struct dns_res_conf rc = {.random = rng,
                               .no_qmin = no_qmin,
                               .allow = allow,
-                              .nallow = nallow};
+                              .nallow = nallow,
+                              .fwd = fwd,
+                              .nfwd = nfwd};
     struct dns_res_hints h;
     static const char hints[] = ". 3600000 NS a.root.\n"
                                 "a.root. 3600000 A 10.0.0.1\n";
@@ -298,6 +312,13 @@ static int resolve(const char *name, uint16_t type, bool tcp, char *out,
                                  s.transport == DNS_RES_TCP ? 65535 : 65535,
                                  s.transport == DNS_RES_TCP ? DNS_AUTH_TCP : 0,
                                  &(struct dns_auth_stats){0});
+        if (sv->recursive) { /* asked with RD; answers as a resolver */
+            CHECK(s.msg[2] & 0x01);
+            reply[2] &= (uint8_t)~0x04; /* AA */
+            reply[3] |= 0x80; /* RA */
+        } else {
+            CHECK(!(s.msg[2] & 0x01)); /* iterative: RD clear */
+        }
         if (forge_spoofs)
             spoof(t, &s, reply, rl);
         if (dns_res_task_input(t, &s.server, s.transport, reply, rl, now) != 0)
@@ -1183,6 +1204,127 @@ static void test_acl(void)
     nallow = 0;
 }
 
+/* A forward or stub zone (zone) to (ip) port 53. */
+static struct dns_res_fwd fwd_zone(const char *zone, bool recursive,
+                                   const char *ip)
+{
+    struct dns_res_fwd z = {.recursive = recursive, .naddr = 1};
+    size_t len;
+
+    CHECK_EQ(dns_name_from_text(zone, strlen(zone), NULL, z.zone, &len), 0);
+    z.addr[0].af = TB_AF_INET;
+    z.addr[0].port = 53;
+    CHECK(inet_pton(AF_INET, ip, z.addr[0].ip) == 1);
+    return z;
+}
+
+/* forward ".": every name is asked of the forwarder, with RD, once; its
+ * answers (no AA) are taken and cached, negatives with their SOA. */
+static void test_forward(void)
+{
+    static struct dns_res_fwd z[1];
+    char out[8192];
+
+    z[0] = fwd_zone(".", true, "10.0.9.1");
+    fwd = z;
+    nfwd = 1;
+    res_setup(1 << 20);
+    qlog_on = true;
+    qlog[0] = 0;
+    EXPECT("www.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=2 ns=0 ar=1\n"
+           "AN www.example.tld. 300 A 192.0.2.1\n"
+           "AN www.example.tld. 300 A 192.0.2.2\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_STR(qlog, "10.0.9.1 www.example.tld. 1;");
+    CHECK_EQ(resolve("www.example.tld.", DNS_TYPE_A, false, out, sizeof(out)),
+             DNS_RES_ANSWERED); /* cached */
+    qlog[0] = 0;
+    EXPECT("nx.example.tld.", DNS_TYPE_A,
+           "NXDOMAIN qd=1 an=0 ns=1 ar=1\n"
+           "NS example.tld. 120 SOA ns1.example.tld. host.example.tld. 1 "
+           "1800 900 604800 120\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    EXPECT("www.other.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN www.other. 600 A 192.0.2.20\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_STR(qlog, "10.0.9.1 nx.example.tld. 1;10.0.9.1 www.other. 1;");
+    CHECK_EQ(net[0].queries + net[1].queries + net[5].queries, 0);
+    /* the forwarder gone: SERVFAIL, the root is not asked instead */
+    net[NET_FWD].dead = true;
+    qlog[0] = 0;
+    resolve("a1.example.tld.", DNS_TYPE_A, false, out, sizeof(out));
+    CHECK(strncmp(out, "SERVFAIL", 8) == 0);
+    CHECK_EQ(net[0].queries, 0);
+    net[NET_FWD].dead = false;
+    res_teardown();
+
+    /* forward other. only: example.tld iterates from the root; a CNAME
+       into other. goes to the forwarder for the rest of the chain */
+    z[0] = fwd_zone("other.", true, "10.0.9.1");
+    res_setup(1 << 20);
+    qlog[0] = 0;
+    EXPECT("ext.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=2 ns=0 ar=1\n"
+           "AN ext.example.tld. 300 CNAME www.other.\n"
+           "AN www.other. 600 A 192.0.2.20\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK(strstr(qlog, "10.0.0.1 tld. 1;") == qlog);
+    CHECK(strstr(qlog, "10.0.9.1 www.other. 1;") != NULL);
+    CHECK(strstr(qlog, "10.0.2.1") == NULL);
+    res_teardown();
+    fwd = NULL;
+    nfwd = 0;
+    qlog_on = false;
+}
+
+/* stub: iteration for the zone starts at the given servers (the root and
+ * tld. are not asked), with RD clear and AA required. */
+static void test_stub(void)
+{
+    static struct dns_res_fwd z[2];
+    char out[8192];
+
+    z[0] = fwd_zone("example.tld.", false, "10.0.5.1");
+    z[1] = fwd_zone("glueless.tld.", false, "10.0.2.1");
+    fwd = z;
+    nfwd = 2;
+    res_setup(1 << 20);
+    qlog_on = true;
+    qlog[0] = 0;
+    EXPECT("a.b.c.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN a.b.c.example.tld. 300 A 192.0.2.50\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_STR(qlog, "10.0.5.1 c.example.tld. 1;10.0.5.1 b.c.example.tld. 1;"
+                    "10.0.5.1 a.b.c.example.tld. 1;");
+    qlog[0] = 0;
+    EXPECT("host.glueless.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN host.glueless.tld. 600 A 192.0.2.30\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK_STR(qlog, "10.0.2.1 host.glueless.tld. 1;");
+    CHECK_EQ(net[0].queries + net[1].queries, 0);
+    /* outside the stubs: from the root as before */
+    qlog[0] = 0;
+    resolve("www.other.", DNS_TYPE_A, false, out, sizeof(out));
+    CHECK(strstr(out, "192.0.2.20") != NULL);
+    CHECK(strstr(qlog, "10.0.0.1 ") == qlog);
+    res_teardown();
+    /* a stub server that is not authoritative (REFUSED): SERVFAIL */
+    z[0] = fwd_zone("example.tld.", false, "10.0.3.1");
+    nfwd = 1;
+    res_setup(1 << 20);
+    resolve("www.example.tld.", DNS_TYPE_A, false, out, sizeof(out));
+    CHECK(strncmp(out, "SERVFAIL", 8) == 0);
+    CHECK_EQ(net[0].queries, 0);
+    res_teardown();
+    fwd = NULL;
+    nfwd = 0;
+    qlog_on = false;
+}
+
 int main(void)
 {
     net_setup();
@@ -1191,6 +1333,8 @@ int main(void)
     RUN(test_cache_bound);
     RUN(test_query_errors);
     RUN(test_acl);
+    RUN(test_forward);
+    RUN(test_stub);
     RUN(test_iterate);
     RUN(test_cross_zone);
     RUN(test_failures);

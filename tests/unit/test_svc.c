@@ -785,9 +785,22 @@ static void test_resolver(void)
                    "    root-hints hints/named.root; cache-size 64M\n"
                    "    resolutions 1000\n"
                    "    allow 10.0.0.0/8 192.168.1.7\n"
-                   "    allow 2001:db8::/32\n",
+                   "    allow 2001:db8::/32\n"
+                   "    forward . 192.0.2.53 [2001:db8::53]@5353\n"
+                   "    stub Private. 10.53.0.5\n",
                    &d),
              0);
+    CHECK_EQ(c.resolver.nfwd, 2);
+    CHECK(c.resolver.fwd[0].recursive);
+    CHECK_EQ(c.resolver.fwd[0].zone[0], 0);
+    CHECK_EQ(c.resolver.fwd[0].naddr, 2);
+    CHECK_EQ(c.resolver.fwd[0].addr[0].port, 53);
+    CHECK_EQ(c.resolver.fwd[0].addr[1].family, 6);
+    CHECK_EQ(c.resolver.fwd[0].addr[1].port, 5353);
+    CHECK_EQ(c.resolver.fwd[0].line, 7);
+    CHECK(!c.resolver.fwd[1].recursive);
+    CHECK_MEM(c.resolver.fwd[1].zone, "\7private\0", 9);
+    CHECK_EQ(c.resolver.fwd[1].naddr, 1);
     CHECK_EQ(d.warnings, 0); /* no zones: fine beside a resolver */
     CHECK_EQ(c.resolver.nallow, 3);
     CHECK_EQ(c.resolver.allow[0].family, 4);
@@ -818,6 +831,19 @@ static void test_resolver(void)
     expect_error("service: listen 127.0.0.1\nresolver: listen ::1; colour "
                  "red\n",
                  "t.conf:2: unknown resolver: key 'colour'");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    forward example. 10.0.0.1\n    stub EXAMPLE. 10.0.0.2\n",
+                 "t.conf:4: resolver: stub EXAMPLE.: the zone has a forward "
+                 "already (line 3)");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    forward example.\n",
+                 "t.conf:3: resolver: forward needs ZONE ADDR[@PORT]...");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    stub a..b 10.0.0.1\n",
+                 "t.conf:3: resolver: stub: 'a..b' is not a domain name");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    forward . 10.0.0.1 ns.example.\n",
+                 "t.conf:3: forward");
     expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
                  "    allow 10.0.0.0/33\n",
                  "t.conf:3: allow prefix length");

@@ -22,7 +22,7 @@
  * lib/dns/res_cache.c (the cache), res.c (tasks, server selection, client
  * queries), res_iter.c (frames, replies, what is believed), res_hints.c
  * (root hints).  Not yet: DNSSEC validation, DNAME,
- * EDNS fallback, serve-stale, prefetch, forwarding, lock-free sharing of
+ * serve-stale, prefetch, local zones beside the resolver, lock-free sharing of
  * one cache by several threads (see docs/DESIGN.md, "res").
  */
 #ifndef DNS_RES_H
@@ -199,6 +199,28 @@ TB_API int dns_res_hints_parse(struct dns_res_hints *h, const char *text,
 
 enum dns_res_transport { DNS_RES_UDP = 0, DNS_RES_TCP = 1 };
 
+#define DNS_RES_FWD_ADDRS 8 /* servers of a forward or stub zone */
+
+/*
+ * A forward or stub zone (the service file's forward and stub).  Names at
+ * or under (zone) are resolved through (addr) instead of from the root:
+ *   forward (recursive true): each is asked with RD set and its answers
+ *     are taken without AA -- the answer chain for names under (zone),
+ *     NXDOMAIN and NODATA with an SOA under (zone); a CNAME that leaves
+ *     (zone) is followed from the root (or another forward or stub
+ *     zone); no referral is followed.
+ *   stub (recursive false): (addr) are the authoritative servers of
+ *     (zone): iteration starts there (referrals below it followed, AA
+ *     required), whatever the public tree says.
+ * The longest zone that covers a name is used ("." forwards everything).
+ */
+struct dns_res_fwd {
+    uint8_t zone[DNS_NAME_MAXLEN]; /* wire form, lower case */
+    bool recursive; /* forward; false: stub */
+    unsigned naddr; /* 1..DNS_RES_FWD_ADDRS */
+    struct tb_addr addr[DNS_RES_FWD_ADDRS]; /* with their ports */
+};
+
 /* Limits on the work one client query may cause (no amplification). */
 struct dns_res_conf {
     unsigned max_tasks; /* concurrent resolutions (0: 64) */
@@ -220,6 +242,10 @@ struct dns_res_conf {
        loopback only (127.0.0.0/8, ::1), as Unbound's default. */
     const struct dns_acl *allow;
     size_t nallow;
+    /* Forward and stub zones, (fwd)[nfwd] (borrowed: MUST outlive the
+       resolver); none: everything from the root hints. */
+    const struct dns_res_fwd *fwd;
+    size_t nfwd;
     /* Randomness for query IDs: the driver's CSPRNG (getrandom, the
        platform's entropy); MUST NOT be NULL. */
     uint32_t (*random)(void *ctx);
@@ -272,9 +298,9 @@ TB_API void dns_res_free(struct dns_res *r);
  * A client query (q, qlen) (untrusted) from (client) over (tcp) at (now).
  * Answers at once into (out, cap) (cap >= 512) when it can -- REFUSED
  * with EDE 18 to a client not allowed (conf.allow; checked before
- * anything else), from the cache (dns_cache_answer), FORMERR, NOTIMP (opcode, meta types ANY, AXFR,
- * IXFR), REFUSED (class other than IN; RD clear, as Unbound's "allow"
- * without snooping), BADVERS, SERVFAIL (no free task)
+ * anything else), from the cache (dns_cache_answer), FORMERR, NOTIMP (opcode,
+ * meta types ANY, AXFR, IXFR), REFUSED (class other than IN; RD clear, as
+ * Unbound's "allow" without snooping), BADVERS, SERVFAIL (no free task)
  * -- and returns DNS_RES_ANSWERED with the length in (*outlen).  Else it
  * starts a resolution and returns DNS_RES_STARTED with it in (*task): the
  * driver then calls dns_res_task_next().  DNS_RES_DROP: send nothing.
