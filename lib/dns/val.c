@@ -244,63 +244,6 @@ static enum dns_val_reason window(const struct dns_val_rrsig *s, uint32_t now)
     return DNS_VAL_R_OK;
 }
 
-/*
- * Canonical rdata (RFC 4034 6.2, RFC 6840 5.1): copies (rd, n) to (out)
- * with the names of the types flagged DNS_RRT_CANON in the one type table
- * lowercased, walking its layout; a field kind that ends the walk (a
- * "rest" field, or rdata not matching the layout) leaves the rest as is,
- * as dns_rdata_cmp() orders it.  (A public dns_rdata_canon() beside
- * dns_rdata_cmp() is on its way in lib/dns/rdata_text_fmt.c; this becomes
- * a call to it then.)
- */
-static void canon_rdata(uint16_t type, const uint8_t *rd, size_t n,
-                        uint8_t *out)
-{
-    const struct dns_rrtype *t = dns_rrtype_get(type);
-    size_t o = 0, k;
-    int l;
-
-    memcpy(out, rd, n);
-    if (t == NULL || !(t->flags & DNS_RRT_CANON))
-        return;
-    for (k = 0; k < DNS_RDF_MAX && t->rdf[k] != DNS_RDF_END; k++) {
-        switch (t->rdf[k]) {
-        case DNS_RDF_NAME:
-        case DNS_RDF_NAME_NC:
-            l = dns_name_check(out + o, n - o);
-            if (l < 0)
-                return;
-            dns_name_lower(out + o);
-            o += (size_t)l;
-            break;
-        case DNS_RDF_U8:
-        case DNS_RDF_ALG:
-            o += 1;
-            break;
-        case DNS_RDF_U16:
-        case DNS_RDF_CERTTYPE:
-        case DNS_RDF_TYPE:
-            o += 2;
-            break;
-        case DNS_RDF_U32:
-        case DNS_RDF_TTL:
-        case DNS_RDF_TIME:
-        case DNS_RDF_A:
-            o += 4;
-            break;
-        case DNS_RDF_STR:
-            if (o >= n)
-                return;
-            o += 1 + (size_t)out[o];
-            break;
-        default:
-            return;
-        }
-        if (o > n)
-            return;
-    }
-}
-
 /* Builds the RFC 4034 3.1.8.1 signed data in (conf)->scratch; returns its
  * offset in (*off) and length in (*len). */
 static enum dns_val_reason signed_data(const struct dns_val_conf *conf,
@@ -341,7 +284,7 @@ static enum dns_val_reason signed_data(const struct dns_val_conf *conf,
         size_t l = set->rd[i].len;
         if (l > cap - o)
             return DNS_VAL_R_TOO_BIG;
-        canon_rdata(set->type, set->rd[i].p, l, b + o);
+        dns_rdata_canon(set->type, set->rd[i].p, l, b + o);
         for (j = 0; j < n; j++) {
             size_t m = TB_MIN(l, rl[j]);
             int c = memcmp(b + o, b + ro[j], m);
