@@ -24,10 +24,10 @@
  * apart); when a primary's serial is newer than ours (RFC 1982), an IXFR
  * (RFC 1995, our SOA in the authority section) over TCP, or an AXFR when
  * we have no zone.  A transfer from one primary that fails (broken, cut,
- * timed out) moves on to the next primary at once.  An IXFR answered with an error RCODE, with a single
- * SOA newer than ours, or whose deltas do not apply (a deletion of a
- * record we do not have, a serial out of sequence) is retried as an AXFR
- * at once.  Every message of the stream is checked (ID, QR, opcode,
+ * timed out) moves on to the next primary at once.  An IXFR answered with an
+ * error RCODE, with a single SOA newer than ours, or whose deltas do not apply
+ * (a deletion of a record we do not have, a serial out of sequence) is retried
+ * as an AXFR at once.  Every message of the stream is checked (ID, QR, opcode,
  * RCODE, TC, the question) and every record (class, owner inside the
  * zone, rdata layout, the SOA framing: an AXFR starts and ends with the
  * zone's SOA, an IXFR delta is SOA(old) deletions SOA(new) additions);

@@ -2,7 +2,8 @@
 # gen_vectors.py -- TSIG test vectors from an independent implementation
 # (python3-dnspython's dns.tsig), printed as C for tests/unit/test_tsig.c.
 # Deterministic: fixed key, IDs and times (time.time is replaced).
-#   python3 tests/data/tsig/gen_vectors.py > tests/unit/tsig_vectors.h
+#   python3 tests/data/tsig/gen_vectors.py > tests/unit/tsig_vectors.h &&
+#   clang-format -i tests/unit/tsig_vectors.h
 import base64
 import time
 
