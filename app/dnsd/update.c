@@ -257,13 +257,13 @@ static void process(struct dnsd_updater *u, struct job *j)
         struct uzone *z = &u->z[up.zone];
         uint32_t from = z->blob->serial;
         int rc = commit(u, z, &next);
-        if (rc != 0 && rc != TB_ENOMEM && z->blob->serial != up.serial)
-            rcode = DNS_RCODE_SERVFAIL; /* not durable: not acknowledged */
-        else if (rc == 0)
-            dnsd_debug("zone %s: updated, serial %u -> %u", z->sz->name, from,
-                       up.serial);
-        if (rc != 0 && z->blob->serial != up.serial)
+        /* Only a durable update is acknowledged: journaled, it is the
+         * zone's version (even if the set could not be published). */
+        if (z->blob->serial != up.serial)
             rcode = DNS_RCODE_SERVFAIL;
+        else
+            dnsd_debug("zone %s: updated, serial %u -> %u%s", z->sz->name, from,
+                       up.serial, rc != 0 ? " (not published)" : "");
     } else if (up.why[0] != '\0') {
         dnsd_debug("update %s: %s",
                    up.zone < u->n ? u->z[up.zone].sz->name : "(no zone)",
