@@ -288,6 +288,79 @@ static void test_tcp_idle(void)
     CHECK(!dns_tcp_expire(&t, UINT64_MAX - 1));
 }
 
+/* The UPDATE hook (dns/update.h's driver path): what it was given. */
+static unsigned hook_calls;
+static bool hook_tcp;
+static size_t hook_qlen;
+static size_t hook_submit(void *ctx, const struct tb_addr *peer,
+                          const uint8_t *q, size_t qlen, uint8_t *resp,
+                          size_t cap, bool tcp)
+{
+    (void)ctx, (void)peer;
+    hook_calls++;
+    hook_tcp = tcp;
+    hook_qlen = qlen;
+    if (!tcp)
+        return 0; /* answered later by the driver */
+    memcpy(resp, q, DNS_HDR_LEN); /* a NOERROR reply, header only */
+    resp[2] |= 0x80;
+    memset(resp + 4, 0, 8);
+    return cap >= DNS_HDR_LEN ? DNS_HDR_LEN : 0;
+}
+
+/* UPDATE goes to the driver's hook over UDP (nothing sent now) and TCP
+ * (its answer sent in order between the others); without a hook the
+ * engine answers it (NOTIMP); a response with opcode UPDATE is not
+ * handed on. */
+static void test_update_hook(void)
+{
+    const struct dns_srv_update hook = {hook_submit, NULL};
+    uint8_t q[512], r[1232], in[4096];
+    size_t ql =
+        ta_query(q, "example.com.", DNS_TYPE_SOA, DNS_CLASS_IN, -1, false);
+    struct dns_tcp t;
+    size_t len = 0;
+
+    q[2] = (uint8_t)((q[2] & 0x87) | DNS_OPCODE_UPDATE << 3);
+    dns_srv_init(&srv, zs, &conf);
+    CHECK(dns_srv_udp(&srv, NULL, q, ql, r, sizeof(r), 0) != 0);
+    CHECK_EQ(DNS_RCODE(tb_get16(r + 2)), DNS_RCODE_NOTIMP);
+    CHECK_EQ(hook_calls, 0);
+    srv.update = &hook;
+    CHECK_EQ(dns_srv_udp(&srv, NULL, q, ql, r, sizeof(r), 0), 0);
+    CHECK_EQ(hook_calls, 1);
+    CHECK(!hook_tcp);
+    CHECK_EQ(hook_qlen, ql);
+    q[2] |= 0x80;
+    CHECK_EQ(dns_srv_udp(&srv, NULL, q, ql, r, sizeof(r), 0), 0);
+    CHECK_EQ(hook_calls, 1);
+    q[2] &= 0x7f;
+
+    dns_tcp_open(&t, &srv, NULL, rbuf, wbuf, 0);
+    len += framed(in + len, "www.example.com.", DNS_TYPE_A);
+    tb_put16(in + len, (uint16_t)ql);
+    memcpy(in + len + 2, q, ql);
+    len += 2 + ql;
+    len += framed(in + len, "example.com.", DNS_TYPE_SOA);
+    /* All at once (it fits): the three answers in order, the UPDATE's
+     * second. */
+    CHECK_EQ(feed(&t, in, len, len, 1), len);
+    const uint8_t *p;
+    size_t n = dns_tcp_output(&t, &p);
+    uint8_t ops[3] = {9, 9, 9};
+    unsigned msgs = 0;
+    for (size_t off = 0; off + 4 < n && msgs < 3; msgs++) {
+        ops[msgs] = (uint8_t)DNS_OPCODE(tb_get16(p + off + 4));
+        off += 2 + tb_get16(p + off);
+    }
+    CHECK_EQ(msgs, 3);
+    CHECK_EQ(ops[0], DNS_OPCODE_QUERY);
+    CHECK_EQ(ops[1], DNS_OPCODE_UPDATE);
+    CHECK_EQ(ops[2], DNS_OPCODE_QUERY);
+    CHECK_EQ(hook_calls, 2);
+    CHECK(hook_tcp);
+}
+
 int main(void)
 {
     setup();
@@ -297,6 +370,7 @@ int main(void)
     RUN(test_tcp_framing);
     RUN(test_tcp_limit);
     RUN(test_tcp_idle);
+    RUN(test_update_hook);
     dns_zoneset_free(zs, &ta);
     free(blob);
     return check_done();
