@@ -36,6 +36,7 @@ struct inputs {
     char *prefix; /* the service file's directory with its '/' */
     size_t plen;
     bool first; /* the next file seen is a zone file, not an include */
+    uint64_t clock; /* DNSSEC signing time, taken once; 0: not yet */
 };
 
 /* (path) as the record names it: relative to the service file. */
@@ -205,12 +206,59 @@ static int make_args(const struct svc_conf *c, const char *file,
     return 0;
 }
 
+/* A zone with `dnssec`: loaded, signed (sign.c), compiled, validated;
+ * (*out) as dns_zonefile_compile() fills it. */
+static int compile_signed(const struct build_req *r, const struct svc_zone *z,
+                          struct inputs *in, struct sbuf *dl,
+                          const struct dns_zonefile_limits *lim,
+                          struct dns_diag *d, struct dns_zonefile_blob *out)
+{
+    struct sign_ctx sc = {.svc = r->svc,
+                          .prefix = in->prefix,
+                          .plen = in->plen,
+                          .keys_base = r->keys_base,
+                          .clock = r->clock,
+                          .no_margin = r->keys_base != NULL};
+    struct dns_zone_src src;
+    struct tb_buf buf;
+    int rc = dns_zone_load_file_seen(&src, z->file, z->origin, DNS_CLASS_IN,
+                                     &tb_heap, d, seen, in, lim);
+
+    memset(out, 0, sizeof(*out));
+    if (in->clock == 0) /* one clock for every zone of the build */
+        in->clock = sign_clock(&sc);
+    sc.clock = in->clock;
+    if (rc != 0)
+        return rc;
+    rc = sign_zone(&sc, z, &src, &in->in, dl, d);
+    if (rc == 0 && r->zones_out != NULL)
+        rc = sign_write_zone(&src, r->zones_out);
+    tb_buf_init(&buf, &tb_heap);
+    if (rc == 0)
+        rc = dns_zone_compile_flags(&src, &buf, d, lim->compile_flags);
+    if (rc == 0 && buf.err != 0)
+        rc = buf.err;
+    if (rc == 0 &&
+        (rc = dns_zone_open(buf.data, buf.len, NULL, &out->serial)) != 0)
+        dns_diag(d, DNS_DIAG_ERROR, z->file, 0,
+                 "compiled zone does not validate: %s", tb_strerror(rc));
+    if (rc == 0) {
+        out->nrr = src.nrr;
+        out->len = buf.len;
+        out->data = buf.data;
+    } else if (buf.data != NULL) {
+        tb_buf_free(&buf);
+    }
+    dns_zone_src_free(&src);
+    return rc;
+}
+
 /* Reads the service file and every zone; fills (*bundle) and the record
  * lines (in, zl).  Returns 0 or TOOL_EXIT_INPUT (all problems printed). */
 static int read_service(const struct build_req *r, struct svc_conf *c,
-                        struct inputs *in, struct sbuf *zl, struct sbuf *args,
-                        struct tb_buf *bundle, const char **target,
-                        const char **arch, char **name)
+                        struct inputs *in, struct sbuf *zl, struct sbuf *dl,
+                        struct sbuf *args, struct tb_buf *bundle,
+                        const char **target, const char **arch, char **name)
 {
     struct dns_diag d = {tool_report, NULL, 0, 0};
     char *text, hex[SHA256_HEX];
@@ -295,9 +343,13 @@ static int read_service(const struct build_req *r, struct svc_conf *c,
             z->max_size, z->max_records,
             z->nallow_xfr != 0 ? DNS_ZONE_COMPILE_RECORDS : 0, NULL};
         in->first = true;
-        if (dns_zonefile_compile(z->file, z->origin, DNS_CLASS_IN, &d, seen, in,
-                                 &lim, &zb[i]) != 0)
+        if (z->dnssec_dir != NULL) {
+            if (compile_signed(r, z, in, dl, &lim, &d, &zb[i]) != 0)
+                continue;
+        } else if (dns_zonefile_compile(z->file, z->origin, DNS_CLASS_IN, &d,
+                                        seen, in, &lim, &zb[i]) != 0) {
             continue;
+        }
         blobs[i] = zb[i].data;
         lens[i] = zb[i].len;
         if (dns_name_to_text(z->origin, origin, sizeof(origin)) < 0)
@@ -525,7 +577,7 @@ int build(const struct build_req *r, struct build_res *res)
 {
     struct svc_conf c;
     struct inputs in = {0};
-    struct sbuf zl = {0}, args = {0}, head = {0}, body = {0};
+    struct sbuf zl = {0}, dl = {0}, args = {0}, head = {0}, body = {0};
     struct tb_buf bundle;
     struct linktxt l = {0};
     const char *target = NULL, *arch = NULL;
@@ -539,7 +591,8 @@ int build(const struct build_req *r, struct build_res *res)
     svcdir = dir_of(r->svc);
     in.prefix = strchr(r->svc, '/') ? xasprintf("%s/", svcdir) : xstrdup("");
     in.plen = strlen(in.prefix);
-    rc = read_service(r, &c, &in, &zl, &args, &bundle, &target, &arch, &name);
+    rc = read_service(r, &c, &in, &zl, &dl, &args, &bundle, &target, &arch,
+                      &name);
     if (rc != 0)
         goto out;
     rc = TOOL_EXIT_TOOL;
@@ -575,6 +628,9 @@ int build(const struct build_req *r, struct build_res *res)
     sb_puts(&body, in.in.s);
     if (zl.s)
         sb_puts(&body, zl.s);
+    if (dl.s) /* DNSSEC: the clock of zones without dnssec-time */
+        sb_printf(&body, "dnssec-clock %llu\n%s", (unsigned long long)in.clock,
+                  dl.s);
     sb_printf(&body, "args %s\nbundle-sha256 %s\nbundle-size %zu\n", args.s,
               hex, bundle.len);
     sb_printf(&body,
@@ -599,6 +655,7 @@ out:
     free(in.prefix);
     sb_free(&in.in);
     sb_free(&zl);
+    sb_free(&dl);
     sb_free(&args);
     sb_free(&head);
     sb_free(&body);
@@ -633,6 +690,8 @@ int cmd_build(int argc, char **argv)
                              : a[2] == 't' ? &r.target
                                            : &r.arch;
             *v = argv[++i];
+        } else if (!strcmp(a, "--signed-zones") && i + 1 < argc) {
+            r.zones_out = argv[++i];
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             r.quiet = true;
         } else if (a[0] == '-' || r.svc != NULL) {

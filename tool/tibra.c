@@ -41,6 +41,8 @@ static const char usage_text[] =
 "              [-- IMAGE-ARGS...]\n"
 "    tibra deploy systemd SERVICE-FILE [-o DIR] [--prefix PREFIX]\n"
 "              [--image IMAGE] [--conf PATH] [--user USER] [--target T]\n"
+"    tibra key generate --algorithm 13|8 [--bits N] [--ksk] ZONE DIR\n"
+"    tibra key ds KEYFILE\n"
 "    tibra create|destroy|restart|list|info|console|stats|block ...\n"
 "              (unikernels run by tibra-vmmd: tibra create --help)\n"
 "    tibra COMMAND --help\n"
@@ -74,6 +76,7 @@ static const char usage_text[] =
 "            hvt under their tender.\n"
 "    deploy  Write hardened systemd units that run the service: tibra-dnsd\n"
 "            for target unix, a TAP unit and the tender for spt and hvt.\n"
+"    key     Make DNSSEC signing keys (BIND's files) and their DS records.\n"
 "\n"
 "    'tibra COMMAND --help' describes each command in full.\n"
 "\n"
@@ -253,6 +256,34 @@ static const char run_text[] =
 "    the service or zones), 2 (usage) or 3 (build, TAP or tender\n"
 "    problem).\n";
 
+static const char key_text[] =
+"NAME\n"
+"    tibra key - DNSSEC signing keys for dnssec zones\n"
+"\n"
+"SYNOPSIS\n"
+"    tibra key generate --algorithm 13|8 [--bits N] [--ksk] ZONE DIR\n"
+"    tibra key ds KEYFILE\n"
+"\n"
+"DESCRIPTION\n"
+"    generate writes a key pair for ZONE into DIR in BIND's format:\n"
+"    DIR/KZONE.+ALG+TAG.key (the DNSKEY record, mode 0644) and\n"
+"    DIR/KZONE.+ALG+TAG.private (the private key, mode 0600; an existing\n"
+"    file is never overwritten), and prints KZONE.+ALG+TAG.  Algorithm\n"
+"    13 is ECDSA P-256 with SHA-256, 8 RSA with SHA-256 (--bits, 1024 to\n"
+"    4096, default 2048).  --ksk makes a key-signing key (flags 257);\n"
+"    without it the key is a zone-signing key (flags 256).  A zone with\n"
+"    one key, or only KSKs, is signed by them all (a CSK: use --ksk).\n"
+"    The randomness is 48 bytes of getrandom(2) seeding an HMAC-DRBG for\n"
+"    BearSSL's key generator.  Keys by dnssec-keygen, ldns-keygen or\n"
+"    keymgr are read too.\n"
+"\n"
+"    ds prints the DS record (digest type 2, SHA-256) of the DNSKEY in\n"
+"    KEYFILE, a .key file, to publish in the parent zone.\n"
+"\n"
+"EXIT STATUS\n"
+"    0 done; 1 the key file has errors (FILE:LINE: MESSAGE); 2 wrong\n"
+"    usage; 3 the files could not be written or random bytes read.\n";
+
 static const char check_text[] =
 "NAME\n"
 "    tibra check - check a service file and its zones\n"
@@ -273,6 +304,9 @@ static const struct {
     const char *cmd, *text, *usage;
 } manual[] = {
     {"check", check_text, "tibra check SERVICE-FILE"},
+    {"key", key_text,
+     "tibra key generate --algorithm 13|8 [--bits N] [--ksk] ZONE DIR | "
+     "key ds KEYFILE"},
     {"build", build_text,
      "tibra build SERVICE-FILE [-o IMAGE] [--target T] [--arch A] [-q]"},
     {"verify", verify_text, "tibra verify [--source DIR] IMAGE"},
@@ -367,14 +401,17 @@ int main(int argc, char **argv)
         return cmd_run(argc, argv);
     if (!strcmp(cmd, "deploy"))
         return cmd_deploy(argc, argv);
+    if (!strcmp(cmd, "key"))
+        return cmd_key(argc, argv);
     static const char *const vmm_cmds[] = {"create", "destroy", "restart",
                                            "list",   "info",    "console",
                                            "stats",  "block"};
     for (size_t i = 0; i < sizeof(vmm_cmds) / sizeof(vmm_cmds[0]); i++)
         if (!strcmp(cmd, vmm_cmds[i]))
             return cmd_vmm(argc, argv);
-    fprintf(stderr, "usage: tibra check|build|verify|inspect|run|deploy|"
-                    "create|destroy|restart|list|info|console|stats|block ... "
-                    "(tibra --help for more)\n");
+    fprintf(stderr,
+            "usage: tibra check|build|verify|inspect|run|deploy|"
+            "key|create|destroy|restart|list|info|console|stats|block ... "
+            "(tibra --help for more)\n");
     return TOOL_EXIT_USAGE;
 }

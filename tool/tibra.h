@@ -10,6 +10,8 @@
  *   inspect.c  tibra inspect: what an image holds
  *   deploy.c   tibra deploy systemd: hardened units for a service
  *   vmm.c      tibra create/destroy/list/...: requests to tibra-vmmd
+ *   key.c      tibra key generate/ds: DNSSEC signing keys
+ *   sign.c     tibra build's signing of `dnssec` zones
  *
  * A host tool: hosted C, errx(3) on failure of the tool itself, never
  * linked into a guest.  Exit statuses: TOOL_EXIT_* below.
@@ -133,6 +135,12 @@ struct build_req {
     const char *out; /* the image; NULL: DIR-OF-SVC/dist/NAME.TARGET */
     const char *target, *arch; /* overrides; NULL: the service file's */
     bool quiet; /* print nothing on success */
+    /* DNSSEC (sign.c): tibra verify's rebuild sets (keys_base), the
+     * original service file's directory, where relative KEYDIRs are,
+     * and (clock), the recorded signing time; 0/NULL otherwise. */
+    const char *keys_base;
+    uint64_t clock;
+    const char *zones_out; /* --signed-zones DIR: signed zones as text */
 };
 
 struct build_res {
@@ -146,6 +154,33 @@ struct build_res {
 int build(const struct build_req *r, struct build_res *res);
 void build_res_free(struct build_res *res);
 int cmd_build(int argc, char **argv);
+
+/* ---- sign.c -------------------------------------------------------------- */
+
+struct svc_zone;
+
+/* How build() signs the zones with `dnssec` (sign.c). */
+struct sign_ctx {
+    const char *svc; /* the service file, for messages */
+    const char *prefix; /* its directory with '/' ("" if none) */
+    size_t plen;
+    const char *keys_base; /* build_req.keys_base */
+    uint64_t clock; /* build_req.clock; 0: $SOURCE_DATE_EPOCH or now */
+    bool no_margin; /* do not refuse old signatures (tibra verify) */
+};
+/* The signing time of zones without dnssec-time: (sc)->clock, else
+ * $SOURCE_DATE_EPOCH (exits on a malformed one), else now. */
+uint64_t sign_clock(const struct sign_ctx *sc);
+/* Signs the checked zone (src) of (z) with the keys of its KEYDIR,
+ * appending "input dnssec-key" lines to (inputs) and the dnssec and
+ * dnssec-key lines to (rec).  Problems go to (d) as FILE:LINE.  Returns
+ * 0 or -1. */
+int sign_zone(const struct sign_ctx *sc, const struct svc_zone *z,
+              struct dns_zone_src *src, struct sbuf *inputs, struct sbuf *rec,
+              struct dns_diag *d);
+/* Writes (src) as text into DIR/ZONE.zone (e.g. example.org.zone).
+ * Returns 0 or -1 (printed). */
+int sign_write_zone(const struct dns_zone_src *src, const char *dir);
 
 /* ---- record.c ------------------------------------------------------------ */
 
@@ -202,6 +237,8 @@ int tool_usage(const char *cmd);
 int cmd_run(int argc, char **argv);
 /* deploy.c: tibra deploy systemd; its manual (tibra.c's table). */
 int cmd_deploy(int argc, char **argv);
+/* key.c: tibra key generate | ds (DNSSEC keys). */
+int cmd_key(int argc, char **argv);
 extern const char deploy_text[];
 /* vmm.c: the tibra-vmmd commands (create, destroy, restart, list, info,
  * console, stats, block), (argv[1]) says which; one manual for all. */

@@ -359,6 +359,13 @@ int cmd_verify(int argc, char **argv)
         .target = record_get(&r, "target"),
         .arch = record_get(&r, "arch"),
         .quiet = true,
+        /* DNSSEC: the keys where the service file's KEYDIR says, from
+         * the original directory (private keys are never copied or
+         * recorded), and the recorded signing time. */
+        .keys_base = svcdir,
+        .clock = record_get(&r, "dnssec-clock")
+                     ? strtoull(record_get(&r, "dnssec-clock"), NULL, 10)
+                     : 0,
     };
     struct build_res res;
     int brc = build(&req, &res);

@@ -66,6 +66,12 @@
 #define SVC_ALLOW_UPDATE_MAX         8 /* keys in allow-update */
 #define SVC_DEFAULT_JOURNAL_MAX_SIZE (16ull << 20) /* compaction past it */
 
+/* DNSSEC signing in tibra build, per zone (docs/service-file.md). */
+#define SVC_DNSSEC_SALT_MAX         32 /* bytes (RFC 9276: none) */
+#define SVC_DNSSEC_ITERATIONS_MAX   100 /* RFC 9276 3.2: validators stop */
+#define SVC_DEFAULT_DNSSEC_VALIDITY (14u * 86400) /* as Knot's lifetime */
+#define SVC_DEFAULT_DNSSEC_MARGIN   (7u * 86400) /* as Knot's refresh */
+
 /* Secondary zones (as Knot's defaults: refresh-min-interval etc.). */
 #define SVC_PRIMARIES_MAX       8 /* = DNS_XFRIN_PRIMARIES_MAX */
 #define SVC_DEFAULT_REFRESH_MIN 2
@@ -139,6 +145,18 @@ struct svc_zone {
     size_t catalog_of; /* member: its producer's index; SIZE_MAX: none */
     char *catalog_group; /* member: `catalog-group TEXT`, owned; NULL */
     unsigned catalog_line; /* where `catalog` was given */
+    /* DNSSEC signing by tibra build (lib/dns/sign.c, tool/sign.c):
+     * `dnssec KEYDIR [nsec | nsec3 [iterations N] [salt HEX|-]
+     * [opt-out]]`, `dnssec-validity`, `dnssec-margin`, `dnssec-time`. */
+    char *dnssec_dir; /* resolved path; NULL: the zone is not signed */
+    unsigned dnssec_line; /* where `dnssec` was given */
+    bool dnssec_nsec3, dnssec_optout;
+    uint16_t dnssec_iterations; /* NSEC3; 0 (RFC 9276) by default */
+    uint8_t dnssec_saltlen;
+    uint8_t dnssec_salt[SVC_DNSSEC_SALT_MAX];
+    uint32_t dnssec_validity; /* seconds; 0: SVC_DEFAULT_DNSSEC_VALIDITY */
+    uint32_t dnssec_margin; /* seconds; 0: SVC_DEFAULT_DNSSEC_MARGIN */
+    uint64_t dnssec_time; /* dnssec-time, UNIX seconds; 0: not given */
 };
 
 /*

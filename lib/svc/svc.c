@@ -988,6 +988,97 @@ static void catalog_item(struct parser *ps, struct svc_zone *z,
         z->catalog = dup_str(ps, t[1].p, t[1].len);
 }
 
+/* dnssec KEYDIR [nsec | nsec3 [iterations N] [salt HEX|-] [opt-out]] */
+static void dnssec_item(struct parser *ps, struct svc_zone *z,
+                        const struct tok *t, size_t n)
+{
+    char showbuf[48];
+    size_t i = 2;
+
+    if (z->dnssec_dir != NULL) {
+        perr(ps, "zone %s: dnssec given twice", z->name);
+        return;
+    }
+    if (n < 2 || t[1].len == 0) {
+        perr(ps, "dnssec needs a key directory");
+        return;
+    }
+    z->dnssec_line = ps->line;
+    if (n > 2 && tok_is(&t[2], "nsec")) {
+        i = 3;
+    } else if (n > 2 && tok_is(&t[2], "nsec3")) {
+        z->dnssec_nsec3 = true;
+        for (i = 3; i < n; i++) {
+            uint64_t v;
+            if (tok_is(&t[i], "opt-out")) {
+                z->dnssec_optout = true;
+            } else if (tok_is(&t[i], "iterations") && i + 1 < n) {
+                if (!num(ps, "iterations", &t[++i], 0,
+                         SVC_DNSSEC_ITERATIONS_MAX, &v))
+                    return;
+                z->dnssec_iterations = (uint16_t)v;
+            } else if (tok_is(&t[i], "salt") && i + 1 < n) {
+                const struct tok *x = &t[++i];
+                int len = 0;
+                if (!(x->len == 1 && x->p[0] == '-'))
+                    len = x->len == 0 || x->len > 2 * SVC_DNSSEC_SALT_MAX
+                              ? -1
+                              : tb_hex_decode(x->p, x->len, z->dnssec_salt,
+                                              SVC_DNSSEC_SALT_MAX);
+                if (len < 0) {
+                    perr(ps,
+                         "salt '%s' is not hex of at most %d bytes (or '-')",
+                         SHOW(x), SVC_DNSSEC_SALT_MAX);
+                    return;
+                }
+                z->dnssec_saltlen = (uint8_t)len;
+            } else {
+                break;
+            }
+        }
+    }
+    if (i < n) {
+        perr(ps,
+             "dnssec: unexpected '%s' (dnssec KEYDIR [nsec | nsec3 "
+             "[iterations N] [salt HEX|-] [opt-out]])",
+             SHOW(&t[i]));
+        return;
+    }
+    z->dnssec_dir = dup_path(ps, &t[1]);
+}
+
+/* dnssec-validity / dnssec-margin DURATION (seconds, or with units as
+ * TTLs: 14d, 2w), dnssec-time UNIX-SECONDS. */
+static void dnssec_time_item(struct parser *ps, struct svc_zone *z,
+                             const struct tok *t, size_t n)
+{
+    char showbuf[48];
+    uint32_t v;
+    uint64_t u;
+
+    if (n != 2) {
+        perr(ps, "%s needs exactly one value", SHOW(&t[0]));
+        return;
+    }
+    if (tok_is(&t[0], "dnssec-time")) {
+        if (num(ps, "dnssec-time", &t[1], 1, UINT32_MAX, &u))
+            z->dnssec_time = u;
+        return;
+    }
+    if (t[1].quoted || dns_ttl_from_text(t[1].p, t[1].len, &v) != 0 ||
+        v < 3600 || v > 366u * 86400) {
+        perr(ps, "%s '%s' is not a duration of 1h to 366d",
+             tok_is(&t[0], "dnssec-validity") ? "dnssec-validity"
+                                              : "dnssec-margin",
+             SHOW(&t[1]));
+        return;
+    }
+    if (tok_is(&t[0], "dnssec-validity"))
+        z->dnssec_validity = v;
+    else
+        z->dnssec_margin = v;
+}
+
 static void zone_item(struct parser *ps, const struct tok *t, size_t n)
 {
     struct svc_zone *z = cur_zone(ps);
@@ -1044,6 +1135,11 @@ static void zone_item(struct parser *ps, const struct tok *t, size_t n)
         else
             size_val(ps, "journal-max-size", &t[1], 1, 1ull << 40,
                      &z->journal_max_size);
+    } else if (tok_is(&t[0], "dnssec")) {
+        dnssec_item(ps, z, t, n);
+    } else if (tok_is(&t[0], "dnssec-validity") ||
+               tok_is(&t[0], "dnssec-margin") || tok_is(&t[0], "dnssec-time")) {
+        dnssec_time_item(ps, z, t, n);
     } else if (tok_is(&t[0], "primary")) {
         primary_item(ps, z, t, n);
     } else if (tok_is(&t[0], "catalog") || tok_is(&t[0], "catalog-group")) {
@@ -1517,6 +1613,37 @@ static void parse_line(struct parser *ps, const char *p, const char *end)
 
 /* ---- the whole service ----------------------------------------------- */
 
+/* dnssec: zone files signed by tibra build; its defaults filled in. */
+static void check_dnssec(struct parser *ps, struct svc_zone *z)
+{
+    if (z->dnssec_dir == NULL) {
+        if (z->dnssec_validity != 0 || z->dnssec_margin != 0 ||
+            z->dnssec_time != 0) {
+            ps->line = z->line;
+            perr(ps,
+                 "zone %s: dnssec-validity, dnssec-margin and dnssec-time "
+                 "need dnssec KEYDIR",
+                 z->name);
+        }
+        return;
+    }
+    ps->line = z->dnssec_line;
+    if (z->nprimary != 0 || z->catalog_role == SVC_CATALOG_PRODUCER)
+        perr(ps,
+             "zone %s: dnssec signs zone files in tibra build; a secondary "
+             "or a catalog producer cannot be signed",
+             z->name);
+    if (z->dnssec_validity == 0)
+        z->dnssec_validity = SVC_DEFAULT_DNSSEC_VALIDITY;
+    if (z->dnssec_margin == 0)
+        z->dnssec_margin = SVC_DEFAULT_DNSSEC_MARGIN;
+    if (z->dnssec_margin >= z->dnssec_validity)
+        perr(ps,
+             "zone %s: dnssec-margin (%u s) must be shorter than "
+             "dnssec-validity (%u s)",
+             z->name, z->dnssec_margin, z->dnssec_validity);
+}
+
 /* A catalog producer is made by the server, not read or transferred; a
  * member names a producer of this file. */
 static void check_catalog(struct parser *ps, size_t i, const uint32_t *prod,
@@ -1616,6 +1743,7 @@ static void check_zones(struct parser *ps)
             ps->line = c->zones[i].line;
             perr(ps, "zone %s has no file (add: file PATH)", c->zones[i].name);
         }
+        check_dnssec(ps, &c->zones[i]);
         if (c->zones[i].max_size == 0)
             c->zones[i].max_size = c->zone_max_size;
         if (c->zones[i].max_records == 0)
@@ -1787,6 +1915,7 @@ void svc_conf_free(struct svc_conf *c)
     for (size_t i = 0; i < c->nzones; i++) {
         free_str(a, c->zones[i].name);
         free_str(a, c->zones[i].file);
+        free_str(a, c->zones[i].dnssec_dir);
         free_str(a, c->zones[i].catalog);
         free_str(a, c->zones[i].catalog_group);
         for (unsigned k = 0; k < c->zones[i].nprimary; k++)
