@@ -160,6 +160,27 @@ expect_match "a torn entry is cut off" "$(cat "$TMP/log")" 'torn entry'
 expect "and the acknowledged ones stay" \
     "$(q +short ixfr.example.test A)/$(serial)" "$before"
 
+# A compaction cut short (zone file written, journal not yet emptied):
+# the entries the file already holds are skipped at start-up.
+dnsd_stop TERM
+cp "$TMP/zones/example.test.zone.journal" "$TMP/journal.before"
+sed -i 's/journal-max-size .*/journal-max-size 1/' "$TMP/ns.conf"
+dnsd_start -v
+upd "update add compact.example.test. 300 IN A 192.0.2.6" >/dev/null
+expect_match "past journal-max-size: compacted" "$(cat "$TMP/log")" \
+    'journal compacted'
+want=$(q +short compact.example.test A)/$(q +short ixfr.example.test A)/$(serial)
+dnsd_stop TERM
+cp "$TMP/journal.before" "$TMP/zones/example.test.zone.journal"
+sed -i "s/journal-max-size .*/journal-max-size ${JOURNAL_MAX:-64K}/" \
+    "$TMP/ns.conf"
+dnsd_start -v
+expect_match "entries already in the file: skipped" "$(cat "$TMP/log")" \
+    'journal entries replayed, [1-9][0-9]* skipped'
+expect "and the zone is the compacted one" \
+    "$(q +short compact.example.test A)/$(q +short ixfr.example.test A)/$(serial)" \
+    "$want"
+
 # Crash safety: a stream of updates, SIGKILL at random points.
 dnsd_stop TERM
 N=${UPDATE_STREAM_N:-1000}
