@@ -306,6 +306,7 @@ int cmd_run(int argc, char **argv)
         errx(TOOL_EXIT_INPUT, "%s: not a Tibra image", image);
     t = xstrdup(t);
     free(p);
+    sign_warn_expiry(image);
     if (!strcmp(t, "unix")) {
         const char **av = xmalloc(((size_t)(argc - i) + 2) * sizeof(*av));
         int n = 0;

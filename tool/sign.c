@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <tibra/dns/sign.h>
 #include <tibra/hosted.h>
@@ -209,9 +210,10 @@ int sign_zone(const struct sign_ctx *sc, const struct svc_zone *z,
                      "zone %s: signing failed: %s", z->name, tb_strerror(rc));
         goto out;
     }
-    sb_printf(rec, "dnssec %s time %llu inception %u expiration %u %s", zone,
-              (unsigned long long)t, p.inception, p.expiration,
-              p.nsec3 ? "nsec3" : "nsec");
+    sb_printf(rec,
+              "dnssec %s time %llu inception %u expiration %u margin %u %s",
+              zone, (unsigned long long)t, p.inception, p.expiration,
+              z->dnssec_margin, p.nsec3 ? "nsec3" : "nsec");
     if (p.nsec3) {
         char salt[2 * SVC_DNSSEC_SALT_MAX + 2] = "-";
         for (unsigned i = 0; i < p.saltlen; i++)
@@ -258,4 +260,45 @@ int sign_write_zone(const struct dns_zone_src *src, const char *dir)
     free(path);
     sb_free(&b);
     return rc != 0 ? -1 : 0;
+}
+
+void sign_warn_expiry(const char *image)
+{
+    char *rp = xasprintf("%s.record", image), b[40];
+    uint64_t now = (uint64_t)time(NULL);
+    struct record r;
+    int rc = -1;
+
+    /* An image without a record (copied alone) has nothing to say. */
+    if (access(rp, R_OK) == 0)
+        rc = record_load(&r, rp);
+    free(rp);
+    if (rc != 0)
+        return;
+    for (size_t i = 0; i < r.n; i++) {
+        char zone[1040]; /* %1024s */
+        unsigned long long t;
+        unsigned inc, exp, margin;
+        if (strcmp(r.key[i], "dnssec") != 0 ||
+            sscanf(r.val[i],
+                   "%1024s time %llu inception %u expiration %u margin %u",
+                   zone, &t, &inc, &exp, &margin) != 5)
+            continue;
+        if (exp <= now)
+            fprintf(stderr,
+                    "tibra: WARNING: %s: zone %s: its DNSSEC signatures "
+                    "EXPIRED at %s: validating resolvers fail the zone; "
+                    "rebuild it with a new signing time (SOURCE_DATE_EPOCH "
+                    "or dnssec-time)\n",
+                    image, zone, utc(exp, b, sizeof(b)));
+        else if (exp < now + margin)
+            fprintf(stderr,
+                    "tibra: WARNING: %s: zone %s: its DNSSEC signatures "
+                    "expire at %s, within its dnssec-margin (%u s): "
+                    "validating resolvers fail the zone then; rebuild it "
+                    "with a new signing time (SOURCE_DATE_EPOCH or "
+                    "dnssec-time)\n",
+                    image, zone, utc(exp, b, sizeof(b)), margin);
+    }
+    record_free(&r);
 }

@@ -178,6 +178,10 @@ uint64_t sign_clock(const struct sign_ctx *sc);
 int sign_zone(const struct sign_ctx *sc, const struct svc_zone *z,
               struct dns_zone_src *src, struct sbuf *inputs, struct sbuf *rec,
               struct dns_diag *d);
+/* tibra run: warns on stderr, loudly, about every signed zone of
+ * (image) (its IMAGE.record's dnssec lines) whose signatures expire
+ * within their dnssec-margin of now or have expired. */
+void sign_warn_expiry(const char *image);
 /* Writes (src) as text into DIR/ZONE.zone (e.g. example.org.zone).
  * Returns 0 or -1 (printed). */
 int sign_write_zone(const struct dns_zone_src *src, const char *dir);

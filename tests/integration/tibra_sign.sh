@@ -10,7 +10,8 @@
 # --signed-zones); `tibra key ds` matches BIND's dnssec-dsfromkey; no
 # private key in the image or the record; signatures that would expire
 # within dnssec-margin, a missing key directory and bad dnssec items are
-# FILE:LINE errors and no image.
+# FILE:LINE errors and no image; `tibra run` warns about an image whose
+# signatures are near or past their expiry.
 . "$(dirname "$0")/tibra.bash"
 tb_setup tibra_sign "${TIBRA_HOST:-build/host-$(uname -m)}/tibra"
 LIB=$(dirname "$TB")/../lib/tibra
@@ -108,7 +109,7 @@ expect_match "verify" "$out" "^identical: "
 # What the record holds: public keys and tags, never a private key.
 rec=$A/img.record
 expect_match "record: dnssec line" "$(grep '^dnssec example.org. ' "$rec")" \
-    "^dnssec example.org. time $SDE inception $((SDE - 3600)) expiration $((SDE + 14 * 86400)) nsec$"
+    "^dnssec example.org. time $SDE inception $((SDE - 3600)) expiration $((SDE + 14 * 86400)) margin $((7 * 86400)) nsec$"
 expect_match "record: nsec3 line" "$(grep '^dnssec example.net. ' "$rec")" \
     " nsec3 iterations 0 salt - opt-out 0$"
 expect "record: dnssec-key lines" "$(grep -c '^dnssec-key ' "$rec")" "3"
@@ -158,6 +159,21 @@ out=$("$TB" verify "$A/img" 2>&1)
 expect "verify with another key: status" "$?" "1"
 expect_match "verify names the key" "$out" \
     "^keys/org/$(printf %s "$zsk" | sed 's/[.+]/\\&/g')\.key: missing"
+
+# tibra run warns about signatures near or past their expiry (the record
+# edited: run reads the image's record; the image then refuses the
+# unknown argument and exits).
+cp "$B/img" "$B/img.record" "$TMP/"
+sed -i "s/ expiration [0-9]* / expiration $((NOW + 3600)) /" "$TMP/img.record"
+out=$(timeout 20 "$TB" run "$TMP/img" -- --no-such-option 2>&1)
+expect_match "run: near expiry" "$out" \
+    "WARNING: .*zone example.org.: its DNSSEC signatures expire at .*within its dnssec-margin"
+sed -i "s/ expiration [0-9]* / expiration $((NOW - 60)) /" "$TMP/img.record"
+out=$(timeout 20 "$TB" run "$TMP/img" -- --no-such-option 2>&1)
+expect_match "run: expired" "$out" "WARNING: .*signatures EXPIRED at"
+out=$(timeout 20 "$TB" run "$B/img" -- --no-such-option 2>&1)
+case $out in *WARNING*) fail "run warned about fresh signatures: $out" ;; esac
+echo "ok   run: no warning for fresh signatures"
 
 # Refusals: FILE:LINE and no image.
 out=$(cd "$B" && SOURCE_DATE_EPOCH=$((NOW - 10 * 86400)) "$TB" build \
