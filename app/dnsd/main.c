@@ -462,6 +462,8 @@ int main(int argc, char **argv)
         rc = dnsd_notify_start(dnsd_notifier);
     if (rc == 0 && conf.resolver.enabled)
         rc = dnsd_resolver_start(&conf, &resolver);
+    if (rc == 0 && metrics != NULL && resolver != NULL)
+        dnsd_metrics_resolver(metrics, resolver); /* its counters too */
     if (rc != 0)
         goto out_server;
     dnsd_log("%s: serving %zu zone%s with %u worker%s (tibra %s)",
@@ -470,6 +472,8 @@ int main(int argc, char **argv)
              TB_VERSION);
     rc = signal_loop(srv, &conf, &opts, &set);
 out_server:
+    if (metrics != NULL)
+        dnsd_metrics_resolver(metrics, NULL); /* before it goes */
     dnsd_resolver_stop(resolver);
     resolver = NULL;
     dnsd_xfrin_close(xfrin); /* before the set it publishes into goes */

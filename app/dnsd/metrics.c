@@ -29,6 +29,7 @@
 #include <tibra/dns/metrics.h>
 
 #include "dnsd.h"
+#include "resolver.h"
 
 #define CONNS    8 /* scrapes at once; more wait in the backlog */
 #define EV_LFD   (CONNS + 0)
@@ -50,7 +51,8 @@ struct dnsd_metrics {
     bool started;
     char where[SVC_ADDR_TEXT_MAX + 8]; /* HOST:PORT, as in a URL */
     struct mconn c[CONNS];
-    pthread_mutex_t zlock; /* zones, nz */
+    pthread_mutex_t zlock; /* zones, nz, res */
+    struct dnsd_resolver *res; /* its counters too; NULL: none */
     struct dns_metrics_zone *zones;
     char *names; /* zones[i].name point here */
     size_t nz;
@@ -161,6 +163,13 @@ void dnsd_metrics_zones(struct dnsd_metrics *m, const struct dnsd_zones *z)
     pthread_mutex_unlock(&m->zlock);
 }
 
+void dnsd_metrics_resolver(struct dnsd_metrics *m, struct dnsd_resolver *r)
+{
+    pthread_mutex_lock(&m->zlock);
+    m->res = r;
+    pthread_mutex_unlock(&m->zlock);
+}
+
 /* Renders the body into the span (h) names. */
 static void render(struct dnsd_metrics *m, struct mconn *x)
 {
@@ -173,6 +182,12 @@ static void render(struct dnsd_metrics *m, struct mconn *x)
     dnsd_server_stats(m->srv, &st);
     pthread_mutex_lock(&m->zlock);
     len = dns_metrics_text(&st, m->zones, m->nz, (char *)p, cap);
+    if (m->res != NULL && len < cap) { /* the resolver's after them */
+        struct dns_res_stats rs;
+        struct dns_cache_stats cs;
+        dnsd_resolver_stats(m->res, &rs, &cs);
+        len += dns_metrics_res_text(&rs, &cs, (char *)p + len, cap - len);
+    }
     pthread_mutex_unlock(&m->zlock);
     /* A text that filled the span was cut (its NUL took the last byte). */
     dns_http_body(&x->h, len < cap ? len : SIZE_MAX);
@@ -258,7 +273,8 @@ static void accept_some(struct dnsd_metrics *m)
         if (fd < 0)
             return;
         pthread_mutex_lock(&m->zlock);
-        x->ocap = DNS_HTTP_HEAD_ROOM + dns_metrics_text_max(m->nz);
+        x->ocap = DNS_HTTP_HEAD_ROOM + dns_metrics_text_max(m->nz) +
+                  DNS_METRICS_RES_TEXT_MAX;
         pthread_mutex_unlock(&m->zlock);
         x->out = malloc(x->ocap);
         struct epoll_event e = {.events = EPOLLIN, .data.u32 = (uint32_t)i};

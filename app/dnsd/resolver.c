@@ -49,6 +49,7 @@
 #define CONNS_MAX    32 /* client TCP connections per worker */
 #define CONN_IDLE_NS (10 * 1000000000ull) /* RFC 7766 6.2.3 */
 #define EV_KEY(k, i) ((uint64_t)(k) << 32 | (uint32_t)(i))
+#define SNAP_NS      (100 * 1000000ull) /* counter snapshots, at most */
 
 struct slot {
     struct dns_res_task *t; /* NULL: free */
@@ -95,6 +96,11 @@ struct worker {
     uint8_t out[DNS_MSG_MAXLEN];
     uint32_t rnd[64];
     unsigned rnd_left;
+    /* counters for the metrics thread, copied at most every SNAP_NS */
+    pthread_mutex_t snap_lock;
+    struct dns_res_stats snap;
+    struct dns_cache_stats csnap;
+    uint64_t snap_at;
 };
 
 static uint64_t now_ns(void)
@@ -490,6 +496,13 @@ static void *loop(void *arg)
                 drive(r, i, now);
             }
         }
+        if (now >= r->snap_at) { /* the loop wakes once a second at least */
+            pthread_mutex_lock(&r->snap_lock);
+            dns_res_stats(r->res, &r->snap);
+            dns_cache_stats(r->cache, &r->csnap);
+            pthread_mutex_unlock(&r->snap_lock);
+            r->snap_at = now + SNAP_NS;
+        }
         /* connections with new answers, or idle ones to close */
         for (unsigned i = 0; r->nconns > 0 && i < CONNS_MAX; i++) {
             struct conn *c = &r->conns[i];
@@ -738,6 +751,7 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
         if (w == NULL)
             goto fail;
         w->ep = w->evfd = -1;
+        pthread_mutex_init(&w->snap_lock, NULL);
         w->first = r->w[0] ? r->w[0] : w;
         w->tcp_listen = r->guard;
         w->ntcp = r->nguard;
@@ -770,6 +784,20 @@ fail:
     }
     free(r);
     return -1;
+}
+
+void dnsd_resolver_stats(struct dnsd_resolver *r, struct dns_res_stats *st,
+                         struct dns_cache_stats *cs)
+{
+    memset(st, 0, sizeof(*st));
+    memset(cs, 0, sizeof(*cs));
+    for (unsigned i = 0; i < r->n; i++) {
+        struct worker *w = r->w[i];
+        pthread_mutex_lock(&w->snap_lock);
+        dns_res_stats_add(st, &w->snap);
+        dns_cache_stats_add(cs, &w->csnap);
+        pthread_mutex_unlock(&w->snap_lock);
+    }
 }
 
 void dnsd_resolver_stop(struct dnsd_resolver *r)

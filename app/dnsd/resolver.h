@@ -7,6 +7,7 @@
 #ifndef DNSD_RESOLVER_H
 #define DNSD_RESOLVER_H
 
+#include <tibra/dns/res.h>
 #include <tibra/svc.h>
 
 struct dnsd_resolver;
@@ -22,6 +23,17 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out);
 /* Reads and parses the root hints as dnsd_resolver_start() would (for
  * tibra-dnsd -c).  Returns 0, or non-zero after logging why. */
 int dnsd_resolver_check(const struct svc_conf *c);
+
+/* The counters of every worker summed (snapshots at most 1 s old), for
+ * the metrics thread. */
+void dnsd_resolver_stats(struct dnsd_resolver *r, struct dns_res_stats *st,
+                         struct dns_cache_stats *cs);
+
+/* Makes (m)'s /metrics include the counters of resolver (r) (NULL: none
+ * any more; MUST be called before dnsd_resolver_stop()).  Takes effect
+ * between two requests. */
+struct dnsd_metrics;
+void dnsd_metrics_resolver(struct dnsd_metrics *m, struct dnsd_resolver *r);
 
 /* Stops the thread, logs the counters, frees everything; (r) MAY be NULL. */
 void dnsd_resolver_stop(struct dnsd_resolver *r);

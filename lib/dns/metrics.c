@@ -3,6 +3,7 @@
  * format 0.0.4 (dns/metrics.h), the same on every driver:
  *
  *   driver: sum struct dns_srv_stats, list zones --> dns_metrics_text()
+ *     [+ dns_metrics_res_text() of the resolver's counters]
  *     --> body of the HTTP response (http.c)
  *
  * Each family has its HELP and TYPE lines once, then its samples; every
@@ -189,5 +190,77 @@ size_t dns_metrics_text(const struct dns_srv_stats *st,
             if (z[i].loaded && z[i].load_time > 0)
                 sample(&o, n, "zone", z[i].name, (uint64_t)z[i].load_time);
     }
+    return o.len;
+}
+
+/* One family with one unlabelled sample. */
+static void single(struct out *o, const char *name, const char *type,
+                   const char *help, uint64_t x)
+{
+    family(o, name, type, help);
+    sample(o, name, NULL, NULL, x);
+}
+
+size_t dns_metrics_res_text(const struct dns_res_stats *st,
+                            const struct dns_cache_stats *cs, char *buf,
+                            size_t cap)
+{
+    struct out o = {buf, cap, 0};
+    const char *n;
+
+    if (cap > 0)
+        buf[0] = '\0';
+    single(&o, "tibra_resolver_queries_total", "counter",
+           "Client queries to the resolver.", st->queries);
+    single(&o, "tibra_resolver_refused_total", "counter",
+           "Client queries REFUSED: the client is not in allow.",
+           st->refused_acl);
+    single(&o, "tibra_resolver_cache_hits_total", "counter",
+           "Client queries answered from the cache at once.", st->cache_hits);
+    single(&o, "tibra_resolver_cache_misses_total", "counter",
+           "Client queries the cache could not answer.", st->cache_misses);
+    single(&o, "tibra_resolver_resolutions_total", "counter",
+           "Resolutions started.", st->tasks);
+    single(&o, "tibra_resolver_busy_total", "counter",
+           "Client queries answered SERVFAIL: no resolution free.", st->busy);
+    single(&o, "tibra_resolver_servfail_total", "counter",
+           "Resolutions that ended in SERVFAIL.", st->servfail);
+    single(&o, "tibra_resolver_limit_total", "counter",
+           "Resolutions stopped by a work limit.", st->limit);
+    single(&o, "tibra_resolver_inflight", "gauge", "Resolutions in progress.",
+           st->inflight);
+    n = "tibra_resolver_upstream_queries_total";
+    family(&o, n, "counter", "Queries sent to other servers, by transport.");
+    sample(&o, n, "transport", "udp", st->sent_udp);
+    sample(&o, n, "transport", "tcp", st->sent_tcp);
+    n = "tibra_resolver_upstream_replies_total";
+    family(&o, n, "counter",
+           "Replies from other servers: accepted, or rejected (wrong "
+           "address, ID or question, malformed).");
+    sample(&o, n, "result", "accepted", st->replies);
+    sample(&o, n, "result", "rejected", st->rejected);
+    single(&o, "tibra_resolver_upstream_timeouts_total", "counter",
+           "Queries to other servers not answered in time.", st->timeouts);
+    single(&o, "tibra_resolver_upstream_held_down_total", "counter",
+           "Servers held down after timeouts in a row.", st->held_down);
+    single(&o, "tibra_resolver_upstream_lame_total", "counter",
+           "REFUSED, SERVFAIL, lame or unusable replies.", st->lame);
+    single(&o, "tibra_resolver_out_of_bailiwick_total", "counter",
+           "Records dropped from accepted replies (not believed).",
+           st->out_of_bailiwick);
+    single(&o, "tibra_resolver_cache_entries", "gauge",
+           "Entries in the resolver's caches.", cs->entries);
+    single(&o, "tibra_resolver_cache_bytes", "gauge",
+           "Bytes of the caches' rings in use.", cs->bytes);
+    n = "tibra_resolver_cache_events_total";
+    family(&o, n, "counter",
+           "Cache events: inserted, replaced, evicted (for room), "
+           "expired_evicted (already expired), refused_rank (a weaker "
+           "entry not stored over a stronger one).");
+    sample(&o, n, "event", "inserted", cs->inserts);
+    sample(&o, n, "event", "replaced", cs->replaced);
+    sample(&o, n, "event", "evicted", cs->evicted);
+    sample(&o, n, "event", "expired_evicted", cs->expired_evicted);
+    sample(&o, n, "event", "refused_rank", cs->refused_rank);
     return o.len;
 }

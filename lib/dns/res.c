@@ -86,6 +86,30 @@ void dns_res_free(struct dns_res *r)
 void dns_res_stats(const struct dns_res *r, struct dns_res_stats *st)
 {
     *st = r->st;
+    st->inflight = 0;
+    for (unsigned i = 0; i < r->conf.max_tasks; i++)
+        st->inflight += r->task[i].used;
+}
+
+/* Both structs are counters only: summed field by field. */
+static void add_u64(uint64_t *sum, const uint64_t *one, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sum[i] += one[i];
+}
+
+void dns_res_stats_add(struct dns_res_stats *sum,
+                       const struct dns_res_stats *one)
+{
+    _Static_assert(sizeof(*sum) % 8 == 0, "counters only");
+    add_u64((uint64_t *)sum, (const uint64_t *)one, sizeof(*sum) / 8);
+}
+
+void dns_cache_stats_add(struct dns_cache_stats *sum,
+                         const struct dns_cache_stats *one)
+{
+    _Static_assert(sizeof(*sum) % 8 == 0, "counters only");
+    add_u64((uint64_t *)sum, (const uint64_t *)one, sizeof(*sum) / 8);
 }
 
 /* ---- server RTT (RFC 6298 smoothing, as Unbound's infra cache) -------- */
@@ -503,6 +527,7 @@ int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
         r->st.cache_hits++;
         return DNS_RES_ANSWERED;
     }
+    r->st.cache_misses++;
     t = task_get(r);
     if (t == NULL) {
         r->st.busy++;

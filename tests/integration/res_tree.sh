@@ -203,6 +203,7 @@ cat >res.conf <<EOF
 service:
     name res-tree
     listen 10.53.0.9@53
+    metrics 10.53.0.9@9153
 resolver:
     listen 10.53.0.10@53
     root-hints $TMP/hints
@@ -341,6 +342,29 @@ k=$(run dig @10.53.0.10 +tcp +keepopen +time=10 +tries=1 +short \
     www.example.tld. A alias.example.tld. A www.other. A | sort | tr '\n' ' ')
 [ "$k" = "192.0.2.1 192.0.2.1 192.0.2.2 192.0.2.2 192.0.2.20 www.example.tld. " ] ||
     fail "three queries on one TCP connection: '$k'"
+
+# The resolver's counters in /metrics (Prometheus text, promcheck.py):
+# five cache hits move exactly what they should, and nothing else.
+# Workers copy their counters at least once a second: 2.5 s after the
+# last answer the scrape has them.
+scrape() {
+    run python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(
+    "http://10.53.0.9:9153/metrics", timeout=5).read().decode())'
+}
+sleep 2.5
+scrape >m1 || fail "no /metrics"
+grep -q '^tibra_resolver_queries_total ' m1 || fail "no resolver counters in /metrics"
+for _ in 1 2 3 4 5; do
+    run dig @10.53.0.10 +time=5 +tries=1 www.example.tld. A >/dev/null ||
+        fail "dig for the metrics"
+done
+sleep 2.5
+scrape >m2 || fail "no /metrics"
+python3 "${TIBRA_SRC:-.}/tests/integration/promcheck.py" m1 m2 \
+    tibra_resolver_queries_total=5 tibra_resolver_cache_hits_total=5 \
+    --gauge tibra_resolver_inflight=0:0 ||
+    fail "resolver metrics: not exactly 5 cache hits"
 
 # Non-recursive queries are refused by both (no cache snooping).
 t=$(run dig @10.53.0.10 +norec +time=5 www.example.tld. A | grep -o 'status: [A-Z]*')

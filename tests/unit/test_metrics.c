@@ -132,6 +132,37 @@ static void every_counter(void)
     }
 }
 
+/* The same for the resolver: every field of struct dns_res_stats and of
+ * struct dns_cache_stats is a sample, within DNS_METRICS_RES_TEXT_MAX. */
+static void every_res_counter(void)
+{
+    static char buf[DNS_METRICS_RES_TEXT_MAX];
+    struct dns_res_stats st;
+    struct dns_cache_stats cs;
+    uint64_t v[sizeof(st) / 8 + sizeof(cs) / 8];
+    size_t nf = TB_ARRAY_SIZE(v);
+
+    _Static_assert(sizeof(st) % 8 == 0 && sizeof(cs) % 8 == 0, "counters only");
+    for (size_t i = 0; i < nf; i++)
+        v[i] = 18446744073709551615ull - i; /* the widest numbers */
+    memcpy(&st, v, sizeof(st));
+    memcpy(&cs, v + sizeof(st) / 8, sizeof(cs));
+    REQUIRE(dns_metrics_res_text(&st, &cs, buf, sizeof(buf)) < sizeof(buf));
+    for (size_t i = 0; i < nf; i++) {
+        char want[32];
+        snprintf(want, sizeof(want), " %llu\n", (unsigned long long)v[i]);
+        bool found = strstr(buf, want) != NULL;
+        if (!found)
+            fprintf(stderr,
+                    "counter %zu of the resolver's stats is not in "
+                    "the metrics\n",
+                    i);
+        CHECK(found);
+    }
+    CHECK(strstr(buf, "# TYPE tibra_resolver_inflight gauge\n") != NULL);
+    CHECK_EQ(dns_metrics_res_text(&st, &cs, NULL, 0), strlen(buf));
+}
+
 /* ---- HTTP ----------------------------------------------------------- */
 
 static uint8_t out[DNS_HTTP_HEAD_ROOM + 4096];
@@ -284,6 +315,7 @@ int main(void)
 {
     RUN(text_counters);
     RUN(every_counter);
+    RUN(every_res_counter);
     RUN(http_ok);
     RUN(http_errors);
     RUN(http_session);

@@ -20,6 +20,7 @@
 #ifndef DNS_METRICS_H
 #define DNS_METRICS_H
 
+#include <tibra/dns/res.h>
 #include <tibra/dns/srv.h>
 
 /* ---- the text exposition format ----------------------------------------
@@ -62,6 +63,30 @@ struct dns_metrics_zone {
 TB_API size_t dns_metrics_text(const struct dns_srv_stats *st,
                                const struct dns_metrics_zone *z, size_t nz,
                                char *buf, size_t cap);
+
+/*
+ * The resolver's counters (dns/res.h), summed over the driver's
+ * resolvers and caches, as Prometheus text into (buf, cap) with a NUL,
+ * to append to dns_metrics_text()'s: every field of struct
+ * dns_res_stats and struct dns_cache_stats, always --
+ *
+ *   tibra_resolver_{queries,refused,cache_hits,cache_misses,
+ *     resolutions,busy,servfail,limit}_total        counter
+ *   tibra_resolver_inflight                         gauge
+ *   tibra_resolver_upstream_queries_total{transport}  counter
+ *   tibra_resolver_upstream_replies_total{result}     counter
+ *   tibra_resolver_upstream_{timeouts,held_down,lame}_total counter
+ *   tibra_resolver_out_of_bailiwick_total           counter
+ *   tibra_resolver_cache_{entries,bytes}            gauge
+ *   tibra_resolver_cache_events_total{event}        counter
+ *
+ * Returns the length the whole text needs (as dns_metrics_text());
+ * DNS_METRICS_RES_TEXT_MAX always suffices.
+ */
+#define DNS_METRICS_RES_TEXT_MAX 4096
+TB_API size_t dns_metrics_res_text(const struct dns_res_stats *st,
+                                   const struct dns_cache_stats *cs, char *buf,
+                                   size_t cap);
 
 /* Bytes dns_metrics_text() needs at most for (nz) zones whose names are
  * at most DNS_NAME_TEXT_MAX long (a safe size for a fixed buffer). */

@@ -261,6 +261,7 @@ struct dns_res_stats {
     uint64_t queries; /* client queries */
     uint64_t refused_acl; /* of them REFUSED: the client is not allowed */
     uint64_t cache_hits; /* answered at once by dns_res_query */
+    uint64_t cache_misses; /* looked up in the cache, not found there */
     uint64_t tasks; /* resolutions started */
     uint64_t busy; /* SERVFAIL: no free task */
     uint64_t sent_udp, sent_tcp; /* outbound queries */
@@ -273,6 +274,7 @@ struct dns_res_stats {
     uint64_t out_of_bailiwick; /* records dropped from accepted replies */
     uint64_t limit; /* resolutions stopped by a work limit */
     uint64_t servfail; /* resolutions that ended in SERVFAIL */
+    uint64_t inflight; /* a gauge: tasks in use when dns_res_stats() ran */
 };
 
 /*
@@ -363,9 +365,16 @@ TB_API const struct tb_addr *dns_res_task_client(const struct dns_res_task *t,
 /* Returns (t) to its resolver's pool (any state). */
 TB_API void dns_res_task_free(struct dns_res_task *t);
 
-/* Copies the counters of (r) into (*st); the driver sums them if it runs
- * several resolvers. */
+/* Copies the counters of (r) into (*st) and counts the tasks in use
+ * (inflight); the driver sums them if it runs several resolvers
+ * (dns_res_stats_add). */
 TB_API void dns_res_stats(const struct dns_res *r, struct dns_res_stats *st);
+
+/* Adds every counter of (one) to (sum); the same for cache counters. */
+TB_API void dns_res_stats_add(struct dns_res_stats *sum,
+                              const struct dns_res_stats *one);
+TB_API void dns_cache_stats_add(struct dns_cache_stats *sum,
+                                const struct dns_cache_stats *one);
 
 /*
  * ---------------------------------------------------------------------
