@@ -1,0 +1,174 @@
+# res_tree.bash -- the private DNS tree of res_tree.sh, for every test
+# that resolves over it (sourced, not run: the runner only runs *.sh).
+# Sourcing it, after fail() and skip() are defined and with the tools
+# checked, does, with a cleanup trap on EXIT that stops exactly the PIDs
+# in PIDS and removes the namespace and TMP:
+#   NS     a network namespace (tbres$$), run CMD... runs in it
+#   v0/v1  a veth pair in it: 10.53.0.1-5, .9, .10, .11 and 10.54.0.1 on
+#          v0; 10.53.0.6 answers nothing (ARP unanswered on v1)
+#   NSD    five instances: the root (.1), tld. (.2), example.tld. (.3),
+#          other. and glueless.tld. (.4), and .5 serving unrelated.,
+#          private. and fwd. (not delegated: stub and forward targets)
+#          and refusing lame.; their PIDs in PIDS
+#   TMP    the working directory (cd'd into), with the zone files and
+#          hints (root hints: a.root. 10.53.0.1)
+# Callers add their own servers to PIDS before the trap runs.
+NS=tbres$$
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tibra-res.XXXXXX")
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    for p in "${PIDS[@]}"; do
+        for _ in $(seq 50); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$p" 2>/dev/null
+    done
+    ip netns del "$NS" 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
+# Daemons are started with "ip netns exec" itself (it execs them), so $!
+# is the daemon's PID and the trap stops exactly what it started.
+run() { ip netns exec "$NS" "$@"; }
+run ip link set lo up
+# A veth pair inside the namespace: the servers' addresses on v0; what is
+# sent to 10.53.0.6 finds no one (ARP unanswered on v1): unresponsive.
+run ip link add v0 type veth peer name v1 || skip "no veth support"
+run ip link set v0 up
+run ip link set v1 up
+for a in 1 2 3 4 5 9 10 11; do
+    run ip addr add 10.53.0.$a/24 dev v0 || fail "ip addr add 10.53.0.$a"
+done
+# a client outside both resolvers' allow lists
+run ip addr add 10.54.0.1/24 dev v0 || fail "ip addr add 10.54.0.1"
+
+cd "$TMP" || exit 1
+cat >root.zone <<'EOF'
+$TTL 86400
+.           SOA a.root. host.root. 1 1800 900 604800 60
+.           NS  a.root.
+a.root.     A   10.53.0.1
+tld.        NS  ns1.tld.
+ns1.tld.    A   10.53.0.2
+other.      NS  ns.other.
+ns.other.   A   10.53.0.4
+lame.       NS  ns.lame.
+ns.lame.    A   10.53.0.5
+dead.       NS  ns.dead.
+ns.dead.    A   10.53.0.6
+EOF
+cat >tld.zone <<'EOF'
+$TTL 86400
+@           SOA ns1 host 1 1800 900 604800 60
+@           NS  ns1
+ns1         A   10.53.0.2
+example     3600 NS ns1.example
+example     3600 NS ns2.example
+ns1.example 3600 A  10.53.0.3
+ns2.example 3600 A  10.53.0.6
+glueless    3600 NS ns.other.
+EOF
+big=$(printf '"%s" ' $(for i in $(seq 8); do printf 'x%.0s' $(seq 200); echo; done))
+cat >example.tld.zone <<EOF
+\$TTL 3600
+@           SOA ns1 host 1 1800 900 604800 120
+@           NS  ns1
+@           NS  ns2
+ns1         A   10.53.0.3
+ns2         A   10.53.0.6
+www     300 A   192.0.2.1
+www     300 A   192.0.2.2
+alias   300 CNAME www
+ext     300 CNAME www.other.
+extnx   300 CNAME nothere.other.
+mail    300 A   192.0.2.25
+a.b.c   300 A   192.0.2.50
+@       300 MX  10 mail
+big     300 TXT $big
+EOF
+cat >other.zone <<'EOF'
+$TTL 3600
+@           SOA ns host 1 1800 900 604800 30
+@           NS  ns
+ns          A   10.53.0.4
+www     600 A   192.0.2.20
+EOF
+cat >glueless.tld.zone <<'EOF'
+$TTL 3600
+@           SOA ns.other. host 1 1800 900 604800 30
+@           NS  ns.other.
+host    600 A   192.0.2.30
+EOF
+cat >unrelated.zone <<'EOF'
+$TTL 3600
+@           SOA ns host 1 1800 900 604800 30
+@           NS  ns
+ns          A   10.53.0.5
+EOF
+# Not delegated from the root: reached only through the resolvers' stub
+# (private.) and forward (fwd.) zones, both served by NSD at .5.
+cat >private.zone <<'EOF'
+$TTL 3600
+@           SOA ns host 1 1800 900 604800 30
+@           NS  ns
+ns          A   10.53.0.5
+www     600 A   192.0.2.60
+out     600 CNAME www.example.tld.
+EOF
+cat >fwd.zone <<'EOF'
+$TTL 3600
+@           SOA ns host 1 1800 900 604800 30
+@           NS  ns
+ns          A   10.53.0.5
+www     600 A   192.0.2.70
+www     600 TXT "forwarded"
+EOF
+
+nsd_conf() { # N ADDR ZONE...
+    local n=$1 addr=$2
+    shift 2
+    {
+        echo "server:"
+        echo "  ip-address: $addr"
+        echo "  port: 53"
+        echo "  do-ip6: no"
+        echo "  username: \"\""
+        echo "  chroot: \"\""
+        echo "  zonesdir: \"$TMP\""
+        echo "  pidfile: \"$TMP/nsd$n.pid\""
+        echo "  database: \"\""
+        echo "  xfrdfile: \"$TMP/xfrd$n.state\""
+        echo "  zonelistfile: \"$TMP/zl$n\""
+        echo "  logfile: \"$TMP/nsd$n.log\""
+        echo "  server-count: 1"
+        echo "remote-control:"
+        echo "  control-enable: no"
+        for z in "$@"; do
+            echo "zone:"
+            echo "  name: \"$z\""
+            echo "  zonefile: \"$TMP/${z%.}.zone\""
+        done
+    } >"nsd$n.conf"
+}
+nsd_conf 1 10.53.0.1 .
+sed -i 's|/\.zone"|/root.zone"|' nsd1.conf
+nsd_conf 2 10.53.0.2 tld.
+nsd_conf 3 10.53.0.3 example.tld.
+nsd_conf 4 10.53.0.4 other. glueless.tld.
+nsd_conf 5 10.53.0.5 unrelated. private. fwd.
+for n in 1 2 3 4 5; do
+    ip netns exec "$NS" nsd -d -c "$TMP/nsd$n.conf" >"nsd$n.out.log" 2>&1 &
+    PIDS+=($!)
+done
+
+cat >hints <<'EOF'
+.        3600000 NS a.root.
+a.root.  3600000 A  10.53.0.1
+EOF
