@@ -635,6 +635,7 @@ int dns_zone_check(struct dns_zone_src *z, struct dns_diag *d)
 {
     struct ck c;
     unsigned errors = d->errors;
+    size_t nrr0 = z->nrr;
     int rc;
 
     memset(&c, 0, sizeof(c));
@@ -666,10 +667,11 @@ int dns_zone_check(struct dns_zone_src *z, struct dns_diag *d)
         if (d->errors == errors)
             rc = rebuild(&c);
     }
-    xfree(&c, c.rown, z->nrr, sizeof(*c.rown));
-    xfree(&c, c.own, z->nrr, sizeof(*c.own));
-    xfree(&c, c.ord, z->nrr, sizeof(*c.ord));
-    xfree(&c, c.ordrank, z->nrr, sizeof(*c.ordrank));
+    /* Sized as allocated: rebuild() may have dropped duplicates. */
+    xfree(&c, c.rown, nrr0, sizeof(*c.rown));
+    xfree(&c, c.own, nrr0, sizeof(*c.own));
+    xfree(&c, c.ord, nrr0, sizeof(*c.ord));
+    xfree(&c, c.ordrank, nrr0, sizeof(*c.ordrank));
     xfree(&c, c.hasaddr, c.nrank, 1);
     tb_buf_free(&c.keys);
     if (rc != 0)
