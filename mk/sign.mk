@@ -11,3 +11,7 @@ FUZZ_LIBS_sign_key = $(TSIG_LIBS)
 CFLAGS_test_sign = -I$(BEARSSL_INC)
 # (mk/tsig.mk is read after this file: recursive variables above.)
 BEARSSL_TESTS += $(T)/tests/unit/test_sign $(T)/tests/fuzz/replay_sign_key
+# fuzz_sign_zone: the signer and its chains on arbitrary zones.
+FUZZ_LIBS_sign_zone = $(TSIG_LIBS)
+CFLAGS_fuzz_sign_zone = -I$(BEARSSL_INC)
+BEARSSL_TESTS += $(T)/tests/fuzz/replay_sign_zone
