@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <tibra/dns/res.h>
+#include <tibra/dns/srv.h>
 #include <tibra/zonefile.h>
 #include "dnsd.h"
 #include "resolver.h"
@@ -84,6 +85,8 @@ struct worker {
     size_t nl;
     struct dns_cache *cache;
     struct dns_res *res;
+    struct dns_rrl rl; /* resolver: ratelimit, this worker's table */
+    bool rl_on;
     unsigned nslots, nactive; /* slots, slots with a task */
     struct slot *slots;
     uint8_t *tcp_area; /* nslots * TCP_BUF, MAP_NORESERVE */
@@ -566,6 +569,21 @@ static int setup(struct worker *r, const struct svc_conf *c,
                                 .nfwd = d->nfwd};
 
     cc.seed = (uint64_t)random32(r) << 32 | random32(r);
+    if (c->resolver.ratelimit > 0) { /* per client: an address, a /64 */
+        struct dns_rrl_conf rlc;
+        dns_rrl_conf_default(&rlc);
+        rlc.rate = c->resolver.ratelimit;
+        rlc.slip = 0;
+        rlc.ipv4_prefix = 32;
+        rlc.ipv6_prefix = 64;
+        rlc.shares = d->n; /* a client's queries spread over the workers */
+        if (dns_rrl_init(&r->rl, &rlc, cc.seed ^ random32(r), &tb_heap) != 0) {
+            dnsd_log("resolver: out of memory");
+            return -1;
+        }
+        r->rl_on = true;
+        resc.ratelimit = &r->rl;
+    }
     r->nslots = slots;
     resc.max_tasks = r->nslots;
     if (dns_cache_init(&r->cache, &cc, &tb_heap) != 0 ||
@@ -649,6 +667,8 @@ static void teardown(struct worker *r)
     free(r->slots);
     dns_res_free(r->res);
     dns_cache_free(r->cache);
+    if (r->rl_on)
+        dns_rrl_free(&r->rl); /* after the core that borrowed it */
     free(r);
 }
 
@@ -815,39 +835,25 @@ void dnsd_resolver_stop(struct dnsd_resolver *r)
         pthread_join(r->w[i]->th, NULL);
         dns_res_stats(r->w[i]->res, &one);
         dns_cache_stats(r->w[i]->cache, &cone);
-        st.queries += one.queries;
-        st.refused_acl += one.refused_acl;
-        st.cache_hits += one.cache_hits;
-        st.tasks += one.tasks;
-        st.busy += one.busy;
-        st.sent_udp += one.sent_udp;
-        st.sent_tcp += one.sent_tcp;
-        st.replies += one.replies;
-        st.rejected += one.rejected;
-        st.timeouts += one.timeouts;
-        st.lame += one.lame;
-        st.out_of_bailiwick += one.out_of_bailiwick;
-        st.limit += one.limit;
-        st.servfail += one.servfail;
-        cs.entries += cone.entries;
-        cs.bytes += cone.bytes;
+        dns_res_stats_add(&st, &one);
+        dns_cache_stats_add(&cs, &cone);
     }
-    dnsd_log("resolver: %llu queries (%llu refused: not allowed), %llu "
-             "cache hits, %llu resolutions "
-             "(%llu SERVFAIL, %llu over a limit, %llu busy), %llu sent "
-             "(%llu tcp), %llu replies, %llu rejected, %llu timeouts, %llu "
-             "lame, %llu out-of-bailiwick records; cache %llu entries, %llu "
-             "bytes",
-             (unsigned long long)st.queries, (unsigned long long)st.refused_acl,
-             (unsigned long long)st.cache_hits, (unsigned long long)st.tasks,
-             (unsigned long long)st.servfail, (unsigned long long)st.limit,
-             (unsigned long long)st.busy,
-             (unsigned long long)(st.sent_udp + st.sent_tcp),
-             (unsigned long long)st.sent_tcp, (unsigned long long)st.replies,
-             (unsigned long long)st.rejected, (unsigned long long)st.timeouts,
-             (unsigned long long)st.lame,
-             (unsigned long long)st.out_of_bailiwick,
-             (unsigned long long)cs.entries, (unsigned long long)cs.bytes);
+    dnsd_log(
+        "resolver: %llu queries (%llu refused: not allowed, %llu "
+        "over ratelimit), %llu cache hits, %llu resolutions "
+        "(%llu SERVFAIL, %llu over a limit, %llu busy), %llu sent "
+        "(%llu tcp), %llu replies, %llu rejected, %llu timeouts, %llu "
+        "lame, %llu out-of-bailiwick records; cache %llu entries, %llu "
+        "bytes",
+        (unsigned long long)st.queries, (unsigned long long)st.refused_acl,
+        (unsigned long long)st.ratelimited, (unsigned long long)st.cache_hits,
+        (unsigned long long)st.tasks, (unsigned long long)st.servfail,
+        (unsigned long long)st.limit, (unsigned long long)st.busy,
+        (unsigned long long)(st.sent_udp + st.sent_tcp),
+        (unsigned long long)st.sent_tcp, (unsigned long long)st.replies,
+        (unsigned long long)st.rejected, (unsigned long long)st.timeouts,
+        (unsigned long long)st.lame, (unsigned long long)st.out_of_bailiwick,
+        (unsigned long long)cs.entries, (unsigned long long)cs.bytes);
     for (unsigned i = 0; i < WORKERS_MAX; i++)
         if (r->w[i] != NULL)
             teardown(r->w[i]);

@@ -206,6 +206,8 @@ struct svc_resolver {
     char *root_hints; /* resolved path; NULL: IANA's, built in */
     uint64_t cache_size; /* bytes, 0: 32 MiB */
     unsigned resolutions; /* at once, 0: 256 */
+    unsigned ratelimit; /* resolutions a second per client (IPv4 address,
+                           IPv6 /64); 0: no limit */
 };
 
 /*

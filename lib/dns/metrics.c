@@ -227,6 +227,9 @@ size_t dns_metrics_res_text(const struct dns_res_stats *st,
            "Resolutions that ended in SERVFAIL.", st->servfail);
     single(&o, "tibra_resolver_limit_total", "counter",
            "Resolutions stopped by a work limit.", st->limit);
+    single(&o, "tibra_resolver_ratelimited_total", "counter",
+           "Client queries dropped: the client was over ratelimit.",
+           st->ratelimited);
     single(&o, "tibra_resolver_inflight", "gauge", "Resolutions in progress.",
            st->inflight);
     n = "tibra_resolver_upstream_queries_total";

@@ -33,6 +33,8 @@
  * done here yet: 0x20,
  * DNAME, DNSSEC, parallel queries, serve-stale, prefetch.
  */
+#include <tibra/dns/srv.h>
+
 #include "res_int.h"
 
 int dns_res_init(struct dns_res **rp, const struct dns_res_conf *conf,
@@ -528,6 +530,11 @@ int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
         return DNS_RES_ANSWERED;
     }
     r->st.cache_misses++;
+    if (r->conf.ratelimit != NULL && client != NULL &&
+        !dns_rrl_client(r->conf.ratelimit, client, now)) {
+        r->st.ratelimited++;
+        return DNS_RES_DROP;
+    }
     t = task_get(r);
     if (t == NULL) {
         r->st.busy++;

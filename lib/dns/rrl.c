@@ -246,16 +246,14 @@ struct key {
     uint8_t name[DNS_NAME_MAXLEN + 8]; /* + 8: lower8() works in words */
 };
 
-static size_t make_key(const struct dns_rrl *r, const struct tb_addr *peer,
-                       const uint8_t *resp, size_t len, size_t qend,
-                       struct key *k)
+/* The client part of a key: (peer)'s prefix, and (cat). */
+static void key_client(const struct dns_rrl *r, const struct tb_addr *peer,
+                       uint8_t cat, struct key *k)
 {
     static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
-    enum dns_rrl_cat cat = dns_rrl_category(resp, len);
-    size_t nlen = 0;
 
     memset(k, 0, offsetof(struct key, name));
-    k->cat = (uint8_t)cat;
+    k->cat = cat;
     if (peer->af == TB_AF_INET6 && memcmp(peer->ip, mapped, 12) != 0) {
         k->af = TB_AF_INET6;
         mask_prefix(k->ip, peer->ip, r->ipv6_prefix);
@@ -265,6 +263,16 @@ static size_t make_key(const struct dns_rrl *r, const struct tb_addr *peer,
         mask_prefix(k->ip, peer->af == TB_AF_INET ? peer->ip : peer->ip + 12,
                     r->ipv4_prefix);
     }
+}
+
+static size_t make_key(const struct dns_rrl *r, const struct tb_addr *peer,
+                       const uint8_t *resp, size_t len, size_t qend,
+                       struct key *k)
+{
+    enum dns_rrl_cat cat = dns_rrl_category(resp, len);
+    size_t nlen = 0;
+
+    key_client(r, peer, (uint8_t)cat, k);
     if (cat == DNS_RRL_ANSWER) {
         if (tb_get16(resp + 4) != 0)
             nlen = copy_name(resp, len, DNS_HDR_LEN, k->name);
@@ -279,6 +287,44 @@ static size_t make_key(const struct dns_rrl *r, const struct tb_addr *peer,
     return offsetof(struct key, name) + nlen;
 }
 
+/*
+ * The GCRA bucket of key (k, klen): true if it takes one more at (now)
+ * (charged), else false with the over-limit count bumped in (*ep)->
+ * nlimited (the bucket is not charged further: a flood does not push its
+ * refill further away).
+ */
+static bool bucket_take(struct dns_rrl *r, const struct key *k, size_t klen,
+                        uint64_t now, struct dns_rrl_entry **ep)
+{
+    uint64_t h = tb_hash64(k, klen, r->seed);
+    struct dns_rrl_entry *e = &r->tab[h & r->mask];
+    uint32_t tag = (uint32_t)(h >> 32) | 1; /* never 0: 0 is unused */
+
+    *ep = e;
+    if (e->tag != tag && e->tat <= now) {
+        e->tag = tag; /* free, or full again: take it over */
+        e->nlimited = 0;
+    }
+    uint64_t tat = e->tat > now ? e->tat : now;
+    if (tat + r->interval_ns - now <= r->burst_ns) {
+        e->tat = tat + r->interval_ns;
+        return true;
+    }
+    e->nlimited++;
+    return false;
+}
+
+bool dns_rrl_client(struct dns_rrl *r, const struct tb_addr *peer, uint64_t now)
+{
+    struct dns_rrl_entry *e;
+    struct key k;
+
+    if (r->exempt_loopback && is_loopback(peer))
+        return true;
+    key_client(r, peer, DNS_RRL_CAT_COUNT, &k); /* a category of its own */
+    return bucket_take(r, &k, offsetof(struct key, name), now, &e);
+}
+
 size_t dns_rrl_apply(struct dns_rrl *r, const struct tb_addr *peer,
                      uint8_t *resp, size_t len, uint64_t now,
                      struct dns_srv_stats *st)
@@ -288,22 +334,10 @@ size_t dns_rrl_apply(struct dns_rrl *r, const struct tb_addr *peer,
     if (len < DNS_HDR_LEN || (r->exempt_loopback && is_loopback(peer)))
         return len;
     size_t qend = question_end(resp, len);
-    uint64_t h = tb_hash64(&k, make_key(r, peer, resp, len, qend, &k), r->seed);
-    struct dns_rrl_entry *e = &r->tab[h & r->mask];
-    uint32_t tag = (uint32_t)(h >> 32) | 1; /* never 0: 0 is unused */
+    struct dns_rrl_entry *e;
 
-    if (e->tag != tag && e->tat <= now) {
-        e->tag = tag; /* free, or full again: take it over */
-        e->nlimited = 0;
-    }
-    uint64_t tat = e->tat > now ? e->tat : now;
-    if (tat + r->interval_ns - now <= r->burst_ns) {
-        e->tat = tat + r->interval_ns;
+    if (bucket_take(r, &k, make_key(r, peer, resp, len, qend, &k), now, &e))
         return len;
-    }
-    /* Over the limit: the bucket is not charged further (a flood does not
-     * push its refill further away).  Every slip-th is sent truncated. */
-    e->nlimited++;
     if (r->slip == 0 || e->nlimited % r->slip != 0 || qend == 0) {
         st->rrl_drop++;
         return 0;

@@ -1390,13 +1390,16 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
     } else if (tok_is(&t[0], "cache-size")) {
         if (size_val(ps, "cache-size", &t[1], 65536, 1ull << 32, &v))
             r->cache_size = v;
+    } else if (tok_is(&t[0], "ratelimit")) {
+        if (num(ps, "ratelimit", &t[1], 1, 1000000, &v))
+            r->ratelimit = (unsigned)v;
     } else if (tok_is(&t[0], "resolutions")) {
         if (num(ps, "resolutions", &t[1], 1, 65536, &v))
             r->resolutions = (unsigned)v;
     } else {
         perr(ps,
              "unknown resolver: key '%s' (listen, allow, forward, stub, "
-             "root-hints, cache-size, resolutions)",
+             "root-hints, cache-size, resolutions, ratelimit)",
              SHOW(&t[0]));
     }
 }

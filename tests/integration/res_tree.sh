@@ -280,7 +280,7 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 grep -q 'resolver: .* queries' tibra.log || fail "no resolver counters at exit"
-grep -q 'resolver: [0-9]* queries (1 refused: not allowed)' tibra.log ||
+grep -q 'resolver: [0-9]* queries (1 refused: not allowed, 0 over ratelimit)' tibra.log ||
     fail "the refused client is not counted"
 grep 'resolver: ' tibra.log | tail -1 | sed 's/^/    /'
 bytes=$(sed -n 's/.*cache [0-9]* entries, \([0-9]*\) bytes.*/\1/p' tibra.log)

@@ -15,6 +15,7 @@
 #include "check.h"
 #include "test_auth_util.h"
 #include <tibra/dns/res.h>
+#include <tibra/dns/srv.h>
 
 #define MS  1000000ull
 #define SEC 1000000000ull
@@ -187,6 +188,7 @@ static bool no_qmin;
 static const struct dns_acl *allow; /* conf.allow of the next res_setup */
 static size_t nallow;
 static const struct dns_res_fwd *fwd; /* conf.fwd of the next res_setup */
+static struct dns_rrl *ratelimit; /* conf.ratelimit of the next res_setup */
 static size_t nfwd;
 
 static void res_setup(size_t cache_mem)
@@ -197,7 +199,8 @@ static void res_setup(size_t cache_mem)
                               .allow = allow,
                               .nallow = nallow,
                               .fwd = fwd,
-                              .nfwd = nfwd};
+                              .nfwd = nfwd,
+                              .ratelimit = ratelimit};
     struct dns_res_hints h;
     static const char hints[] = ". 3600000 NS a.root.\n"
                                 "a.root. 3600000 A 10.0.0.1\n";
@@ -1325,6 +1328,83 @@ static void test_stub(void)
     qlog_on = false;
 }
 
+/* ratelimit: resolutions per client prefix are limited (the rest are
+ * dropped and counted), cache hits never; other clients and loopback are
+ * not charged; the bucket refills with time. */
+static void test_ratelimit(void)
+{
+    struct dns_rrl rl;
+    struct dns_rrl_conf rc;
+    struct dns_res_stats st;
+    uint8_t q[512], out[512];
+    size_t n, ql;
+    struct dns_res_task *t;
+    struct tb_addr a = {.af = TB_AF_INET, .ip = {192, 0, 2, 7}};
+    struct tb_addr b = {.af = TB_AF_INET, .ip = {192, 0, 2, 8}};
+    struct tb_addr lo = {.af = TB_AF_INET, .ip = {127, 0, 0, 1}};
+    static const struct dns_acl any[1] = {
+        {.addr = {.af = TB_AF_INET}, .plen = 0}};
+    unsigned started = 0;
+    char name[64];
+
+    dns_rrl_conf_default(&rc);
+    rc.rate = 1; /* a burst of DNS_RRL_BURST_S (2) */
+    rc.ipv4_prefix = 32;
+    CHECK_EQ(dns_rrl_init(&rl, &rc, 7, &ta), 0);
+    allow = any;
+    nallow = 1;
+    ratelimit = &rl;
+    res_setup(1 << 20);
+    for (int i = 0; i < 10; i++) {
+        snprintf(name, sizeof(name), "n%d.example.tld.", i);
+        ql = ta_query(q, name, DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+        int rcq =
+            dns_res_query(res, q, ql, &a, false, now, out, sizeof(out), &n, &t);
+        if (rcq == DNS_RES_STARTED) {
+            started++;
+            dns_res_task_free(t);
+        } else {
+            CHECK_EQ(rcq, DNS_RES_DROP);
+        }
+    }
+    CHECK(started >= 2 && started <= 3);
+    dns_res_stats(res, &st);
+    CHECK_EQ(st.ratelimited, 10 - started);
+    /* another client, and loopback (exempt by default): not limited */
+    ql = ta_query(q, "x1.example.tld.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+    CHECK_EQ(
+        dns_res_query(res, q, ql, &b, false, now, out, sizeof(out), &n, &t),
+        DNS_RES_STARTED);
+    dns_res_task_free(t);
+    for (int i = 0; i < 5; i++) {
+        CHECK_EQ(dns_res_query(res, q, ql, &lo, false, now, out, sizeof(out),
+                               &n, &t),
+                 DNS_RES_STARTED);
+        dns_res_task_free(t);
+    }
+    /* cache hits are never limited: resolve one (no client), then ask
+       it from the limited client */
+    resolve("www.example.tld.", DNS_TYPE_A, false, (char *)out, sizeof(out));
+    ql = ta_query(q, "www.example.tld.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+    for (int i = 0; i < 5; i++)
+        CHECK_EQ(
+            dns_res_query(res, q, ql, &a, false, now, out, sizeof(out), &n, &t),
+            DNS_RES_ANSWERED);
+    /* a few seconds later the client may resolve again */
+    now += 3 * SEC;
+    ql = ta_query(q, "later.example.tld.", DNS_TYPE_A, DNS_CLASS_IN, 1232,
+                  false);
+    CHECK_EQ(
+        dns_res_query(res, q, ql, &a, false, now, out, sizeof(out), &n, &t),
+        DNS_RES_STARTED);
+    dns_res_task_free(t);
+    res_teardown();
+    ratelimit = NULL;
+    dns_rrl_free(&rl);
+    allow = NULL;
+    nallow = 0;
+}
+
 int main(void)
 {
     net_setup();
@@ -1335,6 +1415,7 @@ int main(void)
     RUN(test_acl);
     RUN(test_forward);
     RUN(test_stub);
+    RUN(test_ratelimit);
     RUN(test_iterate);
     RUN(test_cross_zone);
     RUN(test_failures);

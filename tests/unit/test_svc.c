@@ -783,13 +783,14 @@ static void test_resolver(void)
                    "service: listen 127.0.0.1@53\n"
                    "resolver: listen 127.0.0.1@5300; listen [::1]@5300\n"
                    "    root-hints hints/named.root; cache-size 64M\n"
-                   "    resolutions 1000\n"
+                   "    resolutions 1000; ratelimit 50\n"
                    "    allow 10.0.0.0/8 192.168.1.7\n"
                    "    allow 2001:db8::/32\n"
                    "    forward . 192.0.2.53 [2001:db8::53]@5353\n"
                    "    stub Private. 10.53.0.5\n",
                    &d),
              0);
+    CHECK_EQ(c.resolver.ratelimit, 50);
     CHECK_EQ(c.resolver.nfwd, 2);
     CHECK(c.resolver.fwd[0].recursive);
     CHECK_EQ(c.resolver.fwd[0].zone[0], 0);
@@ -835,6 +836,9 @@ static void test_resolver(void)
                  "    forward example. 10.0.0.1\n    stub EXAMPLE. 10.0.0.2\n",
                  "t.conf:4: resolver: stub EXAMPLE.: the zone has a forward "
                  "already (line 3)");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    ratelimit 0\n",
+                 "t.conf:3: ratelimit");
     expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
                  "    forward example.\n",
                  "t.conf:3: resolver: forward needs ZONE ADDR[@PORT]...");

@@ -71,7 +71,7 @@ TB_API size_t dns_metrics_text(const struct dns_srv_stats *st,
  * dns_res_stats and struct dns_cache_stats, always --
  *
  *   tibra_resolver_{queries,refused,cache_hits,cache_misses,
- *     resolutions,busy,servfail,limit}_total        counter
+ *     resolutions,busy,servfail,limit,ratelimited}_total   counter
  *   tibra_resolver_inflight                         gauge
  *   tibra_resolver_upstream_queries_total{transport}  counter
  *   tibra_resolver_upstream_replies_total{result}     counter
@@ -83,7 +83,7 @@ TB_API size_t dns_metrics_text(const struct dns_srv_stats *st,
  * Returns the length the whole text needs (as dns_metrics_text());
  * DNS_METRICS_RES_TEXT_MAX always suffices.
  */
-#define DNS_METRICS_RES_TEXT_MAX 4096
+#define DNS_METRICS_RES_TEXT_MAX 8192
 TB_API size_t dns_metrics_res_text(const struct dns_res_stats *st,
                                    const struct dns_cache_stats *cs, char *buf,
                                    size_t cap);

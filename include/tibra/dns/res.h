@@ -221,6 +221,8 @@ struct dns_res_fwd {
     struct tb_addr addr[DNS_RES_FWD_ADDRS]; /* with their ports */
 };
 
+struct dns_rrl; /* dns/srv.h */
+
 /* Limits on the work one client query may cause (no amplification). */
 struct dns_res_conf {
     unsigned max_tasks; /* concurrent resolutions (0: 64) */
@@ -246,6 +248,13 @@ struct dns_res_conf {
        resolver); none: everything from the root hints. */
     const struct dns_res_fwd *fwd;
     size_t nfwd;
+    /* Rate limit per client (the service file's ratelimit): a table of
+       dns_rrl_init() (dns/srv.h; the driver's, of this resolver's thread,
+       borrowed) charged by dns_rrl_client() for each client query the
+       cache cannot answer; over the limit the query is dropped (as
+       Unbound's ip-ratelimit), counted in ratelimited.  Cache hits are
+       never limited.  NULL: no limit. */
+    struct dns_rrl *ratelimit;
     /* Randomness for query IDs: the driver's CSPRNG (getrandom, the
        platform's entropy); MUST NOT be NULL. */
     uint32_t (*random)(void *ctx);
@@ -274,6 +283,7 @@ struct dns_res_stats {
     uint64_t out_of_bailiwick; /* records dropped from accepted replies */
     uint64_t limit; /* resolutions stopped by a work limit */
     uint64_t servfail; /* resolutions that ended in SERVFAIL */
+    uint64_t ratelimited; /* client queries dropped: over ratelimit */
     uint64_t inflight; /* a gauge: tasks in use when dns_res_stats() ran */
 };
 
@@ -294,7 +304,9 @@ TB_API void dns_res_free(struct dns_res *r);
 /* Results of dns_res_query. */
 #define DNS_RES_ANSWERED 1 /* (out) holds the response */
 #define DNS_RES_STARTED  2 /* (*task) is a new resolution */
-#define DNS_RES_DROP     3 /* nothing to send (not a query, too short) */
+#define DNS_RES_DROP                                                           \
+    3 /* nothing to send (not a query, too short,                              \
+          over conf.ratelimit) */
 
 /*
  * A client query (q, qlen) (untrusted) from (client) over (tcp) at (now).

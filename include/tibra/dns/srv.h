@@ -265,6 +265,17 @@ TB_API size_t dns_rrl_apply(struct dns_rrl *r, const struct tb_addr *peer,
                             uint8_t *resp, size_t len, uint64_t now,
                             struct dns_srv_stats *st);
 
+/*
+ * A rate per client rather than per response (the resolver's ratelimit):
+ * charges the bucket of (peer)'s prefix alone (ipv4_prefix, ipv6_prefix;
+ * no category, no name) at (now) in (r), whose rate and burst apply.
+ * Returns true within the limit, false over it (slip does not apply: the
+ * caller decides).  A loopback peer under exempt_loopback is always
+ * within.
+ */
+TB_API bool dns_rrl_client(struct dns_rrl *r, const struct tb_addr *peer,
+                           uint64_t now);
+
 /* ---- TCP connections per client address (lib/dns/tcplim.c) -------------
  *
  * A table of open connections per client (the IPv4 address, the /64 of
