@@ -159,10 +159,6 @@ static int make_args(const struct svc_conf *c, const char *file,
             sb_printf(a, " --notify=%s:%s@%u", z->name, t, z->notify[k].port);
         }
     }
-    if (c->metrics.family != 0) {
-        svc_addr_to_text(&c->metrics, false, t, sizeof(t));
-        sb_printf(a, " --metrics=%s@%u", t, c->metrics.port);
-    }
     if (c->cookies != d.cookies)
         sb_printf(a, " --cookies=%s", c->cookies ? "on" : "off");
     if (c->cookies_require != d.cookies_require)
@@ -176,6 +172,10 @@ static int make_args(const struct svc_conf *c, const char *file,
                 "guest --cookie-secret=HEX at run time (else it makes a "
                 "random secret at boot)\n",
                 file);
+    if (c->metrics.family != 0) {
+        svc_addr_to_text(&c->metrics, false, t, sizeof(t));
+        sb_printf(a, " --metrics=%s@%u", t, c->metrics.port);
+    }
     const char *str[] = {c->identity, c->version};
     const char *skey[] = {"identity", "version"};
     for (int i = 0; i < 2; i++) {

@@ -57,8 +57,8 @@
 #define SVC_ZONE_MAX_RECORDS_MAX     4000000000u
 #define SVC_ZONE_MEMORY_MAX          (1ull << 40)
 /* Outgoing transfers, per zone. */
-#define SVC_ALLOW_XFR_MAX 64 /* allow-transfer entries */
-#define SVC_NOTIFY_MAX    16 /* notify targets */
+#define SVC_ALLOW_XFR_MAX             64 /* allow-transfer entries */
+#define SVC_NOTIFY_MAX                16 /* notify targets */
 #define SVC_DEFAULT_IXFR_HISTORY      16 /* deltas per zone */
 #define SVC_DEFAULT_IXFR_HISTORY_SIZE (64ull << 20) /* their bytes */
 #define SVC_IXFR_HISTORY_MAX          100000
@@ -249,13 +249,13 @@ struct svc_conf {
     char *pidfile; /* resolved path, NULL if not given */
     char *status_file; /* resolved path, NULL if not given: tibra-dnsd
                           writes its zones' state there (--status) */
-    struct svc_addr metrics; /* metrics ADDR@PORT: Prometheus over HTTP
-                                (lib/dns/http.c); family 0: off */
     bool cookies; /* DNS Cookies (RFC 7873) answered; default on */
     bool cookies_require; /* BADCOOKIE to UDP queries without a valid
                              server cookie; default off */
     char *cookie_secret_file; /* resolved path; NULL: a random secret */
     unsigned cookie_secret_line; /* where cookie-secret-file was given */
+    struct svc_addr metrics; /* metrics ADDR@PORT: Prometheus over HTTP
+                                (lib/dns/http.c); family 0: off */
     uint64_t zone_max_size; /* default for zones, bytes */
     uint64_t zone_max_records; /* default for zones */
     uint64_t zone_memory; /* compiled zone data at most, 0 = no cap */

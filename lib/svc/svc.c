@@ -33,8 +33,6 @@ enum section {
     SEC_SKIP
 };
 
-
-
 struct tok {
     const char *p; /* raw text (for bare words) or the unescaped string */
     size_t len;
@@ -983,7 +981,7 @@ static void catalog_item(struct parser *ps, struct svc_zone *z,
     if (!t[1].quoted && tok_is(&t[1], "producer"))
         z->catalog_role = SVC_CATALOG_PRODUCER;
     else if (!t[1].quoted && tok_is(&t[1], "consumer"))
-        perr(ps, "zone %s: catalog consumer is not supported yet", z->name);
+        z->catalog_role = SVC_CATALOG_CONSUMER;
     else
         z->catalog = dup_str(ps, t[1].p, t[1].len);
 }
@@ -1581,7 +1579,6 @@ static size_t section_head(struct parser *ps, const char *p, const char *end)
             ps->sec = SEC_RESOLVER;
         }
     } else if (tok_is(&h, "acl")) {
-
         perr(ps, "'%s:' statements are not supported yet", SHOW(&h));
         ps->sec = SEC_SKIP;
     } else {
@@ -1665,9 +1662,16 @@ static void check_catalog(struct parser *ps, size_t i, const uint32_t *prod,
              "zone %s: a catalog producer is generated from its "
              "members: no file or primary",
              z->name);
-    if (z->catalog_role == SVC_CATALOG_PRODUCER && c->target != SVC_TARGET_UNIX)
+    if (z->catalog_role == SVC_CATALOG_CONSUMER &&
+        (z->file == NULL || z->nprimary == 0))
         perr(ps,
-             "zone %s: catalog producer is not supported in unikernel "
+             "zone %s: a catalog consumer is a secondary with a file (its "
+             "kept copy; members are kept in FILE.members/): add primary "
+             "and file",
+             z->name);
+    if (z->catalog_role != SVC_CATALOG_NONE && c->target != SVC_TARGET_UNIX)
+        perr(ps,
+             "zone %s: catalog zones are not supported in unikernel "
              "images yet (tibra-dnsd serves it)",
              z->name);
     if (z->catalog == NULL)

@@ -112,6 +112,10 @@ service() { # TARGET LINE...: the common service with target-specific lines
     printf 'service: name diff; target %s\n' "$t"
     printf '         tcp-clients 64; identity "tibra-diff"; version "tibra-diff"\n'
     printf '         nsid tibra-diff\n'
+    # A server cookie holds the time and a per-process secret, so the
+    # bytes differ between any two servers; guest_cookies checks that the
+    # drivers agree on cookies (same secret: each accepts the other's).
+    printf '         cookies off\n'
     for l in "$@"; do printf '         %s\n' "$l"; done
     for z in $zone_names; do printf 'zone:    %s; file %s.zone\n' "$z" "$z"; done
 }
