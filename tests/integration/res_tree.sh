@@ -266,10 +266,20 @@ for burst in range(10):
             pass
 print("flood: %d of 3000 answered" % got)
 PY
-case "$(ask 10.53.0.10 www.example.tld. A)" in
-*192.0.2.1*) ;;
-*) fail "www.example.tld has no address after the flood" ;;
-esac
+# Servers that timed out under the flood (NSD's RRL drops some of the
+# resolver's queries; a loaded machine others) are held down for 5 s and
+# then probed again, so the answer may take a few tries (each dig up to
+# 20 s; tries start for 30 s).
+ok=0 try=0 t0=$SECONDS
+while [ $((SECONDS - t0)) -lt 30 ]; do
+    try=$((try + 1))
+    case "$(ask 10.53.0.10 www.example.tld. A)" in
+    *192.0.2.1*) ok=1 && break ;;
+    esac
+    sleep 1
+done
+[ $ok = 1 ] || fail "www.example.tld has no address $try tries after the flood"
+echo "answered after the flood (try $try)"
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/${PIDS[5]}/status")
 echo "tibra-dnsd RSS after the flood: ${rss} kB"
 [ "${rss:-999999}" -le 65536 ] || fail "RSS ${rss} kB over 64 MB"
