@@ -204,6 +204,16 @@ TB_API int tb_buf_append(struct tb_buf *b, const void *p, size_t n);
 TB_API void tb_buf_free(struct tb_buf *b);
 
 /*
+ * Sorts the (n) indices at (v) stably by (cmp)(ctx, x, y) (< 0, 0, > 0
+ * as x sorts before, with or after y): a bottom-up merge sort, no
+ * recursion (lib/ has no qsort in every target), with n * 4 bytes of
+ * scratch from (a).  Returns 0 or TB_ENOMEM (v unchanged).
+ */
+TB_API int tb_sort_idx(uint32_t *v, size_t n, const struct tb_alloc *a,
+                       int (*cmp)(const void *ctx, uint32_t x, uint32_t y),
+                       const void *ctx);
+
+/*
  * Arena: bump allocation from one caller-provided block, reset as a whole.
  * Used per query (reset after each answer) and for compiled zone data.
  * tb_arena_alloc returns NULL when the block is exhausted; it never falls

@@ -137,6 +137,37 @@ void tb_buf_free(struct tb_buf *b)
     b->len = b->cap = 0;
 }
 
+int tb_sort_idx(uint32_t *v, size_t n, const struct tb_alloc *a,
+                int (*cmp)(const void *, uint32_t, uint32_t), const void *ctx)
+{
+    uint32_t *tmp, *src = v, *dst;
+
+    if (n < 2)
+        return 0;
+    if (n > SIZE_MAX / 4 || (tmp = tb_alloc(a, n * 4)) == NULL)
+        return TB_ENOMEM;
+    dst = tmp;
+    for (size_t w = 1; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = TB_MIN(lo + w, n), hi = TB_MIN(lo + 2 * w, n);
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                dst[k++] = cmp(ctx, src[i], src[j]) <= 0 ? src[i++] : src[j++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < hi)
+                dst[k++] = src[j++];
+        }
+        uint32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * 4);
+    tb_free(a, tmp, n * 4);
+    return 0;
+}
+
 void tb_arena_init(struct tb_arena *ar, void *mem, size_t size)
 {
     ar->base = mem;

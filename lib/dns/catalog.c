@@ -115,47 +115,16 @@ void dns_catalog_make_id(const uint8_t *zone, uint8_t out[DNS_CATALOG_ID_LEN])
         out[i] = (uint8_t)hex[(h >> (60 - 4 * i)) & 15];
 }
 
-/* Bottom-up merge sort of (n) indices (lib/ has no qsort; as
- * zonedb_compile.c's). */
-static int msort(uint32_t *v, size_t n, const struct tb_alloc *a,
-                 int (*cmp)(const struct dns_catalog *, uint32_t, uint32_t),
-                 const struct dns_catalog *c)
+static int zone_cmp(const void *ctx, uint32_t i, uint32_t j)
 {
-    uint32_t *tmp, *src = v, *dst;
+    const struct dns_catalog *c = ctx;
 
-    if (n < 2)
-        return 0;
-    if (n > SIZE_MAX / 4 || (tmp = tb_alloc(a, n * 4)) == NULL)
-        return TB_ENOMEM;
-    dst = tmp;
-    for (size_t w = 1; w < n; w *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * w) {
-            size_t mid = TB_MIN(lo + w, n), hi = TB_MIN(lo + 2 * w, n);
-            size_t i = lo, j = mid, k = lo;
-            while (i < mid && j < hi)
-                dst[k++] = cmp(c, src[i], src[j]) <= 0 ? src[i++] : src[j++];
-            while (i < mid)
-                dst[k++] = src[i++];
-            while (j < hi)
-                dst[k++] = src[j++];
-        }
-        uint32_t *t = src;
-        src = dst;
-        dst = t;
-    }
-    if (src != v)
-        memcpy(v, src, n * 4);
-    tb_free(a, tmp, n * 4);
-    return 0;
-}
-
-static int zone_cmp(const struct dns_catalog *c, uint32_t i, uint32_t j)
-{
     return dns_name_cmp(dns_catalog_zone(c, i), dns_catalog_zone(c, j));
 }
 
-static int id_cmp(const struct dns_catalog *c, uint32_t i, uint32_t j)
+static int id_cmp(const void *ctx, uint32_t i, uint32_t j)
 {
+    const struct dns_catalog *c = ctx;
     size_t li, lj;
     const uint8_t *x = dns_catalog_id(c, i, &li);
     const uint8_t *y = dns_catalog_id(c, j, &lj);
@@ -178,7 +147,7 @@ int dns_catalog_sort(struct dns_catalog *c)
     m = tb_alloc(c->a, c->n * sizeof(*m));
     for (size_t i = 0; i < c->n; i++)
         ix[i] = (uint32_t)i;
-    if (m == NULL || msort(ix, c->n, c->a, zone_cmp, c) != 0) {
+    if (m == NULL || tb_sort_idx(ix, c->n, c->a, zone_cmp, c) != 0) {
         rc = TB_ENOMEM;
         goto out_free;
     }
@@ -191,7 +160,7 @@ int dns_catalog_sort(struct dns_catalog *c)
     /* Unique IDs: indices sorted by ID, then neighbours compared. */
     for (size_t i = 0; i < c->n; i++)
         ix[i] = (uint32_t)i;
-    if (rc == 0 && msort(ix, c->n, c->a, id_cmp, c) != 0)
+    if (rc == 0 && tb_sort_idx(ix, c->n, c->a, id_cmp, c) != 0)
         rc = TB_ENOMEM;
     for (size_t i = 1; i < c->n && rc == 0; i++)
         if (id_cmp(c, ix[i - 1], ix[i]) == 0)

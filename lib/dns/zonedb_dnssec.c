@@ -78,7 +78,7 @@ static int index_nsec3(struct cc *c)
     for (size_t i = 0; err == 0 && i < k; i++)
         ix[i] = (uint32_t)i;
     if (err == 0)
-        err = cc_msort(ix, k, c->a, n3_cmp, v);
+        err = tb_sort_idx(ix, k, c->a, n3_cmp, v);
     for (size_t i = 0; err == 0 && i < k; i++)
         s[i] = v[ix[i]];
     tb_free(c->a, v, n * sizeof(*v));

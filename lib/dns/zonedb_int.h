@@ -117,8 +117,5 @@ int cc_proofs(struct cc *c);
 /* Renders the RRset (node, type) and its RRSIGs as a chunk at the end
  * of the data section; its blob data offset in (*off). */
 int cc_render_chunk(struct cc *c, uint32_t node, uint16_t type, uint32_t *off);
-/* Bottom-up merge sort of (n) indices (lib/ has no qsort). */
-int cc_msort(uint32_t *v, size_t n, const struct tb_alloc *a,
-             int (*cmp)(const void *, uint32_t, uint32_t), const void *ctx);
 
 #endif /* DNS_ZONEDB_INT_H */
