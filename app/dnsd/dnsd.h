@@ -262,15 +262,13 @@ void dnsd_status_close(void);
  * that wrote it runs, 1 when not (or no file), 2 without status-file. */
 int dnsd_status_print(const struct svc_conf *c);
 
-/* ---- sockets to other servers (sock.c) ----------------------------- */
+/* ---- the helper threads' clock (sock.c) ---------------------------- */
 
-/* The monotonic clock (CLOCK_MONOTONIC) in ns: what notify.c and xfrin.c
- * hand lib/dns's state machines as (now). */
+/* The monotonic clock (CLOCK_MONOTONIC) in ns: what the threads beside
+ * the workers (notify.c, xfrin.c, resolver.c, metrics.c) hand lib/dns's
+ * state machines as (now).  Their sockets' addresses come from lib/hosted
+ * (tb_addr_to_sockaddr, tb_addr_from_sockaddr). */
 uint64_t dnsd_mono_ns(void);
-/* Writes (a) as a host socket address (AF_INET or AF_INET6, port
- * included) into (*ss), zeroed first; returns its length for sendto(2)
- * or connect(2).  Never fails. */
-socklen_t dnsd_sockaddr(const struct tb_addr *a, struct sockaddr_storage *ss);
 
 /* ---- NOTIFY out (notify.c) ----------------------------------------- */
 

@@ -58,13 +58,6 @@ struct dnsd_metrics {
     size_t nz;
 };
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 int dnsd_metrics_open(struct dnsd_metrics **out, const struct svc_conf *c,
                       struct dnsd_server *srv)
 {
@@ -286,7 +279,8 @@ static void accept_some(struct dnsd_metrics *m)
         }
         x->fd = fd;
         x->events = EPOLLIN;
-        dns_http_open(&x->h, x->out, x->ocap, mono_ns(), DNS_HTTP_TIMEOUT_NS);
+        dns_http_open(&x->h, x->out, x->ocap, dnsd_mono_ns(),
+                      DNS_HTTP_TIMEOUT_NS);
         conn_run(m, x);
     }
     /* Every slot busy: the rest wait in the backlog until one is free. */
@@ -302,7 +296,7 @@ static void *metrics_main(void *arg)
     struct epoll_event ev[CONNS + 2];
 
     for (;;) {
-        uint64_t now = mono_ns(), next = UINT64_MAX;
+        uint64_t now = dnsd_mono_ns(), next = UINT64_MAX;
         for (int i = 0; i < CONNS; i++) {
             if (m->c[i].fd < 0)
                 continue;

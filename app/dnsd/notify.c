@@ -143,7 +143,7 @@ static uint64_t turn(struct dnsd_notifier *nt, uint64_t now)
 
         while ((len = dns_notify_poll(n, now, &to, buf, sizeof(buf))) != 0) {
             struct sockaddr_storage ss;
-            socklen_t sl = dnsd_sockaddr(&to, &ss);
+            socklen_t sl = (socklen_t)tb_addr_to_sockaddr(&to, &ss);
             int fd = to.af == TB_AF_INET ? nt->fd4 : nt->fd6;
             if (fd < 0 ||
                 sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) < 0)

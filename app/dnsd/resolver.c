@@ -106,13 +106,6 @@ struct worker {
     uint64_t snap_at;
 };
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint32_t random32(void *ctx)
 {
     struct worker *r = ctx;
@@ -123,24 +116,6 @@ static uint32_t random32(void *ctx)
         r->rnd_left = TB_ARRAY_SIZE(r->rnd);
     }
     return r->rnd[--r->rnd_left];
-}
-
-static socklen_t to_sockaddr(const struct tb_addr *a,
-                             struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof(*ss));
-    if (a->af == TB_AF_INET) {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(a->port);
-        memcpy(&s4->sin_addr, a->ip, 4);
-        return sizeof(*s4);
-    }
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(a->port);
-    memcpy(&s6->sin6_addr, a->ip, 16);
-    return sizeof(*s6);
 }
 
 static void close_out(struct slot *s)
@@ -157,7 +132,7 @@ static int open_out(struct worker *r, unsigned i, const struct dns_res_send *q)
 {
     struct slot *s = &r->slots[i];
     struct sockaddr_storage ss;
-    socklen_t sl = to_sockaddr(&q->server, &ss);
+    socklen_t sl = (socklen_t)tb_addr_to_sockaddr(&q->server, &ss);
     struct epoll_event ev = {.data.u64 = EV_KEY(K_SLOT, i)};
     int type = q->transport == DNS_RES_TCP ? SOCK_STREAM : SOCK_DGRAM;
 
@@ -463,7 +438,7 @@ static void *loop(void *arg)
     struct epoll_event ev[64];
 
     for (;;) {
-        uint64_t now = now_ns(), next = now + 1000000000ull;
+        uint64_t now = dnsd_mono_ns(), next = now + 1000000000ull;
         /* The scans are O(slots) only while resolutions are running:
            the cache-hit path costs none of it. */
         for (unsigned i = 0; r->nactive > 0 && i < r->nslots; i++)
@@ -471,7 +446,7 @@ static void *loop(void *arg)
                 next = r->slots[i].deadline;
         int ms = next > now ? (int)((next - now + 999999) / 1000000) : 0;
         int n = epoll_wait(r->ep, ev, 64, ms);
-        now = now_ns();
+        now = dnsd_mono_ns();
         for (int k = 0; k < n; k++) {
             unsigned kind = (unsigned)(ev[k].data.u64 >> 32);
             unsigned idx = (unsigned)ev[k].data.u64;
@@ -527,7 +502,7 @@ static int listen_udp(const struct svc_addr *a, int type)
     int fd, one = 1;
 
     memcpy(ta.ip, a->addr, 16);
-    sl = to_sockaddr(&ta, &ss);
+    sl = (socklen_t)tb_addr_to_sockaddr(&ta, &ss);
     fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;

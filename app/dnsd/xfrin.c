@@ -302,7 +302,7 @@ static void tcp_close(struct sec *s)
 static void do_udp(struct sec *s, const struct dns_xfrin_io *io)
 {
     struct sockaddr_storage ss;
-    socklen_t sl = dnsd_sockaddr(io->peer, &ss);
+    socklen_t sl = (socklen_t)tb_addr_to_sockaddr(io->peer, &ss);
 
     if (s->udp < 0)
         s->udp = socket(io->peer->af == TB_AF_INET ? AF_INET : AF_INET6,
@@ -317,7 +317,7 @@ static void do_udp(struct sec *s, const struct dns_xfrin_io *io)
 static void do_tcp(struct sec *s, const struct dns_xfrin_io *io, uint64_t now)
 {
     struct sockaddr_storage ss;
-    socklen_t sl = dnsd_sockaddr(io->peer, &ss);
+    socklen_t sl = (socklen_t)tb_addr_to_sockaddr(io->peer, &ss);
 
     tcp_close(s);
     memcpy(s->q, io->out, io->out_len);

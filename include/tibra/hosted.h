@@ -33,4 +33,10 @@ TB_API int tb_hosted_open_file(const char *path, int *fd, size_t *size);
 struct sockaddr;
 TB_API void tb_addr_from_sockaddr(const struct sockaddr *sa, struct tb_addr *a);
 
+/* The other way: (a) (IPv4 or IPv6) as an AF_INET or AF_INET6 socket
+ * address in (*ss); returns its length (for connect(2), sendto(2)). */
+struct sockaddr_storage;
+TB_API size_t tb_addr_to_sockaddr(const struct tb_addr *a,
+                                  struct sockaddr_storage *ss);
+
 #endif /* TB_HOSTED_H */

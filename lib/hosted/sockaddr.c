@@ -1,7 +1,8 @@
 /*
  * sockaddr.c -- host socket addresses as Tibra's one address type (struct
  * tb_addr, base.h), for the hosted programs that meet both: tibra-dnsd's
- * UDP path and the stack over host sockets (platform/unix/sock).
+ * UDP path and outbound sockets (NOTIFY, secondaries, the resolver), and
+ * the stack over host sockets (platform/unix/sock).
  */
 #include <netinet/in.h>
 #include <string.h>
@@ -27,4 +28,21 @@ void tb_addr_from_sockaddr(const struct sockaddr *sa, struct tb_addr *a)
             memcpy(a->ip, &s6->sin6_addr, 16);
         }
     }
+}
+
+size_t tb_addr_to_sockaddr(const struct tb_addr *a, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (a->af == TB_AF_INET) {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(a->port);
+        memcpy(&s4->sin_addr, a->ip, 4);
+        return sizeof(*s4);
+    }
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(a->port);
+    memcpy(&s6->sin6_addr, a->ip, 16);
+    return sizeof(*s6);
 }

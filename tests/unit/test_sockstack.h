@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <tibra/hosted.h>
 #include <tibra/sockstack.h>
 
 #include "check.h"
@@ -123,19 +124,7 @@ static inline bool same(const struct tb_addr *a, const struct tb_addr *b)
 static inline socklen_t to_sa(const struct tb_addr *a,
                               struct sockaddr_storage *ss)
 {
-    memset(ss, 0, sizeof(*ss));
-    if (a->af == TB_AF_INET) {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(a->port);
-        memcpy(&s4->sin_addr, a->ip, 4);
-        return sizeof(*s4);
-    }
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(a->port);
-    memcpy(&s6->sin6_addr, a->ip, 16);
-    return sizeof(*s6);
+    return (socklen_t)tb_addr_to_sockaddr(a, ss);
 }
 
 static inline struct tb_addr from_sa(const struct sockaddr_storage *ss)
