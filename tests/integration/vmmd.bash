@@ -41,7 +41,7 @@ vm_setup() {
 }
 
 vm_daemon() {
-    rm -f "$TMP/sock" # the daemon makes it once it has reconciled
+    rm -f "$TMP/sock" # the daemon makes it once its state is loaded
     "$VMMD" --state "$TMP/state" --socket "$TMP/sock" --user nobody "$@" \
         >>"$TMP/vmmd.log" 2>&1 &
     DPID=$!

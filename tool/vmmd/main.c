@@ -459,14 +459,17 @@ int main(int argc, char **argv)
     if (sfd < 0)
         err(1, "signalfd");
     vm_reconcile();
+    /* Tenders inherit the blocked mask; vm.c's child() clears it. */
+    vm_load_all();
+    /* The socket appears once the state is reconciled, loaded and swept
+     * of leftovers: a client (or a unit's ExecStartPost) that sees it
+     * sees the daemon's whole state. */
     lfd = listen_unix(vmmd.socket_path, vmmd.group);
     if (metrics != NULL)
         mfd = metrics_listen(metrics);
     fprintf(stderr, "tibra-vmmd %s: state %s, socket %s%s%s\n", TB_VERSION,
             vmmd.state_dir, vmmd.socket_path, metrics ? ", metrics " : "",
             metrics ? metrics : "");
-    /* Tenders inherit the blocked mask; vm.c's child() clears it. */
-    vm_load_all();
 
     for (;;) {
         static struct pollfd *pf;
