@@ -304,11 +304,19 @@ def phase_slowloris():
 
 def phase_exhaust():
     conns = []
+    # Every slot must be held before one more is tried: a handshake lost
+    # on a busy TAP (or a slow guest) is tried again, for 15 s at most.
+    end = time.monotonic() + 15
     for a in spread(A.tcp_clients):
-        try:
-            conns.append(tcp_conn(a))
-        except OSError:
-            pass
+        while True:
+            try:
+                conns.append(tcp_conn(a))
+                break
+            except OSError:
+                if time.monotonic() > end:
+                    fail("exhaust: only %d of %d connections opened in 15 s"
+                         % (len(conns), A.tcp_clients))
+                time.sleep(0.2)
     time.sleep(0.3)
     extra = tcp_conn(ATTACK[-1]) if A.per_addr * len(ATTACK) > A.tcp_clients \
         else None
