@@ -46,7 +46,9 @@ cleanup_all() {
     cleanup
 }
 trap cleanup_all EXIT
-nsx "$DNSD" "$DCONF" >"$DNSD_LOG" 2>&1 &
+# Not through nsx (a function: $! would be a subshell, and killing it
+# would leave tibra-dnsd running): ip(8) execs tibra-dnsd, so $! is it.
+ip netns exec "$NS" "$DNSD" "$DCONF" >"$DNSD_LOG" 2>&1 &
 DNSD_PID=$!
 
 # ask WANT DIG-ARGS...: dig (+short, retried) must print a line WANT.
