@@ -27,29 +27,7 @@
             abort();                                                           \
     } while (0)
 
-static size_t live;
-
-static void *f_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    live += n;
-    return malloc(n ? n : 1);
-}
-static void *f_realloc(void *ctx, void *p, size_t o, size_t n)
-{
-    (void)ctx;
-    void *q = realloc(p, n ? n : 1);
-    if (q != NULL)
-        live = live - o + n;
-    return q;
-}
-static void f_free(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    if (p != NULL)
-        live -= n;
-    free(p);
-}
+#include "count_alloc.h"
 static const struct tb_alloc fa = {f_alloc, f_realloc, f_free, NULL};
 
 static const uint8_t org[] = "\7example\3org";

@@ -9,29 +9,7 @@
 #include <stdlib.h>
 #include <tibra/svc.h>
 
-static size_t live;
-
-static void *f_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    live += n;
-    return malloc(n ? n : 1);
-}
-static void *f_realloc(void *ctx, void *p, size_t o, size_t n)
-{
-    (void)ctx;
-    void *q = realloc(p, n ? n : 1);
-    if (q != NULL)
-        live = live - o + n;
-    return q;
-}
-static void f_free(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    if (p != NULL)
-        live -= n;
-    free(p);
-}
+#include "count_alloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
