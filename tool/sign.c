@@ -15,7 +15,6 @@
  * the chain's parameters and every key's tag and public key.  The
  * .private files are read, never recorded, hashed, copied or logged.
  */
-#include <dirent.h>
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,48 +23,13 @@
 #include <unistd.h>
 
 #include <tibra/dns/sign.h>
+#include <tibra/dns/signdir.h>
 #include <tibra/hosted.h>
 #include <tibra/svc.h>
 
 #include "tibra.h"
 
 #define SIGN_KEYS_MAX 8
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The .key files of (zone) in (dir), sorted; (*n) of them. */
-static char **key_files(const char *dir, const char *zone, size_t *n)
-{
-    size_t zl = strlen(zone), cap = 0;
-    char **v = NULL;
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-
-    *n = 0;
-    if (dp == NULL)
-        return NULL;
-    while ((e = readdir(dp)) != NULL) {
-        size_t l = strlen(e->d_name);
-        if (l < zl + 5 || e->d_name[0] != 'K' ||
-            strncmp(e->d_name + 1, zone, zl) != 0 || e->d_name[zl + 1] != '+' ||
-            strcmp(e->d_name + l - 4, ".key") != 0)
-            continue;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            v = realloc(v, cap * sizeof(*v));
-            if (v == NULL)
-                errx(TOOL_EXIT_TOOL, "out of memory");
-        }
-        v[(*n)++] = xstrdup(e->d_name);
-    }
-    closedir(dp);
-    if (*n > 0)
-        qsort(v, *n, sizeof(*v), name_cmp);
-    return v;
-}
 
 /* Where KEYDIR is: as the service file says, or (verify) the same
  * relative path from the original service file's directory. */
@@ -77,62 +41,45 @@ static char *key_dir(const struct sign_ctx *sc, const struct svc_zone *z)
     return xstrdup(z->dnssec_dir);
 }
 
-/* Reads the keys; records the .key files.  Returns how many, 0 on error
- * (reported). */
+struct seen_ctx {
+    const struct sign_ctx *sc;
+    struct sbuf *inputs;
+};
+
+/* Records a .key file read as an input (its path as the service file
+ * names it, relative to the keys' base under tibra verify). */
+static void key_seen(void *ctx, const char *kp, const char *pub, size_t pl)
+{
+    const struct seen_ctx *x = ctx;
+    const struct sign_ctx *sc = x->sc;
+    const char *rp = kp;
+    char hex[SHA256_HEX];
+
+    sha256_hex(pub, pl, hex);
+    if (sc->plen > 0 && strncmp(kp, sc->prefix, sc->plen) == 0)
+        rp = kp + sc->plen;
+    else if (sc->keys_base != NULL &&
+             strncmp(kp, sc->keys_base, strlen(sc->keys_base)) == 0 &&
+             kp[strlen(sc->keys_base)] == '/')
+        rp = kp + strlen(sc->keys_base) + 1;
+    sb_printf(x->inputs, "input dnssec-key %s %s\n", hex, rp);
+}
+
+/* Reads the keys (lib/hosted/sign_keydir.c); records the .key files.
+ * Returns how many, 0 on error (reported). */
 static size_t read_keys(const struct sign_ctx *sc, const struct svc_zone *z,
-                        const char *zone, struct dns_sign_key *keys,
-                        struct sbuf *inputs, struct dns_diag *d)
+                        struct dns_sign_key *keys, struct sbuf *inputs,
+                        struct dns_diag *d)
 {
     char *dir = key_dir(sc, z);
-    size_t nf, nk = 0;
-    char **f = key_files(dir, zone, &nf);
+    struct seen_ctx x = {sc, inputs};
+    size_t nk = 0;
 
-    if (nf == 0)
-        dns_diag(d, DNS_DIAG_ERROR, sc->svc, z->dnssec_line,
-                 "zone %s: no key files K%s+*.key in %s (tibra key generate "
-                 "--algorithm 13 --ksk %s %s)",
-                 z->name, zone, dir, zone, dir);
-    else if (nf > SIGN_KEYS_MAX)
-        dns_diag(d, DNS_DIAG_ERROR, sc->svc, z->dnssec_line,
-                 "zone %s: %zu keys in %s (at most %d)", z->name, nf, dir,
-                 SIGN_KEYS_MAX);
-    for (size_t i = 0; i < nf && nf <= SIGN_KEYS_MAX; i++) {
-        char *kp = xasprintf("%s/%s", dir, f[i]);
-        char *pp = xasprintf("%.*s.private", (int)(strlen(kp) - 4), kp);
-        char *pub = NULL, *priv = NULL, hex[SHA256_HEX];
-        size_t pl = 0, vl = 0;
-        int rc = read_file(kp, &pub, &pl);
-        if (rc != 0)
-            dns_diag(d, DNS_DIAG_ERROR, kp, 0, "cannot read: %s",
-                     strerror(-rc));
-        else if ((rc = read_file(pp, &priv, &vl)) != 0)
-            dns_diag(d, DNS_DIAG_ERROR, pp, 0, "cannot read: %s",
-                     strerror(-rc));
-        else if (dns_sign_key_read(&keys[nk], z->origin, pub, pl, kp, priv, vl,
-                                   pp, &tb_heap, d) == 0)
-            nk++;
-        if (pub != NULL) {
-            const char *rp = kp;
-            sha256_hex(pub, pl, hex);
-            if (sc->plen > 0 && strncmp(kp, sc->prefix, sc->plen) == 0)
-                rp = kp + sc->plen;
-            else if (sc->keys_base != NULL &&
-                     strncmp(kp, sc->keys_base, strlen(sc->keys_base)) == 0 &&
-                     kp[strlen(sc->keys_base)] == '/')
-                rp = kp + strlen(sc->keys_base) + 1;
-            sb_printf(inputs, "input dnssec-key %s %s\n", hex, rp);
-        }
-        if (priv != NULL) {
-            memset(priv, 0, vl);
-            free(priv);
-        }
-        free(pub), free(kp), free(pp), free(f[i]);
-    }
-    for (size_t i = SIGN_KEYS_MAX; i < nf; i++)
-        free(f[i]);
-    free(f);
+    if (dns_sign_keydir_read(dir, z->origin, keys, SIGN_KEYS_MAX, &nk, key_seen,
+                             &x, d, sc->svc, z->dnssec_line) != 0)
+        nk = 0;
     free(dir);
-    return nk == nf ? nk : 0;
+    return nk;
 }
 
 static const char *utc(uint64_t t, char *buf, size_t cap)
@@ -176,7 +123,7 @@ int sign_zone(const struct sign_ctx *sc, const struct svc_zone *z,
     int rc = -1;
 
     dns_name_to_text(z->origin, zone, sizeof(zone));
-    nk = read_keys(sc, z, zone, keys, inputs, d);
+    nk = read_keys(sc, z, keys, inputs, d);
     if (nk == 0)
         goto out;
     if (exp > UINT32_MAX) {

@@ -13,6 +13,14 @@
  *     after the RRSIG rdata minus its signature (RFC 4034 3.1.8.1) and
  *     signed by each applicable key; re-sort.
  *
+ * Online signing (dns_sign_resign, dns_sign_refresh: tibra-dnsd) runs
+ * the same passes on a zone whose RRSIGs and chain are taken out first;
+ * pass 2 then carries an RRSIG over instead of signing when the previous
+ * version (or, without one, the zone itself, verified) holds the same
+ * RRset byte for byte with a signature by that key that is valid now and
+ * not due for refresh: a merge walk of two canonical orders, so the
+ * signing cost follows what changed (the chain is still rebuilt whole).
+ *
  * Nothing depends on anything but the inputs: no clock, no randomness
  * (ECDSA nonces are RFC 6979's, sign_key.c), no addresses.
  */
@@ -46,6 +54,16 @@ struct sg {
     uint8_t bits[8192]; /* type bitmap under construction */
     bool win[256]; /* windows touched in (bits) */
     uint32_t soa_ttl, neg_ttl;
+    /* Re-signing (dns_sign_resign): the records whose RRSIGs may be kept,
+     * in canonical order -- the previous version's (trusted: made here),
+     * or (own) the zone's own before its RRSIGs were taken out (verified
+     * before they are kept) -- and a cursor that follows pass 2. */
+    bool resign, own;
+    const struct dns_zone_src *vz; /* whose data (vrr) points into */
+    struct dns_zrr *vrr;
+    size_t vn, vi;
+    uint32_t now, refresh_at;
+    struct dns_sign_stats st;
 };
 
 static const uint8_t *owner(const struct sg *s, size_t i)
@@ -421,35 +439,33 @@ static void put32(uint8_t *p, uint32_t v)
     put16(p + 2, v);
 }
 
-/* Signs the RRset [first, end) of (s->z) with (k) and adds the RRSIG. */
-static int sign_rrset(struct sg *s, uint32_t first, uint32_t end,
-                      const struct dns_sign_key *k)
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           p[3];
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* SHA-256 of what an RRSIG over the RRset [first, end) of (s->z) signs
+ * (RFC 4034 3.1.8.1): (head, hlen), its rdata up to the signature with
+ * the signer lower-cased, then the RRs in canonical form. */
+static void rrset_hash(struct sg *s, uint32_t first, uint32_t end,
+                       const uint8_t *head, size_t hlen, uint8_t hash[32])
 {
     const struct dns_zone_src *z = s->z;
     const struct dns_zrr *r0 = &z->rr[first];
-    uint8_t o[DNS_NAME_MAXLEN], lc[DNS_NAME_MAXLEN], hash[32];
-    uint8_t rd[18 + DNS_NAME_MAXLEN + DNS_SIGN_SIG_MAXLEN];
-    size_t ol = dns_name_len(owner(s, first)), len = 18;
-    unsigned labels;
+    uint8_t lc[DNS_NAME_MAXLEN];
+    size_t ol = dns_name_len(owner(s, first));
     br_sha256_context h;
-    int sl;
 
-    memcpy(o, owner(s, first), ol);
-    memcpy(lc, o, ol);
+    memcpy(lc, owner(s, first), ol);
     dns_name_lower(lc);
-    labels = dns_name_labels(o) - (dns_name_is_wildcard(o) ? 1 : 0);
-    put16(rd, r0->type);
-    rd[2] = k->alg;
-    rd[3] = (uint8_t)labels;
-    put32(rd + 4, r0->ttl);
-    put32(rd + 8, s->p->expiration);
-    put32(rd + 12, s->p->inception);
-    put16(rd + 16, k->tag);
-    memcpy(rd + len, z->origin, z->origin_len);
-    dns_name_lower(rd + len);
-    len += z->origin_len;
     br_sha256_init(&h);
-    br_sha256_update(&h, rd, len);
+    br_sha256_update(&h, head, hlen);
     for (uint32_t i = first; i < end; i++) {
         const struct dns_zrr *r = &z->rr[i];
         uint8_t fix[10];
@@ -463,10 +479,126 @@ static int sign_rrset(struct sg *s, uint32_t first, uint32_t end,
         br_sha256_update(&h, s->canon, r->rdlen);
     }
     br_sha256_out(&h, hash);
+}
+
+static unsigned sig_labels(const uint8_t *o)
+{
+    return dns_name_labels(o) - (dns_name_is_wildcard(o) ? 1 : 0);
+}
+
+/* Signs the RRset [first, end) of (s->z) with (k) and adds the RRSIG. */
+static int sign_rrset(struct sg *s, uint32_t first, uint32_t end,
+                      const struct dns_sign_key *k)
+{
+    const struct dns_zone_src *z = s->z;
+    const struct dns_zrr *r0 = &z->rr[first];
+    uint8_t o[DNS_NAME_MAXLEN], hash[32];
+    uint8_t rd[18 + DNS_NAME_MAXLEN + DNS_SIGN_SIG_MAXLEN];
+    size_t ol = dns_name_len(owner(s, first)), len = 18;
+    int sl;
+
+    memcpy(o, owner(s, first), ol);
+    put16(rd, r0->type);
+    rd[2] = k->alg;
+    rd[3] = (uint8_t)sig_labels(o);
+    put32(rd + 4, r0->ttl);
+    put32(rd + 8, s->p->expiration);
+    put32(rd + 12, s->p->inception);
+    put16(rd + 16, k->tag);
+    memcpy(rd + len, z->origin, z->origin_len);
+    dns_name_lower(rd + len);
+    len += z->origin_len;
+    rrset_hash(s, first, end, rd, len, hash);
     sl = dns_sign_digest(k, hash, rd + len);
     if (sl < 0)
         return sl;
+    s->st.made++;
+    s->st.expire_min = TB_MIN(s->st.expire_min, s->p->expiration);
     return add(s, o, DNS_TYPE_RRSIG, r0->ttl, rd, len + (size_t)sl);
+}
+
+static const uint8_t *vowner(const struct sg *s, size_t i)
+{
+    return dns_zrr_owner(s->vz, &s->vrr[i]);
+}
+
+/* Whether view record (j), an RRSIG, is one by (k) over an RRset of
+ * (type, ttl) at an owner of (labels) labels, signed by the apex, valid
+ * at (s->now) and not to be refreshed. */
+static bool sig_usable(const struct sg *s, size_t j, uint16_t type,
+                       uint32_t ttl, unsigned labels,
+                       const struct dns_sign_key *k)
+{
+    const struct dns_zrr *r = &s->vrr[j];
+    const uint8_t *rd = dns_zrr_rdata(s->vz, r);
+
+    if (r->type != DNS_TYPE_RRSIG || r->rdlen <= 18 + s->z->origin_len ||
+        get16(rd) != type || rd[2] != k->alg || rd[3] != labels ||
+        get32(rd + 4) != ttl || get16(rd + 16) != k->tag)
+        return false;
+    if (get32(rd + 8) < s->refresh_at || get32(rd + 12) > s->now)
+        return false;
+    return dns_name_check(rd + 18, r->rdlen - 18u) == (int)s->z->origin_len &&
+           dns_name_equal(rd + 18, s->z->origin);
+}
+
+/* Keeps an RRSIG by (k) over the RRset [first, end) from the view when the
+ * view holds the same RRset (TTLs and rdata byte for byte) and a usable
+ * signature of it.  Returns 1 (kept: added), 0 (sign it) or a TB_E*. */
+static int keep(struct sg *s, uint32_t first, uint32_t end,
+                const struct dns_sign_key *k)
+{
+    const struct dns_zrr *r0 = &s->z->rr[first];
+    uint8_t o[DNS_NAME_MAXLEN], rd[18 + DNS_NAME_MAXLEN + DNS_SIGN_SIG_MAXLEN];
+    size_t ge, a, b;
+
+    memcpy(o, owner(s, first), dns_name_len(owner(s, first)));
+    while (s->vi < s->vn && dns_name_cmp(vowner(s, s->vi), o) < 0)
+        s->vi++;
+    for (ge = s->vi; ge < s->vn && dns_name_cmp(vowner(s, ge), o) == 0; ge++)
+        ;
+    for (a = s->vi; a < ge && s->vrr[a].type != r0->type; a++)
+        ;
+    for (b = a; b < ge && s->vrr[b].type == r0->type; b++)
+        ;
+    if (b - a != end - first)
+        return 0;
+    for (size_t i = 0; i < b - a; i++) {
+        const struct dns_zrr *x = &s->vrr[a + i], *y = &s->z->rr[first + i];
+        if (x->ttl != y->ttl || x->rdlen != y->rdlen ||
+            memcmp(dns_zrr_rdata(s->vz, x), dns_zrr_rdata(s->z, y), x->rdlen) !=
+                0)
+            return 0;
+    }
+    for (size_t j = s->vi; j < ge; j++) {
+        const struct dns_zrr *r = &s->vrr[j];
+        if (!sig_usable(s, j, r0->type, r0->ttl, sig_labels(o), k))
+            continue;
+        memcpy(rd, dns_zrr_rdata(s->vz, r), r->rdlen);
+        if (s->own) { /* not made here: it must verify */
+            size_t hl = 18 + s->z->origin_len;
+            uint8_t hash[32];
+            dns_name_lower(rd + 18);
+            rrset_hash(s, first, end, rd, hl, hash);
+            if (!dns_sign_verify_digest(k, hash, rd + hl, r->rdlen - hl))
+                continue;
+        }
+        s->st.kept++;
+        s->st.expire_min = TB_MIN(s->st.expire_min, get32(rd + 8));
+        int rc = add(s, o, DNS_TYPE_RRSIG, r0->ttl, rd, r->rdlen);
+        return rc != 0 ? rc : 1;
+    }
+    return 0;
+}
+
+static int sign_or_keep(struct sg *s, uint32_t first, uint32_t end,
+                        const struct dns_sign_key *k)
+{
+    int rc = s->resign ? keep(s, first, end, k) : 0;
+
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    return sign_rrset(s, first, end, k);
 }
 
 static int sign_all(struct sg *s)
@@ -486,7 +618,7 @@ static int sign_all(struct sg *s)
                 continue;
             for (size_t q = 0; q < s->p->nkeys && rc == 0; q++)
                 if (key_signs(s->p, &s->p->keys[q], t))
-                    rc = sign_rrset(s, i, j, &s->p->keys[q]);
+                    rc = sign_or_keep(s, i, j, &s->p->keys[q]);
         }
     }
     return rc;
@@ -531,23 +663,45 @@ static int precheck(struct sg *s)
     return s->d->errors > 0 ? TB_ESEMANTIC : 0;
 }
 
-int dns_sign_zone(struct dns_zone_src *z, const struct dns_sign_params *p,
-                  struct dns_diag *d)
+static bool dnssec_type(uint16_t t)
 {
-    struct sg *s;
-    unsigned errors0 = d->errors;
+    return t == DNS_TYPE_RRSIG || t == DNS_TYPE_NSEC || t == DNS_TYPE_NSEC3 ||
+           t == DNS_TYPE_NSEC3PARAM;
+}
+
+/* Re-signing: takes the RRSIGs and the chain out of (s->z) (after a copy
+ * of its records when they are the view). */
+static int strip(struct sg *s)
+{
+    struct dns_zone_src *z = s->z;
+    size_t n = 0;
+
+    if (s->own) {
+        s->vrr = tb_alloc(s->a, (z->nrr + 1) * sizeof(*s->vrr));
+        if (s->vrr == NULL)
+            return TB_ENOMEM;
+        memcpy(s->vrr, z->rr, z->nrr * sizeof(*s->vrr));
+        s->vn = z->nrr;
+        s->vz = z;
+    }
+    for (size_t i = 0; i < z->nrr; i++)
+        if (!dnssec_type(z->rr[i].type))
+            z->rr[n++] = z->rr[i];
+    z->nrr = n;
+    return 0;
+}
+
+static int run(struct sg *s)
+{
+    const struct dns_sign_params *p = s->p;
+    struct dns_zone_src *z = s->z;
     int rc;
 
-    if (p->nkeys == 0 || p->expiration <= p->inception)
-        return TB_EINVAL;
-    s = tb_alloc(z->a, sizeof(*s));
-    if (s == NULL)
-        return TB_ENOMEM;
-    memset(s, 0, sizeof(*s));
-    s->z = z, s->p = p, s->d = d, s->a = z->a;
-    d->errors = 0;
+    s->st.expire_min = UINT32_MAX;
     s->canon = tb_alloc(s->a, DNS_RDATA_MAXLEN + 8704);
-    rc = s->canon == NULL ? TB_ENOMEM : precheck(s);
+    rc = s->canon == NULL ? TB_ENOMEM : s->resign ? strip(s) : 0;
+    if (rc == 0)
+        rc = precheck(s);
     if (rc == 0)
         rc = index_nodes(s);
     for (size_t i = 0; i < p->nkeys && rc == 0; i++)
@@ -563,11 +717,97 @@ int dns_sign_zone(struct dns_zone_src *z, const struct dns_sign_params *p,
         rc = sign_all(s);
     if (rc == 0)
         rc = resort(s);
-    d->errors += errors0;
     if (s->canon != NULL)
         tb_free(s->a, s->canon, DNS_RDATA_MAXLEN + 8704);
     if (s->nodes != NULL)
         tb_free(s->a, s->nodes, s->nodes_cap * sizeof(*s->nodes));
+    if (s->own && s->vrr != NULL)
+        tb_free(s->a, s->vrr, (s->vn + 1) * sizeof(*s->vrr));
+    return rc;
+}
+
+int dns_sign_zone(struct dns_zone_src *z, const struct dns_sign_params *p,
+                  struct dns_diag *d)
+{
+    struct sg *s;
+    unsigned errors0 = d->errors;
+    int rc;
+
+    if (p->nkeys == 0 || p->expiration <= p->inception)
+        return TB_EINVAL;
+    s = tb_alloc(z->a, sizeof(*s));
+    if (s == NULL)
+        return TB_ENOMEM;
+    memset(s, 0, sizeof(*s));
+    s->z = z, s->p = p, s->d = d, s->a = z->a;
+    d->errors = 0;
+    rc = run(s);
+    d->errors += errors0;
     tb_free(s->a, s, sizeof(*s));
+    return rc;
+}
+
+int dns_sign_resign(struct dns_zone_src *z, const struct dns_zone_src *prev,
+                    const struct dns_sign_params *p, uint32_t now,
+                    uint32_t refresh_at, struct dns_sign_stats *st,
+                    struct dns_diag *d)
+{
+    struct sg *s;
+    unsigned errors0 = d->errors;
+    int rc;
+
+    if (p->nkeys == 0 || p->expiration <= p->inception ||
+        p->expiration < refresh_at)
+        return TB_EINVAL;
+    s = tb_alloc(z->a, sizeof(*s));
+    if (s == NULL)
+        return TB_ENOMEM;
+    memset(s, 0, sizeof(*s));
+    s->z = z, s->p = p, s->d = d, s->a = z->a;
+    s->resign = true;
+    s->own = prev == NULL;
+    if (prev != NULL) {
+        s->vz = prev;
+        s->vrr = prev->rr;
+        s->vn = prev->nrr;
+    }
+    s->now = now;
+    s->refresh_at = refresh_at;
+    d->errors = 0;
+    rc = run(s);
+    d->errors += errors0;
+    if (st != NULL)
+        *st = s->st;
+    tb_free(s->a, s, sizeof(*s));
+    return rc;
+}
+
+int dns_sign_refresh(const struct dns_zone_src *prev, uint32_t serial,
+                     struct dns_zone_src *out, const struct dns_sign_params *p,
+                     uint32_t now, uint32_t refresh_at,
+                     struct dns_sign_stats *st, const struct tb_alloc *a,
+                     struct dns_diag *d)
+{
+    uint8_t soa[DNS_RDATA_MAXLEN];
+    int rc = 0;
+
+    dns_zone_src_init(out, prev->origin, a);
+    out->rclass = prev->rclass;
+    for (size_t i = 0; i < prev->nrr && rc == 0; i++) {
+        const struct dns_zrr *r = &prev->rr[i];
+        const uint8_t *rd = dns_zrr_rdata(prev, r);
+        if (dnssec_type(r->type))
+            continue;
+        if (r->type == DNS_TYPE_SOA && r->rdlen >= 22 &&
+            dns_name_equal(dns_zrr_owner(prev, r), prev->origin)) {
+            memcpy(soa, rd, r->rdlen);
+            put32(soa + r->rdlen - 20, serial); /* RFC 1035 3.3.13 */
+            rd = soa;
+        }
+        rc = dns_zone_src_add(out, dns_zrr_owner(prev, r), r->type, r->rclass,
+                              r->ttl, rd, r->rdlen, 0, 0);
+    }
+    if (rc == 0)
+        rc = dns_sign_resign(out, prev, p, now, refresh_at, st, d);
     return rc;
 }

@@ -211,3 +211,51 @@ size_t dns_sign_ds(const uint8_t *origin, const uint8_t *dnskey, size_t len,
     br_sha256_out(&h, out + 4);
     return DNS_DS_SHA256_LEN;
 }
+
+/* RFC 3110 2: exponent length (1 byte, or 0 then 2 bytes), exponent,
+ * modulus; (k->dnskey) was checked when (k) was made. */
+static bool dnskey_rsa(const struct dns_sign_key *k, br_rsa_public_key *pk)
+{
+    const uint8_t *p = k->dnskey + 4;
+    size_t len = k->dnskey_len - 4, el, off = 1;
+
+    if (len < 3)
+        return false;
+    el = p[0];
+    if (el == 0) {
+        el = (size_t)p[1] << 8 | p[2];
+        off = 3;
+    }
+    if (el == 0 || off + el >= len)
+        return false;
+    pk->e = uc(p + off);
+    pk->elen = el;
+    pk->n = uc(p + off + el);
+    pk->nlen = len - off - el;
+    return true;
+}
+
+bool dns_sign_verify_digest(const struct dns_sign_key *k,
+                            const uint8_t hash[32], const uint8_t *sig,
+                            size_t len)
+{
+    if (k->alg == DNS_ALG_ECDSAP256SHA256) {
+        uint8_t q[65];
+        br_ec_public_key pk = {BR_EC_secp256r1, q, sizeof(q)};
+        if (len != 64 || k->dnskey_len != 4 + 64)
+            return false;
+        q[0] = 0x04;
+        memcpy(q + 1, k->dnskey + 4, 64);
+        return br_ecdsa_i31_vrfy_raw(&br_ec_p256_m31, hash, 32, &pk, sig,
+                                     len) == 1;
+    }
+    if (k->alg == DNS_ALG_RSASHA256) {
+        br_rsa_public_key pk;
+        uint8_t out[32];
+        if (!dnskey_rsa(k, &pk) || len != pk.nlen ||
+            !br_rsa_i31_pkcs1_vrfy(sig, len, BR_HASH_OID_SHA256, 32, &pk, out))
+            return false;
+        return memcmp(out, hash, 32) == 0;
+    }
+    return false;
+}

@@ -186,7 +186,7 @@ sed -i 's|dnssec keys/org|dnssec keys/none|' "$B/ns1.conf"
 out=$(cd "$B" && SOURCE_DATE_EPOCH=$SDE "$TB" build ns1.conf -o img3 2>&1)
 expect "no keys: status" "$?" "1"
 expect_match "no keys message" "$out" \
-    "^ns1.conf:5: zone example.org: no key files Kexample.org.\+\*.key in"
+    "^ns1.conf:5: zone example.org.: no key files Kexample.org.\+\*.key in"
 sed -i 's|dnssec keys/none|dnssec keys/org nsec5|' "$B/ns1.conf"
 out=$(cd "$B" && "$TB" build ns1.conf -o img3 2>&1)
 expect "bad dnssec item: status" "$?" "1"

@@ -222,8 +222,10 @@ static size_t verify_all(struct dns_zone_src *z, uint32_t inc, uint32_t exp,
         bool good = false;
         if (r->type != DNS_TYPE_RRSIG)
             continue;
-        CHECK_EQ(ld32(s + 8), exp);
-        CHECK_EQ(ld32(s + 12), inc);
+        if (inc != 0) {
+            CHECK_EQ(ld32(s + 8), exp);
+            CHECK_EQ(ld32(s + 12), inc);
+        }
         for (size_t k = 0; k < z->nrr && !good; k++) {
             const struct dns_zrr *kr = &z->rr[k];
             const uint8_t *kd = dns_zrr_rdata(z, kr);
@@ -582,6 +584,313 @@ static void test_keyfiles(void)
     memset(priv2, 0, sizeof(priv2));
 }
 
+/* ---- online signing: dns_sign_resign, dns_sign_refresh ------------- */
+
+#define INC2 1700500000u
+#define EXP2 1703092000u
+
+static void rparams(struct dns_sign_params *p, const struct dns_sign_key *k,
+                    size_t nk, bool nsec3, uint32_t inc, uint32_t exp)
+{
+    memset(p, 0, sizeof(*p));
+    p->keys = k, p->nkeys = nk, p->inception = inc, p->expiration = exp;
+    p->nsec3 = nsec3;
+    if (nsec3) {
+        p->saltlen = 2;
+        memcpy(p->salt, "\x01\x02", 2);
+    }
+}
+
+static void add_rr(struct dns_zone_src *z, const struct dns_zone_src *from,
+                   const struct dns_zrr *r)
+{
+    CHECK_EQ(dns_zone_src_add(z, dns_zrr_owner(from, r), r->type, r->rclass,
+                              r->ttl, dns_zrr_rdata(from, r), r->rdlen, 0, 0),
+             0);
+}
+
+/* A version made from signed (old) as an update leaves it: its records
+ * (RRSIGs and chain too) but those owned by (del) (NULL: none), plus the
+ * records of (add), serial (serial). */
+static int derive(struct dns_zone_src *out, const struct dns_zone_src *old,
+                  const char *del, const char *add, uint32_t serial)
+{
+    struct dns_diag d = {report, NULL, 0, 0};
+    struct dns_zone_src t;
+    uint8_t w[DNS_NAME_MAXLEN];
+    size_t wl = 0;
+    char text[512];
+    int rc;
+
+    if (del != NULL && dns_name_from_text(del, strlen(del), org, w, &wl) != 0)
+        return -1;
+    dns_zone_src_init(out, org, &heap);
+    for (size_t i = 0; i < old->nrr; i++) {
+        const struct dns_zrr *r = &old->rr[i];
+        if (wl == 0 || !dns_name_equal(dns_zrr_owner(old, r), w))
+            add_rr(out, old, r);
+    }
+    snprintf(text, sizeof(text), "$TTL 300\n%s", add != NULL ? add : "");
+    dns_zone_src_init(&t, org, &heap);
+    rc = dns_zone_parse(&t, text, strlen(text), "add.zone", NULL, &d);
+    for (size_t i = 0; i < t.nrr && rc == 0; i++)
+        add_rr(out, &t, &t.rr[i]);
+    dns_zone_src_free(&t);
+    for (size_t i = 0; i < out->nrr; i++)
+        if (out->rr[i].type == DNS_TYPE_SOA) {
+            uint8_t *rd = out->data.data + out->rr[i].rdata;
+            size_t o = out->rr[i].rdlen - 20u;
+            rd[o] = (uint8_t)(serial >> 24),
+            rd[o + 1] = (uint8_t)(serial >> 16);
+            rd[o + 2] = (uint8_t)(serial >> 8), rd[o + 3] = (uint8_t)serial;
+        }
+    return rc != 0 ? rc : dns_zone_check(out, &d);
+}
+
+/* Whether the RRset (owner, type) of (a) is in (b) byte for byte. */
+static bool same_rrset(const struct dns_zone_src *a,
+                       const struct dns_zone_src *b, const uint8_t *owner,
+                       uint16_t type)
+{
+    size_t na = 0, nb = 0, match = 0;
+
+    for (size_t i = 0; i < a->nrr; i++) {
+        const struct dns_zrr *x = &a->rr[i];
+        if (x->type != type || !dns_name_equal(dns_zrr_owner(a, x), owner))
+            continue;
+        na++;
+        for (size_t j = 0; j < b->nrr; j++) {
+            const struct dns_zrr *y = &b->rr[j];
+            if (y->type == type && y->ttl == x->ttl && y->rdlen == x->rdlen &&
+                dns_name_equal(dns_zrr_owner(b, y), owner) &&
+                memcmp(dns_zrr_rdata(a, x), dns_zrr_rdata(b, y), x->rdlen) == 0)
+                match++;
+        }
+    }
+    for (size_t j = 0; j < b->nrr; j++)
+        nb += b->rr[j].type == type &&
+              dns_name_equal(dns_zrr_owner(b, &b->rr[j]), owner);
+    return na == nb && match == na;
+}
+
+/* (z)'s records other than RRSIGs equal (f)'s, in order. */
+static bool same_unsigned(const struct dns_zone_src *z,
+                          const struct dns_zone_src *f)
+{
+    size_t i = 0, j = 0;
+
+    for (;;) {
+        while (i < z->nrr && z->rr[i].type == DNS_TYPE_RRSIG)
+            i++;
+        while (j < f->nrr && f->rr[j].type == DNS_TYPE_RRSIG)
+            j++;
+        if (i == z->nrr || j == f->nrr)
+            return i == z->nrr && j == f->nrr;
+        const struct dns_zrr *x = &z->rr[i++], *y = &f->rr[j++];
+        if (x->type != y->type || x->ttl != y->ttl || x->rdlen != y->rdlen ||
+            !dns_name_equal(dns_zrr_owner(z, x), dns_zrr_owner(f, y)) ||
+            memcmp(dns_zrr_rdata(z, x), dns_zrr_rdata(f, y), x->rdlen) != 0)
+            return false;
+    }
+}
+
+/* The chain of re-signed (z) is the one dns_sign_zone() makes from its
+ * data alone. */
+static bool chain_as_fresh(const struct dns_zone_src *z,
+                           const struct dns_sign_params *p)
+{
+    struct dns_diag d = {report, NULL, 0, 0};
+    struct dns_zone_src f;
+    bool ok;
+
+    dns_zone_src_init(&f, org, &heap);
+    for (size_t i = 0; i < z->nrr; i++) {
+        uint16_t t = z->rr[i].type;
+        if (t != DNS_TYPE_RRSIG && t != DNS_TYPE_NSEC && t != DNS_TYPE_NSEC3 &&
+            t != DNS_TYPE_NSEC3PARAM)
+            add_rr(&f, z, &z->rr[i]);
+    }
+    ok = dns_zone_check(&f, &d) == 0 && dns_sign_zone(&f, p, &d) == 0 &&
+         same_unsigned(z, &f);
+    dns_zone_src_free(&f);
+    return ok;
+}
+
+/*
+ * Signs ZONE_A ZONE_B online, applies (del, add) as an update would and
+ * re-signs against the previous version: every RRSIG verifies, the chain
+ * is what a fresh signing makes, the RRsets that changed (data, chain,
+ * SOA) and only those have new signatures, and their count is what was
+ * made (the cost of the change).
+ */
+static void resign_case(bool nsec3, const struct dns_sign_key *k, size_t nk,
+                        const char *del, const char *add)
+{
+    struct dns_diag d = {report, NULL, 0, 0};
+    struct dns_sign_params p1, p2;
+    struct dns_sign_stats st;
+    struct dns_zone_src z0, z1;
+    size_t failed, nsig, fresh = 0, changed = 0;
+
+    rparams(&p1, k, nk, nsec3, INC, EXP);
+    rparams(&p2, k, nk, nsec3, INC2, EXP2);
+    last_err[0] = '\0';
+    REQUIRE(load(&z0, ZONE_A ZONE_B) == 0);
+    REQUIRE(dns_sign_resign(&z0, NULL, &p1, INC + 3600, INC + 7200, &st, &d) ==
+            0);
+    CHECK_EQ(st.kept, 0);
+    CHECK_EQ(st.made, count(&z0, DNS_TYPE_RRSIG));
+    CHECK_EQ(st.expire_min, EXP);
+    CHECK(chain_as_fresh(&z0, &p1));
+    REQUIRE(derive(&z1, &z0, del, add, 2) == 0);
+    REQUIRE(dns_sign_resign(&z1, &z0, &p2, INC2 + 3600, INC2 + 7200, &st, &d) ==
+            0);
+    nsig = count(&z1, DNS_TYPE_RRSIG);
+    CHECK_EQ(verify_all(&z1, 0, 0, &failed), nsig);
+    CHECK_EQ(failed, 0);
+    CHECK(chain_as_fresh(&z1, &p2));
+    for (size_t i = 0; i < z1.nrr; i++) {
+        const struct dns_zrr *r = &z1.rr[i];
+        const uint8_t *rd = dns_zrr_rdata(&z1, r);
+        if (r->type != DNS_TYPE_RRSIG)
+            continue;
+        bool same = same_rrset(&z1, &z0, dns_zrr_owner(&z1, r), ld16(rd));
+        fresh += ld32(rd + 12) == INC2;
+        changed += !same;
+        CHECK_EQ(ld32(rd + 12), same ? INC : INC2);
+    }
+    CHECK(changed >= 1); /* the SOA at least */
+    CHECK_EQ(st.made, changed);
+    CHECK_EQ(st.made, fresh);
+    CHECK_EQ(st.kept, nsig - fresh);
+    CHECK_EQ(st.expire_min, EXP);
+    if (check_failed != 0 && last_err[0] != '\0')
+        fprintf(stderr, "%s\n", last_err);
+    dns_zone_src_free(&z0);
+    dns_zone_src_free(&z1);
+}
+
+static void test_resign_changes(void)
+{
+    static const char *const cases[][2] = {
+        {NULL, "new A 192.0.2.50\n"}, /* a name */
+        {"Mail", NULL}, /* a name goes */
+        {NULL, "q.r.s TXT \"x\"\n"}, /* with two empty non-terminals */
+        {"a.b.c", NULL}, /* its empty non-terminals go */
+        {NULL, "deleg NS ns.other.net.\n"}, /* an insecure delegation */
+        {"sec", NULL}, /* a secure delegation goes */
+        {NULL,
+         "sub DS 1 13 2 "
+         "00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF"
+         "\n"}, /* insecure -> secure */
+        {NULL, "ns1 A 192.0.2.77\n"}, /* an RRset grows */
+        {NULL, "a.b.c NS ns.other.net.\n"}, /* a name becomes a cut */
+        {NULL, NULL}, /* the serial alone */
+    };
+
+    make_keys();
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        check_current = cases[i][0] != NULL ? cases[i][0] : cases[i][1];
+        resign_case(false, keys, 1, cases[i][0], cases[i][1]);
+        resign_case(true, keys, 1, cases[i][0], cases[i][1]);
+        resign_case(true, keys, 2, cases[i][0], cases[i][1]); /* KSK+ZSK */
+    }
+    check_current = "resign_changes";
+    resign_case(false, &keys[2], 2, "www", "www2 CNAME Mail\n"); /* RSA */
+}
+
+/* Refresh: only signatures expiring before the refresh time (and the
+ * SOA's: a new serial) are made again. */
+static void test_refresh(void)
+{
+    struct dns_diag d = {report, NULL, 0, 0};
+    struct dns_sign_params p1, p2;
+    struct dns_sign_stats st;
+    struct dns_zone_src z0, z1;
+    size_t n, failed;
+
+    rparams(&p1, keys, 2, true, INC, EXP);
+    rparams(&p2, keys, 2, true, INC2, EXP2);
+    REQUIRE(load(&z0, ZONE_A ZONE_B) == 0);
+    REQUIRE(dns_sign_resign(&z0, NULL, &p1, INC, INC + 1, &st, &d) == 0);
+    n = st.made;
+    /* Not yet due: the SOA's signature alone. */
+    REQUIRE(dns_sign_refresh(&z0, 5, &z1, &p2, INC2, EXP - 1, &st, &heap, &d) ==
+            0);
+    CHECK_EQ(st.made, 1);
+    CHECK_EQ(st.kept, n - 1);
+    CHECK_EQ(dns_zone_src_serial(&z1), 5);
+    CHECK_EQ(st.expire_min, EXP);
+    CHECK_EQ(verify_all(&z1, 0, 0, &failed), n);
+    CHECK_EQ(failed, 0);
+    dns_zone_src_free(&z1);
+    /* Due: every one. */
+    REQUIRE(dns_sign_refresh(&z0, 6, &z1, &p2, INC2, EXP + 1, &st, &heap, &d) ==
+            0);
+    CHECK_EQ(st.made, n);
+    CHECK_EQ(st.kept, 0);
+    CHECK_EQ(st.expire_min, EXP2);
+    CHECK_EQ(verify_all(&z1, INC2, EXP2, &failed), n);
+    CHECK_EQ(failed, 0);
+    dns_zone_src_free(&z1);
+    /* Not valid yet (inception after now): made again. */
+    REQUIRE(dns_sign_refresh(&z0, 7, &z1, &p2, INC - 1, INC, &st, &heap, &d) ==
+            0);
+    CHECK_EQ(st.kept, 0);
+    dns_zone_src_free(&z1);
+    /* Expiration before the refresh time: refused. */
+    CHECK_EQ(dns_sign_refresh(&z0, 8, &z1, &p2, INC2, EXP2 + 1, &st, &heap, &d),
+             TB_EINVAL);
+    dns_zone_src_free(&z1);
+    dns_zone_src_free(&z0);
+}
+
+/* Without a previous version, a zone's own RRSIGs (a signed zone file
+ * tibra-dnsd wrote) are kept only when they verify; another key's are
+ * dropped. */
+static void test_resign_own(void)
+{
+    struct dns_diag d = {report, NULL, 0, 0};
+    struct dns_sign_params p1, p2;
+    struct dns_sign_stats st;
+    struct dns_zone_src z0, z1;
+    size_t n, failed;
+
+    rparams(&p1, keys, 1, false, INC, EXP);
+    rparams(&p2, keys, 1, false, INC2, EXP2);
+    REQUIRE(load(&z0, ZONE_A ZONE_B) == 0);
+    REQUIRE(dns_sign_resign(&z0, NULL, &p1, INC, INC + 1, &st, &d) == 0);
+    n = st.made;
+    REQUIRE(derive(&z1, &z0, NULL, NULL, 1) == 0); /* the same zone */
+    REQUIRE(dns_sign_resign(&z1, NULL, &p2, INC2, INC2 + 1, &st, &d) == 0);
+    CHECK_EQ(st.made, 0);
+    CHECK_EQ(st.kept, n);
+    dns_zone_src_free(&z1);
+    REQUIRE(derive(&z1, &z0, NULL, NULL, 1) == 0);
+    for (size_t i = 0, flipped = 0; i < z1.nrr && flipped < 2; i++)
+        if (z1.rr[i].type == DNS_TYPE_RRSIG && i % 2 == 0) {
+            z1.data.data[z1.rr[i].rdata + z1.rr[i].rdlen - 1] ^= 1;
+            flipped++;
+        }
+    REQUIRE(dns_sign_resign(&z1, NULL, &p2, INC2, INC2 + 1, &st, &d) == 0);
+    CHECK_EQ(st.made, 2);
+    CHECK_EQ(st.kept, n - 2);
+    CHECK_EQ(verify_all(&z1, 0, 0, &failed), n);
+    CHECK_EQ(failed, 0);
+    dns_zone_src_free(&z1);
+    /* Another key: nothing kept; the old DNSKEY stays published. */
+    rparams(&p2, &keys[1], 1, false, INC2, EXP2);
+    REQUIRE(derive(&z1, &z0, NULL, NULL, 1) == 0);
+    REQUIRE(dns_sign_resign(&z1, &z0, &p2, INC2, INC2 + 1, &st, &d) == 0);
+    CHECK_EQ(st.kept, 0);
+    CHECK_EQ(st.made, n);
+    CHECK_EQ(count(&z1, DNS_TYPE_DNSKEY), 2);
+    CHECK_EQ(verify_all(&z1, INC2, EXP2, &failed), n);
+    CHECK_EQ(failed, 0);
+    dns_zone_src_free(&z1);
+    dns_zone_src_free(&z0);
+}
+
 int main(void)
 {
     RUN(test_rfc6979);
@@ -590,6 +899,9 @@ int main(void)
     RUN(test_determinism);
     RUN(test_refuse_signed);
     RUN(test_keyfiles);
+    RUN(test_resign_changes);
+    RUN(test_refresh);
+    RUN(test_resign_own);
     for (size_t i = 0; i < 4; i++)
         dns_sign_key_wipe(&keys[i]);
     return check_done();

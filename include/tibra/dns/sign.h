@@ -149,4 +149,62 @@ TB_API int dns_sign_zone(struct dns_zone_src *z,
 TB_API int dns_sign_digest(const struct dns_sign_key *k, const uint8_t hash[32],
                            uint8_t *sig);
 
+/*
+ * Verifies signature (sig, len) of the SHA-256 digest (hash) with the
+ * public half of (k).  Returns true when it is (k)'s signature of (hash).
+ */
+TB_API bool dns_sign_verify_digest(const struct dns_sign_key *k,
+                                   const uint8_t hash[32], const uint8_t *sig,
+                                   size_t len);
+
+/* ---- online signing (tibra-dnsd): signatures kept where they can be ---- */
+
+/* What dns_sign_resign() did. */
+struct dns_sign_stats {
+    size_t made; /* RRSIGs made (signing operations) */
+    size_t kept; /* RRSIGs carried over */
+    uint32_t expire_min; /* earliest expiration of the zone's RRSIGs */
+};
+
+/*
+ * Signs (z) again, at the cost of what changed: (z) MUST have passed
+ * dns_zone_check() and MAY hold RRSIG, NSEC, NSEC3 and NSEC3PARAM records
+ * (a signed version with an update applied, a zone file tibra-dnsd
+ * wrote): they are taken out, the DNSKEY RRset and the NSEC or NSEC3
+ * chain are made again from the data (as dns_sign_zone() does: O(zone)
+ * hashing, no signing), and every RRset that dns_sign_zone() signs gets,
+ * per applicable key of (p), either
+ *   - an RRSIG carried over: one by that key (algorithm, tag), signer the
+ *     apex, inception not after (now), expiration not before
+ *     (refresh_at), over an RRset equal byte for byte (TTLs, rdata) to
+ *     the one it had in (prev), the previous signed version (MAY be NULL:
+ *     then (z)'s own RRSIGs are the candidates, and one is kept only if
+ *     it verifies against the RRset with the key's public half); or
+ *   - a new RRSIG, inception and expiration (p)'s.
+ * So RRsets an update did not touch keep their signatures, chain records
+ * that did not change keep theirs, and signatures of keys no longer in
+ * (p) are dropped.  (prev)'s records are read only.  (st) (MAY be NULL)
+ * gets the counts and the earliest expiration in the result (the driver
+ * re-signs before it).  Returns as dns_sign_zone(), and TB_EINVAL when
+ * (p)'s expiration is before (refresh_at).
+ */
+TB_API int dns_sign_resign(struct dns_zone_src *z,
+                           const struct dns_zone_src *prev,
+                           const struct dns_sign_params *p, uint32_t now,
+                           uint32_t refresh_at, struct dns_sign_stats *st,
+                           struct dns_diag *d);
+
+/*
+ * The next version of signed zone (prev) with its signatures refreshed:
+ * (out) (initialised here with (a); the caller frees it in every case)
+ * gets (prev)'s records without RRSIG and chain, the apex SOA's serial set
+ * to (serial), and is signed by dns_sign_resign(out, prev, ...): the
+ * signatures expiring before (refresh_at), and the SOA's, are made again.
+ */
+TB_API int dns_sign_refresh(const struct dns_zone_src *prev, uint32_t serial,
+                            struct dns_zone_src *out,
+                            const struct dns_sign_params *p, uint32_t now,
+                            uint32_t refresh_at, struct dns_sign_stats *st,
+                            const struct tb_alloc *a, struct dns_diag *d);
+
 #endif /* DNS_SIGN_H */
