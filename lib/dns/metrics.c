@@ -232,6 +232,13 @@ size_t dns_metrics_res_text(const struct dns_res_stats *st,
            st->ratelimited);
     single(&o, "tibra_resolver_inflight", "gauge", "Resolutions in progress.",
            st->inflight);
+    n = "tibra_resolver_validation_total";
+    family(&o, n, "counter",
+           "Replies validated (DNSSEC), by outcome (RFC 4035 4.3).");
+    sample(&o, n, "state", "secure", st->val_secure);
+    sample(&o, n, "state", "insecure", st->val_insecure);
+    sample(&o, n, "state", "bogus", st->val_bogus);
+    sample(&o, n, "state", "indeterminate", st->val_indeterminate);
     n = "tibra_resolver_upstream_queries_total";
     family(&o, n, "counter", "Queries sent to other servers, by transport.");
     sample(&o, n, "transport", "udp", st->sent_udp);

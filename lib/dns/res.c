@@ -68,6 +68,27 @@ int dns_res_init(struct dns_res **rp, const struct dns_res_conf *conf,
         return TB_ENOMEM;
     }
     memset(r->task, 0, c.max_tasks * sizeof(*r->task));
+    r->validating = c.val != NULL && c.val->anchors != NULL;
+    if (r->validating) {
+        if (c.val->response == NULL || c.val->dnskey == NULL ||
+            c.val->anchors_get == NULL || c.val->ede == NULL) {
+            tb_free(a, r->task, c.max_tasks * sizeof(*r->task));
+            tb_free(a, r, sizeof(*r));
+            return TB_EINVAL; /* dns_res_val_init() not called */
+        }
+        r->vwork = tb_alloc(a, VAL_WORK);
+        r->vscratch = tb_alloc(a, VAL_SCRATCH);
+        if (r->vwork == NULL || r->vscratch == NULL) {
+            if (r->vwork != NULL)
+                tb_free(a, r->vwork, VAL_WORK);
+            if (r->vscratch != NULL)
+                tb_free(a, r->vscratch, VAL_SCRATCH);
+            tb_free(a, r->task, c.max_tasks * sizeof(*r->task));
+            tb_free(a, r, sizeof(*r));
+            return TB_ENOMEM;
+        }
+    }
+    dns_cache_set_validating(cache, r->validating);
     r->a = *a;
     r->conf = c;
     r->hints = *hints;
@@ -81,6 +102,10 @@ void dns_res_free(struct dns_res *r)
     if (r == NULL)
         return;
     struct tb_alloc a = r->a;
+    if (r->validating) {
+        tb_free(&a, r->vwork, VAL_WORK);
+        tb_free(&a, r->vscratch, VAL_SCRATCH);
+    }
     tb_free(&a, r->task, r->conf.max_tasks * sizeof(*r->task));
     tb_free(&a, r, sizeof(*r));
 }
@@ -184,21 +209,63 @@ void res_response_start(struct dns_res_task *t, const uint8_t *question)
 
 static void response_finish(struct dns_res_task *t)
 {
+    uint8_t ede[6];
+    uint16_t ede_len = 0;
+    bool val = t->r->validating;
+
+    /* RFC 4035 5.5: bogus data is SERVFAIL, unless the client set CD
+       (RFC 4035 3.2.2: then it gets the data, RFC 6840 5.9); why in an
+       Extended DNS Error (RFC 8914).  Indeterminate likewise. */
+    if (val && (t->sec == DNS_VAL_BOGUS || t->sec == DNS_VAL_INDETERMINATE) &&
+        t->rcode != DNS_RCODE_SERVFAIL && !(t->cflags & DNS_FLAG_CD)) {
+        uint8_t q[DNS_NAME_MAXLEN + 4];
+        size_t n = dns_name_len(t->resp + DNS_HDR_LEN) + 4;
+        memcpy(q, t->resp + DNS_HDR_LEN, n);
+        res_response_start(t, q);
+        t->soa_len = t->proof_len = 0;
+        t->trunc = false;
+        t->rcode = DNS_RCODE_SERVFAIL;
+        t->r->st.servfail++;
+    }
+    if (val && t->rcode == DNS_RCODE_SERVFAIL &&
+        (t->sec == DNS_VAL_BOGUS || t->sec == DNS_VAL_INDETERMINATE)) {
+        tb_put16(ede, EDE_OPTION);
+        tb_put16(ede + 2, 2);
+        tb_put16(ede + 4, t->ede ? t->ede : EDE_BOGUS);
+        ede_len = 6;
+    }
     uint16_t flags = (uint16_t)(DNS_FLAG_QR | DNS_FLAG_RA | t->rcode |
                                 (t->cflags & (DNS_FLAG_RD | DNS_FLAG_CD)));
 
+    if ((t->soa_len > 0 || t->proof_len > 0) && !t->trunc)
+        dns_writer_section(&t->w, DNS_SEC_AUTHORITY);
     if (t->soa_len > 0 && !t->trunc) {
         size_t on = dns_name_len(t->soa);
-        dns_writer_section(&t->w, DNS_SEC_AUTHORITY);
         if (dns_writer_rr(&t->w, t->soa, DNS_TYPE_SOA, DNS_CLASS_IN, t->soa_ttl,
                           t->soa + on + 2, tb_get16(t->soa + on)) != 0)
             t->trunc = true;
     }
+    if (val && t->edns_do) { /* the denial proof (RFC 4035 3.1.3) */
+        for (size_t o = 0; o < t->proof_len && !t->trunc;) {
+            const uint8_t *x = t->proof + o;
+            size_t on = dns_name_len(x);
+            uint16_t rl = tb_get16(x + on + 2);
+            if (dns_writer_rr(&t->w, x, tb_get16(x + on), DNS_CLASS_IN,
+                              t->soa_ttl, x + on + 4, rl) != 0)
+                t->trunc = true;
+            o += on + 4 + rl;
+        }
+    }
     if (t->trunc)
         flags |= DNS_FLAG_TC;
+    /* RFC 6840 5.7: AD for secure data to a client that set AD or DO */
+    if (val && t->sec == DNS_VAL_SECURE && t->rcode != DNS_RCODE_SERVFAIL &&
+        !t->trunc && (t->edns_do || (t->cflags & DNS_FLAG_AD)))
+        flags |= DNS_FLAG_AD;
     dns_writer_set_flags(&t->w, flags);
     if (t->has_opt)
-        dns_writer_opt(&t->w, DNS_EDNS_DEFAULT_UDP, 0, 0, t->edns_do, NULL, 0);
+        dns_writer_opt(&t->w, DNS_EDNS_DEFAULT_UDP, 0, 0, t->edns_do,
+                       ede_len ? ede : NULL, ede_len);
     t->resp_len = dns_writer_finish(&t->w);
 }
 
@@ -282,8 +349,9 @@ static void build_query(struct dns_res_task *t, int i, uint64_t now)
                     f->fwd ? DNS_FLAG_RD : 0);
     dns_writer_question(&w, t->sent, t->sent_type, DNS_CLASS_IN);
     t->edns = !f->addr[i].noedns;
-    if (t->edns)
-        dns_writer_opt(&w, DNS_EDNS_DEFAULT_UDP, 0, 0, 0, NULL, 0);
+    if (t->edns) /* DO: a validating resolver wants the RRSIGs */
+        dns_writer_opt(&w, DNS_EDNS_DEFAULT_UDP, 0, 0,
+                       t->r->validating ? DNS_EDNS_DO : 0, NULL, 0);
     t->outlen = dns_writer_finish(&w);
     t->cur = i;
     t->srv = f->addr[i].addr;
@@ -310,6 +378,15 @@ static void fill_send(const struct dns_res_task *t, struct dns_res_send *s)
     s->deadline = t->deadline;
 }
 
+/* Frames looking up NS names' addresses (bounded by conf.max_depth). */
+static unsigned ns_depth(const struct dns_res_task *t)
+{
+    unsigned n = 0;
+    for (unsigned d = 1; d <= t->depth; d++)
+        n += t->f[d].kind == FR_NSADDR;
+    return n;
+}
+
 int dns_res_task_next(struct dns_res_task *t, uint64_t now,
                       struct dns_res_send *s)
 {
@@ -334,6 +411,9 @@ int dns_res_task_next(struct dns_res_task *t, uint64_t now,
             continue;
         }
         f = &t->f[t->depth];
+        /* the key state of the zone asked; its DS or DNSKEY first */
+        if (t->r->validating && !t->want_tcp && res_val_keys(t, now))
+            continue;
         if (t->want_tcp) {
             build_query(t, t->cur, now);
             fill_send(t, s);
@@ -345,7 +425,7 @@ int dns_res_task_next(struct dns_res_task *t, uint64_t now,
             fill_send(t, s);
             return DNS_RES_SEND;
         }
-        if (t->depth < t->r->conf.max_depth) {
+        if (ns_depth(t) < t->r->conf.max_depth && t->depth + 1 < FRAMES) {
             unsigned k;
             for (k = 0; k < f->nns && !res_lookup_ok(t, k); k++)
                 ;
@@ -544,6 +624,8 @@ int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
     memset(t, 0, offsetof(struct dns_res_task, resp));
     t->resp_len = 0;
     t->soa_len = 0;
+    t->sec = t->ede = t->vsec = t->vede = 0;
+    t->proof_len = 0;
     t->queries = t->cnames = t->depth = 0;
     t->r = r;
     t->used = true;
@@ -564,6 +646,7 @@ int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
     memcpy(t->f[0].qname, qu.qname, qu.qname_len);
     t->f[0].qtype = qu.qtype;
     t->f[0].parent_ns = -1;
+    t->f[0].kind = FR_NAME;
     r->st.tasks++;
     res_frame_start(t, &t->f[0], now);
     *task = t;

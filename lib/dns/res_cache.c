@@ -37,6 +37,10 @@ struct ent {
     uint8_t rank;
     uint8_t namelen; /* lowercased wire name follows the header */
     uint8_t flags; /* E_LIVE, E_REF */
+    uint32_t xlen; /* DNSSEC records after the payload (view.extra) */
+    uint8_t sec; /* DNS_CACHE_UNCHECKED or enum dns_val_state */
+    uint8_t ede; /* BOGUS: the RFC 8914 info-code */
+    uint16_t pad_;
 };
 #define E_LIVE 0x1 /* in the table (else dead: replaced or a pad) */
 #define E_REF  0x2 /* read since written or moved: second chance */
@@ -51,6 +55,7 @@ struct dns_cache {
     size_t cap, head, tail, used;
     uint64_t seed;
     struct dns_cache_stats st;
+    bool validating; /* dns_cache_set_validating */
 };
 
 #define NS_PER_S 1000000000ull
@@ -260,9 +265,23 @@ static uint32_t cap_ttl(const struct dns_cache *c, uint8_t kind, uint32_t ttl)
     return ttl > c->conf.ttl_max ? c->conf.ttl_max : ttl;
 }
 
+void dns_cache_set_validating(struct dns_cache *c, bool on)
+{
+    c->validating = on;
+}
+
 int dns_cache_put(struct dns_cache *c, const uint8_t *name, uint16_t type,
                   uint8_t kind, uint8_t rank, uint32_t ttl, uint16_t nrr,
                   const uint8_t *data, size_t len, uint64_t now)
+{
+    return dns_cache_put_sec(c, name, type, kind, rank, ttl, nrr, data, len,
+                             DNS_CACHE_UNCHECKED, 0, NULL, 0, now);
+}
+
+int dns_cache_put_sec(struct dns_cache *c, const uint8_t *name, uint16_t type,
+                      uint8_t kind, uint8_t rank, uint32_t ttl, uint16_t nrr,
+                      const uint8_t *data, size_t len, uint8_t sec, uint8_t ede,
+                      const uint8_t *extra, size_t xlen, uint64_t now)
 {
     uint8_t lname[DNS_NAME_MAXLEN];
     size_t n = lower(name, lname), sz;
@@ -271,8 +290,10 @@ int dns_cache_put(struct dns_cache *c, const uint8_t *name, uint16_t type,
 
     if (ttl == 0)
         return 0; /* RFC 1035 3.2.1: use once, never cache */
-    sz = align8(sizeof(struct ent) + n + len);
-    if (len > 0xffff + DNS_NAME_MAXLEN || sz > c->cap / 4)
+    if (sec == DNS_VAL_BOGUS && ttl > DNS_CACHE_BOGUS_TTL)
+        ttl = DNS_CACHE_BOGUS_TTL;
+    sz = align8(sizeof(struct ent) + n + len + xlen);
+    if (len > 0xffff + DNS_NAME_MAXLEN || xlen > 0xffff || sz > c->cap / 4)
         return TB_ENOSPC;
     o = find(c, lname, n, type, h);
     if (o != 0) {
@@ -298,9 +319,15 @@ int dns_cache_put(struct dns_cache *c, const uint8_t *name, uint16_t type,
     e->rank = rank;
     e->namelen = (uint8_t)n;
     e->flags = 0;
+    e->xlen = (uint32_t)xlen;
+    e->sec = sec;
+    e->ede = ede;
+    e->pad_ = 0;
     memcpy(e + 1, lname, n);
     if (len > 0)
         memcpy((uint8_t *)(e + 1) + n, data, len);
+    if (xlen > 0)
+        memcpy((uint8_t *)(e + 1) + n + len, extra, xlen);
     link_ent(c, (size_t)off);
     c->st.inserts++;
     return 0;
@@ -327,6 +354,10 @@ static bool get_lower(struct dns_cache *c, const uint8_t *lname, size_t n,
     v->ttl = (uint32_t)((e->expire - now + NS_PER_S - 1) / NS_PER_S);
     v->data = (const uint8_t *)(e + 1) + e->namelen;
     v->len = e->len;
+    v->sec = e->sec;
+    v->ede = e->ede;
+    v->extra = v->data + e->len;
+    v->extra_len = e->xlen;
     return true;
 }
 
@@ -393,6 +424,29 @@ size_t dns_cache_answer(struct dns_cache *c, const uint8_t *q, size_t qlen,
     return dns_cache_answer_parsed(c, q, &qu, tcp, now, out, cap);
 }
 
+/* Appends the DNSSEC records (x, xlen) of an entry (view.extra form) to
+ * (out) at (w): owners equal to (cur, curlen) (lower case) as the pointer
+ * (ptr), others written out.  Returns the new length (0: does not fit)
+ * and counts the records in (*n). */
+static size_t put_extra(uint8_t *out, size_t w, size_t limit, uint16_t ptr,
+                        const uint8_t *cur, size_t curlen, uint32_t ttl,
+                        const uint8_t *x, size_t xlen, uint16_t *n)
+{
+    for (size_t o = 0; o < xlen;) {
+        const uint8_t *owner = x + o;
+        size_t on = dns_name_len(owner);
+        uint16_t type = tb_get16(x + o + on), rl = tb_get16(x + o + on + 2);
+        bool same = ptr != 0 && on == curlen && memcmp(owner, cur, on) == 0;
+        w = put_rr(out, w, limit, same ? ptr : 0, owner, type, ttl,
+                   x + o + on + 4, rl);
+        if (w == 0)
+            return 0;
+        (*n)++;
+        o += on + 4 + rl;
+    }
+    return w;
+}
+
 size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
                                const struct dns_query *qp, bool tcp,
                                uint64_t now, uint8_t *out, size_t cap)
@@ -403,7 +457,13 @@ size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
     const uint8_t *cur;
     size_t curlen, w, limit, opt_len;
     uint16_t ptr = 0xc00c, an = 0, ns = 0, rcode = DNS_RCODE_NOERROR;
-    uint16_t tc = 0;
+    uint16_t tc = 0, ad = 0, ede = 0;
+    /* validating: every entry used SECURE gives AD; DO gets the RRSIGs
+       and proofs; a BOGUS entry is SERVFAIL unless CD */
+    const bool val = c->validating;
+    const bool dnssec = val && qu.has_opt && (qu.edns_flags & DNS_EDNS_DO);
+    const bool cd = (qu.flags & DNS_FLAG_CD) != 0;
+    bool secure = true;
 
     if (cap < DNS_UDP_MINLEN)
         return 0;
@@ -424,6 +484,13 @@ size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
         if (step > 8)
             return 0; /* a long chain: the resolver decides */
         if (get_lower(c, cur, curlen, qu.qtype, now, DNS_RANK_ANSWER, &v)) {
+            if (val) {
+                if (v.sec == DNS_CACHE_UNCHECKED)
+                    return 0;
+                if (v.sec == DNS_VAL_BOGUS && !cd)
+                    goto bogus;
+                secure = secure && v.sec == DNS_VAL_SECURE;
+            }
             if (v.kind == DNS_CACHE_NODATA)
                 goto negative;
             const uint8_t *p = v.data;
@@ -437,19 +504,42 @@ size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
                 an++;
                 p += 2 + rl;
             }
+            if (dnssec && v.extra_len > 0) {
+                w = put_extra(out, w, limit, ptr, cur, curlen, v.ttl, v.extra,
+                              v.extra_len, &an);
+                if (w == 0)
+                    goto truncated;
+            }
             break;
         }
         if (qu.qtype != DNS_TYPE_CNAME &&
             get_lower(c, cur, curlen, DNS_TYPE_CNAME, now, DNS_RANK_ANSWER,
                       &v) &&
             v.nrr == 1) {
+            if (val) {
+                if (v.sec == DNS_CACHE_UNCHECKED)
+                    return 0;
+                if (v.sec == DNS_VAL_BOGUS && !cd)
+                    goto bogus;
+                secure = secure && v.sec == DNS_VAL_SECURE;
+            }
             uint16_t rl = tb_get16(v.data);
             nw = put_rr(out, w, limit, ptr, cur, DNS_TYPE_CNAME, v.ttl,
                         v.data + 2, rl);
             if (nw == 0)
                 goto truncated;
-            ptr = nw - rl < 0x4000 ? (uint16_t)(0xc000 | (nw - rl)) : 0;
-            w = nw;
+            if (dnssec && v.extra_len > 0) {
+                size_t xw = put_extra(out, nw, limit, ptr, cur, curlen, v.ttl,
+                                      v.extra, v.extra_len, &an);
+                if (xw == 0)
+                    goto truncated;
+                /* the target's pointer still names the CNAME's rdata */
+                ptr = nw - rl < 0x4000 ? (uint16_t)(0xc000 | (nw - rl)) : 0;
+                w = xw;
+            } else {
+                ptr = nw - rl < 0x4000 ? (uint16_t)(0xc000 | (nw - rl)) : 0;
+                w = nw;
+            }
             an++;
             curlen = rl;
             memcpy(cname, v.data + 2, rl);
@@ -458,6 +548,13 @@ size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
             continue;
         }
         if (get_lower(c, cur, curlen, 0, now, DNS_RANK_ANSWER, &v)) {
+            if (val) {
+                if (v.sec == DNS_CACHE_UNCHECKED)
+                    return 0;
+                if (v.sec == DNS_VAL_BOGUS && !cd)
+                    goto bogus;
+                secure = secure && v.sec == DNS_VAL_SECURE;
+            }
             rcode = DNS_RCODE_NXDOMAIN;
             goto negative;
         }
@@ -475,6 +572,20 @@ negative:
         w = nw;
         ns = 1;
     }
+    if (dnssec && v.extra_len > 0) {
+        w = put_extra(out, w, limit, 0, NULL, 0, v.ttl, v.extra, v.extra_len,
+                      &ns);
+        if (w == 0)
+            goto truncated;
+    }
+    goto done;
+bogus:
+    /* RFC 4035 5.5: SERVFAIL; RFC 8914: why, in the OPT */
+    w = qu.question_end;
+    an = ns = 0;
+    rcode = DNS_RCODE_SERVFAIL;
+    ede = v.ede;
+    secure = false;
     goto done;
 truncated:
     w = qu.question_end;
@@ -482,10 +593,13 @@ truncated:
     rcode = DNS_RCODE_NOERROR;
     tc = DNS_FLAG_TC;
 done:
+    /* RFC 6840 5.7: AD to a client that asked with AD or DO */
+    if (val && secure && (dnssec || (qu.flags & DNS_FLAG_AD)))
+        ad = DNS_FLAG_AD;
     tb_put16(out, qu.id);
-    tb_put16(out + 2,
-             (uint16_t)(DNS_FLAG_QR | DNS_FLAG_RA |
-                        (qu.flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | tc | rcode));
+    tb_put16(out + 2, (uint16_t)(DNS_FLAG_QR | DNS_FLAG_RA |
+                                 (qu.flags & (DNS_FLAG_RD | DNS_FLAG_CD)) | tc |
+                                 ad | rcode));
     tb_put16(out + 4, 1);
     tb_put16(out + 6, an);
     tb_put16(out + 8, ns);
@@ -495,8 +609,14 @@ done:
         tb_put16(out + w + 1, DNS_TYPE_OPT);
         tb_put16(out + w + 3, DNS_EDNS_DEFAULT_UDP);
         tb_put32(out + w + 5, qu.edns_flags & DNS_EDNS_DO);
-        tb_put16(out + w + 9, 0);
+        tb_put16(out + w + 9, ede ? 6 : 0);
         w += DNS_RR_MIN_LEN;
+        if (ede) { /* RFC 8914 2: OPTION-CODE 15, the info-code */
+            tb_put16(out + w, 15);
+            tb_put16(out + w + 2, 2);
+            tb_put16(out + w + 4, ede);
+            w += 6;
+        }
     }
     return w;
 }

@@ -22,6 +22,26 @@
 #define PROBE_NS       (5 * 1000 * MS) /* one probe of a down server */
 #define EDE_OPTION     15 /* RFC 8914 EDNS option code */
 #define EDE_PROHIBITED 18 /* info-code: the client is not allowed */
+#define EDE_BOGUS      6 /* DNSSEC Bogus */
+#define EDE_NO_DNSKEY  9 /* DNSKEY Missing */
+#define KEY_FRAMES     4 /* frames for DS/DNSKEY fetches beyond max_depth */
+#define FRAMES         (DNS_RES_DEPTH_MAX + 1 + KEY_FRAMES)
+#define XBUF           16384 /* RRSIGs or a denial proof kept with data */
+#define VAL_WORK       (DNS_MSG_MAXLEN + 16384) /* dns_val_response's */
+#define VAL_SCRATCH    (96 * 1024) /* signed data of one RRset */
+
+/* What a frame resolves. */
+enum frame_kind {
+    FR_NAME = 0, /* the client's name (frame 0) */
+    FR_NSADDR, /* the address of an NS name of the frame below */
+    FR_KEY /* the DS or DNSKEY RRset a frame below needs to validate */
+};
+/* Key states of a frame's zone (frame.ks) besides enum dns_val_state. */
+#define KS_UNKNOWN 0
+#define KS_DNSKEY                                                              \
+    16 /* the frame fetches its own zone's DNSKEY RRset:                       \
+          validated against the DS set or the anchor */
+#define KS_NONE 17 /* the frame's replies are not validated */
 
 struct srvaddr {
     struct tb_addr addr;
@@ -45,6 +65,12 @@ struct frame {
     bool qmin;
     uint8_t mlabels, msteps;
     bool fwd; /* (addr) are forwarders of (zone): RD set, AA not needed */
+    /* DNSSEC (res_val.c): what the frame is for, the state of its zone's
+       keys (KS_UNKNOWN until known for this cut), the EDE of a BOGUS one,
+       and which key fetches were already made for this cut */
+    uint8_t kind; /* enum frame_kind */
+    uint8_t ks, kede;
+    bool pushed_ds, pushed_dnskey;
 };
 
 struct dns_res_task {
@@ -64,7 +90,14 @@ struct dns_res_task {
     size_t soa_len;
     uint32_t soa_ttl;
     unsigned queries, cnames, depth;
-    struct frame f[DNS_RES_DEPTH_MAX + 1];
+    /* DNSSEC: the worst state of what the client's answer holds (0:
+       nothing yet) and the EDE of a BOGUS one; the state of the reply
+       being processed (what its cache entries are stored with); the
+       denial proof of a negative answer (view.extra form) */
+    uint8_t sec, ede, vsec, vede;
+    size_t proof_len;
+    uint8_t proof[XBUF];
+    struct frame f[FRAMES];
     /* the outstanding query */
     int cur; /* address index in the top frame */
     struct tb_addr srv;
@@ -98,6 +131,11 @@ struct dns_res {
     struct infra infra[INFRA_SLOTS];
     uint8_t payload[SCRATCH]; /* an RRset being gathered */
     uint8_t rdata[SCRATCH]; /* one rdata decompressed */
+    /* DNSSEC validation (conf.val; res_val.c) */
+    bool validating;
+    uint8_t xbuf[XBUF]; /* the RRSIGs of an RRset being gathered */
+    uint8_t *vwork; /* VAL_WORK bytes: dns_val_response's records */
+    uint8_t *vscratch; /* VAL_SCRATCH bytes: dns_val_conf.scratch */
 };
 
 static inline bool res_addr_eq(const struct tb_addr *a, const struct tb_addr *b)
@@ -109,7 +147,20 @@ static inline bool res_addr_eq(const struct tb_addr *a, const struct tb_addr *b)
 /* res.c */
 void res_response_start(struct dns_res_task *t, const uint8_t *question);
 
+/* res_val.c */
+bool res_val_keys(struct dns_res_task *t, uint64_t now);
+void res_val_reply(struct dns_res_task *t, const struct dns_msg *m,
+                   uint64_t now);
+void res_val_merge(struct dns_res_task *t, uint8_t sec, uint8_t ede);
+size_t res_val_sigs(struct dns_res *r, const struct dns_msg *m,
+                    enum dns_section sec, const uint8_t *owner, uint16_t type,
+                    uint8_t *out, size_t cap);
+size_t res_val_proof(struct dns_res *r, const struct dns_msg *m,
+                     const uint8_t *zone, uint8_t *out, size_t cap);
+
 /* res_iter.c */
+void res_frame_push_key(struct dns_res_task *t, const uint8_t *name,
+                        uint16_t type, uint64_t now);
 void res_frame_done(struct dns_res_task *t, uint16_t rcode);
 void res_fail_limit(struct dns_res_task *t);
 void res_frame_start(struct dns_res_task *t, struct frame *f, uint64_t now);

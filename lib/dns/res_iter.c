@@ -99,10 +99,19 @@ static void frame_addrs_cached(struct dns_res_task *t, struct frame *f,
     }
 }
 
+/* A new cut: its key state is looked up again (res_val_keys). */
+static void frame_keys_reset(struct frame *f)
+{
+    f->ks = KS_UNKNOWN;
+    f->kede = 0;
+    f->pushed_ds = f->pushed_dnskey = false;
+}
+
 /* Makes (zone) with the NS RRset (nrr, p) (cache form) the frame's cut. */
 static void frame_cut(struct frame *f, const uint8_t *zone, unsigned nrr,
                       const uint8_t *p)
 {
+    frame_keys_reset(f);
     memcpy(f->zone, zone, dns_name_len(zone));
     dns_name_lower(f->zone);
     f->nns = f->naddr = 0;
@@ -141,6 +150,10 @@ static const struct dns_res_fwd *fwd_find(const struct dns_res *r,
 /* Makes the servers of forward or stub zone (z) the frame's cut. */
 static void frame_fwd(struct frame *f, const struct dns_res_fwd *z)
 {
+    frame_keys_reset(f);
+    /* Not validated (docs/DESIGN.md "res", Not yet): a forward or stub
+       zone's answers are insecure. */
+    f->ks = DNS_VAL_INSECURE;
     memcpy(f->zone, z->zone, dns_name_len(z->zone));
     f->mlabels = (uint8_t)(dns_name_labels(z->zone) + 1);
     f->msteps = 0;
@@ -192,6 +205,7 @@ static void frame_closest(struct dns_res_task *t, struct frame *f, uint64_t now)
             break;
     }
     memset(f->zone, 0, sizeof(f->zone));
+    frame_keys_reset(f);
     f->mlabels = 1;
     f->msteps = 0;
     f->fwd = false;
@@ -211,11 +225,14 @@ static void frame_closest(struct dns_res_task *t, struct frame *f, uint64_t now)
 }
 
 /* The frame reached an RRset of (type) owned by (owner) (ttl, nrr, p in
- * cache form): frame 0 writes it to the client's answer, a deeper frame
- * hands addresses to its parent. */
+ * cache form; validation state (sec, ede); its RRSIGs (x, xlen) in
+ * view.extra form): frame 0 writes it to the client's answer (the
+ * RRSIGs too when the client set DO), a deeper frame hands addresses to
+ * its parent. */
 static void emit_rrset(struct dns_res_task *t, const uint8_t *owner,
                        uint16_t type, uint32_t ttl, unsigned nrr,
-                       const uint8_t *p)
+                       const uint8_t *p, uint8_t sec, uint8_t ede,
+                       const uint8_t *x, size_t xlen)
 {
     if (t->depth > 0) {
         struct frame *f = &t->f[t->depth];
@@ -224,6 +241,7 @@ static void emit_rrset(struct dns_res_task *t, const uint8_t *owner,
                         nrr, p);
         return;
     }
+    res_val_merge(t, sec, ede);
     for (unsigned i = 0; i < nrr && !t->trunc; i++) {
         uint16_t rl = tb_get16(p);
         if (dns_writer_rr(&t->w, owner, type, DNS_CLASS_IN, ttl, p + 2, rl) !=
@@ -231,18 +249,47 @@ static void emit_rrset(struct dns_res_task *t, const uint8_t *owner,
             t->trunc = true;
         p += 2 + rl;
     }
+    if (!t->edns_do || !t->r->validating)
+        return;
+    for (size_t o = 0; o < xlen && !t->trunc;) {
+        size_t on = dns_name_len(x + o);
+        uint16_t xt = tb_get16(x + o + on), rl = tb_get16(x + o + on + 2);
+        if (dns_writer_rr(&t->w, owner, xt, DNS_CLASS_IN, ttl, x + o + on + 4,
+                          rl) != 0)
+            t->trunc = true;
+        o += on + 4 + rl;
+    }
 }
 
-/* A negative answer (SOA in cache form, MAY be empty) ends the frame. */
+/* A negative answer (SOA in cache form, MAY be empty; its state (sec,
+ * ede) and denial proof (x, xlen)) ends the frame. */
 static void emit_negative(struct dns_res_task *t, uint16_t rcode,
-                          const uint8_t *soa, size_t len, uint32_t ttl)
+                          const uint8_t *soa, size_t len, uint32_t ttl,
+                          uint8_t sec, uint8_t ede, const uint8_t *x,
+                          size_t xlen)
 {
+    if (t->depth == 0) {
+        res_val_merge(t, sec, ede);
+        if (xlen <= sizeof(t->proof)) {
+            memcpy(t->proof, x, xlen);
+            t->proof_len = xlen;
+        }
+    }
     if (t->depth == 0 && len > 0 && len <= sizeof(t->soa)) {
         memcpy(t->soa, soa, len);
         t->soa_len = len;
         t->soa_ttl = ttl;
     }
     res_frame_done(t, rcode);
+}
+
+/* May the frame use cache entry (v)?  A validating resolver answers
+ * clients (and validates) only from validated entries. */
+static bool usable(const struct dns_res_task *t, const struct frame *f,
+                   const struct dns_cache_view *v)
+{
+    return !t->r->validating || f->kind == FR_NSADDR ||
+           v->sec != DNS_CACHE_UNCHECKED;
 }
 
 /* Follows the cache for the frame's name; true if the frame ended. */
@@ -254,10 +301,14 @@ static bool frame_from_cache(struct dns_res_task *t, struct frame *f,
 
     for (;;) {
         if (dns_cache_get(c, f->qname, f->qtype, now, DNS_RANK_ANSWER, &v)) {
+            if (!usable(t, f, &v))
+                return false;
             if (v.kind == DNS_CACHE_NODATA) {
-                emit_negative(t, DNS_RCODE_NOERROR, v.data, v.len, v.ttl);
+                emit_negative(t, DNS_RCODE_NOERROR, v.data, v.len, v.ttl, v.sec,
+                              v.ede, v.extra, v.extra_len);
             } else {
-                emit_rrset(t, f->qname, f->qtype, v.ttl, v.nrr, v.data);
+                emit_rrset(t, f->qname, f->qtype, v.ttl, v.nrr, v.data, v.sec,
+                           v.ede, v.extra, v.extra_len);
                 res_frame_done(t, DNS_RCODE_NOERROR);
             }
             return true;
@@ -266,17 +317,23 @@ static bool frame_from_cache(struct dns_res_task *t, struct frame *f,
             dns_cache_get(c, f->qname, DNS_TYPE_CNAME, now, DNS_RANK_ANSWER,
                           &v) &&
             v.nrr == 1) {
+            if (!usable(t, f, &v))
+                return false;
             if (++t->cnames > t->r->conf.max_cname) {
                 res_fail_limit(t);
                 return true;
             }
-            emit_rrset(t, f->qname, DNS_TYPE_CNAME, v.ttl, 1, v.data);
+            emit_rrset(t, f->qname, DNS_TYPE_CNAME, v.ttl, 1, v.data, v.sec,
+                       v.ede, v.extra, v.extra_len);
             memcpy(f->qname, v.data + 2, tb_get16(v.data));
             dns_name_lower(f->qname);
             continue;
         }
         if (dns_cache_get(c, f->qname, 0, now, DNS_RANK_ANSWER, &v)) {
-            emit_negative(t, DNS_RCODE_NXDOMAIN, v.data, v.len, v.ttl);
+            if (!usable(t, f, &v))
+                return false;
+            emit_negative(t, DNS_RCODE_NXDOMAIN, v.data, v.len, v.ttl, v.sec,
+                          v.ede, v.extra, v.extra_len);
             return true;
         }
         return false;
@@ -302,6 +359,24 @@ void res_frame_push(struct dns_res_task *t, unsigned ns, uint64_t now)
     memcpy(f->qname, p->ns[ns], dns_name_len(p->ns[ns]));
     f->qtype = DNS_TYPE_A;
     f->parent_ns = (int)ns;
+    f->kind = FR_NSADDR;
+    t->depth++;
+    res_frame_start(t, f, now);
+}
+
+/* Pushes a frame fetching the DS or DNSKEY RRset (type) of (name) that
+ * the top frame needs to validate (res_val_keys); what it finds is
+ * cached with its state, where the frame below looks again. */
+void res_frame_push_key(struct dns_res_task *t, const uint8_t *name,
+                        uint16_t type, uint64_t now)
+{
+    struct frame *f = &t->f[t->depth + 1];
+
+    memcpy(f->qname, name, dns_name_len(name));
+    dns_name_lower(f->qname);
+    f->qtype = type;
+    f->parent_ns = -1;
+    f->kind = FR_KEY;
     t->depth++;
     res_frame_start(t, f, now);
 }
@@ -427,14 +502,18 @@ static void negative(struct dns_res_task *t, const struct dns_msg *m,
     uint8_t soa[DNS_NAME_MAXLEN + 2 + 600];
     uint32_t ttl;
     size_t n = neg_soa(r, m, f->zone, f->qname, soa, sizeof(soa), &ttl);
+    size_t xl = r->validating && t->vsec != DNS_CACHE_UNCHECKED
+                    ? res_val_proof(r, m, f->zone, r->xbuf, sizeof(r->xbuf))
+                    : 0;
 
     /* RFC 2308 5: without an SOA it is not cached */
     if (n > 0)
-        dns_cache_put(
+        dns_cache_put_sec(
             r->cache, f->qname, rcode == DNS_RCODE_NXDOMAIN ? 0 : f->qtype,
             rcode == DNS_RCODE_NXDOMAIN ? DNS_CACHE_NXDOMAIN : DNS_CACHE_NODATA,
-            DNS_RANK_ANSWER, ttl, 0, soa, n, now);
-    emit_negative(t, rcode, soa, n, ttl);
+            DNS_RANK_ANSWER, ttl, 0, soa, n, t->vsec, t->vede, r->xbuf, xl,
+            now);
+    emit_negative(t, rcode, soa, n, ttl, t->vsec, t->vede, r->xbuf, xl);
 }
 
 /*
@@ -477,6 +556,22 @@ static bool referral(struct dns_res_task *t, const struct dns_msg *m,
     dns_cache_put(r->cache, cut, DNS_TYPE_NS, DNS_CACHE_RRSET,
                   DNS_RANK_REFERRAL, ttl, (uint16_t)nrr, r->payload, len, now);
     frame_cut(f, cut, nrr, r->payload);
+    if (r->validating && t->vsec != DNS_CACHE_UNCHECKED) {
+        /* The child's key state (res_val.c): its DS set as validated
+           here, or its proven absence (insecure); a bogus one makes the
+           child bogus.  Parent-side data: referral rank. */
+        uint32_t nsttl = ttl, dttl;
+        size_t xl = 0;
+        nrr = gather(r, m, DNS_SEC_AUTHORITY, cut, DNS_TYPE_DS, &len, &dttl);
+        if (nrr > 0)
+            xl = res_val_sigs(r, m, DNS_SEC_AUTHORITY, cut, DNS_TYPE_DS,
+                              r->xbuf, sizeof(r->xbuf));
+        dns_cache_put_sec(r->cache, cut, DNS_TYPE_DS,
+                          nrr > 0 ? DNS_CACHE_RRSET : DNS_CACHE_NODATA,
+                          DNS_RANK_REFERRAL, nrr > 0 ? dttl : nsttl,
+                          (uint16_t)nrr, r->payload, nrr > 0 ? len : 0, t->vsec,
+                          t->vede, r->xbuf, xl, now);
+    }
     f->qmin = !r->conf.no_qmin; /* a new zone: minimise again */
     /* Glue: addresses of the listed NS names, only under the old cut
        (what the server we asked is authoritative for, RFC 5452 6). */
@@ -525,9 +620,15 @@ static int answer_chain(struct dns_res_task *t, const struct dns_msg *m,
         nrr = gather(r, m, DNS_SEC_ANSWER, f->qname, f->qtype, &len, &ttl);
         *taken += nrr;
         if (nrr > 0) {
-            dns_cache_put(r->cache, f->qname, f->qtype, DNS_CACHE_RRSET, rank,
-                          ttl, (uint16_t)nrr, r->payload, len, now);
-            emit_rrset(t, f->qname, f->qtype, ttl, nrr, r->payload);
+            size_t xl = r->validating
+                            ? res_val_sigs(r, m, DNS_SEC_ANSWER, f->qname,
+                                           f->qtype, r->xbuf, sizeof(r->xbuf))
+                            : 0;
+            dns_cache_put_sec(r->cache, f->qname, f->qtype, DNS_CACHE_RRSET,
+                              rank, ttl, (uint16_t)nrr, r->payload, len,
+                              t->vsec, t->vede, r->xbuf, xl, now);
+            emit_rrset(t, f->qname, f->qtype, ttl, nrr, r->payload, t->vsec,
+                       t->vede, r->xbuf, xl);
             res_frame_done(t, DNS_RCODE_NOERROR);
             return 1;
         }
@@ -542,9 +643,15 @@ static int answer_chain(struct dns_res_task *t, const struct dns_msg *m,
             res_fail_limit(t);
             return 1;
         }
-        dns_cache_put(r->cache, f->qname, DNS_TYPE_CNAME, DNS_CACHE_RRSET, rank,
-                      ttl, 1, r->payload, len, now);
-        emit_rrset(t, f->qname, DNS_TYPE_CNAME, ttl, 1, r->payload);
+        size_t xl = r->validating
+                        ? res_val_sigs(r, m, DNS_SEC_ANSWER, f->qname,
+                                       DNS_TYPE_CNAME, r->xbuf, sizeof(r->xbuf))
+                        : 0;
+        dns_cache_put_sec(r->cache, f->qname, DNS_TYPE_CNAME, DNS_CACHE_RRSET,
+                          rank, ttl, 1, r->payload, len, t->vsec, t->vede,
+                          r->xbuf, xl, now);
+        emit_rrset(t, f->qname, DNS_TYPE_CNAME, ttl, 1, r->payload, t->vsec,
+                   t->vede, r->xbuf, xl);
         memcpy(f->qname, r->payload + 2, tb_get16(r->payload));
         dns_name_lower(f->qname);
         moved = -1;
@@ -599,14 +706,18 @@ void res_process(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
            (data or an empty non-terminal) means no cut here, so one more
            label; NXDOMAIN or anything else: ask the whole name (2.3,
            relaxed, as Unbound: some servers deny empty non-terminals) */
-        if (!aa && rcode == DNS_RCODE_NOERROR && referral(t, m, now))
-            return;
+        if (!aa && rcode == DNS_RCODE_NOERROR) {
+            res_val_reply(t, m, now);
+            if (referral(t, m, now))
+                return;
+        }
         if (aa && rcode == DNS_RCODE_NOERROR)
             f->mlabels++;
         else
             f->qmin = false;
         return;
     }
+    res_val_reply(t, m, now);
     c = aa ? answer_chain(t, m, &taken, now) : 0;
     count_unused(t->r, m, taken);
     if (c == 1)

@@ -30,6 +30,7 @@
 
 #include <tibra/dns.h>
 #include <tibra/dns/acl.h>
+#include <tibra/dns/val.h>
 
 /*
  * ---------------------------------------------------------------------
@@ -53,12 +54,25 @@ enum dns_cache_kind {
     DNS_CACHE_NXDOMAIN = 3 /* RFC 2308 NXDOMAIN for (name), every type */
 };
 
+/* Validation state of an entry (dns_cache_view.sec): an enum
+ * dns_val_state, or this when it was never validated (validation off, or
+ * data a validating resolver took without checking: glue, the addresses
+ * of NS names).  A validating cache answers clients only from checked
+ * entries. */
+#define DNS_CACHE_UNCHECKED 0
+
 /*
  * What a lookup found.  (data, len) points into the cache and is valid
  * until the next dns_cache_put() or dns_cache_free() on the same cache.
  *   RRSET: (nrr) records, each [rdlen u16][rdata], uncompressed wire rdata.
  *   NODATA, NXDOMAIN: the SOA as [owner name][rdlen u16][rdata], its
  *          TTL the entry's (len 0: the answer came without an SOA).
+ * (extra, extra_len): DNSSEC records kept beside the data (RRSET: its
+ * RRSIGs; negative: the NSEC/NSEC3 records and RRSIGs of the proof), each
+ * [owner name][type u16][rdlen u16][rdata]; returned to DO clients.
+ * (sec): DNS_CACHE_UNCHECKED or the enum dns_val_state found when the
+ * entry was stored (never recomputed on a hit); (ede): for BOGUS, the RFC
+ * 8914 info-code (0: none).
  */
 struct dns_cache_view {
     uint8_t kind; /* enum dns_cache_kind */
@@ -67,6 +81,9 @@ struct dns_cache_view {
     uint32_t ttl; /* seconds left (>= 0 at the time of the lookup) */
     const uint8_t *data;
     size_t len;
+    uint8_t sec, ede;
+    const uint8_t *extra;
+    size_t extra_len;
 };
 
 struct dns_cache;
@@ -122,6 +139,31 @@ TB_API int dns_cache_put(struct dns_cache *c, const uint8_t *name,
                          uint32_t ttl, uint16_t nrr, const uint8_t *data,
                          size_t len, uint64_t now);
 
+/*
+ * dns_cache_put() with a validation state (sec) (DNS_CACHE_UNCHECKED or
+ * an enum dns_val_state), the EDE info-code (ede) of a BOGUS state, and
+ * the DNSSEC records (extra, extra_len) in the form of dns_cache_view's
+ * extra (copied).  A BOGUS entry lives at most DNS_CACHE_BOGUS_TTL
+ * seconds (as Unbound's val-bogus-ttl).
+ */
+#define DNS_CACHE_BOGUS_TTL 60
+TB_API int dns_cache_put_sec(struct dns_cache *c, const uint8_t *name,
+                             uint16_t type, uint8_t kind, uint8_t rank,
+                             uint32_t ttl, uint16_t nrr, const uint8_t *data,
+                             size_t len, uint8_t sec, uint8_t ede,
+                             const uint8_t *extra, size_t extra_len,
+                             uint64_t now);
+
+/*
+ * Makes (c) a validating resolver's cache: the hit path answers only
+ * from validated entries (others are misses, resolved again), sets AD on
+ * SECURE answers to clients that set AD or DO (RFC 6840 5.7), adds the
+ * RRSIGs and denial proofs for DO, and answers a BOGUS entry with
+ * SERVFAIL and its Extended DNS Error unless the client set CD.
+ * dns_res_init() calls it when validation is on.
+ */
+TB_API void dns_cache_set_validating(struct dns_cache *c, bool on);
+
 /* Counters of one cache. */
 struct dns_cache_stats {
     uint64_t entries; /* live entries now */
@@ -138,11 +180,13 @@ TB_API void dns_cache_stats(const struct dns_cache *c,
  * The answer is the client's ID and question, RD copied, RA set, then the
  * cached chain: CNAMEs (at most 8) ending in the RRset, a NODATA or an
  * NXDOMAIN (with its SOA in the authority section), TTLs counted down;
- * an OPT RR when the query had one.  Over UDP ((tcp) false) the response
- * is limited to 512 bytes or the client's EDNS size (at most 1232); what
- * does not fit is answered with TC and no records.  Returns the length,
- * or 0 when the cache cannot answer (a miss, or a query this path does
- * not handle: anything but a well-formed class IN QUERY with one question
+ * an OPT RR when the query had one.  A validating cache
+ * (dns_cache_set_validating) also sets AD, adds RRSIGs and proofs for DO
+ * and answers BOGUS entries with SERVFAIL and EDE (not with CD).  Over UDP
+ * ((tcp) false) the response is limited to 512 bytes or the client's EDNS size
+ * (at most 1232); what does not fit is answered with TC and no records. Returns
+ * the length, or 0 when the cache cannot answer (a miss, or a query this path
+ * does not handle: anything but a well-formed class IN QUERY with one question
  * and EDNS version 0 of a data type).
  */
 TB_API size_t dns_cache_answer(struct dns_cache *c, const uint8_t *q,
@@ -223,6 +267,44 @@ struct dns_res_fwd {
 
 struct dns_rrl; /* dns/srv.h */
 
+/*
+ * DNSSEC validation of a resolver (conf.val).  The caller fills the first
+ * fields and calls dns_res_val_init(), which adds the validator's entry
+ * points: a program that validates links lib/dns/val*.c and BearSSL
+ * through it, one that does not (a guest without BearSSL) never names it.
+ */
+struct dns_res_val {
+    /* trust anchors (DS or DNSKEY records, dns_val_anchors_parse();
+       borrowed: MUST outlive the resolver).  Names under no anchor are
+       insecure. */
+    const struct dns_val_anchors *anchors;
+    /* negative trust anchors (Unbound's domain-insecure): wire names,
+       lower case (borrowed); nothing at or under them is validated */
+    const uint8_t (*insecure)[DNS_NAME_MAXLEN];
+    size_t ninsecure;
+    dns_val_ed25519_fn ed25519; /* algorithm 15 (MAY be NULL: unsupported) */
+    /* UNIX seconds at the driver's monotonic time 0 (signature windows
+       are in UNIX time; the core reads no clock) */
+    int64_t unix_at_zero;
+    /* set by dns_res_val_init() */
+    enum dns_val_state (*response)(const struct dns_val_conf *, const uint8_t *,
+                                   size_t, const uint8_t *, uint16_t,
+                                   const uint8_t *,
+                                   const struct dns_val_rdata *, size_t,
+                                   uint8_t *, size_t, enum dns_val_reason *);
+    enum dns_val_state (*dnskey)(const struct dns_val_conf *,
+                                 const struct dns_val_rrset *,
+                                 const struct dns_val_rdata *, size_t,
+                                 const struct dns_val_rdata *, size_t,
+                                 const struct dns_val_rdata *, size_t,
+                                 enum dns_val_reason *);
+    size_t (*anchors_get)(const struct dns_val_anchors *, const uint8_t *,
+                          uint16_t, struct dns_val_rdata *, size_t);
+    int (*ede)(enum dns_val_reason);
+};
+
+/* Fills the entry points of (v) (lib/dns/res_valops.c). */
+TB_API void dns_res_val_init(struct dns_res_val *v);
 /* Limits on the work one client query may cause (no amplification). */
 struct dns_res_conf {
     unsigned max_tasks; /* concurrent resolutions (0: 64) */
@@ -255,6 +337,12 @@ struct dns_res_conf {
        Unbound's ip-ratelimit), counted in ratelimited.  Cache hits are
        never limited.  NULL: no limit. */
     struct dns_rrl *ratelimit;
+    /* DNSSEC validation (RFC 4033-4035): NULL, or anchors NULL: off.
+       Borrowed: MUST outlive the resolver.  On: every query carries DO,
+       the DS and DNSKEY RRsets along the chain are fetched and cached,
+       answers, referrals and denials are validated once, when they
+       arrive, and the state is stored with the cache entry. */
+    const struct dns_res_val *val;
     /* Randomness for query IDs: the driver's CSPRNG (getrandom, the
        platform's entropy); MUST NOT be NULL. */
     uint32_t (*random)(void *ctx);
@@ -284,6 +372,8 @@ struct dns_res_stats {
     uint64_t limit; /* resolutions stopped by a work limit */
     uint64_t servfail; /* resolutions that ended in SERVFAIL */
     uint64_t ratelimited; /* client queries dropped: over ratelimit */
+    uint64_t val_secure, val_insecure, val_bogus, val_indeterminate;
+    /* replies validated, by outcome */
     uint64_t inflight; /* a gauge: tasks in use when dns_res_stats() ran */
 };
 

@@ -1,0 +1,422 @@
+/*
+ * res_val.c -- DNSSEC validation in the resolver (RFC 4033-4035): where
+ * the key states of zones come from, and the validation of each reply
+ * once, when it arrives.  The validator itself (lib/dns/val*.c) is called
+ * through conf.val's entry points (dns_res_val_init), so that a resolver
+ * without validation links no cryptography.
+ *
+ *   dns_res_task_next -> res_val_keys: the frame's zone has SECURE keys
+ *     (cached DNSKEY RRset), is INSECURE (no anchor above, a negative
+ *     trust anchor, a proven absence of DS at or above it, only
+ *     unsupported algorithms) or BOGUS -- or a frame is pushed to fetch
+ *     its DS (from the parent) or DNSKEY RRset first;
+ *   dns_res_task_input -> res_process -> res_val_reply: the reply is
+ *     validated against those keys (dns_val_response; a DNSKEY RRset at
+ *     the apex against the DS set or the anchor: dns_val_dnskey), and
+ *     every cache entry made from it carries the state (and the EDE of a
+ *     BOGUS one); the client's answer carries the worst state met.
+ *
+ * Key states live in the cache as the DS and DNSKEY entries themselves:
+ * DNSKEY RRSET SECURE = keys; DS RRSET SECURE = fetch the DNSKEY; DS
+ * NODATA (proven, or the parent insecure) or INSECURE = the zone is
+ * insecure; a BOGUS DS or DNSKEY entry = the zone is bogus (60 s).  So a
+ * key state is found again by a cache lookup, never recomputed, and a
+ * cache hit reads only the state stored with its entry.
+ */
+#include "res_int.h"
+
+#define NS_PER_S 1000000000ull
+
+/* Worst-first order of states (RFC 4035 4.3): bogus > indeterminate >
+ * insecure > secure. */
+static unsigned sec_rank(uint8_t s)
+{
+    switch (s) {
+    case DNS_VAL_SECURE:
+        return 1;
+    case DNS_VAL_INSECURE:
+        return 2;
+    case DNS_VAL_INDETERMINATE:
+        return 3;
+    case DNS_VAL_BOGUS:
+        return 4;
+    default:
+        return 2; /* unchecked data is not secure */
+    }
+}
+
+void res_val_merge(struct dns_res_task *t, uint8_t sec, uint8_t ede)
+{
+    if (!t->r->validating)
+        return;
+    if (sec == DNS_CACHE_UNCHECKED)
+        sec = DNS_VAL_INSECURE;
+    if (t->sec == 0 || sec_rank(sec) > sec_rank(t->sec)) {
+        t->sec = sec;
+        t->ede = ede;
+    }
+}
+
+static void val_conf(struct dns_res *r, uint64_t now, struct dns_val_conf *vc)
+{
+    memset(vc, 0, sizeof(*vc));
+    vc->scratch = r->vscratch;
+    vc->scratch_len = VAL_SCRATCH;
+    vc->now = (uint32_t)(r->conf.val->unix_at_zero + (int64_t)(now / NS_PER_S));
+    vc->ed25519 = r->conf.val->ed25519;
+}
+
+/* Rdatas of a cached RRset (nrr, p) into (out, cap); returns how many. */
+static size_t rdatas(unsigned nrr, const uint8_t *p, struct dns_val_rdata *out,
+                     size_t cap)
+{
+    size_t n = 0;
+
+    for (unsigned i = 0; i < nrr && n < cap; i++) {
+        out[n].len = tb_get16(p);
+        out[n].p = p + 2;
+        p += 2 + out[n].len;
+        n++;
+    }
+    return n;
+}
+
+/* The closest name at or above (zone) with a trust anchor, or NULL. */
+static const uint8_t *anchor_of(const struct dns_res *r, const uint8_t *zone)
+{
+    const struct dns_res_val *v = r->conf.val;
+
+    for (const uint8_t *n = zone;; n = dns_name_skip(n, 1)) {
+        if (v->anchors_get(v->anchors, n, DNS_TYPE_DS, NULL, 0) > 0 ||
+            v->anchors_get(v->anchors, n, DNS_TYPE_DNSKEY, NULL, 0) > 0)
+            return n;
+        if (n[0] == 0)
+            return NULL;
+    }
+}
+
+enum { NEED_DS = 32, NEED_DNSKEY = 33 };
+
+/*
+ * The key state of (zone) from the anchors and the cache: SECURE (its
+ * DNSKEY RRset in (*kv)), INSECURE, BOGUS (EDE in (*ede)), or what to
+ * fetch first: NEED_DS, NEED_DNSKEY.
+ */
+static int zone_keys(struct dns_res *r, const uint8_t *zone, uint64_t now,
+                     uint8_t *ede, struct dns_cache_view *kv)
+{
+    const struct dns_res_val *val = r->conf.val;
+    const uint8_t *anchor;
+    struct dns_cache_view v;
+    bool ds_secure = false;
+
+    *ede = 0;
+    for (size_t i = 0; i < val->ninsecure; i++)
+        if (dns_name_is_sub(zone, val->insecure[i]))
+            return DNS_VAL_INSECURE; /* a negative trust anchor */
+    anchor = anchor_of(r, zone);
+    if (anchor == NULL)
+        return DNS_VAL_INSECURE; /* no chain of trust reaches it */
+    /* From the zone up to the anchor: a cut whose DS is proven absent
+       (or was read insecure) makes all below it insecure; a bogus one,
+       bogus.  Only known cuts count (a name's NODATA for DS is not an
+       insecure delegation). */
+    for (const uint8_t *n = zone; dns_name_labels(n) > dns_name_labels(anchor);
+         n = dns_name_skip(n, 1)) {
+        bool here = n == zone;
+        if (!here && !(dns_cache_get(r->cache, n, DNS_TYPE_NS, now,
+                                     DNS_RANK_REFERRAL, &v) &&
+                       v.kind == DNS_CACHE_RRSET))
+            continue;
+        if (dns_cache_get(r->cache, n, DNS_TYPE_DNSKEY, now, DNS_RANK_ANSWER,
+                          &v) &&
+            v.sec != DNS_CACHE_UNCHECKED) {
+            if (v.sec == DNS_VAL_BOGUS || v.sec == DNS_VAL_INDETERMINATE) {
+                *ede = v.ede;
+                return DNS_VAL_BOGUS;
+            }
+            if (v.sec == DNS_VAL_INSECURE)
+                return DNS_VAL_INSECURE;
+            if (here && v.kind == DNS_CACHE_RRSET) {
+                *kv = v;
+                return DNS_VAL_SECURE;
+            }
+        }
+        if (dns_cache_get(r->cache, n, DNS_TYPE_DS, now, DNS_RANK_REFERRAL,
+                          &v) &&
+            v.sec != DNS_CACHE_UNCHECKED) {
+            if (v.sec == DNS_VAL_BOGUS || v.sec == DNS_VAL_INDETERMINATE) {
+                *ede = v.ede;
+                return DNS_VAL_BOGUS;
+            }
+            if (v.kind != DNS_CACHE_RRSET || v.sec == DNS_VAL_INSECURE)
+                return DNS_VAL_INSECURE;
+            if (here)
+                ds_secure = true;
+        }
+    }
+    if (dns_cache_get(r->cache, zone, DNS_TYPE_DNSKEY, now, DNS_RANK_ANSWER,
+                      &v) &&
+        v.sec != DNS_CACHE_UNCHECKED) {
+        if (v.sec == DNS_VAL_SECURE && v.kind == DNS_CACHE_RRSET) {
+            *kv = v;
+            return DNS_VAL_SECURE;
+        }
+        if (v.sec == DNS_VAL_INSECURE)
+            return DNS_VAL_INSECURE;
+        *ede = v.ede ? v.ede : EDE_NO_DNSKEY;
+        return DNS_VAL_BOGUS;
+    }
+    if (ds_secure || dns_name_equal(zone, anchor))
+        return NEED_DNSKEY;
+    return NEED_DS;
+}
+
+/*
+ * Called before the top frame asks its servers: makes the key state of
+ * its zone known (frame.ks).  Returns true when it pushed a frame to
+ * fetch a DS or DNSKEY RRset first (the caller loops).
+ */
+bool res_val_keys(struct dns_res_task *t, uint64_t now)
+{
+    struct dns_res *r = t->r;
+    struct frame *f = &t->f[t->depth];
+    struct dns_cache_view kv;
+    int k;
+
+    if (f->ks != KS_UNKNOWN)
+        return false;
+    if (f->kind == FR_NSADDR) {
+        f->ks = KS_NONE; /* not validated */
+        return false;
+    }
+    k = zone_keys(r, f->zone, now, &f->kede, &kv);
+    if (k == DNS_VAL_SECURE || k == DNS_VAL_INSECURE || k == DNS_VAL_BOGUS) {
+        f->ks = (uint8_t)k;
+        return false;
+    }
+    if (k == NEED_DNSKEY && f->qtype == DNS_TYPE_DNSKEY &&
+        dns_name_equal(f->qname, f->zone)) {
+        f->ks = KS_DNSKEY; /* this frame fetches them */
+        return false;
+    }
+    bool *pushed = k == NEED_DS ? &f->pushed_ds : &f->pushed_dnskey;
+    bool loop = false;
+    uint16_t type = k == NEED_DS ? DNS_TYPE_DS : DNS_TYPE_DNSKEY;
+    for (unsigned d = 0; d <= t->depth; d++)
+        if (t->f[d].qtype == type && dns_name_equal(t->f[d].qname, f->zone))
+            loop = true;
+    if (*pushed || loop || t->depth + 1 >= FRAMES) {
+        /* fetched and still unknown (no answer, no keys), or no room:
+           the keys are missing (RFC 4035 5.5; Unbound: bogus) */
+        f->ks = DNS_VAL_BOGUS;
+        f->kede = EDE_NO_DNSKEY;
+        return false;
+    }
+    *pushed = true;
+    res_frame_push_key(t, f->zone, type, now);
+    return true;
+}
+
+/* Gathers the RRSIGs covering (type) of (owner) in section (sec) of (m)
+ * into (out) in view.extra form (owner lowercased).  Returns the length
+ * (what does not fit in (cap) is left out). */
+size_t res_val_sigs(struct dns_res *r, const struct dns_msg *m,
+                    enum dns_section sec, const uint8_t *owner, uint16_t type,
+                    uint8_t *out, size_t cap)
+{
+    struct dns_rr_iter it;
+    struct dns_rr rr;
+    size_t w = 0, on = dns_name_len(owner), rl;
+
+    dns_rr_iter_init(&it, m, sec);
+    while (dns_rr_next(&it, &rr) && rr.section == sec) {
+        if (rr.type != DNS_TYPE_RRSIG || rr.rclass != DNS_CLASS_IN ||
+            rr.rdlen < 2 || !dns_name_equal(rr.owner, owner) ||
+            tb_get16(m->buf + rr.rdoff) != type)
+            continue;
+        if (dns_rdata_unpack(m->buf, m->len, rr.rdoff, rr.rdlen, rr.type,
+                             r->rdata, sizeof(r->rdata), &rl) != 0 ||
+            w + on + 4 + rl > cap)
+            continue;
+        memcpy(out + w, owner, on);
+        dns_name_lower(out + w);
+        tb_put16(out + w + on, DNS_TYPE_RRSIG);
+        tb_put16(out + w + on + 2, (uint16_t)rl);
+        memcpy(out + w + on + 4, r->rdata, rl);
+        w += on + 4 + rl;
+    }
+    return w;
+}
+
+/* The denial records of a negative answer's authority section (NSEC,
+ * NSEC3 and every RRSIG, owners under (zone)) into (out) in view.extra
+ * form.  Returns the length (0 when they do not all fit). */
+size_t res_val_proof(struct dns_res *r, const struct dns_msg *m,
+                     const uint8_t *zone, uint8_t *out, size_t cap)
+{
+    struct dns_rr_iter it;
+    struct dns_rr rr;
+    size_t w = 0, rl;
+
+    dns_rr_iter_init(&it, m, DNS_SEC_AUTHORITY);
+    while (dns_rr_next(&it, &rr) && rr.section == DNS_SEC_AUTHORITY) {
+        if ((rr.type != DNS_TYPE_NSEC && rr.type != DNS_TYPE_NSEC3 &&
+             rr.type != DNS_TYPE_RRSIG) ||
+            rr.rclass != DNS_CLASS_IN || !dns_name_is_sub(rr.owner, zone))
+            continue;
+        if (dns_rdata_unpack(m->buf, m->len, rr.rdoff, rr.rdlen, rr.type,
+                             r->rdata, sizeof(r->rdata), &rl) != 0)
+            continue;
+        if (w + rr.owner_len + 4 + rl > cap)
+            return 0;
+        memcpy(out + w, rr.owner, rr.owner_len);
+        dns_name_lower(out + w);
+        tb_put16(out + w + rr.owner_len, rr.type);
+        tb_put16(out + w + rr.owner_len + 2, (uint16_t)rl);
+        memcpy(out + w + rr.owner_len + 4, r->rdata, rl);
+        w += rr.owner_len + 4 + rl;
+    }
+    return w;
+}
+
+/* RFC 8914 code of a reason for a BOGUS state (6 when it has none). */
+static uint8_t bogus_ede(const struct dns_res *r, enum dns_val_reason why)
+{
+    int e = r->conf.val->ede(why);
+    return (uint8_t)(e > 0 && e < 256 ? e : EDE_BOGUS);
+}
+
+/* Validates the DNSKEY RRset of the frame's zone in (m) against the DS
+ * set (cached, SECURE) or the anchor. */
+static uint8_t val_dnskey(struct dns_res_task *t, const struct dns_msg *m,
+                          const struct dns_val_conf *vc, uint64_t now,
+                          uint8_t *ede)
+{
+    struct dns_res *r = t->r;
+    const struct dns_res_val *val = r->conf.val;
+    struct frame *f = &t->f[t->depth];
+    struct dns_val_rdata keys[32], sigs[16], ds[16], ak[16];
+    struct dns_val_rrset set = {f->zone, DNS_TYPE_DNSKEY, DNS_CLASS_IN, 0,
+                                keys};
+    struct dns_cache_view v;
+    struct dns_rr_iter it;
+    struct dns_rr rr;
+    size_t nsig = 0, nds, nak, w = 0, rl;
+    enum dns_val_reason why = DNS_VAL_R_OK;
+    enum dns_val_state st;
+
+    /* the records, decompressed into the resolver's payload buffer */
+    dns_rr_iter_init(&it, m, DNS_SEC_ANSWER);
+    while (dns_rr_next(&it, &rr) && rr.section == DNS_SEC_ANSWER) {
+        bool key = rr.type == DNS_TYPE_DNSKEY;
+        if ((!key && rr.type != DNS_TYPE_RRSIG) || rr.rclass != DNS_CLASS_IN ||
+            !dns_name_equal(rr.owner, f->zone) ||
+            (key ? set.n == TB_ARRAY_SIZE(keys) : nsig == TB_ARRAY_SIZE(sigs)))
+            continue;
+        if (dns_rdata_unpack(m->buf, m->len, rr.rdoff, rr.rdlen, rr.type,
+                             r->payload + w, sizeof(r->payload) - w, &rl) != 0)
+            continue;
+        if (key) {
+            keys[set.n].p = r->payload + w;
+            keys[set.n++].len = (uint16_t)rl;
+        } else {
+            sigs[nsig].p = r->payload + w;
+            sigs[nsig++].len = (uint16_t)rl;
+        }
+        w += rl;
+    }
+    if (set.n == 0) {
+        *ede = EDE_NO_DNSKEY;
+        return DNS_VAL_BOGUS;
+    }
+    nak = val->anchors_get(val->anchors, f->zone, DNS_TYPE_DNSKEY, ak,
+                           TB_ARRAY_SIZE(ak));
+    nds = val->anchors_get(val->anchors, f->zone, DNS_TYPE_DS, ds,
+                           TB_ARRAY_SIZE(ds));
+    nak = TB_MIN(nak, TB_ARRAY_SIZE(ak));
+    nds = TB_MIN(nds, TB_ARRAY_SIZE(ds));
+    if (nak == 0 && nds == 0) {
+        if (!dns_cache_get(r->cache, f->zone, DNS_TYPE_DS, now,
+                           DNS_RANK_REFERRAL, &v) ||
+            v.kind != DNS_CACHE_RRSET || v.sec != DNS_VAL_SECURE) {
+            *ede = EDE_NO_DNSKEY;
+            return DNS_VAL_BOGUS;
+        }
+        nds = rdatas(v.nrr, v.data, ds, TB_ARRAY_SIZE(ds));
+    }
+    st = val->dnskey(vc, &set, sigs, nsig, ds, nds, ak, nak, &why);
+    *ede = st == DNS_VAL_BOGUS ? bogus_ede(r, why) : 0;
+    return (uint8_t)st;
+}
+
+/*
+ * Validates reply (m) of the top frame's servers once: sets t->vsec (the
+ * state every cache entry made from it carries) and t->vede.  Not
+ * validated (DNS_CACHE_UNCHECKED): without validation, and the addresses
+ * of NS names (frames FR_NSADDR).
+ */
+void res_val_reply(struct dns_res_task *t, const struct dns_msg *m,
+                   uint64_t now)
+{
+    struct dns_res *r = t->r;
+    struct frame *f = &t->f[t->depth];
+    struct dns_val_conf vc;
+    struct dns_cache_view kv;
+    struct dns_val_rdata keys[32];
+    enum dns_val_reason why = DNS_VAL_R_OK;
+    uint8_t ede = 0, st;
+
+    t->vsec = DNS_CACHE_UNCHECKED;
+    t->vede = 0;
+    if (!r->validating || f->kind == FR_NSADDR)
+        return;
+    switch (f->ks) {
+    case DNS_VAL_INSECURE:
+        st = DNS_VAL_INSECURE;
+        break;
+    case DNS_VAL_BOGUS:
+    case DNS_VAL_INDETERMINATE:
+        st = DNS_VAL_BOGUS;
+        ede = f->kede ? f->kede : EDE_BOGUS;
+        break;
+    case KS_DNSKEY:
+        val_conf(r, now, &vc);
+        st = val_dnskey(t, m, &vc, now, &ede);
+        break;
+    case DNS_VAL_SECURE:
+        if (zone_keys(r, f->zone, now, &ede, &kv) != DNS_VAL_SECURE) {
+            st = DNS_VAL_BOGUS; /* evicted meanwhile: ask again later */
+            ede = EDE_NO_DNSKEY;
+            break;
+        }
+        val_conf(r, now, &vc);
+        st = r->conf.val->response(
+            &vc, m->buf, m->len, t->sent, t->sent_type, f->zone, keys,
+            rdatas(kv.nrr, kv.data, keys, TB_ARRAY_SIZE(keys)), r->vwork,
+            VAL_WORK, &why);
+        if (st == DNS_VAL_BOGUS || st == DNS_VAL_INDETERMINATE) {
+            st = DNS_VAL_BOGUS;
+            ede = bogus_ede(r, why);
+        }
+        break;
+    default:
+        return; /* keys not looked at: nothing is believed unchecked */
+    }
+    t->vsec = st;
+    t->vede = ede;
+    switch (st) {
+    case DNS_VAL_SECURE:
+        r->st.val_secure++;
+        break;
+    case DNS_VAL_INSECURE:
+        r->st.val_insecure++;
+        break;
+    case DNS_VAL_BOGUS:
+        r->st.val_bogus++;
+        break;
+    default:
+        r->st.val_indeterminate++;
+        break;
+    }
+}
