@@ -536,7 +536,7 @@ static bool sig_usable(const struct sg *s, size_t j, uint16_t type,
         get16(rd) != type || rd[2] != k->alg || rd[3] != labels ||
         get32(rd + 4) != ttl || get16(rd + 16) != k->tag)
         return false;
-    if (get32(rd + 8) < s->refresh_at || get32(rd + 12) > s->now)
+    if (get32(rd + 8) <= s->refresh_at || get32(rd + 12) > s->now)
         return false;
     return dns_name_check(rd + 18, r->rdlen - 18u) == (int)s->z->origin_len &&
            dns_name_equal(rd + 18, s->z->origin);
@@ -757,7 +757,7 @@ int dns_sign_resign(struct dns_zone_src *z, const struct dns_zone_src *prev,
     int rc;
 
     if (p->nkeys == 0 || p->expiration <= p->inception ||
-        p->expiration < refresh_at)
+        p->expiration <= refresh_at)
         return TB_EINVAL;
     s = tb_alloc(z->a, sizeof(*s));
     if (s == NULL)
@@ -784,7 +784,7 @@ int dns_sign_resign(struct dns_zone_src *z, const struct dns_zone_src *prev,
 
 int dns_sign_refresh(const struct dns_zone_src *prev, uint32_t serial,
                      struct dns_zone_src *out, const struct dns_sign_params *p,
-                     uint32_t now, uint32_t refresh_at,
+                     uint32_t now, uint32_t refresh_at, bool verify,
                      struct dns_sign_stats *st, const struct tb_alloc *a,
                      struct dns_diag *d)
 {
@@ -796,7 +796,7 @@ int dns_sign_refresh(const struct dns_zone_src *prev, uint32_t serial,
     for (size_t i = 0; i < prev->nrr && rc == 0; i++) {
         const struct dns_zrr *r = &prev->rr[i];
         const uint8_t *rd = dns_zrr_rdata(prev, r);
-        if (dnssec_type(r->type))
+        if (dnssec_type(r->type) && !verify)
             continue;
         if (r->type == DNS_TYPE_SOA && r->rdlen >= 22 &&
             dns_name_equal(dns_zrr_owner(prev, r), prev->origin)) {
@@ -808,6 +808,7 @@ int dns_sign_refresh(const struct dns_zone_src *prev, uint32_t serial,
                               r->ttl, rd, r->rdlen, 0, 0);
     }
     if (rc == 0)
-        rc = dns_sign_resign(out, prev, p, now, refresh_at, st, d);
+        rc = dns_sign_resign(out, verify ? NULL : prev, p, now, refresh_at, st,
+                             d);
     return rc;
 }

@@ -815,8 +815,8 @@ static void test_refresh(void)
     REQUIRE(dns_sign_resign(&z0, NULL, &p1, INC, INC + 1, &st, &d) == 0);
     n = st.made;
     /* Not yet due: the SOA's signature alone. */
-    REQUIRE(dns_sign_refresh(&z0, 5, &z1, &p2, INC2, EXP - 1, &st, &heap, &d) ==
-            0);
+    REQUIRE(dns_sign_refresh(&z0, 5, &z1, &p2, INC2, EXP - 1, false, &st, &heap,
+                             &d) == 0);
     CHECK_EQ(st.made, 1);
     CHECK_EQ(st.kept, n - 1);
     CHECK_EQ(dns_zone_src_serial(&z1), 5);
@@ -825,8 +825,8 @@ static void test_refresh(void)
     CHECK_EQ(failed, 0);
     dns_zone_src_free(&z1);
     /* Due: every one. */
-    REQUIRE(dns_sign_refresh(&z0, 6, &z1, &p2, INC2, EXP + 1, &st, &heap, &d) ==
-            0);
+    REQUIRE(dns_sign_refresh(&z0, 6, &z1, &p2, INC2, EXP + 1, false, &st, &heap,
+                             &d) == 0);
     CHECK_EQ(st.made, n);
     CHECK_EQ(st.kept, 0);
     CHECK_EQ(st.expire_min, EXP2);
@@ -834,12 +834,13 @@ static void test_refresh(void)
     CHECK_EQ(failed, 0);
     dns_zone_src_free(&z1);
     /* Not valid yet (inception after now): made again. */
-    REQUIRE(dns_sign_refresh(&z0, 7, &z1, &p2, INC - 1, INC, &st, &heap, &d) ==
-            0);
+    REQUIRE(dns_sign_refresh(&z0, 7, &z1, &p2, INC - 1, INC, false, &st, &heap,
+                             &d) == 0);
     CHECK_EQ(st.kept, 0);
     dns_zone_src_free(&z1);
     /* Expiration before the refresh time: refused. */
-    CHECK_EQ(dns_sign_refresh(&z0, 8, &z1, &p2, INC2, EXP2 + 1, &st, &heap, &d),
+    CHECK_EQ(dns_sign_refresh(&z0, 8, &z1, &p2, INC2, EXP2 + 1, false, &st,
+                              &heap, &d),
              TB_EINVAL);
     dns_zone_src_free(&z1);
     dns_zone_src_free(&z0);
@@ -877,6 +878,13 @@ static void test_resign_own(void)
     CHECK_EQ(st.kept, n - 2);
     CHECK_EQ(verify_all(&z1, 0, 0, &failed), n);
     CHECK_EQ(failed, 0);
+    dns_zone_src_free(&z1);
+    /* A refresh of an untrusted version: the SOA's alone is made (a new
+     * serial), the rest verify and are kept. */
+    REQUIRE(dns_sign_refresh(&z0, 9, &z1, &p2, INC2, INC2 + 1, true, &st, &heap,
+                             &d) == 0);
+    CHECK_EQ(st.made, 1);
+    CHECK_EQ(st.kept, n - 1);
     dns_zone_src_free(&z1);
     /* Another key: nothing kept; the old DNSKEY stays published. */
     rparams(&p2, &keys[1], 1, false, INC2, EXP2);

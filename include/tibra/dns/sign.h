@@ -175,7 +175,7 @@ struct dns_sign_stats {
  * hashing, no signing), and every RRset that dns_sign_zone() signs gets,
  * per applicable key of (p), either
  *   - an RRSIG carried over: one by that key (algorithm, tag), signer the
- *     apex, inception not after (now), expiration not before
+ *     apex, inception not after (now), expiration after
  *     (refresh_at), over an RRset equal byte for byte (TTLs, rdata) to
  *     the one it had in (prev), the previous signed version (MAY be NULL:
  *     then (z)'s own RRSIGs are the candidates, and one is kept only if
@@ -186,7 +186,7 @@ struct dns_sign_stats {
  * (p) are dropped.  (prev)'s records are read only.  (st) (MAY be NULL)
  * gets the counts and the earliest expiration in the result (the driver
  * re-signs before it).  Returns as dns_sign_zone(), and TB_EINVAL when
- * (p)'s expiration is before (refresh_at).
+ * (p)'s expiration is not after (refresh_at).
  */
 TB_API int dns_sign_resign(struct dns_zone_src *z,
                            const struct dns_zone_src *prev,
@@ -200,11 +200,15 @@ TB_API int dns_sign_resign(struct dns_zone_src *z,
  * gets (prev)'s records without RRSIG and chain, the apex SOA's serial set
  * to (serial), and is signed by dns_sign_resign(out, prev, ...): the
  * signatures expiring before (refresh_at), and the SOA's, are made again.
+ * With (verify), (prev) is not trusted (read from files at start-up): its
+ * RRSIGs and chain are copied too and dns_sign_resign(out, NULL, ...) keeps
+ * only those that verify.
  */
 TB_API int dns_sign_refresh(const struct dns_zone_src *prev, uint32_t serial,
                             struct dns_zone_src *out,
                             const struct dns_sign_params *p, uint32_t now,
-                            uint32_t refresh_at, struct dns_sign_stats *st,
-                            const struct tb_alloc *a, struct dns_diag *d);
+                            uint32_t refresh_at, bool verify,
+                            struct dns_sign_stats *st, const struct tb_alloc *a,
+                            struct dns_diag *d);
 
 #endif /* DNS_SIGN_H */
