@@ -26,7 +26,7 @@
 
 DNSG_COMMON := app/dnsd/guest/main.c app/dnsd/guest/args.c \
 	app/dnsd/guest/serve.c app/dnsd/guest/metrics.c \
-	app/dnsd/guest/notify.c
+	app/dnsd/guest/notify.c app/dnsd/guest/resolve.c
 DNSG_GUEST_OBJ := $(DNSG_COMMON:%.c=$(G)/%.o) \
 	$(G)/app/dnsd/guest/stack_direct.o $(G)/lib/net/plat/netif.o
 DNSG_UNIX_OBJ := $(DNSG_COMMON:%.c=$(U)/%.o) $(U)/app/dnsd/guest/stack_sock.o
@@ -109,4 +109,4 @@ endif
 # tests/fuzz/fuzz_guest.c: frames -> lib/net -> this app's serving loop ->
 # the service core, with a fake platform (the fuzz target defines it).
 FUZZ_EXTRA_guest := app/dnsd/guest/serve.c app/dnsd/guest/metrics.c \
-	app/dnsd/guest/notify.c
+	app/dnsd/guest/notify.c app/dnsd/guest/resolve.c

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <tibra/bundle.h>
+#include <tibra/dns/res.h>
 #include <tibra/dns/tsig.h>
 #include <tibra/svc.h>
 #include <tibra/version.h>
@@ -56,6 +57,83 @@ static void seen(void *ctx, const char *path, const char *text, size_t len)
     sb_printf(&in->in, "input %s %s %s\n", in->first ? "zone" : "include", hex,
               rec_path(in, path));
     in->first = false;
+}
+
+/* The resolver: section as boot arguments (bundle.h): listen, allow,
+ * forward and stub addresses, sizes, and the root hints, read and checked
+ * here (the file's servers as --root-hint words; none: the guest's
+ * built-in copy of IANA's).  Returns 0 or -1 (said why). */
+static int resolver_args(const struct svc_conf *c, const char *file,
+                         const char *target, struct sbuf *a)
+{
+    const struct svc_resolver *r = &c->resolver;
+    char t[SVC_ADDR_TEXT_MAX];
+
+    if (!r->enabled)
+        return 0;
+    if (!strcmp(target, "unix")) {
+        fprintf(stderr,
+                "%s:%u: resolver: not supported in unix images yet (run "
+                "the service with tibra-dnsd, or build for spt or hvt)\n",
+                file, r->line);
+        return -1;
+    }
+    for (size_t i = 0; i < r->nlisten; i++) {
+        svc_addr_to_text(&r->listen[i], false, t, sizeof(t));
+        sb_printf(a, " --resolver-listen=%s@%u", t, r->listen[i].port);
+    }
+    for (size_t i = 0; i < r->nallow; i++) {
+        svc_addr_to_text(&r->allow[i], false, t, sizeof(t));
+        sb_printf(a, " --resolver-allow=%s/%u", t, r->allow[i].plen);
+    }
+    for (size_t i = 0; i < r->nfwd; i++) {
+        char z[DNS_NAME_TEXT_MAX];
+        if (dns_name_to_text(r->fwd[i].zone, z, sizeof(z)) < 0)
+            return -1;
+        for (size_t k = 0; k < r->fwd[i].naddr; k++) {
+            svc_addr_to_text(&r->fwd[i].addr[k], false, t, sizeof(t));
+            sb_printf(a, " --resolver-%s=%s:%s@%u",
+                      r->fwd[i].recursive ? "forward" : "stub", z, t,
+                      r->fwd[i].addr[k].port);
+        }
+    }
+    if (r->cache_size != 0)
+        sb_printf(a, " --resolver-cache-size=%llu",
+                  (unsigned long long)r->cache_size);
+    if (r->resolutions != 0)
+        sb_printf(a, " --resolver-resolutions=%u", r->resolutions);
+    if (r->ratelimit != 0)
+        sb_printf(a, " --resolver-ratelimit=%u", r->ratelimit);
+    if (r->root_hints != NULL) {
+        struct dns_res_hints h;
+        struct dns_diag d = {tool_report, NULL, 0, 0};
+        char *text = NULL;
+        size_t len = 0;
+        int err;
+
+        if ((err = dns_zonefile_read(r->root_hints, &text, &len)) != 0) {
+            fprintf(stderr, "%s: root-hints %s: %s\n", file, r->root_hints,
+                    tb_strerror(err));
+            return -1;
+        }
+        err = dns_res_hints_parse(&h, text, len, r->root_hints, &tb_heap, &d);
+        free(text);
+        if (err != 0)
+            return -1;
+        for (unsigned i = 0; i < h.naddr; i++) {
+            char n[DNS_NAME_TEXT_MAX], ip[TB_INET6_TEXT_MAX];
+            const struct tb_addr *ad = &h.addr[i].addr;
+            if (dns_name_to_text(h.ns[h.addr[i].ns], n, sizeof(n)) < 0)
+                return -1;
+            if (ad->af == TB_AF_INET)
+                snprintf(ip, sizeof(ip), "%u.%u.%u.%u", ad->ip[0], ad->ip[1],
+                         ad->ip[2], ad->ip[3]);
+            else
+                tb_inet_ntop6(ad->ip, ip, sizeof(ip));
+            sb_printf(a, " --root-hint=%s:%s", n, ip);
+        }
+    }
+    return 0;
 }
 
 /* The service's per-deployment values as boot arguments (bundle.h). */
@@ -198,6 +276,8 @@ static int make_args(const struct svc_conf *c, const char *file,
     }
     if (c->memory != 0)
         sb_printf(a, " --memory=%llu", (unsigned long long)c->memory);
+    if (resolver_args(c, file, target, a) != 0)
+        return -1;
     if (a->len > TB_BUNDLE_ARGS_MAX) {
         fprintf(stderr, "%s: the boot arguments exceed %u bytes\n", file,
                 TB_BUNDLE_ARGS_MAX);

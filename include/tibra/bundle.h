@@ -51,6 +51,17 @@
  *                              (repeatable; the zone's blob must have its
  *                              records: DNS_ZONE_COMPILE_RECORDS)
  *   --notify=ZONE:ADDR@PORT    NOTIFY sent to it at boot (repeatable)
+ *   --resolver-listen=ADDR@PORT  the resolver (dns/res.h) on UDP and TCP
+ *                              ADDR@PORT (repeatable, at most 4; none: no
+ *                              resolver); its other words:
+ *   --resolver-allow=ADDR[/N]  clients served (repeatable; none: loopback)
+ *   --resolver-forward=ZONE:ADDR@PORT  --resolver-stub=ZONE:ADDR@PORT
+ *                              forward and stub zones (a zone's words add
+ *                              its addresses)
+ *   --root-hint=NAME:ADDR      a root server's address (repeatable; none:
+ *                              IANA's root hints, built in)
+ *   --resolver-cache-size=BYTES  --resolver-resolutions=N
+ *   --resolver-ratelimit=N     as the service file's resolver: keys
  *   --memory=BYTES             the memory the service was declared with
  *                              (informative: the tender's --mem gives it)
  */

@@ -230,6 +230,10 @@ size_t dns_metrics_res_text(const struct dns_res_stats *st,
     single(&o, "tibra_resolver_ratelimited_total", "counter",
            "Client queries dropped: the client was over ratelimit.",
            st->ratelimited);
+    single(&o, "tibra_resolver_local_total", "counter",
+           "Client queries answered from the service's own zones (local "
+           "data).",
+           st->local);
     single(&o, "tibra_resolver_inflight", "gauge", "Resolutions in progress.",
            st->inflight);
     n = "tibra_resolver_validation_total";

@@ -556,6 +556,39 @@ static struct dns_res_task *task_get(struct dns_res *r)
     return NULL;
 }
 
+void dns_res_set_local(struct dns_res *r, const struct dns_zoneset *zs)
+{
+    r->conf.local = zs;
+}
+
+/*
+ * Local data: a name under one of conf.local's zones is answered by the
+ * authoritative engine, with RA (we are the client's resolver), never
+ * from the cache or upstream (Unbound's local-zone and auth-zone with
+ * for-downstream).  The engine's REFUSED (a DS query at a local apex
+ * whose parent is not local) lets the resolver answer it.  Returns true
+ * with the response in (out, *outlen).
+ */
+static bool local_answer(struct dns_res *r, const uint8_t *q, size_t qlen,
+                         const struct dns_query *qu, bool tcp, uint8_t *out,
+                         size_t cap, size_t *outlen)
+{
+    struct dns_auth_stats ast;
+    size_t n;
+
+    if (!dns_zoneset_covers(r->conf.local, qu->qname))
+        return false;
+    memset(&ast, 0, sizeof(ast));
+    n = dns_auth_answer(r->conf.local, q, qlen, out, cap,
+                        tcp ? DNS_AUTH_TCP : 0, &ast);
+    if (n < DNS_HDR_LEN || (out[3] & 0x0f) == DNS_RCODE_REFUSED)
+        return false;
+    out[3] |= 0x80; /* RA */
+    r->st.local++;
+    *outlen = n;
+    return true;
+}
+
 int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
                   const struct tb_addr *client, bool tcp, uint64_t now,
                   uint8_t *out, size_t cap, size_t *outlen,
@@ -594,6 +627,9 @@ int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
         *outlen = short_response(&qu, q, DNS_RCODE_REFUSED, 0, 0, out);
         return DNS_RES_ANSWERED;
     }
+    if (r->conf.local != NULL &&
+        local_answer(r, q, qlen, &qu, tcp, out, cap, outlen))
+        return DNS_RES_ANSWERED;
     if (!(qu.flags & DNS_FLAG_RD)) {
         /* a resolver's cache is not for snooping: as Unbound's "allow"
            (without "allow_snoop") refuses non-recursive queries */

@@ -95,3 +95,18 @@ void dns_zoneset_free(struct dns_zoneset *zs, const struct tb_alloc *a)
     if (zs != NULL)
         tb_free(a, zs, set_size(zs->n));
 }
+
+bool dns_zoneset_covers(const struct dns_zoneset *zs, const uint8_t *name)
+{
+    unsigned nl;
+
+    if (zs == NULL || zs->n == 0)
+        return false;
+    nl = dns_name_labels(name);
+    for (size_t i = 0; i < zs->n; i++)
+        if (zs->z[i].olabels <= nl &&
+            dns_name_equal(dns_name_skip(name, nl - zs->z[i].olabels),
+                           zs->z[i].origin))
+            return true;
+    return false;
+}

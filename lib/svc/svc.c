@@ -1842,8 +1842,27 @@ static void check_service(struct parser *ps)
         if (c->resolver.nlisten == 0)
             perr(ps, "resolver: no listen address (add e.g. 'listen "
                      "127.0.0.1@5300')");
-        if (c->target != SVC_TARGET_UNIX)
-            perr(ps, "resolver: only target unix (tibra-dnsd) for now");
+        /* A unikernel's resolver listens on the image's own address,
+         * beside (on another port than) its authoritative port. */
+        for (size_t i = 0;
+             c->target != SVC_TARGET_UNIX && i < c->resolver.nlisten; i++) {
+            const struct svc_addr *l = &c->resolver.listen[i];
+            const struct svc_addr *own =
+                l->family == 4 ? &c->address4 : &c->address6;
+            uint16_t port = c->nlisten ? c->listen[0].port : SVC_DEFAULT_PORT;
+            char t[SVC_ADDR_TEXT_MAX];
+            svc_addr_to_text(l, true, t, sizeof(t));
+            if (own->family == 0 || memcmp(own->addr, l->addr, 16) != 0)
+                perr(ps,
+                     "resolver: listen %s: a unikernel's resolver listens "
+                     "on its own address (the service's 'address')",
+                     t);
+            else if (l->port == port)
+                perr(ps,
+                     "resolver: listen %s: the port is the authoritative "
+                     "port (give the service another 'listen' port)",
+                     t);
+        }
         ps->line = saved;
     }
     if (c->target != SVC_TARGET_UNIX && ps->zone_memory_line)

@@ -261,6 +261,16 @@ static void test_guest_keys(void)
     CHECK_STR(c.zones[0].file, "zones/example.org.zone");
     svc_conf_free(&c);
 
+    /* A unikernel's resolver, on its own address, another port. */
+    REQUIRE(parse(&c, "r.conf",
+                  "service: target spt; address 10.0.0.2/24; listen "
+                  "10.0.0.2@5353\n"
+                  "resolver: listen 10.0.0.2@53; allow 10.0.0.0/24\n",
+                  &d) == 0);
+    CHECK(c.resolver.enabled);
+    CHECK_EQ(c.resolver.listen[0].port, 53);
+    svc_conf_free(&c);
+
     /* The same keys for target unix are warnings, not errors. */
     REQUIRE(parse(&c, "ns1.conf",
                   "service: memory 1G; listen 127.0.0.1\n"
@@ -862,7 +872,11 @@ static void test_resolver(void)
                  "t.conf:3: a second resolver: statement (first on line 2)");
     expect_error("service: target spt; address 10.0.0.2/24\n"
                  "resolver: listen ::1\n",
-                 "t.conf:2: resolver: only target unix");
+                 "a unikernel's resolver listens on its own address");
+    expect_error("service: target spt; address 10.0.0.2/24\n"
+                 "resolver: listen 10.0.0.2@53\n",
+                 "t.conf:2: resolver: listen 10.0.0.2@53: the port is the "
+                 "authoritative port");
 }
 
 int main(void)

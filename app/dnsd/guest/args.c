@@ -282,6 +282,107 @@ static bool notify_target(const struct word *w, struct dnsg_conf *c)
     return true;
 }
 
+/* ADDR or ADDR/N, IPv4 or IPv6, into (*e). */
+static bool acl_prefix(const char *v, size_t vlen, struct dns_acl *e)
+{
+    const char *sl = memchr(v, '/', vlen);
+    size_t alen = sl != NULL ? (size_t)(sl - v) : vlen;
+    struct word pw;
+    uint64_t n;
+
+    memset(e, 0, sizeof(*e));
+    if (tb_inet_pton4(v, alen, e->addr.ip) == 0)
+        e->addr.af = TB_AF_INET;
+    else if (tb_inet_pton6(v, alen, e->addr.ip) == 0)
+        e->addr.af = TB_AF_INET6;
+    else
+        return false;
+    e->plen = e->addr.af == TB_AF_INET ? 32 : 128;
+    if (sl != NULL) {
+        memset(&pw, 0, sizeof(pw));
+        pw.val = sl + 1;
+        pw.vlen = vlen - alen - 1;
+        if (!num(&pw, 0, e->plen, &n))
+            return false;
+        e->plen = (uint8_t)n;
+    }
+    return true;
+}
+
+/* --resolver-forward=ZONE:ADDR@PORT, --resolver-stub=ZONE:ADDR@PORT: an
+ * address of a forward or stub zone (a zone's words add up). */
+static bool res_fwd(const struct word *w, struct dnsg_conf *c, bool recursive)
+{
+    const char *colon = memchr(w->val, ':', w->vlen);
+    uint8_t zone[DNS_NAME_MAXLEN];
+    struct dns_res_fwd *f = NULL;
+    struct tb_addr a;
+    struct word pw;
+    size_t zlen, nlen;
+
+    if (colon == NULL)
+        return false;
+    zlen = (size_t)(colon - w->val);
+    if (zlen == 0 ||
+        dns_name_from_text(w->val, zlen, (const uint8_t *)"", zone, &nlen) != 0)
+        return false;
+    dns_name_lower(zone);
+    pw = *w;
+    pw.val = colon + 1;
+    pw.vlen = w->vlen - zlen - 1;
+    if (!listen_addr(&pw, &a))
+        return false;
+    for (unsigned i = 0; i < c->nres_fwd && f == NULL; i++)
+        if (dns_name_equal(c->res_fwd[i].zone, zone))
+            f = &c->res_fwd[i];
+    if (f == NULL) {
+        if (c->nres_fwd == DNSG_RES_FWD_MAX)
+            return false;
+        f = &c->res_fwd[c->nres_fwd++];
+        memset(f, 0, sizeof(*f));
+        memcpy(f->zone, zone, nlen);
+        f->recursive = recursive;
+    }
+    if (f->recursive != recursive || f->naddr == DNS_RES_FWD_ADDRS)
+        return false;
+    f->addr[f->naddr++] = a;
+    return true;
+}
+
+/* --root-hint=NAME:ADDR: a root name server and one of its addresses. */
+static bool root_hint(const struct word *w, struct dnsg_conf *c)
+{
+    struct dns_res_hints *h = &c->res_hints;
+    const char *colon = memchr(w->val, ':', w->vlen);
+    uint8_t name[DNS_NAME_MAXLEN];
+    size_t nlen, alen;
+    struct tb_addr a = {.port = 53};
+    unsigned k;
+
+    if (colon == NULL || colon == w->val || h->naddr == DNS_RES_ADDRS_MAX ||
+        dns_name_from_text(w->val, (size_t)(colon - w->val),
+                           (const uint8_t *)"", name, &nlen) != 0)
+        return false;
+    dns_name_lower(name);
+    alen = w->vlen - (size_t)(colon - w->val) - 1;
+    if (tb_inet_pton4(colon + 1, alen, a.ip) == 0)
+        a.af = TB_AF_INET;
+    else if (tb_inet_pton6(colon + 1, alen, a.ip) == 0)
+        a.af = TB_AF_INET6;
+    else
+        return false;
+    for (k = 0; k < h->nns && !dns_name_equal(h->ns[k], name); k++)
+        ;
+    if (k == h->nns) {
+        if (h->nns == DNS_RES_HINTS_MAX)
+            return false;
+        memcpy(h->ns[h->nns++], name, nlen);
+    }
+    h->addr[h->naddr].ns = (uint8_t)k;
+    h->addr[h->naddr++].addr = a;
+    return true;
+}
+
 /* What a bad value of each key should have been. */
 static const char *const expect[][2] = {
     {"name", "TEXT of at most 255 bytes"},
@@ -315,6 +416,16 @@ static const char *const expect[][2] = {
     {"cookies-require", "on or off"},
     {"cookie-secret", "32 hex digits (16 bytes), or up to 4 of them "
                       "separated by commas, on the command line only"},
+    {"resolver-listen", "ADDR@PORT (at most 4)"},
+    {"resolver-allow", "ADDR or ADDR/N (at most 64)"},
+    {"resolver-forward", "ZONE:ADDR@PORT (at most 16 zones of 8 addresses, "
+                         "not a stub zone)"},
+    {"resolver-stub", "ZONE:ADDR@PORT (at most 16 zones of 8 addresses, "
+                      "not a forward zone)"},
+    {"root-hint", "NAME:ADDR (at most 16 names, 32 addresses)"},
+    {"resolver-cache-size", "BYTES 64K-4G (a K, M or G suffix allowed)"},
+    {"resolver-resolutions", "a number 1-65536"},
+    {"resolver-ratelimit", "a number 0-1000000 (0: off)"},
     {"tsig-key", "NAME:ALG:BASE64 (ALG hmac-sha256, hmac-sha384, "
                  "hmac-sha512, hmac-sha224, hmac-sha1 or hmac-md5; a secret "
                  "of 1 to 128 bytes), on the command line only, at most 4"},
@@ -460,6 +571,41 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         if (n < 0)
             return 0;
         c->ncookie_secrets = (unsigned)n;
+        return 1;
+    }
+    if (key_is(w, "resolver-listen")) {
+        struct tb_addr a;
+        if (!listen_addr(w, &a) || c->nres_listen == DNSG_RES_LISTEN_MAX)
+            return 0;
+        c->res_listen[c->nres_listen++] = a;
+        return 1;
+    }
+    if (key_is(w, "resolver-allow")) {
+        if (c->nres_allow == DNSG_RES_ALLOW_MAX ||
+            !acl_prefix(w->val, w->vlen, &c->res_allow[c->nres_allow]))
+            return 0;
+        c->nres_allow++;
+        return 1;
+    }
+    if (key_is(w, "resolver-forward"))
+        return res_fwd(w, c, true);
+    if (key_is(w, "resolver-stub"))
+        return res_fwd(w, c, false);
+    if (key_is(w, "root-hint"))
+        return root_hint(w, c);
+    if (key_is(w, "resolver-cache-size"))
+        return size_val(w, &c->res_cache) && c->res_cache >= (64u << 10) &&
+               c->res_cache <= (4ull << 30);
+    if (key_is(w, "resolver-resolutions")) {
+        if (!num(w, 1, 65536, &x))
+            return 0;
+        c->res_tasks = (uint32_t)x;
+        return 1;
+    }
+    if (key_is(w, "resolver-ratelimit")) {
+        if (!num(w, 0, 1000000, &x))
+            return 0;
+        c->res_ratelimit = (uint32_t)x;
         return 1;
     }
     if (key_is(w, "time")) {

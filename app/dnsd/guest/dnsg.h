@@ -21,6 +21,7 @@
 #ifndef DNSG_H
 #define DNSG_H
 
+#include <tibra/dns/res.h>
 #include <tibra/dns/srv.h>
 #include <tibra/stack.h>
 
@@ -30,6 +31,9 @@
 #define DNSG_NOTIFY_MAX      64 /* --notify words */
 #define DNSG_TSIG_MAX        4 /* --tsig-key words */
 #define DNSG_TSIG_SECRET_MAX 128 /* bytes (an HMAC block; BIND's are 32-64) */
+#define DNSG_RES_LISTEN_MAX  4 /* --resolver-listen words */
+#define DNSG_RES_ALLOW_MAX   64 /* --resolver-allow words */
+#define DNSG_RES_FWD_MAX     16 /* --resolver-forward/--resolver-stub zones */
 
 /* The service as the boot arguments describe it (args.c). */
 struct dnsg_conf {
@@ -93,6 +97,18 @@ struct dnsg_conf {
         size_t secret_len;
     } tsig[DNSG_TSIG_MAX];
     unsigned ntsig;
+    /* The resolver (resolve.c; --resolver-* and --root-hint words): on
+     * when a --resolver-listen is given. */
+    struct tb_addr res_listen[DNSG_RES_LISTEN_MAX];
+    unsigned nres_listen;
+    struct dns_acl res_allow[DNSG_RES_ALLOW_MAX]; /* none: loopback only */
+    unsigned nres_allow;
+    struct dns_res_fwd res_fwd[DNSG_RES_FWD_MAX];
+    unsigned nres_fwd;
+    struct dns_res_hints res_hints; /* --root-hint words (nns 0: IANA's) */
+    uint64_t res_cache; /* bytes; 0: a quarter of the heap, at most 32 MiB */
+    uint32_t res_tasks; /* resolutions at once; 0: 64 */
+    uint32_t res_ratelimit; /* per client a second; 0: off */
     uint64_t memory; /* informative: what the service file declared */
     uint64_t time_s; /* tests: stop after this long (0: never) */
 };
@@ -201,6 +217,7 @@ struct dnsg {
     uint32_t *map;
     uint32_t mapcap;
     uint64_t next_expire; /* no session expires before this */
+    struct dnsg_res *res; /* the resolver (resolve.c), NULL: none */
     uint64_t udp_send_short; /* responses the stack did not take */
 };
 
@@ -221,6 +238,32 @@ int dnsg_notify_start(struct dnsg *g, const struct dnsg_conf *c,
 bool dnsg_notify_handle(struct dnsg *g, const struct tb_event *e);
 /* Sends what is due at (now); returns when to call again. */
 uint64_t dnsg_notify_run(struct dnsg *g, uint64_t now);
+
+/* ---- the resolver (resolve.c) ---------------------------------------- */
+
+struct dnsg_res;
+/* Endpoints and connections the resolver needs from the stack beyond the
+ * authoritative server's, for the conf (c). */
+void dnsg_res_stack_needs(const struct dnsg_conf *c, uint32_t *udp_eps,
+                          uint32_t *tcp_listeners, uint32_t *tcp_conns);
+/*
+ * Reserves the resolver of (c) (nothing without --resolver-listen): its
+ * cache, tasks and buffers from (a), the local zones (zs) answered first
+ * (borrowed).  Returns 0, or a TB_E* with a one-line reason in (err, cap).
+ * Call before the stack is sized (dnsg_res_stack_needs() says what it
+ * takes).
+ */
+int dnsg_res_init(struct dnsg *g, const struct dnsg_conf *c,
+                  const struct dns_zoneset *zs, size_t heap_size,
+                  const struct tb_alloc *a, char *err, size_t cap);
+/* Binds the resolver's listeners in (g)'s stack. */
+int dnsg_res_listen(struct dnsg *g, char *err, size_t cap);
+/* Takes event (e) if one of the resolver's endpoints is its. */
+bool dnsg_res_handle(struct dnsg *g, const struct tb_event *e, uint64_t now);
+/* Times out what is due at (now); returns the next deadline. */
+uint64_t dnsg_res_run(struct dnsg *g, uint64_t now);
+/* Writes the resolver's counters to the console. */
+void dnsg_res_report(struct dnsg *g);
 
 /* ---- the metrics port (metrics.c) ------------------------------------ */
 

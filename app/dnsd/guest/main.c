@@ -347,6 +347,12 @@ int tb_app_main(const struct tb_start_info *si)
         dnsg_say("dnsd: allow-transfer: %s", tb_strerror(rc));
         return 1;
     }
+    /* The resolver's cache and tasks, before the TCP sessions are sized;
+     * the image's zones are its local data. */
+    if (dnsg_res_init(&g, &c, zs, si->heap_size, &a, err, sizeof(err)) != 0) {
+        dnsg_say("dnsd: %s", err);
+        return 1;
+    }
     if (dnsg_metrics_init(&c, &b, (int64_t)(tb_clock_wall() / 1000000000u),
                           &a) != 0) {
         dnsg_say("dnsd: not enough memory for the metrics port");
@@ -396,6 +402,7 @@ int tb_app_main(const struct tb_start_info *si)
     }
     if (dnsg_listen(&g, locals, nlocals, err, sizeof(err)) != 0 ||
         dnsg_metrics_listen(&g, &c, err, sizeof(err)) != 0 ||
+        dnsg_res_listen(&g, err, sizeof(err)) != 0 ||
         dnsg_notify_start(&g, &c, zs, nseed, &a, err, sizeof(err)) != 0) {
         dnsg_say("dnsd: %s", err);
         return 1;
@@ -418,6 +425,7 @@ int tb_app_main(const struct tb_start_info *si)
     size_t n = dns_srv_stats_text(&g.srv.st, text, sizeof(text));
     dnsg_say("dnsd: stopping; counters:");
     tb_console_write(text, n);
+    dnsg_res_report(&g);
     if (g.udp_send_short)
         dnsg_say("udp responses not sent (no buffer) %llu",
                  (unsigned long long)g.udp_send_short);

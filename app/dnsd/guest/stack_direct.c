@@ -41,10 +41,12 @@ static void config(struct net_config *n, const struct dnsg_conf *c,
     }
     if (c->has_ip6_gw)
         memcpy(n->ip6_gw, c->ip6_gw, 16);
-    n->udp_eps = 2;
+    uint32_t ru, rl, rc;
+    dnsg_res_stack_needs(c, &ru, &rl, &rc);
+    n->udp_eps = 2 + ru;
     n->udp_queue = 256;
-    n->tcp_listeners = 2;
-    n->tcp_conns = conns;
+    n->tcp_listeners = 2 + rl;
+    n->tcp_conns = conns + rc;
     n->tcp_rcvbuf = RCVBUF;
     n->tcp_sndbuf = SNDBUF;
     n->pkts = 512;

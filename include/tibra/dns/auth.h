@@ -91,6 +91,11 @@ TB_API int dns_zoneset_build(struct dns_zoneset **zs, const void *const *blobs,
 /* Frees (zs) (MAY be NULL), with the allocator it was built with. */
 TB_API void dns_zoneset_free(struct dns_zoneset *zs, const struct tb_alloc *a);
 
+/* True when the trusted wire name (name) (any case) is at or under the
+ * origin of a zone of (zs) (MAY be NULL: false).  O(zones). */
+TB_API bool dns_zoneset_covers(const struct dns_zoneset *zs,
+                               const uint8_t *name);
+
 /* Query types counted one by one (dns_auth_stats.qtype); every other
  * type counts as OTHER. */
 enum dns_qt {

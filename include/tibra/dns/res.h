@@ -22,7 +22,7 @@
  * lib/dns/res_cache.c (the cache), res.c (tasks, server selection, client
  * queries), res_iter.c (frames, replies, what is believed), res_hints.c
  * (root hints).  Not yet: DNSSEC validation, DNAME,
- * serve-stale, prefetch, local zones beside the resolver, lock-free sharing of
+ * serve-stale, prefetch, lock-free sharing of
  * one cache by several threads (see docs/DESIGN.md, "res").
  */
 #ifndef DNS_RES_H
@@ -305,6 +305,8 @@ struct dns_res_val {
 
 /* Fills the entry points of (v) (lib/dns/res_valops.c). */
 TB_API void dns_res_val_init(struct dns_res_val *v);
+struct dns_zoneset; /* dns/auth.h */
+
 /* Limits on the work one client query may cause (no amplification). */
 struct dns_res_conf {
     unsigned max_tasks; /* concurrent resolutions (0: 64) */
@@ -337,6 +339,14 @@ struct dns_res_conf {
        Unbound's ip-ratelimit), counted in ratelimited.  Cache hits are
        never limited.  NULL: no limit. */
     struct dns_rrl *ratelimit;
+    /* Local data (the service's own zones, Unbound's local-zone and
+       auth-zone): a query for a name at or under an origin of (local)
+       (borrowed; NULL or no zones: none) is answered by the authoritative
+       engine (dns_auth_answer: AA, its data, its NXDOMAIN and NODATA),
+       RA set, before the cache and never recursed; also without RD, as
+       Unbound's allow serves local data to non-recursive queries.
+       Counted in (local).  dns_res_set_local() replaces it. */
+    const struct dns_zoneset *local;
     /* DNSSEC validation (RFC 4033-4035): NULL, or anchors NULL: off.
        Borrowed: MUST outlive the resolver.  On: every query carries DO,
        the DS and DNSKEY RRsets along the chain are fetched and cached,
@@ -374,6 +384,7 @@ struct dns_res_stats {
     uint64_t ratelimited; /* client queries dropped: over ratelimit */
     uint64_t val_secure, val_insecure, val_bogus, val_indeterminate;
     /* replies validated, by outcome */
+    uint64_t local; /* answered from conf.local's zones */
     uint64_t inflight; /* a gauge: tasks in use when dns_res_stats() ran */
 };
 
@@ -387,6 +398,10 @@ struct dns_res_stats {
 TB_API int dns_res_init(struct dns_res **r, const struct dns_res_conf *conf,
                         const struct dns_res_hints *hints,
                         struct dns_cache *cache, const struct tb_alloc *a);
+
+/* Makes (zs) (borrowed, MAY be NULL) the local zones of (r) from now on
+ * (conf.local): a driver whose zone set changes publishes the new one. */
+TB_API void dns_res_set_local(struct dns_res *r, const struct dns_zoneset *zs);
 
 /* Frees (r) (MAY be NULL) and every task it has. */
 TB_API void dns_res_free(struct dns_res *r);
