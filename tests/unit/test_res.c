@@ -191,6 +191,8 @@ static const struct dns_res_fwd *fwd; /* conf.fwd of the next res_setup */
 static struct dns_rrl *ratelimit; /* conf.ratelimit of the next res_setup */
 static size_t nfwd;
 
+static const struct dns_zoneset *local; /* conf.local of the next res_setup */
+
 static void res_setup(size_t cache_mem)
 {
     struct dns_cache_conf cc = {.mem_bytes = cache_mem};
@@ -200,7 +202,8 @@ static void res_setup(size_t cache_mem)
                               .nallow = nallow,
                               .fwd = fwd,
                               .nfwd = nfwd,
-                              .ratelimit = ratelimit};
+                              .ratelimit = ratelimit,
+                              .local = local};
     struct dns_res_hints h;
     static const char hints[] = ". 3600000 NS a.root.\n"
                                 "a.root. 3600000 A 10.0.0.1\n";
@@ -1405,6 +1408,70 @@ static void test_ratelimit(void)
     nallow = 0;
 }
 
+/* Local data (conf.local): the service's own zones answered first, by
+ * the authoritative engine, with AA and RA, never from upstream or the
+ * cache, also without RD; other names resolved as before. */
+static void test_local(void)
+{
+    static const char *const z_loc[] = {
+        "@ 3600 SOA ns host 1 1800 900 604800 60", "@ 3600 NS ns",
+        "ns 3600 A 10.9.9.9", "www 60 A 198.51.100.1", NULL};
+    uint8_t q[512], out[4096];
+    char txt[4096];
+    struct dns_res_task *t;
+    struct dns_res_stats st;
+    size_t n, ql, blen;
+    uint8_t *blob = ta_zone("example.tld.", z_loc, &blen);
+    struct dns_zoneset *zs = zset((const void *[]){blob}, &blen, 1);
+
+    local = zs;
+    res_setup(1 << 20);
+    local = NULL;
+    /* shadows the public example.tld.: its data, AA, nothing sent */
+    CHECK_EQ(resolve("www.example.tld.", DNS_TYPE_A, false, txt, sizeof(txt)),
+             DNS_RES_ANSWERED);
+    CHECK(strcmp(txt, "NOERROR aa qd=1 an=1 ns=0 ar=1\n"
+                      "AN www.example.tld. 60 A 198.51.100.1\n"
+                      "OPT size=1232 ext=0 flags=0000\n") == 0);
+    CHECK_EQ(net[5].queries, 0);
+    ql = ta_query(q, "WWW.Example.TLD.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+    q[2] &= (uint8_t)~0x01; /* RD clear: local data is still answered */
+    CHECK_EQ(
+        dns_res_query(res, q, ql, NULL, false, now, out, sizeof(out), &n, &t),
+        DNS_RES_ANSWERED);
+    CHECK(out[2] & 0x04); /* AA */
+    CHECK(out[3] & 0x80); /* RA */
+    CHECK_EQ(out[3] & 0x0f, DNS_RCODE_NOERROR);
+    /* NXDOMAIN from the zone, with AA; never cached as the resolver's */
+    CHECK_EQ(resolve("nx.example.tld.", DNS_TYPE_A, false, txt, sizeof(txt)),
+             DNS_RES_ANSWERED);
+    CHECK(strstr(txt, "NXDOMAIN aa ") == txt);
+    /* a name outside: resolved from the root as before */
+    EXPECT("www.other.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN www.other. 600 A 192.0.2.20\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK(sends >= 2);
+    /* without RD outside the local zones: REFUSED as before */
+    ql = ta_query(q, "www.other.", DNS_TYPE_A, DNS_CLASS_IN, 1232, false);
+    q[2] &= (uint8_t)~0x01;
+    dns_res_query(res, q, ql, NULL, false, now, out, sizeof(out), &n, &t);
+    CHECK_EQ(out[3] & 0x0f, DNS_RCODE_REFUSED);
+    dns_res_stats(res, &st);
+    CHECK_EQ(st.local, 3);
+    /* replaced at run time: none, then the example.tld. servers again */
+    dns_res_set_local(res, NULL);
+    EXPECT("www.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=2 ns=0 ar=1\n"
+           "AN www.example.tld. 300 A 192.0.2.1\n"
+           "AN www.example.tld. 300 A 192.0.2.2\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    CHECK(net[5].queries > 0);
+    res_teardown();
+    dns_zoneset_free(zs, &ta);
+    free(blob);
+}
+
 int main(void)
 {
     net_setup();
@@ -1426,6 +1493,7 @@ int main(void)
     RUN(test_qmin);
     RUN(test_edns_fallback);
     RUN(test_conn);
+    RUN(test_local);
     net_teardown();
     return check_done();
 }
