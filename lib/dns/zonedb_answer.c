@@ -778,6 +778,11 @@ static int plan_cname(struct cc *c, struct plans *ps, uint32_t n,
     }
     if (fin == ZDB_NONE && (res == RES_NODE || res == RES_DNAME))
         res = RES_OUT; /* too long */
+    /* (t) may point into a plan's names, and plans_new() below may move
+     * the plans: keep the last name aside. */
+    uint8_t last[DNS_NAME_MAXLEN];
+    memcpy(last, t, tlen);
+    t = last;
     /* One entry per type at the end of the chain. */
     if (fin != ZDB_NONE && res == RES_NODE) {
         const struct cnode *f = &c->nodes[fin];
