@@ -17,3 +17,7 @@ FUZZ_LIBS_val := $(TSIG_LIBS)
 CFLAGS_test_val := -I$(BEARSSL_INC) $(if $(VAL_SODIUM),-DTB_HAVE_SODIUM=1)
 CFLAGS_fuzz_val := -I$(BEARSSL_INC)
 BEARSSL_TESTS += $(T)/tests/unit/test_val $(T)/tests/fuzz/replay_val
+# test_resval: the validating resolver over a tree signed by lib/dns/sign.c.
+UNIT_LIBS_resval := $(TSIG_LIBS)
+CFLAGS_test_resval := -I$(BEARSSL_INC)
+BEARSSL_TESTS += $(T)/tests/unit/test_resval

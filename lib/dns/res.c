@@ -71,7 +71,8 @@ int dns_res_init(struct dns_res **rp, const struct dns_res_conf *conf,
     r->validating = c.val != NULL && c.val->anchors != NULL;
     if (r->validating) {
         if (c.val->response == NULL || c.val->dnskey == NULL ||
-            c.val->anchors_get == NULL || c.val->ede == NULL) {
+            c.val->anchors_get == NULL || c.val->ede == NULL ||
+            c.val->alg_supported == NULL || c.val->digest_supported == NULL) {
             tb_free(a, r->task, c.max_tasks * sizeof(*r->task));
             tb_free(a, r, sizeof(*r));
             return TB_EINVAL; /* dns_res_val_init() not called */

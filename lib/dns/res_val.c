@@ -97,6 +97,22 @@ static const uint8_t *anchor_of(const struct dns_res *r, const uint8_t *zone)
 
 enum { NEED_DS = 32, NEED_DNSKEY = 33 };
 
+/* Does a DS of the set (nrr, p) have an algorithm and a digest type we
+ * support?  None: the zone is insecure (RFC 4035 5.2, RFC 6840 5.2). */
+static bool ds_usable(struct dns_res *r, unsigned nrr, const uint8_t *p)
+{
+    struct dns_val_conf vc = {.ed25519 = r->conf.val->ed25519};
+
+    for (unsigned i = 0; i < nrr; i++) {
+        uint16_t rl = tb_get16(p);
+        if (rl >= 4 && r->conf.val->alg_supported(&vc, p[2 + 2]) &&
+            r->conf.val->digest_supported(p[2 + 3]))
+            return true;
+        p += 2 + rl;
+    }
+    return false;
+}
+
 /*
  * The key state of (zone) from the anchors and the cache: SECURE (its
  * DNSKEY RRset in (*kv)), INSECURE, BOGUS (EDE in (*ede)), or what to
@@ -149,7 +165,8 @@ static int zone_keys(struct dns_res *r, const uint8_t *zone, uint64_t now,
                 *ede = v.ede;
                 return DNS_VAL_BOGUS;
             }
-            if (v.kind != DNS_CACHE_RRSET || v.sec == DNS_VAL_INSECURE)
+            if (v.kind != DNS_CACHE_RRSET || v.sec == DNS_VAL_INSECURE ||
+                !ds_usable(r, v.nrr, v.data))
                 return DNS_VAL_INSECURE;
             if (here)
                 ds_secure = true;

@@ -12,4 +12,6 @@ void dns_res_val_init(struct dns_res_val *v)
     v->dnskey = dns_val_dnskey;
     v->anchors_get = dns_val_anchors_get;
     v->ede = dns_val_ede;
+    v->alg_supported = dns_val_alg_supported;
+    v->digest_supported = dns_val_digest_supported;
 }

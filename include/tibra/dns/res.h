@@ -301,6 +301,8 @@ struct dns_res_val {
     size_t (*anchors_get)(const struct dns_val_anchors *, const uint8_t *,
                           uint16_t, struct dns_val_rdata *, size_t);
     int (*ede)(enum dns_val_reason);
+    bool (*alg_supported)(const struct dns_val_conf *, uint8_t);
+    bool (*digest_supported)(uint8_t);
 };
 
 /* Fills the entry points of (v) (lib/dns/res_valops.c). */
