@@ -3,7 +3,7 @@
  * entries framed and checksummed (CRC-32C), read back from untrusted
  * bytes, and applied to a version to make the next one.
  *
- *   driver: dns_ixfr_diff(old, new) -> dns_journal_entry -> append, fsync
+ *   driver: the update's delta -> dns_journal_entry -> append, fsync
  *   start:  file bytes -> dns_journal_next (frame, CRC) -> delta
  *           -> dns_journal_apply (every record checked) -> next version
  *
@@ -142,7 +142,8 @@ int dns_journal_apply(const struct dns_zone_src *cur,
     bool ok, adding = false;
     int rc;
 
-    if ((rc = uset_init(&s, cur, out, a)) != 0)
+    dns_zone_src_init(out, cur->origin, a);
+    if ((rc = uset_init(&s, cur, a)) != 0)
         goto out;
     rc = TB_EMALF;
     if (d->nrrs < 2 || jrr_read(d, &pos, &r) != 0)
@@ -157,7 +158,9 @@ int dns_journal_apply(const struct dns_zone_src *cur,
         rc = TB_ESEMANTIC;
         goto out;
     }
-    uset_del(&s, i);
+    rc = TB_ENOMEM;
+    if (uset_del(&s, i) != 0)
+        goto out;
     for (k = 1; k < d->nrrs; k++) {
         rc = TB_EMALF;
         if (jrr_read(d, &pos, &r) != 0)
@@ -180,7 +183,9 @@ int dns_journal_apply(const struct dns_zone_src *cur,
                 rc = TB_ESEMANTIC; /* deletes what is not there */
                 goto out;
             }
-            uset_del(&s, i);
+            rc = TB_ENOMEM;
+            if (uset_del(&s, i) != 0)
+                goto out;
             continue;
         }
         rc = TB_ENOMEM;
@@ -190,7 +195,8 @@ int dns_journal_apply(const struct dns_zone_src *cur,
     rc = TB_EMALF;
     if (!adding || pos != d->len)
         goto out;
-    rc = uset_finish(&s, diag);
+    dns_zone_src_free(out);
+    rc = uset_finish(&s, out, NULL, NULL, diag);
     if (rc == 0 && dns_zone_src_serial(out) != d->to)
         rc = TB_ESEMANTIC;
 out:

@@ -8,10 +8,12 @@
  *     apply in order on a working copy (3.4.2) -> serial -> dns_zone_check
  *   dns_update_reply: header + zone section (+ TSIG, the key set's sign)
  *
- * The working copy (struct uset, update_int.h) is the version copied
- * with a deleted mark per record, so an update costs O(zone): the issue
- * wants O(change) (not done).  Lookups scan it: O(zone) per record of the
- * message too, bounded by UPD_RR_MAX records per message.
+ * The working set (struct uset, update_int.h, update_set.c) is the
+ * version itself, read-only, plus the change: lookups are binary
+ * searches of its canonical order, the zone checks run on the names the
+ * change touches, and the IXFR delta is the change itself.  An update
+ * costs O(change * log zone) up to the next version, which is written by
+ * one merge (the compile that follows is still O(zone): DESIGN.md).
  */
 #include <string.h>
 #include <stdio.h>
@@ -55,127 +57,6 @@ uint32_t dns_serial_next(uint32_t cur, enum dns_serial_policy p,
     if (want == 0 && p == DNS_SERIAL_INCREMENT)
         want = 1; /* as Knot: 0 is skipped when incrementing */
     return want;
-}
-
-/* ---- the working copy ---------------------------------------------------- */
-
-int uset_init(struct uset *s, const struct dns_zone_src *cur,
-              struct dns_zone_src *out, const struct tb_alloc *a)
-{
-    memset(s, 0, sizeof(*s));
-    s->z = out;
-    s->a = a;
-    dns_zone_src_init(out, cur->origin, a);
-    out->rclass = cur->rclass;
-    s->cap = cur->nrr + 16;
-    if ((s->gone = tb_alloc(a, s->cap)) == NULL)
-        return TB_ENOMEM;
-    memset(s->gone, 0, s->cap);
-    for (size_t i = 0; i < cur->nrr; i++) {
-        const struct dns_zrr *r = &cur->rr[i];
-        if (dns_zone_src_add(out, dns_zrr_owner(cur, r), r->type, r->rclass,
-                             r->ttl, dns_zrr_rdata(cur, r), r->rdlen, 0,
-                             0) != 0)
-            return TB_ENOMEM;
-    }
-    return 0;
-}
-
-void uset_free(struct uset *s)
-{
-    if (s->gone != NULL)
-        tb_free(s->a, s->gone, s->cap);
-    s->gone = NULL;
-}
-
-static bool live(const struct uset *s, size_t i)
-{
-    return !s->gone[i];
-}
-
-size_t uset_find(const struct uset *s, const uint8_t *owner, uint16_t type,
-                 const uint8_t *rd, size_t rdlen)
-{
-    const struct dns_zone_src *z = s->z;
-
-    for (size_t i = 0; i < z->nrr; i++) {
-        const struct dns_zrr *r = &z->rr[i];
-        if (live(s, i) && r->type == type &&
-            dns_name_equal(dns_zrr_owner(z, r), owner) &&
-            dns_rdata_cmp(type, dns_zrr_rdata(z, r), r->rdlen, rd, rdlen) == 0)
-            return i;
-    }
-    return SIZE_MAX;
-}
-
-int uset_add(struct uset *s, const uint8_t *owner, uint16_t type, uint32_t ttl,
-             const uint8_t *rd, uint16_t rdlen)
-{
-    if (s->z->nrr == s->cap) {
-        uint8_t *g = tb_realloc(s->a, s->gone, s->cap, s->cap * 2);
-        if (g == NULL)
-            return TB_ENOMEM;
-        memset(g + s->cap, 0, s->cap);
-        s->gone = g;
-        s->cap *= 2;
-    }
-    if (dns_zone_src_add(s->z, owner, type, s->z->rclass, ttl, rd, rdlen, 0,
-                         0) != 0)
-        return TB_ENOMEM;
-    s->changed = true;
-    return 0;
-}
-
-void uset_del(struct uset *s, size_t i)
-{
-    s->gone[i] = 1;
-    s->changed = true;
-}
-
-int uset_finish(struct uset *s, struct dns_diag *d)
-{
-    struct dns_zone_src *z = s->z;
-    size_t k = 0;
-    struct dns_diag quiet = {NULL, NULL, 0, 0};
-
-    for (size_t i = 0; i < z->nrr; i++)
-        if (live(s, i))
-            z->rr[k++] = z->rr[i];
-    z->nrr = k;
-    memset(s->gone, 0, s->cap);
-    return dns_zone_check(z, d != NULL ? d : &quiet);
-}
-
-size_t uset_soa(const struct uset *s)
-{
-    for (size_t i = 0; i < s->z->nrr; i++)
-        if (live(s, i) && s->z->rr[i].type == DNS_TYPE_SOA &&
-            dns_name_equal(dns_zrr_owner(s->z, &s->z->rr[i]), s->z->origin))
-            return i;
-    return SIZE_MAX;
-}
-
-size_t soa_serial_off(const uint8_t *rd, size_t rdlen)
-{
-    int a = dns_name_check(rd, rdlen), b;
-
-    if (a < 0 || (b = dns_name_check(rd + a, rdlen - (size_t)a)) < 0 ||
-        (size_t)a + (size_t)b + 20 != rdlen)
-        return 0;
-    return (size_t)a + (size_t)b;
-}
-
-uint32_t dns_zone_src_serial(const struct dns_zone_src *z)
-{
-    for (size_t i = 0; i < z->nrr; i++) {
-        const struct dns_zrr *r = &z->rr[i];
-        size_t off;
-        if (r->type == DNS_TYPE_SOA &&
-            dns_name_equal(dns_zrr_owner(z, r), z->origin) &&
-            (off = soa_serial_off(dns_zrr_rdata(z, r), r->rdlen)) != 0)
-            return tb_get32(dns_zrr_rdata(z, r) + off);
-    }
-    return 0;
 }
 
 /* ---- one update -------------------------------------------------------- */
@@ -222,12 +103,13 @@ static bool meta(uint16_t type)
 static bool has(const struct uset *s, const uint8_t *owner, uint16_t type,
                 bool not_type)
 {
-    const struct dns_zone_src *z = s->z;
+    struct uset_it it;
+    size_t h;
 
-    for (size_t i = 0; i < z->nrr; i++) {
-        const struct dns_zrr *x = &z->rr[i];
-        if (!live(s, i) || !dns_name_equal(dns_zrr_owner(z, x), owner))
-            continue;
+    uset_iter(s, &it, owner);
+    while (uset_next(s, &it, &h)) {
+        const struct dns_zone_src *z;
+        const struct dns_zrr *x = uset_rr(s, h, &z);
         if (not_type) {
             const struct dns_rrtype *t = dns_rrtype_get(x->type);
             if (x->type != type && !(t != NULL && (t->flags & DNS_RRT_DNSSEC)))
@@ -241,11 +123,14 @@ static bool has(const struct uset *s, const uint8_t *owner, uint16_t type,
 
 static size_t count(const struct uset *s, const uint8_t *owner, uint16_t type)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < s->z->nrr; i++)
-        if (live(s, i) && s->z->rr[i].type == type &&
-            dns_name_equal(dns_zrr_owner(s->z, &s->z->rr[i]), owner))
-            n++;
+    struct uset_it it;
+    size_t n = 0, h;
+
+    uset_iter(s, &it, owner);
+    while (uset_next(s, &it, &h)) {
+        const struct dns_zone_src *z;
+        n += uset_rr(s, h, &z)->type == type;
+    }
     return n;
 }
 
@@ -373,21 +258,25 @@ static int prescan(struct run *r)
 }
 
 /* Deletes every live record at (owner) of (type) (ANY: of every type but
- * the apex SOA and NS). */
-static void del_rrset(struct run *r, const uint8_t *owner, uint16_t type)
+ * the apex SOA and NS).  0, or -1 (out of memory). */
+static int del_rrset(struct run *r, const uint8_t *owner, uint16_t type)
 {
     struct uset *s = &r->s;
     bool apex = dns_name_equal(owner, r->zone->origin);
+    struct uset_it it;
+    size_t h;
 
-    for (size_t i = 0; i < s->z->nrr; i++) {
-        const struct dns_zrr *x = &s->z->rr[i];
-        if (!live(s, i) || !dns_name_equal(dns_zrr_owner(s->z, x), owner))
-            continue;
-        if (type == DNS_TYPE_ANY
-                ? !(apex && (x->type == DNS_TYPE_SOA || x->type == DNS_TYPE_NS))
-                : x->type == type)
-            uset_del(s, i);
+    uset_iter(s, &it, owner);
+    while (uset_next(s, &it, &h)) {
+        const struct dns_zone_src *z;
+        const struct dns_zrr *x = uset_rr(s, h, &z);
+        if ((type == DNS_TYPE_ANY ? !(apex && (x->type == DNS_TYPE_SOA ||
+                                               x->type == DNS_TYPE_NS))
+                                  : x->type == type) &&
+            uset_del(s, h) != 0)
+            return -1;
     }
+    return 0;
 }
 
 /* An addition (RFC 2136 3.4.2.2).  0, or -1 (out of memory). */
@@ -399,32 +288,37 @@ static int add(struct run *r, const struct dns_rr *x, const uint8_t *rd,
 
     if (x->type == DNS_TYPE_SOA) {
         size_t a = uset_soa(s), off = soa_serial_off(rd, n), o2;
+        const struct dns_zone_src *z;
         const struct dns_zrr *cur;
         if (a == SIZE_MAX || off == 0 ||
             !dns_name_equal(x->owner, r->zone->origin))
             return 0;
-        cur = &s->z->rr[a];
-        o2 = soa_serial_off(dns_zrr_rdata(s->z, cur), cur->rdlen);
+        cur = uset_rr(s, a, &z);
+        o2 = soa_serial_off(dns_zrr_rdata(z, cur), cur->rdlen);
         if (!dns_serial_newer(tb_get32(rd + off),
-                              tb_get32(dns_zrr_rdata(s->z, cur) + o2)))
+                              tb_get32(dns_zrr_rdata(z, cur) + o2)))
             return 0; /* 3.4.2.2: only a newer serial replaces it */
-        uset_del(s, a);
+        if (uset_del(s, a) != 0)
+            return -1;
         r->soa_set = true;
         return uset_add(s, x->owner, x->type, x->ttl, rd, n) ? -1 : 0;
     }
     if (x->type == DNS_TYPE_CNAME) {
         if (has(s, x->owner, DNS_TYPE_CNAME, true))
             return 0; /* other data there: ignored */
-        del_rrset(r, x->owner, DNS_TYPE_CNAME); /* replaces it */
+        if (del_rrset(r, x->owner, DNS_TYPE_CNAME) != 0) /* replaces it */
+            return -1;
     } else if (has(s, x->owner, DNS_TYPE_CNAME, false)) {
         const struct dns_rrtype *t = dns_rrtype_get(x->type);
         if (!(t != NULL && (t->flags & DNS_RRT_DNSSEC)))
             return 0; /* a CNAME there: ignored */
     }
     if ((i = uset_find(s, x->owner, x->type, rd, n)) != SIZE_MAX) {
-        if (s->z->rr[i].ttl == x->ttl)
+        const struct dns_zone_src *z;
+        if (uset_rr(s, i, &z)->ttl == x->ttl)
             return 0; /* a duplicate */
-        uset_del(s, i); /* the TTL changes */
+        if (uset_del(s, i) != 0) /* the TTL changes */
+            return -1;
     }
     return uset_add(s, x->owner, x->type, x->ttl, rd, n) ? -1 : 0;
 }
@@ -450,8 +344,9 @@ static int apply(struct run *r)
             if (add(r, &x, r->rd, (uint16_t)n) != 0)
                 return -1;
         } else if (x.rclass == DNS_CLASS_ANY) {
-            if (!(apex && (x.type == DNS_TYPE_SOA || x.type == DNS_TYPE_NS)))
-                del_rrset(r, x.owner, x.type);
+            if (!(apex && (x.type == DNS_TYPE_SOA || x.type == DNS_TYPE_NS)) &&
+                del_rrset(r, x.owner, x.type) != 0)
+                return -1;
         } else { /* NONE: one record */
             if (x.type == DNS_TYPE_SOA)
                 continue;
@@ -460,8 +355,9 @@ static int apply(struct run *r)
                 continue; /* the apex NS set is never emptied */
             n = rdata(r, &x, r->rd);
             if ((i = uset_find(&r->s, x.owner, x.type, r->rd, (size_t)n)) !=
-                SIZE_MAX)
-                uset_del(&r->s, i);
+                    SIZE_MAX &&
+                uset_del(&r->s, i) != 0)
+                return -1;
         }
     }
     return 0;
@@ -538,26 +434,49 @@ static int find_zone(struct run *r, const struct dns_update_zone *zones,
     return refuse(r, DNS_RCODE_REFUSED, "key not allowed (allow-update)"), -1;
 }
 
-/* Bumps the serial if the update did not set a newer one. */
-static void bump_serial(struct run *r, uint64_t now_s)
+/* Bumps the serial if the update did not set a newer one: the SOA is
+ * replaced by a copy with the next serial.  0, or -1 (out of memory). */
+static int bump_serial(struct run *r, uint64_t now_s)
 {
     size_t i = uset_soa(&r->s), off;
-    struct dns_zrr *soa;
-    uint8_t *rd;
+    const struct dns_zone_src *z;
+    const struct dns_zrr *soa;
+    uint8_t *rd = r->rd2;
+    uint32_t ttl;
+    uint16_t n;
+    uint8_t own[DNS_NAME_MAXLEN];
 
     if (r->soa_set || i == SIZE_MAX)
-        return;
-    soa = &r->s.z->rr[i];
-    rd = r->s.z->data.data + soa->rdata;
-    if ((off = soa_serial_off(rd, soa->rdlen)) != 0)
-        tb_put32(rd + off,
-                 dns_serial_next(tb_get32(rd + off), r->zone->policy, now_s));
+        return 0;
+    soa = uset_rr(&r->s, i, &z);
+    n = soa->rdlen;
+    ttl = soa->ttl;
+    memcpy(rd, dns_zrr_rdata(z, soa), n);
+    memcpy(own, dns_zrr_owner(z, soa), dns_name_len(dns_zrr_owner(z, soa)));
+    if ((off = soa_serial_off(rd, n)) == 0)
+        return 0;
+    tb_put32(rd + off,
+             dns_serial_next(tb_get32(rd + off), r->zone->policy, now_s));
+    if (uset_del(&r->s, i) != 0 ||
+        uset_add(&r->s, own, DNS_TYPE_SOA, ttl, rd, n) != 0)
+        return -1;
+    return 0;
 }
 
 void dns_update_run(struct dns_update *u, const struct dns_update_zone *zones,
                     size_t nz, const struct dns_tsig_keyring *kr,
                     const uint8_t *q, size_t qlen, uint64_t now_s,
                     struct dns_zone_src *out, const struct tb_alloc *a)
+{
+    dns_update_run_delta(u, zones, nz, kr, q, qlen, now_s, out, NULL, NULL, a);
+}
+
+void dns_update_run_delta(struct dns_update *u,
+                          const struct dns_update_zone *zones, size_t nz,
+                          const struct dns_tsig_keyring *kr, const uint8_t *q,
+                          size_t qlen, uint64_t now_s, struct dns_zone_src *out,
+                          struct tb_buf *delta, struct dns_ixfr_delta *dl,
+                          const struct tb_alloc *a)
 {
     struct run r = {.u = u};
     struct dns_diag d = {note_first, u, 0, 0};
@@ -575,9 +494,8 @@ void dns_update_run(struct dns_update *u, const struct dns_update_zone *zones,
         return refuse(&r, DNS_RCODE_NOTIMP, "not an UPDATE");
     if (authenticate(&r, kr, now_s) != 0 || find_zone(&r, zones, nz) != 0)
         return;
-    dns_zone_src_free(out);
     r.rd = tb_alloc(a, 2 * RD_CAP);
-    if (r.rd == NULL || uset_init(&r.s, r.zone->cur, out, a) != 0) {
+    if (r.rd == NULL || uset_init(&r.s, r.zone->cur, a) != 0) {
         refuse(&r, DNS_RCODE_SERVFAIL, "out of memory");
         goto out;
     }
@@ -589,11 +507,16 @@ void dns_update_run(struct dns_update *u, const struct dns_update_zone *zones,
         goto out;
     }
     if (r.s.changed) {
-        bump_serial(&r, now_s);
-        int rc = uset_finish(&r.s, &d);
+        int rc = bump_serial(&r, now_s);
+        if (rc == 0) {
+            dns_zone_src_free(out);
+            rc = uset_finish(&r.s, out, delta, dl, &d);
+        }
         if (rc != 0) {
-            refuse(&r, rc == TB_ENOMEM ? DNS_RCODE_SERVFAIL : DNS_RCODE_REFUSED,
-                   "the result fails a zone check");
+            refuse(&r,
+                   rc == TB_ESEMANTIC ? DNS_RCODE_REFUSED : DNS_RCODE_SERVFAIL,
+                   rc == TB_ESEMANTIC ? "the result fails a zone check"
+                                      : "out of memory");
             goto out;
         }
         u->changed = true;

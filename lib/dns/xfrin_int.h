@@ -66,8 +66,10 @@ int xfr_rx_msg(struct dns_xfrin_rx *rx, const uint8_t *buf, size_t len);
 /*
  * After XRX_R_DONE: builds the new version into (out) (initialised here):
  * the AXFR's records, or (cur) without the IXFR's deletions plus its
- * additions; then dns_zone_check().  Returns 0, or XRX_R_FALLBACK (an
- * IXFR deletes a record (cur) lacks) or XRX_R_FAIL with rx->msg set.
+ * additions applied beside (cur) with the checks on the touched names
+ * (update_int.h); an AXFR gets dns_zone_check().  Returns 0, or
+ * XRX_R_FALLBACK (an IXFR deletes a record (cur) lacks) or XRX_R_FAIL
+ * with rx->msg set.
  */
 int xfr_rx_build(struct dns_xfrin_rx *rx, const struct dns_zone_src *cur,
                  struct dns_zone_src *out);

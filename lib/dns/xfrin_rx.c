@@ -5,7 +5,10 @@
  * (IXFR), then the new version of the zone.
  *
  *   TCP bytes --xfrin.c (framing)--> xfr_rx_msg (per message) --> records
- *     --xfr_rx_build--> dns_zone_src --dns_zone_check--> (xfrin.c: ZONE)
+ *     --xfr_rx_build--> AXFR: dns_zone_src --dns_zone_check-->
+ *                       IXFR: the netted delta applied beside the current
+ *                       version (update_int.h: O(delta * log zone) up to
+ *                       one merge) --> (xfrin.c: ZONE)
  *
  * Every message is checked (ID, QR, opcode QUERY, RCODE, TC, a question,
  * if any, for the zone and the type asked) and every answer record
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <tibra/dns/serial.h>
 
+#include "update_int.h"
 #include "xfrin_int.h"
 
 #define DEAD_FILE  0xffffu /* dns_zrr.file of a cancelled record */
@@ -453,19 +457,55 @@ static void report_first(void *ctx, int level, const char *file, unsigned line,
     snprintf(rx->msg, sizeof(rx->msg), "record %u: %s", line, msg);
 }
 
-static int copy_rr(struct dns_zone_src *out, const struct dns_zone_src *z,
-                   const struct dns_zrr *r)
+/* The IXFR's netted deletions and additions applied beside (cur) (no
+ * copy of it, checks on the touched names: update_int.h). */
+static int build_incremental(struct dns_xfrin_rx *rx,
+                             const struct dns_zone_src *cur,
+                             struct dns_zone_src *out, struct dns_diag *d)
 {
-    return dns_zone_src_add(out, dns_zrr_owner(z, r), r->type, r->rclass,
-                            r->ttl, dns_zrr_rdata(z, r), r->rdlen, 0, r->line);
+    const struct dns_zone_src *del = &rx->del.z, *add = &rx->add.z;
+    struct uset s;
+    int rc;
+
+    if (cur == NULL)
+        return fail(rx, XRX_R_FALLBACK, "an IXFR and no zone to apply it to");
+    if ((rc = uset_init(&s, cur, rx->a)) != 0)
+        goto out;
+    for (size_t i = 0; i < del->nrr; i++) {
+        const struct dns_zrr *r = &del->rr[i];
+        size_t h;
+        if (r->file == DEAD_FILE)
+            continue;
+        h = uset_find(&s, dns_zrr_owner(del, r), r->type, dns_zrr_rdata(del, r),
+                      r->rdlen);
+        if (h == SIZE_MAX && r->file == 0) {
+            uset_free(&s);
+            return fail(rx, XRX_R_FALLBACK,
+                        "an IXFR deletes a record the "
+                        "zone does not have");
+        }
+        if (h != SIZE_MAX && (rc = uset_del(&s, h)) != 0)
+            goto out;
+    }
+    for (size_t i = 0; i < add->nrr; i++) {
+        const struct dns_zrr *r = &add->rr[i];
+        if (r->file != DEAD_FILE &&
+            (rc = uset_add(&s, dns_zrr_owner(add, r), r->type, r->ttl,
+                           dns_zrr_rdata(add, r), r->rdlen)) != 0)
+            goto out;
+    }
+    dns_zone_src_free(out);
+    rc = uset_finish(&s, out, NULL, NULL, d);
+out:
+    uset_free(&s);
+    return rc;
 }
 
 int xfr_rx_build(struct dns_xfrin_rx *rx, const struct dns_zone_src *cur,
                  struct dns_zone_src *out)
 {
     struct dns_diag d = {report_first, rx, 0, 0};
-    size_t found = 0, need = 0;
-    int rc = 0;
+    int rc;
 
     dns_zone_src_init(out, rx->origin, rx->a);
     if (!rx->incremental) {
@@ -473,34 +513,14 @@ int xfr_rx_build(struct dns_xfrin_rx *rx, const struct dns_zone_src *cur,
         dns_zone_src_free(out);
         *out = rx->z;
         dns_zone_src_init(&rx->z, rx->origin, rx->a);
+        rc = dns_zone_check(out, &d);
     } else {
-        struct xfr_set *del = &rx->del;
-        for (size_t i = 0; i < del->z.nrr; i++)
-            need += del->z.rr[i].file == 0;
-        for (size_t i = 0; cur != NULL && i < cur->nrr && rc == 0; i++) {
-            const struct dns_zrr *r = &cur->rr[i];
-            if (del->cap != 0) {
-                size_t h = set_probe(del, dns_zrr_owner(cur, r), r->type,
-                                     dns_zrr_rdata(cur, r), r->rdlen);
-                if (del->slot[h] != 0) {
-                    found += del->z.rr[del->slot[h] - 1].file == 0;
-                    continue;
-                }
-            }
-            rc = copy_rr(out, cur, r);
-        }
-        for (size_t i = 0; i < rx->add.z.nrr && rc == 0; i++)
-            if (rx->add.z.rr[i].file != DEAD_FILE)
-                rc = copy_rr(out, &rx->add.z, &rx->add.z.rr[i]);
-        if (rc == 0 && found != need) {
+        rc = build_incremental(rx, cur, out, &d);
+        if (rc > 0) {
             dns_zone_src_free(out);
-            return fail(rx, XRX_R_FALLBACK,
-                        "an IXFR deletes a record the "
-                        "zone does not have");
+            return rc; /* XRX_R_FALLBACK */
         }
     }
-    if (rc == 0)
-        rc = dns_zone_check(out, &d);
     if (rc != 0) {
         dns_zone_src_free(out);
         if (rx->msg[0] == '\0')

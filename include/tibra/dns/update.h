@@ -4,20 +4,23 @@
  * sans-I/O:
  *
  *   UPDATE bytes, the zones, the key set, the time
- *     --dns_update_run--> RCODE + the zone's new version (checked)
- *   driver: compile, dns_ixfr_diff(old, new) --dns_journal_entry-->
- *     bytes it appends to the zone's journal and syncs; publishes
+ *     --dns_update_run_delta--> RCODE + the zone's new version (checked)
+ *     + the IXFR delta (the change itself)
+ *   driver: delta --dns_journal_entry--> bytes it appends to the zone's
+ *     journal and syncs; compiles, publishes
  *   --dns_update_reply--> the response bytes (signed), sent last
  *
  *   start-up: zone file -> version; journal bytes --dns_journal_next-->
  *     deltas --dns_journal_apply--> each next version
  *
  * Versions are struct dns_zone_src, checked and sorted (dns_zone_check),
- * the representation transfers in use.  Applying is O(zone) per update
- * (the version is copied, then checked again): issue 10 wants O(change);
- * not done.  lib/dns/update.c and journal.c; memory from the struct
- * tb_alloc given; TSIG only through the key set's pointers (no crypto
- * linked here).
+ * the representation transfers in use.  An update is applied beside the
+ * current version, never to a copy: lookups are binary searches, the
+ * zone checks run on the names it touches, and the next version is
+ * written by one sorted merge (lib/dns/update_set.c).  Compiling the next
+ * version is the driver's and is still O(zone) (DESIGN.md, "update").
+ * lib/dns/update.c and journal.c; memory from the struct tb_alloc given;
+ * TSIG only through the key set's pointers (no crypto linked here).
  */
 #ifndef DNS_UPDATE_H
 #define DNS_UPDATE_H
@@ -92,6 +95,25 @@ TB_API void dns_update_run(struct dns_update *u,
                            struct dns_zone_src *out, const struct tb_alloc *a);
 
 /*
+ * dns_update_run() that also gives the change: when (u->changed), the
+ * IXFR delta from zones[u->zone].cur to (out) (old SOA, deletions, new
+ * SOA, additions: what dns_ixfr_diff() of the two compiled versions
+ * gives, made from the change without reading the zone) is appended to
+ * (delta) (a struct tb_buf with its allocator set) and described in
+ * (*dl), whose (rrs) is left NULL (the buffer may still move).  (delta)
+ * and (dl) MAY be NULL: then this is dns_update_run().  A driver step
+ * that changes (out) afterwards (signing) MUST add its own changes to
+ * the delta, or diff the versions instead.
+ */
+TB_API void dns_update_run_delta(struct dns_update *u,
+                                 const struct dns_update_zone *zones, size_t n,
+                                 const struct dns_tsig_keyring *kr,
+                                 const uint8_t *q, size_t qlen, uint64_t now_s,
+                                 struct dns_zone_src *out, struct tb_buf *delta,
+                                 struct dns_ixfr_delta *dl,
+                                 const struct tb_alloc *a);
+
+/*
  * Writes the response to update (q, qlen) after dns_update_run(u) into
  * (resp, cap) (cap >= 771): the header with RCODE (rcode) (u->rcode,
  * or SERVFAIL when the driver could not make the change durable), the
@@ -145,7 +167,9 @@ TB_API int dns_journal_next(const uint8_t *p, size_t len, size_t *off,
  * (initialised here with (a); the caller frees it in every case): the
  * SOA of (cur) MUST have serial d->from and be the delta's first record,
  * every deletion MUST be in (cur), the result MUST pass dns_zone_check()
- * (problems through (diag), MAY be NULL) and have serial d->to.  Returns
+ * (problems through (diag), MAY be NULL) and have serial d->to.  (cur)
+ * MUST be checked; it is not copied (O(delta * log zone) up to one merge
+ * that writes (out)).  Returns
  * 0, TB_EMALF (records malformed), TB_ESEMANTIC (does not apply),
  * TB_ENOMEM.
  */

@@ -49,6 +49,9 @@ struct dns_zone_src {
     uint32_t flags; /* private: DNS_ZONE_F_* */
     size_t max_records; /* 0: no limit; set after init: dns_zone_parse()
                            stops at the record past it */
+    size_t dead_bytes; /* private: bytes of (data) no record uses (a
+                          version made by an update keeps its parent's
+                          bytes and appends; rewritten past half) */
     const struct tb_alloc *a;
 };
 
