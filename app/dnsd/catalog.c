@@ -107,14 +107,38 @@ int dnsd_catalog_make(const struct svc_conf *c, size_t i,
  * (lib/dns/catalog.c) and appends one zone per member to the service's
  * zone list, kept in FILE.members/NAME.zone; kept copies of zones no
  * longer members are deleted there.  A new version of the catalog
- * transferred while running is compared with the members in use and the
- * difference logged: applying it needs a restart (zones added and removed
- * at run time are not done; docs/service-file.md, "Catalog zones").
+ * transferred while running is compared with the members in use; when
+ * they differ, the transfer thread asks the main thread (SIGUSR1,
+ * dnsd_reload_request) to apply it: reconf.c re-parses the running
+ * service file's text, expands the catalogs again from their kept copies
+ * and swaps the zone plane (members added start as secondaries, members
+ * removed stop being served and their kept copies are deleted).
  */
 
-/* The members in use, per consumer (index in the service's zones). */
-static struct dns_catalog *in_use;
-static size_t n_in_use;
+/* The members in use, per consumer (index in the service's zones); those
+ * of an expansion not yet applied. */
+static struct dns_catalog *in_use, *pending;
+static size_t n_in_use, n_pending;
+
+static void cats_free(struct dns_catalog *c, size_t n)
+{
+    for (size_t i = 0; c != NULL && i < n; i++)
+        dns_catalog_free(&c[i]);
+    free(c);
+}
+
+void dnsd_catalog_commit(bool keep)
+{
+    if (keep) {
+        cats_free(in_use, n_in_use);
+        in_use = pending;
+        n_in_use = n_pending;
+    } else {
+        cats_free(pending, n_pending);
+    }
+    pending = NULL;
+    n_pending = 0;
+}
 
 static char *xstrdup(const char *s)
 {
@@ -247,16 +271,19 @@ int dnsd_catalog_expand(struct svc_conf *c)
 {
     size_t nconf = c->nzones;
 
-    in_use = calloc(nconf + 1, sizeof(*in_use));
-    if (in_use == NULL)
+    cats_free(pending, n_pending);
+    pending = calloc(nconf + 1, sizeof(*pending));
+    n_pending = 0;
+    if (pending == NULL)
         return TB_ENOMEM;
-    n_in_use = nconf;
+    for (size_t i = 0; i < nconf; i++)
+        dns_catalog_init(&pending[i], &tb_heap);
+    n_pending = nconf;
     for (size_t i = 0; i < nconf; i++) {
         char dir[4096];
-        struct dns_catalog *cat = &in_use[i];
+        struct dns_catalog *cat = &pending[i];
         size_t added = 0;
 
-        dns_catalog_init(cat, &tb_heap);
         if (c->zones[i].catalog_role != SVC_CATALOG_CONSUMER)
             continue;
         snprintf(dir, sizeof(dir), "%s.members", c->zones[i].file);
@@ -311,11 +338,11 @@ void dnsd_catalog_changed(size_t ci, const char *name,
     del = calloc(in_use[ci].n + 1, sizeof(*del));
     if (add != NULL && del != NULL)
         dns_catalog_diff(&in_use[ci], &cat, add, &na, del, &nd);
-    if (na != 0 || nd != 0)
-        dnsd_log("catalog %s: %zu member%s added, %zu removed since "
-                 "start-up: restart tibra-dnsd to apply (not done at run "
-                 "time yet)",
-                 name, na, na == 1 ? "" : "s", nd);
+    if (na != 0 || nd != 0) {
+        dnsd_log("catalog %s: %zu member%s added, %zu removed: applying", name,
+                 na, na == 1 ? "" : "s", nd);
+        dnsd_reload_request();
+    }
     free(add);
     free(del);
     dns_catalog_free(&cat);

@@ -90,6 +90,17 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
                     const struct dns_auth_opts *opts, struct dnsd_zones **out);
 /* Frees (z) (MAY be NULL) and drops its references to blobs. */
 void dnsd_zones_free(struct dnsd_zones *z);
+/*
+ * A view of set (cur), built on zone list (oc), as zone list (nc) sees
+ * it: zone i of (nc) has the blob and IXFR history of the zone of (oc)
+ * with its name (none: not served), borrowed from (cur), for
+ * dnsd_zones_load() and NOTIFY to compare with (xfrout.c).  No zone set
+ * ((*out)->zs NULL).  Returns 0 or TB_ENOMEM.
+ */
+int dnsd_zones_remap(const struct dnsd_zones *cur, const struct svc_conf *oc,
+                     const struct svc_conf *nc, struct dnsd_zones **out);
+/* Frees a view (MAY be NULL); what it borrowed stays. */
+void dnsd_zones_remap_free(struct dnsd_zones *v);
 
 /*
  * Zone (i) of (c), a `catalog producer`: its records generated from the
@@ -105,11 +116,15 @@ int dnsd_catalog_make(const struct svc_conf *c, size_t i,
  * Catalog consumers (catalog.c): each `catalog consumer` zone's kept copy
  * is read and its members appended to (c)'s zones as secondaries of the
  * same primaries, kept in FILE.members/ (copies of former members there
- * are deleted).  Before anything else uses (c).  Returns 0 or a TB_E*.
+ * are deleted).  Before anything else uses (c).  The members are in use
+ * after dnsd_catalog_commit(true) (false: dropped, the ones before stay).
+ * Returns 0 or a TB_E*.
  */
 int dnsd_catalog_expand(struct svc_conf *c);
-/* Consumer (ci) named (name) got version (z): logs how its members
- * differ from those in use (applied at the next start). */
+void dnsd_catalog_commit(bool keep);
+/* Consumer (ci) named (name) got version (z): when its members differ
+ * from those in use, logs how and asks the main thread to apply them
+ * (dnsd_reload_request; transfer thread). */
 void dnsd_catalog_changed(size_t ci, const char *name,
                           const struct dns_zone_src *z);
 
@@ -155,6 +170,9 @@ int dnsd_xfrin_start(struct dnsd_xfrin *xf, struct dnsd_server *srv);
 void dnsd_xfrin_kick(void);
 /* Stops the thread, closes its sockets, frees (xf) (MAY be NULL). */
 void dnsd_xfrin_close(struct dnsd_xfrin *xf);
+/* Stops the thread only ((xf) MAY be NULL): it publishes no more, its
+ * state machines stay; dnsd_xfrin_start() runs it again. */
+void dnsd_xfrin_stop(struct dnsd_xfrin *xf);
 
 /* ---- server (server.c) --------------------------------------------- */
 
@@ -179,6 +197,34 @@ struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
                                        struct dnsd_zones *z);
 /* The published set (main thread only: it is the only writer). */
 struct dnsd_zones *dnsd_server_current(struct dnsd_server *s);
+
+struct dnsd_updater;
+struct dns_cookie;
+
+/* What the workers read besides the zone set, replaced as a whole by a
+ * service-file reload (reconf.c): the secondaries (NOTIFY in), the UPDATE
+ * hook, the TSIG keys and the cookie secret (NULL: the start-up one). */
+struct dnsd_rt {
+    struct dns_xfrin *const *sec;
+    size_t nsec;
+    struct dnsd_updater *upd;
+    const struct dns_tsig_keyring *keys;
+    const struct dns_cookie *cookie;
+};
+/*
+ * Hands the workers (rt) (kept by the caller): each takes it at its next
+ * online point, with the set.  Publish a new set right after: once that
+ * publish returns, no worker uses the hooks (rt) replaced, and they MAY
+ * be freed.  Main thread, under dnsd_publish_lock.
+ */
+void dnsd_server_runtime(struct dnsd_server *s, const struct dnsd_rt *rt);
+/*
+ * A new cookie context from (c)'s cookie-secret-file (when the server
+ * was started with cookies and (c) names a file; else (*out) NULL: the
+ * secret in use stays).  Returns 0, or a TB_E* after logging FILE:LINE.
+ */
+int dnsd_server_cookie(struct dnsd_server *s, const struct svc_conf *c,
+                       struct dns_cookie **out);
 /* Gives every worker's service core the secondaries (before start). */
 void dnsd_server_secondaries(struct dnsd_server *s,
                              struct dns_xfrin *const *zones, size_t n);
@@ -235,13 +281,36 @@ void dnsd_server_keys(struct dnsd_server *s, const struct dns_tsig_keyring *kr);
 
 /* ---- SIGHUP and the service file (reconf.c) ------------------------ */
 
+/* The zone plane: what a service-file reload replaces as a whole. */
+struct dnsd_plane {
+    struct svc_conf *c; /* the zones served (owned but for (boot)) */
+    const struct svc_conf *boot; /* the start-up one: the service */
+    char *text; /* the service file (c) was parsed from (owned) */
+    size_t len;
+    const struct dns_auth_opts *opts;
+    struct dnsd_keys *keys;
+    struct dnsd_xfrin *xfrin;
+    struct dnsd_updater *upd;
+    struct dns_cookie *cookie; /* NULL: the start-up secret */
+    struct dnsd_rt *rt; /* NULL: the start-up hooks */
+    struct dnsd_metrics *metrics; /* MAY be NULL */
+};
+
 /*
- * Re-reads the service file (path) and logs each difference from (run),
- * the configuration running, as not applied (restart to apply); errors
- * in it are logged FILE:LINE and change nothing.  Returns how many
- * differences were logged, or -1 when the file has errors.
+ * SIGHUP (catalog false): re-reads the service file; a file with errors
+ * is logged FILE:LINE and changes nothing.  Service settings set up once
+ * (listen, workers, limits) are logged as needing a restart; the zones
+ * are applied: added, removed, their options changed, TSIG keys and the
+ * cookie secret re-read, every zone file reloaded (dnsd_zones_load).
+ * SIGUSR1 (catalog true): the same file text as running, with the
+ * catalogs' members as now kept (a catalog changed).  Main thread.
+ * Returns 0 when applied, -1 when nothing changed (logged).
  */
-int dnsd_reconf_check(const struct svc_conf *run, const char *path);
+int dnsd_reconf(struct dnsd_plane *p, struct dnsd_server *srv, bool catalog);
+/* The calling thread (main) is the one dnsd_reload_request() signals. */
+void dnsd_reconf_ready(void);
+/* Asks the main thread for a catalog re-apply (SIGUSR1); any thread. */
+void dnsd_reload_request(void);
 
 /* ---- status (status.c) --------------------------------------------- */
 
@@ -258,6 +327,9 @@ void dnsd_status_secondary(size_t zi, const struct dns_xfrin *x, uint64_t now,
                            const char *event);
 /* Removes the status-file (at exit). */
 void dnsd_status_close(void);
+/* The zones are now (c)'s (a reload): lines kept by zone name (main
+ * thread, while the transfer thread is stopped). */
+void dnsd_status_reconf(const struct svc_conf *c);
 /* tibra-dnsd --status: prints (c)'s status-file; 0 when the tibra-dnsd
  * that wrote it runs, 1 when not (or no file), 2 without status-file. */
 int dnsd_status_print(const struct svc_conf *c);
@@ -327,5 +399,8 @@ int dnsd_update_start(struct dnsd_updater *u, struct dnsd_server *srv);
 /* Stops the thread (queued updates are answered first), frees (u) (MAY
  * be NULL). */
 void dnsd_update_close(struct dnsd_updater *u);
+/* Stops the thread only ((u) MAY be NULL): queued updates are answered
+ * first, later ones dropped (clients retry) until dnsd_update_start(). */
+void dnsd_update_stop(struct dnsd_updater *u);
 
 #endif /* DNSD_H */

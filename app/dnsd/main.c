@@ -18,6 +18,8 @@
 
 #include <tibra/version.h>
 
+#include <tibra/zonefile.h>
+
 #include "dnsd.h"
 #include "resolver.h"
 
@@ -112,15 +114,21 @@ static const char usage_text[] =
 "    -V, --version     Print the version and exit.\n"
 "\n"
 "SIGNALS\n"
-"    SIGHUP   Reload every zone file.  A new zone set is built aside and\n"
-"             published atomically; a zone whose file fails to load keeps\n"
-"             serving its previous version (the error is logged with\n"
-"             FILE:LINE).  The service file is re-read and every\n"
-"             difference from the running one is logged, but none is\n"
-"             applied yet: restart to apply (errors in it: logged\n"
-"             FILE:LINE, nothing changes).\n"
+"    SIGHUP   Re-read the service file and reload every zone file.  A\n"
+"             file with an error is logged FILE:LINE and changes nothing.\n"
+"             Zones added (primary or secondary) are served, zones\n"
+"             removed no longer, changed zone options (allow-transfer,\n"
+"             notify, allow-update, primary, keys) apply; TSIG keys and\n"
+"             the cookie-secret-file are read again.  Listen addresses,\n"
+"             workers, limits, RRL, resolver, metrics and the like are\n"
+"             logged as needing a restart.  A new zone set is built\n"
+"             aside and published atomically, queries are answered\n"
+"             throughout; a zone whose file fails to load keeps serving\n"
+"             its previous version (the error is logged with FILE:LINE).\n"
 "             Zones with a newer serial keep the difference for IXFR\n"
 "             and NOTIFY their 'notify' secondaries.\n"
+"    SIGUSR1  Apply the members of the catalogs as kept now (sent by\n"
+"             tibra-dnsd itself when a consumed catalog changes).\n"
 "    SIGTERM, SIGINT\n"
 "             Stop answering, close every socket, exit with status 0.\n"
 "\n"
@@ -144,7 +152,7 @@ static const char usage_text[] =
 "EXAMPLE\n"
 "    tibra-dnsd examples/ns1.conf\n"
 "    dig @127.0.0.1 -p 5353 www.example.org A\n"
-"    kill -HUP $(pidof tibra-dnsd)      # reload the zones\n";
+"    kill -HUP $(pidof tibra-dnsd)      # reload service file and zones\n";
 /* clang-format on */
 
 static void usage(FILE *f)
@@ -213,38 +221,19 @@ static struct dnsd_metrics *metrics;
 /* The resolver, when the service file has a resolver: (NULL: none). */
 static struct dnsd_resolver *resolver;
 
-/* The secondary zones' transfer thread (NULL: none). */
-static struct dnsd_xfrin *xfrin;
-static struct dnsd_updater *updater;
+/* The zone plane: the zones served, their threads and keys (reconf.c). */
+static struct dnsd_plane plane;
 
 /* The main thread's life after startup: wait for signals. */
-static int signal_loop(struct dnsd_server *srv, const struct svc_conf *c,
-                       const struct dns_auth_opts *opts, sigset_t *set)
+static int signal_loop(struct dnsd_server *srv, sigset_t *set)
 {
     for (;;) {
         siginfo_t si;
         int sig = sigwaitinfo(set, &si);
         if (sig < 0)
             continue; /* EINTR */
-        if (sig == SIGHUP) {
-            struct dnsd_zones *cur = dnsd_server_current(srv), *nz, *old;
-            if (dnsd_reconf_check(c, c->path) == 0) /* logs changes */
-                dnsd_debug("SIGHUP: %s unchanged", c->path);
-            dnsd_log("SIGHUP: reloading %zu zone%s", c->nzones,
-                     c->nzones == 1 ? "" : "s");
-            pthread_mutex_lock(&dnsd_publish_lock); /* vs transfers in */
-            cur = dnsd_server_current(srv);
-            if (dnsd_zones_load(c, cur, opts, &nz) != 0) {
-                pthread_mutex_unlock(&dnsd_publish_lock);
-                dnsd_log("reload failed; still serving the previous zones");
-                continue;
-            }
-            old = dnsd_server_publish(srv, nz);
-            dnsd_zones_free(old); /* no worker can still be reading it */
-            pthread_mutex_unlock(&dnsd_publish_lock);
-            if (metrics != NULL)
-                dnsd_metrics_zones(metrics, nz);
-            dnsd_log("reload done");
+        if (sig == SIGHUP || sig == SIGUSR1) {
+            dnsd_reconf(&plane, srv, sig == SIGUSR1);
             continue;
         }
         dnsd_log("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -271,6 +260,8 @@ int main(int argc, char **argv)
     struct dnsd_zones *zones = NULL;
     struct dnsd_server *srv = NULL;
     struct dnsd_keys *keys = NULL;
+    struct dnsd_xfrin *xfrin = NULL;
+    struct dnsd_updater *updater = NULL;
     struct dns_srv_stats st;
     struct dns_xfrin *const *sec;
     size_t nsec;
@@ -351,6 +342,8 @@ int main(int argc, char **argv)
         svc_conf_free(&conf);
         return 1;
     }
+    if (!check && !status)
+        dnsd_catalog_commit(true); /* the members in use */
     if (status) { /* --status: print the running server's status file */
         rc = dnsd_status_print(&conf);
         svc_conf_free(&conf);
@@ -397,7 +390,9 @@ int main(int argc, char **argv)
      * before any worker exists so every worker inherits the mask. */
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1); /* a catalog changed (dnsd_reload_request) */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    dnsd_reconf_ready();
     signal(SIGPIPE, SIG_IGN);
     raise_nofile(&conf, workers);
 
@@ -470,7 +465,16 @@ int main(int argc, char **argv)
              conf.name ? conf.name : argv[optind], conf.nzones,
              conf.nzones == 1 ? "" : "s", workers, workers == 1 ? "" : "s",
              TB_VERSION);
-    rc = signal_loop(srv, &conf, &opts, &set);
+    plane = (struct dnsd_plane){&conf, &conf,   NULL, 0,    &opts,  keys,
+                                xfrin, updater, NULL, NULL, metrics};
+    keys = NULL;
+    if (dns_zonefile_read(conf.path, &plane.text, &plane.len) != 0)
+        dnsd_log("%s: cannot read it again: catalog changes need a SIGHUP",
+                 conf.path);
+    rc = signal_loop(srv, &set);
+    xfrin = plane.xfrin;
+    updater = plane.upd;
+    keys = plane.keys;
 out_server:
     if (metrics != NULL)
         dnsd_metrics_resolver(metrics, NULL); /* before it goes */
@@ -494,6 +498,15 @@ out_server:
 out_zones:
     dnsd_keys_free(keys); /* after the workers stopped */
     dnsd_zones_free(zones);
+    if (plane.cookie != NULL)
+        memset(plane.cookie, 0, sizeof(*plane.cookie));
+    free(plane.cookie);
+    free(plane.rt);
+    free(plane.text);
+    if (plane.c != NULL && plane.c != &conf) {
+        svc_conf_free(plane.c);
+        free(plane.c);
+    }
     svc_conf_free(&conf);
     return rc == 0 ? 0 : 1;
 }

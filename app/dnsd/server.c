@@ -87,6 +87,7 @@ struct worker {
     struct listener *udp; /* [nlisten] */
     _Atomic uint64_t seen; /* generation seen, or OFFLINE */
     const struct dnsd_zones *cur; /* valid between quiescent points */
+    const struct dnsd_rt *rt; /* the run-time hooks applied to (core) */
     struct dns_srv core; /* core.zs = cur->zs while online */
     struct dns_rrl rrl; /* this worker's RRL table (core.rrl), if on */
     /* With metrics on: (core.st) as of the last loop turn, for the
@@ -124,6 +125,7 @@ struct worker {
 
 struct dnsd_server {
     _Atomic(struct dnsd_zones *) cur;
+    _Atomic(const struct dnsd_rt *) rt; /* NULL: the start-up hooks */
     _Atomic uint64_t gen;
     _Atomic bool stopping;
     int stopfd;
@@ -292,6 +294,10 @@ static inline void offline(struct worker *w)
     atomic_store_explicit(&w->seen, OFFLINE, memory_order_release);
 }
 
+static size_t worker_update(void *ctx, const struct tb_addr *peer,
+                            const uint8_t *q, size_t qlen, uint8_t *resp,
+                            size_t cap, bool tcp);
+
 static inline void online(struct worker *w)
 {
     struct dnsd_server *s = w->srv;
@@ -302,18 +308,32 @@ static inline void online(struct worker *w)
     /* A transfer streamed from an older set is cut (its blob may go). */
     w->core.zs_gen = w->cur->gen;
     w->core.xfr = w->cur->xfr.n != 0 ? &w->cur->xfr : NULL;
+    /* A service-file reload replaced the hooks (dnsd_server_runtime). */
+    const struct dnsd_rt *rt = atomic_load(&s->rt);
+    if (TB_UNLIKELY(rt != w->rt) && rt != NULL) {
+        w->rt = rt;
+        w->core.xfrin = rt->sec;
+        w->core.nxfrin = rt->nsec;
+        w->core.keys = rt->keys;
+        w->upd = rt->upd;
+        w->upd_hook.submit = worker_update;
+        w->upd_hook.ctx = w;
+        w->core.update = rt->upd != NULL ? &w->upd_hook : NULL;
+        if (s->cookies)
+            w->core.cookie = rt->cookie != NULL ? rt->cookie : &s->cookie;
+    }
 }
 
-struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
-                                       struct dnsd_zones *z)
+/* Waits until every worker has passed a quiescent point after a new
+ * generation: then none holds what was published before it. */
+static void quiesce(struct dnsd_server *s)
 {
-    struct dnsd_zones *old = atomic_exchange(&s->cur, z);
     uint64_t g = atomic_fetch_add(&s->gen, 1) + 1;
     unsigned waited_ms = 0;
 
-    /* A worker that loaded (old) stored seen < g before loading it, and
-     * that store precedes our loads below in the seq_cst order; it stays
-     * until the worker goes offline, after its last use of (old). */
+    /* A worker that loaded the old set stored seen < g before loading it,
+     * and that store precedes our loads below in the seq_cst order; it
+     * stays until the worker goes offline, after its last use of it. */
     for (unsigned i = 0; i < s->nworkers; i++) {
         struct worker *w = &s->w[i];
         for (;;) {
@@ -328,6 +348,14 @@ struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
                          i);
         }
     }
+}
+
+struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
+                                       struct dnsd_zones *z)
+{
+    struct dnsd_zones *old = atomic_exchange(&s->cur, z);
+
+    quiesce(s);
     if (dnsd_notifier != NULL) /* zones with a newer serial: NOTIFY */
         dnsd_notify_published(dnsd_notifier, old, z);
     dnsd_status_published(z); /* status-file */
@@ -337,6 +365,13 @@ struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
 struct dnsd_zones *dnsd_server_current(struct dnsd_server *s)
 {
     return atomic_load(&s->cur);
+}
+
+void dnsd_server_runtime(struct dnsd_server *s, const struct dnsd_rt *rt)
+{
+    /* Read by online() with the set: published before the set that goes
+     * with it, so no worker keeps a hook once that set's publish returns. */
+    atomic_store(&s->rt, rt);
 }
 
 /* ---- UDP ------------------------------------------------------------- */
@@ -986,15 +1021,14 @@ static int read_cookie_secret(const struct svc_conf *c, uint8_t *out)
  * step after start-up shifts the cookies' timestamps by as much; the
  * lifetime is an hour, so only steps of minutes matter.)
  */
-static int cookie_setup(struct dnsd_server *s, const struct svc_conf *c)
+static int cookie_make(const struct svc_conf *c, bool require,
+                       struct dns_cookie *ck, int *nsecret)
 {
     uint8_t secret[DNS_COOKIE_SECRETS_MAX * DNS_COOKIE_SECRET_LEN];
     struct timespec wall, mono;
     int64_t off;
     int nsec = 1;
 
-    if (!c->cookies)
-        return 0;
     if (c->cookie_secret_file != NULL) {
         if ((nsec = read_cookie_secret(c, secret)) < 0)
             return TB_EINVAL;
@@ -1007,10 +1041,22 @@ static int cookie_setup(struct dnsd_server *s, const struct svc_conf *c)
     clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
     off = ((int64_t)wall.tv_sec - (int64_t)mono.tv_sec) * 1000000000 +
           ((int64_t)wall.tv_nsec - (int64_t)mono.tv_nsec);
-    dns_cookie_init(&s->cookie, secret, off, c->cookies_require);
+    dns_cookie_init(ck, secret, off, require);
     for (int i = 1; i < nsec; i++) /* earlier secrets, still accepted */
-        dns_cookie_accept(&s->cookie, secret + i * DNS_COOKIE_SECRET_LEN);
+        dns_cookie_accept(ck, secret + i * DNS_COOKIE_SECRET_LEN);
     memset(secret, 0, sizeof(secret));
+    *nsecret = nsec;
+    return 0;
+}
+
+static int cookie_setup(struct dnsd_server *s, const struct svc_conf *c)
+{
+    int nsec, rc;
+
+    if (!c->cookies)
+        return 0;
+    if ((rc = cookie_make(c, c->cookies_require, &s->cookie, &nsec)) != 0)
+        return rc;
     s->cookies = true;
     dnsd_log("cookies: on, secret %s%s%s",
              c->cookie_secret_file ? "from " : "random",
@@ -1018,6 +1064,28 @@ static int cookie_setup(struct dnsd_server *s, const struct svc_conf *c)
              nsec > 1 ? " (and earlier ones accepted)" : "");
     if (c->cookies_require)
         dnsd_log("cookies: required over UDP (BADCOOKIE without one)");
+    return 0;
+}
+
+int dnsd_server_cookie(struct dnsd_server *s, const struct svc_conf *c,
+                       struct dns_cookie **out)
+{
+    struct dns_cookie *ck;
+    int nsec, rc;
+
+    *out = NULL;
+    if (!s->cookies || c->cookie_secret_file == NULL)
+        return 0; /* off, or the start-up secret stays */
+    if ((ck = calloc(1, sizeof(*ck))) == NULL)
+        return TB_ENOMEM;
+    rc = cookie_make(c, s->c->cookies_require, ck, &nsec);
+    if (rc != 0) {
+        free(ck);
+        return rc;
+    }
+    dnsd_log("cookies: secret from %s%s", c->cookie_secret_file,
+             nsec > 1 ? " (and earlier ones accepted)" : "");
+    *out = ck;
     return 0;
 }
 

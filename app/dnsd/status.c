@@ -41,6 +41,7 @@ struct zst {
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static const struct svc_conf *conf;
+static const char *spath; /* the start-up conf's status-file (lives on) */
 static struct zst *tab; /* [conf->nzones]; NULL: no status file */
 static int64_t started;
 
@@ -69,8 +70,7 @@ static void write_status(void)
     FILE *f;
     int fd;
 
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", conf->status_file) >=
-        (int)sizeof(tmp))
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", spath) >= (int)sizeof(tmp))
         return;
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
@@ -99,9 +99,8 @@ static void write_status(void)
                 conf->zones[i].name, kind(&conf->zones[i]), serial, t1, t2, t3,
                 z->event[0] ? z->event : "-");
     }
-    if (fclose(f) != 0 || rename(tmp, conf->status_file) != 0) {
-        dnsd_log("cannot write status-file %s: %s", conf->status_file,
-                 strerror(errno));
+    if (fclose(f) != 0 || rename(tmp, spath) != 0) {
+        dnsd_log("cannot write status-file %s: %s", spath, strerror(errno));
         unlink(tmp);
     }
 }
@@ -114,6 +113,7 @@ int dnsd_status_open(const struct svc_conf *c)
     if (tab == NULL)
         return TB_ENOMEM;
     conf = c;
+    spath = c->status_file;
     started = (int64_t)time(NULL);
     return 0;
 }
@@ -176,11 +176,37 @@ void dnsd_status_secondary(size_t zi, const struct dns_xfrin *x, uint64_t now,
     pthread_mutex_unlock(&mu);
 }
 
+void dnsd_status_reconf(const struct svc_conf *c)
+{
+    struct zst *nt;
+
+    if (tab == NULL)
+        return; /* status-file is set up once (a restart changes it) */
+    nt = calloc(c->nzones + 1, sizeof(*nt));
+    if (nt == NULL) {
+        dnsd_log("status-file: out of memory; not updated");
+        return;
+    }
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < c->nzones; i++)
+        for (size_t k = 0; k < conf->nzones; k++)
+            if (conf->zones[k].origin_len == c->zones[i].origin_len &&
+                memcmp(conf->zones[k].origin, c->zones[i].origin,
+                       c->zones[i].origin_len) == 0) {
+                nt[i] = tab[k];
+                break;
+            }
+    free(tab);
+    tab = nt;
+    conf = c; /* the file stays (spath): the service's setting */
+    pthread_mutex_unlock(&mu);
+}
+
 void dnsd_status_close(void)
 {
     if (tab == NULL)
         return;
-    unlink(conf->status_file);
+    unlink(spath);
     free(tab);
     tab = NULL;
 }

@@ -598,7 +598,10 @@ int dnsd_xfrin_open(struct dnsd_xfrin **out, const struct svc_conf *c,
     }
     xf->c = c;
     xf->opts = opts;
-    kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    /* One for the process: a reload opens the next set of secondaries
+     * before it closes the last (workers kick either). */
+    if (kick_fd < 0)
+        kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     for (size_t i = 0; i < c->nzones; i++) {
         const struct svc_zone *sz = &c->zones[i];
         struct sec *s = &xf->s[xf->n];
@@ -680,6 +683,7 @@ int dnsd_xfrin_start(struct dnsd_xfrin *xf, struct dnsd_server *srv)
     if (xf == NULL)
         return 0;
     xf->srv = srv;
+    xf->stop = false;
     rc = pthread_create(&xf->th, NULL, loop, xf);
     if (rc != 0) {
         dnsd_log("cannot start the transfer thread: %s", strerror(rc));
@@ -689,15 +693,21 @@ int dnsd_xfrin_start(struct dnsd_xfrin *xf, struct dnsd_server *srv)
     return 0;
 }
 
+void dnsd_xfrin_stop(struct dnsd_xfrin *xf)
+{
+    if (xf == NULL || !xf->started)
+        return;
+    xf->stop = true;
+    dnsd_xfrin_kick();
+    pthread_join(xf->th, NULL);
+    xf->started = false;
+}
+
 void dnsd_xfrin_close(struct dnsd_xfrin *xf)
 {
     if (xf == NULL)
         return;
-    if (xf->started) {
-        xf->stop = true;
-        dnsd_xfrin_kick();
-        pthread_join(xf->th, NULL);
-    }
+    dnsd_xfrin_stop(xf);
     for (size_t i = 0; i < xf->n; i++) {
         struct sec *s = &xf->s[i];
         tcp_close(s);
@@ -706,9 +716,6 @@ void dnsd_xfrin_close(struct dnsd_xfrin *xf)
         dns_xfrin_free(&s->x);
         dnsd_blob_put(s->blob);
     }
-    if (kick_fd >= 0)
-        close(kick_fd);
-    kick_fd = -1;
     free(xf->sorted);
     free(xf->s);
     free(xf);

@@ -216,3 +216,43 @@ nomem:
     dnsd_xfr_free(z);
     return TB_ENOMEM;
 }
+
+int dnsd_zones_remap(const struct dnsd_zones *cur, const struct svc_conf *oc,
+                     const struct svc_conf *nc, struct dnsd_zones **out)
+{
+    struct dnsd_zones *v = calloc(1, sizeof(*v));
+
+    *out = NULL;
+    if (v == NULL)
+        return TB_ENOMEM;
+    v->n = nc->nzones;
+    v->blob = calloc(v->n + 1, sizeof(*v->blob));
+    v->zx = calloc(v->n + 1, sizeof(*v->zx));
+    if (v->blob == NULL || v->zx == NULL) {
+        dnsd_zones_remap_free(v);
+        return TB_ENOMEM;
+    }
+    for (size_t i = 0; i < nc->nzones; i++) {
+        const struct svc_zone *z = &nc->zones[i];
+        for (size_t k = 0; k < oc->nzones && k < cur->n; k++) {
+            if (oc->zones[k].origin_len != z->origin_len ||
+                memcmp(oc->zones[k].origin, z->origin, z->origin_len) != 0)
+                continue;
+            v->blob[i] = cur->blob[k];
+            if (cur->zx != NULL)
+                v->zx[i] = cur->zx[k]; /* shallow: history() takes refs */
+            break;
+        }
+    }
+    *out = v;
+    return 0;
+}
+
+void dnsd_zones_remap_free(struct dnsd_zones *v)
+{
+    if (v == NULL)
+        return;
+    free(v->blob);
+    free(v->zx);
+    free(v);
+}

@@ -1,19 +1,15 @@
 #!/bin/bash
 # xfr_catalog_in.sh -- tibra-dnsd consumes a catalog zone (RFC 9432 v2)
-# served by Knot 3.2 (a catalog zone file, as an operator or a tool
-# writes it): `catalog consumer`
-# (app/dnsd/catalog.c over lib/dns/catalog.c).  What is done: the catalog
-# is a secondary like any other; its members become secondaries of the
-# same primary at start-up, from the kept copy; a change while running is
-# logged (added/removed) and applied at the next start, when the kept
-# copies of removed members are deleted.  Not done: applying it at run
-# time; a catalog Knot generates itself (catalog-role: generate), because
-# Knot answers its SOA only over TCP and tibra-dnsd's refresh asks over
-# UDP (REFUSED: the zone is never transferred).  Steps:
-#   start: the catalog transfers, the log says 2 members to add;
-#   restart: m1.test and m2.test served (from Knot, AXFR);
-#   Knot drops m2.test (knotc reload): tibra-dnsd logs 1 removed;
-#   restart: m2.test refused, its kept copy deleted, m1.test served.
+# served by Knot (a catalog zone file, as an operator or a tool writes
+# it): `catalog consumer` (app/dnsd/catalog.c over lib/dns/catalog.c,
+# applied at run time by app/dnsd/reconf.c).  The catalog is a secondary
+# like any other; its members become secondaries of the same primary as
+# the catalog's versions arrive, with no restart.  Steps:
+#   start: the catalog transfers; m1.test and m2.test served (AXFR);
+#   Knot adds m3.test (knotc reload, NOTIFY): m3.test served;
+#   Knot drops m2.test: m2.test REFUSED, its kept copy deleted;
+#   restart: m1.test and m3.test served from their kept copies.
+# (A catalog Knot generates itself: xfr_catalog_knot.sh.)
 # Everything on 127.0.0.1, ports picked free; every wait bounded; only
 # PIDs started here are stopped.
 TEST_NAME=xfr_catalog_in
@@ -53,7 +49,7 @@ log_has() { grep -Eq -- "$1" "$TMP/log"; }
 
 KPORT=$(dnsd_free_port)
 mkdir -p "$TMP/knot" "$TMP/zones" "$TMP/kept"
-for z in m1.test m2.test; do
+for z in m1.test m2.test m3.test; do
     printf '$TTL 300\n@ SOA ns1 hostmaster 1 3600 900 604800 60\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.7\n' \
         >"$TMP/knot/$z.zone"
 done
@@ -119,39 +115,52 @@ EOF
 "$DNSD" --check "$TMP/ns.conf" >"$TMP/check.out" 2>&1 ||
     fail "--check: $(cat "$TMP/check.out")"
 dnsd_start
-wait_for "catalog transferred, 2 members to add" log_has \
-    'catalog cat\.test: 2 members added, 0 removed since start-up: restart'
-echo "ok   catalog transferred; the log says 2 members to add at restart"
-serves m1.test && fail "m1.test served before a restart (applied at run time?)"
-
-dnsd_stop
-dnsd_start
-expect_match "restart: the members" "$(cat "$TMP/log")" \
-    'catalog cat\.test: 2 members, secondaries of its primaries'
+wait_for "catalog transferred, 2 members added" log_has \
+    'catalog cat\.test: 2 members added, 0 removed: applying'
+echo "ok   catalog transferred; 2 members to add"
 for z in m1.test m2.test; do
-    wait_for "member $z served" serves $z
+    wait_for "member $z served with no restart" serves $z
     expect "member $z: www" "$(q +short www.$z A)" 192.0.2.7
 done
 [ -s "$TMP/kept/cat.test.zone.members/m2.test.zone" ] ||
     fail "no kept copy of m2.test"
 echo "ok   kept copies in kept/cat.test.zone.members/"
 
-knot_conf m1.test
+# Knot adds m3.test: served at once.
+knot_conf m1.test m2.test m3.test
+knotc -c "$TMP/knot/knot.conf" -s "$TMP/knot/knot.sock" reload >/dev/null ||
+    fail "knotc reload"
+wait_for "tibra-dnsd sees m3.test join" log_has \
+    'catalog cat\.test: 1 member added, 0 removed: applying'
+wait_for "member m3.test served with no restart" serves m3.test
+echo "ok   m3.test added to Knot's catalog: served with no restart"
+
+# Knot drops m2.test: no longer served, its kept copy deleted.
+knot_conf m1.test m3.test
 knotc -c "$TMP/knot/knot.conf" -s "$TMP/knot/knot.sock" reload >/dev/null ||
     fail "knotc reload"
 wait_for "tibra-dnsd sees m2.test leave" log_has \
-    'catalog cat\.test: 0 members added, 1 removed since start-up'
-echo "ok   m2.test removed from Knot's catalog: logged"
-
-dnsd_stop
-dnsd_start
-wait_for "m1.test still served" serves m1.test
-st=$(q m2.test SOA | sed -n 's/.*status: \([A-Z]*\).*/\1/p')
-expect "m2.test no longer served" "$st" REFUSED
+    'catalog cat\.test: 0 members added, 1 removed: applying'
+refused() { q "$1" SOA | grep -q 'status: REFUSED'; }
+wait_for "m2.test no longer served" refused m2.test
+echo "ok   m2.test removed from Knot's catalog: REFUSED with no restart"
 [ ! -e "$TMP/kept/cat.test.zone.members/m2.test.zone" ] ||
     fail "m2.test's kept copy not deleted"
 expect_match "m2.test's kept copy deleted (logged)" "$(cat "$TMP/log")" \
     'm2\.test\.zone deleted \(no longer a member\)'
+serves m1.test || fail "m1.test no longer served"
+echo "ok   m1.test still served"
+grep -q 'restart' "$TMP/log" && fail "a restart was asked for"
+
+# A restart serves the members at once from their kept copies.
+dnsd_stop
+dnsd_start
+expect_match "restart: the members" "$(cat "$TMP/log")" \
+    'catalog cat\.test: 2 members, secondaries of its primaries'
+for z in m1.test m3.test; do
+    wait_for "member $z served after a restart" serves $z
+done
+expect "m2.test still not served" "$(q m2.test SOA | sed -n 's/.*status: \([A-Z]*\).*/\1/p')" REFUSED
 dnsd_stop
 expect "exit status" "$DNSD_RC" 0
 echo "PASS $TEST_NAME"
