@@ -281,7 +281,10 @@ void dnsd_server_keys(struct dnsd_server *s, const struct dns_tsig_keyring *kr);
 
 /* ---- SIGHUP and the service file (reconf.c) ------------------------ */
 
-/* The zone plane: what a service-file reload replaces as a whole. */
+/* The zone plane: what a service-file reload replaces as a whole.  A
+ * thread that publishes by zone index (xfrin.c, update.c) MUST be part
+ * of it -- stopped, rebuilt for the new zone list and swapped by
+ * dnsd_reconf() -- or its indices go stale at the first reload. */
 struct dnsd_plane {
     struct svc_conf *c; /* the zones served (owned but for (boot)) */
     const struct svc_conf *boot; /* the start-up one: the service */
