@@ -9,9 +9,17 @@ DNSD_SRC := $(sort $(wildcard app/dnsd/*.c))
 DNSD_OBJ := $(DNSD_SRC:%.c=$(U)/%.o)
 DNSD_BIN := $(U)/tibra-dnsd
 
+# DNSSEC algorithm 15 (Ed25519) in the resolver's validator: libsodium,
+# statically (BearSSL has no EdDSA); without it for the architecture,
+# algorithm 15 is unsupported (insecure, RFC 6840 5.2).
+DNSD_SODIUM_A := $(firstword $(wildcard /usr/lib/$(ARCH)-linux-gnu/libsodium.a))
+DNSD_SODIUM_LIBS := $(if $(DNSD_SODIUM_A),-l:libsodium.a)
+CFLAGS_resolver := $(if $(DNSD_SODIUM_A),-DTIBRA_DNSD_SODIUM=1)
+
 $(DNSD_BIN): $(DNSD_OBJ) $(U)/libtibra.a
 	$(call msg,LD,$@)
-	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $(DNSD_OBJ) $(U)/libtibra.a $(TSIG_LIBS)
+	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $(DNSD_OBJ) $(U)/libtibra.a $(TSIG_LIBS) \
+		$(DNSD_SODIUM_LIBS)
 
 ALL += $(DNSD_BIN)
 INSTALL_BIN += $(DNSD_BIN)
@@ -34,5 +42,5 @@ DNSD_SAN := $(T)/tibra-dnsd
 $(DNSD_SAN): $(DNSD_SRC:%.c=$(T)/%.o) $(T)/libtibra.a
 	$(call msg,LD,$@)
 	$(Q)$(TCC) $(CHECK_LDFLAGS) -o $@ $(DNSD_SRC:%.c=$(T)/%.o) $(T)/libtibra.a \
-		$(TSIG_LIBS)
+		$(TSIG_LIBS) $(DNSD_SODIUM_LIBS)
 CHECK_BUILD += $(DNSD_SAN)

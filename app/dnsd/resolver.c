@@ -525,6 +525,11 @@ struct dnsd_resolver {
     size_t nacl;
     struct dns_res_fwd *fwd; /* resolver: forward and stub, read likewise */
     size_t nfwd;
+    /* DNSSEC: the trust anchors and negative ones, read likewise */
+    struct dns_val_anchors anchors;
+    bool anchors_on;
+    uint8_t (*insecure)[DNS_NAME_MAXLEN];
+    struct dns_res_val val;
     int guard[SVC_LISTEN_MAX];
     size_t nguard;
     struct worker *w[WORKERS_MAX];
@@ -541,7 +546,8 @@ static int setup(struct worker *r, const struct svc_conf *c,
                                 .allow = d->acl,
                                 .nallow = d->nacl,
                                 .fwd = d->fwd,
-                                .nfwd = d->nfwd};
+                                .nfwd = d->nfwd,
+                                .val = d->anchors_on ? &d->val : NULL};
 
     cc.seed = (uint64_t)random32(r) << 32 | random32(r);
     if (c->resolver.ratelimit > 0) { /* per client: an address, a /64 */
@@ -680,11 +686,69 @@ static int read_hints(const struct svc_resolver *rc, struct dns_res_hints *h)
     return err == 0 ? 0 : -1;
 }
 
+/* The trust anchors of resolver: trust-anchor FILE, else IANA's root
+ * keys built in; (*on) false with trust-anchor none. */
+static int read_anchors(const struct svc_resolver *rc,
+                        struct dns_val_anchors *a, bool *on)
+{
+    struct dns_diag diag;
+    char *text = NULL;
+    size_t len = 0;
+    int err;
+
+    *on = false;
+    if (rc->no_validation)
+        return 0;
+    dnsd_diag_init(&diag);
+    if (rc->trust_anchor != NULL) {
+        if ((err = dns_zonefile_read(rc->trust_anchor, &text, &len)) != 0) {
+            dnsd_log("resolver: trust-anchor %s: %s", rc->trust_anchor,
+                     tb_strerror(err));
+            return -1;
+        }
+        err = dns_val_anchors_parse(a, text, len, rc->trust_anchor, &tb_heap,
+                                    &diag);
+    } else {
+        err = dns_val_anchors_parse(a, dns_val_root_anchors,
+                                    strlen(dns_val_root_anchors),
+                                    "built-in root anchors", &tb_heap, &diag);
+    }
+    free(text);
+    if (err != 0) {
+        dnsd_log("resolver: trust-anchor %s: %s",
+                 rc->trust_anchor ? rc->trust_anchor : "(built in)",
+                 err == TB_ENOENT ? "no DS or DNSKEY record"
+                                  : tb_strerror(err));
+        return -1;
+    }
+    *on = true;
+    return 0;
+}
+
 int dnsd_resolver_check(const struct svc_conf *c)
 {
     struct dns_res_hints h;
-    return read_hints(&c->resolver, &h);
+    struct dns_val_anchors a;
+    bool on;
+
+    if (read_hints(&c->resolver, &h) != 0 ||
+        read_anchors(&c->resolver, &a, &on) != 0)
+        return -1;
+    if (on)
+        dns_val_anchors_free(&a);
+    return 0;
 }
+
+#if TIBRA_DNSD_SODIUM
+#include <sodium.h>
+/* Ed25519 (algorithm 15) for the validator: libsodium's (BearSSL has no
+ * EdDSA). */
+static bool ed25519_verify(const uint8_t *sig, const uint8_t *msg, size_t len,
+                           const uint8_t *pk)
+{
+    return crypto_sign_ed25519_verify_detached(sig, msg, len, pk) == 0;
+}
+#endif
 
 int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
 {
@@ -722,6 +786,29 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
         }
     }
     r->nfwd = rc->nfwd;
+    /* DNSSEC validation: on unless trust-anchor none */
+    if (read_anchors(rc, &r->anchors, &r->anchors_on) != 0)
+        goto fail;
+    if (r->anchors_on) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        if (rc->ninsecure > 0 &&
+            (r->insecure = calloc(rc->ninsecure, sizeof(*r->insecure))) == NULL)
+            goto fail;
+        for (size_t i = 0; i < rc->ninsecure; i++)
+            memcpy(r->insecure[i], rc->insecure[i], sizeof(r->insecure[i]));
+        r->val.anchors = &r->anchors;
+        r->val.insecure = (const uint8_t(*)[DNS_NAME_MAXLEN])r->insecure;
+        r->val.ninsecure = rc->ninsecure;
+        /* signature windows are UNIX time; the core gets monotonic */
+        r->val.unix_at_zero =
+            (int64_t)ts.tv_sec - (int64_t)(dnsd_mono_ns() / 1000000000ull);
+#if TIBRA_DNSD_SODIUM
+        if (sodium_init() >= 0)
+            r->val.ed25519 = ed25519_verify;
+#endif
+        dns_res_val_init(&r->val);
+    }
     r->n = c->workers ? c->workers : cpus();
     r->n = TB_MIN(r->n, WORKERS_MAX);
     /* cache-size and resolutions are the service's totals */
@@ -763,8 +850,9 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
             return -1;
         }
     dnsd_log("resolver: %u worker%s, %zu bytes of cache and %u resolutions "
-             "each",
-             r->n, r->n == 1 ? "" : "s", cache / r->n, slots / r->n);
+             "each, DNSSEC validation %s",
+             r->n, r->n == 1 ? "" : "s", cache / r->n, slots / r->n,
+             r->anchors_on ? "on" : "off (trust-anchor none)");
     *out = r;
     return 0;
 fail:
@@ -776,6 +864,9 @@ fail:
     if (r != NULL) {
         free(r->acl);
         free(r->fwd);
+        free(r->insecure);
+        if (r->anchors_on)
+            dns_val_anchors_free(&r->anchors);
     }
     free(r);
     return -1;
@@ -836,5 +927,8 @@ void dnsd_resolver_stop(struct dnsd_resolver *r)
         close(r->guard[i]);
     free(r->acl);
     free(r->fwd);
+    free(r->insecure);
+    if (r->anchors_on)
+        dns_val_anchors_free(&r->anchors);
     free(r);
 }

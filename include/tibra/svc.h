@@ -179,9 +179,10 @@ struct svc_key {
  * the authoritative service, on its own addresses.  Target unix only for
  * now (tibra-dnsd, app/dnsd/resolver.c).
  */
-#define SVC_RES_ALLOW_MAX 256 /* allow entries */
-#define SVC_RES_FWD_MAX   64 /* forward and stub zones */
-#define SVC_RES_FWD_ADDRS 8 /* servers of one (= DNS_RES_FWD_ADDRS) */
+#define SVC_RES_ALLOW_MAX    256 /* allow entries */
+#define SVC_RES_FWD_MAX      64 /* forward and stub zones */
+#define SVC_RES_FWD_ADDRS    8 /* servers of one (= DNS_RES_FWD_ADDRS) */
+#define SVC_RES_INSECURE_MAX 64 /* insecure domains */
 
 /* forward ZONE ADDR[@PORT]... (recursive servers, asked with RD) or stub
  * ZONE ADDR[@PORT]... (authoritative servers, iterated from). */
@@ -208,6 +209,15 @@ struct svc_resolver {
     unsigned resolutions; /* at once, 0: 256 */
     unsigned ratelimit; /* resolutions a second per client (IPv4 address,
                            IPv6 /64); 0: no limit */
+    /* DNSSEC validation (on by default): trust-anchor FILE (DS or DNSKEY
+       records in zone-file syntax; resolved path; NULL: the IANA root's
+       KSK-2017 and KSK-2024 DS, built in), trust-anchor none (off) */
+    char *trust_anchor;
+    bool no_validation;
+    /* insecure DOMAIN...: negative trust anchors (Unbound's
+       domain-insecure), wire form, lower case, owned */
+    uint8_t (*insecure)[DNS_NAME_MAXLEN];
+    size_t ninsecure;
 };
 
 /*

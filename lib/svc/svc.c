@@ -1341,6 +1341,42 @@ static void resolver_fwd(struct parser *ps, const struct tok *t, size_t n)
     r->fwd = nv;
 }
 
+/* insecure DOMAIN...: negative trust anchors (RFC 7646). */
+static void resolver_insecure(struct parser *ps, const struct tok *t, size_t n)
+{
+    static const uint8_t root[1] = {0};
+    struct svc_resolver *r = &ps->c->resolver;
+    char showbuf[48];
+
+    for (size_t i = 1; i < n; i++) {
+        uint8_t name[DNS_NAME_MAXLEN];
+        uint8_t(*nv)[DNS_NAME_MAXLEN];
+        size_t wl;
+        if (dns_name_from_text(t[i].p, t[i].len, root, name, &wl) != 0) {
+            perr(ps, "resolver: insecure: '%s' is not a domain name",
+                 SHOW(&t[i]));
+            return;
+        }
+        dns_name_lower(name);
+        if (r->ninsecure == SVC_RES_INSECURE_MAX) {
+            perr(ps, "resolver: more than %d insecure domains",
+                 SVC_RES_INSECURE_MAX);
+            return;
+        }
+        nv = tb_realloc(ps->c->a, r->insecure, r->ninsecure * sizeof(*nv),
+                        (r->ninsecure + 1) * sizeof(*nv));
+        if (nv == NULL) {
+            ps->err = TB_ENOMEM;
+            perr(ps, "out of memory");
+            return;
+        }
+        memset(nv[r->ninsecure], 0, sizeof(nv[0]));
+        memcpy(nv[r->ninsecure], name, wl);
+        r->ninsecure++;
+        r->insecure = nv;
+    }
+}
+
 static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
 {
     struct svc_resolver *r = &ps->c->resolver;
@@ -1367,6 +1403,10 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
         resolver_fwd(ps, t, n);
         return;
     }
+    if (tok_is(&t[0], "insecure")) {
+        resolver_insecure(ps, t, n);
+        return;
+    }
     if (tok_is(&t[0], "allow")) {
         for (size_t i = 1; i < n; i++) {
             struct svc_addr a = {0};
@@ -1385,6 +1425,13 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
             perr(ps, "resolver: root-hints given twice");
         else
             r->root_hints = dup_path(ps, &t[1]);
+    } else if (tok_is(&t[0], "trust-anchor")) {
+        if (r->trust_anchor != NULL || r->no_validation)
+            perr(ps, "resolver: trust-anchor given twice");
+        else if (tok_is(&t[1], "none"))
+            r->no_validation = true;
+        else
+            r->trust_anchor = dup_path(ps, &t[1]);
     } else if (tok_is(&t[0], "cache-size")) {
         if (size_val(ps, "cache-size", &t[1], 65536, 1ull << 32, &v))
             r->cache_size = v;
@@ -1397,7 +1444,8 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
     } else {
         perr(ps,
              "unknown resolver: key '%s' (listen, allow, forward, stub, "
-             "root-hints, cache-size, resolutions, ratelimit)",
+             "root-hints, cache-size, resolutions, ratelimit, trust-anchor, "
+             "insecure)",
              SHOW(&t[0]));
     }
 }
@@ -1924,6 +1972,10 @@ void svc_conf_free(struct svc_conf *c)
     free_str(a, c->version);
     free_str(a, c->pidfile);
     free_str(a, c->resolver.root_hints);
+    free_str(a, c->resolver.trust_anchor);
+    if (c->resolver.insecure != NULL)
+        tb_free(a, c->resolver.insecure,
+                c->resolver.ninsecure * sizeof(*c->resolver.insecure));
     if (c->resolver.fwd != NULL)
         tb_free(a, c->resolver.fwd,
                 c->resolver.nfwd * sizeof(struct svc_res_fwd));

@@ -789,17 +789,26 @@ static void test_resolver(void)
     struct svc_conf c;
     struct dns_diag d;
 
-    CHECK_EQ(parse(&c, "/etc/t.conf",
-                   "service: listen 127.0.0.1@53\n"
-                   "resolver: listen 127.0.0.1@5300; listen [::1]@5300\n"
-                   "    root-hints hints/named.root; cache-size 64M\n"
-                   "    resolutions 1000; ratelimit 50\n"
-                   "    allow 10.0.0.0/8 192.168.1.7\n"
-                   "    allow 2001:db8::/32\n"
-                   "    forward . 192.0.2.53 [2001:db8::53]@5353\n"
-                   "    stub Private. 10.53.0.5\n",
-                   &d),
-             0);
+    CHECK_EQ(
+        parse(&c, "/etc/t.conf",
+              "service: listen 127.0.0.1@53\n"
+              "resolver: listen 127.0.0.1@5300; listen [::1]@5300\n"
+              "    root-hints hints/named.root; cache-size 64M\n"
+              "    resolutions 1000; ratelimit 50\n"
+              "    allow 10.0.0.0/8 192.168.1.7\n"
+              "    allow 2001:db8::/32\n"
+              "    forward . 192.0.2.53 [2001:db8::53]@5353\n"
+              "    stub Private. 10.53.0.5\n"
+              "    trust-anchor keys/root.ds; insecure Lab. corp.example.\n"
+              "    insecure test.\n",
+              &d),
+        0);
+    CHECK(c.resolver.trust_anchor != NULL &&
+          strcmp(c.resolver.trust_anchor, "/etc/keys/root.ds") == 0);
+    CHECK(!c.resolver.no_validation);
+    CHECK_EQ(c.resolver.ninsecure, 3);
+    CHECK_MEM(c.resolver.insecure[0], "\3lab\0", 5);
+    CHECK_MEM(c.resolver.insecure[2], "\4test\0", 6);
     CHECK_EQ(c.resolver.ratelimit, 50);
     CHECK_EQ(c.resolver.nfwd, 2);
     CHECK(c.resolver.fwd[0].recursive);
@@ -837,6 +846,22 @@ static void test_resolver(void)
     CHECK_EQ(live_bytes, 0);
     expect_error("service: listen 127.0.0.1\nresolver: cache-size 1k\n",
                  "t.conf:2: cache-size");
+    CHECK_EQ(parse(&c, "/etc/t.conf",
+                   "service: listen 127.0.0.1@53\n"
+                   "resolver: listen 127.0.0.1@5300; trust-anchor none\n",
+                   &d),
+             0);
+    CHECK(c.resolver.no_validation);
+    CHECK(c.resolver.trust_anchor == NULL);
+    CHECK_EQ(c.resolver.ninsecure, 0);
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    trust-anchor none; trust-anchor a.ds\n",
+                 "t.conf:3: resolver: trust-anchor given twice");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    insecure ok. a..b\n",
+                 "t.conf:3: resolver: insecure: 'a..b' is not a domain name");
     expect_error("service: listen 127.0.0.1\nresolver: root-hints a\n",
                  "t.conf:2: resolver: no listen address");
     expect_error("service: listen 127.0.0.1\nresolver: listen ::1; colour "
