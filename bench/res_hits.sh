@@ -86,6 +86,7 @@ service:
 resolver:
     listen 127.0.0.1@5300
     root-hints $T/hints
+    trust-anchor none
 EOF
 cat >unbound.conf <<EOF
 server:

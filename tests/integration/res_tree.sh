@@ -54,6 +54,7 @@ resolver:
     allow 10.53.0.0/24
     stub private. 10.53.0.5
     forward fwd. 10.53.0.5@53
+    trust-anchor none
 EOF
 # tibra-dnsd -c checks the root hints too.
 "$DNSD" -c "$TMP/res.conf" >check.log 2>&1 || fail "-c refuses res.conf"
