@@ -234,6 +234,12 @@ size_t dns_metrics_res_text(const struct dns_res_stats *st,
            "Client queries answered from the service's own zones (local "
            "data).",
            st->local);
+    single(&o, "tibra_resolver_stale_total", "counter",
+           "Failed resolutions answered with stale data (serve-stale, "
+           "RFC 8767).",
+           st->stale);
+    single(&o, "tibra_resolver_prefetch_total", "counter",
+           "Refreshes of names near expiry started (prefetch).", st->prefetch);
     single(&o, "tibra_resolver_inflight", "gauge", "Resolutions in progress.",
            st->inflight);
     n = "tibra_resolver_validation_total";

@@ -29,9 +29,9 @@
  * referrals per name, nesting of NS-name lookups, CNAMEs, tries per
  * server.  QNAME minimisation (RFC 9156) is on unless conf.no_qmin.
  * Forward and stub zones (conf.fwd) replace the root as the start for
- * the names under them (res_iter.c frame_closest).  Not
- * done here yet: 0x20,
- * DNAME, DNSSEC, parallel queries, serve-stale, prefetch.
+ * the names under them (res_iter.c frame_closest).  Serve-stale and
+ * prefetch: res_stale.c.  Not done here yet: 0x20, DNAME, parallel
+ * queries.
  */
 #include <tibra/dns/srv.h>
 
@@ -402,7 +402,7 @@ int dns_res_task_next(struct dns_res_task *t, uint64_t now,
             return DNS_RES_SEND;
         }
         if (t->done) {
-            if (t->resp_len == 0)
+            if (t->resp_len == 0 && !res_stale_answer(t, now))
                 response_finish(t);
             return DNS_RES_DONE;
         }
@@ -439,7 +439,8 @@ int dns_res_task_next(struct dns_res_task *t, uint64_t now,
     }
     t->depth = 0;
     res_fail_limit(t);
-    response_finish(t);
+    if (!res_stale_answer(t, now))
+        response_finish(t);
     return DNS_RES_DONE;
 }
 
@@ -549,7 +550,7 @@ static bool client_allowed(const struct dns_res *r, const struct tb_addr *a)
     return false;
 }
 
-static struct dns_res_task *task_get(struct dns_res *r)
+struct dns_res_task *res_task_get(struct dns_res *r)
 {
     for (unsigned i = 0; i < r->conf.max_tasks; i++)
         if (!r->task[i].used)
@@ -588,6 +589,44 @@ static bool local_answer(struct dns_res *r, const uint8_t *q, size_t qlen,
     r->st.local++;
     *outlen = n;
     return true;
+}
+
+/* Sets task (t) (free, its resolver set) up for the client query (q,
+ * qu) from (client) (MAY be NULL) over (tcp); the caller starts frame 0
+ * (res_frame_start).  Prefetch sets its own up. */
+void res_task_init(struct dns_res_task *t, const uint8_t *q,
+                   const struct dns_query *qu, const struct tb_addr *client,
+                   bool tcp)
+{
+    struct dns_res *r = t->r;
+
+    memset(t, 0, offsetof(struct dns_res_task, resp));
+    t->r = r;
+    t->resp_len = 0;
+    t->soa_len = 0;
+    t->sec = t->ede = t->vsec = t->vede = 0;
+    t->proof_len = 0;
+    t->queries = t->cnames = t->depth = 0;
+    t->used = true;
+    t->tcp = tcp;
+    if (client != NULL)
+        t->client = *client;
+    t->cid = qu->id;
+    t->cflags = qu->flags;
+    t->has_opt = qu->has_opt;
+    t->edns_do = qu->edns_flags & DNS_EDNS_DO;
+    t->cap = DNS_UDP_MINLEN;
+    if (tcp)
+        t->cap = RESP_MAX;
+    else if (qu->has_opt && qu->udp_size > DNS_UDP_MINLEN)
+        t->cap = TB_MIN(qu->udp_size, DNS_EDNS_DEFAULT_UDP);
+    /* the question as the client wrote it (0x20 case kept) */
+    res_response_start(t, q + DNS_HDR_LEN);
+    memcpy(t->f[0].qname, qu->qname, qu->qname_len);
+    t->f[0].qtype = qu->qtype;
+    t->f[0].parent_ns = -1;
+    t->f[0].kind = FR_NAME;
+    r->st.tasks++;
 }
 
 int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
@@ -641,9 +680,13 @@ int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
         *outlen = short_response(&qu, q, DNS_RCODE_NOTIMP, 0, 0, out);
         return DNS_RES_ANSWERED;
     }
+    if (r->conf.prefetch)
+        res_cache_near_expiry(r->cache); /* forget older lookups' */
     *outlen = dns_cache_answer_parsed(r->cache, q, &qu, tcp, now, out, cap);
     if (*outlen > 0) {
         r->st.cache_hits++;
+        if (r->conf.prefetch && res_cache_near_expiry(r->cache))
+            res_prefetch_hit(r, &qu);
         return DNS_RES_ANSWERED;
     }
     r->st.cache_misses++;
@@ -652,39 +695,14 @@ int dns_res_query(struct dns_res *r, const uint8_t *q, size_t qlen,
         r->st.ratelimited++;
         return DNS_RES_DROP;
     }
-    t = task_get(r);
+    t = res_task_get(r);
     if (t == NULL) {
         r->st.busy++;
         *outlen = short_response(&qu, q, DNS_RCODE_SERVFAIL, 0, 0, out);
         return DNS_RES_ANSWERED;
     }
-    memset(t, 0, offsetof(struct dns_res_task, resp));
-    t->resp_len = 0;
-    t->soa_len = 0;
-    t->sec = t->ede = t->vsec = t->vede = 0;
-    t->proof_len = 0;
-    t->queries = t->cnames = t->depth = 0;
     t->r = r;
-    t->used = true;
-    t->tcp = tcp;
-    if (client != NULL)
-        t->client = *client;
-    t->cid = qu.id;
-    t->cflags = qu.flags;
-    t->has_opt = qu.has_opt;
-    t->edns_do = qu.edns_flags & DNS_EDNS_DO;
-    t->cap = DNS_UDP_MINLEN;
-    if (tcp)
-        t->cap = RESP_MAX;
-    else if (qu.has_opt && qu.udp_size > DNS_UDP_MINLEN)
-        t->cap = TB_MIN(qu.udp_size, DNS_EDNS_DEFAULT_UDP);
-    /* the question as the client wrote it (0x20 case kept) */
-    res_response_start(t, q + DNS_HDR_LEN);
-    memcpy(t->f[0].qname, qu.qname, qu.qname_len);
-    t->f[0].qtype = qu.qtype;
-    t->f[0].parent_ns = -1;
-    t->f[0].kind = FR_NAME;
-    r->st.tasks++;
+    res_task_init(t, q, &qu, client, tcp);
     res_frame_start(t, &t->f[0], now);
     *task = t;
     return DNS_RES_STARTED;

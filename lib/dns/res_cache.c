@@ -24,6 +24,8 @@
 #include <tibra/dns.h>
 #include <tibra/dns/res.h>
 
+#include "res_int.h"
+
 /* Ring record header; records are 8-byte aligned. */
 struct ent {
     uint32_t size; /* whole record, a multiple of 8 */
@@ -40,7 +42,7 @@ struct ent {
     uint32_t xlen; /* DNSSEC records after the payload (view.extra) */
     uint8_t sec; /* DNS_CACHE_UNCHECKED or enum dns_val_state */
     uint8_t ede; /* BOGUS: the RFC 8914 info-code */
-    uint16_t pad_;
+    uint16_t ttl0; /* the TTL stored, in units of 2 s (prefetch) */
 };
 #define E_LIVE 0x1 /* in the table (else dead: replaced or a pad) */
 #define E_REF  0x2 /* read since written or moved: second chance */
@@ -56,6 +58,12 @@ struct dns_cache {
     uint64_t seed;
     struct dns_cache_stats st;
     bool validating; /* dns_cache_set_validating */
+    /* The answer being written is stale (dns_cache_answer_stale): every
+       TTL DNS_CACHE_STALE_TTL, EDE 3. */
+    bool stale;
+    /* A hit read an entry with less than 10% of its TTL left: the
+       resolver's prefetch takes it (res_cache_near_expiry). */
+    bool near_expiry;
 };
 
 #define NS_PER_S 1000000000ull
@@ -322,7 +330,7 @@ int dns_cache_put_sec(struct dns_cache *c, const uint8_t *name, uint16_t type,
     e->xlen = (uint32_t)xlen;
     e->sec = sec;
     e->ede = ede;
-    e->pad_ = 0;
+    e->ttl0 = (uint16_t)TB_MIN((cap_ttl(c, kind, ttl) + 1) / 2, 0xffffu);
     memcpy(e + 1, lname, n);
     if (len > 0)
         memcpy((uint8_t *)(e + 1) + n, data, len);
@@ -352,6 +360,10 @@ static bool get_lower(struct dns_cache *c, const uint8_t *lname, size_t n,
     v->nrr = e->nrr;
     /* rounded up: an entry just stored shows its whole TTL */
     v->ttl = (uint32_t)((e->expire - now + NS_PER_S - 1) / NS_PER_S);
+    if ((uint64_t)v->ttl * 10 < (uint64_t)e->ttl0 * 2)
+        c->near_expiry = true; /* under 10% left */
+    if (TB_UNLIKELY(c->stale))
+        v->ttl = DNS_CACHE_STALE_TTL;
     v->data = (const uint8_t *)(e + 1) + e->namelen;
     v->len = e->len;
     v->sec = e->sec;
@@ -473,7 +485,7 @@ size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
     else if (qu.has_opt && qu.udp_size > DNS_UDP_MINLEN)
         limit = TB_MIN(qu.udp_size, DNS_EDNS_DEFAULT_UDP);
     limit = TB_MIN(limit, cap);
-    opt_len = qu.has_opt ? DNS_RR_MIN_LEN : 0;
+    opt_len = qu.has_opt ? DNS_RR_MIN_LEN + (c->stale ? 6 : 0) : 0;
     limit -= opt_len;
     memcpy(out + DNS_HDR_LEN, q + DNS_HDR_LEN, qu.question_end - DNS_HDR_LEN);
     w = qu.question_end;
@@ -593,6 +605,8 @@ truncated:
     rcode = DNS_RCODE_NOERROR;
     tc = DNS_FLAG_TC;
 done:
+    if (TB_UNLIKELY(c->stale) && ede == 0) /* RFC 8914 4.4 */
+        ede = 3; /* Stale Answer */
     /* RFC 6840 5.7: AD to a client that asked with AD or DO */
     if (val && secure && (dnssec || (qu.flags & DNS_FLAG_AD)))
         ad = DNS_FLAG_AD;
@@ -619,4 +633,28 @@ done:
         }
     }
     return w;
+}
+
+size_t dns_cache_answer_stale(struct dns_cache *c, const uint8_t *q,
+                              const struct dns_query *qu, bool tcp,
+                              uint64_t now, uint32_t max_stale_s, uint8_t *out,
+                              size_t cap)
+{
+    uint64_t back = (uint64_t)max_stale_s * NS_PER_S;
+    size_t n;
+
+    /* Entries that expired after (now - back) are found: the lookups
+       run at that time, and every TTL written is the stale one. */
+    c->stale = true;
+    n = dns_cache_answer_parsed(c, q, qu, tcp, now > back ? now - back : 0, out,
+                                cap);
+    c->stale = false;
+    return n;
+}
+
+bool res_cache_near_expiry(struct dns_cache *c)
+{
+    bool v = c->near_expiry;
+    c->near_expiry = false;
+    return v;
 }

@@ -76,6 +76,9 @@ struct frame {
 struct dns_res_task {
     struct dns_res *r;
     bool used, done, waiting, tcp, want_tcp, trunc;
+    /* prefetch (res_stale.c): no client; frame 0 asks upstream even
+       though the cache still holds the answer (refresh, cleared then) */
+    bool background, refresh;
     struct tb_addr client;
     /* the client's question and EDNS */
     uint16_t cid, cflags, udp_size, edns_do;
@@ -121,6 +124,13 @@ struct infra {
     uint64_t probe_at; /* held down: the next probe is due then */
 };
 
+/* A refresh asked for by a cache hit (conf.prefetch), not started yet. */
+#define PREFETCH_QUEUE 16
+struct prefetch {
+    uint8_t qname[DNS_NAME_MAXLEN]; /* lower case */
+    uint16_t qtype;
+};
+
 struct dns_res {
     struct tb_alloc a;
     struct dns_res_conf conf;
@@ -131,6 +141,8 @@ struct dns_res {
     struct infra infra[INFRA_SLOTS];
     uint8_t payload[SCRATCH]; /* an RRset being gathered */
     uint8_t rdata[SCRATCH]; /* one rdata decompressed */
+    struct prefetch pf[PREFETCH_QUEUE]; /* res_stale.c */
+    unsigned npf;
     /* DNSSEC validation (conf.val; res_val.c) */
     bool validating;
     uint8_t xbuf[XBUF]; /* the RRSIGs of an RRset being gathered */
@@ -146,6 +158,18 @@ static inline bool res_addr_eq(const struct tb_addr *a, const struct tb_addr *b)
 
 /* res.c */
 void res_response_start(struct dns_res_task *t, const uint8_t *question);
+struct dns_res_task *res_task_get(struct dns_res *r);
+void res_task_init(struct dns_res_task *t, const uint8_t *q,
+                   const struct dns_query *qu, const struct tb_addr *client,
+                   bool tcp);
+
+/* res_cache.c: whether a hit since the last call read an entry with
+ * less than 10% of its TTL left (and forget it) */
+bool res_cache_near_expiry(struct dns_cache *c);
+
+/* res_stale.c */
+bool res_stale_answer(struct dns_res_task *t, uint64_t now);
+void res_prefetch_hit(struct dns_res *r, const struct dns_query *qu);
 
 /* res_val.c */
 bool res_val_keys(struct dns_res_task *t, uint64_t now);

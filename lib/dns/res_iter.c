@@ -343,7 +343,9 @@ static bool frame_from_cache(struct dns_res_task *t, struct frame *f,
 /* (Re)starts frame (f) for its qname: the cache, then the closest cut. */
 void res_frame_start(struct dns_res_task *t, struct frame *f, uint64_t now)
 {
-    if (frame_from_cache(t, f, now))
+    if (t->refresh) /* prefetch: ask upstream, once */
+        t->refresh = false;
+    else if (frame_from_cache(t, f, now))
         return;
     f->referrals = 0;
     f->qmin = !t->r->conf.no_qmin;

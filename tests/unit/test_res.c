@@ -192,6 +192,8 @@ static struct dns_rrl *ratelimit; /* conf.ratelimit of the next res_setup */
 static size_t nfwd;
 
 static const struct dns_zoneset *local; /* conf.local of the next res_setup */
+static uint32_t serve_stale; /* conf.serve_stale_s of the next res_setup */
+static bool prefetch; /* conf.prefetch of the next res_setup */
 
 static void res_setup(size_t cache_mem)
 {
@@ -203,7 +205,9 @@ static void res_setup(size_t cache_mem)
                               .fwd = fwd,
                               .nfwd = nfwd,
                               .ratelimit = ratelimit,
-                              .local = local};
+                              .local = local,
+                              .serve_stale_s = serve_stale,
+                              .prefetch = prefetch};
     struct dns_res_hints h;
     static const char hints[] = ". 3600000 NS a.root.\n"
                                 "a.root. 3600000 A 10.0.0.1\n";
@@ -1472,6 +1476,131 @@ static void test_local(void)
     free(blob);
 }
 
+/* Serve-stale (RFC 8767) with a fake clock: the servers of example.tld.
+ * stop answering after its data expired; what the cache still holds is
+ * answered, TTL 30 and EDE 3, within the max-stale bound, SERVFAIL after
+ * it and for names never seen. */
+static void test_serve_stale(void)
+{
+    struct dns_res_stats st;
+
+    serve_stale = 3600;
+    res_setup(1 << 20);
+    serve_stale = 0;
+    EXPECT("www.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=2 ns=0 ar=1\n"
+           "AN www.example.tld. 300 A 192.0.2.1\n"
+           "AN www.example.tld. 300 A 192.0.2.2\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    EXPECT("nx.example.tld.", DNS_TYPE_A,
+           "NXDOMAIN qd=1 an=0 ns=1 ar=1\n"
+           "NS example.tld. 120 SOA ns1.example.tld. host.example.tld. 1 "
+           "1800 900 604800 120\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    now += 400 * SEC; /* both expired */
+    net[5].dead = true;
+    EXPECT("www.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=2 ns=0 ar=1\n"
+           "AN www.example.tld. 30 A 192.0.2.1\n"
+           "AN www.example.tld. 30 A 192.0.2.2\n"
+           "OPT size=1232 ext=0 flags=0000 EDE=3\n");
+    CHECK(sends >= 1); /* asked first: stale only when that failed */
+    EXPECT("nx.example.tld.", DNS_TYPE_A,
+           "NXDOMAIN qd=1 an=0 ns=1 ar=1\n"
+           "NS example.tld. 30 SOA ns1.example.tld. host.example.tld. 1 "
+           "1800 900 604800 120\n"
+           "OPT size=1232 ext=0 flags=0000 EDE=3\n");
+    /* never cached: nothing stale to give */
+    EXPECT("mail.example.tld.", DNS_TYPE_A,
+           "SERVFAIL qd=1 an=0 ns=0 ar=1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    dns_res_stats(res, &st);
+    CHECK_EQ(st.stale, 2);
+    /* past the bound (expired over 3,700 s ago, more than 3,600) */
+    now += 3600 * SEC;
+    EXPECT("www.example.tld.", DNS_TYPE_A,
+           "SERVFAIL qd=1 an=0 ns=0 ar=1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    net[5].dead = false;
+    res_teardown();
+
+    /* off (the default): SERVFAIL as before */
+    res_setup(1 << 20);
+    EXPECT("www.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=2 ns=0 ar=1\n"
+           "AN www.example.tld. 300 A 192.0.2.1\n"
+           "AN www.example.tld. 300 A 192.0.2.2\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    now += 400 * SEC;
+    net[5].dead = true;
+    EXPECT("www.example.tld.", DNS_TYPE_A,
+           "SERVFAIL qd=1 an=0 ns=0 ar=1\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    net[5].dead = false;
+    res_teardown();
+}
+
+/* Prefetch with a fake clock: a hit with less than 10% of the TTL left
+ * queues a refresh; the driver runs it as a task without a client; the
+ * cache then holds the whole TTL again.  One refresh per name at once. */
+static void test_prefetch(void)
+{
+    struct dns_res_task *t;
+    struct dns_res_stats st;
+    char out[4096];
+    unsigned before;
+
+    prefetch = true;
+    res_setup(1 << 20);
+    prefetch = false;
+    EXPECT("www.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=2 ns=0 ar=1\n"
+           "AN www.example.tld. 300 A 192.0.2.1\n"
+           "AN www.example.tld. 300 A 192.0.2.2\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    now += 200 * SEC; /* 100 s of 300 left: no refresh */
+    CHECK_EQ(resolve("www.example.tld.", DNS_TYPE_A, false, out, sizeof(out)),
+             DNS_RES_ANSWERED);
+    CHECK(dns_res_prefetch_next(res, now) == NULL);
+    now += 75 * SEC; /* 25 s left: answered, and a refresh queued */
+    CHECK_EQ(resolve("www.example.tld.", DNS_TYPE_A, false, out, sizeof(out)),
+             DNS_RES_ANSWERED);
+    CHECK(strstr(out, "AN www.example.tld. 25 A 192.0.2.1\n") != NULL);
+    CHECK_EQ(resolve("www.example.tld.", DNS_TYPE_A, false, out, sizeof(out)),
+             DNS_RES_ANSWERED); /* the same name twice: one refresh */
+    t = dns_res_prefetch_next(res, now);
+    REQUIRE(t != NULL);
+    CHECK(dns_res_task_background(t));
+    CHECK(dns_res_prefetch_next(res, now) == NULL);
+    dns_res_stats(res, &st);
+    before = (unsigned)st.sent_udp;
+    run_task(t);
+    dns_res_task_free(t);
+    dns_res_stats(res, &st);
+    CHECK(st.sent_udp > before); /* asked upstream, cache or not */
+    now += 1 * SEC;
+    CHECK_EQ(resolve("www.example.tld.", DNS_TYPE_A, false, out, sizeof(out)),
+             DNS_RES_ANSWERED);
+    CHECK(strstr(out, "AN www.example.tld. 299 A 192.0.2.1\n") != NULL);
+    CHECK(dns_res_prefetch_next(res, now) == NULL);
+    dns_res_stats(res, &st);
+    CHECK_EQ(st.prefetch, 1);
+    res_teardown();
+
+    /* off: no refresh is ever queued */
+    res_setup(1 << 20);
+    EXPECT("www.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=2 ns=0 ar=1\n"
+           "AN www.example.tld. 300 A 192.0.2.1\n"
+           "AN www.example.tld. 300 A 192.0.2.2\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    now += 290 * SEC;
+    CHECK_EQ(resolve("www.example.tld.", DNS_TYPE_A, false, out, sizeof(out)),
+             DNS_RES_ANSWERED);
+    CHECK(dns_res_prefetch_next(res, now) == NULL);
+    res_teardown();
+}
+
 int main(void)
 {
     net_setup();
@@ -1494,6 +1623,8 @@ int main(void)
     RUN(test_edns_fallback);
     RUN(test_conn);
     RUN(test_local);
+    RUN(test_serve_stale);
+    RUN(test_prefetch);
     net_teardown();
     return check_done();
 }

@@ -21,8 +21,8 @@
  *
  * lib/dns/res_cache.c (the cache), res.c (tasks, server selection, client
  * queries), res_iter.c (frames, replies, what is believed), res_hints.c
- * (root hints).  Not yet: DNSSEC validation, DNAME,
- * serve-stale, prefetch, lock-free sharing of
+ * (root hints), res_stale.c (serve-stale, prefetch).  Not yet: DNAME,
+ * lock-free sharing of
  * one cache by several threads (see docs/DESIGN.md, "res").
  */
 #ifndef DNS_RES_H
@@ -204,6 +204,20 @@ TB_API size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
                                       uint64_t now, uint8_t *out, size_t cap);
 
 /*
+ * Serve-stale (RFC 8767): answers the parsed client query (q, qu) as
+ * dns_cache_answer_parsed() does, but from entries expired at most
+ * (max_stale_s) seconds before (now) (fresh ones too), every TTL 30
+ * (RFC 8767 4, the stale answer TTL) and, when the query had an OPT,
+ * Extended DNS Error 3 Stale Answer (RFC 8914 4.4).  For a resolution
+ * that failed.  Returns the length, or 0 (nothing, or too stale).
+ */
+#define DNS_CACHE_STALE_TTL 30
+TB_API size_t dns_cache_answer_stale(struct dns_cache *c, const uint8_t *q,
+                                     const struct dns_query *qu, bool tcp,
+                                     uint64_t now, uint32_t max_stale_s,
+                                     uint8_t *out, size_t cap);
+
+/*
  * ---------------------------------------------------------------------
  * Root hints
  * ---------------------------------------------------------------------
@@ -323,6 +337,18 @@ struct dns_res_conf {
     uint64_t timeout_max_ns; /* longest wait (0: 1.5 s) */
     bool ipv6; /* also use servers' IPv6 addresses */
     bool no_qmin; /* QNAME minimisation (RFC 9156) off; on by default */
+    /* Serve-stale (RFC 8767; the service file's serve-stale): a
+       resolution that ends in SERVFAIL because upstreams failed (not a
+       validation failure) is answered from cache entries expired at most
+       (serve_stale_s) seconds ago, TTL 30, EDE 3 (counted in stale);
+       0: off. */
+    uint32_t serve_stale_s;
+    /* Prefetch (the service file's prefetch, as Unbound's): a cache hit
+       on an entry with less than 10% of its TTL left queues a refresh of
+       the question, which the driver runs as a task with no client
+       (dns_res_prefetch_next), while clients keep getting the cached
+       answer.  Counted in prefetch. */
+    bool prefetch;
     /* Access control (the service file's allow): clients in one of the
        prefixes (allow)[nallow] (borrowed: MUST outlive the resolver; keys
        ignored) are served, others answered REFUSED, with Extended DNS
@@ -387,6 +413,8 @@ struct dns_res_stats {
     uint64_t val_secure, val_insecure, val_bogus, val_indeterminate;
     /* replies validated, by outcome */
     uint64_t local; /* answered from conf.local's zones */
+    uint64_t stale; /* failed resolutions answered stale (conf.serve_stale_s) */
+    uint64_t prefetch; /* refreshes started (conf.prefetch) */
     uint64_t inflight; /* a gauge: tasks in use when dns_res_stats() ran */
 };
 
@@ -483,6 +511,19 @@ TB_API const struct tb_addr *dns_res_task_client(const struct dns_res_task *t,
 
 /* Returns (t) to its resolver's pool (any state). */
 TB_API void dns_res_task_free(struct dns_res_task *t);
+
+/*
+ * Prefetch (conf.prefetch): the next refresh cache hits have asked for,
+ * started at (now) as a task with no client, or NULL (none queued, or
+ * fewer than half the tasks free: clients come first).  The driver runs
+ * it as any other task and, when DONE, frees it without sending its
+ * response anywhere.  Drivers call it after their client queries.
+ */
+TB_API struct dns_res_task *dns_res_prefetch_next(struct dns_res *r,
+                                                  uint64_t now);
+
+/* True for a task of dns_res_prefetch_next(). */
+TB_API bool dns_res_task_background(const struct dns_res_task *t);
 
 /* Copies the counters of (r) into (*st) and counts the tasks in use
  * (inflight); the driver sums them if it runs several resolvers
