@@ -15,3 +15,6 @@ BEARSSL_TESTS += $(T)/tests/unit/test_sign $(T)/tests/fuzz/replay_sign_key
 FUZZ_LIBS_sign_zone = $(TSIG_LIBS)
 CFLAGS_fuzz_sign_zone = -I$(BEARSSL_INC)
 BEARSSL_TESTS += $(T)/tests/fuzz/replay_sign_zone
+# tibra-dnsd's online signer (app/dnsd/signer.c) signs where BearSSL is
+# linked (TSIG_LIB_A, mk/tsig.mk); without it, `dnssec` zones are refused.
+CFLAGS_signer = $(if $(TSIG_LIB_A),-DTB_HAVE_TSIG=1)

@@ -297,6 +297,7 @@ struct dnsd_plane {
     struct dns_cookie *cookie; /* NULL: the start-up secret */
     struct dnsd_rt *rt; /* NULL: the start-up hooks */
     struct dnsd_metrics *metrics; /* MAY be NULL */
+    struct dnsd_signer *sig; /* signed zones without updates (signer.c) */
 };
 
 /*

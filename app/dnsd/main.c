@@ -22,6 +22,7 @@
 
 #include "dnsd.h"
 #include "resolver.h"
+#include "signer.h"
 
 #define PROG "tibra-dnsd"
 
@@ -262,6 +263,7 @@ int main(int argc, char **argv)
     struct dnsd_keys *keys = NULL;
     struct dnsd_xfrin *xfrin = NULL;
     struct dnsd_updater *updater = NULL;
+    struct dnsd_signer *signer = NULL; /* signed zones without updates */
     struct dns_srv_stats st;
     struct dns_xfrin *const *sec;
     size_t nsec;
@@ -377,9 +379,18 @@ int main(int argc, char **argv)
         svc_conf_free(&conf);
         return 1;
     }
+    if (dnsd_signer_open(&signer, &conf, &opts, &zones, NULL) != 0) {
+        dnsd_log("%s: signed zones failed to load; nothing started",
+                 argv[optind]);
+        dnsd_keys_free(keys);
+        dnsd_zones_free(zones);
+        svc_conf_free(&conf);
+        return 1;
+    }
     if (check) {
         dnsd_log("%s: ok (%zu zone%s)", argv[optind], conf.nzones,
                  conf.nzones == 1 ? "" : "s");
+        dnsd_signer_close(signer);
         dnsd_keys_free(keys);
         dnsd_zones_free(zones);
         svc_conf_free(&conf);
@@ -451,6 +462,8 @@ int main(int argc, char **argv)
         rc = dnsd_xfrin_start(xfrin, srv);
     if (rc == 0)
         rc = dnsd_update_start(updater, srv);
+    if (rc == 0)
+        rc = dnsd_signer_start(signer, srv);
     if (rc == 0 && metrics != NULL)
         rc = dnsd_metrics_start(metrics);
     if (rc == 0)
@@ -465,8 +478,8 @@ int main(int argc, char **argv)
              conf.name ? conf.name : argv[optind], conf.nzones,
              conf.nzones == 1 ? "" : "s", workers, workers == 1 ? "" : "s",
              TB_VERSION);
-    plane = (struct dnsd_plane){&conf, &conf,   NULL, 0,    &opts,  keys,
-                                xfrin, updater, NULL, NULL, metrics};
+    plane = (struct dnsd_plane){&conf, &conf,   NULL, 0,    &opts,   keys,
+                                xfrin, updater, NULL, NULL, metrics, signer};
     keys = NULL;
     if (dns_zonefile_read(conf.path, &plane.text, &plane.len) != 0)
         dnsd_log("%s: cannot read it again: catalog changes need a SIGHUP",
@@ -474,6 +487,7 @@ int main(int argc, char **argv)
     rc = signal_loop(srv, &set);
     xfrin = plane.xfrin;
     updater = plane.upd;
+    signer = plane.sig;
     keys = plane.keys;
 out_server:
     if (metrics != NULL)
@@ -482,6 +496,8 @@ out_server:
     resolver = NULL;
     dnsd_xfrin_close(xfrin); /* before the set it publishes into goes */
     dnsd_update_close(updater); /* likewise */
+    dnsd_signer_close(signer); /* likewise */
+    signer = NULL;
     dnsd_notify_close(dnsd_notifier);
     dnsd_notifier = NULL;
     dnsd_metrics_stop(metrics);
@@ -496,6 +512,7 @@ out_server:
         unlink(conf.pidfile);
     dnsd_status_close();
 out_zones:
+    dnsd_signer_close(signer); /* not started (NULL once closed above) */
     dnsd_keys_free(keys); /* after the workers stopped */
     dnsd_zones_free(zones);
     if (plane.cookie != NULL)

@@ -37,6 +37,7 @@
 #include <tibra/zonefile.h>
 
 #include "dnsd.h"
+#include "signer.h"
 
 static unsigned ndiff;
 
@@ -227,12 +228,14 @@ struct part {
     struct dnsd_notifier *nt;
     struct dnsd_rt *rt;
     struct dnsd_zones *z;
+    struct dnsd_signer *sig;
 };
 
 static void part_free(struct part *p, const struct svc_conf *boot)
 {
     dnsd_xfrin_close(p->xfrin);
     dnsd_update_close(p->upd);
+    dnsd_signer_close(p->sig);
     dnsd_notify_close(p->nt);
     dnsd_zones_free(p->z);
     dnsd_keys_free(p->keys);
@@ -249,15 +252,20 @@ static int reload_zones(struct dnsd_plane *p, struct dnsd_server *srv)
 {
     struct dnsd_zones *nz, *old;
 
+    dnsd_signer_stop(p->sig); /* it publishes under the lock */
     pthread_mutex_lock(&dnsd_publish_lock); /* vs transfers in, updates */
     if (dnsd_zones_load(p->c, dnsd_server_current(srv), p->opts, &nz) != 0) {
         pthread_mutex_unlock(&dnsd_publish_lock);
+        dnsd_signer_start(p->sig, srv);
         dnsd_log("reload failed; still serving the previous zones");
         return -1;
     }
+    dnsd_signer_reload(&p->sig, p->c, p->opts, &nz); /* the signed zones */
     old = dnsd_server_publish(srv, nz);
     dnsd_zones_free(old); /* no worker can still be reading it */
     pthread_mutex_unlock(&dnsd_publish_lock);
+    if (dnsd_signer_start(p->sig, srv) != 0)
+        dnsd_log("reload: the signer thread did not restart");
     if (p->metrics != NULL)
         dnsd_metrics_zones(p->metrics, nz);
     return 0;
@@ -290,6 +298,9 @@ static int build(struct dnsd_plane *p, struct dnsd_server *srv, struct part *n)
         dnsd_log("dynamic update zones failed to load");
         return rc;
     }
+    /* Signed zones kept from (p) go on with their keys and versions. */
+    if ((rc = dnsd_signer_open(&n->sig, n->c, p->opts, &n->z, p->sig)) != 0)
+        return rc;
     if ((rc = dnsd_notify_open(&n->nt, n->c)) != 0)
         return rc;
     if ((n->rt = calloc(1, sizeof(*n->rt))) == NULL)
@@ -308,8 +319,8 @@ static void swap(struct dnsd_plane *p, struct dnsd_server *srv, struct part *n)
 {
     struct dnsd_zones *view = NULL, *old;
     struct dnsd_notifier *nt = n->nt;
-    struct part was = {p->c,   p->keys,       NULL,  p->xfrin,
-                       p->upd, dnsd_notifier, p->rt, NULL};
+    struct part was = {p->c,          p->keys, NULL, p->xfrin, p->upd,
+                       dnsd_notifier, p->rt,   NULL, p->sig};
 
     /* The running set seen with the new zone list: what NOTIFY compares. */
     if (dnsd_zones_remap(dnsd_server_current(srv), p->c, n->c, &view) != 0)
@@ -331,6 +342,7 @@ static void swap(struct dnsd_plane *p, struct dnsd_server *srv, struct part *n)
     p->keys = n->keys;
     p->xfrin = n->xfrin;
     p->upd = n->upd;
+    p->sig = n->sig;
     p->rt = n->rt;
     *n = was;
 }
@@ -409,10 +421,12 @@ int dnsd_reconf(struct dnsd_plane *p, struct dnsd_server *srv, bool catalog)
              n.c->nzones, n.c->nzones == 1 ? "" : "s");
     dnsd_xfrin_stop(p->xfrin);
     dnsd_update_stop(p->upd);
+    dnsd_signer_stop(p->sig);
     rc = build(p, srv, &n);
     if (rc != 0) {
         if (dnsd_xfrin_start(p->xfrin, srv) != 0 ||
-            dnsd_update_start(p->upd, srv) != 0)
+            dnsd_update_start(p->upd, srv) != 0 ||
+            dnsd_signer_start(p->sig, srv) != 0)
             dnsd_log("reload: a thread of the running zones did not "
                      "restart");
         dnsd_log("reload failed; still serving the previous zones");
@@ -429,6 +443,7 @@ int dnsd_reconf(struct dnsd_plane *p, struct dnsd_server *srv, bool catalog)
     part_free(&n, p->boot); /* the old plane: no worker holds it */
     if (dnsd_xfrin_start(p->xfrin, srv) != 0 ||
         dnsd_update_start(p->upd, srv) != 0 ||
+        dnsd_signer_start(p->sig, srv) != 0 ||
         dnsd_notify_start(dnsd_notifier) != 0)
         dnsd_log("reload: a thread did not start (above)");
     if (p->metrics != NULL)

@@ -33,6 +33,7 @@
 #include <tibra/zonefile.h>
 
 #include "dnsd.h"
+#include "signer.h"
 
 #define JOBS_MAX 256 /* queued updates; more are dropped (UDP retries) */
 #define RESP_CAP (512 + DNS_NAME_MAXLEN + DNS_TSIG_RR_MAX)
@@ -57,6 +58,8 @@ struct uzone {
     char jpath[4096];
     int jfd;
     uint64_t jsize, jmax;
+    struct dnsd_zsign *zs; /* `dnssec`: signed online (signer.c); or NULL */
+    int64_t due; /* with (zs): when signatures are next due, UNIX s */
 };
 
 struct dnsd_updater {
@@ -256,7 +259,11 @@ static void process(struct dnsd_updater *u, struct job *j)
     if (up.changed) {
         struct uzone *z = &u->z[up.zone];
         uint32_t from = z->blob->serial;
-        int rc = commit(u, z, &next);
+        int rc = z->zs != NULL
+                     ? dnsd_zsign_version(z->zs, &next, &z->cur, &z->due)
+                     : 0; /* signed: RRSIGs and chain change too */
+        if (rc == 0)
+            rc = commit(u, z, &next);
         /* Only a durable update is acknowledged: journaled, it is the
          * zone's version (even if the set could not be published). */
         if (z->blob->serial != up.serial)
@@ -274,6 +281,41 @@ static void process(struct dnsd_updater *u, struct job *j)
                                sizeof(j->resp), now_s, u->kr);
 }
 
+/* ---- online signing (signer.c) ------------------------------------- */
+
+/* The earliest time a signed zone's signatures are due; INT64_MAX: none. */
+static int64_t sign_due(const struct dnsd_updater *u)
+{
+    int64_t due = INT64_MAX;
+
+    for (size_t i = 0; i < u->n; i++)
+        if (u->z[i].zs != NULL)
+            due = TB_MIN(due, u->z[i].due);
+    return due;
+}
+
+/* Refreshes the signatures that are due: a version of its own, journaled
+ * and published as an update's. */
+static void sign_refresh(struct dnsd_updater *u)
+{
+    for (size_t i = 0; i < u->n; i++) {
+        struct uzone *z = &u->z[i];
+        struct dns_zone_src next;
+        bool changed;
+        if (z->zs == NULL || z->due > dnsd_zsign_now())
+            continue;
+        if (dnsd_zsign_refresh(z->zs, &z->cur, false, &next, &changed,
+                               &z->due) != 0) {
+            dns_zone_src_free(&next);
+            z->due = dnsd_zsign_now() + 60; /* logged; try again */
+            continue;
+        }
+        if (commit(u, z, &next) == 0)
+            dnsd_log("zone %s: signatures refreshed, serial %u", z->sz->name,
+                     z->blob->serial);
+    }
+}
+
 static void *update_main(void *arg)
 {
     struct dnsd_updater *u = arg;
@@ -281,8 +323,19 @@ static void *update_main(void *arg)
     for (;;) {
         struct job *j;
         pthread_mutex_lock(&u->mu);
-        while (u->head == NULL && !u->stop)
-            pthread_cond_wait(&u->cv, &u->mu);
+        while (u->head == NULL && !u->stop) {
+            int64_t due = sign_due(u);
+            if (due == INT64_MAX) {
+                pthread_cond_wait(&u->cv, &u->mu);
+            } else if (due <= dnsd_zsign_now()) {
+                pthread_mutex_unlock(&u->mu);
+                sign_refresh(u);
+                pthread_mutex_lock(&u->mu);
+            } else {
+                struct timespec ts = {(time_t)due, 0};
+                pthread_cond_timedwait(&u->cv, &u->mu, &ts);
+            }
+        }
         if (u->head == NULL) {
             pthread_mutex_unlock(&u->mu);
             return NULL;
@@ -493,6 +546,39 @@ out_text:
     return rc;
 }
 
+/* Start-up of a `dnssec` zone: its keys, and the version from the file and
+ * journal signed (its own signatures verified and kept while not due); a
+ * version that changed is journaled with a new serial. */
+static int sign_open(struct dnsd_updater *u, struct uzone *z,
+                     const struct stage *st)
+{
+    struct dns_zone_src next;
+    struct dnsd_blob *nb = NULL;
+    bool changed;
+    int rc = dnsd_zsign_open(u->c, z->sz, &z->zs);
+
+    if (rc != 0)
+        return rc;
+    rc = dnsd_zsign_refresh(z->zs, &z->cur, true, &next, &changed, &z->due);
+    if (rc != 0 || !changed) { /* unchanged: served as journaled */
+        dns_zone_src_free(&next);
+        return rc;
+    }
+    rc = compile(&next, &nb);
+    if (rc == 0)
+        rc = journal_append(z, z->blob, nb);
+    dnsd_blob_put(nb);
+    if (rc != 0) {
+        dns_zone_src_free(&next);
+        return rc;
+    }
+    dns_zone_src_free(&z->cur);
+    z->cur = next;
+    dnsd_log("zone %s: signed, serial %u", z->sz->name,
+             dns_zone_src_serial(&z->cur));
+    return stage_version(z, st);
+}
+
 static int open_zone(struct dnsd_updater *u, struct uzone *z, size_t zi,
                      const struct stage *st)
 {
@@ -521,6 +607,8 @@ static int open_zone(struct dnsd_updater *u, struct uzone *z, size_t zi,
         return rc;
     }
     if ((rc = replay(z, st)) != 0)
+        return rc;
+    if (sz->dnssec_dir != NULL && (rc = sign_open(u, z, st)) != 0)
         return rc;
     dnsd_log("zone %s: serial %u, %zu records, updates allowed (journal %s)",
              sz->name, z->blob->serial, z->blob->nrr, z->jpath);
@@ -612,6 +700,7 @@ void dnsd_update_close(struct dnsd_updater *u)
     dnsd_update_stop(u);
     for (size_t i = 0; u->z != NULL && i < u->n; i++) {
         dns_zone_src_free(&u->z[i].cur);
+        dnsd_zsign_free(u->z[i].zs);
         dnsd_blob_put(u->z[i].blob);
         if (u->z[i].jfd >= 0)
             close(u->z[i].jfd);

@@ -242,11 +242,13 @@ int dnsd_zones_load(const struct svc_conf *c, const struct dnsd_zones *old,
         unsigned e0 = d.errors;
         int r;
 
-        if (sz->nprimary > 0 || sz->nallow_update > 0) {
+        if (sz->nprimary > 0 || sz->nallow_update > 0 ||
+            sz->dnssec_dir != NULL) {
             /* A secondary: its versions come from xfrin.c (the kept copy
              * at start-up, transfers after); a zone taking updates, from
-             * update.c (its file and journal); a reload keeps what is
-             * served. */
+             * update.c (its file and journal); a signed zone, from
+             * signer.c (which re-reads its file on SIGHUP); a reload keeps
+             * what is served. */
             b = old != NULL ? old->blob[i] : NULL;
             if (b != NULL)
                 b->ref++;

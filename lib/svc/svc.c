@@ -1678,8 +1678,8 @@ static void check_dnssec(struct parser *ps, struct svc_zone *z)
     ps->line = z->dnssec_line;
     if (z->nprimary != 0 || z->catalog_role == SVC_CATALOG_PRODUCER)
         perr(ps,
-             "zone %s: dnssec signs zone files in tibra build; a secondary "
-             "or a catalog producer cannot be signed",
+             "zone %s: dnssec: a secondary or a catalog producer cannot be "
+             "signed (a secondary is served as transferred)",
              z->name);
     if (z->dnssec_validity == 0)
         z->dnssec_validity = SVC_DEFAULT_DNSSEC_VALIDITY;

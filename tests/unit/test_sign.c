@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <tibra/dns.h>
 #include <tibra/dns/sign.h>
+#include <tibra/dns/update.h>
 
 #include "check.h"
 
