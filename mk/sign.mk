@@ -18,3 +18,12 @@ BEARSSL_TESTS += $(T)/tests/fuzz/replay_sign_zone
 # tibra-dnsd's online signer (app/dnsd/signer.c) signs where BearSSL is
 # linked (TSIG_LIB_A, mk/tsig.mk); without it, `dnssec` zones are refused.
 CFLAGS_signer = $(if $(TSIG_LIB_A),-DTB_HAVE_TSIG=1)
+# sign-zone: the signing benchmark's Tibra side (bench/sign.sh,
+# docs/BENCHMARKS.md): dns_sign_zone on a zone file, then one update
+# re-signed with dns_sign_resign.
+BENCH_SIGN_ZONE := $(U)/bench/sign-zone
+ALL += $(if $(TSIG_LIB_A),$(BENCH_SIGN_ZONE))
+
+$(BENCH_SIGN_ZONE): $(U)/bench/sign-zone.o $(U)/libtibra.a
+	$(call msg,LD,$@)
+	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $^ -lbearssl
