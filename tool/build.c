@@ -78,6 +78,12 @@ static int resolver_args(const struct svc_conf *c, const char *file,
                 file, r->line);
         return -1;
     }
+    if (!r->no_validation)
+        fprintf(stderr,
+                "%s:%u: warning: resolver: an image's resolver does not "
+                "validate DNSSEC yet (tibra-dnsd does); trust-anchor none "
+                "says so and silences this\n",
+                file, r->line);
     for (size_t i = 0; i < r->nlisten; i++) {
         svc_addr_to_text(&r->listen[i], false, t, sizeof(t));
         sb_printf(a, " --resolver-listen=%s@%u", t, r->listen[i].port);
@@ -104,6 +110,10 @@ static int resolver_args(const struct svc_conf *c, const char *file,
         sb_printf(a, " --resolver-resolutions=%u", r->resolutions);
     if (r->ratelimit != 0)
         sb_printf(a, " --resolver-ratelimit=%u", r->ratelimit);
+    if (r->serve_stale != 0)
+        sb_printf(a, " --resolver-serve-stale=%u", r->serve_stale);
+    if (r->prefetch)
+        sb_printf(a, " --resolver-prefetch=on");
     if (r->root_hints != NULL) {
         struct dns_res_hints h;
         struct dns_diag d = {tool_report, NULL, 0, 0};

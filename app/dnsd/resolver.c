@@ -187,7 +187,8 @@ static void drive(struct worker *r, unsigned i, uint64_t now)
                     dns_res_task_free(s->t); /* the client left */
                 }
             } else {
-                if (n > 0)
+                /* a prefetch (cfd -1) has no one to answer */
+                if (n > 0 && s->cfd >= 0)
                     sendto(s->cfd, msg, n, 0, (struct sockaddr *)&s->peer,
                            s->plen);
                 dns_res_task_free(s->t);
@@ -466,6 +467,20 @@ static void *loop(void *arg)
                     udp_event(r, idx, now);
             }
         }
+        /* refreshes the hits asked for (resolver: prefetch) */
+        for (struct dns_res_task *t;
+             (t = dns_res_prefetch_next(r->res, now)) != NULL;) {
+            int i = free_slot(r);
+            if (NEVER(i < 0)) { /* the core keeps half its tasks free */
+                dns_res_task_free(t);
+                break;
+            }
+            r->slots[i].t = t;
+            r->slots[i].conn = -1;
+            r->slots[i].cfd = -1;
+            r->nactive++;
+            drive(r, (unsigned)i, now);
+        }
         for (unsigned i = 0; r->nactive > 0 && i < r->nslots; i++) {
             struct slot *s = &r->slots[i];
             if (s->t != NULL && s->deadline <= now) {
@@ -547,6 +562,8 @@ static int setup(struct worker *r, const struct svc_conf *c,
                                 .nallow = d->nacl,
                                 .fwd = d->fwd,
                                 .nfwd = d->nfwd,
+                                .serve_stale_s = c->resolver.serve_stale,
+                                .prefetch = c->resolver.prefetch,
                                 .val = d->anchors_on ? &d->val : NULL};
 
     cc.seed = (uint64_t)random32(r) << 32 | random32(r);

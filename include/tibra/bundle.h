@@ -61,7 +61,8 @@
  *   --root-hint=NAME:ADDR      a root server's address (repeatable; none:
  *                              IANA's root hints, built in)
  *   --resolver-cache-size=BYTES  --resolver-resolutions=N
- *   --resolver-ratelimit=N     as the service file's resolver: keys
+ *   --resolver-ratelimit=N  --resolver-serve-stale=S
+ *   --resolver-prefetch=on|off  as the service file's resolver: keys
  *   --memory=BYTES             the memory the service was declared with
  *                              (informative: the tender's --mem gives it)
  */

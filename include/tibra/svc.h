@@ -209,6 +209,9 @@ struct svc_resolver {
     unsigned resolutions; /* at once, 0: 256 */
     unsigned ratelimit; /* resolutions a second per client (IPv4 address,
                            IPv6 /64); 0: no limit */
+    uint32_t serve_stale; /* serve-stale SECONDS: RFC 8767's max stale
+                             bound; 0 (off): no stale answers */
+    bool prefetch; /* prefetch on: refresh names near expiry on a hit */
     /* DNSSEC validation (on by default): trust-anchor FILE (DS or DNSKEY
        records in zone-file syntax; resolved path; NULL: the IANA root's
        KSK-2017 and KSK-2024 DS, built in), trust-anchor none (off) */

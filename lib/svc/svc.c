@@ -1441,11 +1441,19 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
     } else if (tok_is(&t[0], "resolutions")) {
         if (num(ps, "resolutions", &t[1], 1, 65536, &v))
             r->resolutions = (unsigned)v;
+    } else if (tok_is(&t[0], "serve-stale")) {
+        /* RFC 8767 5: a max stale timer of 1 to 3 days suggested */
+        if (tok_is(&t[1], "off"))
+            r->serve_stale = 0;
+        else if (num(ps, "serve-stale", &t[1], 1, 7 * 86400, &v))
+            r->serve_stale = (uint32_t)v;
+    } else if (tok_is(&t[0], "prefetch")) {
+        onoff(ps, "prefetch", &t[1], &r->prefetch);
     } else {
         perr(ps,
              "unknown resolver: key '%s' (listen, allow, forward, stub, "
              "root-hints, cache-size, resolutions, ratelimit, trust-anchor, "
-             "insecure)",
+             "insecure, serve-stale, prefetch)",
              SHOW(&t[0]));
     }
 }

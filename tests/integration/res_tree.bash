@@ -90,6 +90,7 @@ ext     300 CNAME www.other.
 extnx   300 CNAME nothere.other.
 mail    300 A   192.0.2.25
 a.b.c   300 A   192.0.2.50
+stale     1 A   192.0.2.77
 @       300 MX  10 mail
 big     300 TXT $big
 EOF

@@ -55,6 +55,7 @@ resolver:
     stub private. 10.53.0.5
     forward fwd. 10.53.0.5@53
     trust-anchor none
+    serve-stale 3600
 EOF
 # tibra-dnsd -c checks the root hints too.
 "$DNSD" -c "$TMP/res.conf" >check.log 2>&1 || fail "-c refuses res.conf"
@@ -284,6 +285,37 @@ echo "answered after the flood (try $try)"
 rss=$(awk '/^VmRSS/ { print $2 }' "/proc/${PIDS[5]}/status")
 echo "tibra-dnsd RSS after the flood: ${rss} kB"
 [ "${rss:-999999}" -le 65536 ] || fail "RSS ${rss} kB over 64 MB"
+
+# Serve-stale (RFC 8767): stale.example.tld. (TTL 1) is cached, then the
+# zone's server stops (ns2 never answered); once the data has expired,
+# the resolver still answers it, TTL 30, with EDE 3 (Stale Answer), and
+# a name it never saw gets SERVFAIL.  Bounded polls: the first tries may
+# still find the data fresh, or time out while the servers are tried.
+case "$(ask 10.53.0.10 stale.example.tld. A)" in
+*192.0.2.77*) ;;
+*) fail "stale.example.tld. has no address" ;;
+esac
+kill -TERM "${PIDS[2]}"
+for _ in $(seq 50); do
+    kill -0 "${PIDS[2]}" 2>/dev/null || break
+    sleep 0.1
+done
+got=
+t0=$SECONDS
+while [ $((SECONDS - t0)) -lt 40 ]; do
+    got=$(run dig @10.53.0.10 +time=10 +tries=1 stale.example.tld. A 2>&1)
+    case "$got" in *"EDE: 3"*) break ;; esac
+    sleep 0.5
+done
+echo "$got" | grep -q 'EDE: 3' || fail "no stale answer (EDE 3): $got"
+echo "$got" | grep -q 'status: NOERROR' || fail "stale answer not NOERROR: $got"
+echo "$got" | grep -Eq '^stale\.example\.tld\.[[:space:]]+30[[:space:]]+IN[[:space:]]+A[[:space:]]+192\.0\.2\.77' ||
+    fail "stale answer without TTL 30 and the address: $got"
+case "$(ask 10.53.0.10 never.example.tld. A)" in
+*"status SERVFAIL"*) ;;
+*) fail "a name never cached is not SERVFAIL with its server down" ;;
+esac
+echo "serve-stale: stale.example.tld. answered with TTL 30 and EDE 3"
 
 kill -TERM "${PIDS[5]}"
 for _ in $(seq 100); do

@@ -800,9 +800,12 @@ static void test_resolver(void)
               "    forward . 192.0.2.53 [2001:db8::53]@5353\n"
               "    stub Private. 10.53.0.5\n"
               "    trust-anchor keys/root.ds; insecure Lab. corp.example.\n"
-              "    insecure test.\n",
+              "    insecure test.\n"
+              "    serve-stale 86400; prefetch on\n",
               &d),
         0);
+    CHECK_EQ(c.resolver.serve_stale, 86400);
+    CHECK(c.resolver.prefetch);
     CHECK(c.resolver.trust_anchor != NULL &&
           strcmp(c.resolver.trust_anchor, "/etc/keys/root.ds") == 0);
     CHECK(!c.resolver.no_validation);
@@ -898,6 +901,12 @@ static void test_resolver(void)
     expect_error("service: target spt; address 10.0.0.2/24\n"
                  "resolver: listen ::1\n",
                  "a unikernel's resolver listens on its own address");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    serve-stale 1d\n",
+                 "t.conf:3: serve-stale");
+    expect_error("service: listen 127.0.0.1\nresolver: listen ::1\n"
+                 "    prefetch maybe\n",
+                 "t.conf:3: prefetch: expected on or off");
     expect_error("service: target spt; address 10.0.0.2/24\n"
                  "resolver: listen 10.0.0.2@53\n",
                  "t.conf:2: resolver: listen 10.0.0.2@53: the port is the "

@@ -426,6 +426,8 @@ static const char *const expect[][2] = {
     {"resolver-cache-size", "BYTES 64K-4G (a K, M or G suffix allowed)"},
     {"resolver-resolutions", "a number 1-65536"},
     {"resolver-ratelimit", "a number 0-1000000 (0: off)"},
+    {"resolver-serve-stale", "seconds 0-604800 (0: off)"},
+    {"resolver-prefetch", "on or off"},
     {"tsig-key", "NAME:ALG:BASE64 (ALG hmac-sha256, hmac-sha384, "
                  "hmac-sha512, hmac-sha224, hmac-sha1 or hmac-md5; a secret "
                  "of 1 to 128 bytes), on the command line only, at most 4"},
@@ -608,6 +610,14 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         c->res_ratelimit = (uint32_t)x;
         return 1;
     }
+    if (key_is(w, "resolver-serve-stale")) {
+        if (!num(w, 0, 7 * 86400, &x))
+            return 0;
+        c->res_serve_stale = (uint32_t)x;
+        return 1;
+    }
+    if (key_is(w, "resolver-prefetch"))
+        return onoff(w, &c->res_prefetch);
     if (key_is(w, "time")) {
         if (!num(w, 0, 31536000, &x))
             return 0;

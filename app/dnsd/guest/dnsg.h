@@ -109,6 +109,8 @@ struct dnsg_conf {
     uint64_t res_cache; /* bytes; 0: a quarter of the heap, at most 32 MiB */
     uint32_t res_tasks; /* resolutions at once; 0: 64 */
     uint32_t res_ratelimit; /* per client a second; 0: off */
+    uint32_t res_serve_stale; /* RFC 8767 max stale, seconds; 0: off */
+    bool res_prefetch;
     uint64_t memory; /* informative: what the service file declared */
     uint64_t time_s; /* tests: stop after this long (0: never) */
 };

@@ -143,6 +143,8 @@ int dnsg_res_init(struct dnsg *g, const struct dnsg_conf *c,
     rc.fwd = c->res_fwd;
     rc.nfwd = c->nres_fwd;
     rc.local = zs;
+    rc.serve_stale_s = c->res_serve_stale;
+    rc.prefetch = c->res_prefetch;
     r->nslots = c->res_tasks ? c->res_tasks : DEF_TASKS;
     rc.max_tasks = r->nslots;
     if (c->res_ratelimit > 0) {
@@ -290,7 +292,9 @@ static void deliver(struct dnsg *g, struct rslot *s, uint64_t now)
     const uint8_t *msg;
     size_t n = dns_res_task_response(s->t, &msg);
 
-    if (s->cep < 0) { /* TCP: the session owns the answer */
+    if (s->cep < 0 && s->conn < 0) { /* a prefetch: no one to answer */
+        dns_res_task_free(s->t);
+    } else if (s->cep < 0) { /* TCP: the session owns the answer */
         struct rconn *c = &r->conns[s->conn];
         if (c->ep >= 0 && c->gen == s->gen) {
             dns_res_conn_answer(&c->s, s->t, now);
@@ -409,7 +413,7 @@ static void start_task(struct dnsg *g, struct dns_res_task *t, int cep,
     if (d != NULL) {
         s->peer = d->peer;
         s->local = d->local;
-    } else {
+    } else if (conn >= 0) {
         s->gen = r->conns[conn].gen;
     }
     r->nactive++;
@@ -576,6 +580,9 @@ uint64_t dnsg_res_run(struct dnsg *g, uint64_t now)
 
     if (r == NULL)
         return next;
+    /* refreshes the hits asked for (--resolver-prefetch) */
+    for (struct dns_res_task *t; (t = dns_res_prefetch_next(r->res, now));)
+        start_task(g, t, -1, NULL, -1, now);
     for (unsigned i = 0; r->nactive > 0 && i < r->nslots; i++) {
         struct rslot *s = &r->slots[i];
         if (s->t != NULL && s->deadline <= now) {
@@ -610,14 +617,16 @@ void dnsg_res_report(struct dnsg *g)
     dns_cache_stats(r->cache, &cs);
     dnsg_say("dnsd: resolver: %llu queries (%llu refused: not allowed, %llu "
              "over ratelimit, %llu local), %llu cache hits, %llu "
-             "resolutions (%llu SERVFAIL, %llu over a limit, %llu busy), "
+             "resolutions (%llu SERVFAIL, %llu over a limit, %llu busy, "
+             "%llu answered stale, %llu prefetches), "
              "%llu sent (%llu tcp, %llu not taken), %llu replies, %llu "
              "rejected, %llu timeouts; cache %llu entries, %llu bytes",
              (unsigned long long)st.queries, (unsigned long long)st.refused_acl,
              (unsigned long long)st.ratelimited, (unsigned long long)st.local,
              (unsigned long long)st.cache_hits, (unsigned long long)st.tasks,
              (unsigned long long)st.servfail, (unsigned long long)st.limit,
-             (unsigned long long)st.busy,
+             (unsigned long long)st.busy, (unsigned long long)st.stale,
+             (unsigned long long)st.prefetch,
              (unsigned long long)(st.sent_udp + st.sent_tcp),
              (unsigned long long)st.sent_tcp,
              (unsigned long long)r->send_failed, (unsigned long long)st.replies,
