@@ -72,7 +72,8 @@ int dns_res_init(struct dns_res **rp, const struct dns_res_conf *conf,
     if (r->validating) {
         if (c.val->response == NULL || c.val->dnskey == NULL ||
             c.val->anchors_get == NULL || c.val->ede == NULL ||
-            c.val->alg_supported == NULL || c.val->digest_supported == NULL) {
+            c.val->alg_supported == NULL || c.val->digest_supported == NULL ||
+            c.val->delegation == NULL) {
             tb_free(a, r->task, c.max_tasks * sizeof(*r->task));
             tb_free(a, r, sizeof(*r));
             return TB_EINVAL; /* dns_res_val_init() not called */
@@ -252,7 +253,7 @@ static void response_finish(struct dns_res_task *t)
             size_t on = dns_name_len(x);
             uint16_t rl = tb_get16(x + on + 2);
             if (dns_writer_rr(&t->w, x, tb_get16(x + on), DNS_CLASS_IN,
-                              t->soa_ttl, x + on + 4, rl) != 0)
+                              t->proof_ttl, x + on + 4, rl) != 0)
                 t->trunc = true;
             o += on + 4 + rl;
         }

@@ -436,25 +436,39 @@ size_t dns_cache_answer(struct dns_cache *c, const uint8_t *q, size_t qlen,
     return dns_cache_answer_parsed(c, q, &qu, tcp, now, out, cap);
 }
 
+/* Is record (type, rd, rl) of an entry's extra part of a denial proof
+ * (NSEC, NSEC3 and their RRSIGs: the authority section) rather than an
+ * RRSIG of the RRset (the answer section)? */
+static bool denial_rec(uint16_t type, const uint8_t *rd, uint16_t rl)
+{
+    if (type == DNS_TYPE_RRSIG && rl >= 2)
+        type = tb_get16(rd);
+    return type == DNS_TYPE_NSEC || type == DNS_TYPE_NSEC3;
+}
+
 /* Appends the DNSSEC records (x, xlen) of an entry (view.extra form) to
- * (out) at (w): owners equal to (cur, curlen) (lower case) as the pointer
- * (ptr), others written out.  Returns the new length (0: does not fit)
- * and counts the records in (*n). */
-static size_t put_extra(uint8_t *out, size_t w, size_t limit, uint16_t ptr,
-                        const uint8_t *cur, size_t curlen, uint32_t ttl,
+ * (out) at (w): with (denial) false the RRset's RRSIGs, owned by (owner)
+ * (written as the pointer (ptr) when not 0; (owner) NULL: their own),
+ * else the denial records with their own owners.  Returns the new length (0:
+ * does not fit) and counts the records in (*n). */
+static size_t put_extra(uint8_t *out, size_t w, size_t limit, bool denial,
+                        uint16_t ptr, const uint8_t *owner, uint32_t ttl,
                         const uint8_t *x, size_t xlen, uint16_t *n)
 {
     for (size_t o = 0; o < xlen;) {
-        const uint8_t *owner = x + o;
-        size_t on = dns_name_len(owner);
-        uint16_t type = tb_get16(x + o + on), rl = tb_get16(x + o + on + 2);
-        bool same = ptr != 0 && on == curlen && memcmp(owner, cur, on) == 0;
-        w = put_rr(out, w, limit, same ? ptr : 0, owner, type, ttl,
-                   x + o + on + 4, rl);
+        const uint8_t *xo = x + o;
+        size_t on = dns_name_len(xo);
+        uint16_t type = tb_get16(xo + on), rl = tb_get16(xo + on + 2);
+        const uint8_t *rd = xo + on + 4;
+        o += on + 4 + (size_t)rl;
+        if (denial_rec(type, rd, rl) != denial)
+            continue;
+        w = denial || owner == NULL
+                ? put_rr(out, w, limit, 0, xo, type, ttl, rd, rl)
+                : put_rr(out, w, limit, ptr, owner, type, ttl, rd, rl);
         if (w == 0)
             return 0;
         (*n)++;
-        o += on + 4 + rl;
     }
     return w;
 }
@@ -476,6 +490,14 @@ size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
     const bool dnssec = val && qu.has_opt && (qu.edns_flags & DNS_EDNS_DO);
     const bool cd = (qu.flags & DNS_FLAG_CD) != 0;
     bool secure = true;
+    /* the denial proofs of wildcard answers in the chain: the authority
+       section, after the answer */
+    struct {
+        const uint8_t *x;
+        size_t len;
+        uint32_t ttl;
+    } pend[10];
+    unsigned npend = 0;
 
     if (cap < DNS_UDP_MINLEN)
         return 0;
@@ -517,10 +539,13 @@ size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
                 p += 2 + rl;
             }
             if (dnssec && v.extra_len > 0) {
-                w = put_extra(out, w, limit, ptr, cur, curlen, v.ttl, v.extra,
+                w = put_extra(out, w, limit, false, ptr, cur, v.ttl, v.extra,
                               v.extra_len, &an);
                 if (w == 0)
                     goto truncated;
+                pend[npend].x = v.extra;
+                pend[npend].len = v.extra_len;
+                pend[npend++].ttl = v.ttl;
             }
             break;
         }
@@ -541,10 +566,13 @@ size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
             if (nw == 0)
                 goto truncated;
             if (dnssec && v.extra_len > 0) {
-                size_t xw = put_extra(out, nw, limit, ptr, cur, curlen, v.ttl,
+                size_t xw = put_extra(out, nw, limit, false, ptr, cur, v.ttl,
                                       v.extra, v.extra_len, &an);
                 if (xw == 0)
                     goto truncated;
+                pend[npend].x = v.extra;
+                pend[npend].len = v.extra_len;
+                pend[npend++].ttl = v.ttl;
                 /* the target's pointer still names the CNAME's rdata */
                 ptr = nw - rl < 0x4000 ? (uint16_t)(0xc000 | (nw - rl)) : 0;
                 w = xw;
@@ -572,6 +600,12 @@ size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
         }
         return 0;
     }
+    for (unsigned i = 0; i < npend; i++) {
+        w = put_extra(out, w, limit, true, 0, NULL, pend[i].ttl, pend[i].x,
+                      pend[i].len, &ns);
+        if (w == 0)
+            goto truncated;
+    }
     goto done;
 negative:
     if (v.len > 0) { /* the SOA: [owner][rdlen][rdata] */
@@ -585,8 +619,18 @@ negative:
         ns = 1;
     }
     if (dnssec && v.extra_len > 0) {
-        w = put_extra(out, w, limit, 0, NULL, 0, v.ttl, v.extra, v.extra_len,
+        w = put_extra(out, w, limit, true, 0, NULL, v.ttl, v.extra, v.extra_len,
                       &ns);
+        if (w == 0)
+            goto truncated;
+        w = put_extra(out, w, limit, false, 0, NULL, v.ttl, v.extra,
+                      v.extra_len, &ns);
+        if (w == 0)
+            goto truncated;
+    }
+    for (unsigned i = 0; i < npend; i++) {
+        w = put_extra(out, w, limit, true, 0, NULL, pend[i].ttl, pend[i].x,
+                      pend[i].len, &ns);
         if (w == 0)
             goto truncated;
     }

@@ -71,6 +71,9 @@ struct frame {
     uint8_t kind; /* enum frame_kind */
     uint8_t ks, kede;
     bool pushed_ds, pushed_dnskey;
+    /* unsigned answers: the labels of the last name below (zone) found
+       not to be a cut, and of the last whose DS a key frame fetched */
+    uint8_t probe, probe_pushed;
 };
 
 struct dns_res_task {
@@ -99,6 +102,7 @@ struct dns_res_task {
        denial proof of a negative answer (view.extra form) */
     uint8_t sec, ede, vsec, vede;
     size_t proof_len;
+    uint32_t proof_ttl;
     uint8_t proof[XBUF];
     struct frame f[FRAMES];
     /* the outstanding query */
@@ -176,11 +180,17 @@ bool res_val_keys(struct dns_res_task *t, uint64_t now);
 void res_val_reply(struct dns_res_task *t, const struct dns_msg *m,
                    uint64_t now);
 void res_val_merge(struct dns_res_task *t, uint8_t sec, uint8_t ede);
+bool res_val_cut(struct dns_res_task *t, const struct dns_msg *m, uint64_t now);
 size_t res_val_sigs(struct dns_res *r, const struct dns_msg *m,
                     enum dns_section sec, const uint8_t *owner, uint16_t type,
                     uint8_t *out, size_t cap);
 size_t res_val_proof(struct dns_res *r, const struct dns_msg *m,
-                     const uint8_t *zone, uint8_t *out, size_t cap);
+                     const uint8_t *zone, bool denial_only, uint8_t *out,
+                     size_t cap);
+size_t res_val_wildcard(struct dns_res *r, const struct dns_msg *m,
+                        const uint8_t *zone, const uint8_t *owner,
+                        const uint8_t *sigs, size_t slen, uint8_t *out,
+                        size_t cap);
 
 /* res_iter.c */
 void res_frame_push_key(struct dns_res_task *t, const uint8_t *name,

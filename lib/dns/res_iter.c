@@ -31,7 +31,7 @@ void res_frame_done(struct dns_res_task *t, uint16_t rcode)
         size_t n = dns_name_len(t->resp + DNS_HDR_LEN) + 4;
         memcpy(q, t->resp + DNS_HDR_LEN, n);
         res_response_start(t, q);
-        t->soa_len = 0;
+        t->soa_len = t->proof_len = 0;
         t->trunc = false;
         t->r->st.servfail++;
     }
@@ -105,6 +105,7 @@ static void frame_keys_reset(struct frame *f)
     f->ks = KS_UNKNOWN;
     f->kede = 0;
     f->pushed_ds = f->pushed_dnskey = false;
+    f->probe = f->probe_pushed = 0;
 }
 
 /* Makes (zone) with the NS RRset (nrr, p) (cache form) the frame's cut. */
@@ -254,9 +255,17 @@ static void emit_rrset(struct dns_res_task *t, const uint8_t *owner,
     for (size_t o = 0; o < xlen && !t->trunc;) {
         size_t on = dns_name_len(x + o);
         uint16_t xt = tb_get16(x + o + on), rl = tb_get16(x + o + on + 2);
-        if (dns_writer_rr(&t->w, owner, xt, DNS_CLASS_IN, ttl, x + o + on + 4,
-                          rl) != 0)
+        if (!dns_name_equal(x + o, owner)) {
+            /* a wildcard's proof: the authority section, at the end */
+            if (t->proof_len + on + 4 + rl <= sizeof(t->proof)) {
+                memcpy(t->proof + t->proof_len, x + o, on + 4 + rl);
+                t->proof_len += on + 4 + rl;
+                t->proof_ttl = ttl;
+            }
+        } else if (dns_writer_rr(&t->w, owner, xt, DNS_CLASS_IN, ttl,
+                                 x + o + on + 4, rl) != 0) {
             t->trunc = true;
+        }
         o += on + 4 + rl;
     }
 }
@@ -270,9 +279,10 @@ static void emit_negative(struct dns_res_task *t, uint16_t rcode,
 {
     if (t->depth == 0) {
         res_val_merge(t, sec, ede);
-        if (xlen <= sizeof(t->proof)) {
-            memcpy(t->proof, x, xlen);
-            t->proof_len = xlen;
+        if (t->proof_len + xlen <= sizeof(t->proof)) {
+            memcpy(t->proof + t->proof_len, x, xlen);
+            t->proof_len += xlen;
+            t->proof_ttl = ttl;
         }
     }
     if (t->depth == 0 && len > 0 && len <= sizeof(t->soa)) {
@@ -504,9 +514,10 @@ static void negative(struct dns_res_task *t, const struct dns_msg *m,
     uint8_t soa[DNS_NAME_MAXLEN + 2 + 600];
     uint32_t ttl;
     size_t n = neg_soa(r, m, f->zone, f->qname, soa, sizeof(soa), &ttl);
-    size_t xl = r->validating && t->vsec != DNS_CACHE_UNCHECKED
-                    ? res_val_proof(r, m, f->zone, r->xbuf, sizeof(r->xbuf))
-                    : 0;
+    size_t xl =
+        r->validating && t->vsec != DNS_CACHE_UNCHECKED
+            ? res_val_proof(r, m, f->zone, false, r->xbuf, sizeof(r->xbuf))
+            : 0;
 
     /* RFC 2308 5: without an SOA it is not cached */
     if (n > 0)
@@ -626,6 +637,9 @@ static int answer_chain(struct dns_res_task *t, const struct dns_msg *m,
                             ? res_val_sigs(r, m, DNS_SEC_ANSWER, f->qname,
                                            f->qtype, r->xbuf, sizeof(r->xbuf))
                             : 0;
+            if (xl > 0) /* a wildcard's proof beside its RRSIGs */
+                xl += res_val_wildcard(r, m, f->zone, f->qname, r->xbuf, xl,
+                                       r->xbuf + xl, sizeof(r->xbuf) - xl);
             dns_cache_put_sec(r->cache, f->qname, f->qtype, DNS_CACHE_RRSET,
                               rank, ttl, (uint16_t)nrr, r->payload, len,
                               t->vsec, t->vede, r->xbuf, xl, now);
@@ -649,6 +663,9 @@ static int answer_chain(struct dns_res_task *t, const struct dns_msg *m,
                         ? res_val_sigs(r, m, DNS_SEC_ANSWER, f->qname,
                                        DNS_TYPE_CNAME, r->xbuf, sizeof(r->xbuf))
                         : 0;
+        if (xl > 0)
+            xl += res_val_wildcard(r, m, f->zone, f->qname, r->xbuf, xl,
+                                   r->xbuf + xl, sizeof(r->xbuf) - xl);
         dns_cache_put_sec(r->cache, f->qname, DNS_TYPE_CNAME, DNS_CACHE_RRSET,
                           rank, ttl, 1, r->payload, len, t->vsec, t->vede,
                           r->xbuf, xl, now);
@@ -719,6 +736,8 @@ void res_process(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
             f->qmin = false;
         return;
     }
+    if (aa && res_val_cut(t, m, now))
+        return; /* a child zone answered: its keys first, then again */
     res_val_reply(t, m, now);
     c = aa ? answer_chain(t, m, &taken, now) : 0;
     count_unused(t->r, m, taken);

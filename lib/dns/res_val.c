@@ -267,10 +267,12 @@ size_t res_val_sigs(struct dns_res *r, const struct dns_msg *m,
 }
 
 /* The denial records of a negative answer's authority section (NSEC,
- * NSEC3 and every RRSIG, owners under (zone)) into (out) in view.extra
- * form.  Returns the length (0 when they do not all fit). */
+ * NSEC3 and every RRSIG, owners under (zone); with (denial_only) only the
+ * RRSIGs of NSEC and NSEC3) into (out) in view.extra form.  Returns the
+ * length (0 when they do not all fit). */
 size_t res_val_proof(struct dns_res *r, const struct dns_msg *m,
-                     const uint8_t *zone, uint8_t *out, size_t cap)
+                     const uint8_t *zone, bool denial_only, uint8_t *out,
+                     size_t cap)
 {
     struct dns_rr_iter it;
     struct dns_rr rr;
@@ -285,6 +287,10 @@ size_t res_val_proof(struct dns_res *r, const struct dns_msg *m,
         if (dns_rdata_unpack(m->buf, m->len, rr.rdoff, rr.rdlen, rr.type,
                              r->rdata, sizeof(r->rdata), &rl) != 0)
             continue;
+        if (denial_only && rr.type == DNS_TYPE_RRSIG && rl >= 2 &&
+            tb_get16(r->rdata) != DNS_TYPE_NSEC &&
+            tb_get16(r->rdata) != DNS_TYPE_NSEC3)
+            continue;
         if (w + rr.owner_len + 4 + rl > cap)
             return 0;
         memcpy(out + w, rr.owner, rr.owner_len);
@@ -295,6 +301,147 @@ size_t res_val_proof(struct dns_res *r, const struct dns_msg *m,
         w += rr.owner_len + 4 + rl;
     }
     return w;
+}
+
+/* Moves the frame's zone down to (zone) (a cut the referrals did not
+ * show); its key state is looked up again. */
+static void move_zone(struct frame *f, const uint8_t *zone)
+{
+    memmove(f->zone, zone, dns_name_len(zone));
+    dns_name_lower(f->zone);
+    f->ks = KS_UNKNOWN;
+    f->kede = 0;
+    f->pushed_ds = f->pushed_dnskey = false;
+    f->probe = 0;
+    f->qmin = false;
+}
+
+/* Is (x), a name between the frame's zone and the name asked, an unsigned
+ * child zone?  Its DS NODATA (cached, validated) must show a delegation
+ * (NSEC/NSEC3 bitmap with NS, without SOA), or come from an opt-out span
+ * (insecure). */
+static bool proven_cut(struct dns_res *r, const struct frame *f,
+                       const uint8_t *x, const struct dns_cache_view *v,
+                       uint64_t now)
+{
+    struct dns_val_nrr nr[16];
+    struct dns_val_conf vc;
+    size_t n = 0;
+
+    if (v->sec == DNS_VAL_INSECURE)
+        return true;
+    if (v->sec != DNS_VAL_SECURE)
+        return false;
+    for (size_t o = 0; o < v->extra_len && n < TB_ARRAY_SIZE(nr);) {
+        const uint8_t *p = v->extra + o;
+        size_t on = dns_name_len(p);
+        uint16_t type = tb_get16(p + on), rl = tb_get16(p + on + 2);
+        if (type == DNS_TYPE_NSEC || type == DNS_TYPE_NSEC3) {
+            nr[n].owner = p;
+            nr[n].rdata = p + on + 4;
+            nr[n++].rdlen = rl;
+        }
+        o += on + 4 + rl;
+    }
+    val_conf(r, now, &vc);
+    return r->conf.val->delegation(&vc, f->zone, nr, n, x);
+}
+
+/*
+ * A zone cut the referrals did not show: a server of the frame's zone
+ * that also serves a child zone answers from the child (AA).  Signed, the
+ * signer of the answer's RRSIG (else of the negative answer's SOA) names
+ * the child, as Unbound's validator reads it; unsigned, the names between
+ * the zone and the name asked are tried, from the top, for an unsigned
+ * delegation: their DS is fetched (a key frame) and a proven delegation
+ * without DS is the child (stripped signatures at a name that is no
+ * delegation stay bogus).  The frame then moves its zone there (the same
+ * servers serve it), looks up its key state and asks again: true.
+ * Bounded: the zone only moves down, one DS fetch per name.
+ */
+bool res_val_cut(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
+{
+    struct dns_res *r = t->r;
+    struct frame *f = &t->f[t->depth];
+    struct dns_rr_iter it;
+    struct dns_rr rr;
+    struct dns_cache_view v;
+    size_t rl;
+    unsigned zl, sl;
+
+    if (!r->validating || f->kind == FR_NSADDR || f->fwd ||
+        f->ks != DNS_VAL_SECURE)
+        return false;
+    for (int sec = DNS_SEC_ANSWER; sec <= DNS_SEC_AUTHORITY; sec++) {
+        dns_rr_iter_init(&it, m, (enum dns_section)sec);
+        while (dns_rr_next(&it, &rr) && rr.section == (enum dns_section)sec) {
+            if (rr.type != DNS_TYPE_RRSIG || rr.rclass != DNS_CLASS_IN ||
+                rr.rdlen < 20)
+                continue;
+            uint16_t covered = tb_get16(m->buf + rr.rdoff);
+            if (sec == DNS_SEC_ANSWER ? !dns_name_equal(rr.owner, t->sent)
+                                      : covered != DNS_TYPE_SOA)
+                continue;
+            if (dns_rdata_unpack(m->buf, m->len, rr.rdoff, rr.rdlen, rr.type,
+                                 r->rdata, sizeof(r->rdata), &rl) != 0 ||
+                rl < 19)
+                return false;
+            const uint8_t *signer = r->rdata + 18;
+            if (!dns_name_is_sub(signer, f->zone) ||
+                dns_name_equal(signer, f->zone) ||
+                !dns_name_is_sub(t->sent, signer))
+                return false; /* signed by the zone (or nonsense) */
+            move_zone(f, signer);
+            return true;
+        }
+    }
+    /* unsigned: an unsigned child zone between? */
+    zl = dns_name_labels(f->zone);
+    sl = dns_name_labels(t->sent);
+    for (unsigned l = TB_MAX(zl + 1, (unsigned)f->probe + 1); l <= sl; l++) {
+        const uint8_t *x = dns_name_skip(t->sent, sl - l);
+        if (l == sl && t->sent_type == DNS_TYPE_DS)
+            break; /* a DS is the parent's */
+        if (!dns_cache_get(r->cache, x, DNS_TYPE_DS, now, DNS_RANK_REFERRAL,
+                           &v) ||
+            v.sec == DNS_CACHE_UNCHECKED) {
+            if (f->probe_pushed == l || t->depth + 1 >= FRAMES)
+                continue; /* asked already: no usable answer */
+            f->probe_pushed = (uint8_t)l;
+            f->probe = (uint8_t)(l - 1);
+            res_frame_push_key(t, x, DNS_TYPE_DS, now);
+            return true;
+        }
+        if ((v.kind == DNS_CACHE_RRSET && v.sec == DNS_VAL_SECURE) ||
+            (v.kind == DNS_CACHE_NODATA && proven_cut(r, f, x, &v, now))) {
+            move_zone(f, x);
+            return true;
+        }
+        f->probe = (uint8_t)l; /* not a cut: the next name down */
+    }
+    return false;
+}
+
+/* An RRset's RRSIGs (sigs, slen) (view.extra form) show a wildcard
+ * expansion (labels below the owner's): its denial proof from the
+ * authority section (RFC 4035 3.1.3.3) goes to (out) for DO clients.
+ * Returns its length (0: not a wildcard, or no proof). */
+size_t res_val_wildcard(struct dns_res *r, const struct dns_msg *m,
+                        const uint8_t *zone, const uint8_t *owner,
+                        const uint8_t *sigs, size_t slen, uint8_t *out,
+                        size_t cap)
+{
+    unsigned labels = dns_name_labels(owner);
+    bool wild = false;
+
+    for (size_t o = 0; o < slen;) {
+        size_t on = dns_name_len(sigs + o);
+        uint16_t rl = tb_get16(sigs + o + on + 2);
+        if (rl >= 4 && sigs[o + on + 4 + 3] < labels)
+            wild = true;
+        o += on + 4 + rl;
+    }
+    return wild ? res_val_proof(r, m, zone, true, out, cap) : 0;
 }
 
 /* RFC 8914 code of a reason for a BOGUS state (6 when it has none). */

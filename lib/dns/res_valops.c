@@ -14,4 +14,5 @@ void dns_res_val_init(struct dns_res_val *v)
     v->ede = dns_val_ede;
     v->alg_supported = dns_val_alg_supported;
     v->digest_supported = dns_val_digest_supported;
+    v->delegation = dns_val_delegation;
 }

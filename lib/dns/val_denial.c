@@ -444,3 +444,31 @@ enum dns_val_state dns_val_nsec3(const struct dns_val_conf *conf,
     }
     return DNS_VAL_BOGUS;
 }
+
+/* ---- delegations ---------------------------------------------------- */
+
+bool dns_val_delegation(const struct dns_val_conf *conf, const uint8_t *zone,
+                        const struct dns_val_nrr *v, size_t n,
+                        const uint8_t *name)
+{
+    struct nsec x;
+    struct nsec3 y;
+    uint8_t h[20];
+    size_t i;
+
+    if (nsec_find_match(zone, v, n, name, &x) >= 0)
+        return is_delegation(x.bm, x.bmlen);
+    for (i = 0; i < n; i++) { /* the NSEC3 parameters of the first usable */
+        if (!nsec3_get(zone, &v[i], &y))
+            continue;
+        uint16_t max = conf->nsec3_iter_max ? conf->nsec3_iter_max
+                                            : DNS_VAL_NSEC3_ITER_MAX;
+        struct n3ctx c = {zone, v, n, y.salt, y.saltlen, y.iter, 0};
+        if (y.iter > max || !n3hash(&c, name, h))
+            return false;
+        if (n3match(&c, h, &y))
+            return is_delegation(y.bm, y.bmlen);
+        return false;
+    }
+    return false;
+}

@@ -34,7 +34,19 @@
 /* the test's wall clock: 2026-01-01 at monotonic time 0 */
 #define UNIX0 1767225600u
 
-enum { K_ROOT, K_SEC, K_N3, K_NODS, K_BAD, K_EXP, K_MISS, K_OTHER, K_NTA, NK };
+enum {
+    K_ROOT,
+    K_SEC,
+    K_N3,
+    K_NODS,
+    K_BAD,
+    K_EXP,
+    K_MISS,
+    K_OTHER,
+    K_NTA,
+    K_SUB,
+    NK
+};
 static struct dns_sign_key key[NK];
 
 struct server {
@@ -146,6 +158,7 @@ static void net_setup(void)
     ds_of(K_EXP, "exp.", ds_text[K_EXP], sizeof(ds_text[0]));
     ds_of(K_OTHER, "miss.", ds_text[K_MISS], sizeof(ds_text[0]));
     ds_of(K_NTA, "nta.", ds_text[K_NTA], sizeof(ds_text[0]));
+    ds_of(K_SUB, "sub.sec.", ds_text[K_SUB], sizeof(ds_text[0]));
     const char *root[] = {
         "@ 86400 SOA a.root. host.root. 1 1800 900 604800 60",
         "@ 86400 NS a.root.", "a.root. 86400 A 10.0.8.1",
@@ -162,17 +175,21 @@ static void net_setup(void)
         "miss. 86400 NS ns.miss.", "ns.miss. 86400 A 10.0.8.8", ds_text[K_MISS],
         "nta. 86400 NS ns.nta.", "ns.nta. 86400 A 10.0.8.9", ds_text[K_NTA],
         NULL};
-    static const char *const sec[] = {
-        "@ 3600 SOA ns host 1 1800 900 604800 300",
-        "@ 3600 NS ns",
-        "ns 3600 A 10.0.8.2",
-        "www 300 A 192.0.2.1",
-        "www 300 A 192.0.2.2",
-        "*.wild 300 A 192.0.2.9",
-        "alias 300 CNAME www",
-        "out 300 CNAME www.ins.",
-        "txt 300 TXT hello",
-        NULL};
+    /* sub.sec. (signed, DS) and uns.sec. (unsigned, no DS) are served by
+       sec.'s own server: it answers from them with AA, no referral */
+    const char *sec[] = {"@ 3600 SOA ns host 1 1800 900 604800 300",
+                         "sub 3600 NS ns",
+                         ds_text[K_SUB],
+                         "uns 3600 NS ns",
+                         "@ 3600 NS ns",
+                         "ns 3600 A 10.0.8.2",
+                         "www 300 A 192.0.2.1",
+                         "www 300 A 192.0.2.2",
+                         "*.wild 300 A 192.0.2.9",
+                         "alias 300 CNAME www",
+                         "out 300 CNAME www.ins.",
+                         "txt 300 TXT hello",
+                         NULL};
     static const char *const ins[] = {
         "@ 3600 SOA ns host 1 1800 900 604800 300", "@ 3600 NS ns",
         "ns 3600 A 10.0.8.3", "www 300 A 192.0.2.3", NULL};
@@ -188,8 +205,25 @@ static void net_setup(void)
 
     blobs[nblobs] = signed_zone(".", root, K_ROOT, false, inc, exp, &len);
     net[0].zs = zset1(blobs[nblobs++], len);
-    blobs[nblobs] = signed_zone("sec.", sec, K_SEC, false, inc, exp, &len);
-    net[1].zs = zset1(blobs[nblobs++], len);
+    {
+        static const char *const sub[] = {
+            "@ 3600 SOA ns.sec. host 1 1800 900 604800 300",
+            "@ 3600 NS ns.sec.", "www 300 A 192.0.2.11", NULL};
+        static const char *const uns[] = {
+            "@ 3600 SOA ns.sec. host 1 1800 900 604800 300",
+            "@ 3600 NS ns.sec.", "www 300 A 192.0.2.12", NULL};
+        size_t l[3];
+        uint8_t *b0 = signed_zone("sec.", sec, K_SEC, false, inc, exp, &l[0]);
+        uint8_t *b1 =
+            signed_zone("sub.sec.", sub, K_SUB, false, inc, exp, &l[1]);
+        uint8_t *b2 = ta_zone("uns.sec.", uns, &l[2]);
+        const void *b[3] = {b0, b1, b2};
+        blobs[nblobs++] = b0;
+        blobs[nblobs++] = b1;
+        blobs[nblobs++] = b2;
+        if (dns_zoneset_build(&net[1].zs, b, l, 3, NULL, &ta) != 0)
+            abort();
+    }
     {
         size_t l[2];
         uint8_t *b0 = ta_zone("ins.", ins, &l[0]);
@@ -439,6 +473,17 @@ static void test_secure(void)
     CHECK_EQ(g.rcode, DNS_RCODE_NOERROR);
     CHECK(!g.ad);
     CHECK_EQ(g.an, 3); /* CNAME, its RRSIG, the A */
+    /* child zones served by the parent's server, no referral seen: a
+       signed one (the RRSIG's signer tells) and an unsigned one (its DS
+       NODATA shows a delegation) */
+    EXPECT("www.sub.sec.", DNS_TYPE_A, true, false, DNS_RCODE_NOERROR, true,
+           -1);
+    EXPECT("www.uns.sec.", DNS_TYPE_A, true, false, DNS_RCODE_NOERROR, false,
+           -1);
+    EXPECT("www.sub.sec.", DNS_TYPE_A, true, false, DNS_RCODE_NOERROR, true,
+           -1);
+    EXPECT("nothere.uns.sec.", DNS_TYPE_A, true, false, DNS_RCODE_NXDOMAIN,
+           false, -1);
     /* NSEC3: data, NXDOMAIN, NODATA */
     EXPECT("www.n3.", DNS_TYPE_A, true, false, DNS_RCODE_NOERROR, true, -1);
     ask("nothere.n3.", DNS_TYPE_A, true, false, false, &g);

@@ -317,6 +317,8 @@ struct dns_res_val {
     int (*ede)(enum dns_val_reason);
     bool (*alg_supported)(const struct dns_val_conf *, uint8_t);
     bool (*digest_supported)(uint8_t);
+    bool (*delegation)(const struct dns_val_conf *, const uint8_t *,
+                       const struct dns_val_nrr *, size_t, const uint8_t *);
 };
 
 /* Fills the entry points of (v) (lib/dns/res_valops.c). */

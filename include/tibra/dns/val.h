@@ -320,6 +320,18 @@ dns_val_nsec3(const struct dns_val_conf *conf, const uint8_t *zone,
               enum dns_val_reason *reason);
 
 /*
+ * True when the NSEC or NSEC3 records (nsec, n) of (zone), already
+ * validated SECURE (a DS NODATA proof, say), show (name) as a delegation:
+ * a record at exactly (name) whose bitmap has NS and not SOA (RFC 6840
+ * 4.1).  A resolver uses it to tell an unsigned child zone from unsigned
+ * (stripped) data at a name of the parent.  At most one NSEC3 hash.
+ */
+TB_API bool dns_val_delegation(const struct dns_val_conf *conf,
+                               const uint8_t *zone,
+                               const struct dns_val_nrr *nsec, size_t n,
+                               const uint8_t *name);
+
+/*
  * Validates one server's response (msg, len) to (qname, qtype), a name in
  * zone (zone) whose DNSKEY RRset (keys, nkeys) is SECURE (RFC 4035 5.3,
  * 5.4).  Walks the answer chain from (qname): the (qtype) RRset or a
