@@ -4,6 +4,8 @@
  * time, and NOTIFY in (RFC 1996) for the service core.
  *
  *   IDLE --refresh due / NOTIFY--> SOA (UDP, retries, each primary)
+ *     (no answer, or one without the SOA --> SOA_TCP: the same query
+ *     over TCP, once per primary, as BIND does)
  *     --newer serial--> XFR (TCP: IXFR, or AXFR; xfrin_rx.c parses)
  *     --complete--> ZONE (the driver compiles and publishes) --> IDLE
  *
@@ -26,7 +28,8 @@ enum {
     ST_SOA, /* SOA query sent, waiting for the answer */
     ST_CONNECT, /* a transfer is to be opened (next poll: TCP) */
     ST_XFR, /* receiving the transfer */
-    ST_ZONE /* a new version waits for dns_xfrin_commit() */
+    ST_ZONE, /* a new version waits for dns_xfrin_commit() */
+    ST_SOA_TCP /* SOA query sent over TCP, waiting for the answer */
 };
 
 /* Without an SOA (no zone yet), retry this often (bounded by the conf). */
@@ -198,6 +201,7 @@ static void failed(struct dns_xfrin *x, uint64_t now)
         x->pending_close = x->state == ST_XFR;
     drop_transfer(x);
     x->state = ST_IDLE;
+    x->soa_tcp = false;
     if (x->cur_primary + 1 < x->nprimary) {
         /* The next primary may do better (a broken or cut transfer, a
          * timeout): ask it at once; the retry interval is for when every
@@ -284,6 +288,53 @@ static enum dns_xfrin_act send_soa(struct dns_xfrin *x, uint64_t now,
     return io->act;
 }
 
+/* The SOA query over TCP (framed; the answer comes through the TCP
+ * calls into rbuf). */
+static enum dns_xfrin_act send_soa_tcp(struct dns_xfrin *x, uint64_t now,
+                                       struct dns_xfrin_io *io)
+{
+    x->soa_tcp = true;
+    if (x->rbuf == NULL)
+        x->rbuf = tb_alloc(x->a, 2 + DNS_MSG_MAXLEN);
+    if (x->rbuf == NULL) {
+        logf_(x, "out of memory for an SOA query over TCP");
+        failed(x, now);
+        return dns_xfrin_poll(x, now, io);
+    }
+    x->rlen = 0;
+    build_query(x, DNS_TYPE_SOA, true, now);
+    x->state = ST_SOA_TCP;
+    x->t_timeout = now + tcp_timeout(x);
+    io->act = DNS_XFRIN_TCP;
+    io->peer = &x->primary[x->cur_primary];
+    io->out = x->out;
+    io->out_len = x->out_len;
+    return io->act;
+}
+
+/* Asks the current primary's SOA: over TCP if it refuses UDP. */
+static enum dns_xfrin_act ask_soa(struct dns_xfrin *x, uint64_t now,
+                                  struct dns_xfrin_io *io)
+{
+    x->tries = 0;
+    x->soa_tcp = false;
+    x->soa_udp_refused = false;
+    if (x->soa_tcp_only & (1u << x->cur_primary))
+        return send_soa_tcp(x, now, io);
+    return send_soa(x, now, io);
+}
+
+/* The TCP SOA exchange with the current primary failed: on to the next
+ * primary (through ST_SOA's timeout, which sees soa_tcp). */
+static void soa_tcp_failed(struct dns_xfrin *x, uint64_t now, bool close)
+{
+    drop_transfer(x);
+    x->pending_close = close;
+    x->state = ST_SOA;
+    x->tries = udp_tries(x);
+    x->t_timeout = now;
+}
+
 static enum dns_xfrin_act open_transfer(struct dns_xfrin *x, uint64_t now,
                                         struct dns_xfrin_io *io)
 {
@@ -343,19 +394,25 @@ enum dns_xfrin_act dns_xfrin_poll(struct dns_xfrin *x, uint64_t now,
             break;
         x->cur_primary = x->next_primary;
         x->next_primary = 0;
-        x->tries = 0;
-        return send_soa(x, now, io);
+        return ask_soa(x, now, io);
     case ST_SOA:
         if (now < x->t_timeout)
             break;
-        if (++x->tries < udp_tries(x))
+        if (!x->soa_tcp && ++x->tries < udp_tries(x))
             return send_soa(x, now, io);
-        x->tries = 0;
+        if (!x->soa_tcp) /* UDP gave nothing: TCP once (as BIND does) */
+            return send_soa_tcp(x, now, io);
         if (++x->cur_primary < x->nprimary)
-            return send_soa(x, now, io);
+            return ask_soa(x, now, io);
+        x->soa_tcp = false;
         logf_(x, "no answer to the SOA query from %s; retrying in %u s",
               x->nprimary == 1 ? "the primary" : "any primary", x->retry);
         failed(x, now);
+        return dns_xfrin_poll(x, now, io);
+    case ST_SOA_TCP:
+        if (now < x->t_timeout)
+            break;
+        soa_tcp_failed(x, now, true);
         return dns_xfrin_poll(x, now, io);
     case ST_CONNECT:
         return open_transfer(x, now, io);
@@ -386,6 +443,7 @@ uint64_t dns_xfrin_deadline(const struct dns_xfrin *x)
         t = x->t_next;
         break;
     case ST_SOA:
+    case ST_SOA_TCP:
     case ST_XFR:
         t = x->t_timeout;
         break;
@@ -406,8 +464,18 @@ static bool same_peer(const struct tb_addr *a, const struct tb_addr *b)
            memcmp(a->ip, b->ip, sizeof(a->ip)) == 0;
 }
 
-void dns_xfrin_udp_input(struct dns_xfrin *x, const struct tb_addr *peer,
-                         const uint8_t *buf, size_t len, uint64_t now)
+/* Results of soa_answer(). */
+enum { SOA_IGNORED, SOA_USED, SOA_NONE, SOA_BADSIG };
+
+/*
+ * An answer (buf, len) to the SOA query of the current exchange, over
+ * UDP or TCP: SOA_IGNORED when it is not that answer (RFC 5452 9.1),
+ * SOA_BADSIG when it fails TSIG (logged), SOA_NONE when it has no
+ * authoritative SOA (logged), SOA_USED when the state moved on (a
+ * transfer to open, or the zone renewed).
+ */
+static int soa_answer(struct dns_xfrin *x, const uint8_t *buf, size_t len,
+                      uint64_t now)
 {
     struct dns_msg m;
     struct dns_rr_iter it;
@@ -415,23 +483,21 @@ void dns_xfrin_udp_input(struct dns_xfrin *x, const struct tb_addr *peer,
     uint32_t serial;
     bool found = false;
 
-    if (x->state != ST_SOA || peer == NULL ||
-        !same_peer(peer, &x->primary[x->cur_primary]) ||
-        dns_msg_parse(&m, buf, len) != 0 || m.id != x->id ||
+    if (dns_msg_parse(&m, buf, len) != 0 || m.id != x->id ||
         !(m.flags & DNS_FLAG_QR) || DNS_OPCODE(m.flags) != DNS_OPCODE_QUERY ||
         m.count[DNS_SEC_QUESTION] != 1)
-        return; /* not the answer we wait for: ignore (RFC 5452 9.1) */
+        return SOA_IGNORED;
     dns_rr_iter_init(&it, &m, DNS_SEC_QUESTION);
     dns_rr_next(&it, &rr);
     if (!dns_name_equal(rr.owner, x->origin) || rr.type != DNS_TYPE_SOA ||
         rr.rclass != DNS_CLASS_IN)
-        return;
+        return SOA_IGNORED;
     if (!tsig_ok(x, buf, len, now) || (cur_key(x) && !x->tsig_last_ok)) {
         /* Not authentic: as if lost (a forger must not stop the refresh),
          * but said, since a wrong key never heals by itself. */
         logf_(x, "SOA answer from primary %u fails TSIG (error %u)",
               x->cur_primary + 1, x->tsig.error);
-        return;
+        return SOA_BADSIG;
     }
     while (!found && dns_rr_next(&it, &rr) && rr.section == DNS_SEC_ANSWER) {
         uint8_t rd[2 * DNS_NAME_MAXLEN + 20];
@@ -445,31 +511,72 @@ void dns_xfrin_udp_input(struct dns_xfrin *x, const struct tb_addr *peer,
     }
     if (DNS_RCODE(m.flags) != DNS_RCODE_NOERROR || !(m.flags & DNS_FLAG_AA) ||
         !found) {
-        /* An answer, but no authoritative SOA: this primary cannot help
-         * now; the next one is tried at once. */
+        /* Over UDP it is followed by the same question over TCP. */
         logf_(x,
-              "SOA query: primary %u answered without an authoritative "
-              "SOA (rcode %u)",
-              x->cur_primary + 1, DNS_RCODE(m.flags));
-        x->tries = udp_tries(x);
-        x->t_timeout = now;
-        return;
+              "SOA query%s: primary %u answered without an "
+              "authoritative SOA (rcode %u)%s",
+              x->soa_tcp ? " over TCP" : "", x->cur_primary + 1,
+              DNS_RCODE(m.flags), x->soa_tcp ? "" : "; asking over TCP");
+        return SOA_NONE;
+    }
+    if (x->soa_tcp && x->soa_udp_refused &&
+        !(x->soa_tcp_only & (1u << x->cur_primary))) {
+        /* RFC 5936 leaves SOA over UDP optional for a primary: Knot
+         * refuses it for catalogs.  Ask this one over TCP from now on. */
+        x->soa_tcp_only |= (uint8_t)(1u << x->cur_primary);
+        logf_(x,
+              "primary %u answers the SOA over TCP only: asked over TCP "
+              "from now on",
+              x->cur_primary + 1);
     }
     x->remote_serial = serial;
     if (!x->have_zone || dns_serial_newer(serial, x->serial)) {
         x->want_axfr = !x->have_zone;
         x->state = ST_CONNECT;
-        return;
+        return SOA_USED;
     }
     if (dns_serial_cmp(serial, x->serial) != 0)
         logf_(x, "the primary has serial %u, older than ours (%u): kept",
               serial, x->serial);
     renewed(x, now);
+    return SOA_USED;
+}
+
+void dns_xfrin_udp_input(struct dns_xfrin *x, const struct tb_addr *peer,
+                         const uint8_t *buf, size_t len, uint64_t now)
+{
+    if (x->state != ST_SOA || x->soa_tcp || peer == NULL ||
+        !same_peer(peer, &x->primary[x->cur_primary]))
+        return; /* not the answer we wait for: ignore (RFC 5452 9.1) */
+    if (soa_answer(x, buf, len, now) == SOA_NONE) {
+        /* An answer, but no authoritative SOA: ask it over TCP now (a
+         * primary may serve some zones over TCP only). */
+        x->soa_udp_refused = true;
+        x->tries = udp_tries(x);
+        x->t_timeout = now;
+    }
+}
+
+/* A whole message arrived over TCP for the SOA query. */
+static void soa_tcp_input(struct dns_xfrin *x, const uint8_t *buf, size_t len,
+                          uint64_t now)
+{
+    int r = soa_answer(x, buf, len, now);
+
+    if (r == SOA_USED) {
+        drop_transfer(x);
+        x->pending_close = true;
+        return;
+    }
+    if (r == SOA_IGNORED)
+        logf_(x, "SOA query over TCP: primary %u answered something else",
+              x->cur_primary + 1);
+    soa_tcp_failed(x, now, true);
 }
 
 size_t dns_xfrin_tcp_rspace(struct dns_xfrin *x, uint8_t **p)
 {
-    if (x->state != ST_XFR || x->rbuf == NULL)
+    if ((x->state != ST_XFR && x->state != ST_SOA_TCP) || x->rbuf == NULL)
         return 0;
     *p = x->rbuf + x->rlen;
     return 2 + DNS_MSG_MAXLEN - x->rlen;
@@ -532,6 +639,13 @@ void dns_xfrin_tcp_received(struct dns_xfrin *x, size_t n, uint64_t now)
 {
     uint32_t off = 0;
 
+    if (x->state == ST_SOA_TCP &&
+        ALWAYS(n <= 2 + DNS_MSG_MAXLEN - (size_t)x->rlen)) {
+        x->rlen += (uint32_t)n;
+        if (x->rlen >= 2 && x->rlen >= 2u + tb_get16(x->rbuf))
+            soa_tcp_input(x, x->rbuf + 2, tb_get16(x->rbuf), now);
+        return;
+    }
     if (x->state != ST_XFR ||
         !ALWAYS(n <= 2 + DNS_MSG_MAXLEN - (size_t)x->rlen))
         return;
@@ -567,6 +681,12 @@ void dns_xfrin_tcp_received(struct dns_xfrin *x, size_t n, uint64_t now)
 
 void dns_xfrin_tcp_closed(struct dns_xfrin *x, uint64_t now)
 {
+    if (x->state == ST_SOA_TCP) {
+        logf_(x, "SOA query over TCP: primary %u closed the connection",
+              x->cur_primary + 1);
+        soa_tcp_failed(x, now, false); /* the driver closes it already */
+        return;
+    }
     if (x->state != ST_XFR)
         return;
     if (x->ixfr && x->rx->phase == XRX_SECOND) {

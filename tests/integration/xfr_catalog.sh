@@ -9,7 +9,8 @@
 #   a member added and one removed (restart with a new service file:
 #   the catalog's serial grows, NOTIFY) -> both consumers add the new one
 #   and drop the old one.
-# Not here (not done): tibra-dnsd as a consumer (`catalog consumer`).
+# tibra-dnsd as a consumer (`catalog consumer`): xfr_catalog_in.sh (a
+# catalog zone file Knot serves), xfr_catalog_knot.sh (one Knot generates).
 # Everything on 127.0.0.1, ports picked free; every wait bounded; only
 # PIDs started here are stopped.
 TEST_NAME=xfr_catalog

@@ -39,6 +39,9 @@ struct fake {
     unsigned ixfr_rcode; /* answer IXFR with this RCODE (0: serve) */
     bool ixfr_soa_only; /* answer IXFR with the new SOA alone */
     unsigned drop_udp; /* SOA queries to ignore */
+    bool refuse_udp; /* answer SOA over UDP with REFUSED (Knot, catalogs) */
+    bool no_tcp; /* no TCP: every connection refused */
+    unsigned tcp_soas; /* SOA queries over TCP */
     size_t cut_after; /* stream: stop after this many bytes (0: all) */
     unsigned per_msg; /* records per message */
     bool bad_class, out_of_zone, bad_close; /* corrupt the AXFR */
@@ -257,8 +260,8 @@ out:
     free(l);
 }
 
-static size_t fake_soa(struct fake *f, const uint8_t *q, size_t qlen,
-                       uint8_t *resp)
+static size_t fake_soa_rcode(struct fake *f, const uint8_t *q, size_t qlen,
+                             uint8_t *resp, unsigned rcode)
 {
     struct dns_msg m;
     struct dns_writer w;
@@ -267,15 +270,38 @@ static size_t fake_soa(struct fake *f, const uint8_t *q, size_t qlen,
     f->soa_queries++;
     if (dns_msg_parse(&m, q, qlen) != 0)
         abort();
-    dns_writer_init(&w, resp, 512, m.id, DNS_FLAG_QR | DNS_FLAG_AA);
+    dns_writer_init(&w, resp, 512, m.id,
+                    DNS_FLAG_QR | (rcode ? rcode : DNS_FLAG_AA));
     dns_writer_question(&w, origin, DNS_TYPE_SOA, DNS_CLASS_IN);
-    dns_writer_rr(&w, origin, DNS_TYPE_SOA, DNS_CLASS_IN, soa->ttl,
-                  dns_zrr_rdata(&f->z, soa), soa->rdlen);
+    if (rcode == 0)
+        dns_writer_rr(&w, origin, DNS_TYPE_SOA, DNS_CLASS_IN, soa->ttl,
+                      dns_zrr_rdata(&f->z, soa), soa->rdlen);
     size_t len = dns_writer_finish(&w);
     struct dns_tsig_ctx *ctx = fake_verify(f, q, qlen);
     if (ctx != NULL)
         len = dns_tsig_sign(ctx, resp, len, 1024, UNIX0 + g_now / S);
     return len;
+}
+
+static size_t fake_soa(struct fake *f, const uint8_t *q, size_t qlen,
+                       uint8_t *resp)
+{
+    return fake_soa_rcode(f, q, qlen, resp, 0);
+}
+
+/* The query's type (a framed TCP query or a datagram). */
+static uint16_t qtype_of(const uint8_t *q, size_t qlen)
+{
+    struct dns_msg m;
+    struct dns_rr_iter it;
+    struct dns_rr rr;
+
+    if (dns_msg_parse(&m, q, qlen) != 0)
+        abort();
+    dns_rr_iter_init(&it, &m, DNS_SEC_QUESTION);
+    if (!dns_rr_next(&it, &rr))
+        abort();
+    return rr.type;
 }
 
 /* ---- the driver -------------------------------------------------------- */
@@ -339,7 +365,8 @@ static void step(struct dns_xfrin *x, struct fake *f, uint64_t now,
                 f->drop_udp--;
                 break;
             }
-            n = fake_soa(f, io.out, io.out_len, resp);
+            n = fake_soa_rcode(f, io.out, io.out_len, resp,
+                               f->refuse_udp ? DNS_RCODE_REFUSED : 0);
             dns_xfrin_udp_input(x, &f->addr, resp, n, now);
             break;
         }
@@ -347,9 +374,20 @@ static void step(struct dns_xfrin *x, struct fake *f, uint64_t now,
             size_t off = 0;
             r->tcp++;
             REQUIRE(io.out_len > 2 && tb_get16(io.out) == io.out_len - 2);
+            if (f->no_tcp || (io.peer->port != f->addr.port &&
+                              io.peer->port != f->bad_port)) {
+                dns_xfrin_tcp_closed(x, now); /* connection refused */
+                break;
+            }
             if (f->bad_port != 0)
                 f->bad_class = io.peer->port == f->bad_port;
-            fake_xfr(f, io.out + 2, io.out_len - 2, &s);
+            if (qtype_of(io.out + 2, io.out_len - 2) == DNS_TYPE_SOA) {
+                f->tcp_soas++;
+                s.len = 2 + fake_soa(f, io.out + 2, io.out_len - 2, s.buf + 2);
+                tb_put16(s.buf, (uint16_t)(s.len - 2));
+            } else {
+                fake_xfr(f, io.out + 2, io.out_len - 2, &s);
+            }
             while (off < s.len) {
                 uint8_t *p;
                 size_t room = dns_xfrin_tcp_rspace(x, &p), n = s.len - off;
@@ -619,7 +657,8 @@ static void test_expiry(void)
 
     setup(&x, &f);
     step(&x, &f, 1 * S, &r);
-    f.drop_udp = 1000000;
+    f.drop_udp = 1000000; /* the primary unreachable: UDP and TCP */
+    f.no_tcp = true;
     for (t = 2 * S; t < 1000 * S; t += S)
         step(&x, &f, t, &r);
     CHECK(dns_xfrin_serving(&x));
@@ -628,6 +667,7 @@ static void test_expiry(void)
     CHECK_EQ(dns_xfrin_expire_in(&x, 1001 * S), 0);
     /* The primary answers again with the same serial: served again. */
     f.drop_udp = 0;
+    f.no_tcp = false;
     for (t = 1002 * S; t < 1020 * S && !dns_xfrin_serving(&x); t += S)
         step(&x, &f, t, &r);
     CHECK(dns_xfrin_serving(&x));
@@ -894,6 +934,76 @@ static void test_failover_broken_transfer(void)
     teardown(&x, &f);
 }
 
+/* A primary that refuses SOA queries over UDP (Knot, for the catalogs
+ * it generates): asked over TCP at once, then over TCP only; one that
+ * does not answer over UDP at all: TCP after the UDP tries; a primary
+ * without TCP either: the next primary, then the retry interval. */
+static void test_soa_over_tcp(void)
+{
+    struct dns_xfrin x;
+    struct fake f;
+    struct run r = {.commit_ok = true};
+    uint64_t t = 1 * S;
+
+    setup(&x, &f);
+    f.refuse_udp = true;
+    step(&x, &f, t, &r);
+    CHECK_EQ(r.udp, 1); /* REFUSED: no second UDP try */
+    CHECK_EQ(f.tcp_soas, 1);
+    CHECK_EQ(r.zones, 1);
+    CHECK_EQ(f.axfrs, 1);
+    CHECK_EQ(dns_xfrin_serial(&x), 1);
+    /* The next refresh asks over TCP only, and an IXFR follows. */
+    fake_version(&f, 2, "new 300 A 192.0.2.2");
+    r.udp = 0;
+    step(&x, &f, 101 * S, &r);
+    CHECK_EQ(r.udp, 0);
+    CHECK_EQ(f.tcp_soas, 2);
+    CHECK_EQ(r.zones, 2);
+    CHECK_EQ(dns_xfrin_serial(&x), 2);
+    CHECK(has(&x, "new", DNS_TYPE_A));
+    /* Unchanged: renewed over TCP, no transfer. */
+    r.fresh = 0;
+    step(&x, &f, 201 * S, &r);
+    CHECK_EQ(f.tcp_soas, 3);
+    CHECK_EQ(r.fresh, 1);
+    CHECK_EQ(r.zones, 2);
+    teardown(&x, &f);
+
+    /* Every UDP try lost: the same query over TCP, then the AXFR. */
+    memset(&r, 0, sizeof(r));
+    r.commit_ok = true;
+    setup(&x, &f);
+    f.drop_udp = 100;
+    for (int i = 0; i < 6 && r.zones == 0; i++, t += S)
+        step(&x, &f, i * S + S, &r);
+    CHECK_EQ(r.udp, 2); /* udp_tries */
+    CHECK_EQ(f.tcp_soas, 1);
+    CHECK_EQ(r.zones, 1);
+    /* Not remembered as TCP-only (UDP was lost, not refused). */
+    r.udp = 0;
+    f.drop_udp = 0;
+    step(&x, &f, 200 * S, &r);
+    CHECK_EQ(r.udp, 1);
+    CHECK_EQ(f.tcp_soas, 1);
+    teardown(&x, &f);
+
+    /* No UDP answer and no TCP: the retry interval, still serving. */
+    memset(&r, 0, sizeof(r));
+    r.commit_ok = true;
+    setup(&x, &f);
+    step(&x, &f, 1 * S, &r);
+    CHECK_EQ(r.zones, 1);
+    f.refuse_udp = true;
+    f.no_tcp = true;
+    r.logs = 0;
+    step(&x, &f, 101 * S, &r);
+    CHECK(r.logs >= 2); /* refused over UDP; closed over TCP */
+    CHECK(dns_xfrin_deadline(&x) >= 111 * S);
+    CHECK(dns_xfrin_serving(&x));
+    teardown(&x, &f);
+}
+
 int main(void)
 {
     RUN(test_axfr_every_cut);
@@ -909,5 +1019,6 @@ int main(void)
     RUN(test_tsig);
     RUN(test_failover_and_spoof);
     RUN(test_failover_broken_transfer);
+    RUN(test_soa_over_tcp);
     return check_done();
 }

@@ -21,7 +21,11 @@
  *
  * The cycle (RFC 1034 4.3.5): at refresh time an SOA query over UDP goes
  * to each primary in turn (udp_tries attempts each, udp_timeout_ms
- * apart); when a primary's serial is newer than ours (RFC 1982), an IXFR
+ * apart; when none is answered, or the answer has no authoritative SOA
+ * -- Knot refuses UDP for the catalogs it generates -- the same query
+ * once over TCP, as BIND does, before the next primary; a primary that
+ * answered over TCP only after refusing UDP is asked over TCP from then
+ * on); when a primary's serial is newer than ours (RFC 1982), an IXFR
  * (RFC 1995, our SOA in the authority section) over TCP, or an AXFR when
  * we have no zone.  A transfer from one primary that fails (broken, cut,
  * timed out) moves on to the next primary at once.  An IXFR answered with an
@@ -131,6 +135,9 @@ struct dns_xfrin {
     bool ixfr; /* the transfer running is an IXFR */
     bool want_axfr; /* the next transfer MUST be an AXFR */
     bool pending_close, pending_fresh;
+    bool soa_tcp; /* this primary's SOA query goes (went) over TCP */
+    bool soa_udp_refused; /* ... after a UDP answer without the SOA */
+    uint8_t soa_tcp_only; /* bit p: primary p answers SOA only over TCP */
     uint32_t remote_serial;
     struct dns_zone_src cur; /* the current version (have_zone) */
     struct dns_xfrin_rx *rx; /* a transfer being received */
