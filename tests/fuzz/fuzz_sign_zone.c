@@ -10,7 +10,10 @@
  * the NSEC3 records sorted by hash each name the next one's hash as next
  * (one cycle) with the NSEC3PARAM's parameters; every RRSIG verifies
  * with the key's public half (BearSSL) over the canonical RRset; and the
- * zone compiles (dns_zone_compile).  ASan: no read outside the buffers;
+ * zone compiles (dns_zone_compile).  Then an update dropping records the
+ * input picks is re-signed against it (dns_sign_resign): the chain is one
+ * cycle again and every RRSIG, carried over or made, verifies.  ASan: no
+ * read outside the buffers;
  * the counting allocator is back to zero.
  */
 #include <bearssl_ec.h>
@@ -146,6 +149,51 @@ static void check_chain(const struct dns_zone_src *z, bool nsec3)
     REQUIRE(first != NULL && next_is(z, prev, first)); /* the cycle */
 }
 
+/*
+ * Online signing (tibra-dnsd): an update dropping the records the input's
+ * bits pick (RRSIGs and chain records too, as an update may leave them;
+ * never the SOA) re-signed against signed (z): the chain is one cycle
+ * again, every RRSIG verifies, and each is either carried over or made.
+ */
+static void resign(const struct dns_zone_src *z,
+                   const struct dns_sign_params *p, const uint8_t *data,
+                   size_t size)
+{
+    struct dns_diag d = {NULL, NULL, 0, 0};
+    struct dns_sign_params p2 = *p;
+    struct dns_sign_stats st;
+    struct dns_zone_src u;
+    size_t nsig = 0;
+    int rc;
+
+    dns_zone_src_init(&u, org, &fa);
+    for (size_t i = 0; i < z->nrr; i++) {
+        const struct dns_zrr *r = &z->rr[i];
+        if (r->type != DNS_TYPE_SOA && (data[(i * 7 + 1) % size] & 0x40))
+            continue;
+        REQUIRE(dns_zone_src_add(&u, dns_zrr_owner(z, r), r->type, r->rclass,
+                                 r->ttl, dns_zrr_rdata(z, r), r->rdlen, 0,
+                                 0) == 0);
+    }
+    if (dns_zone_check(&u, &d) != 0)
+        goto out;
+    p2.inception += 100, p2.expiration += 100;
+    rc = dns_sign_resign(&u, z, &p2, p->inception + 200, p->inception + 300,
+                         &st, &d);
+    REQUIRE(rc == 0 || (rc == TB_EINVAL && p->nsec3));
+    if (rc != 0)
+        goto out;
+    check_chain(&u, p->nsec3);
+    for (size_t i = 0; i < u.nrr; i++)
+        if (u.rr[i].type == DNS_TYPE_RRSIG) {
+            REQUIRE(verify(&u, &u.rr[i]));
+            nsig++;
+        }
+    REQUIRE(st.made + st.kept == nsig);
+out:
+    dns_zone_src_free(&u);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -202,6 +250,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tb_buf_init(&blob, &fa);
     REQUIRE(dns_zone_compile(&z, &blob, &d) == 0 && blob.err == 0);
     tb_buf_free(&blob);
+    resign(&z, &p, data, size);
 out:
     dns_zone_src_free(&z);
     free(text);
