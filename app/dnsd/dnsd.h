@@ -198,6 +198,22 @@ struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
 /* The published set (main thread only: it is the only writer). */
 struct dnsd_zones *dnsd_server_current(struct dnsd_server *s);
 
+/*
+ * Readers of the published set besides the server's workers (the
+ * resolver's workers read it for their local data): a reader is online
+ * (holding a set) from dnsd_server_reader_online() until its next
+ * dnsd_server_reader_offline(), and dnsd_server_publish() waits for
+ * every online reader to pass such a point, as it does for workers.
+ * dnsd_server_reader() takes a reader slot (main thread; the slot stays
+ * the server's, offline once its thread has stopped); returns its
+ * number, or -1 when DNSD_READERS_MAX are taken.
+ */
+#define DNSD_READERS_MAX 64
+int dnsd_server_reader(struct dnsd_server *s);
+const struct dnsd_zones *dnsd_server_reader_online(struct dnsd_server *s,
+                                                   int id);
+void dnsd_server_reader_offline(struct dnsd_server *s, int id);
+
 struct dnsd_updater;
 struct dns_cookie;
 

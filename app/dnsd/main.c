@@ -472,7 +472,7 @@ int main(int argc, char **argv)
     if (rc == 0)
         rc = dnsd_notify_start(dnsd_notifier);
     if (rc == 0 && conf.resolver.enabled)
-        rc = dnsd_resolver_start(&conf, &resolver);
+        rc = dnsd_resolver_start(&conf, srv, &resolver);
     if (rc == 0 && metrics != NULL && resolver != NULL)
         dnsd_metrics_resolver(metrics, resolver); /* its counters too */
     if (rc != 0)

@@ -18,8 +18,9 @@
  *
  * Every DNS decision is the core's: matching, what is believed, retries,
  * limits, the cache.  Query IDs come from getrandom() through the core's
- * random callback.  Not yet: access control (bind the listeners to
- * addresses only trusted clients reach).
+ * random callback.  The service's zones are the core's local data: each
+ * worker reads the set server.c publishes (a reader of it, online
+ * between two epoll_waits) and hands it to its core (dns_res_set_local).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -79,6 +80,8 @@ struct conn {
 
 struct worker {
     pthread_t th;
+    struct dnsd_server *srv; /* the zone set: local data (reader rid) */
+    int rid;
     const struct worker *first; /* worker 0 logs for all */
     int ep, evfd;
     int lfd[SVC_LISTEN_MAX];
@@ -446,13 +449,24 @@ static void *loop(void *arg)
             if (r->slots[i].t != NULL && r->slots[i].deadline < next)
                 next = r->slots[i].deadline;
         int ms = next > now ? (int)((next - now + 999999) / 1000000) : 0;
+        /* Holds no zone set while it waits (a publish does not wait). */
+        if (r->rid >= 0)
+            dnsd_server_reader_offline(r->srv, r->rid);
         int n = epoll_wait(r->ep, ev, 64, ms);
+        if (r->rid >= 0) { /* the set published now: local data */
+            const struct dnsd_zones *z =
+                dnsd_server_reader_online(r->srv, r->rid);
+            dns_res_set_local(r->res, z != NULL ? z->zs : NULL);
+        }
         now = dnsd_mono_ns();
         for (int k = 0; k < n; k++) {
             unsigned kind = (unsigned)(ev[k].data.u64 >> 32);
             unsigned idx = (unsigned)ev[k].data.u64;
-            if (kind == K_STOP)
+            if (kind == K_STOP) {
+                if (r->rid >= 0)
+                    dnsd_server_reader_offline(r->srv, r->rid);
                 return NULL;
+            }
             if (kind == K_LISTEN)
                 client_input(r, r->lfd[idx], now);
             else if (kind == K_ACCEPT)
@@ -767,7 +781,8 @@ static bool ed25519_verify(const uint8_t *sig, const uint8_t *msg, size_t len,
 }
 #endif
 
-int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
+int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_server *srv,
+                        struct dnsd_resolver **out)
 {
     const struct svc_resolver *rc = &c->resolver;
     struct dnsd_resolver *r = calloc(1, sizeof(*r));
@@ -850,6 +865,9 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out)
         if (w == NULL)
             goto fail;
         w->ep = w->evfd = -1;
+        w->srv = srv;
+        /* the service's zones are local data: a reader of the set */
+        w->rid = c->nzones > 0 && srv != NULL ? dnsd_server_reader(srv) : -1;
         pthread_mutex_init(&w->snap_lock, NULL);
         w->first = r->w[0] ? r->w[0] : w;
         w->tcp_listen = r->guard;

@@ -11,14 +11,19 @@
 #include <tibra/svc.h>
 
 struct dnsd_resolver;
+struct dnsd_server;
 
 /*
  * Reads the root hints (the resolver: root-hints file, else IANA's built
  * in), reserves the cache and the tasks, binds the resolver's UDP
- * listeners and starts its thread.  Returns 0 with the driver in (*out),
+ * listeners and starts its thread.  The zone set (srv) publishes is the
+ * resolver's local data (answered first, dns_res_set_local), each
+ * worker a reader of it (dnsd_server_reader).  Returns 0 with the driver
+ * in (*out),
  * or non-zero after logging why (nothing is left running).
  */
-int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_resolver **out);
+int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_server *srv,
+                        struct dnsd_resolver **out);
 
 /* Reads and parses the root hints as dnsd_resolver_start() would (for
  * tibra-dnsd -c).  Returns 0, or non-zero after logging why. */

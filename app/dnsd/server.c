@@ -124,6 +124,10 @@ struct worker {
 };
 
 struct dnsd_server {
+    /* readers besides the workers (dnsd_server_reader): generation seen,
+       or OFFLINE; the first (nreaders) are in use */
+    _Atomic uint64_t reader_seen[DNSD_READERS_MAX];
+    _Atomic unsigned nreaders;
     _Atomic(struct dnsd_zones *) cur;
     _Atomic(const struct dnsd_rt *) rt; /* NULL: the start-up hooks */
     _Atomic uint64_t gen;
@@ -324,8 +328,9 @@ static inline void online(struct worker *w)
     }
 }
 
-/* Waits until every worker has passed a quiescent point after a new
- * generation: then none holds what was published before it. */
+/* Waits until every worker, and every other reader (dnsd_server_reader),
+ * has passed a quiescent point after a new generation: then none holds
+ * what was published before it. */
 static void quiesce(struct dnsd_server *s)
 {
     uint64_t g = atomic_fetch_add(&s->gen, 1) + 1;
@@ -348,6 +353,16 @@ static void quiesce(struct dnsd_server *s)
                          i);
         }
     }
+    unsigned nr = atomic_load(&s->nreaders);
+    for (unsigned i = 0; i < nr; i++) { /* likewise the other readers */
+        for (;;) {
+            uint64_t seen = atomic_load(&s->reader_seen[i]);
+            if (seen == OFFLINE || seen >= g)
+                break;
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
 }
 
 struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
@@ -365,6 +380,30 @@ struct dnsd_zones *dnsd_server_publish(struct dnsd_server *s,
 struct dnsd_zones *dnsd_server_current(struct dnsd_server *s)
 {
     return atomic_load(&s->cur);
+}
+
+int dnsd_server_reader(struct dnsd_server *s)
+{
+    unsigned n = atomic_load(&s->nreaders);
+
+    if (n == DNSD_READERS_MAX)
+        return -1;
+    atomic_store(&s->reader_seen[n], OFFLINE); /* before it is counted */
+    atomic_store(&s->nreaders, n + 1);
+    return (int)n;
+}
+
+/* As online(): seq_cst store then seq_cst load (dnsd_server_publish). */
+const struct dnsd_zones *dnsd_server_reader_online(struct dnsd_server *s,
+                                                   int id)
+{
+    atomic_store(&s->reader_seen[id], atomic_load(&s->gen));
+    return atomic_load(&s->cur);
+}
+
+void dnsd_server_reader_offline(struct dnsd_server *s, int id)
+{
+    atomic_store_explicit(&s->reader_seen[id], OFFLINE, memory_order_release);
 }
 
 void dnsd_server_runtime(struct dnsd_server *s, const struct dnsd_rt *rt)

@@ -42,11 +42,21 @@ DNSD=${TIBRA_UNIX:-build/unix-$(uname -m)}/tibra-dnsd
 
 # The tree (namespace, NSD servers, zones, hints): res_tree.bash.
 . "$(dirname "$0")/res_tree.bash"
+# The service's own zone: the resolver's local data (answered first).
+cat >local.test.zone <<'EOF'
+$TTL 300
+@       SOA ns host 1 1800 900 604800 60
+@       NS  ns
+ns      A   10.53.0.9
+www     A   192.0.2.99
+EOF
 cat >res.conf <<EOF
 service:
     name res-tree
     listen 10.53.0.9@53
     metrics 10.53.0.9@9153
+zone: local.test
+    file $TMP/local.test.zone
 resolver:
     listen 10.53.0.10@53
     root-hints $TMP/hints
@@ -210,6 +220,28 @@ python3 "${TIBRA_SRC:-.}/tests/integration/promcheck.py" m1 m2 \
     tibra_resolver_queries_total=5 tibra_resolver_cache_hits_total=5 \
     --gauge tibra_resolver_inflight=0:0 ||
     fail "resolver metrics: not exactly 5 cache hits"
+
+# Local data: the service's zone answered by the resolver with AA, also
+# without RD, never recursed; after a SIGHUP with a new version of the
+# zone, the resolver answers the new data (its workers read the set the
+# server publishes).
+for rd in +rec +norec; do
+    o=$(run dig @10.53.0.10 +time=5 +tries=2 "$rd" www.local.test. A)
+    echo "$o" | grep -q 'flags: qr aa' || fail "local data without AA ($rd): $o"
+    echo "$o" | grep -q '192.0.2.99' || fail "local data not answered ($rd): $o"
+done
+o=$(run dig @10.53.0.10 +time=5 +tries=2 nx.local.test. A)
+echo "$o" | grep -q 'status: NXDOMAIN' || fail "local NXDOMAIN: $o"
+sed -i 's/ 1 1800 / 2 1800 /; s/192.0.2.99/192.0.2.98/' local.test.zone
+kill -HUP "${PIDS[5]}"
+ok=0
+for _ in $(seq 100); do
+    run dig @10.53.0.10 +time=2 +tries=1 +short www.local.test. A |
+        grep -q '^192.0.2.98$' && ok=1 && break
+    sleep 0.1
+done
+[ $ok = 1 ] || fail "the resolver does not answer the reloaded local zone"
+echo "local data: answered with AA, and reloaded"
 
 # Non-recursive queries are refused by both (no cache snooping).
 t=$(run dig @10.53.0.10 +norec +time=5 www.example.tld. A | grep -o 'status: [A-Z]*')
