@@ -49,6 +49,7 @@ cat >>"$TMP/ns.conf" <<CONF
          dnssec-validity 4h; dnssec-margin 3h
          allow-update key upd-key
          allow-transfer 127.0.0.1
+         journal-max-size 4K
 zone:    static.test; file zones/static.test.zone
          dnssec keys/static
          dnssec-validity 4h; dnssec-margin 3h
@@ -62,7 +63,7 @@ sed 's|^zone:    static.test; file zones/static.test.zone|zone:    static.test; 
 out=$("$DNSD" --check "$TMP/bad.conf" 2>&1)
 expect "dnssec + primary: refused" "$?" 1
 expect_match "dnssec + primary: FILE:LINE" "$out" \
-    "bad.conf:9: zone static.test: .*secondary.*cannot be signed"
+    "bad.conf:10: zone static.test: .*secondary.*cannot be signed"
 
 "$DNSD" --check "$TMP/ns.conf" 2>"$TMP/check.log" ||
     { cat "$TMP/check.log"; fail "--check refused the service"; }
@@ -136,6 +137,12 @@ expect_match "refreshes logged" "$(cat "$TMP/log")" \
     "zone example.test: signatures refreshed, serial"
 dnsd_stop
 expect "stopped cleanly" "$DNSD_RC" 0
+
+# The journal was compacted (a refresh's delta is larger than 4K): the
+# zone file holds the signed zone, which the restart reads and verifies.
+grep -q 'RRSIG' "$TMP/zones/example.test.zone" ||
+    fail "the compacted zone file is not signed"
+echo "ok   journal compacted: the zone file is written back signed"
 
 # ---- 2: normal clock; the journaled 40 s signatures are all due --------
 dnsd_start -v
