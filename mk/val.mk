@@ -21,3 +21,9 @@ BEARSSL_TESTS += $(T)/tests/unit/test_val $(T)/tests/fuzz/replay_val
 UNIT_LIBS_resval := $(TSIG_LIBS)
 CFLAGS_test_resval := -I$(BEARSSL_INC)
 BEARSSL_TESTS += $(T)/tests/unit/test_resval
+# fuzz_res_query also asks a validating resolver (dns_res_val_init).
+FUZZ_LIBS_res_query := $(TSIG_LIBS)
+BEARSSL_TESTS += $(T)/tests/fuzz/replay_res_query
+# fuzz_res_reply signs its zones (lib/dns/sign.c) and validates.
+FUZZ_LIBS_res_reply := $(TSIG_LIBS)
+BEARSSL_TESTS += $(T)/tests/fuzz/replay_res_reply

@@ -187,6 +187,8 @@ size_t res_val_sigs(struct dns_res *r, const struct dns_msg *m,
 size_t res_val_proof(struct dns_res *r, const struct dns_msg *m,
                      const uint8_t *zone, bool denial_only, uint8_t *out,
                      size_t cap);
+uint32_t res_val_ttl(struct dns_res *r, const uint8_t *sigs, size_t slen,
+                     uint32_t ttl, uint64_t now);
 size_t res_val_wildcard(struct dns_res *r, const struct dns_msg *m,
                         const uint8_t *zone, const uint8_t *owner,
                         const uint8_t *sigs, size_t slen, uint8_t *out,

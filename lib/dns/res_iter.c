@@ -576,9 +576,11 @@ static bool referral(struct dns_res_task *t, const struct dns_msg *m,
         uint32_t nsttl = ttl, dttl;
         size_t xl = 0;
         nrr = gather(r, m, DNS_SEC_AUTHORITY, cut, DNS_TYPE_DS, &len, &dttl);
-        if (nrr > 0)
+        if (nrr > 0) {
             xl = res_val_sigs(r, m, DNS_SEC_AUTHORITY, cut, DNS_TYPE_DS,
                               r->xbuf, sizeof(r->xbuf));
+            dttl = res_val_ttl(r, r->xbuf, xl, dttl, now);
+        }
         dns_cache_put_sec(r->cache, cut, DNS_TYPE_DS,
                           nrr > 0 ? DNS_CACHE_RRSET : DNS_CACHE_NODATA,
                           DNS_RANK_REFERRAL, nrr > 0 ? dttl : nsttl,
@@ -637,9 +639,11 @@ static int answer_chain(struct dns_res_task *t, const struct dns_msg *m,
                             ? res_val_sigs(r, m, DNS_SEC_ANSWER, f->qname,
                                            f->qtype, r->xbuf, sizeof(r->xbuf))
                             : 0;
-            if (xl > 0) /* a wildcard's proof beside its RRSIGs */
+            if (xl > 0) { /* a wildcard's proof beside its RRSIGs */
+                ttl = res_val_ttl(r, r->xbuf, xl, ttl, now);
                 xl += res_val_wildcard(r, m, f->zone, f->qname, r->xbuf, xl,
                                        r->xbuf + xl, sizeof(r->xbuf) - xl);
+            }
             dns_cache_put_sec(r->cache, f->qname, f->qtype, DNS_CACHE_RRSET,
                               rank, ttl, (uint16_t)nrr, r->payload, len,
                               t->vsec, t->vede, r->xbuf, xl, now);
@@ -663,9 +667,11 @@ static int answer_chain(struct dns_res_task *t, const struct dns_msg *m,
                         ? res_val_sigs(r, m, DNS_SEC_ANSWER, f->qname,
                                        DNS_TYPE_CNAME, r->xbuf, sizeof(r->xbuf))
                         : 0;
-        if (xl > 0)
+        if (xl > 0) {
+            ttl = res_val_ttl(r, r->xbuf, xl, ttl, now);
             xl += res_val_wildcard(r, m, f->zone, f->qname, r->xbuf, xl,
                                    r->xbuf + xl, sizeof(r->xbuf) - xl);
+        }
         dns_cache_put_sec(r->cache, f->qname, DNS_TYPE_CNAME, DNS_CACHE_RRSET,
                           rank, ttl, 1, r->payload, len, t->vsec, t->vede,
                           r->xbuf, xl, now);

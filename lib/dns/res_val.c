@@ -422,6 +422,31 @@ bool res_val_cut(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
     return false;
 }
 
+/* RFC 4035 5.3.3: a validated RRset is kept no longer than its RRSIGs'
+ * original TTL and expiration allow (the RRSIGs (sigs, slen) in
+ * view.extra form).  Returns (ttl) capped. */
+uint32_t res_val_ttl(struct dns_res *r, const uint8_t *sigs, size_t slen,
+                     uint32_t ttl, uint64_t now)
+{
+    uint32_t t =
+        (uint32_t)(r->conf.val->unix_at_zero + (int64_t)(now / NS_PER_S));
+
+    for (size_t o = 0; o < slen;) {
+        size_t on = dns_name_len(sigs + o);
+        uint16_t rl = tb_get16(sigs + o + on + 2);
+        const uint8_t *rd = sigs + o + on + 4;
+        if (rl >= 12 && tb_get16(sigs + o + on) == DNS_TYPE_RRSIG) {
+            uint32_t orig = tb_get32(rd + 4), expi = tb_get32(rd + 8);
+            int32_t left = (int32_t)(expi - t); /* RFC 1982 */
+            ttl = TB_MIN(ttl, orig);
+            if (left >= 0)
+                ttl = TB_MIN(ttl, (uint32_t)left);
+        }
+        o += on + 4 + rl;
+    }
+    return ttl;
+}
+
 /* An RRset's RRSIGs (sigs, slen) (view.extra form) show a wildcard
  * expansion (labels below the owner's): its denial proof from the
  * authority section (RFC 4035 3.1.3.3) goes to (out) for DO clients.

@@ -15,6 +15,12 @@
  *   op & 3 == 2  a timeout
  *   op & 3 == 3  the real reply, from another address (must be rejected)
  *
+ * With bit 7 of the first byte the resolver validates (DNSSEC) and the
+ * client sets DO: the zones are signed at start-up (lib/dns/sign.c, ECDSA
+ * keys from fixed seeds, DS records in the parents, the root key's DS the
+ * trust anchor), so the real replies are secure and the fuzzer's
+ * mutations reach the validator, the key fetches and the cut discovery.
+ *
  * After the chunks, timeouts until the task is done.  Invariants: no
  * crash, no sanitizer report; the task ends within a bounded number of
  * steps (its work limits); sends per task never exceed max_queries; the
@@ -27,6 +33,7 @@
 #include <string.h>
 #include "../unit/test_auth_util.h"
 #include <tibra/dns/res.h>
+#include <tibra/dns/sign.h>
 
 #define REQUIRE(x)                                                             \
     do {                                                                       \
@@ -77,22 +84,84 @@ static const uint16_t qtypes[] = {DNS_TYPE_A,   DNS_TYPE_AAAA, DNS_TYPE_NS,
 static struct dns_zoneset *zs[3]; /* 10.0.0.1, 10.0.1.1, 10.0.5.1 */
 static struct dns_zoneset *zs_other; /* 10.0.2.1: other. */
 
-static struct dns_zoneset *one(const char *origin, const char *const *z)
+/* DNSSEC: the zones signed (key k of zone i), the root's DS the anchor */
+#define UNIX0 1767225600u /* the signatures' "now" */
+static struct dns_sign_key key[4];
+static struct dns_val_anchors anchors;
+static struct dns_res_val val;
+
+static void no_report(void *ctx, int level, const char *file, unsigned line,
+                      const char *msg)
 {
-    size_t len;
-    uint8_t *b = ta_zone(origin, z, &len);
+    (void)ctx, (void)level, (void)file, (void)line, (void)msg;
+}
+
+/* Zone (origin) of (z) plus (extra) (MAY be NULL), signed with key (k). */
+static struct dns_zoneset *one(const char *origin, const char *const *z,
+                               const char *extra, int k)
+{
+    struct dns_zone_src src;
+    struct dns_diag d = {no_report, NULL, 0, 0};
+    struct dns_sign_params p = {
+        &key[k], 1, UNIX0 - 86400, UNIX0 + 86400, k == 2, false, 0, 0, {0}};
+    struct tb_buf out;
     struct dns_zoneset *s;
-    REQUIRE(dns_zoneset_build(&s, (const void *[]){b}, &len, 1, NULL, &ta) ==
-            0);
+
+    ta_src(&src, origin, z, &ta);
+    if (extra != NULL) {
+        uint8_t o[256];
+        ta_name(origin, NULL, o);
+        REQUIRE(dns_zone_parse(&src, extra, strlen(extra), "ds", NULL, &d) ==
+                0);
+    }
+    REQUIRE(dns_zone_check(&src, &d) == 0);
+    REQUIRE(dns_sign_zone(&src, &p, &d) == 0); /* example.tld.: NSEC3 */
+    tb_buf_init(&out, &ta);
+    REQUIRE(dns_zone_compile(&src, &out, NULL) == 0);
+    dns_zone_src_free(&src);
+    size_t len = out.len;
+    REQUIRE(dns_zoneset_build(&s, (const void *[]){out.data}, &len, 1, NULL,
+                              &ta) == 0);
     return s; /* the blob stays alive for the process */
+}
+
+/* "OWNER 3600 DS ..." of key (k) for (origin) into (out). */
+static void ds_of(int k, const char *origin, char *out, size_t cap)
+{
+    uint8_t o[256], ds[DNS_DS_SHA256_LEN];
+    char hex[65];
+
+    ta_name(origin, NULL, o);
+    dns_sign_ds(o, key[k].dnskey, key[k].dnskey_len, ds);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02X", ds[4 + i]);
+    snprintf(out, cap, "%s 3600 DS %u 13 2 %s\n", origin, tb_get16(ds), hex);
 }
 
 static void setup(void)
 {
-    zs[0] = one(".", z_root);
-    zs[1] = one("tld.", z_tld);
-    zs[2] = one("example.tld.", z_example);
-    zs_other = one("other.", z_other);
+    char ds_root[512], ds_tld[256], anchor[256];
+    uint8_t seed[32];
+
+    for (int i = 0; i < 4; i++) {
+        memset(seed, 0x61 + i, sizeof(seed));
+        REQUIRE(dns_sign_key_generate(&key[i], DNS_ALG_ECDSAP256SHA256,
+                                      DNS_DNSKEY_KSK, 0, seed, 32) == 0);
+    }
+    ds_of(1, "tld.", ds_root, sizeof(ds_root));
+    ds_of(3, "other.", ds_root + strlen(ds_root),
+          sizeof(ds_root) - strlen(ds_root));
+    ds_of(2, "example.tld.", ds_tld, sizeof(ds_tld));
+    ds_of(0, ".", anchor, sizeof(anchor));
+    REQUIRE(dns_val_anchors_parse(&anchors, anchor, strlen(anchor), "a", &ta,
+                                  NULL) == 0);
+    val.anchors = &anchors;
+    val.unix_at_zero = (int64_t)UNIX0 - 1000; /* the fuzzer's now: 1000 s */
+    dns_res_val_init(&val);
+    zs[0] = one(".", z_root, ds_root, 0);
+    zs[1] = one("tld.", z_tld, ds_tld, 1);
+    zs[2] = one("example.tld.", z_example, NULL, 2);
+    zs_other = one("other.", z_other, NULL, 3);
 }
 
 static struct dns_zoneset *server(const struct tb_addr *a)
@@ -149,7 +218,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     rng_state = data[0];
     qlen = ta_query(q, qnames[data[0] & 7], qtypes[(data[0] >> 3) & 7],
-                    DNS_CLASS_IN, 1232, false);
+                    DNS_CLASS_IN, 1232, data[0] & 0x80);
+    rc.val = data[0] & 0x80 ? &val : NULL;
     static const char hints[] = ". 1 NS a.root.\na.root. 1 A 10.0.0.1\n";
     REQUIRE(dns_res_hints_parse(&h, hints, sizeof(hints) - 1, "h", &ta, NULL) ==
             0);
