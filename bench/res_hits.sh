@@ -16,8 +16,15 @@
 # The client waits for every answer before the next query, so idle wakeups
 # are part of the count for both.
 #
-# Environment: O (build dir, default build), TIBRA_DNSD, CG_QUERIES.  Only
-# the PIDs started here are stopped; every wait is bounded.
+# DNSSEC=on signs the root zone (ldns-signzone, ECDSA P-256) and both
+# resolvers validate from its DS (Tibra's trust-anchor, Unbound's
+# trust-anchor-file with module-config "validator iterator"): the hits
+# are then of a SECURE answer (AD set: the client sets AD); DNSSEC=do
+# also sets DO (the answer carries the RRSIG).  Default off: both without
+# validation (trust-anchor none, "iterator").
+#
+# Environment: O (build dir, default build), TIBRA_DNSD, CG_QUERIES,
+# DNSSEC.  Only the PIDs started here are stopped; every wait is bounded.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
@@ -25,6 +32,7 @@ O=${O:-build}
 case "$O" in /*) ;; *) O="$src/$O" ;; esac
 DNSD=${TIBRA_DNSD:-$O/unix-$(uname -m)/tibra-dnsd}
 N=${CG_QUERIES:-2000}
+DNSSEC=${DNSSEC:-off}
 [ "$(id -u)" = 0 ] || { echo "needs root (network namespace)"; exit 1; }
 for t in nsd unbound valgrind callgrind_control python3; do
     command -v $t >/dev/null || { echo "$t not installed"; exit 1; }
@@ -59,6 +67,23 @@ $TTL 86400
 a.root.      A   127.0.0.1
 www.example. A   192.0.2.1
 EOF
+zonefile=root.zone
+anchor="trust-anchor none"
+modules="iterator"
+qflags=0x0100
+do=0x0000
+if [ "$DNSSEC" != off ]; then
+    command -v ldns-signzone >/dev/null || { echo "ldns-signzone not installed"; exit 1; }
+    k=$(ldns-keygen -a ECDSAP256SHA256 -k .) && z=$(ldns-keygen -a ECDSAP256SHA256 .) ||
+        exit 1
+    ldns-signzone -o . -f root.zone.signed root.zone "$k" "$z" || exit 1
+    awk '{ print $1, 3600, "IN", "DS", $4, $5, $6, $7 }' "$k.ds" >root.ds
+    zonefile=root.zone.signed
+    anchor="trust-anchor $T/root.ds"
+    modules="validator iterator"
+    qflags=0x0120 # RD, AD
+    [ "$DNSSEC" = do ] && do=0x8000
+fi
 cat >nsd.conf <<EOF
 server:
   ip-address: 127.0.0.1
@@ -76,7 +101,7 @@ remote-control:
   control-enable: no
 zone:
   name: "."
-  zonefile: "$T/root.zone"
+  zonefile: "$T/$zonefile"
 EOF
 printf '. 3600000 NS a.root.\na.root. 3600000 A 127.0.0.1\n' >hints
 cat >res.conf <<EOF
@@ -86,8 +111,10 @@ service:
 resolver:
     listen 127.0.0.1@5300
     root-hints $T/hints
-    trust-anchor none
+    $anchor
 EOF
+ua=""
+[ "$DNSSEC" != off ] && ua="trust-anchor-file: \"$T/root.ds\""
 cat >unbound.conf <<EOF
 server:
     interface: 127.0.0.1
@@ -100,25 +127,30 @@ server:
     use-syslog: no
     logfile: "$T/unbound.log"
     root-hints: "$T/hints"
-    module-config: "iterator"
+    module-config: "$modules"
     do-not-query-localhost: no
     num-threads: 1
+    $ua
 remote-control:
     control-enable: no
 EOF
 cat >load.py <<'EOF'
 import socket, struct, sys, time
 port, n = int(sys.argv[1]), int(sys.argv[2])
+flags, do = int(sys.argv[3], 0), int(sys.argv[4], 0)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(5)
-q = lambda i: (struct.pack(">HHHHHH", i & 0xffff, 0x0100, 1, 0, 0, 1) +
+q = lambda i: (struct.pack(">HHHHHH", i & 0xffff, flags, 1, 0, 0, 1) +
                b"\x03www\x07example\x00\x00\x01\x00\x01" +
-               b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00")
+               b"\x00\x00\x29\x04\xd0\x00\x00" + struct.pack(">H", do) +
+               b"\x00\x00")
+want_ad = flags & 0x20
 ok = 0
 for i in range(n):
     s.sendto(q(i), ("127.0.0.1", port))
     try:
-        if len(s.recv(2048)) > 40:
+        r = s.recv(2048)
+        if len(r) > 40 and (not want_ad or r[3] & 0x20):
             ok += 1
     except socket.timeout:
         pass
@@ -144,16 +176,17 @@ total() { # PID: instructions of all its threads so far
 for who in "tibra 5300 $tibra" "unbound 5301 $unbound"; do
     set -- $who
     for i in $(seq 60); do # up to 60 s to start under valgrind
-        ip netns exec "$NS" python3 load.py "$2" 1 2>/dev/null && break
+        ip netns exec "$NS" python3 load.py "$2" 1 $qflags $do 2>/dev/null && break
         [ "$i" = 60 ] && { echo "$1 does not answer"; exit 1; }
         sleep 1
     done
-    ip netns exec "$NS" python3 load.py "$2" 50 || exit 1
+    ip netns exec "$NS" python3 load.py "$2" 50 $qflags $do || exit 1
     a=$(total "$3")
-    ip netns exec "$NS" python3 load.py "$2" "$N" || exit 1
+    ip netns exec "$NS" python3 load.py "$2" "$N" $qflags $do || exit 1
     b=$(total "$3")
     eval "per_$1=$(((b - a) / N))"
 done
+echo "DNSSEC=$DNSSEC"
 echo "| resolver | user-space instructions per cache hit (whole process) |"
 echo "|---|---|"
 echo "| tibra-dnsd | $per_tibra |"
