@@ -376,7 +376,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (check && conf.resolver.enabled && dnsd_resolver_check(&conf) != 0) {
-        dnsd_log("%s: resolver root hints unusable", argv[optind]);
+        dnsd_log("%s: resolver root hints or trust anchors unusable",
+                 argv[optind]);
         dnsd_keys_free(keys);
         dnsd_zones_free(zones);
         svc_conf_free(&conf);
