@@ -193,6 +193,22 @@ static void done(const struct dnsd_zsign *zs, const char *what,
                (long long)(*due - dnsd_zsign_now()));
 }
 
+/* A signature must outlive the caches holding it: warns when
+ * dnssec-margin is shorter than (z)'s largest TTL (first signing only). */
+static void check_margin(const struct dnsd_zsign *zs,
+                         const struct dns_zone_src *z)
+{
+    uint32_t max = 0;
+
+    for (size_t i = 0; i < z->nrr; i++)
+        max = TB_MAX(max, z->rr[i].ttl);
+    if (zs->margin < max)
+        dnsd_log("zone %s: warning: signatures are refreshed %u s before "
+                 "they expire, less than the largest TTL (%u s): a cache may "
+                 "hold one past its expiration (raise dnssec-margin)",
+                 zs->sz->name, zs->margin, max);
+}
+
 int dnsd_zsign_version(struct dnsd_zsign *zs, struct dns_zone_src *z,
                        const struct dns_zone_src *prev, int64_t *due)
 {
@@ -204,6 +220,8 @@ int dnsd_zsign_version(struct dnsd_zsign *zs, struct dns_zone_src *z,
     int rc = params(zs, now, &p, &refresh_at);
 
     dnsd_diag_init(&d);
+    if (prev == NULL)
+        check_margin(zs, z);
     if (rc == 0)
         rc = dns_sign_resign(z, prev, &p, (uint32_t)now, refresh_at, &st, &d);
     if (rc != 0) {
@@ -239,6 +257,8 @@ int dnsd_zsign_refresh(struct dnsd_zsign *zs, const struct dns_zone_src *prev,
 
     dnsd_diag_init(&d);
     memset(out, 0, sizeof(*out));
+    if (verify)
+        check_margin(zs, prev);
     serial = dns_serial_next(dns_zone_src_serial(prev),
                              (enum dns_serial_policy)zs->sz->serial_policy,
                              (uint64_t)now);

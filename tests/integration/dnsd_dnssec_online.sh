@@ -114,6 +114,9 @@ wait_serial() {
 TIBRA_DNSD_DNSSEC_SCALE=360 dnsd_start -v
 expect_match "signed on load (log)" "$(cat "$TMP/log")" \
     "zone static.test: signed online, 1 key .*nsec, signatures valid 40 s"
+expect_match "a margin under the largest TTL is warned about" \
+    "$(cat "$TMP/log")" \
+    "zone static.test: warning: signatures are refreshed 30 s before they expire, less than the largest TTL \(300 s\)"
 # (the expiration before the serial: a refresh in between is then seen)
 e0=$(sig_exp www.static.test A)
 [ -n "$e0" ] || fail "no RRSIG for www.static.test A"
