@@ -27,6 +27,7 @@
 #define KEY_FRAMES     4 /* frames for DS/DNSKEY fetches beyond max_depth */
 #define FRAMES         (DNS_RES_DEPTH_MAX + 1 + KEY_FRAMES)
 #define XBUF           16384 /* RRSIGs or a denial proof kept with data */
+#define PROOF_MAX      8192 /* a client answer's denial proofs */
 #define VAL_WORK       (DNS_MSG_MAXLEN + 16384) /* dns_val_response's */
 #define VAL_SCRATCH    (96 * 1024) /* signed data of one RRset */
 
@@ -103,7 +104,7 @@ struct dns_res_task {
     uint8_t sec, ede, vsec, vede;
     size_t proof_len;
     uint32_t proof_ttl;
-    uint8_t proof[XBUF];
+    uint8_t proof[PROOF_MAX];
     struct frame f[FRAMES];
     /* the outstanding query */
     int cur; /* address index in the top frame */
@@ -111,6 +112,7 @@ struct dns_res_task {
     uint8_t transport;
     uint16_t id;
     uint8_t sent[DNS_NAME_MAXLEN]; /* the question asked (minimised?) */
+    uint8_t sent_case[DNS_NAME_MAXLEN]; /* as sent: conf.use_0x20's case */
     uint16_t sent_type;
     bool minimised;
     bool edns; /* the query carried an OPT */
