@@ -90,6 +90,7 @@ struct worker {
     struct dns_res *res;
     struct dns_rrl rl; /* resolver: ratelimit, this worker's table */
     bool rl_on;
+    bool validating; /* DNSSEC: the wall clock is given again each second */
     unsigned nslots, nactive; /* slots, slots with a task */
     struct slot *slots;
     uint8_t *tcp_area; /* nslots * TCP_BUF, MAP_NORESERVE */
@@ -503,6 +504,12 @@ static void *loop(void *arg)
                 drive(r, i, now);
             }
         }
+        if (now >= r->snap_at && r->validating) { /* the wall clock again */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            dns_res_set_unix_time(r->res, (int64_t)ts.tv_sec -
+                                              (int64_t)(now / 1000000000ull));
+        }
         if (now >= r->snap_at) { /* the loop wakes once a second at least */
             pthread_mutex_lock(&r->snap_lock);
             dns_res_stats(r->res, &r->snap);
@@ -598,6 +605,7 @@ static int setup(struct worker *r, const struct svc_conf *c,
     }
     r->nslots = slots;
     resc.max_tasks = r->nslots;
+    r->validating = resc.val != NULL;
     if (dns_cache_init(&r->cache, &cc, &tb_heap) != 0 ||
         dns_res_init(&r->res, &resc, h, r->cache, &tb_heap) != 0) {
         dnsd_log("resolver: out of memory");

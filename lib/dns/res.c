@@ -91,12 +91,18 @@ int dns_res_init(struct dns_res **rp, const struct dns_res_conf *conf,
         }
     }
     dns_cache_set_validating(cache, r->validating);
+    r->unix_at_zero = r->validating ? c.val->unix_at_zero : 0;
     r->a = *a;
     r->conf = c;
     r->hints = *hints;
     r->cache = cache;
     *rp = r;
     return 0;
+}
+
+void dns_res_set_unix_time(struct dns_res *r, int64_t unix_at_zero)
+{
+    r->unix_at_zero = unix_at_zero;
 }
 
 void dns_res_free(struct dns_res *r)

@@ -151,6 +151,7 @@ struct dns_res {
     unsigned npf;
     /* DNSSEC validation (conf.val; res_val.c) */
     bool validating;
+    int64_t unix_at_zero; /* conf.val's, or dns_res_set_unix_time's */
     uint8_t xbuf[XBUF]; /* the RRSIGs of an RRset being gathered */
     uint8_t *vwork; /* VAL_WORK bytes: dns_val_response's records */
     uint8_t *vscratch; /* VAL_SCRATCH bytes: dns_val_conf.scratch */

@@ -62,7 +62,7 @@ static void val_conf(struct dns_res *r, uint64_t now, struct dns_val_conf *vc)
     memset(vc, 0, sizeof(*vc));
     vc->scratch = r->vscratch;
     vc->scratch_len = VAL_SCRATCH;
-    vc->now = (uint32_t)(r->conf.val->unix_at_zero + (int64_t)(now / NS_PER_S));
+    vc->now = (uint32_t)(r->unix_at_zero + (int64_t)(now / NS_PER_S));
     vc->ed25519 = r->conf.val->ed25519;
 }
 
@@ -428,8 +428,7 @@ bool res_val_cut(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
 uint32_t res_val_ttl(struct dns_res *r, const uint8_t *sigs, size_t slen,
                      uint32_t ttl, uint64_t now)
 {
-    uint32_t t =
-        (uint32_t)(r->conf.val->unix_at_zero + (int64_t)(now / NS_PER_S));
+    uint32_t t = (uint32_t)(r->unix_at_zero + (int64_t)(now / NS_PER_S));
 
     for (size_t o = 0; o < slen;) {
         size_t on = dns_name_len(sigs + o);

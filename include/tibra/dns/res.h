@@ -323,6 +323,12 @@ struct dns_res_val {
 
 /* Fills the entry points of (v) (lib/dns/res_valops.c). */
 TB_API void dns_res_val_init(struct dns_res_val *v);
+
+struct dns_res;
+/* The driver's wall clock again (dns_res_val.unix_at_zero), for resolver
+ * (r) from now on: a driver calls it now and then (tibra-dnsd: once a
+ * second) so that a step of the system clock moves signature windows. */
+TB_API void dns_res_set_unix_time(struct dns_res *r, int64_t unix_at_zero);
 struct dns_zoneset; /* dns/auth.h */
 
 /* Limits on the work one client query may cause (no amplification). */
