@@ -60,7 +60,7 @@ int64_t real_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static char *path_of(const char *dir, const char *name)
+char *vm_path(const char *dir, const char *name)
 {
     return xasprintf("%s/%s/%s", vmmd.state_dir, dir, name);
 }
@@ -174,7 +174,7 @@ void vm_reconcile(void)
     while (d != NULL && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        char *p = path_of("run", e->d_name), *text = NULL;
+        char *p = vm_path("run", e->d_name), *text = NULL;
         size_t n;
         int pid = 0;
         unsigned long long start = 0;
@@ -200,250 +200,6 @@ void vm_reconcile(void)
     free(dir);
 }
 
-/* ---- images and checks ---------------------------------------------------
- */
-
-/* Reads the image (fd) whole; -1 with a message. */
-static int read_image(int fd, uint8_t **img, size_t *len, char *err,
-                      size_t errlen)
-{
-    struct stat st;
-
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 64 ||
-        (uint64_t)st.st_size > VMMD_IMAGE_MAX) {
-        snprintf(err, errlen,
-                 "the image is not a regular file of 64 bytes "
-                 "to 256 MiB");
-        return -1;
-    }
-    *len = (size_t)st.st_size;
-    *img = xmalloc(*len);
-    for (size_t done = 0; done < *len;) {
-        ssize_t r = pread(fd, *img + done, *len - done, (off_t)done);
-        if (r <= 0) {
-            snprintf(err, errlen, "cannot read the image: %s",
-                     r < 0 ? strerror(errno) : "short file");
-            free(*img);
-            return -1;
-        }
-        done += (size_t)r;
-    }
-    return 0;
-}
-
-/* The image's default --memory (bytes) as MiB, or 0. */
-static uint32_t bundle_mem(const uint8_t *img, size_t len)
-{
-    struct tb_bundle b;
-    size_t off;
-
-    if (tb_bundle_find(&b, img, len, &off) != 0)
-        return 0;
-    for (const char *p = b.args, *end = b.args + b.args_len; p < end;) {
-        const char *sp = memchr(p, ' ', (size_t)(end - p));
-        const char *we = sp ? sp : end;
-        if (we - p > 9 && !strncmp(p, "--memory=", 9)) {
-            unsigned long long v = strtoull(p + 9, NULL, 10);
-            return v == 0 ? 0 : (uint32_t)((v + (1u << 20) - 1) >> 20);
-        }
-        p = we + 1;
-    }
-    return 0;
-}
-
-/*
- * Checks image (img, len) against request (r): target, ELF, manifest and
- * ABI (tender_elf_check), every device asked declared with its type and
- * every declared one given, and that it fits in its memory.  Sets (*target)
- * and (*mem).
- */
-static int check_image(const struct vmmd_req *r, const uint8_t *img, size_t len,
-                       const char **target, uint32_t *mem, char *err,
-                       size_t errlen)
-{
-    static struct tender_elf_info info;
-    char msg[TENDER_ELF_ERRLEN];
-    uint64_t bytes;
-    int rc;
-
-    *mem = r->mem_mib ? r->mem_mib : bundle_mem(img, len);
-    if (*mem == 0)
-        *mem = 32;
-    if (*mem > VMMD_MEM_MAX) {
-        snprintf(err, errlen, "the image asks for %u MiB, more than %u", *mem,
-                 VMMD_MEM_MAX);
-        return -1;
-    }
-    bytes = (uint64_t)*mem << 20;
-    rc = tender_elf_check(img, len, TENDER_ELF_X86_64, HVT_IMAGE_BASE, bytes,
-                          &info, msg, sizeof(msg));
-    if (rc == TB_ERANGE) {
-        snprintf(err, errlen, "the image does not fit in --mem %u MiB (%s)",
-                 *mem, msg);
-        return -1;
-    }
-    if (rc != 0 && img[16] == 3 && img[17] == 0) /* e_type ET_DYN */ {
-        snprintf(err, errlen,
-                 "a Linux program (a unix-target image?), not a unikernel: "
-                 "run a unix image with tibra run or tibra deploy systemd, "
-                 "or build it with --target spt or hvt");
-        return -1;
-    }
-    if (rc == TB_EPERM) {
-        snprintf(err, errlen,
-                 "wrong ABI: %s (rebuild it with this Tibra: tibra build)",
-                 msg);
-        return -1;
-    }
-    if (rc != 0) {
-        snprintf(err, errlen, "not a guest image for this host: %s", msg);
-        return -1;
-    }
-    /* An spt image starts with the spt header (spt_abi.h). */
-    bool spt = info.seg[0].filesz >= 8 &&
-               !memcmp(img + info.seg[0].offset, TB_SPT_MAGIC, 8);
-    *target = spt ? "spt" : "hvt";
-    /* Room for the stack and its guard page, as each tender wants. */
-    uint64_t top = bytes - (spt ? TB_SPT_STACK_SIZE : HVT_STACK_SIZE) - 4096;
-    if (info.end > top) {
-        snprintf(err, errlen,
-                 "the image does not fit in --mem %u MiB (it needs %llu KiB "
-                 "plus its stack)",
-                 *mem, (unsigned long long)info.end >> 10);
-        return -1;
-    }
-    if (r->target[0] && strcmp(r->target, *target)) {
-        snprintf(err, errlen, "the image is a %s image, not %s", *target,
-                 r->target);
-        return -1;
-    }
-    for (unsigned i = 0; i < r->nnet + r->nblk; i++) {
-        bool net = i < r->nnet;
-        const char *dev = net ? r->net[i].dev : r->blk[i - r->nnet].dev;
-        int k = tender_mft_find(&info.mft, dev,
-                                net ? TB_MFT_NET_DEV : TB_MFT_BLOCK_DEV);
-        if (k < 0) {
-            snprintf(err, errlen,
-                     "the image declares no %s device '%s' (see tibra "
-                     "inspect)",
-                     net ? "net" : "block", dev);
-            return -1;
-        }
-    }
-    for (uint32_t k = 0; k < info.mft.entries; k++) {
-        const struct tb_mft_entry *e = &info.mft.e[k];
-        bool given = false;
-        for (unsigned i = 0; i < r->nnet; i++)
-            given |=
-                e->type == TB_MFT_NET_DEV && !strcmp(r->net[i].dev, e->name);
-        for (unsigned i = 0; i < r->nblk; i++)
-            given |=
-                e->type == TB_MFT_BLOCK_DEV && !strcmp(r->blk[i].dev, e->name);
-        if (!given) {
-            snprintf(err, errlen,
-                     "the image needs %s device '%s': give --%s %s=%s",
-                     e->type == TB_MFT_NET_DEV ? "net" : "block", e->name,
-                     e->type == TB_MFT_NET_DEV ? "net" : "block", e->name,
-                     e->type == TB_MFT_NET_DEV ? "BRIDGE" : "BLOCK");
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* ---- policies ------------------------------------------------------------ */
-
-static bool bridge_used(const char *br, const struct vm *except)
-{
-    for (struct vm *v = vmmd.vms; v != NULL; v = v->next)
-        for (unsigned i = 0; v != except && i < v->rec.nnet; i++)
-            if (!strcmp(v->rec.net[i].bridge, br))
-                return true;
-    return false;
-}
-
-static const struct vm *block_user(const char *block)
-{
-    for (struct vm *v = vmmd.vms; v != NULL; v = v->next)
-        for (unsigned i = 0; i < v->rec.nblk; i++)
-            if (!strcmp(v->rec.blk[i].block, block))
-                return v;
-    return NULL;
-}
-
-static int check_policy(const struct vmmd_req *r, uint32_t mem, char *err,
-                        size_t errlen)
-{
-    unsigned n = 0;
-    uint64_t used = 0;
-
-    for (struct vm *v = vmmd.vms; v != NULL; v = v->next) {
-        n++;
-        used += v->mem_mib;
-    }
-    if (vmmd.max_vms && n >= vmmd.max_vms) {
-        snprintf(err, errlen,
-                 "refused by policy: --max-unikernels %u reached (%u "
-                 "unikernels)",
-                 vmmd.max_vms, n);
-        return -1;
-    }
-    if (vmmd.max_mem_mib && used + mem > vmmd.max_mem_mib) {
-        snprintf(err, errlen,
-                 "refused by policy: --max-mem %u MiB: %llu MiB in use, "
-                 "%u MiB more asked",
-                 vmmd.max_mem_mib, (unsigned long long)used, mem);
-        return -1;
-    }
-    if (r->cpus[0] && vmmd.cpus_limited) {
-        uint64_t set[VMMD_CPUS_MAX / 64];
-        vmmd_parse_cpus(r->cpus, set, err, errlen);
-        for (unsigned c = 0; c < VMMD_CPUS_MAX; c++)
-            if ((set[c / 64] >> (c % 64)) & 1 &&
-                !((vmmd.allow_cpus[c / 64] >> (c % 64)) & 1)) {
-                snprintf(err, errlen,
-                         "refused by policy: CPU %u is not in --allow-cpus", c);
-                return -1;
-            }
-    }
-    for (unsigned i = 0; i < r->nnet; i++) {
-        bool ok = vmmd.nallow_bridge == 0;
-        for (unsigned k = 0; k < vmmd.nallow_bridge; k++)
-            ok |= !strcmp(vmmd.allow_bridge[k], r->net[i].bridge);
-        if (!ok) {
-            snprintf(err, errlen,
-                     "refused by policy: bridge %s is not in --allow-bridge",
-                     r->net[i].bridge);
-            return -1;
-        }
-        if (!r->create_bridge && !if_exists(r->net[i].bridge)) {
-            snprintf(err, errlen,
-                     "bridge %s does not exist (create it, e.g. ip link add "
-                     "%s type bridge, or pass --create-bridge)",
-                     r->net[i].bridge, r->net[i].bridge);
-            return -1;
-        }
-    }
-    for (unsigned i = 0; i < r->nblk; i++) {
-        char *p = path_of("blocks", r->blk[i].block);
-        bool there = access(p, F_OK) == 0;
-        free(p);
-        if (!there) {
-            snprintf(err, errlen,
-                     "no block '%s' (tibra block create %s MIB makes one)",
-                     r->blk[i].block, r->blk[i].block);
-            return -1;
-        }
-        const struct vm *u = block_user(r->blk[i].block);
-        if (u != NULL) {
-            snprintf(err, errlen, "block '%s' is in use by %s", r->blk[i].block,
-                     u->rec.name);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* ---- start, reap, stop ----------------------------------------------------
  */
 
@@ -455,7 +211,7 @@ static int make_taps(struct vm *vm, char *err, size_t errlen)
         if (vm->tap_fd[i] >= 0)
             continue;
         if (vm->rec.create_bridge && !if_exists(n->bridge)) {
-            char *m = path_of("bridges", n->bridge);
+            char *m = vm_path("bridges", n->bridge);
             if (bridge_create(n->bridge, err, errlen) != 0 ||
                 write_atomic(m, "", 0, 0600) != 0) {
                 free(m);
@@ -615,7 +371,7 @@ static int vm_start(struct vm *vm, char *err, size_t errlen)
     if (make_taps(vm, err, errlen) != 0)
         goto fail;
     for (unsigned i = 0; vmmd.drop && i < vm->rec.nblk; i++) {
-        char *p = path_of("blocks", vm->rec.blk[i].block);
+        char *p = vm_path("blocks", vm->rec.blk[i].block);
         if (chown(p, vmmd.uid, vmmd.gid) != 0) {
             snprintf(err, errlen, "block %s: %s", vm->rec.blk[i].block,
                      strerror(errno));
@@ -659,7 +415,7 @@ static int vm_start(struct vm *vm, char *err, size_t errlen)
     vm->state = VM_RUNNING;
     vm->started_ms = now_ms();
     vm->started_real_ms = real_ms();
-    char *rp = path_of("run", vm->rec.name);
+    char *rp = vm_path("run", vm->rec.name);
     char *text = xasprintf("pid %d start %llu\n", (int)pid, vm->pid_start);
     if (write_atomic(rp, text, strlen(text), 0600) != 0)
         fprintf(stderr, "tibra-vmmd: %s: cannot write %s\n", vm->rec.name, rp);
@@ -728,7 +484,7 @@ static void backoff(struct vm *vm, int64_t ran)
 /* Records the end of (vm)'s tender with wait status (st). */
 static void exited(struct vm *vm, int st)
 {
-    char *rp = path_of("run", vm->rec.name);
+    char *rp = vm_path("run", vm->rec.name);
     int64_t ran = now_ms() - vm->started_ms;
     bool fail = !WIFEXITED(st) || WEXITSTATUS(st) != 0, again = false;
 
@@ -862,14 +618,14 @@ static void release(struct vm *vm)
     for (struct vm *v = vmmd.vms; v != NULL; v = v->next)
         img_used |= v != vm && !strcmp(v->rec.image, vm->rec.image);
     if (!img_used) {
-        char *p = path_of("images", vm->rec.image);
+        char *p = vm_path("images", vm->rec.image);
         unlink(p);
         free(p);
     }
     for (unsigned i = 0; i < vm->rec.nnet; i++) {
         const char *br = vm->rec.net[i].bridge;
-        char *m = path_of("bridges", br);
-        if (!bridge_used(br, vm) && access(m, F_OK) == 0) {
+        char *m = vm_path("bridges", br);
+        if (!vm_bridge_used(br, vm) && access(m, F_OK) == 0) {
             bridge_delete(br);
             unlink(m);
         }
@@ -896,10 +652,10 @@ int vm_create(const struct vmmd_req *r, int img_fd, char *err, size_t errlen)
         snprintf(err, errlen, "no image was passed with the request");
         return -1;
     }
-    if (read_image(img_fd, &img, &len, err, errlen) != 0)
+    if (vm_read_image(img_fd, &img, &len, err, errlen) != 0)
         return -1;
-    if (check_image(r, img, len, &target, &mem, err, errlen) != 0 ||
-        check_policy(r, mem, err, errlen) != 0) {
+    if (vm_check_image(r, img, len, &target, &mem, err, errlen) != 0 ||
+        vm_check_policy(r, mem, err, errlen) != 0) {
         free(img);
         return -1;
     }
@@ -915,7 +671,7 @@ int vm_create(const struct vmmd_req *r, int img_fd, char *err, size_t errlen)
     vm->rec.mem_mib = mem;
     snprintf(vm->rec.target, sizeof(vm->rec.target), "%s", target);
     sha256_hex(img, len, vm->rec.image);
-    p = path_of("images", vm->rec.image);
+    p = vm_path("images", vm->rec.image);
     n = access(p, F_OK) == 0 ? 0 : write_atomic(p, img, len, 0644);
     free(p);
     free(img);
@@ -925,7 +681,7 @@ int vm_create(const struct vmmd_req *r, int img_fd, char *err, size_t errlen)
         return -1;
     }
     n = vmmd_req_encode(&vm->rec, rec, sizeof(rec));
-    p = path_of("vm", vm->rec.name);
+    p = vm_path("vm", vm->rec.name);
     if (n < 0 || (n = write_atomic(p, rec, (size_t)n, 0600)) != 0) {
         snprintf(err, errlen, "cannot write %s: %s", p, strerror(-n));
         free(p);
@@ -966,7 +722,7 @@ int vm_destroy(const char *name, char *err, size_t errlen)
     }
     stop(vm);
     close_taps(vm);
-    p = path_of("vm", name);
+    p = vm_path("vm", name);
     unlink(p);
     free(p);
     vm_unlink(vm);
@@ -1023,7 +779,7 @@ void vm_load_all(void)
     while (d != NULL && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp") != NULL)
             continue;
-        char *p = path_of("vm", e->d_name), *text = NULL;
+        char *p = vm_path("vm", e->d_name), *text = NULL;
         size_t len;
         struct vmmd_req r;
         snprintf(msg, sizeof(msg), "unreadable");
@@ -1074,7 +830,7 @@ void vm_load_all(void)
             else
                 used = true;
             if (!used) {
-                char *p = path_of(gc[k], e->d_name);
+                char *p = vm_path(gc[k], e->d_name);
                 fprintf(stderr, "tibra-vmmd: removing %s (unused)\n", p);
                 unlink(p);
                 free(p);
@@ -1088,169 +844,12 @@ void vm_load_all(void)
     dir = xasprintf("%s/bridges", vmmd.state_dir);
     d = opendir(dir);
     while (d != NULL && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || bridge_used(e->d_name, NULL))
+        if (e->d_name[0] == '.' || vm_bridge_used(e->d_name, NULL))
             continue;
-        char *m = path_of("bridges", e->d_name);
+        char *m = vm_path("bridges", e->d_name);
         bridge_delete(e->d_name);
         unlink(m);
         free(m);
-    }
-    if (d != NULL)
-        closedir(d);
-    free(dir);
-}
-
-/* ---- list, info, blocks ---------------------------------------------------
- */
-
-static void fmt_uptime(const struct vm *vm, char buf[32])
-{
-    if (vm->state != VM_RUNNING)
-        snprintf(buf, 32, "-");
-    else
-        snprintf(buf, 32, "%llds",
-                 (long long)((now_ms() - vm->started_ms) / 1000));
-}
-
-void vm_list(struct sbuf *out)
-{
-    char up[32];
-
-    sb_printf(out, "%-20s %-8s %-6s %8s %10s %8s\n", "NAME", "STATE", "TARGET",
-              "MEM", "UPTIME", "RESTARTS");
-    for (struct vm *v = vmmd.vms; v != NULL; v = v->next) {
-        fmt_uptime(v, up);
-        sb_printf(out, "%-20s %-8s %-6s %6uMi %10s %8u\n", v->rec.name,
-                  vm_state_name(v), v->rec.target, v->mem_mib, up, v->restarts);
-    }
-}
-
-int vm_info(const char *name, struct sbuf *out, char *err, size_t errlen)
-{
-    struct vm *v = vm_find(name);
-    char up[32], t[32];
-
-    if (v == NULL) {
-        snprintf(err, errlen, "no unikernel named %s", name);
-        return -1;
-    }
-    fmt_uptime(v, up);
-    sb_printf(out, "name:      %s\nstate:     %s\n", v->rec.name,
-              vm_state_name(v));
-    if (v->state == VM_RUNNING) {
-        fmt_time(v->started_real_ms, t);
-        sb_printf(out, "pid:       %d\nstarted:   %s\n", (int)v->pid, t);
-    }
-    if (v->state == VM_BACKOFF)
-        sb_printf(out, "next start: in %lld ms\n",
-                  (long long)(v->next_start_ms - now_ms()));
-    sb_printf(out,
-              "image:     sha256:%s\ntarget:    %s\nmemory:    %u MiB\n"
-              "cpus:      %s\n",
-              v->rec.image, v->rec.target, v->mem_mib,
-              v->rec.cpus[0] ? v->rec.cpus : "any");
-    for (unsigned i = 0; i < v->rec.nnet; i++) {
-        const uint8_t *m = v->mac[i];
-        sb_printf(out,
-                  "net:       %s bridge %s tap %s mac "
-                  "%02x:%02x:%02x:%02x:%02x:%02x\n",
-                  v->rec.net[i].dev, v->rec.net[i].bridge,
-                  v->tap_fd[i] >= 0 ? v->tap[i] : "-", m[0], m[1], m[2], m[3],
-                  m[4], m[5]);
-    }
-    for (unsigned i = 0; i < v->rec.nblk; i++)
-        sb_printf(out, "block:     %s = %s\n", v->rec.blk[i].dev,
-                  v->rec.blk[i].block);
-    sb_printf(out, "args:      %s\n", v->rec.args);
-    if (!v->rec.restart) {
-        sb_printf(out, "restart:   no\n");
-    } else {
-        sb_printf(out, "restart:   on failure");
-        const char *sep = " (exit codes ";
-        for (unsigned c = 1; c < 256; c++)
-            if (v->rec.codes[c / 8] >> (c % 8) & 1) {
-                sb_printf(out, "%s%u", sep, c);
-                sep = ",";
-            }
-        sb_printf(out, "%s\n", *sep == ',' ? " and signals)" : "");
-    }
-    sb_printf(out, "startup:   %u\nuptime:    %s\nrestarts:  %u\n",
-              v->rec.startup, up, v->restarts);
-    if (v->last_status >= 0) {
-        if (WIFSIGNALED(v->last_status))
-            sb_printf(out, "last exit: signal %d\n", WTERMSIG(v->last_status));
-        else
-            sb_printf(out, "last exit: status %d\n",
-                      WEXITSTATUS(v->last_status));
-    }
-    if (v->last_error[0])
-        sb_printf(out, "error:     %s\n", v->last_error);
-    return 0;
-}
-
-int block_create(const char *name, uint32_t mib, char *err, size_t errlen)
-{
-    char *p = path_of("blocks", name);
-    int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-    if (fd < 0) {
-        snprintf(err, errlen,
-                 errno == EEXIST ? "block %s exists already" : "block %s: %s",
-                 name, strerror(errno));
-        free(p);
-        return -1;
-    }
-    if (ftruncate(fd, (off_t)mib << 20) != 0 || fsync(fd) != 0) {
-        snprintf(err, errlen, "block %s: %s", name, strerror(errno));
-        close(fd);
-        unlink(p);
-        free(p);
-        return -1;
-    }
-    close(fd);
-    free(p);
-    return 0;
-}
-
-int block_destroy(const char *name, char *err, size_t errlen)
-{
-    const struct vm *u = block_user(name);
-    char *p;
-
-    if (u != NULL) {
-        snprintf(err, errlen, "block %s is in use by %s", name, u->rec.name);
-        return -1;
-    }
-    p = path_of("blocks", name);
-    if (unlink(p) != 0) {
-        snprintf(err, errlen, "block %s: %s", name,
-                 errno == ENOENT ? "no such block" : strerror(errno));
-        free(p);
-        return -1;
-    }
-    free(p);
-    return 0;
-}
-
-void block_list(struct sbuf *out)
-{
-    char *dir = xasprintf("%s/blocks", vmmd.state_dir);
-    DIR *d = opendir(dir);
-    struct dirent *e;
-
-    sb_printf(out, "%-20s %10s %s\n", "NAME", "SIZE", "USED BY");
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        struct stat st;
-        if (e->d_name[0] == '.')
-            continue;
-        char *p = path_of("blocks", e->d_name);
-        if (stat(p, &st) == 0) {
-            const struct vm *u = block_user(e->d_name);
-            sb_printf(out, "%-20s %8lluMi %s\n", e->d_name,
-                      (unsigned long long)st.st_size >> 20,
-                      u ? u->rec.name : "-");
-        }
-        free(p);
     }
     if (d != NULL)
         closedir(d);

@@ -117,6 +117,25 @@ void block_list(struct sbuf *out);
 /* Writes (p, n) to (path) atomically: temp file, fsync, rename, fsync
  * of the directory.  Returns 0 or -errno. */
 int write_atomic(const char *path, const void *p, size_t n, unsigned mode);
+/* STATE/DIR/NAME, allocated. */
+char *vm_path(const char *dir, const char *name);
+
+/* ---- vm_check.c: the checks before a create ------------------------------
+ */
+
+/* Reads the image (fd) whole into (*img); -1 with a message. */
+int vm_read_image(int fd, uint8_t **img, size_t *len, char *err, size_t errlen);
+/* Checks image (img, len) against request (r); sets (*target), (*mem). */
+int vm_check_image(const struct vmmd_req *r, const uint8_t *img, size_t len,
+                   const char **target, uint32_t *mem, char *err,
+                   size_t errlen);
+/* The daemon's policies for request (r) asking (mem) MiB. */
+int vm_check_policy(const struct vmmd_req *r, uint32_t mem, char *err,
+                    size_t errlen);
+/* Whether a unikernel but (except) has a TAP on bridge (br). */
+bool vm_bridge_used(const char *br, const struct vm *except);
+/* The unikernel using block file (block), or NULL. */
+const struct vm *vm_block_user(const char *block);
 
 /* ---- tap.c -----------------------------------------------------------------
  */
