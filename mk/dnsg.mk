@@ -31,12 +31,20 @@ DNSG_GUEST_OBJ := $(DNSG_COMMON:%.c=$(G)/%.o) \
 	$(G)/app/dnsd/guest/stack_direct.o $(G)/lib/net/plat/netif.o
 DNSG_UNIX_OBJ := $(DNSG_COMMON:%.c=$(U)/%.o) $(U)/app/dnsd/guest/stack_sock.o
 # TSIG (--tsig-key): unix images are host processes and link Debian's
-# BearSSL (static, -l:libbearssl.a, so an image needs no libbearssl0);
-# spt/hvt guests, and a unix image for an architecture without BearSSL,
-# link tsig_none.c, which refuses keys (docs/DESIGN.md "tsig").
+# BearSSL (static, -l:libbearssl.a, so an image needs no libbearssl0).
+# x86_64 spt/hvt guests link the same archive (glibc-built: its frames
+# read the canary at %fs:0x28 -- spt runs on the tender's glibc thread,
+# hvt points FS at a block holding the guest's canary, platform/hvt/
+# start.c -- and it calls __memcpy_chk & co., platform/common/libc/
+# libc_chk.c), with br_sha1_init pulled in for NSEC3 hashing (weak in
+# lib/dns/zonedb_proof.c).  Other guests (aarch64: no arm64 BearSSL on an
+# amd64 host), and a unix image for an architecture without BearSSL, link
+# tsig_none.c, which refuses keys (docs/DESIGN.md "tsig").
 DNSG_TSIG_A := $(firstword $(wildcard /usr/lib/$(ARCH)-linux-gnu/libbearssl.a))
 DNSG_TSIG_LIBS := $(if $(DNSG_TSIG_A),-l:libbearssl.a)
-DNSG_GUEST_OBJ += $(G)/app/dnsd/guest/tsig_none.o
+DNSG_GUEST_TSIG := $(if $(filter x86_64,$(ARCH)),$(DNSG_TSIG_A))
+DNSG_GUEST_LIBS := $(if $(DNSG_GUEST_TSIG),-u br_sha1_init -l:libbearssl.a)
+DNSG_GUEST_OBJ += $(G)/app/dnsd/guest/$(if $(DNSG_GUEST_TSIG),tsig,tsig_none).o
 DNSG_UNIX_OBJ += $(U)/app/dnsd/guest/$(if $(DNSG_TSIG_A),tsig,tsig_none).o
 DNSG_SOCK_LIB := $(U)/platform/libtbsock.a
 
@@ -83,7 +91,8 @@ $(DNSG_TB)-u.o: $(DNSG_TB).S $(DNSG_TB).bin
 DNSG_SPT := $(G)/app/dnsd/guest/dnsd.spt
 $(DNSG_SPT): $(DNSG_GUEST_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a \
 		$$(PLAT_SPT_OBJ) $$(PLAT_GUEST_RT) platform/spt/spt.ld
-	$(call plat_spt_link,$(DNSG_GUEST_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a)
+	$(call plat_spt_link,$(DNSG_GUEST_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a \
+		$(DNSG_GUEST_LIBS))
 CHECK_BUILD += $(DNSG_SPT)
 
 ifeq ($(ARCH),x86_64)
@@ -91,7 +100,8 @@ DNSG_HVT := $(G)/app/dnsd/guest/dnsd.hvt
 $(DNSG_HVT): $(DNSG_GUEST_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a \
 		$$(PLAT_HVT_OBJ) $$(PLAT_HVT_LIB) $$(PLAT_GUEST_RT) \
 		platform/hvt/hvt.ld
-	$(call plat_hvt_link,$(DNSG_GUEST_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a)
+	$(call plat_hvt_link,$(DNSG_GUEST_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a \
+		$(DNSG_GUEST_LIBS))
 CHECK_BUILD += $(DNSG_HVT)
 endif
 

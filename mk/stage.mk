@@ -66,9 +66,14 @@ STAGE_unix_LINK := $(HOST_LDFLAGS) $(STAGE_BUNDLE_LDFLAGS) -o @DEBUG@ \
 STAGE_spt_FILES := $(G)/libtibra.a $(PLAT_SPT_OBJ) $(PLAT_GUEST_RT)
 STAGE_spt_SCRIPT := $(PLAT_SPT_LD)
 STAGE_spt_CC := $(GUEST_CC)
+# Guests link BearSSL (TSIG, SHA-1) after libtibra.a and before the
+# runtime that gives it memcpy (DNSG_GUEST_LIBS, mk/dnsg.mk).
 STAGE_spt_LINK := $(GUEST_LDFLAGS) $(STAGE_BUNDLE_LDFLAGS) \
 	-T $(call stage_name,$(PLAT_SPT_LD)) -o @DEBUG@ @BUNDLE_O@ \
-	$(STAGE_APP_LINK) $(call stage_name,$(STAGE_spt_FILES)) $(GUEST_LDLIBS)
+	$(STAGE_APP_LINK) $(call stage_name,$(G)/libtibra.a) \
+	$(if $(DNSG_GUEST_OBJ),$(DNSG_GUEST_LIBS)) \
+	$(call stage_name,$(filter-out $(G)/libtibra.a,$(STAGE_spt_FILES))) \
+	$(GUEST_LDLIBS)
 
 STAGE_TARGETS := $(if $(STAGE_APP_U),unix) spt
 ifeq ($(ARCH),x86_64)
@@ -79,7 +84,10 @@ STAGE_hvt_SCRIPT := $(PLAT_HVT_LD)
 STAGE_hvt_CC := $(GUEST_CC)
 STAGE_hvt_LINK := $(GUEST_LDFLAGS) $(STAGE_BUNDLE_LDFLAGS) \
 	-T $(call stage_name,$(PLAT_HVT_LD)) -o @DEBUG@ @BUNDLE_O@ \
-	$(STAGE_APP_LINK) $(call stage_name,$(STAGE_hvt_FILES)) $(GUEST_LDLIBS)
+	$(STAGE_APP_LINK) $(call stage_name,$(G)/libtibra.a) \
+	$(if $(DNSG_GUEST_OBJ),$(DNSG_GUEST_LIBS)) \
+	$(call stage_name,$(filter-out $(G)/libtibra.a,$(STAGE_hvt_FILES))) \
+	$(GUEST_LDLIBS)
 endif
 STAGE_unix_APP := $(STAGE_APP_U)
 STAGE_spt_APP := $(STAGE_APP_G)

@@ -228,6 +228,14 @@ int record_toolchain(struct sbuf *b, const struct linktxt *l, const char *tmp)
         for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
             add_tool(b, &paths, cc_file(cc, tmp, l->sde, f[i]));
     }
+    /* A library the link names from the toolchain's paths (BearSSL for
+     * TSIG and SHA-1, -l:libbearssl.a): its bytes and package too. */
+    for (unsigned i = 0; i < l->nlink; i++)
+        if (!strncmp(l->link[i], "-l:", 3)) {
+            char *q = xasprintf("-print-file-name=%s", l->link[i] + 3);
+            add_tool(b, &paths, cc_file(cc, tmp, l->sde, q));
+            free(q);
+        }
     static const char *const native[] = {"gcc", "binutils", "libc6-dev", NULL};
     static const char *const aarch64[] = {"gcc-aarch64-linux-gnu",
                                           "binutils-aarch64-linux-gnu",

@@ -19,6 +19,29 @@ void hvt_start(const struct hvt_boot_info *bi) __attribute__((noreturn, used));
 const struct hvt_boot_info *hvt_bi;
 static uint64_t acquired; /* bit per handle */
 
+/*
+ * The FS base's block.  Tibra's own code keeps its canary in the global
+ * __stack_chk_guard (-mstack-protector-guard=global), but objects built
+ * for glibc that guests link (Debian's libbearssl.a: TSIG, NSEC3's SHA-1)
+ * read the canary where glibc keeps it, at %fs:0x28 (the TCB's
+ * stack_guard).  The FS base is set to this block and its word at 0x28
+ * to the guest's canary, so their frames are checked too.  (spt guests
+ * run on the tender's thread, whose FS is glibc's TCB: nothing to do.)
+ */
+extern uintptr_t __stack_chk_guard; /* platform/common/ssp.c */
+static uint64_t hvt_tcb[8] __attribute__((aligned(64)));
+#define MSR_FS_BASE 0xc0000100u
+
+TB_NO_SSP static void tcb_init(void)
+{
+    uint64_t a = (uint64_t)(uintptr_t)hvt_tcb;
+
+    hvt_tcb[0] = a; /* glibc's tcb->tcb: %fs:0 is the block itself */
+    hvt_tcb[0x28 / 8] = (uint64_t)__stack_chk_guard;
+    __asm__ __volatile__("wrmsr" ::"c"(MSR_FS_BASE), "a"((uint32_t)a),
+                         "d"((uint32_t)(a >> 32)));
+}
+
 TB_NO_SSP void hvt_start(const struct hvt_boot_info *bi)
 {
     struct tb_start_info si;
@@ -26,6 +49,7 @@ TB_NO_SSP void hvt_start(const struct hvt_boot_info *bi)
 
     hvt_bi = bi;
     tb_ssp_init(bi->entropy[1]);
+    tcb_init();
     hvt_traps_init();
     hvt_time_init();
     guard = bi->mem_size - HVT_STACK_SIZE - HVT_PAGE_SIZE;

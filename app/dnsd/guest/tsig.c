@@ -2,10 +2,11 @@
  * tsig.c -- TSIG keys of a unix image (RFC 8945): the --tsig-key words
  * (args.c) made into keys and published to the service core (srv.keys),
  * which then verifies signed queries and signs their answers exactly as
- * in tibra-dnsd (lib/dns/tsig.c).  Linked into unix images only: they
- * are host processes and link Debian's BearSSL; spt and hvt guests link
- * tsig_none.c until a BearSSL built for them exists (docs/DESIGN.md,
- * "tsig").
+ * in tibra-dnsd (lib/dns/tsig.c).  Linked where Debian's BearSSL is:
+ * unix images (host processes) and x86_64 spt and hvt guests (the
+ * archive's glibc needs -- the canary at %fs:0x28, __memcpy_chk -- are
+ * met by platform/hvt/start.c and platform/common/libc/libc_chk.c);
+ * aarch64 guests link tsig_none.c (docs/DESIGN.md, "tsig").
  */
 #include <tibra/dns/tsig.h>
 #include <tibra/plat.h>

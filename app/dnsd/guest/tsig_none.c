@@ -1,10 +1,10 @@
 /*
- * tsig_none.c -- TSIG in spt and hvt images: not available yet.  Their
- * guests link no BearSSL (Debian's libbearssl.a expects a TLS stack
- * protector and glibc's __memcpy_chk: docs/DESIGN.md, "tsig"), so a
- * --tsig-key is refused rather than ignored; signed queries get
- * NOTAUTH/BADKEY from the engine, as with no keys.  unix images link
- * tsig.c instead.
+ * tsig_none.c -- TSIG in images without BearSSL (aarch64 guests: no
+ * arm64 libbearssl.a on an amd64 host; a unix image of an architecture
+ * without it): not available, so a --tsig-key is refused rather than
+ * ignored; signed queries get NOTAUTH/BADKEY from the engine, as with no
+ * keys.  unix images and x86_64 spt/hvt guests link tsig.c instead
+ * (docs/DESIGN.md, "tsig").
  */
 #include "dnsg.h"
 
@@ -18,7 +18,7 @@ int dnsg_tsig_start(struct dnsg_conf *c, struct dns_srv *srv)
     }
     if (c->ntsig == 0)
         return 0;
-    dnsg_say("dnsd: --tsig-key: this image has no TSIG (spt and hvt images "
-             "link no BearSSL yet; a unix image has it)");
+    dnsg_say("dnsd: --tsig-key: this image has no TSIG (no BearSSL for "
+             "its architecture; unix and x86_64 images have it)");
     return TB_ENOTSUP;
 }

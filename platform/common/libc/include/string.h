@@ -16,6 +16,12 @@ int strcasecmp(const char *a, const char *b);
 int strncasecmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
 char *strrchr(const char *s, int c);
+/* glibc's checked copies, for glibc-built objects guests link (BearSSL):
+ * stop the guest when (n) exceeds the destination's size (dlen). */
+void *__memcpy_chk(void *restrict d, const void *restrict s, size_t n,
+                   size_t dlen);
+void *__memmove_chk(void *d, const void *s, size_t n, size_t dlen);
+void *__memset_chk(void *d, int c, size_t n, size_t dlen);
 
 /*
  * Guests are built -ffreestanding, which implies -fno-builtin: without
