@@ -442,6 +442,8 @@ int dns_res_task_next(struct dns_res_task *t, uint64_t now,
                 continue;
             }
         }
+        if (t->depth == 0 && f->bogus_ede != 0) /* all bogus or silent */
+            res_val_merge(t, DNS_VAL_BOGUS, f->bogus_ede);
         res_frame_done(t, DNS_RCODE_SERVFAIL); /* no server left */
     }
     t->depth = 0;

@@ -30,6 +30,7 @@
 #define PROOF_MAX      8192 /* a client answer's denial proofs */
 #define VAL_WORK       (DNS_MSG_MAXLEN + 16384) /* dns_val_response's */
 #define VAL_SCRATCH    (96 * 1024) /* signed data of one RRset */
+#define BOGUS_RETRIES  2 /* other servers asked after a bogus reply */
 
 /* What a frame resolves. */
 enum frame_kind {
@@ -75,6 +76,9 @@ struct frame {
     /* unsigned answers: the labels of the last name below (zone) found
        not to be a cut, and of the last whose DS a key frame fetched */
     uint8_t probe, probe_pushed;
+    /* bogus replies dropped to ask another server, and the EDE of the
+       last (given to the client if no server answers better) */
+    uint8_t bogus_retries, bogus_ede;
 };
 
 struct dns_res_task {
@@ -183,6 +187,7 @@ bool res_val_keys(struct dns_res_task *t, uint64_t now);
 void res_val_reply(struct dns_res_task *t, const struct dns_msg *m,
                    uint64_t now);
 void res_val_merge(struct dns_res_task *t, uint8_t sec, uint8_t ede);
+bool res_val_retry(struct dns_res_task *t);
 bool res_val_cut(struct dns_res_task *t, const struct dns_msg *m, uint64_t now);
 size_t res_val_sigs(struct dns_res *r, const struct dns_msg *m,
                     enum dns_section sec, const uint8_t *owner, uint16_t type,

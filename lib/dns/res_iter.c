@@ -106,6 +106,7 @@ static void frame_keys_reset(struct frame *f)
     f->kede = 0;
     f->pushed_ds = f->pushed_dnskey = false;
     f->probe = f->probe_pushed = 0;
+    f->bogus_retries = f->bogus_ede = 0;
 }
 
 /* Makes (zone) with the NS RRset (nrr, p) (cache form) the frame's cut. */
@@ -733,6 +734,8 @@ void res_process(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
            relaxed, as Unbound: some servers deny empty non-terminals) */
         if (!aa && rcode == DNS_RCODE_NOERROR) {
             res_val_reply(t, m, now);
+            if (res_val_retry(t))
+                return; /* bogus: another server first */
             if (referral(t, m, now))
                 return;
         }
@@ -745,6 +748,8 @@ void res_process(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
     if (aa && res_val_cut(t, m, now))
         return; /* a child zone answered: its keys first, then again */
     res_val_reply(t, m, now);
+    if (res_val_retry(t))
+        return; /* bogus: another server first */
     c = aa ? answer_chain(t, m, &taken, now) : 0;
     count_unused(t->r, m, taken);
     if (c == 1)

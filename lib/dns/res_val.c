@@ -468,6 +468,34 @@ size_t res_val_wildcard(struct dns_res *r, const struct dns_msg *m,
     return wild ? res_val_proof(r, m, zone, true, out, cap) : 0;
 }
 
+/*
+ * A reply found BOGUS by the zone's own keys may be one server's fault
+ * (stale signatures, a broken copy): as Unbound does, the reply is
+ * dropped and another server of the zone asked, at most BOGUS_RETRIES
+ * times per frame and only while one is left to ask.  Returns true then
+ * (the server is marked bad for this name).  When no server answers
+ * better, the last bogus reply is taken (the frame's servers all agree)
+ * or, if none is left at all, the frame ends SERVFAIL with its EDE.
+ */
+bool res_val_retry(struct dns_res_task *t)
+{
+    struct frame *f = &t->f[t->depth];
+
+    if (t->vsec != DNS_VAL_BOGUS ||
+        (f->ks != DNS_VAL_SECURE && f->ks != KS_DNSKEY) ||
+        f->bogus_retries >= BOGUS_RETRIES)
+        return false;
+    for (unsigned k = 0; k < f->naddr; k++)
+        if ((int)k != t->cur && !f->addr[k].bad &&
+            f->addr[k].tries < t->r->conf.max_tries) {
+            f->addr[t->cur].bad = true;
+            f->bogus_retries++;
+            f->bogus_ede = t->vede ? t->vede : EDE_BOGUS;
+            return true;
+        }
+    return false;
+}
+
 /* RFC 8914 code of a reason for a BOGUS state (6 when it has none). */
 static uint8_t bogus_ede(const struct dns_res *r, enum dns_val_reason why)
 {

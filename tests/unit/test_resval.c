@@ -45,6 +45,7 @@ enum {
     K_OTHER,
     K_NTA,
     K_SUB,
+    K_TWO,
     NK
 };
 static struct dns_sign_key key[NK];
@@ -52,18 +53,22 @@ static struct dns_sign_key key[NK];
 struct server {
     const char *ip;
     struct dns_zoneset *zs;
+    unsigned queries;
 };
 static struct server net[] = {
-    {"10.0.8.1", NULL}, /* . */
-    {"10.0.8.2", NULL}, /* sec. */
-    {"10.0.8.3", NULL}, /* ins. alg. */
-    {"10.0.8.4", NULL}, /* n3. */
-    {"10.0.8.5", NULL}, /* nods. */
-    {"10.0.8.6", NULL}, /* bad. */
-    {"10.0.8.7", NULL}, /* exp. */
-    {"10.0.8.8", NULL}, /* miss. */
-    {"10.0.8.9", NULL}, /* nta. */
+    {"10.0.8.1", NULL, 0}, /* . */
+    {"10.0.8.2", NULL, 0}, /* sec. */
+    {"10.0.8.3", NULL, 0}, /* ins. alg. */
+    {"10.0.8.4", NULL, 0}, /* n3. */
+    {"10.0.8.5", NULL, 0}, /* nods. */
+    {"10.0.8.6", NULL, 0}, /* bad. */
+    {"10.0.8.7", NULL, 0}, /* exp. */
+    {"10.0.8.8", NULL, 0}, /* miss. */
+    {"10.0.8.9", NULL, 0}, /* nta. */
+    {"10.0.8.10", NULL, 0}, /* two.: a broken copy */
+    {"10.0.8.11", NULL, 0}, /* two.: a good copy */
 };
+static bool broken; /* signed_zone() breaks www.ORIGIN A's RRSIG */
 
 static char ds_text[NK][200];
 
@@ -108,10 +113,12 @@ static uint8_t *signed_zone(const char *origin, const char *const *lines, int k,
     if (dns_zone_parse(&z, text, tl, origin, NULL, &d) != 0 ||
         dns_zone_check(&z, &d) != 0 || dns_sign_zone(&z, &p, &d) != 0)
         abort();
-    if (k == K_BAD) {
-        /* break the signature over www.bad. A (its last byte) */
+    if (k == K_BAD || broken) {
+        /* break the signature over www.ORIGIN A (its last byte) */
         uint8_t www[64];
-        ta_name("www.bad.", NULL, www);
+        char wn[64];
+        snprintf(wn, sizeof(wn), "www.%s", origin);
+        ta_name(wn, NULL, www);
         for (size_t i = 0; i < z.nrr; i++) {
             const uint8_t *rd = dns_zrr_rdata(&z, &z.rr[i]);
             if (z.rr[i].type == DNS_TYPE_RRSIG && tb_get16(rd) == DNS_TYPE_A &&
@@ -159,6 +166,7 @@ static void net_setup(void)
     ds_of(K_OTHER, "miss.", ds_text[K_MISS], sizeof(ds_text[0]));
     ds_of(K_NTA, "nta.", ds_text[K_NTA], sizeof(ds_text[0]));
     ds_of(K_SUB, "sub.sec.", ds_text[K_SUB], sizeof(ds_text[0]));
+    ds_of(K_TWO, "two.", ds_text[K_TWO], sizeof(ds_text[0]));
     const char *root[] = {
         "@ 86400 SOA a.root. host.root. 1 1800 900 604800 60",
         "@ 86400 NS a.root.", "a.root. 86400 A 10.0.8.1",
@@ -174,7 +182,9 @@ static void net_setup(void)
         "exp. 86400 NS ns.exp.", "ns.exp. 86400 A 10.0.8.7", ds_text[K_EXP],
         "miss. 86400 NS ns.miss.", "ns.miss. 86400 A 10.0.8.8", ds_text[K_MISS],
         "nta. 86400 NS ns.nta.", "ns.nta. 86400 A 10.0.8.9", ds_text[K_NTA],
-        NULL};
+        "two. 86400 NS ns1.two.", "two. 86400 NS ns2.two.",
+        "ns1.two. 86400 A 10.0.8.10", "ns2.two. 86400 A 10.0.8.11",
+        ds_text[K_TWO], NULL};
     /* sub.sec. (signed, DS) and uns.sec. (unsigned, no DS) are served by
        sec.'s own server: it answers from them with AA, no referral */
     const char *sec[] = {"@ 3600 SOA ns host 1 1800 900 604800 300",
@@ -241,6 +251,23 @@ static void net_setup(void)
                         expired ? UNIX0 - 60 * 86400 : inc,
                         expired ? UNIX0 - 30 * 86400 : exp, &len);
         net[srv[i]].zs = zset1(blobs[nblobs++], len);
+    }
+    /* two.: the same zone from two servers, one copy broken */
+    {
+        static const char *const two[] = {
+            "@ 3600 SOA ns1 host 1 1800 900 604800 300",
+            "@ 3600 NS ns1",
+            "@ 3600 NS ns2",
+            "ns1 3600 A 10.0.8.10",
+            "ns2 3600 A 10.0.8.11",
+            "www 300 A 192.0.2.7",
+            NULL};
+        broken = true;
+        blobs[nblobs] = signed_zone("two.", two, K_TWO, false, inc, exp, &len);
+        net[9].zs = zset1(blobs[nblobs++], len);
+        broken = false;
+        blobs[nblobs] = signed_zone("two.", two, K_TWO, false, inc, exp, &len);
+        net[10].zs = zset1(blobs[nblobs++], len);
     }
     /* the anchor: the root key's DS */
     char a[200];
@@ -393,6 +420,7 @@ static void ask(const char *name, uint16_t type, bool dnssec, bool cd, bool ad,
             continue;
         }
         now += 1 * MS;
+        sv->queries++;
         size_t rl =
             dns_auth_answer(sv->zs, s.msg, s.len, reply, sizeof(reply),
                             s.transport == DNS_RES_TCP ? DNS_AUTH_TCP : 0,
@@ -543,6 +571,27 @@ static void test_bogus(void)
     res_teardown();
 }
 
+/* A bogus reply from one server of a zone: another is asked (as Unbound
+ * does), and its good copy is the answer. */
+static void test_bogus_retry(void)
+{
+    struct got g;
+    unsigned broken_asked = 0;
+
+    for (unsigned i = 0; i < 8; i++) {
+        rng_state = 1000 + i;
+        res_setup(true);
+        net[9].queries = net[10].queries = 0;
+        ask("www.two.", DNS_TYPE_A, true, false, false, &g);
+        CHECK_EQ(g.rcode, DNS_RCODE_NOERROR);
+        CHECK(g.ad);
+        CHECK_EQ(g.an, 2);
+        broken_asked += net[9].queries > 0;
+        res_teardown();
+    }
+    CHECK(broken_asked > 0); /* the broken copy was met, and passed over */
+}
+
 static void test_off(void)
 {
     struct got g;
@@ -562,6 +611,7 @@ int main(void)
     RUN(test_secure);
     RUN(test_insecure);
     RUN(test_bogus);
+    RUN(test_bogus_retry);
     RUN(test_off);
     net_teardown();
     return check_done();
