@@ -177,7 +177,11 @@ int tb_block_acquire(const char *name, tb_handle_t *h,
  * (misaligned or out of range), TB_EIO, TB_EBADF.
  */
 int tb_block_read(tb_handle_t h, uint64_t off, void *buf, size_t len);
-/* Writes, with the same rules as tb_block_read(). */
+/*
+ * Writes, with the same rules as tb_block_read().  The bytes are durable
+ * when it returns TB_OK (the tenders and the unix platform open the
+ * backing file O_DSYNC): an application may acknowledge what it wrote.
+ */
 int tb_block_write(tb_handle_t h, uint64_t off, const void *buf, size_t len);
 
 /* ---- entropy ---------------------------------------------------------- */

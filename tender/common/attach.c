@@ -132,7 +132,7 @@ int tender_block_open(const char *path, uint64_t *capacity, char *err,
 {
     struct stat st;
     uint64_t size;
-    int fd = open(path, O_RDWR | O_CLOEXEC);
+    int fd = open(path, O_RDWR | O_CLOEXEC | O_DSYNC);
 
     if (fd < 0) {
         snprintf(err, errlen, "block file '%s': %s", path, strerror(errno));

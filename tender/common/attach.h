@@ -32,8 +32,10 @@
 int tender_tap_open(const char *ifname, char *err, size_t errlen);
 
 /*
- * Opens (path) (a regular file or block device) read-write, close-on-exec,
- * and returns the fd with its size in (*capacity) (a non-zero multiple of
+ * Opens (path) (a regular file or block device) read-write, close-on-exec
+ * and O_DSYNC (a pwrite returns once its bytes are durable, so a guest
+ * that answers after tb_block_write returned loses nothing to a power
+ * cut), and returns the fd with its size in (*capacity) (a non-zero multiple of
  * TENDER_BLOCK_SIZE), or -1 with a message in (err, errlen).
  */
 int tender_block_open(const char *path, uint64_t *capacity, char *err,
