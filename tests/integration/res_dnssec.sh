@@ -16,6 +16,12 @@
 #   exp.   signatures expired a month ago: bogus (EDE 7)
 #   miss.  the DS is of a key that does not sign the zone: bogus
 #   nta.   bogus like bad., but a negative trust anchor in both resolvers
+#   private.  not in the signed tree: a stub zone of both resolvers (the
+#          unsigned one of res_tree.bash, NSD at 10.53.0.5): no DS can be
+#          found for it (the root says NXDOMAIN), so both say bogus, EDE
+#          9, as Unbound 1.17 does unless domain-insecure names it;
+#   fwd.   the same as a stub zone, but with insecure / domain-insecure:
+#          insecure
 # Tibra (10.53.0.30) and Unbound (10.53.0.31, module-config "validator
 # iterator", ede: yes) get the same hints and trust-anchor file (the
 # root KSK's DS).  Every question is asked with +dnssec of both, twice
@@ -233,6 +239,9 @@ resolver:
     allow 10.53.0.0/24
     trust-anchor $sd/root.ds
     insecure nta.
+    stub private. 10.53.0.5
+    stub fwd. 10.53.0.5
+    insecure fwd.
 EOF
 run ip addr add 10.53.0.29/24 dev v0 || fail "ip addr add 10.53.0.29"
 "$DNSD" -c "$sd/res.conf" >"$TMP/check.log" 2>&1 || fail "-c refuses res.conf"
@@ -263,6 +272,13 @@ server:
     harden-referral-path: no
     target-fetch-policy: "0 0 0 0 0"
     val-log-level: 2
+    domain-insecure: "fwd."
+stub-zone:
+    name: "private."
+    stub-addr: 10.53.0.5
+stub-zone:
+    name: "fwd."
+    stub-addr: 10.53.0.5
 remote-control:
     control-enable: no
 EOF
@@ -309,7 +325,8 @@ secure="www.sec/A sec/DNSKEY sec/DS nothere.sec/A www.sec/TXT x.wild.sec/A
 alias.sec/A xs.sec/A www.sub.sec/A sub.sec/DS uns.sec/DS www.n3/A
 nothere.n3/A www.n3/TXT x.wild.n3/TXT a.b.wild.n3/TXT ins/DS ./DNSKEY"
 insecure="out.sec/A www.uns.sec/A www.ins/A nothere.ins/A www.nods/A
-www.alg/A x.wild.alg/TXT www.nta/A"
+www.alg/A x.wild.alg/TXT www.nta/A www.fwd/A www.fwd/TXT nx.fwd/A"
+stubbogus="www.private/A nx.private/A"
 bogus="www.bad/A www.exp/A www.miss/A"
 # Round 2 answers from the caches.  There Unbound 1.17 says EDE 6 (DNSSEC
 # Bogus) for every cached bogus answer, having kept no reason; Tibra keeps
@@ -318,18 +335,25 @@ bogus="www.bad/A www.exp/A www.miss/A"
 declare -A first
 n=0
 for round in 1 2; do
-    for c in $secure $insecure $bogus; do
+    for c in $secure $insecure $bogus $stubbogus; do
         name=${c%/*}.
         [ "$name" = .. ] && name=.
         type=${c#*/}
         t=$(ask 10.53.0.30 "$name" "$type")
         u=$(ask 10.53.0.31 "$name" "$type")
+        case " $stubbogus " in
+        *" $c "*) # Unbound: 6 once its key entry is cached bogus
+            case "$t" in *"ede 9") ;; *) fail "$name $type: not EDE 9: $t" ;; esac
+            t=$(echo "$t" | sed 's/ ede [0-9]*$//')
+            u=$(echo "$u" | sed 's/ ede [0-9]*$//')
+            ;;
+        esac
         if [ $round = 1 ]; then
             first[$c]=$t
         else
             [ "$t" = "${first[$c]}" ] ||
                 fail "$name $type from the cache: '$t', cold: '${first[$c]}'"
-            case " $bogus " in
+            case " $bogus $stubbogus " in
             *" $c "*)
                 t=$(echo "$t" | sed 's/ ede [0-9]*$//')
                 u=$(echo "$u" | sed 's/ ede [0-9]*$//')
