@@ -25,6 +25,12 @@
  * only moves bytes between a socket and the session's buffers, on epoll
  * readiness, and closes when the session says so.
  *
+ * DNS over TLS (RFC 7858, tls-listen): the same connections, pool and
+ * limits (tcp-clients, tcp-clients-per-address, the idle timeout, which
+ * also bounds a handshake), with a TLS session (lib/dns/tls.c) between
+ * the socket and the same struct dns_tcp: ciphertext goes to and from
+ * the socket, dns_tls_pump_tcp() moves the plaintext.
+ *
  * Zone sets are published RCU style: the main thread swaps the pointer
  * (seq_cst), bumps a generation, and frees the old set once every worker
  * is offline (blocked in epoll_wait, holding no set) or has seen the new
@@ -47,6 +53,8 @@
 #include <unistd.h>
 
 #include "dnsd.h"
+#include <tibra/dns/tls.h>
+#include <tibra/zonefile.h>
 
 #define UDP_BATCH          64 /* datagrams per recvmmsg/sendmmsg */
 #define UDP_QUERY_MAX      DNS_SRV_QUERY_MAX /* larger: dropped, counted */
@@ -70,6 +78,9 @@ struct conn {
     uint8_t *wbuf; /* DNS_TCP_WBUF */
     struct dns_tcp t; /* the session: everything RFC 7766 decides */
     struct tb_addr peer; /* counted in the server's tcplim */
+    bool tls; /* accepted on a tls-listen address: (tlss) in use */
+    struct dns_tls *tlss; /* in the slot's memory (tls-listen given) */
+    uint8_t *tlsbuf; /* DNS_TLS_IOBUF, likewise */
 };
 
 struct listener {
@@ -140,7 +151,9 @@ struct dnsd_server {
     struct dns_cookie cookie; /* DNS Cookies, read by every worker */
     bool cookies; /* (cookie) is set up: the workers use it */
     size_t nlisten;
-    int *tcp_listen; /* [nlisten] */
+    size_t ntls; /* tls-listen addresses */
+    int *tcp_listen; /* [nlisten + ntls]: listen's, then tls-listen's */
+    struct dns_tls_cred *tls_cred; /* tls-certificate and tls-key */
     unsigned nworkers;
     struct worker *w;
     bool snapshots; /* metrics on: workers copy their counters to (snap) */
@@ -529,7 +542,7 @@ static void listen_update(struct worker *w)
 
     if (want == w->listening)
         return;
-    for (size_t i = 0; i < s->nlisten; i++)
+    for (size_t i = 0; i < s->nlisten + s->ntls; i++)
         if (want)
             ep_add(w->ep, s->tcp_listen[i], EPOLLIN | EPOLLEXCLUSIVE,
                    EV(EV_LISTEN, i));
@@ -544,6 +557,7 @@ static void conn_close(struct worker *w, uint32_t idx)
 
     close(c->fd); /* also removes it from the epoll set */
     c->fd = -1;
+    c->tls = false;
     pthread_mutex_lock(&w->srv->tcplim_lock);
     dns_tcplim_close(&w->srv->tcplim, &c->peer);
     pthread_mutex_unlock(&w->srv->tcplim_lock);
@@ -587,12 +601,37 @@ static void pool_filled(struct worker *w)
     }
 }
 
-/* Accepts what (lfd) has queued, into free slots.  A full worker takes a
- * connection only to refuse it, and only while every worker is full;
+#if TB_HAVE_TLS
+/* A TLS server session for connection (c), seeded from the kernel's
+ * generator.  False when there is no entropy (the connection is
+ * dropped). */
+static bool tls_open(struct conn *c, struct dnsd_server *s)
+{
+    uint8_t seed[DNS_TLS_SEED_LEN];
+
+    if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+        return false;
+    dns_tls_server_open(c->tlss, s->tls_cred, c->tlsbuf, seed);
+    memset(seed, 0, sizeof(seed));
+    c->tls = true;
+    return true;
+}
+#else /* no BearSSL: tls_setup() refuses tls-listen */
+static bool tls_open(struct conn *c, struct dnsd_server *s)
+{
+    (void)c;
+    (void)s;
+    return false;
+}
+#endif
+
+/* Accepts what listener (li) has queued, into free slots.  A full worker takes
+ * a connection only to refuse it, and only while every worker is full;
  * otherwise it leaves it queued for one with room and stops listening. */
-static void tcp_accept(struct worker *w, int lfd)
+static void tcp_accept(struct worker *w, size_t li)
 {
     struct dnsd_server *s = w->srv;
+    int lfd = s->tcp_listen[li];
 
     for (int i = 0; i < 64 && w->listening; i++) {
         if (w->nfree == 0 && atomic_load(&s->nfull) < s->nworkers) {
@@ -630,6 +669,15 @@ static void tcp_accept(struct worker *w, int lfd)
         c->fd = fd; /* (queued stays: the slot may be on the list) */
         c->peer = peer;
         dns_tcp_open(&c->t, &w->core, &peer, c->rbuf, c->wbuf, now_ns());
+        if (li >= s->nlisten && !tls_open(c, s)) {
+            c->fd = -1;
+            close(fd);
+            w->freelist[w->nfree++] = idx;
+            pthread_mutex_lock(&s->tcplim_lock);
+            dns_tcplim_close(&s->tcplim, &peer);
+            pthread_mutex_unlock(&s->tcplim_lock);
+            continue;
+        }
         c->events = EPOLLIN;
         w->nopen++;
         if (w->nfree == 0)
@@ -669,6 +717,84 @@ static bool conn_flush(struct worker *w, struct conn *c, uint64_t now)
  * While answers wait for the socket the session has no room (the peer's
  * own window then stops it).
  */
+#if TB_HAVE_TLS
+/* Sends the TLS session's records.  Returns false if the connection is
+ * dead; with output left, the socket buffer is full. */
+static bool tls_flush(struct worker *w, struct conn *c, uint64_t now)
+{
+    const uint8_t *p;
+    size_t n;
+    unsigned sends = 0;
+
+    while ((n = dns_tls_output(c->tlss, &p)) > 0) {
+        if (++sends > TCP_SENDS_PER_TURN && dns_xfr_active(&c->t.xfr))
+            return true; /* fairness, as conn_flush() */
+        ssize_t k = send(c->fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (k < 0) {
+            w->tcp_blocked++;
+            return errno == EAGAIN || errno == EINTR;
+        }
+        dns_tls_sent(c->tlss, (size_t)k);
+        dns_tls_pump_tcp(c->tlss, &c->t, now); /* room for more answers */
+    }
+    return true;
+}
+
+/* conn_service() of a tls-listen connection: records out, records in,
+ * the plaintext between the TLS session and the DNS session. */
+static void conn_service_tls(struct worker *w, uint32_t idx, uint64_t now)
+{
+    struct conn *c = &w->conns[idx];
+    const uint8_t *out;
+    unsigned reads = 0;
+    uint32_t want;
+
+    for (;;) {
+        dns_tls_pump_tcp(c->tlss, &c->t, now);
+        if (!tls_flush(w, c, now))
+            goto close;
+        if (dns_tls_tcp_done(c->tlss, &c->t))
+            goto close;
+        uint8_t *dst;
+        size_t room = dns_tls_rspace(c->tlss, &dst);
+        if (room == 0)
+            break; /* records waiting for EPOLLOUT, or plaintext waiting */
+        if (++reads > TCP_READS_PER_TURN) {
+            if (!c->queued) {
+                c->queued = true;
+                w->ready[w->nready++] = idx;
+            }
+            break;
+        }
+        ssize_t n = recv(c->fd, dst, room, MSG_DONTWAIT);
+        if (n > 0)
+            dns_tls_received(c->tlss, (size_t)n);
+        else if (n == 0)
+            goto close; /* no close_notify: nothing more can be sent */
+        else if (errno == EAGAIN || errno == EINTR)
+            break;
+        else
+            goto close;
+    }
+    want = dns_tls_output(c->tlss, &out) > 0 ? EPOLLOUT : EPOLLIN;
+    if (want != c->events) {
+        struct epoll_event ev = {.events = want, .data.u64 = EV(EV_CONN, idx)};
+        if (epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
+            goto close;
+        c->events = want;
+    }
+    return;
+close:
+    conn_close(w, idx);
+}
+#else
+static void conn_service_tls(struct worker *w, uint32_t idx, uint64_t now)
+{
+    (void)now;
+    conn_close(w, idx);
+}
+#endif
+
 static void conn_service(struct worker *w, uint32_t idx, uint64_t now)
 {
     struct conn *c = &w->conns[idx];
@@ -676,6 +802,10 @@ static void conn_service(struct worker *w, uint32_t idx, uint64_t now)
     unsigned reads = 0;
     uint32_t want;
 
+    if (c->tls) {
+        conn_service_tls(w, idx, now);
+        return;
+    }
     for (;;) {
         if (!conn_flush(w, c, now))
             goto close;
@@ -747,9 +877,9 @@ static void tcp_sweep(struct worker *w, uint64_t now)
  * whatever is queued (accept4 is non-blocking: EAGAIN if nothing). */
 static void tcp_poll_listeners(struct worker *w)
 {
-    for (size_t i = 0; i < w->srv->nlisten && w->nfree != 0; i++)
+    for (size_t i = 0; i < w->srv->nlisten + w->srv->ntls && w->nfree != 0; i++)
         if (w->listening)
-            tcp_accept(w, w->srv->tcp_listen[i]);
+            tcp_accept(w, i);
 }
 
 /* ---- the worker loop ------------------------------------------------- */
@@ -787,7 +917,7 @@ static void *worker_main(void *arg)
                 udp_drain(w, &w->udp[idx]);
                 break;
             case EV_LISTEN:
-                tcp_accept(w, s->tcp_listen[idx]);
+                tcp_accept(w, idx);
                 break;
             case EV_CONN:
                 if (now == 0)
@@ -825,7 +955,11 @@ static void *worker_main(void *arg)
 static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
                        uint32_t nconns)
 {
-    const size_t per = DNS_TCP_RBUF + DNS_TCP_WBUF;
+    /* A slot's buffers; with tls-listen, a TLS session and its records
+     * too (8-byte aligned: the session holds BearSSL's contexts). */
+    const size_t plain = (DNS_TCP_RBUF + DNS_TCP_WBUF + 7) & ~(size_t)7;
+    const size_t per =
+        plain + (s->ntls != 0 ? sizeof(struct dns_tls) + DNS_TLS_IOBUF : 0);
 
     w->srv = s;
     dns_srv_init(&w->core, NULL, &s->core_conf);
@@ -863,6 +997,11 @@ static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
         w->conns[i].fd = -1;
         w->conns[i].rbuf = w->tcpmem + per * i;
         w->conns[i].wbuf = w->conns[i].rbuf + DNS_TCP_RBUF;
+        if (s->ntls != 0) {
+            w->conns[i].tlss =
+                (struct dns_tls *)(void *)(w->conns[i].rbuf + plain);
+            w->conns[i].tlsbuf = (uint8_t *)(w->conns[i].tlss + 1);
+        }
         w->freelist[i] = nconns - 1 - i;
     }
     w->nfree = nconns;
@@ -904,6 +1043,10 @@ static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
                    EV(EV_LISTEN, i)) != 0)
             return TB_EIO;
     }
+    for (size_t i = s->nlisten; i < s->nlisten + s->ntls; i++)
+        if (ep_add(w->ep, s->tcp_listen[i], EPOLLIN | EPOLLEXCLUSIVE,
+                   EV(EV_LISTEN, i)) != 0)
+            return TB_EIO;
     w->listening = true;
     if (ep_add(w->ep, s->stopfd, EPOLLIN, EV(EV_STOP, 0)) != 0)
         return TB_EIO;
@@ -938,11 +1081,14 @@ static void server_free(struct dnsd_server *s)
 {
     for (unsigned i = 0; i < s->nworkers; i++)
         worker_free(&s->w[i]);
-    for (size_t i = 0; i < s->nlisten; i++)
+    for (size_t i = 0; s->tcp_listen != NULL && i < s->nlisten + s->ntls; i++)
         if (s->tcp_listen[i] >= 0)
             close(s->tcp_listen[i]);
     if (s->stopfd >= 0)
         close(s->stopfd);
+#if TB_HAVE_TLS
+    dns_tls_cred_free(s->tls_cred);
+#endif
     free(s->tcp_listen);
     free(s->w);
     dns_tcplim_free(&s->tcplim);
@@ -1128,6 +1274,58 @@ int dnsd_server_cookie(struct dnsd_server *s, const struct svc_conf *c,
     return 0;
 }
 
+/*
+ * DNS over TLS: the credentials from tls-certificate and tls-key (PEM,
+ * read now, never kept as text), then the tls-listen sockets after the
+ * listen ones in (s->tcp_listen).  Says what is wrong as FILE:LINE.
+ */
+static int tls_setup(struct dnsd_server *s, const struct svc_conf *c)
+{
+    if (c->ntls_listen == 0)
+        return 0;
+#if TB_HAVE_TLS
+    char *cert = NULL, *key = NULL;
+    size_t certlen = 0, keylen = 0;
+    const char *why = "";
+    int rc;
+
+    if ((rc = dns_zonefile_read(c->tls_certificate, &cert, &certlen)) != 0 ||
+        (rc = dns_zonefile_read(c->tls_key, &key, &keylen)) != 0) {
+        dnsd_log("%s:%u: tls: %s: %s", c->path, c->tls_line,
+                 cert == NULL ? c->tls_certificate : c->tls_key,
+                 tb_strerror(rc));
+        free(cert);
+        return TB_EINVAL;
+    }
+    rc = dns_tls_cred_load(&s->tls_cred, cert, certlen, key, keylen, &tb_heap,
+                           &why);
+    memset(key, 0, keylen);
+    free(key);
+    free(cert);
+    if (rc != 0) {
+        dnsd_log("%s:%u: tls: %s, %s: %s", c->path, c->tls_line,
+                 c->tls_certificate, c->tls_key, why);
+        return TB_EINVAL;
+    }
+    for (size_t i = 0; i < c->ntls_listen; i++) {
+        char txt[SVC_ADDR_TEXT_MAX];
+        s->tcp_listen[s->nlisten + i] =
+            open_socket(&c->tls_listen[i], SOCK_STREAM, NULL);
+        if (s->tcp_listen[s->nlisten + i] < 0)
+            return TB_EIO;
+        s->ntls = i + 1;
+        svc_addr_to_text(&c->tls_listen[i], true, txt, sizeof(txt));
+        dnsd_log("listening on %s (tls, %s certificate from %s)", txt,
+                 dns_tls_cred_type(s->tls_cred), c->tls_certificate);
+    }
+    return 0;
+#else
+    dnsd_log("%s:%u: tls-listen: this tibra-dnsd was built without BearSSL",
+             c->path, c->tls_listen[0].line);
+    return TB_ENOTSUP;
+#endif
+}
+
 int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
                      unsigned workers)
 {
@@ -1152,13 +1350,13 @@ int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
     s->nlisten = c->nlisten;
     s->udp_cap = TB_MAX((size_t)c->udp_size, (size_t)DNS_UDP_MINLEN);
     s->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    s->tcp_listen = malloc(s->nlisten * sizeof(int) + 1);
+    s->tcp_listen = malloc((s->nlisten + c->ntls_listen) * sizeof(int) + 1);
     s->w = calloc(workers, sizeof(*s->w));
     if (s->stopfd < 0 || s->tcp_listen == NULL || s->w == NULL) {
         rc = TB_ENOMEM;
         goto fail;
     }
-    for (size_t i = 0; i < s->nlisten; i++)
+    for (size_t i = 0; i < s->nlisten + c->ntls_listen; i++)
         s->tcp_listen[i] = -1;
     for (unsigned i = 0; i < workers; i++) {
         s->w[i].ep = -1;
@@ -1174,6 +1372,8 @@ int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,
             goto fail;
         }
     }
+    if ((rc = tls_setup(s, c)) != 0)
+        goto fail;
     per_worker = (uint32_t)((c->tcp_clients + workers - 1) / workers);
     rc = tcplim_setup(s, c, per_worker * workers);
     if (rc != 0)

@@ -31,6 +31,7 @@
 #include <tibra/dns.h>
 
 /* Limits that keep a configuration bounded (and the parser simple). */
+#define SVC_DEFAULT_TLS_PORT        853 /* tls-listen without @PORT */
 #define SVC_LISTEN_MAX              32 /* listen statements */
 #define SVC_ZONES_MAX               65535 /* zone statements (a zone set) */
 #define SVC_WORKERS_MAX             256
@@ -267,6 +268,14 @@ struct svc_conf {
                              server cookie; default off */
     char *cookie_secret_file; /* resolved path; NULL: a random secret */
     unsigned cookie_secret_line; /* where cookie-secret-file was given */
+    /* DNS over TLS (RFC 7858): tls-listen ADDR[@PORT] (port 853 unless
+       given), answered as (listen) is; tls-certificate and tls-key FILE
+       (PEM; resolved paths, read by tibra-dnsd at start-up; NULL: not
+       given) */
+    struct svc_addr tls_listen[SVC_LISTEN_MAX];
+    size_t ntls_listen;
+    char *tls_certificate, *tls_key;
+    unsigned tls_line; /* where tls-certificate was given */
     struct svc_addr metrics; /* metrics ADDR@PORT: Prometheus over HTTP
                                 (lib/dns/http.c); family 0: off */
     uint64_t zone_max_size; /* default for zones, bytes */

@@ -70,6 +70,8 @@ enum once_key {
     K_COOKIE_SECRET,
     K_TCP_PER_ADDR,
     K_STATUS_FILE,
+    K_TLS_CERT,
+    K_TLS_KEY,
     K_ONCE_COUNT
 };
 
@@ -379,6 +381,51 @@ static void cookie_item(struct parser *ps, const char *key, const struct tok *v)
     }
 }
 
+/*
+ * DNS over TLS (RFC 7858): `tls-listen ADDR[@PORT]` (port 853 unless
+ * given; answered as the listen addresses are), `tls-certificate PATH`
+ * and `tls-key PATH` (PEM, read by tibra-dnsd at start-up, never put in
+ * an image).  Dispatched by name from service_item()'s default case.
+ */
+static void tls_item(struct parser *ps, const char *key, const struct tok *v)
+{
+    struct svc_conf *c = ps->c;
+    char showbuf[48];
+
+    if (strcmp(key, "tls-listen") == 0) {
+        struct svc_addr a = {0};
+        if (!addr_port(ps, key, v, &a))
+            return;
+        if (memchr(v->p, '@', v->len) == NULL)
+            a.port = SVC_DEFAULT_TLS_PORT;
+        for (size_t i = 0; i < c->ntls_listen; i++)
+            if (c->tls_listen[i].family == a.family &&
+                c->tls_listen[i].port == a.port &&
+                memcmp(c->tls_listen[i].addr, a.addr, 16) == 0) {
+                perr(ps, "tls-listen %s given twice (first on line %u)",
+                     SHOW(v), c->tls_listen[i].line);
+                return;
+            }
+        if (c->ntls_listen == SVC_LISTEN_MAX) {
+            perr(ps, "too many tls-listen addresses (at most %d)",
+                 SVC_LISTEN_MAX);
+            return;
+        }
+        c->tls_listen[c->ntls_listen++] = a;
+        return;
+    }
+    if (v->len == 0) {
+        perr(ps, "%s is empty", key);
+        return;
+    }
+    if (strcmp(key, "tls-certificate") == 0) {
+        c->tls_certificate = dup_path(ps, v);
+        c->tls_line = ps->line;
+    } else {
+        c->tls_key = dup_path(ps, v);
+    }
+}
+
 static void service_item(struct parser *ps, const struct tok *t, size_t n)
 {
     struct svc_conf *c = ps->c;
@@ -423,6 +470,9 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         {"cookies-require", K_COOKIES_REQUIRE},
         {"cookie-secret-file", K_COOKIE_SECRET},
         {"status-file", K_STATUS_FILE},
+        {"tls-listen", -1},
+        {"tls-certificate", K_TLS_CERT},
+        {"tls-key", K_TLS_KEY},
     };
     size_t k;
 
@@ -659,6 +709,10 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
                 perr(ps, "status-file is empty");
             else
                 c->status_file = dup_path(ps, v);
+            break;
+        }
+        if (strncmp(key, "tls-", 4) == 0) {
+            tls_item(ps, key, v);
             break;
         }
         cookie_item(ps, key, v);
@@ -1882,11 +1936,35 @@ static void check_metrics(struct parser *ps)
         perr(ps, "metrics %s: the port is the DNS port", t);
 }
 
+/* tls-listen needs a certificate and a key, and a Linux process. */
+static void check_tls(struct parser *ps)
+{
+    const struct svc_conf *c = ps->c;
+    unsigned saved = ps->line;
+
+    if (c->ntls_listen == 0) {
+        if (c->tls_certificate != NULL || c->tls_key != NULL)
+            pwarn(ps, c->tls_line ? c->tls_line : ps->service_line,
+                  "tls-certificate and tls-key are unused without "
+                  "tls-listen");
+        return;
+    }
+    ps->line = c->tls_listen[0].line;
+    if (c->target != SVC_TARGET_UNIX)
+        perr(ps, "tls-listen: DNS over TLS is served by target unix only "
+                 "(not yet by images)");
+    else if (c->tls_certificate == NULL || c->tls_key == NULL)
+        perr(ps, "tls-listen needs tls-certificate FILE and tls-key FILE "
+                 "(PEM)");
+    ps->line = saved;
+}
+
 static void check_service(struct parser *ps)
 {
     struct svc_conf *c = ps->c;
 
     check_metrics(ps);
+    check_tls(ps);
     check_zones(ps);
     check_keys(ps);
     if (c->nzones == 0 && !c->resolver.enabled)
@@ -1997,6 +2075,8 @@ void svc_conf_free(struct svc_conf *c)
     if (c->keys != NULL)
         tb_free(a, c->keys, c->keys_cap * sizeof(*c->keys));
     free_str(a, c->cookie_secret_file);
+    free_str(a, c->tls_certificate);
+    free_str(a, c->tls_key);
     free_str(a, c->status_file);
     for (size_t i = 0; i < c->nzones; i++) {
         free_str(a, c->zones[i].name);
