@@ -153,14 +153,12 @@ static const struct dns_res_fwd *fwd_find(const struct dns_res *r,
 static void frame_fwd(struct frame *f, const struct dns_res_fwd *z)
 {
     frame_keys_reset(f);
-    /* Not validated (docs/DESIGN.md "res", Not yet): a forward zone's
-       answers are insecure.  A stub zone's servers are authoritative:
-       validated as any zone's, from its DS in the public tree.  A stub
-       zone the signed tree does not delegate (a private name: the DS
-       query is answered NXDOMAIN) is bogus, DNSKEY missing, as with
-       Unbound 1.17: name it with insecure (domain-insecure) too. */
-    if (z->recursive)
-        f->ks = DNS_VAL_INSECURE;
+    /* Validated as any zone's answers (res_val.c): a stub zone's from
+       its DS in the public tree (one the signed tree does not delegate,
+       a private name whose DS query is answered NXDOMAIN, is bogus,
+       DNSKEY missing, as with Unbound 1.17: name it with insecure too);
+       a forward zone's by the signers of what the forwarders return,
+       their DS and DNSKEY asked of the forwarders too. */
     memcpy(f->zone, z->zone, dns_name_len(z->zone));
     f->mlabels = (uint8_t)(dns_name_labels(z->zone) + 1);
     f->msteps = 0;

@@ -369,8 +369,7 @@ bool res_val_cut(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
     size_t rl;
     unsigned zl, sl;
 
-    if (!r->validating || f->kind == FR_NSADDR || f->fwd ||
-        f->ks != DNS_VAL_SECURE)
+    if (!r->validating || f->kind == FR_NSADDR || f->ks != DNS_VAL_SECURE)
         return false;
     for (int sec = DNS_SEC_ANSWER; sec <= DNS_SEC_AUTHORITY; sec++) {
         dns_rr_iter_init(&it, m, (enum dns_section)sec);

@@ -22,6 +22,8 @@
 #          9, as Unbound 1.17 does unless domain-insecure names it;
 #   fwd.   the same as a stub zone, but with insecure / domain-insecure:
 #          insecure
+# Tibra also forwards n3. to Unbound (forward n3. 10.53.0.31): what
+# Unbound returns is validated by Tibra, the keys fetched through it.
 # Tibra (10.53.0.30) and Unbound (10.53.0.31, module-config "validator
 # iterator", ede: yes) get the same hints and trust-anchor file (the
 # root KSK's DS).  Every question is asked with +dnssec of both, twice
@@ -242,6 +244,7 @@ resolver:
     stub private. 10.53.0.5
     stub fwd. 10.53.0.5
     insecure fwd.
+    forward n3. 10.53.0.31
 EOF
 run ip addr add 10.53.0.29/24 dev v0 || fail "ip addr add 10.53.0.29"
 "$DNSD" -c "$sd/res.conf" >"$TMP/check.log" 2>&1 || fail "-c refuses res.conf"
@@ -272,6 +275,7 @@ server:
     harden-referral-path: no
     target-fetch-policy: "0 0 0 0 0"
     val-log-level: 2
+    log-queries: yes
     domain-insecure: "fwd."
 stub-zone:
     name: "private."
@@ -370,6 +374,10 @@ for round in 1 2; do
         n=$((n + 1))
     done
 done
+# n3. went through the forwarder (Unbound), its keys too: Tibra asked it
+# for n3.'s DNSKEY RRset (no client here asks for it).
+grep -q 'n3\. DNSKEY IN' "$TMP/unbound.log" ||
+    fail "Tibra did not fetch n3.'s keys through its forwarder"
 # The classes are what they say (not equal by both being wrong).
 for c in $secure; do
     name=${c%/*}.

@@ -308,6 +308,7 @@ static uint32_t rng(void *ctx)
 static struct dns_cache *cache;
 static struct dns_res *res;
 static struct dns_res_val val;
+static const struct dns_res_fwd *fwd; /* conf.fwd of the next res_setup */
 static uint64_t now = 1000 * SEC;
 static unsigned sends;
 static uint8_t nta_name[1][DNS_NAME_MAXLEN];
@@ -315,7 +316,10 @@ static uint8_t nta_name[1][DNS_NAME_MAXLEN];
 static void res_setup(bool validate)
 {
     struct dns_cache_conf cc = {.mem_bytes = 1 << 20};
-    struct dns_res_conf rc = {.random = rng, .val = validate ? &val : NULL};
+    struct dns_res_conf rc = {.random = rng,
+                              .val = validate ? &val : NULL,
+                              .fwd = fwd,
+                              .nfwd = fwd != NULL};
     struct dns_res_hints h;
     static const char hints[] = ". 3600000 NS a.root.\n"
                                 "a.root. 3600000 A 10.0.8.1\n";
@@ -592,6 +596,33 @@ static void test_bogus_retry(void)
     CHECK(broken_asked > 0); /* the broken copy was met, and passed over */
 }
 
+/* A forward zone: what the forwarder returns is validated here, the
+ * DS and DNSKEY RRsets asked of it too (n3.'s server stands in for a
+ * recursive forwarder: it answers what it serves). */
+static void test_forward(void)
+{
+    static struct dns_res_fwd z;
+    struct got g;
+
+    memset(&z, 0, sizeof(z));
+    ta_name("n3.", NULL, z.zone);
+    z.recursive = true;
+    z.naddr = 1;
+    z.addr[0].af = TB_AF_INET;
+    inet_pton(AF_INET, "10.0.8.4", z.addr[0].ip);
+    z.addr[0].port = 53;
+    fwd = &z;
+    res_setup(true);
+    net[3].queries = 0;
+    EXPECT("www.n3.", DNS_TYPE_A, true, false, DNS_RCODE_NOERROR, true, -1);
+    ask("nothere.n3.", DNS_TYPE_A, true, false, false, &g);
+    CHECK_EQ(g.rcode, DNS_RCODE_NXDOMAIN);
+    CHECK(g.ad);
+    CHECK(net[3].queries >= 3); /* DNSKEY, A, A (NXDOMAIN) */
+    res_teardown();
+    fwd = NULL;
+}
+
 static void test_off(void)
 {
     struct got g;
@@ -612,6 +643,7 @@ int main(void)
     RUN(test_insecure);
     RUN(test_bogus);
     RUN(test_bogus_retry);
+    RUN(test_forward);
     RUN(test_off);
     net_teardown();
     return check_done();
