@@ -9,6 +9,8 @@
 #          sub.sec. and an insecure one uns.sec.
 #   n3.    NSEC3 (salt, 0 extra iterations), served by Knot at 10.53.0.23
 #          when knotd is installed (else by NSD)
+#   it.    NSEC3 with 200 iterations: its denials are insecure (RFC 9276,
+#          over 150 as Unbound 1.17), its data secure
 #   ins.   unsigned, no DS: insecure
 #   nods.  signed, no DS: insecure (an island)
 #   alg.   a DS of algorithm 253 only: insecure (unsupported)
@@ -105,7 +107,7 @@ zone_head sub.sec. 10.53.0.22 >sub.sec.zone
 echo 'www 300 A 192.0.2.11' >>sub.sec.zone
 zone_head uns.sec. 10.53.0.22 >uns.sec.zone
 echo 'www 300 A 192.0.2.12' >>uns.sec.zone
-for z in n3 ins nods alg bad exp miss nta; do
+for z in n3 it ins nods alg bad exp miss nta; do
     zone_head $z. 10.53.0.22 >$z.zone
     echo "www 300 A 192.0.2.$((100 + ${#z}))" >>$z.zone
     echo "*.wild 300 TXT \"wild $z\"" >>$z.zone
@@ -119,6 +121,8 @@ read -r seck secz <<<"$(keys sec.)"
 sign sec.zone sec. $inc $exp $seck $secz
 read -r n3k n3z <<<"$(keys n3.)"
 sign n3.zone n3. $inc $exp -n -s beef -t 0 $n3k $n3z
+read -r itk itz <<<"$(keys it.)"
+sign it.zone it. $inc $exp -n -s beef -t 200 $itk $itz
 read -r nodsk nodsz <<<"$(keys nods.)"
 sign nods.zone nods. $inc $exp $nodsk $nodsz
 read -r badk badz <<<"$(keys bad.)"
@@ -141,15 +145,16 @@ cp uns.sec.zone uns.sec.zone.signed
 {
     printf '$TTL 86400\n. SOA a.root. host.root. 1 1800 900 604800 60\n'
     printf '. NS a.root.\na.root. A 10.53.0.21\n'
-    for z in sec n3 ins nods alg bad exp miss nta; do
+    for z in sec n3 it ins nods alg bad exp miss nta; do
         printf '%s. NS ns.%s.\n' $z $z
     done
-    for z in sec ins nods alg bad exp miss nta; do
+    for z in sec it ins nods alg bad exp miss nta; do
         printf 'ns.%s. A 10.53.0.22\n' $z
     done
     printf 'ns.n3. A 10.53.0.23\n'
     ds_of "$seck"
     ds_of "$n3k"
+    ds_of "$itk"
     ds_of "$badk"
     ds_of "$expk"
     ds_of "$otherk" # miss.: a key that signs nothing
@@ -195,7 +200,7 @@ nsd_zones() { # N ADDR ZONE...
     } >"nsd-signed$n.conf"
 }
 nsd_zones 21 10.53.0.21 .
-nsd_zones 22 10.53.0.22 sec. sub.sec. uns.sec. ins. nods. alg. bad. exp. miss. nta.
+nsd_zones 22 10.53.0.22 sec. sub.sec. uns.sec. it. ins. nods. alg. bad. exp. miss. nta.
 for n in 21 22; do
     ip netns exec "$NS" nsd -d -c "$sd/nsd-signed$n.conf" >"$TMP/nsd-signed$n.out.log" 2>&1 &
     PIDS+=($!)
@@ -325,11 +330,12 @@ ask() { # ADDR NAME TYPE [dig options]
              END { print "status " s ad e }' | sort
 }
 
-secure="www.sec/A sec/DNSKEY sec/DS nothere.sec/A www.sec/TXT x.wild.sec/A
+secure="www.it/A www.sec/A sec/DNSKEY sec/DS nothere.sec/A www.sec/TXT x.wild.sec/A
 alias.sec/A xs.sec/A www.sub.sec/A sub.sec/DS uns.sec/DS www.n3/A
 nothere.n3/A www.n3/TXT x.wild.n3/TXT a.b.wild.n3/TXT ins/DS ./DNSKEY"
 insecure="out.sec/A www.uns.sec/A www.ins/A nothere.ins/A www.nods/A
-www.alg/A x.wild.alg/TXT www.nta/A www.fwd/A www.fwd/TXT nx.fwd/A"
+www.alg/A x.wild.alg/TXT www.nta/A www.fwd/A www.fwd/TXT nx.fwd/A
+nothere.it/A www.it/TXT"
 stubbogus="www.private/A nx.private/A"
 bogus="www.bad/A www.exp/A www.miss/A"
 # Round 2 answers from the caches.  There Unbound 1.17 says EDE 6 (DNSSEC
