@@ -107,7 +107,7 @@ zone_head sub.sec. 10.53.0.22 >sub.sec.zone
 echo 'www 300 A 192.0.2.11' >>sub.sec.zone
 zone_head uns.sec. 10.53.0.22 >uns.sec.zone
 echo 'www 300 A 192.0.2.12' >>uns.sec.zone
-for z in n3 it ins nods alg bad exp miss nta; do
+for z in n3 it oo ins nods alg bad exp miss nta; do
     zone_head $z. 10.53.0.22 >$z.zone
     echo "www 300 A 192.0.2.$((100 + ${#z}))" >>$z.zone
     echo "*.wild 300 TXT \"wild $z\"" >>$z.zone
@@ -123,6 +123,9 @@ read -r n3k n3z <<<"$(keys n3.)"
 sign n3.zone n3. $inc $exp -n -s beef -t 0 $n3k $n3z
 read -r itk itz <<<"$(keys it.)"
 sign it.zone it. $inc $exp -n -s beef -t 200 $itk $itz
+echo 'deleg NS ns.oo.' >>oo.zone
+read -r ook ooz <<<"$(keys oo.)"
+sign oo.zone oo. $inc $exp -n -p -s beef -t 0 $ook $ooz
 read -r nodsk nodsz <<<"$(keys nods.)"
 sign nods.zone nods. $inc $exp $nodsk $nodsz
 read -r badk badz <<<"$(keys bad.)"
@@ -145,16 +148,17 @@ cp uns.sec.zone uns.sec.zone.signed
 {
     printf '$TTL 86400\n. SOA a.root. host.root. 1 1800 900 604800 60\n'
     printf '. NS a.root.\na.root. A 10.53.0.21\n'
-    for z in sec n3 it ins nods alg bad exp miss nta; do
+    for z in sec n3 it oo ins nods alg bad exp miss nta; do
         printf '%s. NS ns.%s.\n' $z $z
     done
-    for z in sec it ins nods alg bad exp miss nta; do
+    for z in sec it oo ins nods alg bad exp miss nta; do
         printf 'ns.%s. A 10.53.0.22\n' $z
     done
     printf 'ns.n3. A 10.53.0.23\n'
     ds_of "$seck"
     ds_of "$n3k"
     ds_of "$itk"
+    ds_of "$ook"
     ds_of "$badk"
     ds_of "$expk"
     ds_of "$otherk" # miss.: a key that signs nothing
@@ -200,7 +204,7 @@ nsd_zones() { # N ADDR ZONE...
     } >"nsd-signed$n.conf"
 }
 nsd_zones 21 10.53.0.21 .
-nsd_zones 22 10.53.0.22 sec. sub.sec. uns.sec. it. ins. nods. alg. bad. exp. miss. nta.
+nsd_zones 22 10.53.0.22 sec. sub.sec. uns.sec. it. oo. ins. nods. alg. bad. exp. miss. nta.
 for n in 21 22; do
     ip netns exec "$NS" nsd -d -c "$sd/nsd-signed$n.conf" >"$TMP/nsd-signed$n.out.log" 2>&1 &
     PIDS+=($!)
@@ -336,6 +340,7 @@ nothere.n3/A www.n3/TXT x.wild.n3/TXT a.b.wild.n3/TXT ins/DS ./DNSKEY"
 insecure="out.sec/A www.uns.sec/A www.ins/A nothere.ins/A www.nods/A
 www.alg/A x.wild.alg/TXT www.nta/A www.fwd/A www.fwd/TXT nx.fwd/A
 nothere.it/A www.it/TXT"
+optout="www.oo/A x.wild.oo/TXT nothere.oo/A www.oo/TXT deleg.oo/DS"
 stubbogus="www.private/A nx.private/A"
 bogus="www.bad/A www.exp/A www.miss/A"
 # Round 2 answers from the caches.  There Unbound 1.17 says EDE 6 (DNSSEC
@@ -345,7 +350,7 @@ bogus="www.bad/A www.exp/A www.miss/A"
 declare -A first
 n=0
 for round in 1 2; do
-    for c in $secure $insecure $bogus $stubbogus; do
+    for c in $secure $insecure $bogus $stubbogus $optout; do
         name=${c%/*}.
         [ "$name" = .. ] && name=.
         type=${c#*/}
@@ -384,6 +389,11 @@ done
 # for n3.'s DNSKEY RRset (no client here asks for it).
 grep -q 'n3\. DNSKEY IN' "$TMP/unbound.log" ||
     fail "Tibra did not fetch n3.'s keys through its forwarder"
+# NSEC3 opt-out (oo.): equal above; what both said, for the record
+for c in $optout; do
+    echo "opt-out ${c%/*}. ${c#*/}: $(ask 10.53.0.30 "${c%/*}." "${c#*/}" |
+        grep '^status')"
+done
 # The classes are what they say (not equal by both being wrong).
 for c in $secure; do
     name=${c%/*}.
