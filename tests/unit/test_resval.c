@@ -146,6 +146,7 @@ static struct dns_zoneset *zset1(uint8_t *blob, size_t len)
 static uint8_t *blobs[16];
 static size_t nblobs;
 static struct dns_val_anchors anchors;
+static struct dns_val_anchors *anchors_use = &anchors; /* res_setup's */
 
 static void net_setup(void)
 {
@@ -325,7 +326,7 @@ static void res_setup(bool validate)
                                 "a.root. 3600000 A 10.0.8.1\n";
 
     memset(&val, 0, sizeof(val));
-    val.anchors = &anchors;
+    val.anchors = anchors_use;
     ta_name("nta.", NULL, nta_name[0]);
     val.insecure = nta_name;
     val.ninsecure = 1;
@@ -623,6 +624,34 @@ static void test_forward(void)
     fwd = NULL;
 }
 
+/* The anchor as the root's DNSKEY record (the form tibra key and BIND
+ * key files write) instead of its DS: the same answers. */
+static void test_dnskey_anchor(void)
+{
+    static char pub[4096 + 64], priv[8192];
+    static struct dns_val_anchors a;
+    uint8_t root[1] = {0};
+    char text[4200];
+    struct got g;
+
+    CHECK_EQ(dns_sign_key_write(&key[K_ROOT], root, pub, sizeof(pub), priv,
+                                sizeof(priv)),
+             0);
+    memset(priv, 0, sizeof(priv)); /* secrets never outlive their use */
+    snprintf(text, sizeof(text), "$TTL 3600\n%s", pub);
+    REQUIRE(dns_val_anchors_parse(&a, text, strlen(text), "key", &ta, NULL) ==
+            0);
+    anchors_use = &a;
+    res_setup(true);
+    ask("www.sec.", DNS_TYPE_A, true, false, false, &g);
+    CHECK_EQ(g.rcode, DNS_RCODE_NOERROR);
+    CHECK(g.ad);
+    EXPECT("www.bad.", DNS_TYPE_A, true, false, DNS_RCODE_SERVFAIL, false, 6);
+    res_teardown();
+    anchors_use = &anchors;
+    dns_val_anchors_free(&a);
+}
+
 static void test_off(void)
 {
     struct got g;
@@ -644,6 +673,7 @@ int main(void)
     RUN(test_bogus);
     RUN(test_bogus_retry);
     RUN(test_forward);
+    RUN(test_dnskey_anchor);
     RUN(test_off);
     net_teardown();
     return check_done();
