@@ -86,7 +86,8 @@ static int sb_check(const uint8_t *p, const struct dns_store_dev *dev)
         return TB_EMALF;
     n = tb_get32(p + 12);
     used = tb_get32(p + 24);
-    if (n > DNS_STORE_ZONES_MAX || used != SB_HDR + n * DNS_STORE_ENTRY)
+    if (n > DNS_STORE_ZONES_MAX || used != SB_HDR + n * DNS_STORE_ENTRY ||
+        get64(p + 16) >= UINT64_MAX - 1) /* never written: see sb_flip */
         return TB_EMALF;
     memcpy(h, p, SB_HDR);
     tb_put32(h + 28, 0);
@@ -177,6 +178,8 @@ static int sb_flip(struct dns_store *st, uint8_t *sb, uint32_t nzones)
     unsigned next = st->cur ^ 1;
     int rc;
 
+    if (st->gen + 1 >= UINT64_MAX - 1) /* 2^64 writes: not in practice */
+        return TB_ENOSPC;
     memcpy(sb, SB_MAGIC, 8);
     tb_put32(sb + 8, SB_VERS);
     tb_put32(sb + 12, nzones);
