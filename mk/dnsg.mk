@@ -26,7 +26,8 @@
 
 DNSG_COMMON := app/dnsd/guest/main.c app/dnsd/guest/args.c \
 	app/dnsd/guest/serve.c app/dnsd/guest/metrics.c \
-	app/dnsd/guest/notify.c app/dnsd/guest/resolve.c
+	app/dnsd/guest/notify.c app/dnsd/guest/resolve.c \
+	app/dnsd/guest/secondary.c
 DNSG_GUEST_OBJ := $(DNSG_COMMON:%.c=$(G)/%.o) \
 	$(G)/app/dnsd/guest/stack_direct.o $(G)/lib/net/plat/netif.o
 DNSG_UNIX_OBJ := $(DNSG_COMMON:%.c=$(U)/%.o) $(U)/app/dnsd/guest/stack_sock.o
@@ -111,6 +112,32 @@ $(DNSG_UNIX): $(DNSG_UNIX_OBJ) $(DNSG_TB)-u.o $(DNSG_SOCK_LIB) \
 	$(call msg,LD,$@)
 	$(Q)$(TCC) $(HOST_LDFLAGS) -o $@ $(DNSG_UNIX_OBJ) $(DNSG_TB)-u.o \
 		$(DNSG_SOCK_LIB) $(U)/libtibra.a $(PLAT_UNIX_LIB) $(DNSG_TSIG_LIBS)
+# dnsd-state.spt / .hvt: the test images with block device "state" in
+# their manifest as well (secondary zones kept there: secondary.c), the
+# same objects but stack_direct.c built with DNSG_STATE_DEVICE.
+DNSG_STATE_OBJ := $(filter-out $(G)/app/dnsd/guest/stack_direct.o,\
+	$(DNSG_GUEST_OBJ)) $(G)/app/dnsd/guest/stack_direct_state.o
+$(G)/app/dnsd/guest/stack_direct_state.o: app/dnsd/guest/stack_direct.c \
+		| $(O)/gen/tibra/version.h
+	$(call msg,CC-GST,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) $(DEPFLAGS) -DDNSG_STATE_DEVICE -c $< -o $@
+DNSG_STATE_SPT := $(G)/app/dnsd/guest/dnsd-state.spt
+$(DNSG_STATE_SPT): $(DNSG_STATE_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a \
+		$$(PLAT_SPT_OBJ) $$(PLAT_GUEST_RT) platform/spt/spt.ld
+	$(call plat_spt_link,$(DNSG_STATE_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a \
+		$(DNSG_GUEST_LIBS))
+CHECK_BUILD += $(DNSG_STATE_SPT)
+ifeq ($(ARCH),x86_64)
+DNSG_STATE_HVT := $(G)/app/dnsd/guest/dnsd-state.hvt
+$(DNSG_STATE_HVT): $(DNSG_STATE_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a \
+		$$(PLAT_HVT_OBJ) $$(PLAT_HVT_LIB) $$(PLAT_GUEST_RT) \
+		platform/hvt/hvt.ld
+	$(call plat_hvt_link,$(DNSG_STATE_OBJ) $(DNSG_TB)-g.o $(G)/libtibra.a \
+		$(DNSG_GUEST_LIBS))
+CHECK_BUILD += $(DNSG_STATE_HVT)
+endif
+
 # The socket stack is being written (mk/sock.mk): link once it is there.
 ifneq ($(wildcard $(SRCDIR)/mk/sock.mk),)
 CHECK_BUILD += $(DNSG_UNIX)
@@ -119,4 +146,5 @@ endif
 # tests/fuzz/fuzz_guest.c: frames -> lib/net -> this app's serving loop ->
 # the service core, with a fake platform (the fuzz target defines it).
 FUZZ_EXTRA_guest := app/dnsd/guest/serve.c app/dnsd/guest/metrics.c \
-	app/dnsd/guest/notify.c app/dnsd/guest/resolve.c
+	app/dnsd/guest/notify.c app/dnsd/guest/resolve.c \
+	app/dnsd/guest/secondary.c

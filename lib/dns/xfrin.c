@@ -738,6 +738,11 @@ void dns_xfrin_commit(struct dns_xfrin *x, bool ok, uint64_t now)
     x->state = ST_IDLE;
 }
 
+const struct dns_zone_src *dns_xfrin_current(const struct dns_xfrin *x)
+{
+    return x->have_zone ? &x->cur : NULL;
+}
+
 bool dns_xfrin_serving(const struct dns_xfrin *x)
 {
     return x->have_zone && !x->expired;

@@ -126,30 +126,35 @@ static void zone_list(const struct tb_bundle *b, char *buf, size_t cap)
     }
 }
 
+/* The answer options, kept: secondary.c rebuilds the zone set with them. */
+static struct dns_auth_opts auth_opts;
+
 /* Builds the zone set over the bundle's blobs (not copied). */
 static int zones(const struct tb_bundle *b, const struct dnsg_conf *c,
                  const struct tb_alloc *a, struct dns_zoneset **zs)
 {
     static char version[DNSG_TEXT_MAX + 1];
-    struct dns_auth_opts o;
+    struct dns_auth_opts *o = &auth_opts;
     const void **blobs = NULL;
     size_t *lens = NULL;
     int rc;
 
-    memset(&o, 0, sizeof(o));
-    o.chaos = c->chaos;
+    memset(o, 0, sizeof(*o));
+    o->chaos = c->chaos;
     /* As tibra-dnsd: identity, else the service name, else "tibra". */
-    o.identity = c->has_identity ? c->identity : c->name[0] ? c->name : "tibra";
+    o->identity = c->has_identity ? c->identity
+                  : c->name[0]    ? c->name
+                                  : "tibra";
     if (c->has_version) {
-        o.version = c->version;
+        o->version = c->version;
     } else {
         snprintf(version, sizeof(version), "tibra %s", TB_VERSION);
-        o.version = version;
+        o->version = version;
     }
-    o.udp_max = c->udp_size;
+    o->udp_max = c->udp_size;
     if (c->has_nsid) {
-        o.nsid = c->nsid;
-        o.nsid_len = c->nsid_len;
+        o->nsid = c->nsid;
+        o->nsid_len = c->nsid_len;
     }
     if (b->nzones > 0) {
         blobs = tb_alloc(a, b->nzones * sizeof(*blobs));
@@ -162,7 +167,7 @@ static int zones(const struct tb_bundle *b, const struct dnsg_conf *c,
             blobs[i] = p;
         }
     }
-    rc = dns_zoneset_build(zs, blobs, lens, b->nzones, &o, a);
+    rc = dns_zoneset_build(zs, blobs, lens, b->nzones, o, a);
     return rc;
 }
 
@@ -358,6 +363,12 @@ int tb_app_main(const struct tb_start_info *si)
         dnsg_say("dnsd: not enough memory for the metrics port");
         return 1;
     }
+    /* Secondary zones: their pool, and the kept copies served at once. */
+    if (dnsg_sec_start(&g, &c, &b, &auth_opts, bump_left(&bp), &a, err,
+                       sizeof(err)) != 0) {
+        dnsg_say("dnsd: %s", err);
+        return 1;
+    }
 
     /* The pools, sized from what the zones left. */
     resp_cap = TB_MAX((size_t)DNS_UDP_MINLEN, (size_t)c.udp_size);
@@ -403,6 +414,7 @@ int tb_app_main(const struct tb_start_info *si)
     if (dnsg_listen(&g, locals, nlocals, err, sizeof(err)) != 0 ||
         dnsg_metrics_listen(&g, &c, err, sizeof(err)) != 0 ||
         dnsg_res_listen(&g, err, sizeof(err)) != 0 ||
+        dnsg_sec_listen(&g, err, sizeof(err)) != 0 ||
         dnsg_notify_start(&g, &c, zs, nseed, &a, err, sizeof(err)) != 0) {
         dnsg_say("dnsd: %s", err);
         return 1;

@@ -303,6 +303,8 @@ static void handle(struct dnsg *g, const struct tb_event *e, uint64_t now)
         return;
     if (dnsg_res_handle(g, e, now))
         return;
+    if (dnsg_sec_handle(g, e, now))
+        return;
     for (unsigned i = 0; i < g->nlocal; i++) {
         if (e->ep == g->udp[i]) {
             udp_run(g, e->ep, now);
@@ -332,6 +334,7 @@ void dnsg_serve(struct dnsg *g, uint64_t end)
         uint64_t mexp = dnsg_metrics_expire(g, now);
         mexp = TB_MIN(mexp, dnsg_notify_run(g, now));
         mexp = TB_MIN(mexp, dnsg_res_run(g, now));
+        mexp = TB_MIN(mexp, dnsg_sec_run(g, now));
         if (n > 0)
             continue;
         tb_time_t d = tb_stack_deadline(g->s);

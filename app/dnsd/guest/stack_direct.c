@@ -14,7 +14,11 @@
 
 #include "dnsg.h"
 
+#ifdef DNSG_STATE_DEVICE /* images that keep zones: block device "state" */
+TB_MANIFEST(2, TB_MFT_NET("service0"), TB_MFT_BLOCK("state"));
+#else
 TB_MANIFEST(1, TB_MFT_NET("service0"));
+#endif
 
 /* TCP buffers of one connection: a query is at most 4 KiB (srv.h), and
  * answers wait in the session's own buffer until the stack takes them. */
@@ -43,7 +47,7 @@ static void config(struct net_config *n, const struct dnsg_conf *c,
         memcpy(n->ip6_gw, c->ip6_gw, 16);
     uint32_t ru, rl, rc;
     dnsg_res_stack_needs(c, &ru, &rl, &rc);
-    n->udp_eps = 2 + ru;
+    n->udp_eps = 2 + ru + (c->nprimary != 0); /* secondary.c's */
     n->udp_queue = 256;
     n->tcp_listeners = 2 + rl;
     n->tcp_conns = conns + rc;

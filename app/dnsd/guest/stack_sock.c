@@ -22,10 +22,12 @@ static void config(struct tb_sock_config *s, const struct dnsg_conf *c,
     /* One per listen address, and NOTIFY's own (notify.c). */
     uint32_t ru, rl, rc;
     dnsg_res_stack_needs(c, &ru, &rl, &rc);
-    s->udp_endpoints = (c->nlisten ? c->nlisten : 1) + (c->nnotify != 0);
+    s->udp_endpoints = (c->nlisten ? c->nlisten : 1) + (c->nnotify != 0) +
+                       (c->nprimary != 0); /* secondary.c's SOA queries */
     /* UDP and TCP listeners, the connections, a few spare; the
      * resolver's listeners, outbound queries and clients. */
-    s->endpoints = 2 * s->udp_endpoints + conns + 8 + ru + rl + rc;
+    s->endpoints =
+        2 * s->udp_endpoints + conns + 8 + ru + rl + rc + c->nprimary;
     s->udp_endpoints += ru;
     s->udp_batch = DNSG_UDP_BATCH;
     s->udp_max = 65535; /* longer than DNS_SRV_QUERY_MAX: srv.h counts it */

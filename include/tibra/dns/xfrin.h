@@ -222,6 +222,14 @@ TB_API const struct dns_zone_src *dns_xfrin_zone(const struct dns_xfrin *x);
  */
 TB_API void dns_xfrin_commit(struct dns_xfrin *x, bool ok, uint64_t now);
 
+/*
+ * The current version (checked and sorted), or NULL when (x) has none:
+ * for the driver to keep it (a unikernel's state device) after
+ * dns_xfrin_commit(ok) made the new version current.  Valid until the
+ * next call on (x).
+ */
+TB_API const struct dns_zone_src *dns_xfrin_current(const struct dns_xfrin *x);
+
 /* True while (x) has a version that has not expired. */
 TB_API bool dns_xfrin_serving(const struct dns_xfrin *x);
 
