@@ -8,5 +8,12 @@ CFLAGS_tls = -I$(BEARSSL_INC)
 CFLAGS_test_tls = -I$(BEARSSL_INC)
 UNIT_LIBS_tls = $(TSIG_LIBS)
 FUZZ_LIBS_tls_server = $(TSIG_LIBS)
-CFLAGS_server = $(if $(TSIG_LIB_A),-DTB_HAVE_TLS=1)
+# tibra-dnsd's TLS servers (app/dnsd/dot.c, server.c, resolver.c) exist
+# where BearSSL is linked (the test mk/tsig.mk makes, repeated here: this
+# file is read first, and CFLAGS_resolver is expanded at once); without
+# it, tls-listen is refused.
+TLS_LIB_A := $(firstword $(wildcard /usr/lib/$(ARCH)-linux-gnu/libbearssl.a))
+CFLAGS_server = $(if $(TLS_LIB_A),-DTB_HAVE_TLS=1)
+CFLAGS_dot = $(if $(TLS_LIB_A),-DTB_HAVE_TLS=1)
+CFLAGS_resolver += $(if $(TLS_LIB_A),-DTB_HAVE_TLS=1)
 BEARSSL_TESTS += $(T)/tests/unit/test_tls $(T)/tests/fuzz/replay_tls_server

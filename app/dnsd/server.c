@@ -53,8 +53,7 @@
 #include <unistd.h>
 
 #include "dnsd.h"
-#include <tibra/dns/tls.h>
-#include <tibra/zonefile.h>
+#include "dot.h"
 
 #define UDP_BATCH          64 /* datagrams per recvmmsg/sendmmsg */
 #define UDP_QUERY_MAX      DNS_SRV_QUERY_MAX /* larger: dropped, counted */
@@ -601,29 +600,13 @@ static void pool_filled(struct worker *w)
     }
 }
 
-#if TB_HAVE_TLS
-/* A TLS server session for connection (c), seeded from the kernel's
- * generator.  False when there is no entropy (the connection is
- * dropped). */
+/* A TLS server session for connection (c) (false without entropy: the
+ * connection is dropped). */
 static bool tls_open(struct conn *c, struct dnsd_server *s)
 {
-    uint8_t seed[DNS_TLS_SEED_LEN];
-
-    if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
-        return false;
-    dns_tls_server_open(c->tlss, s->tls_cred, c->tlsbuf, seed);
-    memset(seed, 0, sizeof(seed));
-    c->tls = true;
-    return true;
+    c->tls = dnsd_dot_accept(c->tlss, s->tls_cred, c->tlsbuf);
+    return c->tls;
 }
-#else /* no BearSSL: tls_setup() refuses tls-listen */
-static bool tls_open(struct conn *c, struct dnsd_server *s)
-{
-    (void)c;
-    (void)s;
-    return false;
-}
-#endif
 
 /* Accepts what listener (li) has queued, into free slots.  A full worker takes
  * a connection only to refuse it, and only while every worker is full;
@@ -717,7 +700,7 @@ static bool conn_flush(struct worker *w, struct conn *c, uint64_t now)
  * While answers wait for the socket the session has no room (the peer's
  * own window then stops it).
  */
-#if TB_HAVE_TLS
+#if defined(TB_HAVE_TLS)
 /* Sends the TLS session's records.  Returns false if the connection is
  * dead; with output left, the socket buffer is full. */
 static bool tls_flush(struct worker *w, struct conn *c, uint64_t now)
@@ -1086,9 +1069,7 @@ static void server_free(struct dnsd_server *s)
             close(s->tcp_listen[i]);
     if (s->stopfd >= 0)
         close(s->stopfd);
-#if TB_HAVE_TLS
-    dns_tls_cred_free(s->tls_cred);
-#endif
+    dnsd_dot_cred_free(s->tls_cred);
     free(s->tcp_listen);
     free(s->w);
     dns_tcplim_free(&s->tcplim);
@@ -1283,30 +1264,8 @@ static int tls_setup(struct dnsd_server *s, const struct svc_conf *c)
 {
     if (c->ntls_listen == 0)
         return 0;
-#if TB_HAVE_TLS
-    char *cert = NULL, *key = NULL;
-    size_t certlen = 0, keylen = 0;
-    const char *why = "";
-    int rc;
-
-    if ((rc = dns_zonefile_read(c->tls_certificate, &cert, &certlen)) != 0 ||
-        (rc = dns_zonefile_read(c->tls_key, &key, &keylen)) != 0) {
-        dnsd_log("%s:%u: tls: %s: %s", c->path, c->tls_line,
-                 cert == NULL ? c->tls_certificate : c->tls_key,
-                 tb_strerror(rc));
-        free(cert);
+    if (dnsd_dot_cred(c, &s->tls_cred) != 0)
         return TB_EINVAL;
-    }
-    rc = dns_tls_cred_load(&s->tls_cred, cert, certlen, key, keylen, &tb_heap,
-                           &why);
-    memset(key, 0, keylen);
-    free(key);
-    free(cert);
-    if (rc != 0) {
-        dnsd_log("%s:%u: tls: %s, %s: %s", c->path, c->tls_line,
-                 c->tls_certificate, c->tls_key, why);
-        return TB_EINVAL;
-    }
     for (size_t i = 0; i < c->ntls_listen; i++) {
         char txt[SVC_ADDR_TEXT_MAX];
         s->tcp_listen[s->nlisten + i] =
@@ -1316,14 +1275,9 @@ static int tls_setup(struct dnsd_server *s, const struct svc_conf *c)
         s->ntls = i + 1;
         svc_addr_to_text(&c->tls_listen[i], true, txt, sizeof(txt));
         dnsd_log("listening on %s (tls, %s certificate from %s)", txt,
-                 dns_tls_cred_type(s->tls_cred), c->tls_certificate);
+                 dnsd_dot_cred_type(s->tls_cred), c->tls_certificate);
     }
     return 0;
-#else
-    dnsd_log("%s:%u: tls-listen: this tibra-dnsd was built without BearSSL",
-             c->path, c->tls_listen[0].line);
-    return TB_ENOTSUP;
-#endif
 }
 
 int dnsd_server_open(struct dnsd_server **out, const struct svc_conf *c,

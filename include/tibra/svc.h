@@ -200,6 +200,10 @@ struct svc_resolver {
     unsigned line; /* where */
     struct svc_addr listen[SVC_LISTEN_MAX]; /* UDP, where clients ask */
     size_t nlisten;
+    /* tls-listen ADDR[@PORT]...: DNS over TLS (port 853 unless given),
+       with the service's tls-certificate and tls-key */
+    struct svc_addr tls_listen[SVC_LISTEN_MAX];
+    size_t ntls_listen;
     struct svc_addr *allow; /* allow ADDR[/LEN]...: client prefixes (plen),
                                owned; none: loopback only */
     size_t nallow;

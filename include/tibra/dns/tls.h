@@ -154,4 +154,21 @@ TB_API void dns_tls_pump_tcp(struct dns_tls *t, struct dns_tcp *tcp,
  */
 TB_API bool dns_tls_tcp_done(struct dns_tls *t, const struct dns_tcp *tcp);
 
+/*
+ * The same for a resolver's client connection (struct dns_res_conn,
+ * dns/res.h; lib/dns/tls_res.c): moves plaintext between (t) and (c)
+ * both ways until neither moves, at (now); the driver then takes the
+ * queries read with dns_res_conn_next() as over plain TCP, and calls
+ * this again once it has added answers.  Returns true if anything moved.
+ */
+struct dns_res_conn;
+TB_API bool dns_tls_pump_res(struct dns_tls *t, struct dns_res_conn *c,
+                             uint64_t now);
+
+/* True when the driver must close the connection of (t) and (c): the
+ * TLS session is over, or (c) is done (dns_res_conn_done() at (now)
+ * with (idle_ns)) and (t) has nothing left to send. */
+TB_API bool dns_tls_res_done(struct dns_tls *t, const struct dns_res_conn *c,
+                             uint64_t now, uint64_t idle_ns);
+
 #endif /* DNS_TLS_H */
