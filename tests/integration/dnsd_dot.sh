@@ -251,6 +251,61 @@ expect "dig +tls (RSA)" "$(timeout 10 dig @127.0.0.1 -p "$TPORT" +tls \
 dnsd_stop
 expect "exit status" "$DNSD_RC" 0
 
+# ---- the resolver over TLS (resolver: tls-listen) --------------------------
+RPORT=$(dnsd_free_port)
+RTPORT=$(dnsd_free_port)
+[ -n "$RPORT" ] && [ -n "$RTPORT" ] &&
+    [ "$(printf '%s\n' "$PORT" "$TPORT" "$RPORT" "$RTPORT" | sort -u | wc -l)" = 4 ] ||
+    fail "no four distinct free ports"
+conf ec
+sed -i '/tls-listen/d' "$TMP/ns.conf"
+{
+    echo "resolver: listen 127.0.0.1@$RPORT; tls-listen 127.0.0.1@$RTPORT"
+    echo "          allow 127.0.0.0/8; trust-anchor none"
+} >>"$TMP/ns.conf"
+dnsd_start
+expect_match "resolver: TLS listener" "$(cat "$TMP/log")" \
+    "resolver: listening on 127.0.0.1@$RTPORT \(tls, ECDSA certificate"
+out=$(timeout 10 kdig @127.0.0.1 -p "$RTPORT" +tls-ca="$TMP/pki/ca.pem" \
+    +tls-hostname=dns.example.test +time=3 +retry=1 www.example.test A)
+expect_match "resolver over TLS: local data" "$out" \
+    "^www\.example\.test\.[[:space:]]+300[[:space:]]+IN[[:space:]]+A[[:space:]]+192\.0\.2\.10"
+expect_match "resolver over TLS: RA" "$out" "Flags: qr aa rd ra"
+expect "dig +tls to the resolver" "$(timeout 10 dig @127.0.0.1 -p "$RTPORT" \
+    +tls +time=3 +tries=1 +short mail.example.test A)" "192.0.2.25"
+/usr/bin/python3 - "$RTPORT" "$TMP/pki/ca.pem" <<'PY' || fail "see above"
+import socket, ssl, struct, sys
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port), timeout=5),
+                    server_hostname="dns.example.test")
+def query(qid, name):
+    q = struct.pack(">HHHHHH", qid, 0x0100, 1, 0, 0, 0)
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    q += b"\0" + struct.pack(">HH", 1, 1)
+    return struct.pack(">H", len(q)) + q
+names = ["www", "mail", "ns1", "nx"] * 5
+s.sendall(b"".join(query(500 + i, n + ".example.test") for i, n in enumerate(names)))
+buf, got = b"", {}
+while len(got) < len(names):
+    chunk = s.recv(65536)
+    if not chunk:
+        raise SystemExit("resolver: closed after %d answers" % len(got))
+    buf += chunk
+    while len(buf) >= 2 and len(buf) >= 2 + struct.unpack(">H", buf[:2])[0]:
+        (l,) = struct.unpack(">H", buf[:2])
+        a = buf[2:2 + l]
+        got[struct.unpack(">H", a[:2])[0]] = a[3] & 15
+        buf = buf[2 + l:]
+want = {500 + i: (3 if n == "nx" else 0) for i, n in enumerate(names)}
+if got != want:
+    raise SystemExit("resolver pipelined: %r" % got)
+print("ok   20 pipelined queries to the resolver over TLS, every one answered")
+PY
+dnsd_stop
+expect "exit status" "$DNSD_RC" 0
+
 # ---- configuration errors --------------------------------------------------
 conf ec
 sed -i 's#pki/ec.key#pki/rsa.key#' "$TMP/ns.conf"
