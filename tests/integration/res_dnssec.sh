@@ -9,6 +9,10 @@
 #          sub.sec. and an insecure one uns.sec.
 #   n3.    NSEC3 (salt, 0 extra iterations), served by Knot at 10.53.0.23
 #          when knotd is installed (else by NSD)
+#   a8. a10. a14. a15.  signed with RSASHA256 (2048), RSASHA512 (2048),
+#          ECDSAP384SHA384, ED25519 (tibra-dnsd: libsodium): secure
+#   notyet. signatures valid from next month: bogus (EDE 8)
+#   nosig. www's RRSIG removed: bogus (EDE 10)
 #   it.    NSEC3 with 200 iterations: its denials are insecure (RFC 9276,
 #          over 150 as Unbound 1.17), its data secure
 #   ins.   unsigned, no DS: insecure
@@ -73,11 +77,11 @@ zone_head() { # ZONE NS-ADDR
     printf '$TTL 3600\n%s SOA ns.%s host.%s 1 1800 900 604800 300\n%s NS ns.%s\nns.%s A %s\n' \
         "$1" "$1" "$1" "$1" "$1" "$1" "$2"
 }
-# keys ZONE: a KSK and a ZSK; prints the base names (KSK first)
+# keys ZONE [ALG]: a KSK and a ZSK; prints the base names (KSK first)
 keys() {
-    local k z
-    k=$(ldns-keygen -a ECDSAP256SHA256 -k "$1") || fail "ldns-keygen $1"
-    z=$(ldns-keygen -a ECDSAP256SHA256 "$1") || fail "ldns-keygen $1"
+    local k z a=${2:-ECDSAP256SHA256}
+    k=$(ldns-keygen -a $a -b 2048 -k "$1") || fail "ldns-keygen $1"
+    z=$(ldns-keygen -a $a -b 2048 "$1") || fail "ldns-keygen $1"
     echo "$k $z"
 }
 # sign FILE ZONE INC EXP [ldns-signzone options] KEYS...
@@ -107,7 +111,7 @@ zone_head sub.sec. 10.53.0.22 >sub.sec.zone
 echo 'www 300 A 192.0.2.11' >>sub.sec.zone
 zone_head uns.sec. 10.53.0.22 >uns.sec.zone
 echo 'www 300 A 192.0.2.12' >>uns.sec.zone
-for z in n3 it oo ins nods alg bad exp miss nta; do
+for z in n3 it oo ins nods alg bad exp miss nta a8 a10 a14 a15 notyet nosig; do
     zone_head $z. 10.53.0.22 >$z.zone
     echo "www 300 A 192.0.2.$((100 + ${#z}))" >>$z.zone
     echo "*.wild 300 TXT \"wild $z\"" >>$z.zone
@@ -126,6 +130,20 @@ sign it.zone it. $inc $exp -n -s beef -t 200 $itk $itz
 echo 'deleg NS ns.oo.' >>oo.zone
 read -r ook ooz <<<"$(keys oo.)"
 sign oo.zone oo. $inc $exp -n -p -s beef -t 0 $ook $ooz
+ads=""
+for a in 8:RSASHA256 10:RSASHA512 14:ECDSAP384SHA384 15:ED25519; do
+    z=a${a%%:*}
+    read -r ak az <<<"$(keys $z. ${a#*:})"
+    sign $z.zone $z. $inc $exp $ak $az
+    ads="$ads $ak"
+done
+read -r nyk nyz <<<"$(keys notyet.)"
+sign notyet.zone notyet. $((now + 30 * day)) $((now + 60 * day)) $nyk $nyz
+read -r nsk nsz <<<"$(keys nosig.)"
+sign nosig.zone nosig. $inc $exp $nsk $nsz
+sed -i '/^www\.nosig\.[[:space:]].*RRSIG[[:space:]]*A[[:space:]]/d' nosig.zone.signed
+grep -q '^www\.nosig\..*RRSIG' nosig.zone.signed && grep '^www\.nosig\..*RRSIG[[:space:]]*A ' nosig.zone.signed &&
+    fail "cannot strip www.nosig.'s RRSIG"
 read -r nodsk nodsz <<<"$(keys nods.)"
 sign nods.zone nods. $inc $exp $nodsk $nodsz
 read -r badk badz <<<"$(keys bad.)"
@@ -148,10 +166,10 @@ cp uns.sec.zone uns.sec.zone.signed
 {
     printf '$TTL 86400\n. SOA a.root. host.root. 1 1800 900 604800 60\n'
     printf '. NS a.root.\na.root. A 10.53.0.21\n'
-    for z in sec n3 it oo ins nods alg bad exp miss nta; do
+    for z in sec n3 it oo ins nods alg bad exp miss nta a8 a10 a14 a15 notyet nosig; do
         printf '%s. NS ns.%s.\n' $z $z
     done
-    for z in sec it oo ins nods alg bad exp miss nta; do
+    for z in sec it oo ins nods alg bad exp miss nta a8 a10 a14 a15 notyet nosig; do
         printf 'ns.%s. A 10.53.0.22\n' $z
     done
     printf 'ns.n3. A 10.53.0.23\n'
@@ -159,6 +177,7 @@ cp uns.sec.zone uns.sec.zone.signed
     ds_of "$n3k"
     ds_of "$itk"
     ds_of "$ook"
+    for k in $ads $nyk $nsk; do ds_of "$k"; done
     ds_of "$badk"
     ds_of "$expk"
     ds_of "$otherk" # miss.: a key that signs nothing
@@ -204,7 +223,7 @@ nsd_zones() { # N ADDR ZONE...
     } >"nsd-signed$n.conf"
 }
 nsd_zones 21 10.53.0.21 .
-nsd_zones 22 10.53.0.22 sec. sub.sec. uns.sec. it. oo. ins. nods. alg. bad. exp. miss. nta.
+nsd_zones 22 10.53.0.22 sec. sub.sec. uns.sec. it. oo. a8. a10. a14. a15. notyet. nosig. ins. nods. alg. bad. exp. miss. nta.
 for n in 21 22; do
     ip netns exec "$NS" nsd -d -c "$sd/nsd-signed$n.conf" >"$TMP/nsd-signed$n.out.log" 2>&1 &
     PIDS+=($!)
@@ -334,7 +353,8 @@ ask() { # ADDR NAME TYPE [dig options]
              END { print "status " s ad e }' | sort
 }
 
-secure="www.it/A www.sec/A sec/DNSKEY sec/DS nothere.sec/A www.sec/TXT x.wild.sec/A
+secure="www.a8/A www.a10/A www.a14/A www.a15/A nothere.a15/A www.it/A
+www.sec/A sec/DNSKEY sec/DS nothere.sec/A www.sec/TXT x.wild.sec/A
 alias.sec/A xs.sec/A www.sub.sec/A sub.sec/DS uns.sec/DS www.n3/A
 nothere.n3/A www.n3/TXT x.wild.n3/TXT a.b.wild.n3/TXT ins/DS ./DNSKEY"
 insecure="out.sec/A www.uns.sec/A www.ins/A nothere.ins/A www.nods/A
@@ -342,7 +362,7 @@ www.alg/A x.wild.alg/TXT www.nta/A www.fwd/A www.fwd/TXT nx.fwd/A
 nothere.it/A www.it/TXT"
 optout="www.oo/A x.wild.oo/TXT nothere.oo/A www.oo/TXT deleg.oo/DS"
 stubbogus="www.private/A nx.private/A"
-bogus="www.bad/A www.exp/A www.miss/A"
+bogus="www.bad/A www.exp/A www.miss/A www.notyet/A www.nosig/A"
 # Round 2 answers from the caches.  There Unbound 1.17 says EDE 6 (DNSSEC
 # Bogus) for every cached bogus answer, having kept no reason; Tibra keeps
 # the reason with the entry (7, 9, ...): for bogus names round 2 compares
@@ -392,6 +412,10 @@ grep -q 'n3\. DNSKEY IN' "$TMP/unbound.log" ||
 # NSEC3 opt-out (oo.): equal above; what both said, for the record
 for c in $optout; do
     echo "opt-out ${c%/*}. ${c#*/}: $(ask 10.53.0.30 "${c%/*}." "${c#*/}" |
+        grep '^status')"
+done
+for c in $bogus; do # and the bogus ones' EDE codes
+    echo "bogus ${c%/*}. ${c#*/}: $(ask 10.53.0.30 "${c%/*}." "${c#*/}" |
         grep '^status')"
 done
 # The classes are what they say (not equal by both being wrong).
