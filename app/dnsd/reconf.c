@@ -91,6 +91,15 @@ static void service_diff(const struct svc_conf *o, const struct svc_conf *n)
         say("cookies or cookies-require changed", RESTART);
     if (!addrs_eq(&o->metrics, 1, &n->metrics, 1))
         say("metrics changed", RESTART);
+    /* DNS over TLS: the certificate and key are read at start-up only
+       (sessions in progress hold them); a new one needs a restart. */
+    if (!addrs_eq(o->tls_listen, o->ntls_listen, n->tls_listen,
+                  n->ntls_listen) ||
+        !addrs_eq(o->resolver.tls_listen, o->resolver.ntls_listen,
+                  n->resolver.tls_listen, n->resolver.ntls_listen) ||
+        !str_eq(o->tls_certificate, n->tls_certificate) ||
+        !str_eq(o->tls_key, n->tls_key))
+        say("tls-listen, tls-certificate or tls-key changed", RESTART);
     if (!str_eq(o->pidfile, n->pidfile) ||
         !str_eq(o->status_file, n->status_file))
         say("pidfile or status-file changed", RESTART);

@@ -453,12 +453,17 @@ static const uint16_t suites[] = {
     BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
 };
 
+/* ALPN (RFC 7301): "dot", RFC 9103's for DNS over TLS.  A client that
+ * offers other protocols only is still served (BearSSL's default). */
+static const char *alpn[] = {"dot"};
+
 static void common(struct dns_tls *t, uint8_t *iobuf, const uint8_t *seed)
 {
     br_ssl_engine_context *e = eng(t);
 
     br_ssl_engine_set_versions(e, BR_TLS12, BR_TLS12);
     br_ssl_engine_set_suites(e, suites, TB_ARRAY_SIZE(suites));
+    br_ssl_engine_set_protocol_names(e, alpn, TB_ARRAY_SIZE(alpn));
     br_ssl_engine_set_buffer(e, iobuf, DNS_TLS_IOBUF, 1);
     br_ssl_engine_inject_entropy(e, seed, DNS_TLS_SEED_LEN);
 }
