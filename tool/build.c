@@ -114,6 +114,8 @@ static int resolver_args(const struct svc_conf *c, const char *file,
         sb_printf(a, " --resolver-serve-stale=%u", r->serve_stale);
     if (r->prefetch)
         sb_printf(a, " --resolver-prefetch=on");
+    if (r->use_0x20)
+        sb_printf(a, " --resolver-use-0x20=on");
     if (r->root_hints != NULL) {
         struct dns_res_hints h;
         struct dns_diag d = {tool_report, NULL, 0, 0};

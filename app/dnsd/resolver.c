@@ -21,10 +21,6 @@
  * random callback.  The service's zones are the core's local data: each
  * worker reads the set server.c publishes (a reader of it, online
  * between two epoll_waits) and hands it to its core (dns_res_set_local).
- *
- * DNS over TLS (resolver: tls-listen, RFC 7858): the same client
- * connections with a TLS session (lib/dns/tls.c) between the socket and
- * the same struct dns_res_conn (dns_tls_pump_res moves the plaintext).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -43,7 +39,6 @@
 #include <tibra/dns/srv.h>
 #include <tibra/zonefile.h>
 #include "dnsd.h"
-#include "dot.h"
 #include "resolver.h"
 
 #define TCP_BUF      (2 + DNS_MSG_MAXLEN)
@@ -57,9 +52,6 @@
 #define CONN_IDLE_NS (10 * 1000000000ull) /* RFC 7766 6.2.3 */
 #define EV_KEY(k, i) ((uint64_t)(k) << 32 | (uint32_t)(i))
 #define SNAP_NS      (100 * 1000000ull) /* counter snapshots, at most */
-
-/* Where a connection's TLS session starts in its memory (8-byte aligned). */
-#define TLS_OFF ((DNS_RES_CONN_RBUF + DNS_RES_CONN_WBUF + 7) & ~(size_t)7)
 
 struct slot {
     struct dns_res_task *t; /* NULL: free */
@@ -84,10 +76,6 @@ struct conn {
     uint32_t gen; /* bumped at each close: late answers are dropped */
     bool dirty; /* answers were added: service it */
     struct dns_res_conn s;
-    bool tls; /* from a tls-listen address: (tlss) in use */
-    bool eof; /* TLS: the socket's EOF was seen */
-    struct dns_tls *tlss; /* in the connection's memory (tls-listen) */
-    uint8_t *tlsbuf;
 };
 
 struct worker {
@@ -109,11 +97,8 @@ struct worker {
     struct conn conns[CONNS_MAX];
     unsigned nconns;
     uint8_t *conn_area; /* CONNS_MAX * (RBUF + WBUF), MAP_NORESERVE */
-    const int *tcp_listen; /* the resolver's TCP listeners (shared): */
-    size_t ntcp; /* listen's [0, nplain), then tls-listen's */
-    size_t nplain;
-    const struct dns_tls_cred *cred; /* tls-certificate and tls-key */
-    size_t conn_size; /* bytes of a connection's buffers */
+    const int *tcp_listen; /* the resolver's TCP listeners (shared) */
+    size_t ntcp;
     uint8_t buf[DNS_MSG_MAXLEN + 1];
     uint8_t out[DNS_MSG_MAXLEN];
     uint32_t rnd[64];
@@ -357,98 +342,6 @@ static void conn_close(struct worker *r, struct conn *c)
     r->nconns--;
 }
 
-/* Starts the queries connection (ci) has read: answered at once, or
- * handed to a free slot.  Returns 1 if any was taken, 0 if none, -1 if
- * the connection must be closed. */
-static int take_queries(struct worker *r, unsigned ci, uint64_t now)
-{
-    struct conn *c = &r->conns[ci];
-    struct dns_res_task *t;
-    int rc, moved = 0;
-
-    while ((rc = dns_res_conn_next(&c->s, now, &t)) != 0) {
-        moved = 1;
-        if (rc != 2)
-            continue;
-        int i = free_slot(r);
-        if (NEVER(i < 0)) {
-            dns_res_task_free(t);
-            return -1;
-        }
-        r->slots[i].t = t;
-        r->slots[i].conn = (int)ci;
-        r->slots[i].gen = c->gen;
-        r->nactive++;
-        drive(r, (unsigned)i, now);
-    }
-    return moved;
-}
-
-#if defined(TB_HAVE_TLS)
-/* conn_service() of a tls-listen connection: records out, records in,
- * the plaintext between the TLS session and the client session. */
-static void conn_service_tls(struct worker *r, unsigned ci, uint64_t now)
-{
-    struct conn *c = &r->conns[ci];
-
-    c->dirty = false;
-    for (unsigned turn = 0; turn < 64; turn++) {
-        bool moved = dns_tls_pump_res(c->tlss, &c->s, now);
-        const uint8_t *p;
-        uint8_t *dst;
-        size_t n;
-
-        while ((n = dns_tls_output(c->tlss, &p)) > 0) {
-            ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
-            if (w < 0 && errno == EAGAIN)
-                break;
-            if (w <= 0)
-                goto close;
-            dns_tls_sent(c->tlss, (size_t)w);
-            moved = true;
-        }
-        if (!c->eof && (n = dns_tls_rspace(c->tlss, &dst)) > 0) {
-            ssize_t got = recv(c->fd, dst, n, 0);
-            if (got < 0 && errno != EAGAIN)
-                goto close;
-            if (got == 0) { /* what is owed is still sent */
-                c->eof = true;
-                dns_res_conn_received(&c->s, 0, now);
-            } else if (got > 0) {
-                dns_tls_received(c->tlss, (size_t)got);
-            }
-            moved |= got >= 0;
-        }
-        int rc = take_queries(r, ci, now);
-        if (rc < 0)
-            goto close;
-        if (!moved && rc == 0)
-            break;
-    }
-    if (dns_tls_res_done(c->tlss, &c->s, now, CONN_IDLE_NS))
-        goto close;
-    return;
-close:
-    conn_close(r, c);
-}
-#else
-static void conn_service_tls(struct worker *r, unsigned ci, uint64_t now)
-{
-    (void)now;
-    conn_close(r, &r->conns[ci]); /* never accepted without BearSSL */
-}
-#endif
-
-/* Whether connection (c) is over at (now): closed by its session. */
-static bool conn_over(struct conn *c, uint64_t now)
-{
-#if defined(TB_HAVE_TLS)
-    if (c->tls)
-        return dns_tls_res_done(c->tlss, &c->s, now, CONN_IDLE_NS);
-#endif
-    return dns_res_conn_done(&c->s, now, CONN_IDLE_NS);
-}
-
 /* Moves connection (ci) on: writes what is ready, reads what the session
  * takes, starts the queries read, until nothing moves; closes it when
  * the session says so.  Edge-triggered: everything available is done. */
@@ -456,16 +349,13 @@ static void conn_service(struct worker *r, unsigned ci, uint64_t now)
 {
     struct conn *c = &r->conns[ci];
 
-    if (c->tls) {
-        conn_service_tls(r, ci, now);
-        return;
-    }
     c->dirty = false;
     for (unsigned turn = 0; turn < 64; turn++) {
         bool moved = false;
         const uint8_t *p;
         uint8_t *dst;
         size_t n;
+        struct dns_res_task *t;
         int rc;
 
         while ((n = dns_res_conn_output(&c->s, &p)) > 0) {
@@ -486,9 +376,21 @@ static void conn_service(struct worker *r, unsigned ci, uint64_t now)
                 moved = true;
             }
         }
-        if ((rc = take_queries(r, ci, now)) < 0)
-            goto close;
-        moved |= rc > 0;
+        while ((rc = dns_res_conn_next(&c->s, now, &t)) != 0) {
+            moved = true;
+            if (rc != 2)
+                continue;
+            int i = free_slot(r);
+            if (NEVER(i < 0)) {
+                dns_res_task_free(t);
+                goto close;
+            }
+            r->slots[i].t = t;
+            r->slots[i].conn = (int)ci;
+            r->slots[i].gen = c->gen;
+            r->nactive++;
+            drive(r, (unsigned)i, now);
+        }
         if (!moved)
             break;
     }
@@ -499,10 +401,8 @@ close:
     conn_close(r, c);
 }
 
-static void conn_accept(struct worker *r, size_t li, uint64_t now)
+static void conn_accept(struct worker *r, int lfd, uint64_t now)
 {
-    int lfd = r->tcp_listen[li];
-
     for (unsigned k = 0; k < 16; k++) {
         struct sockaddr_storage peer;
         socklen_t plen = sizeof(peer);
@@ -522,15 +422,10 @@ static void conn_accept(struct worker *r, size_t li, uint64_t now)
         struct conn *c = &r->conns[ci];
         struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET,
                                  .data.u64 = EV_KEY(K_CONN, ci)};
-        uint8_t *base = r->conn_area + (size_t)ci * r->conn_size;
+        uint8_t *base =
+            r->conn_area + (size_t)ci * (DNS_RES_CONN_RBUF + DNS_RES_CONN_WBUF);
         tb_addr_from_sockaddr((struct sockaddr *)&peer, &pa);
-        c->tls = li >= r->nplain;
-        c->eof = false;
-        c->tlss = (struct dns_tls *)(void *)(base + TLS_OFF);
-        c->tlsbuf = (uint8_t *)(c->tlss + 1);
-        if ((c->tls && !dnsd_dot_accept(c->tlss, r->cred, c->tlsbuf)) ||
-            epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-            c->tls = false;
+        if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
             close(fd);
             continue;
         }
@@ -576,7 +471,7 @@ static void *loop(void *arg)
             if (kind == K_LISTEN)
                 client_input(r, r->lfd[idx], now);
             else if (kind == K_ACCEPT)
-                conn_accept(r, idx, now);
+                conn_accept(r, r->tcp_listen[idx], now);
             else if (kind == K_CONN) {
                 if (r->conns[idx].fd >= 0)
                     conn_service(r, idx, now);
@@ -625,7 +520,8 @@ static void *loop(void *arg)
         /* connections with new answers, or idle ones to close */
         for (unsigned i = 0; r->nconns > 0 && i < CONNS_MAX; i++) {
             struct conn *c = &r->conns[i];
-            if (c->fd >= 0 && (c->dirty || conn_over(c, now)))
+            if (c->fd >= 0 &&
+                (c->dirty || dns_res_conn_done(&c->s, now, CONN_IDLE_NS)))
                 conn_service(r, i, now);
         }
     }
@@ -670,9 +566,8 @@ struct dnsd_resolver {
     bool anchors_on;
     uint8_t (*insecure)[DNS_NAME_MAXLEN];
     struct dns_res_val val;
-    int guard[2 * SVC_LISTEN_MAX]; /* listen's, then tls-listen's */
-    size_t nguard, nplain;
-    struct dns_tls_cred *cred; /* with tls-listen */
+    int guard[SVC_LISTEN_MAX];
+    size_t nguard;
     struct worker *w[WORKERS_MAX];
 };
 
@@ -690,6 +585,7 @@ static int setup(struct worker *r, const struct svc_conf *c,
                                 .nfwd = d->nfwd,
                                 .serve_stale_s = c->resolver.serve_stale,
                                 .prefetch = c->resolver.prefetch,
+                                .use_0x20 = c->resolver.use_0x20,
                                 .val = d->anchors_on ? &d->val : NULL};
 
     cc.seed = (uint64_t)random32(r) << 32 | random32(r);
@@ -730,13 +626,9 @@ static int setup(struct worker *r, const struct svc_conf *c,
         r->slots[i].conn = -1;
         r->slots[i].tbuf = r->tcp_area + (size_t)i * TCP_BUF;
     }
-    /* a connection's buffers; with tls-listen, a TLS session (8-byte
-       aligned) and its records after them */
-    r->conn_size = TLS_OFF;
-    if (r->ntcp > r->nplain)
-        r->conn_size += sizeof(struct dns_tls) + DNS_TLS_IOBUF;
     r->conn_area =
-        mmap(NULL, (size_t)CONNS_MAX * r->conn_size, PROT_READ | PROT_WRITE,
+        mmap(NULL, (size_t)CONNS_MAX * (DNS_RES_CONN_RBUF + DNS_RES_CONN_WBUF),
+             PROT_READ | PROT_WRITE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (r->conn_area == MAP_FAILED) {
         r->conn_area = NULL;
@@ -791,7 +683,8 @@ static void teardown(struct worker *r)
         if (r->conns[i].fd >= 0)
             close(r->conns[i].fd);
     if (r->conn_area != NULL)
-        munmap(r->conn_area, (size_t)CONNS_MAX * r->conn_size);
+        munmap(r->conn_area,
+               (size_t)CONNS_MAX * (DNS_RES_CONN_RBUF + DNS_RES_CONN_WBUF));
     free(r->slots);
     dns_res_free(r->res);
     dns_cache_free(r->cache);
@@ -897,33 +790,6 @@ static bool ed25519_verify(const uint8_t *sig, const uint8_t *msg, size_t len,
 }
 #endif
 
-/* resolver: tls-listen: the service's certificate and key, and one TCP
- * listener per address after the plain ones in (r->guard). */
-static int tls_listen(const struct svc_conf *c, struct dnsd_resolver *r)
-{
-    const struct svc_resolver *rc = &c->resolver;
-
-    if (dnsd_dot_cred(c, &r->cred) != 0)
-        return -1;
-    for (size_t i = 0; i < rc->ntls_listen; i++) {
-        char txt[SVC_ADDR_TEXT_MAX];
-        int fd = listen_udp(&rc->tls_listen[i], SOCK_STREAM);
-        svc_addr_to_text(&rc->tls_listen[i], true, txt, sizeof(txt));
-        if (fd >= 0 && listen(fd, 128) != 0) {
-            close(fd);
-            fd = -1;
-        }
-        if (fd < 0) {
-            dnsd_log("resolver: cannot listen on %s: %s", txt, strerror(errno));
-            return -1;
-        }
-        r->guard[r->nguard++] = fd;
-        dnsd_log("resolver: listening on %s (tls, %s certificate from %s)", txt,
-                 dnsd_dot_cred_type(r->cred), c->tls_certificate);
-    }
-    return 0;
-}
-
 int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_server *srv,
                         struct dnsd_resolver **out)
 {
@@ -1003,9 +869,6 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_server *srv,
         }
         r->nguard = i + 1;
     }
-    r->nplain = r->nguard;
-    if (rc->ntls_listen > 0 && tls_listen(c, r) != 0)
-        goto fail;
     for (unsigned i = 0; i < r->n; i++) {
         struct worker *w = calloc(1, sizeof(*w));
         if (w == NULL)
@@ -1018,8 +881,6 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_server *srv,
         w->first = r->w[0] ? r->w[0] : w;
         w->tcp_listen = r->guard;
         w->ntcp = r->nguard;
-        w->nplain = r->nplain;
-        w->cred = r->cred;
         for (unsigned k = 0; k < CONNS_MAX; k++)
             w->conns[k].fd = -1;
         r->w[i] = w;
@@ -1045,7 +906,6 @@ fail:
     for (size_t i = 0; r != NULL && i < r->nguard; i++)
         close(r->guard[i]);
     if (r != NULL) {
-        dnsd_dot_cred_free(r->cred);
         free(r->acl);
         free(r->fwd);
         free(r->insecure);
@@ -1109,7 +969,6 @@ void dnsd_resolver_stop(struct dnsd_resolver *r)
             teardown(r->w[i]);
     for (size_t i = 0; i < r->nguard; i++)
         close(r->guard[i]);
-    dnsd_dot_cred_free(r->cred);
     free(r->acl);
     free(r->fwd);
     free(r->insecure);

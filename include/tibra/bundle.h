@@ -62,7 +62,8 @@
  *                              IANA's root hints, built in)
  *   --resolver-cache-size=BYTES  --resolver-resolutions=N
  *   --resolver-ratelimit=N  --resolver-serve-stale=S
- *   --resolver-prefetch=on|off  as the service file's resolver: keys
+ *   --resolver-prefetch=on|off  --resolver-use-0x20=on|off
+ *                              as the service file's resolver: keys
  *   --memory=BYTES             the memory the service was declared with
  *                              (informative: the tender's --mem gives it)
  */

@@ -200,10 +200,6 @@ struct svc_resolver {
     unsigned line; /* where */
     struct svc_addr listen[SVC_LISTEN_MAX]; /* UDP, where clients ask */
     size_t nlisten;
-    /* tls-listen ADDR[@PORT]...: DNS over TLS (port 853 unless given),
-       with the service's tls-certificate and tls-key */
-    struct svc_addr tls_listen[SVC_LISTEN_MAX];
-    size_t ntls_listen;
     struct svc_addr *allow; /* allow ADDR[/LEN]...: client prefixes (plen),
                                owned; none: loopback only */
     size_t nallow;
@@ -217,6 +213,7 @@ struct svc_resolver {
     uint32_t serve_stale; /* serve-stale SECONDS: RFC 8767's max stale
                              bound; 0 (off): no stale answers */
     bool prefetch; /* prefetch on: refresh names near expiry on a hit */
+    bool use_0x20; /* use-0x20 on: random case in the names asked */
     /* DNSSEC validation (on by default): trust-anchor FILE (DS or DNSKEY
        records in zone-file syntax; resolved path; NULL: the IANA root's
        KSK-2017 and KSK-2024 DS, built in), trust-anchor none (off) */

@@ -240,6 +240,9 @@ size_t dns_metrics_res_text(const struct dns_res_stats *st,
            st->stale);
     single(&o, "tibra_resolver_prefetch_total", "counter",
            "Refreshes of names near expiry started (prefetch).", st->prefetch);
+    single(&o, "tibra_resolver_upstream_case_mismatch_total", "counter",
+           "Replies rejected: the question not in the case sent (0x20).",
+           st->case_mismatch);
     single(&o, "tibra_resolver_inflight", "gauge", "Resolutions in progress.",
            st->inflight);
     n = "tibra_resolver_validation_total";

@@ -336,6 +336,29 @@ static int pick(struct dns_res_task *t, uint64_t now)
 }
 
 /* Writes the query for the top frame to address (i). */
+/* draft-vixie-dnsext-dns0x20: each letter of (name) upper or lower case
+ * by a random bit, so that a forger must also guess the case (a reply
+ * is taken only with the question in exactly the case sent). */
+static void case_random(struct dns_res *r, uint8_t *name)
+{
+    uint32_t bits = 0;
+    unsigned left = 0;
+
+    for (uint8_t *p = name; *p != 0; p += 1 + *p)
+        for (unsigned k = 1; k <= *p; k++) {
+            uint8_t c = p[k] | 0x20;
+            if (c < 'a' || c > 'z')
+                continue;
+            if (left == 0) {
+                bits = r->conf.random(r->conf.random_ctx);
+                left = 32;
+            }
+            p[k] = (bits & 1) ? (uint8_t)(c & ~0x20) : c;
+            bits >>= 1;
+            left--;
+        }
+}
+
 static void build_query(struct dns_res_task *t, int i, uint64_t now)
 {
     struct frame *f = &t->f[t->depth];
@@ -351,11 +374,14 @@ static void build_query(struct dns_res_task *t, int i, uint64_t now)
         f->msteps++;
     }
     memcpy(t->sent, name, dns_name_len(name));
+    memcpy(t->sent_case, name, dns_name_len(name));
+    if (t->r->conf.use_0x20)
+        case_random(t->r, t->sent_case);
     t->sent_type = t->minimised ? DNS_TYPE_A : f->qtype;
     t->id = (uint16_t)t->r->conf.random(t->r->conf.random_ctx);
     dns_writer_init(&w, t->out, sizeof(t->out), t->id,
                     f->fwd ? DNS_FLAG_RD : 0);
-    dns_writer_question(&w, t->sent, t->sent_type, DNS_CLASS_IN);
+    dns_writer_question(&w, t->sent_case, t->sent_type, DNS_CLASS_IN);
     t->edns = !f->addr[i].noedns;
     if (t->edns) /* DO: a validating resolver wants the RRSIGs */
         dns_writer_opt(&w, DNS_EDNS_DEFAULT_UDP, 0, 0,
@@ -483,6 +509,21 @@ int dns_res_task_input(struct dns_res_task *t, const struct tb_addr *from,
     if (!dns_rr_next(&it, &q) || q.type != t->sent_type ||
         q.rclass != DNS_CLASS_IN || !dns_name_equal(q.owner, t->sent))
         goto reject;
+    if (t->r->conf.use_0x20) {
+        size_t qn = dns_name_len(t->sent_case);
+        /* the question, first in the message: the case sent, exactly */
+        if (len < DNS_HDR_LEN + qn || len > sizeof(t->r->reply) ||
+            memcmp(msg + DNS_HDR_LEN, t->sent_case, qn) != 0) {
+            t->r->st.case_mismatch++;
+            goto reject;
+        }
+        /* Names compressed to the question (a CNAME's target, owners)
+           would carry the random case into the cache and to clients. */
+        memcpy(t->r->reply, msg, len);
+        memcpy(t->r->reply + DNS_HDR_LEN, t->sent, qn);
+        if (dns_msg_parse(&m, t->r->reply, len) != 0)
+            goto reject;
+    }
     t->waiting = false;
     t->r->st.replies++;
     /* (tries) counts unanswered queries: an answer gives the try back,

@@ -151,6 +151,9 @@ struct dns_res {
     struct infra infra[INFRA_SLOTS];
     uint8_t payload[SCRATCH]; /* an RRset being gathered */
     uint8_t rdata[SCRATCH]; /* one rdata decompressed */
+    /* conf.use_0x20: the reply being processed, its question back in the
+       case of (sent), so names compressed to it read as without 0x20 */
+    uint8_t reply[DNS_MSG_MAXLEN];
     struct prefetch pf[PREFETCH_QUEUE]; /* res_stale.c */
     unsigned npf;
     /* DNSSEC validation (conf.val; res_val.c) */

@@ -1453,22 +1453,6 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
         }
         return;
     }
-    if (tok_is(&t[0], "tls-listen")) { /* DNS over TLS: port 853 by default */
-        for (size_t i = 1; i < n; i++) {
-            struct svc_addr *a = &r->tls_listen[r->ntls_listen];
-            if (r->ntls_listen == SVC_LISTEN_MAX) {
-                perr(ps, "resolver: more than %d tls-listen addresses",
-                     SVC_LISTEN_MAX);
-                return;
-            }
-            if (!addr_port(ps, "tls-listen", &t[i], a))
-                continue;
-            if (memchr(t[i].p, '@', t[i].len) == NULL)
-                a->port = SVC_DEFAULT_TLS_PORT;
-            r->ntls_listen++;
-        }
-        return;
-    }
     if (tok_is(&t[0], "forward") || tok_is(&t[0], "stub")) {
         resolver_fwd(ps, t, n);
         return;
@@ -1519,11 +1503,13 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
             r->serve_stale = (uint32_t)v;
     } else if (tok_is(&t[0], "prefetch")) {
         onoff(ps, "prefetch", &t[1], &r->prefetch);
+    } else if (tok_is(&t[0], "use-0x20")) {
+        onoff(ps, "use-0x20", &t[1], &r->use_0x20);
     } else {
         perr(ps,
              "unknown resolver: key '%s' (listen, allow, forward, stub, "
              "root-hints, cache-size, resolutions, ratelimit, trust-anchor, "
-             "insecure, serve-stale, prefetch)",
+             "insecure, serve-stale, prefetch, use-0x20)",
              SHOW(&t[0]));
     }
 }
@@ -1958,15 +1944,14 @@ static void check_tls(struct parser *ps)
     const struct svc_conf *c = ps->c;
     unsigned saved = ps->line;
 
-    if (c->ntls_listen == 0 && c->resolver.ntls_listen == 0) {
+    if (c->ntls_listen == 0) {
         if (c->tls_certificate != NULL || c->tls_key != NULL)
             pwarn(ps, c->tls_line ? c->tls_line : ps->service_line,
                   "tls-certificate and tls-key are unused without "
                   "tls-listen");
         return;
     }
-    ps->line =
-        c->ntls_listen ? c->tls_listen[0].line : c->resolver.tls_listen[0].line;
+    ps->line = c->tls_listen[0].line;
     if (c->target != SVC_TARGET_UNIX)
         perr(ps, "tls-listen: DNS over TLS is served by target unix only "
                  "(not yet by images)");

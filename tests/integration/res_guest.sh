@@ -80,6 +80,7 @@ resolver:
     stub private. 10.53.0.5
     forward fwd. 10.53.0.5@53
     trust-anchor none
+    use-0x20 on
 EOF
 for t in $targets; do
     out=$("$TB" build --target "$t" res-guest.conf 2>&1) ||

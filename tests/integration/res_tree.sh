@@ -66,6 +66,7 @@ resolver:
     forward fwd. 10.53.0.5@53
     trust-anchor none
     serve-stale 3600
+    use-0x20 on
 EOF
 # tibra-dnsd -c checks the root hints too.
 "$DNSD" -c "$TMP/res.conf" >check.log 2>&1 || fail "-c refuses res.conf"

@@ -194,6 +194,7 @@ static size_t nfwd;
 static const struct dns_zoneset *local; /* conf.local of the next res_setup */
 static uint32_t serve_stale; /* conf.serve_stale_s of the next res_setup */
 static bool prefetch; /* conf.prefetch of the next res_setup */
+static bool use_0x20; /* conf.use_0x20 of the next res_setup */
 
 static void res_setup(size_t cache_mem)
 {
@@ -207,7 +208,8 @@ static void res_setup(size_t cache_mem)
                               .ratelimit = ratelimit,
                               .local = local,
                               .serve_stale_s = serve_stale,
-                              .prefetch = prefetch};
+                              .prefetch = prefetch,
+                              .use_0x20 = use_0x20};
     struct dns_res_hints h;
     static const char hints[] = ". 3600000 NS a.root.\n"
                                 "a.root. 3600000 A 10.0.0.1\n";
@@ -1601,6 +1603,79 @@ static void test_prefetch(void)
     res_teardown();
 }
 
+/* 0x20: every name asked has letters in random case; a reply whose
+ * question is the same name in another case (a forger who guessed ID and
+ * port but not the case) is rejected and counted, the real one taken;
+ * the client's answer keeps the client's case. */
+static void test_0x20(void)
+{
+    uint8_t q[512], resp[65535], reply[65535], forged[65535];
+    size_t qlen = ta_query(q, "www.example.tld.", DNS_TYPE_A, DNS_CLASS_IN,
+                           1232, false),
+           n;
+    struct dns_res_task *t;
+    struct dns_res_send s;
+    struct dns_res_stats st;
+    const uint8_t *msg;
+    unsigned upper = 0, forgeries = 0;
+    char out[4096];
+
+    use_0x20 = true;
+    res_setup(1 << 20);
+    use_0x20 = false;
+    REQUIRE(dns_res_query(res, q, qlen, NULL, false, now, resp, sizeof(resp),
+                          &n, &t) == DNS_RES_STARTED);
+    for (unsigned guard = 0; dns_res_task_next(t, now, &s) == DNS_RES_SEND;
+         guard++) {
+        struct server *sv = net_find(&s.server);
+        bool mixed = false;
+        REQUIRE(guard < 100);
+        if (sv == NULL || sv->dead) {
+            now = s.deadline;
+            dns_res_task_timeout(t, now);
+            continue;
+        }
+        for (size_t i = DNS_HDR_LEN; i < s.len && s.msg[i] != 0; i++)
+            mixed |= s.msg[i] >= 'A' && s.msg[i] <= 'Z';
+        upper += mixed;
+        now += 2 * MS;
+        size_t rl = dns_auth_answer(sv->zs, s.msg, s.len, reply, sizeof(reply),
+                                    0, &(struct dns_auth_stats){0});
+        REQUIRE(rl > DNS_HDR_LEN);
+        if (mixed) { /* the same reply, the question in lower case */
+            memcpy(forged, reply, rl);
+            for (size_t i = DNS_HDR_LEN; i < rl && forged[i] != 0; i++)
+                if (forged[i] >= 'A' && forged[i] <= 'Z')
+                    forged[i] |= 0x20;
+            CHECK_EQ(
+                dns_res_task_input(t, &s.server, s.transport, forged, rl, now),
+                TB_EINVAL);
+            forgeries++;
+        }
+        CHECK_EQ(dns_res_task_input(t, &s.server, s.transport, reply, rl, now),
+                 0);
+    }
+    n = dns_res_task_response(t, &msg);
+    ta_print(msg, n, out, sizeof(out));
+    CHECK(strcmp(out, "NOERROR qd=1 an=2 ns=0 ar=1\n"
+                      "AN www.example.tld. 300 A 192.0.2.1\n"
+                      "AN www.example.tld. 300 A 192.0.2.2\n"
+                      "OPT size=1232 ext=0 flags=0000\n") == 0);
+    dns_res_task_free(t);
+    CHECK(upper >= 2); /* of the three or so names asked */
+    dns_res_stats(res, &st);
+    CHECK_EQ(st.case_mismatch, forgeries);
+    /* a CNAME target the server compressed to the question: read in the
+       case of the name, not the random one (cache, client) */
+    EXPECT("alias.example.tld.", DNS_TYPE_A,
+           "NOERROR qd=1 an=3 ns=0 ar=1\n"
+           "AN alias.example.tld. 300 CNAME www.example.tld.\n"
+           "AN www.example.tld. 300 A 192.0.2.1\n"
+           "AN www.example.tld. 300 A 192.0.2.2\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    res_teardown();
+}
+
 int main(void)
 {
     net_setup();
@@ -1625,6 +1700,7 @@ int main(void)
     RUN(test_local);
     RUN(test_serve_stale);
     RUN(test_prefetch);
+    RUN(test_0x20);
     net_teardown();
     return check_done();
 }

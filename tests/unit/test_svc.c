@@ -801,11 +801,12 @@ static void test_resolver(void)
               "    stub Private. 10.53.0.5\n"
               "    trust-anchor keys/root.ds; insecure Lab. corp.example.\n"
               "    insecure test.\n"
-              "    serve-stale 86400; prefetch on\n",
+              "    serve-stale 86400; prefetch on; use-0x20 on\n",
               &d),
         0);
     CHECK_EQ(c.resolver.serve_stale, 86400);
     CHECK(c.resolver.prefetch);
+    CHECK(c.resolver.use_0x20);
     CHECK(c.resolver.trust_anchor != NULL &&
           strcmp(c.resolver.trust_anchor, "/etc/keys/root.ds") == 0);
     CHECK(!c.resolver.no_validation);

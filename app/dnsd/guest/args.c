@@ -257,31 +257,6 @@ static bool allow_transfer(const struct word *w, struct dnsg_conf *c)
     return true;
 }
 
-/* --primary=ZONE:ADDR@PORT: as notify_target(). */
-static bool primary_word(const struct word *w, struct dnsg_conf *c)
-{
-    const char *colon = memchr(w->val, ':', w->vlen);
-    uint8_t name[DNS_NAME_MAXLEN];
-    size_t zlen, nlen;
-    struct word pw;
-
-    if (colon == NULL || c->nprimary == DNSG_PRIMARY_MAX)
-        return false;
-    zlen = (size_t)(colon - w->val);
-    if (zlen == 0 ||
-        dns_name_from_text(w->val, zlen, (const uint8_t *)"", name, &nlen) != 0)
-        return false;
-    pw = *w;
-    pw.val = colon + 1;
-    pw.vlen = w->vlen - zlen - 1;
-    if (!listen_addr(&pw, &c->primary[c->nprimary].addr))
-        return false;
-    c->primary[c->nprimary].zone = w->val;
-    c->primary[c->nprimary].zlen = zlen;
-    c->nprimary++;
-    return true;
-}
-
 /* ZONE:ADDR@PORT (the first ':' ends the zone name). */
 static bool notify_target(const struct word *w, struct dnsg_conf *c)
 {
@@ -436,9 +411,6 @@ static const char *const expect[][2] = {
     {"memory", "BYTES (a K, M or G suffix allowed)"},
     {"allow-transfer", "ZONE:ADDR or ZONE:ADDR/N (at most 64)"},
     {"notify", "ZONE:ADDR@PORT (at most 64)"},
-    {"primary", "ZONE:ADDR@PORT (at most 64)"},
-    {"state-device", "a block device name of 1-31 bytes"},
-    {"secondary-memory", "BYTES (a K, M or G suffix allowed)"},
     {"time", "seconds 0-31536000"},
     {"cookies", "on or off"},
     {"cookies-require", "on or off"},
@@ -456,6 +428,7 @@ static const char *const expect[][2] = {
     {"resolver-ratelimit", "a number 0-1000000 (0: off)"},
     {"resolver-serve-stale", "seconds 0-604800 (0: off)"},
     {"resolver-prefetch", "on or off"},
+    {"resolver-use-0x20", "on or off"},
     {"tsig-key", "NAME:ALG:BASE64 (ALG hmac-sha256, hmac-sha384, "
                  "hmac-sha512, hmac-sha224, hmac-sha1 or hmac-md5; a secret "
                  "of 1 to 128 bytes), on the command line only, at most 4"},
@@ -584,17 +557,6 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         return allow_transfer(w, c);
     if (key_is(w, "notify"))
         return notify_target(w, c);
-    if (key_is(w, "primary"))
-        return primary_word(w, c);
-    if (key_is(w, "state-device")) {
-        if (w->vlen == 0 || w->vlen >= sizeof(c->state_device))
-            return 0;
-        memcpy(c->state_device, w->val, w->vlen);
-        c->state_device[w->vlen] = '\0';
-        return 1;
-    }
-    if (key_is(w, "secondary-memory"))
-        return size_val(w, &c->sec_memory);
     if (key_is(w, "memory"))
         return size_val(w, &c->memory);
     if (key_is(w, "cookies"))
@@ -657,6 +619,8 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
     }
     if (key_is(w, "resolver-prefetch"))
         return onoff(w, &c->res_prefetch);
+    if (key_is(w, "resolver-use-0x20"))
+        return onoff(w, &c->res_use_0x20);
     if (key_is(w, "time")) {
         if (!num(w, 0, 31536000, &x))
             return 0;

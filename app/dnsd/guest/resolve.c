@@ -145,6 +145,7 @@ int dnsg_res_init(struct dnsg *g, const struct dnsg_conf *c,
     rc.local = zs;
     rc.serve_stale_s = c->res_serve_stale;
     rc.prefetch = c->res_prefetch;
+    rc.use_0x20 = c->res_use_0x20;
     r->nslots = c->res_tasks ? c->res_tasks : DEF_TASKS;
     rc.max_tasks = r->nslots;
     if (c->res_ratelimit > 0) {

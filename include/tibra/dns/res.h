@@ -357,6 +357,12 @@ struct dns_res_conf {
        (dns_res_prefetch_next), while clients keep getting the cached
        answer.  Counted in prefetch. */
     bool prefetch;
+    /* 0x20 (draft-vixie-dnsext-dns0x20; the service file's use-0x20, as
+       Unbound's use-caps-for-id): the letters of every name asked are
+       upper or lower case at random, and a reply whose question is not
+       in exactly that case is rejected (counted in case_mismatch), as a
+       forgery that guessed the ID and port would be. */
+    bool use_0x20;
     /* Access control (the service file's allow): clients in one of the
        prefixes (allow)[nallow] (borrowed: MUST outlive the resolver; keys
        ignored) are served, others answered REFUSED, with Extended DNS
@@ -423,6 +429,7 @@ struct dns_res_stats {
     uint64_t local; /* answered from conf.local's zones */
     uint64_t stale; /* failed resolutions answered stale (conf.serve_stale_s) */
     uint64_t prefetch; /* refreshes started (conf.prefetch) */
+    uint64_t case_mismatch; /* replies rejected: 0x20 case (use_0x20) */
     uint64_t inflight; /* a gauge: tasks in use when dns_res_stats() ran */
 };
 
