@@ -45,12 +45,16 @@ int main(int argc, char **argv)
         const char *origin = argv[3 + 2 * i], *path = argv[4 + 2 * i];
         uint8_t name[DNS_NAME_MAXLEN];
         struct dns_zonefile_blob b;
+        /* with the records section, as `tibra build` compiles a zone
+         * that allows transfers or updates: test images take both */
+        struct dns_zonefile_limits lim = {.compile_flags =
+                                              DNS_ZONE_COMPILE_RECORDS};
         size_t nlen;
 
         if (dns_name_from_text(origin, strlen(origin), (const uint8_t *)"",
                                name, &nlen) != 0)
             errx(1, "%s: not a domain name", origin);
-        if (dns_zonefile_compile(path, name, DNS_CLASS_IN, &d, NULL, NULL, NULL,
+        if (dns_zonefile_compile(path, name, DNS_CLASS_IN, &d, NULL, NULL, &lim,
                                  &b) != 0)
             exit(1);
         blobs[i] = b.data;

@@ -9,6 +9,7 @@
  */
 #include "check.h"
 #include "test_auth_util.h"
+#include <tibra/dns/auth.h>
 #include <tibra/dns/store.h>
 #include <tibra/dns/update.h>
 
@@ -470,8 +471,37 @@ static void test_damage(void)
     free(m.mem);
 }
 
+/* A compiled zone's records section back into a version. */
+static void test_from_blob(void)
+{
+    struct dns_zone_src z, back;
+    struct dns_diag dg = {NULL, NULL, 0, 0};
+    struct tb_buf b;
+
+    version(&z, 5);
+    tb_buf_init(&b, &ta);
+    REQUIRE(dns_zone_compile_flags(&z, &b, &dg, DNS_ZONE_COMPILE_RECORDS) == 0);
+    CHECK_EQ(dns_zone_src_from_blob(&back, b.data, b.len, &ta), 0);
+    CHECK(same(&z, &back));
+    CHECK_EQ(dns_zone_src_serial(&back), 5);
+    dns_zone_src_free(&back);
+    b.data[b.len / 2] ^= 0x55; /* damaged: refused, or still a valid zone */
+    int rc = dns_zone_src_from_blob(&back, b.data, b.len, &ta);
+    CHECK(rc == 0 || rc == TB_EMALF);
+    dns_zone_src_free(&back);
+    tb_buf_free(&b);
+    /* without the records section */
+    tb_buf_init(&b, &ta);
+    REQUIRE(dns_zone_compile_flags(&z, &b, &dg, 0) == 0);
+    CHECK_EQ(dns_zone_src_from_blob(&back, b.data, b.len, &ta), TB_ENOENT);
+    dns_zone_src_free(&back);
+    tb_buf_free(&b);
+    dns_zone_src_free(&z);
+}
+
 int main(void)
 {
+    RUN(test_from_blob);
     RUN(test_roundtrip);
     RUN(test_crash_everywhere);
     RUN(test_torn_tail);

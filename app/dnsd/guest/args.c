@@ -257,6 +257,55 @@ static bool allow_transfer(const struct word *w, struct dnsg_conf *c)
     return true;
 }
 
+/* --primary=ZONE:ADDR@PORT: as notify_target(). */
+static bool primary_word(const struct word *w, struct dnsg_conf *c)
+{
+    const char *colon = memchr(w->val, ':', w->vlen);
+    uint8_t name[DNS_NAME_MAXLEN];
+    size_t zlen, nlen;
+    struct word pw;
+
+    if (colon == NULL || c->nprimary == DNSG_PRIMARY_MAX)
+        return false;
+    zlen = (size_t)(colon - w->val);
+    if (zlen == 0 ||
+        dns_name_from_text(w->val, zlen, (const uint8_t *)"", name, &nlen) != 0)
+        return false;
+    pw = *w;
+    pw.val = colon + 1;
+    pw.vlen = w->vlen - zlen - 1;
+    if (!listen_addr(&pw, &c->primary[c->nprimary].addr))
+        return false;
+    c->primary[c->nprimary].zone = w->val;
+    c->primary[c->nprimary].zlen = zlen;
+    c->nprimary++;
+    return true;
+}
+
+/* --allow-update=ZONE:KEY */
+static bool allow_update(const struct word *w, struct dnsg_conf *c)
+{
+    const char *colon = memchr(w->val, ':', w->vlen);
+    uint8_t name[DNS_NAME_MAXLEN];
+    size_t zlen, nlen;
+
+    if (colon == NULL || c->nupd == DNSG_UPDATE_MAX)
+        return false;
+    zlen = (size_t)(colon - w->val);
+    if (zlen == 0 ||
+        dns_name_from_text(w->val, zlen, (const uint8_t *)"", name, &nlen) !=
+            0 ||
+        w->vlen - zlen - 1 == 0 ||
+        dns_name_from_text(colon + 1, w->vlen - zlen - 1, (const uint8_t *)"",
+                           c->upd[c->nupd].key, &nlen) != 0)
+        return false;
+    dns_name_lower(c->upd[c->nupd].key);
+    c->upd[c->nupd].zone = w->val;
+    c->upd[c->nupd].zlen = zlen;
+    c->nupd++;
+    return true;
+}
+
 /* ZONE:ADDR@PORT (the first ':' ends the zone name). */
 static bool notify_target(const struct word *w, struct dnsg_conf *c)
 {
@@ -411,6 +460,10 @@ static const char *const expect[][2] = {
     {"memory", "BYTES (a K, M or G suffix allowed)"},
     {"allow-transfer", "ZONE:ADDR or ZONE:ADDR/N (at most 64)"},
     {"notify", "ZONE:ADDR@PORT (at most 64)"},
+    {"primary", "ZONE:ADDR@PORT (at most 64)"},
+    {"state-device", "a block device name of 1-31 bytes"},
+    {"allow-update", "ZONE:KEY (a TSIG key name; at most 16)"},
+    {"secondary-memory", "BYTES (a K, M or G suffix allowed)"},
     {"time", "seconds 0-31536000"},
     {"cookies", "on or off"},
     {"cookies-require", "on or off"},
@@ -557,6 +610,19 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         return allow_transfer(w, c);
     if (key_is(w, "notify"))
         return notify_target(w, c);
+    if (key_is(w, "primary"))
+        return primary_word(w, c);
+    if (key_is(w, "allow-update"))
+        return allow_update(w, c);
+    if (key_is(w, "state-device")) {
+        if (w->vlen == 0 || w->vlen >= sizeof(c->state_device))
+            return 0;
+        memcpy(c->state_device, w->val, w->vlen);
+        c->state_device[w->vlen] = '\0';
+        return 1;
+    }
+    if (key_is(w, "secondary-memory"))
+        return size_val(w, &c->sec_memory);
     if (key_is(w, "memory"))
         return size_val(w, &c->memory);
     if (key_is(w, "cookies"))

@@ -29,6 +29,8 @@
 #define DNSG_LISTEN_MAX      32
 #define DNSG_XFR_MAX         64 /* --allow-transfer words */
 #define DNSG_NOTIFY_MAX      64 /* --notify words */
+#define DNSG_PRIMARY_MAX     64 /* --primary words */
+#define DNSG_UPDATE_MAX      16 /* --allow-update words */
 #define DNSG_TSIG_MAX        4 /* --tsig-key words */
 #define DNSG_TSIG_SECRET_MAX 128 /* bytes (an HMAC block; BIND's are 32-64) */
 #define DNSG_RES_LISTEN_MAX  4 /* --resolver-listen words */
@@ -86,6 +88,26 @@ struct dnsg_conf {
         struct tb_addr to;
     } notify[DNSG_NOTIFY_MAX];
     unsigned nnotify;
+    /* secondary zones (secondary.c): --primary=ZONE:ADDR@PORT, a word
+     * per primary, as (notify); kept on --state-device=NAME (a block
+     * device of the manifest; "": none); --secondary-memory bytes for
+     * transfers (0: half of what the zones left) */
+    struct {
+        const char *zone;
+        size_t zlen;
+        struct tb_addr addr;
+    } primary[DNSG_PRIMARY_MAX];
+    unsigned nprimary;
+    char state_device[32];
+    uint64_t sec_memory;
+    /* dynamic updates (secondary.c): --allow-update=ZONE:KEY, a word per
+     * TSIG key allowed to update a zone of the image */
+    struct {
+        const char *zone;
+        size_t zlen;
+        uint8_t key[DNS_NAME_MAXLEN]; /* wire, lowercase */
+    } upd[DNSG_UPDATE_MAX];
+    unsigned nupd;
     /* TSIG keys: --tsig-key=NAME:ALG:BASE64, command line only (a secret
      * never comes from an image); the secret is wiped once tsig.c has
      * derived the key. */
@@ -267,6 +289,29 @@ bool dnsg_res_handle(struct dnsg *g, const struct tb_event *e, uint64_t now);
 uint64_t dnsg_res_run(struct dnsg *g, uint64_t now);
 /* Writes the resolver's counters to the console. */
 void dnsg_res_report(struct dnsg *g);
+
+/* ---- secondary zones (secondary.c) ------------------------------------ */
+
+struct tb_bundle;
+struct dns_auth_opts;
+/*
+ * Starts the secondary zones of (c) (nothing without --primary): a pool
+ * of c->sec_memory bytes from (a) ((heap_left) is what (a) has), the
+ * zones kept on the state device loaded and published beside the
+ * bundle's (b) (answered with (opts), kept), srv.xfrin set for NOTIFY.
+ * Call before the TCP sessions are sized.  Returns 0, or a TB_E* with a
+ * one-line reason in (err, cap).
+ */
+int dnsg_sec_start(struct dnsg *g, const struct dnsg_conf *c,
+                   const struct tb_bundle *b, const struct dns_auth_opts *opts,
+                   size_t heap_left, const struct tb_alloc *a, char *err,
+                   size_t cap);
+/* Binds the secondaries' UDP endpoint in (g)'s stack (after it opened). */
+int dnsg_sec_listen(struct dnsg *g, char *err, size_t cap);
+/* Takes event (e) if it is one of the secondaries' endpoints. */
+bool dnsg_sec_handle(struct dnsg *g, const struct tb_event *e, uint64_t now);
+/* Does what the zones want at (now); returns the next deadline. */
+uint64_t dnsg_sec_run(struct dnsg *g, uint64_t now);
 
 /* ---- the metrics port (metrics.c) ------------------------------------ */
 

@@ -27,13 +27,26 @@
 #include <string.h>
 
 #include <tibra/bundle.h>
+#include <tibra/dns/serial.h>
 #include <tibra/dns/store.h>
+#include <tibra/dns/update.h>
 #include <tibra/dns/xfrin.h>
 #include <tibra/pool.h>
 
 #include "dnsg.h"
 
 #define SEC_MAX DNSG_PRIMARY_MAX
+
+/* A zone of the image that takes dynamic updates. */
+struct upz {
+    char name[DNS_NAME_TEXT_MAX];
+    uint8_t origin[DNS_NAME_MAXLEN];
+    uint8_t keys[DNSG_UPDATE_MAX][DNS_NAME_MAXLEN];
+    const uint8_t *keyp[DNSG_UPDATE_MAX];
+    struct dns_zone_src cur; /* the current version */
+    unsigned base; /* its blob: S.base[base] */
+    bool rtx;
+};
 
 struct sec {
     struct dns_xfrin x;
@@ -65,6 +78,12 @@ static struct {
     bool have_store;
     int64_t wall_off_s; /* UNIX seconds = monotonic seconds + this */
     uint64_t seed;
+    bool *base_owned; /* [nbase]: the blob is a pool copy (updated) */
+    struct upz *u; /* [nu] */
+    struct dns_update_zone *uz; /* [nu], for dns_update_run_delta */
+    unsigned nu;
+    struct dns_srv_update hook;
+    struct dnsg *g;
 } S = {.udp = -1};
 
 static int64_t wall_s(uint64_t now)
@@ -88,16 +107,15 @@ static int blk_write(void *ctx, uint64_t off, const void *buf, size_t len)
 
 /* ---- publishing ------------------------------------------------------- */
 
-static int compile(struct sec *s, const struct dns_zone_src *z, void **blob,
-                   size_t *len)
+static int compile_rtx(bool rtx, const struct dns_zone_src *z, void **blob,
+                       size_t *len)
 {
     struct tb_buf b;
     struct dns_diag d = {NULL, NULL, 0, 0};
     int rc;
 
     tb_buf_init(&b, &S.pool.a);
-    rc = dns_zone_compile_flags(z, &b, &d,
-                                s->rtx ? DNS_ZONE_COMPILE_RECORDS : 0);
+    rc = dns_zone_compile_flags(z, &b, &d, rtx ? DNS_ZONE_COMPILE_RECORDS : 0);
     if (rc == 0)
         rc = dns_zone_open(b.data, b.len, NULL, NULL);
     if (rc != 0) {
@@ -107,6 +125,12 @@ static int compile(struct sec *s, const struct dns_zone_src *z, void **blob,
     *blob = b.data;
     *len = b.len;
     return 0;
+}
+
+static int compile(struct sec *s, const struct dns_zone_src *z, void **blob,
+                   size_t *len)
+{
+    return compile_rtx(s->rtx, z, blob, len);
 }
 
 /* Builds and publishes the zone set: the bundle's zones and every served
@@ -341,6 +365,211 @@ bool dnsg_sec_handle(struct dnsg *g, const struct tb_event *e, uint64_t now)
     return false;
 }
 
+/* ---- dynamic updates ------------------------------------------------- */
+
+static bool same_zone(const char *a, size_t alen, const uint8_t *o);
+
+/*
+ * An UPDATE (srv.update): applied (lib/dns/update.c), its delta appended
+ * to the zone's journal on the state device -- durable when the write
+ * returns (O_DSYNC) -- or, the journal full, the new version put whole;
+ * then compiled and published, and only then answered.  Over UDP and
+ * TCP alike the answer is returned at once (one thread: the loop does
+ * nothing else meanwhile).
+ */
+static size_t update_submit(void *ctx, const struct tb_addr *peer,
+                            const uint8_t *q, size_t qlen, uint8_t *resp,
+                            size_t cap, bool tcp)
+{
+    struct dnsg *g = ctx;
+    uint64_t now = tb_clock_monotonic();
+    uint64_t now_s = (uint64_t)wall_s(now);
+    struct dns_update u;
+    struct dns_zone_src next;
+    struct tb_buf delta;
+    struct dns_ixfr_delta dl = {0};
+    unsigned rcode;
+    bool moved = false;
+
+    (void)peer, (void)tcp;
+    tb_buf_init(&delta, &S.pool.a);
+    dns_update_run_delta(&u, S.uz, S.nu, g->srv.keys, q, qlen, now_s, &next,
+                         &delta, &dl, &S.pool.a);
+    rcode = u.rcode;
+    if (u.rcode != 0 && u.why[0] != '\0')
+        dnsg_say("dnsd: update refused: %s", u.why);
+    if (u.changed && u.zone < S.nu) {
+        struct upz *z = &S.u[u.zone];
+        void *blob = NULL;
+        size_t blen = 0;
+        int rc;
+
+        dl.rrs = delta.data;
+        rc = delta.err != 0 ? TB_ENOMEM
+                            : dns_store_append(&S.st, z->origin, &dl);
+        if (rc == TB_ENOSPC) /* a full journal: the version whole */
+            rc = dns_store_put(&S.st, &next, 0, (int64_t)now_s,
+                               DNS_STORE_JOURNAL_DEFAULT);
+        if (rc == 0)
+            rc = compile_rtx(z->rtx, &next, &blob, &blen);
+        if (rc != 0) {
+            dnsg_say("dnsd: zone %s: update to serial %u not applied: %s",
+                     z->name, u.serial, tb_strerror(rc));
+            rcode = DNS_RCODE_SERVFAIL;
+        } else {
+            const void *old = S.base[z->base];
+            size_t olen = S.base_len[z->base];
+            bool owned = S.base_owned[z->base];
+
+            S.base[z->base] = blob;
+            S.base_len[z->base] = blen;
+            S.base_owned[z->base] = true;
+            if (publish(g) != 0) {
+                /* durable: served from the next start */
+                S.base[z->base] = old;
+                S.base_len[z->base] = olen;
+                S.base_owned[z->base] = owned;
+                tb_free(&S.pool.a, blob, blen);
+                dnsg_say("dnsd: zone %s: serial %u kept but not served (no "
+                         "memory for the zone set)",
+                         z->name, u.serial);
+                rcode = DNS_RCODE_SERVFAIL;
+            } else {
+                if (owned)
+                    tb_free(&S.pool.a, (void *)(uintptr_t)old, olen);
+                dns_zone_src_free(&z->cur);
+                z->cur = next;
+                S.uz[u.zone].cur = &z->cur;
+                moved = true;
+                dnsg_say("dnsd: zone %s: update: serial %u, journaled", z->name,
+                         u.serial);
+            }
+        }
+    }
+    if (!moved)
+        dns_zone_src_free(&next);
+    tb_buf_free(&delta);
+    return dns_update_reply(&u, q, qlen, rcode, resp, cap, now_s, g->srv.keys);
+}
+
+/* The update zones of (c): their versions (the state device's when newer
+ * than the image's), keys, the hook.  0 or TB_E* with (err). */
+static int update_start(struct dnsg *g, const struct dnsg_conf *c,
+                        const struct tb_alloc *a, char *err, size_t cap)
+{
+    S.u = tb_alloc(a, c->nupd * sizeof(*S.u));
+    S.uz = tb_alloc(a, c->nupd * sizeof(*S.uz));
+    if (S.u == NULL || S.uz == NULL) {
+        snprintf(err, cap, "allow-update: out of memory");
+        return TB_ENOMEM;
+    }
+    if (!S.have_store) {
+        snprintf(err, cap,
+                 "allow-update needs --state-device (updates are "
+                 "journaled there before they are answered)");
+        return TB_EINVAL;
+    }
+    for (unsigned i = 0; i < c->nupd; i++) {
+        uint8_t o[DNS_NAME_MAXLEN];
+        size_t olen;
+        struct upz *z = NULL;
+        int rc;
+
+        if (dns_name_from_text(c->upd[i].zone, c->upd[i].zlen,
+                               (const uint8_t *)"", o, &olen) != 0)
+            return TB_EINVAL; /* checked by args.c */
+        dns_name_lower(o);
+        for (unsigned k = 0; k < S.nu && z == NULL; k++)
+            if (dns_name_equal(S.u[k].origin, o))
+                z = &S.u[k];
+        if (z != NULL) { /* another key of a zone seen */
+            unsigned k = (unsigned)(z - S.u);
+            memcpy(z->keys[S.uz[k].nkeys], c->upd[i].key, DNS_NAME_MAXLEN);
+            z->keyp[S.uz[k].nkeys] = z->keys[S.uz[k].nkeys];
+            S.uz[k].nkeys++;
+            continue;
+        }
+        z = &S.u[S.nu];
+        memset(z, 0, sizeof(*z));
+        memcpy(z->origin, o, olen);
+        if (dns_name_to_text(o, z->name, sizeof(z->name)) < 0)
+            snprintf(z->name, sizeof(z->name), "?");
+        z->base = UINT32_MAX;
+        for (unsigned k = 0; k < S.nbase; k++) {
+            const uint8_t *bo;
+            if (dns_zone_open(S.base[k], S.base_len[k], &bo, NULL) == 0 &&
+                dns_name_equal(bo, o))
+                z->base = k;
+        }
+        if (z->base == UINT32_MAX) {
+            snprintf(err, cap, "allow-update: zone %s is not in the image",
+                     z->name);
+            return TB_EINVAL;
+        }
+        for (unsigned k = 0; k < c->nxfr && !z->rtx; k++)
+            z->rtx = same_zone(c->xfr[k].zone, c->xfr[k].zlen, o);
+        /* The image's version, and the kept one when it is newer. */
+        uint32_t bserial = 0;
+        dns_zone_open(S.base[z->base], S.base_len[z->base], NULL, &bserial);
+        struct dns_store_meta m;
+        struct dns_diag d = {NULL, NULL, 0, 0};
+        rc = dns_store_load(&S.st, o, &z->cur, &m, &d);
+        if (rc == 0 &&
+            (m.serial == bserial || dns_serial_newer(m.serial, bserial))) {
+            void *blob;
+            size_t blen;
+            if ((rc = compile_rtx(z->rtx, &z->cur, &blob, &blen)) != 0) {
+                snprintf(err, cap,
+                         "zone %s: the kept version does not "
+                         "compile: %s",
+                         z->name, tb_strerror(rc));
+                return rc;
+            }
+            S.base[z->base] = blob;
+            S.base_len[z->base] = blen;
+            S.base_owned[z->base] = true;
+            dnsg_say("dnsd: zone %s: serial %u from the state device (%u "
+                     "updates replayed%s)",
+                     z->name, m.serial, m.entries,
+                     m.journal_cut ? "; a later entry did not apply" : "");
+        } else {
+            if (rc == 0)
+                dnsg_say("dnsd: zone %s: the image's serial %u is newer than "
+                         "the kept %u: starting from the image's",
+                         z->name, bserial, m.serial);
+            else if (rc != TB_ENOENT)
+                dnsg_say("dnsd: zone %s: the kept version is not usable (%s): "
+                         "starting from the image's",
+                         z->name, tb_strerror(rc));
+            dns_zone_src_free(&z->cur);
+            rc = dns_zone_src_from_blob(&z->cur, S.base[z->base],
+                                        S.base_len[z->base], &S.pool.a);
+            if (rc == 0)
+                rc = dns_store_put(&S.st, &z->cur, 0,
+                                   wall_s(tb_clock_monotonic()),
+                                   DNS_STORE_JOURNAL_DEFAULT);
+            if (rc != 0) {
+                snprintf(err, cap, "zone %s: allow-update: %s%s", z->name,
+                         tb_strerror(rc),
+                         rc == TB_ENOENT ? " (compiled without its records)"
+                                         : "");
+                return rc;
+            }
+        }
+        S.uz[S.nu] = (struct dns_update_zone){.origin = z->origin,
+                                              .cur = &z->cur,
+                                              .keys = z->keyp,
+                                              .nkeys = 1,
+                                              .policy = DNS_SERIAL_INCREMENT};
+        memcpy(z->keys[0], c->upd[i].key, DNS_NAME_MAXLEN);
+        z->keyp[0] = z->keys[0];
+        S.nu++;
+    }
+    S.hook = (struct dns_srv_update){update_submit, g};
+    g->srv.update = &S.hook;
+    return 0;
+}
+
 /* ---- boot ------------------------------------------------------------- */
 
 /* Loads the kept copy of (s), if any: served at once until its expiry. */
@@ -403,14 +632,16 @@ int dnsg_sec_start(struct dnsg *g, const struct dnsg_conf *c,
     void *region;
     int rc;
 
-    if (c->nprimary == 0) {
+    if (c->nprimary == 0 && c->nupd == 0) {
         if (c->state_device[0] != '\0')
             dnsg_say("dnsd: state-device %s: no secondary zones use it",
                      c->state_device);
         return 0;
     }
     if (c->nres_listen != 0) {
-        snprintf(err, cap, "secondary zones beside the resolver: not yet");
+        snprintf(err, cap,
+                 "secondary zones and allow-update beside the "
+                 "resolver: not yet");
         return TB_EINVAL;
     }
     if ((rc = tb_entropy(&seed, sizeof(seed))) != 0) {
@@ -437,8 +668,10 @@ int dnsg_sec_start(struct dnsg *g, const struct dnsg_conf *c,
     S.base_len = tb_alloc(a, (b->nzones + 1) * sizeof(*S.base_len));
     S.z = tb_alloc(a, c->nprimary * sizeof(*S.z));
     S.sorted = tb_alloc(a, c->nprimary * sizeof(*S.sorted));
-    if (S.base == NULL || S.base_len == NULL || S.z == NULL ||
-        S.sorted == NULL) {
+    S.base_owned = tb_alloc(a, (b->nzones + 1) * sizeof(*S.base_owned));
+    if (S.base == NULL || S.base_len == NULL ||
+        (c->nprimary != 0 && (S.z == NULL || S.sorted == NULL)) ||
+        S.base_owned == NULL) {
         snprintf(err, cap, "secondary zones: out of memory");
         return TB_ENOMEM;
     }
@@ -446,6 +679,7 @@ int dnsg_sec_start(struct dnsg *g, const struct dnsg_conf *c,
         const uint8_t *p;
         tb_bundle_zone(b, i, &p, &S.base_len[i]);
         S.base[i] = p;
+        S.base_owned[i] = false;
     }
     /* One zone per name, its primaries in the order given. */
     for (unsigned i = 0; i < c->nprimary; i++) {
@@ -524,6 +758,8 @@ int dnsg_sec_start(struct dnsg *g, const struct dnsg_conf *c,
     for (unsigned i = 0; i < S.n; i++)
         restore(&S.z[i], now);
     S.seed = seed;
+    if (c->nupd != 0 && (rc = update_start(g, c, a, err, cap)) != 0)
+        return rc;
     dns_xfrin_sort(S.sorted, S.n);
     g->srv.xfrin = S.sorted;
     g->srv.nxfrin = S.n;
@@ -532,8 +768,9 @@ int dnsg_sec_start(struct dnsg *g, const struct dnsg_conf *c,
                  tb_strerror(rc));
         return rc;
     }
-    dnsg_say("dnsd: %u secondary zone%s, %zu KiB for transfers", S.n,
-             S.n == 1 ? "" : "s", mem >> 10);
+    dnsg_say("dnsd: %u secondary zone%s, %u zone%s taking updates; %zu KiB "
+             "for transfers and updates",
+             S.n, S.n == 1 ? "" : "s", S.nu, S.nu == 1 ? "" : "s", mem >> 10);
     return 0;
 }
 

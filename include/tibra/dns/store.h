@@ -156,4 +156,16 @@ TB_API int dns_store_times(struct dns_store *st, const uint8_t *origin,
 TB_API int dns_store_append(struct dns_store *st, const uint8_t *origin,
                             const struct dns_ixfr_delta *d);
 
+/*
+ * The records of compiled zone (blob, len) (compiled with
+ * DNS_ZONE_COMPILE_RECORDS; validated here) as a checked version in
+ * (out), initialised here with (a) (the caller frees it in every case):
+ * where an image's dynamically updated zone starts when its state device
+ * has no copy.  Returns 0, TB_EMALF (not a valid blob, or its records do
+ * not pass dns_zone_check), TB_ENOENT (no records section), TB_ENOMEM.
+ * lib/dns/zone_blob.c.
+ */
+TB_API int dns_zone_src_from_blob(struct dns_zone_src *out, const void *blob,
+                                  size_t len, const struct tb_alloc *a);
+
 #endif /* DNS_STORE_H */
