@@ -190,6 +190,18 @@ static int make_args(const struct svc_conf *c, const char *file,
                         c->zones[i].allow_xfr_key[k]);
                 return -1;
             }
+    /* Nor signed NOTIFY: it would go out unsigned. */
+    for (size_t i = 0; i < c->nzones; i++)
+        for (size_t k = 0; k < c->zones[i].nnotify; k++)
+            if (c->zones[i].notify_key != NULL &&
+                c->zones[i].notify_key[k] != NULL) {
+                fprintf(stderr,
+                        "%s:%u: zone %s: notify ... key %s is not supported "
+                        "in images yet (tibra-dnsd signs it)\n",
+                        file, c->zones[i].notify[k].line, c->zones[i].name,
+                        c->zones[i].notify_key[k]);
+                return -1;
+            }
     sb_printf(a, "--name=%s", name);
     if (!unix_t) {
         const struct svc_addr *ad[] = {&c->address4, &c->gateway4, &c->address6,

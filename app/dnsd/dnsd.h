@@ -370,8 +370,10 @@ struct dnsd_notifier;
 extern struct dnsd_notifier *dnsd_notifier;
 
 /* Sets up NOTIFY for the zones of (c) with notify targets: (*out) NULL
- * when there are none.  Returns 0 or a TB_E* (logged). */
-int dnsd_notify_open(struct dnsd_notifier **out, const struct svc_conf *c);
+ * when there are none; a target with `key K` gets signed NOTIFYs, with
+ * K from (kr) (MAY be NULL: no keys).  Returns 0 or a TB_E* (logged). */
+int dnsd_notify_open(struct dnsd_notifier **out, const struct svc_conf *c,
+                     const struct dns_tsig_keyring *kr);
 /* Set (z) replaced (old) (NULL at start): every zone of (z) with a newer
  * serial and targets starts a NOTIFY round (any thread). */
 void dnsd_notify_published(struct dnsd_notifier *nt,

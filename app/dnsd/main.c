@@ -436,7 +436,7 @@ int main(int argc, char **argv)
     dnsd_server_updater(srv, updater);
     dnsd_xfrin_secondaries(xfrin, &sec, &nsec);
     dnsd_server_secondaries(srv, sec, nsec);
-    if (dnsd_notify_open(&dnsd_notifier, &conf) != 0) {
+    if (dnsd_notify_open(&dnsd_notifier, &conf, dnsd_keys_ring(keys)) != 0) {
         rc = 1;
         goto out_server;
     }

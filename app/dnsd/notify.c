@@ -21,9 +21,11 @@
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <tibra/dns/notify.h>
+#include <tibra/dns/tsig.h>
 
 #include "dnsd.h"
 
@@ -42,6 +44,7 @@ struct dnsd_notifier {
 struct nzone {
     size_t zi; /* its index in the service file */
     struct dns_notify n;
+    struct dns_tsig_ctx *tsig; /* [targets] when one has a key, else NULL */
     uint8_t logged[DNS_NOTIFY_TARGETS_MAX]; /* state last logged */
 };
 
@@ -58,7 +61,46 @@ static void addr_text(const struct tb_addr *a, char *buf, size_t cap)
     svc_addr_to_text(&s, true, buf, cap);
 }
 
-int dnsd_notify_open(struct dnsd_notifier **out, const struct svc_conf *c)
+/* Signs target (k) of zone (z) (service zone (sz)) with its `notify ...
+ * key K` from (kr); 0, or -1 (logged: that target then gets nothing,
+ * never an unsigned NOTIFY). */
+static int set_key(struct nzone *z, const struct svc_conf *c,
+                   const struct svc_zone *sz, size_t k,
+                   const struct dns_tsig_keyring *kr)
+{
+    const char *name = sz->notify_key != NULL ? sz->notify_key[k] : NULL;
+    const struct dns_tsig_key *key = NULL;
+
+    if (name == NULL)
+        return 0;
+#if defined(TB_HAVE_TSIG)
+    const struct svc_key *sk = svc_key_find(c, name, strlen(name));
+    if (sk != NULL && kr != NULL)
+        key = dns_tsig_keyring_find(kr, sk->wire, sk->wire_len);
+    z->n.tsig_sign = dns_tsig_sign_request;
+    z->n.tsig_verify = dns_tsig_verify_response;
+#else
+    (void)c;
+    (void)kr;
+#endif
+    if (z->tsig == NULL)
+        z->tsig = calloc(DNS_NOTIFY_TARGETS_MAX, sizeof(*z->tsig));
+    if (key == NULL || z->tsig == NULL) {
+        dnsd_log("zone %s: notify: key %s not loaded; no NOTIFY to target "
+                 "%zu",
+                 sz->name, name, k + 1);
+        /* A key that cannot sign: the target FAILs (see dns/notify.h). */
+        static const struct dns_tsig_key none;
+        static struct dns_tsig_ctx none_ctx;
+        z->n.tsig_sign = NULL;
+        dns_notify_key(&z->n, k, &none, z->tsig ? &z->tsig[k] : &none_ctx);
+        return -1;
+    }
+    return dns_notify_key(&z->n, k, key, &z->tsig[k]);
+}
+
+int dnsd_notify_open(struct dnsd_notifier **out, const struct svc_conf *c,
+                     const struct dns_tsig_keyring *kr)
 {
     struct dnsd_notifier *nt;
     size_t any = 0;
@@ -100,6 +142,10 @@ int dnsd_notify_open(struct dnsd_notifier **out, const struct svc_conf *c)
             continue;
         nt->zs[nt->nz].zi = i;
         dns_notify_init(&nt->zs[nt->nz].n, sz->origin, t, n, seed + i * 0x9e37);
+        nt->zs[nt->nz].n.unix_offset_s =
+            (int64_t)time(NULL) - (int64_t)(dnsd_mono_ns() / 1000000000ull);
+        for (size_t k = 0; k < n; k++)
+            set_key(&nt->zs[nt->nz], c, sz, k, kr);
         nt->nz++;
     }
     *out = nt;
@@ -260,6 +306,8 @@ void dnsd_notify_close(struct dnsd_notifier *nt)
     if (nt->evfd >= 0)
         close(nt->evfd);
     pthread_mutex_destroy(&nt->lock);
+    for (size_t z = 0; nt->zs != NULL && z < nt->nz; z++)
+        free(nt->zs[z].tsig);
     free(nt->zs);
     free(nt);
 }

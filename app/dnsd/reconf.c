@@ -146,6 +146,9 @@ static bool zone_differs(const struct svc_zone *o, const struct svc_zone *n)
         keys = str_eq(o->primary_key[k], n->primary_key[k]);
     for (unsigned k = 0; keys && k < o->nallow_update; k++)
         keys = str_eq(o->allow_update_key[k], n->allow_update_key[k]);
+    for (size_t k = 0; keys && k < o->nnotify && k < n->nnotify; k++)
+        keys = str_eq(o->notify_key ? o->notify_key[k] : NULL,
+                      n->notify_key ? n->notify_key[k] : NULL);
     return !str_eq(o->file, n->file) || o->max_size != n->max_size ||
            o->max_records != n->max_records ||
            !addrs_eq(o->primary, o->nprimary, n->primary, n->nprimary) ||
@@ -310,7 +313,7 @@ static int build(struct dnsd_plane *p, struct dnsd_server *srv, struct part *n)
     /* Signed zones kept from (p) go on with their keys and versions. */
     if ((rc = dnsd_signer_open(&n->sig, n->c, p->opts, &n->z, p->sig)) != 0)
         return rc;
-    if ((rc = dnsd_notify_open(&n->nt, n->c)) != 0)
+    if ((rc = dnsd_notify_open(&n->nt, n->c, dnsd_keys_ring(n->keys))) != 0)
         return rc;
     if ((n->rt = calloc(1, sizeof(*n->rt))) == NULL)
         return TB_ENOMEM;

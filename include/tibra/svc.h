@@ -128,6 +128,9 @@ struct svc_zone {
                              0.0.0.0/0 and ::/0 with the key */
     struct svc_addr *notify; /* notify: secondaries (port), owned */
     size_t nnotify;
+    char **notify_key; /* [SVC_NOTIFY_MAX] (NULL: none at all): the key
+                          (`notify ADDR... key NAME`, owned) each NOTIFY
+                          to that target is signed with; NULL: unsigned */
     unsigned ixfr_history; /* deltas kept for IXFR out, 0 = none */
     uint64_t ixfr_history_size; /* their bytes at most */
     /* Dynamic updates (RFC 2136/3007, lib/dns/update.c): `allow-update

@@ -9,10 +9,13 @@
  * response, or FAILED after DNS_NOTIFY_TRIES unanswered sends spaced
  * DNS_NOTIFY_RTO_NS, 2x, 4x ... apart.  The request is built with the
  * message writer (wire_write.c); responses are parsed with
- * dns_msg_parse(), so nothing untrusted is read unchecked.
+ * dns_msg_parse(), so nothing untrusted is read unchecked.  A keyed
+ * target's NOTIFY is signed last (RFC 8945 5.1) and its response MUST
+ * verify (5.3.1) before it counts.
  */
 #include <tibra/dns/notify.h>
 #include <tibra/dns/auth.h>
+#include <tibra/dns/tsig.h>
 
 /* xorshift64*: message IDs, seeded by the driver with a random value. */
 static uint16_t next_id(struct dns_notify *n)
@@ -42,6 +45,16 @@ int dns_notify_init(struct dns_notify *n, const uint8_t *origin,
     for (size_t i = 0; i < ntargets; i++)
         n->t[i].addr = targets[i];
     n->n = ntargets;
+    return 0;
+}
+
+int dns_notify_key(struct dns_notify *n, size_t i,
+                   const struct dns_tsig_key *key, struct dns_tsig_ctx *ctx)
+{
+    if (i >= n->n || (key != NULL && ctx == NULL))
+        return TB_EINVAL;
+    n->t[i].key = key;
+    n->t[i].tsig = ctx;
     return 0;
 }
 
@@ -138,8 +151,26 @@ size_t dns_notify_poll(struct dns_notify *n, uint64_t now, struct tb_addr *to,
             n->failed++;
             continue;
         }
-        if ((len = build(n, t, out, cap)) == 0)
+        /* Room for the TSIG RR when there is a key. */
+        if (t->key != NULL && cap <= DNS_TSIG_RR_MAX)
             return 0; /* (cap) too small: contract broken */
+        len = build(n, t, out, t->key != NULL ? cap - DNS_TSIG_RR_MAX : cap);
+        if (len == 0)
+            return 0; /* (cap) too small: contract broken */
+        n->unix_now =
+            (uint64_t)((int64_t)(now / 1000000000ull) + n->unix_offset_s);
+        if (t->key != NULL) {
+            /* No way to sign: fail closed (never an unsigned NOTIFY to a
+             * target configured with a key). */
+            len = n->tsig_sign != NULL ? n->tsig_sign(t->tsig, t->key, out, len,
+                                                      cap, n->unix_now)
+                                       : 0;
+            if (len == 0) {
+                t->state = DNS_NOTIFY_FAILED;
+                n->failed++;
+                continue;
+            }
+        }
         /* RFC 1996 3.6: retry, with the interval doubling each time. */
         t->next = now + (DNS_NOTIFY_RTO_NS << t->tries);
         t->tries++;
@@ -176,6 +207,18 @@ bool dns_notify_input(struct dns_notify *n, const struct tb_addr *from,
         struct dns_notify_target *t = &n->t[i];
         if (t->state == DNS_NOTIFY_PENDING && t->tries != 0 && t->id == m.id &&
             same_addr(&t->addr, from)) {
+            /* RFC 8945 5.3.1: the response to a signed request MUST be
+             * signed with the same key; anything else is not an answer
+             * (the NOTIFY goes again).  Checked on a copy of the
+             * exchange: a forged datagram must not end it for the real
+             * answer (the context remembers a failure). */
+            if (t->key != NULL) {
+                struct dns_tsig_ctx c = *t->tsig;
+                if (n->tsig_verify == NULL ||
+                    n->tsig_verify(&c, msg, len, n->unix_now) !=
+                        DNS_TSIG_VERIFIED)
+                    goto ignored;
+            }
             t->state = DNS_NOTIFY_ACKED;
             t->rcode = (uint8_t)DNS_RCODE(m.flags);
             n->acked++;

@@ -920,19 +920,46 @@ static void allow_transfer(struct parser *ps, struct svc_zone *z,
     }
 }
 
-/* notify ADDR[@PORT]... : secondaries told of every new serial. */
+/* notify ADDR[@PORT]... [key NAME]: secondaries told of every new
+ * serial; with a key, each NOTIFY to them is signed (RFC 8945). */
 static void notify_targets(struct parser *ps, struct svc_zone *z,
                            const struct tok *t, size_t n)
 {
+    const struct tok *key = NULL;
+
+    if (n >= 3 && tok_is(&t[n - 2], "key")) {
+        key = &t[n - 1];
+        n -= 2;
+    }
     if (n < 2) {
-        perr(ps, "notify needs at least one ADDR or ADDR@PORT");
+        perr(ps, "notify needs at least one ADDR or ADDR@PORT (and "
+                 "optionally key NAME)");
         return;
+    }
+    /* The keys: one slot per possible target, allocated once. */
+    if (key != NULL && z->notify_key == NULL) {
+        z->notify_key =
+            tb_alloc(ps->c->a, SVC_NOTIFY_MAX * sizeof(*z->notify_key));
+        if (z->notify_key == NULL) {
+            ps->err = TB_ENOMEM;
+            perr(ps, "out of memory");
+            return;
+        }
+        memset(z->notify_key, 0, SVC_NOTIFY_MAX * sizeof(*z->notify_key));
     }
     for (size_t i = 1; i < n; i++) {
         struct svc_addr a = {0};
-        if (addr_port(ps, "notify", &t[i], &a))
-            addr_push(ps, "notify", &z->notify, &z->nnotify, SVC_NOTIFY_MAX,
-                      &a);
+        size_t was = z->nnotify;
+
+        if (tok_is(&t[i], "key")) {
+            perr(ps, "notify: key NAME comes last (ADDR... key NAME)");
+            return;
+        }
+        if (!addr_port(ps, "notify", &t[i], &a))
+            continue;
+        addr_push(ps, "notify", &z->notify, &z->nnotify, SVC_NOTIFY_MAX, &a);
+        if (key != NULL && z->nnotify != was)
+            z->notify_key[was] = dup_str(ps, key->p, key->len);
     }
 }
 
@@ -1829,6 +1856,16 @@ static void check_zones(struct parser *ps)
                      c->zones[i].name, kn);
             }
         }
+        for (size_t k = 0; k < c->zones[i].nnotify; k++) {
+            const char *kn = c->zones[i].notify_key != NULL
+                                 ? c->zones[i].notify_key[k]
+                                 : NULL;
+            if (kn != NULL && svc_key_find(c, kn, strlen(kn)) == NULL) {
+                ps->line = c->zones[i].notify[k].line;
+                perr(ps, "zone %s: notify: no key '%s' (add a key: statement)",
+                     c->zones[i].name, kn);
+            }
+        }
         for (unsigned k = 0; k < c->zones[i].nallow_update; k++) {
             const char *kn = c->zones[i].allow_update_key[k];
             ps->line = c->zones[i].allow_update_line;
@@ -2099,6 +2136,11 @@ void svc_conf_free(struct svc_conf *c)
         if (c->zones[i].allow_xfr != NULL)
             tb_free(a, c->zones[i].allow_xfr,
                     c->zones[i].nallow_xfr * sizeof(struct svc_addr));
+        if (c->zones[i].notify_key != NULL) {
+            for (size_t k = 0; k < c->zones[i].nnotify; k++)
+                free_str(a, c->zones[i].notify_key[k]);
+            tb_free(a, c->zones[i].notify_key, SVC_NOTIFY_MAX * sizeof(char *));
+        }
         if (c->zones[i].notify != NULL)
             tb_free(a, c->zones[i].notify,
                     c->zones[i].nnotify * sizeof(struct svc_addr));

@@ -437,6 +437,41 @@ static void test_update_keys(void)
                  "dateserial");
 }
 
+/* notify ADDR... [key NAME]: signed NOTIFY to those targets. */
+static void test_notify_keys(void)
+{
+    struct svc_conf c;
+    struct dns_diag d;
+
+    REQUIRE(parse(&c, "d/t.conf",
+                  "service: listen 127.0.0.1\n"
+                  "zone: n.; file n.zone; notify 192.0.2.1 192.0.2.2@5300 "
+                  "key k1\n"
+                  "  notify 192.0.2.3\n"
+                  "zone: v.; file v.zone; notify 192.0.2.4\n"
+                  "key: k1; algorithm hmac-sha256; secret-file k\n",
+                  &d) == 0);
+    CHECK_EQ(c.zones[0].nnotify, 3);
+    REQUIRE(c.zones[0].notify_key != NULL);
+    CHECK_STR(c.zones[0].notify_key[0], "k1");
+    CHECK_STR(c.zones[0].notify_key[1], "k1");
+    CHECK_EQ(c.zones[0].notify[1].port, 5300);
+    CHECK(c.zones[0].notify_key[2] == NULL);
+    CHECK_EQ(c.zones[1].nnotify, 1);
+    CHECK(c.zones[1].notify_key == NULL);
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
+    expect_error("service: listen ::1\nzone: a.; file a.zone\n"
+                 "  notify 192.0.2.1 key nokey\n",
+                 "t.conf:3: zone a.: notify: no key 'nokey'");
+    expect_error("service: listen ::1\nzone: a.; file a.zone\n"
+                 "  notify key k1\n",
+                 "t.conf:3: notify needs at least one ADDR");
+    expect_error("service: listen ::1\nzone: a.; file a.zone\n"
+                 "  notify 192.0.2.1 key k1 192.0.2.2\n",
+                 "t.conf:3: notify: key NAME comes last");
+}
+
 /* Catalog zones: a producer and its members; what is refused. */
 static void test_catalog(void)
 {
@@ -925,6 +960,7 @@ int main(void)
     RUN(test_secondary);
     RUN(test_catalog);
     RUN(test_update_keys);
+    RUN(test_notify_keys);
     RUN(test_status_file);
     RUN(bug7_nsid);
     RUN(test_bytes);

@@ -19,6 +19,7 @@
 #include "test_auth_util.h"
 #include "tsig_vectors.h"
 #include <tibra/dns/auth.h>
+#include <tibra/dns/notify.h>
 #include <tibra/dns/srv.h>
 #include <tibra/dns/tsig.h>
 
@@ -834,6 +835,76 @@ static void base64(void)
     CHECK_EQ(tb_base64_decode("Zg==", 4, out, 0), TB_ESPACE);
 }
 
+/* NOTIFY out to a keyed target (lib/dns/notify.c): the NOTIFY is signed
+ * and verifies as a request; only a response signed with the key acks
+ * it (unsigned, or signed with another key: ignored, sent again); with
+ * no way to sign, nothing is sent and the target fails. */
+static void signed_notify(void)
+{
+    static const uint8_t soa[] =
+        "\x03ns1\x07"
+        "example\x00\x0ahostmaster\x07"
+        "example\x00"
+        "\x00\x00\x00\x07\x00\x00\x0e\x10\x00\x00\x03\x84"
+        "\x00\x09\x3a\x80\x00\x00\x00\x3c";
+    struct dns_tsig_key k = key_of(DNS_TSIG_HMAC_SHA256), other;
+    struct dns_tsig_keyring kr;
+    struct dns_tsig_ctx cctx, sctx;
+    struct dns_notify n;
+    struct tb_addr to, peer = {.af = TB_AF_INET, .port = 53};
+    uint8_t out[1024], resp[1024], on[16];
+    size_t len, rlen, off;
+    uint64_t now = 5 * 1000000000ull;
+
+    peer.ip[0] = 192, peer.ip[3] = 1;
+    ta_name("example.", NULL, on);
+    REQUIRE(dns_notify_init(&n, on, &peer, 1, 7) == 0);
+    n.tsig_sign = dns_tsig_sign_request;
+    n.tsig_verify = dns_tsig_verify_response;
+    n.unix_offset_s = 1700000000;
+    REQUIRE(dns_notify_key(&n, 0, &k, &cctx) == 0);
+    CHECK_EQ(dns_notify_key(&n, 1, &k, &cctx), TB_EINVAL);
+    REQUIRE(dns_notify_start(&n, soa, sizeof(soa) - 1, 3600, now) == 0);
+    len = dns_notify_poll(&n, now, &to, out, sizeof(out));
+    REQUIRE(len != 0);
+    /* The secondary's view: a request signed with the key. */
+    dns_tsig_keyring_init(&kr, &k, 1);
+    REQUIRE(dns_tsig_find(out, len, &off) == 0);
+    REQUIRE(dns_tsig_verify_request(&kr, out, len, off, 1700000005, &sctx) ==
+            0);
+    CHECK_EQ(sctx.error, 0);
+    /* An unsigned response: ignored. */
+    memcpy(resp, out, off);
+    resp[2] |= 0x80; /* QR */
+    tb_put16(resp + 10, 0); /* ARCOUNT: the TSIG is gone */
+    CHECK(!dns_notify_input(&n, &peer, resp, off));
+    CHECK(dns_notify_busy(&n));
+    /* Signed with the key: acknowledged. */
+    rlen = dns_tsig_sign(&sctx, resp, off, sizeof(resp), 1700000005);
+    REQUIRE(rlen != 0);
+    CHECK(dns_notify_input(&n, &peer, resp, rlen));
+    CHECK_EQ(n.t[0].state, DNS_NOTIFY_ACKED);
+    /* Signed with another key: not an answer. */
+    REQUIRE(dns_notify_start(&n, soa, sizeof(soa) - 1, 3600, now) == 0);
+    len = dns_notify_poll(&n, now, &to, out, sizeof(out));
+    REQUIRE(len != 0 && dns_tsig_find(out, len, &off) == 0);
+    other = key_of(DNS_TSIG_HMAC_SHA512);
+    dns_tsig_keyring_init(&kr, &other, 1);
+    dns_tsig_verify_request(&kr, out, len, off, 1700000005, &sctx);
+    CHECK(sctx.error != 0); /* BADKEY: the secondary does not know it */
+    memcpy(resp, out, off);
+    resp[2] |= 0x80;
+    tb_put16(resp + 10, 0);
+    rlen = dns_tsig_sign(&sctx, resp, off, sizeof(resp), 1700000005);
+    CHECK(!dns_notify_input(&n, &peer, resp, rlen));
+    CHECK(dns_notify_busy(&n));
+    /* No signing function: nothing goes out, the target fails. */
+    n.tsig_sign = NULL;
+    REQUIRE(dns_notify_start(&n, soa, sizeof(soa) - 1, 3600, now) == 0);
+    CHECK_EQ(dns_notify_poll(&n, now, &to, out, sizeof(out)), 0);
+    CHECK_EQ(n.t[0].state, DNS_NOTIFY_FAILED);
+}
+
 int main(void)
 {
     setup();
@@ -850,6 +921,7 @@ int main(void)
     RUN(cookies_with_keys);
     RUN(signed_axfr);
     RUN(base64);
+    RUN(signed_notify);
     dns_zoneset_free(zs, &ta);
     free(blob);
     return check_done();

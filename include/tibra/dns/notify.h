@@ -15,6 +15,14 @@
  * target's address, or DNS_NOTIFY_TRIES sends went unanswered.  A newer
  * serial started before the last round ended restarts every target.
  *
+ * TSIG (RFC 8945): a target given a key (dns_notify_key) gets each
+ * NOTIFY signed, and only a response that verifies with it acknowledges
+ * it (an unsigned or forged one is ignored, so the NOTIFY is sent again);
+ * the driver supplies the two dns/tsig.h calls through (tsig_sign,
+ * tsig_verify), so lib/dns needs BearSSL only where keys are used, as in
+ * dns/xfrin.h.  A response is verified against the UNIX time of the last
+ * dns_notify_poll() (it comes within seconds; TSIG's fudge is 300).
+ *
  * lib/dns/notify.c.  No allocation, no I/O, no clock: the driver sends
  * and receives (tibra-dnsd: one UDP socket per family in a thread of its
  * own; a guest: stack.h UDP) and passes the time (ns, monotonic).
@@ -22,6 +30,9 @@
 #ifndef DNS_NOTIFY_H
 #define DNS_NOTIFY_H
 #include <tibra/dns.h>
+
+struct dns_tsig_key;
+struct dns_tsig_ctx;
 
 #define DNS_NOTIFY_TARGETS_MAX 16
 #define DNS_NOTIFY_TRIES       5
@@ -41,6 +52,8 @@ struct dns_notify_target {
     uint16_t id; /* of the NOTIFY sent last */
     uint8_t rcode; /* of the response (ACKED) */
     uint64_t next; /* PENDING: when to send */
+    const struct dns_tsig_key *key; /* NULL: unsigned (dns_notify_key) */
+    struct dns_tsig_ctx *tsig; /* with (key): the exchange, caller's */
 };
 
 /* One zone's NOTIFY state: caller-placed, fields public for reading. */
@@ -55,6 +68,16 @@ struct dns_notify {
     uint64_t rng; /* private: message IDs */
     struct dns_notify_target t[DNS_NOTIFY_TARGETS_MAX];
     size_t n;
+    /* TSIG, set by a driver that gives keys (dns_tsig_sign_request and
+     * dns_tsig_verify_response); NULL with a key: nothing is sent to
+     * that target (fail closed) */
+    size_t (*tsig_sign)(struct dns_tsig_ctx *ctx,
+                        const struct dns_tsig_key *key, uint8_t *msg,
+                        size_t len, size_t cap, uint64_t now_s);
+    int (*tsig_verify)(struct dns_tsig_ctx *ctx, const uint8_t *msg, size_t len,
+                       uint64_t now_s);
+    int64_t unix_offset_s; /* UNIX time = monotonic seconds + this */
+    uint64_t unix_now; /* private: at the last dns_notify_poll() */
     /* counters */
     uint64_t sent, acked, failed, ignored;
 };
@@ -68,6 +91,16 @@ struct dns_notify {
 TB_API int dns_notify_init(struct dns_notify *n, const uint8_t *origin,
                            const struct tb_addr *targets, size_t ntargets,
                            uint64_t seed);
+
+/*
+ * Target (i) of (n) gets its NOTIFYs signed with (key) (MAY be NULL:
+ * unsigned), the exchange kept in (ctx) (caller-placed, alive as long as
+ * (n); needed with a key).  After dns_notify_init(); (n)'s tsig_sign and
+ * tsig_verify MUST be set for a key to be usable.  Returns 0 or TB_EINVAL.
+ */
+TB_API int dns_notify_key(struct dns_notify *n, size_t i,
+                          const struct dns_tsig_key *key,
+                          struct dns_tsig_ctx *ctx);
 
 /*
  * A new version of the zone is served: its SOA rdata (soa, soalen)
