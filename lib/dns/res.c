@@ -90,6 +90,23 @@ int dns_res_init(struct dns_res **rp, const struct dns_res_conf *conf,
             return TB_ENOMEM;
         }
     }
+    /* frames: a validating resolver's key fetches take KEY_FRAMES more */
+    r->nframes = DNS_RES_DEPTH_MAX + 1 + (r->validating ? KEY_FRAMES : 0);
+    r->frames =
+        tb_alloc(a, (size_t)c.max_tasks * r->nframes * sizeof(struct frame));
+    if (r->frames == NULL) {
+        if (r->validating) {
+            tb_free(a, r->vwork, VAL_WORK);
+            tb_free(a, r->vscratch, VAL_SCRATCH);
+        }
+        tb_free(a, r->task, c.max_tasks * sizeof(*r->task));
+        tb_free(a, r, sizeof(*r));
+        return TB_ENOMEM;
+    }
+    memset(r->frames, 0,
+           (size_t)c.max_tasks * r->nframes * sizeof(struct frame));
+    for (unsigned i = 0; i < c.max_tasks; i++)
+        r->task[i].f = r->frames + (size_t)i * r->nframes;
     dns_cache_set_validating(cache, r->validating);
     r->unix_at_zero = r->validating ? c.val->unix_at_zero : 0;
     r->a = *a;
@@ -114,6 +131,8 @@ void dns_res_free(struct dns_res *r)
         tb_free(&a, r->vwork, VAL_WORK);
         tb_free(&a, r->vscratch, VAL_SCRATCH);
     }
+    tb_free(&a, r->frames,
+            (size_t)r->conf.max_tasks * r->nframes * sizeof(struct frame));
     tb_free(&a, r->task, r->conf.max_tasks * sizeof(*r->task));
     tb_free(&a, r, sizeof(*r));
 }
@@ -459,7 +478,8 @@ int dns_res_task_next(struct dns_res_task *t, uint64_t now,
             fill_send(t, s);
             return DNS_RES_SEND;
         }
-        if (ns_depth(t) < t->r->conf.max_depth && t->depth + 1 < FRAMES) {
+        if (ns_depth(t) < t->r->conf.max_depth &&
+            t->depth + 1 < t->r->nframes) {
             unsigned k;
             for (k = 0; k < f->nns && !res_lookup_ok(t, k); k++)
                 ;

@@ -25,7 +25,6 @@
 #define EDE_BOGUS      6 /* DNSSEC Bogus */
 #define EDE_NO_DNSKEY  9 /* DNSKEY Missing */
 #define KEY_FRAMES     4 /* frames for DS/DNSKEY fetches beyond max_depth */
-#define FRAMES         (DNS_RES_DEPTH_MAX + 1 + KEY_FRAMES)
 #define XBUF           16384 /* RRSIGs or a denial proof kept with data */
 #define PROOF_MAX      8192 /* a client answer's denial proofs */
 #define VAL_WORK       (DNS_MSG_MAXLEN + 16384) /* dns_val_response's */
@@ -51,6 +50,7 @@ struct srvaddr {
     uint8_t tries; /* queries not answered (yet) */
     bool bad; /* answered REFUSED, SERVFAIL, lame */
     bool noedns; /* answered FORMERR to EDNS: asked without it */
+    bool tls; /* a forward-tls forwarder: always DNS_RES_TLS */
 };
 
 struct frame {
@@ -109,7 +109,7 @@ struct dns_res_task {
     size_t proof_len;
     uint32_t proof_ttl;
     uint8_t proof[PROOF_MAX];
-    struct frame f[FRAMES];
+    struct frame *f; /* dns_res.nframes of them, from its pool */
     /* the outstanding query */
     int cur; /* address index in the top frame */
     struct tb_addr srv;
@@ -149,6 +149,9 @@ struct dns_res {
     struct dns_res_stats st;
     struct dns_res_task *task;
     struct infra infra[INFRA_SLOTS];
+    struct frame *frames; /* max_tasks x nframes, the tasks' */
+    unsigned nframes; /* per task: DNS_RES_DEPTH_MAX + 1, + KEY_FRAMES
+                         when validating */
     uint8_t payload[SCRATCH]; /* an RRset being gathered */
     uint8_t rdata[SCRATCH]; /* one rdata decompressed */
     /* conf.use_0x20: the reply being processed, its question back in the

@@ -223,7 +223,7 @@ bool res_val_keys(struct dns_res_task *t, uint64_t now)
     for (unsigned d = 0; d <= t->depth; d++)
         if (t->f[d].qtype == type && dns_name_equal(t->f[d].qname, f->zone))
             loop = true;
-    if (*pushed || loop || t->depth + 1 >= FRAMES) {
+    if (*pushed || loop || t->depth + 1 >= r->nframes) {
         /* fetched and still unknown (no answer, no keys), or no room:
            the keys are missing (RFC 4035 5.5; Unbound: bogus) */
         f->ks = DNS_VAL_BOGUS;
@@ -404,7 +404,7 @@ bool res_val_cut(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
         if (!dns_cache_get(r->cache, x, DNS_TYPE_DS, now, DNS_RANK_REFERRAL,
                            &v) ||
             v.sec == DNS_CACHE_UNCHECKED) {
-            if (f->probe_pushed == l || t->depth + 1 >= FRAMES)
+            if (f->probe_pushed == l || t->depth + 1 >= r->nframes)
                 continue; /* asked already: no usable answer */
             f->probe_pushed = (uint8_t)l;
             f->probe = (uint8_t)(l - 1);
