@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <tibra/zonefile.h>
 #include "dnsd.h"
 #include "dot.h"
@@ -63,6 +64,45 @@ bool dnsd_dot_accept(struct dns_tls *t, const struct dns_tls_cred *cred,
     memset(seed, 0, sizeof(seed));
     return true;
 }
+int dnsd_dot_trust(const char *path, struct dns_tls_trust **out)
+{
+    char *pem = NULL;
+    size_t len = 0;
+    const char *why = "";
+    int rc;
+
+    *out = NULL;
+    if ((rc = dns_zonefile_read(path, &pem, &len)) != 0) {
+        dnsd_log("resolver: tls-ca %s: %s", path, tb_strerror(rc));
+        return -1;
+    }
+    rc = dns_tls_trust_load(out, pem, len, &tb_heap, &why);
+    free(pem);
+    if (rc != 0) {
+        dnsd_log("resolver: tls-ca %s: %s", path, why);
+        return -1;
+    }
+    return 0;
+}
+
+void dnsd_dot_trust_free(struct dns_tls_trust *t)
+{
+    dns_tls_trust_free(t);
+}
+
+bool dnsd_dot_connect(struct dns_tls *t, const struct dns_tls_trust *trust,
+                      const char *name, uint8_t *iobuf)
+{
+    uint8_t seed[DNS_TLS_SEED_LEN];
+    bool ok;
+
+    if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+        return false;
+    ok = dns_tls_client_open(t, trust, name, (int64_t)time(NULL), iobuf,
+                             seed) == 0;
+    memset(seed, 0, sizeof(seed));
+    return ok;
+}
 #else
 int dnsd_dot_cred(const struct svc_conf *c, struct dns_tls_cred **out)
 {
@@ -88,6 +128,30 @@ bool dnsd_dot_accept(struct dns_tls *t, const struct dns_tls_cred *cred,
 {
     (void)t;
     (void)cred;
+    (void)iobuf;
+    return false;
+}
+
+int dnsd_dot_trust(const char *path, struct dns_tls_trust **out)
+{
+    *out = NULL;
+    dnsd_log("resolver: tls-ca %s: this tibra-dnsd was built without "
+             "BearSSL",
+             path);
+    return -1;
+}
+
+void dnsd_dot_trust_free(struct dns_tls_trust *t)
+{
+    (void)t;
+}
+
+bool dnsd_dot_connect(struct dns_tls *t, const struct dns_tls_trust *trust,
+                      const char *name, uint8_t *iobuf)
+{
+    (void)t;
+    (void)trust;
+    (void)name;
     (void)iobuf;
     return false;
 }

@@ -25,4 +25,17 @@ void dnsd_dot_cred_free(struct dns_tls_cred *cred);
 bool dnsd_dot_accept(struct dns_tls *t, const struct dns_tls_cred *cred,
                      uint8_t *iobuf);
 
+/*
+ * forward-tls: reads the CA certificates of tls-ca (path, PEM) into
+ * (*out).  Returns 0, or -1 after logging what is wrong.
+ */
+int dnsd_dot_trust(const char *path, struct dns_tls_trust **out);
+/* Frees (t) (MAY be NULL). */
+void dnsd_dot_trust_free(struct dns_tls_trust *t);
+/* Opens client session (t) to a server whose certificate (as of now)
+ * must chain to (trust) and carry (name), with record buffer (iobuf),
+ * seeded from the kernel's generator.  False if it cannot. */
+bool dnsd_dot_connect(struct dns_tls *t, const struct dns_tls_trust *trust,
+                      const char *name, uint8_t *iobuf);
+
 #endif /* DNSD_DOT_H */

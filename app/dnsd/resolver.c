@@ -21,6 +21,13 @@
  * random callback.  The service's zones are the core's local data: each
  * worker reads the set server.c publishes (a reader of it, online
  * between two epoll_waits) and hands it to its core (dns_res_set_local).
+ *
+ * DNS over TLS (resolver: tls-listen, RFC 7858): the same client
+ * connections with a TLS session (lib/dns/tls.c) between the socket and
+ * the same struct dns_res_conn (dns_tls_pump_res moves the plaintext).
+ * forward-tls: a query the core sends with DNS_RES_TLS goes out as over
+ * TCP, with a TLS client session (the server's certificate checked
+ * against tls-ca for the name given with its address) in the slot.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -39,6 +46,7 @@
 #include <tibra/dns/srv.h>
 #include <tibra/zonefile.h>
 #include "dnsd.h"
+#include "dot.h"
 #include "resolver.h"
 
 #define TCP_BUF      (2 + DNS_MSG_MAXLEN)
@@ -52,6 +60,12 @@
 #define CONN_IDLE_NS (10 * 1000000000ull) /* RFC 7766 6.2.3 */
 #define EV_KEY(k, i) ((uint64_t)(k) << 32 | (uint32_t)(i))
 #define SNAP_NS      (100 * 1000000ull) /* counter snapshots, at most */
+
+/* A slot's TLS client session and its records (forward-tls). */
+#define UP_SIZE ((sizeof(struct dns_tls) + DNS_TLS_IOBUF + 7) & ~(size_t)7)
+
+/* Where a connection's TLS session starts in its memory (8-byte aligned). */
+#define TLS_OFF ((DNS_RES_CONN_RBUF + DNS_RES_CONN_WBUF + 7) & ~(size_t)7)
 
 struct slot {
     struct dns_res_task *t; /* NULL: free */
@@ -68,6 +82,15 @@ struct slot {
     size_t qlen, qsent;
     uint8_t *tbuf; /* TCP: the framed reply (TCP_BUF bytes) */
     size_t tlen;
+    struct dns_tls *tls; /* forward-tls: the session, in (tls_area) */
+    uint8_t *tlsbuf;
+    bool qput; /* TLS: the query was given to the session */
+};
+
+/* A forward-tls server and the name its certificate must carry. */
+struct dot_up {
+    struct tb_addr addr;
+    char name[256];
 };
 
 /* A client's TCP connection: the socket and the lib/dns session. */
@@ -76,6 +99,10 @@ struct conn {
     uint32_t gen; /* bumped at each close: late answers are dropped */
     bool dirty; /* answers were added: service it */
     struct dns_res_conn s;
+    bool tls; /* from a tls-listen address: (tlss) in use */
+    bool eof; /* TLS: the socket's EOF was seen */
+    struct dns_tls *tlss; /* in the connection's memory (tls-listen) */
+    uint8_t *tlsbuf;
 };
 
 struct worker {
@@ -97,8 +124,15 @@ struct worker {
     struct conn conns[CONNS_MAX];
     unsigned nconns;
     uint8_t *conn_area; /* CONNS_MAX * (RBUF + WBUF), MAP_NORESERVE */
-    const int *tcp_listen; /* the resolver's TCP listeners (shared) */
-    size_t ntcp;
+    const int *tcp_listen; /* the resolver's TCP listeners (shared): */
+    size_t ntcp; /* listen's [0, nplain), then tls-listen's */
+    size_t nplain;
+    const struct dns_tls_cred *cred; /* tls-certificate and tls-key */
+    const struct dot_up *up; /* forward-tls servers [nup] (shared) */
+    size_t nup;
+    const struct dns_tls_trust *trust; /* tls-ca */
+    uint8_t *tls_area; /* nslots TLS client sessions, with nup only */
+    size_t conn_size; /* bytes of a connection's buffers */
     uint8_t buf[DNS_MSG_MAXLEN + 1];
     uint8_t out[DNS_MSG_MAXLEN];
     uint32_t rnd[64];
@@ -130,6 +164,19 @@ static void close_out(struct slot *s)
     }
 }
 
+/* forward-tls: a client session for server (to) in slot (s), with the
+ * name given for it.  False if it is not a forward-tls server. */
+static bool up_open(struct worker *r, struct slot *s, const struct tb_addr *to)
+{
+    for (size_t i = 0; i < r->nup; i++)
+        if (r->up[i].addr.af == to->af && r->up[i].addr.port == to->port &&
+            memcmp(r->up[i].addr.ip, to->ip, 16) == 0) {
+            s->qput = false;
+            return dnsd_dot_connect(s->tls, r->trust, r->up[i].name, s->tlsbuf);
+        }
+    return false;
+}
+
 /* Opens the socket for query (q) of slot (i) and sends it (UDP) or starts
  * connecting (TCP).  Returns 0 or -1 (then the query counts as lost). */
 static int open_out(struct worker *r, unsigned i, const struct dns_res_send *q)
@@ -138,7 +185,7 @@ static int open_out(struct worker *r, unsigned i, const struct dns_res_send *q)
     struct sockaddr_storage ss;
     socklen_t sl = (socklen_t)tb_addr_to_sockaddr(&q->server, &ss);
     struct epoll_event ev = {.data.u64 = EV_KEY(K_SLOT, i)};
-    int type = q->transport == DNS_RES_TCP ? SOCK_STREAM : SOCK_DGRAM;
+    int type = q->transport == DNS_RES_UDP ? SOCK_DGRAM : SOCK_STREAM;
 
     s->fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s->fd < 0)
@@ -161,6 +208,8 @@ static int open_out(struct worker *r, unsigned i, const struct dns_res_send *q)
         s->qsent = 0;
         s->tlen = 0;
         ev.events = EPOLLIN | EPOLLOUT;
+        if (q->transport == DNS_RES_TLS && !up_open(r, s, &q->server))
+            goto fail;
     }
     if (epoll_ctl(r->ep, EPOLL_CTL_ADD, s->fd, &ev) != 0)
         goto fail;
@@ -295,6 +344,97 @@ lost: /* the deadline will charge the server */
     close_out(s);
 }
 
+#if defined(TB_HAVE_TLS)
+/* forward-tls: finish connecting, run the handshake, give the framed
+ * query to the session, read the framed reply out of it. */
+static void tls_event(struct worker *r, unsigned i, uint64_t now)
+{
+    struct slot *s = &r->slots[i];
+    const uint8_t *p;
+    uint8_t *d;
+    size_t n;
+    ssize_t k;
+
+    if (s->connecting) {
+        int err = 0;
+        socklen_t el = sizeof(err);
+        getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &el);
+        if (err == EINPROGRESS)
+            return;
+        s->connecting = false;
+        if (err != 0)
+            goto lost;
+    }
+    for (unsigned turn = 0; turn < 64; turn++) {
+        bool moved = false;
+        if (!s->qput && dns_tls_ready(s->tls) &&
+            dns_tls_app_space(s->tls, &d) >= s->qlen) {
+            memcpy(d, s->q, s->qlen);
+            dns_tls_app_written(s->tls, s->qlen);
+            dns_tls_app_flush(s->tls);
+            s->qput = moved = true;
+        }
+        while ((n = dns_tls_output(s->tls, &p)) > 0) {
+            if ((k = send(s->fd, p, n, MSG_NOSIGNAL)) < 0) {
+                if (errno == EAGAIN)
+                    break;
+                goto lost;
+            }
+            dns_tls_sent(s->tls, (size_t)k);
+            moved = true;
+        }
+        if ((n = dns_tls_rspace(s->tls, &d)) > 0) {
+            k = recv(s->fd, d, n, 0);
+            if (k == 0 || (k < 0 && errno != EAGAIN))
+                goto lost;
+            if (k > 0) {
+                dns_tls_received(s->tls, (size_t)k);
+                moved = true;
+            }
+        }
+        while ((n = dns_tls_app_input(s->tls, &p)) > 0) {
+            size_t need = s->tlen < 2 ? 2 : 2 + (size_t)tb_get16(s->tbuf);
+            n = TB_MIN(n, need - s->tlen);
+            memcpy(s->tbuf + s->tlen, p, n);
+            dns_tls_app_consumed(s->tls, n);
+            s->tlen += n;
+            moved = true;
+            if (s->tlen >= 2 && s->tlen == 2 + (size_t)tb_get16(s->tbuf) &&
+                s->tlen > 2) {
+                struct sockaddr_storage ss;
+                struct tb_addr from;
+                socklen_t sl = sizeof(ss);
+                getpeername(s->fd, (struct sockaddr *)&ss, &sl);
+                tb_addr_from_sockaddr((struct sockaddr *)&ss, &from);
+                if (dns_res_task_input(s->t, &from, DNS_RES_TLS, s->tbuf + 2,
+                                       s->tlen - 2, now) == 0)
+                    drive(r, i, now);
+                else
+                    close_out(s); /* wait for the deadline */
+                return;
+            }
+        }
+        if (dns_tls_closed(s->tls))
+            goto lost; /* handshake failed: the deadline charges it */
+        if (!moved)
+            break;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = EV_KEY(K_SLOT, i)};
+    if (dns_tls_output(s->tls, &p) > 0)
+        ev.events |= EPOLLOUT;
+    epoll_ctl(r->ep, EPOLL_CTL_MOD, s->fd, &ev);
+    return;
+lost:
+    close_out(s);
+}
+#else
+static void tls_event(struct worker *r, unsigned i, uint64_t now)
+{
+    (void)now;
+    close_out(&r->slots[i]); /* never opened without BearSSL */
+}
+#endif
+
 static void udp_event(struct worker *r, unsigned i, uint64_t now)
 {
     struct slot *s = &r->slots[i];
@@ -342,6 +482,98 @@ static void conn_close(struct worker *r, struct conn *c)
     r->nconns--;
 }
 
+/* Starts the queries connection (ci) has read: answered at once, or
+ * handed to a free slot.  Returns 1 if any was taken, 0 if none, -1 if
+ * the connection must be closed. */
+static int take_queries(struct worker *r, unsigned ci, uint64_t now)
+{
+    struct conn *c = &r->conns[ci];
+    struct dns_res_task *t;
+    int rc, moved = 0;
+
+    while ((rc = dns_res_conn_next(&c->s, now, &t)) != 0) {
+        moved = 1;
+        if (rc != 2)
+            continue;
+        int i = free_slot(r);
+        if (NEVER(i < 0)) {
+            dns_res_task_free(t);
+            return -1;
+        }
+        r->slots[i].t = t;
+        r->slots[i].conn = (int)ci;
+        r->slots[i].gen = c->gen;
+        r->nactive++;
+        drive(r, (unsigned)i, now);
+    }
+    return moved;
+}
+
+#if defined(TB_HAVE_TLS)
+/* conn_service() of a tls-listen connection: records out, records in,
+ * the plaintext between the TLS session and the client session. */
+static void conn_service_tls(struct worker *r, unsigned ci, uint64_t now)
+{
+    struct conn *c = &r->conns[ci];
+
+    c->dirty = false;
+    for (unsigned turn = 0; turn < 64; turn++) {
+        bool moved = dns_tls_pump_res(c->tlss, &c->s, now);
+        const uint8_t *p;
+        uint8_t *dst;
+        size_t n;
+
+        while ((n = dns_tls_output(c->tlss, &p)) > 0) {
+            ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
+            if (w < 0 && errno == EAGAIN)
+                break;
+            if (w <= 0)
+                goto close;
+            dns_tls_sent(c->tlss, (size_t)w);
+            moved = true;
+        }
+        if (!c->eof && (n = dns_tls_rspace(c->tlss, &dst)) > 0) {
+            ssize_t got = recv(c->fd, dst, n, 0);
+            if (got < 0 && errno != EAGAIN)
+                goto close;
+            if (got == 0) { /* what is owed is still sent */
+                c->eof = true;
+                dns_res_conn_received(&c->s, 0, now);
+            } else if (got > 0) {
+                dns_tls_received(c->tlss, (size_t)got);
+            }
+            moved |= got >= 0;
+        }
+        int rc = take_queries(r, ci, now);
+        if (rc < 0)
+            goto close;
+        if (!moved && rc == 0)
+            break;
+    }
+    if (dns_tls_res_done(c->tlss, &c->s, now, CONN_IDLE_NS))
+        goto close;
+    return;
+close:
+    conn_close(r, c);
+}
+#else
+static void conn_service_tls(struct worker *r, unsigned ci, uint64_t now)
+{
+    (void)now;
+    conn_close(r, &r->conns[ci]); /* never accepted without BearSSL */
+}
+#endif
+
+/* Whether connection (c) is over at (now): closed by its session. */
+static bool conn_over(struct conn *c, uint64_t now)
+{
+#if defined(TB_HAVE_TLS)
+    if (c->tls)
+        return dns_tls_res_done(c->tlss, &c->s, now, CONN_IDLE_NS);
+#endif
+    return dns_res_conn_done(&c->s, now, CONN_IDLE_NS);
+}
+
 /* Moves connection (ci) on: writes what is ready, reads what the session
  * takes, starts the queries read, until nothing moves; closes it when
  * the session says so.  Edge-triggered: everything available is done. */
@@ -349,13 +581,16 @@ static void conn_service(struct worker *r, unsigned ci, uint64_t now)
 {
     struct conn *c = &r->conns[ci];
 
+    if (c->tls) {
+        conn_service_tls(r, ci, now);
+        return;
+    }
     c->dirty = false;
     for (unsigned turn = 0; turn < 64; turn++) {
         bool moved = false;
         const uint8_t *p;
         uint8_t *dst;
         size_t n;
-        struct dns_res_task *t;
         int rc;
 
         while ((n = dns_res_conn_output(&c->s, &p)) > 0) {
@@ -376,21 +611,9 @@ static void conn_service(struct worker *r, unsigned ci, uint64_t now)
                 moved = true;
             }
         }
-        while ((rc = dns_res_conn_next(&c->s, now, &t)) != 0) {
-            moved = true;
-            if (rc != 2)
-                continue;
-            int i = free_slot(r);
-            if (NEVER(i < 0)) {
-                dns_res_task_free(t);
-                goto close;
-            }
-            r->slots[i].t = t;
-            r->slots[i].conn = (int)ci;
-            r->slots[i].gen = c->gen;
-            r->nactive++;
-            drive(r, (unsigned)i, now);
-        }
+        if ((rc = take_queries(r, ci, now)) < 0)
+            goto close;
+        moved |= rc > 0;
         if (!moved)
             break;
     }
@@ -401,8 +624,10 @@ close:
     conn_close(r, c);
 }
 
-static void conn_accept(struct worker *r, int lfd, uint64_t now)
+static void conn_accept(struct worker *r, size_t li, uint64_t now)
 {
+    int lfd = r->tcp_listen[li];
+
     for (unsigned k = 0; k < 16; k++) {
         struct sockaddr_storage peer;
         socklen_t plen = sizeof(peer);
@@ -422,10 +647,15 @@ static void conn_accept(struct worker *r, int lfd, uint64_t now)
         struct conn *c = &r->conns[ci];
         struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLET,
                                  .data.u64 = EV_KEY(K_CONN, ci)};
-        uint8_t *base =
-            r->conn_area + (size_t)ci * (DNS_RES_CONN_RBUF + DNS_RES_CONN_WBUF);
+        uint8_t *base = r->conn_area + (size_t)ci * r->conn_size;
         tb_addr_from_sockaddr((struct sockaddr *)&peer, &pa);
-        if (epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        c->tls = li >= r->nplain;
+        c->eof = false;
+        c->tlss = (struct dns_tls *)(void *)(base + TLS_OFF);
+        c->tlsbuf = (uint8_t *)(c->tlss + 1);
+        if ((c->tls && !dnsd_dot_accept(c->tlss, r->cred, c->tlsbuf)) ||
+            epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+            c->tls = false;
             close(fd);
             continue;
         }
@@ -471,12 +701,14 @@ static void *loop(void *arg)
             if (kind == K_LISTEN)
                 client_input(r, r->lfd[idx], now);
             else if (kind == K_ACCEPT)
-                conn_accept(r, r->tcp_listen[idx], now);
+                conn_accept(r, idx, now);
             else if (kind == K_CONN) {
                 if (r->conns[idx].fd >= 0)
                     conn_service(r, idx, now);
             } else if (r->slots[idx].t != NULL && r->slots[idx].fd >= 0) {
-                if (r->slots[idx].transport == DNS_RES_TCP)
+                if (r->slots[idx].transport == DNS_RES_TLS)
+                    tls_event(r, idx, now);
+                else if (r->slots[idx].transport == DNS_RES_TCP)
                     tcp_event(r, idx, now);
                 else
                     udp_event(r, idx, now);
@@ -520,8 +752,7 @@ static void *loop(void *arg)
         /* connections with new answers, or idle ones to close */
         for (unsigned i = 0; r->nconns > 0 && i < CONNS_MAX; i++) {
             struct conn *c = &r->conns[i];
-            if (c->fd >= 0 &&
-                (c->dirty || dns_res_conn_done(&c->s, now, CONN_IDLE_NS)))
+            if (c->fd >= 0 && (c->dirty || conn_over(c, now)))
                 conn_service(r, i, now);
         }
     }
@@ -566,8 +797,12 @@ struct dnsd_resolver {
     bool anchors_on;
     uint8_t (*insecure)[DNS_NAME_MAXLEN];
     struct dns_res_val val;
-    int guard[SVC_LISTEN_MAX];
-    size_t nguard;
+    int guard[2 * SVC_LISTEN_MAX]; /* listen's, then tls-listen's */
+    size_t nguard, nplain;
+    struct dns_tls_cred *cred; /* with tls-listen */
+    struct dot_up *up; /* forward-tls servers [nup], read by the workers */
+    size_t nup;
+    struct dns_tls_trust *trust; /* tls-ca */
     struct worker *w[WORKERS_MAX];
 };
 
@@ -626,9 +861,31 @@ static int setup(struct worker *r, const struct svc_conf *c,
         r->slots[i].conn = -1;
         r->slots[i].tbuf = r->tcp_area + (size_t)i * TCP_BUF;
     }
+    if (d->nup > 0) { /* forward-tls: a client session per slot */
+        r->up = d->up;
+        r->nup = d->nup;
+        r->trust = d->trust;
+        r->tls_area =
+            mmap(NULL, (size_t)r->nslots * UP_SIZE, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (r->tls_area == MAP_FAILED) {
+            r->tls_area = NULL;
+            dnsd_log("resolver: out of memory");
+            return -1;
+        }
+        for (unsigned i = 0; i < r->nslots; i++) {
+            r->slots[i].tls =
+                (struct dns_tls *)(void *)(r->tls_area + (size_t)i * UP_SIZE);
+            r->slots[i].tlsbuf = (uint8_t *)(r->slots[i].tls + 1);
+        }
+    }
+    /* a connection's buffers; with tls-listen, a TLS session (8-byte
+       aligned) and its records after them */
+    r->conn_size = TLS_OFF;
+    if (r->ntcp > r->nplain)
+        r->conn_size += sizeof(struct dns_tls) + DNS_TLS_IOBUF;
     r->conn_area =
-        mmap(NULL, (size_t)CONNS_MAX * (DNS_RES_CONN_RBUF + DNS_RES_CONN_WBUF),
-             PROT_READ | PROT_WRITE,
+        mmap(NULL, (size_t)CONNS_MAX * r->conn_size, PROT_READ | PROT_WRITE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (r->conn_area == MAP_FAILED) {
         r->conn_area = NULL;
@@ -679,12 +936,13 @@ static void teardown(struct worker *r)
         close(r->evfd);
     if (r->tcp_area != NULL)
         munmap(r->tcp_area, (size_t)r->nslots * TCP_BUF);
+    if (r->tls_area != NULL)
+        munmap(r->tls_area, (size_t)r->nslots * UP_SIZE);
     for (unsigned i = 0; i < CONNS_MAX; i++)
         if (r->conns[i].fd >= 0)
             close(r->conns[i].fd);
     if (r->conn_area != NULL)
-        munmap(r->conn_area,
-               (size_t)CONNS_MAX * (DNS_RES_CONN_RBUF + DNS_RES_CONN_WBUF));
+        munmap(r->conn_area, (size_t)CONNS_MAX * r->conn_size);
     free(r->slots);
     dns_res_free(r->res);
     dns_cache_free(r->cache);
@@ -790,6 +1048,58 @@ static bool ed25519_verify(const uint8_t *sig, const uint8_t *msg, size_t len,
 }
 #endif
 
+/* forward-tls: tls-ca read, and each server with its name, for the
+ * workers to find by address. */
+static int fwd_tls(const struct svc_resolver *rc, struct dnsd_resolver *r)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < rc->nfwd; i++)
+        n += rc->fwd[i].tls ? rc->fwd[i].naddr : 0;
+    if (n == 0)
+        return 0;
+    if ((r->up = calloc(n, sizeof(*r->up))) == NULL ||
+        dnsd_dot_trust(rc->tls_ca, &r->trust) != 0)
+        return -1;
+    for (size_t i = 0; i < rc->nfwd; i++)
+        for (size_t k = 0; rc->fwd[i].tls && k < rc->fwd[i].naddr; k++) {
+            const struct svc_addr *a = &rc->fwd[i].addr[k];
+            struct dot_up *u = &r->up[r->nup++];
+            u->addr.af = a->family == 4 ? TB_AF_INET : TB_AF_INET6;
+            u->addr.port = a->port;
+            memcpy(u->addr.ip, a->addr, 16);
+            memcpy(u->name, rc->fwd[i].auth[k], sizeof(u->name));
+        }
+    return 0;
+}
+
+/* resolver: tls-listen: the service's certificate and key, and one TCP
+ * listener per address after the plain ones in (r->guard). */
+static int tls_listen(const struct svc_conf *c, struct dnsd_resolver *r)
+{
+    const struct svc_resolver *rc = &c->resolver;
+
+    if (dnsd_dot_cred(c, &r->cred) != 0)
+        return -1;
+    for (size_t i = 0; i < rc->ntls_listen; i++) {
+        char txt[SVC_ADDR_TEXT_MAX];
+        int fd = listen_udp(&rc->tls_listen[i], SOCK_STREAM);
+        svc_addr_to_text(&rc->tls_listen[i], true, txt, sizeof(txt));
+        if (fd >= 0 && listen(fd, 128) != 0) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd < 0) {
+            dnsd_log("resolver: cannot listen on %s: %s", txt, strerror(errno));
+            return -1;
+        }
+        r->guard[r->nguard++] = fd;
+        dnsd_log("resolver: listening on %s (tls, %s certificate from %s)", txt,
+                 dnsd_dot_cred_type(r->cred), c->tls_certificate);
+    }
+    return 0;
+}
+
 int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_server *srv,
                         struct dnsd_resolver **out)
 {
@@ -819,6 +1129,7 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_server *srv,
         const struct svc_res_fwd *e = &rc->fwd[i];
         memcpy(r->fwd[i].zone, e->zone, sizeof(e->zone));
         r->fwd[i].recursive = e->recursive;
+        r->fwd[i].tls = e->tls;
         for (size_t k = 0; k < e->naddr && k < DNS_RES_FWD_ADDRS; k++) {
             struct tb_addr *a = &r->fwd[i].addr[r->fwd[i].naddr++];
             a->af = e->addr[k].family == 4 ? TB_AF_INET : TB_AF_INET6;
@@ -827,6 +1138,8 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_server *srv,
         }
     }
     r->nfwd = rc->nfwd;
+    if (fwd_tls(rc, r) != 0)
+        goto fail;
     /* DNSSEC validation: on unless trust-anchor none */
     if (read_anchors(rc, &r->anchors, &r->anchors_on) != 0)
         goto fail;
@@ -869,6 +1182,9 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_server *srv,
         }
         r->nguard = i + 1;
     }
+    r->nplain = r->nguard;
+    if (rc->ntls_listen > 0 && tls_listen(c, r) != 0)
+        goto fail;
     for (unsigned i = 0; i < r->n; i++) {
         struct worker *w = calloc(1, sizeof(*w));
         if (w == NULL)
@@ -881,6 +1197,8 @@ int dnsd_resolver_start(const struct svc_conf *c, struct dnsd_server *srv,
         w->first = r->w[0] ? r->w[0] : w;
         w->tcp_listen = r->guard;
         w->ntcp = r->nguard;
+        w->nplain = r->nplain;
+        w->cred = r->cred;
         for (unsigned k = 0; k < CONNS_MAX; k++)
             w->conns[k].fd = -1;
         r->w[i] = w;
@@ -906,6 +1224,9 @@ fail:
     for (size_t i = 0; r != NULL && i < r->nguard; i++)
         close(r->guard[i]);
     if (r != NULL) {
+        dnsd_dot_cred_free(r->cred);
+        dnsd_dot_trust_free(r->trust);
+        free(r->up);
         free(r->acl);
         free(r->fwd);
         free(r->insecure);
@@ -969,6 +1290,9 @@ void dnsd_resolver_stop(struct dnsd_resolver *r)
             teardown(r->w[i]);
     for (size_t i = 0; i < r->nguard; i++)
         close(r->guard[i]);
+    dnsd_dot_cred_free(r->cred);
+    dnsd_dot_trust_free(r->trust);
+    free(r->up);
     free(r->acl);
     free(r->fwd);
     free(r->insecure);

@@ -192,6 +192,10 @@ struct svc_key {
  * ZONE ADDR[@PORT]... (authoritative servers, iterated from). */
 struct svc_res_fwd {
     bool recursive; /* forward; false: stub */
+    bool tls; /* forward-tls ZONE ADDR[@PORT]... name NAME: over TLS (RFC
+                 7858, port 853 unless given), each server's certificate
+                 checked against the resolver's tls-ca for (auth)[i] */
+    char auth[SVC_RES_FWD_ADDRS][256];
     uint8_t zone[DNS_NAME_MAXLEN]; /* wire form, lower case */
     struct svc_addr addr[SVC_RES_FWD_ADDRS]; /* port 53 if not given */
     size_t naddr;
@@ -203,12 +207,18 @@ struct svc_resolver {
     unsigned line; /* where */
     struct svc_addr listen[SVC_LISTEN_MAX]; /* UDP, where clients ask */
     size_t nlisten;
+    /* tls-listen ADDR[@PORT]...: DNS over TLS (port 853 unless given),
+       with the service's tls-certificate and tls-key */
+    struct svc_addr tls_listen[SVC_LISTEN_MAX];
+    size_t ntls_listen;
     struct svc_addr *allow; /* allow ADDR[/LEN]...: client prefixes (plen),
                                owned; none: loopback only */
     size_t nallow;
     struct svc_res_fwd *fwd; /* [nfwd], owned, file order */
     size_t nfwd;
     char *root_hints; /* resolved path; NULL: IANA's, built in */
+    char *tls_ca; /* tls-ca FILE: CA certificates (PEM) for forward-tls;
+                     resolved path, NULL: not given */
     uint64_t cache_size; /* bytes, 0: 32 MiB */
     unsigned resolutions; /* at once, 0: 256 */
     unsigned ratelimit; /* resolutions a second per client (IPv4 address,

@@ -170,6 +170,7 @@ static void frame_fwd(struct frame *f, const struct dns_res_fwd *z)
     for (unsigned i = 0; i < z->naddr; i++) { /* given: IPv6 too */
         memset(&f->addr[f->naddr], 0, sizeof(f->addr[0]));
         f->addr[f->naddr].addr = z->addr[i];
+        f->addr[f->naddr].tls = z->tls;
         f->naddr++;
     }
 }

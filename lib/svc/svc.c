@@ -1371,17 +1371,49 @@ static void check_keys(struct parser *ps)
 /* ---- resolver: keys (docs/service-file.md) ---------------------------- */
 
 /* forward|stub ZONE ADDR[@PORT]...: the servers of a domain. */
+/*
+ * One server of forward-tls ZONE ADDR[@PORT]... name NAME (port 853
+ * unless given), with (name), the authentication name (RFC 8310) its
+ * certificate must carry.
+ */
+static bool fwd_tls_addr(struct parser *ps, const struct tok *t,
+                         const struct tok *name, struct svc_res_fwd *e)
+{
+    struct svc_addr *a = &e->addr[e->naddr];
+
+    if (!addr_port(ps, "forward-tls", t, a))
+        return false;
+    if (memchr(t->p, '@', t->len) == NULL)
+        a->port = SVC_DEFAULT_TLS_PORT;
+    memcpy(e->auth[e->naddr], name->p, name->len);
+    e->auth[e->naddr][name->len] = '\0';
+    e->naddr++;
+    return true;
+}
+
 static void resolver_fwd(struct parser *ps, const struct tok *t, size_t n)
 {
     static const uint8_t root[1] = {0};
     struct svc_resolver *r = &ps->c->resolver;
-    bool recursive = tok_is(&t[0], "forward");
-    const char *key = recursive ? "forward" : "stub";
-    struct svc_res_fwd e = {.recursive = recursive, .line = ps->line};
+    bool tls = tok_is(&t[0], "forward-tls");
+    bool recursive = tls || tok_is(&t[0], "forward");
+    const char *key = tls ? "forward-tls" : recursive ? "forward" : "stub";
+    struct svc_res_fwd e = {.recursive = recursive,
+                            .tls = tls,
+                            .line = ps->line};
     struct svc_res_fwd *nv;
     char showbuf[48];
     size_t wl;
 
+    if (tls && (n < 5 || !tok_is(&t[n - 2], "name") || t[n - 1].len == 0 ||
+                t[n - 1].len >= sizeof(e.auth[0]))) {
+        perr(ps, "resolver: forward-tls needs ZONE ADDR[@PORT]... name "
+                 "NAME (NAME: what the servers' certificates are checked "
+                 "for, e.g. forward-tls . 192.0.2.1 name dns.example.net)");
+        return;
+    }
+    if (tls)
+        n -= 2; /* name NAME, taken by fwd_tls_addr() */
     if (n < 3) {
         perr(ps, "resolver: %s needs ZONE ADDR[@PORT]...", key);
         return;
@@ -1397,7 +1429,8 @@ static void resolver_fwd(struct parser *ps, const struct tok *t, size_t n)
         return;
     }
     for (size_t i = 2; i < n; i++)
-        if (!addr_port(ps, key, &t[i], &e.addr[e.naddr++]))
+        if (!(tls ? fwd_tls_addr(ps, &t[i], &t[n + 1], &e)
+                  : addr_port(ps, key, &t[i], &e.addr[e.naddr++])))
             return;
     for (size_t i = 0; i < r->nfwd; i++)
         if (dns_name_equal(r->fwd[i].zone, e.zone)) {
@@ -1480,7 +1513,24 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
         }
         return;
     }
-    if (tok_is(&t[0], "forward") || tok_is(&t[0], "stub")) {
+    if (tok_is(&t[0], "tls-listen")) { /* DNS over TLS: port 853 by default */
+        for (size_t i = 1; i < n; i++) {
+            struct svc_addr *a = &r->tls_listen[r->ntls_listen];
+            if (r->ntls_listen == SVC_LISTEN_MAX) {
+                perr(ps, "resolver: more than %d tls-listen addresses",
+                     SVC_LISTEN_MAX);
+                return;
+            }
+            if (!addr_port(ps, "tls-listen", &t[i], a))
+                continue;
+            if (memchr(t[i].p, '@', t[i].len) == NULL)
+                a->port = SVC_DEFAULT_TLS_PORT;
+            r->ntls_listen++;
+        }
+        return;
+    }
+    if (tok_is(&t[0], "forward") || tok_is(&t[0], "stub") ||
+        tok_is(&t[0], "forward-tls")) {
         resolver_fwd(ps, t, n);
         return;
     }
@@ -1501,7 +1551,12 @@ static void resolver_item(struct parser *ps, const struct tok *t, size_t n)
         perr(ps, "resolver: %s takes one value", SHOW(&t[0]));
         return;
     }
-    if (tok_is(&t[0], "root-hints")) {
+    if (tok_is(&t[0], "tls-ca")) { /* forward-tls: the CAs accepted */
+        if (r->tls_ca != NULL)
+            perr(ps, "resolver: tls-ca given twice");
+        else
+            r->tls_ca = dup_path(ps, &t[1]);
+    } else if (tok_is(&t[0], "root-hints")) {
         if (r->root_hints != NULL)
             perr(ps, "resolver: root-hints given twice");
         else
@@ -1975,20 +2030,56 @@ static void check_metrics(struct parser *ps)
         perr(ps, "metrics %s: the port is the DNS port", t);
 }
 
+/* The name forward-tls gave server (a) in the resolver's entries before
+ * (upto), or NULL. */
+static const char *tls_name_before(const struct svc_resolver *r, size_t upto,
+                                   const struct svc_addr *a)
+{
+    for (size_t j = 0; j < upto; j++)
+        for (size_t m = 0; r->fwd[j].tls && m < r->fwd[j].naddr; m++)
+            if (r->fwd[j].addr[m].family == a->family &&
+                r->fwd[j].addr[m].port == a->port &&
+                memcmp(r->fwd[j].addr[m].addr, a->addr, 16) == 0)
+                return r->fwd[j].auth[m];
+    return NULL;
+}
+
 /* tls-listen needs a certificate and a key, and a Linux process. */
 static void check_tls(struct parser *ps)
 {
     const struct svc_conf *c = ps->c;
     unsigned saved = ps->line;
 
-    if (c->ntls_listen == 0) {
+    for (size_t i = 0; i < c->resolver.nfwd; i++) {
+        const struct svc_res_fwd *f = &c->resolver.fwd[i];
+        ps->line = f->line;
+        if (f->tls && c->target != SVC_TARGET_UNIX)
+            perr(ps, "resolver: forward-tls: DNS over TLS is for target "
+                     "unix only (not yet in images)");
+        else if (f->tls && c->resolver.tls_ca == NULL)
+            perr(ps, "resolver: forward-tls needs tls-ca FILE (the CA "
+                     "certificates its servers' certificates are checked "
+                     "against, PEM)");
+        /* a server is known by its address: one name for each */
+        for (size_t k = 0; f->tls && k < f->naddr; k++) {
+            const char *o = tls_name_before(&c->resolver, i, &f->addr[k]);
+            if (o != NULL && strcmp(o, f->auth[k]) != 0)
+                perr(ps,
+                     "resolver: forward-tls: a server given name %s "
+                     "before has another name here",
+                     o);
+        }
+    }
+    ps->line = saved;
+    if (c->ntls_listen == 0 && c->resolver.ntls_listen == 0) {
         if (c->tls_certificate != NULL || c->tls_key != NULL)
             pwarn(ps, c->tls_line ? c->tls_line : ps->service_line,
                   "tls-certificate and tls-key are unused without "
                   "tls-listen");
         return;
     }
-    ps->line = c->tls_listen[0].line;
+    ps->line =
+        c->ntls_listen ? c->tls_listen[0].line : c->resolver.tls_listen[0].line;
     if (c->target != SVC_TARGET_UNIX)
         perr(ps, "tls-listen: DNS over TLS is served by target unix only "
                  "(not yet by images)");
@@ -2097,6 +2188,7 @@ void svc_conf_free(struct svc_conf *c)
     free_str(a, c->version);
     free_str(a, c->pidfile);
     free_str(a, c->resolver.root_hints);
+    free_str(a, c->resolver.tls_ca);
     free_str(a, c->resolver.trust_anchor);
     if (c->resolver.insecure != NULL)
         tb_free(a, c->resolver.insecure,

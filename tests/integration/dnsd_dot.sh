@@ -8,7 +8,10 @@
 # that trickles a ClientHello byte by byte and one that sends garbage
 # instead, both disconnected (garbage at once, slowloris at the idle
 # timeout) while the others are answered meanwhile, and the per-address
-# connection limit applied to TLS connections.  Every wait is bounded;
+# connection limit applied to TLS connections; the resolver over TLS, and
+# a resolver forwarding over TLS to another tibra-dnsd (forward-tls, the
+# certificate checked for a name; a wrong name SERVFAILs).  Every wait is
+# bounded;
 # only the PIDs started here are stopped.
 # test-timeout: 120
 . "$(dirname "$0")/dnsd.bash"
@@ -50,7 +53,7 @@ conf() { # KEYTYPE
     {
         echo "service: name it; target unix; workers 2"
         echo "         listen 127.0.0.1@$PORT"
-        echo "         tls-listen 127.0.0.1@$TPORT"
+        echo "         tls-listen 127.0.0.1@$TPORT; tls-listen 127.0.0.2@$TPORT"
         echo "         tls-certificate pki/$1.pem; tls-key pki/$1.key"
         echo "         tcp-idle-timeout 3; tcp-clients 64"
         echo "         tcp-clients-per-address 8"
@@ -305,6 +308,56 @@ print("ok   20 pipelined queries to the resolver over TLS, every one answered")
 PY
 dnsd_stop
 expect "exit status" "$DNSD_RC" 0
+
+# ---- forwarding over TLS (resolver: forward-tls) ------------------------------
+# Upstream: this service's zones over TLS on TPORT.  Downstream: a second
+# tibra-dnsd whose resolver forwards example.test over TLS to it, checking
+# its certificate for dns.example.test; www.example.test is forwarded to
+# the same server on another address (127.0.0.2: a server is known by its
+# address) under a name its certificate does not carry.
+conf ec
+dnsd_start
+{
+    echo "service: name down; target unix; workers 1"
+    echo "         listen 127.0.0.1@$RTPORT"
+    echo "resolver: listen 127.0.0.1@$RPORT; trust-anchor none"
+    echo "          forward-tls example.test 127.0.0.1@$TPORT name dns.example.test"
+    echo "          forward-tls www.example.test 127.0.0.2@$TPORT name wrong.example.test"
+    echo "          tls-ca pki/ca.pem"
+} >"$TMP/down.conf"
+"$DNSD" "$TMP/down.conf" 2>"$TMP/down.log" &
+DOWN_PID=$!
+trap 'kill -TERM "$DOWN_PID" 2>/dev/null; dnsd_cleanup' EXIT
+got=
+for _ in $(seq 100); do
+    kill -0 "$DOWN_PID" 2>/dev/null || fail "downstream exited: $(cat "$TMP/down.log")"
+    got=$(dig @127.0.0.1 -p "$RPORT" +time=2 +tries=1 +short mail.example.test A 2>/dev/null)
+    [ "$got" = 192.0.2.25 ] && break
+    sleep 0.1
+done
+expect "forward-tls: an answer through TLS" "$got" "192.0.2.25"
+expect "forward-tls: NXDOMAIN through TLS" \
+    "$(dig @127.0.0.1 -p "$RPORT" +time=3 +tries=1 nx.example.test A |
+        sed -n 's/.*status: \([A-Z]*\).*/\1/p')" "NXDOMAIN"
+expect "forward-tls: a certificate without the name is refused (SERVFAIL)" \
+    "$(dig @127.0.0.1 -p "$RPORT" +time=5 +tries=1 www.example.test A |
+        sed -n 's/.*status: \([A-Z]*\).*/\1/p')" "SERVFAIL"
+kill -TERM "$DOWN_PID"
+for _ in $(seq 100); do
+    kill -0 "$DOWN_PID" 2>/dev/null || break
+    sleep 0.1
+done
+wait "$DOWN_PID" || fail "downstream exit status $?"
+line=$(grep -o '[0-9]* sent ([0-9]* tcp)' "$TMP/down.log")
+sent=${line%% *}
+tcp=$(printf '%s' "$line" | sed 's/.*(\([0-9]*\) tcp)/\1/')
+[ -n "$sent" ] && [ "$sent" -gt 0 ] && [ "$sent" = "$tcp" ] ||
+    fail "downstream: not every upstream query over TLS: '$line'"
+echo "ok   forward-tls: $sent upstream queries, all over TLS"
+dnsd_stop
+expect "exit status" "$DNSD_RC" 0
+expect_match "upstream: the forwarded queries arrived over TLS (TCP)" \
+    "$(cat "$TMP/log")" "queries udp [0-9]+ tcp [1-9]"
 
 # ---- configuration errors --------------------------------------------------
 conf ec

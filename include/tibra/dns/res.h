@@ -255,7 +255,11 @@ TB_API int dns_res_hints_parse(struct dns_res_hints *h, const char *text,
  * ---------------------------------------------------------------------
  */
 
-enum dns_res_transport { DNS_RES_UDP = 0, DNS_RES_TCP = 1 };
+/* How a query goes out.  DNS_RES_TLS (forward-tls forwarders only): DNS
+ * over TCP inside TLS (RFC 7858), which the driver sets up (dns/tls.h)
+ * with the authentication name it was given for that server; the core
+ * treats it as TCP (no TC fallback, the handshake in the deadline). */
+enum dns_res_transport { DNS_RES_UDP = 0, DNS_RES_TCP = 1, DNS_RES_TLS = 2 };
 
 #define DNS_RES_FWD_ADDRS 8 /* servers of a forward or stub zone */
 
@@ -275,6 +279,7 @@ enum dns_res_transport { DNS_RES_UDP = 0, DNS_RES_TCP = 1 };
 struct dns_res_fwd {
     uint8_t zone[DNS_NAME_MAXLEN]; /* wire form, lower case */
     bool recursive; /* forward; false: stub */
+    bool tls; /* forward-tls: (addr) are asked over DNS_RES_TLS */
     unsigned naddr; /* 1..DNS_RES_FWD_ADDRS */
     struct tb_addr addr[DNS_RES_FWD_ADDRS]; /* with their ports */
 };
