@@ -20,7 +20,7 @@
 #include <tibra/dns/tls.h>
 
 #define CHAIN_MAX   8 /* certificates sent by a server */
-#define ANCHORS_MAX 64 /* CA certificates in a trust file */
+#define ANCHORS_MAX 1024 /* CA certificates in a trust file */
 
 struct dns_tls_cred {
     const struct tb_alloc *a;
@@ -359,7 +359,7 @@ static int add_anchor(void *ctx, const char *name, uint8_t *der, size_t len)
     if (strcmp(name, "CERTIFICATE") != 0 && strcmp(name, "X509 CERTIFICATE"))
         return 0;
     if (t->n == ANCHORS_MAX) {
-        l->why = "more than 64 CA certificates";
+        l->why = "more than 1024 CA certificates";
         return TB_EMALF;
     }
     /* The subject DN goes straight into the block (never longer than
@@ -371,10 +371,9 @@ static int add_anchor(void *ctx, const char *name, uint8_t *der, size_t len)
     br_x509_decoder_init(&xd, sink_add, &l->dn);
     br_x509_decoder_push(&xd, der, len);
     const br_x509_pkey *pk = br_x509_decoder_get_pkey(&xd);
-    if (pk == NULL || l->dn.over) {
-        l->why = "a certificate that cannot be decoded";
-        return TB_EMALF;
-    }
+    if (pk == NULL || l->dn.over)
+        return 0; /* one BearSSL cannot read (a system bundle may hold
+                     such): skipped, the others are used */
     memset(ta, 0, sizeof(*ta));
     ta->dn.data = take(t->mem, t->cap, &t->used, NULL, l->dn.len);
     ta->dn.len = l->dn.len;
@@ -423,7 +422,7 @@ int dns_tls_trust_load(struct dns_tls_trust **out, const char *pem, size_t len,
     l.t = t;
     rc = pem_each(pem, len, t->mem + cap, add_anchor, &l);
     if (rc >= 0 && t->n == 0) {
-        l.why = "no CERTIFICATE";
+        l.why = "no CERTIFICATE BearSSL can decode";
         rc = TB_EMALF;
     }
     if (rc < 0) {

@@ -66,9 +66,10 @@ TB_API void dns_tls_cred_free(struct dns_tls_cred *c);
 /*
  * Parses trust anchors: every CERTIFICATE in PEM text (pem, len) becomes
  * one CA a client session accepts (a chain from the server ending in a
- * certificate signed by one of them, or one of them itself).  Returns 0
- * with them in (*out) (from (a)), TB_EMALF with (*why) (no certificate,
- * one BearSSL cannot decode), TB_ENOMEM.  Cold path.
+ * certificate signed by one of them); certificates BearSSL cannot decode
+ * are skipped (a system bundle), at most 1024 are kept.  Returns 0 with
+ * them in (*out) (from (a)), TB_EMALF with (*why) (no certificate it can
+ * decode, malformed PEM, more than 1024), TB_ENOMEM.  Cold path.
  */
 TB_API int dns_tls_trust_load(struct dns_tls_trust **out, const char *pem,
                               size_t len, const struct tb_alloc *a,
