@@ -408,14 +408,12 @@ static void build_query(struct dns_res_task *t, int i, uint64_t now)
     t->outlen = dns_writer_finish(&w);
     t->cur = i;
     t->srv = f->addr[i].addr;
-    t->transport = f->addr[i].tls ? DNS_RES_TLS
-                   : t->want_tcp  ? DNS_RES_TCP
-                                  : DNS_RES_UDP;
+    t->transport = t->want_tcp ? DNS_RES_TCP : DNS_RES_UDP;
     t->sent_at = now;
     t->deadline = now + rto(t->r, &t->srv);
     t->waiting = true;
     t->queries++;
-    if (t->transport != DNS_RES_UDP) {
+    if (t->transport == DNS_RES_TCP) {
         t->deadline += rto(t->r, &t->srv); /* the handshake */
         t->r->st.sent_tcp++;
     } else {
@@ -508,7 +506,7 @@ void dns_res_task_timeout(struct dns_res_task *t, uint64_t now)
     t->waiting = false;
     t->r->st.timeouts++;
     srtt_update(t->r, &t->srv, (uint32_t)((now - t->sent_at) / MS), true, now);
-    if (t->transport != DNS_RES_UDP) {
+    if (t->transport == DNS_RES_TCP) {
         t->want_tcp = false;
         t->f[t->depth].addr[t->cur].bad = true;
     }
@@ -678,6 +676,7 @@ void res_task_init(struct dns_res_task *t, const uint8_t *q,
     t->soa_len = 0;
     t->sec = t->ede = t->vsec = t->vede = 0;
     t->proof_len = 0;
+    t->budget = VAL_BUDGET;
     t->queries = t->cnames = t->depth = 0;
     t->used = true;
     t->tcp = tcp;

@@ -30,6 +30,7 @@
 #define VAL_WORK       (DNS_MSG_MAXLEN + 16384) /* dns_val_response's */
 #define VAL_SCRATCH    (96 * 1024) /* signed data of one RRset */
 #define BOGUS_RETRIES  2 /* other servers asked after a bogus reply */
+#define VAL_BUDGET     256 /* signature verifications per client query */
 
 /* What a frame resolves. */
 enum frame_kind {
@@ -106,6 +107,7 @@ struct dns_res_task {
        being processed (what its cache entries are stored with); the
        denial proof of a negative answer (view.extra form) */
     uint8_t sec, ede, vsec, vede;
+    unsigned budget; /* signature verifications left (VAL_BUDGET) */
     size_t proof_len;
     uint32_t proof_ttl;
     uint8_t proof[PROOF_MAX];

@@ -57,13 +57,17 @@ void res_val_merge(struct dns_res_task *t, uint8_t sec, uint8_t ede)
     }
 }
 
-static void val_conf(struct dns_res *r, uint64_t now, struct dns_val_conf *vc)
+static void val_conf(struct dns_res_task *t, uint64_t now,
+                     struct dns_val_conf *vc)
 {
+    struct dns_res *r = t->r;
+
     memset(vc, 0, sizeof(*vc));
     vc->scratch = r->vscratch;
     vc->scratch_len = VAL_SCRATCH;
     vc->now = (uint32_t)(r->unix_at_zero + (int64_t)(now / NS_PER_S));
     vc->ed25519 = r->conf.val->ed25519;
+    vc->budget = &t->budget;
 }
 
 /* Rdatas of a cached RRset (nrr, p) into (out, cap); returns how many. */
@@ -320,10 +324,11 @@ static void move_zone(struct frame *f, const uint8_t *zone)
  * child zone?  Its DS NODATA (cached, validated) must show a delegation
  * (NSEC/NSEC3 bitmap with NS, without SOA), or come from an opt-out span
  * (insecure). */
-static bool proven_cut(struct dns_res *r, const struct frame *f,
+static bool proven_cut(struct dns_res_task *t, const struct frame *f,
                        const uint8_t *x, const struct dns_cache_view *v,
                        uint64_t now)
 {
+    struct dns_res *r = t->r;
     struct dns_val_nrr nr[16];
     struct dns_val_conf vc;
     size_t n = 0;
@@ -343,7 +348,7 @@ static bool proven_cut(struct dns_res *r, const struct frame *f,
         }
         o += on + 4 + rl;
     }
-    val_conf(r, now, &vc);
+    val_conf(t, now, &vc);
     return r->conf.val->delegation(&vc, f->zone, nr, n, x);
 }
 
@@ -412,7 +417,7 @@ bool res_val_cut(struct dns_res_task *t, const struct dns_msg *m, uint64_t now)
             return true;
         }
         if ((v.kind == DNS_CACHE_RRSET && v.sec == DNS_VAL_SECURE) ||
-            (v.kind == DNS_CACHE_NODATA && proven_cut(r, f, x, &v, now))) {
+            (v.kind == DNS_CACHE_NODATA && proven_cut(t, f, x, &v, now))) {
             move_zone(f, x);
             return true;
         }
@@ -596,7 +601,7 @@ void res_val_reply(struct dns_res_task *t, const struct dns_msg *m,
         ede = f->kede ? f->kede : EDE_BOGUS;
         break;
     case KS_DNSKEY:
-        val_conf(r, now, &vc);
+        val_conf(t, now, &vc);
         st = val_dnskey(t, m, &vc, now, &ede);
         break;
     case DNS_VAL_SECURE:
@@ -605,7 +610,7 @@ void res_val_reply(struct dns_res_task *t, const struct dns_msg *m,
             ede = EDE_NO_DNSKEY;
             break;
         }
-        val_conf(r, now, &vc);
+        val_conf(t, now, &vc);
         st = r->conf.val->response(
             &vc, m->buf, m->len, t->sent, t->sent_type, f->zone, keys,
             rdatas(kv.nrr, kv.data, keys, TB_ARRAY_SIZE(keys)), r->vwork,

@@ -197,6 +197,11 @@ bool val_crypto_verify(const struct dns_val_conf *conf, uint8_t alg,
     uint8_t h[64], out[64], q[97];
     size_t hl;
 
+    if (conf->budget != NULL) { /* the caller's bound (KeyTrap) */
+        if (*conf->budget == 0)
+            return false;
+        (*conf->budget)--;
+    }
     switch (alg) {
     case DNS_ALG_RSASHA256:
     case DNS_ALG_RSASHA512: {

@@ -68,7 +68,8 @@ static bool take_name(const uint8_t **p, size_t *n, const uint8_t **name)
 
 static void rrset_mode(const uint8_t *p, size_t n)
 {
-    struct dns_val_conf c = {scratch, sizeof(scratch), 0, fake_ed25519, 0};
+    struct dns_val_conf c = {scratch, sizeof(scratch), 0, fake_ed25519, 0,
+                             NULL};
     struct dns_val_rdata rd[16], sig[8], key[8], ds[8];
     size_t nrd = 0, nsig = 0, nkey = 0, nds = 0, i, j;
     struct dns_val_rrset set, keys;
@@ -121,7 +122,7 @@ static void rrset_mode(const uint8_t *p, size_t n)
 
 static void denial_mode(const uint8_t *p, size_t n)
 {
-    struct dns_val_conf c = {scratch, sizeof(scratch), 0, NULL, 0};
+    struct dns_val_conf c = {scratch, sizeof(scratch), 0, NULL, 0, NULL};
     struct dns_val_nrr v[32];
     const uint8_t *zone, *qname;
     size_t nv = 0;
@@ -178,8 +179,8 @@ static void anchor_mode(const uint8_t *p, size_t n)
 static void response_mode(const uint8_t *p, size_t n)
 {
     static uint8_t work[DNS_MSG_MAXLEN + 16384];
-    struct dns_val_conf c = {scratch, sizeof(scratch), 1767225600u,
-                             fake_ed25519, 0};
+    struct dns_val_conf c = {
+        scratch, sizeof(scratch), 1767225600u, fake_ed25519, 0, NULL};
     struct dns_val_rdata key[8];
     const uint8_t *zone, *qname;
     enum dns_val_reason r;

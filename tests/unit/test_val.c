@@ -41,7 +41,7 @@ static bool ed_verify(const uint8_t *sig, const uint8_t *msg, size_t len,
 
 static struct dns_val_conf conf(void)
 {
-    struct dns_val_conf c = {scratch, sizeof(scratch), NOW, ED_VERIFY, 0};
+    struct dns_val_conf c = {scratch, sizeof(scratch), NOW, ED_VERIFY, 0, NULL};
     return c;
 }
 
@@ -262,6 +262,21 @@ static void one_alg(uint8_t alg)
     CHECK_EQ(dns_val_rrset(&c, &set, sigs, 1, N("Example."), keys, 1, &r, &wc),
              DNS_VAL_SECURE);
     CHECK_EQ(wc, 0);
+    /* The caller's budget of verifications: counted down, none left is
+       a signature that does not verify. */
+    {
+        unsigned budget = 1;
+        c.budget = &budget;
+        CHECK_EQ(
+            dns_val_rrset(&c, &set, sigs, 1, N("example."), keys, 1, &r, NULL),
+            DNS_VAL_SECURE);
+        CHECK_EQ(budget, 0);
+        CHECK_EQ(
+            dns_val_rrset(&c, &set, sigs, 1, N("example."), keys, 1, &r, NULL),
+            DNS_VAL_BOGUS);
+        CHECK_EQ(r, DNS_VAL_R_BAD_SIG);
+        c.budget = NULL;
+    }
     /* Owner case and record order do not matter. */
     rd[0] = ARD[2];
     rd[1] = ARD[0];

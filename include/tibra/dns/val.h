@@ -100,6 +100,10 @@ typedef bool (*dns_val_ed25519_fn)(const uint8_t *sig, const uint8_t *msg,
  * suffices, 72 KB does for RRsets of modest owners).  (now) is UNIX
  * seconds (compared by RFC 1982 serial arithmetic, RFC 4034 3.1.5).
  * (ed25519) MAY be NULL.  (nsec3_iter_max) 0 means DNS_VAL_NSEC3_ITER_MAX.
+ * (budget), when not NULL, counts down the signature verifications
+ * (crypto) allowed: at 0 a signature is not checked but reported not to
+ * verify (a resolver's bound per client query, beside the per-RRset
+ * DNS_VAL_CRYPTO_FAIL_MAX: KeyTrap).
  */
 struct dns_val_conf {
     uint8_t *scratch;
@@ -107,6 +111,7 @@ struct dns_val_conf {
     uint32_t now;
     dns_val_ed25519_fn ed25519;
     uint16_t nsec3_iter_max;
+    unsigned *budget;
 };
 
 /*
