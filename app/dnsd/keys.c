@@ -64,6 +64,27 @@ int dnsd_keys_load(const struct svc_conf *c, struct dnsd_keys **out)
 }
 #endif
 
+bool dnsd_keys_same(const struct dnsd_keys *a, const struct dnsd_keys *b)
+{
+    uint64_t d = 0;
+
+    if (a == NULL || b == NULL)
+        return a == b;
+    if (a->n != b->n)
+        return false;
+    for (size_t i = 0; i < a->n; i++) {
+        const struct dns_tsig_key *x = &a->keys[i], *y = &b->keys[i];
+        if (x->name_len != y->name_len || x->alg != y->alg ||
+            x->min_mac != y->min_mac ||
+            memcmp(x->name, y->name, x->name_len) != 0)
+            return false;
+        /* The secrets' HMAC states (deterministic from the secret). */
+        for (size_t k = 0; k < sizeof(x->priv) / sizeof(x->priv[0]); k++)
+            d |= x->priv[k] ^ y->priv[k];
+    }
+    return d == 0;
+}
+
 const struct dns_tsig_keyring *dnsd_keys_ring(const struct dnsd_keys *k)
 {
     return k != NULL ? &k->kr : NULL;

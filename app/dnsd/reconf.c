@@ -25,9 +25,10 @@
  * on.  What is set up once (listen addresses, workers, socket limits, RRL
  * tables, cookies on/off, the resolver, metrics, pidfile, status-file,
  * chaos/identity/version/nsid, zone-memory) is logged as needing a
- * restart and not applied.  A reload with the same zones, no keys and no
- * cookie-secret-file takes the short way: zone files reloaded into a new
- * set.  Main thread, cold path.
+ * restart and not applied.  A reload with the same zones, the same key
+ * secrets and cookie secret, and no catalog takes the short way: zone
+ * files reloaded into a new set, the secondaries and update zones left
+ * running.  Main thread, cold path.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -409,9 +410,20 @@ int dnsd_reconf(struct dnsd_plane *p, struct dnsd_server *srv, bool catalog)
         free(text);
         return 0;
     }
-    if (!catalog && nd == 0 && n.c->nkeys == 0 &&
-        n.c->cookie_secret_file == NULL && !has_catalog(n.c)) {
-        /* The same zones: only their files (the short way). */
+    if (dnsd_keys_load(n.c, &n.keys) != 0 ||
+        dnsd_server_cookie(srv, n.c, &n.cookie) != 0) {
+        dnsd_log("%s: keys or cookie secret not loaded; the running "
+                 "configuration is kept",
+                 p->boot->path);
+        goto refused;
+    }
+    if (!catalog && nd == 0 && !has_catalog(n.c) &&
+        dnsd_keys_same(n.keys, p->keys) &&
+        (n.cookie == NULL ||
+         dns_cookie_same(n.cookie, p->cookie ? p->cookie
+                                             : dnsd_server_cookie_boot(srv)))) {
+        /* The same zones, keys and cookie secret: only the zone files
+         * (the short way; secondaries and update zones untouched). */
         dnsd_catalog_commit(false);
         part_free(&n, p->boot);
         free(text);
@@ -421,13 +433,6 @@ int dnsd_reconf(struct dnsd_plane *p, struct dnsd_server *srv, bool catalog)
             return -1;
         dnsd_log("reload done");
         return 0;
-    }
-    if (dnsd_keys_load(n.c, &n.keys) != 0 ||
-        dnsd_server_cookie(srv, n.c, &n.cookie) != 0) {
-        dnsd_log("%s: keys or cookie secret not loaded; the running "
-                 "configuration is kept",
-                 p->boot->path);
-        goto refused;
     }
     dnsd_log("%s: applying %zu zone%s", catalog ? "catalog" : "SIGHUP",
              n.c->nzones, n.c->nzones == 1 ? "" : "s");

@@ -1233,6 +1233,11 @@ static int cookie_setup(struct dnsd_server *s, const struct svc_conf *c)
     return 0;
 }
 
+const struct dns_cookie *dnsd_server_cookie_boot(const struct dnsd_server *s)
+{
+    return s->cookies ? &s->cookie : NULL;
+}
+
 int dnsd_server_cookie(struct dnsd_server *s, const struct svc_conf *c,
                        struct dns_cookie **out)
 {

@@ -34,6 +34,18 @@ int dns_cookie_accept(struct dns_cookie *c, const uint8_t *secret)
     return 0;
 }
 
+bool dns_cookie_same(const struct dns_cookie *a, const struct dns_cookie *b)
+{
+    uint8_t d = 0;
+
+    if (a == NULL || b == NULL || a->nsecrets != b->nsecrets)
+        return false;
+    for (unsigned i = 0; i < a->nsecrets; i++)
+        for (size_t k = 0; k < DNS_COOKIE_SECRET_LEN; k++)
+            d |= (uint8_t)(a->secret[i][k] ^ b->secret[i][k]);
+    return d == 0;
+}
+
 int dns_cookie_secrets_parse(const char *s, size_t len, uint8_t *out,
                              unsigned *line)
 {

@@ -8,8 +8,9 @@
 #   each "applied", served at once (the secondary after its AXFR), the
 #   transfer refused without the key and given with it; listen and
 #   workers changed: "needs a restart", not applied;
-#   the key's secret changed: the old secret no longer transfers, the new
-#   one does; a zone removed: REFUSED;
+#   the same file again: the short way (zone files reloaded, nothing
+#   else rebuilt); the key's secret changed: the old secret no longer
+#   transfers, the new one does; a zone removed: REFUSED;
 #   a broken service file: its FILE:LINE error, "the running configuration
 #   is kept", every zone still served.
 # Throughout, a client sends SOA queries for example.test (UDP, each
@@ -166,11 +167,21 @@ dig @127.0.0.1 -p "$OPORT" +time=1 +tries=1 example.test SOA >/dev/null 2>&1 &&
     fail "the new listen address was applied"
 echo "ok   the new listen address is not used (restart)"
 
+# The same file again (same zones, same key secret): the short way, the
+# zone files reloaded, secondaries and keys left as they run.
+a0=$(grep -c 'SIGHUP: applying' "$TMP/log")
+kill -HUP "$DNSD_PID"
+wait_log 3
+expect "same zones and key: no plane swap" \
+    "$(grep -c 'SIGHUP: applying' "$TMP/log")" "$a0"
+expect_match "same zones and key: the zone files reloaded" \
+    "$(cat "$TMP/log")" 'SIGHUP: reloading 3 zones'
+
 # The key's secret changes; new.test is removed.
 printf '%s\n' "$K2" >"$TMP/keys/k1"
 sed -i '/^zone:    new.test/d' "$TMP/ns.conf"
 kill -HUP "$DNSD_PID"
-wait_log 3
+wait_log 4
 expect_match "zone removed: applied" "$(cat "$TMP/log")" \
     'SIGHUP: service file: zone new.test removed: applied'
 expect "the removed zone is refused" "$(rcode new.test)" REFUSED

@@ -407,6 +407,12 @@ TB_API void dns_cookie_init(struct dns_cookie *c, const uint8_t *secret,
  */
 TB_API int dns_cookie_accept(struct dns_cookie *c, const uint8_t *secret);
 
+/* Whether (a) and (b) (either MAY be NULL: false) hold the same secrets
+ * in the same order (a reload that read the same secret file).  The
+ * secrets are compared in constant time. */
+TB_API bool dns_cookie_same(const struct dns_cookie *a,
+                            const struct dns_cookie *b);
+
 /*
  * Reads cookie secrets from text (s, len) (a secret file, a boot
  * argument): 32 hex digits each, separated by spaces, tabs, line breaks
