@@ -518,11 +518,24 @@ static void conn_service_tls(struct worker *r, unsigned ci, uint64_t now)
 
     c->dirty = false;
     for (unsigned turn = 0; turn < 64; turn++) {
-        bool moved = dns_tls_pump_res(c->tlss, &c->s, now);
+        bool moved = false;
         const uint8_t *p;
         uint8_t *dst;
         size_t n;
+        int rc;
 
+        /* Plaintext: queries in, answers out, until neither moves; the
+           answers of a turn then leave in as few records as they fit. */
+        for (;;) {
+            bool m = dns_tls_pump_res(c->tlss, &c->s, now);
+            if ((rc = take_queries(r, ci, now)) < 0)
+                goto close;
+            if (!m && rc == 0)
+                break;
+            moved = true;
+        }
+        if (!dns_tls_closed(c->tlss))
+            dns_tls_app_flush(c->tlss);
         while ((n = dns_tls_output(c->tlss, &p)) > 0) {
             ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
             if (w < 0 && errno == EAGAIN)
@@ -544,10 +557,7 @@ static void conn_service_tls(struct worker *r, unsigned ci, uint64_t now)
             }
             moved |= got >= 0;
         }
-        int rc = take_queries(r, ci, now);
-        if (rc < 0)
-            goto close;
-        if (!moved && rc == 0)
+        if (!moved)
             break;
     }
     if (dns_tls_res_done(c->tlss, &c->s, now, CONN_IDLE_NS))

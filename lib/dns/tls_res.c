@@ -44,9 +44,7 @@ bool dns_tls_pump_res(struct dns_tls *t, struct dns_res_conn *c, uint64_t now)
             break;
         any = true;
     }
-    if (!dns_tls_closed(t))
-        dns_tls_app_flush(t);
-    return any;
+    return any; /* the caller flushes (dns_tls_app_flush) */
 }
 
 bool dns_tls_res_done(struct dns_tls *t, const struct dns_res_conn *c,

@@ -160,7 +160,9 @@ TB_API bool dns_tls_tcp_done(struct dns_tls *t, const struct dns_tcp *tcp);
  * dns/res.h; lib/dns/tls_res.c): moves plaintext between (t) and (c)
  * both ways until neither moves, at (now); the driver then takes the
  * queries read with dns_res_conn_next() as over plain TCP, and calls
- * this again once it has added answers.  Returns true if anything moved.
+ * this again once it has added answers; the answers moved wait in the
+ * engine until the driver calls dns_tls_app_flush() (once a turn: many
+ * answers in one record).  Returns true if anything moved.
  */
 struct dns_res_conn;
 TB_API bool dns_tls_pump_res(struct dns_tls *t, struct dns_res_conn *c,
