@@ -199,8 +199,11 @@ static void frame_closest(struct dns_res_task *t, struct frame *f, uint64_t now)
             v.kind == DNS_CACHE_RRSET && v.nrr > 0) {
             frame_cut(f, n, v.nrr, v.data);
             frame_addrs_cached(t, f, now);
-            if (f->naddr > 0 || n[0] == 0)
+            if (f->naddr > 0)
                 return;
+            /* The root's NS set without any address cached (a client
+               asked ". NS" of a server that gave no glue): the hints,
+               not a dead end (its names are all under the root). */
             /* no address known at all: still usable through lookups of
                its NS names, unless they are all under the cut */
             for (unsigned i = 0; i < f->nns; i++)
@@ -617,6 +620,41 @@ static bool referral(struct dns_res_task *t, const struct dns_msg *m,
 }
 
 /*
+ * An authoritative NS RRset at the apex of the zone asked (the r->payload
+ * gather() left, (nrr) records; a priming answer, RFC 8109, or a
+ * client's "ZONE NS"): the additional A and AAAA records of its names
+ * under the zone are cached as glue (RFC 5452 6: what the server is
+ * authoritative for), so that the cut, once cached, has addresses.
+ */
+static void apex_glue(struct dns_res_task *t, const struct dns_msg *m,
+                      const uint8_t *zone, unsigned nrr, uint64_t now)
+{
+    static const uint16_t types[2] = {DNS_TYPE_A, DNS_TYPE_AAAA};
+    struct dns_res *r = t->r;
+    uint8_t ns[NS_MAX][DNS_NAME_MAXLEN];
+    const uint8_t *p = r->payload;
+    unsigned n = 0;
+    size_t len;
+    uint32_t ttl;
+
+    for (unsigned i = 0; i < nrr && n < NS_MAX; i++) {
+        uint16_t rl = tb_get16(p);
+        if (rl <= DNS_NAME_MAXLEN && dns_name_is_sub(p + 2, zone))
+            memcpy(ns[n++], p + 2, rl);
+        p += 2 + rl;
+    }
+    for (unsigned i = 0; i < n; i++)
+        for (unsigned k = 0; k < 2; k++) {
+            unsigned na =
+                gather(r, m, DNS_SEC_ADDITIONAL, ns[i], types[k], &len, &ttl);
+            if (na > 0)
+                dns_cache_put(r->cache, ns[i], types[k], DNS_CACHE_RRSET,
+                              DNS_RANK_GLUE, ttl, (uint16_t)na, r->payload, len,
+                              now);
+        }
+}
+
+/*
  * The answer chain of an authoritative reply: from the frame's name, the
  * RRset asked for or a CNAME (then on from its target), each owner under
  * the cut; (*taken) counts the records used.  Returns 1 if the
@@ -654,6 +692,9 @@ static int answer_chain(struct dns_res_task *t, const struct dns_msg *m,
                               t->vsec, t->vede, r->xbuf, xl, now);
             emit_rrset(t, f->qname, f->qtype, ttl, nrr, r->payload, t->vsec,
                        t->vede, r->xbuf, xl);
+            if (f->qtype == DNS_TYPE_NS && !f->fwd &&
+                dns_name_equal(f->qname, f->zone))
+                apex_glue(t, m, f->zone, nrr, now);
             res_frame_done(t, DNS_RCODE_NOERROR);
             return 1;
         }

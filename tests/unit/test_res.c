@@ -1676,6 +1676,41 @@ static void test_0x20(void)
     res_teardown();
 }
 
+/* A client's ". NS" (the root's own answer, its glue in the additional
+ * section) once left the root's NS set cached without an address: every
+ * cold name then failed.  The apex NS answer's in-zone addresses are
+ * glue now, and a root NS set without any address falls back to the
+ * hints. */
+static void test_root_ns(void)
+{
+    static const uint8_t root[1] = {0};
+    uint8_t rd[32];
+    size_t n;
+
+    res_setup(1 << 20);
+    EXPECT(".", DNS_TYPE_NS,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN . 86400 NS a.root.\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    EXPECT("www.other.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN www.other. 600 A 192.0.2.20\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    res_teardown();
+
+    /* the root's NS set cached with no address at all: the hints */
+    res_setup(1 << 20);
+    REQUIRE(dns_name_from_text("b.root.", 7, root, rd + 2, &n) == 0);
+    tb_put16(rd, (uint16_t)n);
+    REQUIRE(dns_cache_put(cache, root, DNS_TYPE_NS, DNS_CACHE_RRSET,
+                          DNS_RANK_ANSWER, 3600, 1, rd, 2 + n, now) == 0);
+    EXPECT("www.other.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN www.other. 600 A 192.0.2.20\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    res_teardown();
+}
+
 int main(void)
 {
     net_setup();
@@ -1701,6 +1736,7 @@ int main(void)
     RUN(test_serve_stale);
     RUN(test_prefetch);
     RUN(test_0x20);
+    RUN(test_root_ns);
     net_teardown();
     return check_done();
 }
