@@ -192,6 +192,12 @@ static int commit(struct dnsd_updater *u, struct uzone *z,
 
     if (rc == 0)
         rc = journal_append(z, z->blob, nb, dl);
+    /* The IXFR history takes the delta from the blob (xfrout.c). */
+    if (rc == 0 && dl != NULL && (nb->delta = malloc(dl->len + 1)) != NULL) {
+        memcpy(nb->delta, dl->rrs, dl->len);
+        nb->d = *dl;
+        nb->d.rrs = nb->delta;
+    }
     if (rc != 0) {
         dnsd_blob_put(nb);
         dns_zone_src_free(next);

@@ -5,7 +5,8 @@
  * (lib/dns/xfr.c) streams AXFR and IXFR from them.
  *
  *   reload: old set + new blobs --dnsd_xfr_setup--> new deltas
- *   (dns_ixfr_diff of the old and new blob), history trimmed to
+ *   (the delta an update made the blob from, else dns_ixfr_diff of the
+ *   old and new blob), history trimmed to
  *   ixfr-history / ixfr-history-size --> dns_xfr_conf --> workers
  *
  * Deltas are shared by successive sets, reference-counted by the main
@@ -83,6 +84,19 @@ static struct dnsd_hist *diff(const struct svc_zone *sz,
 
     if (h == NULL)
         return NULL;
+    /* The delta the version was made from (an update's): no diff of two
+     * compiled versions, O(zone), per update. */
+    if (b->delta != NULL && b->d.from == o->serial && b->d.to == b->serial &&
+        (h->bytes = malloc(b->d.len ? b->d.len : 1)) != NULL) {
+        memcpy(h->bytes, b->delta, b->d.len);
+        h->ref = 1;
+        h->d = b->d;
+        h->d.rrs = h->bytes;
+        dnsd_debug("zone %s: IXFR delta %u -> %u, %u records, %zu bytes "
+                   "(the update's)",
+                   sz->name, h->d.from, h->d.to, h->d.nrrs, h->d.len);
+        return h;
+    }
     tb_buf_init(&out, &tb_heap);
     rc = dns_ixfr_diff(o->data, o->len, b->data, b->len, &out, &h->d);
     if (rc != 0) {

@@ -27,6 +27,7 @@ static void blob_put(struct dnsd_blob *b)
 {
     if (b != NULL && --b->ref == 0) {
         free(b->data);
+        free(b->delta);
         free(b);
     }
 }
