@@ -247,6 +247,8 @@ void dnsd_server_runtime(struct dnsd_server *s, const struct dnsd_rt *rt);
  */
 int dnsd_server_cookie(struct dnsd_server *s, const struct svc_conf *c,
                        struct dns_cookie **out);
+/* The cookie context set up at start (NULL: cookies off). */
+const struct dns_cookie *dnsd_server_cookie_boot(const struct dnsd_server *s);
 /* Gives every worker's service core the secondaries (before start). */
 void dnsd_server_secondaries(struct dnsd_server *s,
                              struct dns_xfrin *const *zones, size_t n);
@@ -293,6 +295,9 @@ struct dns_tsig_keyring;
  * after logging FILE:LINE of what is wrong.
  */
 int dnsd_keys_load(const struct svc_conf *c, struct dnsd_keys **out);
+/* Whether (a) and (b) (MAY be NULL: no keys) hold the same keys: names,
+ * algorithms and secrets, in the same order. */
+bool dnsd_keys_same(const struct dnsd_keys *a, const struct dnsd_keys *b);
 /* The key set to publish (srv.keys), NULL for (k) NULL. */
 const struct dns_tsig_keyring *dnsd_keys_ring(const struct dnsd_keys *k);
 /* Wipes and frees (k) (MAY be NULL), after the workers stopped. */

@@ -25,8 +25,8 @@
  * on.  What is set up once (listen addresses, workers, socket limits, RRL
  * tables, cookies on/off, the resolver, metrics, pidfile, status-file,
  * chaos/identity/version/nsid, zone-memory) is logged as needing a
- * restart and not applied.  A reload with the same zones, the same key
- * secrets and cookie secret, and no catalog takes the short way: zone
+ * restart and not applied.  A reload with the same zones (catalog members
+ * included), the same key secrets and cookie secret takes the short way: zone
  * files reloaded into a new set, the secondaries and update zones left
  * running.  Main thread, cold path.
  */
@@ -114,14 +114,6 @@ static void service_diff(const struct svc_conf *o, const struct svc_conf *n)
         say("chaos, identity, version or nsid changed", NOT_YET);
     if (o->zone_memory != n->zone_memory)
         say("zone-memory changed", NOT_YET);
-}
-
-static bool has_catalog(const struct svc_conf *c)
-{
-    for (size_t i = 0; i < c->nzones; i++)
-        if (c->zones[i].catalog_role == SVC_CATALOG_CONSUMER)
-            return true;
-    return false;
 }
 
 static const struct svc_zone *find_zone(const struct svc_conf *c,
@@ -417,8 +409,7 @@ int dnsd_reconf(struct dnsd_plane *p, struct dnsd_server *srv, bool catalog)
                  p->boot->path);
         goto refused;
     }
-    if (!catalog && nd == 0 && !has_catalog(n.c) &&
-        dnsd_keys_same(n.keys, p->keys) &&
+    if (!catalog && nd == 0 && dnsd_keys_same(n.keys, p->keys) &&
         (n.cookie == NULL ||
          dns_cookie_same(n.cookie, p->cookie ? p->cookie
                                              : dnsd_server_cookie_boot(srv)))) {
