@@ -831,6 +831,7 @@ static int setup(struct worker *r, const struct svc_conf *c,
                                 .serve_stale_s = c->resolver.serve_stale,
                                 .prefetch = c->resolver.prefetch,
                                 .use_0x20 = c->resolver.use_0x20,
+                                .prime = true,
                                 .val = d->anchors_on ? &d->val : NULL};
 
     cc.seed = (uint64_t)random32(r) << 32 | random32(r);

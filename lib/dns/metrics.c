@@ -243,6 +243,8 @@ size_t dns_metrics_res_text(const struct dns_res_stats *st,
     single(&o, "tibra_resolver_upstream_case_mismatch_total", "counter",
            "Replies rejected: the question not in the case sent (0x20).",
            st->case_mismatch);
+    single(&o, "tibra_resolver_primes_total", "counter",
+           "Root priming queries started (RFC 8109).", st->primes);
     single(&o, "tibra_resolver_inflight", "gauge", "Resolutions in progress.",
            st->inflight);
     n = "tibra_resolver_validation_total";

@@ -161,6 +161,7 @@ struct dns_res {
     uint8_t reply[DNS_MSG_MAXLEN];
     struct prefetch pf[PREFETCH_QUEUE]; /* res_stale.c */
     unsigned npf;
+    uint64_t prime_at; /* conf.prime: no priming before then */
     /* DNSSEC validation (conf.val; res_val.c) */
     bool validating;
     int64_t unix_at_zero; /* conf.val's, or dns_res_set_unix_time's */

@@ -9,6 +9,8 @@
  *       (queued) -> the driver's dns_res_prefetch_next -> a task with no
  *       client that asks upstream although the cache still answers
  *       (t->refresh) and fills the cache as any resolution does
+ *   no root NS set cached (conf.prime) -> the same, for ". NS" (RFC 8109
+ *       priming: the root's own NS set and glue replace the hints)
  *
  * Stale data is what the ring log still holds: expired entries are not
  * erased, only reclaimed when the room is needed (res_cache.c), so the
@@ -20,6 +22,8 @@
  * held down, res.c) and its failure recheck timer.
  */
 #include "res_int.h"
+
+#define PRIME_RETRY_NS (10 * 1000000000ull)
 
 /*
  * The client query of (t) again, as dns_res_query parsed it: its ID,
@@ -112,8 +116,37 @@ static bool running(const struct dns_res *r, const struct prefetch *p,
     return found;
 }
 
+/* RFC 8109: priming is due when no answer for the root's NS set is
+ * cached (nor asked for the last 10 s), unless "." is forwarded or a
+ * stub zone. */
+static bool prime_due(struct dns_res *r, uint64_t now)
+{
+    static const uint8_t root[1] = {0};
+    struct dns_cache_view v;
+
+    if (!r->conf.prime || now < r->prime_at)
+        return false;
+    for (size_t i = 0; i < r->conf.nfwd; i++)
+        if (r->conf.fwd[i].zone[0] == 0)
+            return false;
+    r->prime_at = now + PRIME_RETRY_NS;
+    return !dns_cache_get(r->cache, root, DNS_TYPE_NS, now, DNS_RANK_ANSWER,
+                          &v);
+}
+
 struct dns_res_task *dns_res_prefetch_next(struct dns_res *r, uint64_t now)
 {
+    if (prime_due(r, now)) {
+        struct prefetch p = {.qname = {0}, .qtype = DNS_TYPE_NS};
+        unsigned used;
+        if (running(r, &p, &used) ||
+            (r->conf.max_tasks - used) * 2 < r->conf.max_tasks)
+            r->prime_at = 0; /* later */
+        else if (r->npf < PREFETCH_QUEUE) {
+            r->pf[r->npf++] = p; /* started below, first */
+            r->st.primes++;
+        }
+    }
     while (r->npf > 0) {
         struct prefetch p = r->pf[--r->npf];
         uint8_t q[DNS_HDR_LEN + DNS_NAME_MAXLEN + 4];
@@ -140,7 +173,8 @@ struct dns_res_task *dns_res_prefetch_next(struct dns_res *r, uint64_t now)
         t->r = r;
         res_task_init(t, q, &qu, NULL, false);
         t->background = t->refresh = true;
-        r->st.prefetch++;
+        /* priming is counted in primes */
+        r->st.prefetch += !(p.qname[0] == 0 && p.qtype == DNS_TYPE_NS);
         res_frame_start(t, &t->f[0], now);
         return t;
     }

@@ -243,6 +243,8 @@ for t in $targets; do
     done
     grep -q 'resolver: [0-9]* queries (1 refused: not allowed, 0 over ratelimit, 3 local)' \
         "guest-$t.log" || fail "the image's counters at exit ($t)"
+    grep -q ', 1 root primings)' "guest-$t.log" ||
+        fail "the image did not prime the root once ($t)"
     grep 'resolver: [0-9]* queries' "guest-$t.log" | sed 's/^/    /'
     echo "$t: $n answers equal to Unbound's"
     total=$((total + n))

@@ -195,6 +195,7 @@ static const struct dns_zoneset *local; /* conf.local of the next res_setup */
 static uint32_t serve_stale; /* conf.serve_stale_s of the next res_setup */
 static bool prefetch; /* conf.prefetch of the next res_setup */
 static bool use_0x20; /* conf.use_0x20 of the next res_setup */
+static bool prime; /* conf.prime of the next res_setup */
 
 static void res_setup(size_t cache_mem)
 {
@@ -209,7 +210,8 @@ static void res_setup(size_t cache_mem)
                               .local = local,
                               .serve_stale_s = serve_stale,
                               .prefetch = prefetch,
-                              .use_0x20 = use_0x20};
+                              .use_0x20 = use_0x20,
+                              .prime = prime};
     struct dns_res_hints h;
     static const char hints[] = ". 3600000 NS a.root.\n"
                                 "a.root. 3600000 A 10.0.0.1\n";
@@ -1711,6 +1713,41 @@ static void test_root_ns(void)
     res_teardown();
 }
 
+/* Root priming (RFC 8109): a background task asks the hints for ". NS";
+ * the root's NS set and its glue are cached, resolutions start from
+ * them; no second priming while they are. */
+static void test_prime(void)
+{
+    static const uint8_t root[1] = {0};
+    static const uint8_t aroot[] = "\1a\4root";
+    struct dns_cache_view v;
+    struct dns_res_task *t;
+    struct dns_res_stats st;
+
+    prime = true;
+    res_setup(1 << 20);
+    prime = false;
+    CHECK(!dns_cache_get(cache, root, DNS_TYPE_NS, now, DNS_RANK_ANSWER, &v));
+    t = dns_res_prefetch_next(res, now);
+    REQUIRE(t != NULL);
+    CHECK(dns_res_task_background(t));
+    CHECK(dns_res_prefetch_next(res, now) == NULL); /* one at a time */
+    run_task(t);
+    dns_res_task_free(t);
+    CHECK(dns_cache_get(cache, root, DNS_TYPE_NS, now, DNS_RANK_ANSWER, &v));
+    CHECK(dns_cache_get(cache, aroot, DNS_TYPE_A, now, DNS_RANK_GLUE, &v));
+    now += 20 * SEC;
+    CHECK(dns_res_prefetch_next(res, now) == NULL); /* primed */
+    EXPECT("www.other.", DNS_TYPE_A,
+           "NOERROR qd=1 an=1 ns=0 ar=1\n"
+           "AN www.other. 600 A 192.0.2.20\n"
+           "OPT size=1232 ext=0 flags=0000\n");
+    dns_res_stats(res, &st);
+    CHECK_EQ(st.primes, 1);
+    CHECK_EQ(st.prefetch, 0);
+    res_teardown();
+}
+
 int main(void)
 {
     net_setup();
@@ -1737,6 +1774,7 @@ int main(void)
     RUN(test_prefetch);
     RUN(test_0x20);
     RUN(test_root_ns);
+    RUN(test_prime);
     net_teardown();
     return check_done();
 }

@@ -146,6 +146,7 @@ int dnsg_res_init(struct dnsg *g, const struct dnsg_conf *c,
     rc.serve_stale_s = c->res_serve_stale;
     rc.prefetch = c->res_prefetch;
     rc.use_0x20 = c->res_use_0x20;
+    rc.prime = true;
     r->nslots = c->res_tasks ? c->res_tasks : DEF_TASKS;
     rc.max_tasks = r->nslots;
     if (c->res_ratelimit > 0) {
@@ -619,7 +620,7 @@ void dnsg_res_report(struct dnsg *g)
     dnsg_say("dnsd: resolver: %llu queries (%llu refused: not allowed, %llu "
              "over ratelimit, %llu local), %llu cache hits, %llu "
              "resolutions (%llu SERVFAIL, %llu over a limit, %llu busy, "
-             "%llu answered stale, %llu prefetches), "
+             "%llu answered stale, %llu prefetches, %llu root primings), "
              "%llu sent (%llu tcp, %llu not taken), %llu replies, %llu "
              "rejected, %llu timeouts; cache %llu entries, %llu bytes",
              (unsigned long long)st.queries, (unsigned long long)st.refused_acl,
@@ -627,7 +628,7 @@ void dnsg_res_report(struct dnsg *g)
              (unsigned long long)st.cache_hits, (unsigned long long)st.tasks,
              (unsigned long long)st.servfail, (unsigned long long)st.limit,
              (unsigned long long)st.busy, (unsigned long long)st.stale,
-             (unsigned long long)st.prefetch,
+             (unsigned long long)st.prefetch, (unsigned long long)st.primes,
              (unsigned long long)(st.sent_udp + st.sent_tcp),
              (unsigned long long)st.sent_tcp,
              (unsigned long long)r->send_failed, (unsigned long long)st.replies,

@@ -368,6 +368,12 @@ struct dns_res_conf {
        in exactly that case is rejected (counted in case_mismatch), as a
        forgery that guessed the ID and port would be. */
     bool use_0x20;
+    /* Root priming (RFC 8109): while the cache holds no answer for the
+       root's NS set, dns_res_prefetch_next() also hands out a task asking
+       the hints for ". NS" (its glue cached too), at most once per 10 s;
+       resolutions use the hints meanwhile.  Not when "." is a forward or
+       stub zone.  Counted in primes. */
+    bool prime;
     /* Access control (the service file's allow): clients in one of the
        prefixes (allow)[nallow] (borrowed: MUST outlive the resolver; keys
        ignored) are served, others answered REFUSED, with Extended DNS
@@ -435,6 +441,7 @@ struct dns_res_stats {
     uint64_t stale; /* failed resolutions answered stale (conf.serve_stale_s) */
     uint64_t prefetch; /* refreshes started (conf.prefetch) */
     uint64_t case_mismatch; /* replies rejected: 0x20 case (use_0x20) */
+    uint64_t primes; /* root priming queries started (conf.prime) */
     uint64_t inflight; /* a gauge: tasks in use when dns_res_stats() ran */
 };
 
@@ -534,8 +541,9 @@ TB_API void dns_res_task_free(struct dns_res_task *t);
 
 /*
  * Prefetch (conf.prefetch): the next refresh cache hits have asked for,
- * started at (now) as a task with no client, or NULL (none queued, or
- * fewer than half the tasks free: clients come first).  The driver runs
+ * or root priming when it is due (conf.prime), started at (now) as a
+ * task with no client, or NULL (none queued, or fewer than half the
+ * tasks free: clients come first).  The driver runs
  * it as any other task and, when DONE, frees it without sending its
  * response anywhere.  Drivers call it after their client queries.
  */
