@@ -64,6 +64,7 @@ struct dns_xfrin_rx *xfr_rx_new(const uint8_t *origin, uint16_t id,
     rx->ours = ours;
     rx->max_records = max_records;
     rx->phase = XRX_FIRST;
+    rx->incremental = false; /* after soa1: not zeroed above */
     rx->msg[0] = '\0';
     dns_zone_src_init(&rx->z, origin, a);
     memset(&rx->add, 0, sizeof(rx->add));

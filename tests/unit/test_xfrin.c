@@ -934,6 +934,50 @@ static void test_failover_broken_transfer(void)
     teardown(&x, &f);
 }
 
+/* bug: xfr_rx_new() left (incremental) as the allocator found it (it
+ * sits after the zeroed part of struct dns_xfrin_rx): an AXFR received
+ * into reused memory was taken for an IXFR with no zone to apply it to
+ * and failed (tibra-dnsd, a catalog member added after a reload).  Every
+ * allocation poisoned: the AXFR still gives the zone. */
+static void *poison_alloc(void *ctx, size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    (void)ctx;
+    if (p != NULL)
+        memset(p, 0xa5, n ? n : 1);
+    return p;
+}
+static void *poison_realloc(void *ctx, void *p, size_t o, size_t n)
+{
+    (void)ctx;
+    (void)o;
+    return realloc(p, n ? n : 1);
+}
+static void poison_free(void *ctx, void *p, size_t n)
+{
+    (void)ctx;
+    (void)n;
+    free(p);
+}
+
+static void bug_rx_uninit(void)
+{
+    static const struct tb_alloc pa = {poison_alloc, poison_realloc,
+                                       poison_free, NULL};
+    struct dns_xfrin x;
+    struct fake f;
+    struct run r = {.commit_ok = true};
+
+    setup(&x, &f);
+    dns_xfrin_free(&x);
+    REQUIRE(dns_xfrin_init(&x, origin, &f.addr, 1, &conf, 42, &pa) == 0);
+    step(&x, &f, 1 * S, &r);
+    CHECK_EQ(f.axfrs, 1);
+    CHECK_EQ(r.zones, 1);
+    CHECK_EQ(dns_xfrin_serial(&x), 1);
+    teardown(&x, &f);
+}
+
 /* A primary that refuses SOA queries over UDP (Knot, for the catalogs
  * it generates): asked over TCP at once, then over TCP only; one that
  * does not answer over UDP at all: TCP after the UDP tries; a primary
@@ -1020,5 +1064,6 @@ int main(void)
     RUN(test_failover_and_spoof);
     RUN(test_failover_broken_transfer);
     RUN(test_soa_over_tcp);
+    RUN(bug_rx_uninit);
     return check_done();
 }
