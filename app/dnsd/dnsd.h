@@ -166,6 +166,15 @@ int dnsd_xfrin_open(struct dnsd_xfrin **out, const struct svc_conf *c,
                     const struct dns_auth_opts *opts,
                     const struct dns_tsig_keyring *kr,
                     struct dnsd_zones **zones);
+/* dnsd_xfrin_open() for a reload: each secondary of (prev) (MAY be NULL;
+ * its thread stopped) that goes on unchanged and is between exchanges is
+ * taken over as it runs (its state machine, copy, timers and socket),
+ * not read again from its kept copy; (prev) MUST then be closed after
+ * the new set is published (it frees nothing taken over). */
+int dnsd_xfrin_reopen(struct dnsd_xfrin **out, const struct svc_conf *c,
+                      const struct dns_auth_opts *opts,
+                      const struct dns_tsig_keyring *kr,
+                      struct dnsd_zones **zones, struct dnsd_xfrin *prev);
 /* The secondaries, sorted, for the workers' service cores (NOTIFY in,
  * SERVFAIL while not served); (xf) MAY be NULL (none). */
 void dnsd_xfrin_secondaries(const struct dnsd_xfrin *xf,

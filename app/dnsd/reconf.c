@@ -292,11 +292,6 @@ static int build(struct dnsd_plane *p, struct dnsd_server *srv, struct part *n)
         dnsd_log("zones: the new set cannot be built: %s", tb_strerror(rc));
         return rc;
     }
-    if (dnsd_xfrin_open(&n->xfrin, n->c, p->opts, dnsd_keys_ring(n->keys),
-                        &n->z) != 0) {
-        dnsd_log("secondary zones: out of memory");
-        return TB_ENOMEM;
-    }
     rc = dnsd_update_open(&n->upd, n->c, p->opts, dnsd_keys_ring(n->keys),
                           &n->z);
     if (rc != 0) {
@@ -310,6 +305,13 @@ static int build(struct dnsd_plane *p, struct dnsd_server *srv, struct part *n)
         return rc;
     if ((n->rt = calloc(1, sizeof(*n->rt))) == NULL)
         return TB_ENOMEM;
+    /* Last: it takes over (p)'s unchanged secondaries, which then belong
+     * to (n); nothing after it may fail (a failed build restarts (p)). */
+    if (dnsd_xfrin_reopen(&n->xfrin, n->c, p->opts, dnsd_keys_ring(n->keys),
+                          &n->z, p->xfrin) != 0) {
+        dnsd_log("secondary zones: out of memory");
+        return TB_ENOMEM;
+    }
     dnsd_xfrin_secondaries(n->xfrin, &sec, &n->rt->nsec);
     n->rt->sec = sec;
     n->rt->upd = n->upd;

@@ -55,6 +55,7 @@ struct sec {
     size_t qlen, qoff;
     struct dnsd_blob *blob; /* the last good version (kept when expired) */
     bool published; /* (blob) is in the published set */
+    bool moved; /* (x) and (blob) went to the next set (a reload) */
 };
 
 struct dnsd_xfrin {
@@ -574,10 +575,65 @@ static const struct dns_tsig_key *primary_key(const struct svc_conf *c,
 #endif
 }
 
+static bool addr_same(const struct svc_addr *a, const struct svc_addr *b)
+{
+    return a->family == b->family && a->port == b->port &&
+           memcmp(a->addr, b->addr, 16) == 0;
+}
+
+static bool str_same(const char *a, const char *b)
+{
+    return (a == NULL) == (b == NULL) && (a == NULL || strcmp(a, b) == 0);
+}
+
+/* Zone (a) of the running set and (b) of the next are the same
+ * secondary: same primaries and keys, timers, file, compile flags. */
+static bool same_secondary(const struct svc_zone *a, const struct svc_zone *b)
+{
+    if (a->origin_len != b->origin_len ||
+        memcmp(a->origin, b->origin, a->origin_len) != 0 ||
+        a->nprimary != b->nprimary || !str_same(a->file, b->file) ||
+        a->refresh_min != b->refresh_min || a->refresh_max != b->refresh_max ||
+        a->retry_min != b->retry_min || a->retry_max != b->retry_max ||
+        a->expire_min != b->expire_min || a->expire_max != b->expire_max ||
+        a->max_records != b->max_records ||
+        (a->nallow_xfr != 0) != (b->nallow_xfr != 0) ||
+        a->catalog_role != b->catalog_role)
+        return false;
+    for (unsigned k = 0; k < a->nprimary; k++)
+        if (!addr_same(&a->primary[k], &b->primary[k]) ||
+            !str_same(a->primary_key[k], b->primary_key[k]))
+            return false;
+    return true;
+}
+
+/*
+ * The secondary of (prev) (MAY be NULL) that (sz) continues, between
+ * exchanges (its thread is stopped): it is taken over as it runs, with
+ * its copy and timers, rather than read again from disk.
+ */
+static struct sec *continued(struct dnsd_xfrin *prev, const struct svc_zone *sz)
+{
+    for (size_t i = 0; prev != NULL && i < prev->n; i++) {
+        struct sec *p = &prev->s[i];
+        if (!p->moved && same_secondary(p->sz, sz))
+            return dns_xfrin_idle(&p->x) && p->tcp < 0 ? p : NULL;
+    }
+    return NULL;
+}
+
 int dnsd_xfrin_open(struct dnsd_xfrin **out, const struct svc_conf *c,
                     const struct dns_auth_opts *opts,
                     const struct dns_tsig_keyring *kr,
                     struct dnsd_zones **zones)
+{
+    return dnsd_xfrin_reopen(out, c, opts, kr, zones, NULL);
+}
+
+int dnsd_xfrin_reopen(struct dnsd_xfrin **out, const struct svc_conf *c,
+                      const struct dns_auth_opts *opts,
+                      const struct dns_tsig_keyring *kr,
+                      struct dnsd_zones **zones, struct dnsd_xfrin *prev)
 {
     struct dnsd_xfrin *xf;
     size_t n = 0;
@@ -648,6 +704,23 @@ int dnsd_xfrin_open(struct dnsd_xfrin **out, const struct svc_conf *c,
         }
         s->xc.unix_offset_s =
             (int64_t)time(NULL) - (int64_t)(now / 1000000000ull);
+        struct sec *ps = continued(prev, sz);
+        if (ps != NULL) {
+            /* Moved, not copied: the old place is never freed. */
+            s->x = ps->x;
+            s->x.conf = &s->xc;
+            s->udp = ps->udp;
+            s->blob = ps->blob;
+            s->published = ps->published;
+            ps->udp = -1;
+            ps->blob = NULL;
+            ps->moved = true;
+            dnsd_debug("zone %s: continues (serial %u)", sz->name,
+                       dns_xfrin_serial(&s->x));
+            xf->sorted[xf->n] = &s->x;
+            xf->n++;
+            continue;
+        }
         if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
             seed = now ^ (uint64_t)getpid();
         dns_xfrin_init(&s->x, sz->origin, p, sz->nprimary, &s->xc, seed,
@@ -713,7 +786,8 @@ void dnsd_xfrin_close(struct dnsd_xfrin *xf)
         tcp_close(s);
         if (s->udp >= 0)
             close(s->udp);
-        dns_xfrin_free(&s->x);
+        if (!s->moved) /* else the next set owns its state */
+            dns_xfrin_free(&s->x);
         dnsd_blob_put(s->blob);
     }
     free(xf->sorted);

@@ -743,6 +743,12 @@ const struct dns_zone_src *dns_xfrin_current(const struct dns_xfrin *x)
     return x->have_zone ? &x->cur : NULL;
 }
 
+bool dns_xfrin_idle(const struct dns_xfrin *x)
+{
+    return x->state == ST_IDLE && x->rx == NULL && x->rbuf == NULL &&
+           !x->pending_close;
+}
+
 bool dns_xfrin_serving(const struct dns_xfrin *x)
 {
     return x->have_zone && !x->expired;

@@ -177,11 +177,15 @@ expect "same zones and key: no plane swap" \
 expect_match "same zones and key: the zone files reloaded" \
     "$(cat "$TMP/log")" 'SIGHUP: reloading 3 zones'
 
-# The key's secret changes; new.test is removed.
+# The key's secret changes; new.test is removed: the plane is rebuilt,
+# and the secondary goes on as it runs (not read again from its copy).
 printf '%s\n' "$K2" >"$TMP/keys/k1"
 sed -i '/^zone:    new.test/d' "$TMP/ns.conf"
+r0=$(grep -c 'zone sec.test: serial 7 from' "$TMP/log")
 kill -HUP "$DNSD_PID"
 wait_log 4
+expect "the secondary continues (its kept copy not read again)" \
+    "$(grep -c 'zone sec.test: serial 7 from' "$TMP/log")" "$r0"
 expect_match "zone removed: applied" "$(cat "$TMP/log")" \
     'SIGHUP: service file: zone new.test removed: applied'
 expect "the removed zone is refused" "$(rcode new.test)" REFUSED

@@ -233,6 +233,15 @@ TB_API const struct dns_zone_src *dns_xfrin_current(const struct dns_xfrin *x);
 /* True while (x) has a version that has not expired. */
 TB_API bool dns_xfrin_serving(const struct dns_xfrin *x);
 
+/*
+ * True when (x) is between exchanges: no SOA query, transfer or version
+ * waiting, nothing for the driver to close.  Then the struct may be moved
+ * to another place (a driver's reload keeps a secondary's state and copy:
+ * copy it, set its conf pointer to the new place's, and never free the
+ * old place), with the same primaries in the same order.
+ */
+TB_API bool dns_xfrin_idle(const struct dns_xfrin *x);
+
 /* Serial of the current version (0 if none). */
 TB_API uint32_t dns_xfrin_serial(const struct dns_xfrin *x);
 
