@@ -90,7 +90,9 @@ sigs=$(grep -c '[[:space:]]RRSIG[[:space:]]' "$tmp/out/tibra.zone")
 ldns-verify-zone "$tmp/out/tibra.zone" >>"$bench_log" 2>&1 &&
     verified=yes || verified=NO
 {
-    bench_md_head "Signing a zone (ECDSA P-256, NSEC3, KSK + ZSK)" bench/sign.sh
+    echo "# Signing a zone (ECDSA P-256, NSEC3, KSK + ZSK) (bench/sign.sh, $(date -u +%Y-%m-%d))"
+    echo
+    echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $rounds round(s), medians of wall-clock seconds."
     echo
     echo "$records records before signing ($names names), $sigs RRSIGs in"
     echo "Tibra's output (ldns-verify-zone: $verified); one thread each."
