@@ -408,12 +408,14 @@ static void build_query(struct dns_res_task *t, int i, uint64_t now)
     t->outlen = dns_writer_finish(&w);
     t->cur = i;
     t->srv = f->addr[i].addr;
-    t->transport = t->want_tcp ? DNS_RES_TCP : DNS_RES_UDP;
+    t->transport = f->addr[i].tls ? DNS_RES_TLS
+                   : t->want_tcp  ? DNS_RES_TCP
+                                  : DNS_RES_UDP;
     t->sent_at = now;
     t->deadline = now + rto(t->r, &t->srv);
     t->waiting = true;
     t->queries++;
-    if (t->transport == DNS_RES_TCP) {
+    if (t->transport != DNS_RES_UDP) {
         t->deadline += rto(t->r, &t->srv); /* the handshake */
         t->r->st.sent_tcp++;
     } else {
@@ -506,7 +508,7 @@ void dns_res_task_timeout(struct dns_res_task *t, uint64_t now)
     t->waiting = false;
     t->r->st.timeouts++;
     srtt_update(t->r, &t->srv, (uint32_t)((now - t->sent_at) / MS), true, now);
-    if (t->transport == DNS_RES_TCP) {
+    if (t->transport != DNS_RES_UDP) {
         t->want_tcp = false;
         t->f[t->depth].addr[t->cur].bad = true;
     }
