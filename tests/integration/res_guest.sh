@@ -70,6 +70,7 @@ service:
     address 10.55.0.2/24
     gateway 10.55.0.1
     listen 10.55.0.2@5353
+    metrics 10.55.0.2@9153
 zone: local.test
     file local.test.zone
 resolver:
@@ -235,6 +236,20 @@ for t in $targets; do
     # The authoritative port serves the zone too.
     o=$(run dig @10.55.0.2 -p 5353 +time=5 +tries=2 +norec www.local.test. A)
     echo "$o" | grep -q '192.0.2.99' || fail "the authoritative port ($t): $o"
+
+    # The resolver's counters on the image's metrics port, beside the
+    # authoritative ones (promcheck.py checks the text's format).
+    run python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(
+    "http://10.55.0.2:9153/metrics", timeout=5).read().decode())' \
+        >"metrics-$t.txt" || fail "no /metrics ($t)"
+    grep -q '^tibra_resolver_local_total 3$' "metrics-$t.txt" ||
+        fail "no resolver counters in the image's /metrics ($t)"
+    grep -q '^tibra_resolver_primes_total 1$' "metrics-$t.txt" ||
+        fail "no priming counted in the image's /metrics ($t)"
+    python3 "${TIBRA_SRC:-.}/tests/integration/promcheck.py" \
+        "metrics-$t.txt" "metrics-$t.txt" >/dev/null ||
+        fail "the image's /metrics is not valid Prometheus text ($t)"
 
     kill -TERM $gpid
     for _ in $(seq 100); do

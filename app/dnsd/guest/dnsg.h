@@ -289,6 +289,10 @@ bool dnsg_res_handle(struct dnsg *g, const struct tb_event *e, uint64_t now);
 uint64_t dnsg_res_run(struct dnsg *g, uint64_t now);
 /* Writes the resolver's counters to the console. */
 void dnsg_res_report(struct dnsg *g);
+/* The resolver's counters as Prometheus text (dns_metrics_res_text) into
+ * (buf, cap); returns the length (0 without a resolver; at most
+ * DNS_METRICS_RES_TEXT_MAX). */
+size_t dnsg_res_metrics(struct dnsg *g, char *buf, size_t cap);
 
 /* ---- secondary zones (secondary.c) ------------------------------------ */
 

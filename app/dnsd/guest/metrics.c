@@ -3,7 +3,8 @@
  * --metrics=ADDR@PORT in the same stack as DNS, a couple of connections,
  * each driven through lib/dns's HTTP responder (struct dns_http), whose
  * GET /metrics body is dns_metrics_text() of the service core's counters
- * -- the same text tibra-dnsd serves.
+ * and, with a resolver, dns_metrics_res_text() of its counters
+ * (resolve.c) -- the same text tibra-dnsd serves.
  *
  *   serve.c handle() -> dnsg_metrics_handle(): listener -> accept;
  *     connection -> read -> dns_http_received -> want body? ->
@@ -77,6 +78,8 @@ int dnsg_metrics_init(const struct dnsg_conf *c, const struct tb_bundle *b,
     /* The longest the text can be: every counter at its widest. */
     memset(&widest, 0xff, sizeof(widest));
     len = dns_metrics_text(&widest, m.zones, m.nz, NULL, 0);
+    if (c->nres_listen > 0) /* the resolver's counters follow */
+        len += DNS_METRICS_RES_TEXT_MAX;
     m.ocap = DNS_HTTP_HEAD_ROOM + len + 1;
     for (int i = 0; i < MCONNS; i++) {
         m.c[i].ep = -1;
@@ -142,6 +145,8 @@ static void conn_run(struct dnsg *g, struct mconn *x)
         if (dns_http_want_body(&x->h, &p, &cap)) {
             size_t len =
                 dns_metrics_text(&g->srv.st, m.zones, m.nz, (char *)p, cap);
+            if (len < cap) /* the resolver's (tibra_resolver_*), if any */
+                len += dnsg_res_metrics(g, (char *)p + len, cap - len);
             dns_http_body(&x->h, len < cap ? len : SIZE_MAX);
         }
         while ((n = dns_http_output(&x->h, &o)) > 0) {

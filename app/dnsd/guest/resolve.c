@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <tibra/dns/metrics.h>
+
 #include "dnsg.h"
 
 #define RES_CONNS  16 /* client TCP connections at once */
@@ -605,6 +607,18 @@ uint64_t dnsg_res_run(struct dnsg *g, uint64_t now)
             next = TB_MIN(next, now + 1000000000ull);
     }
     return next;
+}
+
+size_t dnsg_res_metrics(struct dnsg *g, char *buf, size_t cap)
+{
+    struct dns_res_stats st;
+    struct dns_cache_stats cs;
+
+    if (g->res == NULL)
+        return 0;
+    dns_res_stats(g->res->res, &st);
+    dns_cache_stats(g->res->cache, &cs);
+    return dns_metrics_res_text(&st, &cs, buf, cap);
 }
 
 void dnsg_res_report(struct dnsg *g)
