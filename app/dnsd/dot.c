@@ -1,8 +1,11 @@
 /*
  * dot.c -- DNS over TLS in tibra-dnsd (dot.h): the credentials read from
- * the service's tls-certificate and tls-key at start-up (PEM text read,
- * parsed by lib/dns/tls.c, the key's text wiped), and each accepted
- * connection's session seeded with getrandom().  Built without BearSSL
+ * the service's tls-certificate and tls-key at start-up and again on
+ * SIGHUP (PEM text read, parsed by lib/dns/tls.c, the key's text wiped),
+ * published to the workers by one atomic pointer (a session keeps
+ * pointers into the credentials it started with, so replaced ones are
+ * never freed), and each accepted connection's session seeded with
+ * getrandom().  Built without BearSSL
  * (TB_HAVE_TLS unset: a cross build without libbearssl-dev), tls-listen
  * is refused here.
  */
@@ -15,7 +18,16 @@
 #include "dot.h"
 
 #if defined(TB_HAVE_TLS)
-int dnsd_dot_cred(const struct svc_conf *c, struct dns_tls_cred **out)
+#include <stdatomic.h>
+
+#define OLD_MAX 64 /* credentials replaced by SIGHUP, kept till exit */
+
+static _Atomic(struct dns_tls_cred *) cur;
+static struct dns_tls_cred *old[OLD_MAX];
+static size_t nold;
+
+/* Reads and parses (c)'s files into (*out). */
+static int load(const struct svc_conf *c, struct dns_tls_cred **out)
 {
     char *cert = NULL, *key = NULL;
     size_t certlen = 0, keylen = 0;
@@ -48,17 +60,51 @@ const char *dnsd_dot_cred_type(const struct dns_tls_cred *cred)
     return dns_tls_cred_type(cred);
 }
 
-void dnsd_dot_cred_free(struct dns_tls_cred *cred)
+int dnsd_dot_cred(const struct svc_conf *c, struct dns_tls_cred **out)
 {
-    dns_tls_cred_free(cred);
+    if ((*out = atomic_load(&cur)) != NULL)
+        return 0;
+    if (load(c, out) != 0)
+        return -1;
+    atomic_store(&cur, *out);
+    return 0;
 }
 
-bool dnsd_dot_accept(struct dns_tls *t, const struct dns_tls_cred *cred,
-                     uint8_t *iobuf)
+int dnsd_dot_reload(const struct svc_conf *c)
+{
+    struct dns_tls_cred *n;
+
+    if (atomic_load(&cur) == NULL || c->tls_certificate == NULL ||
+        c->tls_key == NULL)
+        return 0;
+    if (nold == OLD_MAX) {
+        dnsd_log("SIGHUP: tls: certificate replaced %d times already; "
+                 "restart to replace it again",
+                 OLD_MAX);
+        return -1;
+    }
+    if (load(c, &n) != 0) {
+        dnsd_log("SIGHUP: tls: the certificate and key in use are kept");
+        return -1;
+    }
+    old[nold++] = atomic_exchange(&cur, n);
+    dnsd_log("SIGHUP: tls: %s certificate and key re-read from %s",
+             dns_tls_cred_type(n), c->tls_certificate);
+    return 0;
+}
+
+void dnsd_dot_cred_free(struct dns_tls_cred *cred)
+{
+    (void)cred; /* shared, and sessions may hold it: kept till exit */
+}
+
+bool dnsd_dot_accept(struct dns_tls *t, uint8_t *iobuf)
 {
     uint8_t seed[DNS_TLS_SEED_LEN];
+    const struct dns_tls_cred *cred = atomic_load(&cur);
 
-    if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+    if (cred == NULL ||
+        getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
         return false;
     dns_tls_server_open(t, cred, iobuf, seed);
     memset(seed, 0, sizeof(seed));
@@ -123,11 +169,15 @@ void dnsd_dot_cred_free(struct dns_tls_cred *cred)
     (void)cred;
 }
 
-bool dnsd_dot_accept(struct dns_tls *t, const struct dns_tls_cred *cred,
-                     uint8_t *iobuf)
+int dnsd_dot_reload(const struct svc_conf *c)
+{
+    (void)c;
+    return 0;
+}
+
+bool dnsd_dot_accept(struct dns_tls *t, uint8_t *iobuf)
 {
     (void)t;
-    (void)cred;
     (void)iobuf;
     return false;
 }

@@ -38,6 +38,7 @@
 #include <tibra/zonefile.h>
 
 #include "dnsd.h"
+#include "dot.h"
 #include "signer.h"
 
 static unsigned ndiff;
@@ -92,15 +93,13 @@ static void service_diff(const struct svc_conf *o, const struct svc_conf *n)
         say("cookies or cookies-require changed", RESTART);
     if (!addrs_eq(&o->metrics, 1, &n->metrics, 1))
         say("metrics changed", RESTART);
-    /* DNS over TLS: the certificate and key are read at start-up only
-       (sessions in progress hold them); a new one needs a restart. */
+    /* DNS over TLS: the listeners are opened once; the certificate and
+       key are read again (dnsd_dot_reload) on every SIGHUP. */
     if (!addrs_eq(o->tls_listen, o->ntls_listen, n->tls_listen,
                   n->ntls_listen) ||
         !addrs_eq(o->resolver.tls_listen, o->resolver.ntls_listen,
-                  n->resolver.tls_listen, n->resolver.ntls_listen) ||
-        !str_eq(o->tls_certificate, n->tls_certificate) ||
-        !str_eq(o->tls_key, n->tls_key))
-        say("tls-listen, tls-certificate or tls-key changed", RESTART);
+                  n->resolver.tls_listen, n->resolver.ntls_listen))
+        say("tls-listen changed", RESTART);
     if (!str_eq(o->pidfile, n->pidfile) ||
         !str_eq(o->status_file, n->status_file))
         say("pidfile or status-file changed", RESTART);
@@ -394,8 +393,10 @@ int dnsd_reconf(struct dnsd_plane *p, struct dnsd_server *srv, bool catalog)
         goto refused;
     }
     ndiff = 0;
-    if (!catalog)
+    if (!catalog) {
         service_diff(p->boot, n.c);
+        dnsd_dot_reload(n.c); /* a failure keeps the one in use (logged) */
+    }
     nd = zones_diff(p->c, n.c,
                     catalog ? "catalog members" : "SIGHUP: service file");
     if (catalog && nd == 0) {

@@ -663,7 +663,7 @@ static void conn_accept(struct worker *r, size_t li, uint64_t now)
         c->eof = false;
         c->tlss = (struct dns_tls *)(void *)(base + TLS_OFF);
         c->tlsbuf = (uint8_t *)(c->tlss + 1);
-        if ((c->tls && !dnsd_dot_accept(c->tlss, r->cred, c->tlsbuf)) ||
+        if ((c->tls && !dnsd_dot_accept(c->tlss, c->tlsbuf)) ||
             epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
             c->tls = false;
             close(fd);

@@ -602,9 +602,9 @@ static void pool_filled(struct worker *w)
 
 /* A TLS server session for connection (c) (false without entropy: the
  * connection is dropped). */
-static bool tls_open(struct conn *c, struct dnsd_server *s)
+static bool tls_open(struct conn *c)
 {
-    c->tls = dnsd_dot_accept(c->tlss, s->tls_cred, c->tlsbuf);
+    c->tls = dnsd_dot_accept(c->tlss, c->tlsbuf);
     return c->tls;
 }
 
@@ -652,7 +652,7 @@ static void tcp_accept(struct worker *w, size_t li)
         c->fd = fd; /* (queued stays: the slot may be on the list) */
         c->peer = peer;
         dns_tcp_open(&c->t, &w->core, &peer, c->rbuf, c->wbuf, now_ns());
-        if (li >= s->nlisten && !tls_open(c, s)) {
+        if (li >= s->nlisten && !tls_open(c)) {
             c->fd = -1;
             close(fd);
             w->freelist[w->nfree++] = idx;
