@@ -590,12 +590,15 @@ static void test_keyfiles(void)
 #define INC2 1700500000u
 #define EXP2 1703092000u
 
+static bool optout_case; /* NSEC3 with opt-out in rparams() */
+
 static void rparams(struct dns_sign_params *p, const struct dns_sign_key *k,
                     size_t nk, bool nsec3, uint32_t inc, uint32_t exp)
 {
     memset(p, 0, sizeof(*p));
     p->keys = k, p->nkeys = nk, p->inception = inc, p->expiration = exp;
     p->nsec3 = nsec3;
+    p->optout = nsec3 && optout_case;
     if (nsec3) {
         p->saltlen = 2;
         memcpy(p->salt, "\x01\x02", 2);
@@ -795,6 +798,9 @@ static void test_resign_changes(void)
         resign_case(false, keys, 1, cases[i][0], cases[i][1]);
         resign_case(true, keys, 1, cases[i][0], cases[i][1]);
         resign_case(true, keys, 2, cases[i][0], cases[i][1]); /* KSK+ZSK */
+        optout_case = true; /* insecure delegations out of the chain */
+        resign_case(true, keys, 1, cases[i][0], cases[i][1]);
+        optout_case = false;
     }
     check_current = "resign_changes";
     resign_case(false, &keys[2], 2, "www", "www2 CNAME Mail\n"); /* RSA */
