@@ -894,7 +894,9 @@ static int setup(struct worker *r, const struct svc_conf *c,
        aligned) and its records after them */
     r->conn_size = TLS_OFF;
     if (r->ntcp > r->nplain)
-        r->conn_size += sizeof(struct dns_tls) + DNS_TLS_IOBUF;
+        r->conn_size =
+            (r->conn_size + sizeof(struct dns_tls) + DNS_TLS_IOBUF + 7) &
+            ~(size_t)7; /* every connection 8-byte aligned */
     r->conn_area =
         mmap(NULL, (size_t)CONNS_MAX * r->conn_size, PROT_READ | PROT_WRITE,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -942,7 +942,9 @@ static int worker_init(struct dnsd_server *s, struct worker *w, unsigned id,
      * too (8-byte aligned: the session holds BearSSL's contexts). */
     const size_t plain = (DNS_TCP_RBUF + DNS_TCP_WBUF + 7) & ~(size_t)7;
     const size_t per =
-        plain + (s->ntls != 0 ? sizeof(struct dns_tls) + DNS_TLS_IOBUF : 0);
+        (plain + (s->ntls != 0 ? sizeof(struct dns_tls) + DNS_TLS_IOBUF : 0) +
+         7) &
+        ~(size_t)7; /* every slot 8-byte aligned */
 
     w->srv = s;
     dns_srv_init(&w->core, NULL, &s->core_conf);
