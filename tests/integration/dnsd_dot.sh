@@ -302,6 +302,9 @@ dnsd_stop
 expect "exit status" "$DNSD_RC" 0
 
 # ---- the resolver over TLS (resolver: tls-listen) --------------------------
+# A root on loopback where nothing listens: the resolvers here prime their
+# root at start (RFC 8109) and must not send it to the Internet's roots.
+printf '. 3600 NS a.root.test.\na.root.test. 3600 A 127.0.0.9\n' >"$TMP/root.hints"
 RPORT=$(dnsd_free_port)
 RTPORT=$(dnsd_free_port)
 [ -n "$RPORT" ] && [ -n "$RTPORT" ] &&
@@ -311,7 +314,7 @@ conf ec
 sed -i '/tls-listen/d' "$TMP/ns.conf"
 {
     echo "resolver: listen 127.0.0.1@$RPORT; tls-listen 127.0.0.1@$RTPORT"
-    echo "          allow 127.0.0.0/8; trust-anchor none"
+    echo "          allow 127.0.0.0/8; trust-anchor none; root-hints root.hints"
 } >>"$TMP/ns.conf"
 dnsd_start
 expect_match "resolver: TLS listener" "$(cat "$TMP/log")" \
@@ -368,6 +371,7 @@ dnsd_start
     echo "service: name down; target unix; workers 1"
     echo "         listen 127.0.0.1@$RTPORT"
     echo "resolver: listen 127.0.0.1@$RPORT; trust-anchor none"
+    echo "          root-hints root.hints"
     echo "          forward-tls example.test 127.0.0.1@$TPORT name dns.example.test"
     echo "          forward-tls www.example.test 127.0.0.2@$TPORT name wrong.example.test"
     echo "          tls-ca pki/ca.pem"
