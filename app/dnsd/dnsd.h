@@ -137,6 +137,14 @@ void dnsd_catalog_changed(size_t ci, const char *name,
 /* Drops one reference to (b) (MAY be NULL); frees it at zero. */
 void dnsd_blob_put(struct dnsd_blob *b);
 /*
+ * Compiles version (z) with (flags) (dns_zone_compile_flags: 0 or
+ * DNS_ZONE_COMPILE_RECORDS) into a new blob of one reference in (*out),
+ * (loaded) its load time (0: a transferred version, dnsd_status_published
+ * stamps it).  Returns 0 or a TB_E* (nothing made).
+ */
+int dnsd_blob_compile(const struct dns_zone_src *z, unsigned flags,
+                      int64_t loaded, struct dnsd_blob **out);
+/*
  * A new set: (cur)'s blobs, shared, with zone (i)'s replaced by (b) (MAY
  * be NULL: zone (i) not served).  Returns 0 with it in (*out), or a
  * TB_E*.  Under dnsd_publish_lock (xfrin.c).

@@ -51,34 +51,13 @@ int64_t dnsd_zsign_now(void)
     return (int64_t)time(NULL);
 }
 
-/* The compiled form of (z), records kept for transfers out (as update.c). */
+/* The compiled form of (z), records kept where transfers out are allowed. */
 static int compile(const struct svc_zone *sz, const struct dns_zone_src *z,
                    struct dnsd_blob **out)
 {
-    struct tb_buf buf;
-    struct dns_diag d;
-    struct dnsd_blob *b;
-    uint32_t serial;
-    int rc;
-
-    dnsd_diag_init(&d);
-    tb_buf_init(&buf, &tb_heap);
-    rc = dns_zone_compile_flags(
-        z, &buf, &d, sz->nallow_xfr != 0 ? DNS_ZONE_COMPILE_RECORDS : 0);
-    if (rc == 0)
-        rc = dns_zone_open(buf.data, buf.len, NULL, &serial);
-    if (rc != 0 || (b = calloc(1, sizeof(*b))) == NULL) {
-        tb_buf_free(&buf);
-        return rc != 0 ? rc : TB_ENOMEM;
-    }
-    b->ref = 1;
-    b->serial = serial;
-    b->loaded = (int64_t)time(NULL);
-    b->nrr = z->nrr;
-    b->len = buf.len;
-    b->data = buf.data;
-    *out = b;
-    return 0;
+    return dnsd_blob_compile(z,
+                             sz->nallow_xfr != 0 ? DNS_ZONE_COMPILE_RECORDS : 0,
+                             (int64_t)time(NULL), out);
 }
 
 #if defined(TB_HAVE_TSIG)

@@ -84,29 +84,8 @@ struct dnsd_updater {
 
 static int compile(const struct dns_zone_src *z, struct dnsd_blob **out)
 {
-    struct tb_buf buf;
-    struct dns_diag d;
-    struct dnsd_blob *b;
-    uint32_t serial;
-    int rc;
-
-    dnsd_diag_init(&d);
-    tb_buf_init(&buf, &tb_heap);
-    rc = dns_zone_compile_flags(z, &buf, &d, DNS_ZONE_COMPILE_RECORDS);
-    if (rc == 0)
-        rc = dns_zone_open(buf.data, buf.len, NULL, &serial);
-    if (rc != 0 || (b = calloc(1, sizeof(*b))) == NULL) {
-        tb_buf_free(&buf);
-        return rc != 0 ? rc : TB_ENOMEM;
-    }
-    b->ref = 1;
-    b->serial = serial;
-    b->loaded = (int64_t)time(NULL);
-    b->nrr = z->nrr;
-    b->len = buf.len;
-    b->data = buf.data;
-    *out = b;
-    return 0;
+    return dnsd_blob_compile(z, DNS_ZONE_COMPILE_RECORDS, (int64_t)time(NULL),
+                             out);
 }
 
 static int write_all(int fd, const void *p, size_t len)

@@ -328,6 +328,34 @@ void dnsd_blob_put(struct dnsd_blob *b)
     blob_put(b);
 }
 
+int dnsd_blob_compile(const struct dns_zone_src *z, unsigned flags,
+                      int64_t loaded, struct dnsd_blob **out)
+{
+    struct tb_buf buf;
+    struct dns_diag d;
+    struct dnsd_blob *b;
+    uint32_t serial;
+    int rc;
+
+    dnsd_diag_init(&d);
+    tb_buf_init(&buf, &tb_heap);
+    rc = dns_zone_compile_flags(z, &buf, &d, flags);
+    if (rc == 0)
+        rc = dns_zone_open(buf.data, buf.len, NULL, &serial);
+    if (rc != 0 || (b = calloc(1, sizeof(*b))) == NULL) {
+        tb_buf_free(&buf);
+        return rc != 0 ? rc : TB_ENOMEM;
+    }
+    b->ref = 1;
+    b->serial = serial;
+    b->loaded = loaded;
+    b->nrr = z->nrr;
+    b->len = buf.len;
+    b->data = buf.data;
+    *out = b;
+    return 0;
+}
+
 int dnsd_zones_swap(const struct svc_conf *c, const struct dnsd_zones *cur,
                     size_t i, struct dnsd_blob *b,
                     const struct dns_auth_opts *opts, struct dnsd_zones **out)
