@@ -700,6 +700,39 @@ static bool conn_flush(struct worker *w, struct conn *c, uint64_t now)
  * While answers wait for the socket the session has no room (the peer's
  * own window then stops it).
  */
+/* Counts one more read of connection (idx) this loop turn; past
+ * TCP_READS_PER_TURN its turn is over (true) and it is queued for another
+ * after the others (fairness: a client that writes as fast as we answer
+ * does not get the whole worker). */
+static bool read_turn_over(struct worker *w, uint32_t idx, unsigned *reads)
+{
+    struct conn *c = &w->conns[idx];
+
+    if (++*reads <= TCP_READS_PER_TURN)
+        return false;
+    if (!c->queued) {
+        c->queued = true;
+        w->ready[w->nready++] = idx;
+    }
+    return true;
+}
+
+/* Waits on connection (idx) for EPOLLOUT when (out), else EPOLLIN.
+ * Returns false if epoll refused. */
+static bool conn_want(struct worker *w, uint32_t idx, bool out)
+{
+    struct conn *c = &w->conns[idx];
+    uint32_t want = out ? EPOLLOUT : EPOLLIN;
+
+    if (want != c->events) {
+        struct epoll_event ev = {.events = want, .data.u64 = EV(EV_CONN, idx)};
+        if (epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
+            return false;
+        c->events = want;
+    }
+    return true;
+}
+
 #if defined(TB_HAVE_TLS)
 /* Sends the TLS session's records.  Returns false if the connection is
  * dead; with output left, the socket buffer is full. */
@@ -730,7 +763,6 @@ static void conn_service_tls(struct worker *w, uint32_t idx, uint64_t now)
     struct conn *c = &w->conns[idx];
     const uint8_t *out;
     unsigned reads = 0;
-    uint32_t want;
 
     for (;;) {
         dns_tls_pump_tcp(c->tlss, &c->t, now);
@@ -742,13 +774,8 @@ static void conn_service_tls(struct worker *w, uint32_t idx, uint64_t now)
         size_t room = dns_tls_rspace(c->tlss, &dst);
         if (room == 0)
             break; /* records waiting for EPOLLOUT, or plaintext waiting */
-        if (++reads > TCP_READS_PER_TURN) {
-            if (!c->queued) {
-                c->queued = true;
-                w->ready[w->nready++] = idx;
-            }
+        if (read_turn_over(w, idx, &reads))
             break;
-        }
         ssize_t n = recv(c->fd, dst, room, MSG_DONTWAIT);
         if (n > 0)
             dns_tls_received(c->tlss, (size_t)n);
@@ -759,13 +786,8 @@ static void conn_service_tls(struct worker *w, uint32_t idx, uint64_t now)
         else
             goto close;
     }
-    want = dns_tls_output(c->tlss, &out) > 0 ? EPOLLOUT : EPOLLIN;
-    if (want != c->events) {
-        struct epoll_event ev = {.events = want, .data.u64 = EV(EV_CONN, idx)};
-        if (epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
-            goto close;
-        c->events = want;
-    }
+    if (!conn_want(w, idx, dns_tls_output(c->tlss, &out) > 0))
+        goto close;
     return;
 close:
     conn_close(w, idx);
@@ -783,7 +805,6 @@ static void conn_service(struct worker *w, uint32_t idx, uint64_t now)
     struct conn *c = &w->conns[idx];
     const uint8_t *out;
     unsigned reads = 0;
-    uint32_t want;
 
     if (c->tls) {
         conn_service_tls(w, idx, now);
@@ -798,15 +819,8 @@ static void conn_service(struct worker *w, uint32_t idx, uint64_t now)
         size_t room = dns_tcp_rspace(&c->t, &dst);
         if (room == 0)
             break; /* output waiting for EPOLLOUT, or end of input */
-        if (++reads > TCP_READS_PER_TURN) {
-            /* Fairness: a client that writes as fast as we answer gets
-             * another turn after the others, not the whole worker. */
-            if (!c->queued) {
-                c->queued = true;
-                w->ready[w->nready++] = idx;
-            }
+        if (read_turn_over(w, idx, &reads))
             break;
-        }
         ssize_t n = recv(c->fd, dst, room, MSG_DONTWAIT);
         if (n > 0)
             dns_tcp_received(&c->t, (size_t)n, now);
@@ -817,13 +831,8 @@ static void conn_service(struct worker *w, uint32_t idx, uint64_t now)
         else
             goto close;
     }
-    want = dns_tcp_output(&c->t, &out) > 0 ? EPOLLOUT : EPOLLIN;
-    if (want != c->events) {
-        struct epoll_event ev = {.events = want, .data.u64 = EV(EV_CONN, idx)};
-        if (epoll_ctl(w->ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
-            goto close;
-        c->events = want;
-    }
+    if (!conn_want(w, idx, dns_tcp_output(&c->t, &out) > 0))
+        goto close;
     return;
 close:
     conn_close(w, idx);
