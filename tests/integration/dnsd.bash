@@ -17,6 +17,8 @@
 #                          SIGTERM, wait up to 5 s (then SIGKILL); exit
 #                          status in rc, GPID emptied
 #   expect WHAT GOT WANT   fails the test with a message unless equal
+#   pid_stop PID           a process this test started: SIGTERM, wait up
+#                          to 5 s (then SIGKILL), reaped
 set -u
 
 fail() {
@@ -39,6 +41,16 @@ dnsd_cleanup() {
         kill -KILL "$DNSD_PID" 2>/dev/null
     fi
     [ -n "${TMP:-}" ] && rm -rf "$TMP"
+}
+
+pid_stop() {
+    kill -TERM "$1" 2>/dev/null
+    for _ in $(seq 50); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
 }
 
 dnsd_setup() {

@@ -27,15 +27,7 @@ dnsd_start
 PPID2= CPID=
 cleanup_all() {
     [ -n "$CPID" ] && kill "$CPID" 2>/dev/null && wait "$CPID" 2>/dev/null
-    if [ -n "$PPID2" ]; then
-        kill -TERM "$PPID2" 2>/dev/null
-        for _ in $(seq 50); do
-            kill -0 "$PPID2" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$PPID2" 2>/dev/null
-        wait "$PPID2" 2>/dev/null
-    fi
+    [ -n "$PPID2" ] && pid_stop "$PPID2"
     dnsd_cleanup
 }
 trap cleanup_all EXIT

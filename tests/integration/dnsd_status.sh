@@ -16,15 +16,7 @@ TEST_NAME=dnsd_status
 dnsd_setup dnsd_status
 APID=
 cleanup_all() {
-    if [ -n "$APID" ]; then
-        kill -TERM "$APID" 2>/dev/null
-        for _ in $(seq 50); do
-            kill -0 "$APID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$APID" 2>/dev/null
-        wait "$APID" 2>/dev/null
-    fi
+    [ -n "$APID" ] && pid_stop "$APID"
     dnsd_cleanup
 }
 trap cleanup_all EXIT

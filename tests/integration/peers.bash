@@ -19,7 +19,11 @@
 #                          $PORT, NOTIFY taken from 127.0.0.1; with KEY
 #                          (hmac-sha256, SECRET in base64) every transfer
 #                          is signed
-#   peer_stop PID          SIGTERM, up to 5 s, then SIGKILL
+#   peer_stop PID          SIGTERM, up to 5 s, then SIGKILL (pid_stop)
+#   knot_tibra_xfr         prints knot.conf's remote "tibra" (tibra-dnsd
+#                          at $PORT), acl "xfr" (127.0.0.1 may transfer)
+#                          and a default template (files in $TMP/knot,
+#                          semantic checks off)
 #   wait_for WHAT CMD...   up to 20 s for CMD to succeed, else the peers'
 #                          last log lines and fail
 #   serial_at PORT         the serial of example.test's SOA at PORT
@@ -30,14 +34,22 @@ peer_setup() {
     trap peer_cleanup EXIT
 }
 
-peer_stop() {
-    kill -TERM "$1" 2>/dev/null
-    for _ in $(seq 50); do
-        kill -0 "$1" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$1" 2>/dev/null
-    wait "$1" 2>/dev/null
+peer_stop() { pid_stop "$1"; }
+
+knot_tibra_xfr() {
+    cat <<EOF
+remote:
+  - id: tibra
+    address: 127.0.0.1@$PORT
+acl:
+  - id: xfr
+    address: 127.0.0.1
+    action: transfer
+template:
+  - id: default
+    storage: "$TMP/knot"
+    semantic-checks: off
+EOF
 }
 
 peer_cleanup() {

@@ -24,12 +24,7 @@ cleanup_all() {
         kill -TERM "$p" 2>/dev/null
     done
     for p in "${PIDS[@]}"; do # bounded: 5 s each at most, then SIGKILL
-        for _ in $(seq 50); do
-            kill -0 "$p" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
+        pid_stop "$p"
     done
     dnsd_cleanup
 }

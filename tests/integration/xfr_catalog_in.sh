@@ -15,19 +15,12 @@
 TEST_NAME=xfr_catalog_in
 . "$(dirname "$0")/dnsd.bash"
 dnsd_setup xfr_catalog_in
+. "$(dirname "$0")/peers.bash" # pid_stop, knot_tibra_xfr
 command -v knotd >/dev/null || skip "knotd not installed"
 command -v knotc >/dev/null || skip "knotc not installed"
 KPID=
 cleanup_all() {
-    if [ -n "$KPID" ]; then
-        kill -TERM "$KPID" 2>/dev/null
-        for _ in $(seq 50); do
-            kill -0 "$KPID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$KPID" 2>/dev/null
-        wait "$KPID" 2>/dev/null
-    fi
+    [ -n "$KPID" ] && pid_stop "$KPID"
     dnsd_cleanup
 }
 trap cleanup_all EXIT
@@ -75,17 +68,9 @@ database:
 log:
   - target: "$TMP/knot/log"
     any: info
-remote:
-  - id: tibra
-    address: 127.0.0.1@$PORT
-acl:
-  - id: xfr
-    address: 127.0.0.1
-    action: transfer
-template:
-  - id: default
-    storage: "$TMP/knot"
-    semantic-checks: off
+EOF
+        knot_tibra_xfr
+        cat <<EOF
 zone:
   - domain: cat.test
     file: "cat.test.zone"

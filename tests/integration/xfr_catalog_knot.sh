@@ -35,18 +35,8 @@ for z in m1.test m2.test m3.test; do
 done
 # knot_zones MEMBERS...: the zone: section, cat.test generated from them.
 knot_zones() {
+    knot_tibra_xfr
     cat <<KNOT
-remote:
-  - id: tibra
-    address: 127.0.0.1@$PORT
-acl:
-  - id: xfr
-    address: 127.0.0.1
-    action: transfer
-template:
-  - id: default
-    storage: "$TMP/knot"
-    semantic-checks: off
 zone:
   - domain: cat.test
     catalog-role: generate
