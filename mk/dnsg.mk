@@ -47,6 +47,11 @@ DNSG_GUEST_TSIG := $(if $(filter x86_64,$(ARCH)),$(DNSG_TSIG_A))
 DNSG_GUEST_LIBS := $(if $(DNSG_GUEST_TSIG),-u br_sha1_init -l:libbearssl.a)
 DNSG_GUEST_OBJ += $(G)/app/dnsd/guest/$(if $(DNSG_GUEST_TSIG),tsig,tsig_none).o
 DNSG_UNIX_OBJ += $(U)/app/dnsd/guest/$(if $(DNSG_TSIG_A),tsig,tsig_none).o
+# DNSSEC validation in the resolver (dnssec.c: lib/dns/val*.c through
+# dns_res_val_init, BearSSL's RSA, ECDSA and digests) where BearSSL is
+# linked; dnssec_none.c (no validation, said at boot) elsewhere.
+DNSG_GUEST_OBJ += $(G)/app/dnsd/guest/$(if $(DNSG_GUEST_TSIG),dnssec,dnssec_none).o
+DNSG_UNIX_OBJ += $(U)/app/dnsd/guest/$(if $(DNSG_TSIG_A),dnssec,dnssec_none).o
 DNSG_SOCK_LIB := $(U)/platform/libtbsock.a
 
 ALL += $(DNSG_GUEST_OBJ) $(DNSG_UNIX_OBJ)
@@ -147,4 +152,4 @@ endif
 # the service core, with a fake platform (the fuzz target defines it).
 FUZZ_EXTRA_guest := app/dnsd/guest/serve.c app/dnsd/guest/metrics.c \
 	app/dnsd/guest/notify.c app/dnsd/guest/resolve.c \
-	app/dnsd/guest/secondary.c
+	app/dnsd/guest/secondary.c app/dnsd/guest/dnssec_none.c

@@ -25,6 +25,7 @@
 #include <tibra/bundle.h>
 #include <tibra/dns/res.h>
 #include <tibra/dns/tsig.h>
+#include <tibra/dns/val.h>
 #include <tibra/svc.h>
 #include <tibra/version.h>
 #include <tibra/zonefile.h>
@@ -59,12 +60,101 @@ static void seen(void *ctx, const char *path, const char *text, size_t len)
     in->first = false;
 }
 
+/* DNSSEC validation of an image's resolver: trust-anchor FILE read and
+ * checked here (dns_val_anchors_parse, as tibra-dnsd does at start), each
+ * DS or DNSKEY record a --trust-anchor=NAME:TYPE:FIELDS word (public
+ * data; none: the guest's built-in root anchors, tibra-dnsd's); insecure
+ * names as --resolver-insecure words; trust-anchor none as
+ * --trust-anchor=none.  aarch64 images link no BearSSL and do not
+ * validate: a warning.  Returns 0 or -1 (said why). */
+static int anchor_args(const struct svc_conf *c, const char *file,
+                       const char *arch, struct sbuf *a)
+{
+    const struct svc_resolver *r = &c->resolver;
+    struct dns_val_anchors an;
+    struct dns_diag d = {tool_report, NULL, 0, 0};
+    char *text = NULL, *rd = NULL;
+    size_t len = 0;
+    int err;
+
+    if (r->no_validation) {
+        sb_printf(a, " --trust-anchor=none");
+        return 0;
+    }
+    if (strcmp(arch, "x86_64") != 0) {
+        fprintf(stderr,
+                "%s:%u: warning: resolver: %s images do not validate DNSSEC "
+                "(no BearSSL for %s; tibra-dnsd and x86_64 images do); "
+                "trust-anchor none says so and silences this\n",
+                file, r->line, arch, arch);
+        return 0;
+    }
+    if (r->ninsecure > 16) {
+        fprintf(stderr,
+                "%s:%u: resolver: insecure: at most 16 domains in "
+                "an image\n",
+                file, r->line);
+        return -1;
+    }
+    for (size_t i = 0; i < r->ninsecure; i++) {
+        char n[DNS_NAME_TEXT_MAX];
+        if (dns_name_to_text(r->insecure[i], n, sizeof(n)) < 0)
+            return -1;
+        sb_printf(a, " --resolver-insecure=%s", n);
+    }
+    if (r->trust_anchor == NULL)
+        return 0;
+    if ((err = dns_zonefile_read(r->trust_anchor, &text, &len)) != 0) {
+        fprintf(stderr, "%s: trust-anchor %s: %s\n", file, r->trust_anchor,
+                tb_strerror(err));
+        return -1;
+    }
+    err = dns_val_anchors_parse(&an, text, len, r->trust_anchor, &tb_heap, &d);
+    free(text);
+    if (err != 0) {
+        if (err == TB_ENOENT)
+            fprintf(stderr, "%s: trust-anchor %s: no DS or DNSKEY record\n",
+                    file, r->trust_anchor);
+        return -1;
+    }
+    if ((rd = malloc(DNS_RDATA_TEXT_MAX)) == NULL)
+        err = TB_ENOMEM;
+    for (size_t i = 0; err == 0 && i < an.zone.nrr; i++) {
+        const struct dns_zrr *z = &an.zone.rr[i];
+        char n[DNS_NAME_TEXT_MAX];
+        int k = dns_rdata_to_text(z->type, dns_zrr_rdata(&an.zone, z), z->rdlen,
+                                  rd, DNS_RDATA_TEXT_MAX);
+        if (k < 0 ||
+            dns_name_to_text(dns_zrr_owner(&an.zone, z), n, sizeof(n)) < 0) {
+            err = TB_EMALF;
+            break;
+        }
+        /* the three numbers and the key or digest joined by ':' (a word
+         * holds no space; base64 and hex chunks run together) */
+        int out = 0, sp = 0;
+        for (int j = 0; j < k; j++)
+            if (rd[j] != ' ')
+                rd[out++] = rd[j];
+            else if (sp++ < 3)
+                rd[out++] = ':';
+        rd[out] = '\0';
+        sb_printf(a, " --trust-anchor=%s:%s:%s", n,
+                  z->type == DNS_TYPE_DS ? "DS" : "DNSKEY", rd);
+    }
+    free(rd);
+    dns_val_anchors_free(&an);
+    if (err != 0)
+        fprintf(stderr, "%s: trust-anchor %s: %s\n", file, r->trust_anchor,
+                tb_strerror(err));
+    return err != 0 ? -1 : 0;
+}
+
 /* The resolver: section as boot arguments (bundle.h): listen, allow,
  * forward and stub addresses, sizes, and the root hints, read and checked
  * here (the file's servers as --root-hint words; none: the guest's
  * built-in copy of IANA's).  Returns 0 or -1 (said why). */
 static int resolver_args(const struct svc_conf *c, const char *file,
-                         const char *target, struct sbuf *a)
+                         const char *target, const char *arch, struct sbuf *a)
 {
     const struct svc_resolver *r = &c->resolver;
     char t[SVC_ADDR_TEXT_MAX];
@@ -78,12 +168,8 @@ static int resolver_args(const struct svc_conf *c, const char *file,
                 file, r->line);
         return -1;
     }
-    if (!r->no_validation)
-        fprintf(stderr,
-                "%s:%u: warning: resolver: an image's resolver does not "
-                "validate DNSSEC yet (tibra-dnsd does); trust-anchor none "
-                "says so and silences this\n",
-                file, r->line);
+    if (anchor_args(c, file, arch, a) != 0)
+        return -1;
     for (size_t i = 0; i < r->nlisten; i++) {
         svc_addr_to_text(&r->listen[i], false, t, sizeof(t));
         sb_printf(a, " --resolver-listen=%s@%u", t, r->listen[i].port);
@@ -311,7 +397,7 @@ static int make_args(const struct svc_conf *c, const char *file,
     }
     if (c->memory != 0)
         sb_printf(a, " --memory=%llu", (unsigned long long)c->memory);
-    if (resolver_args(c, file, target, a) != 0)
+    if (resolver_args(c, file, target, arch, a) != 0)
         return -1;
     if (a->len > TB_BUNDLE_ARGS_MAX) {
         fprintf(stderr, "%s: the boot arguments exceed %u bytes\n", file,

@@ -23,19 +23,22 @@
 
 #include <tibra/dns/res.h>
 #include <tibra/dns/srv.h>
+#include <tibra/plat.h>
 #include <tibra/stack.h>
 
-#define DNSG_TEXT_MAX        255 /* identity, version, name, nsid (TXT limits) */
-#define DNSG_LISTEN_MAX      32
-#define DNSG_XFR_MAX         64 /* --allow-transfer words */
-#define DNSG_NOTIFY_MAX      64 /* --notify words */
-#define DNSG_PRIMARY_MAX     64 /* --primary words */
-#define DNSG_UPDATE_MAX      16 /* --allow-update words */
-#define DNSG_TSIG_MAX        4 /* --tsig-key words */
-#define DNSG_TSIG_SECRET_MAX 128 /* bytes (an HMAC block; BIND's are 32-64) */
-#define DNSG_RES_LISTEN_MAX  4 /* --resolver-listen words */
-#define DNSG_RES_ALLOW_MAX   64 /* --resolver-allow words */
-#define DNSG_RES_FWD_MAX     16 /* --resolver-forward/--resolver-stub zones */
+#define DNSG_TEXT_MAX         255 /* identity, version, name, nsid (TXT limits) */
+#define DNSG_LISTEN_MAX       32
+#define DNSG_XFR_MAX          64 /* --allow-transfer words */
+#define DNSG_NOTIFY_MAX       64 /* --notify words */
+#define DNSG_PRIMARY_MAX      64 /* --primary words */
+#define DNSG_UPDATE_MAX       16 /* --allow-update words */
+#define DNSG_TSIG_MAX         4 /* --tsig-key words */
+#define DNSG_TSIG_SECRET_MAX  128 /* bytes (an HMAC block; BIND's are 32-64) */
+#define DNSG_RES_LISTEN_MAX   4 /* --resolver-listen words */
+#define DNSG_RES_ALLOW_MAX    64 /* --resolver-allow words */
+#define DNSG_RES_FWD_MAX      16 /* --resolver-forward/--resolver-stub zones */
+#define DNSG_RES_ANCHORS_MAX  4096 /* --trust-anchor words as zone-file text */
+#define DNSG_RES_INSECURE_MAX 16 /* --resolver-insecure words */
 
 /* The service as the boot arguments describe it (args.c). */
 struct dnsg_conf {
@@ -134,6 +137,16 @@ struct dnsg_conf {
     uint32_t res_serve_stale; /* RFC 8767 max stale, seconds; 0: off */
     bool res_prefetch;
     bool res_use_0x20;
+    /* DNSSEC validation (dnssec.c): --trust-anchor=NAME:DS:TAG:ALG:TYPE:HEX
+     * and NAME:DNSKEY:FLAGS:PROTO:ALG:BASE64 words as zone-file lines
+     * (none: the built-in root anchors), --trust-anchor=none (off), and
+     * --resolver-insecure=DOMAIN (negative trust anchors, wire form) */
+    char res_anchors[DNSG_RES_ANCHORS_MAX];
+    size_t res_anchors_len;
+    bool res_no_val;
+    bool res_anchors_cmdline; /* a run-time word replaced the image's */
+    uint8_t res_insecure[DNSG_RES_INSECURE_MAX][DNS_NAME_MAXLEN];
+    unsigned nres_insecure;
     uint64_t memory; /* informative: what the service file declared */
     uint64_t time_s; /* tests: stop after this long (0: never) */
 };
@@ -146,6 +159,27 @@ struct dnsg_conf {
  * link no BearSSL yet).
  */
 int dnsg_tsig_start(struct dnsg_conf *c, struct dns_srv *srv);
+
+/*
+ * DNSSEC validation of the resolver (dnssec.c, linked with BearSSL into
+ * x86_64 spt and hvt images; dnssec_none.c elsewhere): fills (v) from (c)'s
+ * --trust-anchor and --resolver-insecure words (the anchors parsed with
+ * lib/dns's dns_val_anchors_parse, memory from (a)), the wall clock's
+ * offset and the validator's entry points, and returns true; false with
+ * (v) untouched if the resolver does not validate (--trust-anchor=none,
+ * or dnssec_none.c).  Returns a TB_E* with (err) set on a bad anchor.
+ */
+int dnsg_val_start(const struct dnsg_conf *c, struct dns_res_val *v, bool *on,
+                   const struct tb_alloc *a, char *err, size_t cap);
+/* Whether dnsg_val_start's validator verifies Ed25519 (algorithm 15). */
+bool dnsg_val_ed25519(void);
+/* UNIX seconds at the platform's monotonic time 0 (tb_clock_wall() less
+ * tb_clock_monotonic()): the resolver's dns_res_val.unix_at_zero. */
+static inline int64_t dnsg_unix_at_zero(void)
+{
+    return ((int64_t)tb_clock_wall() - (int64_t)tb_clock_monotonic()) /
+           1000000000;
+}
 
 /* Sets every field to tibra-dnsd's defaults (port 53, 1000 TCP clients,
  * 10 s idle, no query limit, udp-size 1232, chaos on). */

@@ -84,6 +84,9 @@ struct dnsg_res {
     uint32_t rnd[64];
     unsigned rnd_left;
     uint64_t send_failed; /* queries the stack did not take */
+    struct dns_res_val val; /* DNSSEC (dnssec.c) */
+    bool validating;
+    uint64_t next_clock; /* when the wall clock is read again */
 };
 
 static struct dnsg_res R;
@@ -149,6 +152,9 @@ int dnsg_res_init(struct dnsg *g, const struct dnsg_conf *c,
     rc.prefetch = c->res_prefetch;
     rc.use_0x20 = c->res_use_0x20;
     rc.prime = true;
+    if ((rc_ = dnsg_val_start(c, &r->val, &r->validating, a, err, cap)) != 0)
+        return rc_;
+    rc.val = r->validating ? &r->val : NULL;
     r->nslots = c->res_tasks ? c->res_tasks : DEF_TASKS;
     rc.max_tasks = r->nslots;
     if (c->res_ratelimit > 0) {
@@ -193,6 +199,12 @@ int dnsg_res_init(struct dnsg *g, const struct dnsg_conf *c,
              h.naddr == 1 ? "" : "es", c->res_hints.nns ? "" : " (IANA's)",
              c->nres_fwd, c->nres_fwd == 1 ? "" : "s", c->nres_allow,
              c->nres_allow == 1 ? "" : "es");
+    if (r->validating)
+        dnsg_say("dnsd: resolver: DNSSEC validation on (%s trust anchors, "
+                 "%u insecure domain%s; Ed25519 %s)",
+                 c->res_anchors_len ? "the service's" : "the built-in root",
+                 c->nres_insecure, c->nres_insecure == 1 ? "" : "s",
+                 dnsg_val_ed25519() ? "verified" : "unsupported: insecure");
     return 0;
 nomem:
     snprintf(err, cap,
@@ -584,6 +596,12 @@ uint64_t dnsg_res_run(struct dnsg *g, uint64_t now)
 
     if (r == NULL)
         return next;
+    /* the wall clock again now and then: a step of it moves signature
+     * windows (as tibra-dnsd does once a second) */
+    if (r->validating && now >= r->next_clock) {
+        dns_res_set_unix_time(r->res, dnsg_unix_at_zero());
+        r->next_clock = now + 1000000000u;
+    }
     /* refreshes the hits asked for (--resolver-prefetch) */
     for (struct dns_res_task *t; (t = dns_res_prefetch_next(r->res, now));)
         start_task(g, t, -1, NULL, -1, now);
