@@ -600,13 +600,7 @@ size_t dns_cache_answer_parsed(struct dns_cache *c, const uint8_t *q,
         }
         return 0;
     }
-    for (unsigned i = 0; i < npend; i++) {
-        w = put_extra(out, w, limit, true, 0, NULL, pend[i].ttl, pend[i].x,
-                      pend[i].len, &ns);
-        if (w == 0)
-            goto truncated;
-    }
-    goto done;
+    goto pending;
 negative:
     if (v.len > 0) { /* the SOA: [owner][rdlen][rdata] */
         size_t on = dns_name_len(v.data);
@@ -628,6 +622,7 @@ negative:
         if (w == 0)
             goto truncated;
     }
+pending: /* the denial proofs of wildcard answers (authority section) */
     for (unsigned i = 0; i < npend; i++) {
         w = put_extra(out, w, limit, true, 0, NULL, pend[i].ttl, pend[i].x,
                       pend[i].len, &ns);
