@@ -5,7 +5,7 @@
 #
 #   $(O)/lib/tibra/unix-ARCH/   app.a libtibra.a platform/libtbplat_unix.a
 #                               (+ platform/libtbsock.a)       link.txt
-#   $(O)/lib/tibra/spt-ARCH/    app.a libtibra.a platform/libtbrt.a
+#   $(O)/lib/tibra/spt-ARCH/    app.a (+ app-state.a) libtibra.a platform/libtbrt.a
 #                               platform/spt/*.o platform/spt/spt.ld link.txt
 #   $(O)/lib/tibra/hvt-x86_64/  app.a libtibra.a platform/libtbrt.a
 #                               platform/hvt/*.o platform/libtbhvt.a
@@ -92,6 +92,12 @@ endif
 STAGE_unix_APP := $(STAGE_APP_U)
 STAGE_spt_APP := $(STAGE_APP_G)
 STAGE_hvt_APP := $(STAGE_APP_G)
+# app-state.a: the same application whose manifest also declares block
+# device "state" (mk/dnsg.mk's DNSG_STATE_OBJ); tibra build links it in
+# place of app.a for a service with secondary or allow-update zones
+# (`state-app` in link.txt).  Guests of the DNS app only.
+STAGE_spt_STATE_APP := $(if $(DNSG_GUEST_OBJ),$(DNSG_STATE_OBJ))
+STAGE_hvt_STATE_APP := $(STAGE_spt_STATE_APP)
 
 # ---- rules ------------------------------------------------------------------
 # $(call stage_copy,SRC,DIR): DIR/NAME is a copy of SRC.
@@ -107,12 +113,20 @@ define stage_target
 STAGE_$(1)_DIR := $(STAGE)/$(1)-$(ARCH)
 STAGE_$(1)_OUT := $$(STAGE_$(1)_DIR)/app.a $$(foreach f,$$(STAGE_$(1)_FILES) \
 	$$(STAGE_$(1)_SCRIPT),$$(STAGE_$(1)_DIR)/$$(call stage_name,$$(f))) \
-	$$(STAGE_$(1)_DIR)/link.txt
+	$$(STAGE_$(1)_DIR)/link.txt \
+	$$(if $$(STAGE_$(1)_STATE_APP),$$(STAGE_$(1)_DIR)/app-state.a)
 
 $$(STAGE_$(1)_DIR)/app.a: $$(STAGE_$(1)_APP)
 	$$(call msg,AR,$$@)
 	@mkdir -p $$(dir $$@)
 	$$(Q)rm -f $$@ && $$(AR) qcD $$@ $$(sort $$^)
+
+ifneq ($$(STAGE_$(1)_STATE_APP),)
+$$(STAGE_$(1)_DIR)/app-state.a: $$(STAGE_$(1)_STATE_APP)
+	$$(call msg,AR,$$@)
+	@mkdir -p $$(dir $$@)
+	$$(Q)rm -f $$@ && $$(AR) qcD $$@ $$(sort $$^)
+endif
 
 $$(foreach f,$$(STAGE_$(1)_FILES) $$(STAGE_$(1)_SCRIPT),$$(eval $$(call \
 	stage_copy,$$(f),$$(STAGE_$(1)_DIR))))
@@ -134,6 +148,7 @@ $$(STAGE_$(1)_DIR)/link.txt: FORCE
 	  printf 'assemble %s\n' '-c -o @BUNDLE_O@ @BUNDLE_S@'; \
 	  printf 'link %s\n' '$$(strip $$(STAGE_$(1)_LINK))'; \
 	  printf 'strip %s\n' '--strip-all @DEBUG@ @IMAGE@'; \
+	  $$(if $$(STAGE_$(1)_STATE_APP),printf 'state-app app-state.a\n';) \
 	  printf 'file %s\n' app.a $$(call stage_name,$$(STAGE_$(1)_FILES) \
 		$$(STAGE_$(1)_SCRIPT)); \
 	} > $$@.tmp

@@ -234,6 +234,76 @@ static int resolver_args(const struct svc_conf *c, const char *file,
     return 0;
 }
 
+/* Whether an image of (c) for (target) keeps state: secondary zones and
+ * zones with allow-update live on block device "state" (svc requires
+ * `state SIZE` for them in spt and hvt images; docs/DESIGN.md "store"). */
+static bool needs_state(const struct svc_conf *c, const char *target)
+{
+    if (!strcmp(target, "unix"))
+        return false;
+    for (size_t i = 0; i < c->nzones; i++)
+        if (c->zones[i].nprimary != 0 || c->zones[i].nallow_update != 0)
+            return true;
+    return false;
+}
+
+/* Secondary zones and dynamic updates as boot arguments: --primary,
+ * --allow-update and --state-device words (the TSIG secrets stay out:
+ * --tsig-key at run time).  Returns 0 or -1 (said why). */
+static int state_args(const struct svc_conf *c, const char *file,
+                      const char *target, struct sbuf *a)
+{
+    char t[SVC_ADDR_TEXT_MAX];
+    bool sec = false;
+
+    for (size_t i = 0; i < c->nzones; i++) {
+        const struct svc_zone *z = &c->zones[i];
+        if (z->catalog_role != SVC_CATALOG_NONE &&
+            (z->nprimary != 0 || z->nallow_update != 0)) {
+            fprintf(stderr,
+                    "%s:%u: zone %s: catalog zones are not supported in "
+                    "images yet (tibra-dnsd serves them)\n",
+                    file, z->line, z->name);
+            return -1;
+        }
+        for (unsigned k = 0; k < z->nprimary; k++) {
+            if (z->primary_key[k] != NULL) {
+                fprintf(stderr,
+                        "%s:%u: zone %s: primary ... key %s: TSIG with "
+                        "primaries is not supported in images yet "
+                        "(tibra-dnsd signs it)\n",
+                        file, z->primary[k].line, z->name, z->primary_key[k]);
+                return -1;
+            }
+            /* ADDR@PORT, IPv6 without brackets (the last '@' splits). */
+            svc_addr_to_text(&z->primary[k], false, t, sizeof(t));
+            sb_printf(a, " --primary=%s:%s@%u", z->name, t, z->primary[k].port);
+            sec = true;
+        }
+        if (z->nallow_update != 0 && !strcmp(target, "unix")) {
+            fprintf(stderr,
+                    "%s:%u: zone %s: allow-update in a unix image: it has "
+                    "no block device to journal updates on (use target "
+                    "spt or hvt, or tibra-dnsd)\n",
+                    file, z->allow_update_line, z->name);
+            return -1;
+        }
+        for (unsigned k = 0; k < z->nallow_update; k++)
+            sb_printf(a, " --allow-update=%s:%s", z->name,
+                      z->allow_update_key[k]);
+    }
+    if (sec && c->resolver.enabled) {
+        fprintf(stderr,
+                "%s:%u: resolver: secondary zones beside the resolver are "
+                "not supported in images yet (tibra-dnsd serves both)\n",
+                file, c->resolver.line);
+        return -1;
+    }
+    if (needs_state(c, target))
+        sb_puts(a, " --state-device=state");
+    return 0;
+}
+
 /* The service's per-deployment values as boot arguments (bundle.h). */
 static int make_args(const struct svc_conf *c, const char *file,
                      const char *target, const char *arch, const char *name,
@@ -358,6 +428,8 @@ static int make_args(const struct svc_conf *c, const char *file,
             sb_printf(a, " --notify=%s:%s@%u", z->name, t, z->notify[k].port);
         }
     }
+    if (state_args(c, file, target, a) != 0)
+        return -1;
     if (c->cookies != d.cookies)
         sb_printf(a, " --cookies=%s", c->cookies ? "on" : "off");
     if (c->cookies_require != d.cookies_require)
@@ -521,28 +593,24 @@ static int read_service(const struct build_req *r, struct svc_conf *c,
     const void **blobs = xmalloc((c->nzones + 1) * sizeof(*blobs));
     size_t *lens = xmalloc((c->nzones + 1) * sizeof(*lens));
     struct dns_zonefile_blob *zb = xmalloc((c->nzones + 1) * sizeof(*zb));
+    uint32_t nb = 0; /* blobs: the zones compiled in */
+    memset(zb, 0, (c->nzones + 1) * sizeof(*zb));
     for (size_t i = 0; i < c->nzones; i++) {
         const struct svc_zone *z = &c->zones[i];
         char origin[DNS_NAME_TEXT_MAX];
-        if (z->nprimary > 0) { /* issue 10: tibra-dnsd only, for now */
-            dns_diag(&d, DNS_DIAG_ERROR, r->svc, z->line,
-                     "zone %s: secondary zones (primary) are not supported "
-                     "in unikernel images yet (tibra-dnsd serves them)",
-                     z->name);
+        /* A secondary zone is not compiled in: the image transfers it
+         * from its primaries (--primary) and keeps it on its state
+         * device. */
+        if (z->nprimary > 0)
             continue;
-        }
-        if (z->nallow_update > 0) { /* issue 10: tibra-dnsd only, for now */
-            dns_diag(&d, DNS_DIAG_ERROR, r->svc, z->allow_update_line,
-                     "zone %s: allow-update (dynamic updates) is not "
-                     "supported in unikernel images yet (tibra-dnsd takes "
-                     "them)",
-                     z->name);
-            continue;
-        }
-        /* The records section only where transfers are allowed. */
-        struct dns_zonefile_limits lim = {
-            z->max_size, z->max_records,
-            z->nallow_xfr != 0 ? DNS_ZONE_COMPILE_RECORDS : 0, NULL};
+        /* The records section where transfers are allowed, and for
+         * allow-update (the journal's base: dns_zone_src_from_blob). */
+        struct dns_zonefile_limits lim = {z->max_size, z->max_records,
+                                          z->nallow_xfr != 0 ||
+                                                  z->nallow_update != 0
+                                              ? DNS_ZONE_COMPILE_RECORDS
+                                              : 0,
+                                          NULL};
         in->first = true;
         if (z->dnssec_dir != NULL) {
             if (compile_signed(r, z, in, dl, &lim, &d, &zb[i]) != 0)
@@ -551,8 +619,8 @@ static int read_service(const struct build_req *r, struct svc_conf *c,
                                         seen, in, &lim, &zb[i]) != 0) {
             continue;
         }
-        blobs[i] = zb[i].data;
-        lens[i] = zb[i].len;
+        blobs[nb] = zb[i].data;
+        lens[nb++] = zb[i].len;
         if (dns_name_to_text(z->origin, origin, sizeof(origin)) < 0)
             snprintf(origin, sizeof(origin), "%s", z->name);
         sb_printf(zl, "zone %s serial %u records %zu bytes %zu\n", origin,
@@ -561,7 +629,7 @@ static int read_service(const struct build_req *r, struct svc_conf *c,
     if (d.errors == 0 && make_args(c, r->svc, *target, *arch, *name, args) != 0)
         d.errors++;
     if (d.errors == 0) {
-        rc = tb_bundle_write(bundle, blobs, lens, (uint32_t)c->nzones, args->s);
+        rc = tb_bundle_write(bundle, blobs, lens, nb, args->s);
         if (rc != 0) {
             fprintf(stderr, "%s: cannot make the bundle: %s\n", r->svc,
                     tb_strerror(rc));
@@ -596,7 +664,7 @@ static const char bundle_asm[] =
 /* (w) with the placeholders replaced, as a NULL-terminated argv whose
  * first word is (prog); appended to the record line (rec). */
 static const char **make_argv(const char *prog, char *const *w, unsigned n,
-                              struct sbuf *rec)
+                              const char *app, struct sbuf *rec)
 {
     static const char *const ph[][2] = {
         {"@BUNDLE_S@", "tibra-bundle.s"},
@@ -612,6 +680,8 @@ static const char **make_argv(const char *prog, char *const *w, unsigned n,
         for (size_t j = 0; j < sizeof(ph) / sizeof(ph[0]); j++)
             if (!strcmp(w[i], ph[j][0]))
                 argv[i + 1] = ph[j][1];
+        if (!strcmp(w[i], "app.a"))
+            argv[i + 1] = app;
         sb_printf(rec, " %s", argv[i + 1]);
     }
     argv[n + 1] = NULL;
@@ -634,19 +704,31 @@ static int step(const char *tmp, const char *sde, const char *what,
     return -1;
 }
 
-/* Copies the library into (tmp), assembles, links and strips there. */
+/* Copies the library into (tmp), assembles, links and strips there;
+ * with (state), the application whose manifest declares block device
+ * "state" (link.txt's state-app) in place of app.a. */
 static int link_image(const struct linktxt *l, const char *ldir,
-                      const char *tmp, const struct tb_buf *bundle,
+                      const char *tmp, const struct tb_buf *bundle, bool state,
                       struct sbuf *rec)
 {
     char hex[SHA256_HEX], *p;
+    const char *app = state ? l->state_app : "app.a";
     int rc;
+
+    if (app == NULL) {
+        fprintf(stderr,
+                "tibra: the %s-%s library has no application with a state "
+                "device (link.txt has no state-app: make install again)\n",
+                l->target, l->arch);
+        return -1;
+    }
 
     sb_printf(rec, "input lib %s %s-%s/link.txt\n", l->hash, l->target,
               l->arch);
     for (unsigned i = 0; i < l->nfiles; i++) {
-        char *from = xasprintf("%s/%s", ldir, l->file[i]);
-        char *to = xasprintf("%s/%s", tmp, l->file[i]);
+        const char *f = !strcmp(l->file[i], "app.a") ? app : l->file[i];
+        char *from = xasprintf("%s/%s", ldir, f);
+        char *to = xasprintf("%s/%s", tmp, f);
         rc = copy_file(from, to, hex);
         if (rc != 0)
             fprintf(stderr,
@@ -657,8 +739,7 @@ static int link_image(const struct linktxt *l, const char *ldir,
         free(to);
         if (rc != 0)
             return -1;
-        sb_printf(rec, "input lib %s %s-%s/%s\n", hex, l->target, l->arch,
-                  l->file[i]);
+        sb_printf(rec, "input lib %s %s-%s/%s\n", hex, l->target, l->arch, f);
     }
     p = xasprintf("%s/tibra-bundle.bin", tmp);
     rc = write_file(p, bundle->data, bundle->len, 0644);
@@ -678,15 +759,15 @@ static int link_image(const struct linktxt *l, const char *ldir,
     struct sbuf cmd = {0};
     sb_printf(&cmd, "assemble %s", l->cc);
     rc = step(tmp, l->sde, "assembling the bundle",
-              make_argv(cc, l->assemble, l->nassemble, &cmd));
+              make_argv(cc, l->assemble, l->nassemble, app, &cmd));
     sb_printf(&cmd, "link %s", l->cc);
     if (rc == 0)
         rc = step(tmp, l->sde, "the link",
-                  make_argv(cc, l->link, l->nlink, &cmd));
+                  make_argv(cc, l->link, l->nlink, app, &cmd));
     sb_printf(&cmd, "strip %s", l->objcopy);
     if (rc == 0)
         rc = step(tmp, l->sde, "stripping the image",
-                  make_argv(oc, l->strip, l->nstrip, &cmd));
+                  make_argv(oc, l->strip, l->nstrip, app, &cmd));
     sb_printf(&cmd, "env LC_ALL=C TZ=UTC SOURCE_DATE_EPOCH=%s PATH=%s\n",
               l->sde, TOOL_PATH);
     sb_puts(rec, cmd.s);
@@ -839,7 +920,7 @@ int build(const struct build_req *r, struct build_res *res)
               "tool-version %s\n",
               l.version, l.commit, l.sde, TB_VERSION);
     tmp = make_temp_dir("build");
-    if (link_image(&l, ldir, tmp, &bundle, &body) != 0)
+    if (link_image(&l, ldir, tmp, &bundle, needs_state(&c, target), &body) != 0)
         goto out;
     rc = place(r, name, target, tmp, &head, &body, res);
     if (rc == 0 && !r->quiet)

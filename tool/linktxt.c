@@ -9,6 +9,9 @@
  *   source-date-epoch N      cc gcc              objcopy objcopy
  *   assemble WORDS...        link WORDS...       strip WORDS...
  *   file NAME                (one per staged input, relative to link.txt)
+ *   state-app NAME           (optional: the app.a whose manifest declares
+ *                            block device "state", linked in its place for
+ *                            services that keep state)
  *
  * Words are separated by spaces (no quoting: no flag or staged name holds
  * a space); @BUNDLE_S@, @BUNDLE_O@, @DEBUG@, @IMAGE@ stand for the tool's
@@ -93,6 +96,12 @@ int linktxt_load(struct linktxt *l, const char *path)
         } else if (!strcmp(p, "strip")) {
             n = split(v, l->strip, LINK_WORDS_MAX - 1);
             l->nstrip = (unsigned)n;
+        } else if (!strcmp(p, "state-app")) {
+            if (strchr(v, '/') != NULL || strstr(v, "..") != NULL) {
+                fprintf(stderr, "%s:%u: bad state-app\n", path, line);
+                return -1;
+            }
+            l->state_app = v;
         } else if (!strcmp(p, "file")) {
             if (l->nfiles == LINK_FILES_MAX || strstr(v, "..") != NULL ||
                 v[0] == '/') {

@@ -120,6 +120,7 @@ struct linktxt {
     unsigned nassemble, nlink, nstrip;
     const char *file[LINK_FILES_MAX];
     unsigned nfiles;
+    const char *state_app; /* app.a with block device "state", or NULL */
 };
 
 /* Reads (path); errors are one line "path:LINE: message" on stderr.

@@ -60,6 +60,8 @@
 /* Outgoing transfers, per zone. */
 #define SVC_ALLOW_XFR_MAX             64 /* allow-transfer entries */
 #define SVC_NOTIFY_MAX                16 /* notify targets */
+#define SVC_STATE_MIN                 (4ull << 20) /* state: a block device's bytes */
+#define SVC_STATE_MAX                 (64ull << 30)
 #define SVC_DEFAULT_IXFR_HISTORY      16 /* deltas per zone */
 #define SVC_DEFAULT_IXFR_HISTORY_SIZE (64ull << 20) /* their bytes */
 #define SVC_IXFR_HISTORY_MAX          100000
@@ -290,6 +292,11 @@ struct svc_conf {
     size_t ntls_listen;
     char *tls_certificate, *tls_key;
     unsigned tls_line; /* where tls-certificate was given */
+    uint64_t state_size; /* state SIZE: images keep secondary zones and
+                            update journals on block device "state" of
+                            this many bytes (tibra run creates it); 0 =
+                            not given */
+    unsigned state_line; /* where state was given, 0 = not given */
     struct svc_addr metrics; /* metrics ADDR@PORT: Prometheus over HTTP
                                 (lib/dns/http.c); family 0: off */
     uint64_t zone_max_size; /* default for zones, bytes */

@@ -72,6 +72,7 @@ enum once_key {
     K_STATUS_FILE,
     K_TLS_CERT,
     K_TLS_KEY,
+    K_STATE,
     K_ONCE_COUNT
 };
 
@@ -473,6 +474,7 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         {"tls-listen", -1},
         {"tls-certificate", K_TLS_CERT},
         {"tls-key", K_TLS_KEY},
+        {"state", K_STATE},
     };
     size_t k;
 
@@ -713,6 +715,12 @@ static void service_item(struct parser *ps, const struct tok *t, size_t n)
         }
         if (strncmp(key, "tls-", 4) == 0) {
             tls_item(ps, key, v);
+            break;
+        }
+        if (strcmp(key, "state") == 0) { /* images: block device "state" */
+            if (size_val(ps, key, v, SVC_STATE_MIN, SVC_STATE_MAX,
+                         &c->state_size))
+                c->state_line = ps->line;
             break;
         }
         cookie_item(ps, key, v);
@@ -2147,7 +2155,26 @@ static void check_service(struct parser *ps)
             perr(ps, "no listen address (add e.g. 'listen 127.0.0.1@5353' "
                      "to the service: statement)");
         }
+        if (c->state_line)
+            pwarn(ps, c->state_line,
+                  "state is ignored for target unix (tibra-dnsd keeps "
+                  "zones in files)");
     } else {
+        /* An image keeps secondary zones and update journals on its
+         * block device "state" (docs/DESIGN.md "store"): without one a
+         * secondary would transfer again at every start and an update
+         * could not be made durable before it is answered. */
+        for (size_t i = 0; c->state_size == 0 && i < c->nzones; i++) {
+            const struct svc_zone *z = &c->zones[i];
+            if (z->nprimary == 0 && z->nallow_update == 0)
+                continue;
+            ps->line = z->nprimary ? z->primary[0].line : z->allow_update_line;
+            perr(ps,
+                 "zone %s: %s needs a state device in %s images (add "
+                 "e.g. 'state 64M' to the service: statement)",
+                 z->name, z->nprimary ? "a secondary zone" : "allow-update",
+                 svc_target_name(c->target));
+        }
         if (c->address4.family == 0 && c->address6.family == 0) {
             ps->line = ps->service_line;
             perr(ps,
