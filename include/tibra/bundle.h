@@ -64,6 +64,13 @@
  *   --resolver-ratelimit=N  --resolver-serve-stale=S
  *   --resolver-prefetch=on|off  --resolver-use-0x20=on|off
  *                              as the service file's resolver: keys
+ *   --trust-anchor=NAME:DS:TAG:ALG:TYPE:HEX
+ *   --trust-anchor=NAME:DNSKEY:FLAGS:PROTO:ALG:BASE64
+ *                              a DNSSEC trust anchor (repeatable; none:
+ *                              the built-in root anchors); =none: no
+ *                              validation (images without BearSSL never
+ *                              validate)
+ *   --resolver-insecure=DOMAIN  a negative trust anchor (repeatable)
  *   --memory=BYTES             the memory the service was declared with
  *                              (informative: the tender's --mem gives it)
  */
