@@ -99,34 +99,7 @@ for t in $targets; do
     printf '%s\n' "$out" | grep -q '^identical' || fail "verify $t: $out"
 done
 
-cat >unbound.conf <<EOF
-server:
-    interface: 10.53.0.11
-    port: 53
-    do-ip6: no
-    username: ""
-    chroot: ""
-    directory: "$TMP"
-    pidfile: "$TMP/unbound.pid"
-    logfile: "$TMP/unbound.log"
-    use-syslog: no
-    root-hints: "$TMP/hints"
-    module-config: "iterator"
-    access-control: 10.53.0.0/24 allow
-    do-not-query-localhost: no
-    harden-referral-path: no
-    target-fetch-policy: "0 0 0 0 0"
-stub-zone:
-    name: "private."
-    stub-addr: 10.53.0.5
-forward-zone:
-    name: "fwd."
-    forward-addr: 10.53.0.5
-remote-control:
-    control-enable: no
-EOF
-ip netns exec "$NS" unbound -d -c "$TMP/unbound.conf" >unbound.out.log 2>&1 &
-PIDS+=($!)
+tree_unbound
 
 wait_up() { # ADDR NAME [dig args]
     local a=$1 n=$2
@@ -142,25 +115,9 @@ wait_up 10.53.0.1 . +norec
 wait_up 10.53.0.3 example.tld. +norec
 wait_up 10.53.0.11 tld.
 
-ask() { # ADDR NAME TYPE [dig args]: status + answer without TTLs, sorted
-    local a=$1 n=$2 ty=$3
-    shift 3
-    run dig @"$a" +time=10 +tries=2 +ignore +noall +comments +answer "$@" \
-        "$n" "$ty" 2>&1 |
-        awk '/->>HEADER<<-/ { for (i = 1; i <= NF; i++)
-                                if ($i == "status:") s = $(i + 1)
-                              sub(/,$/, "", s) }
-             /^;; flags:/ { tc = ($0 ~ / tc[ ;]/) ? " tc" : "" }
-             /^[^;]/ && NF >= 5 { $2 = ""; print }
-             END { print "status " s tc }' | sort
-}
+ask() { tree_ask "$@"; }
 
-cases="www.example.tld/A alias.example.tld/A ext.example.tld/A
-extnx.example.tld/A nx.example.tld/A www.example.tld/AAAA
-example.tld/MX example.tld/NS tld/SOA host.glueless.tld/A www.other/A
-nothere.other/A big.example.tld/TXT www.lame/A a.b.c.example.tld/A
-c.example.tld/A x.y.nx.example.tld/TXT www.private/A out.private/A
-nx.private/A www.fwd/A www.fwd/TXT nx.fwd/A www.fwd/MX"
+cases=$tree_cases
 
 total=0
 for t in $targets; do

@@ -12,7 +12,10 @@
 #          and refusing lame.; their PIDs in PIDS
 #   TMP    the working directory (cd'd into), with the zone files and
 #          hints (root hints: a.root. 10.53.0.1)
-# Callers add their own servers to PIDS before the trap runs.
+# Callers add their own servers to PIDS before the trap runs.  Defined:
+#   tree_unbound   starts Unbound at 10.53.0.11, the reference resolver
+#   tree_ask ADDR NAME TYPE [dig args]   status + answer, TTLs out, sorted
+#   tree_cases     the NAME/TYPE questions compared over the tree
 NS=tbres$$
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/tibra-res.XXXXXX")
 PIDS=()
@@ -173,3 +176,59 @@ cat >hints <<'EOF'
 .        3600000 NS a.root.
 a.root.  3600000 A  10.53.0.1
 EOF
+
+# tree_unbound: Unbound at 10.53.0.11 (the reference): the same root hints,
+# the stub (private.) and forward (fwd.) zones at .5; its PID in PIDS.
+tree_unbound() {
+    cat >unbound.conf <<EOF
+server:
+    interface: 10.53.0.11
+    port: 53
+    do-ip6: no
+    username: ""
+    chroot: ""
+    directory: "$TMP"
+    pidfile: "$TMP/unbound.pid"
+    logfile: "$TMP/unbound.log"
+    use-syslog: no
+    root-hints: "$TMP/hints"
+    module-config: "iterator"
+    access-control: 10.53.0.0/24 allow
+    do-not-query-localhost: no
+    harden-referral-path: no
+    target-fetch-policy: "0 0 0 0 0"
+stub-zone:
+    name: "private."
+    stub-addr: 10.53.0.5
+forward-zone:
+    name: "fwd."
+    forward-addr: 10.53.0.5
+remote-control:
+    control-enable: no
+EOF
+    ip netns exec "$NS" unbound -d -c "$TMP/unbound.conf" >unbound.out.log 2>&1 &
+    PIDS+=($!)
+}
+
+# tree_ask ADDR NAME TYPE [dig args]: the status and answer section,
+# TTLs left out, sorted (what is compared between resolvers).
+tree_ask() {
+    local a=$1 n=$2 ty=$3
+    shift 3
+    run dig @"$a" +time=10 +tries=2 +ignore +noall +comments +answer "$@" \
+        "$n" "$ty" 2>&1 |
+        awk '/->>HEADER<<-/ { for (i = 1; i <= NF; i++)
+                                if ($i == "status:") s = $(i + 1)
+                              sub(/,$/, "", s) }
+             /^;; flags:/ { tc = ($0 ~ / tc[ ;]/) ? " tc" : "" }
+             /^[^;]/ && NF >= 5 { $2 = ""; print }
+             END { print "status " s tc }' | sort
+}
+
+# The questions asked of both resolvers (NAME/TYPE): every case above.
+tree_cases="www.example.tld/A alias.example.tld/A ext.example.tld/A
+extnx.example.tld/A nx.example.tld/A www.example.tld/AAAA
+example.tld/MX example.tld/NS tld/SOA host.glueless.tld/A www.other/A
+nothere.other/A big.example.tld/TXT www.lame/A a.b.c.example.tld/A
+c.example.tld/A x.y.nx.example.tld/TXT www.private/A out.private/A
+nx.private/A www.fwd/A www.fwd/TXT nx.fwd/A www.fwd/MX"

@@ -77,34 +77,7 @@ grep -q 'no root name server with an address' check.log ||
     fail "-c does not say why the hints are unusable"
 ip netns exec "$NS" "$DNSD" "$TMP/res.conf" >tibra.log 2>&1 &
 PIDS+=($!)
-cat >unbound.conf <<EOF
-server:
-    interface: 10.53.0.11
-    port: 53
-    do-ip6: no
-    username: ""
-    chroot: ""
-    directory: "$TMP"
-    pidfile: "$TMP/unbound.pid"
-    logfile: "$TMP/unbound.log"
-    use-syslog: no
-    root-hints: "$TMP/hints"
-    module-config: "iterator"
-    access-control: 10.53.0.0/24 allow
-    do-not-query-localhost: no
-    harden-referral-path: no
-    target-fetch-policy: "0 0 0 0 0"
-stub-zone:
-    name: "private."
-    stub-addr: 10.53.0.5
-forward-zone:
-    name: "fwd."
-    forward-addr: 10.53.0.5
-remote-control:
-    control-enable: no
-EOF
-ip netns exec "$NS" unbound -d -c "$TMP/unbound.conf" >unbound.out.log 2>&1 &
-PIDS+=($!)
+tree_unbound
 
 # Wait (bounded) for every server to answer.
 wait_up() { # ADDR NAME
@@ -133,23 +106,9 @@ for r in 10.53.0.10 10.53.0.11; do
 done
 
 # status + answer section without TTLs, sorted
-ask() { # ADDR NAME TYPE
-    run dig @"$1" +time=10 +tries=2 +ignore +noall +comments +answer \
-        "$2" "$3" 2>&1 |
-        awk '/->>HEADER<<-/ { for (i = 1; i <= NF; i++)
-                                if ($i == "status:") s = $(i + 1)
-                              sub(/,$/, "", s) }
-             /^;; flags:/ { tc = ($0 ~ / tc[ ;]/) ? " tc" : "" }
-             /^[^;]/ && NF >= 5 { $2 = ""; print }
-             END { print "status " s tc }' | sort
-}
+ask() { tree_ask "$@"; }
 
-cases="www.example.tld/A alias.example.tld/A ext.example.tld/A
-extnx.example.tld/A nx.example.tld/A www.example.tld/AAAA
-example.tld/MX example.tld/NS tld/SOA host.glueless.tld/A www.other/A
-nothere.other/A big.example.tld/TXT www.lame/A a.b.c.example.tld/A
-c.example.tld/A x.y.nx.example.tld/TXT www.private/A out.private/A
-nx.private/A www.fwd/A www.fwd/TXT nx.fwd/A www.fwd/MX"
+cases=$tree_cases
 n=0
 for round in 1 2; do
     for c in $cases; do
