@@ -388,6 +388,16 @@ static void unit_tap(const struct deploy *d, const char *tap)
     sb_free(&b);
 }
 
+/* Whether the service's image keeps state (secondary or allow-update
+ * zones): on its block device "state" (tibra build's --state-device). */
+static bool keeps_state(const struct svc_conf *c)
+{
+    for (size_t i = 0; i < c->nzones; i++)
+        if (c->zones[i].nprimary != 0 || c->zones[i].nallow_update != 0)
+            return true;
+    return false;
+}
+
 static void unit_guest(const struct deploy *d, const char *tap)
 {
     struct sbuf b = {0};
@@ -403,6 +413,19 @@ static void unit_guest(const struct deploy *d, const char *tap)
     if (d->c.memory != 0)
         snprintf(mem, sizeof(mem), " --mem=%llu",
                  (unsigned long long)((d->c.memory + (1u << 20) - 1) >> 20));
+    /* The state file in the unit's StateDirectory, made (sparse) at the
+     * service's state SIZE when missing and never shrunk (truncate -s
+     * >SIZE), and attached as block device "state". */
+    char *blk = xstrdup(""), *pre = xstrdup("");
+    if (keeps_state(&d->c)) {
+        free(blk);
+        free(pre);
+        blk = xasprintf(" --block:state=/var/lib/tibra-%s/state", d->name);
+        pre = xasprintf("StateDirectory=tibra-%s\n"
+                        "ExecStartPre=/usr/bin/truncate -s >%llu "
+                        "/var/lib/tibra-%s/state\n",
+                        d->name, (unsigned long long)d->c.state_size, d->name);
+    }
     sb_printf(&b,
               "# tibra-%s.service -- written by tibra deploy systemd from "
               "%s\n"
@@ -413,11 +436,14 @@ static void unit_guest(const struct deploy *d, const char *tap)
               "\n"
               "[Service]\n"
               "Type=exec\n"
-              "ExecStart=%s%s --net:service0=%s %s\n"
+              "%s"
+              "ExecStart=%s%s --net:service0=%s%s %s\n"
               "Restart=on-failure\n"
               "User=%s\n",
               d->name, base_of(d->svc), d->name, d->target, d->name, d->name,
-              tender, mem, tap, d->image, d->user);
+              pre, tender, mem, tap, blk, d->image, d->user);
+    free(blk);
+    free(pre);
     if (hvt)
         sb_puts(&b, "SupplementaryGroups=kvm\n");
     sb_puts(&b, "CapabilityBoundingSet=\n"
@@ -478,6 +504,18 @@ static void unit_managed(const struct deploy *d)
     if (d->c.memory != 0)
         snprintf(mem, sizeof(mem), " --mem %llu",
                  (unsigned long long)((d->c.memory + (1u << 20) - 1) >> 20));
+    /* The state: the daemon's block NAME-state (made at the service's
+     * state SIZE when missing: a create of an existing block fails, and
+     * "-" lets the unit go on), attached as block device "state". */
+    char *blk = xstrdup(""), *pre = xstrdup("");
+    if (keeps_state(&d->c)) {
+        free(blk);
+        free(pre);
+        blk = xasprintf(" --block state=%s-state", d->name);
+        pre = xasprintf(
+            "ExecStartPre=-%s block create %s-state %llu\n", tibra, d->name,
+            (unsigned long long)((d->c.state_size + (1u << 20) - 1) >> 20));
+    }
     sb_printf(&b,
               "# tibra-%s.service -- written by tibra deploy systemd "
               "--manager from %s\n"
@@ -490,7 +528,8 @@ static void unit_managed(const struct deploy *d)
               "Type=oneshot\n"
               "RemainAfterExit=yes\n"
               "ExecStartPre=-%s destroy %s\n"
-              "ExecStart=%s create %s %s --target %s%s --net service0=%s "
+              "%s"
+              "ExecStart=%s create %s %s --target %s%s --net service0=%s%s "
               "--restart-on-fail\n"
               "ExecStop=%s destroy %s\n"
               "DynamicUser=yes\n"
@@ -499,9 +538,11 @@ static void unit_managed(const struct deploy *d)
               "RestrictAddressFamilies=AF_UNIX\n"
               "MemoryDenyWriteExecute=yes\n"
               "IPAddressDeny=any\n",
-              d->name, base_of(d->svc), d->name, d->target, tibra, d->name,
-              tibra, d->name, d->image, d->target, mem, d->bridge, tibra,
+              d->name, base_of(d->svc), d->name, d->target, tibra, d->name, pre,
+              tibra, d->name, d->image, d->target, mem, d->bridge, blk, tibra,
               d->name, d->group);
+    free(blk);
+    free(pre);
     hardening(&b, false);
     sb_puts(&b, "\n[Install]\nWantedBy=multi-user.target\n");
     char *unit = xasprintf("tibra-%s.service", d->name);

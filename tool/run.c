@@ -5,6 +5,8 @@
  *   image --unix--> exec the image itself
  *         --spt/hvt--> TAP device (created, or --tap NAME) + exec of
  *                      tibra-spt / tibra-hvt --mem --net:service0=TAP
+ *                      (+ --block:DEV=FILE when the image keeps state:
+ *                      its --state-device=DEV; FILE created if missing)
  *
  * Everything run needs to know about an image comes from the image: its
  * target from the ELF file (image_target), its memory and addresses from
@@ -28,6 +30,9 @@
 #include "tibra.h"
 
 #define CAP_NET_ADMIN_BIT 12 /* linux/capability.h */
+/* A state file's size when the service file gives no `state SIZE` (an
+ * image run as it is): room for a few large zones and their journals. */
+#define RUN_STATE_DEFAULT (64ull << 20)
 
 /* The value of --KEY= in the bundle's default arguments, or NULL. */
 static char *arg_value(const struct tb_bundle *b, const char *key)
@@ -134,6 +139,24 @@ static void make_tap(const char *name, const struct tb_bundle *b)
     free(a6);
 }
 
+/* The state file (path) of a guest with --state-device: created (zeros,
+ * sparse) of (size) bytes when missing, and said either way. */
+static void make_state(const char *path, uint64_t size)
+{
+    if (access(path, F_OK) == 0) {
+        fprintf(stderr,
+                "tibra: using state file %s (kept zones and "
+                "journals)\n",
+                path);
+        return;
+    }
+    FILE *f = fopen(path, "wx");
+    if (f == NULL || ftruncate(fileno(f), (off_t)size) != 0 || fclose(f) != 0)
+        err(TOOL_EXIT_TOOL, "cannot create state file %s", path);
+    fprintf(stderr, "tibra: created state file %s (%llu MiB, empty)\n", path,
+            (unsigned long long)(size >> 20));
+}
+
 /* In this network namespace (not /sys, which may show another one). */
 static bool tap_exists(const char *name)
 {
@@ -142,7 +165,8 @@ static bool tap_exists(const char *name)
 
 /* Runs a guest image under its tender; never returns. */
 static void run_guest(const char *image, const char *target, const char *tap,
-                      char **extra, int nextra)
+                      const char *state, uint64_t state_size, char **extra,
+                      int nextra)
 {
     char *p;
     size_t len;
@@ -173,6 +197,16 @@ static void run_guest(const char *image, const char *target, const char *tap,
              strerror(errno));
 
     char *name = arg_value(&b, "name"), *mem = arg_value(&b, "memory");
+    char *sdev = arg_value(&b, "state-device"), *sfile = NULL;
+    if (sdev != NULL) {
+        sfile = state ? xstrdup(state) : xasprintf("%s.state", image);
+        make_state(sfile, state_size ? state_size : RUN_STATE_DEFAULT);
+    } else if (state != NULL) {
+        errx(TOOL_EXIT_USAGE,
+             "--state %s: %s keeps no state (no secondary or "
+             "allow-update zone)",
+             state, image);
+    }
     char *tapname = NULL;
     if (tap != NULL) {
         if (!tap_exists(tap))
@@ -191,12 +225,14 @@ static void run_guest(const char *image, const char *target, const char *tap,
     }
     unsigned long long mib =
         mem ? (strtoull(mem, NULL, 10) + (1u << 20) - 1) >> 20 : 0;
-    const char **argv = xmalloc(((size_t)nextra + 8) * sizeof(*argv));
+    const char **argv = xmalloc(((size_t)nextra + 9) * sizeof(*argv));
     int n = 0;
     argv[n++] = tender;
     if (mib != 0)
         argv[n++] = xasprintf("--mem=%llu", mib);
     argv[n++] = xasprintf("--net:service0=%s", tapname);
+    if (sdev != NULL)
+        argv[n++] = xasprintf("--block:%s=%s", sdev, sfile);
     argv[n++] = image;
     for (int i = 0; i < nextra; i++)
         argv[n++] = extra[i];
@@ -212,7 +248,8 @@ static void run_guest(const char *image, const char *target, const char *tap,
 }
 
 /* The image of service file (file), built when missing or out of date. */
-char *ensure_built(const char *file, const char *target_override)
+char *ensure_built(const char *file, const char *target_override,
+                   uint64_t *state_size)
 {
     struct svc_conf c;
     struct dns_diag d = {NULL, NULL, 0, 0};
@@ -222,6 +259,8 @@ char *ensure_built(const char *file, const char *target_override)
 
     svc_conf_init(&c, &tb_heap);
     if (svc_load_file(&c, file, &d) == 0) {
+        if (state_size != NULL)
+            *state_size = c.state_size;
         /* The default image name, as build.c gives it. */
         const char *target =
             target_override ? target_override : svc_target_name(c.target);
@@ -264,7 +303,8 @@ char *ensure_built(const char *file, const char *target_override)
 
 int cmd_run(int argc, char **argv)
 {
-    const char *what = NULL, *tap = NULL, *target = NULL;
+    const char *what = NULL, *tap = NULL, *target = NULL, *state = NULL;
+    uint64_t state_size = 0;
     int i;
 
     for (i = 2; i < argc; i++) {
@@ -275,6 +315,8 @@ int cmd_run(int argc, char **argv)
             tap = argv[++i];
         } else if (!strcmp(argv[i], "--target") && i + 1 < argc) {
             target = argv[++i];
+        } else if (!strcmp(argv[i], "--state") && i + 1 < argc) {
+            state = argv[++i];
         } else if (!strcmp(argv[i], "--")) {
             i++;
             break;
@@ -296,7 +338,7 @@ int cmd_run(int argc, char **argv)
     }
     bool is_elf = len >= 64 && !memcmp(p, "\177ELF", 4);
     free(p);
-    image = is_elf ? xstrdup(what) : ensure_built(what, target);
+    image = is_elf ? xstrdup(what) : ensure_built(what, target, &state_size);
 
     rc = read_file(image, &p, &len);
     if (rc != 0 || len < 64 || memcmp(p, "\177ELF", 4) != 0 || p[4] != 2)
@@ -318,6 +360,6 @@ int cmd_run(int argc, char **argv)
         execv(image, (char *const *)(uintptr_t)av);
         err(TOOL_EXIT_TOOL, "cannot run %s", image);
     }
-    run_guest(image, t, tap, argv + i, argc - i);
+    run_guest(image, t, tap, state, state_size, argv + i, argc - i);
     return TOOL_EXIT_TOOL;
 }

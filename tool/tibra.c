@@ -222,8 +222,9 @@ static const char run_text[] =
 "    tibra run - build if needed, then run a DNS service\n"
 "\n"
 "SYNOPSIS\n"
-"    tibra run SERVICE-FILE [--target T] [--tap NAME] [-- IMAGE-ARGS...]\n"
-"    tibra run IMAGE [--tap NAME] [-- IMAGE-ARGS...]\n"
+"    tibra run SERVICE-FILE [--target T] [--tap NAME] [--state FILE]\n"
+"              [-- IMAGE-ARGS...]\n"
+"    tibra run IMAGE [--tap NAME] [--state FILE] [-- IMAGE-ARGS...]\n"
 "\n"
 "DESCRIPTION\n"
 "    Given a service file, builds its image as tibra build does when the\n"
@@ -240,6 +241,14 @@ static const char run_text[] =
 "    gateway address and brings it up, saying what it did; that needs\n"
 "    CAP_NET_ADMIN (root), and tibra names what is missing when it cannot.\n"
 "    --tap NAME uses an existing TAP device as it is.\n"
+"\n"
+"    An image with secondary or allow-update zones keeps them on its\n"
+"    block device (the service's state SIZE; its boot word\n"
+"    --state-device): tibra attaches the file FILE (--state), by default\n"
+"    IMAGE.state beside the image, and creates it (sparse, zeros) when\n"
+"    missing, of the service's state SIZE (64 MiB for an image run as\n"
+"    it is), saying so.  The file is the service's data: keep it across\n"
+"    runs; a restart serves what it holds before the primaries answer.\n"
 "\n"
 "    --target T builds and runs the service file for target T instead\n"
 "    of its own (as tibra build --target).  IMAGE-ARGS after -- are\n"
@@ -312,7 +321,8 @@ static const struct {
     {"verify", verify_text, "tibra verify [--source DIR] IMAGE"},
     {"inspect", inspect_text, "tibra inspect IMAGE"},
     {"run", run_text,
-     "tibra run SERVICE-FILE|IMAGE [--target T] [--tap NAME] [-- ARGS...]"},
+     "tibra run SERVICE-FILE|IMAGE [--target T] [--tap NAME] [--state FILE] "
+     "[-- ARGS...]"},
     {"deploy", deploy_text,
      "tibra deploy systemd SERVICE-FILE [-o DIR] [--prefix PREFIX] "
      "[--image IMAGE] [--conf PATH] [--user USER] [--target T]"},

@@ -250,8 +250,10 @@ extern const char deploy_text[];
 int cmd_vmm(int argc, char **argv);
 extern const char vmm_text[];
 /* run.c: the image of service file (file), built when missing or out of
- * date (exits with build's status if the build fails); malloc'd. */
-char *ensure_built(const char *file, const char *target_override);
+ * date (exits with build's status if the build fails); malloc'd.
+ * (*state_size), unless NULL: the service's `state SIZE`, 0 if none. */
+char *ensure_built(const char *file, const char *target_override,
+                   uint64_t *state_size);
 /* tibra.c: execs tibra-dnsd with (args); exits if it cannot. */
 __attribute__((noreturn)) void exec_dnsd(char **args);
 /* The machine this tool runs on ("x86_64"), as uname -m says. */

@@ -210,8 +210,8 @@ static int create(int argc, char **argv, const char *sockp)
         err(TOOL_EXIT_INPUT, "%s", what);
     bool elf = read(fd, magic, 4) == 4 && !memcmp(magic, "\177ELF", 4);
     close(fd);
-    char *image =
-        elf ? xstrdup(what) : ensure_built(what, r.target[0] ? r.target : NULL);
+    char *image = elf ? xstrdup(what)
+                      : ensure_built(what, r.target[0] ? r.target : NULL, NULL);
     fd = open(image, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         err(TOOL_EXIT_INPUT, "%s", image);
