@@ -8,6 +8,7 @@
  * the boot with a one-line message that names it.  No allocation: values
  * are copied into struct dnsg_conf's fixed fields.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -213,124 +214,6 @@ static bool nsid(const struct word *w, struct dnsg_conf *c)
     return true;
 }
 
-/* ZONE:ADDR[/N] (the first ':' ends the zone name; IPv4 or IPv6). */
-static bool allow_transfer(const struct word *w, struct dnsg_conf *c)
-{
-    const char *colon = memchr(w->val, ':', w->vlen);
-    const char *sl;
-    uint8_t name[DNS_NAME_MAXLEN];
-    size_t zlen, alen, nlen;
-    struct dns_acl *e;
-    struct word pw;
-    uint64_t n;
-
-    if (colon == NULL || c->nxfr == DNSG_XFR_MAX)
-        return false;
-    zlen = (size_t)(colon - w->val);
-    if (zlen == 0 ||
-        dns_name_from_text(w->val, zlen, (const uint8_t *)"", name, &nlen) != 0)
-        return false;
-    pw = *w;
-    pw.val = colon + 1;
-    pw.vlen = w->vlen - zlen - 1;
-    sl = memchr(pw.val, '/', pw.vlen);
-    alen = sl != NULL ? (size_t)(sl - pw.val) : pw.vlen;
-    e = &c->xfr[c->nxfr].acl;
-    memset(e, 0, sizeof(*e));
-    if (tb_inet_pton4(pw.val, alen, e->addr.ip) == 0)
-        e->addr.af = TB_AF_INET;
-    else if (tb_inet_pton6(pw.val, alen, e->addr.ip) == 0)
-        e->addr.af = TB_AF_INET6;
-    else
-        return false;
-    e->plen = e->addr.af == TB_AF_INET ? 32 : 128;
-    if (sl != NULL) {
-        pw.val = sl + 1;
-        pw.vlen = pw.vlen - alen - 1;
-        if (!num(&pw, 0, e->plen, &n))
-            return false;
-        e->plen = (uint8_t)n;
-    }
-    c->xfr[c->nxfr].zone = w->val;
-    c->xfr[c->nxfr].zlen = zlen;
-    c->nxfr++;
-    return true;
-}
-
-/* --primary=ZONE:ADDR@PORT: as notify_target(). */
-static bool primary_word(const struct word *w, struct dnsg_conf *c)
-{
-    const char *colon = memchr(w->val, ':', w->vlen);
-    uint8_t name[DNS_NAME_MAXLEN];
-    size_t zlen, nlen;
-    struct word pw;
-
-    if (colon == NULL || c->nprimary == DNSG_PRIMARY_MAX)
-        return false;
-    zlen = (size_t)(colon - w->val);
-    if (zlen == 0 ||
-        dns_name_from_text(w->val, zlen, (const uint8_t *)"", name, &nlen) != 0)
-        return false;
-    pw = *w;
-    pw.val = colon + 1;
-    pw.vlen = w->vlen - zlen - 1;
-    if (!listen_addr(&pw, &c->primary[c->nprimary].addr))
-        return false;
-    c->primary[c->nprimary].zone = w->val;
-    c->primary[c->nprimary].zlen = zlen;
-    c->nprimary++;
-    return true;
-}
-
-/* --allow-update=ZONE:KEY */
-static bool allow_update(const struct word *w, struct dnsg_conf *c)
-{
-    const char *colon = memchr(w->val, ':', w->vlen);
-    uint8_t name[DNS_NAME_MAXLEN];
-    size_t zlen, nlen;
-
-    if (colon == NULL || c->nupd == DNSG_UPDATE_MAX)
-        return false;
-    zlen = (size_t)(colon - w->val);
-    if (zlen == 0 ||
-        dns_name_from_text(w->val, zlen, (const uint8_t *)"", name, &nlen) !=
-            0 ||
-        w->vlen - zlen - 1 == 0 ||
-        dns_name_from_text(colon + 1, w->vlen - zlen - 1, (const uint8_t *)"",
-                           c->upd[c->nupd].key, &nlen) != 0)
-        return false;
-    dns_name_lower(c->upd[c->nupd].key);
-    c->upd[c->nupd].zone = w->val;
-    c->upd[c->nupd].zlen = zlen;
-    c->nupd++;
-    return true;
-}
-
-/* ZONE:ADDR@PORT (the first ':' ends the zone name). */
-static bool notify_target(const struct word *w, struct dnsg_conf *c)
-{
-    const char *colon = memchr(w->val, ':', w->vlen);
-    uint8_t name[DNS_NAME_MAXLEN];
-    size_t zlen, nlen;
-    struct word pw;
-
-    if (colon == NULL || c->nnotify == DNSG_NOTIFY_MAX)
-        return false;
-    zlen = (size_t)(colon - w->val);
-    if (zlen == 0 ||
-        dns_name_from_text(w->val, zlen, (const uint8_t *)"", name, &nlen) != 0)
-        return false;
-    pw = *w;
-    pw.val = colon + 1;
-    pw.vlen = w->vlen - zlen - 1;
-    if (!listen_addr(&pw, &c->notify[c->nnotify].to))
-        return false;
-    c->notify[c->nnotify].zone = w->val;
-    c->notify[c->nnotify].zlen = zlen;
-    c->nnotify++;
-    return true;
-}
-
 /* ADDR or ADDR/N, IPv4 or IPv6, into (*e). */
 static bool acl_prefix(const char *v, size_t vlen, struct dns_acl *e)
 {
@@ -358,27 +241,108 @@ static bool acl_prefix(const char *v, size_t vlen, struct dns_acl *e)
     return true;
 }
 
+/* ZONE:REST (the first ':' ends the zone name, which must be a name): the
+ * zone's wire form into name (its length in (*nlen)), the length of its
+ * text in (*zlen), REST into (*rest). */
+static bool zone_colon(const struct word *w, uint8_t *name, size_t *nlen,
+                       size_t *zlen, struct word *rest)
+{
+    const char *colon = memchr(w->val, ':', w->vlen);
+
+    if (colon == NULL)
+        return false;
+    *zlen = (size_t)(colon - w->val);
+    if (*zlen == 0 ||
+        dns_name_from_text(w->val, *zlen, (const uint8_t *)"", name, nlen) != 0)
+        return false;
+    *rest = *w;
+    rest->val = colon + 1;
+    rest->vlen = w->vlen - *zlen - 1;
+    return true;
+}
+
+/* ZONE:ADDR[/N] (the first ':' ends the zone name; IPv4 or IPv6). */
+static bool allow_transfer(const struct word *w, struct dnsg_conf *c)
+{
+    uint8_t name[DNS_NAME_MAXLEN];
+    size_t zlen, nlen;
+    struct word pw;
+
+    if (c->nxfr == DNSG_XFR_MAX || !zone_colon(w, name, &nlen, &zlen, &pw) ||
+        !acl_prefix(pw.val, pw.vlen, &c->xfr[c->nxfr].acl))
+        return false;
+    c->xfr[c->nxfr].zone = w->val;
+    c->xfr[c->nxfr].zlen = zlen;
+    c->nxfr++;
+    return true;
+}
+
+/* --primary=ZONE:ADDR@PORT: as notify_target(). */
+static bool primary_word(const struct word *w, struct dnsg_conf *c)
+{
+    uint8_t name[DNS_NAME_MAXLEN];
+    size_t zlen, nlen;
+    struct word pw;
+
+    if (c->nprimary == DNSG_PRIMARY_MAX ||
+        !zone_colon(w, name, &nlen, &zlen, &pw) ||
+        !listen_addr(&pw, &c->primary[c->nprimary].addr))
+        return false;
+    c->primary[c->nprimary].zone = w->val;
+    c->primary[c->nprimary].zlen = zlen;
+    c->nprimary++;
+    return true;
+}
+
+/* --allow-update=ZONE:KEY */
+static bool allow_update(const struct word *w, struct dnsg_conf *c)
+{
+    uint8_t name[DNS_NAME_MAXLEN];
+    size_t zlen, nlen;
+    struct word kw;
+
+    if (c->nupd == DNSG_UPDATE_MAX || !zone_colon(w, name, &nlen, &zlen, &kw) ||
+        kw.vlen == 0 ||
+        dns_name_from_text(kw.val, kw.vlen, (const uint8_t *)"",
+                           c->upd[c->nupd].key, &nlen) != 0)
+        return false;
+    dns_name_lower(c->upd[c->nupd].key);
+    c->upd[c->nupd].zone = w->val;
+    c->upd[c->nupd].zlen = zlen;
+    c->nupd++;
+    return true;
+}
+
+/* ZONE:ADDR@PORT (the first ':' ends the zone name). */
+static bool notify_target(const struct word *w, struct dnsg_conf *c)
+{
+    uint8_t name[DNS_NAME_MAXLEN];
+    size_t zlen, nlen;
+    struct word pw;
+
+    if (c->nnotify == DNSG_NOTIFY_MAX ||
+        !zone_colon(w, name, &nlen, &zlen, &pw) ||
+        !listen_addr(&pw, &c->notify[c->nnotify].to))
+        return false;
+    c->notify[c->nnotify].zone = w->val;
+    c->notify[c->nnotify].zlen = zlen;
+    c->nnotify++;
+    return true;
+}
+
 /* --resolver-forward=ZONE:ADDR@PORT, --resolver-stub=ZONE:ADDR@PORT: an
  * address of a forward or stub zone (a zone's words add up). */
 static bool res_fwd(const struct word *w, struct dnsg_conf *c, bool recursive)
 {
-    const char *colon = memchr(w->val, ':', w->vlen);
     uint8_t zone[DNS_NAME_MAXLEN];
     struct dns_res_fwd *f = NULL;
     struct tb_addr a;
     struct word pw;
     size_t zlen, nlen;
 
-    if (colon == NULL)
-        return false;
-    zlen = (size_t)(colon - w->val);
-    if (zlen == 0 ||
-        dns_name_from_text(w->val, zlen, (const uint8_t *)"", zone, &nlen) != 0)
+    if (!zone_colon(w, zone, &nlen, &zlen, &pw))
         return false;
     dns_name_lower(zone);
-    pw = *w;
-    pw.val = colon + 1;
-    pw.vlen = w->vlen - zlen - 1;
     if (!listen_addr(&pw, &a))
         return false;
     for (unsigned i = 0; i < c->nres_fwd && f == NULL; i++)
@@ -565,13 +529,75 @@ static const char *const expect[][2] = {
                  "of 1 to 128 bytes), on the command line only, at most 4"},
 };
 
+/* The words that take a number from lo to hi, and the field it goes to. */
+#define NUMW(k, lo, hi, f)                                                     \
+    {                                                                          \
+        k, lo, hi, offsetof(struct dnsg_conf, f),                              \
+            sizeof(((struct dnsg_conf *)0)->f)                                 \
+    }
+static const struct {
+    const char *key;
+    uint64_t lo, hi;
+    size_t off, size;
+} numw[] = {
+    NUMW("port", 1, 65535, port),
+    NUMW("tcp-clients", 1, 1000000, tcp_clients),
+    NUMW("tcp-clients-per-address", 1, 1000000, tcp_per_addr),
+    NUMW("tcp-idle-timeout", 1, 86400, tcp_idle_s),
+    NUMW("tcp-max-queries", 0, 1000000000, tcp_max_queries),
+    NUMW("udp-size", DNS_UDP_MINLEN, 65535, udp_size),
+    NUMW("rrl-rate", 0, 1000000, rrl.rate),
+    NUMW("rrl-slip", 0, 100, rrl.slip),
+    NUMW("rrl-ipv4-prefix", 1, 32, rrl.ipv4_prefix),
+    NUMW("rrl-ipv6-prefix", 1, 128, rrl.ipv6_prefix),
+    NUMW("rrl-table-size", 16, DNS_RRL_TABLE_MAX, rrl.table_size),
+    NUMW("resolver-resolutions", 1, 65536, res_tasks),
+    NUMW("resolver-ratelimit", 0, 1000000, res_ratelimit),
+    NUMW("resolver-serve-stale", 0, 7 * 86400, res_serve_stale),
+    NUMW("time", 0, 31536000, time_s),
+};
+#undef NUMW
+
+/* A word of numw[]: 1 (done), 0 (bad value), -1 (not one of them). */
+static int num_word(struct dnsg_conf *c, const struct word *w)
+{
+    uint8_t *f = (uint8_t *)c;
+    uint64_t x;
+
+    for (size_t i = 0; i < TB_ARRAY_SIZE(numw); i++) {
+        if (!key_is(w, numw[i].key))
+            continue;
+        if (!num(w, numw[i].lo, numw[i].hi, &x))
+            return 0;
+        f += numw[i].off;
+        switch (numw[i].size) {
+        case 1:
+            *f = (uint8_t)x;
+            break;
+        case 2:
+            *(uint16_t *)(void *)f = (uint16_t)x;
+            break;
+        case 4:
+            *(uint32_t *)(void *)f = (uint32_t)x;
+            break;
+        default:
+            *(uint64_t *)(void *)f = x;
+            break;
+        }
+        return 1;
+    }
+    return -1;
+}
+
 /* Applies one word.  Returns 1 (done), 0 (bad value), -1 (unknown key). */
 static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
 {
-    uint64_t x;
+    int r;
 
     if (!w->has_val)
         return -1;
+    if ((r = num_word(c, w)) >= 0)
+        return r;
     if (key_is(w, "name"))
         return text(w, c->name);
     if (key_is(w, "ipv4"))
@@ -582,12 +608,6 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         return c->has_ip6 = prefix_addr(w, TB_AF_INET6, c->ip6, &c->ip6_prefix);
     if (key_is(w, "ipv6-gateway"))
         return c->has_ip6_gw = tb_inet_pton6(w->val, w->vlen, c->ip6_gw) == 0;
-    if (key_is(w, "port")) {
-        if (!num(w, 1, 65535, &x))
-            return 0;
-        c->port = (uint16_t)x;
-        return 1;
-    }
     if (key_is(w, "listen")) {
         struct tb_addr a;
         if (!listen_addr(w, &a))
@@ -614,68 +634,8 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         c->has_metrics = true;
         return 1;
     }
-    if (key_is(w, "tcp-clients")) {
-        if (!num(w, 1, 1000000, &x))
-            return 0;
-        c->tcp_clients = (uint32_t)x;
-        return 1;
-    }
-    if (key_is(w, "tcp-clients-per-address")) {
-        if (!num(w, 1, 1000000, &x))
-            return 0;
-        c->tcp_per_addr = (uint32_t)x;
-        return 1;
-    }
-    if (key_is(w, "tcp-idle-timeout")) {
-        if (!num(w, 1, 86400, &x))
-            return 0;
-        c->tcp_idle_s = (uint32_t)x;
-        return 1;
-    }
-    if (key_is(w, "tcp-max-queries")) {
-        if (!num(w, 0, 1000000000, &x))
-            return 0;
-        c->tcp_max_queries = (uint32_t)x;
-        return 1;
-    }
-    if (key_is(w, "udp-size")) {
-        if (!num(w, DNS_UDP_MINLEN, 65535, &x))
-            return 0;
-        c->udp_size = (uint16_t)x;
-        return 1;
-    }
     if (key_is(w, "chaos"))
         return onoff(w, &c->chaos);
-    if (key_is(w, "rrl-rate")) {
-        if (!num(w, 0, 1000000, &x))
-            return 0;
-        c->rrl.rate = (uint32_t)x;
-        return 1;
-    }
-    if (key_is(w, "rrl-slip")) {
-        if (!num(w, 0, 100, &x))
-            return 0;
-        c->rrl.slip = (uint32_t)x;
-        return 1;
-    }
-    if (key_is(w, "rrl-ipv4-prefix")) {
-        if (!num(w, 1, 32, &x))
-            return 0;
-        c->rrl.ipv4_prefix = (uint8_t)x;
-        return 1;
-    }
-    if (key_is(w, "rrl-ipv6-prefix")) {
-        if (!num(w, 1, 128, &x))
-            return 0;
-        c->rrl.ipv6_prefix = (uint8_t)x;
-        return 1;
-    }
-    if (key_is(w, "rrl-table-size")) {
-        if (!num(w, 16, DNS_RRL_TABLE_MAX, &x))
-            return 0;
-        c->rrl.table_size = (uint32_t)x;
-        return 1;
-    }
     if (key_is(w, "rrl-exempt-loopback"))
         return onoff(w, &c->rrl.exempt_loopback);
     if (key_is(w, "identity"))
@@ -743,24 +703,6 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
     if (key_is(w, "resolver-cache-size"))
         return size_val(w, &c->res_cache) && c->res_cache >= (64u << 10) &&
                c->res_cache <= (4ull << 30);
-    if (key_is(w, "resolver-resolutions")) {
-        if (!num(w, 1, 65536, &x))
-            return 0;
-        c->res_tasks = (uint32_t)x;
-        return 1;
-    }
-    if (key_is(w, "resolver-ratelimit")) {
-        if (!num(w, 0, 1000000, &x))
-            return 0;
-        c->res_ratelimit = (uint32_t)x;
-        return 1;
-    }
-    if (key_is(w, "resolver-serve-stale")) {
-        if (!num(w, 0, 7 * 86400, &x))
-            return 0;
-        c->res_serve_stale = (uint32_t)x;
-        return 1;
-    }
     if (key_is(w, "resolver-prefetch"))
         return onoff(w, &c->res_prefetch);
     if (key_is(w, "resolver-use-0x20"))
@@ -769,12 +711,6 @@ static int apply(struct dnsg_conf *c, const struct word *w, bool cmdline)
         return trust_anchor(w, c, cmdline);
     if (key_is(w, "resolver-insecure"))
         return res_insecure(w, c);
-    if (key_is(w, "time")) {
-        if (!num(w, 0, 31536000, &x))
-            return 0;
-        c->time_s = x;
-        return 1;
-    }
     return -1;
 }
 
