@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# test-timeout: 400
+# tibra_secondary -- the product path of a secondary zone in an image
+# (issue 10): a service file with `primary` and `state SIZE`, built by
+# `tibra build` and run by `tibra run` (spt; hvt with --target hvt where
+# /dev/kvm exists), in a network namespace of its own.  The primary is
+# tibra-dnsd on the host side of a TAP device (10.0.0.1@53).  Checks:
+#   the build refuses the secondary without `state` (FILE:LINE), refuses
+#   `primary ... key` (not yet in images), and an allow-update zone's
+#   image carries --allow-update but never the key's secret;
+#   the image's manifest declares block device "state" (tibra inspect);
+#   tibra run creates the state file (and says so), the image answers the
+#   zone after its AXFR;
+#   restarted with the primary stopped, it serves the kept copy.
+# Needs root (unshare, TAP).
+. "$(dirname "$0")/tibra.bash"
+TEST_NAME=tibra_secondary
+[ "$(id -u)" = 0 ] || skip "needs root (network namespace, TAP devices)"
+[ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] || skip "cross build"
+[ -c /dev/net/tun ] || skip "no /dev/net/tun"
+command -v ip >/dev/null || skip "ip not installed (iproute2)"
+command -v dig >/dev/null || skip "dig not installed (bind9-dnsutils)"
+command -v unshare >/dev/null || skip "unshare not installed (util-linux)"
+if [ -z "${TIBRA_IN_NETNS:-}" ]; then
+    exec unshare -n env TIBRA_IN_NETNS=1 bash "$0" "$@"
+fi
+ip link set lo up
+tb_setup tibra_secondary "${TIBRA_HOST:-build/host-$(uname -m)}/tibra"
+DNSD=${TIBRA_UNIX:-build/unix-$(uname -m)}/tibra-dnsd
+[ -x "$DNSD" ] || fail "$DNSD not built"
+S=$TMP/s
+mkdir -p "$S/zones" "$S/keys"
+cd "$S" || fail "no tree"
+PID= PPID_=
+# stop_pid VAR: SIGTERM the process in VAR until it exits, bounded;
+# its status in RC
+stop_pid() {
+    local p=${!1}
+    RC=
+    [ -n "$p" ] || return 0
+    for _ in $(seq 100); do
+        kill -TERM "$p" 2>/dev/null || break
+        for _ in $(seq 10); do
+            kill -0 "$p" 2>/dev/null || break 2
+            sleep 0.1
+        done
+    done
+    kill -KILL "$p" 2>/dev/null
+    wait "$p"
+    RC=$?
+    printf -v "$1" '%s' ''
+}
+trap 'stop_pid PID; stop_pid PPID_; rm -rf "$TMP"' EXIT
+
+# --- build-time checks ---------------------------------------------------
+cat >sec.conf <<'EOF'
+service: name sec; target spt; address 10.0.0.2/24; gateway 10.0.0.1
+zone:    example.test; primary 10.0.0.1
+EOF
+out=$("$TB" build sec.conf 2>&1)
+expect "no state: status" "$?" "1"
+expect_match "no state: FILE:LINE" "$out" \
+    "^sec.conf:2: zone example.test: a secondary zone needs a state device"
+
+head -c 32 /dev/urandom | base64 >keys/k
+SECRET=$(cat keys/k)
+cat >key.conf <<'EOF'
+service: name keyed; target spt; address 10.0.0.2/24; state 8M
+key:     k; algorithm hmac-sha256; secret-file keys/k
+zone:    example.test; primary 10.0.0.1 key k
+EOF
+out=$("$TB" build key.conf 2>&1)
+expect "primary ... key: status" "$?" "1"
+expect_match "primary ... key: FILE:LINE" "$out" \
+    "^key.conf:3: zone example.test: primary ... key k: TSIG with primaries is not supported in images yet"
+
+cat >zones/upd.zone <<'EOF'
+$TTL 300
+@ SOA ns1.upd.test. hostmaster.upd.test. 1 3600 600 86400 300
+@ NS ns1
+ns1 A 10.0.0.2
+EOF
+cat >upd.conf <<'EOF'
+service: name upd; target spt; address 10.0.0.2/24; state 8M
+key:     k; algorithm hmac-sha256; secret-file keys/k
+zone:    upd.test; file zones/upd.zone; allow-update key k
+EOF
+"$TB" build upd.conf >"$TMP/upd.log" 2>&1 || fail "allow-update: $(cat "$TMP/upd.log")"
+ins=$("$TB" inspect dist/upd.spt)
+expect_match "allow-update: boot words" "$ins" \
+    "args: .*--allow-update=upd.test:k --state-device=state"
+expect_match "allow-update: block device state" "$ins" "device: +block state"
+grep -qF "$SECRET" dist/upd.spt dist/upd.spt.record &&
+    fail "allow-update: the secret is in the image or its record"
+echo "ok   allow-update: the key's secret is in neither image nor record"
+
+# --- the secondary, run ----------------------------------------------------
+sed -i 's/gateway 10.0.0.1$/gateway 10.0.0.1; state 8M/' sec.conf
+cat >zones/example.test.zone <<'EOF'
+$TTL 300
+@ SOA ns1.example.test. hostmaster.example.test. 7 3600 600 86400 300
+@ NS ns1
+ns1 A 10.0.0.1
+www A 192.0.2.7
+EOF
+cat >p.conf <<'EOF'
+service: name p; target unix; workers 1; listen 10.0.0.1@53
+zone:    example.test; file zones/example.test.zone; allow-transfer 10.0.0.2
+EOF
+ip tuntap add dev tapx mode tap
+ip addr add 10.0.0.1/24 dev tapx
+ip link set tapx up
+
+primary_start() {
+    "$DNSD" p.conf 2>>"$TMP/primary.log" &
+    PPID_=$!
+    for _ in $(seq 100); do
+        dig @10.0.0.1 +time=1 +tries=1 +short example.test SOA 2>/dev/null |
+            grep -q hostmaster && return 0
+        sleep 0.1
+    done
+    fail "the primary did not answer: $(cat "$TMP/primary.log")"
+}
+# run_image LABEL WAIT-S ARGS...: tibra run ARGS in the background, READY
+run_image() {
+    local label=$1 wait_s=$2
+    shift 2
+    "$TB" run sec.conf --tap tapx "$@" >"$TMP/run.log" 2>&1 &
+    PID=$!
+    for _ in $(seq $((wait_s * 10))); do
+        grep -q READY "$TMP/run.log" && break
+        kill -0 "$PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    grep -q READY "$TMP/run.log" ||
+        fail "$label: not ready after ${wait_s}s: $(cat "$TMP/run.log")"
+    grep -E '^tibra:' "$TMP/run.log" | sed 's/^/     | /'
+}
+# answers NAME WANT SECONDS: the image answers NAME A with WANT in time
+answers() {
+    local got=
+    for _ in $(seq $(($3 * 2))); do
+        got=$(dig @10.0.0.2 +time=1 +tries=1 +short "$1" A 2>/dev/null)
+        [ "$got" = "$2" ] && return 0
+        sleep 0.5
+    done
+    fail "$label: $1 A: got '$got', want '$2'"
+}
+
+case_target() { # LABEL READY-WAIT-S [--target hvt]
+    label=$1
+    local w=$2 img=dist/sec.spt
+    shift 2
+    [ "${1:-}" = --target ] && img=dist/sec.$2
+    rm -f "$img.state"
+    primary_start
+    run_image "$label" "$w" "$@"
+    expect_match "$label: manifest" "$("$TB" inspect "$img")" "device: +block state"
+    grep -q "^tibra: created state file $img.state (8 MiB" "$TMP/run.log" ||
+        fail "$label: the state file's creation was not said"
+    expect "$label: state file size" "$(stat -c %s "$img.state")" 8388608
+    grep -q -- "--block:state=$img.state" "$TMP/run.log" ||
+        fail "$label: the tender was not given the state file"
+    answers www.example.test 192.0.2.7 30
+    echo "ok   $label: answers the zone after its transfer"
+    stop_pid PID
+    expect "$label: SIGTERM status" "$RC" 0
+
+    stop_pid PPID_
+    run_image "$label restart" "$w" "$@"
+    grep -q "^tibra: using state file $img.state" "$TMP/run.log" ||
+        fail "$label: the kept state file was not said"
+    grep -q 'serial 7 from the state device' "$TMP/run.log" ||
+        fail "$label: the kept copy was not loaded: $(cat "$TMP/run.log")"
+    answers www.example.test 192.0.2.7 5
+    echo "ok   $label: restarted with the primary stopped: the kept copy answers"
+    stop_pid PID
+    expect "$label restart: SIGTERM status" "$RC" 0
+}
+
+case_target spt 30
+LIB=$(dirname "$TB")/../lib/tibra
+if [ -c /dev/kvm ] && [ -f "$LIB/hvt-$(uname -m)/link.txt" ]; then
+    case_target hvt 120 --target hvt
+else
+    echo "     (hvt: no /dev/kvm or no hvt library: not run)"
+fi
+ip link del tapx
+echo SUCCESS
