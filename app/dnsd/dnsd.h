@@ -389,6 +389,12 @@ int dnsd_status_print(const struct svc_conf *c);
  * state machines as (now).  Their sockets' addresses come from lib/hosted
  * (tb_addr_to_sockaddr, tb_addr_from_sockaddr). */
 uint64_t dnsd_mono_ns(void);
+/* A listening socket of (type) (SOCK_DGRAM: SO_REUSEPORT, one per worker,
+ * large buffers, IPv4 never fragmented; SOCK_STREAM: listen()) bound to
+ * (a); with (pktinfo) non-NULL, (*pktinfo) says whether it receives each
+ * datagram's destination (a wildcard address).  Logs why and returns -1
+ * on error; else the non-blocking descriptor. */
+int dnsd_listen_socket(const struct svc_addr *a, int type, bool *pktinfo);
 
 /* ---- NOTIFY out (notify.c) ----------------------------------------- */
 
