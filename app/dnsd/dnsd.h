@@ -389,6 +389,14 @@ int dnsd_status_print(const struct svc_conf *c);
  * state machines as (now).  Their sockets' addresses come from lib/hosted
  * (tb_addr_to_sockaddr, tb_addr_from_sockaddr). */
 uint64_t dnsd_mono_ns(void);
+
+/* ---- DNS Cookies (cookie.c) ---------------------------------------- */
+
+/* Initialises (ck) for (c) (its cookie-secret-file, else a random secret;
+ * (require): BADCOOKIE without a cookie over UDP); the number of secrets
+ * in (*nsecret).  Logs why and returns a TB_E* on error. */
+int dnsd_cookie_make(const struct svc_conf *c, bool require,
+                     struct dns_cookie *ck, int *nsecret);
 /* A listening socket of (type) (SOCK_DGRAM: SO_REUSEPORT, one per worker,
  * large buffers, IPv4 never fragmented; SOCK_STREAM: listen()) bound to
  * (a); with (pktinfo) non-NULL, (*pktinfo) says whether it receives each

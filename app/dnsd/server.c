@@ -1030,87 +1030,13 @@ static int tcplim_setup(struct dnsd_server *s, const struct svc_conf *c,
  * (a FIFO would hang start-up).  Says what is wrong as FILE:LINE: message.
  * Returns the count of secrets in (out), or TB_EINVAL.
  */
-static int read_cookie_secret(const struct svc_conf *c, uint8_t *out)
-{
-    const char *path = c->cookie_secret_file;
-    char buf[1024];
-    struct stat st;
-    ssize_t n;
-    unsigned line = 0;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), rc;
-    const char *why = NULL;
-
-    if (fd < 0 || fstat(fd, &st) != 0)
-        why = strerror(errno);
-    else if (!S_ISREG(st.st_mode))
-        why = "not a regular file";
-    if (why != NULL) {
-        dnsd_log("%s:%u: cookie-secret-file %s: %s", c->path,
-                 c->cookie_secret_line, path, why);
-        if (fd >= 0)
-            close(fd);
-        return TB_EINVAL;
-    }
-    n = read(fd, buf, sizeof(buf));
-    close(fd);
-    if (n < 0 || (size_t)n == sizeof(buf)) {
-        dnsd_log("%s:%u: cookie-secret-file %s: %s", c->path,
-                 c->cookie_secret_line, path,
-                 n < 0 ? strerror(errno) : "longer than 1024 bytes");
-        return TB_EINVAL;
-    }
-    rc = dns_cookie_secrets_parse(buf, (size_t)n, out, &line);
-    if (rc == TB_ESPACE)
-        dnsd_log("%s:%u: more than %d cookie secrets", path, line,
-                 DNS_COOKIE_SECRETS_MAX);
-    else if (rc < 0)
-        dnsd_log("%s:%u: cookie secret: want %d hex digits (%d bytes)", path,
-                 line, 2 * DNS_COOKIE_SECRET_LEN, DNS_COOKIE_SECRET_LEN);
-    return rc < 0 ? TB_EINVAL : rc;
-}
-
-/*
- * DNS Cookies (RFC 7873, RFC 9018): one context for every worker, with
- * the secret from cookie-secret-file or random, and the wall clock as an
- * offset from the monotonic clock the workers pass as (now).  (A clock
- * step after start-up shifts the cookies' timestamps by as much; the
- * lifetime is an hour, so only steps of minutes matter.)
- */
-static int cookie_make(const struct svc_conf *c, bool require,
-                       struct dns_cookie *ck, int *nsecret)
-{
-    uint8_t secret[DNS_COOKIE_SECRETS_MAX * DNS_COOKIE_SECRET_LEN];
-    struct timespec wall, mono;
-    int64_t off;
-    int nsec = 1;
-
-    if (c->cookie_secret_file != NULL) {
-        if ((nsec = read_cookie_secret(c, secret)) < 0)
-            return TB_EINVAL;
-    } else if (getrandom(secret, DNS_COOKIE_SECRET_LEN, 0) !=
-               (ssize_t)DNS_COOKIE_SECRET_LEN) {
-        dnsd_log("cookies: no random secret: %s", strerror(errno));
-        return TB_EIO;
-    }
-    clock_gettime(CLOCK_REALTIME, &wall);
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &mono);
-    off = ((int64_t)wall.tv_sec - (int64_t)mono.tv_sec) * 1000000000 +
-          ((int64_t)wall.tv_nsec - (int64_t)mono.tv_nsec);
-    dns_cookie_init(ck, secret, off, require);
-    for (int i = 1; i < nsec; i++) /* earlier secrets, still accepted */
-        dns_cookie_accept(ck, secret + i * DNS_COOKIE_SECRET_LEN);
-    memset(secret, 0, sizeof(secret));
-    *nsecret = nsec;
-    return 0;
-}
-
 static int cookie_setup(struct dnsd_server *s, const struct svc_conf *c)
 {
     int nsec, rc;
 
     if (!c->cookies)
         return 0;
-    if ((rc = cookie_make(c, c->cookies_require, &s->cookie, &nsec)) != 0)
+    if ((rc = dnsd_cookie_make(c, c->cookies_require, &s->cookie, &nsec)) != 0)
         return rc;
     s->cookies = true;
     dnsd_log("cookies: on, secret %s%s%s",
@@ -1138,7 +1064,7 @@ int dnsd_server_cookie(struct dnsd_server *s, const struct svc_conf *c,
         return 0; /* off, or the start-up secret stays */
     if ((ck = calloc(1, sizeof(*ck))) == NULL)
         return TB_ENOMEM;
-    rc = cookie_make(c, s->c->cookies_require, ck, &nsec);
+    rc = dnsd_cookie_make(c, s->c->cookies_require, ck, &nsec);
     if (rc != 0) {
         free(ck);
         return rc;
