@@ -6,8 +6,10 @@
  *   zones.c   the engine glue: zone files -> compiled blobs -> zone set,
  *             and reload with per-zone fallback (the only file that calls
  *             the zone parser and builds zone sets)
- *   server.c  sockets and worker threads: UDP with recvmmsg/sendmmsg,
- *             TCP with epoll, zone-set publication (RCU style)
+ *   server.c  worker threads: UDP with recvmmsg/sendmmsg, TCP with
+ *             epoll, zone-set publication (RCU style); their listening
+ *             sockets are opened by sock.c, the DNS Cookies context
+ *             made by cookie.c
  *
  *   service file --svc_load_file--> svc_conf --dnsd_zones_load--> zones
  *     --dnsd_server_publish--> workers: recvmmsg -> dns_srv_udp -> sendmmsg
