@@ -30,10 +30,11 @@
 # evil names), cold and cached, equals Unbound's; no answer holds
 # 198.51.100.66, and 10.53.0.12 only as ns.evil.'s own address; the
 # malicious server is never asked a name outside evil. nor x.sub.evil.
-# (its forged glue unused); the counters: every forgery that reached a
-# resolver socket is rejected (rejected >= 14 a query, case mismatches
-# >= 2 a query with letters), the wrong ports in the kernel's NoPorts,
-# out-of-bailiwick records dropped.
+# (its forged glue unused); the counters: the forgeries on the right port
+# are rejected (the resolver's "rejected" and case mismatches: at least
+# 90% of those sent, in case a slot's deadline ran first on a loaded
+# machine; all of them in every run so far), the wrong ports dropped by
+# the kernel (NoPorts, 90%), out-of-bailiwick records counted.
 # test-timeout: 240
 set -u
 TEST_NAME=res_spoof
@@ -58,7 +59,6 @@ DNSD=${TIBRA_UNIX:-build/unix-$(uname -m)}/tibra-dnsd
 DNSD=$(realpath "$DNSD")
 [ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] || skip "native only"
 SPOOF=$(realpath "$(dirname "$0")/spoofnet.py")
-PROM=$(realpath "$(dirname "$0")/promcheck.py")
 
 # The tree (namespace NS, NSD servers, zones, hints): res_tree.bash.
 . "$(dirname "$0")/res_tree.bash"
@@ -267,10 +267,9 @@ line=$(grep 'resolver: .* queries' tibra.log | tail -1)
 [ -n "$line" ] || fail "no resolver counters at exit"
 rej=$(echo "$line" | sed -n 's/.* \([0-9]*\) rejected.*/\1/p')
 oob=$(echo "$line" | sed -n 's/.* \([0-9]*\) out-of-bailiwick records.*/\1/p')
-read -r q qx b e x a < <(python3 -c 'import json, sys
+read -r q b e x a < <(python3 -c 'import json, sys
 s = json.load(open(sys.argv[1]))
-print(s["queries"], sum(v for k, v in s["names"].items() if any(c.isalpha() for c in k)),
-      s["b"], s["e"], s["x"], s["a"])' wire.json) || fail "no wire counts"
+print(s["queries"], s["b"], s["e"], s["x"], s["a"])' wire.json) || fail "no wire counts"
 echo "wire: $q queries raced ($b wrong ID, $e wrong question, $x wrong case, $a wrong port)"
 echo "tibra-dnsd: $rej rejected, $cm case mismatches, $oob out-of-bailiwick records; kernel NoPorts +$((np1 - np0))"
 echo "    $line"
