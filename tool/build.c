@@ -288,6 +288,20 @@ static int state_args(const struct svc_conf *c, const char *file,
                     file, z->allow_update_line, z->name);
             return -1;
         }
+        /* An image applies updates with serial policy increment, its
+         * journal compacted at 1 MiB, and does not sign them. */
+        const char *no = z->nallow_update == 0      ? NULL
+                         : z->dnssec_dir != NULL    ? "dnssec"
+                         : z->serial_policy != 0    ? "serial-policy"
+                         : z->journal_max_size != 0 ? "journal-max-size"
+                                                    : NULL;
+        if (no != NULL) {
+            fprintf(stderr,
+                    "%s:%u: zone %s: %s with allow-update is not supported "
+                    "in images yet (tibra-dnsd takes it)\n",
+                    file, z->allow_update_line, z->name, no);
+            return -1;
+        }
         for (unsigned k = 0; k < z->nallow_update; k++)
             sb_printf(a, " --allow-update=%s:%s", z->name,
                       z->allow_update_key[k]);

@@ -93,6 +93,12 @@ expect_match "allow-update: block device state" "$ins" "device: +block state"
 grep -qF "$SECRET" dist/upd.spt dist/upd.spt.record &&
     fail "allow-update: the secret is in the image or its record"
 echo "ok   allow-update: the key's secret is in neither image nor record"
+sed 's/allow-update key k/allow-update key k; serial-policy unixtime/' \
+    upd.conf >upd2.conf
+out=$("$TB" build upd2.conf 2>&1)
+expect "allow-update + serial-policy: status" "$?" "1"
+expect_match "allow-update + serial-policy: FILE:LINE" "$out" \
+    "^upd2.conf:3: zone upd.test: serial-policy with allow-update is not supported in images yet"
 
 # --- the secondary, run ----------------------------------------------------
 sed -i 's/gateway 10.0.0.1$/gateway 10.0.0.1; state 8M/' sec.conf
@@ -121,11 +127,12 @@ primary_start() {
     done
     fail "the primary did not answer: $(cat "$TMP/primary.log")"
 }
-# run_image LABEL WAIT-S ARGS...: tibra run ARGS in the background, READY
+# run_image LABEL WAIT-S ARGS...: tibra run sec.conf ARGS in the
+# background, READY (CONF=FILE: another service file)
 run_image() {
     local label=$1 wait_s=$2
     shift 2
-    "$TB" run sec.conf --tap tapx "$@" >"$TMP/run.log" 2>&1 &
+    "$TB" run "${CONF:-sec.conf}" --tap tapx "$@" >"$TMP/run.log" 2>&1 &
     PID=$!
     for _ in $(seq $((wait_s * 10))); do
         grep -q READY "$TMP/run.log" && break
@@ -184,6 +191,30 @@ if [ -c /dev/kvm ] && [ -f "$LIB/hvt-$(uname -m)/link.txt" ]; then
     case_target hvt 120 --target hvt
 else
     echo "     (hvt: no /dev/kvm or no hvt library: not run)"
+fi
+
+# allow-update through tibra run: the key given at run time, the update
+# journaled on the state file, answered again after a restart.
+if command -v nsupdate >/dev/null; then
+    label="spt allow-update"
+    upd() {
+        printf 'server 10.0.0.2\nzone upd.test\nupdate add u%s.upd.test 300 A 192.0.2.%s\nsend\n' \
+            "$1" "$1" | timeout 10 nsupdate -t 3 -y "hmac-sha256:k:$SECRET" \
+            >/dev/null 2>&1
+    }
+    CONF=upd.conf run_image "$label" 30 -- --tsig-key="k:hmac-sha256:$SECRET"
+    grep -q "^tibra: created state file dist/upd.spt.state (8 MiB" "$TMP/run.log" ||
+        fail "$label: the state file's creation was not said"
+    upd 9 || fail "$label: the signed update was refused"
+    answers u9.upd.test 192.0.2.9 5
+    echo "ok   $label: a signed update answered"
+    stop_pid PID
+    CONF=upd.conf run_image "$label restart" 30 -- --tsig-key="k:hmac-sha256:$SECRET"
+    answers u9.upd.test 192.0.2.9 5
+    echo "ok   $label: the update is answered after a restart (journal)"
+    stop_pid PID
+else
+    echo "     (allow-update run: nsupdate not installed: not run)"
 fi
 ip link del tapx
 echo SUCCESS

@@ -282,6 +282,37 @@ static void test_guest_keys(void)
     CHECK(strstr(diag_text, "ns1.conf:2: address is ignored") != 0);
     svc_conf_free(&c);
     CHECK_EQ(live_bytes, 0);
+
+    /* state SIZE: the block device of images that keep state, required
+     * for their secondary and allow-update zones (issue 10). */
+    REQUIRE(parse(&c, "s.conf",
+                  "service: target spt; address 10.0.0.2/24; state 64M\n"
+                  "zone: a.; primary 10.0.0.1\n",
+                  &d) == 0);
+    CHECK_EQ(c.state_size, 64u << 20);
+    CHECK_EQ(c.state_line, 1);
+    svc_conf_free(&c);
+    expect_error("service: target hvt; address 10.0.0.2/24\n"
+                 "zone: a.\n  primary 10.0.0.1\n",
+                 "t.conf:3: zone a.: a secondary zone needs a state device "
+                 "in hvt images");
+    expect_error("service: target spt; address 10.0.0.2/24\n"
+                 "key: k hmac-sha256 secret-file k\n"
+                 "zone: a.; file f; allow-update key k\n",
+                 "t.conf:3: zone a.: allow-update needs a state device");
+    expect_error("service: target spt; address 10.0.0.2/24; state 1M\n",
+                 "t.conf:1: state");
+    expect_error("service: target spt; address 10.0.0.2/24; state 8M\n"
+                 "  state 8M\n",
+                 "given twice");
+    /* tibra-dnsd keeps zones in files: state is a warning for unix. */
+    REQUIRE(parse(&c, "u.conf",
+                  "service: listen 127.0.0.1; state 8M\n"
+                  "zone: a.; primary 10.0.0.1\n",
+                  &d) == 0);
+    CHECK(strstr(diag_text, "warning: u.conf:1: state is ignored") != 0);
+    svc_conf_free(&c);
+    CHECK_EQ(live_bytes, 0);
 }
 
 static void test_errors(void)
