@@ -238,8 +238,16 @@ static void run_guest(const char *image, const char *target, const char *tap,
         argv[n++] = extra[i];
     argv[n] = NULL;
     fprintf(stderr, "tibra: running");
-    for (int i = 0; i < n; i++)
-        fprintf(stderr, " %s", argv[i]);
+    for (int i = 0; i < n; i++) {
+        /* Secrets given to the image are not shown (nor logged). */
+        const char *w = argv[i], *c = strrchr(w, ':');
+        if (!strncmp(w, "--tsig-key=", 11) && c != NULL)
+            fprintf(stderr, " %.*s:(secret)", (int)(c - w), w);
+        else if (!strncmp(w, "--cookie-secret=", 16))
+            fprintf(stderr, " --cookie-secret=(secret)");
+        else
+            fprintf(stderr, " %s", w);
+    }
     fprintf(stderr, "\n");
     fflush(NULL);
     /* execv() does not write argv: the cast only drops const. */

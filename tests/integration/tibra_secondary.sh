@@ -205,6 +205,9 @@ if command -v nsupdate >/dev/null; then
     CONF=upd.conf run_image "$label" 30 -- --tsig-key="k:hmac-sha256:$SECRET"
     grep -q "^tibra: created state file dist/upd.spt.state (8 MiB" "$TMP/run.log" ||
         fail "$label: the state file's creation was not said"
+    grep -qF "$SECRET" "$TMP/run.log" && fail "$label: tibra run showed the secret"
+    grep -q -- "--tsig-key=k:hmac-sha256:(secret)" "$TMP/run.log" ||
+        fail "$label: the key word was not said"
     upd 9 || fail "$label: the signed update was refused"
     answers u9.upd.test 192.0.2.9 5
     echo "ok   $label: a signed update answered"
