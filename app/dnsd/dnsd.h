@@ -392,6 +392,18 @@ int dnsd_status_print(const struct svc_conf *c);
  * (tb_addr_to_sockaddr, tb_addr_from_sockaddr). */
 uint64_t dnsd_mono_ns(void);
 
+/* ---- control-plane threads (plane.c) ------------------------------ */
+
+/* Clears (*stop) under (mu) and starts (fn)(arg) in (*th); (*started) set.
+ * Logs "WHAT: cannot start its thread" and returns TB_EIO on failure. */
+int dnsd_plane_start(pthread_t *th, pthread_mutex_t *mu, bool *stop,
+                     bool *started, void *(*fn)(void *), void *arg,
+                     const char *what);
+/* When (*started): sets (*stop) under (mu), wakes (cv)'s waiters, joins
+ * (th) and clears (*started). */
+void dnsd_plane_stop(pthread_t th, pthread_mutex_t *mu, pthread_cond_t *cv,
+                     bool *stop, bool *started);
+
 /* ---- DNS Cookies (cookie.c) ---------------------------------------- */
 
 /* Initialises (ck) for (c) (its cookie-secret-file, else a random secret;

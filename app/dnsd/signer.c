@@ -617,25 +617,14 @@ int dnsd_signer_start(struct dnsd_signer *s, struct dnsd_server *srv)
     if (s == NULL)
         return 0;
     s->srv = srv;
-    if (pthread_create(&s->th, NULL, signer_main, s) != 0) {
-        dnsd_log("signer: cannot start its thread");
-        return TB_EIO;
-    }
-    s->started = true;
-    return 0;
+    return dnsd_plane_start(&s->th, &s->mu, &s->stop, &s->started, signer_main,
+                            s, "signer");
 }
 
 void dnsd_signer_stop(struct dnsd_signer *s)
 {
-    if (s == NULL || !s->started)
-        return;
-    pthread_mutex_lock(&s->mu);
-    s->stop = true;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
-    pthread_join(s->th, NULL);
-    s->started = false;
-    s->stop = false;
+    if (s != NULL)
+        dnsd_plane_stop(s->th, &s->mu, &s->cv, &s->stop, &s->started);
 }
 
 void dnsd_signer_close(struct dnsd_signer *s)

@@ -671,27 +671,14 @@ int dnsd_update_start(struct dnsd_updater *u, struct dnsd_server *srv)
     if (u == NULL)
         return 0;
     u->srv = srv;
-    pthread_mutex_lock(&u->mu);
-    u->stop = false; /* again after dnsd_update_stop() */
-    pthread_mutex_unlock(&u->mu);
-    if (pthread_create(&u->th, NULL, update_main, u) != 0) {
-        dnsd_log("update: cannot start its thread");
-        return TB_EIO;
-    }
-    u->started = true;
-    return 0;
+    return dnsd_plane_start(&u->th, &u->mu, &u->stop, &u->started, update_main,
+                            u, "update");
 }
 
 void dnsd_update_stop(struct dnsd_updater *u)
 {
-    if (u == NULL || !u->started)
-        return;
-    pthread_mutex_lock(&u->mu);
-    u->stop = true;
-    pthread_cond_broadcast(&u->cv);
-    pthread_mutex_unlock(&u->mu);
-    pthread_join(u->th, NULL);
-    u->started = false;
+    if (u != NULL)
+        dnsd_plane_stop(u->th, &u->mu, &u->cv, &u->stop, &u->started);
 }
 
 void dnsd_update_close(struct dnsd_updater *u)
