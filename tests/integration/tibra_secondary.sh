@@ -11,7 +11,12 @@
 #   the image's manifest declares block device "state" (tibra inspect);
 #   tibra run creates the state file (and says so), the image answers the
 #   zone after its AXFR;
-#   restarted with the primary stopped, it serves the kept copy.
+#   restarted with the primary stopped, it serves the kept copy;
+#   an allow-update image (key given at run time, never shown) takes a
+#   signed nsupdate and answers it again after a restart;
+#   tibra deploy systemd: the state file in StateDirectory, made by the
+#   unit's ExecStartPre= (run here: creates, never shrinks), attached;
+#   --manager: the daemon's block NAME-state.
 # Needs root (unshare, TAP).
 . "$(dirname "$0")/tibra.bash"
 TEST_NAME=tibra_secondary
@@ -220,4 +225,37 @@ else
     echo "     (allow-update run: nsupdate not installed: not run)"
 fi
 ip link del tapx
+
+# tibra deploy systemd: the state file in the unit's StateDirectory, made
+# by its ExecStartPre= (create, never shrink), given to the tender; with
+# --manager the daemon's block NAME-state.
+"$TB" deploy systemd sec.conf -o units --prefix "$(dirname "$TB")/.." \
+    >"$TMP/deploy.log" 2>&1 || fail "deploy: $(cat "$TMP/deploy.log")"
+u=units/tibra-sec.service
+grep -qx "StateDirectory=tibra-sec" $u || fail "deploy: no StateDirectory"
+grep -q "^ExecStart=.*tibra-spt --net:service0=tb-sec --block:state=/var/lib/tibra-sec/state " $u ||
+    fail "deploy: the tender is not given the state file: $(grep ExecStart= $u)"
+pre=$(sed -n 's/^ExecStartPre=//p' $u)
+expect "deploy: ExecStartPre" "$pre" "/usr/bin/truncate -s >8388608 /var/lib/tibra-sec/state"
+read -ra cmd <<<"${pre//\/var\/lib\/tibra-sec/$TMP}"
+"${cmd[@]}" || fail "deploy: ExecStartPre failed"
+expect "deploy: the state file made" "$(stat -c %s "$TMP/state")" 8388608
+printf 'kept' | dd of="$TMP/state" conv=notrunc status=none
+truncate -s 16M "$TMP/state"
+"${cmd[@]}" || fail "deploy: ExecStartPre failed on an existing file"
+expect "deploy: an existing state file kept" \
+    "$(stat -c %s "$TMP/state"):$(head -c 4 "$TMP/state")" "16777216:kept"
+if command -v systemd-analyze >/dev/null; then
+    out=$(SYSTEMD_LOG_LEVEL=notice systemd-analyze verify --man=no \
+        --generators=no $u units/tibra-sec-tap.service 2>&1)
+    expect "deploy: systemd-analyze verify" "$out" ""
+fi
+"$TB" deploy systemd sec.conf -o munits --manager br0 \
+    --prefix "$(dirname "$TB")/.." >"$TMP/deploy.log" 2>&1 ||
+    fail "deploy --manager: $(cat "$TMP/deploy.log")"
+grep -q "^ExecStartPre=-.*/tibra block create sec-state 8$" munits/tibra-sec.service ||
+    fail "deploy --manager: no block create"
+grep -q "^ExecStart=.* --net service0=br0 --block state=sec-state " munits/tibra-sec.service ||
+    fail "deploy --manager: the unikernel is not given the block"
+echo "ok   deploy --manager: block sec-state made and attached"
 echo SUCCESS
