@@ -191,6 +191,12 @@ case_target() { # LABEL READY-WAIT-S [--target hvt]
 }
 
 case_target spt 30
+# Reproducible: rebuilt from its record in a clean directory, the same
+# image (the state application included).
+out=$("$TB" verify dist/sec.spt 2>&1) || fail "verify: $out"
+expect_match "verify: the secondary's image rebuilt identical" "$out" "^identical: dist/sec.spt"
+grep -q "^input lib [0-9a-f]* spt-[a-z0-9_]*/app-state.a$" dist/sec.spt.record ||
+    fail "the record does not name app-state.a"
 LIB=$(dirname "$TB")/../lib/tibra
 if [ -c /dev/kvm ] && [ -f "$LIB/hvt-$(uname -m)/link.txt" ]; then
     case_target hvt 120 --target hvt
