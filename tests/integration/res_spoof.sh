@@ -23,7 +23,13 @@
 # 8 with the right ID to wrong ports -- each with a poisoned address
 # (198.51.100.66) and forged glue (10.53.0.12).  The attacker is given
 # the port and ID (an oracle: the strongest off-path attacker short of a
-# full guess), so every race is run and the forgeries arrive first.
+# full guess), so every race is run and the forgeries arrive first.  In
+# phase 2 (a new tibra-dnsd, cold cache, the same questions) it also
+# races, right port, ID and case, each genuine reply it saw in phase 1
+# with records for names outside the server's zones added to the
+# additional section: answers with other zones' addresses (c), referrals
+# with glue outside the delegated zone (d).  Those are accepted (they
+# are the real reply, first); their foreign records must not be.
 # Unbound in NS, on the same hints and not attacked, is the genuine data.
 #
 # Checks: every answer (the attacked names, the poisoning's targets, the
@@ -157,9 +163,49 @@ snmp_noports() {
     rrun cat /proc/net/snmp | awk '/^Udp:/ { if (h) { print $3; exit } h = 1 }'
 }
 np0=$(snmp_noports)
-ip netns exec "$RNS" "$DNSD" "$TMP/res.conf" >tibra.log 2>&1 &
-PIDS+=($!)
-DPID=$!
+start_dnsd() {
+    ip netns exec "$RNS" "$DNSD" "$TMP/res.conf" >tibra.log 2>&1 &
+    PIDS+=($!)
+    DPID=$!
+    for i in $(seq 100); do
+        rrun dig @10.55.0.10 +time=2 +tries=1 tld. SOA 2>/dev/null |
+            grep -q 'status: NOERROR' && return 0
+        [ "$i" = 100 ] && fail "tibra-dnsd does not resolve tld. SOA under attack"
+        sleep 0.2
+    done
+}
+# Its counters: case mismatches from the metrics (workers copy theirs at
+# least once a second: polled until two scrapes 1.2 s apart agree, 10
+# tries), the rest from the totals at exit; summed over both phases.
+scrape() {
+    rrun python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(
+    "http://10.55.0.10:9153/metrics", timeout=5).read().decode())'
+}
+rej=0 cm=0 oob=0
+stop_dnsd() {
+    local prev='' cur='' line
+    for _ in $(seq 10); do
+        sleep 1.2
+        scrape >m.txt || fail "no /metrics"
+        cur=$(grep -E '^tibra_resolver_(upstream_replies_total|upstream_case_mismatch_total)' m.txt)
+        [ -n "$cur" ] && [ "$cur" = "$prev" ] && break
+        prev=$cur
+    done
+    cm=$((cm + $(awk '$1 == "tibra_resolver_upstream_case_mismatch_total" { print $2 }' m.txt)))
+    kill -TERM "$DPID"
+    for _ in $(seq 100); do
+        kill -0 "$DPID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$DPID" 2>/dev/null && fail "tibra-dnsd does not stop"
+    line=$(grep 'resolver: .* queries' tibra.log | tail -1)
+    [ -n "$line" ] || fail "no resolver counters at exit"
+    echo "    $line"
+    rej=$((rej + $(echo "$line" | sed -n 's/.* \([0-9]*\) rejected.*/\1/p')))
+    oob=$((oob + $(echo "$line" | sed -n 's/.* \([0-9]*\) out-of-bailiwick records.*/\1/p')))
+    mv tibra.log "tibra-$1.log"
+}
 
 # status + answer section without TTLs, sorted (ask: Tibra, in RNS;
 # ref: Unbound, in NS)
@@ -172,12 +218,6 @@ filt() {
 }
 ask() { rrun dig @10.55.0.10 +time=10 +tries=2 +noall +comments +answer "$1" "$2" 2>&1 | filt; }
 ref() { run dig @10.53.0.11 +time=10 +tries=2 +noall +comments +answer "$1" "$2" 2>&1 | filt; }
-for i in $(seq 100); do
-    rrun dig @10.55.0.10 +time=2 +tries=1 tld. SOA 2>/dev/null |
-        grep -q 'status: NOERROR' && break
-    [ "$i" = 100 ] && fail "tibra-dnsd does not resolve tld. SOA under attack"
-    sleep 0.2
-done
 
 # The evil names first (their poison would be cached before the targets
 # are asked), then the targets of the poisoning, then the other names.
@@ -187,46 +227,63 @@ ns.other/A host.glueless.tld/A example.tld/NS other/NS example.tld/SOA
 alias.example.tld/A ext.example.tld/A nx.example.tld/A
 www.example.tld/AAAA example.tld/MX a.b.c.example.tld/A tld/NS"
 n=0
-for round in 1 2; do
-    for c in $cases; do
-        name=${c%/*}.
-        type=${c#*/}
-        t=$(ask "$name" "$type")
-        u=$(ref "$name" "$type")
-        case "$t" in *"status "[A-Z]*) ;; *) fail "no answer for $name $type" ;; esac
-        if [ "$t" != "$u" ]; then
-            echo "round $round $name $type:"
-            echo "  tibra:   $(echo "$t" | tr '\n' '|')"
-            echo "  unbound: $(echo "$u" | tr '\n' '|')"
-            fail "answers differ"
-        fi
-        case "$t" in *198.51.100.66*) fail "forged address in $name $type: $t" ;; esac
-        if [ "$name" != ns.evil. ] && [ "$name" != evil. ]; then
-            case "$t" in *10.53.0.12*) fail "forged glue answered for $name $type: $t" ;; esac
-        fi
-        echo "$t" >>answers.all
-        n=$((n + 1))
+rounds() { # PHASE
+    for round in 1 2; do
+        for c in $cases; do
+            name=${c%/*}.
+            type=${c#*/}
+            t=$(ask "$name" "$type")
+            u=$(ref "$name" "$type")
+            case "$t" in *"status "[A-Z]*) ;; *) fail "no answer for $name $type" ;; esac
+            if [ "$t" != "$u" ]; then
+                echo "phase $1 round $round $name $type:"
+                echo "  tibra:   $(echo "$t" | tr '\n' '|')"
+                echo "  unbound: $(echo "$u" | tr '\n' '|')"
+                fail "answers differ"
+            fi
+            case "$t" in *198.51.100.66*) fail "forged address in $name $type: $t" ;; esac
+            if [ "$name" != ns.evil. ] && [ "$name" != evil. ]; then
+                case "$t" in *10.53.0.12*) fail "forged glue answered for $name $type: $t" ;; esac
+            fi
+            n=$((n + 1))
+        done
     done
-done
-# Answers that must hold the genuine data (not a shared failure).
+    # Answers that must hold the genuine data (not a shared failure).
+    chk www.example.tld. A 192.0.2.1
+    chk ns1.example.tld. A 10.53.0.3
+    chk mail.example.tld. A 192.0.2.25
+    chk www.other. A 192.0.2.20
+    chk ns.other. A 10.53.0.4
+    chk host.glueless.tld. A 192.0.2.30
+    chk a.evil. A 192.0.2.200
+    chk c.evil. A 192.0.2.1
+    chk example.tld. NS ns1.example.tld.
+}
 chk() { # NAME TYPE WANT
     case "$(ask "$1" "$2")" in *"$3"*) ;; *) fail "$1 $2 lacks $3" ;; esac
 }
-chk www.example.tld. A 192.0.2.1
-chk ns1.example.tld. A 10.53.0.3
-chk mail.example.tld. A 192.0.2.25
-chk www.other. A 192.0.2.20
-chk ns.other. A 10.53.0.4
-chk host.glueless.tld. A 192.0.2.30
-chk a.evil. A 192.0.2.200
-chk c.evil. A 192.0.2.1
-chk example.tld. NS ns1.example.tld.
+# Phase 1: the wire has seen nothing yet (forgeries b, e, x, a); phase 2,
+# a new tibra-dnsd with an empty cache: the same questions again, and
+# the wire now races each genuine reply it saw in phase 1 with forged
+# out-of-bailiwick records and glue added (c, d), right port, ID and
+# case: accepted first, their foreign records must not be.
+start_dnsd
+rounds 1
+stop_dnsd 1
+start_dnsd
+rounds 2
+stop_dnsd 2
+np1=$(snmp_noports)
+kill -TERM "$WIRE"
+for _ in $(seq 50); do
+    kill -0 "$WIRE" 2>/dev/null || break
+    sleep 0.1
+done
+
 # The malicious server was asked about evil. only, and never for
 # x.sub.evil. (that would be its forged glue for ns1.example.tld. or
-# ns.other. used).
-[ -s evil.queries ] || fail "the malicious server was never asked"
-# Its log: "PEER NAME TYPE"; Tibra's queries come through the wire from
-# 10.53.0.10, Unbound's from 10.53.0.11.
+# ns.other. used).  Its log: "PEER NAME TYPE"; Tibra's queries come
+# through the wire from 10.53.0.10, Unbound's from 10.53.0.11.
 grep '^10\.53\.0\.10 ' evil.queries >evil.tibra
 [ -s evil.tibra ] || fail "the malicious server was never asked by Tibra"
 grep -v ' \(.*\.\)\?evil\. [0-9]*$' evil.tibra | grep . &&
@@ -235,55 +292,26 @@ grep -q ' x\.sub\.evil\. ' evil.tibra &&
     fail "the resolver used forged glue: x.sub.evil. asked of 10.53.0.12"
 echo "malicious server: $(wc -l <evil.tibra) queries from Tibra, all in evil., none for x.sub.evil."
 
-# Counters: the metrics (case mismatches), then the totals at exit.
-scrape() {
-    rrun python3 -c 'import sys, urllib.request
-sys.stdout.write(urllib.request.urlopen(
-    "http://10.55.0.10:9153/metrics", timeout=5).read().decode())'
-}
-# Workers copy their counters at least once a second: poll until two
-# scrapes 1.2 s apart agree (10 tries).
-prev=
-for _ in $(seq 10); do
-    sleep 1.2
-    scrape >m.txt || fail "no /metrics"
-    cur=$(grep -E '^tibra_resolver_(upstream_replies_total|upstream_case_mismatch_total)' m.txt)
-    [ -n "$cur" ] && [ "$cur" = "$prev" ] && break
-    prev=$cur
-done
-cm=$(awk '$1 == "tibra_resolver_upstream_case_mismatch_total" { print $2 }' m.txt)
-kill -TERM "$DPID"
-for _ in $(seq 100); do
-    kill -0 "$DPID" 2>/dev/null || break
-    sleep 0.1
-done
-np1=$(snmp_noports)
-kill -TERM "$WIRE"
-for _ in $(seq 50); do
-    kill -0 "$WIRE" 2>/dev/null || break
-    sleep 0.1
-done
-line=$(grep 'resolver: .* queries' tibra.log | tail -1)
-[ -n "$line" ] || fail "no resolver counters at exit"
-rej=$(echo "$line" | sed -n 's/.* \([0-9]*\) rejected.*/\1/p')
-oob=$(echo "$line" | sed -n 's/.* \([0-9]*\) out-of-bailiwick records.*/\1/p')
-read -r q b e x a < <(python3 -c 'import json, sys
+read -r q b e x a cf df < <(python3 -c 'import json, sys
 s = json.load(open(sys.argv[1]))
-print(s["queries"], s["b"], s["e"], s["x"], s["a"])' wire.json) || fail "no wire counts"
-echo "wire: $q queries raced ($b wrong ID, $e wrong question, $x wrong case, $a wrong port)"
+print(s["queries"], s["b"], s["e"], s["x"], s["a"], s["c"], s["d"])' wire.json) ||
+    fail "no wire counts"
+echo "wire: $q queries raced ($b wrong ID, $e wrong question, $x wrong case, $a wrong port; $cf answers and $df referrals with out-of-bailiwick records)"
 echo "tibra-dnsd: $rej rejected, $cm case mismatches, $oob out-of-bailiwick records; kernel NoPorts +$((np1 - np0))"
-echo "    $line"
-[ "$q" -ge 20 ] || fail "only $q queries went through the wire"
+[ "$q" -ge 40 ] || fail "only $q queries went through the wire"
+if [ "$cf" -lt 5 ] || [ "$df" -lt 2 ]; then
+    fail "too few learned forgeries: $cf answers, $df referrals"
+fi
 # Every wrong-ID, wrong-question and wrong-case forgery reached a socket
 # still waiting (they arrive 50 ms before the real reply): each rejected.
 # A slot whose deadline ran first on a loaded machine may have closed
 # with some unread: 90% at least.
 [ "$rej" -ge $(((b + e + x) * 9 / 10)) ] ||
     fail "$rej rejected of $((b + e + x)) forgeries on the right port"
-[ "${cm:-0}" -ge $((x * 9 / 10)) ] ||
-    fail "${cm:-0} case mismatches of $x forgeries in another case"
+[ "$cm" -ge $((x * 9 / 10)) ] ||
+    fail "$cm case mismatches of $x forgeries in another case"
 [ $((np1 - np0)) -ge $((a * 9 / 10)) ] ||
     fail "kernel NoPorts +$((np1 - np0)), $a forgeries to wrong ports"
 [ "$oob" -gt 0 ] || fail "no out-of-bailiwick record counted"
-echo "SUCCESS $TEST_NAME: $n answers equal to Unbound's under $((b + e + x + a)) forged replies"
+echo "SUCCESS $TEST_NAME: $n answers equal to Unbound's under $((b + e + x + a + cf + df)) forged replies"
 exit 0

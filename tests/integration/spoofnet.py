@@ -18,6 +18,11 @@
         (x) 2 with the right port and ID, the question in another case
             (only when the name has letters: 0x20)
         (a) 8 with the right ID, the source address, to wrong ports
+        (c) the genuine answer seen before for this question (learned),
+            right port, ID and case, with records for names outside the
+            server's zones added (FOREIGN: another zone's addresses)
+        (d) the same for a referral: forged glue for names outside the
+            delegated zone (ns.other., ns1.example.tld. -> 10.53.0.12)
       Counts go to F (JSON) on SIGTERM and every second.
 
   spoofnet.py evil --addr A --log F
@@ -45,6 +50,16 @@ import time
 
 POISON = "198.51.100.66"
 EVIL = "10.53.0.12"
+# Names outside each server's zones (res_tree's tree), forged in the
+# additional section of its learned replies: ns.* get the malicious
+# server's address (forged glue), the others the poisoned one.  The root
+# is authoritative for every name: not forged there.
+FOREIGN = {
+    "10.53.0.2": ["ns.other.", "www.other.", "mail.example.tld."],
+    "10.53.0.3": ["ns.other.", "www.other.", "host.glueless.tld."],
+    "10.53.0.4": ["ns1.example.tld.", "www.example.tld.",
+                  "mail.example.tld."],
+}
 
 
 def name_wire(name):
@@ -144,6 +159,27 @@ def forgeries(qid, qname, qtype):
     return out
 
 
+def forge_learned(reply, qid, qname, addr):
+    """The genuine reply learned for this question, with the ID and the
+    question as sent and out-of-bailiwick records appended to the
+    additional section: ("c", msg) for an answer, ("d", msg) for a
+    referral, or None."""
+    names = FOREIGN.get(addr)
+    if not names or len(reply) < 12 + len(qname) or \
+            reply[12:12 + len(qname)].lower() != qname.lower():
+        return None
+    m = bytearray(reply)
+    struct.pack_into(">H", m, 0, qid)
+    m[12:12 + len(qname)] = qname
+    for n in names:
+        m += rr(n, 1, a_rdata(EVIL if n.startswith("ns") else POISON), 86400)
+    ar = struct.unpack_from(">H", m, 10)[0]
+    struct.pack_into(">H", m, 10, ar + len(names))
+    an, ns = struct.unpack_from(">HH", m, 6)
+    referral = not (m[2] & 0x04) and an == 0 and ns > 0
+    return ("d" if referral else "c"), bytes(m)
+
+
 def wire(args):
     addrs = args.addrs.split(",")
     listen = {}
@@ -162,8 +198,9 @@ def wire(args):
     up = {s.fileno(): s for s in pool}
     pending = {}  # (pool index, server, id) -> (listen socket, client)
     held = []  # (due, listen socket, client, reply)
-    st = {"queries": 0, "b": 0, "e": 0, "x": 0, "a": 0, "forwarded": 0,
-          "replies": 0, "names": {}}
+    learned = {}  # (server, name, type) -> the genuine reply
+    st = {"queries": 0, "b": 0, "e": 0, "x": 0, "a": 0, "c": 0, "d": 0,
+          "forwarded": 0, "replies": 0, "names": {}}
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     nxt = 0
@@ -198,7 +235,8 @@ def wire(args):
                     qid, _, qname, qtype, _, _ = p
                     i = nxt
                     nxt = (nxt + 1) % len(pool)
-                    pending[(i, addr, qid)] = (ls, client)
+                    key = (addr, bytes(qname).lower(), qtype)
+                    pending[(i, addr, qid)] = (ls, client, key)
                     if client[0] == args.spare:  # only delayed
                         pool[i].sendto(msg, (addr, 53))
                         continue
@@ -217,6 +255,12 @@ def wire(args):
                                           [rr(qname, 1, a_rdata(POISON))]),
                                   (client[0], port))
                         st["a"] += 1
+                    # (c)/(d): the genuine reply seen before, first
+                    f = forge_learned(learned[key], qid, qname, addr) \
+                        if key in learned else None
+                    if f is not None:
+                        ls.sendto(f[1], client)
+                        st[f[0]] += 1
                     pool[i].sendto(msg, (addr, 53))
                     st["forwarded"] += 1
             else:
@@ -231,7 +275,9 @@ def wire(args):
                         continue
                     key = (i, src[0], struct.unpack(">H", msg[:2])[0])
                     if key in pending:
-                        ls, client = pending.pop(key)
+                        ls, client, q = pending.pop(key)
+                        if not (msg[2] & 0x02) and (msg[3] & 0x0F) in (0, 3):
+                            learned.setdefault(q, msg)
                         held.append((time.monotonic() + delay, ls, client,
                                      msg))
         now = time.monotonic()
