@@ -2158,7 +2158,7 @@ static void check_service(struct parser *ps)
         if (c->state_line)
             pwarn(ps, c->state_line,
                   "state is ignored for target unix (tibra-dnsd keeps "
-                  "zones in files)");
+                  "zones in files; a unix image keeps none)");
     } else {
         /* An image keeps secondary zones and update journals on its
          * block device "state" (docs/DESIGN.md "store"): without one a
