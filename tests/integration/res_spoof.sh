@@ -154,9 +154,10 @@ wait_up 10.53.0.12 evil.
 wait_up 10.53.0.11 tld.
 run dig @10.53.0.1 +norec +time=2 +tries=1 x.evil. A | grep -q 'ns.evil' ||
     fail "the root does not delegate evil."
-for _ in $(seq 100); do # the wire's sockets, through the delay
+for i in $(seq 100); do # the wire's sockets, through the delay
     rrun dig @10.53.0.3 -b 10.55.0.20 +time=1 +tries=1 +norec example.tld. SOA 2>/dev/null |
         grep -q 'status: NOERROR' && break
+    [ "$i" = 100 ] && fail "no answer through the wire"
     sleep 0.1
 done
 snmp_noports() {
