@@ -305,7 +305,10 @@ int tb_app_main(const struct tb_start_info *si)
     struct bump bp = {(uint8_t *)si->heap_start, (uint8_t *)si->heap_start,
                       (uint8_t *)si->heap_start + si->heap_size, NULL};
     struct tb_alloc a = {bump_alloc, bump_realloc, bump_free, &bp};
-    struct dnsg_conf c;
+    /* static: some 40 KiB (the words' tables), too much for an hvt
+     * guest's 64 KiB stack, which the serving loop and the resolver's
+     * validator (BearSSL under lib/dns/val*.c) need */
+    static struct dnsg_conf c;
     struct tb_bundle b;
     struct dns_zoneset *zs;
     struct tb_addr locals[DNSG_LISTEN_MAX];
