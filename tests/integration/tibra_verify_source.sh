@@ -4,7 +4,8 @@
 # built from `git archive HEAD` (no .git, another directory) builds
 # examples/ns1-spt.conf; verify --source $TIBRA_SRC rebuilds the library
 # from the repository at the recorded commit and finds every library file
-# identical; a library file changed by one byte is named by plain verify.
+# identical (and for a secondary's image, linked with app-state.a); a
+# library file changed by one byte is named by plain verify.
 . "$(dirname "$0")/tibra.bash"
 TEST_NAME=tibra_verify_source
 [ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] || skip "cross build"
@@ -32,6 +33,20 @@ rc=$?
 printf '%s\n' "$out" | sed 's/^/     /'
 expect "verify --source: status" "$rc" "0"
 expect_match "verify --source: library identical" "$out" \
+    "^library: the [0-9]+ files are identical to a build of commit ${head:0:12}"
+
+# A secondary's image (issue 10) links app-state.a, the application
+# whose manifest declares block device state: rebuilt from source too.
+printf '%s\n' 'service: name sec; target spt; address 10.0.0.2/24; state 8M' \
+    'zone: example.test; primary 10.0.0.1' >"$TMP/s/sec.conf"
+out=$(cd "$TMP/s" && "$TB" build sec.conf 2>&1) || fail "build sec: $out"
+out=$("$TB" verify --source "$TIBRA_SRC" "$TMP/s/dist/sec.spt" 2>&1)
+rc=$?
+printf '%s\n' "$out" | sed 's/^/     /'
+expect "verify --source (secondary): status" "$rc" "0"
+grep -q " spt-$(uname -m)/app-state.a$" "$TMP/s/dist/sec.spt.record" ||
+    fail "the secondary's record does not name app-state.a"
+expect_match "verify --source (secondary): library identical" "$out" \
     "^library: the [0-9]+ files are identical to a build of commit ${head:0:12}"
 
 # One byte of the installed library changed: verify names the file.
