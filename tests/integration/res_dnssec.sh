@@ -93,27 +93,7 @@ sed "s|trust-anchor .*|trust-anchor $sd/notanchor|" res.conf >bad.conf
 ip netns exec "$NS" "$DNSD" "$sd/res.conf" >"$TMP/tibra.log" 2>&1 &
 PIDS+=($!)
 TIBRA_PID=$!
-cat >unbound.conf <<EOF
-server:
-    interface: 10.53.0.31
-    port: 53
-    do-ip6: no
-    username: ""
-    chroot: ""
-    directory: "$sd"
-    pidfile: "$sd/unbound.pid"
-    logfile: "$TMP/unbound.log"
-    use-syslog: no
-    root-hints: "$sd/hints"
-    module-config: "validator iterator"
-    trust-anchor-file: "$sd/root.ds"
-    domain-insecure: "nta."
-    ede: yes
-    access-control: 10.53.0.0/24 allow
-    do-not-query-localhost: no
-    harden-referral-path: no
-    target-fetch-policy: "0 0 0 0 0"
-    val-log-level: 2
+signed_unbound '    val-log-level: 2
     log-queries: yes
     domain-insecure: "fwd."
 stub-zone:
@@ -122,20 +102,9 @@ stub-zone:
 stub-zone:
     name: "fwd."
     stub-addr: 10.53.0.5
-remote-control:
-    control-enable: no
-EOF
-ip netns exec "$NS" unbound -d -c "$sd/unbound.conf" >"$TMP/unbound.out.log" 2>&1 &
-PIDS+=($!)
+'
 
-wait_up() { # ADDR NAME
-    for _ in $(seq 100); do
-        run dig @"$1" +time=1 +tries=1 +norec "$2" SOA >/dev/null 2>&1 &&
-            return 0
-        sleep 0.1
-    done
-    fail "$1 does not answer"
-}
+wait_up() { tree_wait_up 100 "$1" "$2" +norec; } # ADDR NAME
 wait_up 10.53.0.21 .
 wait_up 10.53.0.22 sec.
 wait_up 10.53.0.23 n3.

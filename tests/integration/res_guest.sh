@@ -101,16 +101,7 @@ done
 
 tree_unbound
 
-wait_up() { # ADDR NAME [dig args]
-    local a=$1 n=$2
-    shift 2
-    for _ in $(seq 150); do
-        run dig @"$a" +time=1 +tries=1 "$@" "$n" SOA >/dev/null 2>&1 &&
-            return 0
-        sleep 0.1
-    done
-    fail "$a does not answer"
-}
+wait_up() { tree_wait_up 150 "$@"; } # ADDR NAME [dig args]
 wait_up 10.53.0.1 . +norec
 wait_up 10.53.0.3 example.tld. +norec
 wait_up 10.53.0.11 tld.

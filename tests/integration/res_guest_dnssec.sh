@@ -109,42 +109,9 @@ for t in $targets; do
     printf '%s\n' "$out" | grep -q '^identical' || fail "verify $t: $out"
 done
 
-cat >unbound.conf <<EOF
-server:
-    interface: 10.53.0.31
-    port: 53
-    do-ip6: no
-    username: ""
-    chroot: ""
-    directory: "$sd"
-    pidfile: "$sd/unbound.pid"
-    logfile: "$TMP/unbound.log"
-    use-syslog: no
-    root-hints: "$sd/hints"
-    module-config: "validator iterator"
-    trust-anchor-file: "$sd/root.ds"
-    domain-insecure: "nta."
-    ede: yes
-    access-control: 10.53.0.0/24 allow
-    do-not-query-localhost: no
-    harden-referral-path: no
-    target-fetch-policy: "0 0 0 0 0"
-remote-control:
-    control-enable: no
-EOF
-ip netns exec "$NS" unbound -d -c "$sd/unbound.conf" >"$TMP/unbound.out.log" 2>&1 &
-PIDS+=($!)
+signed_unbound
 
-wait_up() { # ADDR NAME [dig args]
-    local a=$1 n=$2
-    shift 2
-    for _ in $(seq 150); do
-        run dig @"$a" +time=1 +tries=1 "$@" "$n" SOA >/dev/null 2>&1 &&
-            return 0
-        sleep 0.1
-    done
-    fail "$a does not answer"
-}
+wait_up() { tree_wait_up 150 "$@"; } # ADDR NAME [dig args]
 wait_up 10.53.0.21 . +norec
 wait_up 10.53.0.22 sec. +norec
 wait_up 10.53.0.23 n3. +norec

@@ -9,6 +9,8 @@
 #   10.53.0.22  the zones under it (NSD), ldns-signzone, ECDSA P-256 KSK +
 #               ZSK unless said otherwise (res_dnssec.sh lists them)
 #   10.53.0.23  n3. (NSEC3, Knot when knotd is installed, else NSD)
+# signed_unbound [LINES] starts the reference, a validating Unbound at
+# 10.53.0.31 on the same hints and anchor.
 # Needs ldns-keygen and ldns-signzone.
 
 # keys ZONE [ALG]: a KSK and a ZSK; prints the base names (KSK first)
@@ -144,34 +146,8 @@ printf 'trust-anchors { "." static-ds %s %s %s "%s"; };\n' \
     "$tag" "$alg" "$dt" "$digest" >delv.anchor
 
 sd=$TMP/signed
-nsd_zones() { # N ADDR ZONE...
-    local n=$1 addr=$2
-    shift 2
-    {
-        echo "server:"
-        echo "  ip-address: $addr"
-        echo "  port: 53"
-        echo "  do-ip6: no"
-        echo "  username: \"\""
-        echo "  chroot: \"\""
-        echo "  zonesdir: \"$sd\""
-        echo "  pidfile: \"$sd/nsd$n.pid\""
-        echo "  database: \"\""
-        echo "  xfrdfile: \"$sd/xfrd$n.state\""
-        echo "  zonelistfile: \"$sd/zl$n\""
-        echo "  logfile: \"$TMP/nsd-signed$n.log\""
-        echo "  server-count: 1"
-        echo "remote-control:"
-        echo "  control-enable: no"
-        for z in "$@"; do
-            f=${z%.}
-            [ "$z" = . ] && f=root
-            echo "zone:"
-            echo "  name: \"$z\""
-            echo "  zonefile: \"$sd/$f.zone.signed\""
-        done
-    } >"nsd-signed$n.conf"
-}
+# nsd-signed$N.conf: ZONE's signed file $sd/ZONE.zone.signed (res_tree.bash)
+nsd_zones() { nsd_conf_in "$sd" nsd-signed .signed "$@"; } # N ADDR ZONE...
 nsd_zones 21 10.53.0.21 .
 nsd_zones 22 10.53.0.22 sec. sub.sec. uns.sec. it. oo. a8. a10. a14. a15. notyet. nosig. ins. nods. alg. bad. exp. miss. nta.
 for n in 21 22; do
@@ -207,4 +183,35 @@ else
     n3by=NSD
 fi
 printf '.        3600000 NS a.root.\na.root.  3600000 A  10.53.0.21\n' >hints
+}
+
+# signed_unbound [LINES]: a validating Unbound at 10.53.0.31 (the
+# reference) on the signed tree's hints and anchor, nta. insecure; LINES
+# (unbound.conf text) added to its configuration; its PID in PIDS.
+signed_unbound() {
+    cat >"$sd/unbound.conf" <<EOF
+server:
+    interface: 10.53.0.31
+    port: 53
+    do-ip6: no
+    username: ""
+    chroot: ""
+    directory: "$sd"
+    pidfile: "$sd/unbound.pid"
+    logfile: "$TMP/unbound.log"
+    use-syslog: no
+    root-hints: "$sd/hints"
+    module-config: "validator iterator"
+    trust-anchor-file: "$sd/root.ds"
+    domain-insecure: "nta."
+    ede: yes
+    access-control: 10.53.0.0/24 allow
+    do-not-query-localhost: no
+    harden-referral-path: no
+    target-fetch-policy: "0 0 0 0 0"
+${1:-}remote-control:
+    control-enable: no
+EOF
+    ip netns exec "$NS" unbound -d -c "$sd/unbound.conf" >"$TMP/unbound.out.log" 2>&1 &
+    PIDS+=($!)
 }

@@ -114,38 +114,12 @@ resolver:
     use-0x20 on
 EOF
 "$DNSD" -c "$TMP/res.conf" >check.log 2>&1 || fail "-c refuses res.conf"
-cat >unbound.conf <<EOF
-server:
-    interface: 10.53.0.11
-    outgoing-interface: 10.53.0.11
-    port: 53
-    do-ip6: no
-    username: ""
-    chroot: ""
-    directory: "$TMP"
-    pidfile: "$TMP/unbound.pid"
-    logfile: "$TMP/unbound.log"
-    use-syslog: no
-    root-hints: "$TMP/hints"
-    module-config: "iterator"
-    access-control: 10.53.0.0/24 allow
-    do-not-query-localhost: no
-    harden-referral-path: no
-    target-fetch-policy: "0 0 0 0 0"
-remote-control:
-    control-enable: no
-EOF
-ip netns exec "$NS" unbound -d -c "$TMP/unbound.conf" >unbound.out.log 2>&1 &
-PIDS+=($!)
+# the reference (res_tree.bash), sending from its own address, without
+# the stub and forward zones
+tree_unbound '    outgoing-interface: 10.53.0.11
+' ''
 
-wait_up() { # ADDR NAME (in NS)
-    for _ in $(seq 100); do
-        run dig @"$1" +time=1 +tries=1 +norec "$2" SOA >/dev/null 2>&1 &&
-            return 0
-        sleep 0.1
-    done
-    fail "$1 does not answer"
-}
+wait_up() { tree_wait_up 100 "$1" "$2" +norec; } # ADDR NAME (in NS)
 wait_up 10.53.0.1 evil.
 wait_up 10.53.0.2 tld.
 wait_up 10.53.0.3 example.tld.

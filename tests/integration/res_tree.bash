@@ -13,7 +13,10 @@
 #   TMP    the working directory (cd'd into), with the zone files and
 #          hints (root hints: a.root. 10.53.0.1)
 # Callers add their own servers to PIDS before the trap runs.  Defined:
-#   tree_unbound   starts Unbound at 10.53.0.11, the reference resolver
+#   tree_unbound [SERVER-LINES [ZONE-LINES]]   starts Unbound at 10.53.0.11,
+#                  the reference resolver
+#   tree_wait_up TRIES ADDR NAME [dig args]   waits until ADDR answers
+#   nsd_conf_in DIR NAME SUFFIX N ADDR ZONE...   an NSD configuration
 #   tree_ask ADDR NAME TYPE [dig args]   status + answer, TTLs out, sorted
 #   tree_cases     the NAME/TYPE questions compared over the tree
 NS=tbres$$
@@ -135,9 +138,13 @@ www     600 A   192.0.2.70
 www     600 TXT "forwarded"
 EOF
 
-nsd_conf() { # N ADDR ZONE...
-    local n=$1 addr=$2
-    shift 2
+# nsd_conf_in DIR NAME SUFFIX N ADDR ZONE...: writes NAME$N.conf (in the
+# working directory) for an NSD on ADDR serving each ZONE from
+# DIR/ZONE.zoneSUFFIX (the root: root.zoneSUFFIX), state files in DIR,
+# its log $TMP/NAME$N.log.  Also used by res_signed.bash.
+nsd_conf_in() {
+    local dir=$1 name=$2 suffix=$3 n=$4 addr=$5 z f
+    shift 5
     {
         echo "server:"
         echo "  ip-address: $addr"
@@ -145,24 +152,26 @@ nsd_conf() { # N ADDR ZONE...
         echo "  do-ip6: no"
         echo "  username: \"\""
         echo "  chroot: \"\""
-        echo "  zonesdir: \"$TMP\""
-        echo "  pidfile: \"$TMP/nsd$n.pid\""
+        echo "  zonesdir: \"$dir\""
+        echo "  pidfile: \"$dir/nsd$n.pid\""
         echo "  database: \"\""
-        echo "  xfrdfile: \"$TMP/xfrd$n.state\""
-        echo "  zonelistfile: \"$TMP/zl$n\""
-        echo "  logfile: \"$TMP/nsd$n.log\""
+        echo "  xfrdfile: \"$dir/xfrd$n.state\""
+        echo "  zonelistfile: \"$dir/zl$n\""
+        echo "  logfile: \"$TMP/$name$n.log\""
         echo "  server-count: 1"
         echo "remote-control:"
         echo "  control-enable: no"
         for z in "$@"; do
+            f=${z%.}
+            [ "$z" = . ] && f=root
             echo "zone:"
             echo "  name: \"$z\""
-            echo "  zonefile: \"$TMP/${z%.}.zone\""
+            echo "  zonefile: \"$dir/$f.zone$suffix\""
         done
-    } >"nsd$n.conf"
+    } >"$name$n.conf"
 }
+nsd_conf() { nsd_conf_in "$TMP" nsd "" "$@"; } # N ADDR ZONE...
 nsd_conf 1 10.53.0.1 .
-sed -i 's|/\.zone"|/root.zone"|' nsd1.conf
 nsd_conf 2 10.53.0.2 tld.
 nsd_conf 3 10.53.0.3 example.tld.
 nsd_conf 4 10.53.0.4 other. glueless.tld.
@@ -177,13 +186,23 @@ cat >hints <<'EOF'
 a.root.  3600000 A  10.53.0.1
 EOF
 
-# tree_unbound: Unbound at 10.53.0.11 (the reference): the same root hints,
-# the stub (private.) and forward (fwd.) zones at .5; its PID in PIDS.
+# tree_unbound [SERVER-LINES [ZONE-LINES]]: Unbound at 10.53.0.11 (the
+# reference): the same root hints, the stub (private.) and forward (fwd.)
+# zones at .5 (ZONE-LINES, when given, instead); SERVER-LINES (server:
+# options, each line ending in a newline) added; its PID in PIDS.
 tree_unbound() {
+    local zones='stub-zone:
+    name: "private."
+    stub-addr: 10.53.0.5
+forward-zone:
+    name: "fwd."
+    forward-addr: 10.53.0.5
+'
+    [ $# -ge 2 ] && zones=$2
     cat >unbound.conf <<EOF
 server:
     interface: 10.53.0.11
-    port: 53
+${1:-}    port: 53
     do-ip6: no
     username: ""
     chroot: ""
@@ -197,17 +216,24 @@ server:
     do-not-query-localhost: no
     harden-referral-path: no
     target-fetch-policy: "0 0 0 0 0"
-stub-zone:
-    name: "private."
-    stub-addr: 10.53.0.5
-forward-zone:
-    name: "fwd."
-    forward-addr: 10.53.0.5
-remote-control:
+${zones}remote-control:
     control-enable: no
 EOF
     ip netns exec "$NS" unbound -d -c "$TMP/unbound.conf" >unbound.out.log 2>&1 &
     PIDS+=($!)
+}
+
+# tree_wait_up TRIES ADDR NAME [dig args]: polls (TRIES times, 0.1 s
+# apart) until ADDR, in NS, answers NAME SOA; fails if it never does.
+tree_wait_up() {
+    local t=$1 a=$2 n=$3
+    shift 3
+    for _ in $(seq "$t"); do
+        run dig @"$a" +time=1 +tries=1 "$@" "$n" SOA >/dev/null 2>&1 &&
+            return 0
+        sleep 0.1
+    done
+    fail "$a does not answer"
 }
 
 # tree_ask ADDR NAME TYPE [dig args]: the status and answer section,

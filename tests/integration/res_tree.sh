@@ -80,14 +80,7 @@ PIDS+=($!)
 tree_unbound
 
 # Wait (bounded) for every server to answer.
-wait_up() { # ADDR NAME
-    for _ in $(seq 100); do
-        run dig @"$1" +time=1 +tries=1 +norec "$2" SOA >/dev/null 2>&1 &&
-            return 0
-        sleep 0.1
-    done
-    fail "$1 does not answer"
-}
+wait_up() { tree_wait_up 100 "$1" "$2" +norec; } # ADDR NAME
 wait_up 10.53.0.1 .
 wait_up 10.53.0.2 tld.
 wait_up 10.53.0.3 example.tld.
