@@ -41,28 +41,14 @@
 # test-timeout: 240
 set -u
 TEST_NAME=res_dnssec
-fail() {
-    echo "FAIL $TEST_NAME: $*"
-    for f in "${TMP:-/nonexistent}"/*.log; do
-        [ -f "$f" ] && sed "s#^#    $(basename "$f"): #" "$f" | tail -30
-    done
-    exit 1
-}
-skip() {
-    echo "SKIP $TEST_NAME: $*"
-    exit 77
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root (network namespace)"
-for t in ip nsd unbound dig delv ldns-keygen ldns-signzone; do
-    command -v "$t" >/dev/null || skip "$t not installed"
-done
+. "$(dirname "$0")/res_tree.bash"
+tree_need "network namespace" ip nsd unbound dig delv ldns-keygen ldns-signzone
 DNSD=${TIBRA_UNIX:-build/unix-$(uname -m)}/tibra-dnsd
 [ -x "$DNSD" ] || fail "$DNSD not built"
 [ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] || skip "native only"
 
 . "$(dirname "$0")/res_signed.bash"
-. "$(dirname "$0")/res_tree.bash"
+tree_start
 for a in 30 31; do
     run ip addr add 10.53.0.$a/24 dev v0 || fail "ip addr add 10.53.0.$a"
 done

@@ -15,22 +15,8 @@
 # test-timeout: 300
 set -u
 TEST_NAME=res_guest
-fail() {
-    echo "FAIL $TEST_NAME: $*"
-    for f in "${TMP:-/nonexistent}"/*.log; do
-        [ -f "$f" ] && sed "s#^#    $(basename "$f"): #" "$f" | tail -30
-    done
-    exit 1
-}
-skip() {
-    echo "SKIP $TEST_NAME: $*"
-    exit 77
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root (network namespace, TAP)"
-for t in ip nsd unbound dig; do
-    command -v "$t" >/dev/null || skip "$t not installed"
-done
+. "$(dirname "$0")/res_tree.bash"
+tree_need "network namespace, TAP" ip nsd unbound dig
 [ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] || skip "native only"
 TB=${TIBRA_HOST:-build/host-$(uname -m)}/tibra
 SPT=${TIBRA_HOST:-build/host-$(uname -m)}/tender/spt/tibra-spt
@@ -47,7 +33,7 @@ else
     echo "note: hvt not run (no usable /dev/kvm, tibra-hvt or hvt library)"
 fi
 
-. "$(dirname "$0")/res_tree.bash"
+tree_start
 TAP=tbrg$$
 TAP=${TAP:0:15}
 run ip tuntap add "$TAP" mode tap || skip "cannot create a TAP device"

@@ -23,22 +23,9 @@
 # test-timeout: 600
 set -u
 TEST_NAME=res_guest_dnssec
-fail() {
-    echo "FAIL $TEST_NAME: $*"
-    for f in "${TMP:-/nonexistent}"/*.log "${TMP:-/nonexistent}"/signed/*.log; do
-        [ -f "$f" ] && sed "s#^#    $(basename "$f"): #" "$f" | tail -30
-    done
-    exit 1
-}
-skip() {
-    echo "SKIP $TEST_NAME: $*"
-    exit 77
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root (network namespace, TAP)"
-for t in ip nsd unbound dig ldns-keygen ldns-signzone; do
-    command -v "$t" >/dev/null || skip "$t not installed"
-done
+TREE_LOG_DIR=signed
+. "$(dirname "$0")/res_tree.bash"
+tree_need "network namespace, TAP" ip nsd unbound dig ldns-keygen ldns-signzone
 [ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] || skip "native only"
 [ "$(uname -m)" = x86_64 ] || skip "only x86_64 images validate (BearSSL)"
 TB=${TIBRA_HOST:-build/host-$(uname -m)}/tibra
@@ -60,7 +47,7 @@ else
 fi
 
 . "$(dirname "$0")/res_signed.bash"
-. "$(dirname "$0")/res_tree.bash"
+tree_start
 run ip addr add 10.53.0.31/24 dev v0 || fail "ip addr add 10.53.0.31"
 signed_tree # cd $TMP/signed: root.ds, hints
 TAP=tbrv$$

@@ -1,8 +1,9 @@
 # res_signed.bash -- the SIGNED private tree of res_dnssec.sh, shared with
-# res_guest_dnssec.sh.  Sourced after res_tree.bash (its namespace $NS,
-# veth v0, run, PIDS, TMP) by a test that defines fail; signed_tree
-# builds it in $TMP/signed (sets sd, the working directory left there,
-# and n3by) and starts its servers in the namespace (PIDs in PIDS):
+# res_guest_dnssec.sh.  Sourced by a test that sources res_tree.bash
+# (fail; its namespace $NS, veth v0, run, PIDS, TMP: signed_tree is run
+# after tree_start); signed_tree builds it in $TMP/signed (sets sd, the
+# working directory left there, and n3by) and starts its servers in the
+# namespace (PIDs in PIDS):
 #   10.53.0.21  the root (NSD), signed with its own keys; root.ds its KSK's
 #               DS (the trust anchor), delv.anchor delv's form of it,
 #               hints the root hints

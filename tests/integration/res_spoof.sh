@@ -44,22 +44,8 @@
 # test-timeout: 240
 set -u
 TEST_NAME=res_spoof
-fail() {
-    echo "FAIL $TEST_NAME: $*"
-    for f in "${TMP:-/nonexistent}"/*.log; do
-        [ -f "$f" ] && sed "s#^#    $(basename "$f"): #" "$f" | tail -30
-    done
-    exit 1
-}
-skip() {
-    echo "SKIP $TEST_NAME: $*"
-    exit 77
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root (network namespace)"
-for t in ip nsd unbound dig python3; do
-    command -v "$t" >/dev/null || skip "$t not installed"
-done
+. "$(dirname "$0")/res_tree.bash"
+tree_need "network namespace" ip nsd unbound dig python3
 DNSD=${TIBRA_UNIX:-build/unix-$(uname -m)}/tibra-dnsd
 [ -x "$DNSD" ] || fail "$DNSD not built"
 DNSD=$(realpath "$DNSD")
@@ -67,7 +53,7 @@ DNSD=$(realpath "$DNSD")
 SPOOF=$(realpath "$(dirname "$0")/spoofnet.py")
 
 # The tree (namespace NS, NSD servers, zones, hints): res_tree.bash.
-. "$(dirname "$0")/res_tree.bash"
+tree_start
 RNS=tbspf$$
 # res_tree.bash's trap removes NS and TMP and stops PIDS; RNS too.
 trap 'cleanup; ip netns del "$RNS" 2>/dev/null' EXIT

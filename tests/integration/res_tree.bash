@@ -1,8 +1,9 @@
 # res_tree.bash -- the private DNS tree of res_tree.sh, for every test
 # that resolves over it (sourced, not run: the runner only runs *.sh).
-# Sourcing it, after fail() and skip() are defined and with the tools
-# checked, does, with a cleanup trap on EXIT that stops exactly the PIDs
-# in PIDS and removes the namespace and TMP:
+# Sourcing it (after TEST_NAME is set) defines fail, skip and tree_need
+# (the root and tool checks); tree_start, with the tools checked, builds
+# the tree, with a cleanup trap on EXIT that stops exactly the PIDs in
+# PIDS and removes the namespace and TMP:
 #   NS     a network namespace (tbres$$), run CMD... runs in it
 #   v0/v1  a veth pair in it: 10.53.0.1-5, .9, .10, .11 and 10.54.0.1 on
 #          v0; 10.53.0.6 answers nothing (ARP unanswered on v1)
@@ -19,9 +20,31 @@
 #   nsd_conf_in DIR NAME SUFFIX N ADDR ZONE...   an NSD configuration
 #   tree_ask ADDR NAME TYPE [dig args]   status + answer, TTLs out, sorted
 #   tree_cases     the NAME/TYPE questions compared over the tree
-NS=tbres$$
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/tibra-res.XXXXXX")
-PIDS=()
+# fail MSG: FAIL line, the tail of every $TMP/*.log (and of
+# $TMP/$TREE_LOG_DIR/*.log when TREE_LOG_DIR is set), exit 1.
+# skip MSG: SKIP line, exit 77.  Both name the test TEST_NAME.
+fail() {
+    echo "FAIL $TEST_NAME: $*"
+    for f in "${TMP:-/nonexistent}"/*.log ${TREE_LOG_DIR:+"${TMP:-/nonexistent}/$TREE_LOG_DIR"/*.log}; do
+        [ -f "$f" ] && sed "s#^#    $(basename "$f"): #" "$f" | tail -30
+    done
+    exit 1
+}
+skip() {
+    echo "SKIP $TEST_NAME: $*"
+    exit 77
+}
+# tree_need WHY TOOL...: skips unless root (WHY: what root is needed for)
+# and every TOOL is installed.
+tree_need() {
+    local why=$1 t
+    shift
+    [ "$(id -u)" = 0 ] || skip "needs root ($why)"
+    for t in "$@"; do
+        command -v "$t" >/dev/null || skip "$t not installed"
+    done
+}
+
 cleanup() {
     for p in "${PIDS[@]}"; do
         kill -TERM "$p" 2>/dev/null
@@ -36,13 +59,53 @@ cleanup() {
     ip netns del "$NS" 2>/dev/null
     rm -rf "$TMP"
 }
+# Daemons are started with "ip netns exec" itself (it execs them), so $!
+# is the daemon's PID and the trap stops exactly what it started.
+run() { ip netns exec "$NS" "$@"; }
+
+# nsd_conf_in DIR NAME SUFFIX N ADDR ZONE...: writes NAME$N.conf (in the
+# working directory) for an NSD on ADDR serving each ZONE from
+# DIR/ZONE.zoneSUFFIX (the root: root.zoneSUFFIX), state files in DIR,
+# its log $TMP/NAME$N.log.  Also used by res_signed.bash.
+nsd_conf_in() {
+    local dir=$1 name=$2 suffix=$3 n=$4 addr=$5 z f
+    shift 5
+    {
+        echo "server:"
+        echo "  ip-address: $addr"
+        echo "  port: 53"
+        echo "  do-ip6: no"
+        echo "  username: \"\""
+        echo "  chroot: \"\""
+        echo "  zonesdir: \"$dir\""
+        echo "  pidfile: \"$dir/nsd$n.pid\""
+        echo "  database: \"\""
+        echo "  xfrdfile: \"$dir/xfrd$n.state\""
+        echo "  zonelistfile: \"$dir/zl$n\""
+        echo "  logfile: \"$TMP/$name$n.log\""
+        echo "  server-count: 1"
+        echo "remote-control:"
+        echo "  control-enable: no"
+        for z in "$@"; do
+            f=${z%.}
+            [ "$z" = . ] && f=root
+            echo "zone:"
+            echo "  name: \"$z\""
+            echo "  zonefile: \"$dir/$f.zone$suffix\""
+        done
+    } >"$name$n.conf"
+}
+nsd_conf() { nsd_conf_in "$TMP" nsd "" "$@"; } # N ADDR ZONE...
+
+# tree_start: the namespace, veth, NSD servers, zones and hints (above).
+tree_start() {
+NS=tbres$$
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/tibra-res.XXXXXX")
+PIDS=()
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 ip netns add "$NS" 2>/dev/null || skip "cannot create a network namespace"
-# Daemons are started with "ip netns exec" itself (it execs them), so $!
-# is the daemon's PID and the trap stops exactly what it started.
-run() { ip netns exec "$NS" "$@"; }
 run ip link set lo up
 # A veth pair inside the namespace: the servers' addresses on v0; what is
 # sent to 10.53.0.6 finds no one (ARP unanswered on v1): unresponsive.
@@ -138,39 +201,6 @@ www     600 A   192.0.2.70
 www     600 TXT "forwarded"
 EOF
 
-# nsd_conf_in DIR NAME SUFFIX N ADDR ZONE...: writes NAME$N.conf (in the
-# working directory) for an NSD on ADDR serving each ZONE from
-# DIR/ZONE.zoneSUFFIX (the root: root.zoneSUFFIX), state files in DIR,
-# its log $TMP/NAME$N.log.  Also used by res_signed.bash.
-nsd_conf_in() {
-    local dir=$1 name=$2 suffix=$3 n=$4 addr=$5 z f
-    shift 5
-    {
-        echo "server:"
-        echo "  ip-address: $addr"
-        echo "  port: 53"
-        echo "  do-ip6: no"
-        echo "  username: \"\""
-        echo "  chroot: \"\""
-        echo "  zonesdir: \"$dir\""
-        echo "  pidfile: \"$dir/nsd$n.pid\""
-        echo "  database: \"\""
-        echo "  xfrdfile: \"$dir/xfrd$n.state\""
-        echo "  zonelistfile: \"$dir/zl$n\""
-        echo "  logfile: \"$TMP/$name$n.log\""
-        echo "  server-count: 1"
-        echo "remote-control:"
-        echo "  control-enable: no"
-        for z in "$@"; do
-            f=${z%.}
-            [ "$z" = . ] && f=root
-            echo "zone:"
-            echo "  name: \"$z\""
-            echo "  zonefile: \"$dir/$f.zone$suffix\""
-        done
-    } >"$name$n.conf"
-}
-nsd_conf() { nsd_conf_in "$TMP" nsd "" "$@"; } # N ADDR ZONE...
 nsd_conf 1 10.53.0.1 .
 nsd_conf 2 10.53.0.2 tld.
 nsd_conf 3 10.53.0.3 example.tld.
@@ -185,6 +215,7 @@ cat >hints <<'EOF'
 .        3600000 NS a.root.
 a.root.  3600000 A  10.53.0.1
 EOF
+}
 
 # tree_unbound [SERVER-LINES [ZONE-LINES]]: Unbound at 10.53.0.11 (the
 # reference): the same root hints, the stub (private.) and forward (fwd.)

@@ -20,28 +20,14 @@
 # test-timeout: 240
 set -u
 TEST_NAME=res_tree
-fail() {
-    echo "FAIL $TEST_NAME: $*"
-    for f in "${TMP:-/nonexistent}"/*.log; do
-        [ -f "$f" ] && sed "s#^#    $(basename "$f"): #" "$f" | tail -30
-    done
-    exit 1
-}
-skip() {
-    echo "SKIP $TEST_NAME: $*"
-    exit 77
-}
-
-[ "$(id -u)" = 0 ] || skip "needs root (network namespace)"
-for t in ip nsd unbound dig; do
-    command -v "$t" >/dev/null || skip "$t not installed"
-done
+. "$(dirname "$0")/res_tree.bash"
+tree_need "network namespace" ip nsd unbound dig
 DNSD=${TIBRA_UNIX:-build/unix-$(uname -m)}/tibra-dnsd
 [ -x "$DNSD" ] || fail "$DNSD not built"
 [ "${TIBRA_ARCH:-$(uname -m)}" = "$(uname -m)" ] || skip "native only"
 
 # The tree (namespace, NSD servers, zones, hints): res_tree.bash.
-. "$(dirname "$0")/res_tree.bash"
+tree_start
 # The service's own zone: the resolver's local data (answered first).
 cat >local.test.zone <<'EOF'
 $TTL 300
