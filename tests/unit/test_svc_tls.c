@@ -11,36 +11,7 @@
 #include <tibra/svc.h>
 
 #include "check.h"
-#include "test_svc_util.h"
-
-static void *t_alloc(void *ctx, size_t n)
-{
-    (void)ctx;
-    return malloc(n ? n : 1);
-}
-static void *t_realloc(void *ctx, void *p, size_t o, size_t n)
-{
-    (void)ctx;
-    (void)o;
-    return realloc(p, n ? n : 1);
-}
-static void t_free(void *ctx, void *p, size_t n)
-{
-    (void)ctx;
-    (void)n;
-    free(p);
-}
-static const struct tb_alloc ta = {t_alloc, t_realloc, t_free, NULL};
-
-static int parse(struct svc_conf *c, const char *text)
-{
-    struct dns_diag d = {collect, NULL, 0, 0};
-    diag_text[0] = 0;
-    svc_conf_init(c, &ta);
-    return svc_parse(c, "/etc/tibra/ns1.conf", text, strlen(text), &d);
-}
-
-#define HEAD "service: listen 127.0.0.1@5353\n"
+#include "test_svc_parse.h"
 
 static void listeners(void)
 {

@@ -1,6 +1,7 @@
 /*
- * test_svc_util.h -- shared by the service-file tests (test_svc,
- * test_svc_key): a diagnostics sink that appends every message to
+ * test_svc_util.h -- shared by the service-file tests (test_svc and,
+ * through test_svc_parse.h, test_svc_tls, test_svc_key, test_svc_dnssec):
+ * a diagnostics sink that appends every message to
  * diag_text as "[warning: ]FILE:LINE: message\n", so a test checks the
  * messages with strstr().  The caller empties diag_text before a parse.
  *
