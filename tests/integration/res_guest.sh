@@ -79,11 +79,7 @@ grep -q -- '--resolver-listen=10.55.0.2@53' dist/res-guest.spt.record ||
 grep -q -- '--root-hint=a.root.:10.53.0.1' dist/res-guest.spt.record ||
     fail "the build record's args have no root hints"
 # Reproducible: rebuilt from its record, the same bytes.
-for t in $targets; do
-    out=$("$TB" verify "dist/res-guest.$t" 2>&1) ||
-        fail "tibra verify dist/res-guest.$t: $out"
-    printf '%s\n' "$out" | grep -q '^identical' || fail "verify $t: $out"
-done
+tree_verify res-guest
 
 tree_unbound
 

@@ -90,11 +90,7 @@ grep -qi -- "--trust-anchor=.:DS:$tag:$alg:$dt:$digest" dist/res-gval.spt.record
     fail "the build record's args have no --trust-anchor of root.ds"
 grep -q -- '--resolver-insecure=nta.' dist/res-gval.spt.record ||
     fail "the build record's args have no --resolver-insecure"
-for t in $targets; do
-    out=$("$TB" verify "dist/res-gval.$t" 2>&1) ||
-        fail "tibra verify dist/res-gval.$t: $out"
-    printf '%s\n' "$out" | grep -q '^identical' || fail "verify $t: $out"
-done
+tree_verify res-gval
 
 signed_unbound
 

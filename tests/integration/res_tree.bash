@@ -17,6 +17,7 @@
 #   tree_unbound [SERVER-LINES [ZONE-LINES]]   starts Unbound at 10.53.0.11,
 #                  the reference resolver
 #   tree_wait_up TRIES ADDR NAME [dig args]   waits until ADDR answers
+#   tree_verify NAME   tibra verify of dist/NAME.T for each T in $targets
 #   nsd_conf_in DIR NAME SUFFIX N ADDR ZONE...   an NSD configuration
 #   tree_ask ADDR NAME TYPE [dig args]   status + answer, TTLs out, sorted
 #   tree_cases     the NAME/TYPE questions compared over the tree
@@ -265,6 +266,17 @@ tree_wait_up() {
         sleep 0.1
     done
     fail "$a does not answer"
+}
+
+# tree_verify NAME: for each target in $targets, tibra verify ($TB)
+# rebuilds dist/NAME.TARGET from its record to the same bytes, or fail.
+tree_verify() {
+    # shellcheck disable=SC2154 # targets: set by the caller
+    for t in $targets; do
+        out=$("$TB" verify "dist/$1.$t" 2>&1) ||
+            fail "tibra verify dist/$1.$t: $out"
+        printf '%s\n' "$out" | grep -q '^identical' || fail "verify $t: $out"
+    done
 }
 
 # tree_ask ADDR NAME TYPE [dig args]: the status and answer section,
