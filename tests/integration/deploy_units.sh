@@ -104,10 +104,11 @@ EOS
         grp=(--groups=nogroup)
     fi
     mkdir -p "$TMP/dev"
+    : >"$TMP/tender.log" # emptied here: the last target's READY must not be seen
     unshare -m sh -c "$setup && exec \"\$@\"" sh \
         setpriv --reuid=nobody --regid=nogroup "${grp[@]}" \
         --no-new-privs --inh-caps=-all --bounding-set=-all -- "${cmd[@]}" \
-        >"$TMP/tender.log" 2>&1 &
+        >>"$TMP/tender.log" 2>&1 &
     TPID=$!
     for _ in $(seq 100); do
         grep -q READY "$TMP/tender.log" && break

@@ -120,9 +120,10 @@ expect_match "clean stop" "$(cat "$TMP/glog")" "^dnsd: stopped"
 # TCP limits, decided by lib/dns's session (srv.h) and the app's pool: 2
 # clients at once (a third is closed and counted), 1 s idle timeout, 2
 # answers per connection.
+: >"$TMP/glog" # emptied here: the first image's READY must not be seen
 "$IMG" -- --listen=127.0.0.1@$PORT --tcp-clients=2 --tcp-clients-per-address=2 \
     --tcp-idle-timeout=1 \
-    --tcp-max-queries=2 >"$TMP/glog" 2>&1 &
+    --tcp-max-queries=2 >>"$TMP/glog" 2>&1 &
 GPID=$!
 for _ in $(seq 100); do
     grep -q READY "$TMP/glog" && break

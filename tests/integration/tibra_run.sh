@@ -44,15 +44,21 @@ trap 'stop; rm -rf "$TMP"' EXIT
 run_case() {
     local label=$1 wait_s=$2
     shift 2
-    "$TB" run "$@" >"$TMP/run.log" 2>&1 &
+    # The parent empties the log itself: the child's truncation may come
+    # after the first grep, which must not see the last run's READY.
+    : >"$TMP/run.log"
+    "$TB" run "$@" >>"$TMP/run.log" 2>&1 &
     PID=$!
     for _ in $(seq $((wait_s * 10))); do
         grep -q READY "$TMP/run.log" && break
         kill -0 "$PID" 2>/dev/null || break
         sleep 0.1
     done
-    grep -q READY "$TMP/run.log" ||
-        fail "$label: not ready after ${wait_s}s: $(cat "$TMP/run.log")"
+    if ! grep -q READY "$TMP/run.log"; then
+        local st=running
+        kill -0 "$PID" 2>/dev/null || { wait "$PID"; st="exited with status $?"; }
+        fail "$label: not ready after ${wait_s}s (tibra run $st): $(cat "$TMP/run.log")"
+    fi
     sed 's/^/     | /' "$TMP/run.log" | grep -E 'tibra:|serving'
     local q=(+time=3 +tries=3 +short)
     expect "$label: UDP IPv4" "$(dig "${q[@]}" @10.0.0.2 www.example.org A)" "192.0.2.10"
